@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
+)
+
+type demoCredentials struct {
+	AdminUser     string `json:"admin_user"`
+	AdminPassword string `json:"admin_password"`
+	Reseller      string `json:"reseller"`
+	APIKey        string `json:"api_key"`
+	SecretKey     string `json:"secret_key"`
+}
+
+// loadDemo loads the demo dataset idempotently: the catalog, an admin and a reseller
+// with a balance. The credentials are made once and kept, so every start prints the
+// same ones.
+func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCredentials, error) {
+	if _, err := catalog.LoadDemo(ctx, db); err != nil {
+		return nil, err
+	}
+	a, err := app.New(ctx, db, newLogger(cfg.LogFormat, io.Discard), nil, server.AppConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if raw, err := db.Setting(ctx, "demo_credentials"); err != nil {
+		return nil, err
+	} else if raw != "" {
+		var c demoCredentials
+		if plain, err := a.Unseal(raw); err == nil && json.Unmarshal([]byte(plain), &c) == nil {
+			return &c, nil
+		}
+	}
+	c := &demoCredentials{AdminUser: "admin", AdminPassword: auth.RandomCode(12), Reseller: "demo"}
+	h, err := auth.HashPassword(c.AdminPassword)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CreateAdmin(ctx, c.AdminUser, h); err != nil {
+		return nil, err
+	}
+	r, err := db.Reseller(ctx, 0, c.Reseller)
+	if err == nil {
+		creds, err := a.RegenerateKeys(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
+	} else {
+		_, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: c.Reseller, Name: "Demo Reseller", Level: "reseller", Balance: 1_000_000})
+		if err != nil {
+			return nil, err
+		}
+		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
+	}
+	b, _ := json.Marshal(c)
+	if err := db.SetSetting(ctx, "demo_credentials", a.Seal(string(b))); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func printDemo(w io.Writer, url string, c *demoCredentials) {
+	fmt.Fprintf(w, `
+Loket demo is running at %s
+  dashboard:   %s/login   admin: %s / %s
+  API docs:    %s/docs
+  reseller:    %s
+  API key:     %s
+  secret key:  %s
+
+Try:
+  curl -s -H 'Authorization: Bearer %s' %s/v1/me
+  curl -s -H 'Authorization: Bearer %s' -d '{"product":"HSA5","target":"081234567890","ref_id":"demo-1"}' %s/v1/orders
+
+The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
+4 pending then failure, 5 no answer (a status check later finds it successful).
+`, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)
+	_ = os.Stdout
+}

@@ -1,0 +1,173 @@
+// Command loket is the Loket server and its operator's tools. main only wires: the
+// work is done in internal/.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
+	_ "github.com/loket/loket/internal/supplier/sim" // registers kind "sim"
+)
+
+const usage = `loket: a self-hosted H2H platform for digital products.
+
+Commands:
+  serve                          run the server
+  demo                           serve with the demo dataset, simulator supplier and simulated payments
+  migrate                        apply schema migrations and exit
+  admin create --username U --password P
+  reseller create --username U [--name N] [--email E] [--level L] [--balance N]
+  reseller update --username U [--webhook-url URL] [--ip-allow CIDR,...] [--level L] [--status active|suspended]
+  reseller credit --username U --amount N --note TEXT [--key K]
+  supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
+  route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
+  catalog import FILE            load a catalog (YAML or JSON), idempotently
+  order settle --id N --status success|failed [--sn SN] [--note TEXT]
+                                 decide a pending order by hand (for orders flagged overdue)
+  ledger verify                  check the ledger invariants
+  bench [flags]                  fire orders at a running server and check the books (loket bench -h)
+
+Settings (environment; flags of the same name override, e.g. --addr, --database-url):
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		msg := err.Error()
+		var le *loket.Error
+		if errors.As(err, &le) {
+			msg = le.Message
+		}
+		fmt.Fprintln(os.Stderr, "loket: "+oneLine(msg))
+		os.Exit(1)
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func run(args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage+config.Usage())
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(rest, false)
+	case "demo":
+		return serve(rest, true)
+	case "migrate":
+		return command("migrate", rest, func(*flag.FlagSet) {}, func(context.Context, *config.Config, *store.DB) error {
+			fmt.Fprintln(stdout, "migrations applied")
+			return nil
+		})
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger":
+		if len(rest) == 0 {
+			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
+		}
+		return operator(cmd+" "+rest[0], rest[1:], stdout)
+	case "bench":
+		return benchCmd(rest, stdout)
+	}
+	return fmt.Errorf("unknown command %q (see loket help)", cmd)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func serve(args []string, demo bool) error {
+	cfg, rest, err := config.Load("loket", args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments: %v", rest)
+	}
+	log := newLogger(cfg.LogFormat, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var demoInfo *demoCredentials
+	var prepare func(context.Context, *store.DB) error
+	if demo {
+		prepare = func(ctx context.Context, db *store.DB) error {
+			demoInfo, err = loadDemo(ctx, cfg, db)
+			if err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			return nil
+		}
+	}
+	s, err := server.Start(ctx, cfg, log, nil, prepare)
+	if err != nil {
+		return err
+	}
+	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", s.App.Config().Node)
+	if demoInfo != nil {
+		printDemo(os.Stdout, s.URL, demoInfo)
+	}
+	select {
+	case err := <-s.Done():
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return s.Close(sctx)
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i > 0 && strings.Contains(s, "://") {
+		return s[:strings.Index(s, "://")+3] + "***" + s[i:]
+	}
+	return s
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// command parses a subcommand's flags (its own and the settings) and opens the
+// database. Stray arguments are errors.
+func command(name string, args []string, def func(fs *flag.FlagSet), fn func(ctx context.Context, cfg *config.Config, db *store.DB) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	build := config.Register(fs)
+	def(fs)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	cfg, err := build()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := server.OpenDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(ctx, cfg, db)
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
+)
+
+func newApp(ctx context.Context, cfg *config.Config, db *store.DB) (*app.App, error) {
+	return app.New(ctx, db, newLogger(cfg.LogFormat, os.Stderr), nil, server.AppConfig(cfg))
+}
+
+func operator(cmd string, args []string, out io.Writer) error {
+	switch cmd {
+	case "admin create":
+		var username, password string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "")
+			fs.StringVar(&password, "password", "", "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if strings.TrimSpace(username) == "" || len(password) < 8 {
+				return fmt.Errorf("admin create: --username and a --password of at least 8 characters are required")
+			}
+			h, err := auth.HashPassword(password)
+			if err != nil {
+				return err
+			}
+			if err := db.CreateAdmin(ctx, username, h); err != nil {
+				return err
+			}
+			return printJSON(out, map[string]string{"username": username})
+		})
+
+	case "reseller create":
+		var in app.NewResellerInput
+		var balance int64
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&in.Username, "username", "", "")
+			fs.StringVar(&in.Name, "name", "", "")
+			fs.StringVar(&in.Email, "email", "", "")
+			fs.StringVar(&in.Level, "level", "reseller", "")
+			fs.Int64Var(&balance, "balance", 0, "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if err := ensureDefaultLevel(ctx, db); err != nil {
+				return err
+			}
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			in.Balance = balance
+			r, creds, err := a.CreateReseller(ctx, in)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"username": r.Username, "api_key": creds.APIKey, "secret_key": creds.SecretKey, "balance": r.Balance})
+		})
+
+	case "reseller update":
+		var username, webhook, ips, level, status string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "")
+			fs.StringVar(&webhook, "webhook-url", "\x00", "")
+			fs.StringVar(&ips, "ip-allow", "\x00", "")
+			fs.StringVar(&level, "level", "", "")
+			fs.StringVar(&status, "status", "", "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			r, err := db.Reseller(ctx, 0, username)
+			if err != nil {
+				return err
+			}
+			var u store.ResellerUpdate
+			if webhook != "\x00" {
+				u.WebhookURL = &webhook
+			}
+			if ips != "\x00" {
+				list := []string{}
+				for _, p := range strings.Split(ips, ",") {
+					if p = strings.TrimSpace(p); p != "" {
+						list = append(list, p)
+					}
+				}
+				u.IPAllow = &list
+			}
+			if level != "" {
+				u.Level = &level
+			}
+			if status != "" {
+				u.Status = &status
+			}
+			if err := a.UpdateReseller(ctx, r.ID, u); err != nil {
+				return err
+			}
+			r, err = db.Reseller(ctx, r.ID, "")
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"username": r.Username, "level": r.Level, "status": r.Status,
+				"webhook_url": r.WebhookURL, "ip_allow": r.IPAllow})
+		})
+
+	case "reseller credit":
+		var username, note, key string
+		var amount int64
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "")
+			fs.Int64Var(&amount, "amount", 0, "")
+			fs.StringVar(&note, "note", "", "")
+			fs.StringVar(&key, "key", "", "idempotency key: the same key again credits nothing")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if strings.TrimSpace(note) == "" {
+				return fmt.Errorf("reseller credit: --note is required")
+			}
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			r, err := db.Reseller(ctx, 0, username)
+			if err != nil {
+				return err
+			}
+			if key != "" {
+				key = "adjustment:" + key
+			}
+			bal, err := a.Credit(ctx, r.ID, amount, note, key)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"username": r.Username, "balance": bal})
+		})
+
+	case "supplier add":
+		var s store.Supplier
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&s.Name, "name", "", "")
+			fs.StringVar(&s.Kind, "kind", "", "")
+			fs.StringVar(&s.BaseURL, "base-url", "", "")
+			fs.StringVar(&s.APIKey, "api-key", "", "")
+			fs.StringVar(&s.Secret, "secret", "", "")
+			fs.StringVar(&s.MemberID, "member-id", "", "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			s.Name = strings.TrimSpace(s.Name)
+			if s.Name == "" || strings.ContainsAny(s.Name, " /") {
+				return fmt.Errorf("supplier add: --name is required and may not contain spaces or slashes")
+			}
+			if _, err := supplier.New(supplier.Config{Name: s.Name, Kind: s.Kind, BaseURL: s.BaseURL, APIKey: s.APIKey, Secret: s.Secret, MemberID: s.MemberID}); err != nil {
+				return fmt.Errorf("supplier add: %w", err)
+			}
+			s.Enabled = true
+			err := db.Direct(ctx, func(t *store.Tx) error {
+				id, err := t.UpsertSupplier(s)
+				s.ID = id
+				if err != nil {
+					return err
+				}
+				return t.BumpCatalog()
+			})
+			if err != nil {
+				return err
+			}
+			if _, err := db.EnsureAccount(ctx, store.SupplierAccount(s.ID), store.KindSupplierPayable); err != nil {
+				return err
+			}
+			return printJSON(out, s)
+		})
+
+	case "route add":
+		var product, sup, code string
+		var cost int64
+		var priority int
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&product, "product", "", "")
+			fs.StringVar(&sup, "supplier", "", "")
+			fs.StringVar(&code, "code", "", "")
+			fs.Int64Var(&cost, "cost", -1, "")
+			fs.IntVar(&priority, "priority", 10, "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if code == "" || cost < 0 || cost > loket.MaxAmount {
+				return fmt.Errorf("route add: --code and a --cost >= 0 are required")
+			}
+			var id int64
+			err := db.Direct(ctx, func(t *store.Tx) error {
+				pid, err := t.ProductID(product)
+				if err != nil {
+					return err
+				}
+				sid, err := t.SupplierID(sup)
+				if err != nil {
+					return err
+				}
+				if id, err = t.UpsertRoute(pid, sid, code, cost, priority); err != nil {
+					return err
+				}
+				return t.BumpCatalog()
+			})
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"id": id, "product": product, "supplier": sup, "code": code, "cost": cost, "priority": priority})
+		})
+
+	case "catalog import":
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return fmt.Errorf("catalog import: give the file: loket catalog import FILE")
+		}
+		file := args[0]
+		return command(cmd, args[1:], func(*flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			f, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			sum, err := catalog.Import(ctx, db, f, file)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, sum)
+		})
+
+	case "order settle":
+		var id int64
+		var status, sn, note string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.Int64Var(&id, "id", 0, "")
+			fs.StringVar(&status, "status", "", "")
+			fs.StringVar(&sn, "sn", "", "")
+			fs.StringVar(&note, "note", "", "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if status != loket.StatusSuccess && status != loket.StatusFailed {
+				return fmt.Errorf("order settle: --status must be success or failed")
+			}
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			o, err := a.SettleByOperator(ctx, id, status == loket.StatusSuccess, sn, note)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"id": o.ID, "status": o.Status, "sn": o.SN})
+		})
+
+	case "ledger verify":
+		return command(cmd, args, func(*flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			v, err := db.Verify(ctx)
+			if err != nil {
+				return err
+			}
+			if len(v) > 0 {
+				for _, x := range v {
+					fmt.Fprintf(os.Stderr, "BROKEN %s: %s\n", x.Invariant, x.Detail)
+				}
+				return fmt.Errorf("ledger verify: %d invariant violations", len(v))
+			}
+			t, err := db.LedgerTotals(ctx)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
+				"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources})
+		})
+	}
+	return fmt.Errorf("unknown command %q (see loket help)", cmd)
+}
+
+// ensureDefaultLevel makes the "reseller" price level exist, so a fresh database can
+// take resellers before any catalog is imported.
+func ensureDefaultLevel(ctx context.Context, db *store.DB) error {
+	return db.Direct(ctx, func(t *store.Tx) error {
+		_, err := t.Exec(`INSERT INTO price_levels (name, markup_bp, markup_flat, created_at) VALUES ('reseller', 0, 0, $1) ON CONFLICT (name) DO NOTHING`, store.Now())
+		return err
+	})
+}

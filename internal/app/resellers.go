@@ -1,0 +1,227 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
+
+// NewResellerInput is what an operator (or self-registration) gives for a reseller.
+type NewResellerInput struct {
+	Username string
+	Name     string
+	Email    string
+	Level    string
+	Balance  loket.Money // opening balance, credited as an adjustment
+}
+
+// CreateReseller makes a reseller with fresh keys and returns them (shown only now).
+func (a *App) CreateReseller(ctx context.Context, in NewResellerInput) (*loket.Reseller, loket.Credentials, error) {
+	var creds loket.Credentials
+	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	if !usernameRE.MatchString(in.Username) {
+		return nil, creds, loket.FieldError(loket.EINVALID, "username", "username must be 3-32 characters: a-z, 0-9, _ . -")
+	}
+	if in.Level == "" {
+		in.Level = "reseller"
+	}
+	if in.Balance < 0 || in.Balance > loket.MaxAmount {
+		return nil, creds, loket.FieldError(loket.EINVALID, "balance", "opening balance must be between 0 and %d", loket.MaxAmount)
+	}
+	if len(in.Name) > 100 || len(in.Email) > 200 {
+		return nil, creds, loket.Errorf(loket.EINVALID, "name or email too long")
+	}
+	creds = loket.Credentials{APIKey: auth.NewKey("lk_"), SecretKey: auth.NewKey("lks_")}
+	var id int64
+	err := a.DB.Direct(ctx, func(t *store.Tx) error {
+		var err error
+		id, err = t.CreateReseller(store.NewReseller{
+			Username: in.Username, Name: in.Name, Email: in.Email, Level: in.Level,
+			APIKeyHash: auth.Digest(creds.APIKey), SecretHash: auth.Digest(creds.SecretKey), SecretSeal: a.sealer.Seal(creds.SecretKey),
+			ReferralCode: auth.RandomCode(8),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, creds, err
+	}
+	if in.Balance > 0 {
+		if _, err := a.Credit(ctx, id, in.Balance, "opening balance", fmt.Sprintf("reseller:%d:opening", id)); err != nil {
+			return nil, creds, err
+		}
+	}
+	r, err := a.DB.Reseller(ctx, id, "")
+	return r, creds, err
+}
+
+// RegenerateKeys replaces a reseller's API and secret keys; the old ones stop working.
+func (a *App) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Credentials, error) {
+	creds := loket.Credentials{APIKey: auth.NewKey("lk_"), SecretKey: auth.NewKey("lks_")}
+	kh, sh, seal := auth.Digest(creds.APIKey), auth.Digest(creds.SecretKey), a.sealer.Seal(creds.SecretKey)
+	if err := a.DB.UpdateReseller(ctx, resellerID, store.ResellerUpdate{APIKeyHash: &kh, SecretHash: &sh, SecretSeal: &seal}); err != nil {
+		return creds, err
+	}
+	a.authCache.Clear()
+	return creds, nil
+}
+
+// UpdateReseller changes settings, checking them first.
+func (a *App) UpdateReseller(ctx context.Context, id int64, u store.ResellerUpdate) error {
+	if u.Status != nil && *u.Status != loket.ResellerActive && *u.Status != loket.ResellerSuspended {
+		return loket.FieldError(loket.EINVALID, "status", "status must be active or suspended")
+	}
+	if u.WebhookURL != nil && *u.WebhookURL != "" {
+		if err := a.CheckWebhookURL(*u.WebhookURL); err != nil {
+			return err
+		}
+	}
+	if u.IPAllow != nil {
+		for i, c := range *u.IPAllow {
+			p, err := parsePrefix(c)
+			if err != nil {
+				return loket.FieldError(loket.EINVALID, "ip_allow", "%q is not an IP address or CIDR", c)
+			}
+			(*u.IPAllow)[i] = p.String()
+		}
+	}
+	if err := a.DB.UpdateReseller(ctx, id, u); err != nil {
+		return err
+	}
+	a.authCache.Clear()
+	return nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(addr, addr.BitLen()), nil
+}
+
+// Credit moves amount into (or, negative, out of) a reseller's balance against the
+// adjustments account: the operator's manual correction. key makes it idempotent.
+func (a *App) Credit(ctx context.Context, resellerID int64, amount loket.Money, note, key string) (loket.Money, error) {
+	if amount == 0 {
+		return 0, loket.FieldError(loket.EINVALID, "amount", "amount must not be zero")
+	}
+	if amount > loket.MaxAmount || amount < -loket.MaxAmount {
+		return 0, loket.FieldError(loket.EINVALID, "amount", "amount out of range")
+	}
+	ra, err := a.DB.ResellerAuthByID(ctx, resellerID)
+	if err != nil {
+		return 0, err
+	}
+	if key == "" {
+		key = "adjustment:" + auth.NewKey("")
+	}
+	adj, err := a.DB.EnsureAccount(ctx, store.AccAdjustments, store.KindAdjustments)
+	if err != nil {
+		return 0, err
+	}
+	err = a.DB.Write(ctx, uint64(resellerID), func(t *store.Tx) error {
+		_, err := t.Transfer(key, store.TransferAdjustment, nil, note,
+			[]store.Leg{{Account: ra.BalanceAccountID, Amount: amount}, {Account: adj, Amount: -amount}}, ra.BalanceAccountID)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	r, err := a.DB.Reseller(ctx, resellerID, "")
+	if err != nil {
+		return 0, err
+	}
+	return r.Balance, nil
+}
+
+type authEntry struct {
+	r   *store.ResellerAuth
+	exp time.Time
+}
+
+// authTTL bounds how long a suspension or key change takes to reach every node.
+const authTTL = 2 * time.Second
+
+// Authenticate finds the active reseller behind an API key, calling from remote.
+func (a *App) Authenticate(ctx context.Context, apiKey string, remote string) (*store.ResellerAuth, error) {
+	apiKey = strings.TrimSpace(apiKey)
+	if apiKey == "" {
+		return nil, loket.Errorf(loket.EUNAUTHORIZED, "missing API key")
+	}
+	if len(apiKey) > 200 {
+		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
+	}
+	h := auth.Digest(apiKey)
+	var r *store.ResellerAuth
+	if v, ok := a.authCache.Load(h); ok && time.Now().Before(v.(authEntry).exp) {
+		r = v.(authEntry).r
+	} else {
+		var err error
+		r, err = a.DB.ResellerByKeyHash(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		a.authCache.Store(h, authEntry{r: r, exp: time.Now().Add(authTTL)})
+	}
+	if r.Status != loket.ResellerActive {
+		return nil, loket.Errorf(loket.EFORBIDDEN, "account is suspended")
+	}
+	if !ipAllowed(r.IPAllow, remote) {
+		return nil, loket.Errorf(loket.EFORBIDDEN, "IP address %s is not allowed for this key", hostOf(remote))
+	}
+	return r, nil
+}
+
+// CheckSecret reports whether secret is the reseller's secret key.
+func CheckSecret(r *store.ResellerAuth, secret string) bool {
+	return secret != "" && auth.Equal(auth.Digest(strings.TrimSpace(secret)), r.SecretHash)
+}
+
+// SecretKey returns a reseller's secret key in the clear, to sign webhooks with.
+func (a *App) SecretKey(r *store.ResellerAuth) (string, error) { return a.sealer.Open(r.SecretSeal) }
+
+func hostOf(remote string) string {
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		return h
+	}
+	return remote
+}
+
+func ipAllowed(allow []string, remote string) bool {
+	if len(allow) == 0 {
+		return true
+	}
+	addr, err := netip.ParseAddr(hostOf(remote))
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, c := range allow {
+		p, err := parsePrefix(c)
+		if err == nil && p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Seal encrypts a secret with the installation's master key.
+func (a *App) Seal(s string) string { return a.sealer.Seal(s) }
+
+// Unseal decrypts what Seal made.
+func (a *App) Unseal(s string) (string, error) { return a.sealer.Open(s) }

@@ -1,0 +1,139 @@
+// Package config declares every setting of Loket once: its environment variable, its
+// default and its check. Flags of the same name (without LOKET_, lower case, dashes)
+// override the environment.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is Loket's configuration.
+type Config struct {
+	Addr                 string
+	DatabaseURL          string
+	LogFormat            string
+	PublicURL            string
+	AllowPrivateWebhooks bool
+	MasterKey            string
+	Node                 string
+	SimDelay             time.Duration
+	DoubleOrderWindow    time.Duration
+	SupplierTimeout      time.Duration
+	PendingDeadline      time.Duration
+	Workers              int
+	DBLanes              int
+}
+
+type option struct {
+	env, def, help string
+	set            func(c *Config, v string) error
+}
+
+func str(f func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *f(c) = v; return nil }
+}
+
+func dur(f func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration like 2s or 10m, got %q", v)
+		}
+		*f(c) = d
+		return nil
+	}
+}
+
+func num(f func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a whole number >= 0, got %q", v)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+var options = []option{
+	{"LOKET_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
+	{"LOKET_DATABASE_URL", "sqlite:loket.db", "sqlite:PATH or postgres://...", str(func(c *Config) *string { return &c.DatabaseURL })},
+	{"LOKET_LOG_FORMAT", "text", "text or json", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("want text or json, got %q", v)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"LOKET_PUBLIC_URL", "", "base URL others reach this Loket at (default http:// + LOKET_ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback or private addresses", func(c *Config, v string) error {
+		c.AllowPrivateWebhooks = v == "1" || strings.EqualFold(v, "true")
+		return nil
+	}},
+	{"LOKET_MASTER_KEY", "", "32 bytes (hex or base64) sealing secrets at rest; default: a key kept in the database", str(func(c *Config) *string { return &c.MasterKey })},
+	{"LOKET_NODE", "", "this node's name in job locks (default: host name)", str(func(c *Config) *string { return &c.Node })},
+	{"LOKET_SIM_DELAY", "2s", "how long the simulator supplier keeps orders pending", dur(func(c *Config) *time.Duration { return &c.SimDelay })},
+	{"LOKET_DOUBLE_ORDER_WINDOW", "1h", "a pending order blocks the same product and target for this long (0 disables)", dur(func(c *Config) *time.Duration { return &c.DoubleOrderWindow })},
+	{"LOKET_SUPPLIER_TIMEOUT", "15s", "how long one supplier call may take", dur(func(c *Config) *time.Duration { return &c.SupplierTimeout })},
+	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
+	{"LOKET_WORKERS", "64", "concurrent supplier calls", num(func(c *Config) *int { return &c.Workers })},
+	{"LOKET_DB_LANES", "8", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
+}
+
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "LOKET_")), "_", "-")
+}
+
+// Register declares every setting as a flag on fs, defaulting to the environment, and
+// returns the function that builds the Config once fs is parsed.
+func Register(fs *flag.FlagSet) func() (*Config, error) {
+	vals := map[string]*string{}
+	for _, o := range options {
+		v := os.Getenv(o.env)
+		if v == "" {
+			v = o.def
+		}
+		vals[o.env] = fs.String(flagName(o.env), v, o.help+" ("+o.env+")")
+	}
+	return func() (*Config, error) {
+		c := &Config{}
+		for _, o := range options {
+			if err := o.set(c, *vals[o.env]); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.env, err)
+			}
+		}
+		if c.PublicURL == "" {
+			c.PublicURL = "http://" + c.Addr
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+		if c.DoubleOrderWindow == 0 {
+			c.DoubleOrderWindow = -1 // app: negative disables, zero means its default
+		}
+		return c, nil
+	}
+}
+
+// Load reads the environment, then the flags in args. It returns the flags' leftovers.
+func Load(name string, args []string) (*Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	build := Register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c, err := build()
+	return c, fs.Args(), err
+}
+
+// Usage describes every setting, for `loket help`.
+func Usage() string {
+	var b strings.Builder
+	for _, o := range options {
+		fmt.Fprintf(&b, "  %-30s %s (default %q)\n", o.env, o.help, o.def)
+	}
+	return b.String()
+}

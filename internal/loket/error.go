@@ -1,0 +1,84 @@
+// Package loket holds the domain of Loket: money, resellers, the catalog, orders and
+// the one error type every edge maps to its own dialect.
+package loket
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes are stable: clients and the compatibility surfaces match on them.
+const (
+	ECONFLICT     = "conflict"     // e.g. ref_id reused with a different body
+	EINTERNAL     = "internal"     // a bug or an unreachable database
+	EINVALID      = "invalid"      // malformed input
+	ENOTFOUND     = "not_found"    // no such thing
+	EUNAUTHORIZED = "unauthorized" // missing or wrong key
+	EFORBIDDEN    = "forbidden"    // suspended reseller, IP not allowed
+	EINSUFFICIENT = "insufficient_balance"
+	EPRODUCT      = "unknown_product"
+	EINACTIVE     = "product_inactive"
+	EOUTOFSTOCK   = "out_of_stock"
+	ETARGET       = "invalid_target"
+	EFIELD        = "invalid_field"
+	EPRICE        = "price_above_max" // max_price guard
+	EDUPLICATE    = "duplicate_pending"
+	ETOOLARGE     = "body_too_large"
+	ERATELIMIT    = "rate_limited"
+	EUNAVAILABLE  = "unavailable" // no route can serve the product
+)
+
+// Error is the one error type of Loket. Code is machine readable and stable;
+// Message is for people and may change.
+type Error struct {
+	Code    string
+	Message string
+	Field   string // the offending input field, when there is one
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an *Error that names the offending field.
+func FieldError(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or EINTERNAL when err is not an *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	}
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the people-facing message of err; internal errors are hidden.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorField returns the field an *Error names, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

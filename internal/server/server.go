@@ -1,0 +1,124 @@
+// Package server wires a whole Loket: database, domain service, HTTP surfaces. The
+// loket command runs it; end-to-end tests start it on port 0.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier/sim"
+	"github.com/loket/loket/internal/web"
+)
+
+// Server is a running Loket.
+type Server struct {
+	Config *config.Config
+	DB     *store.DB
+	App    *app.App
+	API    *api.Server
+	URL    string // http://host:port it listens at
+	Log    *slog.Logger
+
+	hs   *http.Server
+	ln   net.Listener
+	errc chan error
+}
+
+// AppConfig turns the settings into the domain service's configuration.
+func AppConfig(cfg *config.Config) app.Config {
+	return app.Config{Node: cfg.Node, GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout,
+		PendingDeadline: cfg.PendingDeadline, Workers: cfg.Workers, MasterKey: cfg.MasterKey,
+		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL}
+}
+
+// OpenDB opens and migrates the configured database.
+func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Start opens the database (unless db is given), starts the service and listens on
+// cfg.Addr ("127.0.0.1:0" picks a port). prepare, if set, runs on the database before
+// the service starts (the demo loads its dataset there).
+func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB, prepare func(context.Context, *store.DB) error) (*Server, error) {
+	sim.SetDelay(cfg.SimDelay)
+	var err error
+	owned := db == nil
+	if owned {
+		if db, err = OpenDB(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	fail := func(err error) (*Server, error) {
+		if owned {
+			db.Close()
+		}
+		return nil, err
+	}
+	if prepare != nil {
+		if err := prepare(ctx, db); err != nil {
+			return fail(err)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fail(err)
+	}
+	if cfg.PublicURL == "http://"+cfg.Addr {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	a, err := app.New(ctx, db, log, metrics.NewRegistry(), AppConfig(cfg))
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	s := &Server{Config: cfg, DB: db, App: a, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
+	s.API = api.New(a, log)
+	web.Mount(s.API)
+	s.API.MountDocs()
+	if err := a.Start(ctx); err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	s.hs = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		err := s.hs.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.errc <- err
+	}()
+	return s, nil
+}
+
+// Done reports the listener's end.
+func (s *Server) Done() <-chan error { return s.errc }
+
+// Close stops taking requests, lets running ones and background work finish (bounded
+// by ctx), and closes the database.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.hs.Shutdown(ctx)
+	s.App.Close(ctx)
+	if e := s.DB.Close(); err == nil {
+		err = e
+	}
+	return err
+}

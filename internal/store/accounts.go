@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// CreateAdmin stores an operator admin.
+func (db *DB) CreateAdmin(ctx context.Context, username, passwordHash string) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO admins (username, password_hash, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`, username, passwordHash, Now())
+	return err
+}
+
+// AdminPasswordHash returns the password hash of an admin.
+func (db *DB) AdminPasswordHash(ctx context.Context, username string) (string, error) {
+	var h string
+	err := db.R.QueryRowContext(ctx, `SELECT password_hash FROM admins WHERE username = $1`, username).Scan(&h)
+	if noRows(err) {
+		return "", loket.Errorf(loket.ENOTFOUND, "no such admin")
+	}
+	return h, err
+}
+
+// NewReseller is what CreateReseller stores.
+type NewReseller struct {
+	Username     string
+	Name         string
+	Email        string
+	Level        string
+	APIKeyHash   string
+	SecretHash   string
+	SecretSeal   string
+	ReferralCode string
+	ReferredBy   *int64
+}
+
+// CreateReseller stores a reseller with its balance and profit accounts. A taken
+// username is a conflict.
+func (t *Tx) CreateReseller(r NewReseller) (int64, error) {
+	var n int
+	if err := t.QueryRow(`SELECT count(*) FROM price_levels WHERE name = $1`, r.Level).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, loket.FieldError(loket.EINVALID, "level", "no price level %q", r.Level)
+	}
+	var bal, prof int64
+	code := "reseller:" + r.Username
+	if err := t.QueryRow(`INSERT INTO accounts (code, kind, tracked, balance) VALUES ($1, $2, $3, 0) RETURNING id`,
+		code+":balance", KindResellerBalance, true).Scan(&bal); err != nil {
+		if isUnique(err) {
+			return 0, loket.FieldError(loket.ECONFLICT, "username", "username %q is taken", r.Username)
+		}
+		return 0, err
+	}
+	if err := t.QueryRow(`INSERT INTO accounts (code, kind, tracked, balance) VALUES ($1, $2, $3, 0) RETURNING id`,
+		code+":profit", KindResellerProfit, true).Scan(&prof); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := t.QueryRow(`INSERT INTO resellers (username, name, email, level, status, api_key_hash, secret_hash, secret_seal,
+		referral_code, referred_by, balance_account_id, profit_account_id, created_at)
+		VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		r.Username, r.Name, r.Email, r.Level, r.APIKeyHash, r.SecretHash, r.SecretSeal, r.ReferralCode, r.ReferredBy, bal, prof, Now()).Scan(&id)
+	if isUnique(err) {
+		return 0, loket.FieldError(loket.ECONFLICT, "username", "username %q is taken", r.Username)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.Exec(`UPDATE accounts SET reseller_id = $1 WHERE id IN ($2, $3)`, id, bal, prof); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ResellerAuth is what a request needs to know about the reseller behind a key.
+type ResellerAuth struct {
+	ID               int64
+	Username         string
+	Level            string
+	Status           string
+	IPAllow          []string
+	WebhookURL       string
+	SecretHash       string
+	SecretSeal       string
+	BalanceAccountID int64
+	ProfitAccountID  int64
+}
+
+const resellerAuthCols = `id, username, level, status, ip_allow, webhook_url, secret_hash, secret_seal, balance_account_id, profit_account_id`
+
+func scanResellerAuth(row interface{ Scan(...any) error }) (*ResellerAuth, error) {
+	var a ResellerAuth
+	var ips string
+	if err := row.Scan(&a.ID, &a.Username, &a.Level, &a.Status, &ips, &a.WebhookURL, &a.SecretHash, &a.SecretSeal,
+		&a.BalanceAccountID, &a.ProfitAccountID); err != nil {
+		return nil, err
+	}
+	a.IPAllow = splitList(ips)
+	return &a, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ResellerByKeyHash finds the reseller whose API key has the digest h.
+func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*ResellerAuth, error) {
+	a, err := scanResellerAuth(db.R.QueryRowContext(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE api_key_hash = $1`, h))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
+	}
+	return a, err
+}
+
+// ResellerAuthByID loads a reseller's auth facts by id.
+func (db *DB) ResellerAuthByID(ctx context.Context, id int64) (*ResellerAuth, error) {
+	a, err := scanResellerAuth(db.R.QueryRowContext(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such reseller")
+	}
+	return a, err
+}
+
+const resellerCols = `r.id, r.username, r.name, r.email, r.level, r.status, r.ip_allow, r.webhook_url, r.referral_code,
+	b.balance, p.balance, r.created_at`
+
+func scanReseller(row interface{ Scan(...any) error }) (*loket.Reseller, error) {
+	var r loket.Reseller
+	var ips string
+	var created int64
+	if err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Email, &r.Level, &r.Status, &ips, &r.WebhookURL, &r.ReferralCode,
+		&r.Balance, &r.ProfitBalance, &created); err != nil {
+		return nil, err
+	}
+	r.IPAllow = splitList(ips)
+	r.CreatedAt = Time(created)
+	return &r, nil
+}
+
+// Reseller loads a reseller with balances, by id or (when id is 0) by username.
+func (db *DB) Reseller(ctx context.Context, id int64, username string) (*loket.Reseller, error) {
+	r, err := scanReseller(db.R.QueryRowContext(ctx, `SELECT `+resellerCols+` FROM resellers r
+		JOIN accounts b ON b.id = r.balance_account_id JOIN accounts p ON p.id = r.profit_account_id
+		WHERE r.id = $1 OR ($1 = 0 AND r.username = $2)`, id, username))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such reseller")
+	}
+	return r, err
+}
+
+// Resellers lists resellers by id.
+func (db *DB) Resellers(ctx context.Context) ([]*loket.Reseller, error) {
+	var out []*loket.Reseller
+	err := db.each(ctx, `SELECT `+resellerCols+` FROM resellers r
+		JOIN accounts b ON b.id = r.balance_account_id JOIN accounts p ON p.id = r.profit_account_id ORDER BY r.id`,
+		func(rows *sql.Rows) error {
+			r, err := scanReseller(rows)
+			if err == nil {
+				out = append(out, r)
+			}
+			return err
+		})
+	return out, err
+}
+
+// ResellerUpdate holds the settings to change; nil fields stay as they are.
+type ResellerUpdate struct {
+	WebhookURL *string
+	IPAllow    *[]string
+	Level      *string
+	Status     *string
+	Name       *string
+	Email      *string
+	APIKeyHash *string
+	SecretHash *string
+	SecretSeal *string
+}
+
+// UpdateReseller changes a reseller's settings.
+func (db *DB) UpdateReseller(ctx context.Context, id int64, u ResellerUpdate) error {
+	sets := []string{}
+	args := []any{id}
+	add := func(col string, v any) {
+		args = append(args, v)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	if u.WebhookURL != nil {
+		add("webhook_url", *u.WebhookURL)
+	}
+	if u.IPAllow != nil {
+		add("ip_allow", strings.Join(*u.IPAllow, ","))
+	}
+	if u.Level != nil {
+		add("level", *u.Level)
+	}
+	if u.Status != nil {
+		add("status", *u.Status)
+	}
+	if u.Name != nil {
+		add("name", *u.Name)
+	}
+	if u.Email != nil {
+		add("email", *u.Email)
+	}
+	if u.APIKeyHash != nil {
+		add("api_key_hash", *u.APIKeyHash)
+	}
+	if u.SecretHash != nil {
+		add("secret_hash", *u.SecretHash)
+	}
+	if u.SecretSeal != nil {
+		add("secret_seal", *u.SecretSeal)
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	res, err := db.W.ExecContext(ctx, `UPDATE resellers SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...)
+	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "23503") {
+			return loket.FieldError(loket.EINVALID, "level", "no such price level")
+		}
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return loket.Errorf(loket.ENOTFOUND, "no such reseller")
+	}
+	return nil
+}
+
+// Setting returns a stored setting, or "" when unset.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	if noRows(err) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSettingIfAbsent stores value under key unless one is there, and returns the value kept.
+func (db *DB) SetSettingIfAbsent(ctx context.Context, key, value string) (string, error) {
+	if _, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+		return "", err
+	}
+	var v string
+	err := db.W.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	return v, err
+}
+
+// SetSetting stores a setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// Ledger returns a reseller's balance movements, newest first, with the balance after
+// each: the mutasi. before is an entry id cursor (0 for the newest).
+func (db *DB) Ledger(ctx context.Context, accountID, before int64, limit int) ([]loket.LedgerLine, error) {
+	var out []loket.LedgerLine
+	err := db.each(ctx, `SELECT e.id, t.kind, e.amount, e.balance_after, t.order_id, t.note, e.created_at
+		FROM entries e JOIN transfers t ON t.id = e.transfer_id
+		WHERE e.account_id = $1 AND ($2 = 0 OR e.id < $2) ORDER BY e.id DESC LIMIT $3`,
+		func(rows *sql.Rows) error {
+			var l loket.LedgerLine
+			var after, order sql.NullInt64
+			var at int64
+			if err := rows.Scan(&l.ID, &l.TransferKind, &l.Amount, &after, &order, &l.Note, &at); err != nil {
+				return err
+			}
+			l.BalanceAfter = after.Int64
+			if order.Valid {
+				v := order.Int64
+				l.OrderID = &v
+			}
+			l.CreatedAt = Time(at)
+			out = append(out, l)
+			return nil
+		}, accountID, before, limit)
+	return out, err
+}

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Job is durable background work: carrying an order to its final state, delivering a
+// webhook. A job is locked by one node for a lease; when the lease lapses (the node
+// died) any node may take it.
+type Job struct {
+	ID       int64
+	Key      string
+	Kind     string
+	RefID    int64
+	RunAt    time.Time
+	Attempts int
+}
+
+// Job kinds.
+const (
+	JobOrder   = "order"
+	JobWebhook = "webhook"
+)
+
+// ClaimJobs locks up to limit due jobs for node and returns them.
+func (db *DB) ClaimJobs(ctx context.Context, node string, lease time.Duration, limit int) ([]Job, error) {
+	var jobs []Job
+	err := db.Write(ctx, 0, func(t *Tx) error {
+		jobs = jobs[:0]
+		now := Now()
+		skip := ""
+		if db.Dialect == Postgres {
+			skip = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := t.Query(`UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until < $3 ORDER BY run_at LIMIT $4`+skip+`)
+			RETURNING id, key, kind, ref_id, run_at, attempts`, node, now+lease.Microseconds(), now, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j Job
+			var run int64
+			if err := rows.Scan(&j.ID, &j.Key, &j.Kind, &j.RefID, &run, &j.Attempts); err != nil {
+				return err
+			}
+			j.RunAt = Time(run)
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	return jobs, err
+}
+
+// Reschedule sets when a job runs next. The node keeps its lock until a lease past
+// that time, so it can run the job from memory; if it dies, the lock lapses.
+func (t *Tx) Reschedule(key, node string, runAt time.Time, lease time.Duration, lastErr string) error {
+	_, err := t.Exec(`UPDATE jobs SET run_at = $2, locked_by = $3, locked_until = $4, last_error = $5 WHERE key = $1`,
+		key, runAt.UnixMicro(), node, runAt.Add(lease).UnixMicro(), truncate(lastErr, 500))
+	return err
+}
+
+// DeleteJob removes a finished job.
+func (t *Tx) DeleteJob(key string) error {
+	_, err := t.Exec(`DELETE FROM jobs WHERE key = $1`, key)
+	return err
+}
+
+// EnqueueJob adds a job due at runAt; an existing job with the same key is kept.
+func (t *Tx) EnqueueJob(key, kind string, refID int64, runAt time.Time, node string, lease time.Duration) error {
+	lockedUntil := int64(0)
+	if node != "" {
+		lockedUntil = runAt.Add(lease).UnixMicro()
+	}
+	_, err := t.Exec(`INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (key) DO NOTHING`, key, kind, refID, runAt.UnixMicro(), node, lockedUntil, Now())
+	return err
+}
+
+// QueueDepth counts jobs by kind.
+func (db *DB) QueueDepth(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := db.each(ctx, `SELECT kind, count(*) FROM jobs GROUP BY kind`, func(r *sql.Rows) error {
+		var k string
+		var n int64
+		if err := r.Scan(&k, &n); err != nil {
+			return err
+		}
+		out[k] = n
+		return nil
+	})
+	return out, err
+}
+
+// Webhook is one message to a reseller's URL.
+type Webhook struct {
+	ID          int64            `json:"id"`
+	ResellerID  int64            `json:"-"`
+	OrderID     *int64           `json:"order_id,omitempty"`
+	Event       string           `json:"event"`
+	URL         string           `json:"url"`
+	ContentType string           `json:"content_type"`
+	Body        string           `json:"body"`
+	State       string           `json:"state"`
+	Attempts    int              `json:"attempts"`
+	CreatedAt   time.Time        `json:"created_at"`
+	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
+	Log         []WebhookAttempt `json:"log,omitempty"`
+}
+
+// WebhookAttempt is one try at delivering a webhook.
+type WebhookAttempt struct {
+	Attempt    int       `json:"attempt"`
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code"`
+	Error      string    `json:"error,omitempty"`
+	DurationMS float64   `json:"duration_ms"`
+}
+
+// EnqueueWebhook stores a webhook and the job that delivers it.
+func (t *Tx) EnqueueWebhook(w Webhook) (int64, error) {
+	var id int64
+	now := Now()
+	if w.ContentType == "" {
+		w.ContentType = "application/json"
+	}
+	err := t.QueryRow(`INSERT INTO webhooks (reseller_id, order_id, event, url, content_type, body, state, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id`, w.ResellerID, w.OrderID, w.Event, w.URL, w.ContentType, w.Body, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue webhook: %w", err)
+	}
+	if err := t.EnqueueJob(fmt.Sprintf("webhook:%d", id), JobWebhook, id, Time(now), "", 0); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// WebhookByID loads a webhook.
+func (db *DB) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
+	var w Webhook
+	var order, delivered sql.NullInt64
+	var created int64
+	err := db.R.QueryRowContext(ctx, `SELECT id, reseller_id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
+		FROM webhooks WHERE id = $1`, id).Scan(&w.ID, &w.ResellerID, &order, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.State, &w.Attempts, &created, &delivered)
+	if err != nil {
+		return nil, err
+	}
+	if order.Valid {
+		v := order.Int64
+		w.OrderID = &v
+	}
+	w.CreatedAt = Time(created)
+	w.DeliveredAt = TimePtr(delivered)
+	return &w, nil
+}
+
+// RecordWebhookAttempt stores one delivery try and the webhook's new state.
+func (t *Tx) RecordWebhookAttempt(id int64, a WebhookAttempt, state string) error {
+	var n int
+	if err := t.QueryRow(`UPDATE webhooks SET attempts = attempts + 1, state = $2,
+		delivered_at = CASE WHEN $2 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $1 RETURNING attempts`,
+		id, state, a.At.UnixMicro()).Scan(&n); err != nil {
+		return err
+	}
+	_, err := t.Exec(`INSERT INTO webhook_attempts (webhook_id, attempt, at, status_code, error, duration_us) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, n, a.At.UnixMicro(), a.StatusCode, truncate(a.Error, 500), int64(a.DurationMS*1000))
+	return err
+}
+
+// Webhooks lists a reseller's recent webhooks with their attempts, newest first.
+func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Webhook, error) {
+	var out []*Webhook
+	err := db.each(ctx, `SELECT id FROM webhooks WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		out = append(out, &Webhook{ID: id})
+		return nil
+	}, resellerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range out {
+		full, err := db.WebhookByID(ctx, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.each(ctx, `SELECT attempt, at, status_code, error, duration_us FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`, func(r *sql.Rows) error {
+			var a WebhookAttempt
+			var at, dur int64
+			if err := r.Scan(&a.Attempt, &at, &a.StatusCode, &a.Error, &dur); err != nil {
+				return err
+			}
+			a.At = Time(at)
+			a.DurationMS = float64(dur) / 1000
+			full.Log = append(full.Log, a)
+			return nil
+		}, w.ID); err != nil {
+			return nil, err
+		}
+		out[i] = full
+	}
+	return out, nil
+}

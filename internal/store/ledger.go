@@ -1,0 +1,429 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// Account kinds. Reseller accounts keep a stored balance that may never go below zero;
+// house accounts are derived from their entries, so no order ever waits on their row.
+const (
+	KindResellerBalance = "reseller_balance"
+	KindResellerProfit  = "reseller_profit"
+	KindInFlight        = "in_flight"        // money reserved by pending orders
+	KindRevenue         = "revenue"          // platform margin
+	KindSupplierPayable = "supplier_payable" // what the operator owes (or paid) suppliers
+	KindPaymentSource   = "payment_source"   // money that came in from outside
+	KindAdjustments     = "adjustments"      // the operator's manual corrections
+)
+
+// House account codes.
+const (
+	AccInFlight    = "house:in_flight"
+	AccRevenue     = "house:revenue"
+	AccAdjustments = "house:adjustments"
+)
+
+// SupplierAccount is the payable account of a supplier.
+func SupplierAccount(supplierID int64) string { return fmt.Sprintf("house:supplier:%d", supplierID) }
+
+// PaymentAccount is the account money from a payment source arrives through.
+func PaymentAccount(source string) string { return "house:payments:" + source }
+
+// Transfer kinds.
+const (
+	TransferDeposit    = "deposit"
+	TransferAdjustment = "adjustment"
+	TransferReserve    = "order_reserve"
+	TransferPost       = "order_post"
+	TransferVoid       = "order_void"
+)
+
+// ErrInsufficient is returned when a transfer would take a reseller account below zero.
+var ErrInsufficient = loket.Errorf(loket.EINSUFFICIENT, "insufficient balance")
+
+// Leg is one side of a transfer: a signed amount on an account (credit positive).
+type Leg struct {
+	Account int64
+	Amount  loket.Money
+}
+
+// TransferResult says what a transfer did.
+type TransferResult struct {
+	ID        int64
+	Duplicate bool                  // the key was used before; nothing was moved now
+	After     map[int64]loket.Money // balance after, for tracked accounts
+}
+
+type accountInfo struct {
+	id      int64
+	tracked bool
+}
+
+// EnsureAccount creates the house account code if it does not exist, in a transaction
+// of its own, and returns its id. House accounts are made this way, never inside a
+// batch, so an id in the cache always names a committed row.
+func (db *DB) EnsureAccount(ctx context.Context, code, kind string) (int64, error) {
+	if v, ok := db.accounts.Load(code); ok {
+		return v.(accountInfo).id, nil
+	}
+	var info accountInfo
+	err := db.Direct(ctx, func(t *Tx) error {
+		if _, err := t.Exec(`INSERT INTO accounts (code, kind, tracked, balance) VALUES ($1, $2, $3, 0) ON CONFLICT (code) DO NOTHING`,
+			code, kind, false); err != nil {
+			return err
+		}
+		return t.QueryRow(`SELECT id, tracked FROM accounts WHERE code = $1`, code).Scan(&info.id, &info.tracked)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ensure account %s: %w", code, err)
+	}
+	db.accounts.Store(code, info)
+	return info.id, nil
+}
+
+// accountID returns the id of the committed house account code.
+func (t *Tx) accountID(code, kind string) (accountInfo, error) {
+	if v, ok := t.db.accounts.Load(code); ok {
+		return v.(accountInfo), nil
+	}
+	var info accountInfo
+	err := t.QueryRow(`SELECT id, tracked FROM accounts WHERE code = $1`, code).Scan(&info.id, &info.tracked)
+	if noRows(err) {
+		return info, fmt.Errorf("account %s does not exist (house accounts are made by EnsureAccount)", code)
+	}
+	if err != nil {
+		return info, fmt.Errorf("account %s: %w", code, err)
+	}
+	t.db.accounts.Store(code, info)
+	return info, nil
+}
+
+// HouseAccount returns the id of a house account, creating it on first use.
+func (t *Tx) HouseAccount(code, kind string) (int64, error) {
+	info, err := t.accountID(code, kind)
+	return info.id, err
+}
+
+// Transfer moves money between accounts. The legs must sum to zero. key makes the
+// call idempotent: a second transfer with the same key moves nothing and reports the
+// first. Tracked (reseller) accounts are updated with one conditional UPDATE each, in
+// ascending id order, and may not go below zero; trackedAccounts lists which legs are
+// on tracked accounts so no lookup is needed on the hot path.
+func (t *Tx) Transfer(key, kind string, orderID *int64, note string, legs []Leg, trackedAccounts ...int64) (TransferResult, error) {
+	var res TransferResult
+	var sum loket.Money
+	for _, l := range legs {
+		if l.Amount == 0 {
+			return res, errors.New("transfer: zero leg")
+		}
+		if l.Amount > loket.MaxAmount || l.Amount < -loket.MaxAmount {
+			return res, loket.Errorf(loket.EINVALID, "amount out of range")
+		}
+		sum += l.Amount
+	}
+	if sum != 0 || len(legs) < 2 {
+		return res, fmt.Errorf("transfer %s: legs sum to %d, want 0", key, sum)
+	}
+	now := Now()
+	err := t.QueryRow(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (key) DO NOTHING RETURNING id`, key, kind, orderID, note, now).Scan(&res.ID)
+	if noRows(err) {
+		if err := t.QueryRow(`SELECT id FROM transfers WHERE key = $1`, key).Scan(&res.ID); err != nil {
+			return res, fmt.Errorf("transfer %s: %w", key, err)
+		}
+		res.Duplicate = true
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("transfer %s: %w", key, err)
+	}
+	isTracked := func(id int64) bool {
+		for _, a := range trackedAccounts {
+			if a == id {
+				return true
+			}
+		}
+		return false
+	}
+	order := make([]int, len(legs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return legs[order[a]].Account < legs[order[b]].Account })
+	res.After = map[int64]loket.Money{}
+	after := make([]sql.NullInt64, len(legs))
+	for _, i := range order {
+		l := legs[i]
+		if !isTracked(l.Account) {
+			continue
+		}
+		var bal int64
+		err := t.QueryRow(`UPDATE accounts SET balance = balance + $2 WHERE id = $1 AND balance + $2 >= 0 RETURNING balance`,
+			l.Account, l.Amount).Scan(&bal)
+		if noRows(err) {
+			return res, ErrInsufficient
+		}
+		if err != nil {
+			return res, fmt.Errorf("transfer %s: update account %d: %w", key, l.Account, err)
+		}
+		after[i] = sql.NullInt64{Int64: bal, Valid: true}
+		res.After[l.Account] = bal
+	}
+	q := `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `
+	args := make([]any, 0, len(legs)*5)
+	for i, l := range legs {
+		if i > 0 {
+			q += ", "
+		}
+		n := len(args)
+		q += fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+		args = append(args, res.ID, l.Account, l.Amount, after[i], now)
+	}
+	if _, err := t.Exec(q, args...); err != nil {
+		return res, fmt.Errorf("transfer %s: entries: %w", key, err)
+	}
+	return res, nil
+}
+
+// Hold states.
+const (
+	HoldPending = "pending"
+	HoldPosted  = "posted"
+	HoldVoided  = "voided"
+)
+
+// Reserve takes amount from a reseller's balance account into the in-flight account and
+// records the hold of order orderID: the pending phase of a two-phase transfer.
+func (t *Tx) Reserve(orderID, account int64, amount loket.Money) error {
+	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
+	if err != nil {
+		return err
+	}
+	res, err := t.Transfer(fmt.Sprintf("order:%d:reserve", orderID), TransferReserve, &orderID, "",
+		[]Leg{{account, -amount}, {inflight, amount}}, account)
+	if err != nil {
+		return err
+	}
+	if res.Duplicate {
+		return fmt.Errorf("reserve order %d: already reserved", orderID)
+	}
+	_, err = t.Exec(`INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) VALUES ($1, $2, $3, 'pending', $4, $5)`,
+		orderID, account, amount, res.ID, Now())
+	return err
+}
+
+// ErrSettled is returned when a hold was posted or voided already.
+var ErrSettled = errors.New("hold already settled")
+
+// PostHold finalises the hold of a successful order: the reserved money goes to the
+// supplier's payable account (cost) and to revenue (the rest; negative on a loss).
+// It happens once: a second call returns ErrSettled and moves nothing.
+func (t *Tx) PostHold(orderID, supplierID int64, cost loket.Money) error {
+	var account int64
+	var amount loket.Money
+	err := t.QueryRow(`UPDATE holds SET state = 'posted', settled_at = $2 WHERE order_id = $1 AND state = 'pending' RETURNING account_id, amount`,
+		orderID, Now()).Scan(&account, &amount)
+	if noRows(err) {
+		return ErrSettled
+	}
+	if err != nil {
+		return fmt.Errorf("post hold %d: %w", orderID, err)
+	}
+	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
+	if err != nil {
+		return err
+	}
+	legs := []Leg{{inflight, -amount}}
+	if cost != 0 {
+		payable, err := t.HouseAccount(SupplierAccount(supplierID), KindSupplierPayable)
+		if err != nil {
+			return err
+		}
+		legs = append(legs, Leg{payable, cost})
+	}
+	if amount-cost != 0 {
+		revenue, err := t.HouseAccount(AccRevenue, KindRevenue)
+		if err != nil {
+			return err
+		}
+		legs = append(legs, Leg{revenue, amount - cost})
+	}
+	res, err := t.Transfer(fmt.Sprintf("order:%d:settle", orderID), TransferPost, &orderID, "", legs)
+	if err != nil {
+		return err
+	}
+	_, err = t.Exec(`UPDATE holds SET settle_transfer_id = $2 WHERE order_id = $1`, orderID, res.ID)
+	return err
+}
+
+// VoidHold returns the reserved money of a failed order to the reseller, once.
+func (t *Tx) VoidHold(orderID int64) error {
+	var account int64
+	var amount loket.Money
+	err := t.QueryRow(`UPDATE holds SET state = 'voided', settled_at = $2 WHERE order_id = $1 AND state = 'pending' RETURNING account_id, amount`,
+		orderID, Now()).Scan(&account, &amount)
+	if noRows(err) {
+		return ErrSettled
+	}
+	if err != nil {
+		return fmt.Errorf("void hold %d: %w", orderID, err)
+	}
+	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
+	if err != nil {
+		return err
+	}
+	res, err := t.Transfer(fmt.Sprintf("order:%d:settle", orderID), TransferVoid, &orderID, "",
+		[]Leg{{inflight, -amount}, {account, amount}}, account)
+	if err != nil {
+		return err
+	}
+	_, err = t.Exec(`UPDATE holds SET settle_transfer_id = $2 WHERE order_id = $1`, orderID, res.ID)
+	return err
+}
+
+// Violation is one broken ledger invariant.
+type Violation struct {
+	Invariant string
+	Detail    string
+}
+
+// Verify checks the ledger's invariants and returns every violation found.
+func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
+	var out []Violation
+	add := func(inv, format string, args ...any) {
+		out = append(out, Violation{inv, fmt.Sprintf(format, args...)})
+	}
+	var total sql.NullInt64
+	if err := db.R.QueryRowContext(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
+		return nil, err
+	}
+	if total.Int64 != 0 {
+		add("entries sum to zero", "all entries sum to %d", total.Int64)
+	}
+	if err := db.each(ctx, `SELECT transfer_id, SUM(amount) FROM entries GROUP BY transfer_id HAVING SUM(amount) <> 0 LIMIT 20`,
+		func(r *sql.Rows) error {
+			var id, s int64
+			if err := r.Scan(&id, &s); err != nil {
+				return err
+			}
+			add("entries sum to zero", "transfer %d sums to %d", id, s)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := db.each(ctx, `SELECT a.code, a.balance, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
+		WHERE a.tracked GROUP BY a.id, a.code, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0) LIMIT 20`,
+		func(r *sql.Rows) error {
+			var code string
+			var bal, sum int64
+			if err := r.Scan(&code, &bal, &sum); err != nil {
+				return err
+			}
+			add("balance equals entries", "account %s stores %d, entries sum to %d", code, bal, sum)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := db.each(ctx, `SELECT a.code, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
+		WHERE a.kind IN ('reseller_balance', 'reseller_profit') GROUP BY a.id, a.code HAVING COALESCE(SUM(e.amount), 0) < 0 OR MIN(a.balance) < 0 LIMIT 20`,
+		func(r *sql.Rows) error {
+			var code string
+			var sum int64
+			if err := r.Scan(&code, &sum); err != nil {
+				return err
+			}
+			add("no reseller below zero", "account %s is at %d", code, sum)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	// Money in flight is exactly what pending holds reserve.
+	var inflight, pending sql.NullInt64
+	if err := db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
+		return nil, err
+	}
+	if err := db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
+		return nil, err
+	}
+	if inflight.Int64 != pending.Int64 {
+		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight.Int64, pending.Int64)
+	}
+	// Every order's hold agrees with its status.
+	if err := db.each(ctx, `SELECT o.id, o.status, COALESCE(h.state, '') FROM orders o LEFT JOIN holds h ON h.order_id = o.id
+		WHERE h.state IS NULL OR (o.status = 'pending' AND h.state <> 'pending') OR (o.status = 'success' AND h.state <> 'posted')
+		   OR (o.status = 'failed' AND h.state <> 'voided') LIMIT 20`,
+		func(r *sql.Rows) error {
+			var id int64
+			var st, hs string
+			if err := r.Scan(&id, &st, &hs); err != nil {
+				return err
+			}
+			add("order matches its hold", "order %d is %s but its hold is %q", id, st, hs)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (db *DB) each(ctx context.Context, q string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Totals are the balances of the house accounts and the sum of reseller balances.
+type Totals struct {
+	ResellerBalances loket.Money
+	ResellerProfit   loket.Money
+	InFlight         loket.Money
+	Revenue          loket.Money
+	SupplierPayable  loket.Money
+	PaymentSources   loket.Money
+	Adjustments      loket.Money
+}
+
+// LedgerTotals sums every account by kind.
+func (db *DB) LedgerTotals(ctx context.Context) (Totals, error) {
+	var t Totals
+	err := db.each(ctx, `SELECT a.kind, COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id GROUP BY a.kind`,
+		func(r *sql.Rows) error {
+			var kind string
+			var sum int64
+			if err := r.Scan(&kind, &sum); err != nil {
+				return err
+			}
+			switch kind {
+			case KindResellerBalance:
+				t.ResellerBalances = sum
+			case KindResellerProfit:
+				t.ResellerProfit = sum
+			case KindInFlight:
+				t.InFlight = sum
+			case KindRevenue:
+				t.Revenue = sum
+			case KindSupplierPayable:
+				t.SupplierPayable = sum
+			case KindPaymentSource:
+				t.PaymentSources = sum
+			case KindAdjustments:
+				t.Adjustments = sum
+			}
+			return nil
+		})
+	return t, err
+}

@@ -1,0 +1,375 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// NewOrder is an accepted order, priced and checked, ready to be written.
+type NewOrder struct {
+	ResellerID  int64
+	AccountID   int64 // the reseller's balance account
+	RefID       string
+	RequestHash string
+	Product     *loket.Product
+	Target      string
+	Fields      map[string]string
+	Price       loket.Money
+	Surface     string
+	GuardWindow time.Duration // 0: no anti double-order guard
+	FirstRoute  *Route        // recorded as attempt 1, so dispatch needs no extra commit
+	Node        string        // the node that will dispatch it at once
+	Lease       time.Duration
+}
+
+// ErrIdempotent wraps the order that a repeated ref_id refers to.
+type ErrIdempotent struct{ Order *loket.Order }
+
+func (e *ErrIdempotent) Error() string { return "order exists" }
+
+// CreateOrder writes an order, its reservation, its first attempt and its dispatch job,
+// all in the caller's transaction. A used (reseller, ref_id) returns the existing order
+// with existed=true and writes nothing; with a different request it is a conflict.
+func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) {
+	now := Now()
+	fields, _ := json.Marshal(n.Fields)
+	if n.Fields == nil {
+		fields = []byte("{}")
+	}
+	var id int64
+	err = t.QueryRow(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
+		price, status, surface, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)
+		ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id`,
+		n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
+		n.Price, n.Surface, now).Scan(&id)
+	if noRows(err) {
+		var hash string
+		if err := t.QueryRow(`SELECT id, request_hash FROM orders WHERE reseller_id = $1 AND ref_id = $2`, n.ResellerID, n.RefID).Scan(&id, &hash); err != nil {
+			return nil, false, fmt.Errorf("find order by ref_id: %w", err)
+		}
+		if hash != n.RequestHash {
+			return nil, false, loket.FieldError(loket.ECONFLICT, "ref_id", "ref_id %q was used for a different order", n.RefID)
+		}
+		o, err := t.order(id)
+		return o, true, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("insert order: %w", err)
+	}
+	if n.GuardWindow > 0 {
+		var got int64
+		err := t.QueryRow(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
+			WHERE order_guards.expires_at < $6 RETURNING order_id`,
+			n.ResellerID, n.Product.ID, n.Target, id, now+n.GuardWindow.Microseconds(), now).Scan(&got)
+		if noRows(err) {
+			return nil, false, loket.Errorf(loket.EDUPLICATE, "an order for %s to %s is still pending", n.Product.Code, n.Target)
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("order guard: %w", err)
+		}
+	}
+	if n.Product.Stock != nil {
+		res, err := t.Exec(`UPDATE products SET stock = stock - 1 WHERE id = $1 AND stock > 0`, n.Product.ID)
+		if err != nil {
+			return nil, false, fmt.Errorf("take stock: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil, false, loket.Errorf(loket.EOUTOFSTOCK, "%s is out of stock", n.Product.Code)
+		}
+	}
+	if n.Price <= 0 {
+		return nil, false, loket.Errorf(loket.EUNAVAILABLE, "%s has no price set", n.Product.Code)
+	}
+	if err := t.Reserve(id, n.AccountID, n.Price); err != nil {
+		return nil, false, err
+	}
+	lockedBy, lockedUntil := "", int64(0)
+	if n.Node != "" {
+		lockedBy, lockedUntil = n.Node, now+n.Lease.Microseconds()
+	}
+	if n.FirstRoute != nil {
+		if err := t.InsertAttempt(id, 1, n.FirstRoute); err != nil {
+			return nil, false, err
+		}
+	}
+	if _, err := t.Exec(`INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES ($1, 'order', $2, $3, $4, $5, $3)`,
+		OrderJobKey(id), id, now, lockedBy, lockedUntil); err != nil {
+		return nil, false, fmt.Errorf("enqueue dispatch: %w", err)
+	}
+	return &loket.Order{
+		ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
+		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
+		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now),
+	}, false, nil
+}
+
+// OrderJobKey is the key of the one job that carries an order to its final state.
+func OrderJobKey(orderID int64) string { return fmt.Sprintf("order:%d", orderID) }
+
+// SupplierRef is the id Loket sends a supplier for attempt seq of an order. It is
+// stable, so a retry of the same attempt is recognised upstream as the same request.
+func SupplierRef(orderID int64, seq int) string { return fmt.Sprintf("LK%dA%d", orderID, seq) }
+
+// InsertAttempt records that attempt seq of an order goes to route r. It is written
+// before the supplier is called, so after a crash Loket knows to ask, not to re-buy.
+func (t *Tx) InsertAttempt(orderID int64, seq int, r *Route) error {
+	now := Now()
+	_, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, cost, outcome, started_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8)`,
+		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, SupplierRef(orderID, seq), r.Cost, now)
+	if err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}
+
+// Attempt is one try of an order at one supplier.
+type Attempt struct {
+	OrderID      int64       `json:"-"`
+	Seq          int         `json:"seq"`
+	RouteID      int64       `json:"route_id"`
+	SupplierID   int64       `json:"supplier_id"`
+	SupplierCode string      `json:"supplier_code"`
+	SupplierRef  string      `json:"supplier_ref"`
+	SupplierTrx  string      `json:"supplier_trx"`
+	Cost         loket.Money `json:"cost"`
+	Outcome      string      `json:"outcome"`
+	Message      string      `json:"message"`
+	StartedAt    time.Time   `json:"started_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+}
+
+// UpdateAttempt stores what a supplier said about an attempt.
+func (t *Tx) UpdateAttempt(orderID int64, seq int, outcome, trx, message string) error {
+	_, err := t.Exec(`UPDATE order_attempts SET outcome = $3, supplier_trx = CASE WHEN $4 = '' THEN supplier_trx ELSE $4 END,
+		message = $5, updated_at = $6 WHERE order_id = $1 AND seq = $2`, orderID, seq, outcome, trx, truncate(message, 500), Now())
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Attempts lists an order's attempts in order.
+func (db *DB) Attempts(ctx context.Context, orderID int64) ([]Attempt, error) {
+	var out []Attempt
+	err := db.each(ctx, `SELECT order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, message, started_at, updated_at
+		FROM order_attempts WHERE order_id = $1 ORDER BY seq`, func(r *sql.Rows) error {
+		var a Attempt
+		var s, u int64
+		if err := r.Scan(&a.OrderID, &a.Seq, &a.RouteID, &a.SupplierID, &a.SupplierCode, &a.SupplierRef, &a.SupplierTrx, &a.Cost, &a.Outcome, &a.Message, &s, &u); err != nil {
+			return err
+		}
+		a.StartedAt, a.UpdatedAt = Time(s), Time(u)
+		out = append(out, a)
+		return nil
+	}, orderID)
+	return out, err
+}
+
+// Settlement is an order's final outcome.
+type Settlement struct {
+	OrderID    int64
+	Success    bool
+	SN         string
+	Message    string
+	SupplierID int64
+	Cost       loket.Money
+}
+
+// SettleOrder moves a pending order to success (posting its hold) or failed (voiding
+// it, giving back stock) and releases its guard and job. It returns false and changes
+// nothing when the order was settled already: callbacks and polls may race, and only
+// the first one counts.
+func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
+	now := Now()
+	status := loket.StatusFailed
+	if s.Success {
+		status = loket.StatusSuccess
+	}
+	var cost, supplier sql.NullInt64
+	if s.Success {
+		cost = sql.NullInt64{Int64: s.Cost, Valid: true}
+		supplier = sql.NullInt64{Int64: s.SupplierID, Valid: s.SupplierID != 0}
+	}
+	res, err := t.Exec(`UPDATE orders SET status = $2, sn = $3, message = $4, cost = $5, supplier_id = $6, updated_at = $7, settled_at = $7
+		WHERE id = $1 AND status = 'pending'`, s.OrderID, status, truncate(s.SN, 200), truncate(s.Message, 500), cost, supplier, now)
+	if err != nil {
+		return nil, false, fmt.Errorf("settle order %d: %w", s.OrderID, err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return nil, false, nil
+	}
+	o, err := t.order(s.OrderID)
+	if err != nil {
+		return nil, false, err
+	}
+	if s.Success {
+		err = t.PostHold(s.OrderID, s.SupplierID, s.Cost)
+	} else {
+		err = t.VoidHold(s.OrderID)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !s.Success {
+		if _, err := t.Exec(`UPDATE products SET stock = stock + 1 WHERE id = $1 AND stock IS NOT NULL`, o.ProductID); err != nil {
+			return nil, false, err
+		}
+	}
+	if _, err := t.Exec(`DELETE FROM order_guards WHERE reseller_id = $1 AND product_id = $2 AND target = $3 AND order_id = $4`,
+		o.ResellerID, o.ProductID, o.Target, o.ID); err != nil {
+		return nil, false, err
+	}
+	if _, err := t.Exec(`DELETE FROM jobs WHERE key = $1`, OrderJobKey(o.ID)); err != nil {
+		return nil, false, err
+	}
+	return o, true, nil
+}
+
+const orderCols = `id, reseller_id, ref_id, product_id, product_code, product_name, target, fields, price, status, sn, message, surface,
+	created_at, updated_at, settled_at, flagged_at`
+
+func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
+	var o loket.Order
+	var fields string
+	var c, u int64
+	var s, f sql.NullInt64
+	if err := row.Scan(&o.ID, &o.ResellerID, &o.RefID, &o.ProductID, &o.ProductCode, &o.ProductName, &o.Target, &fields, &o.Price,
+		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f); err != nil {
+		return nil, err
+	}
+	if fields != "" && fields != "{}" && fields != "null" {
+		_ = json.Unmarshal([]byte(fields), &o.Fields)
+	}
+	o.CreatedAt, o.UpdatedAt = Time(c), Time(u)
+	o.SettledAt, o.FlaggedAt = TimePtr(s), TimePtr(f)
+	return &o, nil
+}
+
+func (t *Tx) order(id int64) (*loket.Order, error) {
+	o, err := scanOrder(t.QueryRow(`SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
+	}
+	return o, err
+}
+
+// Order loads an order. resellerID limits the lookup to one reseller's orders (0: any).
+func (db *DB) Order(ctx context.Context, id, resellerID int64) (*loket.Order, error) {
+	o, err := scanOrder(db.R.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, id, resellerID))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
+	}
+	return o, err
+}
+
+// OrderByRef loads a reseller's order by its ref_id.
+func (db *DB) OrderByRef(ctx context.Context, resellerID int64, ref string) (*loket.Order, error) {
+	o, err := scanOrder(db.R.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE reseller_id = $1 AND ref_id = $2`, resellerID, ref))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
+	}
+	return o, err
+}
+
+// OrderFilter narrows ListOrders.
+type OrderFilter struct {
+	ResellerID int64 // 0: every reseller
+	Status     string
+	RefID      string
+	From, To   time.Time // zero: open
+	Before     int64     // id cursor: orders with smaller ids
+	Limit      int
+}
+
+// ListOrders returns orders newest first.
+func (db *DB) ListOrders(ctx context.Context, f OrderFilter) ([]*loket.Order, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ResellerID != 0 {
+		add("reseller_id = $%d", f.ResellerID)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.RefID != "" {
+		add("ref_id = $%d", f.RefID)
+	}
+	if !f.From.IsZero() {
+		add("created_at >= $%d", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		add("created_at < $%d", f.To.UnixMicro())
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	args = append(args, f.Limit)
+	var out []*loket.Order
+	err := db.each(ctx, fmt.Sprintf(`SELECT `+orderCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)),
+		func(r *sql.Rows) error {
+			o, err := scanOrder(r)
+			if err == nil {
+				out = append(out, o)
+			}
+			return err
+		}, args...)
+	return out, err
+}
+
+// FlagOverdue marks orders pending since before cutoff for the operator, and returns
+// the ids newly flagged. Nothing is refunded: an unknown outcome is not a failure.
+func (db *DB) FlagOverdue(ctx context.Context, cutoff time.Time) ([]int64, error) {
+	var ids []int64
+	err := db.Write(ctx, 0, func(t *Tx) error {
+		ids = ids[:0]
+		rows, err := t.Query(`UPDATE orders SET flagged_at = $1 WHERE status = 'pending' AND flagged_at IS NULL AND created_at < $2 RETURNING id`,
+			Now(), cutoff.UnixMicro())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	return ids, err
+}
+
+// OrderCounts returns the number of orders by status and surface.
+func (db *DB) OrderCounts(ctx context.Context) (map[[2]string]int64, error) {
+	out := map[[2]string]int64{}
+	err := db.each(ctx, `SELECT status, surface, count(*) FROM orders GROUP BY status, surface`, func(r *sql.Rows) error {
+		var st, su string
+		var n int64
+		if err := r.Scan(&st, &su, &n); err != nil {
+			return err
+		}
+		out[[2]string{st, su}] = n
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,274 @@
+// Package store keeps Loket's state in SQLite or PostgreSQL. Both engines run the same
+// SQL (placeholders are $N in both); what differs lives in migrations/<engine>/ and in
+// the few Dialect switches. Every write of the hot path goes through a Batcher, which
+// shares one commit between many concurrent operations (group commit).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"modernc.org/sqlite"               // registers "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open Loket database.
+type DB struct {
+	Dialect Dialect
+	// W is the pool writes go through. On SQLite it is a single connection, since
+	// SQLite has one writer anyway and a second would only wait for the lock.
+	W *sql.DB
+	// R serves reads. On SQLite in WAL mode readers never block the writer.
+	R *sql.DB
+
+	batcher  *Batcher
+	accounts sync.Map // house account code -> accountInfo; ids never change
+}
+
+// Options tune Open.
+type Options struct {
+	// Lanes is the number of concurrent write batches (PostgreSQL only; SQLite has one).
+	Lanes int
+	// MaxBatch bounds the operations sharing one commit.
+	MaxBatch int
+}
+
+// Open opens the database at dsn: "sqlite:path.db", "sqlite:/abs/path.db", or a
+// postgres:// URL. It does not migrate; call Migrate.
+func Open(dsn string, opt Options) (*DB, error) {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, fmt.Errorf("open database: empty sqlite path")
+		}
+		return openSQLite(path, opt)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(dsn, opt)
+	default:
+		return nil, fmt.Errorf("open database: unsupported URL %q (want sqlite:PATH or postgres://...)", redact(dsn))
+	}
+}
+
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	u.User = url.User(u.User.Username())
+	return u.String()
+}
+
+func openSQLite(path string, opt Options) (*DB, error) {
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		path = abs
+	}
+	// synchronous(FULL) in WAL mode: a commit is on disk before it is acknowledged.
+	// busy_timeout lets CLI commands write while a server runs on the same file.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=journal_mode(WAL)&"+common)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&"+common)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db := &DB{Dialect: SQLite, W: w, R: r}
+	db.batcher = newBatcher(db, 1, opt.MaxBatch)
+	return db, nil
+}
+
+func openPostgres(dsn string, opt Options) (*DB, error) {
+	p, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	lanes := opt.Lanes
+	if lanes <= 0 {
+		lanes = 8
+	}
+	p.SetMaxOpenConns(lanes + 16)
+	p.SetMaxIdleConns(lanes + 16)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("open database %s: %w", redact(dsn), err)
+	}
+	db := &DB{Dialect: Postgres, W: p, R: p}
+	db.batcher = newBatcher(db, lanes, opt.MaxBatch)
+	return db, nil
+}
+
+// Close stops the batcher and closes the pools.
+func (db *DB) Close() error {
+	db.batcher.close()
+	err := db.W.Close()
+	if db.R != db.W {
+		if e := db.R.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.R.PingContext(ctx)
+}
+
+// Migrate applies the embedded migrations of the engine that are not applied yet.
+func (db *DB) Migrate(ctx context.Context) error {
+	dir := "migrations/" + string(db.Dialect)
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		version := strings.TrimSuffix(filepath.Base(name), ".sql")
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if err := db.applyMigration(ctx, version, string(body)); err != nil {
+			return fmt.Errorf("migrate %s: %w", version, err)
+		}
+	}
+	for code, kind := range map[string]string{AccInFlight: KindInFlight, AccRevenue: KindRevenue, AccAdjustments: KindAdjustments} {
+		if _, err := db.EnsureAccount(ctx, code, kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, version, body string) error {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.Dialect == Postgres {
+		// Several nodes may start at once: one migrates, the others wait, then skip.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7300142)`); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, Now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Now is the current time as stored: unix microseconds, UTC.
+func Now() int64 { return time.Now().UnixMicro() }
+
+// Time converts a stored time to time.Time in UTC.
+func Time(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// TimePtr converts a nullable stored time.
+func TimePtr(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := Time(us.Int64)
+	return &t
+}
+
+// isUnique reports whether err is a unique-constraint violation on either engine.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isCheck reports whether err is a CHECK-constraint violation on either engine.
+func isCheck(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23514"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_CHECK
+	}
+	return false
+}
+
+// isRetryable reports errors after which a whole batch may simply be run again:
+// deadlocks and serialization failures on PostgreSQL, a busy lock on SQLite.
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

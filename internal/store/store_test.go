@@ -1,0 +1,436 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/storetest"
+)
+
+// The conformance suite: every test here runs on SQLite and, when configured, on
+// PostgreSQL, against the same expectations.
+
+type fixture struct {
+	db       *store.DB
+	reseller int64
+	account  int64
+	product  *loket.Product
+	route    *store.Route
+}
+
+func setup(t *testing.T, db *store.DB, balance loket.Money) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{db: db}
+	err := db.Direct(ctx, func(tx *store.Tx) error {
+		if err := tx.UpsertLevel(store.Level{Name: "reseller"}); err != nil {
+			return err
+		}
+		cat, err := tx.UpsertCategory(loket.Category{Code: "pulsa", Name: "Pulsa", TargetKind: loket.TargetMSISDN})
+		if err != nil {
+			return err
+		}
+		brand, err := tx.UpsertBrand(loket.Brand{Code: "THREE", Name: "Three", Active: true}, cat)
+		if err != nil {
+			return err
+		}
+		stock := int64(2)
+		pid, err := tx.UpsertProduct(loket.Product{Code: "HSA5", Name: "Three 5.000", BasePrice: 5400, Active: true}, brand)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.UpsertProduct(loket.Product{Code: "RARE", Name: "Rare", BasePrice: 1000, Active: true, Stock: &stock}, brand); err != nil {
+			return err
+		}
+		sid, err := tx.UpsertSupplier(store.Supplier{Name: "sim", Kind: "sim", Enabled: true})
+		if err != nil {
+			return err
+		}
+		rid, err := tx.UpsertRoute(pid, sid, "HSA5", 5300, 100)
+		if err != nil {
+			return err
+		}
+		f.product = &loket.Product{ID: pid, Code: "HSA5", Name: "Three 5.000", BasePrice: 5400}
+		f.route = &store.Route{ID: rid, ProductID: pid, SupplierID: sid, SupplierCode: "HSA5", Cost: 5300}
+		f.reseller, err = tx.CreateReseller(store.NewReseller{Username: "budi", Level: "reseller", APIKeyHash: "k1", SecretHash: "s", SecretSeal: "x", ReferralCode: "R1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureAccount(ctx, store.SupplierAccount(f.route.SupplierID), store.KindSupplierPayable); err != nil {
+		t.Fatal(err)
+	}
+	ra, err := db.ResellerAuthByID(ctx, f.reseller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account = ra.BalanceAccountID
+	if balance > 0 {
+		f.credit(t, balance, "opening")
+	}
+	return f
+}
+
+func (f *fixture) credit(t *testing.T, amount loket.Money, key string) {
+	t.Helper()
+	adj, err := f.db.EnsureAccount(context.Background(), store.AccAdjustments, store.KindAdjustments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.db.Write(context.Background(), 1, func(tx *store.Tx) error {
+		_, err := tx.Transfer("credit:"+key, store.TransferAdjustment, nil, key, []store.Leg{{Account: f.account, Amount: amount}, {Account: adj, Amount: -amount}}, f.account)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) balance(t *testing.T) loket.Money {
+	t.Helper()
+	r, err := f.db.Reseller(context.Background(), f.reseller, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Balance
+}
+
+func (f *fixture) order(ref, target string, window time.Duration) *store.NewOrder {
+	return &store.NewOrder{ResellerID: f.reseller, AccountID: f.account, RefID: ref, RequestHash: "h:" + target, Product: f.product,
+		Target: target, Price: 5400, Surface: "api", GuardWindow: window, FirstRoute: f.route, Node: "n1", Lease: time.Minute}
+}
+
+func (f *fixture) create(t *testing.T, n *store.NewOrder) (*loket.Order, bool, error) {
+	t.Helper()
+	var o *loket.Order
+	var existed bool
+	err := f.db.Write(context.Background(), uint64(f.reseller), func(tx *store.Tx) error {
+		var err error
+		o, existed, err = tx.CreateOrder(n)
+		return err
+	})
+	return o, existed, err
+}
+
+func verify(t *testing.T, db *store.DB) {
+	t.Helper()
+	v, err := db.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range v {
+		t.Errorf("ledger: %s: %s", x.Invariant, x.Detail)
+	}
+}
+
+func TestMigrateTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+	})
+}
+
+func TestTransferIdempotentAndFloor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 0)
+		f.credit(t, 10000, "a")
+		f.credit(t, 10000, "a") // same key: nothing moves
+		if got := f.balance(t); got != 10000 {
+			t.Fatalf("balance = %d, want 10000", got)
+		}
+		f.credit(t, -10000, "b")
+		adj, _ := db.EnsureAccount(context.Background(), store.AccAdjustments, store.KindAdjustments)
+		err := db.Write(context.Background(), 1, func(tx *store.Tx) error {
+			_, err := tx.Transfer("c", store.TransferAdjustment, nil, "", []store.Leg{{Account: f.account, Amount: -1}, {Account: adj, Amount: 1}}, f.account)
+			return err
+		})
+		if loket.ErrorCode(err) != loket.EINSUFFICIENT {
+			t.Fatalf("overdraft: err = %v, want insufficient_balance", err)
+		}
+		err = db.Write(context.Background(), 1, func(tx *store.Tx) error {
+			_, err := tx.Transfer("d", store.TransferAdjustment, nil, "", []store.Leg{{Account: f.account, Amount: 5}, {Account: adj, Amount: -4}}, f.account)
+			return err
+		})
+		if err == nil {
+			t.Fatal("unbalanced transfer accepted")
+		}
+		verify(t, db)
+	})
+}
+
+func TestOrderLifecycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 20000)
+		o, existed, err := f.create(t, f.order("r1", "081234567890", time.Hour))
+		if err != nil || existed {
+			t.Fatalf("create: %v existed=%v", err, existed)
+		}
+		if got := f.balance(t); got != 20000-5400 {
+			t.Fatalf("balance after reserve = %d", got)
+		}
+		// Same ref, same request: the same order, nothing charged.
+		again, existed, err := f.create(t, f.order("r1", "081234567890", time.Hour))
+		if err != nil || !existed || again.ID != o.ID {
+			t.Fatalf("repeat: %v existed=%v id=%d want %d", err, existed, again.ID, o.ID)
+		}
+		// Same ref, other request: conflict.
+		if _, _, err := f.create(t, f.order("r1", "081234567899", time.Hour)); loket.ErrorCode(err) != loket.ECONFLICT {
+			t.Fatalf("ref reuse: %v", err)
+		}
+		// Same product and target while pending: refused by the guard.
+		if _, _, err := f.create(t, f.order("r2", "081234567890", time.Hour)); loket.ErrorCode(err) != loket.EDUPLICATE {
+			t.Fatalf("double order: %v", err)
+		}
+		if got := f.balance(t); got != 20000-5400 {
+			t.Fatalf("refusals charged: balance = %d", got)
+		}
+		// Settle success once; a second settle changes nothing.
+		var ok1, ok2 bool
+		for i, ok := range []*bool{&ok1, &ok2} {
+			err := db.Write(ctx, 1, func(tx *store.Tx) error {
+				_, done, err := tx.SettleOrder(store.Settlement{OrderID: o.ID, Success: i == 0 || true, SN: "SN1", SupplierID: f.route.SupplierID, Cost: 5300})
+				*ok = done
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !ok1 || ok2 {
+			t.Fatalf("settle: first=%v second=%v", ok1, ok2)
+		}
+		// A late failure report for a settled order is ignored too.
+		err = db.Write(ctx, 1, func(tx *store.Tx) error {
+			_, done, err := tx.SettleOrder(store.Settlement{OrderID: o.ID, Success: false})
+			if done {
+				return errors.New("failure settled a successful order")
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Order(ctx, o.ID, f.reseller)
+		if err != nil || got.Status != loket.StatusSuccess || got.SN != "SN1" {
+			t.Fatalf("order = %+v, %v", got, err)
+		}
+		// The guard is released: the same target may be ordered again, and fail.
+		o2, _, err := f.create(t, f.order("r3", "081234567890", time.Hour))
+		if err != nil {
+			t.Fatalf("after settle: %v", err)
+		}
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			_, _, err := tx.SettleOrder(store.Settlement{OrderID: o2.ID, Success: false})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.balance(t); got != 20000-5400 {
+			t.Fatalf("refund: balance = %d, want %d", got, 20000-5400)
+		}
+		tot, err := db.LedgerTotals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tot.Revenue != 100 || tot.SupplierPayable != 5300 || tot.InFlight != 0 {
+			t.Fatalf("totals = %+v", tot)
+		}
+		lines, err := db.Ledger(ctx, f.account, 0, 10)
+		if err != nil || len(lines) != 4 || lines[0].TransferKind != store.TransferVoid || lines[0].BalanceAfter != 20000-5400 {
+			t.Fatalf("ledger = %+v, %v", lines, err)
+		}
+		verify(t, db)
+	})
+}
+
+func TestInsufficientLeavesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 5000)
+		if _, _, err := f.create(t, f.order("r1", "081234567890", time.Hour)); loket.ErrorCode(err) != loket.EINSUFFICIENT {
+			t.Fatalf("err = %v", err)
+		}
+		orders, err := db.ListOrders(context.Background(), store.OrderFilter{ResellerID: f.reseller})
+		if err != nil || len(orders) != 0 {
+			t.Fatalf("orders = %d, %v", len(orders), err)
+		}
+		depth, _ := db.QueueDepth(context.Background())
+		if depth[store.JobOrder] != 0 {
+			t.Fatalf("a job was left behind: %v", depth)
+		}
+		verify(t, db)
+	})
+}
+
+func TestStock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 100000)
+		var rare loket.Product
+		cat, err := db.LoadCatalog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range cat.Products {
+			if p.Code == "RARE" {
+				rare = p
+			}
+		}
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			n := f.order(fmt.Sprint("s", i), fmt.Sprintf("08123456789%d", i), 0)
+			n.Product, n.Price = &rare, 1000
+			o, _, err := f.create(t, n)
+			if i < 2 {
+				if err != nil {
+					t.Fatalf("order %d: %v", i, err)
+				}
+				ids = append(ids, o.ID)
+			} else if loket.ErrorCode(err) != loket.EOUTOFSTOCK {
+				t.Fatalf("third order: %v", err)
+			}
+		}
+		// A failed order gives its unit back.
+		if err := db.Write(context.Background(), 1, func(tx *store.Tx) error {
+			_, _, err := tx.SettleOrder(store.Settlement{OrderID: ids[0], Success: false})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n := f.order("s9", "081234567899", 0)
+		n.Product, n.Price = &rare, 1000
+		if _, _, err := f.create(t, n); err != nil {
+			t.Fatalf("after refund: %v", err)
+		}
+		verify(t, db)
+	})
+}
+
+// Many concurrent orders against one balance: group commit must not let any through
+// that the balance cannot pay, and every refusal must leave nothing behind.
+func TestConcurrentOrdersOneBalance(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 5400*25)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		okN, poorN := 0, 0
+		for i := 0; i < 200; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, _, err := f.create(t, f.order(fmt.Sprint("c", i), fmt.Sprintf("0812%08d", i), 0))
+				mu.Lock()
+				defer mu.Unlock()
+				switch loket.ErrorCode(err) {
+				case "":
+					okN++
+				case loket.EINSUFFICIENT:
+					poorN++
+				default:
+					t.Errorf("order %d: %v", i, err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		if okN != 25 || poorN != 175 {
+			t.Fatalf("accepted %d, refused %d; want 25 and 175", okN, poorN)
+		}
+		if b := f.balance(t); b != 0 {
+			t.Fatalf("balance = %d", b)
+		}
+		batches, ops := db.BatchStats()
+		t.Logf("%d ops in %d batches", ops, batches)
+		verify(t, db)
+	})
+}
+
+func TestJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 20000)
+		o, _, err := f.create(t, f.order("j1", "081234567890", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Locked by n1 at creation: nobody else may claim it.
+		jobs, err := db.ClaimJobs(ctx, "n2", time.Minute, 10)
+		if err != nil || len(jobs) != 0 {
+			t.Fatalf("claimed a locked job: %v %v", jobs, err)
+		}
+		// Its lock lapses: n2 takes it, once.
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			return tx.Reschedule(store.OrderJobKey(o.ID), "n1", time.Now().Add(-time.Second), -time.Millisecond, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err = db.ClaimJobs(ctx, "n2", time.Minute, 10)
+		if err != nil || len(jobs) != 1 || jobs[0].RefID != o.ID || jobs[0].Kind != store.JobOrder {
+			t.Fatalf("claim = %+v, %v", jobs, err)
+		}
+		if again, _ := db.ClaimJobs(ctx, "n3", time.Minute, 10); len(again) != 0 {
+			t.Fatalf("claimed twice: %+v", again)
+		}
+		// Settling removes the job.
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			_, _, err := tx.SettleOrder(store.Settlement{OrderID: o.ID, Success: true, SupplierID: f.route.SupplierID, Cost: 5300})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := db.QueueDepth(ctx); d[store.JobOrder] != 0 {
+			t.Fatalf("job left after settle: %v", d)
+		}
+		// Attempts are recorded with a stable supplier ref.
+		at, err := db.Attempts(ctx, o.ID)
+		if err != nil || len(at) != 1 || at[0].SupplierRef != store.SupplierRef(o.ID, 1) || at[0].Outcome != "new" {
+			t.Fatalf("attempts = %+v, %v", at, err)
+		}
+	})
+}
+
+func TestWebhookRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 0)
+		var id int64
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			var err error
+			id, err = tx.EnqueueWebhook(store.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{"a":1}`})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i, state := range []string{"pending", "delivered"} {
+			if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+				return tx.RecordWebhookAttempt(id, store.WebhookAttempt{At: time.Now(), StatusCode: 500 - 300*i}, state)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hooks, err := db.Webhooks(ctx, f.reseller, 10)
+		if err != nil || len(hooks) != 1 || hooks[0].State != "delivered" || len(hooks[0].Log) != 2 || hooks[0].Log[1].StatusCode != 200 {
+			t.Fatalf("webhooks = %+v, %v", hooks, err)
+		}
+	})
+}
+
+// Verify must notice a tampered balance.
+func TestVerifyCatchesTampering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 1000)
+		if _, err := db.W.Exec(`UPDATE accounts SET balance = balance + 1 WHERE id = $1`, f.account); err != nil {
+			t.Fatal(err)
+		}
+		v, err := db.Verify(context.Background())
+		if err != nil || len(v) == 0 {
+			t.Fatalf("verify missed a tampered balance: %v %v", v, err)
+		}
+	})
+}

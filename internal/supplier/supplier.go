@@ -1,0 +1,116 @@
+// Package supplier defines what Loket needs from an upstream seller of digital
+// products, and a registry of implementations by kind. Each kind lives in its own
+// package (sim, socx, ...) and registers itself; cmd/loket imports the ones it ships.
+package supplier
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// Outcome is what a supplier said about an order.
+type Outcome string
+
+const (
+	// Success: delivered; SN is the proof.
+	Success Outcome = "success"
+	// Failed: definitely not delivered and never will be; safe to refund or re-route.
+	Failed Outcome = "failed"
+	// Pending: accepted, result later.
+	Pending Outcome = "pending"
+	// Unknown: no usable answer (timeout, 5xx, garbage). Never treated as a failure.
+	Unknown Outcome = "unknown"
+)
+
+// Request is one order attempt as sent upstream.
+type Request struct {
+	Ref      string            // Loket's id for this attempt; stable across retries
+	Code     string            // the supplier's product code
+	Target   string            // destination number or game account
+	Fields   map[string]string // further form fields (server, zone...)
+	PlacedAt time.Time         // when this attempt was first sent
+}
+
+// Result is a supplier's answer.
+type Result struct {
+	Outcome Outcome
+	SN      string
+	TrxID   string      // the supplier's own transaction id
+	Message string      // for the operator; never shown to resellers as is
+	Price   loket.Money // what the supplier says it charged, 0 if not said
+	// RetryAfter hints when a pending order is worth asking about again.
+	RetryAfter time.Duration
+}
+
+// Price is one entry of a supplier's price list.
+type Price struct {
+	Code   string
+	Name   string
+	Price  loket.Money
+	Active bool
+}
+
+// Supplier is an upstream Loket buys from. Implementations must be safe for
+// concurrent use. An error from Order or Status means Unknown, never Failed.
+type Supplier interface {
+	Order(ctx context.Context, r Request) (Result, error)
+	Status(ctx context.Context, r Request) (Result, error)
+	Balance(ctx context.Context) (loket.Money, error)
+	Prices(ctx context.Context) ([]Price, error)
+}
+
+// Config is what an operator registered with `loket supplier add`.
+type Config struct {
+	Name     string
+	Kind     string
+	BaseURL  string
+	APIKey   string
+	Secret   string
+	MemberID string
+}
+
+// Factory makes a Supplier from its configuration.
+type Factory func(Config) (Supplier, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a kind available. It panics on a second registration of a kind.
+func Register(kind string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := factories[kind]; dup {
+		panic("supplier: kind registered twice: " + kind)
+	}
+	factories[kind] = f
+}
+
+// New makes a Supplier of cfg.Kind.
+func New(cfg Config) (Supplier, error) {
+	mu.RLock()
+	f, ok := factories[cfg.Kind]
+	mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown supplier kind %q (known: %v)", cfg.Kind, Kinds())
+	}
+	return f(cfg)
+}
+
+// Kinds lists the registered kinds.
+func Kinds() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	var out []string
+	for k := range factories {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
