@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -117,6 +119,12 @@ func serve(args []string, demo bool) error {
 	s, err := server.Start(ctx, cfg, log, nil, prepare)
 	if err != nil {
 		return err
+	}
+	if cfg.DebugAddr != "" {
+		go func() {
+			// pprof registers on http.DefaultServeMux, which nothing else uses.
+			log.Info("debug listener", "addr", cfg.DebugAddr, "err", http.ListenAndServe(cfg.DebugAddr, nil))
+		}()
 	}
 	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", s.App.Config().Node)
 	if demoInfo != nil {

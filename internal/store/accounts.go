@@ -19,7 +19,7 @@ func (db *DB) CreateAdmin(ctx context.Context, username, passwordHash string) er
 // AdminPasswordHash returns the password hash of an admin.
 func (db *DB) AdminPasswordHash(ctx context.Context, username string) (string, error) {
 	var h string
-	err := db.R.QueryRowContext(ctx, `SELECT password_hash FROM admins WHERE username = $1`, username).Scan(&h)
+	err := db.queryRow(ctx, `SELECT password_hash FROM admins WHERE username = $1`, username).Scan(&h)
 	if noRows(err) {
 		return "", loket.Errorf(loket.ENOTFOUND, "no such admin")
 	}
@@ -118,7 +118,7 @@ func splitList(s string) []string {
 
 // ResellerByKeyHash finds the reseller whose API key has the digest h.
 func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*ResellerAuth, error) {
-	a, err := scanResellerAuth(db.R.QueryRowContext(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE api_key_hash = $1`, h))
+	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE api_key_hash = $1`, h))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
 	}
@@ -127,7 +127,7 @@ func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*ResellerAuth, e
 
 // ResellerAuthByID loads a reseller's auth facts by id.
 func (db *DB) ResellerAuthByID(ctx context.Context, id int64) (*ResellerAuth, error) {
-	a, err := scanResellerAuth(db.R.QueryRowContext(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE id = $1`, id))
+	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE id = $1`, id))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such reseller")
 	}
@@ -152,7 +152,7 @@ func scanReseller(row interface{ Scan(...any) error }) (*loket.Reseller, error) 
 
 // Reseller loads a reseller with balances, by id or (when id is 0) by username.
 func (db *DB) Reseller(ctx context.Context, id int64, username string) (*loket.Reseller, error) {
-	r, err := scanReseller(db.R.QueryRowContext(ctx, `SELECT `+resellerCols+` FROM resellers r
+	r, err := scanReseller(db.queryRow(ctx, `SELECT `+resellerCols+` FROM resellers r
 		JOIN accounts b ON b.id = r.balance_account_id JOIN accounts p ON p.id = r.profit_account_id
 		WHERE r.id = $1 OR ($1 = 0 AND r.username = $2)`, id, username))
 	if noRows(err) {
@@ -243,7 +243,7 @@ func (db *DB) UpdateReseller(ctx context.Context, id int64, u ResellerUpdate) er
 // Setting returns a stored setting, or "" when unset.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	err := db.queryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if noRows(err) {
 		return "", nil
 	}

@@ -21,23 +21,58 @@ type Tx struct {
 	db    *DB
 	ctx   context.Context
 	after []func()
+	lane  *lane // nil outside the batcher
 }
 
 // Dialect is the engine the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
+// stmt returns query prepared on the writer, for use in this transaction. SQLite's
+// driver parses every statement it is given anew, which cost more than executing them;
+// prepared once on the single writer connection, each is parsed once per process.
+// PostgreSQL's driver caches prepared statements itself.
+func (t *Tx) stmt(query string) *sql.Stmt {
+	if t.lane == nil || t.lane.conn == nil {
+		return nil
+	}
+	// Prepared on the pool, not on the lane's connection: database/sql reuses a pool
+	// statement's per-connection copy inside a transaction, but re-prepares one made
+	// on a *sql.Conn every time.
+	st, ok := t.lane.stmts[query]
+	if !ok {
+		if len(t.lane.stmts) >= maxPrepared {
+			return nil
+		}
+		var err error
+		if st, err = t.db.W.PrepareContext(t.ctx, query); err != nil {
+			return nil // let the plain call report the error
+		}
+		t.lane.stmts[query] = st
+	}
+	return t.tx.StmtContext(t.ctx, st)
+}
+
 // Exec runs a statement.
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // Query runs a query.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
@@ -58,6 +93,7 @@ type op struct {
 type Batcher struct {
 	db     *DB
 	lanes  []chan *op
+	states []*lane
 	max    int
 	wg     sync.WaitGroup
 	closed atomic.Bool
@@ -68,13 +104,22 @@ type Batcher struct {
 	Ops     atomic.Int64
 }
 
+// lane is one batching writer. On SQLite it owns a connection for good, with the
+// statements prepared on it; only the lane's goroutine touches it.
+type lane struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
 func newBatcher(db *DB, lanes, max int) *Batcher {
 	b := &Batcher{db: db, max: max}
 	for i := 0; i < lanes; i++ {
 		ch := make(chan *op, max*4)
+		l := &lane{stmts: map[string]*sql.Stmt{}}
 		b.lanes = append(b.lanes, ch)
+		b.states = append(b.states, l)
 		b.wg.Add(1)
-		go b.run(ch)
+		go b.run(ch, l)
 	}
 	return b
 }
@@ -131,8 +176,16 @@ func (b *Batcher) close() {
 	b.wg.Wait()
 }
 
-func (b *Batcher) run(ch chan *op) {
+func (b *Batcher) run(ch chan *op, l *lane) {
 	defer b.wg.Done()
+	defer func() {
+		for _, st := range l.stmts {
+			st.Close()
+		}
+		if l.conn != nil {
+			l.conn.Close()
+		}
+	}()
 	batch := make([]*op, 0, b.max)
 	for first := range ch {
 		batch = append(batch[:0], first)
@@ -148,15 +201,15 @@ func (b *Batcher) run(ch chan *op) {
 				break fill
 			}
 		}
-		b.runBatch(batch)
+		b.runBatch(batch, l)
 	}
 }
 
-func (b *Batcher) runBatch(batch []*op) {
+func (b *Batcher) runBatch(batch []*op, l *lane) {
 	var errs []error
 	var err error
 	for attempt := 0; ; attempt++ {
-		errs, err = b.try(batch)
+		errs, err = b.try(batch, l)
 		if err == nil || !isRetryable(err) || attempt >= 20 {
 			break
 		}
@@ -177,10 +230,32 @@ func (b *Batcher) runBatch(batch []*op) {
 
 // try runs the batch once. It returns each operation's own error, and a batch error
 // when the transaction as a whole failed (nothing of it committed).
-func (b *Batcher) try(batch []*op) ([]error, error) {
+func (b *Batcher) try(batch []*op, l *lane) ([]error, error) {
 	ctx := context.Background()
-	tx, err := b.db.W.BeginTx(ctx, nil)
+	if b.db.Dialect == SQLite && l.conn == nil {
+		c, err := b.db.W.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("writer connection: %w", err)
+		}
+		l.conn = c
+	}
+	var tx *sql.Tx
+	var err error
+	if l.conn != nil {
+		tx, err = l.conn.BeginTx(ctx, nil)
+	} else {
+		tx, err = b.db.W.BeginTx(ctx, nil)
+	}
 	if err != nil {
+		if l.conn != nil {
+			// A broken connection: drop it and its statements; the next batch dials anew.
+			for _, st := range l.stmts {
+				st.Close()
+			}
+			l.stmts = map[string]*sql.Stmt{}
+			l.conn.Close()
+			l.conn = nil
+		}
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	errs := make([]error, len(batch))
@@ -191,7 +266,7 @@ func (b *Batcher) try(batch []*op) ([]error, error) {
 			errs[i] = err
 			continue
 		}
-		t := &Tx{tx: tx, db: b.db, ctx: ctx}
+		t := &Tx{tx: tx, db: b.db, ctx: ctx, lane: l}
 		if !single {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 				tx.Rollback()

@@ -144,7 +144,7 @@ func (db *DB) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
 	var w Webhook
 	var order, delivered sql.NullInt64
 	var created int64
-	err := db.R.QueryRowContext(ctx, `SELECT id, reseller_id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
+	err := db.queryRow(ctx, `SELECT id, reseller_id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
 		FROM webhooks WHERE id = $1`, id).Scan(&w.ID, &w.ResellerID, &order, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.State, &w.Attempts, &created, &delivered)
 	if err != nil {
 		return nil, err

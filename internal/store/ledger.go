@@ -300,7 +300,7 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		out = append(out, Violation{inv, fmt.Sprintf(format, args...)})
 	}
 	var total sql.NullInt64
-	if err := db.R.QueryRowContext(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
+	if err := db.queryRow(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
 		return nil, err
 	}
 	if total.Int64 != 0 {
@@ -345,10 +345,10 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 	}
 	// Money in flight is exactly what pending holds reserve.
 	var inflight, pending sql.NullInt64
-	if err := db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
+	if err := db.queryRow(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
 		return nil, err
 	}
-	if err := db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
+	if err := db.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
 		return nil, err
 	}
 	if inflight.Int64 != pending.Int64 {
@@ -373,7 +373,7 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 }
 
 func (db *DB) each(ctx context.Context, q string, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := db.R.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return err
 	}

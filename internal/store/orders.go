@@ -267,7 +267,7 @@ func (t *Tx) order(id int64) (*loket.Order, error) {
 
 // Order loads an order. resellerID limits the lookup to one reseller's orders (0: any).
 func (db *DB) Order(ctx context.Context, id, resellerID int64) (*loket.Order, error) {
-	o, err := scanOrder(db.R.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, id, resellerID))
+	o, err := scanOrder(db.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, id, resellerID))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
 	}
@@ -276,7 +276,7 @@ func (db *DB) Order(ctx context.Context, id, resellerID int64) (*loket.Order, er
 
 // OrderByRef loads a reseller's order by its ref_id.
 func (db *DB) OrderByRef(ctx context.Context, resellerID int64, ref string) (*loket.Order, error) {
-	o, err := scanOrder(db.R.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE reseller_id = $1 AND ref_id = $2`, resellerID, ref))
+	o, err := scanOrder(db.queryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE reseller_id = $1 AND ref_id = $2`, resellerID, ref))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
 	}

@@ -38,14 +38,59 @@ var migrations embed.FS
 // DB is an open Loket database.
 type DB struct {
 	Dialect Dialect
-	// W is the pool writes go through. On SQLite it is a single connection, since
-	// SQLite has one writer anyway and a second would only wait for the lock.
+	// W is the pool writes go through. On SQLite the batcher keeps one of its
+	// connections for itself; SQLite has one writer anyway.
 	W *sql.DB
 	// R serves reads. On SQLite in WAL mode readers never block the writer.
 	R *sql.DB
 
 	batcher  *Batcher
 	accounts sync.Map // house account code -> accountInfo; ids never change
+	rstmts   sync.Map // query -> *sql.Stmt prepared on R (SQLite)
+}
+
+// maxPrepared bounds the statement caches; queries built with varying shapes beyond
+// it are run unprepared.
+const maxPrepared = 512
+
+func (db *DB) prepared(pool *sql.DB, cache *sync.Map, query string) (*sql.Stmt, error) {
+	if v, ok := cache.Load(query); ok {
+		return v.(*sql.Stmt), nil
+	}
+	n := 0
+	cache.Range(func(any, any) bool { n++; return n < maxPrepared })
+	if n >= maxPrepared {
+		return nil, errors.New("statement cache full")
+	}
+	st, err := pool.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := cache.LoadOrStore(query, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// query runs a read on R, prepared once per query on SQLite.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if db.Dialect == SQLite {
+		if st, err := db.prepared(db.R, &db.rstmts, q); err == nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return db.R.QueryContext(ctx, q, args...)
+}
+
+// queryRow runs a one-row read on R, prepared once per query on SQLite.
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.Dialect == SQLite {
+		if st, err := db.prepared(db.R, &db.rstmts, q); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return db.queryRow(ctx, q, args...)
 }
 
 // Options tune Open.
@@ -96,13 +141,17 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	}
 	// synchronous(FULL) in WAL mode: a commit is on disk before it is acknowledged.
 	// busy_timeout lets CLI commands write while a server runs on the same file.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	// temp_store(MEMORY) keeps savepoint sub-journals (rollback scratch of the batcher's
+	// per-operation savepoints) off the disk; durability is the WAL's, unchanged.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=journal_mode(WAL)&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// One connection is the batcher's for good; the others serve rare direct writes
+	// (CLI, settings), which wait for SQLite's write lock like any other writer.
+	w.SetMaxOpenConns(3)
+	w.SetMaxIdleConns(3)
 	w.SetConnMaxLifetime(0)
 	if err := w.Ping(); err != nil {
 		w.Close()
@@ -145,6 +194,7 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 // Close stops the batcher and closes the pools.
 func (db *DB) Close() error {
 	db.batcher.close()
+	db.rstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {

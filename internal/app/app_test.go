@@ -1,0 +1,145 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/storetest"
+	_ "github.com/loket/loket/internal/supplier/sim"
+)
+
+func newApp(t testing.TB, engine string) *app.App {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.Open(t, engine)
+	if _, err := catalog.LoadDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, app.Config{SupplierTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.Close(c)
+	})
+	return a
+}
+
+func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *store.ResellerAuth {
+	t.Helper()
+	ctx := context.Background()
+	_, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: name, Balance: balance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, err := a.Authenticate(ctx, creds.APIKey, "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ra
+}
+
+func TestTargetsAndFields(t *testing.T) {
+	a := newApp(t, "sqlite")
+	ra := reseller(t, a, "fields", 10_000_000)
+	ctx := context.Background()
+	cases := []struct {
+		name, product, target string
+		fields                map[string]string
+		code                  string
+		wantTarget            string
+	}{
+		{"msisdn +62", "HSA5", "+62 812-3456-7890", nil, "", "081234567890"},
+		{"msisdn 62", "HSA5", "6281234567810", nil, "", "081234567810"},
+		{"msisdn letters", "HSA5", "0812abc", nil, loket.ETARGET, ""},
+		{"msisdn short", "HSA5", "08123", nil, loket.ETARGET, ""},
+		{"game ok", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334450", map[string]string{"server": "1234"}, "", "1122334450"},
+		{"game target as field", "MLBB-BJ-V3-ALLMLBB_ID_5", "", map[string]string{"id": "1122334460", "server": "1234"}, "", "1122334460"},
+		{"game missing server", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334470", nil, loket.EFIELD, ""},
+		{"game unknown field", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334480", map[string]string{"server": "1", "zone": "2"}, loket.EFIELD, ""},
+		{"dropdown ok", "AKV-BJ-AKV_60", "5550", map[string]string{"server": "10040200"}, "", "5550"},
+		{"dropdown bad", "AKV-BJ-AKV_60", "5560", map[string]string{"server": "999"}, loket.EFIELD, ""},
+		{"meter", "PLN20", "12345678901", nil, "", "12345678901"},
+		{"meter bad", "PLN20", "12ab", nil, loket.ETARGET, ""},
+		{"unknown product", "NOPE", "081234567890", nil, loket.EPRODUCT, ""},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: c.product, Target: c.target, Fields: c.fields, RefID: fmt.Sprint("f", i)})
+			if got := loket.ErrorCode(err); got != c.code {
+				t.Fatalf("code = %q (%v), want %q", got, err, c.code)
+			}
+			if err == nil && o.Target != c.wantTarget {
+				t.Fatalf("target = %q, want %q", o.Target, c.wantTarget)
+			}
+		})
+	}
+}
+
+func TestMaxPriceAndSuspension(t *testing.T) {
+	a := newApp(t, "sqlite")
+	ctx := context.Background()
+	ra := reseller(t, a, "maxp", 100_000)
+	_, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m1", MaxPrice: 5000})
+	if loket.ErrorCode(err) != loket.EPRICE {
+		t.Fatalf("max_price: %v", err)
+	}
+	if _, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m2", MaxPrice: 5400}); err != nil {
+		t.Fatalf("max_price equal to price: %v", err)
+	}
+}
+
+// BenchmarkCreateOrder measures accepting orders (durably written, dispatched to the
+// simulator in the background) from many goroutines: -cpu sets the parallelism
+// factor; the figure to read is orders/s.
+func BenchmarkCreateOrder(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		for _, hot := range []bool{false, true} {
+			name := engine + "/spread"
+			if hot {
+				name = engine + "/hot"
+			}
+			b.Run(name, func(b *testing.B) {
+				a := newApp(b, engine)
+				var rs []*store.ResellerAuth
+				for i := 0; i < 32; i++ {
+					rs = append(rs, reseller(b, a, fmt.Sprintf("bench%d", i), 1_000_000_000_000))
+				}
+				var n atomic.Int64
+				ctx := context.Background()
+				b.SetParallelism(32)
+				b.ResetTimer()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := n.Add(1)
+						r := rs[0]
+						if !hot {
+							r = rs[i%int64(len(rs))]
+						}
+						_, _, err := a.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "orders/s")
+			})
+		}
+	}
+}
