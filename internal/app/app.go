@@ -35,6 +35,9 @@ type Config struct {
 	MasterKey            string        // LOKET_MASTER_KEY: hex or base64 of 32 bytes
 	AllowPrivateWebhooks bool
 	PublicURL            string
+	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
+	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
+	WebhookDelays []time.Duration
 }
 
 func (c *Config) defaults() {
@@ -60,6 +63,10 @@ func (c *Config) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 64
 	}
+	if len(c.WebhookDelays) == 0 {
+		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+			10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
+	}
 }
 
 // App is the domain service.
@@ -77,6 +84,7 @@ type App struct {
 	suppliers   map[int64]supplierEntry // by supplier id
 
 	authCache sync.Map // key digest -> authEntry
+	authByID  sync.Map // reseller id -> authEntry
 
 	work     chan store.Job
 	inflight sync.Map // job key -> struct{}: queued or running here

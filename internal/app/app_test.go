@@ -143,3 +143,78 @@ func BenchmarkCreateOrder(b *testing.B) {
 		}
 	}
 }
+
+// Two nodes on one database: orders left pending by a node that dies are finished by
+// the others once its lease lapses, each exactly once.
+func TestTwoNodesFinishEachOthersWork(t *testing.T) {
+	if len(storetest.Engines()) < 2 {
+		t.Skip("needs PostgreSQL (" + storetest.EnvPostgres + ")")
+	}
+	ctx := context.Background()
+	url := storetest.URL(t, "postgres")
+	open := func(node string) (*store.DB, *app.App) {
+		db, err := store.Open(url, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil,
+			app.Config{Node: node, Lease: 500 * time.Millisecond, SupplierTimeout: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, a
+	}
+	dbA, a := open("node-a")
+	if _, err := catalog.LoadDemo(ctx, dbA); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RefreshCatalog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Node A accepts orders but never starts its workers: it "dies" holding their locks.
+	ra := reseller(t, a, "twonode", 10_000_000)
+	var ids []int64
+	for i := 0; i < 40; i++ {
+		o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d%d", i, []int{0, 2, 3, 4}[i%4]), RefID: fmt.Sprint("n", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+	}
+	dbA.Close()
+	dbB, b := open("node-b")
+	defer dbB.Close()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(ctx)
+	dbC, c := open("node-c") // a third node competing for the same jobs
+	defer dbC.Close()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	deadline := time.Now().Add(20 * time.Second)
+	for _, id := range ids {
+		for {
+			o, err := b.Order(ctx, ra.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Status != loket.StatusPending {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("order %d still pending", id)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	v, err := dbB.Verify(ctx)
+	if err != nil || len(v) > 0 {
+		t.Fatalf("verify: %v %v", v, err)
+	}
+}

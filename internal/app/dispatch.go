@@ -138,19 +138,26 @@ func pollDelay(n int, hint time.Duration) time.Duration {
 // carryOrder moves an order one step: send its current attempt, or ask about it, and
 // record what the supplier said. Every decision is written before the next call.
 func (a *App) carryOrder(ctx context.Context, j store.Job) error {
-	o, err := a.DB.Order(ctx, j.RefID, 0)
-	if err != nil {
-		if loket.ErrorCode(err) == loket.ENOTFOUND {
-			return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+	var o *loket.Order
+	var attempts []store.Attempt
+	if j.Fresh != nil {
+		o, attempts = j.Fresh.Order, []store.Attempt{j.Fresh.Attempt}
+		j.Fresh = nil // a later run reads what was written since
+	} else {
+		var err error
+		o, err = a.DB.Order(ctx, j.RefID, 0)
+		if err != nil {
+			if loket.ErrorCode(err) == loket.ENOTFOUND {
+				return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+			}
+			return err
 		}
-		return err
-	}
-	if o.Status != loket.StatusPending {
-		return a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
-	}
-	attempts, err := a.DB.Attempts(ctx, o.ID)
-	if err != nil {
-		return err
+		if o.Status != loket.StatusPending {
+			return a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+		}
+		if attempts, err = a.DB.Attempts(ctx, o.ID); err != nil {
+			return err
+		}
 	}
 	for step := 0; step < 10; step++ {
 		var cur *store.Attempt
@@ -234,7 +241,7 @@ func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt) suppli
 // settle writes an order's final state: the attempt's outcome, the hold posted or
 // voided, the job gone and the reseller's webhook queued, in one transaction.
 func (a *App) settle(ctx context.Context, o *loket.Order, at *store.Attempt, res supplier.Result) error {
-	ra, err := a.DB.ResellerAuthByID(ctx, o.ResellerID)
+	ra, err := a.resellerByID(ctx, o.ResellerID)
 	if err != nil {
 		return err
 	}

@@ -76,8 +76,12 @@ func (a *App) CreateOrder(ctx context.Context, r *store.ResellerAuth, req loket.
 		var err error
 		o, existed, err = t.CreateOrder(n)
 		if err == nil && !existed {
-			id := o.ID
-			t.AfterCommit(func() { a.enqueue(store.Job{Key: store.OrderJobKey(id), Kind: store.JobOrder, RefID: id}) })
+			o := o
+			fresh := &store.FreshOrder{Order: o, Attempt: store.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+				SupplierCode: route.SupplierCode, SupplierRef: store.SupplierRef(o.ID, 1), Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+			t.AfterCommit(func() {
+				a.enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
+			})
 		}
 		return err
 	})

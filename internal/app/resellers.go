@@ -72,6 +72,7 @@ func (a *App) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Crede
 		return creds, err
 	}
 	a.authCache.Clear()
+	a.authByID.Clear()
 	return creds, nil
 }
 
@@ -98,6 +99,7 @@ func (a *App) UpdateReseller(ctx context.Context, id int64, u store.ResellerUpda
 		return err
 	}
 	a.authCache.Clear()
+	a.authByID.Clear()
 	return nil
 }
 
@@ -225,3 +227,16 @@ func (a *App) Seal(s string) string { return a.sealer.Seal(s) }
 
 // Unseal decrypts what Seal made.
 func (a *App) Unseal(s string) (string, error) { return a.sealer.Open(s) }
+
+// resellerByID returns a reseller's settings, cached like Authenticate's.
+func (a *App) resellerByID(ctx context.Context, id int64) (*store.ResellerAuth, error) {
+	if v, ok := a.authByID.Load(id); ok && time.Now().Before(v.(authEntry).exp) {
+		return v.(authEntry).r, nil
+	}
+	r, err := a.DB.ResellerAuthByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	a.authByID.Store(id, authEntry{r: r, exp: time.Now().Add(authTTL)})
+	return r, nil
+}

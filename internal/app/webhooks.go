@@ -50,13 +50,9 @@ func (a *App) queueOrderWebhook(t *store.Tx, r *store.ResellerAuth, o *loket.Ord
 }
 
 // webhookDelay is the wait before retry n (n >= 1).
-func webhookDelay(n int) time.Duration {
-	steps := []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
-		10 * time.Minute, 30 * time.Minute, time.Hour}
-	if n-1 < len(steps) {
-		return steps[max(n-1, 0)]
-	}
-	return 2 * time.Hour
+func (a *App) webhookDelay(n int) time.Duration {
+	d := a.cfg.WebhookDelays
+	return d[min(max(n-1, 0), len(d)-1)]
 }
 
 func (a *App) deliverWebhook(ctx context.Context, j store.Job) error {
@@ -93,7 +89,7 @@ func (a *App) deliverWebhook(ctx context.Context, j store.Job) error {
 	case time.Since(w.CreatedAt) > webhookGiveUp:
 		state = "gave_up"
 	default:
-		next = time.Now().Add(webhookDelay(w.Attempts + 1))
+		next = time.Now().Add(a.webhookDelay(w.Attempts + 1))
 	}
 	a.m.webhookAttempts.With(state).Inc()
 	err = a.DB.Write(ctx, uint64(w.ResellerID), func(t *store.Tx) error {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // Job is durable background work: carrying an order to its final state, delivering a
@@ -17,6 +19,16 @@ type Job struct {
 	RefID    int64
 	RunAt    time.Time
 	Attempts int
+
+	// Fresh carries, in memory only, what the node that just wrote an order knows of
+	// it, so the first dispatch need not read it back.
+	Fresh *FreshOrder
+}
+
+// FreshOrder is an order and its first attempt as just written.
+type FreshOrder struct {
+	Order   *loket.Order
+	Attempt Attempt
 }
 
 // Job kinds.

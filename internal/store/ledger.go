@@ -221,20 +221,27 @@ func (t *Tx) Reserve(orderID, account int64, amount loket.Money) error {
 // ErrSettled is returned when a hold was posted or voided already.
 var ErrSettled = errors.New("hold already settled")
 
-// PostHold finalises the hold of a successful order: the reserved money goes to the
-// supplier's payable account (cost) and to revenue (the rest; negative on a loss).
-// It happens once: a second call returns ErrSettled and moves nothing.
-func (t *Tx) PostHold(orderID, supplierID int64, cost loket.Money) error {
-	var account int64
-	var amount loket.Money
-	err := t.QueryRow(`UPDATE holds SET state = 'posted', settled_at = $2 WHERE order_id = $1 AND state = 'pending' RETURNING account_id, amount`,
-		orderID, Now()).Scan(&account, &amount)
-	if noRows(err) {
+// settleHold moves a pending hold to state with the settling transfer, once.
+func (t *Tx) settleHold(orderID int64, state string, transfer TransferResult) error {
+	if transfer.Duplicate {
 		return ErrSettled
 	}
+	res, err := t.Exec(`UPDATE holds SET state = $2, settle_transfer_id = $3, settled_at = $4 WHERE order_id = $1 AND state = 'pending'`,
+		orderID, state, transfer.ID, Now())
 	if err != nil {
-		return fmt.Errorf("post hold %d: %w", orderID, err)
+		return fmt.Errorf("settle hold %d: %w", orderID, err)
 	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrSettled
+	}
+	return nil
+}
+
+// PostHold finalises the hold of a successful order: the reserved amount goes to the
+// supplier's payable account (cost) and to revenue (the rest; negative on a loss).
+// It happens once: the transfer key order:<id>:settle and the hold's pending state
+// both refuse a second settlement, which returns ErrSettled and moves nothing.
+func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost loket.Money) error {
 	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
 	if err != nil {
 		return err
@@ -258,20 +265,13 @@ func (t *Tx) PostHold(orderID, supplierID int64, cost loket.Money) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(`UPDATE holds SET settle_transfer_id = $2 WHERE order_id = $1`, orderID, res.ID)
-	return err
+	return t.settleHold(orderID, HoldPosted, res)
 }
 
-// VoidHold returns the reserved money of a failed order to the reseller, once.
-func (t *Tx) VoidHold(orderID int64) error {
+// VoidHold returns the reserved amount of a failed order to the reseller, once.
+func (t *Tx) VoidHold(orderID int64, amount loket.Money) error {
 	var account int64
-	var amount loket.Money
-	err := t.QueryRow(`UPDATE holds SET state = 'voided', settled_at = $2 WHERE order_id = $1 AND state = 'pending' RETURNING account_id, amount`,
-		orderID, Now()).Scan(&account, &amount)
-	if noRows(err) {
-		return ErrSettled
-	}
-	if err != nil {
+	if err := t.QueryRow(`SELECT account_id FROM holds WHERE order_id = $1`, orderID).Scan(&account); err != nil {
 		return fmt.Errorf("void hold %d: %w", orderID, err)
 	}
 	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
@@ -283,8 +283,7 @@ func (t *Tx) VoidHold(orderID int64) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(`UPDATE holds SET settle_transfer_id = $2 WHERE order_id = $1`, orderID, res.ID)
-	return err
+	return t.settleHold(orderID, HoldVoided, res)
 }
 
 // Violation is one broken ledger invariant.

@@ -202,22 +202,18 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 		cost = sql.NullInt64{Int64: s.Cost, Valid: true}
 		supplier = sql.NullInt64{Int64: s.SupplierID, Valid: s.SupplierID != 0}
 	}
-	res, err := t.Exec(`UPDATE orders SET status = $2, sn = $3, message = $4, cost = $5, supplier_id = $6, updated_at = $7, settled_at = $7
-		WHERE id = $1 AND status = 'pending'`, s.OrderID, status, truncate(s.SN, 200), truncate(s.Message, 500), cost, supplier, now)
+	o, err := scanOrder(t.QueryRow(`UPDATE orders SET status = $2, sn = $3, message = $4, cost = $5, supplier_id = $6, updated_at = $7, settled_at = $7
+		WHERE id = $1 AND status = 'pending' RETURNING `+orderCols, s.OrderID, status, truncate(s.SN, 200), truncate(s.Message, 500), cost, supplier, now))
+	if noRows(err) {
+		return nil, false, nil
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("settle order %d: %w", s.OrderID, err)
 	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		return nil, false, nil
-	}
-	o, err := t.order(s.OrderID)
-	if err != nil {
-		return nil, false, err
-	}
 	if s.Success {
-		err = t.PostHold(s.OrderID, s.SupplierID, s.Cost)
+		err = t.PostHold(o.ID, o.Price, s.SupplierID, s.Cost)
 	} else {
-		err = t.VoidHold(s.OrderID)
+		err = t.VoidHold(o.ID, o.Price)
 	}
 	if err != nil {
 		return nil, false, err

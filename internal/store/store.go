@@ -90,7 +90,7 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 			return st.QueryRowContext(ctx, args...)
 		}
 	}
-	return db.queryRow(ctx, q, args...)
+	return db.R.QueryRowContext(ctx, q, args...)
 }
 
 // Options tune Open.

@@ -55,7 +55,6 @@ CREATE TABLE transfers (
     note       TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL
 );
-CREATE INDEX transfers_order ON transfers(order_id);
 
 CREATE TABLE entries (
     id            INTEGER PRIMARY KEY,
@@ -66,7 +65,6 @@ CREATE TABLE entries (
     created_at    INTEGER NOT NULL
 );
 CREATE INDEX entries_account ON entries(account_id, id);
-CREATE INDEX entries_transfer ON entries(transfer_id);
 
 CREATE TABLE categories (
     id          INTEGER PRIMARY KEY,
@@ -152,7 +150,6 @@ CREATE TABLE orders (
     UNIQUE (reseller_id, ref_id)
 );
 CREATE INDEX orders_reseller ON orders(reseller_id, id);
-CREATE INDEX orders_reseller_status ON orders(reseller_id, status, id);
 CREATE INDEX orders_pending ON orders(created_at) WHERE status = 'pending';
 
 -- One open order per (reseller, product, target): the anti double-order guard. A row
@@ -166,20 +163,20 @@ CREATE TABLE order_guards (
     PRIMARY KEY (reseller_id, product_id, target)
 );
 
--- The reservation of an order: pending, then posted or voided exactly once.
+-- The reservation of an order: pending, then posted or voided exactly once. Transfer
+-- keys (order:<id>:reserve, order:<id>:settle) are what make each happen once.
 CREATE TABLE holds (
     order_id            INTEGER PRIMARY KEY REFERENCES orders(id),
     account_id          INTEGER NOT NULL REFERENCES accounts(id),
     amount              INTEGER NOT NULL CHECK (amount > 0),
     state               TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided')),
-    reserve_transfer_id INTEGER NOT NULL UNIQUE REFERENCES transfers(id),
-    settle_transfer_id  INTEGER UNIQUE REFERENCES transfers(id),
+    reserve_transfer_id INTEGER NOT NULL REFERENCES transfers(id),
+    settle_transfer_id  INTEGER REFERENCES transfers(id),
     created_at          INTEGER NOT NULL,
     settled_at          INTEGER
 );
 
 CREATE TABLE order_attempts (
-    id            INTEGER PRIMARY KEY,
     order_id      INTEGER NOT NULL REFERENCES orders(id),
     seq           INTEGER NOT NULL,
     route_id      INTEGER NOT NULL,
@@ -192,7 +189,7 @@ CREATE TABLE order_attempts (
     message       TEXT NOT NULL DEFAULT '',
     started_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
-    UNIQUE (order_id, seq),
+    PRIMARY KEY (order_id, seq),
     UNIQUE (supplier_id, supplier_ref)
 );
 
