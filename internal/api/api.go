@@ -38,9 +38,10 @@ type Route struct {
 	Summary  string
 	Auth     bool
 	Query    []Param
-	Request  any // a value of the request body type, or nil
-	Response any // a value of the success response type
-	Status   int // success status; default 200
+	Request  any            // a value of the request body type, or nil
+	Response any            // a value of the success response type
+	Status   int            // success status; default 200
+	AlsoOK   map[int]string // further success statuses, with what they mean
 	Errors   []string
 	handler  http.HandlerFunc
 }

@@ -125,6 +125,7 @@ func (s *Server) register() {
 		Errors: []string{loket.EPRODUCT}}, s.authed(s.product))
 	s.add(Route{Pattern: "POST /v1/orders", Summary: "Place an order (201 when created, 200 when the ref_id was seen before)", Auth: true,
 		Request: OrderRequest{}, Response: Order{}, Status: http.StatusCreated,
+		AlsoOK: map[int]string{http.StatusOK: "the ref_id was used before with the same request: that order, nothing charged"},
 		Errors: []string{loket.EINVALID, loket.EPRODUCT, loket.EINACTIVE, loket.ETARGET, loket.EFIELD, loket.EPRICE, loket.EINSUFFICIENT,
 			loket.EDUPLICATE, loket.ECONFLICT, loket.EOUTOFSTOCK, loket.EUNAVAILABLE, loket.ETOOLARGE}}, s.authed(s.createOrder))
 	s.add(Route{Pattern: "GET /v1/orders/{id}", Summary: "One of your orders", Auth: true, Response: Order{}, Errors: []string{loket.ENOTFOUND}},
