@@ -38,6 +38,8 @@ Commands:
   supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
   route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
   catalog import FILE            load a catalog (YAML or JSON), idempotently
+  order list [--flagged] [--status S] [--username U] [--limit N]
+                                 orders as JSON lines, with every supplier attempt
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
                                  decide a pending order by hand (for orders flagged overdue)
   ledger verify                  check the ledger invariants

@@ -53,7 +53,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 			fs.StringVar(&in.Level, "level", "reseller", "")
 			fs.Int64Var(&balance, "balance", 0, "")
 		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if err := ensureDefaultLevel(ctx, db); err != nil {
+			if err := db.EnsureDefaultLevel(ctx); err != nil {
 				return err
 			}
 			a, err := newApp(ctx, cfg, db)
@@ -233,6 +233,40 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, sum)
 		})
 
+	case "order list":
+		var f store.OrderFilter
+		var username string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "only this reseller's orders")
+			fs.StringVar(&f.Status, "status", "", "pending, success or failed")
+			fs.BoolVar(&f.Flagged, "flagged", false, "only orders pending past LOKET_PENDING_DEADLINE")
+			fs.IntVar(&f.Limit, "limit", 50, "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if username != "" {
+				r, err := db.Reseller(ctx, 0, username)
+				if err != nil {
+					return err
+				}
+				f.ResellerID = r.ID
+			}
+			orders, err := db.ListOrders(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, o := range orders {
+				at, err := db.Attempts(ctx, o.ID)
+				if err != nil {
+					return err
+				}
+				if err := printJSON(out, map[string]any{"id": o.ID, "reseller_id": o.ResellerID, "ref_id": o.RefID, "product": o.ProductCode,
+					"target": o.Target, "price": o.Price, "status": o.Status, "sn": o.SN, "created_at": o.CreatedAt,
+					"flagged_at": o.FlaggedAt, "attempts": at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+
 	case "order settle":
 		var id int64
 		var status, sn, note string
@@ -277,13 +311,4 @@ func operator(cmd string, args []string, out io.Writer) error {
 		})
 	}
 	return fmt.Errorf("unknown command %q (see loket help)", cmd)
-}
-
-// ensureDefaultLevel makes the "reseller" price level exist, so a fresh database can
-// take resellers before any catalog is imported.
-func ensureDefaultLevel(ctx context.Context, db *store.DB) error {
-	return db.Direct(ctx, func(t *store.Tx) error {
-		_, err := t.Exec(`INSERT INTO price_levels (name, markup_bp, markup_flat, created_at) VALUES ('reseller', 0, 0, $1) ON CONFLICT (name) DO NOTHING`, store.Now())
-		return err
-	})
 }

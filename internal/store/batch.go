@@ -27,29 +27,28 @@ type Tx struct {
 // Dialect is the engine the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
-// stmt returns query prepared on the writer, for use in this transaction. SQLite's
-// driver parses every statement it is given anew, which cost more than executing them;
-// prepared once on the single writer connection, each is parsed once per process.
-// PostgreSQL's driver caches prepared statements itself.
+// stmt returns query prepared in this batch's transaction. SQLite's driver parses
+// every statement it is given anew, which cost more than running them; prepared once
+// per batch, a statement is parsed once for all the operations sharing the commit.
+// (Preparing on the pool instead would need a second connection while this one holds
+// SQLite's write lock, and wait on whoever waits for that lock.) PostgreSQL's driver
+// caches prepared statements itself.
 func (t *Tx) stmt(query string) *sql.Stmt {
-	if t.lane == nil || t.lane.conn == nil {
+	if t.lane == nil || t.db.Dialect != SQLite {
 		return nil
 	}
-	// Prepared on the pool, not on the lane's connection: database/sql reuses a pool
-	// statement's per-connection copy inside a transaction, but re-prepares one made
-	// on a *sql.Conn every time.
 	st, ok := t.lane.stmts[query]
 	if !ok {
 		if len(t.lane.stmts) >= maxPrepared {
 			return nil
 		}
 		var err error
-		if st, err = t.db.W.PrepareContext(t.ctx, query); err != nil {
+		if st, err = t.tx.PrepareContext(t.ctx, query); err != nil {
 			return nil // let the plain call report the error
 		}
 		t.lane.stmts[query] = st
 	}
-	return t.tx.StmtContext(t.ctx, st)
+	return st
 }
 
 // Exec runs a statement.
@@ -104,8 +103,8 @@ type Batcher struct {
 	Ops     atomic.Int64
 }
 
-// lane is one batching writer. On SQLite it owns a connection for good, with the
-// statements prepared on it; only the lane's goroutine touches it.
+// lane is one batching writer. On SQLite it owns a connection for good; stmts holds
+// the statements prepared in the current batch. Only the lane's goroutine touches it.
 type lane struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
@@ -179,9 +178,6 @@ func (b *Batcher) close() {
 func (b *Batcher) run(ch chan *op, l *lane) {
 	defer b.wg.Done()
 	defer func() {
-		for _, st := range l.stmts {
-			st.Close()
-		}
 		if l.conn != nil {
 			l.conn.Close()
 		}
@@ -248,16 +244,13 @@ func (b *Batcher) try(batch []*op, l *lane) ([]error, error) {
 	}
 	if err != nil {
 		if l.conn != nil {
-			// A broken connection: drop it and its statements; the next batch dials anew.
-			for _, st := range l.stmts {
-				st.Close()
-			}
-			l.stmts = map[string]*sql.Stmt{}
+			// A broken connection: drop it; the next batch takes another.
 			l.conn.Close()
 			l.conn = nil
 		}
 		return nil, fmt.Errorf("begin: %w", err)
 	}
+	clear(l.stmts) // closed with the transaction that prepared them
 	errs := make([]error, len(batch))
 	single := len(batch) == 1
 	for i, o := range batch {

@@ -326,3 +326,16 @@ func (t *Tx) LevelExists(name string) (bool, error) {
 	err := t.QueryRow(`SELECT count(*) FROM price_levels WHERE name = $1`, name).Scan(&n)
 	return n > 0, err
 }
+
+// DefaultLevel is the price level resellers get unless told otherwise.
+const DefaultLevel = "reseller"
+
+// EnsureDefaultLevel makes the default price level exist (no markup), so a fresh
+// database can take resellers before any catalog is imported.
+func (db *DB) EnsureDefaultLevel(ctx context.Context) error {
+	return db.Direct(ctx, func(t *Tx) error {
+		_, err := t.Exec(`INSERT INTO price_levels (name, markup_bp, markup_flat, created_at) VALUES ($1, 0, 0, $2) ON CONFLICT (name) DO NOTHING`,
+			DefaultLevel, Now())
+		return err
+	})
+}

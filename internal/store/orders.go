@@ -286,6 +286,7 @@ type OrderFilter struct {
 	RefID      string
 	From, To   time.Time // zero: open
 	Before     int64     // id cursor: orders with smaller ids
+	Flagged    bool      // only orders flagged pending past the deadline
 	Limit      int
 }
 
@@ -314,6 +315,9 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter) ([]*loket.Order, er
 	}
 	if f.Before > 0 {
 		add("id < $%d", f.Before)
+	}
+	if f.Flagged {
+		where = append(where, "flagged_at IS NOT NULL AND status = 'pending'")
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

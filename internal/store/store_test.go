@@ -434,3 +434,39 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		}
 	})
 }
+
+// Direct writes (CLI, admin) running beside batches must not stall each other: a lane
+// once waited on a pool connection while holding SQLite's write lock, and the direct
+// writers holding the connections waited on that lock until busy_timeout.
+func TestDirectBesideBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 1_000_000)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := 0; i < 6; i++ {
+			wg.Add(2)
+			go func(i int) {
+				defer wg.Done()
+				err := db.Direct(context.Background(), func(tx *store.Tx) error {
+					_, err := tx.CreateReseller(store.NewReseller{Username: fmt.Sprint("d", i), Level: "reseller",
+						APIKeyHash: fmt.Sprint("kd", i), SecretHash: "s", SecretSeal: "x", ReferralCode: fmt.Sprint("RD", i)})
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}(i)
+			go func(i int) {
+				defer wg.Done()
+				// A statement the lane has not prepared yet in this batch.
+				if _, _, err := f.create(t, f.order(fmt.Sprint("db", i), fmt.Sprintf("0812%08d", i), 0)); err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("took %v: writers stalled each other", d)
+		}
+	})
+}
