@@ -128,8 +128,46 @@ func (s *Server) wrap(pattern string, h http.Handler) http.Handler {
 	})
 }
 
-// ServeHTTP serves every mounted route.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves every mounted route. A /v1/ path no route matches is answered in
+// the API's error shape, not with the mux's plain-text 404 or 405.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/v1/") {
+		// The mux knows whether the path exists under another method (405, with Allow).
+		rec := &notFoundWriter{ResponseWriter: w}
+		s.mux.ServeHTTP(rec, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// notFoundWriter turns the mux's own 404 and 405 answers into error JSON.
+type notFoundWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if w.done {
+		return
+	}
+	w.done = true
+	msg, c := "no such endpoint", loket.ENOTFOUND
+	if code == http.StatusMethodNotAllowed {
+		msg, c = "method not allowed here; see Allow", "method_not_allowed"
+	}
+	w.Header().Del("X-Content-Type-Options")
+	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: c, Message: msg}})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.ResponseWriter.WriteHeader(code)
+	w.ResponseWriter.Write(append(body, '\n'))
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if !w.done {
+		w.WriteHeader(http.StatusNotFound)
+	}
+	return len(b), nil
+}
 
 // Status maps a domain error code to an HTTP status: the one place this is decided
 // for the native API.

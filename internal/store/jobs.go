@@ -183,39 +183,50 @@ func (t *Tx) RecordWebhookAttempt(id int64, a WebhookAttempt, state string) erro
 	return err
 }
 
-// Webhooks lists a reseller's recent webhooks with their attempts, newest first.
+// Webhooks lists a reseller's recent webhooks with their attempts, newest first, as
+// one consistent snapshot.
 func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Webhook, error) {
-	var out []*Webhook
-	err := db.each(ctx, `SELECT id FROM webhooks WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
-		var id int64
-		if err := r.Scan(&id); err != nil {
-			return err
-		}
-		out = append(out, &Webhook{ID: id})
-		return nil
-	}, resellerID, limit)
+	snap, err := db.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range out {
-		full, err := db.WebhookByID(ctx, w.ID)
-		if err != nil {
-			return nil, err
+	defer snap.Rollback()
+	var out []*Webhook
+	byID := map[int64]*Webhook{}
+	err = eachRow(ctx, snap, `SELECT id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
+		FROM webhooks WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
+		w := &Webhook{ResellerID: resellerID}
+		var order, delivered sql.NullInt64
+		var created int64
+		if err := r.Scan(&w.ID, &order, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.State, &w.Attempts, &created, &delivered); err != nil {
+			return err
 		}
-		if err := db.each(ctx, `SELECT attempt, at, status_code, error, duration_us FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`, func(r *sql.Rows) error {
-			var a WebhookAttempt
-			var at, dur int64
-			if err := r.Scan(&a.Attempt, &at, &a.StatusCode, &a.Error, &dur); err != nil {
-				return err
-			}
-			a.At = Time(at)
-			a.DurationMS = float64(dur) / 1000
-			full.Log = append(full.Log, a)
-			return nil
-		}, w.ID); err != nil {
-			return nil, err
+		if order.Valid {
+			v := order.Int64
+			w.OrderID = &v
 		}
-		out[i] = full
+		w.CreatedAt = Time(created)
+		w.DeliveredAt = TimePtr(delivered)
+		out = append(out, w)
+		byID[w.ID] = w
+		return nil
+	}, resellerID, limit)
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
-	return out, nil
+	err = eachRow(ctx, snap, `SELECT a.webhook_id, a.attempt, a.at, a.status_code, a.error, a.duration_us FROM webhook_attempts a
+		JOIN webhooks w ON w.id = a.webhook_id WHERE w.reseller_id = $1 AND a.webhook_id >= $2 ORDER BY a.webhook_id, a.attempt`, func(r *sql.Rows) error {
+		var a WebhookAttempt
+		var id, at, dur int64
+		if err := r.Scan(&id, &a.Attempt, &at, &a.StatusCode, &a.Error, &dur); err != nil {
+			return err
+		}
+		a.At = Time(at)
+		a.DurationMS = float64(dur) / 1000
+		if w := byID[id]; w != nil {
+			w.Log = append(w.Log, a)
+		}
+		return nil
+	}, resellerID, out[len(out)-1].ID)
+	return out, err
 }

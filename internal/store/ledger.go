@@ -294,18 +294,25 @@ type Violation struct {
 
 // Verify checks the ledger's invariants and returns every violation found.
 func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
+	// One snapshot for every check: a server settling orders between two queries
+	// would otherwise show violations that never existed.
+	snap, err := db.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Rollback()
 	var out []Violation
 	add := func(inv, format string, args ...any) {
 		out = append(out, Violation{inv, fmt.Sprintf(format, args...)})
 	}
 	var total sql.NullInt64
-	if err := db.queryRow(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
+	if err := snap.QueryRowContext(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
 		return nil, err
 	}
 	if total.Int64 != 0 {
 		add("entries sum to zero", "all entries sum to %d", total.Int64)
 	}
-	if err := db.each(ctx, `SELECT transfer_id, SUM(amount) FROM entries GROUP BY transfer_id HAVING SUM(amount) <> 0 LIMIT 20`,
+	if err := eachRow(ctx, snap, `SELECT transfer_id, SUM(amount) FROM entries GROUP BY transfer_id HAVING SUM(amount) <> 0 LIMIT 20`,
 		func(r *sql.Rows) error {
 			var id, s int64
 			if err := r.Scan(&id, &s); err != nil {
@@ -316,7 +323,7 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT a.code, a.balance, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
+	if err := eachRow(ctx, snap, `SELECT a.code, a.balance, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
 		WHERE a.tracked GROUP BY a.id, a.code, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0) LIMIT 20`,
 		func(r *sql.Rows) error {
 			var code string
@@ -329,7 +336,7 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT a.code, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
+	if err := eachRow(ctx, snap, `SELECT a.code, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
 		WHERE a.kind IN ('reseller_balance', 'reseller_profit') GROUP BY a.id, a.code HAVING COALESCE(SUM(e.amount), 0) < 0 OR MIN(a.balance) < 0 LIMIT 20`,
 		func(r *sql.Rows) error {
 			var code string
@@ -344,17 +351,17 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 	}
 	// Money in flight is exactly what pending holds reserve.
 	var inflight, pending sql.NullInt64
-	if err := db.queryRow(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
+	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
 		return nil, err
 	}
-	if err := db.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
+	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
 		return nil, err
 	}
 	if inflight.Int64 != pending.Int64 {
 		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight.Int64, pending.Int64)
 	}
 	// Every order's hold agrees with its status.
-	if err := db.each(ctx, `SELECT o.id, o.status, COALESCE(h.state, '') FROM orders o LEFT JOIN holds h ON h.order_id = o.id
+	if err := eachRow(ctx, snap, `SELECT o.id, o.status, COALESCE(h.state, '') FROM orders o LEFT JOIN holds h ON h.order_id = o.id
 		WHERE h.state IS NULL OR (o.status = 'pending' AND h.state <> 'pending') OR (o.status = 'success' AND h.state <> 'posted')
 		   OR (o.status = 'failed' AND h.state <> 'voided') LIMIT 20`,
 		func(r *sql.Rows) error {
@@ -369,6 +376,29 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// snapshot begins a read-only transaction that sees one consistent state.
+func (db *DB) snapshot(ctx context.Context) (*sql.Tx, error) {
+	if db.Dialect == Postgres {
+		return db.R.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
+	// A SQLite read transaction in WAL mode reads one snapshot from its first read on.
+	return db.R.BeginTx(ctx, nil)
+}
+
+func eachRow(ctx context.Context, tx *sql.Tx, q string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (db *DB) each(ctx context.Context, q string, fn func(*sql.Rows) error, args ...any) error {

@@ -1,0 +1,313 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/storetest"
+)
+
+// simDelay is LOKET_SIM_DELAY of every test server: targets ending 3 and 4 settle
+// within it. It is one value for all, since the simulator's delay is process-wide.
+const simDelay = 200 * time.Millisecond
+
+// eachEngine runs f as a parallel subtest on every engine storetest offers.
+func eachEngine(t *testing.T, f func(t *testing.T, engine string)) {
+	t.Helper()
+	for _, e := range storetest.Engines() {
+		t.Run(e, func(t *testing.T) {
+			t.Parallel()
+			f(t, e)
+		})
+	}
+}
+
+// testLog is quiet unless LOKET_TEST_LOG=1.
+func testLog() *slog.Logger {
+	if os.Getenv("LOKET_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// start runs a real server on port 0 over a fresh database of engine, with the demo
+// catalog loaded, until the test ends. flags override the test defaults.
+func start(t testing.TB, engine string, flags ...string) *server.Server {
+	t.Helper()
+	args := []string{"--addr=127.0.0.1:0", "--database-url=" + storetest.URL(t, engine),
+		"--sim-delay=" + simDelay.String(), "--allow-private-webhooks=1", "--supplier-timeout=300ms"}
+	cfg, _, err := config.Load("loket", append(args, flags...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	began := time.Now()
+	s, err := server.Start(ctx, cfg, testLog(), nil, func(ctx context.Context, db *store.DB) error {
+		_, err := catalog.LoadDemo(ctx, db)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Logf("server took %v to start", d)
+	}
+	t.Cleanup(func() {
+		began := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("close server: %v", err)
+		}
+		if d := time.Since(began); d > 2*time.Second {
+			t.Logf("server took %v to close", d)
+		}
+	})
+	return s
+}
+
+var resellerSeq atomic.Int64
+
+// reseller is one reseller of a test server, with a client logged in as it.
+type reseller struct {
+	ID    int64
+	Creds loket.Credentials
+	C     *client.Client
+}
+
+// newReseller creates a reseller with an opening balance on s.
+func newReseller(t testing.TB, s *server.Server, balance int64) *reseller {
+	t.Helper()
+	name := fmt.Sprintf("r%d_%d", resellerSeq.Add(1), time.Now().UnixNano()%1e6)
+	r, creds, err := s.App.CreateReseller(context.Background(), app.NewResellerInput{Username: name, Balance: balance})
+	if err != nil {
+		t.Fatalf("create reseller: %v", err)
+	}
+	c := client.New(s.URL, creds.APIKey)
+	c.HTTP = &http.Client{Timeout: 20 * time.Second}
+	return &reseller{ID: r.ID, Creds: creds, C: c}
+}
+
+// balance is the reseller's balance as the database has it (for resellers that cannot
+// call /v1/me).
+func balance(t testing.TB, s *server.Server, id int64) int64 {
+	t.Helper()
+	r, err := s.DB.Reseller(context.Background(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Balance
+}
+
+func me(t testing.TB, r *reseller) *client.Me {
+	t.Helper()
+	m, err := r.C.Me(context.Background())
+	if err != nil {
+		t.Fatalf("me: %v", err)
+	}
+	return m
+}
+
+// orderCount is how many orders the reseller has, as the database has them.
+func orderCount(t testing.TB, s *server.Server, id int64) int {
+	t.Helper()
+	os, err := s.App.Orders(context.Background(), store.OrderFilter{ResellerID: id, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(os)
+}
+
+// waitOrder polls an order until it is no longer pending, or fails the test at the
+// deadline.
+func waitOrder(t testing.TB, c *client.Client, id int64, within time.Duration) *client.Order {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		o, err := c.Order(context.Background(), id)
+		if err != nil {
+			t.Fatalf("order %d: %v", id, err)
+		}
+		if o.Status != client.StatusPending {
+			return o
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %d still pending after %v", id, within)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// wantAPIError checks that err is a *client.Error with status and code.
+func wantAPIError(t testing.TB, err error, status int, code string) *client.Error {
+	t.Helper()
+	var ae *client.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("got error %v (%T), want a *client.Error %d %s", err, err, status, code)
+	}
+	if ae.StatusCode != status || ae.Code != code {
+		t.Fatalf("got %d %q (%s), want %d %q", ae.StatusCode, ae.Code, ae.Message, status, code)
+	}
+	return ae
+}
+
+// errorBody is the native error shape.
+type errorBody struct {
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
+// rawResponse is an answer to a raw request.
+type rawResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// raw sends a request with any body and headers; key, when not empty, goes in
+// Authorization: Bearer.
+func raw(t testing.TB, method, url, key string, body []byte, header ...string) rawResponse {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read: %v", method, url, err)
+	}
+	return rawResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// apiError decodes the native error JSON of r, failing the test when r is not one.
+func (r rawResponse) apiError(t testing.TB) (code, message, field string) {
+	t.Helper()
+	var eb errorBody
+	if err := json.Unmarshal(r.Body, &eb); err != nil || eb.Error == nil || eb.Error.Code == "" {
+		t.Fatalf("status %d: body is not the error JSON: %q", r.Status, clip(r.Body))
+	}
+	return eb.Error.Code, eb.Error.Message, eb.Error.Field
+}
+
+func clip(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "..."
+	}
+	return string(b)
+}
+
+// verifyLedger checks the ledger invariants. Verify reads in several statements, so a
+// settlement committing between them can show a passing mismatch: a violation counts
+// only when it is still there a moment later.
+func verifyLedger(t testing.TB, s *server.Server) {
+	t.Helper()
+	var v []store.Violation
+	for try := 0; try < 5; try++ {
+		var err error
+		v, err = s.DB.Verify(context.Background())
+		if err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		if len(v) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, x := range v {
+		t.Errorf("ledger: %s: %s", x.Invariant, x.Detail)
+	}
+}
+
+// allLedger reads the whole ledger of a reseller, newest first, pagesize at a time.
+func allLedger(t testing.TB, c *client.Client, pagesize int) []client.LedgerEntry {
+	t.Helper()
+	var out []client.LedgerEntry
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatal("ledger: no end to the pages")
+		}
+		l, err := c.Ledger(context.Background(), pagesize, cursor)
+		if err != nil {
+			t.Fatalf("ledger: %v", err)
+		}
+		out = append(out, l.Entries...)
+		if l.NextCursor == "" {
+			return out
+		}
+		cursor = l.NextCursor
+	}
+}
+
+// checkRunningBalance checks that the ledger (newest first) adds up: each line's
+// balance_after is the one before plus its amount, never below zero, and the newest
+// is the balance now.
+func checkRunningBalance(t testing.TB, lines []client.LedgerEntry, now int64) {
+	t.Helper()
+	var prev int64
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if l.BalanceAfter != prev+l.Amount {
+			t.Errorf("ledger line %d (%s %d): balance_after %d, want %d + %d", l.ID, l.Kind, l.Amount, l.BalanceAfter, prev, l.Amount)
+		}
+		if l.BalanceAfter < 0 {
+			t.Errorf("ledger line %d: balance_after %d is below zero", l.ID, l.BalanceAfter)
+		}
+		if i < len(lines)-1 && l.ID <= lines[i+1].ID {
+			t.Errorf("ledger not newest first: line %d before %d", l.ID, lines[i+1].ID)
+		}
+		prev = l.BalanceAfter
+	}
+	if prev != now {
+		t.Errorf("newest ledger balance_after is %d, the balance is %d", prev, now)
+	}
+}
+
+// productPrice is what a reseller of the default level pays for code.
+func productPrice(t testing.TB, s *server.Server, code string) int64 {
+	t.Helper()
+	p, err := s.App.Product(code, catalog.DemoLevel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Price
+}
+
+// msisdn makes a distinct mobile number ending in digit.
+func msisdn(n int, digit int) string { return fmt.Sprintf("0812%06d%d", n, digit) }
