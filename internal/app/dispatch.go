@@ -253,15 +253,13 @@ func (a *App) settle(ctx context.Context, o *loket.Order, at *store.Attempt, res
 		// What the reseller reads: never the supplier's own words, which may name it.
 		s.Message = "failed"
 	}
+	if at != nil {
+		s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg = at.Seq, string(res.Outcome), res.TrxID, res.Message
+	}
 	var settled *loket.Order
 	var hook int64
 	err = a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
 		hook = 0
-		if at != nil {
-			if err := t.UpdateAttempt(o.ID, at.Seq, string(res.Outcome), res.TrxID, res.Message); err != nil {
-				return err
-			}
-		}
 		so, ok, err := t.SettleOrder(s)
 		if err != nil || !ok {
 			settled = nil

@@ -84,7 +84,7 @@ var options = []option{
 	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
 	{"LOKET_WORKERS", "64", "concurrent supplier calls", num(func(c *Config) *int { return &c.Workers })},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
-	{"LOKET_DB_LANES", "8", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
+	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 }
 
 func flagName(env string) string {

@@ -204,8 +204,17 @@ func (b *Batcher) run(ch chan *op, l *lane) {
 func (b *Batcher) runBatch(batch []*op, l *lane) {
 	var errs []error
 	var err error
+	// Most batches succeed whole, so they run first without per-operation savepoints
+	// (two statements each, and subtransactions on PostgreSQL). If an operation is
+	// refused, the batch is rolled back and run again with savepoints, so the refused
+	// one leaves no trace and the others commit.
+	savepoints := false
 	for attempt := 0; ; attempt++ {
-		errs, err = b.try(batch, l)
+		errs, err = b.try(batch, l, savepoints)
+		if errors.Is(err, errRefused) {
+			savepoints = true
+			continue
+		}
 		if err == nil || !isRetryable(err) || attempt >= 20 {
 			break
 		}
@@ -224,9 +233,13 @@ func (b *Batcher) runBatch(batch []*op, l *lane) {
 	}
 }
 
+// errRefused says an operation of a batch run without savepoints failed: the batch was
+// rolled back and must run again with them.
+var errRefused = errors.New("store: an operation was refused; rerun with savepoints")
+
 // try runs the batch once. It returns each operation's own error, and a batch error
 // when the transaction as a whole failed (nothing of it committed).
-func (b *Batcher) try(batch []*op, l *lane) ([]error, error) {
+func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 	ctx := context.Background()
 	if b.db.Dialect == SQLite && l.conn == nil {
 		c, err := b.db.W.Conn(ctx)
@@ -253,6 +266,7 @@ func (b *Batcher) try(batch []*op, l *lane) ([]error, error) {
 	clear(l.stmts) // closed with the transaction that prepared them
 	errs := make([]error, len(batch))
 	single := len(batch) == 1
+	optimistic := !single && !savepoints
 	for i, o := range batch {
 		o.after = nil
 		if err := o.ctx.Err(); err != nil {
@@ -260,6 +274,18 @@ func (b *Batcher) try(batch []*op, l *lane) ([]error, error) {
 			continue
 		}
 		t := &Tx{tx: tx, db: b.db, ctx: ctx, lane: l}
+		if optimistic {
+			ferr := o.fn(t)
+			if ferr != nil {
+				tx.Rollback()
+				if isRetryable(ferr) {
+					return nil, ferr
+				}
+				return nil, errRefused
+			}
+			o.after = t.after
+			continue
+		}
 		if !single {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 				tx.Rollback()

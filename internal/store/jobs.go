@@ -13,7 +13,6 @@ import (
 // webhook. A job is locked by one node for a lease; when the lease lapses (the node
 // died) any node may take it.
 type Job struct {
-	ID       int64
 	Key      string
 	Kind     string
 	RefID    int64
@@ -48,8 +47,8 @@ func (db *DB) ClaimJobs(ctx context.Context, node string, lease time.Duration, l
 			skip = " FOR UPDATE SKIP LOCKED"
 		}
 		rows, err := t.Query(`UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until < $3 ORDER BY run_at LIMIT $4`+skip+`)
-			RETURNING id, key, kind, ref_id, run_at, attempts`, node, now+lease.Microseconds(), now, limit)
+			WHERE key IN (SELECT key FROM jobs WHERE run_at <= $3 AND locked_until < $3 ORDER BY run_at LIMIT $4`+skip+`)
+			RETURNING key, kind, ref_id, run_at, attempts`, node, now+lease.Microseconds(), now, limit)
 		if err != nil {
 			return err
 		}
@@ -57,7 +56,7 @@ func (db *DB) ClaimJobs(ctx context.Context, node string, lease time.Duration, l
 		for rows.Next() {
 			var j Job
 			var run int64
-			if err := rows.Scan(&j.ID, &j.Key, &j.Kind, &j.RefID, &run, &j.Attempts); err != nil {
+			if err := rows.Scan(&j.Key, &j.Kind, &j.RefID, &run, &j.Attempts); err != nil {
 				return err
 			}
 			j.RunAt = Time(run)

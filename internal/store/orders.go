@@ -37,6 +37,9 @@ func (e *ErrIdempotent) Error() string { return "order exists" }
 // all in the caller's transaction. A used (reseller, ref_id) returns the existing order
 // with existed=true and writes nothing; with a different request it is a conflict.
 func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) {
+	if t.Dialect() == Postgres && n.FirstRoute != nil {
+		return t.createOrderPG(n)
+	}
 	now := Now()
 	fields, _ := json.Marshal(n.Fields)
 	if n.Fields == nil {
@@ -49,15 +52,7 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
 		n.Price, n.Surface, now).Scan(&id)
 	if noRows(err) {
-		var hash string
-		if err := t.QueryRow(`SELECT id, request_hash FROM orders WHERE reseller_id = $1 AND ref_id = $2`, n.ResellerID, n.RefID).Scan(&id, &hash); err != nil {
-			return nil, false, fmt.Errorf("find order by ref_id: %w", err)
-		}
-		if hash != n.RequestHash {
-			return nil, false, loket.FieldError(loket.ECONFLICT, "ref_id", "ref_id %q was used for a different order", n.RefID)
-		}
-		o, err := t.order(id)
-		return o, true, err
+		return t.existingOrder(n)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("insert order: %w", err)
@@ -185,6 +180,12 @@ type Settlement struct {
 	Message    string
 	SupplierID int64
 	Cost       loket.Money
+
+	// The attempt that decided it, if any: its outcome is recorded with the settlement.
+	AttemptSeq     int
+	AttemptOutcome string
+	SupplierTrx    string
+	SupplierMsg    string
 }
 
 // SettleOrder moves a pending order to success (posting its hold) or failed (voiding
@@ -192,6 +193,15 @@ type Settlement struct {
 // nothing when the order was settled already: callbacks and polls may race, and only
 // the first one counts.
 func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
+	if s.Success && t.Dialect() == Postgres && s.AttemptSeq > 0 && s.SupplierID != 0 {
+		o, err := t.settleSuccessPG(s, s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg)
+		return o, o != nil, err
+	}
+	if s.AttemptSeq > 0 {
+		if err := t.UpdateAttempt(s.OrderID, s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg); err != nil {
+			return nil, false, err
+		}
+	}
 	now := Now()
 	status := loket.StatusFailed
 	if s.Success {
@@ -337,12 +347,14 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter) ([]*loket.Order, er
 
 // FlagOverdue marks orders pending since before cutoff for the operator, and returns
 // the ids newly flagged. Nothing is refunded: an unknown outcome is not a failure.
+// Every pending order has its job, so the small jobs table finds them; orders needs no
+// index on status, which would cost every settlement an index update.
 func (db *DB) FlagOverdue(ctx context.Context, cutoff time.Time) ([]int64, error) {
 	var ids []int64
 	err := db.Write(ctx, 0, func(t *Tx) error {
 		ids = ids[:0]
-		rows, err := t.Query(`UPDATE orders SET flagged_at = $1 WHERE status = 'pending' AND flagged_at IS NULL AND created_at < $2 RETURNING id`,
-			Now(), cutoff.UnixMicro())
+		rows, err := t.Query(`UPDATE orders SET flagged_at = $1 WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order' AND created_at < $2)
+			AND status = 'pending' AND flagged_at IS NULL RETURNING id`, Now(), cutoff.UnixMicro())
 		if err != nil {
 			return err
 		}

@@ -470,3 +470,63 @@ func TestDirectBesideBatches(t *testing.T) {
 		}
 	})
 }
+
+// Settling with the deciding attempt records the attempt's outcome with the
+// settlement, on every engine's path.
+func TestSettleWithAttempt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 20000)
+		ok, _, err := f.create(t, f.order("a1", "081234567890", time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad, _, err := f.create(t, f.order("a2", "081234567892", time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []store.Settlement{
+			{OrderID: ok.ID, Success: true, SN: "SN9", Message: "success", SupplierID: f.route.SupplierID, Cost: 5300,
+				AttemptSeq: 1, AttemptOutcome: "success", SupplierTrx: "T1", SupplierMsg: "ok"},
+			{OrderID: bad.ID, Success: false, Message: "failed", AttemptSeq: 1, AttemptOutcome: "failed", SupplierTrx: "T2", SupplierMsg: "no"},
+		} {
+			for i := 0; i < 2; i++ { // the second time changes nothing
+				err := db.Write(ctx, 1, func(tx *store.Tx) error {
+					_, done, err := tx.SettleOrder(s)
+					if done != (i == 0) {
+						return fmt.Errorf("settle %d of order %d: done=%v", i, s.OrderID, done)
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, c := range []struct {
+			id      int64
+			outcome string
+			trx     string
+		}{{ok.ID, "success", "T1"}, {bad.ID, "failed", "T2"}} {
+			at, err := db.Attempts(ctx, c.id)
+			if err != nil || len(at) != 1 || at[0].Outcome != c.outcome || at[0].SupplierTrx != c.trx {
+				t.Fatalf("attempts of %d = %+v, %v", c.id, at, err)
+			}
+		}
+		o, _ := db.Order(ctx, ok.ID, 0)
+		if o.Status != loket.StatusSuccess || o.SN != "SN9" {
+			t.Fatalf("order = %+v", o)
+		}
+		if d, _ := db.QueueDepth(ctx); d[store.JobOrder] != 0 {
+			t.Fatalf("jobs left: %v", d)
+		}
+		if got := f.balance(t); got != 20000-5400 {
+			t.Fatalf("balance = %d", got)
+		}
+		tot, _ := db.LedgerTotals(ctx)
+		if tot.Revenue != 100 || tot.SupplierPayable != 5300 || tot.InFlight != 0 {
+			t.Fatalf("totals = %+v", tot)
+		}
+		verify(t, db)
+	})
+}

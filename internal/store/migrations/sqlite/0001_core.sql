@@ -150,7 +150,6 @@ CREATE TABLE orders (
     UNIQUE (reseller_id, ref_id)
 );
 CREATE INDEX orders_reseller ON orders(reseller_id, id);
-CREATE INDEX orders_pending ON orders(created_at) WHERE status = 'pending';
 
 -- One open order per (reseller, product, target): the anti double-order guard. A row
 -- older than the window no longer blocks; settling the order deletes it.
@@ -194,8 +193,7 @@ CREATE TABLE order_attempts (
 );
 
 CREATE TABLE jobs (
-    id           INTEGER PRIMARY KEY,
-    key          TEXT NOT NULL UNIQUE,
+    key          TEXT PRIMARY KEY,
     kind         TEXT NOT NULL,
     ref_id       INTEGER NOT NULL,
     run_at       INTEGER NOT NULL,
