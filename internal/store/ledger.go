@@ -388,31 +388,27 @@ func (db *DB) snapshot(ctx context.Context) (*sql.Tx, error) {
 }
 
 func eachRow(ctx context.Context, tx *sql.Tx, q string, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return scanAll(tx.QueryContext(ctx, q, args...))(fn)
 }
 
 func (db *DB) each(ctx context.Context, q string, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
+	return scanAll(db.query(ctx, q, args...))(fn)
+}
+
+// scanAll calls fn for each row of a query's result, and closes it.
+func scanAll(rows *sql.Rows, err error) func(fn func(*sql.Rows) error) error {
+	return func(fn func(*sql.Rows) error) error {
+		if err != nil {
 			return err
 		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	return rows.Err()
 }
 
 // Totals are the balances of the house accounts and the sum of reseller balances.

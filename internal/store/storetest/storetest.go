@@ -68,11 +68,21 @@ func URL(t testing.TB, engine string) string {
 // Open opens and migrates a fresh database of engine for one test.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
-	db, err := store.Open(URL(t, engine), store.Options{})
+	dsn := URL(t, engine)
+	db, err := store.Open(dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if engine == "postgres" {
+		// pgx sends search_path from the URL as a run-time parameter; make sure every
+		// test really works in its own schema.
+		u, _ := url.Parse(dsn)
+		var got string
+		if err := db.R.QueryRow("SELECT current_schema()").Scan(&got); err != nil || got != u.Query().Get("search_path") {
+			t.Fatalf("test schema not in effect: current_schema() = %q, %v", got, err)
+		}
+	}
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
