@@ -323,6 +323,18 @@ func (a *App) Product(code, level string) (*loket.Product, error) {
 	return &cp, nil
 }
 
+// ProductByID returns one product by id, priced for a level.
+func (a *App) ProductByID(id int64, level string) (*loket.Product, error) {
+	view := a.catalog.Load()
+	p, ok := view.byID[id]
+	if !ok {
+		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %d", id)
+	}
+	cp := *p
+	cp.Price = view.price(p, level)
+	return &cp, nil
+}
+
 // Brands lists the brands with their forms.
 func (a *App) Brands() []loket.Brand { return a.catalog.Load().raw.Brands }
 

@@ -240,3 +240,35 @@ func (a *App) resellerByID(ctx context.Context, id int64) (*store.ResellerAuth, 
 	a.authByID.Store(id, authEntry{r: r, exp: time.Now().Add(authTTL)})
 	return r, nil
 }
+
+// SetPassword sets the password a reseller signs in with.
+func (a *App) SetPassword(ctx context.Context, resellerID int64, password string) error {
+	if len(password) < 6 || len(password) > 200 {
+		return loket.FieldError(loket.EINVALID, "password", "password must be 6-200 characters")
+	}
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return a.DB.SetResellerPassword(ctx, resellerID, h)
+}
+
+// Login checks a reseller's username and password and returns the reseller. Wrong
+// username and wrong password are the same error.
+func (a *App) Login(ctx context.Context, username, password string) (*loket.Reseller, error) {
+	id, h, err := a.DB.ResellerPasswordHash(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
+		return nil, err
+	}
+	if err != nil || h == "" || !auth.CheckPassword(h, password) {
+		return nil, loket.Errorf(loket.EUNAUTHORIZED, "wrong username or password")
+	}
+	r, err := a.DB.Reseller(ctx, id, "")
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != loket.ResellerActive {
+		return nil, loket.Errorf(loket.EFORBIDDEN, "account is suspended")
+	}
+	return r, nil
+}

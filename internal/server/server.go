@@ -12,12 +12,23 @@ import (
 
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/compat/chestcloudx"
+	"github.com/loket/loket/internal/compat/socx"
+	"github.com/loket/loket/internal/compat/tokowendigg"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier/sim"
 	"github.com/loket/loket/internal/web"
 )
+
+// surfaces are the compatibility surfaces of the seed APIs, each mounted at
+// /compat/{name} (CONTRACT.md).
+var surfaces = []func(*api.Server, *app.App){
+	socx.Mount,
+	tokowendigg.Mount,
+	chestcloudx.Mount,
+}
 
 // Server is a running Loket.
 type Server struct {
@@ -91,6 +102,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	s := &Server{Config: cfg, DB: db, App: a, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
 	s.API = api.New(a, log)
 	web.Mount(s.API)
+	for _, mount := range surfaces {
+		mount(s.API, a)
+	}
 	s.API.MountDocs()
 	if err := a.Start(ctx); err != nil {
 		ln.Close()

@@ -291,3 +291,21 @@ func (db *DB) Ledger(ctx context.Context, accountID, before int64, limit int) ([
 		}, accountID, before, limit)
 	return out, err
 }
+
+// SetResellerPassword stores a reseller's password hash.
+func (db *DB) SetResellerPassword(ctx context.Context, id int64, hash string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE resellers SET password_hash = $2 WHERE id = $1`, id, hash)
+	return err
+}
+
+// ResellerPasswordHash returns a reseller's id and password hash by username ("" if
+// none is set).
+func (db *DB) ResellerPasswordHash(ctx context.Context, username string) (int64, string, error) {
+	var id int64
+	var h string
+	err := db.queryRow(ctx, `SELECT id, password_hash FROM resellers WHERE username = $1`, username).Scan(&id, &h)
+	if noRows(err) {
+		return 0, "", loket.Errorf(loket.ENOTFOUND, "no such reseller")
+	}
+	return id, h, err
+}
