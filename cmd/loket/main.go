@@ -44,6 +44,8 @@ Commands:
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
                                  decide a pending order by hand (for orders flagged overdue)
   ledger verify                  check the ledger invariants
+  setting get KEY | setting set KEY VALUE
+                                 operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
 
 Settings (environment; flags of the same name override, e.g. --addr, --database-url):
@@ -84,7 +86,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

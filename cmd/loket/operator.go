@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/loket/loket/internal/app"
@@ -233,6 +234,39 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, sum)
 		})
 
+	case "setting get", "setting set":
+		if len(args) < 1 || (cmd == "setting set" && len(args) < 2) {
+			return fmt.Errorf("%s: usage: loket setting get KEY | loket setting set KEY VALUE", cmd)
+		}
+		key := args[0]
+		allowed, ok := operatorSettings[key]
+		if !ok {
+			return fmt.Errorf("%s: unknown setting %q (known: %s)", cmd, key, strings.Join(settingNames(), ", "))
+		}
+		rest := args[1:]
+		value := ""
+		if cmd == "setting set" {
+			value, rest = args[1], args[2:]
+			if !slices.Contains(allowed, value) {
+				return fmt.Errorf("%s: %s takes one of: %s", cmd, key, strings.Join(allowed, ", "))
+			}
+		}
+		return command(cmd, rest, func(*flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if cmd == "setting set" {
+				if err := db.SetSetting(ctx, key, value); err != nil {
+					return err
+				}
+			}
+			v, err := db.Setting(ctx, key)
+			if err != nil {
+				return err
+			}
+			if v == "" {
+				v = allowed[0]
+			}
+			return printJSON(out, map[string]string{"key": key, "value": v})
+		})
+
 	case "order list":
 		var f store.OrderFilter
 		var username string
@@ -311,4 +345,20 @@ func operator(cmd string, args []string, out io.Writer) error {
 		})
 	}
 	return fmt.Errorf("unknown command %q (see loket help)", cmd)
+}
+
+// operatorSettings are the settings `loket setting` may read and change, each with its
+// allowed values, the default first. Other keys of the settings table (the master key,
+// the demo's credentials) are not the operator's to edit by hand.
+var operatorSettings = map[string][]string{
+	"chestcloudx.registration": {"on", "off"}, // seed 004's self-registration
+}
+
+func settingNames() []string {
+	var out []string
+	for k := range operatorSettings {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
