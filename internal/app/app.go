@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -93,7 +94,9 @@ type App struct {
 	started  atomic.Bool
 	closing  atomic.Bool
 
-	notifiers map[string]Notifier
+	notifiers  map[string]Notifier
+	hookOnce   sync.Once
+	hookClient *http.Client
 
 	m appMetrics
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/metrics"
@@ -31,11 +32,24 @@ func (a *App) initMetrics() {
 		supplierCalls:   r.Counter("loket_supplier_calls_total", "Supplier calls, by outcome.", "outcome"),
 		webhookAttempts: r.Counter("loket_webhook_attempts_total", "Webhook delivery attempts, by resulting state.", "state"),
 	}
+	// Ledger totals and order counts aggregate whole tables: computed at most every
+	// 30 s, however often Prometheus scrapes, so a big database is not rescanned each time.
 	scrape := func(f func(ctx context.Context) []metrics.Sample) func() []metrics.Sample {
+		var mu sync.Mutex
+		var last []metrics.Sample
+		var at time.Time
 		return func() []metrics.Sample {
+			mu.Lock()
+			defer mu.Unlock()
+			if last != nil && time.Since(at) < 30*time.Second {
+				return last
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			return f(ctx)
+			if s := f(ctx); s != nil {
+				last, at = s, time.Now()
+			}
+			return last
 		}
 	}
 	r.GaugeFunc("loket_ledger_balance_rupiah", "Sum of ledger entries by account kind.", []string{"kind"}, scrape(func(ctx context.Context) []metrics.Sample {

@@ -135,7 +135,14 @@ func (a *App) postWebhook(ctx context.Context, w *store.Webhook, secret string) 
 	return resp.StatusCode, nil
 }
 
+// webhookClient is the one client every delivery uses, so connections to a reseller's
+// endpoint are reused rather than left idle per delivery.
 func (a *App) webhookClient() *http.Client {
+	a.hookOnce.Do(func() { a.hookClient = a.newWebhookClient() })
+	return a.hookClient
+}
+
+func (a *App) newWebhookClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !a.cfg.AllowPrivateWebhooks {
 		// Checked on the address actually dialled, so DNS cannot smuggle a private one in.

@@ -233,6 +233,17 @@ func (b *Batcher) runBatch(batch []*op, l *lane) {
 	}
 }
 
+// call runs an operation, turning a panic into its error: a bug in one operation must
+// not take down the lane, and with it every other writer.
+func call(fn func(*Tx) error, t *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: operation panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}
+
 // errRefused says an operation of a batch run without savepoints failed: the batch was
 // rolled back and must run again with them.
 var errRefused = errors.New("store: an operation was refused; rerun with savepoints")
@@ -275,7 +286,7 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 		}
 		t := &Tx{tx: tx, db: b.db, ctx: ctx, lane: l}
 		if optimistic {
-			ferr := o.fn(t)
+			ferr := call(o.fn, t)
 			if ferr != nil {
 				tx.Rollback()
 				if isRetryable(ferr) {
@@ -292,7 +303,7 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 				return nil, fmt.Errorf("savepoint: %w", err)
 			}
 		}
-		ferr := o.fn(t)
+		ferr := call(o.fn, t)
 		if ferr != nil && isRetryable(ferr) {
 			tx.Rollback()
 			return nil, ferr

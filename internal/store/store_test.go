@@ -530,3 +530,33 @@ func TestSettleWithAttempt(t *testing.T) {
 		verify(t, db)
 	})
 }
+
+// A panicking operation fails alone: its neighbours commit and the lane keeps working.
+func TestPanickingOperation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 100000)
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i := 0; i < 3; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = db.Write(context.Background(), 1, func(tx *store.Tx) error {
+					if i == 1 {
+						panic("bug")
+					}
+					_, _, err := tx.CreateOrder(f.order(fmt.Sprint("p", i), fmt.Sprintf("0812345678%d0", i), 0))
+					return err
+				})
+			}(i)
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[2] != nil || errs[1] == nil {
+			t.Fatalf("errs = %v", errs)
+		}
+		if _, _, err := f.create(t, f.order("after", "081234567999", 0)); err != nil {
+			t.Fatalf("lane after a panic: %v", err)
+		}
+		verify(t, db)
+	})
+}
