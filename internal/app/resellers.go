@@ -76,6 +76,20 @@ func (a *App) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Crede
 	return creds, nil
 }
 
+// RegenerateAPIKey replaces only a reseller's API key; the secret key (which signs
+// webhooks and is seed 001's secret and seed 002's token) stays, so integrations that
+// use it keep working.
+func (a *App) RegenerateAPIKey(ctx context.Context, resellerID int64) (string, error) {
+	key := auth.NewKey("lk_")
+	digest := auth.Digest(key)
+	if err := a.DB.UpdateReseller(ctx, resellerID, store.ResellerUpdate{APIKeyHash: &digest}); err != nil {
+		return "", err
+	}
+	a.authCache.Clear()
+	a.authByID.Clear()
+	return key, nil
+}
+
 // UpdateReseller changes settings, checking them first.
 func (a *App) UpdateReseller(ctx context.Context, id int64, u store.ResellerUpdate) error {
 	if u.Status != nil && *u.Status != loket.ResellerActive && *u.Status != loket.ResellerSuspended {

@@ -1,10 +1,473 @@
-// Package chestcloudx serves a seed API as a compatibility surface under /compat/chestcloudx.
+// Package chestcloudx serves seed 004, the ChestCloudX reseller API, as a compatibility
+// surface under /compat/chestcloudx: a client written for that service works against
+// Loket after changing only the scheme and host (and using a Loket reseller's API key).
+// It translates words and codes; orders, keys and balances are the domain service's.
 package chestcloudx
 
 import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
 )
 
+const (
+	surface = "chestcloudx"
+	prefix  = "/compat/chestcloudx/"
+
+	// RegistrationSetting is the setting an operator turns to "off" to close
+	// self-registration (auth/register) on this surface.
+	RegistrationSetting = "chestcloudx.registration"
+
+	keyLimit  = 60 // requests per minute per API key (seed: "60 req/menit per API key")
+	authLimit = 10 // auth requests per minute per client IP (seed: "5–10/menit")
+)
+
+var wib = time.FixedZone("WIB", 7*3600)
+
 // Mount adds the surface's routes to s.
-func Mount(s *api.Server, a *app.App) {}
+func Mount(s *api.Server, a *app.App) {
+	h := newHandler(a, time.Now)
+	a.SetNotifier(surface, notify)
+	s.Handle(prefix, h)
+}
+
+type handler struct {
+	a      *app.App
+	keyLim *limiter
+	ipLim  *limiter
+}
+
+func newHandler(a *app.App, now func() time.Time) *handler {
+	return &handler{a: a, keyLim: newLimiter(keyLimit, time.Minute, now), ipLim: newLimiter(authLimit, time.Minute, now)}
+}
+
+type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth)
+
+// ServeHTTP routes on the path after /compat/chestcloudx/api/, with any method, any
+// case and with or without a trailing slash.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, prefix+"api/")
+	if !ok {
+		h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+		return
+	}
+	route := strings.ToLower(strings.Trim(rest, "/"))
+	switch route {
+	case "auth/register":
+		h.public(w, r, h.register)
+	case "auth/login":
+		h.public(w, r, h.login)
+	case "user/me":
+		h.authed(w, r, h.me)
+	case "user/regenerate-key":
+		h.authed(w, r, h.regenerateKey)
+	case "services":
+		h.authed(w, r, h.services)
+	case "order/create":
+		h.authed(w, r, h.createOrder)
+	case "order/status":
+		h.authed(w, r, h.orderStatus)
+	case "payment/deposit", "payment/status":
+		h.authed(w, r, h.depositUnavailable)
+	case "payment/history":
+		h.authed(w, r, h.depositHistory)
+	default:
+		if strings.HasPrefix(route, "payment/status/") {
+			h.authed(w, r, h.depositUnavailable)
+			return
+		}
+		h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+	}
+}
+
+// public runs an auth endpoint under the per-IP limit.
+func (h *handler) public(w http.ResponseWriter, r *http.Request, f func(http.ResponseWriter, *http.Request, params)) {
+	if ok, retry := h.ipLim.allow(clientIP(r)); !ok {
+		tooMany(w, retry)
+		return
+	}
+	p, err := readParams(w, r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	f(w, r, p)
+}
+
+// authed checks the API key, then the per-key limit.
+func (h *handler) authed(w http.ResponseWriter, r *http.Request, f authedFunc) {
+	p, err := readParams(w, r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), r.RemoteAddr)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	// Counted per reseller: one reseller has one key, and a regenerated key does not
+	// start a fresh allowance.
+	if ok, retry := h.keyLim.allow(strconv.FormatInt(ra.ID, 10)); !ok {
+		tooMany(w, retry)
+		return
+	}
+	f(w, r, p, ra)
+}
+
+// clientIP is the address the connection comes from. Forwarded headers are not
+// trusted: behind a reverse proxy every client counts as the proxy.
+func clientIP(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
+}
+
+// ok writes the seed's success envelope.
+func ok(w http.ResponseWriter, data any) {
+	api.WriteJSON(w, http.StatusOK, map[string]any{"status": true, "data": data})
+}
+
+type errorBody struct {
+	Status  bool   `json:"status"`
+	Message string `json:"message"`
+}
+
+func (h *handler) fail(w http.ResponseWriter, err error) {
+	status, msg := errorOf(err)
+	if status >= 500 {
+		h.a.Log.Error("chestcloudx", "err", err)
+	}
+	api.WriteJSON(w, status, errorBody{Status: false, Message: msg})
+}
+
+const tooManyMessage = "Terlalu banyak request, coba lagi nanti."
+
+func tooMany(w http.ResponseWriter, retry time.Duration) {
+	secs := int((retry + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	api.WriteJSON(w, http.StatusTooManyRequests, errorBody{Message: tooManyMessage})
+}
+
+// errorOf maps a domain error to this surface's HTTP status and message: the one place
+// this is decided for seed 004.
+func errorOf(err error) (int, string) {
+	detail := loket.ErrorMessage(err)
+	switch loket.ErrorCode(err) {
+	case loket.EUNAUTHORIZED:
+		return http.StatusUnauthorized, "API key tidak valid atau tidak dikirim."
+	case loket.EFORBIDDEN:
+		return http.StatusForbidden, "Akses ditolak: " + detail
+	case loket.EINSUFFICIENT:
+		return http.StatusBadRequest, "Saldo tidak mencukupi."
+	case loket.EDUPLICATE:
+		return http.StatusConflict, "Pesanan dengan layanan dan target yang sama masih diproses."
+	case loket.EPRODUCT:
+		return http.StatusBadRequest, "Layanan tidak ditemukan."
+	case loket.EINACTIVE, loket.EUNAVAILABLE:
+		return http.StatusBadRequest, "Layanan sedang gangguan."
+	case loket.EOUTOFSTOCK:
+		return http.StatusBadRequest, "Stok layanan habis."
+	case loket.ETARGET, loket.EFIELD:
+		return http.StatusBadRequest, "Target tidak valid: " + detail
+	case loket.EPRICE:
+		return http.StatusBadRequest, "Harga layanan berubah."
+	case loket.ECONFLICT:
+		return http.StatusConflict, detail
+	case loket.ENOTFOUND:
+		return http.StatusNotFound, detail
+	case loket.EINVALID:
+		return http.StatusBadRequest, detail
+	case loket.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge, detail
+	case loket.ERATELIMIT:
+		return http.StatusTooManyRequests, tooManyMessage
+	}
+	return http.StatusInternalServerError, "Terjadi kesalahan server, coba lagi nanti."
+}
+
+// register: POST auth/register {username, name, email, password}.
+func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
+	ctx := r.Context()
+	v, err := h.a.DB.Setting(ctx, RegistrationSetting)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if strings.EqualFold(strings.TrimSpace(v), "off") {
+		api.WriteJSON(w, http.StatusForbidden, errorBody{Message: "Pendaftaran reseller sedang ditutup. Hubungi admin."})
+		return
+	}
+	username := p.get("username", "user_id")
+	password := p.get("password")
+	email := p.get("email")
+	name := p.get("name")
+	switch {
+	case username == "":
+		h.fail(w, loket.Errorf(loket.EINVALID, "username wajib diisi."))
+		return
+	case len(password) < 6 || len(password) > 200:
+		h.fail(w, loket.Errorf(loket.EINVALID, "password wajib diisi, 6-200 karakter."))
+		return
+	case email != "" && !strings.Contains(email, "@"):
+		h.fail(w, loket.Errorf(loket.EINVALID, "email tidak valid."))
+		return
+	}
+	if name == "" {
+		name = username
+	}
+	res, creds, err := h.a.CreateReseller(ctx, app.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
+	if err != nil {
+		if loket.ErrorCode(err) == loket.ECONFLICT {
+			err = loket.Errorf(loket.ECONFLICT, "Username sudah dipakai.")
+		} else if loket.ErrorField(err) == "username" {
+			err = loket.Errorf(loket.EINVALID, "username harus 3-32 karakter: a-z, 0-9, _ . -")
+		}
+		h.fail(w, err)
+		return
+	}
+	if err := h.a.SetPassword(ctx, res.ID, password); err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.a.Log.Info("chestcloudx: reseller registered", "username", res.Username, "ip", clientIP(r))
+	ok(w, map[string]any{"user_id": res.Username, "api_key": creds.APIKey})
+}
+
+// login: POST auth/login {user_id, password}. Loket keeps API keys only as digests,
+// so the current key cannot be shown again: login issues a new API key and the old one
+// stops working. The secret key is left as it was.
+func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
+	ctx := r.Context()
+	user := p.get("user_id", "username")
+	password := p.get("password")
+	if user == "" || password == "" {
+		h.fail(w, loket.Errorf(loket.EINVALID, "user_id dan password wajib diisi."))
+		return
+	}
+	res, err := h.a.Login(ctx, user, password)
+	if err != nil {
+		if loket.ErrorCode(err) == loket.EUNAUTHORIZED {
+			api.WriteJSON(w, http.StatusUnauthorized, errorBody{Message: "user_id atau password salah."})
+			return
+		}
+		h.fail(w, err)
+		return
+	}
+	key, err := h.newAPIKey(ctx, res.ID)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ok(w, map[string]any{"api_key": key, "balance": res.Balance})
+}
+
+// newAPIKey replaces only the reseller's API key: the secret key (seed 001's secret,
+// seed 002's token, webhook signatures) stays, so other integrations keep working.
+func (h *handler) newAPIKey(ctx context.Context, resellerID int64) (string, error) {
+	return h.a.RegenerateAPIKey(ctx, resellerID)
+}
+
+// me: user/me.
+func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *store.ResellerAuth) {
+	res, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ok(w, map[string]any{"user_id": res.Username, "balance": res.Balance, "role": "reseller"})
+}
+
+// regenerateKey: user/regenerate-key.
+func (h *handler) regenerateKey(w http.ResponseWriter, r *http.Request, _ params, ra *store.ResellerAuth) {
+	key, err := h.newAPIKey(r.Context(), ra.ID)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ok(w, map[string]any{"api_key": key})
+}
+
+// service is one entry of services.
+type service struct {
+	SID      string `json:"sid"`
+	Kategori string `json:"kategori"`
+	Layanan  string `json:"layanan"`
+	Harga    string `json:"harga"`
+	Status   string `json:"status"`
+
+	price int64
+	id    int64
+}
+
+// services: services[?tipe=Games], grouped by category name, priced for the caller.
+func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+	tipe := p.get("tipe", "type")
+	catName := map[string]string{}
+	for _, c := range h.a.Categories() {
+		catName[c.Code] = c.Name
+	}
+	brandActive := map[string]bool{}
+	for _, b := range h.a.Brands() {
+		brandActive[b.Code] = b.Active
+	}
+	out := map[string][]service{}
+	for _, pr := range h.a.Products(ra.Level) {
+		group := catName[pr.Category]
+		if group == "" {
+			group = pr.Category
+		}
+		if tipe != "" && !strings.EqualFold(tipe, group) && !strings.EqualFold(tipe, pr.Category) {
+			continue
+		}
+		status := "Normal"
+		if !pr.Active || !brandActive[pr.Brand] || pr.Price <= 0 || (pr.Stock != nil && *pr.Stock <= 0) {
+			status = "Gangguan"
+		}
+		kategori := pr.BrandName
+		if kategori == "" {
+			kategori = pr.Brand
+		}
+		out[group] = append(out[group], service{SID: strconv.FormatInt(pr.ID, 10), Kategori: kategori, Layanan: pr.Name,
+			Harga: strconv.FormatInt(pr.Price, 10), Status: status, price: pr.Price, id: pr.ID})
+	}
+	for _, l := range out {
+		sort.Slice(l, func(i, j int) bool {
+			if l[i].Kategori != l[j].Kategori {
+				return l[i].Kategori < l[j].Kategori
+			}
+			if l[i].price != l[j].price {
+				return l[i].price < l[j].price
+			}
+			return l[i].id < l[j].id
+		})
+	}
+	ok(w, out)
+}
+
+// createOrder: order/create in saldo mode {layanan, target, nometer}.
+func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+	if p.has("selling_price") {
+		h.fail(w, loket.Errorf(loket.EINVALID, "Mode dropship (selling_price) belum tersedia. Kirim tanpa selling_price untuk mode saldo."))
+		return
+	}
+	layanan := p.get("layanan", "sid", "service")
+	target := p.get("target", "tujuan")
+	if layanan == "" {
+		h.fail(w, loket.Errorf(loket.EINVALID, "layanan wajib diisi."))
+		return
+	}
+	if target == "" {
+		h.fail(w, loket.Errorf(loket.EINVALID, "target wajib diisi."))
+		return
+	}
+	var prod *loket.Product
+	var err error
+	if id, isID := parseID(layanan); isID {
+		prod, err = h.a.ProductByID(id, ra.Level)
+	} else {
+		prod, err = h.a.Product(layanan, ra.Level)
+	}
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	// A brand whose form has more than one field (game ID and server or zone) takes
+	// the first as target and the others by their keys; nometer stands in for the
+	// second one. A single-field brand ignores nometer, as the seed calls it optional.
+	var fields map[string]string
+	for i, f := range prod.Forms {
+		if i == 0 {
+			continue
+		}
+		v := p.get(f.Key)
+		if v == "" && i == 1 {
+			v = p.get("nometer", "zone", "server")
+		}
+		if v != "" {
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			fields[f.Key] = v
+		}
+	}
+	invoice := "INV-" + time.Now().In(wib).Format("20060102") + "-" + auth.RandomCode(10)
+	o, _, err := h.a.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice,
+		Fields: fields, Surface: surface})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ok(w, map[string]any{"id": strconv.FormatInt(o.ID, 10), "invoice": o.RefID,
+		"pesan": "Pesanan berhasil dibuat dan sedang diproses."})
+}
+
+// orderStatus: order/status?id=55 (an invoice INV-... is accepted too).
+func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+	ref := p.get("id", "order_id", "invoice")
+	if ref == "" {
+		h.fail(w, loket.Errorf(loket.EINVALID, "id pesanan wajib diisi."))
+		return
+	}
+	var o *loket.Order
+	var err error
+	if id, isID := parseID(ref); isID {
+		o, err = h.a.Order(r.Context(), ra.ID, id)
+	} else {
+		o, err = h.a.DB.OrderByRef(r.Context(), ra.ID, ref)
+	}
+	if err != nil {
+		if loket.ErrorCode(err) == loket.ENOTFOUND {
+			err = loket.Errorf(loket.ENOTFOUND, "Pesanan tidak ditemukan.")
+		}
+		h.fail(w, err)
+		return
+	}
+	ok(w, statusView(o))
+}
+
+// statusView is an order as order/status shows it.
+func statusView(o *loket.Order) map[string]any {
+	status, note := "Pending", "Pesanan sedang diproses."
+	switch o.Status {
+	case loket.StatusSuccess:
+		status, note = "Success", "SN: "+o.SN
+		if o.SN == "" {
+			note = "Pesanan sukses."
+		}
+	case loket.StatusFailed:
+		status, note = "Error", "Pesanan gagal, saldo sudah dikembalikan."
+	}
+	return map[string]any{"id": strconv.FormatInt(o.ID, 10), "status": status, "catatan": note}
+}
+
+// notify renders the report of a final order placed through this surface. The seed has
+// no webhooks; this is order/status's answer with the invoice added.
+func notify(o *loket.Order) (string, string, []byte, error) {
+	v := statusView(o)
+	v["invoice"] = o.RefID
+	b, err := json.Marshal(map[string]any{"status": true, "data": v})
+	return "order.updated", "application/json", b, err
+}
+
+// depositUnavailable answers payment/deposit and payment/status/{orderId}.
+func (h *handler) depositUnavailable(w http.ResponseWriter, _ *http.Request, _ params, _ *store.ResellerAuth) {
+	api.WriteJSON(w, http.StatusBadRequest, errorBody{Message: "Deposit via API belum tersedia. Hubungi admin untuk menambah saldo."})
+}
+
+// depositHistory: payment/history. Loket has no deposits yet, so the list is empty.
+func (h *handler) depositHistory(w http.ResponseWriter, _ *http.Request, _ params, _ *store.ResellerAuth) {
+	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": []any{}})
+}

@@ -1,0 +1,411 @@
+package chestcloudx_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/compat/chestcloudx"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+// TestSeedExamples runs every example request of seed 004 as printed (scheme, host and
+// credentials changed) and checks the documented shapes, then the error paths.
+func TestSeedExamples(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/chestcloudx/api"
+
+		// auth/register, body as printed.
+		d := postJSON(t, base+"/auth/register", `{"username":"toko_a","name":"Toko A","email":"a@x.com","password":"rahasia"}`).data(t)
+		if got := str(t, d, "user_id"); got != "toko_a" {
+			t.Errorf("user_id = %q, want toko_a", got)
+		}
+		firstKey := str(t, d, "api_key")
+		if firstKey == "" {
+			t.Fatal("empty api_key")
+		}
+		r, err := s.DB.Reseller(context.Background(), 0, "toko_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Level != catalog.DemoLevel || r.Balance != 0 || r.Name != "Toko A" || r.Email != "a@x.com" {
+			t.Errorf("registered reseller = %+v", r)
+		}
+		// The key works at once, here and on the native API.
+		if got := do(t, http.MethodGet, s.URL+"/v1/me", "", "Authorization", "Bearer "+firstKey); got.Status != 200 {
+			t.Fatalf("native /v1/me with the registered key: %d %s", got.Status, got.Raw)
+		}
+
+		// auth/register, as a query.
+		d = do(t, http.MethodPost, base+"/auth/register?username=toko_b&name=Toko+B&email=b@x.com&password=rahasia", "").data(t)
+		if str(t, d, "user_id") != "toko_b" || str(t, d, "api_key") == "" {
+			t.Errorf("register by query: %v", d)
+		}
+		// Taken username.
+		if msg := postJSON(t, base+"/auth/register", `{"username":"toko_a","name":"X","email":"x@x.com","password":"rahasia"}`).failure(t, 409); !strings.Contains(msg, "Username") {
+			t.Errorf("taken username message %q", msg)
+		}
+
+		// auth/login: a new key, the registered one stops working.
+		d = postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"rahasia"}`).data(t)
+		key := str(t, d, "api_key")
+		if key == "" || key == firstKey {
+			t.Fatalf("login api_key %q (registered %q)", key, firstKey)
+		}
+		if b := num(t, d, "balance"); b != 0 {
+			t.Errorf("login balance = %v, want 0", b)
+		}
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", firstKey).failure(t, 401)
+		postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"salah!!"}`).failure(t, 401)
+
+		if _, err := s.App.Credit(context.Background(), r.ID, 50000, "test", "test:toko_a"); err != nil {
+			t.Fatal(err)
+		}
+
+		// user/me
+		d = do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).data(t)
+		if str(t, d, "user_id") != "toko_a" || num(t, d, "balance") != 50000 || str(t, d, "role") != "reseller" {
+			t.Errorf("user/me = %v", d)
+		}
+		// The same through ?apikey= and Authorization: Bearer, with a trailing slash.
+		do(t, http.MethodGet, base+"/user/me?apikey="+key, "").data(t)
+		do(t, http.MethodPost, base+"/user/me/", "", "Authorization", "Bearer "+key).data(t)
+
+		// user/regenerate-key
+		d = do(t, http.MethodPost, base+"/user/regenerate-key", "", "X-API-Key", key).data(t)
+		newKey := str(t, d, "api_key")
+		if newKey == "" || newKey == key {
+			t.Fatalf("regenerated key %q", newKey)
+		}
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).failure(t, 401)
+		key = newKey
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).data(t)
+
+		// services, and ?tipe=Games
+		for _, u := range []string{base + "/services", base + "/services?tipe=Games"} {
+			d = do(t, http.MethodGet, u, "", "X-API-Key", key).data(t)
+			games, ok := d["Games"].([]any)
+			if !ok || len(games) == 0 {
+				t.Fatalf("%s: no Games list: %v", u, d)
+			}
+			var found bool
+			for _, g := range games {
+				m := g.(map[string]any)
+				for _, k := range []string{"sid", "kategori", "layanan", "harga", "status"} {
+					str(t, m, k)
+				}
+				if m["sid"] == "1" {
+					found = true
+					want := map[string]any{"sid": "1", "kategori": "Free Fire", "layanan": "70 Diamond", "harga": "10000", "status": "Normal"}
+					for k, v := range want {
+						if m[k] != v {
+							t.Errorf("sid 1 %s = %v, want %v", k, m[k], v)
+						}
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no sid 1", u)
+			}
+			if strings.Contains(u, "tipe") && len(d) != 1 {
+				t.Errorf("?tipe=Games has other types: %d", len(d))
+			}
+		}
+		d = do(t, http.MethodGet, base+"/services?tipe=Nothing", "", "X-API-Key", key).data(t)
+		if len(d) != 0 {
+			t.Errorf("unknown tipe: %v", d)
+		}
+
+		// order/create, Mode A as printed.
+		res := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456789","nometer":"opsional"}`, "X-API-Key", key)
+		d = res.data(t)
+		id := str(t, d, "id")
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			t.Errorf("id %q is not a number in a string", id)
+		}
+		invoice := str(t, d, "invoice")
+		if !strings.HasPrefix(invoice, "INV-") {
+			t.Errorf("invoice %q", invoice)
+		}
+		if p := str(t, d, "pesan"); p != "Pesanan berhasil dibuat dan sedang diproses." {
+			t.Errorf("pesan %q", p)
+		}
+		if b := balance(t, s, r.ID); b != 40000 {
+			t.Errorf("balance after order = %d, want 40000", b)
+		}
+		// Anti double-order: the same layanan and target while pending is refused.
+		dupMsg := postJSON(t, base+"/order/create?apikey="+key, `{"layanan":"1","target":"123456789"}`).failure(t, 409)
+		if !strings.Contains(dupMsg, "sama") {
+			t.Errorf("duplicate message %q", dupMsg)
+		}
+
+		// order/status, the PHP example, until final.
+		st := waitStatus(t, base, key, id)
+		if str(t, st, "id") != id || str(t, st, "status") != "Success" || !strings.HasPrefix(str(t, st, "catatan"), "SN: ") || len(str(t, st, "catatan")) <= 4 {
+			t.Errorf("order/status = %v", st)
+		}
+		// by invoice too
+		if st := do(t, http.MethodGet, base+"/order/status?id="+invoice, "", "X-API-Key", key).data(t); str(t, st, "id") != id {
+			t.Errorf("status by invoice = %v", st)
+		}
+		// The PHP example's own id 55 is not this reseller's order.
+		if id != "55" {
+			do(t, http.MethodGet, base+"/order/status?apikey="+key+"&id=55", "").failure(t, 404)
+		}
+
+		// Mode Saldo curl, as printed, now that the first order is final.
+		d = postJSON(t, base+"/order/create?apikey="+key, `{"layanan":"1","target":"123456789"}`).data(t)
+		id2 := str(t, d, "id")
+		if id2 == id {
+			t.Error("second order has the first order's id: not idempotent per request")
+		}
+
+		// Mode B (dropship) curl, as printed: refused in the seed's shape.
+		msg := postJSON(t, base+"/order/create", `{
+"layanan":"1",
+"target":"123456789",
+"selling_price":12000,
+"customer_name":"Budi",
+"customer_phone":"081234567890"
+}`, "X-API-Key", key).failure(t, 400)
+		if !strings.Contains(msg, "dropship") {
+			t.Errorf("dropship message %q", msg)
+		}
+
+		// payment/deposit, payment/status/{orderId}, payment/history
+		postJSON(t, base+"/payment/deposit", `{"amount":50000,"fee":0}`, "X-API-Key", key).failure(t, 400)
+		do(t, http.MethodGet, base+"/payment/status/DEP-123", "", "X-API-Key", key).failure(t, 400)
+		h := do(t, http.MethodGet, base+"/payment/history", "", "X-API-Key", key)
+		if h.Status != 200 || h.Body["status"] != "success" {
+			t.Errorf("payment/history = %d %s", h.Status, h.Raw)
+		}
+		if l, ok := h.Body["data"].([]any); !ok || len(l) != 0 {
+			t.Errorf("payment/history data = %s", h.Raw)
+		}
+		do(t, http.MethodGet, base+"/payment/history", "").failure(t, 401)
+
+		waitStatus(t, base, key, id2)
+		verifyLedger(t, s)
+	})
+}
+
+// TestErrors covers the error paths and the liberal input forms.
+func TestErrors(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/chestcloudx/api"
+		ctx := context.Background()
+		rich, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "rich", Balance: 100000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := creds.APIKey
+		_, poorCreds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "poor"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Bad or missing key, on every authenticated endpoint.
+		for _, p := range []string{"/user/me", "/user/regenerate-key", "/services", "/order/create", "/order/status?id=1", "/payment/deposit", "/payment/status/DEP-1", "/payment/history"} {
+			do(t, http.MethodGet, base+p, "").failure(t, 401)
+			do(t, http.MethodPost, base+p, "", "X-API-Key", "nope").failure(t, 401)
+		}
+		do(t, http.MethodGet, base+"/user/me?apikey=nope", "").failure(t, 401)
+
+		// Unknown endpoint.
+		do(t, http.MethodGet, base+"/nothing", "", "X-API-Key", key).failure(t, 404)
+		do(t, http.MethodGet, s.URL+"/compat/chestcloudx/other", "").failure(t, 404)
+
+		// Malformed body.
+		postJSON(t, base+"/order/create", `{"layanan":"1",`, "X-API-Key", key).failure(t, 400)
+		postJSON(t, base+"/order/create", `{"layanan":{"x":1},"target":"1"}`, "X-API-Key", key).failure(t, 400)
+		postJSON(t, base+"/order/create", `{"target":"123456780"}`, "X-API-Key", key).failure(t, 400)
+		postJSON(t, base+"/order/create", `{"layanan":"1"}`, "X-API-Key", key).failure(t, 400)
+		postJSON(t, base+"/auth/login", `[1,2]`).failure(t, 400)
+		big := `{"layanan":"1","target":"` + strings.Repeat("9", 70<<10) + `"}`
+		postJSON(t, base+"/order/create", big, "X-API-Key", key).failure(t, 413)
+
+		// Unknown product.
+		if msg := postJSON(t, base+"/order/create", `{"layanan":"999999","target":"123456780"}`, "X-API-Key", key).failure(t, 400); !strings.Contains(msg, "Layanan") {
+			t.Errorf("unknown layanan message %q", msg)
+		}
+		postJSON(t, base+"/order/create", `{"layanan":"NOPE","target":"123456780"}`, "X-API-Key", key).failure(t, 400)
+		// Bad target for a pulsa product.
+		postJSON(t, base+"/order/create", `{"layanan":"HSA5","target":"abc"}`, "X-API-Key", key).failure(t, 400)
+
+		// Insufficient balance.
+		if msg := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456780"}`, "X-API-Key", poorCreds.APIKey).failure(t, 400); !strings.Contains(msg, "Saldo") {
+			t.Errorf("insufficient message %q", msg)
+		}
+
+		// Liberal input: layanan as a number, a form body, a product code, no content type.
+		d := postJSON(t, base+"/order/create", `{"layanan":1,"target":1122334450}`, "X-API-Key", key).data(t)
+		if st := waitStatus(t, base, key, str(t, d, "id")); st["status"] != "Success" {
+			t.Errorf("numeric layanan order: %v", st)
+		}
+		d = do(t, http.MethodPost, base+"/order/create", "layanan=1&target=1122334460", "Content-Type", "application/x-www-form-urlencoded", "X-API-KEY", key).data(t)
+		waitStatus(t, base, key, str(t, d, "id"))
+		d = do(t, http.MethodPost, base+"/order/create?apikey="+key, `{"layanan":"HSA5","target":"081234567890"}`).data(t)
+		waitStatus(t, base, key, str(t, d, "id"))
+		// A two-field game: nometer is the zone.
+		mlbb, err := s.App.Product("MLBB-BJ-V3-ALLMLBB_ID_5", catalog.DemoLevel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d = postJSON(t, base+"/order/create", `{"layanan":"`+strconv.FormatInt(mlbb.ID, 10)+`","target":"1122334450","nometer":"2001"}`, "X-API-Key", key).data(t)
+		oid, _ := strconv.ParseInt(str(t, d, "id"), 10, 64)
+		o, err := s.App.Order(ctx, rich.ID, oid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Target != "1122334450" || o.Fields["server"] != "2001" {
+			t.Errorf("mlbb order target %q fields %v", o.Target, o.Fields)
+		}
+		postJSON(t, base+"/order/create", `{"layanan":"`+strconv.FormatInt(mlbb.ID, 10)+`","target":"1122334460"}`, "X-API-Key", key).failure(t, 400)
+
+		// A failing order ends Error, refunded.
+		before := balance(t, s, rich.ID)
+		d = postJSON(t, base+"/order/create", `{"layanan":"1","target":"1122334452"}`, "X-API-Key", key).data(t)
+		st := waitStatus(t, base, key, str(t, d, "id"))
+		if st["status"] != "Error" {
+			t.Errorf("failed order status %v", st)
+		}
+		if b := balance(t, s, rich.ID); b != before {
+			t.Errorf("balance after a failed order %d, want %d", b, before)
+		}
+
+		// Order status: missing id, another reseller's order.
+		do(t, http.MethodGet, base+"/order/status", "", "X-API-Key", key).failure(t, 400)
+		do(t, http.MethodGet, base+"/order/status?id="+str(t, d, "id"), "", "X-API-Key", poorCreds.APIKey).failure(t, 404)
+
+		// Suspended reseller.
+		suspended := loket.ResellerSuspended
+		if err := s.App.UpdateReseller(ctx, rich.ID, store.ResellerUpdate{Status: &suspended}); err != nil {
+			t.Fatal(err)
+		}
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).failure(t, 403)
+
+		// Registration: bad input, then closed by the operator.
+		postJSON(t, base+"/auth/register", `{"username":"x","password":"rahasia"}`).failure(t, 400)
+		postJSON(t, base+"/auth/register", `{"username":"toko_c","password":"123"}`).failure(t, 400)
+		postJSON(t, base+"/auth/login", `{"user_id":"toko_c"}`).failure(t, 400)
+		if err := s.DB.SetSetting(ctx, chestcloudx.RegistrationSetting, "off"); err != nil {
+			t.Fatal(err)
+		}
+		postJSON(t, base+"/auth/register", `{"username":"toko_c","name":"C","email":"c@x.com","password":"rahasia"}`).failure(t, 403)
+		if _, err := s.DB.Reseller(ctx, 0, "toko_c"); loket.ErrorCode(err) != loket.ENOTFOUND {
+			t.Errorf("closed registration made a reseller: %v", err)
+		}
+		verifyLedger(t, s)
+	})
+}
+
+// TestWebhook checks the report of an order placed through this surface.
+func TestWebhook(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/chestcloudx/api"
+		ctx := context.Background()
+		got := make(chan []byte, 4)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			got <- b
+		}))
+		defer hook.Close()
+		res, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "hooked", Balance: 20000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := hook.URL
+		if err := s.App.UpdateReseller(ctx, res.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+			t.Fatal(err)
+		}
+		d := postJSON(t, base+"/order/create", `{"layanan":"1","target":"1122334450"}`, "X-API-Key", creds.APIKey).data(t)
+		select {
+		case b := <-got:
+			var m struct {
+				Status bool           `json:"status"`
+				Data   map[string]any `json:"data"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil || !m.Status {
+				t.Fatalf("webhook body %s", b)
+			}
+			if m.Data["id"] != d["id"] || m.Data["invoice"] != d["invoice"] || m.Data["status"] != "Success" {
+				t.Errorf("webhook data %v", m.Data)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no webhook")
+		}
+		verifyLedger(t, s)
+	})
+}
+
+// TestRateLimits drives the surface's handler on a fake clock.
+func TestRateLimits(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		ts := httptest.NewServer(chestcloudx.NewHandler(s.App, clock.now))
+		defer ts.Close()
+		base := ts.URL + "/compat/chestcloudx/api"
+		_, creds, err := s.App.CreateReseller(context.Background(), app.NewResellerInput{Username: "busy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < chestcloudx.KeyLimit; i++ {
+			do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", creds.APIKey).data(t)
+		}
+		limited(t, do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", creds.APIKey), 60)
+		// Bad keys are answered 401 and do not count against anyone.
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", "nope").failure(t, 401)
+		clock.add(30 * time.Second)
+		limited(t, do(t, http.MethodGet, base+"/services", "", "X-API-Key", creds.APIKey), 30)
+		clock.add(30*time.Second + time.Millisecond)
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", creds.APIKey).data(t)
+
+		for i := 0; i < chestcloudx.AuthLimit; i++ {
+			postJSON(t, base+"/auth/login", `{"user_id":"busy","password":"wrong!"}`).failure(t, 401)
+		}
+		limited(t, postJSON(t, base+"/auth/register", `{"username":"toko_z","password":"rahasia"}`), 60)
+		clock.add(time.Minute)
+		postJSON(t, base+"/auth/login", `{"user_id":"busy","password":"wrong!"}`).failure(t, 401)
+	})
+}
+
+func limited(t *testing.T, r resp, retry int) {
+	t.Helper()
+	if msg := r.failure(t, http.StatusTooManyRequests); msg != "Terlalu banyak request, coba lagi nanti." {
+		t.Errorf("429 message %q", msg)
+	}
+	if got := r.Header.Get("Retry-After"); got != strconv.Itoa(retry) {
+		t.Errorf("Retry-After %q, want %d", got, retry)
+	}
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}

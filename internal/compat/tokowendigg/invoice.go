@@ -1,0 +1,107 @@
+package tokowendigg
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+//go:embed invoice.html
+var invoiceHTML string
+
+var invoiceTmpl = template.Must(template.New("invoice").Parse(invoiceHTML))
+
+type invoicePage struct {
+	Reference string
+	Provider  string
+	Product   string
+	Target    string
+	Price     string
+	Status    string
+	StatusOK  bool
+	StatusBad bool
+	SN        string
+	Note      string
+	CreatedAt string
+	StatusAt  string
+	ExpiredAt string
+	NotFound  bool
+}
+
+// invoice serves the public invoice page of a transaction, by reference, like the
+// original's /trx/{reference}. The reference is unguessable (see Reference), and the
+// page still masks the middle of the target: whoever holds the link sees the order,
+// not the customer's full number or game ID.
+func (h *handler) invoice(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.fail(w, errMethod)
+		return
+	}
+	page := invoicePage{Reference: r.PathValue("reference")}
+	code := http.StatusOK
+	o, err := h.lookup(r.Context(), page.Reference, 0)
+	switch {
+	case err == nil && o.Surface != Surface:
+		// Orders placed elsewhere carry client-chosen ref_ids, which may be guessable.
+		page.NotFound, code = true, http.StatusNotFound
+	case err != nil:
+		if c, _ := reply(err); c >= 500 {
+			h.fail(w, err)
+			return
+		}
+		page.NotFound, code = true, http.StatusNotFound
+	default:
+		at := func(t time.Time) string { return t.In(wib).Format("02/01/2006 15:04:05") + " WIB" }
+		page = invoicePage{Reference: Reference(o), Provider: h.brandName(o), Product: o.ProductName, Target: mask(o.Target),
+			Price: rupiah(o.Price), Status: status(o.Status), StatusOK: o.Status == loket.StatusSuccess,
+			StatusBad: o.Status == loket.StatusFailed, SN: sn(o), Note: note(o), CreatedAt: at(o.CreatedAt),
+			StatusAt: at(statusAt(o)), ExpiredAt: at(o.CreatedAt.Add(invoiceTTL))}
+	}
+	var buf bytes.Buffer
+	if err := invoiceTmpl.Execute(&buf, page); err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("X-Robots-Tag", "noindex")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// mask hides the middle of a target, keeping enough to recognise it.
+func mask(s string) string {
+	r := []rune(s)
+	switch {
+	case len(r) <= 4:
+		return s
+	case len(r) <= 7:
+		return string(r[:2]) + strings.Repeat("*", len(r)-3) + string(r[len(r)-1:])
+	}
+	return string(r[:4]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-3:])
+}
+
+// rupiah formats an amount the Indonesian way: Rp 10.575.
+func rupiah(m loket.Money) string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	d := strconv.FormatInt(m, 10)
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return sign + "Rp " + b.String()
+}
