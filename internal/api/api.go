@@ -56,7 +56,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 	s := &Server{App: a, Log: log, mux: http.NewServeMux()}
 	s.httpSeconds = a.Metrics.Histogram("loket_http_request_seconds", "HTTP request latency by route and status.",
 		metrics.DefBuckets, "route", "code")
-	a.SetNotifier("api", func(o *loket.Order) (string, string, []byte, error) {
+	a.SetNotifier("api", func(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 		b, err := json.Marshal(WebhookPayload{Event: "order.updated", Order: OrderView(o)})
 		return "order.updated", "application/json", b, err
 	})

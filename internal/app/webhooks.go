@@ -21,8 +21,10 @@ import (
 )
 
 // Notifier renders an order's status report in the dialect it was placed through.
-// Each surface registers one for its name; "api" is the native JSON.
-type Notifier func(o *loket.Order) (event, contentType string, body []byte, err error)
+// Each surface registers one for its name; "api" is the native JSON. balance is the
+// reseller's balance right after the settlement (a failed order's refund included),
+// read in the settlement's own transaction.
+type Notifier func(o *loket.Order, balance loket.Money) (event, contentType string, body []byte, err error)
 
 // SetNotifier registers the report format of a surface. Call before Start.
 func (a *App) SetNotifier(surface string, n Notifier) { a.notifiers[surface] = n }
@@ -41,7 +43,11 @@ func (a *App) queueOrderWebhook(t *store.Tx, r *store.ResellerAuth, o *loket.Ord
 	if n == nil {
 		return 0, nil
 	}
-	event, ctype, body, err := n(o)
+	var balance loket.Money
+	if err := t.QueryRow(`SELECT balance FROM accounts WHERE id = $1`, r.BalanceAccountID).Scan(&balance); err != nil {
+		return 0, fmt.Errorf("balance for webhook: %w", err)
+	}
+	event, ctype, body, err := n(o, balance)
 	if err != nil {
 		return 0, fmt.Errorf("render webhook: %w", err)
 	}

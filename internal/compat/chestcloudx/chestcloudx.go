@@ -455,7 +455,7 @@ func statusView(o *loket.Order) map[string]any {
 
 // notify renders the report of a final order placed through this surface. The seed has
 // no webhooks; this is order/status's answer with the invoice added.
-func notify(o *loket.Order) (string, string, []byte, error) {
+func notify(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 	v := statusView(o)
 	v["invoice"] = o.RefID
 	b, err := json.Marshal(map[string]any{"status": true, "data": v})

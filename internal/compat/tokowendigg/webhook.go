@@ -30,7 +30,7 @@ var now = time.Now
 // notify renders an order's final state as the seed's transaction_status webhook.
 // Loket renders it once, when the order settles, so sent_at is that moment and stays
 // the same on every retry.
-func (h *handler) notify(o *loket.Order) (string, string, []byte, error) {
+func (h *handler) notify(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 	b, err := StatusWebhookBody(o, now())
 	return WebhookTransactionStatus, "application/json", b, err
 }
