@@ -67,6 +67,7 @@ import (
 // Summary counts the items of an imported file, each created or updated.
 type Summary struct {
 	Levels, Categories, Brands, Products, Routes, Suppliers int
+	VNServices, VNCountries                                 int // the virtual-number catalog
 }
 
 // DemoLevel is the demo's default price level, the one resellers get unless told.
@@ -107,6 +108,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (Summar
 	for _, x := range f.Products {
 		sum.Routes += len(x.Routes)
 	}
+	sum.VNServices, sum.VNCountries = len(f.VN.Services), len(f.VN.Countries)
 	if sum == (Summary{}) {
 		return sum, nil
 	}
@@ -141,7 +143,35 @@ type applier struct {
 	suppliers  []int64 // created, updated or routed to: each needs its payable account
 }
 
+// virtualNumbers writes the virtual-number catalog.
+func (a *applier) virtualNumbers() error {
+	for _, s := range a.f.VN.Services {
+		if err := a.t.UpsertVNService(s); err != nil {
+			return err
+		}
+	}
+	for _, c := range a.f.VN.Countries {
+		if err := a.t.UpsertVNCountry(c.VNCountry); err != nil {
+			return err
+		}
+		for _, p := range c.Prices {
+			if err := a.t.UpsertVNPrice(p); err != nil {
+				return err
+			}
+		}
+		for _, o := range c.Operators {
+			if err := a.t.UpsertVNOperator(c.NumberID, o.ProviderID, o.VNOperator); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (a *applier) apply() error {
+	if err := a.virtualNumbers(); err != nil {
+		return err
+	}
 	a.categories = map[string]int64{}
 	a.brands = map[string]int64{}
 	a.supplierID = map[string]int64{}

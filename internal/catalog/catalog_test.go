@@ -36,9 +36,24 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := catalog.Summary{Levels: 3, Categories: 5, Brands: 17, Products: 45, Routes: 45, Suppliers: 1}
+		want := catalog.Summary{Levels: 3, Categories: 5, Brands: 17, Products: 45, Routes: 45, Suppliers: 1, VNServices: 2, VNCountries: 1}
 		if first != want {
 			t.Errorf("summary = %+v, want %+v", first, want)
+		}
+		// Seed 000's identifiers, as CONTRACT.md's demo dataset promises.
+		svcs, err := db.VNServices(ctx)
+		if err != nil || len(svcs) != 2 || svcs[0].Code != 14 || svcs[0].Name != "WhatsApp" || svcs[1].Code != 86 {
+			t.Fatalf("vn services = %+v, %v", svcs, err)
+		}
+		countries, err := db.VNCountries(ctx, 14)
+		if err != nil || len(countries) != 1 || countries[0].NumberID != 340437 || countries[0].Name != "Indonesia" ||
+			len(countries[0].Prices) != 1 || countries[0].Prices[0].ProviderID != "3837" || countries[0].Prices[0].RateBP != 8160 ||
+			countries[0].Prices[0].Price != 1100 || countries[0].Prices[0].Stock != 103 || countries[0].Prices[0].ServerID != 3 {
+			t.Fatalf("vn countries = %+v, %v", countries, err)
+		}
+		ops, err := db.VNOperators(ctx, "indonesia", "3837")
+		if err != nil || len(ops) != 2 || ops[0].ID != "any" || ops[1].ID != "telkomsel" {
+			t.Fatalf("vn operators = %+v, %v", ops, err)
 		}
 		rows := counts(t, db)
 		for tbl, n := range map[string]int{"price_levels": first.Levels, "suppliers": first.Suppliers, "categories": first.Categories,

@@ -39,6 +39,7 @@ type file struct {
 	Categories []categoryItem
 	Brands     []brandItem
 	Products   []productItem
+	VN         vnSection
 	// refs are references to items the file does not define; they must already be in
 	// the database.
 	refs []ref
@@ -207,7 +208,7 @@ func parse(r io.Reader, name string) (*file, *parser) {
 	if isNull(root) {
 		return &file{}, p
 	}
-	m := p.fields(root, "", []string{"levels", "suppliers", "categories", "brands", "products"})
+	m := p.fields(root, "", []string{"levels", "suppliers", "categories", "brands", "products", "virtual_numbers"})
 	f := &file{}
 	for i, n := range p.list(m["levels"], "levels") {
 		f.Levels = append(f.Levels, p.level(n, fmt.Sprintf("levels[%d]", i)))
@@ -224,11 +225,91 @@ func parse(r io.Reader, name string) (*file, *parser) {
 	for i, n := range p.list(m["products"], "products") {
 		f.Products = append(f.Products, p.product(n, fmt.Sprintf("products[%d]", i)))
 	}
+	if n := m["virtual_numbers"]; !isNull(n) {
+		f.VN = p.virtualNumbers(n, "virtual_numbers")
+	}
 	p.crossCheck(f)
 	if p.failed() {
 		return nil, p
 	}
 	return f, p
+}
+
+// vnSection is the virtual-number catalog of seed 000: services, and countries with
+// their price lists and operators.
+type vnSection struct {
+	Services  []loket.VNService
+	Countries []vnCountry
+}
+
+type vnCountry struct {
+	loket.VNCountry
+	Operators []vnOperator
+}
+
+type vnOperator struct {
+	ProviderID string
+	loket.VNOperator
+}
+
+func (p *parser) virtualNumbers(n *yaml.Node, path string) vnSection {
+	var out vnSection
+	m := p.fields(n, path, []string{"services", "countries"})
+	services := map[int64]bool{}
+	for i, sn := range p.list(m["services"], join(path, "services")) {
+		sp := fmt.Sprintf("%s.services[%d]", path, i)
+		sm := p.fields(sn, sp, []string{"code", "name", "image", "active"})
+		s := loket.VNService{Active: p.boolean(sm["active"], join(sp, "active"), true)}
+		s.Code, _ = p.integer(sm["code"], join(sp, "code"), 1, 1<<31, "a service code >= 1")
+		s.Name = p.text(sm, sn, sp, "name")
+		s.Image, _ = p.str(sm["image"], join(sp, "image"))
+		if services[s.Code] {
+			p.fail(sn, join(sp, "code"), "service %d is listed twice", s.Code)
+		}
+		services[s.Code] = true
+		out.Services = append(out.Services, s)
+	}
+	for i, cn := range p.list(m["countries"], join(path, "countries")) {
+		cp := fmt.Sprintf("%s.countries[%d]", path, i)
+		cm := p.fields(cn, cp, []string{"number_id", "name", "prefix", "prices", "operators"})
+		var c vnCountry
+		c.NumberID, _ = p.integer(cm["number_id"], join(cp, "number_id"), 1, 1<<53, "a number_id >= 1")
+		c.Name = p.text(cm, cn, cp, "name")
+		c.Prefix = p.text(cm, cn, cp, "prefix")
+		for j, pn := range p.list(cm["prices"], join(cp, "prices")) {
+			pp := fmt.Sprintf("%s.prices[%d]", cp, j)
+			pm := p.fields(pn, pp, []string{"service", "provider_id", "server_id", "price", "rate", "stock"})
+			v := loket.VNPrice{NumberID: c.NumberID}
+			v.ServiceCode, _ = p.integer(pm["service"], join(pp, "service"), 1, 1<<31, "a service code")
+			if !services[v.ServiceCode] && v.ServiceCode != 0 {
+				p.fail(pn, join(pp, "service"), "service %d is not among virtual_numbers.services", v.ServiceCode)
+			}
+			v.ProviderID = p.code(pm, pn, pp, "provider_id", true)
+			if n := pm["server_id"]; !isNull(n) {
+				v.ServerID, _ = p.integer(n, join(pp, "server_id"), 0, 1<<31, "a server id >= 0")
+			}
+			v.Price, _ = p.money(pm["price"], join(pp, "price"))
+			if n := pm["rate"]; !isNull(n) {
+				v.RateBP = p.percent(n, join(pp, "rate"))
+			}
+			if n := pm["stock"]; !isNull(n) {
+				v.Stock, _ = p.integer(n, join(pp, "stock"), 0, 1<<31, "a stock >= 0")
+			}
+			c.Prices = append(c.Prices, v)
+		}
+		for j, on := range p.list(cm["operators"], join(cp, "operators")) {
+			op := fmt.Sprintf("%s.operators[%d]", cp, j)
+			om := p.fields(on, op, []string{"provider_id", "id", "name", "image"})
+			var o vnOperator
+			o.ProviderID = p.code(om, on, op, "provider_id", true)
+			o.ID = p.code(om, on, op, "id", true)
+			o.Name = p.text(om, on, op, "name")
+			o.Image, _ = p.str(om["image"], join(op, "image"))
+			c.Operators = append(c.Operators, o)
+		}
+		out.Countries = append(out.Countries, c)
+	}
+	return out
 }
 
 func (p *parser) level(n *yaml.Node, path string) levelItem {

@@ -159,3 +159,38 @@ type Event struct {
 	Type  string          `json:"event"`
 	Order json.RawMessage `json:"order"`
 }
+
+// VNService is a service a virtual number receives OTP codes for (seed 000).
+type VNService struct {
+	Code   int64  `json:"service_code" yaml:"code"`
+	Name   string `json:"service_name" yaml:"name"`
+	Image  string `json:"service_img" yaml:"image"`
+	Active bool   `json:"active" yaml:"active"`
+}
+
+// VNPrice is one entry of a country's virtual-number price list for a service: an
+// upstream provider and server, its price, success rate and stock.
+type VNPrice struct {
+	ServiceCode int64  `yaml:"service"`
+	NumberID    int64  `yaml:"number_id"`
+	ProviderID  string `yaml:"provider_id"`
+	ServerID    int64  `yaml:"server_id"`
+	Price       Money  `yaml:"price"`
+	RateBP      int64  `yaml:"rate_bp"` // success rate in basis points: 8160 is 81.6%
+	Stock       int64  `yaml:"stock"`
+}
+
+// VNCountry is a country virtual numbers come from, with its price list for one service.
+type VNCountry struct {
+	NumberID int64
+	Name     string
+	Prefix   string
+	Prices   []VNPrice
+}
+
+// VNOperator is a mobile operator a number can be asked for ("any" for whichever).
+type VNOperator struct {
+	ID    string
+	Name  string
+	Image string
+}
