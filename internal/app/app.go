@@ -345,11 +345,22 @@ func (a *App) Brands() []loket.Brand { return a.catalog.Load().raw.Brands }
 func (a *App) Categories() []loket.Category { return a.catalog.Load().raw.Categories }
 
 // price is what a reseller of level pays for p: a per-level override, else the base
-// price with the level's markup, rounded up to whole rupiah.
+// price with the level's markup.
 func (v *catalogView) price(p *loket.Product, level string) loket.Money {
 	if o, ok := v.overrides[p.ID][level]; ok {
 		return o
 	}
+	return v.markup(p.BasePrice, level)
+}
+
+// markup is base with a level's markup, rounded up to whole rupiah.
+func (v *catalogView) markup(base loket.Money, level string) loket.Money {
 	l := v.levels[level]
-	return p.BasePrice + (p.BasePrice*l.MarkupBP+9999)/10000 + l.MarkupFlat
+	return base + (base*l.MarkupBP+9999)/10000 + l.MarkupFlat
+}
+
+// PriceFor is what a reseller of level pays for something with this base price and no
+// per-product override (virtual numbers, say).
+func (a *App) PriceFor(base loket.Money, level string) loket.Money {
+	return a.catalog.Load().markup(base, level)
 }
