@@ -6,6 +6,7 @@ package supplier
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -72,6 +73,31 @@ type Config struct {
 	APIKey   string
 	Secret   string
 	MemberID string
+	// CallbackURL is where this supplier's callbacks reach Loket:
+	// {LOKET_PUBLIC_URL}/callbacks/{name}. Adapters that must announce it upstream
+	// (per request or in a setting) use it.
+	CallbackURL string
+	// HTTP is the client to call the upstream with; nil means a default with timeouts.
+	HTTP *http.Client
+}
+
+// Callback is one order result an upstream pushed to Loket.
+type Callback struct {
+	Ref    string // Loket's ref for the attempt (Request.Ref), when the upstream echoes it
+	TrxID  string // the upstream's own transaction id, when that is all it sends
+	Result Result
+}
+
+// CallbackReceiver is implemented by suppliers that push results to Loket. Loket
+// serves {LOKET_PUBLIC_URL}/callbacks/{name}, reads the body (bounded) and hands it
+// here; the adapter checks it is genuine (signature, source address) and parses it.
+// Loket settles each result as it would a status check's answer: a callback for an
+// order already final, or repeated, or out of order, changes nothing.
+type CallbackReceiver interface {
+	// ReceiveCallback returns the results the request carries and the exact answer the
+	// upstream expects (status code and body). A request that is not genuine returns
+	// an error and the answer to send (e.g. 401 with the upstream's error shape).
+	ReceiveCallback(r *http.Request, body []byte) (results []Callback, status int, answer []byte, err error)
 }
 
 // Factory makes a Supplier from its configuration.
