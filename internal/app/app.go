@@ -295,7 +295,8 @@ func (a *App) supplierFor(id int64) (supplier.Supplier, error) {
 	if !ok {
 		return nil, fmt.Errorf("supplier %d is not registered", id)
 	}
-	s, err := supplier.New(supplier.Config{Name: cfg.Name, Kind: cfg.Kind, BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, Secret: cfg.Secret, MemberID: cfg.MemberID})
+	s, err := supplier.New(supplier.Config{Name: cfg.Name, Kind: cfg.Kind, BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, Secret: cfg.Secret,
+		MemberID: cfg.MemberID, CallbackURL: a.cfg.PublicURL + "/callbacks/" + cfg.Name})
 	if err != nil {
 		return nil, err
 	}

@@ -140,7 +140,8 @@ func pollDelay(n int, hint time.Duration) time.Duration {
 func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 	var o *loket.Order
 	var attempts []store.Attempt
-	if j.Fresh != nil {
+	fresh := j.Fresh != nil
+	if fresh {
 		o, attempts = j.Fresh.Order, []store.Attempt{j.Fresh.Attempt}
 		j.Fresh = nil // a later run reads what was written since
 	} else {
@@ -157,6 +158,14 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 		}
 		if attempts, err = a.DB.Attempts(ctx, o.ID); err != nil {
 			return err
+		}
+	}
+	// Attempts sent for the first time in this run; any other attempt still "new" may
+	// have gone out before a crash.
+	sentHere := map[int]bool{}
+	if fresh {
+		for _, at := range attempts {
+			sentHere[at.Seq] = true
 		}
 	}
 	for step := 0; step < 10; step++ {
@@ -177,9 +186,10 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 			}
 			attempts = append(attempts, store.Attempt{OrderID: o.ID, Seq: seq, RouteID: next.ID, SupplierID: next.SupplierID,
 				SupplierCode: next.SupplierCode, SupplierRef: store.SupplierRef(o.ID, seq), Cost: next.Cost, Outcome: "new", StartedAt: time.Now()})
+			sentHere[seq] = true
 			continue
 		}
-		res := a.ask(ctx, o, cur)
+		res := a.ask(ctx, o, cur, sentHere[cur.Seq])
 		a.m.supplierCalls.With(string(res.Outcome)).Inc()
 		switch res.Outcome {
 		case supplier.Success:
@@ -212,17 +222,25 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 }
 
 // ask sends an attempt that was never answered, or asks about one that was. An error
-// from the supplier is an unknown outcome, never a failure.
-func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt) supplier.Result {
+// from the supplier is an unknown outcome, never a failure. first says the attempt was
+// recorded in this run and so never sent before; an attempt still "new" otherwise may
+// have gone out before a crash, and is sent again only to suppliers whose upstream
+// recognises a repeated reference.
+func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt, first bool) supplier.Result {
 	s, err := a.supplierFor(at.SupplierID)
 	if err != nil {
 		return supplier.Result{Outcome: supplier.Unknown, Message: err.Error()}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
 	defer cancel()
-	req := supplier.Request{Ref: at.SupplierRef, Code: at.SupplierCode, Target: o.Target, Fields: o.Fields, PlacedAt: at.StartedAt}
+	req := supplier.Request{Ref: at.SupplierRef, Code: at.SupplierCode, Target: o.Target, Fields: o.Fields, PlacedAt: at.StartedAt,
+		TrxID: at.SupplierTrx}
+	resend := at.Outcome == "new"
+	if rl, ok := s.(supplier.RefLess); ok && rl.RefLess() && !first {
+		resend = false
+	}
 	var res supplier.Result
-	if at.Outcome == "new" {
+	if resend {
 		res, err = s.Order(ctx, req)
 	} else {
 		res, err = s.Status(ctx, req)

@@ -155,6 +155,25 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
+// AttemptFor finds the attempt a supplier's callback is about: by Loket's ref for it,
+// or else by the supplier's own transaction id.
+func (db *DB) AttemptFor(ctx context.Context, supplierID int64, ref, trx string) (*Attempt, error) {
+	var a Attempt
+	var s, u int64
+	err := db.queryRow(ctx, `SELECT order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, message, started_at, updated_at
+		FROM order_attempts WHERE supplier_id = $1 AND (($2 <> '' AND supplier_ref = $2) OR ($2 = '' AND $3 <> '' AND supplier_trx = $3))
+		ORDER BY seq DESC LIMIT 1`, supplierID, ref, trx).Scan(&a.OrderID, &a.Seq, &a.RouteID, &a.SupplierID, &a.SupplierCode, &a.SupplierRef,
+		&a.SupplierTrx, &a.Cost, &a.Outcome, &a.Message, &s, &u)
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no attempt for that reference")
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.StartedAt, a.UpdatedAt = Time(s), Time(u)
+	return &a, nil
+}
+
 // Attempts lists an order's attempts in order.
 func (db *DB) Attempts(ctx context.Context, orderID int64) ([]Attempt, error) {
 	var out []Attempt

@@ -35,6 +35,9 @@ type Request struct {
 	Target   string            // destination number or game account
 	Fields   map[string]string // further form fields (server, zone...)
 	PlacedAt time.Time         // when this attempt was first sent
+	// TrxID is the supplier's own id for this attempt, once it gave one (for Status of
+	// upstreams that have no client reference).
+	TrxID string
 }
 
 // Result is a supplier's answer.
@@ -63,6 +66,14 @@ type Supplier interface {
 	Status(ctx context.Context, r Request) (Result, error)
 	Balance(ctx context.Context) (loket.Money, error)
 	Prices(ctx context.Context) ([]Price, error)
+}
+
+// RefLess is implemented by suppliers whose upstream takes no client reference, so
+// sending an attempt again may buy twice. Loket then never re-sends an attempt whose
+// first send may have gone through (after a crash); it asks with Status instead, and an
+// attempt it cannot settle waits for the operator.
+type RefLess interface {
+	RefLess() bool
 }
 
 // Config is what an operator registered with `loket supplier add`.

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
+)
+
+// HandleCallback takes a callback an upstream pushed to {LOKET_PUBLIC_URL}/callbacks/{name}:
+// the supplier's adapter checks it and parses the results, and each result is applied
+// as a status check's answer would be. It returns the answer the upstream expects.
+// Callbacks for orders already final, repeated, or about an attempt that is no longer
+// current change nothing but the record.
+func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, body []byte) (int, []byte) {
+	var cfg *store.Supplier
+	for _, s := range a.catalog.Load().suppliers {
+		if strings.EqualFold(s.Name, name) {
+			s := s
+			cfg = &s
+			break
+		}
+	}
+	if cfg == nil {
+		return http.StatusNotFound, []byte("unknown supplier\n")
+	}
+	sup, err := a.supplierFor(cfg.ID)
+	if err != nil {
+		return http.StatusNotFound, []byte("unknown supplier\n")
+	}
+	recv, ok := sup.(supplier.CallbackReceiver)
+	if !ok {
+		return http.StatusNotFound, []byte("this supplier sends no callbacks\n")
+	}
+	results, status, answer, err := recv.ReceiveCallback(r, body)
+	if err != nil {
+		a.m.callbacks.With(cfg.Name, "refused").Inc()
+		a.Log.Warn("callback refused", "supplier", cfg.Name, "err", err)
+		return status, answer
+	}
+	for _, c := range results {
+		outcome := "applied"
+		if err := a.applyCallback(ctx, cfg.ID, c); err != nil {
+			outcome = "unmatched"
+			if loket.ErrorCode(err) != loket.ENOTFOUND {
+				outcome = "error"
+				a.Log.Error("callback not applied", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID, "err", err)
+				// Tell the upstream to send it again: nothing was lost on our side.
+				return http.StatusServiceUnavailable, []byte("try again\n")
+			}
+			a.Log.Warn("callback for no known attempt", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID)
+		}
+		a.m.callbacks.With(cfg.Name, outcome).Inc()
+	}
+	return status, answer
+}
+
+func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Callback) error {
+	at, err := a.DB.AttemptFor(ctx, supplierID, c.Ref, c.TrxID)
+	if err != nil {
+		return err
+	}
+	o, err := a.DB.Order(ctx, at.OrderID, 0)
+	if err != nil {
+		return err
+	}
+	if o.Status != loket.StatusPending {
+		return nil // already final: a repeat, or a late one
+	}
+	attempts, err := a.DB.Attempts(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if len(attempts) == 0 || attempts[len(attempts)-1].Seq != at.Seq {
+		// About an attempt the order has moved on from (it failed definitely before):
+		// a later contradiction is for the operator, never an automatic settlement.
+		if c.Result.Outcome == supplier.Success {
+			a.Log.Error("supplier reports success for an attempt it had failed; check for a double delivery",
+				"order", o.ID, "attempt", at.Seq)
+		}
+		return nil
+	}
+	res := c.Result
+	switch res.Outcome {
+	case supplier.Success:
+		return a.settle(ctx, o, at, res)
+	case supplier.Failed:
+		if err := a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+			return t.UpdateAttempt(o.ID, at.Seq, string(supplier.Failed), res.TrxID, res.Message)
+		}); err != nil {
+			return err
+		}
+		// The order's job takes it to the next route, or refunds it.
+		a.enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID})
+		return nil
+	case supplier.Pending:
+		return a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+			return t.UpdateAttempt(o.ID, at.Seq, string(supplier.Pending), res.TrxID, res.Message)
+		})
+	}
+	return fmt.Errorf("callback outcome %q is not one Loket acts on", res.Outcome)
+}
