@@ -36,6 +36,10 @@ type Config struct {
 	MasterKey            string        // LOKET_MASTER_KEY: hex or base64 of 32 bytes
 	AllowPrivateWebhooks bool
 	PublicURL            string
+	// LowBalance is the supplier balance below which Loket warns; default 500,000.
+	LowBalance loket.Money
+	// BalanceEvery is how often supplier balances are checked; default 5m.
+	BalanceEvery time.Duration
 	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
 	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
 	WebhookDelays []time.Duration
@@ -63,6 +67,12 @@ func (c *Config) defaults() {
 	}
 	if c.Workers <= 0 {
 		c.Workers = 64
+	}
+	if c.LowBalance <= 0 {
+		c.LowBalance = 500_000
+	}
+	if c.BalanceEvery <= 0 {
+		c.BalanceEvery = 5 * time.Minute
 	}
 	if len(c.WebhookDelays) == 0 {
 		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
@@ -98,7 +108,8 @@ type App struct {
 	hookOnce   sync.Once
 	hookClient *http.Client
 
-	m appMetrics
+	m      appMetrics
+	health health
 }
 
 type supplierEntry struct {
@@ -168,10 +179,11 @@ func (a *App) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go a.worker()
 	}
-	a.wg.Add(3)
+	a.wg.Add(4)
 	go a.claimLoop()
 	go a.catalogLoop()
 	go a.flagLoop()
+	go a.balanceLoop()
 	return nil
 }
 

@@ -35,7 +35,9 @@ func (p pusher) Status(ctx context.Context, r supplier.Request) (supplier.Result
 	}
 	return supplier.Result{Outcome: supplier.Pending, RetryAfter: time.Hour}, nil
 }
-func (pusher) Balance(context.Context) (loket.Money, error)     { return 0, nil }
+func (pusher) Balance(context.Context) (loket.Money, error) {
+	return 0, errors.New("balance not reported")
+}
 func (pusher) Prices(context.Context) ([]supplier.Price, error) { return nil, nil }
 func (p pusher) RefLess() bool                                  { return p.refless }
 func (pusher) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callback, int, []byte, error) {

@@ -191,6 +191,7 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 		}
 		res := a.ask(ctx, o, cur, sentHere[cur.Seq])
 		a.m.supplierCalls.With(string(res.Outcome)).Inc()
+		a.observe(cur.SupplierID, res.Outcome)
 		switch res.Outcome {
 		case supplier.Success:
 			return a.settle(ctx, o, cur, res)

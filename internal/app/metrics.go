@@ -96,6 +96,7 @@ func (a *App) initMetrics() {
 			b, o := a.DB.BatchStats()
 			return []metrics.Sample{{LabelValues: []string{"batches"}, Value: float64(b)}, {LabelValues: []string{"ops"}, Value: float64(o)}}
 		})
+	a.healthMetrics(r)
 	r.GaugeFunc("loket_dispatch_queue", "Jobs queued in memory for this node's workers.", nil, func() []metrics.Sample {
 		return []metrics.Sample{{Value: float64(len(a.work))}}
 	})

@@ -96,22 +96,19 @@ func (a *App) CreateOrder(ctx context.Context, r *store.ResellerAuth, req loket.
 	return o, !existed, nil
 }
 
-// firstRoute is the route an order tries first: the lowest priority of an enabled
-// supplier.
+// firstRoute is the route an order tries first: by priority, the first whose
+// supplier is usable now (enabled, answering, funded for the cost).
 func (a *App) firstRoute(view *catalogView, productID int64) *store.Route {
-	for _, r := range view.routes[productID] {
-		if r.Active && r.Enabled {
-			r := r
-			return &r
-		}
-	}
-	return nil
+	return a.nextRoute(productID, nil)
 }
 
-// nextRoute is the route after the ones an order has tried.
+// nextRoute is the first usable route after the ones an order has tried.
 func (a *App) nextRoute(productID int64, tried map[int64]bool) *store.Route {
 	for _, r := range a.catalog.Load().routes[productID] {
-		if r.Active && r.Enabled && !tried[r.ID] {
+		if tried[r.ID] {
+			continue
+		}
+		if ok, _ := a.usable(&r); ok {
 			r := r
 			return &r
 		}

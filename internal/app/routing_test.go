@@ -11,8 +11,12 @@ import (
 	"github.com/loket/loket/internal/supplier"
 )
 
-// scripted is a supplier whose answer is fixed by its kind.
-type scripted struct{ outcome supplier.Outcome }
+// scripted is a supplier whose answer is fixed by its kind. It reports no balance
+// (unknown, which never makes Loket skip it) unless broke.
+type scripted struct {
+	outcome supplier.Outcome
+	broke   bool
+}
 
 func (s scripted) Order(ctx context.Context, r supplier.Request) (supplier.Result, error) {
 	if s.outcome == supplier.Unknown {
@@ -23,12 +27,20 @@ func (s scripted) Order(ctx context.Context, r supplier.Request) (supplier.Resul
 func (s scripted) Status(ctx context.Context, r supplier.Request) (supplier.Result, error) {
 	return s.Order(ctx, r)
 }
-func (scripted) Balance(context.Context) (loket.Money, error)     { return 0, nil }
+func (s scripted) Balance(context.Context) (loket.Money, error) {
+	if s.broke {
+		return 0, nil
+	}
+	return 0, errors.New("balance not reported")
+}
 func (scripted) Prices(context.Context) ([]supplier.Price, error) { return nil, nil }
 
 func init() {
-	supplier.Register("test-fails", func(supplier.Config) (supplier.Supplier, error) { return scripted{supplier.Failed}, nil })
-	supplier.Register("test-unknown", func(supplier.Config) (supplier.Supplier, error) { return scripted{supplier.Unknown}, nil })
+	supplier.Register("test-fails", func(supplier.Config) (supplier.Supplier, error) { return scripted{outcome: supplier.Failed}, nil })
+	supplier.Register("test-unknown", func(supplier.Config) (supplier.Supplier, error) { return scripted{outcome: supplier.Unknown}, nil })
+	supplier.Register("test-broke", func(supplier.Config) (supplier.Supplier, error) {
+		return scripted{outcome: supplier.Failed, broke: true}, nil
+	})
 }
 
 func addRoute(t *testing.T, db *store.DB, product, name, kind string, cost loket.Money, priority int) {
@@ -104,7 +116,7 @@ func TestFallbackOnDefiniteFailureOnly(t *testing.T) {
 	got2, _ := a.Order(ctx, ra.ID, o2.ID)
 	at2, _ := a.DB.Attempts(ctx, o2.ID)
 	if got2.Status != loket.StatusPending || len(at2) != 1 || at2[0].Outcome != "unknown" {
-		t.Fatalf("order = %+v, attempts = %+v; want pending with one unknown attempt", got2, at2)
+		t.Fatalf("order = %+v, attempts = %+v; want pending with one unknown attempt; suppliers %+v", got2, at2, a.Suppliers())
 	}
 	// The operator decides it; a second decision is refused.
 	if _, err := a.SettleByOperator(ctx, o2.ID, false, "", "upstream confirmed failure"); err != nil {
