@@ -71,6 +71,7 @@ func TestTargetsAndFields(t *testing.T) {
 		{"game target as field", "MLBB-BJ-V3-ALLMLBB_ID_5", "", map[string]string{"id": "1122334460", "server": "1234"}, "", "1122334460"},
 		{"game missing server", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334470", nil, loket.EFIELD, ""},
 		{"game unknown field", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334480", map[string]string{"server": "1", "zone": "2"}, loket.EFIELD, ""},
+		{"reserved field name", "MLBB-BJ-V3-ALLMLBB_ID_5", "1122334490", map[string]string{"server": "1", "_trx": "API1"}, loket.EFIELD, ""},
 		{"dropdown ok", "AKV-BJ-AKV_60", "5550", map[string]string{"server": "10040200"}, "", "5550"},
 		{"dropdown bad", "AKV-BJ-AKV_60", "5560", map[string]string{"server": "999"}, loket.EFIELD, ""},
 		{"meter", "PLN20", "12345678901", nil, "", "12345678901"},

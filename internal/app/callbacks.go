@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -102,5 +101,6 @@ func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Ca
 			return t.UpdateAttempt(o.ID, at.Seq, string(supplier.Pending), res.TrxID, res.Message)
 		})
 	}
-	return fmt.Errorf("callback outcome %q is not one Loket acts on", res.Outcome)
+	// Unknown tells nothing: acknowledged, and the order's polling carries on.
+	return nil
 }

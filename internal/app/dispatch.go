@@ -242,6 +242,7 @@ func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt, first 
 	}
 	var res supplier.Result
 	if resend {
+		req.Resend = !first
 		res, err = s.Order(ctx, req)
 	} else {
 		res, err = s.Status(ctx, req)

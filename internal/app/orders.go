@@ -187,6 +187,10 @@ func checkTarget(p *loket.Product, target string, fields map[string]string) (str
 	clean := map[string]string{}
 	for k, v := range fields {
 		v = strings.TrimSpace(v)
+		if strings.HasPrefix(k, "_") {
+			// Keys starting with "_" are Loket's own, between it and its adapters.
+			return "", nil, loket.FieldError(loket.EFIELD, k, "field names may not start with _")
+		}
 		if len(k) > 64 || len(v) > maxFieldLen || !printable(k) || !printable(v) {
 			return "", nil, loket.FieldError(loket.EFIELD, "fields", "field %q is too long or not printable", clip(k))
 		}

@@ -15,10 +15,17 @@ import (
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/compat/socx"
 	"github.com/loket/loket/internal/compat/tokowendigg"
+	"github.com/loket/loket/internal/compat/warungnokos"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier/sim"
+
+	// The supplier kinds this Loket can buy from (loket supplier add --kind).
+	_ "github.com/loket/loket/internal/supplier/chestcloudx"
+	_ "github.com/loket/loket/internal/supplier/digiflazz"
+	_ "github.com/loket/loket/internal/supplier/socx"
+	_ "github.com/loket/loket/internal/supplier/tokowendigg"
 	"github.com/loket/loket/internal/web"
 )
 
@@ -28,6 +35,7 @@ var surfaces = []func(*api.Server, *app.App){
 	socx.Mount,
 	tokowendigg.Mount,
 	chestcloudx.Mount,
+	warungnokos.Mount,
 }
 
 // Server is a running Loket.

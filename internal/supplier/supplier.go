@@ -38,6 +38,9 @@ type Request struct {
 	// TrxID is the supplier's own id for this attempt, once it gave one (for Status of
 	// upstreams that have no client reference).
 	TrxID string
+	// Resend says this Order may be the second send of the attempt: it was recorded
+	// before a crash and may have gone out. (RefLess suppliers never get one.)
+	Resend bool
 }
 
 // Result is a supplier's answer.

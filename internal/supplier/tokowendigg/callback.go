@@ -1,0 +1,130 @@
+package tokowendigg
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/loket/loket/internal/supplier"
+)
+
+// DefaultWebhookIP is the sender the seed tells its members to allow.
+const DefaultWebhookIP = "95.111.198.189"
+
+// The seed's webhook answers.
+var (
+	answerStatusOK = []byte(`{"status":200,"message":"Webhook berhasil diiproses"}`)
+	answerPriceOK  = []byte(`{"status":200,"message":"Harga berhasil diuperbarui"}`)
+	answerRefused  = []byte(`{"status":400,"message":"Invalid signature"}`)
+	answerBadBody  = []byte(`{"status":400,"message":"Invalid payload"}`)
+)
+
+// parseAllow reads the webhook allowlist: comma-separated IPs or CIDRs, or the seed's
+// address when empty.
+func parseAllow(s string) ([]*net.IPNet, error) {
+	if strings.TrimSpace(s) == "" {
+		s = DefaultWebhookIP
+	}
+	var out []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.Contains(part, "/") {
+			_, n, err := net.ParseCIDR(part)
+			if err != nil {
+				return nil, fmt.Errorf("tokowendigg: member id must list webhook IPs or CIDRs: %q is neither", clip(part))
+			}
+			out = append(out, n)
+			continue
+		}
+		ip := net.ParseIP(part)
+		if ip == nil {
+			return nil, fmt.Errorf("tokowendigg: member id must list webhook IPs or CIDRs: %q is neither", clip(part))
+		}
+		bits := 128
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("tokowendigg: empty webhook allowlist")
+	}
+	return out, nil
+}
+
+// allowed checks the connection's address (not forwarded headers, which anyone can
+// write) against the allowlist.
+func (c *Client) allowed(r *http.Request) (string, bool) {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(strings.TrimSpace(host))
+	if ip == nil {
+		return host, false
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		ip = ip4
+	}
+	for _, n := range c.allow {
+		if n.Contains(ip) {
+			return host, true
+		}
+	}
+	return host, false
+}
+
+type webhook struct {
+	WebhookType string `json:"webhook_type"`
+	Reference   string `json:"reference"`
+	Status      string `json:"status"`
+	SN          string `json:"sn"`
+	Note        string `json:"note"`
+	SentAt      string `json:"sent_at"`
+}
+
+// ReceiveCallback takes TokoWendigg's webhooks. The seed does not say how a body is
+// signed (only that a refusal reads "Invalid signature") and asks members to accept
+// webhooks from its address only, so that is what is checked: the connection's source
+// address against the allowlist. transaction_status carries one order's result, by
+// the upstream's reference; price_update carries no order result and is acknowledged.
+func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callback, int, []byte, error) {
+	if host, ok := c.allowed(r); !ok {
+		return nil, http.StatusBadRequest, answerRefused, fmt.Errorf("tokowendigg: webhook from %s, which is not in the allowlist", clip(host))
+	}
+	var w webhook
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, http.StatusBadRequest, answerBadBody, errors.New("tokowendigg: webhook body is not JSON")
+	}
+	switch strings.ToLower(strings.TrimSpace(w.WebhookType)) {
+	case "price_update":
+		// Nothing to settle; price sync reads the price list (Prices) instead.
+		return nil, http.StatusOK, answerPriceOK, nil
+	case "transaction_status":
+	default:
+		return nil, http.StatusBadRequest, answerBadBody, fmt.Errorf("tokowendigg: unknown webhook_type %q", clip(w.WebhookType))
+	}
+	ref := strings.TrimSpace(w.Reference)
+	if ref == "" {
+		return nil, http.StatusBadRequest, answerBadBody, errors.New("tokowendigg: transaction_status webhook without a reference")
+	}
+	out, sn := outcome(w.Status, w.SN)
+	if out == supplier.Unknown {
+		// A word Loket does not know settles nothing; refusing it makes the upstream
+		// send it again, and the operator sees the error.
+		return nil, http.StatusBadRequest, answerBadBody, fmt.Errorf("tokowendigg: webhook for %s with status %q", clip(ref), clip(w.Status))
+	}
+	res := supplier.Result{Outcome: out, SN: sn, TrxID: ref, Message: c.redact(clip(strings.TrimSpace(w.Status + " " + w.Note)))}
+	return []supplier.Callback{{TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+}
+
+var (
+	_ supplier.Supplier         = (*Client)(nil)
+	_ supplier.CallbackReceiver = (*Client)(nil)
+)
