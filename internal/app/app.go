@@ -98,7 +98,8 @@ type App struct {
 	authByID  sync.Map // reseller id -> authEntry
 
 	work     chan store.Job
-	inflight sync.Map // job key -> struct{}: queued or running here
+	inflight sync.Map // job key -> struct{}: queued here
+	running  sync.Map // job key -> struct{}: running here
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	started  atomic.Bool

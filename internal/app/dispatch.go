@@ -41,7 +41,15 @@ func (a *App) worker() {
 			return
 		case j := <-a.work:
 			a.inflight.Delete(j.Key)
+			// One run of a job at a time on this node: a poll's timer and a callback may
+			// both hand it over. The second waits for the first, then runs on fresh state.
+			if _, busy := a.running.LoadOrStore(j.Key, struct{}{}); busy {
+				j.Fresh = nil
+				a.later(j, 200*time.Millisecond)
+				continue
+			}
 			a.runJob(j)
+			a.running.Delete(j.Key)
 		}
 	}
 }
