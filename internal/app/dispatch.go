@@ -118,6 +118,7 @@ func (a *App) flagLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		a.expireDeposits(ctx)
 		ids, err := a.DB.FlagOverdue(ctx, time.Now().Add(-a.cfg.PendingDeadline))
 		cancel()
 		if err != nil {

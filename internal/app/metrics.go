@@ -18,6 +18,7 @@ type appMetrics struct {
 	supplierCalls      *metrics.CounterVec
 	webhookAttempts    *metrics.CounterVec
 	callbacks          *metrics.CounterVec
+	payments           *metrics.CounterVec
 }
 
 func (a *App) initMetrics() {
@@ -32,6 +33,7 @@ func (a *App) initMetrics() {
 			[]float64{.01, .05, .1, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}, "status"),
 		supplierCalls:   r.Counter("loket_supplier_calls_total", "Supplier calls, by outcome.", "outcome"),
 		webhookAttempts: r.Counter("loket_webhook_attempts_total", "Webhook delivery attempts, by resulting state.", "state"),
+		payments:        r.Counter("loket_payments_total", "Payments reported by sources, by whether they matched a deposit.", "result"),
 		callbacks:       r.Counter("loket_supplier_callbacks_total", "Supplier callbacks, by supplier and what became of them.", "supplier", "outcome"),
 	}
 	// Ledger totals and order counts aggregate whole tables: computed at most every

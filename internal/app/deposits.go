@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+// Deposit methods.
+const (
+	MethodQRIS = "qris"
+	MethodBank = "bank"
+	MethodUSDT = "usdt"
+)
+
+// depositMin is the smallest deposit per method: QRIS 2,000 (seed 000), bank 10,000
+// (seed 001's minimum for bank transfers).
+var depositMin = map[string]loket.Money{MethodQRIS: 2_000, MethodBank: 10_000, MethodUSDT: 10_000}
+
+// Deposit limits.
+const (
+	maxOpenDeposits = 3           // seed 000: at most 3 pending
+	maxUniqueCode   = 999         // unique codes are 1..999 rupiah
+	maxDeposit      = 100_000_000 // one deposit, in rupiah
+	depositExpiry   = 30 * time.Minute
+)
+
+// CreateDeposit opens a deposit of amount by method for a reseller, with a unique code
+// that no other open deposit of the method shares, so the payment's total identifies it.
+func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method string, amount loket.Money, surface string) (*store.Deposit, error) {
+	min, ok := depositMin[method]
+	if !ok {
+		return nil, loket.FieldError(loket.EINVALID, "method", "unknown deposit method %q", method)
+	}
+	if amount < min || amount > maxDeposit {
+		return nil, loket.FieldError(loket.EINVALID, "amount", "amount must be between %d and %d", min, maxDeposit)
+	}
+	if surface == "" {
+		surface = "api"
+	}
+	// Random codes rarely collide; each collision is refused by the unique index and
+	// another code is tried. Thousands of open deposits of one amount would exhaust the
+	// space: refused, never duplicated.
+	for try := 0; try < 30; try++ {
+		code := randomCode()
+		var d *store.Deposit
+		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+			var err error
+			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: method, Amount: amount, UniqueCode: code,
+				Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
+			return err
+		})
+		if errors.Is(err, store.ErrTotalTaken) {
+			continue
+		}
+		return d, err
+	}
+	return nil, loket.Errorf(loket.EUNAVAILABLE, "too many open deposits of this amount; try a slightly different amount")
+}
+
+func randomCode() loket.Money {
+	var b [8]byte
+	rand.Read(b[:])
+	return loket.Money(binary.BigEndian.Uint64(b[:])%maxUniqueCode) + 1
+}
+
+// CancelDeposit cancels one of a reseller's open deposits.
+func (a *App) CancelDeposit(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Deposit, error) {
+	var d *store.Deposit
+	err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+		var err error
+		d, err = t.CancelDeposit(id, r.ID)
+		return err
+	})
+	return d, err
+}
+
+// RecordPayment takes a payment a source saw: kept once, and credited to the deposit
+// whose total it pays. Payments of the same amount (the only ones that compete for a
+// deposit) share a write lane, so they are matched in arrival order.
+func (a *App) RecordPayment(ctx context.Context, p store.Payment) (store.PaymentOutcome, error) {
+	if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || p.Source == "" {
+		return store.PaymentOutcome{}, loket.Errorf(loket.EINVALID, "a payment needs a source, a ref and a positive amount")
+	}
+	if p.Method == "" {
+		p.Method = MethodQRIS
+	}
+	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(p.Source), store.KindPaymentSource); err != nil {
+		return store.PaymentOutcome{}, err
+	}
+	var out store.PaymentOutcome
+	err := a.DB.Write(ctx, uint64(p.Amount), func(t *store.Tx) error {
+		var err error
+		out, err = t.RecordPayment(p)
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	switch {
+	case out.Duplicate:
+	case out.Deposit != nil:
+		a.m.payments.With("matched").Inc()
+	default:
+		a.m.payments.With("unmatched").Inc()
+		a.Log.Warn("payment matches no open deposit; kept for the operator", "source", p.Source, "amount", p.Amount, "payment", out.PaymentID)
+	}
+	return out, nil
+}
+
+// CreditPayment credits an unmatched payment to a reseller by the operator's hand.
+func (a *App) CreditPayment(ctx context.Context, paymentID, resellerID int64, note string) error {
+	return a.DB.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.CreditPayment(paymentID, resellerID, note) })
+}
+
+// expireDeposits closes deposits past their expiry.
+func (a *App) expireDeposits(ctx context.Context) {
+	var n int64
+	if err := a.DB.Write(ctx, 0, func(t *store.Tx) error {
+		var err error
+		n, err = t.ExpireDeposits()
+		return err
+	}); err != nil {
+		a.Log.Error("expire deposits", "err", err)
+		return
+	}
+	if n > 0 {
+		a.Log.Info("deposits expired", "count", n)
+	}
+}

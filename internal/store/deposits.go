@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// Deposit states.
+const (
+	DepositPending = "pending"
+	DepositSuccess = "success"
+	DepositCancel  = "cancel"
+	DepositExpired = "expired"
+)
+
+// Deposit is a reseller's request to add balance, paid by a total with a unique code.
+type Deposit struct {
+	ID         int64       `json:"id"`
+	ResellerID int64       `json:"-"`
+	Method     string      `json:"method"`
+	Amount     loket.Money `json:"amount"`
+	UniqueCode loket.Money `json:"unique_code"`
+	Total      loket.Money `json:"total"`
+	Status     string      `json:"status"`
+	Surface    string      `json:"surface"`
+	PaymentID  *int64      `json:"payment_id,omitempty"`
+	Brand      string      `json:"brand"`
+	BuyerRef   string      `json:"buyer_ref"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	SettledAt  *time.Time  `json:"settled_at,omitempty"`
+}
+
+// Fee is what the payer paid beyond the credited amount.
+func (d *Deposit) Fee() loket.Money { return d.Total - d.Amount }
+
+// ErrTotalTaken says another open deposit of the method has that total: pick another
+// unique code.
+var ErrTotalTaken = errors.New("store: an open deposit has that total")
+
+// NewDeposit is what CreateDeposit stores.
+type NewDeposit struct {
+	ResellerID int64
+	Method     string
+	Amount     loket.Money
+	UniqueCode loket.Money
+	Surface    string
+	Expires    time.Duration
+	MaxOpen    int // open deposits a reseller may have
+}
+
+const depositCols = `id, reseller_id, method, amount, unique_code, total, status, surface, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
+
+func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
+	var d Deposit
+	var pay, settled sql.NullInt64
+	var c, e int64
+	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.Status, &d.Surface, &pay,
+		&d.Brand, &d.BuyerRef, &c, &e, &settled); err != nil {
+		return nil, err
+	}
+	if pay.Valid {
+		v := pay.Int64
+		d.PaymentID = &v
+	}
+	d.CreatedAt, d.ExpiresAt, d.SettledAt = Time(c), Time(e), TimePtr(settled)
+	return &d, nil
+}
+
+// CreateDeposit opens a deposit. The partial unique index on open totals refuses a
+// total another open deposit of the method has (ErrTotalTaken).
+func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
+	now := Now()
+	var open int
+	if err := t.QueryRow(`SELECT count(*) FROM deposits WHERE reseller_id = $1 AND status = 'pending' AND expires_at >= $2`,
+		n.ResellerID, now).Scan(&open); err != nil {
+		return nil, err
+	}
+	if n.MaxOpen > 0 && open >= n.MaxOpen {
+		return nil, loket.Errorf(loket.ECONFLICT, "you have %d open deposits; pay or cancel one first", open)
+	}
+	// A lapsed deposit still marked pending must not hold its total.
+	if _, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $1 WHERE method = $2 AND total = $3 AND status = 'pending' AND expires_at < $1`,
+		now, n.Method, n.Amount+n.UniqueCode); err != nil {
+		return nil, err
+	}
+	d, err := scanDeposit(t.QueryRow(`INSERT INTO deposits (reseller_id, method, amount, unique_code, total, status, surface, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING `+depositCols,
+		n.ResellerID, n.Method, n.Amount, n.UniqueCode, n.Amount+n.UniqueCode, n.Surface, now, now+n.Expires.Microseconds()))
+	if isUnique(err) {
+		return nil, ErrTotalTaken
+	}
+	return d, err
+}
+
+// Deposit loads a deposit; resellerID limits it to one reseller's (0: any).
+func (db *DB) Deposit(ctx context.Context, id, resellerID int64) (*Deposit, error) {
+	d, err := scanDeposit(db.queryRow(ctx, `SELECT `+depositCols+` FROM deposits WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, id, resellerID))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such deposit")
+	}
+	return d, err
+}
+
+// Deposits lists a reseller's deposits, newest first.
+func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*Deposit, error) {
+	var out []*Deposit
+	err := db.each(ctx, `SELECT `+depositCols+` FROM deposits WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
+		d, err := scanDeposit(r)
+		if err == nil {
+			out = append(out, d)
+		}
+		return err
+	}, resellerID, limit)
+	return out, err
+}
+
+// CancelDeposit cancels a reseller's open deposit.
+func (t *Tx) CancelDeposit(id, resellerID int64) (*Deposit, error) {
+	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'cancel', settled_at = $3 WHERE id = $1 AND reseller_id = $2 AND status = 'pending'
+		RETURNING `+depositCols, id, resellerID, Now()))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is not open", id)
+	}
+	return d, err
+}
+
+// ExpireDeposits closes open deposits past their expiry and returns how many.
+func (t *Tx) ExpireDeposits() (int64, error) {
+	now := Now()
+	res, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $1 WHERE status = 'pending' AND expires_at < $1`, now)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Payment is money a source saw arrive.
+type Payment struct {
+	ID         int64       `json:"id"`
+	Source     string      `json:"source"`
+	Ref        string      `json:"ref"`
+	Method     string      `json:"method"`
+	Amount     loket.Money `json:"amount"`
+	Brand      string      `json:"brand"`
+	Buyer      string      `json:"buyer"`
+	PaidAt     time.Time   `json:"paid_at"`
+	ReceivedAt time.Time   `json:"received_at"`
+	DepositID  *int64      `json:"deposit_id,omitempty"`
+	State      string      `json:"state"`
+	Note       string      `json:"note,omitempty"`
+}
+
+// PaymentOutcome says what recording a payment did.
+type PaymentOutcome struct {
+	Duplicate bool     // seen before (same source and ref): nothing done
+	Deposit   *Deposit // the deposit it paid, credited now; nil when unmatched
+	PaymentID int64
+}
+
+// RecordPayment keeps a payment once (by source and ref) and credits the open deposit
+// of its method whose total equals its amount, if there is one and it had not expired
+// when the payment was made: the deposit's amount to the reseller, the unique code to
+// revenue, the total from the payment source's account. An unmatched payment is kept
+// for the operator. The payment account must exist (EnsureAccount).
+func (t *Tx) RecordPayment(p Payment) (PaymentOutcome, error) {
+	var out PaymentOutcome
+	now := Now()
+	paid := p.PaidAt.UnixMicro()
+	if p.PaidAt.IsZero() {
+		paid = now
+	}
+	err := t.QueryRow(`INSERT INTO payments (source, ref, method, amount, brand, buyer, paid_at, received_at, state)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unmatched') ON CONFLICT (source, ref) DO NOTHING RETURNING id`,
+		p.Source, p.Ref, p.Method, p.Amount, truncate(p.Brand, 64), truncate(p.Buyer, 128), paid, now).Scan(&out.PaymentID)
+	if noRows(err) {
+		out.Duplicate = true
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("record payment: %w", err)
+	}
+	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'success', payment_id = $4, brand = $5, buyer_ref = $6, settled_at = $7
+		WHERE method = $1 AND total = $2 AND status = 'pending' AND expires_at >= $3 RETURNING `+depositCols,
+		p.Method, p.Amount, paid, out.PaymentID, truncate(p.Brand, 64), truncate(p.Buyer, 128), now))
+	if noRows(err) {
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("match payment: %w", err)
+	}
+	ra, err := t.resellerAccounts(d.ResellerID)
+	if err != nil {
+		return out, err
+	}
+	source, err := t.HouseAccount(PaymentAccount(p.Source), KindPaymentSource)
+	if err != nil {
+		return out, err
+	}
+	legs := []Leg{{source, -d.Total}, {ra, d.Amount}}
+	if d.UniqueCode > 0 {
+		revenue, err := t.HouseAccount(AccRevenue, KindRevenue)
+		if err != nil {
+			return out, err
+		}
+		legs = append(legs, Leg{revenue, d.UniqueCode})
+	}
+	if _, err := t.Transfer(fmt.Sprintf("deposit:%d", d.ID), TransferDeposit, nil, fmt.Sprintf("deposit %d (%s)", d.ID, d.Method), legs, ra); err != nil {
+		return out, err
+	}
+	if _, err := t.Exec(`UPDATE payments SET state = 'matched', deposit_id = $2 WHERE id = $1`, out.PaymentID, d.ID); err != nil {
+		return out, err
+	}
+	out.Deposit = d
+	return out, nil
+}
+
+func (t *Tx) resellerAccounts(resellerID int64) (int64, error) {
+	var acc int64
+	err := t.QueryRow(`SELECT balance_account_id FROM resellers WHERE id = $1`, resellerID).Scan(&acc)
+	return acc, err
+}
+
+// CreditPayment credits an unmatched payment to a reseller by the operator's hand, once.
+func (t *Tx) CreditPayment(paymentID, resellerID int64, note string) error {
+	var amount loket.Money
+	var source string
+	err := t.QueryRow(`UPDATE payments SET state = 'credited', note = $2 WHERE id = $1 AND state = 'unmatched' RETURNING amount, source`,
+		paymentID, truncate(note, 200)).Scan(&amount, &source)
+	if noRows(err) {
+		return loket.Errorf(loket.ECONFLICT, "payment %d is not unmatched", paymentID)
+	}
+	if err != nil {
+		return err
+	}
+	ra, err := t.resellerAccounts(resellerID)
+	if err != nil {
+		if noRows(err) {
+			return loket.Errorf(loket.ENOTFOUND, "no such reseller")
+		}
+		return err
+	}
+	src, err := t.HouseAccount(PaymentAccount(source), KindPaymentSource)
+	if err != nil {
+		return err
+	}
+	_, err = t.Transfer(fmt.Sprintf("payment:%d:credit", paymentID), TransferDeposit, nil, "by hand: "+note,
+		[]Leg{{src, -amount}, {ra, amount}}, ra)
+	return err
+}
+
+// Payments lists payments in a state ("" for all), newest first.
+func (db *DB) Payments(ctx context.Context, state string, limit int) ([]*Payment, error) {
+	var out []*Payment
+	err := db.each(ctx, `SELECT id, source, ref, method, amount, brand, buyer, paid_at, received_at, deposit_id, state, note FROM payments
+		WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
+		var p Payment
+		var paid, recv int64
+		var dep sql.NullInt64
+		if err := r.Scan(&p.ID, &p.Source, &p.Ref, &p.Method, &p.Amount, &p.Brand, &p.Buyer, &paid, &recv, &dep, &p.State, &p.Note); err != nil {
+			return err
+		}
+		p.PaidAt, p.ReceivedAt = Time(paid), Time(recv)
+		if dep.Valid {
+			v := dep.Int64
+			p.DepositID = &v
+		}
+		out = append(out, &p)
+		return nil
+	}, state, limit)
+	return out, err
+}
