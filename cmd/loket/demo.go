@@ -11,6 +11,7 @@ import (
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 )
@@ -33,6 +34,13 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	a, err := app.New(ctx, db, newLogger(cfg.LogFormat, io.Discard), nil, server.AppConfig(cfg))
 	if err != nil {
 		return nil, err
+	}
+	if v, err := db.Setting(ctx, "qris.static"); err != nil {
+		return nil, err
+	} else if v == "" {
+		if err := a.SetStaticQRIS(ctx, demoQRIS()); err != nil {
+			return nil, fmt.Errorf("demo QRIS: %w", err)
+		}
 	}
 	if raw, err := db.Setting(ctx, "demo_credentials"); err != nil {
 		return nil, err
@@ -71,6 +79,16 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	return c, nil
 }
 
+// demoQRIS is a static merchant QRIS for the demo's deposits: well-formed, with a
+// valid CRC, naming a merchant that does not exist.
+func demoQRIS() string {
+	tlv := func(id, v string) string { return fmt.Sprintf("%s%02d%s", id, len(v), v) }
+	account := tlv("00", "ID.CO.QRIS.WWW") + tlv("01", "936000000000000001") + tlv("02", "ID1020000000001") + tlv("03", "UMI")
+	body := tlv("00", "01") + tlv("01", "11") + tlv("26", account) + tlv("52", "5999") + tlv("53", "360") + tlv("58", "ID") +
+		tlv("59", "LOKET DEMO") + tlv("60", "JAKARTA") + tlv("61", "10110") + "6304"
+	return body + qris.CRC(body)
+}
+
 func printDemo(w io.Writer, url string, c *demoCredentials) {
 	fmt.Fprintf(w, `
 Loket demo is running at %s
@@ -83,6 +101,10 @@ Loket demo is running at %s
 Try:
   curl -s -H 'Authorization: Bearer %s' %s/v1/me
   curl -s -H 'Authorization: Bearer %s' -d '{"product":"HSA5","target":"081234567890","ref_id":"demo-1"}' %s/v1/orders
+
+Top up by QRIS (the simulated payment source stands in for the bank):
+  curl -s -H 'Authorization: Bearer %[7]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
+  curl -s -d '{"amount": <total from the answer>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
 
 The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
 4 pending then failure, 5 no answer (a status check later finds it successful).

@@ -44,6 +44,11 @@ Commands:
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
                                  decide a pending order by hand (for orders flagged overdue)
   ledger verify                  check the ledger invariants
+  payment set-qris --static QRIS_STRING
+                                 the operator's static merchant QRIS deposits are built from
+  payment list [--unmatched]     payments the sources reported
+  payment credit --id N --username U --note TEXT
+                                 credit a payment that matched no deposit, by hand
   setting get KEY | setting set KEY VALUE
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
@@ -86,7 +91,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}
@@ -115,6 +120,7 @@ func serve(args []string, demo bool) error {
 	log := newLogger(cfg.LogFormat, os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg.Demo = demo
 	var demoInfo *demoCredentials
 	var prepare func(context.Context, *store.DB) error
 	if demo {

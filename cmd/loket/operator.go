@@ -267,6 +267,71 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, map[string]string{"key": key, "value": v})
 		})
 
+	case "payment set-qris":
+		var static string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&static, "static", "", "the static merchant QRIS string")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			if err := a.SetStaticQRIS(ctx, static); err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"ok": true})
+		})
+
+	case "payment list":
+		var unmatched bool
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.BoolVar(&unmatched, "unmatched", false, "only payments that matched no deposit")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			state := ""
+			if unmatched {
+				state = "unmatched"
+			}
+			ps, err := db.Payments(ctx, state, 200)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				if err := printJSON(out, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+
+	case "payment credit":
+		var id int64
+		var username, note string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.Int64Var(&id, "id", 0, "")
+			fs.StringVar(&username, "username", "", "")
+			fs.StringVar(&note, "note", "", "")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if strings.TrimSpace(note) == "" {
+				return fmt.Errorf("payment credit: --note is required")
+			}
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			r, err := db.Reseller(ctx, 0, username)
+			if err != nil {
+				return err
+			}
+			if err := a.CreditPayment(ctx, id, r.ID, note); err != nil {
+				return err
+			}
+			r, err = db.Reseller(ctx, r.ID, "")
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"username": r.Username, "balance": r.Balance})
+		})
+
 	case "order list":
 		var f store.OrderFilter
 		var username string

@@ -109,8 +109,9 @@ type App struct {
 	hookOnce   sync.Once
 	hookClient *http.Client
 
-	m      appMetrics
-	health health
+	m       appMetrics
+	health  health
+	sources []sourceEntry
 }
 
 type supplierEntry struct {
@@ -185,6 +186,10 @@ func (a *App) Start(ctx context.Context) error {
 	go a.catalogLoop()
 	go a.flagLoop()
 	go a.balanceLoop()
+	for _, e := range a.sources {
+		a.wg.Add(1)
+		go a.pollSource(e)
+	}
 	return nil
 }
 

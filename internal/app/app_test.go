@@ -28,6 +28,9 @@ func newApp(t testing.TB, engine string) *app.App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := a.SetStaticQRIS(ctx, testQRIS()); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +40,26 @@ func newApp(t testing.TB, engine string) *app.App {
 		a.Close(c)
 	})
 	return a
+}
+
+// testQRIS is a static merchant QRIS with a correct CRC (computed here bit by bit).
+func testQRIS() string {
+	tlv := func(id, v string) string { return fmt.Sprintf("%s%02d%s", id, len(v), v) }
+	account := tlv("00", "ID.CO.QRIS.WWW") + tlv("01", "936000000000000001") + tlv("02", "ID1020000000001") + tlv("03", "UMI")
+	body := tlv("00", "01") + tlv("01", "11") + tlv("26", account) + tlv("52", "5999") + tlv("53", "360") + tlv("58", "ID") +
+		tlv("59", "LOKET TEST") + tlv("60", "JAKARTA") + "6304"
+	c := uint16(0xFFFF)
+	for i := 0; i < len(body); i++ {
+		c ^= uint16(body[i]) << 8
+		for b := 0; b < 8; b++ {
+			if c&0x8000 != 0 {
+				c = c<<1 ^ 0x1021
+			} else {
+				c <<= 1
+			}
+		}
+	}
+	return body + fmt.Sprintf("%04X", c)
 }
 
 func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *store.ResellerAuth {

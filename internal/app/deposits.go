@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -43,6 +45,17 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 	if surface == "" {
 		surface = "api"
 	}
+	var qr func(loket.Money) (string, error)
+	if method == MethodQRIS {
+		static, err := a.DB.Setting(ctx, settingQRIS)
+		if err != nil {
+			return nil, err
+		}
+		if static == "" {
+			return nil, loket.Errorf(loket.EUNAVAILABLE, "QRIS deposits are not set up yet (the operator runs loket payment set-qris)")
+		}
+		qr = func(total loket.Money) (string, error) { return qris.Dynamic(static, total) }
+	}
 	// Random codes rarely collide; each collision is refused by the unique index and
 	// another code is tried. Thousands of open deposits of one amount would exhaust the
 	// space: refused, never duplicated.
@@ -52,7 +65,7 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
 			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: method, Amount: amount, UniqueCode: code,
-				Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
+				Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits, QR: qr})
 			return err
 		})
 		if errors.Is(err, store.ErrTotalTaken) {
@@ -67,6 +80,69 @@ func randomCode() loket.Money {
 	var b [8]byte
 	rand.Read(b[:])
 	return loket.Money(binary.BigEndian.Uint64(b[:])%maxUniqueCode) + 1
+}
+
+// settingQRIS keeps the operator's static merchant QRIS.
+const settingQRIS = "qris.static"
+
+// SetStaticQRIS saves the operator's static merchant QRIS that deposits are built from,
+// refusing an invalid one with the reason.
+func (a *App) SetStaticQRIS(ctx context.Context, static string) error {
+	static = strings.TrimSpace(static)
+	if err := qris.ValidateStatic(static); err != nil {
+		return err
+	}
+	return a.DB.SetSetting(ctx, settingQRIS, static)
+}
+
+// QRPNG renders a deposit's QRIS as a PNG.
+func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
+	if d.QRString == "" {
+		return nil, loket.Errorf(loket.ENOTFOUND, "this deposit has no QR code")
+	}
+	return qris.PNG(d.QRString, 512)
+}
+
+// PaymentSource reports payments that arrived, newest first or in any order; each
+// is recorded once by (source name, ref), so reporting one again is harmless.
+type PaymentSource interface {
+	Name() string
+	Incoming(ctx context.Context) ([]store.Payment, error)
+}
+
+// AddSource polls a payment source every interval for incoming payments. Call before Start.
+func (a *App) AddSource(src PaymentSource, every time.Duration) {
+	a.sources = append(a.sources, sourceEntry{src, every})
+}
+
+type sourceEntry struct {
+	src   PaymentSource
+	every time.Duration
+}
+
+func (a *App) pollSource(e sourceEntry) {
+	defer a.wg.Done()
+	t := time.NewTicker(e.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		payments, err := e.src.Incoming(ctx)
+		if err != nil {
+			a.Log.Warn("payment source", "source", e.src.Name(), "err", err)
+		}
+		for _, p := range payments {
+			p.Source = e.src.Name()
+			if _, err := a.RecordPayment(ctx, p); err != nil {
+				a.Log.Error("record payment", "source", p.Source, "ref", p.Ref, "err", err)
+			}
+		}
+		cancel()
+	}
 }
 
 // CancelDeposit cancels one of a reseller's open deposits.

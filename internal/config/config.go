@@ -28,6 +28,10 @@ type Config struct {
 	Workers              int
 	DBLanes              int
 	DebugAddr            string
+
+	// Demo is set by `loket demo`, not by the environment: it switches on the
+	// simulated payment source.
+	Demo bool
 }
 
 type option struct {

@@ -109,6 +109,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	}
 	s := &Server{Config: cfg, DB: db, App: a, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
 	s.API = api.New(a, log)
+	if cfg.Demo {
+		mountPaymentSimulator(s.API, a, s.URL)
+	}
 	web.Mount(s.API)
 	for _, mount := range surfaces {
 		mount(s.API, a)

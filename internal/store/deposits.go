@@ -28,6 +28,7 @@ type Deposit struct {
 	Total      loket.Money `json:"total"`
 	Status     string      `json:"status"`
 	Surface    string      `json:"surface"`
+	QRString   string      `json:"qr_string,omitempty"`
 	PaymentID  *int64      `json:"payment_id,omitempty"`
 	Brand      string      `json:"brand"`
 	BuyerRef   string      `json:"buyer_ref"`
@@ -51,16 +52,18 @@ type NewDeposit struct {
 	UniqueCode loket.Money
 	Surface    string
 	Expires    time.Duration
-	MaxOpen    int // open deposits a reseller may have
+	// QR makes the QRIS string to pay a total with (method qris); nil for others.
+	QR      func(total loket.Money) (string, error)
+	MaxOpen int // open deposits a reseller may have
 }
 
-const depositCols = `id, reseller_id, method, amount, unique_code, total, status, surface, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
+const depositCols = `id, reseller_id, method, amount, unique_code, total, status, surface, qr_string, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
 
 func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
 	var d Deposit
 	var pay, settled sql.NullInt64
 	var c, e int64
-	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.Status, &d.Surface, &pay,
+	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.Status, &d.Surface, &d.QRString, &pay,
 		&d.Brand, &d.BuyerRef, &c, &e, &settled); err != nil {
 		return nil, err
 	}
@@ -89,9 +92,16 @@ func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 		now, n.Method, n.Amount+n.UniqueCode); err != nil {
 		return nil, err
 	}
-	d, err := scanDeposit(t.QueryRow(`INSERT INTO deposits (reseller_id, method, amount, unique_code, total, status, surface, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING `+depositCols,
-		n.ResellerID, n.Method, n.Amount, n.UniqueCode, n.Amount+n.UniqueCode, n.Surface, now, now+n.Expires.Microseconds()))
+	qr := ""
+	if n.QR != nil {
+		var err error
+		if qr, err = n.QR(n.Amount + n.UniqueCode); err != nil {
+			return nil, err
+		}
+	}
+	d, err := scanDeposit(t.QueryRow(`INSERT INTO deposits (reseller_id, method, amount, unique_code, total, status, surface, qr_string, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING `+depositCols,
+		n.ResellerID, n.Method, n.Amount, n.UniqueCode, n.Amount+n.UniqueCode, n.Surface, qr, now, now+n.Expires.Microseconds()))
 	if isUnique(err) {
 		return nil, ErrTotalTaken
 	}

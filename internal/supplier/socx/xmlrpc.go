@@ -1,126 +1,58 @@
 package socx
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
 
 	"github.com/loket/loket/internal/supplier"
+	"github.com/loket/loket/internal/xmlrpc"
 )
 
 // The XML-RPC side of the seed: the topUpRequest order (--member-id xml), its
 // methodResponse, and the topUpReport callback. Only what the seed uses: one struct of
 // scalar members.
 
+// xrMethodCall is a methodCall as parseReportXML reads it: the shared shape, its
+// struct read into flex members.
 type xrMethodCall struct {
 	XMLName    xml.Name  `xml:"methodCall"`
 	MethodName string    `xml:"methodName"`
 	Params     []xrParam `xml:"params>param"`
 }
 
-type xrMethodResponse struct {
-	XMLName xml.Name  `xml:"methodResponse"`
-	Params  []xrParam `xml:"params>param"`
-	Fault   *xrParam  `xml:"fault"`
-}
-
 type xrParam struct {
-	Value xrValue `xml:"value"`
+	Value struct {
+		Struct *xrStruct `xml:"struct"`
+	} `xml:"value"`
 }
 
-// xrValue is one XML-RPC value; one without a type element is a string.
-type xrValue struct {
-	Text    string    `xml:",chardata"`
-	String  *string   `xml:"string"`
-	Int     *string   `xml:"int"`
-	I4      *string   `xml:"i4"`
-	I8      *string   `xml:"i8"`
-	Double  *string   `xml:"double"`
-	Boolean *string   `xml:"boolean"`
-	Struct  *xrStruct `xml:"struct"`
-}
-
-type xrStruct struct {
-	Members []xrMember `xml:"member"`
-}
-
-type xrMember struct {
-	Name  string  `xml:"name"`
-	Value xrValue `xml:"value"`
-}
-
-// text is a scalar as text, and whether it came typed as a number.
-func (v xrValue) text() (s string, num, ok bool) {
-	for i, p := range []*string{v.String, v.Int, v.I4, v.I8, v.Double, v.Boolean} {
-		if p != nil {
-			return strings.TrimSpace(*p), i >= 1 && i <= 4, true
-		}
-	}
-	if v.Struct != nil {
-		return "", false, false
-	}
-	return strings.TrimSpace(v.Text), false, true
-}
+type xrStruct xmlrpc.Struct
 
 // members reads a struct's scalar members, names upper-cased.
 func (s *xrStruct) members() map[string]flex {
-	out := map[string]flex{}
-	for _, m := range s.Members {
-		if v, num, ok := m.Value.text(); ok {
-			out[strings.ToUpper(strings.TrimSpace(m.Name))] = flex{s: v, isNum: num}
-		}
+	return flexes((*xmlrpc.Struct)(s).Scalars())
+}
+
+func flexes(m map[string]xmlrpc.Scalar) map[string]flex {
+	out := make(map[string]flex, len(m))
+	for k, v := range m {
+		out[k] = flex{s: v.Text, isNum: v.Num}
 	}
 	return out
 }
 
-func newXMLDecoder(b []byte) *xml.Decoder {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.CharsetReader = charsetReader
-	return d
-}
+func newXMLDecoder(b []byte) *xml.Decoder { return xmlrpc.NewDecoder(b) }
 
-// charsetReader accepts the encodings XML-RPC servers declare besides UTF-8.
-func charsetReader(label string, r io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return r, nil
-	case "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252":
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return nil, err
-		}
-		rs := make([]rune, len(b))
-		for i, c := range b {
-			rs[i] = rune(c)
-		}
-		return strings.NewReader(string(rs)), nil
-	}
-	return nil, fmt.Errorf("unsupported encoding %q", label)
-}
-
-type member struct{ Name, Value string }
-
-func writeStruct(b *bytes.Buffer, ms []member) {
-	b.WriteString("<value>\n<struct>\n")
-	for _, m := range ms {
-		b.WriteString("<member>\n<name>")
-		xml.EscapeText(b, []byte(m.Name))
-		b.WriteString("</name>\n<value><string>")
-		xml.EscapeText(b, []byte(m.Value))
-		b.WriteString("</string></value>\n</member>\n")
-	}
-	b.WriteString("</struct>\n</value>\n")
-}
+type member xmlrpc.Member
 
 // topUpRequest renders the seed's order call.
 func topUpRequest(r supplier.Request, pin string) []byte {
-	ms := []member{{"NOHP", r.Target}, {"REQUESTID", r.Ref}, {"PIN", pin}, {"NOM", r.Code}}
+	ms := []xmlrpc.Member{{Name: "NOHP", Value: r.Target}, {Name: "REQUESTID", Value: r.Ref}, {Name: "PIN", Value: pin}, {Name: "NOM", Value: r.Code}}
 	// Further form fields (game server, zone) follow under their own names, in a
 	// stable order; a pulsa order sends exactly the seed's four.
 	keys := make([]string, 0, len(r.Fields))
@@ -133,34 +65,22 @@ func topUpRequest(r supplier.Request, pin string) []byte {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		ms = append(ms, member{k, r.Fields[k]})
+		ms = append(ms, xmlrpc.Member{Name: k, Value: r.Fields[k]})
 	}
-	var b bytes.Buffer
-	b.WriteString("<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>topUpRequest</methodName>\n<params>\n<param>\n")
-	writeStruct(&b, ms)
-	b.WriteString("</param>\n</params>\n</methodCall>\n")
-	return b.Bytes()
+	return xmlrpc.Call("topUpRequest", ms)
 }
 
 // methodResponse renders an XML-RPC answer of one struct.
 func methodResponse(ms []member) []byte {
-	var b bytes.Buffer
-	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse>\n<params>\n<param>\n")
-	writeStruct(&b, ms)
-	b.WriteString("</param>\n</params>\n</methodResponse>\n")
-	return b.Bytes()
+	out := make([]xmlrpc.Member, len(ms))
+	for i, m := range ms {
+		out[i] = xmlrpc.Member(m)
+	}
+	return xmlrpc.Response(out)
 }
 
 // methodFault renders an XML-RPC fault.
-func methodFault(code int, msg string) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse>\n<fault>\n<value>\n<struct>\n"+
-		"<member>\n<name>faultCode</name>\n<value><int>%d</int></value>\n</member>\n"+
-		"<member>\n<name>faultString</name>\n<value><string>", code)
-	xml.EscapeText(&b, []byte(msg))
-	b.WriteString("</string></value>\n</member>\n</struct>\n</value>\n</fault>\n</methodResponse>\n")
-	return b.Bytes()
-}
+func methodFault(code int, msg string) []byte { return xmlrpc.FaultResponse(code, msg) }
 
 // errFault marks an XML-RPC fault answer.
 var errFault = errors.New("xml-rpc fault")
@@ -168,22 +88,14 @@ var errFault = errors.New("xml-rpc fault")
 // parseMethodResponse reads the struct of a methodResponse. A fault returns errFault
 // wrapped with its code and string.
 func parseMethodResponse(b []byte) (map[string]flex, error) {
-	var mr xrMethodResponse
-	if err := newXMLDecoder(b).Decode(&mr); err != nil {
-		return nil, errors.New("not an XML-RPC methodResponse")
+	m, err := xmlrpc.ParseResponse(b)
+	if f := (*xmlrpc.Fault)(nil); errors.As(err, &f) {
+		return nil, fmt.Errorf("%w %s: %s", errFault, clip(f.Code, 16), clip(f.String, 200))
 	}
-	if mr.Fault != nil {
-		code, str := "?", ""
-		if mr.Fault.Value.Struct != nil {
-			m := mr.Fault.Value.Struct.members()
-			code, str = m["FAULTCODE"].s, m["FAULTSTRING"].s
-		}
-		return nil, fmt.Errorf("%w %s: %s", errFault, clip(code, 16), clip(str, 200))
+	if err != nil {
+		return nil, err
 	}
-	if len(mr.Params) == 0 || mr.Params[0].Value.Struct == nil {
-		return nil, errors.New("methodResponse without a struct")
-	}
-	return mr.Params[0].Value.Struct.members(), nil
+	return flexes(m), nil
 }
 
 // orderXML places r as a topUpRequest at {base}/xml/purchase. The answer carries no

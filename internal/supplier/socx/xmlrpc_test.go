@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loket/loket/internal/supplier"
+	"github.com/loket/loket/internal/xmlrpc"
 )
 
 func xmlMode(cfg *supplier.Config) { cfg.MemberID = "xml" }
@@ -16,8 +17,8 @@ var xmlSeedReq = supplier.Request{Ref: "123456", Code: "HSA5", Target: "08181112
 
 func structOf(t *testing.T, body []byte, method string) map[string]string {
 	t.Helper()
-	var mc xrMethodCall
-	if err := newXMLDecoder(body).Decode(&mc); err != nil {
+	mc, err := xmlrpc.ParseCall(body)
+	if err != nil {
 		t.Fatalf("not a methodCall: %v\n%s", err, body)
 	}
 	if mc.MethodName != method || len(mc.Params) != 1 || mc.Params[0].Value.Struct == nil {
@@ -28,8 +29,8 @@ func structOf(t *testing.T, body []byte, method string) map[string]string {
 		if m.Value.String == nil {
 			t.Errorf("member %s is not a <string>", m.Name)
 		}
-		v, _, _ := m.Value.text()
-		out[m.Name] = v
+		v, _ := m.Value.Scalar()
+		out[m.Name] = v.Text
 	}
 	return out
 }

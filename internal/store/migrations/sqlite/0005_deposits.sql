@@ -9,6 +9,7 @@ CREATE TABLE deposits (
     total       INTEGER NOT NULL CHECK (total > 0),     -- what the payer pays: amount + unique code
     status      TEXT NOT NULL CHECK (status IN ('pending', 'success', 'cancel', 'expired')),
     surface     TEXT NOT NULL DEFAULT 'api',
+    qr_string   TEXT NOT NULL DEFAULT '',                -- the dynamic QRIS to pay, for method qris
     payment_id  INTEGER,
     brand       TEXT NOT NULL DEFAULT '',
     buyer_ref   TEXT NOT NULL DEFAULT '',

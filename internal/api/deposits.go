@@ -1,0 +1,138 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+// DepositRequest is the body of POST /v1/deposits.
+type DepositRequest struct {
+	Method string `json:"method" enum:"qris,bank" doc:"qris (default): pay the total by any QRIS app; bank: transfer the total"`
+	Amount int64  `json:"amount" doc:"rupiah to add to your balance (QRIS at least 2,000; bank at least 10,000)"`
+}
+
+// Deposit is the native shape of a deposit.
+type Deposit struct {
+	ID         int64      `json:"id"`
+	Method     string     `json:"method"`
+	Amount     int64      `json:"amount" doc:"credited to your balance when paid"`
+	UniqueCode int64      `json:"unique_code" doc:"added to the amount so the payment can be recognised"`
+	Total      int64      `json:"total" doc:"pay exactly this"`
+	Fee        int64      `json:"fee" doc:"total minus amount"`
+	Status     string     `json:"status" enum:"pending,success,cancel,expired"`
+	QRString   string     `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
+	QRURL      string     `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
+	Brand      string     `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	SettledAt  *time.Time `json:"settled_at,omitempty"`
+}
+
+// DepositList is GET /v1/deposits.
+type DepositList struct {
+	Deposits []Deposit `json:"deposits"`
+}
+
+// DepositView renders a deposit for its reseller.
+func DepositView(d *store.Deposit) Deposit {
+	v := Deposit{ID: d.ID, Method: d.Method, Amount: d.Amount, UniqueCode: d.UniqueCode, Total: d.Total, Fee: d.Fee(),
+		Status: d.Status, QRString: d.QRString, Brand: d.Brand, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, SettledAt: d.SettledAt}
+	if d.QRString != "" {
+		v.QRURL = "/v1/deposits/" + strconv.FormatInt(d.ID, 10) + "/qr.png"
+	}
+	return v
+}
+
+func (s *Server) registerDeposits() {
+	s.add(Route{Pattern: "POST /v1/deposits", Summary: "Open a deposit: pay its total and the amount is added to your balance", Auth: true,
+		Request: DepositRequest{}, Response: Deposit{}, Status: http.StatusCreated,
+		Errors: []string{loket.EINVALID, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.createDeposit))
+	s.add(Route{Pattern: "GET /v1/deposits", Summary: "Your deposits, newest first", Auth: true, Response: DepositList{}}, s.authed(s.listDeposits))
+	s.add(Route{Pattern: "GET /v1/deposits/{id}", Summary: "One of your deposits", Auth: true, Response: Deposit{},
+		Errors: []string{loket.ENOTFOUND}}, s.authed(s.getDeposit))
+	s.add(Route{Pattern: "POST /v1/deposits/{id}/cancel", Summary: "Cancel an open deposit", Auth: true, Response: Deposit{},
+		Errors: []string{loket.ENOTFOUND, loket.ECONFLICT}}, s.authed(s.cancelDeposit))
+	s.Handle("GET /v1/deposits/{id}/qr.png", s.authed(s.depositQR))
+}
+
+func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	var req DepositRequest
+	if err := DecodeJSON(w, r, &req); err != nil {
+		WriteError(w, err)
+		return
+	}
+	if req.Method == "" {
+		req.Method = "qris"
+	}
+	d, err := s.App.CreateDeposit(r.Context(), ra, req.Method, req.Amount, "api")
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, DepositView(d))
+}
+
+func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	ds, err := s.App.DB.Deposits(r.Context(), ra.ID, 100)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	out := DepositList{Deposits: make([]Deposit, 0, len(ds))}
+	for _, d := range ds {
+		out.Deposits = append(out.Deposits, DepositView(d))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) *store.Deposit {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such deposit"))
+		return nil
+	}
+	d, err := s.App.DB.Deposit(r.Context(), id, ra.ID)
+	if err != nil {
+		WriteError(w, err)
+		return nil
+	}
+	return d
+}
+
+func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	if d := s.deposit(w, r, ra); d != nil {
+		WriteJSON(w, http.StatusOK, DepositView(d))
+	}
+}
+
+func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	d := s.deposit(w, r, ra)
+	if d == nil {
+		return
+	}
+	d, err := s.App.CancelDeposit(r.Context(), ra, d.ID)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, DepositView(d))
+}
+
+func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	d := s.deposit(w, r, ra)
+	if d == nil {
+		return
+	}
+	png, err := s.App.QRPNG(d)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Write(png)
+}
