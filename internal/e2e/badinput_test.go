@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -15,8 +16,8 @@ import (
 // the documented error JSON and status, never a 5xx, and charges nothing.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		const opening = 300_000
 		r := newReseller(t, s, opening)
@@ -219,14 +220,14 @@ func TestBadInput(t *testing.T) {
 			if x == poor {
 				want = 100
 			}
-			if got := balance(t, s, x.ID); got != want {
+			if got := loketest.Balance(t, s, x.ID); got != want {
 				t.Errorf("reseller %d: balance %d, want %d", x.ID, got, want)
 			}
 			if n := orderCount(t, s, x.ID); n != 0 {
 				t.Errorf("reseller %d: %d orders, want 0", x.ID, n)
 			}
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
@@ -234,8 +235,8 @@ func TestBadInput(t *testing.T) {
 // holds for paths and methods the API does not serve, too.
 func TestUnknownRoutes(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		r := newReseller(t, s, 1000)
 		for _, c := range []struct {
 			method, path string

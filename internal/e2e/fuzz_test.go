@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -27,7 +28,7 @@ var documentedStatus = map[string]int{
 // only on 201) or the error object with its documented status; and the ledger's
 // invariants hold.
 func FuzzCreateOrder(f *testing.F) {
-	s := start(f, "sqlite")
+	s := loketest.Start(f, "sqlite")
 	r := newReseller(f, s, loket.MaxAmount)
 
 	for _, seed := range []string{
@@ -129,6 +130,6 @@ func FuzzCreateOrder(f *testing.F) {
 				t.Fatalf("refused %q (%s) but order %d was written", body, answer.Error.Code, now)
 			}
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }

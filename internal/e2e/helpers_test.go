@@ -1,89 +1,21 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loket/loket/client"
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
-	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
-	"github.com/loket/loket/internal/store/storetest"
 )
-
-// simDelay is LOKET_SIM_DELAY of every test server: targets ending 3 and 4 settle
-// within it. It is one value for all, since the simulator's delay is process-wide.
-const simDelay = 200 * time.Millisecond
-
-// eachEngine runs f as a parallel subtest on every engine storetest offers.
-func eachEngine(t *testing.T, f func(t *testing.T, engine string)) {
-	t.Helper()
-	for _, e := range storetest.Engines() {
-		t.Run(e, func(t *testing.T) {
-			t.Parallel()
-			f(t, e)
-		})
-	}
-}
-
-// testLog is quiet unless LOKET_TEST_LOG=1.
-func testLog() *slog.Logger {
-	if os.Getenv("LOKET_TEST_LOG") == "1" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// start runs a real server on port 0 over a fresh database of engine, with the demo
-// catalog loaded, until the test ends. flags override the test defaults.
-func start(t testing.TB, engine string, flags ...string) *server.Server {
-	t.Helper()
-	args := []string{"--addr=127.0.0.1:0", "--database-url=" + storetest.URL(t, engine),
-		"--sim-delay=" + simDelay.String(), "--allow-private-webhooks=1", "--supplier-timeout=300ms"}
-	cfg, _, err := config.Load("loket", append(args, flags...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	began := time.Now()
-	s, err := server.Start(ctx, cfg, testLog(), nil, func(ctx context.Context, db *store.DB) error {
-		_, err := catalog.LoadDemo(ctx, db)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	if d := time.Since(began); d > 2*time.Second {
-		t.Logf("server took %v to start", d)
-	}
-	t.Cleanup(func() {
-		began := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Close(ctx); err != nil {
-			t.Errorf("close server: %v", err)
-		}
-		if d := time.Since(began); d > 2*time.Second {
-			t.Logf("server took %v to close", d)
-		}
-	})
-	return s
-}
-
-var resellerSeq atomic.Int64
 
 // reseller is one reseller of a test server, with a client logged in as it.
 type reseller struct {
@@ -95,25 +27,10 @@ type reseller struct {
 // newReseller creates a reseller with an opening balance on s.
 func newReseller(t testing.TB, s *server.Server, balance int64) *reseller {
 	t.Helper()
-	name := fmt.Sprintf("r%d_%d", resellerSeq.Add(1), time.Now().UnixNano()%1e6)
-	r, creds, err := s.App.CreateReseller(context.Background(), app.NewResellerInput{Username: name, Balance: balance})
-	if err != nil {
-		t.Fatalf("create reseller: %v", err)
-	}
-	c := client.New(s.URL, creds.APIKey)
+	r := loketest.NewReseller(t, s, balance)
+	c := client.New(s.URL, r.Creds.APIKey)
 	c.HTTP = &http.Client{Timeout: 20 * time.Second}
-	return &reseller{ID: r.ID, Creds: creds, C: c}
-}
-
-// balance is the reseller's balance as the database has it (for resellers that cannot
-// call /v1/me).
-func balance(t testing.TB, s *server.Server, id int64) int64 {
-	t.Helper()
-	r, err := s.DB.Reseller(context.Background(), id, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Balance
+	return &reseller{ID: r.ID, Creds: r.Creds, C: c}
 }
 
 func me(t testing.TB, r *reseller) *client.Me {
@@ -178,41 +95,17 @@ type errorBody struct {
 }
 
 // rawResponse is an answer to a raw request.
-type rawResponse struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+type rawResponse loketest.Response
 
 // raw sends a request with any body and headers; key, when not empty, goes in
 // Authorization: Bearer.
 func raw(t testing.TB, method, url, key string, body []byte, header ...string) rawResponse {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := []string{"Content-Type", "application/json"}
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		h = append([]string{"Authorization", "Bearer " + key}, h...)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read: %v", method, url, err)
-	}
-	return rawResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return rawResponse(loketest.Do(t, method, url, body, append(h, header...)...))
 }
 
 // apiError decodes the native error JSON of r, failing the test when r is not one.
@@ -230,28 +123,6 @@ func clip(b []byte) string {
 		return string(b[:300]) + "..."
 	}
 	return string(b)
-}
-
-// verifyLedger checks the ledger invariants. Verify reads in several statements, so a
-// settlement committing between them can show a passing mismatch: a violation counts
-// only when it is still there a moment later.
-func verifyLedger(t testing.TB, s *server.Server) {
-	t.Helper()
-	var v []store.Violation
-	for try := 0; try < 5; try++ {
-		var err error
-		v, err = s.DB.Verify(context.Background())
-		if err != nil {
-			t.Fatalf("verify: %v", err)
-		}
-		if len(v) == 0 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for _, x := range v {
-		t.Errorf("ledger: %s: %s", x.Invariant, x.Detail)
-	}
 }
 
 // allLedger reads the whole ledger of a reseller, newest first, pagesize at a time.

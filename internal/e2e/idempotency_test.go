@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // TestIdempotency: a ref_id names one order for good. Repeating it returns that order
@@ -15,8 +16,8 @@ import (
 // conflict; and a second pending order for the same product and target is refused.
 func TestIdempotency(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		const opening = 500_000
 		r := newReseller(t, s, opening)
@@ -163,6 +164,6 @@ func TestIdempotency(t *testing.T) {
 		if n := orderCount(t, s, r.ID); n != 5 {
 			t.Errorf("%d orders, want 5", n)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }

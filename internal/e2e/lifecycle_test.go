@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // TestOrderLifecycle carries an order of each simulator outcome to its final state
@@ -18,8 +19,8 @@ import (
 // the ledger (mutasi) telling the same story line by line.
 func TestOrderLifecycle(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		const opening = 1_000_000
 		r := newReseller(t, s, opening)
@@ -153,7 +154,7 @@ func TestOrderLifecycle(t *testing.T) {
 		if len(lines) != 1+len(cases)+2 {
 			t.Errorf("%d ledger lines, want %d", len(lines), 1+len(cases)+2)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 
 		// Operations endpoints.
 		resp, err := http.Get(s.URL + "/healthz")
@@ -193,8 +194,8 @@ func grepLines(s, sub string) string {
 // and key regeneration.
 func TestClientAccount(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		r := newReseller(t, s, 50_000)
 

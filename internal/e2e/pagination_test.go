@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // TestPagination lists orders a page at a time by next_cursor, newest first, with
 // every filter; and shows no reseller another's orders.
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		r := newReseller(t, s, 500_000)
 		other := newReseller(t, s, 500_000)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // TestConcurrentOrders races 100 orders of one reseller against a balance for exactly
@@ -18,8 +19,8 @@ import (
 // refused for want of balance, and the money adds up to the successes alone.
 func TestConcurrentOrders(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		const n, k = 100, 20
 		p := productPrice(t, s, "S5")
 
@@ -63,7 +64,7 @@ func TestConcurrentOrders(t *testing.T) {
 			}
 			checkRunningBalance(t, allLedger(t, r.C, 200), want)
 		})
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // delivery is one webhook request a receiver got.
@@ -96,8 +97,8 @@ func checkDelivery(t *testing.T, d delivery, secret string) client.WebhookEvent 
 // reported, signed with the secret key; a failed delivery is logged and retried.
 func TestWebhooks(t *testing.T) {
 	t.Parallel()
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
 		ctx := context.Background()
 		r := newReseller(t, s, 100_000)
 		rc := newReceiver(t, func(int) int { return http.StatusOK })

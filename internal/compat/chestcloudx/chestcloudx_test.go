@@ -16,22 +16,23 @@ import (
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
 
 // TestSeedExamples runs every example request of seed 004 as printed (scheme, host and
 // credentials changed) and checks the documented shapes, then the error paths.
 func TestSeedExamples(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/chestcloudx/api"
 
 		// auth/register, body as printed.
 		d := postJSON(t, base+"/auth/register", `{"username":"toko_a","name":"Toko A","email":"a@x.com","password":"rahasia"}`).data(t)
-		if got := str(t, d, "user_id"); got != "toko_a" {
+		if got := loketest.Str(t, d, "user_id"); got != "toko_a" {
 			t.Errorf("user_id = %q, want toko_a", got)
 		}
-		firstKey := str(t, d, "api_key")
+		firstKey := loketest.Str(t, d, "api_key")
 		if firstKey == "" {
 			t.Fatal("empty api_key")
 		}
@@ -49,7 +50,7 @@ func TestSeedExamples(t *testing.T) {
 
 		// auth/register, as a query.
 		d = do(t, http.MethodPost, base+"/auth/register?username=toko_b&name=Toko+B&email=b@x.com&password=rahasia", "").data(t)
-		if str(t, d, "user_id") != "toko_b" || str(t, d, "api_key") == "" {
+		if loketest.Str(t, d, "user_id") != "toko_b" || loketest.Str(t, d, "api_key") == "" {
 			t.Errorf("register by query: %v", d)
 		}
 		// Taken username.
@@ -59,11 +60,11 @@ func TestSeedExamples(t *testing.T) {
 
 		// auth/login: a new key, the registered one stops working.
 		d = postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"rahasia"}`).data(t)
-		key := str(t, d, "api_key")
+		key := loketest.Str(t, d, "api_key")
 		if key == "" || key == firstKey {
 			t.Fatalf("login api_key %q (registered %q)", key, firstKey)
 		}
-		if b := num(t, d, "balance"); b != 0 {
+		if b := loketest.Num(t, d, "balance"); b != 0 {
 			t.Errorf("login balance = %v, want 0", b)
 		}
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", firstKey).failure(t, 401)
@@ -75,7 +76,7 @@ func TestSeedExamples(t *testing.T) {
 
 		// user/me
 		d = do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).data(t)
-		if str(t, d, "user_id") != "toko_a" || num(t, d, "balance") != 50000 || str(t, d, "role") != "reseller" {
+		if loketest.Str(t, d, "user_id") != "toko_a" || loketest.Num(t, d, "balance") != 50000 || loketest.Str(t, d, "role") != "reseller" {
 			t.Errorf("user/me = %v", d)
 		}
 		// The same through ?apikey= and Authorization: Bearer, with a trailing slash.
@@ -84,7 +85,7 @@ func TestSeedExamples(t *testing.T) {
 
 		// user/regenerate-key
 		d = do(t, http.MethodPost, base+"/user/regenerate-key", "", "X-API-Key", key).data(t)
-		newKey := str(t, d, "api_key")
+		newKey := loketest.Str(t, d, "api_key")
 		if newKey == "" || newKey == key {
 			t.Fatalf("regenerated key %q", newKey)
 		}
@@ -103,7 +104,7 @@ func TestSeedExamples(t *testing.T) {
 			for _, g := range games {
 				m := g.(map[string]any)
 				for _, k := range []string{"sid", "kategori", "layanan", "harga", "status"} {
-					str(t, m, k)
+					loketest.Str(t, m, k)
 				}
 				if m["sid"] == "1" {
 					found = true
@@ -130,18 +131,18 @@ func TestSeedExamples(t *testing.T) {
 		// order/create, Mode A as printed.
 		res := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456789","nometer":"opsional"}`, "X-API-Key", key)
 		d = res.data(t)
-		id := str(t, d, "id")
+		id := loketest.Str(t, d, "id")
 		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 			t.Errorf("id %q is not a number in a string", id)
 		}
-		invoice := str(t, d, "invoice")
+		invoice := loketest.Str(t, d, "invoice")
 		if !strings.HasPrefix(invoice, "INV-") {
 			t.Errorf("invoice %q", invoice)
 		}
-		if p := str(t, d, "pesan"); p != "Pesanan berhasil dibuat dan sedang diproses." {
+		if p := loketest.Str(t, d, "pesan"); p != "Pesanan berhasil dibuat dan sedang diproses." {
 			t.Errorf("pesan %q", p)
 		}
-		if b := balance(t, s, r.ID); b != 40000 {
+		if b := loketest.Balance(t, s, r.ID); b != 40000 {
 			t.Errorf("balance after order = %d, want 40000", b)
 		}
 		// Anti double-order: the same layanan and target while pending is refused.
@@ -152,11 +153,11 @@ func TestSeedExamples(t *testing.T) {
 
 		// order/status, the PHP example, until final.
 		st := waitStatus(t, base, key, id)
-		if str(t, st, "id") != id || str(t, st, "status") != "Success" || !strings.HasPrefix(str(t, st, "catatan"), "SN: ") || len(str(t, st, "catatan")) <= 4 {
+		if loketest.Str(t, st, "id") != id || loketest.Str(t, st, "status") != "Success" || !strings.HasPrefix(loketest.Str(t, st, "catatan"), "SN: ") || len(loketest.Str(t, st, "catatan")) <= 4 {
 			t.Errorf("order/status = %v", st)
 		}
 		// by invoice too
-		if st := do(t, http.MethodGet, base+"/order/status?id="+invoice, "", "X-API-Key", key).data(t); str(t, st, "id") != id {
+		if st := do(t, http.MethodGet, base+"/order/status?id="+invoice, "", "X-API-Key", key).data(t); loketest.Str(t, st, "id") != id {
 			t.Errorf("status by invoice = %v", st)
 		}
 		// The PHP example's own id 55 is not this reseller's order.
@@ -166,7 +167,7 @@ func TestSeedExamples(t *testing.T) {
 
 		// Mode Saldo curl, as printed, now that the first order is final.
 		d = postJSON(t, base+"/order/create?apikey="+key, `{"layanan":"1","target":"123456789"}`).data(t)
-		id2 := str(t, d, "id")
+		id2 := loketest.Str(t, d, "id")
 		if id2 == id {
 			t.Error("second order has the first order's id: not idempotent per request")
 		}
@@ -196,13 +197,13 @@ func TestSeedExamples(t *testing.T) {
 		do(t, http.MethodGet, base+"/payment/history", "").failure(t, 401)
 
 		waitStatus(t, base, key, id2)
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestErrors covers the error paths and the liberal input forms.
 func TestErrors(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/chestcloudx/api"
 		ctx := context.Background()
@@ -251,20 +252,20 @@ func TestErrors(t *testing.T) {
 
 		// Liberal input: layanan as a number, a form body, a product code, no content type.
 		d := postJSON(t, base+"/order/create", `{"layanan":1,"target":1122334450}`, "X-API-Key", key).data(t)
-		if st := waitStatus(t, base, key, str(t, d, "id")); st["status"] != "Success" {
+		if st := waitStatus(t, base, key, loketest.Str(t, d, "id")); st["status"] != "Success" {
 			t.Errorf("numeric layanan order: %v", st)
 		}
 		d = do(t, http.MethodPost, base+"/order/create", "layanan=1&target=1122334460", "Content-Type", "application/x-www-form-urlencoded", "X-API-KEY", key).data(t)
-		waitStatus(t, base, key, str(t, d, "id"))
+		waitStatus(t, base, key, loketest.Str(t, d, "id"))
 		d = do(t, http.MethodPost, base+"/order/create?apikey="+key, `{"layanan":"HSA5","target":"081234567890"}`).data(t)
-		waitStatus(t, base, key, str(t, d, "id"))
+		waitStatus(t, base, key, loketest.Str(t, d, "id"))
 		// A two-field game: nometer is the zone.
 		mlbb, err := s.App.Product("MLBB-BJ-V3-ALLMLBB_ID_5", catalog.DemoLevel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d = postJSON(t, base+"/order/create", `{"layanan":"`+strconv.FormatInt(mlbb.ID, 10)+`","target":"1122334450","nometer":"2001"}`, "X-API-Key", key).data(t)
-		oid, _ := strconv.ParseInt(str(t, d, "id"), 10, 64)
+		oid, _ := strconv.ParseInt(loketest.Str(t, d, "id"), 10, 64)
 		o, err := s.App.Order(ctx, rich.ID, oid)
 		if err != nil {
 			t.Fatal(err)
@@ -275,19 +276,19 @@ func TestErrors(t *testing.T) {
 		postJSON(t, base+"/order/create", `{"layanan":"`+strconv.FormatInt(mlbb.ID, 10)+`","target":"1122334460"}`, "X-API-Key", key).failure(t, 400)
 
 		// A failing order ends Error, refunded.
-		before := balance(t, s, rich.ID)
+		before := loketest.Balance(t, s, rich.ID)
 		d = postJSON(t, base+"/order/create", `{"layanan":"1","target":"1122334452"}`, "X-API-Key", key).data(t)
-		st := waitStatus(t, base, key, str(t, d, "id"))
+		st := waitStatus(t, base, key, loketest.Str(t, d, "id"))
 		if st["status"] != "Error" {
 			t.Errorf("failed order status %v", st)
 		}
-		if b := balance(t, s, rich.ID); b != before {
+		if b := loketest.Balance(t, s, rich.ID); b != before {
 			t.Errorf("balance after a failed order %d, want %d", b, before)
 		}
 
 		// Order status: missing id, another reseller's order.
 		do(t, http.MethodGet, base+"/order/status", "", "X-API-Key", key).failure(t, 400)
-		do(t, http.MethodGet, base+"/order/status?id="+str(t, d, "id"), "", "X-API-Key", poorCreds.APIKey).failure(t, 404)
+		do(t, http.MethodGet, base+"/order/status?id="+loketest.Str(t, d, "id"), "", "X-API-Key", poorCreds.APIKey).failure(t, 404)
 
 		// Suspended reseller.
 		suspended := loket.ResellerSuspended
@@ -307,13 +308,13 @@ func TestErrors(t *testing.T) {
 		if _, err := s.DB.Reseller(ctx, 0, "toko_c"); loket.ErrorCode(err) != loket.ENOTFOUND {
 			t.Errorf("closed registration made a reseller: %v", err)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestWebhook checks the report of an order placed through this surface.
 func TestWebhook(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/chestcloudx/api"
 		ctx := context.Background()
@@ -347,13 +348,13 @@ func TestWebhook(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("no webhook")
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestRateLimits drives the surface's handler on a fake clock.
 func TestRateLimits(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 		ts := httptest.NewServer(chestcloudx.NewHandler(s.App, clock.now))

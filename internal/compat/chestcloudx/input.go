@@ -1,131 +1,31 @@
 package chestcloudx
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 
-	"github.com/loket/loket/internal/api"
-	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/compat/input"
 )
 
-// params is a request's input: the seed says "Body / Query" for every endpoint, so the
-// query string, a JSON body (whatever the content type says) and a form body all count,
-// the body winning over the query. Keys are matched without regard to case.
-type params map[string]string
+// params is a request's input, read as package input does: the seed says "Body /
+// Query" for every endpoint, so the query string, a JSON body (whatever the content
+// type says) and a form body all count, the body winning over the query. Keys are
+// matched without regard to case.
+type params input.Params
 
-func (p params) get(keys ...string) string {
-	for _, k := range keys {
-		if v, ok := p[strings.ToLower(k)]; ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+func (p params) get(keys ...string) string { return input.Params(p).Get(keys...) }
 
-func (p params) has(key string) bool {
-	_, ok := p[strings.ToLower(key)]
-	return ok
-}
+func (p params) has(key string) bool { return input.Params(p).Has(key) }
 
 // readParams reads the input of r. A body that is not readable input is an EINVALID
 // error (or ETOOLARGE).
 func readParams(w http.ResponseWriter, r *http.Request) (params, error) {
-	p := params{}
-	for k, vs := range r.URL.Query() {
-		if len(vs) > 0 {
-			p[strings.ToLower(k)] = vs[0]
-		}
-	}
-	if r.Body == nil {
-		return p, nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBody))
-	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return nil, loket.Errorf(loket.ETOOLARGE, "body lebih dari %d byte", api.MaxBody)
-		}
-		return nil, loket.Errorf(loket.EINVALID, "body tidak bisa dibaca")
-	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return p, nil
-	}
-	ctype, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch {
-	case body[0] == '{' || body[0] == '[' || strings.Contains(ctype, "json"):
-		var m map[string]any
-		d := json.NewDecoder(bytes.NewReader(body))
-		d.UseNumber()
-		if err := d.Decode(&m); err != nil || m == nil {
-			return nil, loket.Errorf(loket.EINVALID, "body bukan JSON object yang valid")
-		}
-		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				p[strings.ToLower(k)] = x
-			case json.Number:
-				p[strings.ToLower(k)] = x.String()
-			case bool:
-				p[strings.ToLower(k)] = strconv.FormatBool(x)
-			case nil:
-				// null: as if absent
-			default:
-				return nil, loket.FieldError(loket.EINVALID, k, "field %q harus berupa teks atau angka", k)
-			}
-		}
-	case ctype == "multipart/form-data":
-		mr := multipart.NewReader(bytes.NewReader(body), mp["boundary"])
-		f, err := mr.ReadForm(api.MaxBody)
-		if err != nil {
-			return nil, loket.Errorf(loket.EINVALID, "body form tidak valid")
-		}
-		defer f.RemoveAll()
-		for k, vs := range f.Value {
-			if len(vs) > 0 {
-				p[strings.ToLower(k)] = vs[0]
-			}
-		}
-	default:
-		// application/x-www-form-urlencoded, or a form sent without a content type.
-		vs, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, loket.Errorf(loket.EINVALID, "body tidak valid: kirim JSON atau form")
-		}
-		for k, v := range vs {
-			if len(v) > 0 {
-				p[strings.ToLower(k)] = v[0]
-			}
-		}
-	}
-	return p, nil
+	p, err := input.Read(w, r)
+	return params(p), err
 }
 
 // apiKey is the key a request presents: X-API-Key, Authorization: Bearer, or ?apikey=
 // (also api_key, in the query or the body).
-func apiKey(r *http.Request, p params) string {
-	if k := strings.TrimSpace(api.APIKey(r)); k != "" {
-		return k
-	}
-	return p.get("apikey", "api_key", "key")
-}
+func apiKey(r *http.Request, p params) string { return input.APIKey(r, input.Params(p)) }
 
 // parseID reads a positive whole number that may arrive as "55", 55 or 55.0.
-func parseID(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-		return n, true
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e15 && f == float64(int64(f)) {
-		return int64(f), true
-	}
-	return 0, false
-}
+func parseID(s string) (int64, bool) { return input.ParseID(s) }

@@ -1,6 +1,8 @@
 package socx_test
 
 import (
+	"github.com/loket/loket/internal/loketest"
+
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -12,8 +14,8 @@ import (
 // FuzzXMLRPC sends arbitrary bodies to the XML endpoint: never a panic, never a 5xx,
 // always an XML-RPC methodResponse (a struct or a fault).
 func FuzzXMLRPC(f *testing.F) {
-	s := start(f, "sqlite")
-	r := newReseller(f, s, 1_000_000_000)
+	s := loketest.Start(f, "sqlite")
+	r := loketest.NewReseller(f, s, 1_000_000_000)
 	f.Add([]byte(seedXML))
 	f.Add(topUp("08121231230", "f1", r.Creds.SecretKey, "HSA5"))
 	f.Add(topUp("08121231230", "f1", "wrong", "hsa5"))
@@ -26,7 +28,7 @@ func FuzzXMLRPC(f *testing.F) {
 	f.Add([]byte(``))
 	url := s.URL + base + "/xml/purchase"
 	f.Fuzz(func(t *testing.T, body []byte) {
-		resp := do(t, "POST", url, body, bearer(r.Creds.APIKey)...)
+		resp := loketest.Do(t, "POST", url, body, bearer(r.Creds.APIKey)...)
 		if resp.Status >= 500 {
 			t.Fatalf("status %d for %q: %s", resp.Status, body, resp.Body)
 		}
@@ -42,8 +44,8 @@ func FuzzXMLRPC(f *testing.F) {
 // FuzzHTTPPurchase sends arbitrary queries and bodies to http/purchase: never a panic,
 // never a 5xx, always the purchase JSON.
 func FuzzHTTPPurchase(f *testing.F) {
-	s := start(f, "sqlite")
-	r := newReseller(f, s, 1_000_000_000)
+	s := loketest.Start(f, "sqlite")
+	r := loketest.NewReseller(f, s, 1_000_000_000)
 	key := url.QueryEscape(r.Creds.APIKey)
 	f.Add(true, "code=HSA5&request_id=123456&msisdn=081234567890", "", "", false)
 	f.Add(true, "", "multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\nHSA5\r\n--X\r\nContent-Disposition: form-data; name=\"msisdn\"\r\n\r\n081471384\r\n--X--\r\n", true)
@@ -67,7 +69,7 @@ func FuzzHTTPPurchase(f *testing.F) {
 		if ctype != "" && strings.ReplaceAll(ctype, " ", "") == safeQuery(strings.ReplaceAll(ctype, " ", "")) {
 			h = []string{"Content-Type", ctype}
 		}
-		resp := do(t, method, purchaseURL, b, append(h, rawQuery, safeQuery(q))...)
+		resp := loketest.Do(t, method, purchaseURL, b, append(h, loketest.RawQuery, safeQuery(q))...)
 		if resp.Status >= 500 {
 			t.Fatalf("status %d for %q %q: %s", resp.Status, q, body, resp.Body)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 )
@@ -75,7 +76,7 @@ func waitStatus(t *testing.T, s *server.Server, key, ref string) purchase {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"`+ref+`"}`), withJSON(bearer(key))...)
+		r := loketest.Do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"`+ref+`"}`), withJSON(bearer(key))...)
 		p := purchaseShape(t, r.Body)
 		if p.RC != "68" {
 			return p
@@ -90,13 +91,13 @@ func waitStatus(t *testing.T, s *server.Server, key, ref string) purchase {
 // TestSeedExamples runs every example request of seed 002 as printed, with only the
 // scheme, host and credentials changed.
 func TestSeedExamples(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
-		r := newReseller(t, s, 1_000_000)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		r := loketest.NewReseller(t, s, 1_000_000)
 		key := r.Creds.APIKey
 
 		// API Check Saldo.
-		resp := do(t, "GET", s.URL+base+"/saldo", nil, bearer(key)...)
+		resp := loketest.Do(t, "GET", s.URL+base+"/saldo", nil, bearer(key)...)
 		var saldo map[string]any
 		if err := json.Unmarshal(resp.Body, &saldo); err != nil || resp.Status != 200 {
 			t.Fatalf("saldo: %d %s", resp.Status, resp.Body)
@@ -111,20 +112,20 @@ func TestSeedExamples(t *testing.T) {
               "msisdn":"08121231231",
               "request_id":"999999"
             }`)
-		resp = do(t, "POST", s.URL+base+"/purchase", body, withJSON(bearer(key))...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/purchase", body, withJSON(bearer(key))...)
 		p := purchaseShape(t, resp.Body)
 		if resp.Status != 200 || p.RC != "68" || p.Code != "HSA5" || p.MSISDN != "08121231231" || p.RequestID != "999999" ||
 			p.Price != 5400 || p.Balance != 1_000_000-5400 || p.TrxID == 0 || p.SN != "" || p.Message != "PENDING, Transaksi sedang diproses" {
 			t.Fatalf("purchase: %d %s", resp.Status, resp.Body)
 		}
 		// The same request_id again: that transaction, not a second one.
-		resp = do(t, "POST", s.URL+base+"/purchase", body, withJSON(bearer(key))...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/purchase", body, withJSON(bearer(key))...)
 		if p2 := purchaseShape(t, resp.Body); p2.TrxID != p.TrxID || p2.Balance != 1_000_000-5400 {
 			t.Fatalf("repeat: %s", resp.Body)
 		}
 
 		// API Transaksi HTTP GET.
-		resp = do(t, "GET", s.URL+base+"/http/purchase?code=HSA5&request_id=123456&msisdn=081234567890&token="+url.QueryEscape(key), nil)
+		resp = loketest.Do(t, "GET", s.URL+base+"/http/purchase?code=HSA5&request_id=123456&msisdn=081234567890&token="+url.QueryEscape(key), nil)
 		p = purchaseShape(t, resp.Body)
 		if resp.Status != 200 || (p.RC != "68" && p.RC != "00") || p.RequestID != "123456" || p.MSISDN != "081234567890" || p.Price != 5400 {
 			t.Fatalf("http purchase: %d %s", resp.Status, resp.Body)
@@ -138,7 +139,7 @@ func TestSeedExamples(t *testing.T) {
 			mw.WriteField(kv[0], kv[1])
 		}
 		mw.Close()
-		resp = do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
+		resp = loketest.Do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
 		p = purchaseShape(t, resp.Body)
 		if resp.Status != 200 || p.RC != "07" || p.RequestID != "13013" || p.TrxID != 0 || p.Balance != 1_000_000-2*5400 {
 			t.Fatalf("form purchase: %d %s", resp.Status, resp.Body)
@@ -150,14 +151,14 @@ func TestSeedExamples(t *testing.T) {
 			mw.WriteField(kv[0], kv[1])
 		}
 		mw.Close()
-		resp = do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
+		resp = loketest.Do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
 		if p = purchaseShape(t, resp.Body); p.RC != "68" && p.RC != "00" {
 			t.Fatalf("form purchase: %d %s", resp.Status, resp.Body)
 		}
 
 		// API Transaksi XML, by another reseller (the GET example used 123456 already).
-		rx := newReseller(t, s, 100_000)
-		resp = do(t, "POST", s.URL+base+"/xml/purchase", []byte(seedXML), append(bearer(rx.Creds.APIKey), "Content-Type", "text/xml")...)
+		rx := loketest.NewReseller(t, s, 100_000)
+		resp = loketest.Do(t, "POST", s.URL+base+"/xml/purchase", []byte(seedXML), append(bearer(rx.Creds.APIKey), "Content-Type", "text/xml")...)
 		doc, m, order := parseXML(t, resp.Body)
 		if resp.Status != 200 || doc.XMLName.Local != "methodResponse" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/xml") {
 			t.Fatalf("xml: %d %s", resp.Status, resp.Body)
@@ -169,19 +170,19 @@ func TestSeedExamples(t *testing.T) {
 		// Target ending in 2 fails at the supplier: the order fails, refunded, rc 23.
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			resp = do(t, "POST", s.URL+base+"/xml/purchase", []byte(seedXML), bearer(rx.Creds.APIKey)...)
+			resp = loketest.Do(t, "POST", s.URL+base+"/xml/purchase", []byte(seedXML), bearer(rx.Creds.APIKey)...)
 			_, m, _ = parseXML(t, resp.Body)
 			if m["RESPONSECODE"] != "68" || time.Now().After(deadline) {
 				break
 			}
 			time.Sleep(30 * time.Millisecond)
 		}
-		if m["RESPONSECODE"] != "23" || balanceOf(t, s, rx.ID) != 100_000 {
-			t.Fatalf("xml failed order: %s, balance %d", resp.Body, balanceOf(t, s, rx.ID))
+		if m["RESPONSECODE"] != "23" || loketest.Balance(t, s, rx.ID) != 100_000 {
+			t.Fatalf("xml failed order: %s, balance %d", resp.Body, loketest.Balance(t, s, rx.ID))
 		}
 
 		// API Cek Status.
-		resp = do(t, "POST", s.URL+base+"/status", []byte(`{
+		resp = loketest.Do(t, "POST", s.URL+base+"/status", []byte(`{
 "request_id":"999999"
 }`), withJSON(bearer(key))...)
 		p = purchaseShape(t, resp.Body)
@@ -194,7 +195,7 @@ func TestSeedExamples(t *testing.T) {
 		}
 
 		// API Create Tiket Deposit: not available yet, in the seed's rc shape.
-		resp = do(t, "POST", s.URL+base+"/deposit_ticket", []byte(`{
+		resp = loketest.Do(t, "POST", s.URL+base+"/deposit_ticket", []byte(`{
 "amount":1000000
 }`), withJSON(bearer(key))...)
 		var dt map[string]any
@@ -202,19 +203,19 @@ func TestSeedExamples(t *testing.T) {
 		if resp.Status != 200 || dt["rc"] != "09" || !strings.Contains(fmt.Sprint(dt["message"]), "belum tersedia") {
 			t.Fatalf("deposit ticket: %d %s", resp.Status, resp.Body)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestErrors checks every rc from its cause.
 func TestErrors(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
-		r := newReseller(t, s, 50_000)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		r := loketest.NewReseller(t, s, 50_000)
 		key, secret := r.Creds.APIKey, r.Creds.SecretKey
 		buy := func(body string, h ...string) (int, purchase) {
 			t.Helper()
-			resp := do(t, "POST", s.URL+base+"/purchase", []byte(body), h...)
+			resp := loketest.Do(t, "POST", s.URL+base+"/purchase", []byte(body), h...)
 			return resp.Status, purchaseShape(t, resp.Body)
 		}
 		cases := []struct {
@@ -242,7 +243,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("%s: %d %+v, want %d rc %s", c.name, status, p, c.status, c.rc)
 			}
 		}
-		if b := balanceOf(t, s, r.ID); b != 50_000 {
+		if b := loketest.Balance(t, s, r.ID); b != 50_000 {
 			t.Errorf("balance %d after refused orders", b)
 		}
 
@@ -251,7 +252,7 @@ func TestErrors(t *testing.T) {
 		if status != 200 || (p.RC != "68" && p.RC != "00") || p.RequestID != "777" || p.MSISDN != "08121231230" {
 			t.Fatalf("liberal purchase: %d %+v", status, p)
 		}
-		resp := do(t, "POST", s.URL+base+"/purchase/", []byte(`{"code":"HSA5","msisdn":"08121231230","request_id":"777"}`), bearer(key)...)
+		resp := loketest.Do(t, "POST", s.URL+base+"/purchase/", []byte(`{"code":"HSA5","msisdn":"08121231230","request_id":"777"}`), bearer(key)...)
 		if p2 := purchaseShape(t, resp.Body); p2.TrxID != p.TrxID {
 			t.Fatalf("trailing slash: %s", resp.Body)
 		}
@@ -268,7 +269,7 @@ func TestErrors(t *testing.T) {
 			t.Errorf("double order: %d %+v", status, p)
 		}
 		// Insufficient balance.
-		poor := newReseller(t, s, 1000)
+		poor := loketest.NewReseller(t, s, 1000)
 		if status, p := buy(`{"code":"HSA5","msisdn":"08121231230","request_id":"e5"}`, bearer(poor.Creds.APIKey)...); status != 200 || p.RC != "18" || p.Balance != 1000 || p.Price != 5400 {
 			t.Errorf("insufficient: %d %+v", status, p)
 		}
@@ -276,7 +277,7 @@ func TestErrors(t *testing.T) {
 		// http/purchase tokens: the API key alone, the secret key next to a Bearer API
 		// key; the secret key alone cannot name a reseller.
 		get := func(q string, h ...string) purchase {
-			resp := do(t, "GET", s.URL+base+"/http/purchase?"+q, nil, h...)
+			resp := loketest.Do(t, "GET", s.URL+base+"/http/purchase?"+q, nil, h...)
 			return purchaseShape(t, resp.Body)
 		}
 		q := "code=HSA5&msisdn=08121231233&request_id=h1&token="
@@ -293,50 +294,50 @@ func TestErrors(t *testing.T) {
 			t.Errorf("wrong token: %+v", p)
 		}
 		// urlencoded form POST.
-		resp = do(t, "POST", s.URL+base+"/http/purchase", []byte("code=HSA5&msisdn=08121231236&request_id=h3&token="+url.QueryEscape(key)),
+		resp = loketest.Do(t, "POST", s.URL+base+"/http/purchase", []byte("code=HSA5&msisdn=08121231236&request_id=h3&token="+url.QueryEscape(key)),
 			"Content-Type", "application/x-www-form-urlencoded")
 		if p := purchaseShape(t, resp.Body); p.RC != "68" && p.RC != "00" {
 			t.Errorf("urlencoded: %s", resp.Body)
 		}
 
 		// A game: msisdn is the account id, the form's other fields come as parameters.
-		resp = do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&server=2001&request_id=g1&token="+url.QueryEscape(key), nil)
+		resp = loketest.Do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&server=2001&request_id=g1&token="+url.QueryEscape(key), nil)
 		if p := purchaseShape(t, resp.Body); (p.RC != "68" && p.RC != "00") || p.MSISDN != "1122334450" {
 			t.Errorf("game: %s", resp.Body)
 		}
-		resp = do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&server=2002&request_id=g1&token="+url.QueryEscape(key), nil)
+		resp = loketest.Do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&server=2002&request_id=g1&token="+url.QueryEscape(key), nil)
 		if p := purchaseShape(t, resp.Body); p.RC != "10" {
 			t.Errorf("game, used request_id, other server: %s", resp.Body)
 		}
-		resp = do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&request_id=g2&token="+url.QueryEscape(key), nil)
+		resp = loketest.Do(t, "GET", s.URL+base+"/http/purchase?code=MLBB-BJ-V3-ALLMLBB_ID_5&msisdn=1122334450&request_id=g2&token="+url.QueryEscape(key), nil)
 		if p := purchaseShape(t, resp.Body); p.RC != "01" {
 			t.Errorf("game without server: %s", resp.Body)
 		}
 
 		// Status of an unknown request_id, and without one.
-		resp = do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"nope"}`), bearer(key)...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"nope"}`), bearer(key)...)
 		if p := purchaseShape(t, resp.Body); resp.Status != 200 || p.RC != "11" {
 			t.Errorf("status unknown: %d %s", resp.Status, resp.Body)
 		}
-		resp = do(t, "POST", s.URL+base+"/status", []byte(`{}`), bearer(key)...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/status", []byte(`{}`), bearer(key)...)
 		if p := purchaseShape(t, resp.Body); p.RC != "01" {
 			t.Errorf("status empty: %s", resp.Body)
 		}
-		resp = do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"777"}`), bearer("lk_bad")...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/status", []byte(`{"request_id":"777"}`), bearer("lk_bad")...)
 		if p := purchaseShape(t, resp.Body); resp.Status != 401 || p.RC != "02" {
 			t.Errorf("status bad key: %d %s", resp.Status, resp.Body)
 		}
 
 		// Saldo and deposit ticket with a bad key; unknown paths and methods.
 		for _, c := range []struct{ method, path string }{{"GET", "/saldo"}, {"POST", "/deposit_ticket"}} {
-			resp = do(t, c.method, s.URL+base+c.path, []byte(`{"amount":1000}`), bearer("lk_bad")...)
+			resp = loketest.Do(t, c.method, s.URL+base+c.path, []byte(`{"amount":1000}`), bearer("lk_bad")...)
 			var e map[string]any
 			json.Unmarshal(resp.Body, &e)
 			if resp.Status != 401 || e["rc"] != "02" {
 				t.Errorf("%s bad key: %d %s", c.path, resp.Status, resp.Body)
 			}
 		}
-		resp = do(t, "POST", s.URL+base+"/deposit_ticket", []byte(`{}`), bearer(key)...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/deposit_ticket", []byte(`{}`), bearer(key)...)
 		if !strings.Contains(string(resp.Body), `"rc":"01"`) {
 			t.Errorf("deposit ticket without amount: %s", resp.Body)
 		}
@@ -344,13 +345,13 @@ func TestErrors(t *testing.T) {
 			method, path string
 			status       int
 		}{{"GET", "/nope", 404}, {"DELETE", "/purchase", 405}, {"GET", "/xml/purchase", 405}} {
-			resp = do(t, c.method, s.URL+base+c.path, nil, bearer(key)...)
+			resp = loketest.Do(t, c.method, s.URL+base+c.path, nil, bearer(key)...)
 			var e map[string]any
 			if json.Unmarshal(resp.Body, &e) != nil || resp.Status != c.status || e["rc"] == nil {
 				t.Errorf("%s %s: %d %s", c.method, c.path, resp.Status, resp.Body)
 			}
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
@@ -372,14 +373,14 @@ func importClosed(t *testing.T, s *server.Server) {
 
 // TestXMLRPC checks the XML endpoint's auth, PIN and faults.
 func TestXMLRPC(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
-		r := newReseller(t, s, 100_000)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		r := loketest.NewReseller(t, s, 100_000)
 		key, secret := r.Creds.APIKey, r.Creds.SecretKey
-		poor := newReseller(t, s, 1000)
+		poor := loketest.NewReseller(t, s, 1000)
 		post := func(body []byte, path string, h ...string) (xmlDoc, map[string]string) {
 			t.Helper()
-			resp := do(t, "POST", s.URL+base+"/xml/purchase"+path, body, h...)
+			resp := loketest.Do(t, "POST", s.URL+base+"/xml/purchase"+path, body, h...)
 			if resp.Status != 200 {
 				t.Fatalf("status %d: %s", resp.Status, resp.Body)
 			}
@@ -428,16 +429,16 @@ func TestXMLRPC(t *testing.T) {
 				t.Errorf("%s: %+v %v, want fault %s", c.name, d, m, c.code)
 			}
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestReports checks the status reports: topUpReport for XML orders, the purchase JSON
 // otherwise.
 func TestReports(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine)
-		r := newReseller(t, s, 100_000)
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		r := loketest.NewReseller(t, s, 100_000)
 		type delivery struct {
 			ctype string
 			body  []byte
@@ -461,7 +462,7 @@ func TestReports(t *testing.T) {
 				return delivery{}
 			}
 		}
-		resp := do(t, "POST", s.URL+base+"/xml/purchase", topUp("08121231230", "rx1", "", "HSA5"), bearer(r.Creds.APIKey)...)
+		resp := loketest.Do(t, "POST", s.URL+base+"/xml/purchase", topUp("08121231230", "rx1", "", "HSA5"), bearer(r.Creds.APIKey)...)
 		_, m, _ := parseXML(t, resp.Body)
 		d := next()
 		doc, rep, order := parseXML(t, d.body)
@@ -472,7 +473,7 @@ func TestReports(t *testing.T) {
 			t.Fatalf("xml report: %s %s", d.ctype, d.body)
 		}
 
-		resp = do(t, "POST", s.URL+base+"/purchase", []byte(`{"code":"HSA5","msisdn":"08121231232","request_id":"rj1"}`), bearer(r.Creds.APIKey)...)
+		resp = loketest.Do(t, "POST", s.URL+base+"/purchase", []byte(`{"code":"HSA5","msisdn":"08121231232","request_id":"rj1"}`), bearer(r.Creds.APIKey)...)
 		p := purchaseShape(t, resp.Body)
 		d = next()
 		rp := purchaseShape(t, d.body)
@@ -480,6 +481,6 @@ func TestReports(t *testing.T) {
 			rp.Balance != 100_000-5400 {
 			t.Fatalf("json report: %s %s", d.ctype, d.body)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }

@@ -7,55 +7,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
-	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
-	"github.com/loket/loket/internal/store/storetest"
 )
-
-// start runs a real server on port 0 over a fresh database of engine with the demo
-// catalog, as internal/e2e does.
-func start(t *testing.T, engine string) *server.Server {
-	t.Helper()
-	args := []string{"--addr=127.0.0.1:0", "--database-url=" + storetest.URL(t, engine),
-		"--sim-delay=200ms", "--allow-private-webhooks=1", "--supplier-timeout=300ms"}
-	cfg, _, err := config.Load("loket", args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := server.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil,
-		func(ctx context.Context, db *store.DB) error {
-			_, err := catalog.LoadDemo(ctx, db)
-			return err
-		})
-	if err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Close(ctx); err != nil {
-			t.Errorf("close server: %v", err)
-		}
-	})
-	return s
-}
-
-var seq atomic.Int64
 
 type reseller struct {
 	id          int64
@@ -64,12 +30,8 @@ type reseller struct {
 
 func newReseller(t *testing.T, s *server.Server, balance int64) reseller {
 	t.Helper()
-	name := fmt.Sprintf("tw%d_%d", seq.Add(1), time.Now().UnixNano()%1e6)
-	r, creds, err := s.App.CreateReseller(context.Background(), app.NewResellerInput{Username: name, Balance: balance})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reseller{id: r.ID, key: creds.APIKey, secret: creds.SecretKey}
+	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Balance: balance})
+	return reseller{id: r.ID, key: r.Creds.APIKey, secret: r.Creds.SecretKey}
 }
 
 // resp is an answer, decoded with numbers kept as json.Number so types can be checked.
@@ -83,44 +45,32 @@ type resp struct {
 // calls Signature and a JSON body.
 func call(t *testing.T, s *server.Server, method, path, key, secret string, body any, header ...string) resp {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
+	var b []byte
+	switch x := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		b = []byte(x)
 	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		b, _ = json.Marshal(x)
 	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var h []string
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		h = append(h, "Authorization", "Bearer "+key)
 	}
 	if secret != "" {
-		req.Header.Set("Signature", secret)
+		h = append(h, "Signature", secret)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h = append(h, "Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := resp{code: res.StatusCode, raw: raw}
+	h = append(h, "Accept", "application/json")
+	res := loketest.Do(t, method, s.URL+path, b, append(h, header...)...)
+	out := resp{code: res.Status, raw: res.Body}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec := json.NewDecoder(bytes.NewReader(res.Body))
 		dec.UseNumber()
 		if err := dec.Decode(&out.body); err != nil {
-			t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
+			t.Fatalf("%s %s: body is not a JSON object: %q", method, path, res.Body)
 		}
 	}
 	return out
@@ -204,16 +154,11 @@ var (
 )
 
 func TestSurface(t *testing.T) {
-	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			testSurface(t, engine)
-		})
-	}
+	loketest.Each(t, testSurface)
 }
 
 func testSurface(t *testing.T, engine string) {
-	s := start(t, engine)
+	s := loketest.Start(t, engine)
 	r := newReseller(t, s, 1_000_000)
 	ctx := context.Background()
 
@@ -307,7 +252,7 @@ func testSurface(t *testing.T, engine string) {
 	})
 
 	t.Run("prices are the caller's", func(t *testing.T) {
-		m, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: fmt.Sprintf("twm%d", seq.Add(1)), Level: "member", Balance: 5000})
+		m, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: loketest.Username("twm"), Level: "member", Balance: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,8 +266,8 @@ func testSurface(t *testing.T, engine string) {
 		}
 		o := wantOK(t, call(t, s, "POST", api+"/transaction/create", creds.APIKey, creds.SecretKey,
 			map[string]any{"target_product_code": "FFMAX-BJ-V3FFMAX_ID_10", "id": "31000"})).(map[string]any)
-		if num(t, o, "price") != want.Price || balance(t, s, m.ID) != 5000-want.Price {
-			t.Errorf("member order %v, balance %d", o, balance(t, s, m.ID))
+		if num(t, o, "price") != want.Price || loketest.Balance(t, s, m.ID) != 5000-want.Price {
+			t.Errorf("member order %v, balance %d", o, loketest.Balance(t, s, m.ID))
 		}
 	})
 
@@ -341,7 +286,7 @@ func testSurface(t *testing.T, engine string) {
 
 	var seedRef string
 	t.Run("create (seed example) and status", func(t *testing.T) {
-		before := balance(t, s, r.id)
+		before := loketest.Balance(t, s, r.id)
 		payload := map[string]any{"target_product_code": "MLBB-BJ-V3-ALLMLBB_ID_5", "id": "1122334455", "server": "112233"}
 		d := wantOK(t, call(t, s, "POST", api+"/transaction/create", r.key, r.secret, payload)).(map[string]any)
 		seedRef = str(t, d, "reference")
@@ -350,7 +295,7 @@ func testSurface(t *testing.T, engine string) {
 			str(t, d, "invoice_url") != s.URL+"/compat/tokowendigg/trx/"+seedRef || !timeRE.MatchString(str(t, d, "expired_at")) {
 			t.Errorf("create: %v", d)
 		}
-		if got := balance(t, s, r.id); got != before-1480 {
+		if got := loketest.Balance(t, s, r.id); got != before-1480 {
 			t.Errorf("balance %d, want %d", got, before-1480)
 		}
 		// The seed's status example, with the reference just made.
@@ -426,7 +371,7 @@ func testSurface(t *testing.T, engine string) {
 	})
 
 	t.Run("failure refunds", func(t *testing.T) {
-		before := balance(t, s, r.id)
+		before := loketest.Balance(t, s, r.id)
 		payload := map[string]any{"target_product_code": "AKV-BJ-AKV_60", "id": "777000112", "server": "10040200"}
 		d := wantOK(t, call(t, s, "POST", api+"/transaction/create", r.key, r.secret, payload)).(map[string]any)
 		ref := str(t, d, "reference")
@@ -444,7 +389,7 @@ func testSurface(t *testing.T, engine string) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if got := balance(t, s, r.id); got != before {
+		if got := loketest.Balance(t, s, r.id); got != before {
 			t.Errorf("balance %d after a failure, want %d", got, before)
 		}
 	})
@@ -519,7 +464,7 @@ func testSurface(t *testing.T, engine string) {
 
 	t.Run("balance (seed example)", func(t *testing.T) {
 		d := wantOK(t, call(t, s, "POST", api+"/transaction/balance", r.key, r.secret, "[]")).(map[string]any)
-		if !strings.HasPrefix(str(t, d, "username"), "tw") || str(t, d, "level") != "reseller" || num(t, d, "balance") != balance(t, s, r.id) {
+		if !strings.HasPrefix(str(t, d, "username"), "tw") || str(t, d, "level") != "reseller" || num(t, d, "balance") != loketest.Balance(t, s, r.id) {
 			t.Errorf("balance: %v", d)
 		}
 	})
@@ -553,7 +498,7 @@ func testSurface(t *testing.T, engine string) {
 		// Insufficient balance, and nothing charged.
 		poor := newReseller(t, s, 1000)
 		wantError(t, call(t, s, "POST", api+"/transaction/create", poor.key, poor.secret, good), 400, "Saldo anda tidak mencukupi")
-		if got := balance(t, s, poor.id); got != 1000 {
+		if got := loketest.Balance(t, s, poor.id); got != 1000 {
 			t.Errorf("poor balance %d", got)
 		}
 		// Unknown, tampered and someone else's references.
@@ -593,7 +538,7 @@ func testSurface(t *testing.T, engine string) {
 		wantError(t, call(t, s, "POST", api+"/transaction/balance", susp.key, susp.secret, "[]"), 400, "Anda tidak memiliki akses ke api kami")
 	})
 
-	verifyLedger(t, s)
+	loketest.VerifyLedger(t, s)
 }
 
 func checkTransaction(t *testing.T, st map[string]any, ref string) {
@@ -621,34 +566,5 @@ func checkTransaction(t *testing.T, st map[string]any, ref string) {
 	}
 	if len(st) != 11 {
 		t.Errorf("transaction has %d keys: %v", len(st), st)
-	}
-}
-
-func balance(t *testing.T, s *server.Server, id int64) int64 {
-	t.Helper()
-	r, err := s.DB.Reseller(context.Background(), id, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Balance
-}
-
-// verifyLedger checks the ledger invariants; a settlement committing while Verify
-// reads can show a passing mismatch, so a violation counts only if it stays.
-func verifyLedger(t *testing.T, s *server.Server) {
-	t.Helper()
-	var v []store.Violation
-	for try := 0; try < 5; try++ {
-		var err error
-		if v, err = s.DB.Verify(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if len(v) == 0 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for _, x := range v {
-		t.Errorf("ledger: %s: %s", x.Invariant, x.Detail)
 	}
 }

@@ -1,6 +1,8 @@
 package warungnokos_test
 
 import (
+	"github.com/loket/loket/internal/loketest"
+
 	"net/http"
 	"strings"
 	"testing"
@@ -11,23 +13,23 @@ import (
 // shapes with their JSON types. The virtual-number and deposit endpoints answer, in the
 // seed's shape, that they are not available yet, and charge nothing.
 func TestSeedExamples(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/warungnokos/api"
 		rs := newReseller(t, s, "", 150000)
 
 		// profile.js
 		d := get(t, base+"/user/profile", rs.Key).object(t)
-		if got := str(t, d, "username"); got != rs.Name {
+		if got := loketest.Str(t, d, "username"); got != rs.Name {
 			t.Errorf("username = %q, want %q", got, rs.Name)
 		}
-		if got := str(t, d, "email"); got != rs.Name+"@mail.com" {
+		if got := loketest.Str(t, d, "email"); got != rs.Name+"@mail.com" {
 			t.Errorf("email = %q", got)
 		}
-		if got := num(t, d, "balance"); got != 150000 {
+		if got := loketest.Num(t, d, "balance"); got != 150000 {
 			t.Errorf("balance = %v, want 150000", got)
 		}
-		if str(t, d, "referralCode") == "" {
+		if loketest.Str(t, d, "referralCode") == "" {
 			t.Error("empty referralCode")
 		}
 		if len(d) != 4 {
@@ -41,11 +43,11 @@ func TestSeedExamples(t *testing.T) {
 			t.Fatalf("services = %v, want 14 and 86", svcs)
 		}
 		for _, sv := range svcs {
-			code := num(t, sv, "service_code")
-			if str(t, sv, "service_name") != want[code] {
+			code := loketest.Num(t, sv, "service_code")
+			if loketest.Str(t, sv, "service_name") != want[code] {
 				t.Errorf("service %v = %v", code, sv)
 			}
-			str(t, sv, "service_img")
+			loketest.Str(t, sv, "service_img")
 		}
 
 		// countries.js, with :serviceId replaced by 14 as the seed says.
@@ -54,7 +56,7 @@ func TestSeedExamples(t *testing.T) {
 			t.Fatalf("countries = %v, want Indonesia", cs)
 		}
 		c := cs[0]
-		if num(t, c, "number_id") != 340437 || str(t, c, "name") != "Indonesia" || str(t, c, "prefix") != "+62" || num(t, c, "stock_total") != 103 {
+		if loketest.Num(t, c, "number_id") != 340437 || loketest.Str(t, c, "name") != "Indonesia" || loketest.Str(t, c, "prefix") != "+62" || loketest.Num(t, c, "stock_total") != 103 {
 			t.Errorf("country = %v", c)
 		}
 		pl, ok := c["pricelist"].([]any)
@@ -62,24 +64,24 @@ func TestSeedExamples(t *testing.T) {
 			t.Fatalf("pricelist = %v", c["pricelist"])
 		}
 		p := pl[0].(map[string]any)
-		if str(t, p, "provider_id") != "3837" || num(t, p, "server_id") != 3 || num(t, p, "stock") != 103 ||
-			num(t, p, "rate") != 81.6 || num(t, p, "price") != 1100 {
+		if loketest.Str(t, p, "provider_id") != "3837" || loketest.Num(t, p, "server_id") != 3 || loketest.Num(t, p, "stock") != 103 ||
+			loketest.Num(t, p, "rate") != 81.6 || loketest.Num(t, p, "price") != 1100 {
 			t.Errorf("pricelist entry = %v", p)
 		}
 		// Telegram, the other demo service.
 		p = get(t, base+"/otp/countries/86", rs.Key).list(t)[0]["pricelist"].([]any)[0].(map[string]any)
-		if num(t, p, "price") != 1500 || num(t, p, "rate") != 76.5 || num(t, p, "stock") != 88 {
+		if loketest.Num(t, p, "price") != 1500 || loketest.Num(t, p, "rate") != 76.5 || loketest.Num(t, p, "stock") != 88 {
 			t.Errorf("Telegram pricelist entry = %v", p)
 		}
 
 		// operators.js, with :country/:providerId as the parameter table shows them.
 		ops := get(t, base+"/otp/operators/indonesia/3837", rs.Key).list(t)
-		if len(ops) != 2 || str(t, ops[0], "id") != "any" || str(t, ops[0], "name") != "any" ||
-			str(t, ops[1], "id") != "telkomsel" || str(t, ops[1], "name") != "telkomsel" {
+		if len(ops) != 2 || loketest.Str(t, ops[0], "id") != "any" || loketest.Str(t, ops[0], "name") != "any" ||
+			loketest.Str(t, ops[1], "id") != "telkomsel" || loketest.Str(t, ops[1], "name") != "telkomsel" {
 			t.Errorf("operators = %v", ops)
 		}
 		for _, o := range ops {
-			str(t, o, "image")
+			loketest.Str(t, o, "image")
 		}
 
 		// orders.js: valid input, buying numbers waits for its issue.
@@ -104,23 +106,23 @@ func TestSeedExamples(t *testing.T) {
 		get(t, base+"/deposit/status/WN0000000050", rs.Key).failure(t, 404)
 		post(t, base+"/deposit/cancel", rs.Key, `{"trxId":"WN0000000050"}`).failure(t, 404)
 
-		if b := balanceOf(t, s, rs.ID); b != 150000 {
+		if b := loketest.Balance(t, s, rs.ID); b != 150000 {
 			t.Errorf("balance after the examples = %d, want 150000 (nothing is charged)", b)
 		}
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
 // TestPriceLevels: the price list is priced for the caller's level as products are.
 func TestPriceLevels(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/warungnokos/api"
 		// demo levels: member 2.5% (1100 -> 1100 + ceil(27.5)), retail 5% + 500.
 		for level, want := range map[string]float64{"reseller": 1100, "member": 1128, "retail": 1655} {
 			rs := newReseller(t, s, level, 0)
 			p := get(t, base+"/otp/countries/14", rs.Key).list(t)[0]["pricelist"].([]any)[0].(map[string]any)
-			if got := num(t, p, "price"); got != want {
+			if got := loketest.Num(t, p, "price"); got != want {
 				t.Errorf("%s price = %v, want %v", level, got, want)
 			}
 		}
@@ -129,7 +131,7 @@ func TestPriceLevels(t *testing.T) {
 
 // TestErrors covers authentication, input checks and routing, all in the seed's shape.
 func TestErrors(t *testing.T) {
-	eachEngine(t, func(t *testing.T, engine string) {
+	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		base := s.URL + "/compat/warungnokos/api"
 		rs := newReseller(t, s, "", 10000)
@@ -165,7 +167,7 @@ func TestErrors(t *testing.T) {
 		get(t, base+"/otp/countries/-1", key).failure(t, 400)
 		get(t, base+"/otp/countries/999", key).failure(t, 404)
 		// serviceId as a service name, and as a query parameter.
-		if cs := get(t, base+"/otp/countries/whatsapp", key).list(t); len(cs) != 1 || num(t, cs[0], "number_id") != 340437 {
+		if cs := get(t, base+"/otp/countries/whatsapp", key).list(t); len(cs) != 1 || loketest.Num(t, cs[0], "number_id") != 340437 {
 			t.Errorf("countries by name = %v", cs)
 		}
 		if cs := get(t, base+"/otp/countries?serviceId=86", key).list(t); len(cs) != 1 {
@@ -234,7 +236,7 @@ func TestErrors(t *testing.T) {
 		get(t, base+"/deposit/status", key).failure(t, 400)
 		post(t, base+"/deposit/cancel", key, `{}`).failure(t, 400)
 
-		if b := balanceOf(t, s, rs.ID); b != 10000 {
+		if b := loketest.Balance(t, s, rs.ID); b != 10000 {
 			t.Errorf("balance = %d, want 10000", b)
 		}
 
@@ -243,7 +245,7 @@ func TestErrors(t *testing.T) {
 		get(t, base+"/user/profile", key).failure(t, 403)
 		get(t, base+"/otp/services", key).failure(t, 403)
 
-		verifyLedger(t, s)
+		loketest.VerifyLedger(t, s)
 	})
 }
 
