@@ -46,6 +46,10 @@ Commands:
   ledger verify                  check the ledger invariants
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
+  payment add-bank --bank B --account-no N --name NAME
+                                 an account bank-transfer deposits are paid into
+  deposit confirm --id N [--note TEXT]
+                                 the transfer of an open deposit arrived: credit it (once)
   payment list [--unmatched]     payments the sources reported
   payment credit --id N --username U --note TEXT
                                  credit a payment that matched no deposit, by hand
@@ -91,7 +95,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

@@ -282,6 +282,42 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, map[string]any{"ok": true})
 		})
 
+	case "payment add-bank":
+		var b app.BankAccount
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&b.Bank, "bank", "", "e.g. BCA")
+			fs.StringVar(&b.AccountNo, "account-no", "", "")
+			fs.StringVar(&b.Beneficiary, "name", "", "the account holder's name")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			list, err := a.AddBankAccount(ctx, b)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"banks": list})
+		})
+
+	case "deposit confirm":
+		var id int64
+		var note string
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.Int64Var(&id, "id", 0, "")
+			fs.StringVar(&note, "note", "", "e.g. the bank's transaction reference")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			d, err := a.ConfirmDeposit(ctx, id, note)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, d)
+		})
+
 	case "payment list":
 		var unmatched bool
 		return command(cmd, args, func(fs *flag.FlagSet) {

@@ -3,7 +3,10 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/loket/loket/internal/auth"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
@@ -26,6 +29,7 @@ type Deposit struct {
 	Status     string     `json:"status" enum:"pending,success,cancel,expired"`
 	QRString   string     `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
 	QRURL      string     `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
+	QRImage    string     `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
 	Brand      string     `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  time.Time  `json:"expires_at"`
@@ -57,6 +61,30 @@ func (s *Server) registerDeposits() {
 	s.add(Route{Pattern: "POST /v1/deposits/{id}/cancel", Summary: "Cancel an open deposit", Auth: true, Response: Deposit{},
 		Errors: []string{loket.ENOTFOUND, loket.ECONFLICT}}, s.authed(s.cancelDeposit))
 	s.Handle("GET /v1/deposits/{id}/qr.png", s.authed(s.depositQR))
+	s.Handle("GET /qr/{id}/{file}", http.HandlerFunc(s.publicQR))
+}
+
+// publicQR serves a deposit's QR code to whoever has its unguessable link: the payer.
+func (s *Server) publicQR(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	tok := strings.TrimSuffix(r.PathValue("file"), ".png")
+	if err != nil || id <= 0 || !auth.Equal(tok, s.App.QRToken(id)) {
+		http.NotFound(w, r)
+		return
+	}
+	d, err := s.App.DB.Deposit(r.Context(), id, 0)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	png, err := s.App.QRPNG(d)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(png)
 }
 
 func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
@@ -73,7 +101,9 @@ func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *store
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, DepositView(d))
+	v := DepositView(d)
+	v.QRImage = s.App.PublicQRURL(d)
+	WriteJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
@@ -105,7 +135,9 @@ func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *store.Resel
 
 func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
 	if d := s.deposit(w, r, ra); d != nil {
-		WriteJSON(w, http.StatusOK, DepositView(d))
+		v := DepositView(d)
+		v.QRImage = s.App.PublicQRURL(d)
+		WriteJSON(w, http.StatusOK, v)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -208,4 +210,82 @@ func (a *App) expireDeposits(ctx context.Context) {
 	if n > 0 {
 		a.Log.Info("deposits expired", "count", n)
 	}
+}
+
+// BankAccount is one of the operator's accounts bank-transfer deposits are paid into.
+type BankAccount struct {
+	Bank        string `json:"bank_name"`
+	AccountNo   string `json:"account_no"`
+	Beneficiary string `json:"beneficiary_name"`
+}
+
+const settingBanks = "bank.accounts"
+
+// BankAccounts lists the operator's accounts for bank-transfer deposits.
+func (a *App) BankAccounts(ctx context.Context) ([]BankAccount, error) {
+	raw, err := a.DB.Setting(ctx, settingBanks)
+	if err != nil || raw == "" {
+		return nil, err
+	}
+	var out []BankAccount
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil, fmt.Errorf("bank accounts setting: %w", err)
+	}
+	return out, nil
+}
+
+// AddBankAccount adds (or replaces, by bank and number) an account for bank deposits.
+func (a *App) AddBankAccount(ctx context.Context, b BankAccount) ([]BankAccount, error) {
+	b.Bank, b.AccountNo, b.Beneficiary = strings.TrimSpace(b.Bank), strings.TrimSpace(b.AccountNo), strings.TrimSpace(b.Beneficiary)
+	if b.Bank == "" || b.Beneficiary == "" || b.AccountNo == "" || strings.Trim(b.AccountNo, "0123456789") != "" || len(b.AccountNo) > 30 {
+		return nil, loket.Errorf(loket.EINVALID, "a bank account needs a bank name, a beneficiary and an account number of digits")
+	}
+	list, err := a.BankAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kept := list[:0]
+	for _, x := range list {
+		if !(strings.EqualFold(x.Bank, b.Bank) && x.AccountNo == b.AccountNo) {
+			kept = append(kept, x)
+		}
+	}
+	kept = append(kept, b)
+	raw, _ := json.Marshal(kept)
+	return kept, a.DB.SetSetting(ctx, settingBanks, string(raw))
+}
+
+// QRToken is the unguessable part of a deposit's public QR image URL: the payer (not
+// the reseller) opens it, without the reseller's key.
+func (a *App) QRToken(depositID int64) string {
+	return a.sealer.Tag(fmt.Sprintf("qr:%d", depositID))[:24]
+}
+
+// PublicQRURL is where anyone with the link gets a deposit's QR code as a PNG.
+func (a *App) PublicQRURL(d *store.Deposit) string {
+	if d.QRString == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/qr/%d/%s.png", a.cfg.PublicURL, d.ID, a.QRToken(d.ID))
+}
+
+// ConfirmDeposit records the operator's word that an open deposit's total arrived (a
+// bank transfer seen in the account): the same path as a source's payment, once.
+func (a *App) ConfirmDeposit(ctx context.Context, id int64, note string) (*store.Deposit, error) {
+	d, err := a.DB.Deposit(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != store.DepositPending {
+		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is %s", id, d.Status)
+	}
+	out, err := a.RecordPayment(ctx, store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
+		Amount: d.Total, Brand: "manual", Buyer: note, PaidAt: time.Now()})
+	if err != nil {
+		return nil, err
+	}
+	if out.Deposit == nil || out.Deposit.ID != id {
+		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d could not be confirmed (expired or already paid)", id)
+	}
+	return a.DB.Deposit(ctx, id, 0)
 }

@@ -94,7 +94,10 @@ func Digest(key string) string {
 }
 
 // Sealer encrypts secrets at rest with AES-256-GCM under the installation's master key.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead   cipher.AEAD
+	tagKey []byte
+}
 
 // NewSealer returns a Sealer for a 32-byte key.
 func NewSealer(key []byte) (*Sealer, error) {
@@ -109,7 +112,9 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	tk := hmac.New(sha256.New, key)
+	tk.Write([]byte("loket link tags"))
+	return &Sealer{aead: aead, tagKey: tk.Sum(nil)}, nil
 }
 
 // Seal encrypts plaintext; the result is base64 text safe to store.
@@ -133,6 +138,14 @@ func (s *Sealer) Open(sealed string) (string, error) {
 		return "", errors.New("sealed secret does not open with this master key")
 	}
 	return string(plain), nil
+}
+
+// Tag returns a hex HMAC-SHA256 of msg under a key derived from the master key: for
+// unguessable public links (a deposit's QR image).
+func (s *Sealer) Tag(msg string) string {
+	m := hmac.New(sha256.New, s.tagKey)
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Sign returns "sha256=<hex HMAC-SHA256 of body under key>", the X-Loket-Signature value.
