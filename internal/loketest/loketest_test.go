@@ -24,3 +24,23 @@ func TestStart(t *testing.T) {
 		loketest.VerifyLedger(t, s)
 	})
 }
+
+func TestSetupPayments(t *testing.T) {
+	s := loketest.Start(t, "sqlite")
+	loketest.SetupPayments(t, s)
+	r := loketest.NewReseller(t, s, 0)
+	ra, err := s.App.Authenticate(t.Context(), r.Creds.APIKey, "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.App.CreateDeposit(t.Context(), ra, "qris", 10000, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paid := loketest.Pay(t, s, "qris", d.Total); paid == nil || paid.ID != d.ID {
+		t.Fatalf("paid = %+v", paid)
+	}
+	if b := loketest.Balance(t, s, r.ID); b != 10000 {
+		t.Fatalf("balance = %d", b)
+	}
+}
