@@ -37,6 +37,7 @@ Commands:
   reseller update --username U [--webhook-url URL] [--ip-allow CIDR,...] [--level L] [--status active|suspended]
   reseller credit --username U --amount N --note TEXT [--key K]
   supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
+  supplier list                  suppliers with their balance (asked now) and whether routing uses them
   route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
   catalog import FILE            load a catalog (YAML or JSON), idempotently
   order list [--flagged] [--status S] [--username U] [--limit N]

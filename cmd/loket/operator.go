@@ -181,6 +181,23 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, s)
 		})
 
+	case "supplier list":
+		return command(cmd, args, func(*flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			// Balances are asked now; whether a server node is skipping a supplier for
+			// not answering is that node's (loket_supplier_usable in /metrics).
+			a.CheckBalances(ctx)
+			for _, st := range a.Suppliers() {
+				if err := printJSON(out, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+
 	case "route add":
 		var product, sup, code string
 		var cost int64
