@@ -181,11 +181,11 @@ func Status(code string) int {
 		return http.StatusForbidden
 	case loket.ENOTFOUND:
 		return http.StatusNotFound
-	case loket.ECONFLICT, loket.EDUPLICATE:
+	case loket.ECONFLICT, loket.EDUPLICATE, loket.ELIMIT:
 		return http.StatusConflict
 	case loket.EINSUFFICIENT:
 		return http.StatusPaymentRequired
-	case loket.EPRODUCT, loket.EINACTIVE, loket.EOUTOFSTOCK, loket.EPRICE, loket.EUNAVAILABLE:
+	case loket.EPRODUCT, loket.EINACTIVE, loket.EOUTOFSTOCK, loket.EPRICE, loket.EUNAVAILABLE, loket.ENOTCONFIGURED:
 		return http.StatusUnprocessableEntity
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge

@@ -54,7 +54,7 @@ func DepositView(d *store.Deposit) Deposit {
 func (s *Server) registerDeposits() {
 	s.add(Route{Pattern: "POST /v1/deposits", Summary: "Open a deposit: pay its total and the amount is added to your balance", Auth: true,
 		Request: DepositRequest{}, Response: Deposit{}, Status: http.StatusCreated,
-		Errors: []string{loket.EINVALID, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.createDeposit))
+		Errors: []string{loket.EINVALID, loket.ELIMIT, loket.EUNAVAILABLE, loket.ENOTCONFIGURED}}, s.authed(s.createDeposit))
 	s.add(Route{Pattern: "GET /v1/deposits", Summary: "Your deposits, newest first", Auth: true, Response: DepositList{}}, s.authed(s.listDeposits))
 	s.add(Route{Pattern: "GET /v1/deposits/{id}", Summary: "One of your deposits", Auth: true, Response: Deposit{},
 		Errors: []string{loket.ENOTFOUND}}, s.authed(s.getDeposit))

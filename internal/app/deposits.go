@@ -54,7 +54,7 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 			return nil, err
 		}
 		if static == "" {
-			return nil, loket.Errorf(loket.EUNAVAILABLE, "QRIS deposits are not set up yet (the operator runs loket payment set-qris)")
+			return nil, loket.Errorf(loket.ENOTCONFIGURED, "QRIS deposits are not set up yet (the operator runs loket payment set-qris)")
 		}
 		qr = func(total loket.Money) (string, error) { return qris.Dynamic(static, total) }
 	}

@@ -37,7 +37,7 @@ func TestDepositLimits(t *testing.T) {
 		}
 		open = append(open, d)
 	}
-	if _, err := a.CreateDeposit(ctx, ra, "qris", 50000, ""); loket.ErrorCode(err) != loket.ECONFLICT {
+	if _, err := a.CreateDeposit(ctx, ra, "qris", 50000, ""); loket.ErrorCode(err) != loket.ELIMIT {
 		t.Fatalf("a fourth open deposit: %v", err)
 	}
 	if _, err := a.CancelDeposit(ctx, ra, open[0].ID); err != nil {

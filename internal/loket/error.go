@@ -9,23 +9,25 @@ import (
 
 // Error codes are stable: clients and the compatibility surfaces match on them.
 const (
-	ECONFLICT     = "conflict"     // e.g. ref_id reused with a different body
-	EINTERNAL     = "internal"     // a bug or an unreachable database
-	EINVALID      = "invalid"      // malformed input
-	ENOTFOUND     = "not_found"    // no such thing
-	EUNAUTHORIZED = "unauthorized" // missing or wrong key
-	EFORBIDDEN    = "forbidden"    // suspended reseller, IP not allowed
-	EINSUFFICIENT = "insufficient_balance"
-	EPRODUCT      = "unknown_product"
-	EINACTIVE     = "product_inactive"
-	EOUTOFSTOCK   = "out_of_stock"
-	ETARGET       = "invalid_target"
-	EFIELD        = "invalid_field"
-	EPRICE        = "price_above_max" // max_price guard
-	EDUPLICATE    = "duplicate_pending"
-	ETOOLARGE     = "body_too_large"
-	ERATELIMIT    = "rate_limited"
-	EUNAVAILABLE  = "unavailable" // no route can serve the product
+	ECONFLICT      = "conflict"     // e.g. ref_id reused with a different body
+	EINTERNAL      = "internal"     // a bug or an unreachable database
+	EINVALID       = "invalid"      // malformed input
+	ENOTFOUND      = "not_found"    // no such thing
+	EUNAUTHORIZED  = "unauthorized" // missing or wrong key
+	EFORBIDDEN     = "forbidden"    // suspended reseller, IP not allowed
+	EINSUFFICIENT  = "insufficient_balance"
+	EPRODUCT       = "unknown_product"
+	EINACTIVE      = "product_inactive"
+	EOUTOFSTOCK    = "out_of_stock"
+	ETARGET        = "invalid_target"
+	EFIELD         = "invalid_field"
+	EPRICE         = "price_above_max" // max_price guard
+	EDUPLICATE     = "duplicate_pending"
+	ETOOLARGE      = "body_too_large"
+	ERATELIMIT     = "rate_limited"
+	EUNAVAILABLE   = "unavailable"    // no route can serve the product; no free deposit code
+	ENOTCONFIGURED = "not_configured" // the operator has not set this up (QRIS, bank accounts)
+	ELIMIT         = "limit_reached"  // e.g. too many open deposits
 )
 
 // Error is the one error type of Loket. Code is machine readable and stable;

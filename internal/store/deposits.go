@@ -85,7 +85,7 @@ func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 		return nil, err
 	}
 	if n.MaxOpen > 0 && open >= n.MaxOpen {
-		return nil, loket.Errorf(loket.ECONFLICT, "you have %d open deposits; pay or cancel one first", open)
+		return nil, loket.Errorf(loket.ELIMIT, "you have %d open deposits; pay or cancel one first", open)
 	}
 	// A lapsed deposit still marked pending must not hold its total.
 	if _, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $1 WHERE method = $2 AND total = $3 AND status = 'pending' AND expires_at < $1`,

@@ -78,13 +78,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.authed(w, r, h.createOrder)
 	case "order/status":
 		h.authed(w, r, h.orderStatus)
-	case "payment/deposit", "payment/status":
-		h.authed(w, r, h.depositUnavailable)
+	case "payment/deposit":
+		h.authed(w, r, h.createDeposit)
+	case "payment/status":
+		h.authed(w, r, h.depositStatus(""))
+	case "payment/cancel":
+		h.authed(w, r, h.cancelDeposit(""))
 	case "payment/history":
 		h.authed(w, r, h.depositHistory)
 	default:
-		if strings.HasPrefix(route, "payment/status/") {
-			h.authed(w, r, h.depositUnavailable)
+		if id, found := strings.CutPrefix(route, "payment/status/"); found {
+			h.authed(w, r, h.depositStatus(id))
+			return
+		}
+		if id, found := strings.CutPrefix(route, "payment/cancel/"); found {
+			h.authed(w, r, h.cancelDeposit(id))
 			return
 		}
 		h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
@@ -165,6 +173,25 @@ func tooMany(w http.ResponseWriter, retry time.Duration) {
 // this is decided for seed 004.
 func errorOf(err error) (int, string) {
 	detail := loket.ErrorMessage(err)
+	if _, isDeposit := err.(depositError); isDeposit {
+		switch loket.ErrorCode(err) {
+		case loket.ENOTCONFIGURED:
+			return http.StatusBadRequest, "Deposit QRIS belum diaktifkan oleh admin. Hubungi admin untuk menambah saldo."
+		case loket.EUNAVAILABLE:
+			return http.StatusBadRequest, "Terlalu banyak deposit terbuka dengan nominal ini, coba nominal yang sedikit berbeda."
+		case loket.ECONFLICT:
+			return http.StatusConflict, "Deposit sudah tidak menunggu pembayaran."
+		case loket.ELIMIT:
+			return http.StatusConflict, "Masih ada deposit yang belum dibayar (maksimal " + strconv.Itoa(maxOpenDeposits) +
+				"). Bayar, batalkan (payment/cancel/{orderId}) atau tunggu kedaluwarsa dulu."
+		case loket.ENOTFOUND:
+			return http.StatusNotFound, "Deposit tidak ditemukan."
+		case loket.EINVALID:
+			if loket.ErrorField(err) == "amount" {
+				return http.StatusBadRequest, "Nominal deposit tidak valid (" + detail + ")."
+			}
+		}
+	}
 	switch loket.ErrorCode(err) {
 	case loket.EUNAUTHORIZED:
 		return http.StatusUnauthorized, "API key tidak valid atau tidak dikirim."
@@ -460,14 +487,4 @@ func notify(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 	v["invoice"] = o.RefID
 	b, err := json.Marshal(map[string]any{"status": true, "data": v})
 	return "order.updated", "application/json", b, err
-}
-
-// depositUnavailable answers payment/deposit and payment/status/{orderId}.
-func (h *handler) depositUnavailable(w http.ResponseWriter, _ *http.Request, _ params, _ *store.ResellerAuth) {
-	api.WriteJSON(w, http.StatusBadRequest, errorBody{Message: "Deposit via API belum tersedia. Hubungi admin untuk menambah saldo."})
-}
-
-// depositHistory: payment/history. Loket has no deposits yet, so the list is empty.
-func (h *handler) depositHistory(w http.ResponseWriter, _ *http.Request, _ params, _ *store.ResellerAuth) {
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": []any{}})
 }

@@ -185,8 +185,11 @@ func TestSeedExamples(t *testing.T) {
 		}
 
 		// payment/deposit, payment/status/{orderId}, payment/history
-		postJSON(t, base+"/payment/deposit", `{"amount":50000,"fee":0}`, "X-API-Key", key).failure(t, 400)
-		do(t, http.MethodGet, base+"/payment/status/DEP-123", "", "X-API-Key", key).failure(t, 400)
+		// (QRIS is not set up on this server; TestDeposits covers the working endpoints.)
+		if msg := postJSON(t, base+"/payment/deposit", `{"amount":50000,"fee":0}`, "X-API-Key", key).failure(t, 400); !strings.Contains(msg, "QRIS") {
+			t.Errorf("deposit without QRIS: message %q", msg)
+		}
+		do(t, http.MethodGet, base+"/payment/status/DEP-123", "", "X-API-Key", key).failure(t, 404)
 		h := do(t, http.MethodGet, base+"/payment/history", "", "X-API-Key", key)
 		if h.Status != 200 || h.Body["status"] != "success" {
 			t.Errorf("payment/history = %d %s", h.Status, h.Raw)

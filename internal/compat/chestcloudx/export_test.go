@@ -8,3 +8,5 @@ const (
 	KeyLimit  = keyLimit
 	AuthLimit = authLimit
 )
+
+var DepositStatusWord = depositStatusWord

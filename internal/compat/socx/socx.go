@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
@@ -122,10 +124,30 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
+// op is what a request asked for, which some errors read differently by.
+type op int
+
+const (
+	opOrder   op = iota // purchase, status, saldo
+	opDeposit           // deposit_ticket
+)
+
 // rcOf maps a domain error to the seed's rc and an Indonesian message: the one place
 // this surface decides it.
-func rcOf(err error) (rc, msg string) {
+func rcOf(o op, err error) (rc, msg string) {
 	detail := loket.ErrorMessage(err)
+	if o == opDeposit {
+		switch loket.ErrorCode(err) {
+		case loket.ELIMIT:
+			// At most 3 open deposits per reseller.
+			return rcLimit, "GAGAL, Akun mencapai batas maksimal tiket deposit yang belum dibayar (3). Bayar atau tunggu tiket lama kedaluwarsa"
+		case loket.EUNAVAILABLE, loket.ENOTCONFIGURED:
+			// No bank account set up, or no free unique code for this amount.
+			return rcMaintenance, "GAGAL, Tiket deposit belum tersedia: " + detail + ". Hubungi admin untuk menambah saldo"
+		case loket.ENOTFOUND:
+			return rcNotFound, "GAGAL, Tiket deposit tidak ditemukan"
+		}
+	}
 	switch loket.ErrorCode(err) {
 	case loket.EINVALID, loket.EFIELD, loket.ETOOLARGE:
 		return rcPayload, "GAGAL, Invalid payload: " + detail
@@ -304,13 +326,13 @@ func (h *handler) identifyBearer(r *http.Request, token string) (*store.Reseller
 func (h *handler) saldo(w http.ResponseWriter, r *http.Request) {
 	ra, err := h.identifyBearer(r, r.URL.Query().Get("token"))
 	if err != nil {
-		rc, msg := rcOf(err)
+		rc, msg := rcOf(opOrder, err)
 		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
 		return
 	}
 	res, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
-		rc, msg := rcOf(err)
+		rc, msg := rcOf(opOrder, err)
 		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
 		return
 	}
@@ -319,24 +341,122 @@ func (h *handler) saldo(w http.ResponseWriter, r *http.Request) {
 	}{res.Balance})
 }
 
+// depositTicketBody is the seed's deposit ticket.
+type depositTicketBody struct {
+	Instruction string       `json:"instruction"`
+	Amount      int64        `json:"amount"`
+	Banks       []ticketBank `json:"banks"`
+	Unique      int64        `json:"unique"`
+	AdminFee    int64        `json:"admin_fee"`
+	GrandTotal  int64        `json:"grand_total"`
+	ValidBefore string       `json:"valid_before"`
+}
+
+type ticketBank struct {
+	ID              int    `json:"id"`
+	AccountNo       string `json:"account_no"`
+	BankName        string `json:"bank_name"`
+	BeneficiaryName string `json:"beneficiary_name"`
+	Status          int    `json:"status"`
+}
+
+// wib is the seed's local time (valid_before, the instruction).
+var wib = time.FixedZone("WIB", 7*3600)
+
+// errNoBanks says the operator has set up no account to transfer to.
+var errNoBanks = loket.Errorf(loket.EUNAVAILABLE, "belum ada rekening bank tujuan deposit")
+
+// depositTicket opens a bank-transfer deposit: the payer transfers grand_total (amount
+// plus the unique code) to one of the operator's accounts before valid_before, and the
+// amount is credited once the transfer is seen.
 func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) {
+		rc, msg := rcOf(opDeposit, err)
+		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
+	}
 	p, perr := params(w, r)
 	ra, err := h.identifyBearer(r, p["token"])
 	if err == nil && ra != nil {
 		err = perr
 	}
+	var amount int64
 	if err == nil {
-		if n, e := strconv.ParseFloat(strings.TrimSpace(p["amount"]), 64); e != nil || n <= 0 {
-			err = loket.FieldError(loket.EINVALID, "amount", "amount wajib diisi dengan angka lebih dari 0")
-		}
+		amount, err = parseAmount(p["amount"])
 	}
 	if err != nil {
-		rc, msg := rcOf(err)
-		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
+		fail(err)
 		return
 	}
-	writeJSON(w, http.StatusOK, errorBody{RC: rcMaintenance,
-		Message: "GAGAL, Tiket deposit belum tersedia. Hubungi admin untuk menambah saldo"})
+	ctx := r.Context()
+	accounts, err := h.a.BankAccounts(ctx)
+	if err == nil && len(accounts) == 0 {
+		err = errNoBanks
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	d, err := h.a.CreateDeposit(ctx, ra, app.MethodBank, amount, SurfaceJSON)
+	if err != nil {
+		fail(err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ticketBody(d, accounts))
+}
+
+// ticketBody renders a bank deposit as the seed's ticket. grand_total is the total to
+// transfer (amount + unique); the seed's own example prints 100101 for 1,000,000 + 101,
+// a typo its instruction contradicts ("Rp. 1,000,101").
+func ticketBody(d *store.Deposit, accounts []app.BankAccount) depositTicketBody {
+	out := depositTicketBody{Amount: d.Amount, Unique: d.UniqueCode, AdminFee: 0, GrandTotal: d.Total,
+		ValidBefore: d.ExpiresAt.In(wib).Format("02/01/2006 15:04:05"), Banks: []ticketBank{}}
+	var to []string
+	for i, b := range accounts {
+		out.Banks = append(out.Banks, ticketBank{ID: i + 1, AccountNo: b.AccountNo, BankName: b.Bank, BeneficiaryName: b.Beneficiary, Status: 1})
+		to = append(to, b.Bank+" "+b.AccountNo)
+	}
+	out.Instruction = "Mohon transfer nominal Rp. " + thousands(d.Total) + " (harus sama), ke rekening " + strings.Join(to, ", ") +
+		" sebelum " + out.ValidBefore + " Terima kasih"
+	return out
+}
+
+// parseAmount reads a whole number of rupiah: "1000000", 1000000, 1e6 or 1000000.0;
+// a fraction, a sign or words are refused.
+func parseAmount(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	bad := loket.FieldError(loket.EINVALID, "amount", "amount wajib diisi dengan angka bulat lebih dari 0")
+	if s == "" {
+		return 0, bad
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n <= 0 {
+			return 0, bad
+		}
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || f != math.Trunc(f) || f > float64(loket.MaxAmount) {
+		return 0, bad
+	}
+	return int64(f), nil
+}
+
+// thousands writes n with comma thousands separators, as the seed does: 1,000,101.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func (h *handler) purchaseJSON(w http.ResponseWriter, r *http.Request) {
@@ -361,7 +481,7 @@ func (h *handler) purchaseForm(w http.ResponseWriter, r *http.Request, tokenPara
 		err = perr
 	}
 	if err != nil {
-		rc, msg := rcOf(err)
+		rc, msg := rcOf(opOrder, err)
 		echo.RC, echo.Message = rc, msg
 		if ra != nil {
 			echo.Balance = h.balance(r.Context(), ra.ID)
@@ -389,7 +509,7 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 		o, err = h.a.DB.OrderByRef(r.Context(), ra.ID, ref)
 	}
 	if err != nil {
-		out.RC, out.Message = rcOf(err)
+		out.RC, out.Message = rcOf(opOrder, err)
 		if ra != nil {
 			out.Balance = h.balance(r.Context(), ra.ID)
 		}
@@ -411,7 +531,7 @@ func (h *handler) purchase(ctx context.Context, ra *store.ResellerAuth, req purc
 	req.Code, req.MSISDN, req.RequestID = strings.TrimSpace(req.Code), strings.TrimSpace(req.MSISDN), strings.TrimSpace(req.RequestID)
 	out := purchaseBody{Code: clip(req.Code, 64), MSISDN: clip(req.MSISDN, 64), RequestID: clip(req.RequestID, 64)}
 	fail := func(err error) purchaseBody {
-		out.RC, out.Message = rcOf(err)
+		out.RC, out.Message = rcOf(opOrder, err)
 		out.Balance = h.balance(ctx, ra.ID)
 		return out
 	}

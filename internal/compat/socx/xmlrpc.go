@@ -67,7 +67,7 @@ func (h *handler) purchaseXML(w http.ResponseWriter, r *http.Request) {
 		err = loket.Errorf(loket.EUNAUTHORIZED, "wrong PIN")
 	}
 	if err != nil {
-		rc, msg := rcOf(err)
+		rc, msg := rcOf(opOrder, err)
 		if loket.ErrorCode(err) == loket.EUNAUTHORIZED && m["PIN"] != "" && ra != nil {
 			msg = "GAGAL, Invalid authorization: PIN salah"
 		}

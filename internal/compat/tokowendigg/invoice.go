@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -32,6 +33,13 @@ type invoicePage struct {
 	StatusAt  string
 	ExpiredAt string
 	NotFound  bool
+
+	// A deposit's page: what to transfer, where, and by when.
+	Deposit  bool
+	Unpaid   bool
+	Amount   string
+	Code     string
+	Accounts []app.BankAccount
 }
 
 // invoice serves the public invoice page of a transaction, by reference, like the
@@ -45,6 +53,10 @@ func (h *handler) invoice(w http.ResponseWriter, r *http.Request) {
 	}
 	page := invoicePage{Reference: r.PathValue("reference")}
 	code := http.StatusOK
+	if _, isDeposit, _ := parseReference(page.Reference); isDeposit {
+		h.depositInvoice(w, r, page)
+		return
+	}
 	o, err := h.lookup(r.Context(), page.Reference, 0)
 	switch {
 	case err == nil && o.Surface != Surface:
@@ -63,6 +75,48 @@ func (h *handler) invoice(w http.ResponseWriter, r *http.Request) {
 			StatusBad: o.Status == loket.StatusFailed, SN: sn(o), Note: note(o), CreatedAt: at(o.CreatedAt),
 			StatusAt: at(statusAt(o)), ExpiredAt: at(o.CreatedAt.Add(invoiceTTL))}
 	}
+	h.page(w, code, page)
+}
+
+// depositInvoice serves a deposit's invoice page: while unpaid, the transfer to make
+// (the exact total, the operator's accounts, the deadline in WIB). Only deposits made on
+// this surface have one, like orders.
+func (h *handler) depositInvoice(w http.ResponseWriter, r *http.Request, page invoicePage) {
+	code := http.StatusOK
+	d, err := h.lookupDeposit(r.Context(), page.Reference, 0)
+	switch {
+	case err == nil && d.Surface != Surface:
+		page.NotFound, code = true, http.StatusNotFound
+	case err != nil:
+		if c, _ := reply(err); c >= 500 {
+			h.fail(w, err)
+			return
+		}
+		page.NotFound, code = true, http.StatusNotFound
+	default:
+		now := time.Now()
+		at := func(t time.Time) string { return t.In(wib).Format("02/01/2006 15:04:05") + " WIB" }
+		st := depositStatus(d, now)
+		page = invoicePage{Reference: h.depositRef(d), Provider: depositProvider, Product: depositProduct(d.Amount),
+			Price: rupiah(d.Total), Status: st, StatusOK: st == "success", StatusBad: st == "expired", SN: "N/A",
+			Note: depositNote(d, now), CreatedAt: at(d.CreatedAt), StatusAt: at(depositStatusAt(d, now)), ExpiredAt: at(d.ExpiresAt),
+			Deposit: true, Unpaid: st == "unpaid", Amount: rupiah(d.Amount), Code: rupiah(d.UniqueCode)}
+		if page.Unpaid {
+			banks, err := h.a.BankAccounts(r.Context())
+			if err != nil {
+				h.fail(w, err)
+				return
+			}
+			for _, b := range banks {
+				b.Bank = bankLabel(b.Bank)
+				page.Accounts = append(page.Accounts, b)
+			}
+		}
+	}
+	h.page(w, code, page)
+}
+
+func (h *handler) page(w http.ResponseWriter, code int, page invoicePage) {
 	var buf bytes.Buffer
 	if err := invoiceTmpl.Execute(&buf, page); err != nil {
 		h.fail(w, err)

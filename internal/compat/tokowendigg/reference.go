@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -40,22 +41,44 @@ func Reference(o *loket.Order) string {
 	return fmt.Sprintf("%s%s%010d%d", refPrefix, o.CreatedAt.In(wib).Format("060102"), check, o.ID)
 }
 
-// parseReference returns the order id a reference names; the caller checks the rest
-// against the order (sameReference).
-func parseReference(ref string) (int64, bool) {
+// A deposit's reference has the same shape with a marker: a 0 before the deposit id
+// ("API" + YYMMDD + ten check digits + "0" + id). Order ids never start with 0, so the
+// two kinds cannot collide and parseReference tells them apart. A deposit has no secret
+// ref_id, so its check digits are a hash of a server-keyed HMAC of its id (see
+// depositReference): just as unguessable.
+const depositMarker = "0"
+
+// parseReference returns the order or deposit id a reference names, and whether it
+// names a deposit; the caller checks the rest against the record (sameReference).
+func parseReference(ref string) (id int64, deposit, ok bool) {
 	ref = strings.TrimSpace(ref)
 	if len(ref) <= len(refPrefix)+refDate+refCheck || len(ref) > 40 || !strings.EqualFold(ref[:len(refPrefix)], refPrefix) {
-		return 0, false
+		return 0, false, false
 	}
 	digits := ref[len(refPrefix):]
 	if strings.Trim(digits, "0123456789") != "" {
-		return 0, false
+		return 0, false, false
 	}
-	id, err := strconv.ParseInt(digits[refDate+refCheck:], 10, 64)
+	tail := digits[refDate+refCheck:]
+	if strings.HasPrefix(tail, depositMarker) {
+		deposit, tail = true, tail[len(depositMarker):]
+		if strings.HasPrefix(tail, "0") {
+			return 0, false, false
+		}
+	}
+	id, err := strconv.ParseInt(tail, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, false
+		return 0, false, false
 	}
-	return id, true
+	return id, deposit, true
+}
+
+// depositReference is the seed's reference of a deposit. token is the server's secret
+// tag of the deposit (app.QRToken): only Loket can make the check digits.
+func depositReference(id int64, created time.Time, token string) string {
+	sum := sha256.Sum256([]byte("tokowendigg-deposit\x00" + token + "\x00" + strconv.FormatInt(id, 10)))
+	check := binary.BigEndian.Uint64(sum[:8]) % 10_000_000_000
+	return fmt.Sprintf("%s%s%010d%s%d", refPrefix, created.In(wib).Format("060102"), check, depositMarker, id)
 }
 
 // sameReference compares a reference Loket made with one a caller gave, in constant

@@ -1,7 +1,7 @@
 // Package tokowendigg serves seed 001 (TokoWendigg, game top-ups) as a compatibility
 // surface under /compat/tokowendigg: providers with input forms, products, orders,
-// transaction status, balance, the public invoice page and the transaction_status
-// webhook. docs/compat-tokowendigg.md says how a client of the original is pointed at
+// transaction status, balance deposits by bank transfer, the public invoice page and
+// the transaction_status webhook. docs/compat-tokowendigg.md says how a client of the original is pointed at
 // Loket and every way this surface differs from the original.
 package tokowendigg
 
@@ -91,6 +91,20 @@ func reply(err error) (int, string) {
 		return te.status, te.message
 	}
 	field := loket.ErrorField(err)
+	var de *depositError
+	if errors.As(err, &de) {
+		// A deposit's refusals, in the words of deposits rather than orders.
+		switch loket.ErrorCode(err) {
+		case loket.ELIMIT:
+			return http.StatusBadRequest, "Anda masih memiliki deposit yang belum dibayar, selesaikan atau tunggu hingga kedaluwarsa"
+		case loket.EUNAVAILABLE, loket.ENOTCONFIGURED:
+			return http.StatusBadRequest, "Metode pembayaran ini sedang tidak tersedia, silahkan coba nominal lain"
+		case loket.EINVALID:
+			if field == "amount" {
+				return http.StatusBadRequest, "Nominal deposit melebihi batas maksimum"
+			}
+		}
+	}
 	switch loket.ErrorCode(err) {
 	case loket.EUNAUTHORIZED:
 		return http.StatusBadRequest, "Invalid API Key"
@@ -539,10 +553,6 @@ func choice(f loket.FormField, v string) bool {
 	return false
 }
 
-func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
-	h.fail(w, failf(http.StatusBadRequest, "Metode deposit melalui API belum tersedia, silahkan hubungi admin untuk isi saldo"))
-}
-
 type balanceView struct {
 	Username string      `json:"username"`
 	Level    string      `json:"level"`
@@ -615,6 +625,10 @@ type transactionView struct {
 var errNoTransaction = failf(http.StatusBadRequest, "Transaksi tidak ditemukan")
 
 func (h *handler) transaction(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+	if _, isDeposit, _ := parseReference(r.PathValue("reference")); isDeposit {
+		h.depositTransaction(w, r, ra)
+		return
+	}
 	o, err := h.lookup(r.Context(), r.PathValue("reference"), ra.ID)
 	if err != nil {
 		h.fail(w, err)
@@ -631,8 +645,8 @@ func (h *handler) transaction(w http.ResponseWriter, r *http.Request, ra *store.
 // for the public invoice page). A reference that is not one Loket made, or whose
 // check digits do not match, is "not found" like an unknown one.
 func (h *handler) lookup(ctx context.Context, ref string, resellerID int64) (*loket.Order, error) {
-	id, okRef := parseReference(ref)
-	if !okRef {
+	id, isDeposit, okRef := parseReference(ref)
+	if !okRef || isDeposit {
 		return nil, errNoTransaction
 	}
 	o, err := h.a.DB.Order(ctx, id, resellerID)

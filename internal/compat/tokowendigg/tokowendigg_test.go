@@ -455,13 +455,6 @@ func testSurface(t *testing.T, engine string) {
 		wantError(t, call(t, s, "POST", api+"/transaction/create", r.key, r.secret, map[string]any{"target_product_code": "TW-NOSTOCK", "id": "1"}), 400, "Stok produk sedang habis")
 	})
 
-	t.Run("deposit (seed example)", func(t *testing.T) {
-		r := call(t, s, "POST", api+"/transaction/deposit", r.key, r.secret, map[string]any{"amount": 500000, "via": "bca"})
-		if r.code != 400 || num(t, r.body, "status") != 400 || !strings.Contains(str(t, r.body, "message"), "belum tersedia") {
-			t.Errorf("deposit: %d %s", r.code, r.raw)
-		}
-	})
-
 	t.Run("balance (seed example)", func(t *testing.T) {
 		d := wantOK(t, call(t, s, "POST", api+"/transaction/balance", r.key, r.secret, "[]")).(map[string]any)
 		if !strings.HasPrefix(str(t, d, "username"), "tw") || str(t, d, "level") != "reseller" || num(t, d, "balance") != loketest.Balance(t, s, r.id) {
@@ -547,7 +540,7 @@ func checkTransaction(t *testing.T, st map[string]any, ref string) {
 		t.Errorf("transaction: %v", st)
 	}
 	switch str(t, st, "status") {
-	case "processing", "success", "failed":
+	case "processing", "success", "failed", "unpaid", "expired":
 	default:
 		t.Errorf("status %v", st["status"])
 	}

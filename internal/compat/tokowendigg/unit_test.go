@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
 )
 
 func TestPriceUpdateBody(t *testing.T) {
@@ -56,8 +57,8 @@ func TestReference(t *testing.T) {
 		if !strings.HasPrefix(ref, "API240701") || len(ref) < 20 {
 			t.Errorf("reference %q", ref)
 		}
-		got, ok := parseReference(ref)
-		if !ok || got != id {
+		got, dep, ok := parseReference(ref)
+		if !ok || got != id || dep {
 			t.Errorf("parse %q = %d %v, want %d", ref, got, ok, id)
 		}
 		if !sameReference(ref, "api"+ref[3:]) || sameReference(ref, ref+"0") {
@@ -69,7 +70,37 @@ func TestReference(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "API", "API2407014428769438", "XYZ24070144287694389", "API2407014428769438x9", "API24070144287694380"} {
-		if _, ok := parseReference(bad); ok {
+		if _, _, ok := parseReference(bad); ok {
+			t.Errorf("parsed %q", bad)
+		}
+	}
+}
+
+func TestDepositReference(t *testing.T) {
+	at := time.Date(2024, 7, 13, 1, 0, 0, 0, time.UTC)
+	for _, id := range []int64{1, 9, 12345, 1 << 40} {
+		ref := depositReference(id, at, "token")
+		if !strings.HasPrefix(ref, "API240713") || len(ref) < 21 {
+			t.Errorf("reference %q", ref)
+		}
+		got, dep, ok := parseReference(ref)
+		if !ok || got != id || !dep {
+			t.Errorf("parse %q = %d %v %v, want deposit %d", ref, got, dep, ok, id)
+		}
+		// The order of the same id has another reference, read as an order.
+		o := Reference(&loket.Order{ID: id, RefID: "tw-abc", CreatedAt: at})
+		if o == ref {
+			t.Errorf("order and deposit %d share %q", id, ref)
+		}
+		if _, dep, _ := parseReference(o); dep {
+			t.Errorf("order reference %q read as a deposit", o)
+		}
+		if depositReference(id, at, "other") == ref {
+			t.Error("the check digits do not depend on the secret token")
+		}
+	}
+	for _, bad := range []string{"API24071345143053340", "API240713451430533400", "API2407134514305334001x"} {
+		if _, _, ok := parseReference(bad); ok {
 			t.Errorf("parsed %q", bad)
 		}
 	}
@@ -91,6 +122,9 @@ func TestReply(t *testing.T) {
 		{loket.FieldError(loket.EFIELD, "server", "x"), 400, "Kolom server tidak valid"},
 		{loket.Errorf(loket.ERATELIMIT, "x"), 429, "Terlalu banyak permintaan, coba lagi nanti"},
 		{failf(http.StatusBadRequest, "Invalid signature"), 400, "Invalid signature"},
+		{&depositError{loket.Errorf(loket.ELIMIT, "x")}, 400, "Anda masih memiliki deposit yang belum dibayar, selesaikan atau tunggu hingga kedaluwarsa"},
+		{&depositError{loket.FieldError(loket.EINVALID, "amount", "x")}, 400, "Nominal deposit melebihi batas maksimum"},
+		{&depositError{loket.Errorf(loket.EUNAUTHORIZED, "x")}, 400, "Invalid API Key"},
 		{errors.New("database gone"), 500, "Terjadi kesalahan pada server, silahkan coba lagi"},
 	}
 	for _, c := range cases {
@@ -111,5 +145,46 @@ func TestFormat(t *testing.T) {
 		if got := mask(in); got != want {
 			t.Errorf("mask(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestDepositStatus(t *testing.T) {
+	created := time.Date(2024, 7, 13, 7, 40, 35, 0, time.UTC)
+	expires := created.Add(30 * time.Minute)
+	settled := created.Add(5 * time.Minute)
+	during, after := created.Add(time.Minute), expires.Add(time.Minute)
+	d := func(status string, settledAt *time.Time) *store.Deposit {
+		return &store.Deposit{ID: 1, Amount: 500000, UniqueCode: 655, Total: 500655, Status: status, CreatedAt: created, ExpiresAt: expires, SettledAt: settledAt}
+	}
+	cases := []struct {
+		d      *store.Deposit
+		now    time.Time
+		status string
+		note   string
+	}{
+		{d(store.DepositPending, nil), during, "unpaid", "Menunggu transfer sebesar Rp 500.655 sebelum 2024/07/13 15:10:35 WIB"},
+		{d(store.DepositPending, nil), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:10:35 WIB"},
+		{d(store.DepositExpired, &after), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:11:35 WIB"},
+		{d(store.DepositCancel, &settled), after, "expired", "Deposit dibatalkan pada 2024/07/13 14:45:35 WIB"},
+		{d(store.DepositSuccess, &settled), after, "success", "Deposit berhasil pada 2024/07/13 14:45:35 WIB, saldo Rp 500.000 telah ditambahkan"},
+	}
+	for _, c := range cases {
+		if got := depositStatus(c.d, c.now); got != c.status {
+			t.Errorf("%s at %v: status %q, want %q", c.d.Status, c.now, got, c.status)
+		}
+		if got := depositNote(c.d, c.now); got != c.note {
+			t.Errorf("%s at %v: note %q, want %q", c.d.Status, c.now, got, c.note)
+		}
+	}
+	if got := depositProduct(500000); got != "Isi Saldo Rp. 500.000" {
+		t.Errorf("product %q", got)
+	}
+	for in, want := range map[string]string{"bca": "bca", " Bank  BCA ": "bca", "MANDIRI": "mandiri"} {
+		if got := bankKey(in); got != want {
+			t.Errorf("bankKey(%q) = %q", in, got)
+		}
+	}
+	if bankLabel("BCA") != "Bank BCA" || bankLabel("Bank Jago") != "Bank Jago" {
+		t.Error("bankLabel")
 	}
 }

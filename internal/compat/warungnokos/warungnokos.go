@@ -4,16 +4,14 @@
 // reseller's API key). It translates words and codes; the profile, balance and the
 // virtual-number catalog are the domain's.
 //
-// Buying numbers (otp/order, otp/status, otp/set_status) and deposits (deposit/*) are
-// later issues: those endpoints check their input as the seed describes it and then
-// answer, in the seed's shape, that the service is not available yet. They never
-// charge anything.
+// Deposits (deposit/*, deposits.go) are Loket's QRIS deposits. Buying numbers
+// (otp/order, otp/status, otp/set_status) is a later issue: those endpoints check their
+// input as the seed describes it and then answer, in the seed's shape, that the service
+// is not available yet. They never charge anything.
 package warungnokos
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/loket/loket/internal/api"
@@ -26,13 +24,14 @@ const (
 	surface = "warungnokos"
 	prefix  = "/compat/warungnokos/"
 
-	minDeposit loket.Money = 2000 // seed: "Jumlah deposit (Min: 2000)"
+	// minDeposit is the seed's minimum ("Jumlah deposit (Min: 2000)"), the core's for
+	// QRIS too; the core enforces it, this names it in messages.
+	minDeposit loket.Money = 2000
 )
 
 // Messages a reseller sees for the parts of the seed Loket does not serve yet.
 const (
 	msgNumbersUnavailable = "Layanan nomor virtual belum tersedia. Pesanan tidak dibuat dan saldo tidak dipotong."
-	msgDepositUnavailable = "Deposit via API belum tersedia. Hubungi admin untuk menambah saldo."
 )
 
 // Mount adds the surface's routes to s.
@@ -169,15 +168,15 @@ func errorOf(err error) (int, string) {
 		return http.StatusBadRequest, "Stok nomor habis."
 	case loket.EPRICE:
 		return http.StatusBadRequest, "Harga berubah, muat ulang daftar harga."
-	case loket.EUNAVAILABLE, loket.EINACTIVE:
-		// Also what the endpoints of later issues answer: a refusal the client should
-		// not retry, never a 5xx.
+	case loket.EUNAVAILABLE, loket.EINACTIVE, loket.ENOTCONFIGURED:
+		// Also what the endpoints of later issues (and usdt-trc-20 deposits) answer: a
+		// refusal the client should not retry, never a 5xx.
 		return http.StatusBadRequest, detail
 	case loket.EINVALID, loket.ETARGET, loket.EFIELD:
 		return http.StatusBadRequest, detail
 	case loket.ENOTFOUND:
 		return http.StatusNotFound, detail
-	case loket.ECONFLICT, loket.EDUPLICATE:
+	case loket.ECONFLICT, loket.EDUPLICATE, loket.ELIMIT:
 		return http.StatusConflict, detail
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge, "Body request terlalu besar."
@@ -433,60 +432,4 @@ func (h *handler) setStatus(w http.ResponseWriter, _ *http.Request, c *call) {
 		return
 	}
 	h.fail(w, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", id))
-}
-
-// depositMethods are the methods the seed names ("qris, usdt-trc-20, dll.").
-var depositMethods = map[string]bool{"qris": true, "usdt-trc-20": true}
-
-// depositCreate: POST deposit/create {amount, method}. Deposits wait for their issue.
-func (h *handler) depositCreate(w http.ResponseWriter, _ *http.Request, c *call) {
-	raw := c.p.get("amount", "nominal")
-	if raw == "" {
-		h.fail(w, loket.FieldError(loket.EINVALID, "amount", "amount wajib diisi (minimal %d).", minDeposit))
-		return
-	}
-	f, err := strconv.ParseFloat(raw, 64)
-	switch {
-	case err != nil || math.IsNaN(f):
-		h.fail(w, loket.FieldError(loket.EINVALID, "amount", "amount harus berupa angka."))
-		return
-	case f < float64(minDeposit):
-		h.fail(w, loket.FieldError(loket.EINVALID, "amount", "Minimal deposit adalah %d.", minDeposit))
-		return
-	case f > float64(loket.MaxAmount):
-		h.fail(w, loket.FieldError(loket.EINVALID, "amount", "amount terlalu besar."))
-		return
-	case f != float64(int64(f)):
-		h.fail(w, loket.FieldError(loket.EINVALID, "amount", "amount harus berupa angka bulat (rupiah)."))
-		return
-	}
-	method := strings.ToLower(c.p.get("method"))
-	if method == "" {
-		method = "qris"
-	}
-	if !depositMethods[method] {
-		h.fail(w, loket.FieldError(loket.EINVALID, "method", "Metode deposit tidak dikenal: %q (pilih qris atau usdt-trc-20).", method))
-		return
-	}
-	h.fail(w, loket.Errorf(loket.EUNAVAILABLE, msgDepositUnavailable))
-}
-
-// depositStatus: GET deposit/status/{trxId}. No deposit exists yet.
-func (h *handler) depositStatus(w http.ResponseWriter, _ *http.Request, c *call) {
-	id := c.arg(0, "trxId", "trx_id", "id")
-	if id == "" {
-		h.fail(w, loket.Errorf(loket.EINVALID, "trxId wajib diisi (contoh: /deposit/status/WN0000000050)."))
-		return
-	}
-	h.fail(w, loket.Errorf(loket.ENOTFOUND, "Deposit %s tidak ditemukan.", id))
-}
-
-// depositCancel: POST deposit/cancel {trxId}. No deposit exists yet.
-func (h *handler) depositCancel(w http.ResponseWriter, _ *http.Request, c *call) {
-	id := c.p.get("trxId", "trx_id", "id")
-	if id == "" {
-		h.fail(w, loket.FieldError(loket.EINVALID, "trxId", "trxId wajib diisi."))
-		return
-	}
-	h.fail(w, loket.Errorf(loket.ENOTFOUND, "Deposit %s tidak ditemukan.", id))
 }
