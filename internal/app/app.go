@@ -212,14 +212,7 @@ func (a *App) Close(ctx context.Context) {
 // them at once instead of after the lease. On SQLite one server owns the file, so
 // every lock is ours.
 func (a *App) releaseOwnLocks(ctx context.Context) error {
-	return a.DB.Write(ctx, 0, func(t *store.Tx) error {
-		if t.Dialect() == store.SQLite {
-			_, err := t.Exec(`UPDATE jobs SET locked_until = 0, locked_by = '' WHERE locked_until > 0`)
-			return err
-		}
-		_, err := t.Exec(`UPDATE jobs SET locked_until = 0, locked_by = '' WHERE locked_by = $1`, a.cfg.Node)
-		return err
-	})
+	return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.ReleaseLocks(a.cfg.Node) })
 }
 
 // catalogView is the in-memory catalog every order is checked and priced against.

@@ -43,8 +43,8 @@ func (a *App) queueOrderWebhook(t *store.Tx, r *store.ResellerAuth, o *loket.Ord
 	if n == nil {
 		return 0, nil
 	}
-	var balance loket.Money
-	if err := t.QueryRow(`SELECT balance FROM accounts WHERE id = $1`, r.BalanceAccountID).Scan(&balance); err != nil {
+	balance, err := t.AccountBalance(r.BalanceAccountID)
+	if err != nil {
 		return 0, fmt.Errorf("balance for webhook: %w", err)
 	}
 	event, ctype, body, err := n(o, balance)

@@ -229,3 +229,15 @@ func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Web
 	}, resellerID, out[len(out)-1].ID)
 	return out, err
 }
+
+// ReleaseLocks frees the jobs a node held when it last stopped, so a restart resumes
+// them at once instead of after the lease. On SQLite one server owns the file, so every
+// lock is that server's.
+func (t *Tx) ReleaseLocks(node string) error {
+	if t.Dialect() == SQLite {
+		_, err := t.Exec(`UPDATE jobs SET locked_until = 0, locked_by = '' WHERE locked_until > 0`)
+		return err
+	}
+	_, err := t.Exec(`UPDATE jobs SET locked_until = 0, locked_by = '' WHERE locked_by = $1`, node)
+	return err
+}

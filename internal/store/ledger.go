@@ -104,6 +104,13 @@ func (t *Tx) accountID(code, kind string) (accountInfo, error) {
 	return info, nil
 }
 
+// AccountBalance reads a tracked account's balance as this transaction sees it.
+func (t *Tx) AccountBalance(id int64) (loket.Money, error) {
+	var b loket.Money
+	err := t.QueryRow(`SELECT balance FROM accounts WHERE id = $1`, id).Scan(&b)
+	return b, err
+}
+
 // HouseAccount returns the id of a house account, creating it on first use.
 func (t *Tx) HouseAccount(code, kind string) (int64, error) {
 	info, err := t.accountID(code, kind)
