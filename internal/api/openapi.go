@@ -176,7 +176,7 @@ func (s *Server) OpenAPI() *OpenAPIDoc {
 		}
 		doc.Paths[p][strings.ToLower(method)] = op
 	}
-	doc.Webhooks = map[string]OpenAPIPath{"order.updated": {"post": g.orderWebhook()}}
+	doc.Webhooks = map[string]OpenAPIPath{"order.updated": {"post": g.orderWebhook()}, "price.updated": {"post": g.priceWebhook()}}
 	return doc
 }
 
@@ -333,6 +333,18 @@ func (g *schemaGen) orderWebhook() *OpenAPIOperation {
 			Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[WebhookPayload]())}}},
 		Responses: map[string]*OpenAPIResponse{"200": {Description: "Any 2xx status acknowledges the delivery"}},
 	}
+}
+
+func (g *schemaGen) priceWebhook() *OpenAPIOperation {
+	op := g.orderWebhook()
+	op.OperationID = "priceUpdated"
+	op.Summary = "Your prices changed (sent to your webhook URL)"
+	op.Description = "When the operator changes base prices, Loket POSTs the products whose price for your level moved, " +
+		"old and new, once per change. Signed and retried like order webhooks."
+	op.Parameters[1].Description = "the event, price.updated"
+	op.RequestBody = &OpenAPIRequestBody{Required: true,
+		Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[PriceWebhook]())}}}
+	return op
 }
 
 // schemaGen turns Go types into JSON Schemas the way encoding/json encodes them. Named

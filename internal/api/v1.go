@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
@@ -34,6 +35,12 @@ func OrderView(o *loket.Order) Order {
 	return Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
 		Price: o.Price, Status: o.Status, SN: o.SN, Message: o.Message, Surface: o.Surface, CreatedAt: o.CreatedAt,
 		UpdatedAt: o.UpdatedAt, SettledAt: o.SettledAt}
+}
+
+// PriceWebhook is the body of a native price webhook: your prices that changed.
+type PriceWebhook struct {
+	Event    string            `json:"event"`
+	Products []app.PriceUpdate `json:"products"`
 }
 
 // WebhookPayload is the body of a native order webhook.

@@ -105,9 +105,10 @@ type App struct {
 	started  atomic.Bool
 	closing  atomic.Bool
 
-	notifiers  map[string]Notifier
-	hookOnce   sync.Once
-	hookClient *http.Client
+	notifiers      map[string]Notifier
+	priceNotifiers map[string]PriceNotifier
+	hookOnce       sync.Once
+	hookClient     *http.Client
 
 	m       appMetrics
 	health  health
@@ -127,7 +128,8 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 		reg = metrics.NewRegistry()
 	}
 	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, suppliers: map[int64]supplierEntry{},
-		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{}}
+		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{},
+		priceNotifiers: map[string]PriceNotifier{}}
 	key, err := a.masterKey(ctx)
 	if err != nil {
 		return nil, err

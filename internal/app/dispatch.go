@@ -67,6 +67,8 @@ func (a *App) runJob(j store.Job) {
 		err = a.carryOrder(ctx, j)
 	case store.JobWebhook:
 		err = a.deliverWebhook(ctx, j)
+	case store.JobPrices:
+		err = a.tellPrices(ctx, j)
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}

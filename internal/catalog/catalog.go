@@ -236,9 +236,19 @@ func (a *applier) apply() error {
 
 func (a *applier) product(x productItem) error {
 	t := a.t
+	old, existed, err := t.ProductBasePrice(x.Code)
+	if err != nil {
+		return a.wrap(x.pos, err)
+	}
 	id, err := t.UpsertProduct(x.Product, a.brands[x.Brand])
 	if err != nil {
 		return a.wrap(x.pos, err)
+	}
+	if existed && old != x.BasePrice {
+		// Resellers are told, once, by the price fan-out job this enqueues.
+		if err := t.RecordPriceChange(id, old, x.BasePrice); err != nil {
+			return a.wrap(x.pos, err)
+		}
 	}
 	if err := a.sameID(x.pos, "product", x.Code, x.ID, id); err != nil {
 		return err

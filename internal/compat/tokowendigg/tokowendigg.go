@@ -49,6 +49,14 @@ type handler struct {
 func Mount(s *api.Server, a *app.App) {
 	h := &handler{a: a}
 	a.SetNotifier(Surface, h.notify)
+	a.SetPriceNotifier(Surface, func(ups []app.PriceUpdate) (string, string, []byte, error) {
+		changes := make([]PriceChange, 0, len(ups))
+		for _, u := range ups {
+			changes = append(changes, PriceChange{ProductCode: u.Code, PriceOld: u.PriceOld, PriceNew: u.PriceNew})
+		}
+		b, err := PriceUpdateBody(changes)
+		return WebhookPriceUpdate, "application/json", b, err
+	})
 	p := prefix + "/api/prepaid"
 	// Each route is registered with and without a trailing slash, and for every
 	// method: the handler answers a wrong method in the seed's shape, not the mux's.

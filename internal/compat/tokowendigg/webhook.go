@@ -54,8 +54,8 @@ type PriceUpdate struct {
 	Data        []PriceChange `json:"data"`
 }
 
-// PriceUpdateBody renders the price_update webhook of a set of price changes. Nothing
-// sends it yet: that needs price sync, which tells resellers when prices move.
+// PriceUpdateBody renders the price_update webhook of a set of price changes: what
+// resellers who order through this surface are told when prices move.
 func PriceUpdateBody(changes []PriceChange) ([]byte, error) {
 	if changes == nil {
 		changes = []PriceChange{}

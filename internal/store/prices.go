@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// JobPrices is the one job that tells resellers of price changes.
+const JobPrices = "prices"
+
+// PriceChange is a product's base price moving.
+type PriceChange struct {
+	ID        int64
+	ProductID int64
+	Code      string
+	Old, New  loket.Money
+}
+
+// ProductBasePrice returns a product's base price by code (ok false when there is no
+// such product).
+func (t *Tx) ProductBasePrice(code string) (loket.Money, bool, error) {
+	var p loket.Money
+	err := t.QueryRow(`SELECT base_price FROM products WHERE code = $1`, code).Scan(&p)
+	if noRows(err) {
+		return 0, false, nil
+	}
+	return p, err == nil, err
+}
+
+// RecordPriceChange notes a base price change and makes sure the fan-out job exists,
+// in the transaction that changed the price.
+func (t *Tx) RecordPriceChange(productID int64, old, new loket.Money) error {
+	now := Now()
+	if _, err := t.Exec(`INSERT INTO price_changes (product_id, old_price, new_price, created_at) VALUES ($1, $2, $3, $4)`,
+		productID, old, new, now); err != nil {
+		return err
+	}
+	return t.EnqueueJob(JobPrices, JobPrices, 0, Time(now), "", 0)
+}
+
+// TakePriceChanges marks up to limit untold changes told and returns them, oldest
+// first. Used in the transaction that queues the webhooks, so each is told once.
+func (t *Tx) TakePriceChanges(limit int) ([]PriceChange, error) {
+	rows, err := t.Query(`SELECT c.id, c.product_id, p.code, c.old_price, c.new_price FROM price_changes c JOIN products p ON p.id = c.product_id
+		WHERE NOT c.told ORDER BY c.id LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []PriceChange
+	for rows.Next() {
+		var c PriceChange
+		if err := rows.Scan(&c.ID, &c.ProductID, &c.Code, &c.Old, &c.New); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range out {
+		res, err := t.Exec(`UPDATE price_changes SET told = TRUE WHERE id = $1 AND NOT told`, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, ErrSettled // another node told it: this batch rolls back and runs again
+		}
+	}
+	return out, nil
+}
+
+// WebhookReseller is a reseller with a webhook URL, the level its prices follow and the
+// surface it last ordered through (whose dialect its price news is told in).
+type WebhookReseller struct {
+	ID          int64
+	Level       string
+	URL         string
+	LastSurface string
+}
+
+// WebhookResellers lists the active resellers that have a webhook URL.
+func (db *DB) WebhookResellers(ctx context.Context) ([]WebhookReseller, error) {
+	var out []WebhookReseller
+	err := db.each(ctx, `SELECT r.id, r.level, r.webhook_url,
+		COALESCE((SELECT o.surface FROM orders o WHERE o.reseller_id = r.id ORDER BY o.id DESC LIMIT 1), '')
+		FROM resellers r WHERE r.webhook_url <> '' AND r.status = 'active' ORDER BY r.id`, func(r *sql.Rows) error {
+		var w WebhookReseller
+		if err := r.Scan(&w.ID, &w.Level, &w.URL, &w.LastSurface); err != nil {
+			return err
+		}
+		out = append(out, w)
+		return nil
+	})
+	return out, err
+}
