@@ -107,6 +107,7 @@ type App struct {
 
 	notifiers      map[string]Notifier
 	priceNotifiers map[string]PriceNotifier
+	acceptors      map[string]WebhookAcceptor
 	hookOnce       sync.Once
 	hookClient     *http.Client
 
@@ -129,7 +130,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 	}
 	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, suppliers: map[int64]supplierEntry{},
 		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{},
-		priceNotifiers: map[string]PriceNotifier{}}
+		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{}}
 	key, err := a.masterKey(ctx)
 	if err != nil {
 		return nil, err

@@ -119,6 +119,13 @@ func (a *App) deliverWebhook(ctx context.Context, j store.Job) error {
 	return nil
 }
 
+// WebhookAcceptor decides whether an answer acknowledges a webhook of some event, for
+// dialects that say more than "any 2xx" (seed 001: until answered {"status":200}).
+type WebhookAcceptor func(status int, body []byte) bool
+
+// SetWebhookAcceptor registers the acknowledgement rule of an event. Call before Start.
+func (a *App) SetWebhookAcceptor(event string, f WebhookAcceptor) { a.acceptors[event] = f }
+
 func (a *App) postWebhook(ctx context.Context, w *store.Webhook, secret string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -137,7 +144,10 @@ func (a *App) postWebhook(ctx context.Context, w *store.Webhook, secret string) 
 		return 0, err
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if acc := a.acceptors[w.Event]; acc != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 && !acc(resp.StatusCode, answer) {
+		return resp.StatusCode, fmt.Errorf("answer not an acknowledgement: %.100q", answer)
+	}
 	return resp.StatusCode, nil
 }
 

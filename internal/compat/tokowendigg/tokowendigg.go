@@ -49,6 +49,8 @@ type handler struct {
 func Mount(s *api.Server, a *app.App) {
 	h := &handler{a: a}
 	a.SetNotifier(Surface, h.notify)
+	a.SetWebhookAcceptor(WebhookTransactionStatus, Acknowledged)
+	a.SetWebhookAcceptor(WebhookPriceUpdate, Acknowledged)
 	a.SetPriceNotifier(Surface, func(ups []app.PriceUpdate) (string, string, []byte, error) {
 		changes := make([]PriceChange, 0, len(ups))
 		for _, u := range ups {

@@ -188,3 +188,18 @@ func TestDepositStatus(t *testing.T) {
 		t.Error("bankLabel")
 	}
 }
+
+func TestAcknowledged(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"status":200,"message":"Webhook berhasil diiproses"}`: true,
+		`{"status":"200"}`: true,
+		`{"status":400,"message":"Invalid signature"}`: false,
+		`OK`: false,
+		``:   false,
+		`{}`: false,
+	} {
+		if got := Acknowledged(200, []byte(body)); got != want {
+			t.Errorf("Acknowledged(%q) = %v, want %v", body, got, want)
+		}
+	}
+}

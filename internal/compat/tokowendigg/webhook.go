@@ -3,6 +3,7 @@ package tokowendigg
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
@@ -39,6 +40,20 @@ func (h *handler) notify(o *loket.Order, _ loket.Money) (string, string, []byte,
 func StatusWebhookBody(o *loket.Order, at time.Time) ([]byte, error) {
 	return marshal(StatusWebhook{WebhookType: WebhookTransactionStatus, Reference: Reference(o), Status: status(o.Status),
 		SN: sn(o), Note: note(o), SentAt: at.UTC().Format(utcLayout)})
+}
+
+// Acknowledged reports whether a reseller's answer to one of this surface's webhooks
+// acknowledges it: the seed retries "until answered {\"status\":200}", so a 2xx whose
+// body says otherwise (e.g. {"status":400,"message":"Invalid signature"}) is retried.
+func Acknowledged(_ int, body []byte) bool {
+	var v struct {
+		Status json.RawMessage `json:"status"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	s := strings.Trim(string(v.Status), `" `)
+	return s == "200"
 }
 
 // PriceChange is one product's new price in a price_update webhook.
