@@ -43,6 +43,11 @@ func (a *App) tellPrices(ctx context.Context, j store.Job) error {
 	var more bool
 	err = a.DB.Write(ctx, 0, func(t *store.Tx) error {
 		hooks = hooks[:0]
+		runAt, exists, err := t.JobRunAt(j.Key)
+		if err != nil || !exists {
+			more = false
+			return err // gone: another node finished it
+		}
 		changes, err := t.TakePriceChanges(priceBatch)
 		if err != nil {
 			return err
@@ -81,7 +86,10 @@ func (a *App) tellPrices(ctx context.Context, j store.Job) error {
 		if more {
 			return t.Reschedule(j.Key, a.cfg.Node, time.Now(), a.cfg.Lease, "")
 		}
-		return t.DeleteJob(j.Key)
+		// A change recorded after runAt was read moved it: keep the job and go again.
+		deleted, err := t.DeleteJobIfRunAt(j.Key, runAt)
+		more = !deleted
+		return err
 	})
 	if err != nil {
 		return err

@@ -37,7 +37,32 @@ func (t *Tx) RecordPriceChange(productID int64, old, new loket.Money) error {
 		productID, old, new, now); err != nil {
 		return err
 	}
-	return t.EnqueueJob(JobPrices, JobPrices, 0, Time(now), "", 0)
+	// Moving run_at tells a fan-out already running that more came in after it looked:
+	// it then does not delete the job (DeleteJobIfRunAt) and runs again.
+	_, err := t.Exec(`INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES ($1, $1, 0, $2, '', 0, $2)
+		ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at`, JobPrices, now)
+	return err
+}
+
+// JobRunAt returns a job's run_at (ok false when there is no such job).
+func (t *Tx) JobRunAt(key string) (int64, bool, error) {
+	var at int64
+	err := t.QueryRow(`SELECT run_at FROM jobs WHERE key = $1`, key).Scan(&at)
+	if noRows(err) {
+		return 0, false, nil
+	}
+	return at, err == nil, err
+}
+
+// DeleteJobIfRunAt deletes a job unless it was rescheduled since run_at was read, and
+// reports whether it did.
+func (t *Tx) DeleteJobIfRunAt(key string, runAt int64) (bool, error) {
+	res, err := t.Exec(`DELETE FROM jobs WHERE key = $1 AND run_at = $2`, key, runAt)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // TakePriceChanges marks up to limit untold changes told and returns them, oldest

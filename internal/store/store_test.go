@@ -560,3 +560,48 @@ func TestPanickingOperation(t *testing.T) {
 		verify(t, db)
 	})
 }
+
+// A price change recorded while the fan-out runs keeps the fan-out job alive.
+func TestPriceJobSurvivesLateChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 0)
+		change := func(old, new loket.Money) {
+			if err := db.Direct(ctx, func(tx *store.Tx) error { return tx.RecordPriceChange(f.product.ID, old, new) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		change(5400, 5500)
+		var runAt int64
+		if err := db.Direct(ctx, func(tx *store.Tx) error {
+			var err error
+			runAt, _, err = tx.JobRunAt(store.JobPrices)
+			if err != nil {
+				return err
+			}
+			got, err := tx.TakePriceChanges(10)
+			if err != nil || len(got) != 1 {
+				return fmt.Errorf("took %v, %v", got, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		change(5500, 5600) // lands after the fan-out looked
+		var deleted bool
+		if err := db.Direct(ctx, func(tx *store.Tx) error {
+			var err error
+			deleted, err = tx.DeleteJobIfRunAt(store.JobPrices, runAt)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if deleted {
+			t.Fatal("the fan-out job was deleted with an untold change left")
+		}
+		if d, _ := db.QueueDepth(ctx); d[store.JobPrices] != 1 {
+			t.Fatalf("jobs = %v", d)
+		}
+	})
+}
