@@ -37,7 +37,12 @@ Commands:
   reseller update --username U [--webhook-url URL] [--ip-allow CIDR,...] [--level L] [--status active|suspended]
   reseller credit --username U --amount N --note TEXT [--key K]
   supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
-  supplier list                  suppliers with their balance (asked now) and whether routing uses them
+  supplier list                  suppliers with their balance (asked now), whether routing uses them, last price sync
+  supplier sync --name N         pull a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY)
+  markup set --scope all|category|product [--code C] [--percent P] [--flat N] [--round N]
+                                 base price = cost + P% + N, rounded up to a multiple of --round, for products
+                                 the rule covers (product beats category beats all); reprices at once
+  markup list | markup delete --scope S [--code C]
   route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
   catalog import FILE            load a catalog (YAML or JSON), idempotently
   order list [--flagged] [--status S] [--username U] [--limit N]
@@ -96,7 +101,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

@@ -225,6 +225,10 @@ func operator(cmd string, args []string, out io.Writer) error {
 				if id, err = t.UpsertRoute(pid, sid, code, cost, priority); err != nil {
 					return err
 				}
+				// A markup rule on the product follows its (new) reference route.
+				if _, err := t.Reprice([]int64{pid}); err != nil {
+					return err
+				}
 				return t.BumpCatalog()
 			})
 			if err != nil {
@@ -461,6 +465,9 @@ func operator(cmd string, args []string, out io.Writer) error {
 			return printJSON(out, map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
 				"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources})
 		})
+	}
+	if ok, err := priceCommand(cmd, args, out); ok {
+		return err
 	}
 	return fmt.Errorf("unknown command %q (see loket help)", cmd)
 }

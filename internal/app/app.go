@@ -40,6 +40,9 @@ type Config struct {
 	LowBalance loket.Money
 	// BalanceEvery is how often supplier balances are checked; default 5m.
 	BalanceEvery time.Duration
+	// PriceSyncEvery is how often each supplier's price list is pulled; default 1h,
+	// negative disables.
+	PriceSyncEvery time.Duration
 	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
 	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
 	WebhookDelays []time.Duration
@@ -73,6 +76,9 @@ func (c *Config) defaults() {
 	}
 	if c.BalanceEvery <= 0 {
 		c.BalanceEvery = 5 * time.Minute
+	}
+	if c.PriceSyncEvery == 0 {
+		c.PriceSyncEvery = time.Hour
 	}
 	if len(c.WebhookDelays) == 0 {
 		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
@@ -111,9 +117,14 @@ type App struct {
 	hookOnce       sync.Once
 	hookClient     *http.Client
 
-	m       appMetrics
-	health  health
-	sources []sourceEntry
+	m      appMetrics
+	health health
+
+	early earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
+
+	priceJobsMu sync.Mutex
+	priceJobs   map[int64]bool // suppliers whose price sync job this node made sure of
+	sources     []sourceEntry
 }
 
 type supplierEntry struct {
@@ -292,6 +303,8 @@ func (a *App) catalogLoop() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if err := a.RefreshCatalog(ctx); err != nil {
 				a.Log.Error("refresh catalog", "err", err)
+			} else if err := a.ensurePriceJobs(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+				a.Log.Error("schedule price sync", "err", err)
 			}
 			cancel()
 		}

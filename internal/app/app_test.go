@@ -17,14 +17,18 @@ import (
 	_ "github.com/loket/loket/internal/supplier/sim"
 )
 
-func newApp(t testing.TB, engine string) *app.App {
+func newApp(t testing.TB, engine string, opts ...func(*app.Config)) *app.App {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, engine)
 	if _, err := catalog.LoadDemo(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, app.Config{SupplierTimeout: 200 * time.Millisecond})
+	cfg := app.Config{SupplierTimeout: 200 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

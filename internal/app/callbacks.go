@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
@@ -42,6 +45,14 @@ func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, 
 		return status, answer
 	}
 	for _, c := range results {
+		if len(c.Prices) > 0 {
+			if err := a.handlePriceNews(ctx, *cfg, c.Prices); err != nil {
+				a.Log.Error("price news not applied", "supplier", cfg.Name, "err", err)
+				return http.StatusServiceUnavailable, []byte("try again\n")
+			}
+			a.m.callbacks.With(cfg.Name, "prices").Inc()
+			continue
+		}
 		outcome := "applied"
 		if err := a.applyCallback(ctx, cfg.ID, c); err != nil {
 			outcome = "unmatched"
@@ -51,7 +62,10 @@ func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, 
 				// Tell the upstream to send it again: nothing was lost on our side.
 				return http.StatusServiceUnavailable, []byte("try again\n")
 			}
-			a.Log.Warn("callback for no known attempt", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID)
+			// Perhaps the upstream answered by callback before the order call returned:
+			// kept for the attempt that will record this id.
+			a.early.put(cfg.ID, c)
+			a.Log.Warn("callback for no known attempt (yet)", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID)
 		}
 		a.m.callbacks.With(cfg.Name, outcome).Inc()
 	}
@@ -103,4 +117,88 @@ func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Ca
 	}
 	// Unknown tells nothing: acknowledged, and the order's polling carries on.
 	return nil
+}
+
+// Early callbacks: an upstream that answers fast may report a result before the answer
+// to the order call itself, and so before Loket wrote down the upstream's transaction
+// id the callback names. Such a callback matches no attempt yet. It is kept here for a
+// while, and the node that records the id applies it then, instead of waiting for the
+// next status poll. (Another node's early callback is still settled by that poll.)
+
+const (
+	earlyTTL = 2 * time.Minute
+	earlyMax = 10_000
+)
+
+type earlyCallback struct {
+	c  supplier.Callback
+	at time.Time
+}
+
+type earlyCallbacks struct {
+	mu sync.Mutex
+	m  map[string]earlyCallback
+}
+
+func earlyKey(supplierID int64, kind, id string) string {
+	return strconv.FormatInt(supplierID, 10) + "|" + kind + "|" + id
+}
+
+func (e *earlyCallbacks) put(supplierID int64, c supplier.Callback) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	if e.m == nil {
+		e.m = map[string]earlyCallback{}
+	}
+	if len(e.m) >= earlyMax {
+		for k, v := range e.m {
+			if now.Sub(v.at) > earlyTTL {
+				delete(e.m, k)
+			}
+		}
+		if len(e.m) >= earlyMax {
+			return // the status poll settles it
+		}
+	}
+	if c.TrxID != "" {
+		e.m[earlyKey(supplierID, "t", c.TrxID)] = earlyCallback{c, now}
+	}
+	if c.Ref != "" {
+		e.m[earlyKey(supplierID, "r", c.Ref)] = earlyCallback{c, now}
+	}
+}
+
+// take returns and forgets a callback kept for an attempt's ref or transaction id.
+func (e *earlyCallbacks) take(supplierID int64, ref, trx string) (supplier.Callback, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, k := range []string{earlyKey(supplierID, "t", trx), earlyKey(supplierID, "r", ref)} {
+		if strings.HasSuffix(k, "|") {
+			continue
+		}
+		v, ok := e.m[k]
+		if !ok {
+			continue
+		}
+		delete(e.m, earlyKey(supplierID, "t", v.c.TrxID))
+		delete(e.m, earlyKey(supplierID, "r", v.c.Ref))
+		if time.Since(v.at) > earlyTTL {
+			return supplier.Callback{}, false
+		}
+		return v.c, true
+	}
+	return supplier.Callback{}, false
+}
+
+// applyEarly applies a callback that arrived before the attempt's transaction id was
+// recorded, if there is one.
+func (a *App) applyEarly(ctx context.Context, at *store.Attempt, trx string) {
+	c, ok := a.early.take(at.SupplierID, at.SupplierRef, trx)
+	if !ok {
+		return
+	}
+	if err := a.applyCallback(ctx, at.SupplierID, c); err != nil {
+		a.Log.Warn("early callback not applied; the status poll settles the order", "order", at.OrderID, "err", err)
+	}
 }

@@ -189,3 +189,52 @@ func TestNoResendToRefLessAfterCrash(t *testing.T) {
 		t.Fatalf("order = %+v, want pending for the operator", got)
 	}
 }
+
+// slowPusher answers an order only when its gate opens, with its own transaction id;
+// meanwhile the result may already come by callback.
+type slowPusher struct{ pusher }
+
+var slowGate = make(chan struct{})
+
+func (s slowPusher) Order(ctx context.Context, r supplier.Request) (supplier.Result, error) {
+	select {
+	case <-slowGate:
+	case <-ctx.Done():
+		return supplier.Result{}, ctx.Err()
+	}
+	return supplier.Result{Outcome: supplier.Pending, TrxID: "T-" + r.Ref, RetryAfter: time.Hour}, nil
+}
+
+func init() {
+	supplier.Register("test-slowpusher", func(supplier.Config) (supplier.Supplier, error) { return slowPusher{}, nil })
+}
+
+// TestEarlyCallback: the upstream's callback, naming only its own transaction id,
+// arrives before its answer to the order call. It matches no attempt yet; once the
+// answer records the id, the kept callback settles the order at once (not at the next
+// status poll, an hour away).
+func TestEarlyCallback(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *app.Config) { c.SupplierTimeout = 10 * time.Second })
+	ctx := context.Background()
+	addRoute(t, a.DB, "HSA5", "slow", "test-slowpusher", 5200, 1)
+	if err := a.RefreshCatalog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ra := reseller(t, a, "early", 100_000)
+	o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the order call is out, waiting for the gate
+	if st, _ := callback(t, a, "slow", "s3cret", `{"trx":"T-`+store.SupplierRef(o.ID, 1)+`","status":"success","sn":"EARLY"}`); st != 200 {
+		t.Fatalf("early callback answered %d", st)
+	}
+	if got, _ := a.Order(ctx, ra.ID, o.ID); got.Status != loket.StatusPending {
+		t.Fatalf("settled before the answer: %+v", got)
+	}
+	close(slowGate)
+	got := waitFinal(t, func() *loket.Order { o, _ := a.Order(ctx, ra.ID, o.ID); return o })
+	if got.Status != loket.StatusSuccess || got.SN != "EARLY" {
+		t.Fatalf("order %+v, want success with the early callback's SN", got)
+	}
+}

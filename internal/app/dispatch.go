@@ -69,6 +69,8 @@ func (a *App) runJob(j store.Job) {
 		err = a.deliverWebhook(ctx, j)
 	case store.JobPrices:
 		err = a.tellPrices(ctx, j)
+	case store.JobPriceSync:
+		err = a.runPriceSync(ctx, j)
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}
@@ -227,6 +229,7 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 			}
 			j.Attempts++
 			a.later(j, d)
+			a.applyEarly(ctx, cur, res.TrxID)
 			return nil
 		}
 	}

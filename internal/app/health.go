@@ -78,6 +78,9 @@ func (a *App) checkUsable(r *store.Route, grantProbe bool) (bool, string) {
 	if !r.Enabled {
 		return false, "supplier disabled"
 	}
+	if !r.Available {
+		return false, "not sold by the supplier now (price list)"
+	}
 	a.health.mu.Lock()
 	defer a.health.mu.Unlock()
 	s := a.health.get(r.SupplierID)
@@ -122,7 +125,7 @@ func (a *App) Suppliers() []SupplierState {
 	for _, s := range view.raw.Suppliers {
 		st := SupplierState{Supplier: s, Routes: routes[s.ID], Threshold: a.cfg.LowBalance}
 		// Usable at all: enabled, answering, and with balance for at least a rupiah.
-		r := store.Route{SupplierID: s.ID, Active: true, Enabled: s.Enabled, Cost: 1}
+		r := store.Route{SupplierID: s.ID, Active: true, Enabled: s.Enabled, Available: true, Cost: 1}
 		a.health.mu.Lock()
 		h := a.health.get(s.ID)
 		st.NoAnswerRun = h.unknownRun

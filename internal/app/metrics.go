@@ -19,6 +19,7 @@ type appMetrics struct {
 	webhookAttempts    *metrics.CounterVec
 	callbacks          *metrics.CounterVec
 	payments           *metrics.CounterVec
+	priceSyncs         *metrics.CounterVec
 }
 
 func (a *App) initMetrics() {
@@ -35,6 +36,7 @@ func (a *App) initMetrics() {
 		webhookAttempts: r.Counter("loket_webhook_attempts_total", "Webhook delivery attempts, by resulting state.", "state"),
 		payments:        r.Counter("loket_payments_total", "Payments reported by sources, by whether they matched a deposit.", "result"),
 		callbacks:       r.Counter("loket_supplier_callbacks_total", "Supplier callbacks, by supplier and what became of them.", "supplier", "outcome"),
+		priceSyncs:      r.Counter("loket_supplier_price_syncs_total", "Price list pulls, by supplier and outcome (ok, empty, error).", "supplier", "outcome"),
 	}
 	// Ledger totals and order counts aggregate whole tables: computed at most every
 	// 30 s, however often Prometheus scrapes, so a big database is not rescanned each time.

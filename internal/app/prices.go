@@ -53,6 +53,7 @@ func (a *App) tellPrices(ctx context.Context, j store.Job) error {
 			return err
 		}
 		more = len(changes) == priceBatch
+		changes = coalesce(changes)
 		if len(changes) > 0 {
 			for _, r := range resellers {
 				var ups []PriceUpdate
@@ -101,4 +102,26 @@ func (a *App) tellPrices(ctx context.Context, j store.Job) error {
 		a.enqueue(store.Job{Key: j.Key, Kind: store.JobPrices})
 	}
 	return nil
+}
+
+// coalesce merges the changes of one product into one, from its first old price to its
+// last new price, dropping a product whose price came back to where it was.
+func coalesce(changes []store.PriceChange) []store.PriceChange {
+	idx := map[int64]int{}
+	var out []store.PriceChange
+	for _, c := range changes {
+		if i, ok := idx[c.ProductID]; ok {
+			out[i].New = c.New
+			continue
+		}
+		idx[c.ProductID] = len(out)
+		out = append(out, c)
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.Old != c.New {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }

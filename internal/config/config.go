@@ -28,6 +28,8 @@ type Config struct {
 	Workers              int
 	DBLanes              int
 	DebugAddr            string
+	PriceSyncEvery       time.Duration
+	SupplierLowBalance   int
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -88,6 +90,8 @@ var options = []option{
 	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
 	{"LOKET_WORKERS", "64", "concurrent supplier calls", num(func(c *Config) *int { return &c.Workers })},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
+	{"LOKET_PRICE_SYNC_EVERY", "1h", "how often each supplier's price list is pulled into route costs (0 disables)", dur(func(c *Config) *time.Duration { return &c.PriceSyncEvery })},
+	{"LOKET_SUPPLIER_LOW_BALANCE", "500000", "a supplier balance below this (rupiah) is a warning and a metric", num(func(c *Config) *int { return &c.SupplierLowBalance })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/loket/loket/internal/compat/tokowendigg"
 	"github.com/loket/loket/internal/compat/warungnokos"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier/sim"
@@ -56,7 +57,16 @@ type Server struct {
 func AppConfig(cfg *config.Config) app.Config {
 	return app.Config{Node: cfg.Node, GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout,
 		PendingDeadline: cfg.PendingDeadline, Workers: cfg.Workers, MasterKey: cfg.MasterKey,
-		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL}
+		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
+		PriceSyncEvery: offIfZero(cfg.PriceSyncEvery), LowBalance: loket.Money(cfg.SupplierLowBalance)}
+}
+
+// offIfZero maps a setting's 0 ("off") to the app's negative: there, zero is the default.
+func offIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // OpenDB opens and migrates the configured database.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -28,6 +29,9 @@ type Route struct {
 	Priority     int
 	Active       bool
 	Enabled      bool // the supplier's switch
+	// Available is what the supplier's price list last said: false when it lists the
+	// code as not sold now (price sync); dispatch skips the route until it is again.
+	Available bool
 }
 
 // Supplier is an upstream Loket buys from.
@@ -40,6 +44,10 @@ type Supplier struct {
 	Secret   string `json:"-"`
 	MemberID string `json:"member_id,omitempty"`
 	Enabled  bool   `json:"enabled"`
+	// PricesSyncedAt and PricesNote say when the supplier's prices were last applied
+	// (a pulled list or pushed news) and what that did.
+	PricesSyncedAt *time.Time `json:"prices_synced_at,omitempty"`
+	PricesNote     string     `json:"prices_note,omitempty"`
 }
 
 // Catalog is the whole sellable catalog, loaded at once for the in-memory cache.
@@ -140,10 +148,10 @@ func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT r.id, r.product_id, s.id, s.name, s.kind, r.supplier_code, r.cost, r.priority, r.active, s.enabled
+	if err := db.each(ctx, `SELECT r.id, r.product_id, s.id, s.name, s.kind, r.supplier_code, r.cost, r.priority, r.active, s.enabled, r.upstream_active
 		FROM routes r JOIN suppliers s ON s.id = r.supplier_id ORDER BY r.product_id, r.priority, r.id`, func(r *sql.Rows) error {
 		var x Route
-		if err := r.Scan(&x.ID, &x.ProductID, &x.SupplierID, &x.SupplierName, &x.SupplierKind, &x.SupplierCode, &x.Cost, &x.Priority, &x.Active, &x.Enabled); err != nil {
+		if err := r.Scan(&x.ID, &x.ProductID, &x.SupplierID, &x.SupplierName, &x.SupplierKind, &x.SupplierCode, &x.Cost, &x.Priority, &x.Active, &x.Enabled, &x.Available); err != nil {
 			return err
 		}
 		c.Routes[x.ProductID] = append(c.Routes[x.ProductID], x)
@@ -162,10 +170,15 @@ func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
 // Suppliers lists the registered suppliers, secrets included (never serialised).
 func (db *DB) Suppliers(ctx context.Context) ([]Supplier, error) {
 	var out []Supplier
-	err := db.each(ctx, `SELECT id, name, kind, base_url, api_key, secret, member_id, enabled FROM suppliers ORDER BY id`, func(r *sql.Rows) error {
+	err := db.each(ctx, `SELECT id, name, kind, base_url, api_key, secret, member_id, enabled, prices_synced_at, prices_note FROM suppliers ORDER BY id`, func(r *sql.Rows) error {
 		var x Supplier
-		if err := r.Scan(&x.ID, &x.Name, &x.Kind, &x.BaseURL, &x.APIKey, &x.Secret, &x.MemberID, &x.Enabled); err != nil {
+		var synced sql.NullInt64
+		if err := r.Scan(&x.ID, &x.Name, &x.Kind, &x.BaseURL, &x.APIKey, &x.Secret, &x.MemberID, &x.Enabled, &synced, &x.PricesNote); err != nil {
 			return err
+		}
+		if synced.Valid {
+			at := Time(synced.Int64)
+			x.PricesSyncedAt = &at
 		}
 		out = append(out, x)
 		return nil

@@ -75,6 +75,14 @@ func (t *Tx) Reschedule(key, node string, runAt time.Time, lease time.Duration, 
 	return err
 }
 
+// ScheduleJob sets when a standing job runs next and frees it, so whichever node claims
+// it first then runs it.
+func (t *Tx) ScheduleJob(key string, runAt time.Time, lastErr string) error {
+	_, err := t.Exec(`UPDATE jobs SET run_at = $2, locked_by = '', locked_until = 0, attempts = 0, last_error = $3 WHERE key = $1`,
+		key, runAt.UnixMicro(), truncate(lastErr, 500))
+	return err
+}
+
 // DeleteJob removes a finished job.
 func (t *Tx) DeleteJob(key string) error {
 	_, err := t.Exec(`DELETE FROM jobs WHERE key = $1`, key)

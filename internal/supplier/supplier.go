@@ -100,6 +100,10 @@ type Callback struct {
 	Ref    string // Loket's ref for the attempt (Request.Ref), when the upstream echoes it
 	TrxID  string // the upstream's own transaction id, when that is all it sends
 	Result Result
+	// Prices, when set, is price news instead of an order result: new prices (or
+	// availability) of some of the upstream's codes, applied as a price list's
+	// entries would be (for those codes only).
+	Prices []Price
 }
 
 // CallbackReceiver is implemented by suppliers that push results to Loket. Loket

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 
 	"github.com/loket/loket/internal/supplier"
@@ -45,7 +46,7 @@ func TestCallbackDocumentedPayload(t *testing.T) {
 	want := supplier.Callback{Ref: "30467470", TrxID: "5ca22497cc6d0f965d9f84ac", Result: supplier.Result{
 		Outcome: supplier.Success, SN: "SEPTIAPAR/20190401214753214742", TrxID: "5ca22497cc6d0f965d9f84ac", Price: 199800,
 	}}
-	if cb != want {
+	if !reflect.DeepEqual(cb, want) {
 		t.Errorf("callback = %+v, want %+v", cb, want)
 	}
 }

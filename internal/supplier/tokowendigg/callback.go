@@ -81,7 +81,8 @@ func (c *Client) allowed(r *http.Request) (string, bool) {
 }
 
 type webhook struct {
-	WebhookType string `json:"webhook_type"`
+	WebhookType string          `json:"webhook_type"`
+	Data        json.RawMessage `json:"data"`
 	Reference   string `json:"reference"`
 	Status      string `json:"status"`
 	SN          string `json:"sn"`
@@ -104,8 +105,14 @@ func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callb
 	}
 	switch strings.ToLower(strings.TrimSpace(w.WebhookType)) {
 	case "price_update":
-		// Nothing to settle; price sync reads the price list (Prices) instead.
-		return nil, http.StatusOK, answerPriceOK, nil
+		prices, err := priceNews(w.Data)
+		if err != nil {
+			return nil, http.StatusBadRequest, answerBadBody, err
+		}
+		if len(prices) == 0 {
+			return nil, http.StatusOK, answerPriceOK, nil
+		}
+		return []supplier.Callback{{Prices: prices}}, http.StatusOK, answerPriceOK, nil
 	case "transaction_status":
 	default:
 		return nil, http.StatusBadRequest, answerBadBody, fmt.Errorf("tokowendigg: unknown webhook_type %q", clip(w.WebhookType))
@@ -122,6 +129,35 @@ func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callb
 	}
 	res := supplier.Result{Outcome: out, SN: sn, TrxID: ref, Message: c.redact(clip(strings.TrimSpace(w.Status + " " + w.Note)))}
 	return []supplier.Callback{{TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+}
+
+// priceNews reads price_update's data: each product's new price. An entry whose new
+// price cannot be read is refused with the whole webhook, so the upstream sends it
+// again rather than Loket keeping a wrong cost.
+func priceNews(data json.RawMessage) ([]supplier.Price, error) {
+	if len(data) == 0 || string(data) == "null" {
+		return nil, nil
+	}
+	var items []struct {
+		Code     string          `json:"product_code"`
+		PriceNew json.RawMessage `json:"price_new"`
+	}
+	if err := json.Unmarshal(data, &items); err != nil {
+		return nil, errors.New("tokowendigg: price_update data is not a list")
+	}
+	out := make([]supplier.Price, 0, len(items))
+	for _, it := range items {
+		code := strings.TrimSpace(it.Code)
+		if code == "" {
+			return nil, errors.New("tokowendigg: price_update entry without product_code")
+		}
+		p, err := money(it.PriceNew)
+		if err != nil || p <= 0 {
+			return nil, fmt.Errorf("tokowendigg: price_update for %s with price_new %s", clip(code), clip(string(it.PriceNew)))
+		}
+		out = append(out, supplier.Price{Code: code, Price: p, Active: true})
+	}
+	return out, nil
 }
 
 var (

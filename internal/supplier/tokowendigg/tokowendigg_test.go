@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -618,7 +619,6 @@ func TestCallbacks(t *testing.T) {
 		{"duplicate", from, "webhook_success_sn.json", supplier.Success, "R24070110116094757", 200, answerStatusOK, false},
 		{"failed after success (out of order)", from, "webhook_failed.json", supplier.Failed, "", 200, answerStatusOK, false},
 		{"expired", from, "webhook_expired.json", supplier.Failed, "", 200, answerStatusOK, false},
-		{"price update", from, "webhook_price_update.json", "", "", 200, answerPriceOK, false},
 		{"unknown status word", from, "webhook_oddword.json", "", "", 400, answerBadBody, true},
 		{"no reference", from, "webhook_noref.json", "", "", 400, answerBadBody, true},
 		{"unknown type", from, "webhook_unknown_type.json", "", "", 400, answerBadBody, true},
@@ -664,6 +664,52 @@ func TestCallbacks(t *testing.T) {
 	}
 	if err := json.Unmarshal(answerRefused, &a); err != nil || a.Status != 400 || a.Message != "Invalid signature" {
 		t.Errorf("refusal answer %s", answerRefused)
+	}
+}
+
+func TestCallbackPriceUpdate(t *testing.T) {
+	_, c := newFake(t)
+	r, body := webhookRequest("95.111.198.189:40112", "webhook_price_update.json")
+	got, status, answer, err := c.ReceiveCallback(r, body)
+	if err != nil || status != 200 || !bytes.Equal(answer, answerPriceOK) {
+		t.Fatalf("got %d %s %v", status, answer, err)
+	}
+	if len(got) != 1 || got[0].Ref != "" || got[0].TrxID != "" {
+		t.Fatalf("callbacks %+v, want one carrying prices", got)
+	}
+	want := []supplier.Price{
+		{Code: "MLBB-BJ-V3-ALLMLBB_ID_5", Price: 1480, Active: true},
+		{Code: "MLBB-BJ-V3-ALLMLBB_ID_10", Price: 1920, Active: true},
+		{Code: "MLBB-BJ-V3-ALLMLBB_ID_15", Price: 4290, Active: true},
+	}
+	if fmt.Sprint(got[0].Prices) != fmt.Sprint(want) {
+		t.Errorf("prices %+v, want %+v", got[0].Prices, want)
+	}
+	// Prices written as text, and a price that cannot be read (the whole webhook is
+	// refused, so the upstream sends it again).
+	for _, tc := range []struct {
+		body string
+		ok   bool
+		want loket.Money
+	}{
+		{`{"webhook_type":"price_update","data":[{"product_code":"A","price_old":"1.000","price_new":"1.250"}]}`, true, 1250},
+		{`{"webhook_type":"price_update","data":[{"product_code":"A","price_new":"1250.00"}]}`, true, 1250},
+		{`{"webhook_type":"price_update","data":[]}`, true, 0},
+		{`{"webhook_type":"price_update","data":[{"product_code":"A","price_new":"gratis"}]}`, false, 0},
+		{`{"webhook_type":"price_update","data":[{"product_code":"A","price_new":0}]}`, false, 0},
+		{`{"webhook_type":"price_update","data":[{"price_new":100}]}`, false, 0},
+		{`{"webhook_type":"price_update","data":{"x":1}}`, false, 0},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/callbacks/tw", strings.NewReader(tc.body))
+		r.RemoteAddr = "95.111.198.189:1"
+		got, status, _, err := c.ReceiveCallback(r, []byte(tc.body))
+		if (err == nil) != tc.ok || (tc.ok && status != 200) || (!tc.ok && status != 400) {
+			t.Errorf("%s: %d %v, want ok %v", tc.body, status, err, tc.ok)
+			continue
+		}
+		if tc.want != 0 && (len(got) != 1 || len(got[0].Prices) != 1 || got[0].Prices[0].Price != tc.want) {
+			t.Errorf("%s: got %+v, want price %d", tc.body, got, tc.want)
+		}
 	}
 }
 

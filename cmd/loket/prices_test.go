@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMarkupCommands: the operator sets a rule from the command line; the products it
+// covers are repriced at once; the rule is listed and deleted; bad flags are refused.
+func TestMarkupCommands(t *testing.T) {
+	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
+	loket := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(append(args, db), &out)
+		return out.String(), err
+	}
+	if out, err := loket("migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	if out, err := loket("supplier", "add", "--name=up", "--kind=sim"); err != nil {
+		t.Fatalf("supplier add: %v %s", err, out)
+	}
+	if out, err := loket("catalog", "import", "../../internal/catalog/demo.yaml"); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	// HSA5 routes to sim at 5300 (priority 100); a route of priority 1 at 5000 becomes
+	// the reference.
+	if out, err := loket("route", "add", "--product=HSA5", "--supplier=up", "--code=X5", "--cost=5000", "--priority=1"); err != nil {
+		t.Fatalf("route add: %v %s", err, out)
+	}
+	out, err := loket("markup", "set", "--scope=product", "--code=HSA5", "--percent=2.5", "--flat=100", "--round=50")
+	if err != nil {
+		t.Fatalf("markup set: %v %s", err, out)
+	}
+	var got struct {
+		MarkupBP int64 `json:"markup_bp"`
+		Repriced int   `json:"repriced"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.MarkupBP != 250 || got.Repriced != 1 {
+		t.Fatalf("markup set said %s", out)
+	}
+	// 5000 + 125 + 100 = 5225 -> 5250.
+	if out, err := loket("markup", "list"); err != nil || !strings.Contains(out, `"scope_code":"HSA5"`) {
+		t.Fatalf("markup list: %v %s", err, out)
+	}
+	if out, err := loket("supplier", "list"); err != nil || !strings.Contains(out, `"name":"up"`) {
+		t.Fatalf("supplier list: %v %s", err, out)
+	}
+	if out, err := loket("supplier", "sync", "--name=up"); err != nil || !strings.Contains(out, `0 listed`) {
+		t.Fatalf("supplier sync: %v %s", err, out)
+	}
+	for _, bad := range [][]string{
+		{"markup", "set", "--scope=product"},
+		{"markup", "set", "--scope=all", "--code=X"},
+		{"markup", "set", "--scope=all", "--percent=-1"},
+		{"markup", "set", "--scope=all", "--percent=1.234"},
+		{"markup", "set", "--scope=all", "--round=0"},
+		{"markup", "set", "--scope=category", "--code=nope"},
+		{"markup", "delete", "--scope=category", "--code=pulsa"},
+		{"supplier", "sync", "--name=nobody"},
+	} {
+		if out, err := loket(bad...); err == nil {
+			t.Errorf("%v accepted: %s", bad, out)
+		}
+	}
+	if out, err := loket("markup", "delete", "--scope=product", "--code=HSA5"); err != nil {
+		t.Fatalf("markup delete: %v %s", err, out)
+	}
+	if out, err := loket("markup", "list"); err != nil || out != "" {
+		t.Fatalf("after delete: %v %q", err, out)
+	}
+}
+
+func TestBasisPoints(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "5": 500, "2.5": 250, "0.25": 25, "10%": 1000, ".5": 50, "100": 10000} {
+		if got, err := basisPoints(in); err != nil || got != want {
+			t.Errorf("basisPoints(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-1", "abc", "1.234", "1e3", ""} {
+		if got, err := basisPoints(in); err == nil && in != "" {
+			t.Errorf("basisPoints(%q) = %d, want an error", in, got)
+		}
+	}
+}

@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// JobPriceSync is the kind of the job that pulls one supplier's price list; its key is
+// PriceSyncJobKey(supplier id).
+const JobPriceSync = "pricesync"
+
+// PriceSyncJobKey is the key of a supplier's price sync job.
+func PriceSyncJobKey(supplierID int64) string { return fmt.Sprintf("pricesync:%d", supplierID) }
+
+// SupplierPrice is what a supplier's price list says about one of its codes.
+type SupplierPrice struct {
+	Code      string
+	Cost      loket.Money
+	Available bool
+}
+
+// PriceSync is what applying a price list changed.
+type PriceSync struct {
+	Listed      int      `json:"listed"`      // entries in the list
+	Matched     int      `json:"matched"`     // entries some route buys
+	Costs       int      `json:"costs"`       // routes whose cost changed
+	Unavailable int      `json:"unavailable"` // routes the upstream lists as not sold now
+	Repriced    int      `json:"repriced"`    // products whose base price moved
+	Unlisted    []string `json:"unlisted"`    // codes our routes buy that the list lacks (full lists only)
+	Refused     []string `json:"refused"`     // entries not applied, with the reason
+	Products    []int64  `json:"-"`           // products whose routes changed
+	Changes     []string `json:"changes"`     // "CODE 1000 -> 1100", bounded
+}
+
+// maxListed bounds the names a PriceSync keeps for the operator.
+const maxListed = 50
+
+func (s *PriceSync) note(list *[]string, v string) {
+	if len(*list) < maxListed {
+		*list = append(*list, v)
+	}
+}
+
+// Summary is one line for the operator.
+func (s *PriceSync) Summary() string {
+	out := fmt.Sprintf("%d listed, %d matched, %d costs changed, %d unavailable, %d products repriced", s.Listed, s.Matched, s.Costs, s.Unavailable, s.Repriced)
+	if len(s.Unlisted) > 0 {
+		out += fmt.Sprintf(", %d of our codes not listed", len(s.Unlisted))
+	}
+	if len(s.Refused) > 0 {
+		out += fmt.Sprintf(", %d refused", len(s.Refused))
+	}
+	return out
+}
+
+// ApplySupplierPrices sets the cost and availability of every route of supplierID whose
+// code the list names, then reprices the products whose routes changed (Reprice). A
+// full list also reports the codes our routes buy that it does not name; they are left
+// as they are, since a list cut short must not switch routes off. A zero cost is not
+// believed (an upstream does not give products away) and is refused.
+func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full bool) (*PriceSync, error) {
+	res := &PriceSync{Listed: len(prices)}
+	now := Now()
+	touched := map[int64]bool{}
+	seen := map[string]bool{}
+	for _, p := range prices {
+		code := strings.TrimSpace(p.Code)
+		if code == "" {
+			continue
+		}
+		if seen[code] {
+			continue // the first entry of a code wins
+		}
+		seen[code] = true
+		if p.Cost <= 0 {
+			res.note(&res.Refused, code+": no price")
+			continue
+		}
+		rows, err := t.Query(`SELECT id, product_id, cost, upstream_active FROM routes WHERE supplier_id = $1 AND supplier_code = $2`, supplierID, code)
+		if err != nil {
+			return nil, err
+		}
+		type hit struct {
+			id, product int64
+			cost        loket.Money
+			available   bool
+		}
+		var hits []hit
+		for rows.Next() {
+			var h hit
+			if err := rows.Scan(&h.id, &h.product, &h.cost, &h.available); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			hits = append(hits, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(hits) > 0 {
+			res.Matched++
+		}
+		for _, h := range hits {
+			if h.cost == p.Cost && h.available == p.Available {
+				if _, err := t.Exec(`UPDATE routes SET cost_synced_at = $1 WHERE id = $2`, now, h.id); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if _, err := t.Exec(`UPDATE routes SET cost = $1, upstream_active = $2, cost_synced_at = $3 WHERE id = $4`, p.Cost, p.Available, now, h.id); err != nil {
+				return nil, err
+			}
+			if h.cost != p.Cost {
+				res.Costs++
+				res.note(&res.Changes, fmt.Sprintf("%s %d -> %d", code, h.cost, p.Cost))
+			}
+			if !p.Available && h.available {
+				res.Unavailable++
+				res.note(&res.Changes, code+" unavailable")
+			}
+			if p.Available && !h.available {
+				res.note(&res.Changes, code+" available again")
+			}
+			touched[h.product] = true
+		}
+	}
+	if full {
+		rows, err := t.Query(`SELECT DISTINCT supplier_code FROM routes WHERE supplier_id = $1 ORDER BY supplier_code`, supplierID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var code string
+			if err := rows.Scan(&code); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[code] {
+				res.note(&res.Unlisted, code)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for id := range touched {
+		res.Products = append(res.Products, id)
+	}
+	sort.Slice(res.Products, func(i, j int) bool { return res.Products[i] < res.Products[j] })
+	n, err := t.Reprice(res.Products)
+	if err != nil {
+		return nil, err
+	}
+	res.Repriced = n
+	if len(res.Products) > 0 {
+		if err := t.BumpCatalog(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// NoteSupplierPrices records when and how a supplier's price list was last applied.
+func (t *Tx) NoteSupplierPrices(supplierID int64, note string) error {
+	_, err := t.Exec(`UPDATE suppliers SET prices_synced_at = $1, prices_note = $2 WHERE id = $3`, Now(), truncate(note, 500), supplierID)
+	return err
+}
+
+// MarkupRule turns a product's cost into its base price.
+type MarkupRule struct {
+	ID         int64       `json:"id"`
+	Scope      string      `json:"scope"`                // all, category, product
+	ScopeCode  string      `json:"scope_code,omitempty"` // the category's or product's code
+	ScopeID    int64       `json:"-"`
+	MarkupBP   int64       `json:"markup_bp"`   // basis points of the cost (250 = 2.5%)
+	MarkupFlat loket.Money `json:"markup_flat"` // rupiah added
+	RoundTo    loket.Money `json:"round_to"`    // the price is rounded up to a multiple of this
+	UpdatedAt  time.Time   `json:"updated_at"`
+}
+
+// Apply computes the base price for a cost.
+func (m MarkupRule) Apply(cost loket.Money) loket.Money {
+	p := cost + (cost*m.MarkupBP+9999)/10000 + m.MarkupFlat
+	if m.RoundTo > 1 {
+		p = (p + m.RoundTo - 1) / m.RoundTo * m.RoundTo
+	}
+	return p
+}
+
+// Markup scopes.
+const (
+	ScopeAll      = "all"
+	ScopeCategory = "category"
+	ScopeProduct  = "product"
+)
+
+// SetMarkupRule creates or replaces the rule of a scope (code names the category or
+// product; empty for all) and reprices the products it covers. It returns how many
+// base prices moved.
+func (t *Tx) SetMarkupRule(m MarkupRule) (int, error) {
+	if m.MarkupBP < 0 || m.MarkupFlat < 0 {
+		return 0, loket.FieldError(loket.EINVALID, "markup", "a markup may not be negative: Loket does not sell below cost")
+	}
+	if m.RoundTo < 1 {
+		m.RoundTo = 1
+	}
+	id, err := t.markupScopeID(m.Scope, m.ScopeCode)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.Exec(`INSERT INTO markup_rules (scope, scope_id, markup_bp, markup_flat, round_to, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (scope, scope_id) DO UPDATE SET markup_bp = excluded.markup_bp, markup_flat = excluded.markup_flat,
+		round_to = excluded.round_to, updated_at = excluded.updated_at`, m.Scope, id, m.MarkupBP, m.MarkupFlat, m.RoundTo, Now()); err != nil {
+		return 0, err
+	}
+	return t.repriceScope(m.Scope, id)
+}
+
+// DeleteMarkupRule removes the rule of a scope. The products it covered keep their
+// base price, or follow a wider rule that still covers them.
+func (t *Tx) DeleteMarkupRule(scope, code string) (int, error) {
+	id, err := t.markupScopeID(scope, code)
+	if err != nil {
+		return 0, err
+	}
+	res, err := t.Exec(`DELETE FROM markup_rules WHERE scope = $1 AND scope_id = $2`, scope, id)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, loket.Errorf(loket.ENOTFOUND, "no markup rule for %s %s", scope, code)
+	}
+	return t.repriceScope(scope, id)
+}
+
+func (t *Tx) markupScopeID(scope, code string) (int64, error) {
+	switch scope {
+	case ScopeAll:
+		return 0, nil
+	case ScopeCategory:
+		return t.CategoryID(code)
+	case ScopeProduct:
+		return t.ProductID(code)
+	}
+	return 0, loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product, not %q", scope)
+}
+
+func (t *Tx) repriceScope(scope string, id int64) (int, error) {
+	q := `SELECT p.id FROM products p`
+	var args []any
+	switch scope {
+	case ScopeCategory:
+		q += ` JOIN brands b ON b.id = p.brand_id WHERE b.category_id = $1`
+		args = append(args, id)
+	case ScopeProduct:
+		q += ` WHERE p.id = $1`
+		args = append(args, id)
+	}
+	rows, err := t.Query(q+` ORDER BY p.id`, args...)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var pid int64
+		if err := rows.Scan(&pid); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, pid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n, err := t.Reprice(ids)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		err = t.BumpCatalog()
+	}
+	return n, err
+}
+
+// Reprice sets each product's base price from its markup rule and its reference cost:
+// the cost of the first route dispatch would try (by priority) that is switched on, whose
+// supplier is enabled and whose upstream lists it. A product no rule covers, or with no
+// such route, keeps its price. Each move is recorded (RecordPriceChange) so resellers
+// are told. It returns how many prices moved.
+func (t *Tx) Reprice(productIDs []int64) (int, error) {
+	moved := 0
+	for _, id := range productIDs {
+		var base loket.Money
+		var category int64
+		err := t.QueryRow(`SELECT p.base_price, b.category_id FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.id = $1`, id).Scan(&base, &category)
+		if noRows(err) {
+			continue
+		}
+		if err != nil {
+			return moved, err
+		}
+		var m MarkupRule
+		err = t.QueryRow(`SELECT markup_bp, markup_flat, round_to FROM markup_rules
+			WHERE (scope = 'product' AND scope_id = $1) OR (scope = 'category' AND scope_id = $2) OR scope = 'all'
+			ORDER BY CASE scope WHEN 'product' THEN 0 WHEN 'category' THEN 1 ELSE 2 END LIMIT 1`, id, category).Scan(&m.MarkupBP, &m.MarkupFlat, &m.RoundTo)
+		if noRows(err) {
+			continue
+		}
+		if err != nil {
+			return moved, err
+		}
+		var cost loket.Money
+		err = t.QueryRow(`SELECT r.cost FROM routes r JOIN suppliers s ON s.id = r.supplier_id
+			WHERE r.product_id = $1 AND r.active AND r.upstream_active AND s.enabled ORDER BY r.priority, r.id LIMIT 1`, id).Scan(&cost)
+		if noRows(err) {
+			continue
+		}
+		if err != nil {
+			return moved, err
+		}
+		price := m.Apply(cost)
+		if price == base {
+			continue
+		}
+		if _, err := t.Exec(`UPDATE products SET base_price = $1, updated_at = $2 WHERE id = $3`, price, Now(), id); err != nil {
+			return moved, err
+		}
+		if err := t.RecordPriceChange(id, base, price); err != nil {
+			return moved, err
+		}
+		moved++
+	}
+	return moved, nil
+}
+
+// MarkupRules lists the rules, widest first.
+func (db *DB) MarkupRules(ctx context.Context) ([]MarkupRule, error) {
+	var out []MarkupRule
+	err := db.each(ctx, `SELECT m.id, m.scope, m.scope_id, COALESCE(c.code, p.code, ''), m.markup_bp, m.markup_flat, m.round_to, m.updated_at
+		FROM markup_rules m
+		LEFT JOIN categories c ON m.scope = 'category' AND c.id = m.scope_id
+		LEFT JOIN products p ON m.scope = 'product' AND p.id = m.scope_id
+		ORDER BY CASE m.scope WHEN 'all' THEN 0 WHEN 'category' THEN 1 ELSE 2 END, 4`, func(r *sql.Rows) error {
+		var m MarkupRule
+		var at int64
+		if err := r.Scan(&m.ID, &m.Scope, &m.ScopeID, &m.ScopeCode, &m.MarkupBP, &m.MarkupFlat, &m.RoundTo, &at); err != nil {
+			return err
+		}
+		m.UpdatedAt = Time(at)
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
