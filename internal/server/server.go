@@ -27,6 +27,7 @@ import (
 	_ "github.com/loket/loket/internal/supplier/digiflazz"
 	_ "github.com/loket/loket/internal/supplier/socx"
 	_ "github.com/loket/loket/internal/supplier/tokowendigg"
+	_ "github.com/loket/loket/internal/supplier/warungnokos"
 	"github.com/loket/loket/internal/web"
 )
 
