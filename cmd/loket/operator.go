@@ -414,9 +414,16 @@ func operator(cmd string, args []string, out io.Writer) error {
 				if err != nil {
 					return err
 				}
-				if err := printJSON(out, map[string]any{"id": o.ID, "reseller_id": o.ResellerID, "ref_id": o.RefID, "product": o.ProductCode,
+				row := map[string]any{"id": o.ID, "reseller_id": o.ResellerID, "ref_id": o.RefID, "product": o.ProductCode,
 					"target": o.Target, "price": o.Price, "status": o.Status, "sn": o.SN, "created_at": o.CreatedAt,
-					"flagged_at": o.FlaggedAt, "attempts": at}); err != nil {
+					"flagged_at": o.FlaggedAt, "attempts": at}
+				// What the delivering supplier cost, and what the order earned.
+				for _, x := range at {
+					if x.Outcome == "success" {
+						row["cost"], row["margin"], row["supplier_id"] = x.Cost, o.Price-x.Cost, x.SupplierID
+					}
+				}
+				if err := printJSON(out, row); err != nil {
 					return err
 				}
 			}
