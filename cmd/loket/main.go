@@ -59,6 +59,9 @@ Commands:
   payment list [--unmatched]     payments the sources reported
   payment credit --id N --username U --note TEXT
                                  credit a payment that matched no deposit, by hand
+  withdrawal list [--status pending|approved|rejected] [--username U]
+  withdrawal approve --id N --note TRANSFER_REF | withdrawal reject --id N --note REASON
+                                 profit withdrawals resellers asked for: approve once paid out, or reject (refunds the profit)
   setting get KEY | setting set KEY VALUE
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
@@ -101,7 +104,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup", "withdrawal":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

@@ -476,6 +476,9 @@ func operator(cmd string, args []string, out io.Writer) error {
 	if ok, err := priceCommand(cmd, args, out); ok {
 		return err
 	}
+	if ok, err := withdrawalCommand(cmd, args, out); ok {
+		return err
+	}
 	return fmt.Errorf("unknown command %q (see loket help)", cmd)
 }
 

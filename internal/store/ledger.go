@@ -382,6 +382,9 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		}); err != nil {
 		return nil, err
 	}
+	if err := verifyWithdrawals(ctx, snap, add); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -427,6 +430,8 @@ type Totals struct {
 	SupplierPayable  loket.Money
 	PaymentSources   loket.Money
 	Adjustments      loket.Money
+	Withdrawals      loket.Money // profit asked for, not yet paid out
+	Payouts          loket.Money // profit paid out
 }
 
 // LedgerTotals sums every account by kind.
@@ -454,6 +459,10 @@ func (db *DB) LedgerTotals(ctx context.Context) (Totals, error) {
 				t.PaymentSources = sum
 			case KindAdjustments:
 				t.Adjustments = sum
+			case KindWithdrawal:
+				t.Withdrawals = sum
+			case KindPayout:
+				t.Payouts = sum
 			}
 			return nil
 		})

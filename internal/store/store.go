@@ -232,7 +232,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", version, err)
 		}
 	}
-	for code, kind := range map[string]string{AccInFlight: KindInFlight, AccRevenue: KindRevenue, AccAdjustments: KindAdjustments} {
+	for code, kind := range map[string]string{AccInFlight: KindInFlight, AccRevenue: KindRevenue, AccAdjustments: KindAdjustments,
+		AccWithdrawals: KindWithdrawal, AccPayouts: KindPayout} {
 		if _, err := db.EnsureAccount(ctx, code, kind); err != nil {
 			return err
 		}
