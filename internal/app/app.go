@@ -40,6 +40,14 @@ type Config struct {
 	LowBalance loket.Money
 	// BalanceEvery is how often supplier balances are checked; default 5m.
 	BalanceEvery time.Duration
+	// Virtual numbers (vn.go): an activation's window (LOKET_VN_TIMEOUT, default 20m),
+	// how often open activations are polled upstream (LOKET_VN_POLL, default 3s), how
+	// often suppliers' catalogs are synced (default 10m), and the markup on suppliers'
+	// costs in basis points (LOKET_VN_MARKUP_BP; 0 here means none).
+	VNTimeout   time.Duration
+	VNPoll      time.Duration
+	VNSyncEvery time.Duration
+	VNMarkupBP  int64
 	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
 	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
 	WebhookDelays []time.Duration
@@ -74,6 +82,7 @@ func (c *Config) defaults() {
 	if c.BalanceEvery <= 0 {
 		c.BalanceEvery = 5 * time.Minute
 	}
+	c.vnDefaults()
 	if len(c.WebhookDelays) == 0 {
 		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
 			10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
@@ -114,6 +123,9 @@ type App struct {
 	m       appMetrics
 	health  health
 	sources []sourceEntry
+
+	vnm         vnMetrics
+	vnNotifiers map[string]VNNotifier
 }
 
 type supplierEntry struct {
@@ -130,7 +142,8 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 	}
 	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, suppliers: map[int64]supplierEntry{},
 		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{},
-		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{}}
+		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{},
+		vnNotifiers: map[string]VNNotifier{}}
 	key, err := a.masterKey(ctx)
 	if err != nil {
 		return nil, err
@@ -142,6 +155,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 		return nil, err
 	}
 	a.initMetrics()
+	a.initVNMetrics()
 	return a, nil
 }
 
@@ -184,7 +198,8 @@ func (a *App) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go a.worker()
 	}
-	a.wg.Add(4)
+	a.wg.Add(5)
+	go a.vnCatalogLoop()
 	go a.claimLoop()
 	go a.catalogLoop()
 	go a.flagLoop()

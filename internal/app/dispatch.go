@@ -69,6 +69,8 @@ func (a *App) runJob(j store.Job) {
 		err = a.deliverWebhook(ctx, j)
 	case store.JobPrices:
 		err = a.tellPrices(ctx, j)
+	case store.JobVN:
+		err = a.carryNumber(ctx, j)
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}

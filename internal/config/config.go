@@ -28,6 +28,9 @@ type Config struct {
 	Workers              int
 	DBLanes              int
 	DebugAddr            string
+	VNTimeout            time.Duration
+	VNPoll               time.Duration
+	VNMarkupBP           int
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -88,6 +91,9 @@ var options = []option{
 	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
 	{"LOKET_WORKERS", "64", "concurrent supplier calls", num(func(c *Config) *int { return &c.Workers })},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
+	{"LOKET_VN_TIMEOUT", "20m", "a virtual number with no SMS by then is canceled and refunded; one with a code is charged", dur(func(c *Config) *time.Duration { return &c.VNTimeout })},
+	{"LOKET_VN_POLL", "3s", "how often open virtual-number activations are checked with their supplier", dur(func(c *Config) *time.Duration { return &c.VNPoll })},
+	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%), before price levels", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 }
 

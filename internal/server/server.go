@@ -56,7 +56,8 @@ type Server struct {
 func AppConfig(cfg *config.Config) app.Config {
 	return app.Config{Node: cfg.Node, GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout,
 		PendingDeadline: cfg.PendingDeadline, Workers: cfg.Workers, MasterKey: cfg.MasterKey,
-		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL}
+		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
+		VNTimeout: cfg.VNTimeout, VNPoll: cfg.VNPoll, VNMarkupBP: int64(cfg.VNMarkupBP)}
 }
 
 // OpenDB opens and migrates the configured database.
