@@ -199,11 +199,16 @@ func (a *App) Start(ctx context.Context) error {
 		go a.worker()
 	}
 	a.wg.Add(5)
-	go a.vnCatalogLoop()
+	vnSynced := make(chan struct{})
+	go a.vnCatalogLoop(vnSynced)
 	go a.claimLoop()
 	go a.catalogLoop()
 	go a.flagLoop()
 	go a.balanceLoop()
+	select {
+	case <-vnSynced:
+	case <-time.After(3 * time.Second):
+	}
 	for _, e := range a.sources {
 		a.wg.Add(1)
 		go a.pollSource(e)

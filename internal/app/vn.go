@@ -758,8 +758,10 @@ func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VN
 	return t.SyncVNRoutes(supplierID, routes, markup)
 }
 
-// vnCatalogLoop syncs the virtual-number catalog at start and every VNSyncEvery.
-func (a *App) vnCatalogLoop() {
+// vnCatalogLoop syncs the virtual-number catalog at start and every VNSyncEvery. The
+// first sync closes first: Start waits for it (bounded), so a fresh Loket, the demo,
+// has its routes before its first order.
+func (a *App) vnCatalogLoop(first chan<- struct{}) {
 	defer a.wg.Done()
 	sync := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.SupplierTimeout+30*time.Second)
@@ -769,6 +771,7 @@ func (a *App) vnCatalogLoop() {
 		}
 	}
 	sync()
+	close(first)
 	t := time.NewTicker(a.cfg.VNSyncEvery)
 	defer t.Stop()
 	for {
