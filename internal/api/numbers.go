@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -332,4 +333,16 @@ func (s *Server) numberAction(f func(ctx context.Context, r *store.ResellerAuth,
 		}
 		WriteJSON(w, http.StatusOK, NumberView(act))
 	}
+}
+
+func (g *schemaGen) numberWebhook() *OpenAPIOperation {
+	op := g.orderWebhook()
+	op.OperationID = "numberSMS"
+	op.Summary = "A rented number received an SMS (sent to your webhook URL)"
+	op.Description = "Loket POSTs each SMS a number receives once, with the activation as it is after it and the message. " +
+		"Signed and retried like order webhooks."
+	op.Parameters[1].Description = "the event, number.sms"
+	op.RequestBody = &OpenAPIRequestBody{Required: true,
+		Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[NumberWebhook]())}}}
+	return op
 }

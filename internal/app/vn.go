@@ -522,14 +522,16 @@ func (a *App) carryNumber(ctx context.Context, j store.Job) error {
 		a.Log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
 		return a.closeNumber(ctx, act, store.VNFailed, "rent interrupted; outcome unknown", []string{store.VNRenting}, false, true)
 	}
-	vs, err := a.vnSupplier(act.SupplierID)
-	if err != nil {
-		return err
-	}
 	count := act.SMSCount
-	cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
-	st, perr := vs.NumberStatus(cctx, act.SupplierRef)
-	cancel()
+	var st supplier.VNStatus
+	// A supplier removed or disabled since counts as not answering: the window still
+	// closes on time.
+	vs, perr := a.vnSupplier(act.SupplierID)
+	if perr == nil {
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		st, perr = vs.NumberStatus(cctx, act.SupplierRef)
+		cancel()
+	}
 	if perr == nil {
 		a.vnm.supplierCalls.With("status", "ok").Inc()
 		if count, err = a.storeSMS(ctx, act, st.SMS); err != nil {
