@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/store"
 )
 
 // TestNumbersNative drives a virtual number through the native API: catalog, rent
@@ -17,6 +21,17 @@ func TestNumbersNative(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := loketest.Start(t, engine, "--vn-poll=50ms")
 		r := loketest.NewReseller(t, s, 4000)
+		hooks := make(chan map[string]any, 10)
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			var m map[string]any
+			json.NewDecoder(req.Body).Decode(&m)
+			hooks <- m
+		}))
+		defer hs.Close()
+		u := hs.URL
+		if err := s.App.UpdateReseller(context.Background(), r.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+			t.Fatal(err)
+		}
 		auth := []string{"Authorization", "Bearer " + r.Creds.APIKey, "Content-Type", "application/json"}
 		call := func(method, path, body string) loketest.JSON {
 			t.Helper()
@@ -69,6 +84,16 @@ func TestNumbersNative(t *testing.T) {
 		g := wait(1)
 		if !regexp.MustCompile(`^\d{6}$`).MatchString(loketest.Str(t, g.Body, "code")) {
 			t.Errorf("code: %s", g.Raw)
+		}
+		select {
+		case h := <-hooks:
+			sms, _ := h["sms"].(map[string]any)
+			num, _ := h["number"].(map[string]any)
+			if h["event"] != "number.sms" || sms["code"] != g.Body["code"] || num["id"] != float64(id) || num["status"] != "received" {
+				t.Errorf("webhook: %v", h)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("no number.sms webhook")
 		}
 		if c := call("POST", path+"/cancel", ""); c.Status != 409 || c.Body["error"].(map[string]any)["code"] != "conflict" {
 			t.Errorf("cancel after a code: %s", c.Raw)

@@ -187,6 +187,40 @@ func TestOTPCancelRefunds(t *testing.T) {
 	})
 }
 
+// TestOTPCancelRacesCode: a code arriving while a cancel is asked. Refused upstream,
+// the activation stays open and is charged once done; accepted upstream, it is refunded
+// even though the code was seen, since the supplier charges nothing for it.
+func TestOTPCancelRacesCode(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/warungnokos/api"
+		f := addFake(t, s)
+		rs := newReseller(t, s, "", 10000)
+		f.raceCancel.Store(true)
+
+		trx := order(t, base, rs.Key, fakeOrder)
+		if msg := setStatus(t, base, rs.Key, trx, "cancel").failure(t, 409); !strings.Contains(msg, "ditolak") {
+			t.Errorf("refused cancel: %q", msg)
+		}
+		if st := waitStatus(t, base, rs.Key, trx, "completed"); st.Body["otp_code"] != "777777" {
+			t.Errorf("status: %s", st.Raw)
+		}
+		setStatus(t, base, rs.Key, trx, "done")
+		wantBalance(t, s, rs.ID, 10000-990)
+
+		f.takeCancel.Store(true)
+		trx = order(t, base, rs.Key, fakeOrder)
+		if r := setStatus(t, base, rs.Key, trx, "cancel"); r.Status != 200 {
+			t.Fatalf("accepted cancel: %s", r.Raw)
+		}
+		if a := activation(t, s, trx); a.State != store.VNCanceled || a.Hold != store.HoldVoided {
+			t.Errorf("after an accepted cancel: %+v", a)
+		}
+		wantBalance(t, s, rs.ID, 10000-990)
+		loketest.VerifyLedger(t, s)
+	})
+}
+
 func TestOTPCancelTooEarly(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
@@ -379,6 +413,10 @@ type fakeVN struct {
 	acts        map[string]*fakeAct
 	rentErr     atomic.Pointer[rentFailure]
 	cancelAfter atomic.Int64 // a time.Duration
+	// raceCancel makes an SMS arrive just as a cancel is asked; with takeCancel the
+	// cancel is then accepted anyway, after a poll had time to see the SMS.
+	raceCancel atomic.Bool
+	takeCancel atomic.Bool
 }
 
 type rentFailure struct{ err error }
@@ -487,6 +525,16 @@ func (f *fakeVN) NumberStatus(_ context.Context, id string) (supplier.VNStatus, 
 }
 
 func (f *fakeVN) SetNumberStatus(_ context.Context, id string, act supplier.VNAction) error {
+	if act == supplier.VNCancel && f.raceCancel.Load() {
+		f.deliver(id, "777777")
+		if f.takeCancel.Load() {
+			time.Sleep(300 * time.Millisecond)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.acts[id].state = supplier.VNCanceled
+			return nil
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a := f.acts[id]
