@@ -495,7 +495,7 @@ func (a *App) ResendNumber(ctx context.Context, r *store.ResellerAuth, id int64)
 		return nil, numberError(ReasonUnreachable, loket.EUNAVAILABLE, "the supplier did not answer the resend of activation %d; try again", id)
 	}
 	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
-		_, err := t.ResendRequested(id)
+		_, err := t.ResendRequested(id, act.SMSCount)
 		return err
 	}); err != nil {
 		return nil, err

@@ -240,9 +240,11 @@ func (t *Tx) AddSMS(id int64, m VNSMS) (sms VNSMS, added bool, err error) {
 	return m, true, nil
 }
 
-// ResendRequested moves a received activation back to waiting for the next SMS.
-func (t *Tx) ResendRequested(id int64) (bool, error) {
-	res, err := t.Exec(`UPDATE vn_activations SET state = 'waiting', updated_at = $2 WHERE id = $1 AND state = 'received'`, id, Now())
+// ResendRequested moves a received activation back to waiting for the next SMS,
+// unless an SMS beyond the seen ones arrived meanwhile (the next one is here already).
+func (t *Tx) ResendRequested(id int64, seen int) (bool, error) {
+	res, err := t.Exec(`UPDATE vn_activations SET state = 'waiting', updated_at = $2 WHERE id = $1 AND state = 'received' AND sms_count = $3`,
+		id, Now(), seen)
 	if err != nil {
 		return false, err
 	}
