@@ -604,3 +604,31 @@ func (db *DB) VNOperatorsAt(ctx context.Context, numberID int64, providerID stri
 		}, numberID, providerID)
 	return out, err
 }
+
+// ActivationFilter selects activations for the operator.
+type ActivationFilter struct {
+	ResellerID int64  // 0: every reseller's
+	State      string // "": any
+	Flagged    bool   // only those flagged for the operator (rent outcome unknown)
+	Limit      int
+}
+
+// ListActivations lists activations, newest first, without their SMS.
+func (db *DB) ListActivations(ctx context.Context, f ActivationFilter) ([]*Activation, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + activationCols + ` FROM vn_activations WHERE ($1 = 0 OR reseller_id = $1) AND ($2 = '' OR state = $2)`
+	if f.Flagged {
+		q += ` AND flagged_at IS NOT NULL`
+	}
+	var out []*Activation
+	err := db.each(ctx, q+` ORDER BY id DESC LIMIT $3`, func(r *sql.Rows) error {
+		a, err := scanActivation(r)
+		if err == nil {
+			out = append(out, a)
+		}
+		return err
+	}, f.ResellerID, f.State, f.Limit)
+	return out, err
+}
