@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -123,6 +124,40 @@ func TestNumbersNative(t *testing.T) {
 		}
 		if doc := loketest.Do(t, "GET", s.URL+"/openapi.json", nil); !strings.Contains(string(doc.Body), `"/v1/numbers/{id}/resend"`) {
 			t.Error("openapi.json lacks the numbers routes")
+		}
+		loketest.VerifyLedger(t, s)
+	})
+}
+
+// TestNumbersClient rents a number through the public Go client, as a reseller's
+// program would: rent, wait for the code, finish.
+func TestNumbersClient(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine, "--vn-poll=50ms")
+		r := newReseller(t, s, 2000)
+		ctx := context.Background()
+		n, created, err := r.C.RentNumber(ctx, client.NumberRequest{Service: 14, NumberID: 340437, ProviderID: "3837", RefID: "wa-1"})
+		if err != nil || !created || n.Status != "waiting" || n.Price != 1100 {
+			t.Fatalf("rent: %+v %v %v", n, created, err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for n.Code == "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("no code: %+v", n)
+			}
+			time.Sleep(20 * time.Millisecond)
+			if n, err = r.C.Number(ctx, n.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err = r.C.NumberAction(ctx, n.ID, "done"); err != nil || n.Status != "done" || len(n.SMS) != 1 {
+			t.Fatalf("done: %+v %v", n, err)
+		}
+		if _, err := r.C.NumberAction(ctx, n.ID, "cancel"); err == nil {
+			t.Error("cancel after done accepted")
+		}
+		if m := me(t, r); m.Balance != 900 {
+			t.Errorf("balance = %d, want 900", m.Balance)
 		}
 		loketest.VerifyLedger(t, s)
 	})
