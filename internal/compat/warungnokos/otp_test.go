@@ -88,6 +88,9 @@ func TestOTPCodeArrivesAndDone(t *testing.T) {
 		other := newReseller(t, s, "", 0)
 		get(t, base+"/otp/status/"+trx, other.Key).failure(t, 404)
 		setStatus(t, base, other.Key, trx, "cancel").failure(t, 404)
+		// An activation's trxId is no deposit's, and the other way round.
+		get(t, base+"/deposit/status/"+trx, rs.Key).failure(t, 404)
+		get(t, base+"/otp/status/WN9000000001", rs.Key).failure(t, 404)
 		time.Sleep(100 * time.Millisecond)
 		if n := len(hooks.got()); n != 1 {
 			t.Errorf("%d webhooks, want 1 (one per SMS)", n)
