@@ -106,6 +106,10 @@ Top up by QRIS (the simulated payment source stands in for the bank):
   curl -s -H 'Authorization: Bearer %[7]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
   curl -s -d '{"amount": <total from the answer>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
 
+Rent a virtual number (WhatsApp, Indonesia); its code arrives within LOKET_SIM_DELAY:
+  curl -s -H 'Authorization: Bearer %[7]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
+  curl -s -H 'Authorization: Bearer %[7]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
+
 The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
 4 pending then failure, 5 no answer (a status check later finds it successful).
 `, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)

@@ -49,6 +49,8 @@ Commands:
                                  orders as JSON lines, with every supplier attempt
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
                                  decide a pending order by hand (for orders flagged overdue)
+  number list [--flagged] [--state S] [--username U] [--limit N]
+                                 virtual-number activations as JSON lines (--flagged: rent outcome unknown)
   ledger verify                  check the ledger invariants
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
@@ -109,6 +111,11 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}
 		return operator(cmd+" "+rest[0], rest[1:], stdout)
+	case "number":
+		if len(rest) == 0 {
+			return fmt.Errorf("number: missing subcommand (see loket help)")
+		}
+		return numberCmd(rest[0], rest[1:], stdout)
 	case "bench":
 		return benchCmd(rest, stdout)
 	}

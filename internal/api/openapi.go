@@ -176,7 +176,8 @@ func (s *Server) OpenAPI() *OpenAPIDoc {
 		}
 		doc.Paths[p][strings.ToLower(method)] = op
 	}
-	doc.Webhooks = map[string]OpenAPIPath{"order.updated": {"post": g.orderWebhook()}, "price.updated": {"post": g.priceWebhook()}}
+	doc.Webhooks = map[string]OpenAPIPath{"order.updated": {"post": g.orderWebhook()}, "price.updated": {"post": g.priceWebhook()},
+		"number.sms": {"post": g.numberWebhook()}}
 	return doc
 }
 

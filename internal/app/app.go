@@ -43,6 +43,14 @@ type Config struct {
 	// PriceSyncEvery is how often each supplier's price list is pulled; default 1h,
 	// negative disables.
 	PriceSyncEvery time.Duration
+	// Virtual numbers (vn.go): an activation's window (LOKET_VN_TIMEOUT, default 20m),
+	// how often open activations are polled upstream (LOKET_VN_POLL, default 3s), how
+	// often suppliers' catalogs are synced (default 10m), and the markup on suppliers'
+	// costs in basis points (LOKET_VN_MARKUP_BP; 0 here means none).
+	VNTimeout   time.Duration
+	VNPoll      time.Duration
+	VNSyncEvery time.Duration
+	VNMarkupBP  int64
 	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
 	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
 	WebhookDelays []time.Duration
@@ -80,6 +88,7 @@ func (c *Config) defaults() {
 	if c.PriceSyncEvery == 0 {
 		c.PriceSyncEvery = time.Hour
 	}
+	c.vnDefaults()
 	if len(c.WebhookDelays) == 0 {
 		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
 			10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
@@ -117,14 +126,17 @@ type App struct {
 	hookOnce       sync.Once
 	hookClient     *http.Client
 
-	m      appMetrics
-	health health
+	m       appMetrics
+	health  health
+	sources []sourceEntry
 
 	early earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
 
 	priceJobsMu sync.Mutex
 	priceJobs   map[int64]bool // suppliers whose price sync job this node made sure of
-	sources     []sourceEntry
+
+	vnm         vnMetrics
+	vnNotifiers map[string]VNNotifier
 }
 
 type supplierEntry struct {
@@ -141,7 +153,8 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 	}
 	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, suppliers: map[int64]supplierEntry{},
 		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{},
-		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{}}
+		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{},
+		vnNotifiers: map[string]VNNotifier{}}
 	key, err := a.masterKey(ctx)
 	if err != nil {
 		return nil, err
@@ -153,6 +166,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Regis
 		return nil, err
 	}
 	a.initMetrics()
+	a.initVNMetrics()
 	return a, nil
 }
 
@@ -195,11 +209,17 @@ func (a *App) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go a.worker()
 	}
-	a.wg.Add(4)
+	a.wg.Add(5)
+	vnSynced := make(chan struct{})
+	go a.vnCatalogLoop(vnSynced)
 	go a.claimLoop()
 	go a.catalogLoop()
 	go a.flagLoop()
 	go a.balanceLoop()
+	select {
+	case <-vnSynced:
+	case <-time.After(3 * time.Second):
+	}
 	for _, e := range a.sources {
 		a.wg.Add(1)
 		go a.pollSource(e)

@@ -71,6 +71,8 @@ func (a *App) runJob(j store.Job) {
 		err = a.tellPrices(ctx, j)
 	case store.JobPriceSync:
 		err = a.runPriceSync(ctx, j)
+	case store.JobVN:
+		err = a.carryNumber(ctx, j)
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}

@@ -30,6 +30,9 @@ type Config struct {
 	DebugAddr            string
 	PriceSyncEvery       time.Duration
 	SupplierLowBalance   int
+	VNTimeout            time.Duration
+	VNPoll               time.Duration
+	VNMarkupBP           int
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -92,6 +95,9 @@ var options = []option{
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
 	{"LOKET_PRICE_SYNC_EVERY", "1h", "how often each supplier's price list is pulled into route costs (0 disables)", dur(func(c *Config) *time.Duration { return &c.PriceSyncEvery })},
 	{"LOKET_SUPPLIER_LOW_BALANCE", "500000", "a supplier balance below this (rupiah) is a warning and a metric", num(func(c *Config) *int { return &c.SupplierLowBalance })},
+	{"LOKET_VN_TIMEOUT", "20m", "a virtual number with no SMS by then is canceled and refunded; one with a code is charged", dur(func(c *Config) *time.Duration { return &c.VNTimeout })},
+	{"LOKET_VN_POLL", "3s", "how often open virtual-number activations are checked with their supplier", dur(func(c *Config) *time.Duration { return &c.VNPoll })},
+	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%), before price levels", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 }
 

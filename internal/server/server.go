@@ -59,7 +59,8 @@ func AppConfig(cfg *config.Config) app.Config {
 	return app.Config{Node: cfg.Node, GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout,
 		PendingDeadline: cfg.PendingDeadline, Workers: cfg.Workers, MasterKey: cfg.MasterKey,
 		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
-		PriceSyncEvery: offIfZero(cfg.PriceSyncEvery), LowBalance: loket.Money(cfg.SupplierLowBalance)}
+		PriceSyncEvery: offIfZero(cfg.PriceSyncEvery), LowBalance: loket.Money(cfg.SupplierLowBalance),
+		VNTimeout: cfg.VNTimeout, VNPoll: cfg.VNPoll, VNMarkupBP: int64(cfg.VNMarkupBP)}
 }
 
 // offIfZero maps a setting's 0 ("off") to the app's negative: there, zero is the default.

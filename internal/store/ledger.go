@@ -364,6 +364,11 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
 		return nil, err
 	}
+	var vnPending sql.NullInt64
+	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(price), 0) FROM vn_activations WHERE hold = 'pending'`).Scan(&vnPending); err != nil {
+		return nil, err
+	}
+	pending.Int64 += vnPending.Int64
 	if inflight.Int64 != pending.Int64 {
 		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight.Int64, pending.Int64)
 	}
@@ -383,6 +388,9 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		return nil, err
 	}
 	if err := verifyWithdrawals(ctx, snap, add); err != nil {
+		return nil, err
+	}
+	if err := verifyActivations(ctx, snap, add); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/compat/warungnokos"
@@ -15,9 +16,11 @@ import (
 )
 
 // start runs a whole Loket (loketest.Start), with this surface mounted exactly once.
-func start(t testing.TB, engine string) *server.Server {
+// Open activations are polled every 50ms, so a simulated code shows within the sim
+// delay plus that; flags may change it and the activation window (--vn-timeout).
+func start(t testing.TB, engine string, flags ...string) *server.Server {
 	t.Helper()
-	s := loketest.Start(t, engine)
+	s := loketest.Start(t, engine, append([]string{"--vn-poll=50ms"}, flags...)...)
 	// server.Start mounts the surfaces it lists; until this one is among them, mount it
 	// here (a second registration of the same pattern would panic).
 	probe, _ := http.NewRequest(http.MethodGet, s.URL+"/compat/warungnokos/api/otp/services", nil)
@@ -114,4 +117,23 @@ func (r resp) list(t testing.TB) []map[string]any {
 func (r resp) failure(t testing.TB, status int) string {
 	t.Helper()
 	return loketest.JSON(r).Failure(t, status, "success")
+}
+
+// waitStatus polls otp/status until it answers want, or fails the test after 5s.
+func waitStatus(t testing.TB, base, key, trx, want string) resp {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := get(t, base+"/otp/status/"+trx, key)
+		if r.Status != http.StatusOK || r.Body["success"] != true {
+			t.Fatalf("status %s: %d %s", trx, r.Status, r.Raw)
+		}
+		if r.Body["status"] == want {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %s is %v after 5s, want %s: %s", trx, r.Body["status"], want, r.Raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

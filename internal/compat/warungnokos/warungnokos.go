@@ -5,9 +5,8 @@
 // virtual-number catalog are the domain's.
 //
 // Deposits (deposit/*, deposits.go) are Loket's QRIS deposits. Buying numbers
-// (otp/order, otp/status, otp/set_status) is a later issue: those endpoints check their
-// input as the seed describes it and then answer, in the seed's shape, that the service
-// is not available yet. They never charge anything.
+// (otp/order, otp/status, otp/set_status, otp.go) are Loket's virtual-number
+// activations.
 package warungnokos
 
 import (
@@ -29,13 +28,9 @@ const (
 	minDeposit loket.Money = 2000
 )
 
-// Messages a reseller sees for the parts of the seed Loket does not serve yet.
-const (
-	msgNumbersUnavailable = "Layanan nomor virtual belum tersedia. Pesanan tidak dibuat dan saldo tidak dipotong."
-)
-
 // Mount adds the surface's routes to s.
 func Mount(s *api.Server, a *app.App) {
+	a.SetVNNotifier(surface, notifySMS)
 	s.Handle(prefix, &handler{a: a})
 }
 
@@ -155,6 +150,15 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 // {"success":false,"message":"..."} with an HTTP status that says what went wrong.
 func errorOf(err error) (int, string) {
 	detail := loket.ErrorMessage(err)
+	if msg, ok := numberMessage(err); ok {
+		detail = msg
+		switch loket.ErrorCode(err) {
+		case loket.EOUTOFSTOCK, loket.EUNAVAILABLE:
+			return http.StatusBadRequest, detail
+		case loket.ECONFLICT:
+			return http.StatusConflict, detail
+		}
+	}
 	switch loket.ErrorCode(err) {
 	case loket.EUNAUTHORIZED:
 		return http.StatusUnauthorized, "API Key tidak valid atau tidak dikirim (header x-api-key)."
@@ -329,30 +333,6 @@ func (h *handler) operators(w http.ResponseWriter, r *http.Request, c *call) {
 	ok(w, out)
 }
 
-// order: POST otp/order {number_id, provider_id, operator_id, price_jual, service_name}.
-// The input is checked as the seed describes it; buying a number waits for its issue.
-func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
-	for _, k := range []string{"number_id", "provider_id", "operator_id", "price_jual"} {
-		if c.p.get(k) == "" {
-			h.fail(w, loket.FieldError(loket.EINVALID, k, "%s wajib diisi.", k))
-			return
-		}
-	}
-	if _, isID := parseID(c.p.get("number_id")); !isID {
-		h.fail(w, loket.FieldError(loket.EINVALID, "number_id", "number_id tidak valid: pakai number_id dari daftar negara."))
-		return
-	}
-	if n, isNum := parseID(c.p.get("price_jual")); !isNum || n > loket.MaxAmount {
-		h.fail(w, loket.FieldError(loket.EINVALID, "price_jual", "price_jual harus berupa angka bulat lebih dari 0."))
-		return
-	}
-	if err := h.checkNumber(r, c.p.get("number_id"), c.p.get("provider_id"), c.p.get("operator_id")); err != nil {
-		h.fail(w, err)
-		return
-	}
-	h.fail(w, loket.Errorf(loket.EUNAVAILABLE, msgNumbersUnavailable))
-}
-
 // checkNumber reports whether an active service prices numbers of country numberID from
 // provider, and whether that provider has the operator: ENOTFOUND names what is unknown.
 func (h *handler) checkNumber(r *http.Request, numberID, provider, operator string) error {
@@ -403,33 +383,4 @@ func (h *handler) countryName(r *http.Request, numberID int64, provider string) 
 		}
 	}
 	return "", nil
-}
-
-// orderStatus: GET otp/status/{orderId}. No virtual-number order exists yet, so every
-// trxId is unknown.
-func (h *handler) orderStatus(w http.ResponseWriter, _ *http.Request, c *call) {
-	id := c.arg(0, "orderId", "trxId", "order_id", "id")
-	if id == "" {
-		h.fail(w, loket.Errorf(loket.EINVALID, "orderId wajib diisi (contoh: /otp/status/WN0000000125)."))
-		return
-	}
-	h.fail(w, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", id))
-}
-
-// setStatus: POST otp/set_status {trxId, action_status: cancel | done | resend}.
-func (h *handler) setStatus(w http.ResponseWriter, _ *http.Request, c *call) {
-	id := c.p.get("trxId", "orderId", "trx_id")
-	action := strings.ToLower(c.p.get("action_status", "action"))
-	switch {
-	case id == "":
-		h.fail(w, loket.FieldError(loket.EINVALID, "trxId", "trxId wajib diisi."))
-		return
-	case action == "":
-		h.fail(w, loket.FieldError(loket.EINVALID, "action_status", "action_status wajib diisi: cancel, done atau resend."))
-		return
-	case action != "cancel" && action != "done" && action != "resend":
-		h.fail(w, loket.FieldError(loket.EINVALID, "action_status", "action_status tidak dikenal: %q (pilih cancel, done atau resend).", action))
-		return
-	}
-	h.fail(w, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", id))
 }

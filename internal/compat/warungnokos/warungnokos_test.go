@@ -1,17 +1,19 @@
 package warungnokos_test
 
 import (
-	"github.com/loket/loket/internal/loketest"
-
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/loketest"
 )
 
 // TestSeedExamples runs every example request of seed 000 as printed (axios options as
 // Go requests; scheme, host and key changed) against the demo and checks the documented
-// shapes with their JSON types. The virtual-number endpoints answer, in the seed's
-// shape, that they are not available yet, and charge nothing; deposits work.
+// shapes with their JSON types: a number is rented from the simulator, receives its
+// code and is finished; deposits work.
 func TestSeedExamples(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
@@ -85,16 +87,33 @@ func TestSeedExamples(t *testing.T) {
 			loketest.Str(t, o, "image")
 		}
 
-		// orders.js: valid input, buying numbers waits for its issue.
-		msg := post(t, base+"/otp/order", rs.Key, `{"number_id":"340437","provider_id":"3837","operator_id":"any","price_jual":3500,"service_name":"WhatsApp"}`).failure(t, 400)
-		if !strings.Contains(msg, "belum tersedia") {
-			t.Errorf("order message %q", msg)
+		// orders.js: the seed's body as is. amount echoes price_jual; 1100 is charged.
+		ord := post(t, base+"/otp/order", rs.Key, `{"number_id":"340437","provider_id":"3837","operator_id":"any","price_jual":3500,"service_name":"WhatsApp"}`).data(t).(map[string]any)
+		trx := loketest.Str(t, ord, "trxId")
+		if !regexp.MustCompile(`^WN\d{10}$`).MatchString(trx) || loketest.Str(t, ord, "serviceName") != "WhatsApp" ||
+			!strings.HasPrefix(loketest.Str(t, ord, "phoneNumber"), "+62 8") || loketest.Num(t, ord, "amount") != 3500 ||
+			loketest.Str(t, ord, "status") != "waiting" || loketest.Num(t, ord, "price") != 1100 {
+			t.Errorf("order = %v", ord)
+		}
+		if _, err := time.Parse("2006-01-02T15:04:05.000Z", loketest.Str(t, ord, "createdAt")); err != nil {
+			t.Errorf("createdAt: %v", err)
 		}
 
-		// get-status.js: no virtual-number order exists.
-		get(t, base+"/otp/status/WN0000000125", rs.Key).failure(t, 404)
+		// get-status.js: waiting, then completed with a 6-digit code within the sim delay.
+		st := waitStatus(t, base, rs.Key, trx, "completed")
+		if !regexp.MustCompile(`^\d{6}$`).MatchString(loketest.Str(t, st.Body, "otp_code")) {
+			t.Errorf("status = %s", st.Raw)
+		}
 
-		// set-status.js
+		// set-status.js: cancel is refused once a code arrived; done finishes it.
+		if msg := post(t, base+"/otp/set_status", rs.Key, `{"trxId":"`+trx+`","action_status":"cancel"}`).failure(t, 409); !strings.Contains(msg, "SMS sudah masuk") {
+			t.Errorf("cancel after a code: %q", msg)
+		}
+		if r := post(t, base+"/otp/set_status", rs.Key, `{"trxId":"`+trx+`","action_status":"done"}`); r.Status != 200 || r.Body["message"] != "Status berhasil diubah menjadi done" {
+			t.Errorf("done: %s", r.Raw)
+		}
+		// Another reseller's trxId, or one that never was, is not found.
+		get(t, base+"/otp/status/WN0000000125", rs.Key).failure(t, 404)
 		post(t, base+"/otp/set_status", rs.Key, `{"trxId":"WN0000000125","action_status":"cancel"}`).failure(t, 404)
 
 		// depo-create.js, depo-status.js, depo-cancel.js: the deposit examples, the trxId
@@ -104,8 +123,8 @@ func TestSeedExamples(t *testing.T) {
 		get(t, base+"/deposit/status/WN0000000050", rs.Key).failure(t, 404)
 		post(t, base+"/deposit/cancel", rs.Key, `{"trxId":"WN0000000050"}`).failure(t, 404)
 
-		if b := loketest.Balance(t, s, rs.ID); b != 150000 {
-			t.Errorf("balance after the examples = %d, want 150000 (nothing is charged)", b)
+		if b := loketest.Balance(t, s, rs.ID); b != 150000-1100 {
+			t.Errorf("balance after the examples = %d, want 150000 - 1100 (one number)", b)
 		}
 		loketest.VerifyLedger(t, s)
 	})
@@ -203,7 +222,8 @@ func TestErrors(t *testing.T) {
 		post(t, base+"/otp/order", key, `{"number_id":"1","provider_id":"3837","operator_id":"any","price_jual":3500}`).failure(t, 404)
 		post(t, base+"/otp/order", key, `{"number_id":"340437","provider_id":"1","operator_id":"any","price_jual":3500}`).failure(t, 404)
 		post(t, base+"/otp/order", key, `{"number_id":"340437","provider_id":"3837","operator_id":"xl","price_jual":3500}`).failure(t, 404)
-		// Numbers as JSON numbers, and a form body: valid, so "not available yet".
+		// Numbers as JSON numbers, and a form body: read, but provider 3837 sells two
+		// services, so the order must name one (service_name).
 		post(t, base+"/otp/order", key, `{"number_id":340437,"provider_id":3837,"operator_id":"telkomsel","price_jual":"3500"}`).failure(t, 400)
 		do(t, http.MethodPost, base+"/otp/order", "number_id=340437&provider_id=3837&operator_id=any&price_jual=3500",
 			"x-api-key", key, "Content-Type", "application/x-www-form-urlencoded").failure(t, 400)

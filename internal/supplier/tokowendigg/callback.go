@@ -83,11 +83,11 @@ func (c *Client) allowed(r *http.Request) (string, bool) {
 type webhook struct {
 	WebhookType string          `json:"webhook_type"`
 	Data        json.RawMessage `json:"data"`
-	Reference   string `json:"reference"`
-	Status      string `json:"status"`
-	SN          string `json:"sn"`
-	Note        string `json:"note"`
-	SentAt      string `json:"sent_at"`
+	Reference   string          `json:"reference"`
+	Status      string          `json:"status"`
+	SN          string          `json:"sn"`
+	Note        string          `json:"note"`
+	SentAt      string          `json:"sent_at"`
 }
 
 // ReceiveCallback takes TokoWendigg's webhooks. The seed does not say how a body is

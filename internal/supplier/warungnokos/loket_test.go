@@ -14,8 +14,9 @@ import (
 
 // TestAgainstLoket buys from another Loket's seed 000 surface (Loket A's adapter,
 // Loket B's /compat/warungnokos over the demo catalog): the balance and the catalog
-// walk work end to end; renting a number is refused there (not available yet), which
-// must read as a definite refusal that charged nothing.
+// walk work end to end; a number is rented, receives a code, a second one after a
+// resend, and is finished; a number cancelled before its code is refunded; a refused
+// rent charges nothing.
 func TestAgainstLoket(t *testing.T) {
 	s := loketest.Start(t, "sqlite")
 	probe, _ := http.NewRequest(http.MethodGet, s.URL+"/compat/warungnokos/api/otp/services", nil)
@@ -72,18 +73,71 @@ func TestAgainstLoket(t *testing.T) {
 		t.Errorf("operators %+v", cat.Operators)
 	}
 
-	_, err = vn.RentNumber(ctx, supplier.VNRequest{Ref: "LK1V1", ServiceCode: 14, ServiceName: "WhatsApp",
+	// Rent a number from Loket B (whose simulator sends a code within the sim delay),
+	// read the code, ask for another, finish.
+	num, err := vn.RentNumber(ctx, supplier.VNRequest{Ref: "LK1V1", ServiceCode: 14, ServiceName: "WhatsApp",
 		NumberID: 340437, ProviderID: "3837", OperatorID: "any", MaxPrice: 5000})
-	if !supplier.IsRefusal(err) {
-		t.Errorf("RentNumber: %v, want a refusal", err)
+	if err != nil || num.ID == "" || num.Phone == "" {
+		t.Fatalf("RentNumber: %+v, %v", num, err)
 	}
-	if _, err := vn.NumberStatus(ctx, "WN0000000125"); err == nil || supplier.IsRefusal(err) {
+	charged := 150000 - loketest.Balance(t, s, r.ID)
+	if charged <= 0 || charged > 5000 {
+		t.Fatalf("Loket B charged %d for the number", charged)
+	}
+	waitCode := func(not string) string {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			st, err := vn.NumberStatus(ctx, num.ID)
+			if err != nil {
+				t.Fatalf("NumberStatus: %v", err)
+			}
+			if st.State == supplier.VNReceived && len(st.SMS) > 0 && st.SMS[len(st.SMS)-1].Code != not {
+				return st.SMS[len(st.SMS)-1].Code
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no code: %+v", st)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	first := waitCode("")
+	if len(first) != 6 {
+		t.Fatalf("code %q", first)
+	}
+	if err := vn.SetNumberStatus(ctx, num.ID, supplier.VNResend); err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	if second := waitCode(first); second == first {
+		t.Fatalf("the same code after resend")
+	}
+	if err := vn.SetNumberStatus(ctx, num.ID, supplier.VNFinish); err != nil {
+		t.Fatalf("done: %v", err)
+	}
+	// A second number, cancelled before any code: refunded in full.
+	before := loketest.Balance(t, s, r.ID)
+	n2, err := vn.RentNumber(ctx, supplier.VNRequest{Ref: "LK1V2", ServiceCode: 14, ServiceName: "WhatsApp",
+		NumberID: 340437, ProviderID: "3837", OperatorID: "any", MaxPrice: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vn.SetNumberStatus(ctx, n2.ID, supplier.VNCancel); err != nil && !supplier.IsRefusal(err) {
+		t.Fatalf("cancel: %v", err)
+	}
+	// A refused rent (a country B does not sell) charges nothing.
+	if _, err := vn.RentNumber(ctx, supplier.VNRequest{Ref: "LK1V3", ServiceCode: 14, NumberID: 1, ProviderID: "3837", OperatorID: "any", MaxPrice: 5000}); !supplier.IsRefusal(err) {
+		t.Errorf("rent of an unknown country: %v, want a refusal", err)
+	}
+	if _, err := vn.NumberStatus(ctx, "WN0000009999"); err == nil || supplier.IsRefusal(err) {
 		t.Errorf("NumberStatus of an unknown activation: %v", err)
 	}
-	if b := loketest.Balance(t, s, r.ID); b != 150000 {
-		t.Errorf("Loket B charged its reseller: balance %d", b)
+	if st, err := vn.NumberStatus(ctx, n2.ID); err == nil && st.State == supplier.VNCanceled {
+		if b := loketest.Balance(t, s, r.ID); b != before {
+			t.Errorf("cancelled number not refunded: balance %d, want %d", b, before)
+		}
 	}
 	if o, err := sup.Order(ctx, supplier.Request{Ref: "LK1A1", Code: "TSEL10", Target: "081234567890"}); err != nil || o.Outcome != supplier.Failed {
 		t.Errorf("Order: %+v, %v", o, err)
 	}
+	loketest.VerifyLedger(t, s)
 }

@@ -1,0 +1,787 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
+)
+
+// Virtual numbers (seed 000; docs/virtual-numbers.md). An activation is rented while
+// the reseller's request waits, with its price reserved first; its job (vn:<id>) then
+// polls the supplier for SMS, so a reseller's status checks only read the local row.
+// A code that arrived makes the activation chargeable: it is posted when the reseller
+// says done or when its window closes. Without a code it is refunded: on the
+// reseller's cancel, on the timeout, or when the supplier drops it.
+
+// MsgTimeout is the message of an activation canceled because no SMS came in time.
+const MsgTimeout = "no SMS before the timeout"
+
+// Defaults of the virtual-number settings.
+const (
+	DefaultVNTimeout = 20 * time.Minute
+	DefaultVNPoll    = 3 * time.Second
+	DefaultVNSync    = 10 * time.Minute
+)
+
+func (c *Config) vnDefaults() {
+	if c.VNTimeout <= 0 {
+		c.VNTimeout = DefaultVNTimeout
+	}
+	if c.VNPoll <= 0 {
+		c.VNPoll = DefaultVNPoll
+	}
+	if c.VNSyncEvery <= 0 {
+		c.VNSyncEvery = DefaultVNSync
+	}
+}
+
+// VNNotifier renders the webhook of an SMS that arrived, in a surface's dialect.
+// act is the activation as it is after the SMS (state received, SMS included).
+type VNNotifier func(act *store.Activation, sms store.VNSMS) (event, contentType string, body []byte, err error)
+
+type vnMetrics struct {
+	activations   *metrics.CounterVec
+	supplierCalls *metrics.CounterVec
+	sms           *metrics.CounterVec
+}
+
+func (a *App) initVNMetrics() {
+	r := a.Metrics
+	a.vnm = vnMetrics{
+		activations:   r.Counter("loket_vn_activations_total", "Virtual-number activations created and closed, by state.", "state"),
+		supplierCalls: r.Counter("loket_vn_supplier_calls_total", "Virtual-number supplier calls, by call and outcome.", "call", "outcome"),
+		sms:           r.Counter("loket_vn_sms_total", "SMS received by virtual numbers."),
+	}
+}
+
+// SetVNNotifier registers how a surface tells its resellers of an SMS; "api" is the
+// native JSON and the fallback. Call before Start.
+func (a *App) SetVNNotifier(surface string, n VNNotifier) { a.vnNotifiers[surface] = n }
+
+// NumberError is a refused request about an activation, with the reason a surface
+// words in its own language. It unwraps to the *loket.Error with its code.
+type NumberError struct {
+	Reason string    // one of the Reason* constants
+	At     time.Time // ReasonTooEarly: when a cancel will be accepted
+	err    *loket.Error
+}
+
+// Reasons of a NumberError.
+const (
+	ReasonTooEarly     = "too_early"     // the supplier's minimum time before a cancel has not passed
+	ReasonCodeReceived = "code_received" // cancel after a code arrived
+	ReasonNoCode       = "no_code"       // done or resend before any code
+	ReasonClosed       = "closed"        // the activation is done, canceled or failed
+	ReasonBusy         = "busy"          // the number is still being rented
+	ReasonRefused      = "refused"       // the supplier refused the action
+	ReasonUnreachable  = "unreachable"   // the supplier's answer is unknown; try again
+	ReasonNoNumber     = "no_number"     // no supplier had a number; nothing charged
+	ReasonRentUnknown  = "rent_unknown"  // the supplier did not answer the rent; refunded
+)
+
+func (e *NumberError) Error() string { return e.err.Message }
+func (e *NumberError) Unwrap() error { return e.err }
+
+func numberError(reason, code, format string, args ...any) *NumberError {
+	return &NumberError{Reason: reason, err: loket.Errorf(code, format, args...)}
+}
+
+// vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
+// the base price of a price-list entry, on which resellers' levels add theirs.
+func (a *App) vnMarkup(cost loket.Money) loket.Money {
+	return cost + (cost*a.cfg.VNMarkupBP+9999)/10000
+}
+
+// vnSupplier is the VNSupplier behind a registered supplier id.
+func (a *App) vnSupplier(id int64) (supplier.VNSupplier, error) {
+	s, err := a.supplierFor(id)
+	if err != nil {
+		return nil, err
+	}
+	vs, ok := s.(supplier.VNSupplier)
+	if !ok {
+		return nil, fmt.Errorf("supplier %d does not sell virtual numbers", id)
+	}
+	return vs, nil
+}
+
+// NumberRequest is a reseller's order for a virtual number.
+type NumberRequest struct {
+	RefID       string // optional idempotency key: the same ref_id returns the same activation
+	ServiceCode int64  // 0: the service named ServiceName, or the only one priced at the country and provider
+	ServiceName string
+	NumberID    int64
+	ProviderID  string
+	OperatorID  string // default "any"
+	PriceJual   loket.Money
+	MaxPrice    loket.Money // 0: none
+	Surface     string
+}
+
+// OrderNumber rents a virtual number for a reseller: it reserves the price, asks the
+// suppliers of the price-list entry in turn, and returns the activation waiting for
+// its SMS. A supplier's refusal moves to the next; when all refuse the activation
+// fails and is refunded at once (ReasonNoNumber). An unknown answer (timeout, 5xx) is
+// refunded too, since the reseller never got a number, and flagged for the operator,
+// who may owe that supplier for a number nobody saw (ReasonRentUnknown).
+func (a *App) OrderNumber(ctx context.Context, r *store.ResellerAuth, req NumberRequest) (*store.Activation, bool, error) {
+	if req.Surface == "" {
+		req.Surface = "api"
+	}
+	req.RefID = strings.TrimSpace(req.RefID)
+	if len(req.RefID) > maxRefLen || !printable(req.RefID) {
+		return nil, false, loket.FieldError(loket.EINVALID, "ref_id", "ref_id must be at most %d printable characters", maxRefLen)
+	}
+	req.ProviderID = strings.TrimSpace(req.ProviderID)
+	req.OperatorID = strings.TrimSpace(req.OperatorID)
+	if req.OperatorID == "" {
+		req.OperatorID = "any"
+	}
+	if req.NumberID <= 0 {
+		return nil, false, loket.FieldError(loket.EINVALID, "number_id", "number_id is required")
+	}
+	if req.ProviderID == "" || len(req.ProviderID) > 64 {
+		return nil, false, loket.FieldError(loket.EINVALID, "provider_id", "provider_id is required")
+	}
+	if len(req.OperatorID) > 64 {
+		return nil, false, loket.FieldError(loket.EINVALID, "operator_id", "operator_id is too long")
+	}
+	if req.PriceJual < 0 || req.PriceJual > loket.MaxAmount {
+		return nil, false, loket.FieldError(loket.EINVALID, "price_jual", "price_jual must be between 0 and %d", loket.MaxAmount)
+	}
+	if req.MaxPrice < 0 || req.MaxPrice > loket.MaxAmount {
+		return nil, false, loket.FieldError(loket.EINVALID, "max_price", "max_price must be between 0 and %d", loket.MaxAmount)
+	}
+	svc, err := a.numberService(ctx, req)
+	if err != nil {
+		return nil, false, err
+	}
+	price, country, err := a.DB.VNPrice(ctx, svc.Code, req.NumberID, req.ProviderID)
+	if err != nil {
+		if loket.ErrorCode(err) == loket.ENOTFOUND {
+			return nil, false, loket.FieldError(loket.EPRODUCT, "provider_id", "%s numbers from number_id %d and provider_id %s are not sold",
+				svc.Name, req.NumberID, req.ProviderID)
+		}
+		return nil, false, err
+	}
+	if ok, err := a.DB.HasVNOperator(ctx, req.NumberID, req.ProviderID, req.OperatorID); err != nil {
+		return nil, false, err
+	} else if !ok {
+		return nil, false, loket.FieldError(loket.ENOTFOUND, "operator_id", "operator_id %q is not offered for number_id %d and provider_id %s",
+			clip(req.OperatorID), req.NumberID, req.ProviderID)
+	}
+	charge := a.PriceFor(price.Price, r.Level)
+	if req.MaxPrice > 0 && charge > req.MaxPrice {
+		return nil, false, loket.FieldError(loket.EPRICE, "max_price", "price %d is above max_price %d", charge, req.MaxPrice)
+	}
+	routes, err := a.DB.VNRoutes(ctx, svc.Code, req.NumberID, req.ProviderID)
+	if err != nil {
+		return nil, false, err
+	}
+	if price.Stock <= 0 || len(routes) == 0 {
+		return nil, false, loket.Errorf(loket.EOUTOFSTOCK, "no %s numbers in stock for number_id %d and provider_id %s", svc.Name, req.NumberID, req.ProviderID)
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d|%d|%s|%s|%d|%d", svc.Code, req.NumberID, req.ProviderID, strings.ToLower(req.OperatorID),
+		req.PriceJual, req.MaxPrice)))
+	// The rent must be over before the job may look at a renting activation: each
+	// route's call is bounded by the supplier timeout.
+	rentBound := time.Duration(len(routes))*a.cfg.SupplierTimeout + 5*time.Second
+	n := &store.NewActivation{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: req.RefID, RequestHash: hex.EncodeToString(h[:16]),
+		ServiceCode: svc.Code, ServiceName: svc.Name, NumberID: req.NumberID, Country: country, ProviderID: req.ProviderID,
+		OperatorID: req.OperatorID, Price: charge, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice, Surface: req.Surface,
+		Window: a.cfg.VNTimeout + rentBound, Node: a.cfg.Node, JobAt: time.Now().Add(rentBound), Lease: a.cfg.Lease}
+	var act *store.Activation
+	var existed bool
+	err = a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+		var err error
+		act, existed, err = t.CreateActivation(n)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if existed {
+		act, err = a.DB.Activation(ctx, act.ID, r.ID)
+		return act, true, err
+	}
+	a.vnm.activations.With("created").Inc()
+	// The reservation is made: see the rent through even if the caller hangs up.
+	return a.rent(context.WithoutCancel(ctx), act, routes)
+}
+
+// numberService finds the service of a request: by code, by name, or the only service
+// priced for the country and provider (seed 000's order names none but by label).
+func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNService, error) {
+	list, err := a.DB.VNServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(req.ServiceName)
+	for _, s := range list {
+		if s.Active && ((req.ServiceCode != 0 && s.Code == req.ServiceCode) || (req.ServiceCode == 0 && name != "" && strings.EqualFold(s.Name, name))) {
+			return &s, nil
+		}
+	}
+	if req.ServiceCode != 0 {
+		return nil, loket.FieldError(loket.EPRODUCT, "service", "unknown service %d", req.ServiceCode)
+	}
+	at, err := a.DB.VNServicesAt(ctx, req.NumberID, req.ProviderID)
+	if err != nil {
+		return nil, err
+	}
+	var active []loket.VNService
+	for _, s := range at {
+		if s.Active {
+			active = append(active, s)
+		}
+	}
+	switch {
+	case len(active) == 1 && name == "":
+		return &active[0], nil
+	case name != "":
+		return nil, loket.FieldError(loket.EPRODUCT, "service_name", "unknown service %q", clip(name))
+	case len(active) == 0:
+		return nil, loket.FieldError(loket.EPRODUCT, "provider_id", "no numbers are sold for number_id %d and provider_id %s", req.NumberID, req.ProviderID)
+	}
+	return nil, loket.FieldError(loket.EINVALID, "service_name", "number_id %d and provider_id %s serve several services: name one", req.NumberID, req.ProviderID)
+}
+
+// rent asks each route's supplier for a number until one gives it.
+func (a *App) rent(ctx context.Context, act *store.Activation, routes []store.VNRoute) (*store.Activation, bool, error) {
+	for _, rt := range routes {
+		vs, err := a.vnSupplier(rt.SupplierID)
+		if err != nil {
+			a.Log.Error("virtual-number route to an unusable supplier", "supplier", rt.SupplierID, "err", err)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		num, err := vs.RentNumber(cctx, supplier.VNRequest{Ref: fmt.Sprintf("LV%d", act.ID), ServiceCode: act.ServiceCode,
+			ServiceName: act.ServiceName, NumberID: act.NumberID, Country: act.Country, ProviderID: act.ProviderID,
+			OperatorID: act.OperatorID, MaxPrice: act.Price})
+		cancel()
+		switch {
+		case err == nil:
+			a.vnm.supplierCalls.With("rent", "ok").Inc()
+			return a.rented(ctx, act, rt, num, vs)
+		case supplier.IsRefusal(err):
+			a.vnm.supplierCalls.With("rent", "refused").Inc()
+			a.Log.Info("virtual-number rent refused", "activation", act.ID, "supplier", rt.SupplierID, "err", err)
+			continue
+		}
+		a.vnm.supplierCalls.With("rent", "unknown").Inc()
+		// Unknown: the supplier may have rented a number nobody will see. The reseller
+		// never got it, so they are refunded; the operator reconciles with the supplier.
+		a.Log.Error("virtual-number rent outcome unknown: refunded, flagged for the operator", "activation", act.ID,
+			"supplier", rt.SupplierID, "err", err)
+		if err := a.closeNumber(ctx, act, store.VNFailed, "rent outcome unknown", []string{store.VNRenting}, false, true); err != nil {
+			return nil, false, err
+		}
+		return nil, false, numberError(ReasonRentUnknown, loket.EUNAVAILABLE,
+			"the supplier did not answer; no number was assigned and you were not charged (activation %d)", act.ID)
+	}
+	if err := a.closeNumber(ctx, act, store.VNFailed, "no supplier had a number", []string{store.VNRenting}, false, false); err != nil {
+		return nil, false, err
+	}
+	return nil, false, numberError(ReasonNoNumber, loket.EOUTOFSTOCK, "no number is available now; you were not charged (activation %d)", act.ID)
+}
+
+// rented records the number a supplier assigned and hands the activation to its job.
+func (a *App) rented(ctx context.Context, act *store.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*store.Activation, bool, error) {
+	cost := rt.Cost
+	if num.Price > 0 {
+		cost = num.Price
+	}
+	now := time.Now()
+	expires := now.Add(a.cfg.VNTimeout)
+	if !num.ExpiresAt.IsZero() && num.ExpiresAt.Before(expires) {
+		expires = num.ExpiresAt
+	}
+	next := now.Add(min(a.cfg.VNPoll, max(time.Until(expires), 0)))
+	var got *store.Activation
+	var ok bool
+	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		var err error
+		got, ok, err = t.Rented(act.ID, rt.SupplierID, cost, num.ID, num.Phone, expires, num.CancelAfter)
+		if err != nil || !ok {
+			return err
+		}
+		return t.Reschedule(store.VNJobKey(act.ID), a.cfg.Node, next, a.cfg.Lease, "")
+	})
+	if err == nil && !ok {
+		err = errors.New("activation was closed while renting")
+	}
+	if err != nil {
+		// The number is rented but Loket could not record it: give it back.
+		a.Log.Error("virtual number rented but not recorded; canceling it upstream", "activation", act.ID, "supplier_ref", num.ID, "err", err)
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		if cerr := vs.SetNumberStatus(cctx, num.ID, supplier.VNCancel); cerr != nil {
+			a.Log.Error("cancel of an unrecorded number failed; the operator must reconcile", "activation", act.ID, "supplier_ref", num.ID, "err", cerr)
+		}
+		cancel()
+		return nil, false, err
+	}
+	a.later(store.Job{Key: store.VNJobKey(act.ID), Kind: store.JobVN, RefID: act.ID}, time.Until(next))
+	return got, false, nil
+}
+
+// closeNumber refunds an open activation (canceled or failed), once.
+func (a *App) closeNumber(ctx context.Context, act *store.Activation, state, msg string, from []string, withCode, flag bool) error {
+	var ok bool
+	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		var err error
+		_, ok, err = t.CloseActivation(act.ID, state, msg, from, withCode, flag)
+		return err
+	})
+	if err == nil && ok {
+		a.vnm.activations.With(state).Inc()
+	}
+	return err
+}
+
+// finishNumber posts an open activation that has a code, once.
+func (a *App) finishNumber(ctx context.Context, act *store.Activation, msg string) (bool, error) {
+	var ok bool
+	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		var err error
+		_, ok, err = t.FinishActivation(act.ID, msg)
+		return err
+	})
+	if err == nil && ok {
+		a.vnm.activations.With(store.VNDone).Inc()
+	}
+	return ok, err
+}
+
+// tellSupplier sends an action upstream, bounded by the supplier timeout.
+func (a *App) tellSupplier(ctx context.Context, act *store.Activation, action supplier.VNAction) error {
+	vs, err := a.vnSupplier(act.SupplierID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+	defer cancel()
+	err = vs.SetNumberStatus(ctx, act.SupplierRef, action)
+	switch {
+	case err == nil:
+		a.vnm.supplierCalls.With(string(action), "ok").Inc()
+	case supplier.IsRefusal(err):
+		a.vnm.supplierCalls.With(string(action), "refused").Inc()
+	default:
+		a.vnm.supplierCalls.With(string(action), "unknown").Inc()
+	}
+	return err
+}
+
+// Activation is one of a reseller's activations, with its SMS: a read of the local row,
+// never a call upstream, so polling it every few seconds stays cheap.
+func (a *App) Activation(ctx context.Context, resellerID, id int64) (*store.Activation, error) {
+	return a.DB.Activation(ctx, id, resellerID)
+}
+
+// ownNumber loads a reseller's activation for an action.
+func (a *App) ownNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+	act, err := a.DB.Activation(ctx, id, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if act.State == store.VNRenting {
+		return nil, numberError(ReasonBusy, loket.ECONFLICT, "activation %d is still being rented; try again in a moment", id)
+	}
+	return act, nil
+}
+
+func closedError(act *store.Activation) *NumberError {
+	return numberError(ReasonClosed, loket.ECONFLICT, "activation %d is %s already", act.ID, act.State)
+}
+
+// CancelNumber cancels an activation that received no code and refunds it in full.
+// A supplier's minimum time before a cancel is respected (ReasonTooEarly says when).
+// Canceling a canceled activation returns it as it is.
+func (a *App) CancelNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+	act, err := a.ownNumber(ctx, r, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case act.State == store.VNCanceled || act.State == store.VNFailed:
+		return act, nil
+	case !act.Open():
+		return nil, closedError(act)
+	case act.SMSCount > 0:
+		return nil, numberError(ReasonCodeReceived, loket.ECONFLICT, "activation %d received a code already; finish it with done", id)
+	case !act.CancelAfter.IsZero() && time.Now().Before(act.CancelAfter):
+		e := numberError(ReasonTooEarly, loket.ECONFLICT, "activation %d can be canceled from %s", id, act.CancelAfter.UTC().Format(time.RFC3339))
+		e.At = act.CancelAfter
+		return nil, e
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := a.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
+		var ref *supplier.Refusal
+		if errors.As(err, &ref) {
+			if ref.RetryAfter > 0 {
+				e := numberError(ReasonTooEarly, loket.ECONFLICT, "activation %d can be canceled from %s", id,
+					time.Now().Add(ref.RetryAfter).UTC().Format(time.RFC3339))
+				e.At = time.Now().Add(ref.RetryAfter)
+				return nil, e
+			}
+			// Most often an SMS arrived meanwhile: the job will see it.
+			return nil, numberError(ReasonRefused, loket.ECONFLICT, "the cancel of activation %d was refused (an SMS may have arrived); check its status", id)
+		}
+		a.Log.Warn("virtual-number cancel outcome unknown", "activation", id, "err", err)
+		return nil, numberError(ReasonUnreachable, loket.EUNAVAILABLE, "the supplier did not answer the cancel of activation %d; try again", id)
+	}
+	// The supplier took the cancel, so it charges nothing, even for an SMS that slipped
+	// in meanwhile: refund whatever the local state.
+	if err := a.closeNumber(ctx, act, store.VNCanceled, "canceled by the reseller", []string{store.VNWaiting, store.VNReceived}, true, false); err != nil {
+		return nil, err
+	}
+	return a.DB.Activation(ctx, id, r.ID)
+}
+
+// FinishNumber finishes an activation that received a code: its price is charged for
+// good. Finishing a finished activation returns it as it is.
+func (a *App) FinishNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+	act, err := a.ownNumber(ctx, r, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case act.State == store.VNDone:
+		return act, nil
+	case !act.Open():
+		return nil, closedError(act)
+	case act.SMSCount == 0:
+		return nil, numberError(ReasonNoCode, loket.ECONFLICT, "activation %d has no code yet; wait for it or cancel", id)
+	}
+	ctx = context.WithoutCancel(ctx)
+	// The code arrived, so the number is paid for whatever the supplier answers: its
+	// own expiry finishes an activation it did not hear "done" for.
+	if err := a.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
+		a.Log.Warn("virtual-number done not confirmed upstream", "activation", id, "err", err)
+	}
+	if _, err := a.finishNumber(ctx, act, "done"); err != nil {
+		return nil, err
+	}
+	return a.DB.Activation(ctx, id, r.ID)
+}
+
+// ResendNumber asks for another SMS on an activation that received one. Every SMS is
+// kept; the activation waits again until the next arrives.
+func (a *App) ResendNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+	act, err := a.ownNumber(ctx, r, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !act.Open():
+		return nil, closedError(act)
+	case act.SMSCount == 0:
+		return nil, numberError(ReasonNoCode, loket.ECONFLICT, "activation %d has no code yet to resend", id)
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := a.tellSupplier(ctx, act, supplier.VNResend); err != nil {
+		if supplier.IsRefusal(err) {
+			return nil, numberError(ReasonRefused, loket.ECONFLICT, "the supplier refused another SMS for activation %d", id)
+		}
+		return nil, numberError(ReasonUnreachable, loket.EUNAVAILABLE, "the supplier did not answer the resend of activation %d; try again", id)
+	}
+	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		_, err := t.ResendRequested(id, act.SMSCount)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return a.DB.Activation(ctx, id, r.ID)
+}
+
+// carryNumber is an activation's job: look for new SMS, close it when the supplier
+// did or when its window ends, else look again after the poll interval.
+func (a *App) carryNumber(ctx context.Context, j store.Job) error {
+	act, err := a.DB.Activation(ctx, j.RefID, 0)
+	if err != nil {
+		if loket.ErrorCode(err) == loket.ENOTFOUND {
+			return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+		}
+		return err
+	}
+	if !act.Open() {
+		return a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+	}
+	if act.State == store.VNRenting {
+		// The node renting it died, or could not record the number: nobody knows
+		// whether a number was rented. Refund, and flag for the operator.
+		a.Log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
+		return a.closeNumber(ctx, act, store.VNFailed, "rent interrupted; outcome unknown", []string{store.VNRenting}, false, true)
+	}
+	count := act.SMSCount
+	var st supplier.VNStatus
+	// A supplier removed or disabled since counts as not answering: the window still
+	// closes on time.
+	vs, perr := a.vnSupplier(act.SupplierID)
+	if perr == nil {
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		st, perr = vs.NumberStatus(cctx, act.SupplierRef)
+		cancel()
+	}
+	if perr == nil {
+		a.vnm.supplierCalls.With("status", "ok").Inc()
+		if count, err = a.storeSMS(ctx, act, st.SMS); err != nil {
+			return err
+		}
+		switch {
+		case st.State == supplier.VNCanceled && count == 0:
+			return a.closeNumber(ctx, act, store.VNCanceled, "canceled by the supplier", []string{store.VNWaiting}, false, false)
+		case st.State == supplier.VNCanceled:
+			// Canceled upstream after a code arrived: the supplier charges nothing, so
+			// neither does Loket.
+			return a.closeNumber(ctx, act, store.VNCanceled, "canceled by the supplier after a code", []string{store.VNWaiting, store.VNReceived}, true, false)
+		case st.State == supplier.VNDone && count > 0:
+			_, err := a.finishNumber(ctx, act, "done by the supplier")
+			return err
+		}
+	} else {
+		a.vnm.supplierCalls.With("status", "unknown").Inc()
+		a.Log.Warn("virtual-number status unknown", "activation", act.ID, "err", perr)
+	}
+	now := time.Now()
+	if !now.Before(act.ExpiresAt) {
+		if count > 0 {
+			if err := a.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
+				a.Log.Warn("virtual-number done at window end not confirmed upstream", "activation", act.ID, "err", err)
+			}
+			_, err := a.finishNumber(ctx, act, "window closed after a code")
+			return err
+		}
+		// No code in time: give the number back and refund. A supplier charges nothing
+		// for a number that received no SMS, so a failed cancel is only logged.
+		if err := a.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
+			a.Log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
+		}
+		return a.closeNumber(ctx, act, store.VNCanceled, MsgTimeout, []string{store.VNWaiting}, false, false)
+	}
+	next := now.Add(min(a.cfg.VNPoll, act.ExpiresAt.Sub(now)))
+	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		return t.Reschedule(j.Key, a.cfg.Node, next, a.cfg.Lease, "")
+	}); err != nil {
+		return err
+	}
+	a.later(j, time.Until(next))
+	return nil
+}
+
+// storeSMS keeps the messages not seen before and queues one webhook for each, in one
+// transaction; it returns the activation's SMS count after.
+func (a *App) storeSMS(ctx context.Context, act *store.Activation, msgs []supplier.SMS) (int, error) {
+	count := act.SMSCount
+	var fresh []supplier.SMS
+	seen := map[string]bool{}
+	for _, s := range act.SMS {
+		seen[s.Code+"\x00"+s.Text] = true
+	}
+	for _, m := range msgs {
+		m.Code, m.Text = strings.TrimSpace(m.Code), strings.TrimSpace(m.Text)
+		if m.Code == "" && m.Text == "" {
+			continue
+		}
+		if m.Code == "" {
+			m.Code = codeIn(m.Text)
+		}
+		k := m.Code + "\x00" + m.Text
+		if !seen[k] {
+			seen[k] = true
+			fresh = append(fresh, m)
+		}
+	}
+	if len(fresh) == 0 {
+		return count, nil
+	}
+	ra, err := a.resellerByID(ctx, act.ResellerID)
+	if err != nil {
+		return count, err
+	}
+	var hooks []int64
+	var added int
+	err = a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		hooks, added = hooks[:0], 0
+		view := *act
+		view.SMS = append([]store.VNSMS(nil), act.SMS...)
+		for _, m := range fresh {
+			sms, ok, err := t.AddSMS(act.ID, store.VNSMS{Code: m.Code, Text: m.Text, ReceivedAt: m.At})
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			added++
+			view.State, view.SMSCount = store.VNReceived, sms.Seq
+			view.SMS = append(view.SMS, sms)
+			if ra.WebhookURL == "" {
+				continue
+			}
+			n := a.vnNotifiers[act.Surface]
+			if n == nil {
+				n = a.vnNotifiers["api"]
+			}
+			if n == nil {
+				continue
+			}
+			v := view
+			event, ctype, body, err := n(&v, sms)
+			if err != nil {
+				return fmt.Errorf("render sms webhook: %w", err)
+			}
+			id, err := t.EnqueueWebhook(store.Webhook{ResellerID: ra.ID, Event: event, URL: ra.WebhookURL, ContentType: ctype, Body: string(body)})
+			if err != nil {
+				return err
+			}
+			hooks = append(hooks, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return count, err
+	}
+	if added > 0 {
+		a.vnm.sms.With().Add(float64(added))
+	}
+	for _, id := range hooks {
+		a.enqueue(store.Job{Key: fmt.Sprintf("webhook:%d", id), Kind: store.JobWebhook, RefID: id})
+	}
+	return count + added, nil
+}
+
+// codeIn finds an OTP code in a message that came without one: the first run of 4 to 8
+// digits, a dash or space inside allowed ("123-456").
+func codeIn(text string) string {
+	var digits strings.Builder
+	flush := func() string {
+		if d := digits.String(); len(d) >= 4 && len(d) <= 8 {
+			return d
+		}
+		digits.Reset()
+		return ""
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits.WriteByte(c)
+		case (c == '-' || c == ' ') && digits.Len() > 0 && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9':
+		default:
+			if d := flush(); d != "" {
+				return d
+			}
+		}
+	}
+	return flush()
+}
+
+// SyncVNCatalog pulls the virtual-number catalog of every enabled supplier that sells
+// numbers and writes it: new services, countries and operators are added (the
+// operator's own edits of existing ones stand); each supplier's routes are replaced by
+// its catalog's, at its costs; every entry's base price becomes its cheapest route's
+// cost with the VN markup, its stock the routes' total. A supplier that fails to answer
+// keeps its routes.
+func (a *App) SyncVNCatalog(ctx context.Context) error {
+	view := a.catalog.Load()
+	var errs []error
+	for id, cfg := range view.suppliers {
+		if !cfg.Enabled {
+			continue
+		}
+		vs, err := a.vnSupplier(id)
+		if err != nil {
+			continue // not a seller of numbers
+		}
+		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		cat, err := vs.VNCatalog(cctx)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("supplier %s: %w", cfg.Name, err))
+			continue
+		}
+		if len(cat.Countries) == 0 {
+			continue
+		}
+		priority := 10
+		if cfg.Kind == "sim" {
+			priority = 100 // the simulator is every route's last resort, as in the demo catalog
+		}
+		err = a.DB.Write(ctx, 0, func(t *store.Tx) error { return writeVNCatalog(t, id, priority, cat, a.vnMarkup) })
+		if err != nil {
+			errs = append(errs, fmt.Errorf("supplier %s: %w", cfg.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VNCatalog, markup func(loket.Money) loket.Money) error {
+	known := map[int64]bool{}
+	for _, s := range cat.Services {
+		if err := t.AddVNService(s); err != nil {
+			return err
+		}
+		known[s.Code] = true
+	}
+	var routes []store.VNRoute
+	for _, c := range cat.Countries {
+		if err := t.AddVNCountry(c); err != nil {
+			return err
+		}
+		for _, p := range c.Prices {
+			if !known[p.ServiceCode] {
+				continue
+			}
+			p.NumberID = c.NumberID
+			if err := t.AddVNPrice(p, markup(p.Price)); err != nil {
+				return err
+			}
+			routes = append(routes, store.VNRoute{ServiceCode: p.ServiceCode, NumberID: c.NumberID, ProviderID: p.ProviderID,
+				Cost: p.Price, Stock: p.Stock, Priority: priority})
+		}
+	}
+	for _, o := range cat.Operators {
+		for _, op := range o.Operators {
+			if err := t.AddVNOperator(o.NumberID, o.ProviderID, op); err != nil {
+				return err
+			}
+		}
+	}
+	return t.SyncVNRoutes(supplierID, routes, markup)
+}
+
+// vnCatalogLoop syncs the virtual-number catalog at start and every VNSyncEvery. The
+// first sync closes first: Start waits for it (bounded), so a fresh Loket, the demo,
+// has its routes before its first order.
+func (a *App) vnCatalogLoop(first chan<- struct{}) {
+	defer a.wg.Done()
+	sync := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.SupplierTimeout+30*time.Second)
+		defer cancel()
+		if err := a.SyncVNCatalog(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+			a.Log.Warn("virtual-number catalog sync", "err", err)
+		}
+	}
+	sync()
+	close(first)
+	t := time.NewTicker(a.cfg.VNSyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			sync()
+		}
+	}
+}
