@@ -58,6 +58,7 @@ type Client struct {
 	provAt    time.Time
 	products  map[string]cachedCode // product code -> provider code
 	placed    map[string]placedOrder
+	refOf     map[string]string // upstream reference -> Ref, for the placed orders
 	inFlight  map[string]bool
 }
 
@@ -92,7 +93,7 @@ func New(cfg supplier.Config) (*Client, error) {
 		hc = &http.Client{Timeout: 20 * time.Second}
 	}
 	return &Client{base: base, key: cfg.APIKey, secret: cfg.Secret, http: hc, allow: allow, now: time.Now,
-		products: map[string]cachedCode{}, placed: map[string]placedOrder{}, inFlight: map[string]bool{}}, nil
+		products: map[string]cachedCode{}, placed: map[string]placedOrder{}, refOf: map[string]string{}, inFlight: map[string]bool{}}, nil
 }
 
 // envelope is every answer's shape: {"status":200,"data":...} or {"status":400,"message":"..."}.
@@ -391,9 +392,11 @@ func (c *Client) remember(ref, reference string) {
 	for k, p := range c.placed {
 		if now.Sub(p.at) > placedTTL {
 			delete(c.placed, k)
+			delete(c.refOf, p.reference)
 		}
 	}
 	c.placed[ref] = placedOrder{reference: reference, at: now}
+	c.refOf[reference] = ref
 }
 
 // orderBody is {"target_product_code": code, <first form key>: target, <other keys>: fields}.
