@@ -327,6 +327,7 @@ func newFlaky(t *testing.T, upstream string) *flaky {
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	f := &flaky{}
+	stop := make(chan struct{})
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mode := f.mode.Load()
 		if mode == modePass {
@@ -349,11 +350,15 @@ func newFlaky(t *testing.T, upstream string) *flaky {
 		case modeHang:
 			select {
 			case <-r.Context().Done():
-			case <-time.After(10 * time.Second):
+			case <-stop:
 			}
 		}
 	}))
-	t.Cleanup(f.Close)
+	t.Cleanup(func() {
+		close(stop)
+		f.CloseClientConnections()
+		f.Close()
+	})
 	return f
 }
 
