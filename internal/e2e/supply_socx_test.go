@@ -20,6 +20,7 @@ import (
 // that hangs, loses answers or answers garbage leaves A's orders pending, charged once
 // and never refunded, until B answers again.
 func TestSupplySOCX(t *testing.T) {
+	t.Parallel()
 	loketest.Each(t, func(t *testing.T, engine string) {
 		began := time.Now()
 		c := newChain(t, engine)
@@ -52,8 +53,36 @@ func TestSupplySOCX(t *testing.T) {
 			want = append(want, expect{o: j, success: ok, attempts: outcomes("failed", last)},
 				expect{o: x, success: ok, attempts: outcomes(last)})
 		}
+		// Meanwhile, B behind a proxy that fails, with no reports: A only hears by
+		// asking.
+		prox := newFlaky(t, c.B.URL)
+		quiet := c.account(t, 1_000_000, "")
+		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-socx-flaky", Kind: "socx", BaseURL: prox.URL + "/compat/socx",
+			APIKey: quiet.Creds.APIKey, Secret: quiet.Creds.SecretKey, Enabled: true})
+		loketest.AddRoute(t, c.A, "I5", "b-socx-flaky", "I5", 5700, 10)
+		prox.mode.Store(modeHang)
+		never := c.buy(t, "I5", uniqueMSISDN(0), nil) // never reaches B
+		waitAttempt(t, c.A, never.ID, "unknown", 5*time.Second)
+		prox.mode.Store(modeLost)
+		lost := c.buy(t, "I5", uniqueMSISDN(0), nil) // B delivers; the answer is lost
+		waitAttempt(t, c.A, lost.ID, "unknown", 5*time.Second)
+		prox.mode.Store(modeGarbage)
+		prox.waitRefused(t, prox.refused.Load()+2, 10*time.Second) // each asked again
+		prox.mode.Store(modeDown)
+		c.stillPending(t, never.ID)
+		c.stillPending(t, lost.ID)
+		prox.mode.Store(modePass)
+		lostDone := c.waitFinal(t, lost.ID, 15*time.Second)
+		if lostDone.Status != client.StatusSuccess || lostDone.SN == "" {
+			t.Errorf("order whose answer was lost: %s %q, want success once B answers", lostDone.Status, lostDone.SN)
+		}
+		// The order B never received stays pending for the operator: "not found" is
+		// not proof that nothing was sent.
+		c.stillPending(t, never.ID)
+		c.checkUpstream(t, quiet, 1)
 		orders := c.settleAll(t, 20*time.Second, want)
-		c.checkBuyer(t, orders)
+		orders[lostDone.ID] = lostDone
+		c.checkBuyer(t, orders, never)
 		c.checkUpstream(t, poor, 0)
 		bjs := c.checkUpstream(t, js, 5)
 		bxr := c.checkUpstream(t, xr, 5)
@@ -122,34 +151,6 @@ func TestSupplySOCX(t *testing.T) {
 			t.Errorf("A: buyer's balance %d after replays, was %d", got, balance)
 		}
 
-		// B behind a proxy that fails, with no reports: A only hears by asking.
-		prox := newFlaky(t, c.B.URL)
-		quiet := c.account(t, 1_000_000, "")
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-socx-flaky", Kind: "socx", BaseURL: prox.URL + "/compat/socx",
-			APIKey: quiet.Creds.APIKey, Secret: quiet.Creds.SecretKey, Enabled: true})
-		loketest.AddRoute(t, c.A, "I5", "b-socx-flaky", "I5", 5700, 10)
-		prox.mode.Store(modeHang)
-		never := c.buy(t, "I5", uniqueMSISDN(0), nil) // never reaches B
-		waitAttempt(t, c.A, never.ID, "unknown", 5*time.Second)
-		prox.mode.Store(modeLost)
-		lost := c.buy(t, "I5", uniqueMSISDN(0), nil) // B delivers; the answer is lost
-		waitAttempt(t, c.A, lost.ID, "unknown", 5*time.Second)
-		prox.mode.Store(modeGarbage)
-		prox.waitRefused(t, prox.refused.Load()+2, 10*time.Second) // each asked again
-		prox.mode.Store(modeDown)
-		c.stillPending(t, never.ID)
-		c.stillPending(t, lost.ID)
-		prox.mode.Store(modePass)
-		got := c.waitFinal(t, lost.ID, 15*time.Second)
-		if got.Status != client.StatusSuccess || got.SN == "" {
-			t.Errorf("order whose answer was lost: %s %q, want success once B answers", got.Status, got.SN)
-		}
-		// The order B never received stays pending for the operator: "not found" is
-		// not proof that nothing was sent.
-		c.stillPending(t, never.ID)
-		c.checkUpstream(t, quiet, 1)
-		orders[lost.ID] = got
-		c.checkBuyer(t, orders, never)
 
 		var ids []int64
 		words := []string{"b-socx", "socx", "/compat", "/callbacks"}

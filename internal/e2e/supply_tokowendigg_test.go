@@ -21,6 +21,7 @@ import (
 // client reference, so an order whose create answer is lost or never comes is never
 // sent again: it stays pending, charged once, for the operator.
 func TestSupplyTokoWendigg(t *testing.T) {
+	t.Parallel()
 	loketest.Each(t, func(t *testing.T, engine string) {
 		began := time.Now()
 		c := newChain(t, engine)
