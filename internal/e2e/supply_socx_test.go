@@ -151,7 +151,6 @@ func TestSupplySOCX(t *testing.T) {
 			t.Errorf("A: buyer's balance %d after replays, was %d", got, balance)
 		}
 
-
 		var ids []int64
 		words := []string{"b-socx", "socx", "/compat", "/callbacks"}
 		for id := range orders {
