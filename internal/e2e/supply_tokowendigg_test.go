@@ -108,6 +108,10 @@ func TestSupplyTokoWendigg(t *testing.T) {
 		if r := c.callback(t, "b-tw", "application/json", rich.Creds.SecretKey, hook(refOK, "bogus", "")); r.Status != 400 {
 			t.Errorf("webhook with an unknown status: %d %s, want 400", r.Status, r.Body)
 		}
+		// Signed with another key, from the allowed address: refused.
+		if r := c.callback(t, "b-tw", "application/json", "not-the-secret", hook(refFail, "success", "FORGED")); r.Status != 400 || !strings.Contains(string(r.Body), "Invalid signature") {
+			t.Errorf("webhook with a wrong signature: %d %s, want 400 Invalid signature", r.Status, r.Body)
+		}
 		// From an address the supplier does not allow: refused whatever it says.
 		if r := c.callback(t, "b-tw-elsewhere", rep.ContentType, rich.Creds.SecretKey, []byte(rep.Body)); r.Status != 400 || !strings.Contains(string(r.Body), "Invalid signature") {
 			t.Errorf("webhook from a foreign address: %d %s, want 400 Invalid signature", r.Status, r.Body)
