@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +34,36 @@ type chain struct {
 	A, B    *server.Server
 	buyer   *reseller
 	opening int64
+	hooks   *hookSink // the buyer's webhook endpoint
+}
+
+// hookSink collects the webhooks A sends its buyer.
+type hookSink struct {
+	*httptest.Server
+	mu      sync.Mutex
+	bodies  []string
+	byOrder map[int64]int
+}
+
+func newHookSink(t *testing.T) *hookSink {
+	h := &hookSink{byOrder: map[int64]int{}}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var v struct {
+			Event string `json:"event"`
+			Order struct {
+				ID int64 `json:"id"`
+			} `json:"order"`
+		}
+		h.mu.Lock()
+		h.bodies = append(h.bodies, string(b))
+		if json.Unmarshal(b, &v) == nil && v.Event == "order.updated" {
+			h.byOrder[v.Order.ID]++
+		}
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.Close)
+	return h
 }
 
 func newChain(t *testing.T, engine string) *chain {
@@ -43,6 +75,8 @@ func newChain(t *testing.T, engine string) *chain {
 	c := &chain{A: loketest.Start(t, engine, "--supplier-timeout=2s"), B: loketest.Start(t, engine), opening: 1_000_000}
 	loketest.DisableSupplier(t, c.A, "sim")
 	c.buyer = newReseller(t, c.A, c.opening)
+	c.hooks = newHookSink(t)
+	loketest.SetWebhookURL(t, c.A, c.buyer.ID, c.hooks.URL)
 	return c
 }
 
@@ -259,13 +293,52 @@ func (c *chain) checkWhiteLabel(t *testing.T, ids []int64, words ...string) {
 	for _, id := range ids {
 		bodies = append(bodies, string(raw(t, "GET", fmt.Sprintf("%s/v1/orders/%d", c.A.URL, id), c.buyer.Creds.APIKey, nil).Body))
 	}
+	c.hooks.mu.Lock()
+	bodies = append(bodies, c.hooks.bodies...)
+	c.hooks.mu.Unlock()
 	u, _ := url.Parse(c.B.URL)
-	words = append(words, u.Host)
+	// B's address, and the words of B's dialects (its messages never reach A's buyer).
+	words = append(words, u.Host, "gagal", "saldo", "transaksi", "pesanan", "rc 0", "rc 2", "rc 6")
 	for _, b := range bodies {
 		for _, w := range words {
 			if w != "" && strings.Contains(strings.ToLower(b), strings.ToLower(w)) {
 				t.Errorf("A's buyer sees %q: %s", w, clip([]byte(b)))
 			}
+		}
+	}
+}
+
+// checkBuyerHooks checks that A told its buyer of each final order exactly once
+// (replayed or contradicting reports from B tell nothing again), and of the pending
+// ones not at all.
+func (c *chain) checkBuyerHooks(t *testing.T, final map[int64]*client.Order, pending ...*client.Order) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.hooks.mu.Lock()
+		short := 0
+		for id := range final {
+			if c.hooks.byOrder[id] < 1 {
+				short++
+			}
+		}
+		c.hooks.mu.Unlock()
+		if short == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // room for a wrong second one
+	c.hooks.mu.Lock()
+	defer c.hooks.mu.Unlock()
+	for id, o := range final {
+		if n := c.hooks.byOrder[id]; n != 1 {
+			t.Errorf("A told its buyer of order %d (%s) %d times, want once", id, o.Status, n)
+		}
+	}
+	for _, o := range pending {
+		if n := c.hooks.byOrder[o.ID]; n != 0 {
+			t.Errorf("A told its buyer of pending order %d %d times", o.ID, n)
 		}
 	}
 }

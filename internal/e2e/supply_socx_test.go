@@ -160,6 +160,7 @@ func TestSupplySOCX(t *testing.T) {
 			}
 		}
 		c.checkWhiteLabel(t, append(ids, never.ID), words...)
+		c.checkBuyerHooks(t, orders, never)
 		loketest.VerifyLedger(t, c.A)
 		loketest.VerifyLedger(t, c.B)
 		t.Logf("%s: %v", engine, time.Since(began).Round(time.Millisecond))

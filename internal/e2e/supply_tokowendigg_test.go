@@ -172,6 +172,7 @@ func TestSupplyTokoWendigg(t *testing.T) {
 			ids = append(ids, id)
 		}
 		c.checkWhiteLabel(t, append(ids, never.ID, lost.ID), words...)
+		c.checkBuyerHooks(t, orders, never, lost)
 		loketest.VerifyLedger(t, c.A)
 		loketest.VerifyLedger(t, c.B)
 		t.Logf("%s: %v", engine, time.Since(began).Round(time.Millisecond))
