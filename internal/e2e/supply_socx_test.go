@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
@@ -79,9 +83,39 @@ func TestSupplySOCX(t *testing.T) {
 		// The order B never received stays pending for the operator: "not found" is
 		// not proof that nothing was sent.
 		c.stillPending(t, never.ID)
-		c.checkUpstream(t, quiet, 1)
+		// B's report of a pending order arriving many times at once: one settlement.
+		dup := c.buy(t, "I5", uniqueMSISDN(3), nil)
+		waitAttempt(t, c.A, dup.ID, "pending", 5*time.Second)
+		dupRef := attemptsOf(t, c.A, dup.ID)[0].SupplierRef
+		bdup := upstreamOrderByRef(t, c.upstreamOrders(t, quiet, 10*time.Second), dupRef)
+		report := []byte(fmt.Sprintf(`{"code":"I5","msisdn":%q,"request_id":%q,"rc":"00","trxid":%d,"price":%d,"sn":%q,"message":"SUKSES"}`,
+			bdup.Target, dupRef, bdup.ID, bdup.Price, bdup.SN))
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Go(func() {
+				req, _ := http.NewRequest("POST", loketest.CallbackURL(c.A, "b-socx-flaky"), bytes.NewReader(report))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Loket-Signature", auth.Sign(quiet.Creds.SecretKey, report))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("concurrent report: %v", err)
+					return
+				}
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					t.Errorf("concurrent report: %d", res.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+		dupDone := c.waitFinal(t, dup.ID, 5*time.Second)
+		if dupDone.Status != client.StatusSuccess || dupDone.SN != bdup.SN {
+			t.Errorf("order reported 8 times at once: %s %q, want success %q", dupDone.Status, dupDone.SN, bdup.SN)
+		}
+		c.checkUpstream(t, quiet, 2)
 		orders := c.settleAll(t, 20*time.Second, want)
 		orders[lostDone.ID] = lostDone
+		orders[dupDone.ID] = dupDone
 		c.checkBuyer(t, orders, never)
 		c.checkUpstream(t, poor, 0)
 		bjs := c.checkUpstream(t, js, 5)
