@@ -42,6 +42,7 @@ func TestSupplySOCX(t *testing.T) {
 		loketest.AddRoute(t, c.A, "HSA5", "b-socx-poor", "HSA5", 5300, 10)
 		loketest.AddRoute(t, c.A, "HSA5", "b-socx-json", "HSA5", 5300, 20)
 		loketest.AddRoute(t, c.A, "S5", "b-socx-xml", "S5", 5600, 10)
+		loketest.AddRoute(t, c.A, "MLBB-BJ-V3-ALLMLBB_ID_10", "b-socx-xml", "MLBB-BJ-V3-ALLMLBB_ID_10", 1880, 10)
 
 		var want []expect
 		byDigit := map[string]map[int]*client.Order{"HSA5": {}, "S5": {}}
@@ -57,6 +58,9 @@ func TestSupplySOCX(t *testing.T) {
 			want = append(want, expect{o: j, success: ok, attempts: outcomes("failed", last)},
 				expect{o: x, success: ok, attempts: outcomes(last)})
 		}
+		// A game with a zone: the zone goes as a further topUpRequest member.
+		game := c.buy(t, "MLBB-BJ-V3-ALLMLBB_ID_10", gameID(0), map[string]string{"server": "2001"})
+		want = append(want, expect{o: game, success: true, attempts: outcomes("success")})
 		// Meanwhile, B behind a proxy that fails, with no reports: A only hears by
 		// asking.
 		prox := newFlaky(t, c.B.URL)
@@ -119,7 +123,7 @@ func TestSupplySOCX(t *testing.T) {
 		c.checkBuyer(t, orders, never)
 		c.checkUpstream(t, poor, 0)
 		bjs := c.checkUpstream(t, js, 5)
-		bxr := c.checkUpstream(t, xr, 5)
+		bxr := c.checkUpstream(t, xr, 6)
 		for _, w := range want {
 			o := orders[w.o.ID]
 			at := attemptsOf(t, c.A, o.ID)
@@ -127,6 +131,9 @@ func TestSupplySOCX(t *testing.T) {
 			bo := upstreamOrderByRef(t, append(append([]*loket.Order{}, bjs...), bxr...), last.SupplierRef)
 			if bo.SN != o.SN || string(bo.Status) != o.Status {
 				t.Errorf("order %d: A has %s %q, B has %s %q", o.ID, o.Status, o.SN, bo.Status, bo.SN)
+			}
+			if bo.Target != o.Target || fmt.Sprint(bo.Fields) != fmt.Sprint(o.Fields) {
+				t.Errorf("order %d: A has %s %v, B has %s %v", o.ID, o.Target, o.Fields, bo.Target, bo.Fields)
 			}
 		}
 
