@@ -1,6 +1,7 @@
 package tokowendigg
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/supplier"
 )
@@ -160,10 +162,32 @@ func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callb
 	// the reference transaction/create answered: by the reference alone it would match
 	// no attempt and be dropped (acknowledged), leaving the order to the next status
 	// check. The Ref this process placed under that reference matches at once.
-	c.mu.Lock()
-	placedRef := c.refOf[ref]
-	c.mu.Unlock()
-	return []supplier.Callback{{Ref: placedRef, TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+	return []supplier.Callback{{Ref: c.placedRef(r.Context(), ref), TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+}
+
+// earlyWait bounds how long a webhook naming a reference this process has not seen
+// waits for the orders being sent to read their answers.
+const earlyWait = 2 * time.Second
+
+// placedRef is the Ref this process placed under an upstream reference, or "". A
+// webhook can overtake the answer of the very transaction/create it is about (the
+// upstream settled at once): while sends are in flight and the reference is unknown,
+// it waits for them, up to earlyWait.
+func (c *Client) placedRef(ctx context.Context, reference string) string {
+	deadline := time.Now().Add(earlyWait)
+	for {
+		c.mu.Lock()
+		ref, busy := c.refOf[reference], len(c.inFlight) > 0
+		c.mu.Unlock()
+		if ref != "" || !busy || time.Now().After(deadline) {
+			return ref
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 var (

@@ -810,3 +810,30 @@ func TestCallbackSignature(t *testing.T) {
 		t.Errorf("signed webhook from a stranger accepted: %+v %d", got, status)
 	}
 }
+
+// The webhook of an order the upstream settled at once can arrive while this process
+// is still reading the create answer that names its reference: it waits for the send
+// and names its Ref.
+func TestCallbackOvertakingTheCreateAnswer(t *testing.T) {
+	f, c := newFake(t)
+	catalog(f)
+	f.set("POST "+pathCreate, reply{code: 200, file: "create_processing.json", delay: 300 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Order(context.Background(), supplier.Request{Ref: "LK1A1", Code: ffCode, Target: "12345678"})
+		done <- err
+	}()
+	for deadline := time.Now().Add(2 * time.Second); len(f.seen()) < 3; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the create was not sent: %+v", f.seen())
+		}
+	}
+	body := []byte(`{"webhook_type":"transaction_status","reference":"` + ref1 + `","status":"success","sn":"SN1","note":"","sent_at":"2024-07-01 00:00:00"}`)
+	got, status, _, err := c.ReceiveCallback(rawWebhook("95.111.198.189:1", body), body)
+	if err != nil || status != 200 || len(got) != 1 || got[0].Ref != "LK1A1" || got[0].TrxID != ref1 {
+		t.Errorf("webhook during the send: %+v %d %v, want Ref LK1A1", got, status, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
