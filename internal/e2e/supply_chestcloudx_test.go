@@ -88,6 +88,12 @@ func TestSupplyChestCloudX(t *testing.T) {
 			}
 		}
 
+		var asked []*client.Order
+		for _, w := range want {
+			asked = append(asked, orders[w.o.ID])
+		}
+		c.checkAfterRestart(t, store.Supplier{Name: "b-ccx", Kind: "chestcloudx", BaseURL: base, APIKey: rich.Creds.APIKey}, asked...)
+
 		c.stillPending(t, never.ID)
 		c.stillPending(t, lost.ID)
 		c.checkUpstream(t, far, 2) // the pending one, and the lost one: each bought once

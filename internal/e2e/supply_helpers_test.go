@@ -21,6 +21,7 @@ import (
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
 )
 
 // The supply tests chain two Lokets: A buys from B through one of B's compatibility
@@ -339,6 +340,34 @@ func (c *chain) checkBuyerHooks(t *testing.T, final map[int64]*client.Order, pen
 	for _, o := range pending {
 		if n := c.hooks.byOrder[o.ID]; n != 0 {
 			t.Errorf("A told its buyer of pending order %d %d times", o.ID, n)
+		}
+	}
+}
+
+// checkAfterRestart asks about each order's last attempt as a freshly started A
+// would: a new adapter with no memory of the orders it placed, given only what A
+// recorded (ref, code, target, fields, B's transaction id). Its answer must agree
+// with the order's final state.
+func (c *chain) checkAfterRestart(t *testing.T, cfg store.Supplier, orders ...*client.Order) {
+	t.Helper()
+	sup, err := supplier.New(supplier.Config{Name: cfg.Name, Kind: cfg.Kind, BaseURL: cfg.BaseURL, APIKey: cfg.APIKey,
+		Secret: cfg.Secret, MemberID: cfg.MemberID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		at := attemptsOf(t, c.A, o.ID)
+		last := at[len(at)-1]
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		res, err := sup.Status(ctx, supplier.Request{Ref: last.SupplierRef, Code: last.SupplierCode, Target: o.Target,
+			Fields: o.Fields, PlacedAt: last.StartedAt, TrxID: last.SupplierTrx})
+		cancel()
+		want := supplier.Failed
+		if o.Status == client.StatusSuccess {
+			want = supplier.Success
+		}
+		if err != nil || res.Outcome != want || res.SN != o.SN {
+			t.Errorf("order %d asked after a restart: %+v %v, want %s %q", o.ID, res, err, want, o.SN)
 		}
 	}
 }

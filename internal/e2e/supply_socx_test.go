@@ -137,6 +137,11 @@ func TestSupplySOCX(t *testing.T) {
 			}
 		}
 
+		c.checkAfterRestart(t, store.Supplier{Name: "b-socx-json", Kind: "socx", BaseURL: base, APIKey: js.Creds.APIKey, Secret: js.Creds.SecretKey},
+			orders[byDigit["HSA5"][0].ID], orders[byDigit["HSA5"][4].ID])
+		c.checkAfterRestart(t, store.Supplier{Name: "b-socx-xml", Kind: "socx", BaseURL: base, APIKey: xr.Creds.APIKey, Secret: xr.Creds.SecretKey, MemberID: "xml"},
+			orders[byDigit["S5"][5].ID], orders[byDigit["S5"][2].ID], orders[game.ID])
+
 		// Reports again, twice, and contradicting ones: nothing moves.
 		balance := loketest.Balance(t, c.A, c.buyer.ID)
 		nAttempts := map[int64]int{}

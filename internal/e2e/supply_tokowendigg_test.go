@@ -79,6 +79,15 @@ func TestSupplyTokoWendigg(t *testing.T) {
 			}
 		}
 
+		var mlOrders []*client.Order
+		for _, w := range want {
+			if w.o.Product == ml {
+				mlOrders = append(mlOrders, orders[w.o.ID])
+			}
+		}
+		c.checkAfterRestart(t, store.Supplier{Name: "b-tw", Kind: "tokowendigg", BaseURL: base, APIKey: rich.Creds.APIKey, Secret: rich.Creds.SecretKey, MemberID: "127.0.0.1"},
+			append(mlOrders, orders[byDigit[3].ID], orders[byDigit[4].ID])...)
+
 		// Webhooks again, twice, late and contradicting: nothing moves.
 		balance := loketest.Balance(t, c.A, c.buyer.ID)
 		nAttempts := map[int64]int{}
