@@ -171,13 +171,20 @@ const earlyWait = 2 * time.Second
 
 // placedRef is the Ref this process placed under an upstream reference, or "". A
 // webhook can overtake the answer of the very transaction/create it is about (the
-// upstream settled at once): while sends are in flight and the reference is unknown,
-// it waits for them, up to earlyWait.
+// upstream settled at once): while the reference is unknown and sends that began
+// before the webhook came are in flight, it waits for them, up to earlyWait.
 func (c *Client) placedRef(ctx context.Context, reference string) string {
+	arrived := c.now()
 	deadline := time.Now().Add(earlyWait)
 	for {
 		c.mu.Lock()
-		ref, busy := c.refOf[reference], len(c.inFlight) > 0
+		ref, busy := c.refOf[reference], false
+		for _, began := range c.inFlight {
+			if !began.After(arrived) {
+				busy = true
+				break
+			}
+		}
 		c.mu.Unlock()
 		if ref != "" || !busy || time.Now().After(deadline) {
 			return ref
