@@ -141,10 +141,14 @@ type Attempt struct {
 	UpdatedAt    time.Time   `json:"updated_at"`
 }
 
-// UpdateAttempt stores what a supplier said about an attempt.
+// UpdateAttempt stores what a supplier said about an attempt. An attempt already
+// final (success or failed) keeps its outcome: a callback may settle an attempt
+// before the dispatcher records the answer to its send ("pending"), and that late
+// write must not make a delivered order's attempt read pending again.
 func (t *Tx) UpdateAttempt(orderID int64, seq int, outcome, trx, message string) error {
 	_, err := t.Exec(`UPDATE order_attempts SET outcome = $3, supplier_trx = CASE WHEN $4 = '' THEN supplier_trx ELSE $4 END,
-		message = $5, updated_at = $6 WHERE order_id = $1 AND seq = $2`, orderID, seq, outcome, trx, truncate(message, 500), Now())
+		message = $5, updated_at = $6 WHERE order_id = $1 AND seq = $2 AND outcome NOT IN ('success', 'failed')`,
+		orderID, seq, outcome, trx, truncate(message, 500), Now())
 	return err
 }
 

@@ -1,12 +1,18 @@
 package tokowendigg
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/supplier"
 )
@@ -80,6 +86,34 @@ func (c *Client) allowed(r *http.Request) (string, bool) {
 	return host, false
 }
 
+// signed checks a webhook's signature when it carries one: X-Loket-Signature (another
+// Loket upstream signs every report with the account's secret key: sha256=<hex
+// HMAC-SHA256 of the body>), or a Signature header, which must then be the secret key
+// as on the seed's own requests. The seed defines no webhook signature, so a webhook
+// with neither is judged by its source address alone; one with a wrong signature is
+// refused even from an allowed address.
+func (c *Client) signed(r *http.Request, body []byte) error {
+	if v := strings.TrimSpace(r.Header.Get("X-Loket-Signature")); v != "" {
+		hexSig, ok := strings.CutPrefix(v, "sha256=")
+		got, err := hex.DecodeString(hexSig)
+		if !ok || err != nil {
+			return errors.New("tokowendigg: webhook X-Loket-Signature is not sha256=<hex>")
+		}
+		m := hmac.New(sha256.New, []byte(c.secret))
+		m.Write(body)
+		if !hmac.Equal(got, m.Sum(nil)) {
+			return errors.New("tokowendigg: webhook X-Loket-Signature does not match the secret key")
+		}
+		return nil
+	}
+	if v, ok := r.Header["Signature"]; ok {
+		if len(v) != 1 || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(v[0])), []byte(c.secret)) != 1 {
+			return errors.New("tokowendigg: webhook Signature header is not the secret key")
+		}
+	}
+	return nil
+}
+
 type webhook struct {
 	WebhookType string          `json:"webhook_type"`
 	Data        json.RawMessage `json:"data"`
@@ -98,6 +132,9 @@ type webhook struct {
 func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callback, int, []byte, error) {
 	if host, ok := c.allowed(r); !ok {
 		return nil, http.StatusBadRequest, answerRefused, fmt.Errorf("tokowendigg: webhook from %s, which is not in the allowlist", clip(host))
+	}
+	if err := c.signed(r, body); err != nil {
+		return nil, http.StatusBadRequest, answerRefused, err
 	}
 	var w webhook
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -128,7 +165,43 @@ func (c *Client) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callb
 		return nil, http.StatusBadRequest, answerBadBody, fmt.Errorf("tokowendigg: webhook for %s with status %q", clip(ref), clip(w.Status))
 	}
 	res := supplier.Result{Outcome: out, SN: sn, TrxID: ref, Message: c.redact(clip(strings.TrimSpace(w.Status + " " + w.Note)))}
-	return []supplier.Callback{{TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+	// An upstream that settles at once may send the webhook before Loket has recorded
+	// the reference transaction/create answered: by the reference alone it would match
+	// no attempt and be dropped (acknowledged), leaving the order to the next status
+	// check. The Ref this process placed under that reference matches at once.
+	return []supplier.Callback{{Ref: c.placedRef(r.Context(), ref), TrxID: ref, Result: res}}, http.StatusOK, answerStatusOK, nil
+}
+
+// earlyWait bounds how long a webhook naming a reference this process has not seen
+// waits for the orders being sent to read their answers.
+const earlyWait = 2 * time.Second
+
+// placedRef is the Ref this process placed under an upstream reference, or "". A
+// webhook can overtake the answer of the very transaction/create it is about (the
+// upstream settled at once): while the reference is unknown and sends that began
+// before the webhook came are in flight, it waits for them, up to earlyWait.
+func (c *Client) placedRef(ctx context.Context, reference string) string {
+	arrived := c.now()
+	deadline := time.Now().Add(earlyWait)
+	for {
+		c.mu.Lock()
+		ref, busy := c.refOf[reference], false
+		for _, began := range c.inFlight {
+			if !began.After(arrived) {
+				busy = true
+				break
+			}
+		}
+		c.mu.Unlock()
+		if ref != "" || !busy || time.Now().After(deadline) {
+			return ref
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // priceNews reads price_update's data: each product's new price. An entry whose new

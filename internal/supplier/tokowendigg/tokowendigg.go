@@ -58,7 +58,8 @@ type Client struct {
 	provAt    time.Time
 	products  map[string]cachedCode // product code -> provider code
 	placed    map[string]placedOrder
-	inFlight  map[string]bool
+	refOf     map[string]string    // upstream reference -> Ref, for the placed orders
+	inFlight  map[string]time.Time // Ref -> when its send began
 }
 
 type cachedCode struct {
@@ -92,7 +93,7 @@ func New(cfg supplier.Config) (*Client, error) {
 		hc = &http.Client{Timeout: 20 * time.Second}
 	}
 	return &Client{base: base, key: cfg.APIKey, secret: cfg.Secret, http: hc, allow: allow, now: time.Now,
-		products: map[string]cachedCode{}, placed: map[string]placedOrder{}, inFlight: map[string]bool{}}, nil
+		products: map[string]cachedCode{}, placed: map[string]placedOrder{}, refOf: map[string]string{}, inFlight: map[string]time.Time{}}, nil
 }
 
 // envelope is every answer's shape: {"status":200,"data":...} or {"status":400,"message":"..."}.
@@ -344,11 +345,11 @@ func (c *Client) Order(ctx context.Context, r supplier.Request) (supplier.Result
 		c.mu.Unlock()
 		return c.status(ctx, p.reference)
 	}
-	if c.inFlight[r.Ref] {
+	if _, busy := c.inFlight[r.Ref]; busy {
 		c.mu.Unlock()
 		return supplier.Result{}, fmt.Errorf("tokowendigg: order %s is being sent already", r.Ref)
 	}
-	c.inFlight[r.Ref] = true
+	c.inFlight[r.Ref] = c.now()
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -391,9 +392,11 @@ func (c *Client) remember(ref, reference string) {
 	for k, p := range c.placed {
 		if now.Sub(p.at) > placedTTL {
 			delete(c.placed, k)
+			delete(c.refOf, p.reference)
 		}
 	}
 	c.placed[ref] = placedOrder{reference: reference, at: now}
+	c.refOf[reference] = ref
 }
 
 // orderBody is {"target_product_code": code, <first form key>: target, <other keys>: fields}.

@@ -3,6 +3,9 @@ package tokowendigg
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -772,5 +775,111 @@ func TestMoney(t *testing.T) {
 		if got, err := money(json.RawMessage(in)); err == nil {
 			t.Errorf("money(%s) = %d, want an error", in, got)
 		}
+	}
+}
+
+func rawWebhook(remote string, body []byte, header ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/callbacks/tw", bytes.NewReader(body))
+	r.RemoteAddr = remote
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	return r
+}
+
+// A webhook may come before Loket has recorded the reference that transaction/create
+// answered (an upstream that settles at once, such as another Loket): it names the Ref
+// this process placed under that reference, so Loket matches it by Ref.
+func TestCallbackNamesThePlacedRef(t *testing.T) {
+	f, c := newFake(t)
+	catalog(f)
+	f.set("POST "+pathCreate, ok200("create_processing.json"))
+	if _, err := c.Order(context.Background(), supplier.Request{Ref: "LK1A1", Code: ffCode, Target: "12345678"}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{ref1: "LK1A1", "API24070244415211481": ""} {
+		body := []byte(`{"webhook_type":"transaction_status","reference":"` + ref + `","status":"success","sn":"SN1","note":"","sent_at":"2024-07-01 00:00:00"}`)
+		got, status, _, err := c.ReceiveCallback(rawWebhook("95.111.198.189:1", body), body)
+		if err != nil || status != 200 || len(got) != 1 {
+			t.Fatalf("%s: %+v %d %v", ref, got, status, err)
+		}
+		if got[0].Ref != want || got[0].TrxID != ref || got[0].Result.Outcome != supplier.Success {
+			t.Errorf("%s: got %+v, want Ref %q", ref, got[0], want)
+		}
+	}
+}
+
+// A webhook that carries a signature must carry the right one: another Loket's
+// X-Loket-Signature (HMAC-SHA256 of the body under the secret key), or a Signature
+// header equal to the secret key. Without either, the source address decides.
+func TestCallbackSignature(t *testing.T) {
+	_, c := newFake(t)
+	const from = "95.111.198.189:40112"
+	body, err := os.ReadFile("testdata/webhook_success.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte(testSecret))
+	mac.Write(body)
+	good := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	for name, tc := range map[string]struct {
+		header []string
+		ok     bool
+	}{
+		"none":                 {nil, true},
+		"loket signature":      {[]string{"X-Loket-Signature", good}, true},
+		"wrong loket sig":      {[]string{"X-Loket-Signature", "sha256=" + strings.Repeat("00", 32)}, false},
+		"loket sig not hex":    {[]string{"X-Loket-Signature", "sha256=zz"}, false},
+		"loket sig no scheme":  {[]string{"X-Loket-Signature", good[len("sha256="):]}, false},
+		"signature secret":     {[]string{"Signature", testSecret}, true},
+		"wrong signature":      {[]string{"Signature", "guess"}, false},
+		"empty signature":      {[]string{"Signature", ""}, false},
+		"good sig, other body": {[]string{"X-Loket-Signature", good}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := body
+			if name == "good sig, other body" {
+				b = bytes.Replace(body, []byte(`"success"`), []byte(`"failed"`), 1)
+			}
+			got, status, answer, err := c.ReceiveCallback(rawWebhook(from, b, tc.header...), b)
+			if tc.ok && (err != nil || status != 200 || len(got) != 1) {
+				t.Errorf("refused: %d %s %v", status, answer, err)
+			}
+			if !tc.ok && (err == nil || status != 400 || !bytes.Equal(answer, answerRefused) || len(got) != 0) {
+				t.Errorf("accepted: %+v %d %s %v", got, status, answer, err)
+			}
+		})
+	}
+	// The right signature from an address not allowed is still refused.
+	if got, status, _, err := c.ReceiveCallback(rawWebhook("203.0.113.9:1", body, "X-Loket-Signature", good), body); err == nil || status != 400 || len(got) != 0 {
+		t.Errorf("signed webhook from a stranger accepted: %+v %d", got, status)
+	}
+}
+
+// The webhook of an order the upstream settled at once can arrive while this process
+// is still reading the create answer that names its reference: it waits for the send
+// and names its Ref.
+func TestCallbackOvertakingTheCreateAnswer(t *testing.T) {
+	f, c := newFake(t)
+	catalog(f)
+	f.set("POST "+pathCreate, reply{code: 200, file: "create_processing.json", delay: 300 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Order(context.Background(), supplier.Request{Ref: "LK1A1", Code: ffCode, Target: "12345678"})
+		done <- err
+	}()
+	for deadline := time.Now().Add(2 * time.Second); len(f.seen()) < 3; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the create was not sent: %+v", f.seen())
+		}
+	}
+	body := []byte(`{"webhook_type":"transaction_status","reference":"` + ref1 + `","status":"success","sn":"SN1","note":"","sent_at":"2024-07-01 00:00:00"}`)
+	got, status, _, err := c.ReceiveCallback(rawWebhook("95.111.198.189:1", body), body)
+	if err != nil || status != 200 || len(got) != 1 || got[0].Ref != "LK1A1" || got[0].TrxID != ref1 {
+		t.Errorf("webhook during the send: %+v %d %v, want Ref LK1A1", got, status, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
