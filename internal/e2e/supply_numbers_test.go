@@ -21,7 +21,7 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
 		b := loketest.Start(t, engine, "--vn-poll=100ms")
-		a := loketest.Start(t, engine, "--vn-poll=100ms")
+		a := loketest.Start(t, engine, "--vn-poll=100ms", "--supplier-timeout=3s")
 		acct := loketest.NewReseller(t, b, 100_000) // A's account at B
 		var sid int64
 		if err := a.DB.Direct(ctx, func(tx *store.Tx) error {
