@@ -28,13 +28,19 @@ type Order struct {
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
+	Mode        string            `json:"mode" enum:"saldo,dropship" doc:"saldo: paid from your balance; dropship: your customer pays by QRIS"`
+	Dropship    *DropshipInfo     `json:"dropship,omitempty" doc:"for dropship orders: the customer's payment and your margin"`
 }
 
 // OrderView renders an order for resellers. It carries nothing that names a supplier.
 func OrderView(o *loket.Order) Order {
+	mode := o.Mode
+	if mode == "" {
+		mode = loket.ModeSaldo
+	}
 	return Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
 		Price: o.Price, Status: o.Status, SN: o.SN, Message: o.Message, Surface: o.Surface, CreatedAt: o.CreatedAt,
-		UpdatedAt: o.UpdatedAt, SettledAt: o.SettledAt}
+		UpdatedAt: o.UpdatedAt, SettledAt: o.SettledAt, Mode: mode}
 }
 
 // PriceWebhook is the body of a native price webhook: your prices that changed.
@@ -56,6 +62,11 @@ type OrderRequest struct {
 	RefID    string            `json:"ref_id" doc:"your id for this order; the same ref_id again returns the same order and charges nothing"`
 	Fields   map[string]string `json:"fields,omitempty" doc:"further form fields of the brand (server, zone...)"`
 	MaxPrice int64             `json:"max_price,omitempty" doc:"refuse the order if its price is above this"`
+	// Dropship mode: set selling_price and your customer pays it by QRIS instead of your
+	// balance paying your price; the difference goes to your profit balance.
+	SellingPrice  int64  `json:"selling_price,omitempty" doc:"dropship: what your customer pays (at least your price); the answer carries the QRIS payment"`
+	CustomerName  string `json:"customer_name,omitempty" doc:"dropship: your customer's name, shown on the invoice"`
+	CustomerPhone string `json:"customer_phone,omitempty" doc:"dropship: your customer's phone number"`
 }
 
 // Me is the caller's account.
@@ -135,7 +146,7 @@ func (s *Server) register() {
 		Request: OrderRequest{}, Response: Order{}, Status: http.StatusCreated,
 		AlsoOK: map[int]string{http.StatusOK: "the ref_id was used before with the same request: that order, nothing charged"},
 		Errors: []string{loket.EINVALID, loket.EPRODUCT, loket.EINACTIVE, loket.ETARGET, loket.EFIELD, loket.EPRICE, loket.EINSUFFICIENT,
-			loket.EDUPLICATE, loket.ECONFLICT, loket.EOUTOFSTOCK, loket.EUNAVAILABLE, loket.ETOOLARGE}}, s.authed(s.createOrder))
+			loket.EDUPLICATE, loket.ECONFLICT, loket.EOUTOFSTOCK, loket.EUNAVAILABLE, loket.ETOOLARGE, loket.ENOTCONFIGURED}}, s.authed(s.createOrder))
 	s.add(Route{Pattern: "GET /v1/orders/{id}", Summary: "One of your orders", Auth: true, Response: Order{}, Errors: []string{loket.ENOTFOUND}},
 		s.authed(s.getOrder))
 	s.add(Route{Pattern: "GET /v1/orders", Summary: "Your orders, newest first", Auth: true, Response: OrderList{},
@@ -146,6 +157,7 @@ func (s *Server) register() {
 		Response: LedgerList{}, Query: []Param{{"limit", "1-200, default 50"}, {"cursor", "next_cursor of the previous page"}}}, s.authed(s.ledger))
 	s.registerDeposits()
 	s.registerWithdrawals()
+	s.registerDropship()
 	s.registerNumbers()
 	s.add(Route{Pattern: "GET /v1/webhook", Summary: "Your webhook URL", Auth: true, Response: WebhookSettings{}}, s.authed(s.getWebhook))
 	s.add(Route{Pattern: "PUT /v1/webhook", Summary: "Set your webhook URL; deliveries are signed X-Loket-Signature: sha256=HMAC-SHA256(body, secret key)",
@@ -218,6 +230,10 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *store.R
 		WriteError(w, err)
 		return
 	}
+	if req.SellingPrice != 0 || req.CustomerName != "" || req.CustomerPhone != "" {
+		s.createDropship(w, r, ra, req)
+		return
+	}
 	o, created, err := s.App.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
 		Fields: req.Fields, MaxPrice: req.MaxPrice, Surface: "api"})
 	if err != nil {
@@ -242,7 +258,16 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *store.Rese
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, OrderView(o))
+	v := OrderView(o)
+	if o.Mode == loket.ModeDropship {
+		d, err := s.App.DB.Dropship(r.Context(), o.ID)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		v = s.DropshipView(o, d)
+	}
+	WriteJSON(w, http.StatusOK, v)
 }
 
 var wib = time.FixedZone("WIB", 7*3600)

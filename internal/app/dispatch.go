@@ -71,6 +71,8 @@ func (a *App) runJob(j store.Job) {
 		err = a.tellPrices(ctx, j)
 	case store.JobPriceSync:
 		err = a.runPriceSync(ctx, j)
+	case store.JobDropshipExpiry:
+		err = a.expireDropship(ctx, j)
 	case store.JobVN:
 		err = a.carryNumber(ctx, j)
 	default:
@@ -302,6 +304,11 @@ func (a *App) settle(ctx context.Context, o *loket.Order, at *store.Attempt, res
 			return err
 		}
 		settled = so
+		if so.Mode == loket.ModeDropship {
+			if err := t.SettleDropship(so, s.Success); err != nil {
+				return err
+			}
+		}
 		hook, err = a.queueOrderWebhook(t, ra, so)
 		return err
 	})
@@ -327,6 +334,15 @@ func (a *App) SettleByOperator(ctx context.Context, orderID int64, success bool,
 	}
 	if o.Status != loket.StatusPending {
 		return nil, loket.Errorf(loket.ECONFLICT, "order %d is %s already", orderID, o.Status)
+	}
+	if o.Mode == loket.ModeDropship {
+		d, err := a.DB.Dropship(ctx, orderID)
+		if err != nil {
+			return nil, err
+		}
+		if d.PaymentStatus != store.PaymentSettlement {
+			return nil, loket.Errorf(loket.ECONFLICT, "dropship order %d is not paid yet: nothing to settle (it expires unpaid at no cost)", orderID)
+		}
 	}
 	attempts, err := a.DB.Attempts(ctx, orderID)
 	if err != nil {

@@ -131,7 +131,16 @@ type Order struct {
 	UpdatedAt   time.Time
 	SettledAt   *time.Time
 	FlaggedAt   *time.Time
+	// Mode is how the order is paid: "saldo" (the reseller's balance) or "dropship"
+	// (the reseller's customer pays by QRIS; the margin goes to the profit balance).
+	Mode string
 }
+
+// Order modes.
+const (
+	ModeSaldo    = "saldo"
+	ModeDropship = "dropship"
+)
 
 // OrderRequest is what a reseller asks for, from whatever surface.
 type OrderRequest struct {

@@ -204,11 +204,18 @@ func (t *Tx) RecordPayment(p Payment) (PaymentOutcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("match payment: %w", err)
 	}
-	ra, err := t.resellerAccounts(d.ResellerID)
+	source, err := t.HouseAccount(PaymentAccount(p.Source), KindPaymentSource)
 	if err != nil {
 		return out, err
 	}
-	source, err := t.HouseAccount(PaymentAccount(p.Source), KindPaymentSource)
+	if done, err := t.payDropship(d, source); err != nil || done {
+		if err == nil {
+			_, err = t.Exec(`UPDATE payments SET state = 'matched', deposit_id = $2 WHERE id = $1`, out.PaymentID, d.ID)
+			out.Deposit = d
+		}
+		return out, err
+	}
+	ra, err := t.resellerAccounts(d.ResellerID)
 	if err != nil {
 		return out, err
 	}

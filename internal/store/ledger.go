@@ -208,12 +208,23 @@ const (
 // Reserve takes amount from a reseller's balance account into the in-flight account and
 // records the hold of order orderID: the pending phase of a two-phase transfer.
 func (t *Tx) Reserve(orderID, account int64, amount loket.Money) error {
+	return t.reserve(orderID, account, amount, true)
+}
+
+// reserve is Reserve from any account: tracked says the account keeps a stored
+// balance that may not go below zero (a reseller's); a house account (a dropship
+// order's escrow) is derived from its entries.
+func (t *Tx) reserve(orderID, account int64, amount loket.Money, tracked bool) error {
 	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
 	if err != nil {
 		return err
 	}
+	var trackedAccounts []int64
+	if tracked {
+		trackedAccounts = []int64{account}
+	}
 	res, err := t.Transfer(fmt.Sprintf("order:%d:reserve", orderID), TransferReserve, &orderID, "",
-		[]Leg{{account, -amount}, {inflight, amount}}, account)
+		[]Leg{{account, -amount}, {inflight, amount}}, trackedAccounts...)
 	if err != nil {
 		return err
 	}
@@ -278,15 +289,21 @@ func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost 
 // VoidHold returns the reserved amount of a failed order to the reseller, once.
 func (t *Tx) VoidHold(orderID int64, amount loket.Money) error {
 	var account int64
-	if err := t.QueryRow(`SELECT account_id FROM holds WHERE order_id = $1`, orderID).Scan(&account); err != nil {
+	var tracked bool
+	if err := t.QueryRow(`SELECT h.account_id, a.tracked FROM holds h JOIN accounts a ON a.id = h.account_id WHERE h.order_id = $1`,
+		orderID).Scan(&account, &tracked); err != nil {
 		return fmt.Errorf("void hold %d: %w", orderID, err)
 	}
 	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
 	if err != nil {
 		return err
 	}
+	var trackedAccounts []int64
+	if tracked {
+		trackedAccounts = []int64{account}
+	}
 	res, err := t.Transfer(fmt.Sprintf("order:%d:settle", orderID), TransferVoid, &orderID, "",
-		[]Leg{{inflight, -amount}, {account, amount}}, account)
+		[]Leg{{inflight, -amount}, {account, amount}}, trackedAccounts...)
 	if err != nil {
 		return err
 	}
@@ -373,8 +390,11 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight.Int64, pending.Int64)
 	}
 	// Every order's hold agrees with its status.
+	// (A dropship order reserves only once its customer paid: verifyDropship checks the
+	// unpaid and expired ones.)
 	if err := eachRow(ctx, snap, `SELECT o.id, o.status, COALESCE(h.state, '') FROM orders o LEFT JOIN holds h ON h.order_id = o.id
-		WHERE h.state IS NULL OR (o.status = 'pending' AND h.state <> 'pending') OR (o.status = 'success' AND h.state <> 'posted')
+		WHERE (h.state IS NULL AND NOT EXISTS (SELECT 1 FROM dropship_orders d WHERE d.order_id = o.id AND d.payment_status <> 'settlement'))
+		   OR (o.status = 'pending' AND h.state <> 'pending') OR (o.status = 'success' AND h.state <> 'posted')
 		   OR (o.status = 'failed' AND h.state <> 'voided') LIMIT 20`,
 		func(r *sql.Rows) error {
 			var id int64
@@ -388,6 +408,9 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		return nil, err
 	}
 	if err := verifyWithdrawals(ctx, snap, add); err != nil {
+		return nil, err
+	}
+	if err := verifyDropship(ctx, snap, add); err != nil {
 		return nil, err
 	}
 	if err := verifyActivations(ctx, snap, add); err != nil {
@@ -439,7 +462,9 @@ type Totals struct {
 	PaymentSources   loket.Money
 	Adjustments      loket.Money
 	Withdrawals      loket.Money // profit asked for, not yet paid out
-	Payouts          loket.Money // profit paid out
+	Payouts          loket.Money // profit and refunds paid out
+	Dropship         loket.Money // customers' payments of dropship orders not yet final
+	RefundsOwed      loket.Money // customers' payments of failed dropship orders
 }
 
 // LedgerTotals sums every account by kind.
@@ -471,6 +496,10 @@ func (db *DB) LedgerTotals(ctx context.Context) (Totals, error) {
 				t.Withdrawals = sum
 			case KindPayout:
 				t.Payouts = sum
+			case KindDropship:
+				t.Dropship = sum
+			case KindRefundOwed:
+				t.RefundsOwed = sum
 			}
 			return nil
 		})

@@ -57,27 +57,11 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 	if err != nil {
 		return nil, false, fmt.Errorf("insert order: %w", err)
 	}
-	if n.GuardWindow > 0 {
-		var got int64
-		err := t.QueryRow(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
-			WHERE order_guards.expires_at < $6 RETURNING order_id`,
-			n.ResellerID, n.Product.ID, n.Target, id, now+n.GuardWindow.Microseconds(), now).Scan(&got)
-		if noRows(err) {
-			return nil, false, loket.Errorf(loket.EDUPLICATE, "an order for %s to %s is still pending", n.Product.Code, n.Target)
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("order guard: %w", err)
-		}
+	if err := t.takeGuard(n, id, now); err != nil {
+		return nil, false, err
 	}
-	if n.Product.Stock != nil {
-		res, err := t.Exec(`UPDATE products SET stock = stock - 1 WHERE id = $1 AND stock > 0`, n.Product.ID)
-		if err != nil {
-			return nil, false, fmt.Errorf("take stock: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return nil, false, loket.Errorf(loket.EOUTOFSTOCK, "%s is out of stock", n.Product.Code)
-		}
+	if err := t.takeStock(n); err != nil {
+		return nil, false, err
 	}
 	if n.Price <= 0 {
 		return nil, false, loket.Errorf(loket.EUNAVAILABLE, "%s has no price set", n.Product.Code)
@@ -101,8 +85,43 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 	return &loket.Order{
 		ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
-		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now),
+		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
 	}, false, nil
+}
+
+// takeGuard claims the anti double-order guard of (reseller, product, target) for
+// order id, refusing while another pending order holds it within the window.
+func (t *Tx) takeGuard(n *NewOrder, id, now int64) error {
+	if n.GuardWindow <= 0 {
+		return nil
+	}
+	var got int64
+	err := t.QueryRow(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
+		WHERE order_guards.expires_at < $6 RETURNING order_id`,
+		n.ResellerID, n.Product.ID, n.Target, id, now+n.GuardWindow.Microseconds(), now).Scan(&got)
+	if noRows(err) {
+		return loket.Errorf(loket.EDUPLICATE, "an order for %s to %s is still pending", n.Product.Code, n.Target)
+	}
+	if err != nil {
+		return fmt.Errorf("order guard: %w", err)
+	}
+	return nil
+}
+
+// takeStock takes one of a product's stock, when it keeps one.
+func (t *Tx) takeStock(n *NewOrder) error {
+	if n.Product.Stock == nil {
+		return nil
+	}
+	res, err := t.Exec(`UPDATE products SET stock = stock - 1 WHERE id = $1 AND stock > 0`, n.Product.ID)
+	if err != nil {
+		return fmt.Errorf("take stock: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return loket.Errorf(loket.EOUTOFSTOCK, "%s is out of stock", n.Product.Code)
+	}
+	return nil
 }
 
 // OrderJobKey is the key of the one job that carries an order to its final state.
@@ -267,7 +286,7 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 }
 
 const orderCols = `id, reseller_id, ref_id, product_id, product_code, product_name, target, fields, price, status, sn, message, surface,
-	created_at, updated_at, settled_at, flagged_at`
+	created_at, updated_at, settled_at, flagged_at, mode`
 
 func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var o loket.Order
@@ -275,7 +294,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var c, u int64
 	var s, f sql.NullInt64
 	if err := row.Scan(&o.ID, &o.ResellerID, &o.RefID, &o.ProductID, &o.ProductCode, &o.ProductName, &o.Target, &fields, &o.Price,
-		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f); err != nil {
+		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode); err != nil {
 		return nil, err
 	}
 	if fields != "" && fields != "{}" && fields != "null" {

@@ -98,7 +98,7 @@ func (t *Tx) createOrderPG(n *NewOrder) (*loket.Order, bool, error) {
 	return &loket.Order{
 		ID: id.Int64, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
-		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now),
+		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
 	}, false, nil
 }
 

@@ -233,7 +233,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	for code, kind := range map[string]string{AccInFlight: KindInFlight, AccRevenue: KindRevenue, AccAdjustments: KindAdjustments,
-		AccWithdrawals: KindWithdrawal, AccPayouts: KindPayout} {
+		AccWithdrawals: KindWithdrawal, AccPayouts: KindPayout, AccDropship: KindDropship, AccRefundsOwed: KindRefundOwed} {
 		if _, err := db.EnsureAccount(ctx, code, kind); err != nil {
 			return err
 		}
