@@ -64,6 +64,8 @@ Commands:
   withdrawal list [--status pending|approved|rejected] [--username U]
   withdrawal approve --id N --note TRANSFER_REF | withdrawal reject --id N --note REASON
                                  profit withdrawals resellers asked for: approve once paid out, or reject (refunds the profit)
+  dropship refunds [--username U] | dropship refund --order N --note TRANSFER_REF
+                                 failed dropship orders whose customer is owed the payment; record one paid back
   setting get KEY | setting set KEY VALUE
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
@@ -106,7 +108,7 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup", "withdrawal":
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup", "withdrawal", "dropship":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

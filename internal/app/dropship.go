@@ -47,10 +47,8 @@ func (a *App) CreateDropshipOrder(ctx context.Context, r *store.ResellerAuth, re
 	if utf8.RuneCountInString(d.CustomerName) > 100 || !printable(d.CustomerName) {
 		return nil, nil, false, loket.FieldError(loket.EINVALID, "customer_name", "customer_name is at most 100 characters")
 	}
-	if d.CustomerPhone != "" {
-		if _, ok := NormalizeMSISDN(d.CustomerPhone); !ok {
-			return nil, nil, false, loket.FieldError(loket.EINVALID, "customer_phone", "customer_phone is not a phone number")
-		}
+	if d.CustomerPhone != "" && !phoneLike(d.CustomerPhone) {
+		return nil, nil, false, loket.FieldError(loket.EINVALID, "customer_phone", "customer_phone is not a phone number")
 	}
 	view := a.catalog.Load()
 	p, ok := view.byCode[strings.ToUpper(strings.TrimSpace(req.Product))]
@@ -196,4 +194,20 @@ func (a *App) DropshipStatusURL(d *store.Dropship) string {
 // DropshipQRURL is the dropship payment's QR code as a PNG at a public link.
 func (a *App) DropshipQRURL(d *store.Dropship) string {
 	return fmt.Sprintf("%s/qr/%d/%s.png", a.cfg.PublicURL, d.DepositID, a.QRToken(d.DepositID))
+}
+
+// phoneLike accepts what a reseller writes as its customer's number (informational,
+// shown on the invoice): digits, with spaces, dashes or a leading +, 3 to 20 digits.
+func phoneLike(s string) bool {
+	digits := 0
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '-' || (c == '+' && i == 0):
+		default:
+			return false
+		}
+	}
+	return digits >= 3 && digits <= 20
 }

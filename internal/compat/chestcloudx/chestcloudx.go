@@ -221,6 +221,9 @@ func errorOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, detail
 	case loket.ERATELIMIT:
 		return http.StatusTooManyRequests, tooManyMessage
+	case loket.ENOTCONFIGURED:
+		// Only dropship orders need a setup the operator may not have made (QRIS).
+		return http.StatusBadRequest, "Mode dropship belum tersedia: pembayaran QRIS belum diaktifkan oleh admin. Kirim tanpa selling_price untuk mode saldo."
 	}
 	return http.StatusInternalServerError, "Terjadi kesalahan server, coba lagi nanti."
 }
@@ -386,10 +389,6 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 
 // createOrder: order/create in saldo mode {layanan, target, nometer}.
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
-	if p.has("selling_price") {
-		h.fail(w, loket.Errorf(loket.EINVALID, "Mode dropship (selling_price) belum tersedia. Kirim tanpa selling_price untuk mode saldo."))
-		return
-	}
 	layanan := p.get("layanan", "sid", "service")
 	target := p.get("target", "tujuan")
 	if layanan == "" {
@@ -431,6 +430,10 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, 
 		}
 	}
 	invoice := "INV-" + time.Now().In(wib).Format("20060102") + "-" + auth.RandomCode(10)
+	if p.has("selling_price") {
+		h.createDropship(w, r, p, ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice, Fields: fields, Surface: surface}, prod.Price)
+		return
+	}
 	o, _, err := h.a.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice,
 		Fields: fields, Surface: surface})
 	if err != nil {
@@ -462,7 +465,16 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, 
 		h.fail(w, err)
 		return
 	}
-	ok(w, statusView(o))
+	v := statusView(o)
+	if o.Mode == loket.ModeDropship {
+		d, err := h.a.DB.Dropship(r.Context(), o.ID)
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		dropshipStatus(v, o, d)
+	}
+	ok(w, v)
 }
 
 // statusView is an order as order/status shows it.
@@ -478,6 +490,51 @@ func statusView(o *loket.Order) map[string]any {
 		status, note = "Error", "Pesanan gagal, saldo sudah dikembalikan."
 	}
 	return map[string]any{"id": strconv.FormatInt(o.ID, 10), "status": status, "catatan": note}
+}
+
+// dropshipStatus adds a dropship order's payment to its status view: the seed's
+// payment_status (pending, settlement, expired), and words that fit a customer's
+// payment rather than the reseller's balance.
+func dropshipStatus(v map[string]any, o *loket.Order, d *store.Dropship) {
+	v["mode"] = "dropship"
+	v["payment_status"] = d.PaymentStatus
+	switch {
+	case d.PaymentStatus == store.PaymentPending:
+		v["catatan"] = "Menunggu pembayaran QRIS dari customer."
+	case d.PaymentStatus == store.PaymentExpired:
+		v["catatan"] = "Customer tidak membayar dalam batas waktu; transaksi dibatalkan tanpa biaya."
+	case o.Status == loket.StatusFailed:
+		v["catatan"] = "Pesanan gagal; pembayaran customer akan dikembalikan oleh admin."
+		if d.RefundStatus == store.RefundRefunded {
+			v["catatan"] = "Pesanan gagal; pembayaran customer sudah dikembalikan."
+		}
+	case o.Status == loket.StatusSuccess:
+		v["reseller_profit"] = d.Profit
+	}
+}
+
+// createDropship: order/create with selling_price (Mode B, "tanpa modal"): the
+// customer pays the QRIS; the profit goes to the profit balance when the order succeeds.
+func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth, req loket.OrderRequest, price loket.Money) {
+	selling, err := strconv.ParseInt(strings.TrimSpace(strings.ReplaceAll(p.get("selling_price"), ".", "")), 10, 64)
+	if err != nil || selling <= 0 {
+		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
+		return
+	}
+	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, app.DropshipRequest{SellingPrice: selling,
+		CustomerName: p.get("customer_name"), CustomerPhone: p.get("customer_phone")})
+	if err != nil {
+		if loket.ErrorCode(err) == loket.EPRICE {
+			err = loket.Errorf(loket.EINVALID, "selling_price harus ≥ harga reseller (%d). Cek harga reseller di endpoint services.", price)
+		}
+		h.fail(w, err)
+		return
+	}
+	ok(w, map[string]any{"id": strconv.FormatInt(o.ID, 10), "invoice": o.RefID, "mode": "dropship",
+		"selling_price": d.SellingPrice, "reseller_cost": o.Price, "reseller_profit": d.SellingPrice - o.Price,
+		"payment": map[string]any{"qr_url": h.a.DropshipQRURL(d), "qr_string": d.QRString, "amount": d.Total,
+			"expired_at": d.ExpiresAt.In(wib).Format(expiryLayout), "status_url": h.a.DropshipStatusURL(d),
+			"invoice_url": h.a.DropshipInvoiceURL(d), "payment_status": d.PaymentStatus}})
 }
 
 // notify renders the report of a final order placed through this surface. The seed has
