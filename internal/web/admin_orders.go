@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
@@ -35,11 +36,6 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Status = ""
 		}
 		f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
-		if d.Target != "" {
-			if n, ok := normalizeTarget(d.Target); ok {
-				f.Target = n
-			}
-		}
 		if d.Reseller != "" {
 			res, rerr := h.DB.Reseller(ctx, 0, d.Reseller)
 			if rerr != nil {
@@ -50,7 +46,17 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 			}
 			f.ResellerID = res.ID
 		}
-		d.Orders, err = h.DB.SearchOrders(ctx, f)
+		// A phone number is stored as 08...: search for it so written, and for the
+		// text as typed when that finds nothing (a game ID is not a phone number).
+		if n, ok := app.NormalizeMSISDN(d.Target); ok && n != d.Target {
+			f.Target = n
+			if d.Orders, err = h.DB.SearchOrders(ctx, f); err == nil && len(d.Orders) == 0 {
+				f.Target = d.Target
+			}
+		}
+		if len(d.Orders) == 0 && err == nil {
+			d.Orders, err = h.DB.SearchOrders(ctx, f)
+		}
 		if err == nil && len(d.Orders) == f.Limit {
 			d.Next = d.Orders[len(d.Orders)-1].ID
 		}
@@ -60,15 +66,6 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	h.render(w, http.StatusOK, "admin_orders", h.newPage(w, r, s, "Pesanan", "orders", d))
-}
-
-// normalizeTarget writes a phone number as orders store it (62...), so a search for
-// 0812... finds it.
-func normalizeTarget(t string) (string, bool) {
-	if strings.HasPrefix(t, "08") || strings.HasPrefix(t, "+62") {
-		return "62" + strings.TrimPrefix(strings.TrimPrefix(t, "+62"), "0"), true
-	}
-	return t, false
 }
 
 type adminOrderData struct {
