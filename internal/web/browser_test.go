@@ -137,18 +137,24 @@ func TestBrowser(t *testing.T) {
 	waitText := func(sel, want string) chromedp.Action {
 		return waitJS(fmt.Sprintf(`(document.querySelector(%q)||{}).textContent === %q`, sel, want))
 	}
-	waitFor := func(sel string) chromedp.Action { return waitJS(fmt.Sprintf(`document.querySelector(%q) !== null`, sel)) }
+	waitFor := func(sel string) chromedp.Action {
+		return waitJS(fmt.Sprintf(`document.querySelector(%q) !== null`, sel))
+	}
 	signIn := func(as, user, password string) chromedp.Tasks {
 		return chromedp.Tasks{
 			chromedp.Navigate(s.URL + "/login"),
-			chromedp.Click(`input[name=as][value=` + as + `]`, chromedp.ByQuery),
+			chromedp.Click(`input[name=as][value=`+as+`]`, chromedp.ByQuery),
 			chromedp.SendKeys("#u", user, chromedp.ByQuery),
 			chromedp.SendKeys("#p", password, chromedp.ByQuery),
 		}
 	}
-	submit := func(form string) chromedp.Action { return chromedp.Submit(form+` button[type=submit]`, chromedp.ByQuery) }
+	submit := func(form string) chromedp.Action {
+		return chromedp.Submit(form+` button[type=submit]`, chromedp.ByQuery)
+	}
 	signOut := chromedp.Tasks{chromedp.Click(`form.logout button`, chromedp.ByQuery), waitFor("#u")}
 
+	// A phone's viewport (headless windows are at least 500 pixels wide).
+	run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	// The operator signs in, creates a reseller and credits it.
 	run("operator signs in", signIn("admin", "operator", "rahasia-operator"), shot("login"),
 		submit(`form[action="/login"]`), waitFor(".stats"))

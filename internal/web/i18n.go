@@ -219,7 +219,7 @@ var english = map[string]string{
 	"Selesaikan manual": "Settle by hand",
 	"Semua":             "All",
 	"Semua pesanan":     "All orders",
-	"Setiap kiriman ditandatangani: X-Loket-Signature ": " sha256=HMAC-SHA256(body, secret key).=Every delivery is signed: X-Loket-Signature = sha256=HMAC-SHA256(body, secret key).",
+	"Setiap kiriman ditandatangani: X-Loket-Signature = sha256=HMAC-SHA256(body, secret key).": "Every delivery is signed: X-Loket-Signature = sha256=HMAC-SHA256(body, secret key).",
 	"Simpan":                       "Save",
 	"Simpan QRIS":                  "Save QRIS",
 	"Simpan aturan":                "Save rule",

@@ -67,7 +67,7 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	"statusClass": func(s string) string {
 		switch s {
-		case loket.StatusSuccess, "delivered", "matched", "credited":
+		case loket.StatusSuccess, "delivered", "matched", "credited", "active":
 			return "ok"
 		case loket.StatusFailed, "gave_up", "expired", "cancel", "suspended", "unmatched":
 			return "bad"
@@ -173,7 +173,7 @@ func showTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(wib).Format("02-01-2006 15:04:05") + " WIB"
+	return t.In(wib).Format("02-01-2006 15:04") + " WIB"
 }
 
 // formInt reads a whole number from a form, allowing thousands dots and spaces
