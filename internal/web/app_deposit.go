@@ -132,7 +132,7 @@ func (h *Handler) depositCancel(w http.ResponseWriter, r *http.Request, s *sess)
 	}
 	to := "/app/deposits/" + strconv.FormatInt(id, 10)
 	if _, err := h.App.CancelDeposit(r.Context(), s.reseller, id); err != nil {
-		h.back(w, r, to, "err", h.errText(err))
+		h.back(w, r, "/app/deposit", "err", h.errText(err))
 		return
 	}
 	p := &page{Lang: lang(r)}

@@ -297,3 +297,48 @@ func TestResellerPagesHideSuppliers(t *testing.T) {
 		must(t, st, body, 200, secretName, "Rp 4.321")
 	})
 }
+
+// A reseller sees only its own orders and deposits, whatever id it puts in the URL.
+func TestResellersSeeOnlyTheirOwn(t *testing.T) {
+	s := loketest.Start(t, "sqlite")
+	loketest.SetupPayments(t, s)
+	a := addReseller(t, s, 50_000, "rahasia-a")
+	b := addReseller(t, s, 50_000, "rahasia-b")
+	ab := newBrowser(t, s)
+	ab.login("reseller", a.Username, "rahasia-a")
+	brand := brandOf(t, s, "HSA5")
+	ab.get("/app/order?brand=" + brand)
+	_, body := ab.post("/app/order", url.Values{"brand": {brand}, "product": {"HSA5"}, "target": {"081234567890"}, "ref_id": {"WEBOWN1"}})
+	order := regexp1(t, body, `Pesanan #(\d+)`)
+	ab.get("/app/deposit")
+	_, body = ab.post("/app/deposit", url.Values{"amount": {"10000"}, "method": {"qris"}})
+	dep := regexp1(t, body, `Deposit #(\d+)`)
+
+	bb := newBrowser(t, s)
+	bb.login("reseller", b.Username, "rahasia-b")
+	for _, p := range []string{"/app/orders/" + order, "/app/orders/" + order + "/status", "/app/deposits/" + dep, "/app/deposits/" + dep + "/status"} {
+		if st, body := bb.get(p); st != http.StatusNotFound {
+			t.Errorf("%s for another reseller: %d\n%.500s", p, st, body)
+		}
+	}
+	bb.get("/app")
+	st, body := bb.post("/app/deposits/"+dep+"/cancel", url.Values{})
+	must(t, st, body, 200, `class="flash err"`)
+	if d, err := s.DB.Deposit(context.Background(), mustInt(t, dep), 0); err != nil || d.Status != store.DepositPending {
+		t.Fatalf("another reseller's cancel: %+v %v", d, err)
+	}
+	for _, p := range []string{"/app/orders", "/app/orders.csv", "/app/ledger.csv"} {
+		if _, body := bb.get(p); strings.Contains(body, "WEBOWN1") {
+			t.Errorf("%s shows another reseller's order", p)
+		}
+	}
+}
+
+func mustInt(t testing.TB, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
