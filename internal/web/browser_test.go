@@ -212,9 +212,9 @@ func TestBrowser(t *testing.T) {
 	t.Logf("%v: the deposit paid", time.Since(began).Round(time.Millisecond))
 	want := 100_000 - hsa5.Price + 50_000
 	run("the balance shows it", chromedp.Navigate(s.URL+"/app"), waitText("#balance", rupiahText(want)), shot("app-home-after"),
-		chromedp.Navigate(s.URL+"/app/ledger"), chromedp.WaitVisible("table", chromedp.ByQuery), shot("app-ledger"),
-		chromedp.Navigate(s.URL+"/app/orders"), chromedp.WaitVisible("table", chromedp.ByQuery), shot("app-orders"),
-		chromedp.Navigate(s.URL+"/app/keys"), chromedp.WaitVisible("#ip", chromedp.ByQuery), shot("app-keys"),
+		chromedp.Navigate(s.URL+"/app/ledger"), waitFor("table"), shot("app-ledger"),
+		chromedp.Navigate(s.URL+"/app/orders"), waitFor("table"), shot("app-orders"),
+		chromedp.Navigate(s.URL+"/app/keys"), waitFor("#ip"), shot("app-keys"),
 		signOut)
 	if got := loketest.Balance(t, s, budi.ID); got != want {
 		t.Fatalf("balance %d, want %d", got, want)
@@ -223,12 +223,12 @@ func TestBrowser(t *testing.T) {
 	// The operator's main pages, with the order and the deposit in them.
 	run("operator pages", signIn("admin", "operator", "rahasia-operator"), submit(`form[action="/login"]`),
 		waitFor(".chart"), shot("admin-overview"),
-		chromedp.Navigate(s.URL+"/admin/orders"), chromedp.WaitVisible("table", chromedp.ByQuery), shot("admin-orders"),
+		chromedp.Navigate(s.URL+"/admin/orders"), waitFor("table"), shot("admin-orders"),
 		chromedp.Click(`table a[href^="/admin/orders/"]`, chromedp.ByQuery), waitFor("dl"), shot("admin-order"),
-		chromedp.Navigate(s.URL+"/admin/catalog"), chromedp.WaitVisible("#products", chromedp.ByQuery), shot("admin-catalog"),
-		chromedp.Navigate(s.URL+"/admin/suppliers"), chromedp.WaitVisible("table", chromedp.ByQuery), shot("admin-suppliers"),
-		chromedp.Navigate(s.URL+"/admin/deposits"), chromedp.WaitVisible("table", chromedp.ByQuery), shot("admin-deposits"),
-		chromedp.Navigate(s.URL+"/admin/settings"), chromedp.WaitVisible("#q", chromedp.ByQuery), shot("admin-settings"),
+		chromedp.Navigate(s.URL+"/admin/catalog"), waitFor("#products"), shot("admin-catalog"),
+		chromedp.Navigate(s.URL+"/admin/suppliers"), waitFor("section.card"), shot("admin-suppliers"),
+		chromedp.Navigate(s.URL+"/admin/deposits"), waitFor("table"), shot("admin-deposits"),
+		chromedp.Navigate(s.URL+"/admin/settings"), waitFor("#q"), shot("admin-settings"),
 		chromedp.Navigate(s.URL+"/lang/en?back=/admin"), waitFor(".chart"), shot("admin-overview-en"))
 	loketest.VerifyLedger(t, s)
 	t.Logf("browser test took %v; %d screenshots in %s", time.Since(began).Round(time.Millisecond), n, shots)

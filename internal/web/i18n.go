@@ -234,6 +234,7 @@ var english = map[string]string{
 	"Sumber":                       "Source",
 	"Supplier":                     "Suppliers",
 	"Supplier disimpan.":           "Supplier saved.",
+	"Tanpa jawaban":                "No answer",
 	"Tambah":                       "Credit",
 	"Tambah / kurangi saldo":       "Credit / debit balance",
 	"Tambah atau ubah supplier":    "Add or change a supplier",
