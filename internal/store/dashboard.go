@@ -307,3 +307,28 @@ func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string
 func (db *DB) LedgerAll(ctx context.Context, accountID int64, limit int) ([]loket.LedgerLine, error) {
 	return db.Ledger(ctx, accountID, 0, limit)
 }
+
+// MoneySummary is what the overview shows of the money held: cheap to read at any
+// size (the reseller accounts' stored balances, and the pending orders through their
+// jobs), unlike LedgerTotals, which sums every entry.
+type MoneySummary struct {
+	ResellerBalances loket.Money
+	ResellerProfit   loket.Money
+	PendingOrders    int64
+	InFlight         loket.Money // the prices of the pending orders
+}
+
+// Money reads the MoneySummary.
+func (db *DB) Money(ctx context.Context) (MoneySummary, error) {
+	var m MoneySummary
+	err := db.queryRow(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN kind = $1 THEN balance ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN kind = $2 THEN balance ELSE 0 END), 0)
+		FROM accounts WHERE kind IN ($1, $2)`, KindResellerBalance, KindResellerProfit).Scan(&m.ResellerBalances, &m.ResellerProfit)
+	if err != nil {
+		return m, err
+	}
+	err = db.queryRow(ctx, `SELECT count(*), COALESCE(SUM(price), 0) FROM orders
+		WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order') AND status = 'pending'`).Scan(&m.PendingOrders, &m.InFlight)
+	return m, err
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/app"
@@ -16,7 +17,7 @@ type overviewData struct {
 	ChartMax                         loket.Money
 	Suppliers                        []app.SupplierState
 	Stuck                            []*store.OrderRow
-	Totals                           store.Totals
+	Money                            store.MoneySummary
 }
 
 // overview: today's sales and profit (WIB day), orders by status, 14 days of sales,
@@ -42,7 +43,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Failed = x.Count
 		}
 	}
-	if d.Chart, err = h.DB.DailySales(ctx, now, 14, wib); err != nil {
+	if d.Chart, err = h.chart.get(now, func() ([]store.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) }); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -54,11 +55,33 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Totals, err = h.DB.LedgerTotals(ctx); err != nil {
+	if d.Money, err = h.DB.Money(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
 	h.render(w, http.StatusOK, "admin_overview", h.newPage(w, r, s, "Ringkasan", "overview", d))
+}
+
+// chartCache keeps the 14-day chart for a minute: it reads two weeks of orders, and
+// an overview left open (or several operators) should not read them on every load.
+type chartCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	days []store.DaySum
+}
+
+func (c *chartCache) get(now time.Time, load func() ([]store.DaySum, error)) ([]store.DaySum, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.days != nil && now.Sub(c.at) < time.Minute && now.Sub(c.at) >= 0 && c.at.YearDay() == now.YearDay() {
+		return c.days, nil
+	}
+	days, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.days, c.at = days, now
+	return days, nil
 }
 
 // fail shows an error page.

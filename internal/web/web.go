@@ -34,6 +34,7 @@ type Handler struct {
 	ipLimit   *limiter
 	userLimit *limiter
 	now       func() time.Time
+	chart     chartCache
 }
 
 // Session lifetimes.
