@@ -43,10 +43,15 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Failed = x.Count
 		}
 	}
-	if d.Chart, err = h.chart.get(now, func() ([]store.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) }); err != nil {
+	chart, err := h.chart.get(now, func() ([]store.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) })
+	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
+	// Past days come from the cache; today is the fresh sum above.
+	d.Chart = append([]store.DaySum(nil), chart...)
+	last := &d.Chart[len(d.Chart)-1]
+	last.Orders, last.Success, last.Sales, last.Profit = d.Orders, d.Success, d.Sales, d.Profit
 	for _, c := range d.Chart {
 		d.ChartMax = max(d.ChartMax, c.Sales)
 	}
