@@ -342,3 +342,43 @@ func mustInt(t testing.TB, s string) int64 {
 	}
 	return n
 }
+
+// Behind https (LOKET_PUBLIC_URL), the session cookie is Secure.
+func TestSecureCookie(t *testing.T) {
+	s := loketest.Start(t, "sqlite", "--public-url=https://loket.example")
+	addAdmin(t, s, "boss", "rahasia-boss")
+	b := newBrowser(t, s)
+	b.get("/login")
+	form := url.Values{"csrf": {b.csrf()}, "as": {"admin"}, "username": {"boss"}, "password": {"rahasia-boss"}}
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.URL)
+	// The sign-in form's cookie is Secure too, so the jar would not send it over http.
+	u, _ := url.Parse(s.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	if len(req.Cookies()) == 0 {
+		req.AddCookie(&http.Cookie{Name: "loket_login", Value: b.csrf()})
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %s", resp.Status)
+	}
+	var found bool
+	for _, c := range resp.Cookies() {
+		if c.Name == "loket_session" {
+			found = true
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("session cookie %+v: want Secure, HttpOnly, SameSite=Lax", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
+	}
+}
