@@ -303,11 +303,6 @@ func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string
 	return out, names, err
 }
 
-// LedgerAll returns up to limit of an account's movements, newest first, for export.
-func (db *DB) LedgerAll(ctx context.Context, accountID int64, limit int) ([]loket.LedgerLine, error) {
-	return db.Ledger(ctx, accountID, 0, limit)
-}
-
 // MoneySummary is what the overview shows of the money held: cheap to read at any
 // size (the reseller accounts' stored balances, and the pending orders through their
 // jobs), unlike LedgerTotals, which sums every entry.

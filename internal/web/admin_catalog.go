@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -139,7 +140,7 @@ func (h *Handler) adminRoute(w http.ResponseWriter, r *http.Request, s *sess) {
 	product, sup, code := strings.TrimSpace(r.PostFormValue("product")), r.PostFormValue("supplier"), strings.TrimSpace(r.PostFormValue("code"))
 	cost, okc := formInt(r, "cost")
 	prio, okp := formInt(r, "priority")
-	back := "/admin/catalog?brand=" + r.PostFormValue("brand")
+	back := "/admin/catalog?brand=" + url.QueryEscape(r.PostFormValue("brand"))
 	if product == "" || code == "" || !okc || cost < 0 || cost > loket.MaxAmount || !okp {
 		h.back(w, r, back, "err", p.T("Isi produk, supplier, kode supplier, modal dan prioritas."))
 		return

@@ -21,9 +21,9 @@ func (h *Handler) adminSuppliers(w http.ResponseWriter, r *http.Request, s *sess
 	h.render(w, http.StatusOK, "admin_suppliers", h.newPage(w, r, s, "Supplier", "suppliers", d))
 }
 
-// waitCatalog lets this node's catalog cache see a change just committed (the cache
-// reloads when the version marker moves), so the next page shows it.
-func (h *Handler) waitCatalog(ctx context.Context) {
+// refreshCatalog has this node's catalog cache read a change just committed now,
+// rather than at its next check of the version marker, so the next page shows it.
+func (h *Handler) refreshCatalog(ctx context.Context) {
 	h.App.RefreshCatalog(ctx)
 }
 
@@ -69,7 +69,7 @@ func (h *Handler) adminSaveSupplier(w http.ResponseWriter, r *http.Request, s *s
 		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
 		return
 	}
-	h.waitCatalog(r.Context())
+	h.refreshCatalog(r.Context())
 	h.back(w, r, "/admin/suppliers", "ok", p.T("Supplier disimpan."))
 }
 
@@ -104,7 +104,7 @@ func (h *Handler) adminSupplierEnabled(w http.ResponseWriter, r *http.Request, s
 		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
 		return
 	}
-	h.waitCatalog(r.Context())
+	h.refreshCatalog(r.Context())
 	h.back(w, r, "/admin/suppliers", "ok", p.T("Tersimpan."))
 }
 
