@@ -217,3 +217,31 @@ func TestOperatorActions(t *testing.T) {
 		loketest.VerifyLedger(t, s)
 	})
 }
+
+// A game top-up through the order form: the brand's form fields (User ID, Zone ID)
+// become the order's target and fields.
+func TestOrderFormWithFields(t *testing.T) {
+	s := loketest.Start(t, "sqlite")
+	r := addReseller(t, s, 50_000, "rahasia-r")
+	b := newBrowser(t, s)
+	b.login("reseller", r.Username, "rahasia-r")
+	st, body := b.get("/app/order?brand=MLBB-BJ-V3")
+	must(t, st, body, 200, `name="f_id"`, `name="f_server"`, "5 Diamonds")
+	ref := regexp1(t, body, `name="ref_id" value="([^"]+)"`)
+	// A missing field is refused with the form kept as filled.
+	st, body = b.post("/app/order", url.Values{"brand": {"MLBB-BJ-V3"}, "product": {"MLBB-BJ-V3-ALLMLBB_ID_5"}, "f_id": {"1122334450"}, "ref_id": {ref}})
+	must(t, st, body, http.StatusUnprocessableEntity, `class="flash err"`, `value="1122334450"`)
+	st, body = b.post("/app/order", url.Values{"brand": {"MLBB-BJ-V3"}, "product": {"MLBB-BJ-V3-ALLMLBB_ID_5"}, "f_id": {"1122334450"}, "f_server": {"2024"}, "ref_id": {ref}})
+	must(t, st, body, 200, "1122334450", "server=2024")
+	id := regexp1(t, body, `Pesanan #(\d+)`)
+	if got := waitOrder(t, s, id); got != "success" {
+		t.Fatalf("order %s: %s", id, got)
+	}
+	// The same form sent again (same ref ID) is the same order, charged once.
+	st, body = b.post("/app/order", url.Values{"brand": {"MLBB-BJ-V3"}, "product": {"MLBB-BJ-V3-ALLMLBB_ID_5"}, "f_id": {"1122334450"}, "f_server": {"2024"}, "ref_id": {ref}})
+	must(t, st, body, 200, "Pesanan #"+id+"<")
+	p, _ := s.App.Product("MLBB-BJ-V3-ALLMLBB_ID_5", "reseller")
+	if bal := loketest.Balance(t, s, r.ID); bal != 50_000-p.Price {
+		t.Fatalf("balance %d, want %d", bal, 50_000-p.Price)
+	}
+}

@@ -382,3 +382,20 @@ func TestSecureCookie(t *testing.T) {
 		t.Fatal("no session cookie")
 	}
 }
+
+// The language switch goes back only to a page of this site.
+func TestLangRedirect(t *testing.T) {
+	s := loketest.Start(t, "sqlite")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for back, want := range map[string]string{"/app/orders?status=success": "/app/orders?status=success", "//evil.example/x": "/login",
+		"https://evil.example": "/login", `/\evil.example`: "/login"} {
+		resp, err := c.Get(s.URL + "/lang/en?back=" + url.QueryEscape(back))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("back=%s: went to %q, want %q", back, got, want)
+		}
+	}
+}
