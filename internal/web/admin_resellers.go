@@ -16,14 +16,25 @@ import (
 type adminResellersData struct {
 	Resellers []*loket.Reseller
 	Levels    []store.Level
+	Q         string
+	Total     int
 }
 
 func (h *Handler) adminResellers(w http.ResponseWriter, r *http.Request, s *sess) {
 	var d adminResellersData
 	var err error
-	if d.Resellers, err = h.DB.Resellers(r.Context()); err != nil {
+	all, err := h.DB.Resellers(r.Context())
+	if err != nil {
 		h.fail(w, r, s, err)
 		return
+	}
+	// Filtered here: the list is one row per reseller, read at once.
+	d.Q, d.Total = strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q"))), len(all)
+	for _, res := range all {
+		if d.Q == "" || strings.Contains(res.Username, d.Q) || strings.Contains(strings.ToLower(res.Name), d.Q) ||
+			strings.Contains(strings.ToLower(res.Email), d.Q) {
+			d.Resellers = append(d.Resellers, res)
+		}
 	}
 	if d.Levels, err = h.DB.Levels(r.Context()); err != nil {
 		h.fail(w, r, s, err)

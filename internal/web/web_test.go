@@ -129,6 +129,13 @@ func TestPagesRender(t *testing.T) {
 			must(t, st, body, 200)
 		}
 
+		st, body = op.get("/admin/resellers?q=" + r.Username[:3])
+		must(t, st, body, 200, r.Username)
+		st, body = op.get("/admin/resellers?q=zzzz-nobody")
+		if strings.Contains(body, r.Username) {
+			t.Errorf("the reseller search found %s for zzzz-nobody", r.Username)
+		}
+
 		rb := newBrowser(t, s)
 		st, body = rb.login("reseller", r.Username, "rahasia-r")
 		must(t, st, body, 200, "Rp 100.000")
