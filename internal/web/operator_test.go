@@ -99,7 +99,7 @@ func TestOperatorActions(t *testing.T) {
 		}
 		price := 90_000 - loketest.Balance(t, s, sari.ID)
 		for _, id := range ids {
-			deadline := time.Now().Add(5 * time.Second)
+			deadline := time.Now().Add(15 * time.Second)
 			for {
 				st, body = op.get("/admin/orders/" + id)
 				if strings.Contains(body, "unknown") || time.Now().After(deadline) {
