@@ -1,27 +1,114 @@
-// Package web serves the dashboard pages. For now it is the sign-in page and the
-// landing page; the operator's and reseller's dashboards grow here.
+// Package web serves the dashboards: the operator's pages under /admin and the
+// reseller's under /app, with the sign-in page at /login. Pages are rendered on the
+// server from embedded html/template files (one handler file per area, as in
+// Miniflux), with a small embedded stylesheet and a few lines of vanilla JS; there is
+// no build step. Money moves only through the app's functions, which go through the
+// ledger. See docs/dashboards.md.
 package web
 
 import (
+	"crypto/sha256"
 	"embed"
-	"html/template"
+	"encoding/hex"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/store"
 )
 
 //go:embed templates/*.html
-var files embed.FS
+var templateFiles embed.FS
 
-var pages = template.Must(template.ParseFS(files, "templates/*.html"))
+//go:embed static/*
+var staticFiles embed.FS
+
+// Handler holds what the pages need.
+type Handler struct {
+	App *app.App
+	DB  *store.DB
+
+	secure    bool // cookies get Secure: LOKET_PUBLIC_URL is https
+	ipLimit   *limiter
+	userLimit *limiter
+	now       func() time.Time
+	chart     chartCache
+}
+
+// Session lifetimes.
+const (
+	adminSessionTTL    = 12 * time.Hour
+	resellerSessionTTL = 7 * 24 * time.Hour
+)
+
+// wib is the zone every page shows times in; the database keeps UTC.
+var wib = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Jakarta"); err == nil {
+		return l
+	}
+	return time.FixedZone("WIB", 7*3600)
+}()
+
+// New makes the handler for a.
+func New(a *app.App) *Handler {
+	return &Handler{App: a, DB: a.DB, secure: strings.HasPrefix(a.Config().PublicURL, "https://"),
+		ipLimit: newLimiter(20, 15*time.Minute), userLimit: newLimiter(5, 15*time.Minute), now: time.Now}
+}
 
 // Mount adds the pages to the server.
-func Mount(s *api.Server) {
-	s.Handle("GET /{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/login", http.StatusFound)
-	}))
-	s.Handle("GET /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		pages.ExecuteTemplate(w, "login.html", nil)
-	}))
+func Mount(s *api.Server) { New(s.App).Mount(s) }
+
+// Mount adds the pages to the server.
+func (h *Handler) Mount(s *api.Server) {
+	handle := func(pattern string, f http.HandlerFunc) { s.Handle(pattern, f) }
+	handle("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login", http.StatusFound) })
+	handle("GET /static/{file}", h.static)
+	handle("GET /lang/{lang}", h.setLang)
+	h.mountLogin(handle)
+	h.mountAdmin(handle)
+	h.mountReseller(handle)
+}
+
+var staticVersion = func() string {
+	sum := sha256.New()
+	for _, f := range []string{"static/app.css", "static/app.js"} {
+		b, _ := staticFiles.ReadFile(f)
+		sum.Write(b)
+	}
+	return hex.EncodeToString(sum.Sum(nil))[:10]
+}()
+
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	b, err := staticFiles.ReadFile("static/" + name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
+	// Links carry ?v=<hash of the files>, so a long cache is safe.
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(b)
+}
+
+// setLang switches the language cookie and goes back where the person was.
+func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if lang != "en" {
+		lang = "id"
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: h.secure})
+	back := r.URL.Query().Get("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
+		back = "/login"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

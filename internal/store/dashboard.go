@@ -1,0 +1,329 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// Reads for the operator's dashboard (internal/web). None of them touches the order
+// hot path: orders keeps its two indexes, and a period of orders is found as a range
+// of the primary key (ids grow with time), its first id by a binary search of point
+// lookups.
+
+// FirstOrderIDAt returns an order id at or before the first order created at or after
+// at: the start of a primary-key range that holds every order since at. Ids are given
+// in the order orders are written, and writers' clocks agree to well under a minute,
+// so the search looks for at less a minute and callers filter by created_at too.
+func (db *DB) FirstOrderIDAt(ctx context.Context, at time.Time) (int64, error) {
+	target := at.Add(-time.Minute).UnixMicro()
+	var max int64
+	if err := db.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM orders`).Scan(&max); err != nil {
+		return 0, err
+	}
+	lo, hi := int64(1), max+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var created int64
+		err := db.queryRow(ctx, `SELECT created_at FROM orders WHERE id >= $1 ORDER BY id LIMIT 1`, mid).Scan(&created)
+		if err != nil && !noRows(err) {
+			return 0, err
+		}
+		if noRows(err) || created >= target {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo, nil
+}
+
+// StatusSum counts a period's orders of one status.
+type StatusSum struct {
+	Status string
+	Count  int64
+	Sales  loket.Money // sum of prices
+	Profit loket.Money // sum of price less cost, for settled successes
+}
+
+// SalesByStatus sums the orders created in [from, to) by status, in one query.
+func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]StatusSum, error) {
+	first, err := db.FirstOrderIDAt(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	var out []StatusSum
+	err = db.each(ctx, `SELECT status, count(*), COALESCE(SUM(price), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
+		FROM orders WHERE id >= $1 AND created_at >= $2 AND created_at < $3 GROUP BY status ORDER BY status`,
+		func(r *sql.Rows) error {
+			var s StatusSum
+			if err := r.Scan(&s.Status, &s.Count, &s.Sales, &s.Profit); err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		}, first, from.UnixMicro(), to.UnixMicro())
+	return out, err
+}
+
+// DaySum is one day of the sales chart.
+type DaySum struct {
+	Day     time.Time // midnight in the zone asked for
+	Orders  int64
+	Success int64
+	Sales   loket.Money // successful orders' prices
+	Profit  loket.Money
+}
+
+// DailySales sums successful sales per day of loc over the days days ending today,
+// in one query; every day is present, zero when nothing sold.
+func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time.Location) ([]DaySum, error) {
+	now = now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	from := today.AddDate(0, 0, -(days - 1))
+	first, err := db.FirstOrderIDAt(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	_, off := today.Zone()
+	const day = int64(24 * time.Hour / time.Microsecond)
+	out := make([]DaySum, days)
+	for i := range out {
+		out[i].Day = from.AddDate(0, 0, i)
+	}
+	base := (from.UnixMicro() + int64(off)*1e6) / day
+	err = db.each(ctx, `SELECT (created_at + $3) / $4 AS d, count(*),
+		COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' THEN price ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
+		FROM orders WHERE id >= $1 AND created_at >= $2 GROUP BY 1`,
+		func(r *sql.Rows) error {
+			var d int64
+			var s DaySum
+			if err := r.Scan(&d, &s.Orders, &s.Success, &s.Sales, &s.Profit); err != nil {
+				return err
+			}
+			if i := d - base; i >= 0 && i < int64(days) {
+				s.Day = out[i].Day
+				out[i] = s
+			}
+			return nil
+		}, first, from.UnixMicro(), int64(off)*1e6, day)
+	return out, err
+}
+
+// OrderRow is an order as the operator lists it: with its reseller, the supplier that
+// delivered it and the cost.
+type OrderRow struct {
+	*loket.Order
+	Username     string
+	SupplierName string
+	Cost         *loket.Money
+}
+
+// OrderSearch narrows SearchOrders. Ref and Target match exactly.
+type OrderSearch struct {
+	Ref, Target string
+	ResellerID  int64
+	Status      string
+	Before      int64 // id cursor
+	Limit       int
+}
+
+const orderRowCols = orderCols + `, COALESCE((SELECT username FROM resellers r WHERE r.id = orders.reseller_id), ''),
+	COALESCE((SELECT name FROM suppliers s WHERE s.id = orders.supplier_id), ''), cost`
+
+type extraScan struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (e extraScan) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
+
+func scanOrderRow(row interface{ Scan(...any) error }) (*OrderRow, error) {
+	var o OrderRow
+	var cost sql.NullInt64
+	var err error
+	o.Order, err = scanOrder(extraScan{row, []any{&o.Username, &o.SupplierName, &cost}})
+	if err != nil {
+		return nil, err
+	}
+	if cost.Valid {
+		c := cost.Int64
+		o.Cost = &c
+	}
+	return &o, nil
+}
+
+// SearchOrders returns orders newest first. A ref or a reseller uses an index; a
+// target alone walks back from the newest order until the limit is found.
+func (db *DB) SearchOrders(ctx context.Context, f OrderSearch) ([]*OrderRow, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ResellerID != 0 {
+		add("reseller_id = $%d", f.ResellerID)
+	}
+	if f.Ref != "" {
+		add("ref_id = $%d", f.Ref)
+	}
+	if f.Target != "" {
+		add("target = $%d", f.Target)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	args = append(args, f.Limit)
+	var out []*OrderRow
+	err := db.each(ctx, fmt.Sprintf(`SELECT `+orderRowCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)),
+		func(r *sql.Rows) error {
+			o, err := scanOrderRow(r)
+			if err == nil {
+				out = append(out, o)
+			}
+			return err
+		}, args...)
+	return out, err
+}
+
+// OrderRowByID loads one order as the operator sees it.
+func (db *DB) OrderRowByID(ctx context.Context, id int64) (*OrderRow, error) {
+	o, err := scanOrderRow(db.queryRow(ctx, `SELECT `+orderRowCols+` FROM orders WHERE id = $1`, id))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
+	}
+	return o, err
+}
+
+// PendingOrders lists unsettled orders (flagged ones first), found through their jobs
+// so that orders needs no index on status.
+func (db *DB) PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([]*OrderRow, error) {
+	var out []*OrderRow
+	err := db.each(ctx, `SELECT `+orderRowCols+` FROM orders WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order')
+		AND status = 'pending' AND ($1 = 0 OR flagged_at IS NOT NULL) ORDER BY flagged_at IS NULL, id LIMIT $2`,
+		func(r *sql.Rows) error {
+			o, err := scanOrderRow(r)
+			if err == nil {
+				out = append(out, o)
+			}
+			return err
+		}, boolInt(flaggedOnly), limit)
+	return out, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// OrderWebhooks lists the webhooks of one order with every delivery attempt.
+func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*Webhook, error) {
+	var ids []int64
+	err := db.each(ctx, `SELECT id FROM webhooks WHERE reseller_id = $1 AND order_id = $2 ORDER BY id`, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	}, resellerID, orderID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Webhook, 0, len(ids))
+	for _, id := range ids {
+		w, err := db.WebhookByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		err = db.each(ctx, `SELECT attempt, at, status_code, error, duration_us FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`,
+			func(r *sql.Rows) error {
+				var a WebhookAttempt
+				var at, us int64
+				if err := r.Scan(&a.Attempt, &at, &a.StatusCode, &a.Error, &us); err != nil {
+					return err
+				}
+				a.At, a.DurationMS = Time(at), float64(us)/1000
+				w.Log = append(w.Log, a)
+				return nil
+			}, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// Levels lists the price levels.
+func (db *DB) Levels(ctx context.Context) ([]Level, error) {
+	var out []Level
+	err := db.each(ctx, `SELECT name, markup_bp, markup_flat FROM price_levels ORDER BY name`, func(r *sql.Rows) error {
+		var l Level
+		if err := r.Scan(&l.Name, &l.MarkupBP, &l.MarkupFlat); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// OpenDeposits lists pending deposits of every reseller, newest first, with usernames.
+func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string, error) {
+	var out []*Deposit
+	var names []string
+	err := db.each(ctx, `SELECT `+depositCols+`, COALESCE((SELECT username FROM resellers r WHERE r.id = deposits.reseller_id), '')
+		FROM deposits WHERE status = 'pending' ORDER BY id DESC LIMIT $1`, func(r *sql.Rows) error {
+		var name string
+		d, err := scanDeposit(extraScan{r, []any{&name}})
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+		names = append(names, name)
+		return nil
+	}, limit)
+	return out, names, err
+}
+
+// MoneySummary is what the overview shows of the money held: cheap to read at any
+// size (the reseller accounts' stored balances, and the pending orders through their
+// jobs), unlike LedgerTotals, which sums every entry.
+type MoneySummary struct {
+	ResellerBalances loket.Money
+	ResellerProfit   loket.Money
+	PendingOrders    int64
+	InFlight         loket.Money // the prices of the pending orders
+}
+
+// Money reads the MoneySummary.
+func (db *DB) Money(ctx context.Context) (MoneySummary, error) {
+	var m MoneySummary
+	err := db.queryRow(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN kind = $1 THEN balance ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN kind = $2 THEN balance ELSE 0 END), 0)
+		FROM accounts WHERE kind IN ($1, $2)`, KindResellerBalance, KindResellerProfit).Scan(&m.ResellerBalances, &m.ResellerProfit)
+	if err != nil {
+		return m, err
+	}
+	err = db.queryRow(ctx, `SELECT count(*), COALESCE(SUM(price), 0) FROM orders
+		WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order') AND status = 'pending'`).Scan(&m.PendingOrders, &m.InFlight)
+	return m, err
+}

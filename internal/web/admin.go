@@ -1,0 +1,45 @@
+package web
+
+import "net/http"
+
+// mountAdmin registers the operator's pages, one file per area.
+func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
+	handle("GET /admin", h.admin(h.overview))
+	handle("GET /admin/{$}", h.admin(h.overview))
+
+	handle("GET /admin/orders", h.admin(h.adminOrders))
+	handle("GET /admin/orders/{id}", h.admin(h.adminOrder))
+	handle("POST /admin/orders/{id}/settle", h.admin(h.adminSettle))
+
+	handle("GET /admin/resellers", h.admin(h.adminResellers))
+	handle("POST /admin/resellers", h.admin(h.adminCreateReseller))
+	handle("GET /admin/resellers/{id}", h.admin(h.adminReseller))
+	handle("POST /admin/resellers/{id}", h.admin(h.adminUpdateReseller))
+	handle("POST /admin/resellers/{id}/credit", h.admin(h.adminCredit))
+	handle("POST /admin/resellers/{id}/keys", h.admin(h.adminResetKeys))
+	handle("POST /admin/resellers/{id}/password", h.admin(h.adminResellerPassword))
+	handle("POST /admin/levels", h.admin(h.adminSaveLevel))
+
+	handle("GET /admin/catalog", h.admin(h.adminCatalog))
+	handle("POST /admin/catalog/import", h.admin(h.adminCatalogImport))
+	handle("POST /admin/catalog/markup", h.admin(h.adminMarkup))
+	handle("POST /admin/catalog/markup/delete", h.admin(h.adminMarkupDelete))
+	handle("POST /admin/catalog/route", h.admin(h.adminRoute))
+
+	handle("GET /admin/suppliers", h.admin(h.adminSuppliers))
+	handle("POST /admin/suppliers", h.admin(h.adminSaveSupplier))
+	handle("POST /admin/suppliers/{id}/enabled", h.admin(h.adminSupplierEnabled))
+	handle("POST /admin/suppliers/check", h.admin(h.adminCheckSuppliers))
+	handle("POST /admin/suppliers/{id}/sync", h.admin(h.adminSyncSupplier))
+
+	handle("GET /admin/deposits", h.admin(h.adminDeposits))
+	handle("POST /admin/deposits/{id}/confirm", h.admin(h.adminConfirmDeposit))
+	handle("POST /admin/payments/{id}/credit", h.admin(h.adminCreditPayment))
+
+	handle("GET /admin/withdrawals", h.admin(h.adminWithdrawals))
+
+	handle("GET /admin/settings", h.admin(h.adminSettings))
+	handle("POST /admin/settings/qris", h.admin(h.adminSetQRIS))
+	handle("POST /admin/settings/bank", h.admin(h.adminAddBank))
+	handle("POST /admin/settings/registration", h.admin(h.adminRegistration))
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/loket/loket/internal/store"
+)
+
+type adminDepositsData struct {
+	Open      []*store.Deposit
+	Names     []string
+	Unmatched []*store.Payment
+	Recent    []*store.Payment
+}
+
+// adminDeposits: open deposits (a bank ticket is confirmed here when the transfer is
+// seen), payments that matched no deposit (credited to a reseller by hand), and the
+// latest payments.
+func (h *Handler) adminDeposits(w http.ResponseWriter, r *http.Request, s *sess) {
+	ctx := r.Context()
+	var d adminDepositsData
+	var err error
+	if d.Open, d.Names, err = h.DB.OpenDeposits(ctx, 200); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if d.Unmatched, err = h.DB.Payments(ctx, "unmatched", 200); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if d.Recent, err = h.DB.Payments(ctx, "", 30); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_deposits", h.newPage(w, r, s, "Deposit", "deposits", d))
+}
+
+func (h *Handler) adminConfirmDeposit(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p := &page{Lang: lang(r)}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if note == "" {
+		h.back(w, r, "/admin/deposits", "err", p.T("Catatan wajib diisi."))
+		return
+	}
+	h.App.Log.Info("dashboard confirm deposit", "admin", s.Username, "deposit", id)
+	if _, err := h.App.ConfirmDeposit(r.Context(), id, note); err != nil {
+		h.back(w, r, "/admin/deposits", "err", h.errText(err))
+		return
+	}
+	h.back(w, r, "/admin/deposits", "ok", p.T("Deposit dikonfirmasi dan saldo ditambahkan."))
+}
+
+func (h *Handler) adminCreditPayment(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p := &page{Lang: lang(r)}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if note == "" {
+		h.back(w, r, "/admin/deposits", "err", p.T("Catatan wajib diisi."))
+		return
+	}
+	res, err := h.DB.Reseller(r.Context(), 0, strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))))
+	if err != nil {
+		h.back(w, r, "/admin/deposits", "err", p.T("Reseller tidak ditemukan."))
+		return
+	}
+	h.App.Log.Info("dashboard credit payment", "admin", s.Username, "payment", id, "reseller", res.ID)
+	if err := h.App.CreditPayment(r.Context(), id, res.ID, note); err != nil {
+		h.back(w, r, "/admin/deposits", "err", h.errText(err))
+		return
+	}
+	h.back(w, r, "/admin/deposits", "ok", p.T("Pembayaran dikreditkan ke reseller."))
+}
+
+// adminWithdrawals: profit withdrawals are not built yet (issue 7).
+func (h *Handler) adminWithdrawals(w http.ResponseWriter, r *http.Request, s *sess) {
+	h.render(w, http.StatusOK, "notyet", h.newPage(w, r, s, "Penarikan", "withdrawals", nil))
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+type adminOrdersData struct {
+	Ref, Target, Reseller, Status string
+	Stuck                         bool
+	Orders                        []*store.OrderRow
+	Next                          int64
+}
+
+// adminOrders lists orders, searched by ref, target, reseller and status, or the
+// stuck ones (pending past the deadline).
+func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
+	q := r.URL.Query()
+	d := adminOrdersData{Ref: strings.TrimSpace(q.Get("ref")), Target: strings.TrimSpace(q.Get("target")),
+		Reseller: strings.ToLower(strings.TrimSpace(q.Get("reseller"))), Status: q.Get("status"), Stuck: q.Get("stuck") == "1"}
+	ctx := r.Context()
+	var err error
+	if d.Stuck {
+		d.Orders, err = h.DB.PendingOrders(ctx, true, 200)
+	} else {
+		f := store.OrderSearch{Ref: d.Ref, Target: d.Target, Limit: 50}
+		switch d.Status {
+		case loket.StatusPending, loket.StatusSuccess, loket.StatusFailed:
+			f.Status = d.Status
+		default:
+			d.Status = ""
+		}
+		f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+		if d.Reseller != "" {
+			res, rerr := h.DB.Reseller(ctx, 0, d.Reseller)
+			if rerr != nil {
+				p := h.newPage(w, r, s, "Pesanan", "orders", d)
+				p.Error = p.T("Reseller tidak ditemukan.")
+				h.render(w, http.StatusOK, "admin_orders", p)
+				return
+			}
+			f.ResellerID = res.ID
+		}
+		// A phone number is stored as 08...: search for it so written, and for the
+		// text as typed when that finds nothing (a game ID is not a phone number).
+		if n, ok := app.NormalizeMSISDN(d.Target); ok && n != d.Target {
+			f.Target = n
+			if d.Orders, err = h.DB.SearchOrders(ctx, f); err == nil && len(d.Orders) == 0 {
+				f.Target = d.Target
+			}
+		}
+		if len(d.Orders) == 0 && err == nil {
+			d.Orders, err = h.DB.SearchOrders(ctx, f)
+		}
+		if err == nil && len(d.Orders) == f.Limit {
+			d.Next = d.Orders[len(d.Orders)-1].ID
+		}
+	}
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_orders", h.newPage(w, r, s, "Pesanan", "orders", d))
+}
+
+type adminOrderData struct {
+	Order    *store.OrderRow
+	Attempts []store.Attempt
+	Names    map[int64]string // supplier id -> name
+	Webhooks []*store.Webhook
+	Pending  bool
+}
+
+func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	o, err := h.DB.OrderRowByID(ctx, id)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d := adminOrderData{Order: o, Names: map[int64]string{}, Pending: o.Status == loket.StatusPending}
+	if d.Attempts, err = h.DB.Attempts(ctx, id); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	for _, st := range h.App.Suppliers() {
+		d.Names[st.ID] = st.Name
+	}
+	if d.Webhooks, err = h.DB.OrderWebhooks(ctx, o.ResellerID, id); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_order", h.newPage(w, r, s, "Pesanan", "orders", d))
+}
+
+// adminSettle decides a pending order by hand: success with an SN, or failure with a
+// refund (the hold is voided). The app settles it as the jobs would, once.
+func (h *Handler) adminSettle(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	to := "/admin/orders/" + strconv.FormatInt(id, 10)
+	success := r.PostFormValue("outcome") == "success"
+	sn, note := strings.TrimSpace(r.PostFormValue("sn")), strings.TrimSpace(r.PostFormValue("note"))
+	p := &page{Lang: lang(r)}
+	if success && sn == "" {
+		h.back(w, r, to, "err", p.T("SN wajib diisi untuk menyatakan sukses."))
+		return
+	}
+	if note == "" {
+		h.back(w, r, to, "err", p.T("Catatan wajib diisi."))
+		return
+	}
+	h.App.Log.Info("dashboard settle", "admin", s.Username, "order", id, "success", success)
+	if _, err := h.App.SettleByOperator(r.Context(), id, success, sn, note); err != nil {
+		h.back(w, r, to, "err", h.errText(err))
+		return
+	}
+	h.back(w, r, to, "ok", p.T("Pesanan diselesaikan."))
+}

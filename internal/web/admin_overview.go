@@ -1,0 +1,104 @@
+package web
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+type overviewData struct {
+	Orders, Success, Pending, Failed int64
+	Sales, Profit                    loket.Money
+	Chart                            []store.DaySum
+	ChartMax                         loket.Money
+	Suppliers                        []app.SupplierState
+	Stuck                            []*store.OrderRow
+	Money                            store.MoneySummary
+}
+
+// overview: today's sales and profit (WIB day), orders by status, 14 days of sales,
+// supplier balances and the orders stuck past the pending deadline.
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
+	ctx := r.Context()
+	now := h.now().In(wib)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib)
+	var d overviewData
+	sums, err := h.DB.SalesByStatus(ctx, today, today.AddDate(0, 0, 1))
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	for _, x := range sums {
+		d.Orders += x.Count
+		switch x.Status {
+		case loket.StatusSuccess:
+			d.Success, d.Sales, d.Profit = x.Count, x.Sales, x.Profit
+		case loket.StatusPending:
+			d.Pending = x.Count
+		case loket.StatusFailed:
+			d.Failed = x.Count
+		}
+	}
+	chart, err := h.chart.get(now, func() ([]store.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) })
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	// Past days come from the cache; today is the fresh sum above.
+	d.Chart = append([]store.DaySum(nil), chart...)
+	last := &d.Chart[len(d.Chart)-1]
+	last.Orders, last.Success, last.Sales, last.Profit = d.Orders, d.Success, d.Sales, d.Profit
+	for _, c := range d.Chart {
+		d.ChartMax = max(d.ChartMax, c.Sales)
+	}
+	d.Suppliers = h.App.Suppliers()
+	if d.Stuck, err = h.DB.PendingOrders(ctx, true, 20); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if d.Money, err = h.DB.Money(ctx); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_overview", h.newPage(w, r, s, "Ringkasan", "overview", d))
+}
+
+// chartCache keeps the 14-day chart for a minute: it reads two weeks of orders, and
+// an overview left open (or several operators) should not read them on every load.
+type chartCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	days []store.DaySum
+}
+
+func (c *chartCache) get(now time.Time, load func() ([]store.DaySum, error)) ([]store.DaySum, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.days != nil && now.Sub(c.at) < time.Minute && now.Sub(c.at) >= 0 && c.at.YearDay() == now.YearDay() {
+		return c.days, nil
+	}
+	days, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.days, c.at = days, now
+	return days, nil
+}
+
+// fail shows an error page.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *sess, err error) {
+	status := http.StatusInternalServerError
+	switch loket.ErrorCode(err) {
+	case loket.ENOTFOUND:
+		status = http.StatusNotFound
+	case loket.EINVALID:
+		status = http.StatusBadRequest
+	}
+	p := h.newPage(w, r, s, "Galat", "", nil)
+	p.Error = h.errText(err)
+	h.render(w, status, "error", p)
+}

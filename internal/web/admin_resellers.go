@@ -1,0 +1,244 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+type adminResellersData struct {
+	Resellers []*loket.Reseller
+	Levels    []store.Level
+	Q         string
+	Total     int
+}
+
+func (h *Handler) adminResellers(w http.ResponseWriter, r *http.Request, s *sess) {
+	var d adminResellersData
+	var err error
+	all, err := h.DB.Resellers(r.Context())
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	// Filtered here: the list is one row per reseller, read at once.
+	d.Q, d.Total = strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q"))), len(all)
+	for _, res := range all {
+		if d.Q == "" || strings.Contains(res.Username, d.Q) || strings.Contains(strings.ToLower(res.Name), d.Q) ||
+			strings.Contains(strings.ToLower(res.Email), d.Q) {
+			d.Resellers = append(d.Resellers, res)
+		}
+	}
+	if d.Levels, err = h.DB.Levels(r.Context()); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_resellers", h.newPage(w, r, s, "Reseller", "resellers", d))
+}
+
+type keysData struct {
+	Reseller *loket.Reseller
+	Creds    loket.Credentials
+	New      bool
+}
+
+// adminCreateReseller makes a reseller with a password to sign in with, and shows
+// the API and secret keys once. The opening balance is a separate credit, with its note.
+func (h *Handler) adminCreateReseller(w http.ResponseWriter, r *http.Request, s *sess) {
+	ctx := r.Context()
+	p := &page{Lang: lang(r)}
+	password := r.PostFormValue("password")
+	if len(password) < 6 {
+		h.back(w, r, "/admin/resellers", "err", p.T("Password minimal 6 karakter."))
+		return
+	}
+	res, creds, err := h.App.CreateReseller(ctx, app.NewResellerInput{Username: r.PostFormValue("username"),
+		Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")), Level: r.PostFormValue("level")})
+	if err != nil {
+		h.back(w, r, "/admin/resellers", "err", h.errText(err))
+		return
+	}
+	if err := h.App.SetPassword(ctx, res.ID, password); err != nil {
+		h.back(w, r, fmt.Sprintf("/admin/resellers/%d", res.ID), "err", h.errText(err))
+		return
+	}
+	pg := h.newPage(w, r, s, "Reseller", "resellers", keysData{Reseller: res, Creds: creds, New: true})
+	pg.Flash = pg.T("Reseller dibuat. Simpan kunci ini sekarang: tidak akan ditampilkan lagi.")
+	h.render(w, http.StatusOK, "admin_keys", pg)
+}
+
+type adminResellerData struct {
+	Reseller  *loket.Reseller
+	Levels    []store.Level
+	Orders    []*store.OrderRow
+	Ledger    []loket.LedgerLine
+	CreditKey string // makes a double-submitted credit move money once
+}
+
+func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	d := adminResellerData{CreditKey: "web:" + auth.NewKey("")}
+	var err error
+	if d.Reseller, err = h.DB.Reseller(ctx, id, ""); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if d.Levels, err = h.DB.Levels(ctx); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if d.Orders, err = h.DB.SearchOrders(ctx, store.OrderSearch{ResellerID: id, Limit: 10}); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	ra, err := h.DB.ResellerAuthByID(ctx, id)
+	if err == nil {
+		d.Ledger, err = h.DB.Ledger(ctx, ra.BalanceAccountID, 0, 10)
+	}
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_reseller", h.newPage(w, r, s, "Reseller", "resellers", d))
+}
+
+func resellerURL(id int64) string { return "/admin/resellers/" + strconv.FormatInt(id, 10) }
+
+// adminUpdateReseller changes level, status, contact, webhook URL and IP allowlist.
+func (h *Handler) adminUpdateReseller(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	str := func(k string) *string { v := strings.TrimSpace(r.PostFormValue(k)); return &v }
+	ips := splitIPs(r.PostFormValue("ip_allow"))
+	u := store.ResellerUpdate{Name: str("name"), Email: str("email"), Level: str("level"), Status: str("status"),
+		WebhookURL: str("webhook_url"), IPAllow: &ips}
+	if err := h.App.UpdateReseller(r.Context(), id, u); err != nil {
+		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		return
+	}
+	if *u.Status == loket.ResellerSuspended {
+		h.DB.DeleteWebSessionsOf(context.WithoutCancel(r.Context()), store.SessionReseller, id)
+	}
+	p := &page{Lang: lang(r)}
+	h.back(w, r, resellerURL(id), "ok", p.T("Tersimpan."))
+}
+
+func splitIPs(s string) []string {
+	out := []string{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// adminCredit moves money into (or, debit, out of) a reseller's balance through the
+// ledger (app.Credit, against the adjustments account). A note is required; the form's
+// key makes a repeated submission move nothing.
+func (h *Handler) adminCredit(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p := &page{Lang: lang(r)}
+	amount, ok := formInt(r, "amount")
+	if !ok || amount <= 0 {
+		h.back(w, r, resellerURL(id), "err", p.T("Jumlah harus angka lebih dari nol."))
+		return
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if note == "" {
+		h.back(w, r, resellerURL(id), "err", p.T("Catatan wajib diisi."))
+		return
+	}
+	if r.PostFormValue("direction") == "debit" {
+		amount = -amount
+	}
+	key := r.PostFormValue("key")
+	if !strings.HasPrefix(key, "web:") || len(key) > 80 {
+		key = "web:" + auth.NewKey("")
+	}
+	h.App.Log.Info("dashboard credit", "admin", s.Username, "reseller", id, "amount", amount, "key", key)
+	bal, err := h.App.Credit(r.Context(), id, amount, note, key)
+	if err != nil {
+		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		return
+	}
+	h.back(w, r, resellerURL(id), "ok", p.Tf("Saldo sekarang %s.", rupiah(bal)))
+}
+
+func (h *Handler) adminResetKeys(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	res, err := h.DB.Reseller(r.Context(), id, "")
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	creds, err := h.App.RegenerateKeys(r.Context(), id)
+	if err != nil {
+		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		return
+	}
+	pg := h.newPage(w, r, s, "Reseller", "resellers", keysData{Reseller: res, Creds: creds})
+	pg.Flash = pg.T("Kunci baru dibuat; kunci lama tidak berlaku lagi. Simpan sekarang: tidak akan ditampilkan lagi.")
+	h.render(w, http.StatusOK, "admin_keys", pg)
+}
+
+func (h *Handler) adminResellerPassword(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if err := h.App.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
+		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		return
+	}
+	h.DB.DeleteWebSessionsOf(r.Context(), store.SessionReseller, id)
+	p := &page{Lang: lang(r)}
+	h.back(w, r, resellerURL(id), "ok", p.T("Password diganti."))
+}
+
+// adminSaveLevel creates or changes a price level (markup over the base price).
+func (h *Handler) adminSaveLevel(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	name := strings.ToLower(strings.TrimSpace(r.PostFormValue("name")))
+	pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("percent")), ",", "."), 64)
+	flat, ok := formInt(r, "flat")
+	if name == "" || len(name) > 32 || err != nil || pct < 0 || pct > 1000 || !ok || flat < 0 {
+		h.back(w, r, "/admin/resellers", "err", p.T("Isi nama level, persen dan rupiah (nol atau lebih)."))
+		return
+	}
+	err = h.DB.Direct(r.Context(), func(t *store.Tx) error {
+		if err := t.UpsertLevel(store.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
+			return err
+		}
+		return t.BumpCatalog()
+	})
+	if err != nil {
+		h.back(w, r, "/admin/resellers", "err", h.errText(err))
+		return
+	}
+	h.back(w, r, "/admin/resellers", "ok", p.T("Tersimpan."))
+}

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/store"
+)
+
+type depositFormData struct {
+	QRIS     bool
+	Banks    []app.BankAccount
+	Deposits []*store.Deposit
+	Amount   string
+}
+
+func (h *Handler) depositData(r *http.Request, s *sess) (*depositFormData, error) {
+	ctx := r.Context()
+	d := &depositFormData{}
+	q, err := h.DB.Setting(ctx, "qris.static")
+	if err != nil {
+		return nil, err
+	}
+	d.QRIS = q != ""
+	if d.Banks, err = h.App.BankAccounts(ctx); err != nil {
+		return nil, err
+	}
+	if d.Deposits, err = h.DB.Deposits(ctx, s.SubjectID, 20); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (h *Handler) depositForm(w http.ResponseWriter, r *http.Request, s *sess) {
+	d, err := h.depositData(r, s)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "app_deposit", h.newPage(w, r, s, "Isi saldo", "deposit", d))
+}
+
+// depositSubmit opens a deposit through the app: an amount plus a unique code, paid by
+// QRIS (a dynamic QR of the total) or bank transfer.
+func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
+	amount, ok := formInt(r, "amount")
+	method := r.PostFormValue("method")
+	var err error
+	var dep *store.Deposit
+	if !ok {
+		p := &page{Lang: lang(r)}
+		err = fmt.Errorf("%s", p.T("Jumlah harus angka lebih dari nol."))
+	} else {
+		dep, err = h.App.CreateDeposit(r.Context(), s.reseller, method, amount, "web")
+	}
+	if err != nil {
+		d, derr := h.depositData(r, s)
+		if derr != nil {
+			h.fail(w, r, s, derr)
+			return
+		}
+		d.Amount = r.PostFormValue("amount")
+		p := h.newPage(w, r, s, "Isi saldo", "deposit", d)
+		if ok {
+			p.Error = h.errText(err)
+		} else {
+			p.Error = err.Error()
+		}
+		h.render(w, http.StatusUnprocessableEntity, "app_deposit", p)
+		return
+	}
+	http.Redirect(w, r, "/app/deposits/"+strconv.FormatInt(dep.ID, 10), http.StatusSeeOther)
+}
+
+type depositPageData struct {
+	Dep   *store.Deposit
+	QR    string // the QR image's path (the public link, token-protected)
+	Banks []app.BankAccount
+}
+
+// depositPage shows what to pay: the QR with a countdown to expiry, or the bank
+// accounts; while pending it polls and reloads when paid.
+func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	dep, err := h.DB.Deposit(r.Context(), id, s.SubjectID)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d := depositPageData{Dep: dep}
+	if dep.QRString != "" {
+		d.QR = fmt.Sprintf("/qr/%d/%s.png", dep.ID, h.App.QRToken(dep.ID))
+	}
+	if dep.Method == app.MethodBank {
+		if d.Banks, err = h.App.BankAccounts(r.Context()); err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
+	}
+	h.render(w, http.StatusOK, "app_deposit_detail", h.newPage(w, r, s, "Deposit", "deposit", d))
+}
+
+func (h *Handler) depositStatus(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	dep, err := h.DB.Deposit(r.Context(), id, s.SubjectID)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	status := dep.Status
+	if status == store.DepositPending && h.now().After(dep.ExpiresAt) {
+		status = "expired"
+	}
+	writeJSON(w, map[string]any{"status": status})
+}
+
+func (h *Handler) depositCancel(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	to := "/app/deposits/" + strconv.FormatInt(id, 10)
+	if _, err := h.App.CancelDeposit(r.Context(), s.reseller, id); err != nil {
+		h.back(w, r, "/app/deposit", "err", h.errText(err))
+		return
+	}
+	p := &page{Lang: lang(r)}
+	h.back(w, r, to, "ok", p.T("Deposit dibatalkan."))
+}

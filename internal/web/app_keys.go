@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+type keysPageData struct {
+	Reseller *loket.Reseller
+	Creds    *loket.Credentials // set only right after regenerating: shown once
+	Webhooks []*store.Webhook
+}
+
+func (h *Handler) keysData(r *http.Request, s *sess) (*keysPageData, error) {
+	res, err := h.DB.Reseller(r.Context(), s.SubjectID, "")
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := h.App.Webhooks(r.Context(), s.SubjectID, 10)
+	if err != nil {
+		return nil, err
+	}
+	return &keysPageData{Reseller: res, Webhooks: hooks}, nil
+}
+
+// keysPage: the API keys (stored only as digests, so they can be regenerated but not
+// shown again), the IP allowlist, the webhook URL with a test delivery, and the last
+// webhook deliveries.
+func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request, s *sess) {
+	d, err := h.keysData(r, s)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "app_keys", h.newPage(w, r, s, "API & Webhook", "keys", d))
+}
+
+func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess) {
+	var creds loket.Credentials
+	var err error
+	if r.PostFormValue("which") == "api" {
+		creds.APIKey, err = h.App.RegenerateAPIKey(r.Context(), s.SubjectID)
+	} else {
+		creds, err = h.App.RegenerateKeys(r.Context(), s.SubjectID)
+	}
+	if err != nil {
+		h.back(w, r, "/app/keys", "err", h.errText(err))
+		return
+	}
+	d, err := h.keysData(r, s)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d.Creds = &creds
+	p := h.newPage(w, r, s, "API & Webhook", "keys", d)
+	p.Flash = p.T("Kunci baru dibuat; kunci lama tidak berlaku lagi. Simpan sekarang: tidak akan ditampilkan lagi.")
+	h.render(w, http.StatusOK, "app_keys", p)
+}
+
+func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
+	ips := splitIPs(r.PostFormValue("ip_allow"))
+	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, store.ResellerUpdate{IPAllow: &ips}); err != nil {
+		h.back(w, r, "/app/keys", "err", h.errText(err))
+		return
+	}
+	p := &page{Lang: lang(r)}
+	h.back(w, r, "/app/keys", "ok", p.T("Tersimpan."))
+}
+
+func (h *Handler) webhookSave(w http.ResponseWriter, r *http.Request, s *sess) {
+	u := strings.TrimSpace(r.PostFormValue("webhook_url"))
+	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+		h.back(w, r, "/app/keys", "err", h.errText(err))
+		return
+	}
+	p := &page{Lang: lang(r)}
+	h.back(w, r, "/app/keys", "ok", p.T("Tersimpan."))
+}
+
+// webhookTest posts one signed test event to the webhook URL now and says what came back.
+func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	code, err := h.App.TestWebhook(r.Context(), s.SubjectID)
+	switch {
+	case err != nil && code == 0 && loket.ErrorCode(err) != loket.EINTERNAL:
+		h.back(w, r, "/app/keys", "err", h.errText(err))
+	case err != nil:
+		h.back(w, r, "/app/keys", "err", p.Tf("Pengiriman uji gagal: %v", err))
+	case code < 200 || code > 299:
+		h.back(w, r, "/app/keys", "err", p.Tf("Pengiriman uji dijawab HTTP %d.", code))
+	default:
+		h.back(w, r, "/app/keys", "ok", p.Tf("Pengiriman uji berhasil: HTTP %d.", code))
+	}
+}
+
+type docsData struct {
+	Base string
+}
+
+// docsPage links the API documentation of every surface a reseller can use.
+func (h *Handler) docsPage(w http.ResponseWriter, r *http.Request, s *sess) {
+	h.render(w, http.StatusOK, "app_docs", h.newPage(w, r, s, "Dokumentasi", "docs", docsData{Base: h.App.Config().PublicURL}))
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+type brandGroup struct {
+	Category string
+	Brands   []loket.Brand
+}
+
+type orderFormData struct {
+	Groups     []brandGroup
+	Brand      *loket.Brand
+	TargetKind string
+	Products   []loket.Product
+	Product    string
+	Target     string
+	Fields     map[string]string
+	RefID      string // fixed when the form is shown, so a double submit is one order
+}
+
+// orderForm: brand, then the brand's form fields, then the product at the reseller's
+// price. Choosing a brand reloads the form (a select that submits itself; a button
+// without JS).
+func (h *Handler) orderForm(w http.ResponseWriter, r *http.Request, s *sess) {
+	d := h.orderData(r, s, r.URL.Query().Get("brand"))
+	h.render(w, http.StatusOK, "app_order", h.newPage(w, r, s, "Beli", "order", d))
+}
+
+func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormData {
+	d := &orderFormData{RefID: "WEB" + strings.ToUpper(auth.RandomCode(12)), Fields: map[string]string{}}
+	products := h.App.Products(s.reseller.Level)
+	sellable := map[string]bool{}
+	for _, p := range products {
+		if p.Active && (p.Stock == nil || *p.Stock > 0) {
+			sellable[p.Brand] = true
+		}
+	}
+	catNames := map[string]string{}
+	kinds := map[string]string{}
+	for _, c := range h.App.Categories() {
+		catNames[c.Code] = c.Name
+		kinds[c.Code] = c.TargetKind
+	}
+	groups := map[string]*brandGroup{}
+	var order []string
+	for _, b := range h.App.Brands() {
+		if !b.Active || !sellable[b.Code] {
+			continue
+		}
+		g := groups[b.Category]
+		if g == nil {
+			g = &brandGroup{Category: catNames[b.Category]}
+			groups[b.Category] = g
+			order = append(order, b.Category)
+		}
+		g.Brands = append(g.Brands, b)
+		if b.Code == brand {
+			bb := b
+			d.Brand = &bb
+			d.TargetKind = kinds[b.Category]
+		}
+	}
+	for _, c := range order {
+		d.Groups = append(d.Groups, *groups[c])
+	}
+	if d.Brand != nil {
+		for _, p := range products {
+			if p.Brand == d.Brand.Code && p.Active && (p.Stock == nil || *p.Stock > 0) {
+				d.Products = append(d.Products, p)
+			}
+		}
+		sort.SliceStable(d.Products, func(i, j int) bool { return d.Products[i].Price < d.Products[j].Price })
+	}
+	return d
+}
+
+// orderSubmit places the order through the app, as the API would (surface "web"), and
+// shows it.
+func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
+	brand := r.PostFormValue("brand")
+	req := loket.OrderRequest{Product: r.PostFormValue("product"), Target: strings.TrimSpace(r.PostFormValue("target")),
+		RefID: r.PostFormValue("ref_id"), Surface: "web"}
+	if !strings.HasPrefix(req.RefID, "WEB") || len(req.RefID) > 40 {
+		req.RefID = "WEB" + strings.ToUpper(auth.RandomCode(12))
+	}
+	fields := map[string]string{}
+	for k, v := range r.PostForm {
+		if key, ok := strings.CutPrefix(k, "f_"); ok && len(v) > 0 && strings.TrimSpace(v[0]) != "" {
+			fields[key] = v[0]
+		}
+	}
+	if len(fields) > 0 {
+		req.Fields = fields
+	}
+	o, _, err := h.App.CreateOrder(r.Context(), s.reseller, req)
+	if err != nil {
+		d := h.orderData(r, s, brand)
+		d.Product, d.Target, d.Fields, d.RefID = req.Product, req.Target, fields, req.RefID
+		p := h.newPage(w, r, s, "Beli", "order", d)
+		p.Error = h.errText(err)
+		h.render(w, http.StatusUnprocessableEntity, "app_order", p)
+		return
+	}
+	http.Redirect(w, r, "/app/orders/"+strconv.FormatInt(o.ID, 10), http.StatusSeeOther)
+}
+
+type resellerOrdersData struct {
+	Orders []*loket.Order
+	Status string
+	Next   int64
+}
+
+func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess) {
+	q := r.URL.Query()
+	d := resellerOrdersData{Status: q.Get("status")}
+	f := store.OrderFilter{ResellerID: s.SubjectID, Limit: 50, RefID: strings.TrimSpace(q.Get("ref"))}
+	switch d.Status {
+	case loket.StatusPending, loket.StatusSuccess, loket.StatusFailed:
+		f.Status = d.Status
+	default:
+		d.Status = ""
+	}
+	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	var err error
+	if d.Orders, err = h.App.Orders(r.Context(), f); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if len(d.Orders) == f.Limit {
+		d.Next = d.Orders[len(d.Orders)-1].ID
+	}
+	h.render(w, http.StatusOK, "app_orders", h.newPage(w, r, s, "Riwayat pesanan", "orders", d))
+}
+
+func (h *Handler) resellerOrder(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	o, err := h.App.Order(r.Context(), s.SubjectID, id)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "app_order_detail", h.newPage(w, r, s, "Pesanan", "orders", o))
+}
+
+// resellerOrderStatus answers the page's polling while an order is pending.
+func (h *Handler) resellerOrderStatus(w http.ResponseWriter, r *http.Request, s *sess) {
+	id, ok := pathID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	o, err := h.App.Order(r.Context(), s.SubjectID, id)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	writeJSON(w, map[string]any{"status": o.Status, "sn": o.SN})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(v)
+}

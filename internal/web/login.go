@@ -1,0 +1,130 @@
+package web
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/store"
+)
+
+type loginData struct {
+	Token    string // the form's CSRF token, also in the loket_login cookie
+	Username string
+	As       string
+}
+
+func (h *Handler) mountLogin(handle func(string, http.HandlerFunc)) {
+	handle("GET /login", h.loginPage)
+	handle("POST /login", h.loginSubmit)
+	handle("POST /logout", h.logout)
+}
+
+func home(kind string) string {
+	if kind == store.SessionAdmin {
+		return "/admin"
+	}
+	return "/app"
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if s := h.session(r); s != nil {
+		http.Redirect(w, r, home(s.Kind), http.StatusSeeOther)
+		return
+	}
+	h.showLogin(w, r, http.StatusOK, loginData{As: r.URL.Query().Get("as")}, "")
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData, msg string) {
+	d.Token = auth.NewKey("")
+	if d.As != store.SessionAdmin {
+		d.As = store.SessionReseller
+	}
+	h.setCookie(w, loginCookie, d.Token, 3600)
+	w.Header().Set("Cache-Control", "no-store")
+	p := h.newPage(w, r, nil, "Masuk", "", d)
+	if msg != "" {
+		p.Error = msg
+	}
+	h.render(w, status, "login", p)
+}
+
+// loginSubmit signs an operator or a reseller in. Failures count against the client's
+// address and the username; past the limit the form refuses without checking.
+func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	c, err := r.Cookie(loginCookie)
+	tok := r.PostFormValue("csrf")
+	if !sameOrigin(r) || err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 {
+		http.Error(w, "CSRF check failed: reload the sign-in page and try again", http.StatusForbidden)
+		return
+	}
+	p := &page{Lang: lang(r)}
+	d := loginData{Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))), As: r.PostFormValue("as")}
+	if d.As != store.SessionAdmin {
+		d.As = store.SessionReseller
+	}
+	password := r.PostFormValue("password")
+	now := h.now()
+	ipKey, userKey := clientIP(r), d.As+":"+d.Username
+	for _, l := range []struct {
+		lim *limiter
+		key string
+	}{{h.ipLimit, ipKey}, {h.userLimit, userKey}} {
+		if blocked, wait := l.lim.blocked(l.key, now); blocked {
+			mins := int(wait.Minutes()) + 1
+			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			h.showLogin(w, r, http.StatusTooManyRequests, d, p.Tf("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins))
+			return
+		}
+	}
+	if d.Username == "" || password == "" || len(password) > 200 {
+		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
+		return
+	}
+	var id int64
+	ok := false
+	switch d.As {
+	case store.SessionAdmin:
+		aid, hash, err := h.DB.AdminLogin(r.Context(), d.Username)
+		if err == nil && auth.CheckPassword(hash, password) {
+			id, ok = aid, true
+		}
+	default:
+		res, err := h.App.Login(r.Context(), d.Username, password)
+		if err == nil {
+			id, ok = res.ID, true
+		} else if strings.Contains(err.Error(), "suspended") {
+			h.showLogin(w, r, http.StatusForbidden, d, p.T("Akun ini dinonaktifkan. Hubungi operator."))
+			return
+		}
+	}
+	if !ok {
+		h.ipLimit.fail(ipKey, now)
+		h.userLimit.fail(userKey, now)
+		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
+		return
+	}
+	h.userLimit.reset(userKey)
+	if err := h.startSession(w, r, d.As, id, d.Username); err != nil {
+		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
+		return
+	}
+	h.setCookie(w, loginCookie, "", -1)
+	http.Redirect(w, r, home(d.As), http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	s := h.session(r)
+	if s != nil {
+		if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.CSRF)) != 1 {
+			http.Error(w, "CSRF check failed", http.StatusForbidden)
+			return
+		}
+		h.DB.DeleteWebSession(r.Context(), s.digest)
+	}
+	h.setCookie(w, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

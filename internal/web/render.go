@@ -1,0 +1,190 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// page is what every template gets: the layout's facts and the page's own data in D.
+type page struct {
+	Lang   string
+	Title  string
+	Kind   string // "admin", "reseller", or "" when signed out
+	User   string
+	CSRF   string
+	Path   string // for the language switch's way back
+	Nav    string // the active menu entry
+	Flash  string
+	Error  string
+	Static string // ?v= of the static files
+	D      any
+}
+
+// T translates a message of the catalog (keys are the Indonesian text).
+func (p *page) T(key string) string { return translate(p.Lang, key) }
+
+// Tf translates and formats.
+func (p *page) Tf(key string, args ...any) string {
+	return fmt.Sprintf(translate(p.Lang, key), args...)
+}
+
+var funcs = template.FuncMap{
+	"rp":  rupiah,
+	"num": thousands,
+	"wib": showTime,
+	"wibp": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return showTime(*t)
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"add": func(a, b int) int { return a + b },
+	"mul": func(a, b int) int { return a * b },
+	"sub": func(a, b int64) int64 { return a - b },
+	"pct": func(part, whole int64) int64 {
+		if whole <= 0 {
+			return 0
+		}
+		return part * 100 / whole
+	},
+	"deref": func(m *int64) int64 {
+		if m == nil {
+			return 0
+		}
+		return *m
+	},
+	"join": strings.Join,
+	"statusClass": func(s string) string {
+		switch s {
+		case loket.StatusSuccess, "delivered", "matched", "credited", "active":
+			return "ok"
+		case loket.StatusFailed, "gave_up", "expired", "cancel", "suspended", "unmatched":
+			return "bad"
+		}
+		return "wait"
+	},
+}
+
+var templates = parseTemplates()
+
+func parseTemplates() map[string]*template.Template {
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		name := path.Base(n)
+		if name == "layout.html" {
+			continue
+		}
+		out[strings.TrimSuffix(name, ".html")] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))
+	}
+	return out
+}
+
+// lang is the request's language: the cookie, else Indonesian.
+func lang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "id"
+}
+
+// newPage starts a page for a request and session (s may be nil).
+func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, s *sess, title, nav string, d any) *page {
+	p := &page{Lang: lang(r), Nav: nav, Path: r.URL.RequestURI(), Static: staticVersion, D: d}
+	p.Title = p.T(title)
+	if s != nil {
+		p.Kind, p.User, p.CSRF = s.Kind, s.Username, s.CSRF
+	}
+	if c, err := r.Cookie(flashCookie); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			kind, msg, _ := strings.Cut(v, ":")
+			if kind == "err" {
+				p.Error = msg
+			} else {
+				p.Flash = msg
+			}
+		}
+		h.setCookie(w, flashCookie, "", -1)
+	}
+	return p
+}
+
+// render executes a page's template into a buffer first, so a template error is a
+// clean 500 rather than half a page.
+func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page) {
+	t, ok := templates[name]
+	if !ok {
+		panic("web: no template " + name)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
+		h.App.Log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+// rupiah formats money the Indonesian way: Rp 1.234.567.
+func rupiah(m loket.Money) string {
+	if m < 0 {
+		return "-Rp " + thousands(-m)
+	}
+	return "Rp " + thousands(m)
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func showTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(wib).Format("02-01-2006 15:04") + " WIB"
+}
+
+// formInt reads a whole number from a form, allowing thousands dots and spaces
+// ("50.000"): how amounts are written here.
+func formInt(r *http.Request, key string) (int64, bool) {
+	v := strings.NewReplacer(".", "", ",", "", " ", "", "Rp", "", "rp", "").Replace(strings.TrimSpace(r.FormValue(key)))
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+func pathID(r *http.Request) (int64, bool) {
+	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return n, err == nil && n > 0
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+// Cookies. The session cookie holds a random token; the database keeps its SHA-256.
+const (
+	sessionCookie = "loket_session"
+	loginCookie   = "loket_login" // the sign-in form's CSRF token (double submit)
+	langCookie    = "lang"
+	flashCookie   = "loket_flash"
+)
+
+// maxForm bounds a form's body; the catalog import is the biggest.
+const maxForm = 4 << 20
+
+// sess is the signed-in person of a request.
+type sess struct {
+	*store.WebSession
+	digest   string
+	reseller *store.ResellerAuth // for reseller sessions
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: h.secure})
+}
+
+// session returns the request's session, or nil.
+func (h *Handler) session(r *http.Request) *sess {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 100 {
+		return nil
+	}
+	d := auth.Digest(c.Value)
+	s, err := h.DB.WebSessionByDigest(r.Context(), d)
+	if err != nil {
+		return nil
+	}
+	return &sess{WebSession: s, digest: d}
+}
+
+// startSession signs a person in: a fresh token (so a token planted before sign-in is
+// worthless), its digest stored, the token in an HttpOnly cookie.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind string, id int64, username string) error {
+	token := auth.NewKey("")
+	ttl := resellerSessionTTL
+	if kind == store.SessionAdmin {
+		ttl = adminSessionTTL
+	}
+	err := h.DB.CreateWebSession(r.Context(), auth.Digest(token), store.WebSession{Kind: kind, SubjectID: id, Username: username,
+		CSRF: auth.NewKey(""), IP: clientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
+	if err != nil {
+		return err
+	}
+	h.setCookie(w, sessionCookie, token, int(ttl.Seconds()))
+	return nil
+}
+
+// sameOrigin refuses a cross-site POST: when the browser says where the form came
+// from (Origin, else Referer), it must be this host. The CSRF token is checked too.
+func sameOrigin(r *http.Request) bool {
+	src := r.Header.Get("Origin")
+	if src == "" || src == "null" {
+		src = r.Header.Get("Referer")
+	}
+	if src == "" {
+		return r.Header.Get("Origin") != "null"
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// guard runs fn for a signed-in person of kind; POSTs must carry the session's CSRF
+// token and come from this site.
+func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request, *sess)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		s := h.session(r)
+		if s == nil || s.Kind != kind {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+			} else {
+				http.Error(w, "sign in first", http.StatusUnauthorized)
+			}
+			return
+		}
+		if kind == store.SessionReseller {
+			ra, err := h.DB.ResellerAuthByID(r.Context(), s.SubjectID)
+			if err != nil || ra.Status != loket.ResellerActive {
+				h.DB.DeleteWebSession(r.Context(), s.digest)
+				h.setCookie(w, sessionCookie, "", -1)
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				return
+			}
+			s.reseller = ra
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseMultipartForm(maxForm); err != nil && err != http.ErrNotMultipart {
+				http.Error(w, "bad form", http.StatusBadRequest)
+				return
+			}
+			tok := r.PostFormValue("csrf")
+			if !sameOrigin(r) || tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.CSRF)) != 1 {
+				http.Error(w, "CSRF check failed: reload the page and try again", http.StatusForbidden)
+				return
+			}
+		}
+		fn(w, r, s)
+	}
+}
+
+// admin and reseller guard a page for one kind of session.
+func (h *Handler) admin(fn func(http.ResponseWriter, *http.Request, *sess)) http.HandlerFunc {
+	return h.guard(store.SessionAdmin, fn)
+}
+
+func (h *Handler) reseller(fn func(http.ResponseWriter, *http.Request, *sess)) http.HandlerFunc {
+	return h.guard(store.SessionReseller, fn)
+}
+
+// flash keeps a one-line message for the next page shown (after a redirect).
+// kind is "ok" or "err".
+func (h *Handler) flash(w http.ResponseWriter, kind, msg string) {
+	if len(msg) > 600 {
+		msg = msg[:600]
+	}
+	h.setCookie(w, flashCookie, url.QueryEscape(kind+":"+msg), 60)
+}
+
+// back redirects after a POST, with a message.
+func (h *Handler) back(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
+	if msg != "" {
+		h.flash(w, kind, msg)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// errText is what a page says of an error: a domain error's message, otherwise a
+// generic line (the details go to the log).
+func (h *Handler) errText(err error) string {
+	if code := loket.ErrorCode(err); code != "" && code != loket.EINTERNAL {
+		return loket.ErrorMessage(err)
+	}
+	h.App.Log.Error("dashboard", "err", err)
+	return "internal error"
+}

@@ -1,0 +1,39 @@
+// Loket dashboards: the few things a page cannot do without script. Everything also
+// works without it (forms submit, pages reload by hand).
+(function () {
+  "use strict";
+  // Confirm before destructive actions: <form data-confirm="...">.
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    // Dependent selects: choosing a brand reloads the form with its fields and products.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+    document.querySelectorAll("[data-hide-js]").forEach(function (el) { el.hidden = true; });
+    // Countdown to an ISO time: <span data-countdown="2026-01-01T00:00:00Z">.
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var end = Date.parse(el.getAttribute("data-countdown"));
+      function tick() {
+        var s = Math.max(0, Math.floor((end - Date.now()) / 1000));
+        el.textContent = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+        if (s > 0) { setTimeout(tick, 1000); }
+      }
+      tick();
+    });
+    // Poll a status URL until it is no longer pending, then reload:
+    // <div data-poll="/app/deposits/1/status">.
+    document.querySelectorAll("[data-poll]").forEach(function (el) {
+      var url = el.getAttribute("data-poll");
+      function poll() {
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.json(); })
+          .then(function (j) { if (j.status && j.status !== "pending") { location.reload(); } else { setTimeout(poll, 2000); } })
+          .catch(function () { setTimeout(poll, 5000); });
+      }
+      setTimeout(poll, 2000);
+    });
+  });
+})();
