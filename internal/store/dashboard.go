@@ -225,13 +225,6 @@ func (db *DB) PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([
 	return out, err
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // OrderWebhooks lists the webhooks of one order with every delivery attempt.
 func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*Webhook, error) {
 	var ids []int64
