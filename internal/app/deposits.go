@@ -105,11 +105,19 @@ func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
 	return qris.PNG(d.QRString, 512)
 }
 
-// PaymentSource reports payments that arrived, newest first or in any order; each
-// is recorded once by (source name, ref), so reporting one again is harmless.
+// PaymentSource reports payments that arrived. Incoming is given the cursor it
+// returned last time ("" at first, and after a restart the last one kept) and returns
+// the payments after it, in any order, with the cursor to pass next time. The cursor is
+// the source's own (a time, a block number, a page): it saves re-reading all history,
+// while each payment is still recorded once by (source name, ref), so returning one
+// again is harmless. A source that cannot page returns everything and "".
+//
+// An on-chain watcher (USDT TRC-20: the transfers to the operator's address, each with
+// its transaction hash as Ref, Method MethodUSDT and Amount in micro-USDT as the
+// deposit's total) is a PaymentSource like OrderKuota's mutation list.
 type PaymentSource interface {
 	Name() string
-	Incoming(ctx context.Context) ([]store.Payment, error)
+	Incoming(ctx context.Context, cursor string) (payments []store.Payment, next string, err error)
 }
 
 // AddSource polls a payment source every interval for incoming payments. Call before Start.
@@ -122,10 +130,16 @@ type sourceEntry struct {
 	every time.Duration
 }
 
+func sourceCursorKey(name string) string { return "payment.cursor." + name }
+
 func (a *App) pollSource(e sourceEntry) {
 	defer a.wg.Done()
 	t := time.NewTicker(e.every)
 	defer t.Stop()
+	cursor, err := a.DB.Setting(context.Background(), sourceCursorKey(e.src.Name()))
+	if err != nil {
+		a.Log.Warn("payment source cursor", "source", e.src.Name(), "err", err)
+	}
 	for {
 		select {
 		case <-a.stop:
@@ -133,18 +147,91 @@ func (a *App) pollSource(e sourceEntry) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		payments, err := e.src.Incoming(ctx)
-		if err != nil {
-			a.Log.Warn("payment source", "source", e.src.Name(), "err", err)
-		}
-		for _, p := range payments {
-			p.Source = e.src.Name()
-			if _, err := a.RecordPayment(ctx, p); err != nil {
-				a.Log.Error("record payment", "source", p.Source, "ref", p.Ref, "err", err)
-			}
-		}
+		cursor = a.PollSource(ctx, e.src, cursor)
 		cancel()
 	}
+}
+
+// PollSource reads a source once from cursor, records what it reported as one batch,
+// and returns the cursor to read from next: the new one once the batch is recorded,
+// else the old one (so nothing reported is skipped).
+func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) string {
+	payments, next, err := src.Incoming(ctx, cursor)
+	if err != nil {
+		a.Log.Warn("payment source", "source", src.Name(), "err", err)
+		next = cursor // the entries read are recorded; the cursor waits for a clean read
+	}
+	if len(payments) > 0 {
+		if _, err := a.RecordPayments(ctx, src.Name(), payments); err != nil {
+			a.Log.Error("record payments", "source", src.Name(), "count", len(payments), "err", err)
+			return cursor
+		}
+	}
+	if next != cursor {
+		if err := a.DB.SetSetting(ctx, sourceCursorKey(src.Name()), next); err != nil {
+			a.Log.Warn("payment source cursor", "source", src.Name(), "err", err)
+		}
+	}
+	return next
+}
+
+// paymentChunk is how many payments share one transaction in RecordPayments: large
+// enough that a commit's cost is spread thin, small enough that SQLite's one writer
+// is not held for long.
+const paymentChunk = 10_000
+
+// RecordPayments takes a batch of payments one source saw, as RecordPayment does each
+// (kept once by source and ref, credited to the deposit whose total it pays), with a
+// few set-based statements per chunk of the batch. Outcomes are in the order of ps;
+// an invalid payment is skipped with an error after the valid ones are recorded.
+func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Payment) ([]store.PaymentOutcome, error) {
+	if source == "" {
+		return nil, loket.Errorf(loket.EINVALID, "a payment needs a source")
+	}
+	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(source), store.KindPaymentSource); err != nil {
+		return nil, err
+	}
+	out := make([]store.PaymentOutcome, len(ps))
+	var valid []store.Payment
+	var at []int
+	var bad error
+	for i, p := range ps {
+		if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || len(p.Ref) > 200 {
+			bad = loket.Errorf(loket.EINVALID, "payment %q: a payment needs a ref and a positive amount", p.Ref)
+			out[i].Duplicate = true // nothing done
+			continue
+		}
+		if p.Method == "" {
+			p.Method = MethodQRIS
+		}
+		valid = append(valid, p)
+		at = append(at, i)
+	}
+	for start := 0; start < len(valid); start += paymentChunk {
+		end := min(start+paymentChunk, len(valid))
+		var res []store.PaymentOutcome
+		err := a.DB.Direct(ctx, func(t *store.Tx) error {
+			var err error
+			res, err = t.RecordPayments(source, valid[start:end])
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+		for k, o := range res {
+			out[at[start+k]] = o
+			p := valid[start+k]
+			switch {
+			case o.Duplicate:
+			case o.Deposit != nil:
+				a.m.payments.With("matched").Inc()
+			default:
+				a.m.payments.With("unmatched").Inc()
+				a.Log.Warn("payment matches no open deposit; kept for the operator", "source", source, "amount", p.Amount, "payment", o.PaymentID)
+			}
+		}
+	}
+	return out, bad
 }
 
 // CancelDeposit cancels one of a reseller's open deposits.
