@@ -54,6 +54,7 @@ Commands:
   payment list [--unmatched]     payments the sources reported
   payment credit --id N --username U --note TEXT
                                  credit a payment that matched no deposit, by hand
+  payment help                   more: USDT TRC-20 and OrderKuota setup (payment set-usdt, payment orderkuota)
   setting get KEY | setting set KEY VALUE
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
@@ -96,7 +97,12 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit":
+	case "payment", "deposit":
+		if len(rest) == 0 {
+			return fmt.Errorf("%s: missing subcommand (see loket payment help)", cmd)
+		}
+		return paymentCommand(cmd+" "+rest[0], rest[1:], stdout)
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

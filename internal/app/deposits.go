@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
+	"github.com/loket/loket/internal/payment/usdt"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -46,6 +48,9 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 	}
 	if surface == "" {
 		surface = "api"
+	}
+	if method == MethodUSDT {
+		return a.createUSDTDeposit(ctx, r, amount, surface)
 	}
 	var qr func(loket.Money) (string, error)
 	if method == MethodQRIS {
@@ -357,8 +362,11 @@ func (a *App) PublicQRURL(d *store.Deposit) string {
 }
 
 // ConfirmDeposit records the operator's word that an open deposit's total arrived (a
-// bank transfer seen in the account): the same path as a source's payment, once.
-func (a *App) ConfirmDeposit(ctx context.Context, id int64, note string) (*store.Deposit, error) {
+// bank transfer seen in the account, a USDT transfer seen on chain): the same path as
+// a source's payment, once. A USDT deposit needs the transaction hash (txHash): it is
+// the payment's ref under source usdt.SourceName, so the same transfer reported
+// again, by hand or by a watcher, is recorded once.
+func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*store.Deposit, error) {
 	d, err := a.DB.Deposit(ctx, id, 0)
 	if err != nil {
 		return nil, err
@@ -366,13 +374,105 @@ func (a *App) ConfirmDeposit(ctx context.Context, id int64, note string) (*store
 	if d.Status != store.DepositPending {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is %s", id, d.Status)
 	}
-	out, err := a.RecordPayment(ctx, store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
-		Amount: d.Total, Brand: "manual", Buyer: note, PaidAt: time.Now()})
+	p := store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
+		Amount: loket.Money(d.PayAmount), Brand: "manual", Buyer: note, PaidAt: time.Now()}
+	if d.Method == MethodUSDT {
+		h, err := usdt.ValidateTxHash(txHash)
+		if err != nil {
+			return nil, loket.FieldError(loket.EINVALID, "tx", "%v (confirm a USDT deposit with --tx HASH)", err)
+		}
+		p.Source, p.Ref, p.Brand = usdt.SourceName, h, usdt.Brand
+		if p.Buyer == "" {
+			p.Buyer = h
+		}
+	}
+	out, err := a.RecordPayment(ctx, p)
 	if err != nil {
 		return nil, err
+	}
+	if out.Duplicate {
+		return nil, loket.Errorf(loket.ECONFLICT, "that payment (%s %s) was recorded before", p.Source, p.Ref)
 	}
 	if out.Deposit == nil || out.Deposit.ID != id {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d could not be confirmed (expired or already paid)", id)
 	}
 	return a.DB.Deposit(ctx, id, 0)
+}
+
+// USDT settings: the operator's TRC-20 address and the rate in rupiah per USDT.
+const (
+	settingUSDTAddress = "usdt.address"
+	settingUSDTRate    = "usdt.rate"
+)
+
+// USDTConfig is how USDT TRC-20 deposits are paid.
+type USDTConfig struct {
+	Address string `json:"address"`
+	Rate    int64  `json:"rate" doc:"rupiah per USDT"`
+}
+
+// USDT returns the USDT deposit settings; Address is empty when not set up.
+func (a *App) USDT(ctx context.Context) (USDTConfig, error) {
+	var c USDTConfig
+	addr, err := a.DB.Setting(ctx, settingUSDTAddress)
+	if err != nil {
+		return c, err
+	}
+	rate, err := a.DB.Setting(ctx, settingUSDTRate)
+	if err != nil {
+		return c, err
+	}
+	c.Address = addr
+	c.Rate, _ = strconv.ParseInt(rate, 10, 64)
+	return c, nil
+}
+
+// SetUSDT saves the TRC-20 address USDT deposits are paid to and the rate, refusing
+// an address that is not a valid TRON address (with the reason) or a rate out of range.
+func (a *App) SetUSDT(ctx context.Context, c USDTConfig) error {
+	c.Address = strings.TrimSpace(c.Address)
+	if err := usdt.ValidateAddress(c.Address); err != nil {
+		return loket.FieldError(loket.EINVALID, "address", "%v", err)
+	}
+	if c.Rate < usdt.MinRate || c.Rate > usdt.MaxRate {
+		return loket.FieldError(loket.EINVALID, "rate", "the rate is rupiah per USDT, between %d and %d", usdt.MinRate, usdt.MaxRate)
+	}
+	if err := a.DB.SetSetting(ctx, settingUSDTRate, strconv.FormatInt(c.Rate, 10)); err != nil {
+		return err
+	}
+	return a.DB.SetSetting(ctx, settingUSDTAddress, c.Address)
+}
+
+// createUSDTDeposit opens a USDT deposit: the amount at the rate rounded up to a cent
+// of USDT, plus a unique code of 0.0001..0.0099 USDT that no other open USDT deposit
+// shares, to be sent to the operator's address. What the payer sends is worth the
+// total in rupiah (rounded up), of which the amount is credited.
+func (a *App) createUSDTDeposit(ctx context.Context, r *store.ResellerAuth, amount loket.Money, surface string) (*store.Deposit, error) {
+	c, err := a.USDT(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.Address == "" || c.Rate <= 0 {
+		return nil, loket.Errorf(loket.ENOTCONFIGURED, "USDT deposits are not set up yet (the operator runs loket payment set-usdt)")
+	}
+	base := usdt.Base(int64(amount), c.Rate)
+	for try := 0; try < 30; try++ {
+		pay := base + (int64(randomCode())%usdt.MaxCode+1)*usdt.Step
+		code := loket.Money(usdt.Rupiah(pay, c.Rate)) - amount
+		if code < 0 {
+			code = 0
+		}
+		var d *store.Deposit
+		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+			var err error
+			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: MethodUSDT, Amount: amount, UniqueCode: code,
+				PayAmount: pay, PayTo: c.Address, Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
+			return err
+		})
+		if errors.Is(err, store.ErrTotalTaken) {
+			continue
+		}
+		return d, err
+	}
+	return nil, loket.Errorf(loket.EUNAVAILABLE, "too many open USDT deposits of this amount; try a slightly different amount")
 }

@@ -275,3 +275,51 @@ func benchMatch(b *testing.B, run func(*app.App, []store.Payment)) {
 		})
 	}
 }
+
+// USDT deposits: exact amounts distinct among open ones, matched by a USDT payment of
+// that amount (micro-USDT); an unmatched USDT payment is never credited as rupiah.
+func TestUSDTDeposits(t *testing.T) {
+	a := newApp(t, "sqlite")
+	ctx := context.Background()
+	r := reseller(t, a, "usdt", 0)
+	if _, err := a.CreateDeposit(ctx, r, app.MethodUSDT, 50000, ""); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
+		t.Fatalf("not set up: %v", err)
+	}
+	if err := a.SetUSDT(ctx, app.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 10}); loket.ErrorCode(err) != loket.EINVALID {
+		t.Fatalf("rate 10: %v", err)
+	}
+	if err := a.SetUSDT(ctx, app.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 16250}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	var ds []*store.Deposit
+	for i := 0; i < 3; i++ {
+		d, err := a.CreateDeposit(ctx, r, app.MethodUSDT, 50000, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[d.PayAmount] || d.PayAmount%100 != 0 || d.PayAmount <= 3_080_000 || d.PayTo == "" || d.Total < 50000 {
+			t.Fatalf("deposit %+v", d)
+		}
+		seen[d.PayAmount] = true
+		ds = append(ds, d)
+	}
+	outs, err := a.RecordPayments(ctx, "tron", []store.Payment{
+		{Ref: "tx1", Method: app.MethodUSDT, Amount: loket.Money(ds[1].PayAmount)},
+		{Ref: "tx2", Method: app.MethodUSDT, Amount: 1_234_500},
+		{Ref: "tx3", Method: app.MethodQRIS, Amount: loket.Money(ds[2].PayAmount)}, // a rupiah payment never pays a USDT deposit
+	})
+	if err != nil || outs[0].Deposit == nil || outs[0].Deposit.ID != ds[1].ID || outs[1].Deposit != nil || outs[2].Deposit != nil {
+		t.Fatalf("outcomes %+v %v", outs, err)
+	}
+	if err := a.CreditPayment(ctx, outs[1].PaymentID, r.ID, "by hand"); loket.ErrorCode(err) != loket.EINVALID {
+		t.Fatalf("hand credit of a USDT payment: %v", err)
+	}
+	got, _ := a.DB.Reseller(ctx, r.ID, "")
+	if got.Balance != 50000 {
+		t.Fatalf("balance = %d", got.Balance)
+	}
+	if v, err := a.DB.Verify(ctx); err != nil || len(v) > 0 {
+		t.Fatalf("verify: %v %v", v, err)
+	}
+}

@@ -88,7 +88,7 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 	rs, err := t.Query(`UPDATE deposits SET status = 'success', payment_id = m.pid, brand = m.pbrand, buyer_ref = m.pbuyer, settled_at = $2
 		FROM (SELECT w.did, w.pid, p.brand AS pbrand, p.buyer AS pbuyer FROM (
 				SELECT d.id AS did, MIN(p.id) AS pid FROM payments p
-				JOIN deposits d ON d.method = p.method AND d.total = p.amount AND d.status = 'pending' AND d.expires_at >= p.paid_at
+				JOIN deposits d ON d.method = p.method AND d.pay_amount = p.amount AND d.status = 'pending' AND d.expires_at >= p.paid_at
 				WHERE p.id `+t.inIDs(1)+` GROUP BY d.id) w
 			JOIN payments p ON p.id = w.pid) m
 		WHERE deposits.id = m.did AND deposits.status = 'pending'

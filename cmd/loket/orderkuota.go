@@ -1,0 +1,10 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+func orderkuotaCommand(cmd string, args []string, out io.Writer) error {
+	return fmt.Errorf("unknown command %q (see loket payment help)", cmd)
+}
