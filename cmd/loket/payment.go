@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/loket/loket/internal/app"
@@ -166,4 +168,71 @@ func paymentCommand(cmd string, args []string, out io.Writer) error {
 	return fmt.Errorf("unknown command %q (see loket payment help)", cmd)
 }
 
+// orderkuotaCommand runs the OrderKuota login: login asks for the OTP, otp finishes it.
+func orderkuotaCommand(cmd string, args []string, out io.Writer) error {
+	switch cmd {
+	case "payment orderkuota login":
+		var in app.OrderKuotaLogin
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&in.Username, "username", "", "the OrderKuota account's username")
+			fs.StringVar(&in.Password, "password", "", "its password (sent once, to ask for the OTP; not kept)")
+			fs.StringVar(&in.APIKey, "api-key", "", "the API key of the mutasi API (kept sealed; needed the first time)")
+			fs.StringVar(&in.Merchant, "merchant", "", "the merchant code, e.g. OK1234567 (needed the first time)")
+			fs.StringVar(&in.BaseURL, "base-url", "", "stands in for https://orkut.hidepulsa.com")
+			fs.DurationVar(&in.Poll, "poll", 0, "how often loket serve reads the mutation list (default 10s)")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			if err := a.StartOrderKuotaLogin(ctx, in); err != nil {
+				return err
+			}
+			return printJSON(out, map[string]any{"ok": true, "next": "loket payment orderkuota otp CODE (the OTP OrderKuota sent)"})
+		})
 
+	case "payment orderkuota otp":
+		var code string
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			code, args = args[0], args[1:]
+		}
+		return command(cmd, args, func(fs *flag.FlagSet) {
+			fs.StringVar(&code, "code", code, "the OTP (or give it as the argument; asked for when absent)")
+		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			if strings.TrimSpace(code) == "" {
+				fmt.Fprint(os.Stderr, "OTP: ")
+				line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("payment orderkuota otp: no OTP given")
+				}
+				code = strings.TrimSpace(line)
+			}
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			if err := a.CompleteOrderKuotaLogin(ctx, code); err != nil {
+				return err
+			}
+			st, err := a.OrderKuotaStatus(ctx)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, st)
+		})
+
+	case "payment orderkuota status":
+		return command(cmd, args, func(fs *flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
+			a, err := newApp(ctx, cfg, db)
+			if err != nil {
+				return err
+			}
+			st, err := a.OrderKuotaStatus(ctx)
+			if err != nil {
+				return err
+			}
+			return printJSON(out, st)
+		})
+	}
+	return fmt.Errorf("unknown command %q (see loket payment help)", cmd)
+}

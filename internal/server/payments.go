@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -22,4 +23,11 @@ func mountPaymentSimulator(s *api.Server, a *app.App, baseURL string) {
 	client := orderkuota.New(orderkuota.Config{BaseURL: baseURL + SimPath, APIKey: "demo", Username: "demo", Token: "demo",
 		Merchant: "OK1", HTTP: &http.Client{Timeout: 10 * time.Second}})
 	a.AddSource(orderkuota.NewSource("orderkuota-sim", app.MethodQRIS, client), 2*time.Second)
+}
+
+// addPaymentSources polls the payment sources the operator configured: the OrderKuota
+// account once logged in (loket payment orderkuota login / otp).
+func addPaymentSources(ctx context.Context, a *app.App) {
+	src, every := a.OrderKuotaSource(ctx)
+	a.AddSource(src, every)
 }
