@@ -169,7 +169,11 @@ func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) 
 	if len(payments) > 0 {
 		if _, err := a.RecordPayments(ctx, src.Name(), payments); err != nil {
 			a.Log.Error("record payments", "source", src.Name(), "count", len(payments), "err", err)
-			return cursor
+			if loket.ErrorCode(err) != loket.EINVALID {
+				return cursor // not recorded: read them again
+			}
+			// The valid ones are recorded; reading a malformed entry again would not
+			// mend it, and must not hold the cursor back for good.
 		}
 	}
 	if next != cursor {

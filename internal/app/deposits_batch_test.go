@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
@@ -293,6 +294,11 @@ func TestUSDTDeposits(t *testing.T) {
 	}
 	seen := map[int64]bool{}
 	var ds []*store.Deposit
+	defer func() {
+		if v := api.DepositView(ds[0]); v.Method != "usdt" || v.Address != "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t" || len(v.USDTAmount) != len("3.0800") {
+			t.Errorf("native view %+v", v)
+		}
+	}()
 	for i := 0; i < 3; i++ {
 		d, err := a.CreateDeposit(ctx, r, app.MethodUSDT, 50000, "")
 		if err != nil {
