@@ -219,11 +219,17 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Paym
 	for start := 0; start < len(valid); start += paymentChunk {
 		end := min(start+paymentChunk, len(valid))
 		var res []store.PaymentOutcome
-		err := a.DB.Direct(ctx, func(t *store.Tx) error {
-			var err error
-			res, err = t.RecordPayments(source, valid[start:end])
-			return err
-		})
+		var err error
+		for try := 0; ; try++ {
+			err = a.DB.Direct(ctx, func(t *store.Tx) error {
+				var err error
+				res, err = t.RecordPayments(source, valid[start:end])
+				return err
+			})
+			if !errors.Is(err, store.ErrBatchRace) || try == 10 {
+				break
+			}
+		}
 		if err != nil {
 			return out, err
 		}

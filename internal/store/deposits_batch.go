@@ -64,6 +64,10 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 		if _, err := t.Exec(`SET LOCAL jit = off`); err != nil {
 			return nil, err
 		}
+		if err := t.recordPaymentsPG(source, rows, first, out, now); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	// 1. Keep the payments not seen before.
 	inserted, err := t.insertPayments(source, rows, now)
@@ -98,7 +102,6 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 	}
 	byPayment := map[int64]*Deposit{}
 	var claimed []int64
-	var deps []*Deposit
 	for rs.Next() {
 		d, err := scanDeposit(rs)
 		if err != nil {
@@ -107,7 +110,6 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 		}
 		byPayment[*d.PaymentID] = d
 		claimed = append(claimed, d.ID)
-		deps = append(deps, d)
 	}
 	if err := rs.Close(); err != nil {
 		return nil, fmt.Errorf("match payments: %w", err)
@@ -123,12 +125,7 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 	if len(claimed) == 0 {
 		return out, nil
 	}
-	if t.db.Dialect == Postgres {
-		err = t.creditDepositsPG(source, deps, now)
-	} else {
-		err = t.creditDeposits(source, claimed, now)
-	}
-	if err != nil {
+	if err := t.creditDeposits(source, claimed, now); err != nil {
 		return nil, err
 	}
 	return out, nil
