@@ -204,7 +204,7 @@ func (t *Tx) creditDepositsPG(source string, claimed []*Deposit, now int64) erro
 	), tr AS (
 		INSERT INTO transfers (key, kind, note, created_at)
 		SELECT 'deposit:' || id, 'deposit', 'deposit ' || id || ' (' || method || ')', $7::bigint FROM d ORDER BY id
-		ON CONFLICT (key) DO NOTHING RETURNING id, key
+		RETURNING id, key
 	), x AS (
 		SELECT tr.id AS tid, d.acc, d.amount, d.code, d.total,
 			a.balance + SUM(d.amount) OVER (PARTITION BY d.acc ORDER BY d.id) AS after
@@ -225,7 +225,8 @@ func (t *Tx) creditDepositsPG(source string, claimed []*Deposit, now int64) erro
 		return fmt.Errorf("credit deposits: %w", err)
 	}
 	// A deposit moves from pending to success once, so its key cannot be taken; if
-	// it were, the whole batch is refused rather than crediting without a transfer.
+	// it were, the insert fails and the whole batch with it, rather than crediting
+	// without a transfer.
 	if written != int64(n) {
 		return fmt.Errorf("deposit transfers: %d of %d keys were free", written, n)
 	}
