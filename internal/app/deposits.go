@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
@@ -189,6 +190,9 @@ func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) 
 // is not held for long.
 const paymentChunk = 10_000
 
+// minParallelChunk is the smallest chunk worth a transaction of its own beside another.
+const minParallelChunk = 1_000
+
 // RecordPayments takes a batch of payments one source saw, as RecordPayment does each
 // (kept once by source and ref, credited to the deposit whose total it pays), with a
 // few set-based statements per chunk of the batch. Outcomes are in the order of ps;
@@ -216,26 +220,48 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Paym
 		valid = append(valid, p)
 		at = append(at, i)
 	}
-	for start := 0; start < len(valid); start += paymentChunk {
-		end := min(start+paymentChunk, len(valid))
-		var res []store.PaymentOutcome
-		var err error
-		for try := 0; ; try++ {
-			err = a.DB.Direct(ctx, func(t *store.Tx) error {
-				var err error
-				res, err = t.RecordPayments(source, valid[start:end])
-				return err
-			})
-			if !errors.Is(err, store.ErrBatchRace) || try == 10 {
-				break
+	// Chunks are independent transactions. On PostgreSQL a large batch runs as two
+	// at once: each backend has a core's worth of work (mostly foreign-key checks of
+	// the entries), and the two only meet on the resellers' accounts, which both lock
+	// in ascending id order.
+	size, parallel := paymentChunk, 1
+	if a.DB.Dialect == store.Postgres && len(valid) >= 2*minParallelChunk {
+		size, parallel = min(paymentChunk, (len(valid)+1)/2), 2
+	}
+	type chunk struct{ start, end int }
+	var chunks []chunk
+	for start := 0; start < len(valid); start += size {
+		chunks = append(chunks, chunk{start, min(start+size, len(valid))})
+	}
+	results := make([][]store.PaymentOutcome, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for try := 0; ; try++ {
+				errs[i] = a.DB.Direct(ctx, func(t *store.Tx) error {
+					var err error
+					results[i], err = t.RecordPayments(source, valid[c.start:c.end])
+					return err
+				})
+				if !errors.Is(errs[i], store.ErrBatchRace) || try == 10 {
+					return
+				}
 			}
+		}()
+	}
+	wg.Wait()
+	for i, c := range chunks {
+		if errs[i] != nil {
+			return out, errs[i]
 		}
-		if err != nil {
-			return out, err
-		}
-		for k, o := range res {
-			out[at[start+k]] = o
-			p := valid[start+k]
+		for k, o := range results[i] {
+			out[at[c.start+k]] = o
+			p := valid[c.start+k]
 			switch {
 			case o.Duplicate:
 			case o.Deposit != nil:

@@ -173,10 +173,11 @@ func splitCols(cols string) []string {
 }
 
 // creditDepositsPG is creditDeposits for PostgreSQL, the payments already written as
-// matched: the claimed deposits travel as arrays and the transfers, entries and
-// balances are written by one statement (data-modifying CTEs, as orders_pg.go), after
-// one that locks the resellers' accounts in ascending id order. Same keys, legs and
-// formats.
+// matched. The claimed deposits travel as arrays; one statement writes the transfers
+// and their house legs (the source's and revenue's, which keep no stored balance), and
+// only then are the resellers' accounts locked, in ascending id order, for the
+// statement that writes their legs and balances: so two batches at once run side by
+// side until that last short step. Same keys, legs and formats.
 func (t *Tx) creditDepositsPG(source string, claimed []*Deposit, now int64) error {
 	src, err := t.HouseAccount(PaymentAccount(source), KindPaymentSource)
 	if err != nil {
@@ -189,46 +190,73 @@ func (t *Tx) creditDepositsPG(source string, claimed []*Deposit, now int64) erro
 	n := len(claimed)
 	ids, rids, amounts, codes, totals := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	methods := make([]string, n)
+	index := make(map[int64]int, n)
 	for i, d := range claimed {
 		ids[i], rids[i], amounts[i], codes[i], totals[i], methods[i] = d.ID, d.ResellerID, int64(d.Amount), int64(d.UniqueCode), int64(d.Total), d.Method
+		index[d.ID] = i
+	}
+	// A deposit moves from pending to success once, so its key cannot be taken; if
+	// it were, the insert fails and the whole batch with it, rather than crediting
+	// without a transfer.
+	rs, err := t.Query(`WITH d AS (
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS x(id, code, total, method)
+	), tr AS (
+		INSERT INTO transfers (key, kind, note, created_at)
+		SELECT 'deposit:' || id, 'deposit', 'deposit ' || id || ' (' || method || ')', $5::bigint FROM d ORDER BY id
+		RETURNING id, key
+	), x AS (
+		SELECT tr.id AS tid, d.id AS did, d.code, d.total FROM tr JOIN d ON tr.key = 'deposit:' || d.id
+	), e AS (
+		INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
+		SELECT l.tid, l.acc, l.amt, NULL, $5::bigint FROM (
+			SELECT tid, 1 AS leg, $6::bigint AS acc, -total AS amt FROM x
+			UNION ALL SELECT tid, 3, $7::bigint, code FROM x WHERE code > 0
+		) l ORDER BY l.tid, l.leg
+	)
+	SELECT did, tid FROM x`, ids, codes, totals, methods, now, src, revenue)
+	if err != nil {
+		return fmt.Errorf("deposit transfers: %w", err)
+	}
+	tids := make([]int64, n)
+	got := 0
+	for rs.Next() {
+		var did, tid int64
+		if err := rs.Scan(&did, &tid); err != nil {
+			rs.Close()
+			return fmt.Errorf("deposit transfers: %w", err)
+		}
+		if i, ok := index[did]; ok && tids[i] == 0 {
+			tids[i] = tid
+			got++
+		}
+	}
+	if err := rs.Close(); err != nil {
+		return fmt.Errorf("deposit transfers: %w", err)
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("deposit transfers: %w", err)
+	}
+	if got != n {
+		return fmt.Errorf("deposit transfers: %d of %d written", got, n)
 	}
 	if _, err := t.Exec(`SELECT id FROM accounts WHERE id IN (SELECT balance_account_id FROM resellers WHERE id = ANY($1::bigint[]))
 		ORDER BY id FOR UPDATE`, rids); err != nil {
 		return fmt.Errorf("lock reseller accounts: %w", err)
 	}
-	var written int64
-	err = t.QueryRow(`WITH d AS (
-		SELECT x.id, x.amount, x.code, x.total, x.method, r.balance_account_id AS acc
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS x(id, rid, amount, code, total, method)
+	// A reseller credited several deposits gets an entry per deposit, in deposit id
+	// order, each with the balance after it.
+	if _, err := t.Exec(`WITH d AS (
+		SELECT x.id, x.tid, x.amount, r.balance_account_id AS acc
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, tid, rid, amount)
 		JOIN resellers r ON r.id = x.rid
-	), tr AS (
-		INSERT INTO transfers (key, kind, note, created_at)
-		SELECT 'deposit:' || id, 'deposit', 'deposit ' || id || ' (' || method || ')', $7::bigint FROM d ORDER BY id
-		RETURNING id, key
-	), x AS (
-		SELECT tr.id AS tid, d.acc, d.amount, d.code, d.total,
-			a.balance + SUM(d.amount) OVER (PARTITION BY d.acc ORDER BY d.id) AS after
-		FROM tr JOIN d ON tr.key = 'deposit:' || d.id JOIN accounts a ON a.id = d.acc
 	), e AS (
 		INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
-		SELECT l.tid, l.acc, l.amt, l.bal, $7::bigint FROM (
-			SELECT tid, 1 AS leg, $8::bigint AS acc, -total AS amt, NULL::bigint AS bal FROM x
-			UNION ALL SELECT tid, 2, acc, amount, after FROM x
-			UNION ALL SELECT tid, 3, $9::bigint, code, NULL FROM x WHERE code > 0
-		) l ORDER BY l.tid, l.leg
-	), u AS (
-		UPDATE accounts SET balance = accounts.balance + s.amt
-		FROM (SELECT acc, SUM(amount) AS amt FROM d GROUP BY acc) s WHERE accounts.id = s.acc
+		SELECT d.tid, d.acc, d.amount, a.balance + SUM(d.amount) OVER (PARTITION BY d.acc ORDER BY d.id), $5::bigint
+		FROM d JOIN accounts a ON a.id = d.acc ORDER BY d.acc, d.id
 	)
-	SELECT count(*) FROM tr`, ids, rids, amounts, codes, totals, methods, now, src, revenue).Scan(&written)
-	if err != nil {
-		return fmt.Errorf("credit deposits: %w", err)
-	}
-	// A deposit moves from pending to success once, so its key cannot be taken; if
-	// it were, the insert fails and the whole batch with it, rather than crediting
-	// without a transfer.
-	if written != int64(n) {
-		return fmt.Errorf("deposit transfers: %d of %d keys were free", written, n)
+	UPDATE accounts SET balance = accounts.balance + s.amt
+	FROM (SELECT acc, SUM(amount) AS amt FROM d GROUP BY acc) s WHERE accounts.id = s.acc`, ids, tids, rids, amounts, now); err != nil {
+		return fmt.Errorf("credit resellers: %w", err)
 	}
 	return nil
 }
