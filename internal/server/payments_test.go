@@ -93,7 +93,14 @@ func TestServePollsOrderKuota(t *testing.T) {
 	if r, _ := s.DB.Reseller(ctx, ra.ID, ""); r.Balance != 20000 {
 		t.Fatalf("balance = %d", r.Balance)
 	}
-	if v, _ := s.DB.Setting(ctx, "payment.cursor.orderkuota"); v == "" {
-		t.Error("the poller kept no cursor")
+	// The cursor is kept just after the batch is recorded.
+	for {
+		if v, _ := s.DB.Setting(ctx, "payment.cursor.orderkuota"); v != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poller kept no cursor")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -8,14 +8,14 @@ import (
 )
 
 // The batch matcher records a whole batch of a source's payments and credits the
-// deposits they pay with a handful of set-based statements, whatever the batch's size:
+// deposits they pay with a handful of set-based statements, whatever the batch's size.
+// On SQLite (recordPaymentsPG has PostgreSQL's way):
 //
 //  1. insert the payments, skipping any (source, ref) already kept (the unique
 //     constraint decides, so two pollers reading the same history record it once);
 //  2. one UPDATE claims, for each newly kept payment, the open unexpired deposit of
-//     its method whose total it equals (conditional on status = 'pending', so a
-//     deposit paid, cancelled or expired meanwhile is never claimed, and one claimed
-//     by a concurrent writer is skipped when PostgreSQL rechecks the row);
+//     its method whose pay amount it equals (conditional on status = 'pending', so a
+//     deposit paid, cancelled or expired meanwhile is never claimed);
 //  3. one INSERT writes the transfers (key deposit:<id>, as RecordPayment), one the
 //     entries of all of them, one UPDATE adds to each reseller's balance the sum of
 //     its credited amounts, and one marks the payments matched.
@@ -134,46 +134,28 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 // insertPayments inserts rows (refs distinct) unless their (source, ref) is kept
 // already, and returns the ids of those inserted by ref.
 func (t *Tx) insertPayments(source string, rows []Payment, now int64) (map[string]int64, error) {
-	var q string
-	var args []any
-	if t.db.Dialect == Postgres {
-		refs, methods, brands, buyers := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
-		amounts, paid := make([]int64, len(rows)), make([]int64, len(rows))
-		for i, p := range rows {
-			refs[i], methods[i], brands[i], buyers[i] = p.Ref, p.Method, p.Brand, p.Buyer
-			amounts[i], paid[i] = int64(p.Amount), p.PaidAt.UnixMicro()
-		}
-		q = `INSERT INTO payments (source, ref, method, amount, brand, buyer, paid_at, received_at, state)
-			SELECT $1, x.r, x.m, x.a, x.b, x.u, x.p, $8, 'unmatched'
-			FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[]) AS x(r, m, a, b, u, p)
-			ON CONFLICT (source, ref) DO NOTHING RETURNING id, ref`
-		args = []any{source, refs, methods, amounts, brands, buyers, paid, now}
-	} else {
-		type row struct {
-			R string `json:"r"`
-			M string `json:"m"`
-			A int64  `json:"a"`
-			B string `json:"b"`
-			U string `json:"u"`
-			P int64  `json:"p"`
-		}
-		js := make([]row, len(rows))
-		for i, p := range rows {
-			js[i] = row{p.Ref, p.Method, int64(p.Amount), p.Brand, p.Buyer, p.PaidAt.UnixMicro()}
-		}
-		doc, err := json.Marshal(js)
-		if err != nil {
-			return nil, err
-		}
-		// "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
-		q = `INSERT INTO payments (source, ref, method, amount, brand, buyer, paid_at, received_at, state)
+	type row struct {
+		R string `json:"r"`
+		M string `json:"m"`
+		A int64  `json:"a"`
+		B string `json:"b"`
+		U string `json:"u"`
+		P int64  `json:"p"`
+	}
+	js := make([]row, len(rows))
+	for i, p := range rows {
+		js[i] = row{p.Ref, p.Method, int64(p.Amount), p.Brand, p.Buyer, p.PaidAt.UnixMicro()}
+	}
+	doc, err := json.Marshal(js)
+	if err != nil {
+		return nil, err
+	}
+	// "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
+	rs, err := t.Query(`INSERT INTO payments (source, ref, method, amount, brand, buyer, paid_at, received_at, state)
 			SELECT $1, json_extract(value, '$.r'), json_extract(value, '$.m'), json_extract(value, '$.a'), json_extract(value, '$.b'),
 				json_extract(value, '$.u'), json_extract(value, '$.p'), $3, 'unmatched'
 			FROM json_each($2) WHERE true
-			ON CONFLICT (source, ref) DO NOTHING RETURNING id, ref`
-		args = []any{source, string(doc), now}
-	}
-	rs, err := t.Query(q, args...)
+			ON CONFLICT (source, ref) DO NOTHING RETURNING id, ref`, source, string(doc), now)
 	if err != nil {
 		return nil, fmt.Errorf("record payments: %w", err)
 	}
@@ -196,8 +178,7 @@ func (t *Tx) insertPayments(source string, rows []Payment, now int64) (map[strin
 // creditDeposits writes the ledger of deposits just claimed (status success, their
 // payment set): one transfer each, keyed deposit:<id>, of the total out of the
 // source's account, the amount to the reseller and the unique code to revenue; and
-// marks their payments matched. It runs on either engine; PostgreSQL takes
-// creditDepositsPG, which does the same in two round trips.
+// marks their payments matched. PostgreSQL has creditDepositsPG.
 func (t *Tx) creditDeposits(source string, claimed []int64, now int64) error {
 	src, err := t.HouseAccount(PaymentAccount(source), KindPaymentSource)
 	if err != nil {
@@ -219,14 +200,6 @@ func (t *Tx) creditDeposits(source string, claimed []int64, now int64) error {
 	// it were, the whole batch is refused rather than crediting without a transfer.
 	if n, _ := res.RowsAffected(); n != int64(len(claimed)) {
 		return fmt.Errorf("deposit transfers: %d of %d keys were free", n, len(claimed))
-	}
-	if t.db.Dialect == Postgres {
-		// Reseller rows are locked in ascending id order, as Transfer does.
-		if _, err := t.Exec(`SELECT a.id FROM accounts a WHERE a.id IN (
-				SELECT r.balance_account_id FROM deposits d JOIN resellers r ON r.id = d.reseller_id WHERE d.id `+in+`)
-			ORDER BY a.id FOR UPDATE`, ids); err != nil {
-			return fmt.Errorf("lock reseller accounts: %w", err)
-		}
 	}
 	// A reseller credited several deposits gets an entry per deposit, in deposit id
 	// order, with the running balance after each.
@@ -260,18 +233,11 @@ func (t *Tx) creditDeposits(source string, claimed []int64, now int64) error {
 
 // inIDs is the condition "is one of the ids in parameter $n" (see idsArg).
 func (t *Tx) inIDs(n int) string {
-	if t.db.Dialect == Postgres {
-		return fmt.Sprintf("= ANY($%d::bigint[])", n)
-	}
 	return fmt.Sprintf("IN (SELECT value FROM json_each($%d))", n)
 }
 
-// idsArg passes a set of ids as one parameter: an array on PostgreSQL, a JSON array
-// on SQLite.
+// idsArg passes a set of ids as one parameter: a JSON array.
 func (t *Tx) idsArg(ids []int64) any {
-	if t.db.Dialect == Postgres {
-		return ids
-	}
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, id := range ids {
