@@ -56,7 +56,21 @@ func TestBatchRace(t *testing.T) {
 					return err
 				})
 			}()
-			time.Sleep(300 * time.Millisecond) // B claims the deposit, then waits on A's r1
+			// B claims the deposit, then waits on A's r1.
+			for waited := 0; ; waited++ {
+				var n int
+				if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+					WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO payments (id, source%'`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n > 0 {
+					break
+				}
+				if waited == 200 {
+					t.Fatal("the second batch never waited on the first")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			close(release)
 			if err := <-errA; err != nil {
 				t.Fatal(err)
