@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // On PostgreSQL every statement is a round trip and every row written costs: the batch
@@ -144,32 +145,9 @@ func (t *Tx) recordPaymentsPG(source string, rows []Payment, first map[string]in
 	return t.creditDepositsPG(source, claimed, now)
 }
 
-// qualified prefixes each of a list of columns with table.
+// qualified prefixes each column of a list ("a, b") with table.
 func qualified(table, cols string) string {
-	var out []byte
-	for i, c := range splitCols(cols) {
-		if i > 0 {
-			out = append(out, ", "...)
-		}
-		out = append(out, table+"."+c...)
-	}
-	return string(out)
-}
-
-func splitCols(cols string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(cols); i++ {
-		if i == len(cols) || cols[i] == ',' {
-			c := cols[start:i]
-			for len(c) > 0 && c[0] == ' ' {
-				c = c[1:]
-			}
-			out = append(out, c)
-			start = i + 1
-		}
-	}
-	return out
+	return table + "." + strings.ReplaceAll(cols, ", ", ", "+table+".")
 }
 
 // creditDepositsPG is creditDeposits for PostgreSQL, the payments already written as
