@@ -119,8 +119,9 @@ func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
 // again is harmless. A source that cannot page returns everything and "".
 //
 // An on-chain watcher (USDT TRC-20: the transfers to the operator's address, each with
-// its transaction hash as Ref, Method MethodUSDT and Amount in micro-USDT as the
-// deposit's total) is a PaymentSource like OrderKuota's mutation list.
+// its transaction hash as Ref, Method MethodUSDT and Amount the raw value in
+// micro-USDT, which is what a USDT deposit's PayAmount is) is a PaymentSource like
+// OrderKuota's mutation list, named usdt.SourceName; see docs/deposits.md.
 type PaymentSource interface {
 	Name() string
 	Incoming(ctx context.Context, cursor string) (payments []store.Payment, next string, err error)
@@ -196,7 +197,9 @@ const minParallelChunk = 1_000
 // RecordPayments takes a batch of payments one source saw, as RecordPayment does each
 // (kept once by source and ref, credited to the deposit whose total it pays), with a
 // few set-based statements per chunk of the batch. Outcomes are in the order of ps;
-// an invalid payment is skipped with an error after the valid ones are recorded.
+// an invalid payment (no ref, an amount out of range) is skipped, its outcome a
+// Duplicate (nothing done), and reported as an EINVALID error once the valid ones are
+// recorded.
 func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Payment) ([]store.PaymentOutcome, error) {
 	if source == "" {
 		return nil, loket.Errorf(loket.EINVALID, "a payment needs a source")
