@@ -66,6 +66,7 @@ Commands:
                                  profit withdrawals resellers asked for: approve once paid out, or reject (refunds the profit)
   dropship refunds [--username U] | dropship refund --order N --note TRANSFER_REF
                                  failed dropship orders whose customer is owed the payment; record one paid back
+  payment help                   more: USDT TRC-20 and OrderKuota setup (payment set-usdt, payment orderkuota)
   setting get KEY | setting set KEY VALUE
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
@@ -108,7 +109,12 @@ func run(args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		})
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "payment", "deposit", "markup", "withdrawal", "dropship":
+	case "payment", "deposit":
+		if len(rest) == 0 {
+			return fmt.Errorf("%s: missing subcommand (see loket payment help)", cmd)
+		}
+		return paymentCommand(cmd+" "+rest[0], rest[1:], stdout)
+	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "markup", "withdrawal", "dropship":
 		if len(rest) == 0 {
 			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
 		}

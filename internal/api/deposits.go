@@ -9,12 +9,13 @@ import (
 	"github.com/loket/loket/internal/auth"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment/usdt"
 	"github.com/loket/loket/internal/store"
 )
 
 // DepositRequest is the body of POST /v1/deposits.
 type DepositRequest struct {
-	Method string `json:"method" enum:"qris,bank" doc:"qris (default): pay the total by any QRIS app; bank: transfer the total"`
+	Method string `json:"method" enum:"qris,bank,usdt" doc:"qris (default): pay the total by any QRIS app; bank: transfer the total; usdt: send usdt_amount USDT (TRC-20) to address"`
 	Amount int64  `json:"amount" doc:"rupiah to add to your balance (QRIS at least 2,000; bank at least 10,000)"`
 }
 
@@ -28,6 +29,8 @@ type Deposit struct {
 	Fee        int64      `json:"fee" doc:"total minus amount"`
 	Status     string     `json:"status" enum:"pending,success,cancel,expired"`
 	QRString   string     `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
+	USDTAmount string     `json:"usdt_amount,omitempty" doc:"send exactly this many USDT (method usdt)"`
+	Address    string     `json:"address,omitempty" doc:"the TRC-20 address to send them to (method usdt)"`
 	QRURL      string     `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
 	QRImage    string     `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
 	Brand      string     `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
@@ -45,6 +48,9 @@ type DepositList struct {
 func DepositView(d *store.Deposit) Deposit {
 	v := Deposit{ID: d.ID, Method: d.Method, Amount: d.Amount, UniqueCode: d.UniqueCode, Total: d.Total, Fee: d.Fee(),
 		Status: d.Status, QRString: d.QRString, Brand: d.Brand, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, SettledAt: d.SettledAt}
+	if d.Method == "usdt" {
+		v.USDTAmount, v.Address = usdt.Format(d.PayAmount), d.PayTo
+	}
 	if d.QRString != "" {
 		v.QRURL = "/v1/deposits/" + strconv.FormatInt(d.ID, 10) + "/qr.png"
 	}

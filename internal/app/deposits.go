@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
+	"github.com/loket/loket/internal/payment/usdt"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -46,6 +49,9 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 	}
 	if surface == "" {
 		surface = "api"
+	}
+	if method == MethodUSDT {
+		return a.createUSDTDeposit(ctx, r, amount, surface)
 	}
 	var qr func(loket.Money) (string, error)
 	if method == MethodQRIS {
@@ -105,11 +111,20 @@ func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
 	return qris.PNG(d.QRString, 512)
 }
 
-// PaymentSource reports payments that arrived, newest first or in any order; each
-// is recorded once by (source name, ref), so reporting one again is harmless.
+// PaymentSource reports payments that arrived. Incoming is given the cursor it
+// returned last time ("" at first, and after a restart the last one kept) and returns
+// the payments after it, in any order, with the cursor to pass next time. The cursor is
+// the source's own (a time, a block number, a page): it saves re-reading all history,
+// while each payment is still recorded once by (source name, ref), so returning one
+// again is harmless. A source that cannot page returns everything and "".
+//
+// An on-chain watcher (USDT TRC-20: the transfers to the operator's address, each with
+// its transaction hash as Ref, Method MethodUSDT and Amount the raw value in
+// micro-USDT, which is what a USDT deposit's PayAmount is) is a PaymentSource like
+// OrderKuota's mutation list, named usdt.SourceName; see docs/deposits.md.
 type PaymentSource interface {
 	Name() string
-	Incoming(ctx context.Context) ([]store.Payment, error)
+	Incoming(ctx context.Context, cursor string) (payments []store.Payment, next string, err error)
 }
 
 // AddSource polls a payment source every interval for incoming payments. Call before Start.
@@ -122,10 +137,16 @@ type sourceEntry struct {
 	every time.Duration
 }
 
+func sourceCursorKey(name string) string { return "payment.cursor." + name }
+
 func (a *App) pollSource(e sourceEntry) {
 	defer a.wg.Done()
 	t := time.NewTicker(e.every)
 	defer t.Stop()
+	cursor, err := a.DB.Setting(context.Background(), sourceCursorKey(e.src.Name()))
+	if err != nil {
+		a.Log.Warn("payment source cursor", "source", e.src.Name(), "err", err)
+	}
 	for {
 		select {
 		case <-a.stop:
@@ -133,18 +154,128 @@ func (a *App) pollSource(e sourceEntry) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		payments, err := e.src.Incoming(ctx)
-		if err != nil {
-			a.Log.Warn("payment source", "source", e.src.Name(), "err", err)
-		}
-		for _, p := range payments {
-			p.Source = e.src.Name()
-			if _, err := a.RecordPayment(ctx, p); err != nil {
-				a.Log.Error("record payment", "source", p.Source, "ref", p.Ref, "err", err)
-			}
-		}
+		cursor = a.PollSource(ctx, e.src, cursor)
 		cancel()
 	}
+}
+
+// PollSource reads a source once from cursor, records what it reported as one batch,
+// and returns the cursor to read from next: the new one once the batch is recorded,
+// else the old one (so nothing reported is skipped).
+func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) string {
+	payments, next, err := src.Incoming(ctx, cursor)
+	if err != nil {
+		a.Log.Warn("payment source", "source", src.Name(), "err", err)
+		next = cursor // the entries read are recorded; the cursor waits for a clean read
+	}
+	if len(payments) > 0 {
+		if _, err := a.RecordPayments(ctx, src.Name(), payments); err != nil {
+			a.Log.Error("record payments", "source", src.Name(), "count", len(payments), "err", err)
+			if loket.ErrorCode(err) != loket.EINVALID {
+				return cursor // not recorded: read them again
+			}
+			// The valid ones are recorded; reading a malformed entry again would not
+			// mend it, and must not hold the cursor back for good.
+		}
+	}
+	if next != cursor {
+		if err := a.DB.SetSetting(ctx, sourceCursorKey(src.Name()), next); err != nil {
+			a.Log.Warn("payment source cursor", "source", src.Name(), "err", err)
+		}
+	}
+	return next
+}
+
+// paymentChunk is how many payments share one transaction in RecordPayments: large
+// enough that a commit's cost is spread thin, small enough that SQLite's one writer
+// is not held for long.
+const paymentChunk = 10_000
+
+// minParallelChunk is the smallest chunk worth a transaction of its own beside another.
+const minParallelChunk = 1_000
+
+// RecordPayments takes a batch of payments one source saw, as RecordPayment does each
+// (kept once by source and ref, credited to the deposit whose total it pays), with a
+// few set-based statements per chunk of the batch. Outcomes are in the order of ps;
+// an invalid payment (no ref, an amount out of range) is skipped, its outcome a
+// Duplicate (nothing done), and reported as an EINVALID error once the valid ones are
+// recorded.
+func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Payment) ([]store.PaymentOutcome, error) {
+	if source == "" {
+		return nil, loket.Errorf(loket.EINVALID, "a payment needs a source")
+	}
+	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(source), store.KindPaymentSource); err != nil {
+		return nil, err
+	}
+	out := make([]store.PaymentOutcome, len(ps))
+	var valid []store.Payment
+	var at []int
+	var bad error
+	for i, p := range ps {
+		if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || len(p.Ref) > 200 {
+			bad = loket.Errorf(loket.EINVALID, "payment %q: a payment needs a ref and a positive amount", p.Ref)
+			out[i].Duplicate = true // nothing done
+			continue
+		}
+		if p.Method == "" {
+			p.Method = MethodQRIS
+		}
+		valid = append(valid, p)
+		at = append(at, i)
+	}
+	// Chunks are independent transactions. On PostgreSQL a large batch runs as two
+	// at once: each backend has a core's worth of work (mostly foreign-key checks of
+	// the entries), and the two only meet on the resellers' accounts, which both lock
+	// in ascending id order.
+	size, parallel := paymentChunk, 1
+	if a.DB.Dialect == store.Postgres && len(valid) >= 2*minParallelChunk {
+		size, parallel = min(paymentChunk, (len(valid)+1)/2), 2
+	}
+	type chunk struct{ start, end int }
+	var chunks []chunk
+	for start := 0; start < len(valid); start += size {
+		chunks = append(chunks, chunk{start, min(start+size, len(valid))})
+	}
+	results := make([][]store.PaymentOutcome, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for try := 0; ; try++ {
+				errs[i] = a.DB.Direct(ctx, func(t *store.Tx) error {
+					var err error
+					results[i], err = t.RecordPayments(source, valid[c.start:c.end])
+					return err
+				})
+				if !errors.Is(errs[i], store.ErrBatchRace) || try == 10 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, c := range chunks {
+		if errs[i] != nil {
+			return out, errs[i]
+		}
+		for k, o := range results[i] {
+			out[at[c.start+k]] = o
+			p := valid[c.start+k]
+			switch {
+			case o.Duplicate:
+			case o.Deposit != nil:
+				a.m.payments.With("matched").Inc()
+			default:
+				a.m.payments.With("unmatched").Inc()
+				a.Log.Warn("payment matches no open deposit; kept for the operator", "source", source, "amount", p.Amount, "payment", o.PaymentID)
+			}
+		}
+	}
+	return out, bad
 }
 
 // CancelDeposit cancels one of a reseller's open deposits.
@@ -270,8 +401,11 @@ func (a *App) PublicQRURL(d *store.Deposit) string {
 }
 
 // ConfirmDeposit records the operator's word that an open deposit's total arrived (a
-// bank transfer seen in the account): the same path as a source's payment, once.
-func (a *App) ConfirmDeposit(ctx context.Context, id int64, note string) (*store.Deposit, error) {
+// bank transfer seen in the account, a USDT transfer seen on chain): the same path as
+// a source's payment, once. A USDT deposit needs the transaction hash (txHash): it is
+// the payment's ref under source usdt.SourceName, so the same transfer reported
+// again, by hand or by a watcher, is recorded once.
+func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*store.Deposit, error) {
 	d, err := a.DB.Deposit(ctx, id, 0)
 	if err != nil {
 		return nil, err
@@ -279,13 +413,105 @@ func (a *App) ConfirmDeposit(ctx context.Context, id int64, note string) (*store
 	if d.Status != store.DepositPending {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is %s", id, d.Status)
 	}
-	out, err := a.RecordPayment(ctx, store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
-		Amount: d.Total, Brand: "manual", Buyer: note, PaidAt: time.Now()})
+	p := store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
+		Amount: loket.Money(d.PayAmount), Brand: "manual", Buyer: note, PaidAt: time.Now()}
+	if d.Method == MethodUSDT {
+		h, err := usdt.ValidateTxHash(txHash)
+		if err != nil {
+			return nil, loket.FieldError(loket.EINVALID, "tx", "%v (confirm a USDT deposit with --tx HASH)", err)
+		}
+		p.Source, p.Ref, p.Brand = usdt.SourceName, h, usdt.Brand
+		if p.Buyer == "" {
+			p.Buyer = h
+		}
+	}
+	out, err := a.RecordPayment(ctx, p)
 	if err != nil {
 		return nil, err
+	}
+	if out.Duplicate {
+		return nil, loket.Errorf(loket.ECONFLICT, "that payment (%s %s) was recorded before", p.Source, p.Ref)
 	}
 	if out.Deposit == nil || out.Deposit.ID != id {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d could not be confirmed (expired or already paid)", id)
 	}
 	return a.DB.Deposit(ctx, id, 0)
+}
+
+// USDT settings: the operator's TRC-20 address and the rate in rupiah per USDT.
+const (
+	settingUSDTAddress = "usdt.address"
+	settingUSDTRate    = "usdt.rate"
+)
+
+// USDTConfig is how USDT TRC-20 deposits are paid.
+type USDTConfig struct {
+	Address string `json:"address"`
+	Rate    int64  `json:"rate" doc:"rupiah per USDT"`
+}
+
+// USDT returns the USDT deposit settings; Address is empty when not set up.
+func (a *App) USDT(ctx context.Context) (USDTConfig, error) {
+	var c USDTConfig
+	addr, err := a.DB.Setting(ctx, settingUSDTAddress)
+	if err != nil {
+		return c, err
+	}
+	rate, err := a.DB.Setting(ctx, settingUSDTRate)
+	if err != nil {
+		return c, err
+	}
+	c.Address = addr
+	c.Rate, _ = strconv.ParseInt(rate, 10, 64)
+	return c, nil
+}
+
+// SetUSDT saves the TRC-20 address USDT deposits are paid to and the rate, refusing
+// an address that is not a valid TRON address (with the reason) or a rate out of range.
+func (a *App) SetUSDT(ctx context.Context, c USDTConfig) error {
+	c.Address = strings.TrimSpace(c.Address)
+	if err := usdt.ValidateAddress(c.Address); err != nil {
+		return loket.FieldError(loket.EINVALID, "address", "%v", err)
+	}
+	if c.Rate < usdt.MinRate || c.Rate > usdt.MaxRate {
+		return loket.FieldError(loket.EINVALID, "rate", "the rate is rupiah per USDT, between %d and %d", usdt.MinRate, usdt.MaxRate)
+	}
+	if err := a.DB.SetSetting(ctx, settingUSDTRate, strconv.FormatInt(c.Rate, 10)); err != nil {
+		return err
+	}
+	return a.DB.SetSetting(ctx, settingUSDTAddress, c.Address)
+}
+
+// createUSDTDeposit opens a USDT deposit: the amount at the rate rounded up to a cent
+// of USDT, plus a unique code of 0.0001..0.0099 USDT that no other open USDT deposit
+// shares, to be sent to the operator's address. What the payer sends is worth the
+// total in rupiah (rounded up), of which the amount is credited.
+func (a *App) createUSDTDeposit(ctx context.Context, r *store.ResellerAuth, amount loket.Money, surface string) (*store.Deposit, error) {
+	c, err := a.USDT(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.Address == "" || c.Rate <= 0 {
+		return nil, loket.Errorf(loket.ENOTCONFIGURED, "USDT deposits are not set up yet (the operator runs loket payment set-usdt)")
+	}
+	base := usdt.Base(int64(amount), c.Rate)
+	for try := 0; try < 30; try++ {
+		pay := base + (int64(randomCode())%usdt.MaxCode+1)*usdt.Step
+		code := loket.Money(usdt.Rupiah(pay, c.Rate)) - amount
+		if code < 0 {
+			code = 0
+		}
+		var d *store.Deposit
+		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+			var err error
+			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: MethodUSDT, Amount: amount, UniqueCode: code,
+				PayAmount: pay, PayTo: c.Address, Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
+			return err
+		})
+		if errors.Is(err, store.ErrTotalTaken) {
+			continue
+		}
+		return d, err
+	}
+	return nil, loket.Errorf(loket.EUNAVAILABLE, "too many open USDT deposits of this amount; try a slightly different amount")
 }

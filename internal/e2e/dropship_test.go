@@ -240,3 +240,59 @@ func TestDropshipExpires(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestDropshipBatchMatcher: the payment sources' batch path (the poller's) funds a
+// dropship order instead of crediting a balance, beside ordinary deposits in the same
+// batch; repeats in later batches change nothing.
+func TestDropshipBatchMatcher(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		s := loketest.Start(t, engine)
+		loketest.SetupPayments(t, s)
+		r := newReseller(t, s, 0)
+		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth := []string{"Authorization", "Bearer " + r.Creds.APIKey, "Content-Type", "application/json"}
+		res := loketest.DoJSON(t, "POST", s.URL+"/v1/orders", `{"product":"HSA5","target":"081234567890","ref_id":"b1","selling_price":6500}`, auth...)
+		if res.Status != 201 {
+			t.Fatalf("create: %s", res.Raw)
+		}
+		id := int64(loketest.Num(t, res.Body, "id"))
+		amount := int64(loketest.Num(t, res.Body["dropship"].(map[string]any)["payment"].(map[string]any), "amount"))
+		dep, err := s.App.CreateDeposit(ctx, ra, "qris", 20_000, "api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := []store.Payment{
+			{Ref: "bp-1", Method: "qris", Amount: amount, Brand: "OVO", PaidAt: time.Now()},
+			{Ref: "bp-2", Method: "qris", Amount: dep.Total, Brand: "DANA", PaidAt: time.Now()},
+			{Ref: "bp-3", Method: "qris", Amount: 12_345, Brand: "DANA", PaidAt: time.Now()},
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := s.App.RecordPayments(ctx, "batch", batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			o, _ := s.DB.Order(ctx, id, 0)
+			if o.Status != "pending" {
+				if o.Status != "success" {
+					t.Fatalf("order %+v", o)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the dropship order was not dispatched")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		m := me(t, r)
+		if m.Balance != 20_000 || m.ProfitBalance != 6500-5400 {
+			t.Fatalf("balance %d profit %d, want 20000 and 1100", m.Balance, m.ProfitBalance)
+		}
+		loketest.VerifyLedger(t, s)
+	})
+}

@@ -124,6 +124,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if cfg.Demo {
 		mountPaymentSimulator(s.API, a, s.URL)
 	}
+	addPaymentSources(ctx, a)
 	web.Mount(s.API)
 	for _, mount := range surfaces {
 		mount(s.API, a)

@@ -26,15 +26,19 @@ type Deposit struct {
 	Amount     loket.Money `json:"amount"`
 	UniqueCode loket.Money `json:"unique_code"`
 	Total      loket.Money `json:"total"`
-	Status     string      `json:"status"`
-	Surface    string      `json:"surface"`
-	QRString   string      `json:"qr_string,omitempty"`
-	PaymentID  *int64      `json:"payment_id,omitempty"`
-	Brand      string      `json:"brand"`
-	BuyerRef   string      `json:"buyer_ref"`
-	CreatedAt  time.Time   `json:"created_at"`
-	ExpiresAt  time.Time   `json:"expires_at"`
-	SettledAt  *time.Time  `json:"settled_at,omitempty"`
+	// PayAmount is what the payer sends in the method's unit: the total in rupiah
+	// (qris, bank), micro-USDT (usdt). Payments are matched on it.
+	PayAmount int64      `json:"pay_amount"`
+	PayTo     string     `json:"pay_to,omitempty"` // the TRC-20 address (usdt)
+	Status    string     `json:"status"`
+	Surface   string     `json:"surface"`
+	QRString  string     `json:"qr_string,omitempty"`
+	PaymentID *int64     `json:"payment_id,omitempty"`
+	Brand     string     `json:"brand"`
+	BuyerRef  string     `json:"buyer_ref"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	SettledAt *time.Time `json:"settled_at,omitempty"`
 }
 
 // Fee is what the payer paid beyond the credited amount.
@@ -50,20 +54,24 @@ type NewDeposit struct {
 	Method     string
 	Amount     loket.Money
 	UniqueCode loket.Money
-	Surface    string
-	Expires    time.Duration
+	// PayAmount is what the payer sends in the method's unit; 0 means the total
+	// (amount plus unique code) in rupiah.
+	PayAmount int64
+	PayTo     string
+	Surface   string
+	Expires   time.Duration
 	// QR makes the QRIS string to pay a total with (method qris); nil for others.
 	QR      func(total loket.Money) (string, error)
 	MaxOpen int // open deposits a reseller may have
 }
 
-const depositCols = `id, reseller_id, method, amount, unique_code, total, status, surface, qr_string, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
+const depositCols = `id, reseller_id, method, amount, unique_code, total, pay_amount, pay_to, status, surface, qr_string, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
 
 func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
 	var d Deposit
 	var pay, settled sql.NullInt64
 	var c, e int64
-	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.Status, &d.Surface, &d.QRString, &pay,
+	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.PayAmount, &d.PayTo, &d.Status, &d.Surface, &d.QRString, &pay,
 		&d.Brand, &d.BuyerRef, &c, &e, &settled); err != nil {
 		return nil, err
 	}
@@ -75,21 +83,25 @@ func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
 	return &d, nil
 }
 
-// CreateDeposit opens a deposit. The partial unique index on open totals refuses a
-// total another open deposit of the method has (ErrTotalTaken).
+// CreateDeposit opens a deposit. The partial unique index on open deposits' pay
+// amounts refuses one another open deposit of the method has (ErrTotalTaken).
 func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 	now := Now()
 	var open int
-	if err := t.QueryRow(`SELECT count(*) FROM deposits WHERE reseller_id = $1 AND status = 'pending' AND expires_at >= $2`,
+	// (Dropship orders' payments are the reseller's customers', not its deposits.)
+	if err := t.QueryRow(`SELECT count(*) FROM deposits WHERE reseller_id = $1 AND status = 'pending' AND expires_at >= $2 AND order_id IS NULL`,
 		n.ResellerID, now).Scan(&open); err != nil {
 		return nil, err
 	}
 	if n.MaxOpen > 0 && open >= n.MaxOpen {
 		return nil, loket.Errorf(loket.ELIMIT, "you have %d open deposits; pay or cancel one first", open)
 	}
-	// A lapsed deposit still marked pending must not hold its total.
-	if _, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $1 WHERE method = $2 AND total = $3 AND status = 'pending' AND expires_at < $1`,
-		now, n.Method, n.Amount+n.UniqueCode); err != nil {
+	if n.PayAmount == 0 {
+		n.PayAmount = int64(n.Amount + n.UniqueCode)
+	}
+	// A lapsed deposit still marked pending must not hold its pay amount.
+	if _, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $1 WHERE method = $2 AND pay_amount = $3 AND status = 'pending' AND expires_at < $1`,
+		now, n.Method, n.PayAmount); err != nil {
 		return nil, err
 	}
 	qr := ""
@@ -99,9 +111,9 @@ func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 			return nil, err
 		}
 	}
-	d, err := scanDeposit(t.QueryRow(`INSERT INTO deposits (reseller_id, method, amount, unique_code, total, status, surface, qr_string, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING `+depositCols,
-		n.ResellerID, n.Method, n.Amount, n.UniqueCode, n.Amount+n.UniqueCode, n.Surface, qr, now, now+n.Expires.Microseconds()))
+	d, err := scanDeposit(t.QueryRow(`INSERT INTO deposits (reseller_id, method, amount, unique_code, total, pay_amount, pay_to, status, surface, qr_string, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11) RETURNING `+depositCols,
+		n.ResellerID, n.Method, n.Amount, n.UniqueCode, n.Amount+n.UniqueCode, n.PayAmount, n.PayTo, n.Surface, qr, now, now+n.Expires.Microseconds()))
 	if isUnique(err) {
 		return nil, ErrTotalTaken
 	}
@@ -156,7 +168,7 @@ type Payment struct {
 	Source     string      `json:"source"`
 	Ref        string      `json:"ref"`
 	Method     string      `json:"method"`
-	Amount     loket.Money `json:"amount"`
+	Amount     loket.Money `json:"amount"` // in the method's unit: rupiah, micro-USDT for usdt
 	Brand      string      `json:"brand"`
 	Buyer      string      `json:"buyer"`
 	PaidAt     time.Time   `json:"paid_at"`
@@ -174,7 +186,7 @@ type PaymentOutcome struct {
 }
 
 // RecordPayment keeps a payment once (by source and ref) and credits the open deposit
-// of its method whose total equals its amount, if there is one and it had not expired
+// of its method whose pay amount (the total, for rupiah methods) equals its amount, if there is one and it had not expired
 // when the payment was made: the deposit's amount to the reseller, the unique code to
 // revenue, the total from the payment source's account. An unmatched payment is kept
 // for the operator. The payment account must exist (EnsureAccount).
@@ -196,7 +208,7 @@ func (t *Tx) RecordPayment(p Payment) (PaymentOutcome, error) {
 		return out, fmt.Errorf("record payment: %w", err)
 	}
 	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'success', payment_id = $4, brand = $5, buyer_ref = $6, settled_at = $7
-		WHERE method = $1 AND total = $2 AND status = 'pending' AND expires_at >= $3 RETURNING `+depositCols,
+		WHERE method = $1 AND pay_amount = $2 AND status = 'pending' AND expires_at >= $3 RETURNING `+depositCols,
 		p.Method, p.Amount, paid, out.PaymentID, truncate(p.Brand, 64), truncate(p.Buyer, 128), now))
 	if noRows(err) {
 		return out, nil
@@ -247,9 +259,15 @@ func (t *Tx) resellerAccounts(resellerID int64) (int64, error) {
 func (t *Tx) CreditPayment(paymentID, resellerID int64, note string) error {
 	var amount loket.Money
 	var source string
-	err := t.QueryRow(`UPDATE payments SET state = 'credited', note = $2 WHERE id = $1 AND state = 'unmatched' RETURNING amount, source`,
+	// Only rupiah payments: a USDT payment's amount is micro-USDT, worth rupiah only
+	// at a rate, and would be credited a million times over.
+	err := t.QueryRow(`UPDATE payments SET state = 'credited', note = $2 WHERE id = $1 AND state = 'unmatched' AND method <> 'usdt' RETURNING amount, source`,
 		paymentID, truncate(note, 200)).Scan(&amount, &source)
 	if noRows(err) {
+		var method string
+		if t.QueryRow(`SELECT method FROM payments WHERE id = $1`, paymentID).Scan(&method) == nil && method == "usdt" {
+			return loket.Errorf(loket.EINVALID, "payment %d is USDT; credit its rupiah value with loket reseller credit", paymentID)
+		}
 		return loket.Errorf(loket.ECONFLICT, "payment %d is not unmatched", paymentID)
 	}
 	if err != nil {

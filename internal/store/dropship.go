@@ -235,6 +235,65 @@ func (t *Tx) payDropship(d *Deposit, sourceAccount int64) (done bool, err error)
 	return true, t.FundDropship(order.Int64, sourceAccount, d.Total)
 }
 
+// fundDropships funds the dropship orders whose payments are among the deposits a
+// batch just claimed (marking their payments matched when markPayments), and returns
+// the other deposits' ids, to be credited as balance deposits. One query per batch;
+// dropship payments are few.
+func (t *Tx) fundDropships(source string, claimed []int64, markPayments bool) ([]int64, error) {
+	q := `SELECT id, order_id, total, payment_id FROM deposits WHERE id ` + t.inIDs(1) + ` AND order_id IS NOT NULL ORDER BY id`
+	var arg any = t.idsArg(claimed)
+	if t.db.Dialect == Postgres {
+		q = `SELECT id, order_id, total, payment_id FROM deposits WHERE id = ANY($1::bigint[]) AND order_id IS NOT NULL ORDER BY id`
+		arg = claimed
+	}
+	rows, err := t.Query(q, arg)
+	if err != nil {
+		return nil, fmt.Errorf("dropship payments: %w", err)
+	}
+	type funded struct{ dep, order, total, payment int64 }
+	var fs []funded
+	for rows.Next() {
+		var f funded
+		var pay sql.NullInt64
+		if err := rows.Scan(&f.dep, &f.order, &f.total, &pay); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.payment = pay.Int64
+		fs = append(fs, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(fs) == 0 {
+		return claimed, nil
+	}
+	src, err := t.HouseAccount(PaymentAccount(source), KindPaymentSource)
+	if err != nil {
+		return nil, err
+	}
+	skip := map[int64]bool{}
+	for _, f := range fs {
+		if err := t.FundDropship(f.order, src, f.total); err != nil {
+			return nil, err
+		}
+		if markPayments {
+			if _, err := t.Exec(`UPDATE payments SET state = 'matched', deposit_id = $2 WHERE id = $1`, f.payment, f.dep); err != nil {
+				return nil, err
+			}
+		}
+		skip[f.dep] = true
+	}
+	rest := make([]int64, 0, len(claimed)-len(fs))
+	for _, id := range claimed {
+		if !skip[id] {
+			rest = append(rest, id)
+		}
+	}
+	return rest, nil
+}
+
 // SettleDropship finishes the money of a dropship order just settled (in SettleOrder's
 // transaction, after its hold was posted or voided): on success the margin goes to the
 // reseller's profit balance and the unique code to revenue; on failure the customer's
@@ -296,8 +355,10 @@ func (t *Tx) SettleDropship(o *loket.Order, success bool) error {
 // wait on each other in opposite order.
 func (t *Tx) ExpireDropship(orderID int64) (*loket.Order, error) {
 	now := Now()
-	res, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = $2
-		WHERE id = (SELECT deposit_id FROM dropship_orders WHERE order_id = $1) AND status = 'pending'`, orderID, now)
+	// (The deposit may already read expired: a lapsed deposit is marked so when
+	// another takes its pay amount.)
+	res, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = COALESCE(settled_at, $2)
+		WHERE id = (SELECT deposit_id FROM dropship_orders WHERE order_id = $1) AND status IN ('pending', 'expired')`, orderID, now)
 	if err != nil {
 		return nil, err
 	}

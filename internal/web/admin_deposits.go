@@ -49,7 +49,7 @@ func (h *Handler) adminConfirmDeposit(w http.ResponseWriter, r *http.Request, s 
 		return
 	}
 	h.App.Log.Info("dashboard confirm deposit", "admin", s.Username, "deposit", id)
-	if _, err := h.App.ConfirmDeposit(r.Context(), id, note); err != nil {
+	if _, err := h.App.ConfirmDeposit(r.Context(), id, note, strings.TrimSpace(r.PostFormValue("tx"))); err != nil {
 		h.back(w, r, "/admin/deposits", "err", h.errText(err))
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment/usdt"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -49,8 +50,8 @@ func depositID(trx string) (int64, bool) {
 var wib = time.FixedZone("WIB", 7*3600)
 
 // Deposit methods the seed names ("qris, usdt-trc-20, dll."), by what Loket makes of
-// them: qris is Loket's QRIS deposit; usdt-trc-20 is known but refused (Loket has no
-// USDT rate or address configuration).
+// them: qris is Loket's QRIS deposit, usdt-trc-20 its USDT deposit (an exact USDT
+// amount to the operator's TRC-20 address).
 const (
 	methodQRIS = "qris"
 	methodUSDT = "usdt-trc-20"
@@ -58,7 +59,7 @@ const (
 
 // Messages of the deposit endpoints.
 const (
-	msgUSDTUnavailable = "Metode usdt-trc-20 belum tersedia. Gunakan metode qris."
+	msgUSDTUnavailable = "Deposit usdt-trc-20 belum tersedia. Gunakan metode qris."
 	msgQRISUnavailable = "Deposit QRIS belum tersedia. Hubungi admin untuk menambah saldo."
 	msgTooManyPending  = "Maksimal 3 transaksi deposit pending. Bayar atau batalkan salah satu terlebih dahulu."
 	msgCancelled       = "Deposit dibatalkan"
@@ -93,7 +94,11 @@ type depositDetail struct {
 // once paid; "QRIS" and "-" before that, as the seed's cancel example shows.
 func detailOf(d *store.Deposit) depositDetail {
 	brand := d.Brand
-	if brand == "" {
+	switch {
+	case brand != "":
+	case d.Method == app.MethodUSDT:
+		brand = usdt.Brand
+	default:
 		brand = strings.ToUpper(d.Method)
 	}
 	buyer := d.BuyerRef
@@ -106,7 +111,7 @@ func detailOf(d *store.Deposit) depositDetail {
 
 // depositError words the core's refusals of a deposit in the seed's language, keeping
 // their codes (errorOf picks the HTTP status). amount is the requested amount, or 0.
-func depositError(err error, amount loket.Money) error {
+func depositError(err error, amount loket.Money, method string) error {
 	switch loket.ErrorCode(err) {
 	case loket.EINVALID:
 		if loket.ErrorField(err) == "amount" {
@@ -118,6 +123,9 @@ func depositError(err error, amount loket.Money) error {
 	case loket.ELIMIT:
 		return loket.Errorf(loket.ELIMIT, msgTooManyPending)
 	case loket.ENOTCONFIGURED:
+		if method == app.MethodUSDT {
+			return loket.Errorf(loket.ENOTCONFIGURED, msgUSDTUnavailable)
+		}
 		return loket.Errorf(loket.ENOTCONFIGURED, msgQRISUnavailable)
 	case loket.EUNAVAILABLE:
 		return loket.Errorf(loket.EUNAVAILABLE, "Terlalu banyak deposit terbuka dengan jumlah ini; coba jumlah yang sedikit berbeda.")
@@ -147,18 +155,25 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	amount := loket.Money(f)
 	method := strings.ToLower(c.p.get("method"))
+	core := app.MethodQRIS
 	switch method {
 	case "", methodQRIS:
-	case methodUSDT:
-		h.fail(w, loket.FieldError(loket.EUNAVAILABLE, "method", msgUSDTUnavailable))
-		return
+	case methodUSDT, "usdt", "usdt-trc20", "trc20":
+		core = app.MethodUSDT
 	default:
-		h.fail(w, loket.FieldError(loket.EINVALID, "method", "Metode deposit tidak dikenal: %q (pilih qris).", method))
+		h.fail(w, loket.FieldError(loket.EINVALID, "method", "Metode deposit tidak dikenal: %q (pilih qris atau usdt-trc-20).", method))
 		return
 	}
-	d, err := h.a.CreateDeposit(r.Context(), c.ra, app.MethodQRIS, amount, surface)
+	d, err := h.a.CreateDeposit(r.Context(), c.ra, core, amount, surface)
 	if err != nil {
-		h.fail(w, depositError(err, amount))
+		h.fail(w, depositError(err, amount, core))
+		return
+	}
+	if core == app.MethodUSDT {
+		// The seed shows only QRIS's answer; USDT's carries what to send and where.
+		api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "method": methodUSDT,
+			"network": "TRC20", "address": d.PayTo, "amount_usdt": usdt.Format(d.PayAmount), "total": d.Total,
+			"expired_at": d.ExpiresAt.UnixMilli()})
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "qr_string": d.QRString,
