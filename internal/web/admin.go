@@ -37,6 +37,8 @@ func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
 	handle("POST /admin/payments/{id}/credit", h.admin(h.adminCreditPayment))
 
 	handle("GET /admin/withdrawals", h.admin(h.adminWithdrawals))
+	handle("POST /admin/withdrawals/{id}", h.admin(h.adminDecideWithdrawal))
+	handle("POST /admin/dropship/{id}/refund", h.admin(h.adminRefundDropship))
 
 	handle("GET /admin/settings", h.admin(h.adminSettings))
 	handle("POST /admin/settings/qris", h.admin(h.adminSetQRIS))

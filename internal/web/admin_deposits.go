@@ -80,8 +80,3 @@ func (h *Handler) adminCreditPayment(w http.ResponseWriter, r *http.Request, s *
 	}
 	h.back(w, r, "/admin/deposits", "ok", p.T("Pembayaran dikreditkan ke reseller."))
 }
-
-// adminWithdrawals: profit withdrawals are not built yet (issue 7).
-func (h *Handler) adminWithdrawals(w http.ResponseWriter, r *http.Request, s *sess) {
-	h.render(w, http.StatusOK, "notyet", h.newPage(w, r, s, "Penarikan", "withdrawals", nil))
-}

@@ -67,9 +67,9 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	"statusClass": func(s string) string {
 		switch s {
-		case loket.StatusSuccess, "delivered", "matched", "credited", "active":
+		case loket.StatusSuccess, "delivered", "matched", "credited", "active", "approved", "refunded", "settlement":
 			return "ok"
-		case loket.StatusFailed, "gave_up", "expired", "cancel", "suspended", "unmatched":
+		case loket.StatusFailed, "gave_up", "expired", "cancel", "suspended", "unmatched", "rejected", "owed":
 			return "bad"
 		}
 		return "wait"

@@ -28,6 +28,10 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 	handle("GET /app/deposits/{id}/status", h.reseller(h.depositStatus))
 	handle("POST /app/deposits/{id}/cancel", h.reseller(h.depositCancel))
 
+	handle("GET /app/profit", h.reseller(h.profitPage))
+	handle("POST /app/profit/withdraw", h.reseller(h.profitWithdraw))
+	handle("POST /app/profit/move", h.reseller(h.profitMove))
+
 	handle("GET /app/keys", h.reseller(h.keysPage))
 	handle("POST /app/keys/regenerate", h.reseller(h.keysRegenerate))
 	handle("POST /app/keys/ip", h.reseller(h.keysIP))
