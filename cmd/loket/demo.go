@@ -106,6 +106,11 @@ Top up by QRIS (the simulated payment source stands in for the bank):
   curl -s -H 'Authorization: Bearer %[7]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
   curl -s -d '{"amount": <total from the answer>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
 
+Dropship: your customer pays the QRIS, the margin goes to your profit balance:
+  curl -s -H 'Authorization: Bearer %[7]s' -d '{"product":"HSA5","target":"081234567890","ref_id":"ds-1","selling_price":7000}' %[1]s/v1/orders
+  curl -s -d '{"amount": <dropship.payment.amount>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
+  (dropship.payment.invoice_url is the customer's page)
+
 Rent a virtual number (WhatsApp, Indonesia); its code arrives within LOKET_SIM_DELAY:
   curl -s -H 'Authorization: Bearer %[7]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
   curl -s -H 'Authorization: Bearer %[7]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
