@@ -199,6 +199,11 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 			}
 			seq := len(attempts) + 1
 			if err := a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error { return t.InsertAttempt(o.ID, seq, next) }); err != nil {
+				if errors.Is(err, store.ErrSettled) {
+					// Settled meanwhile (a callback): nothing more to send.
+					a.Log.Warn("order settled while moving to the next route; not sent again", "order", o.ID)
+					return nil
+				}
 				return err
 			}
 			attempts = append(attempts, store.Attempt{OrderID: o.ID, Seq: seq, RouteID: next.ID, SupplierID: next.SupplierID,

@@ -135,11 +135,17 @@ func SupplierRef(orderID int64, seq int) string { return fmt.Sprintf("LK%dA%d", 
 // before the supplier is called, so after a crash Loket knows to ask, not to re-buy.
 func (t *Tx) InsertAttempt(orderID int64, seq int, r *Route) error {
 	now := Now()
-	_, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, cost, outcome, started_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8)`,
+	// Only for an order still pending: a contradicting report (a success callback
+	// settling the order while its send answered "failed") must not send the order to
+	// the next supplier as well.
+	res, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, cost, outcome, started_at, updated_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, 'new', $8, $8 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'pending')`,
 		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, SupplierRef(orderID, seq), r.Cost, now)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrSettled
 	}
 	return nil
 }

@@ -523,6 +523,13 @@ func TestSettleWithAttempt(t *testing.T) {
 		if got := f.balance(t); got != 20000-5400 {
 			t.Fatalf("balance = %d", got)
 		}
+		// A settled order takes no further attempt: it is never sent again.
+		for _, id := range []int64{ok.ID, bad.ID} {
+			err := db.Write(ctx, 1, func(tx *store.Tx) error { return tx.InsertAttempt(id, 2, f.route) })
+			if !errors.Is(err, store.ErrSettled) {
+				t.Fatalf("attempt 2 of settled order %d: %v, want ErrSettled", id, err)
+			}
+		}
 		tot, _ := db.LedgerTotals(ctx)
 		if tot.Revenue != 100 || tot.SupplierPayable != 5300 || tot.InFlight != 0 {
 			t.Fatalf("totals = %+v", tot)
