@@ -74,6 +74,7 @@ type adminOrderData struct {
 	Names    map[int64]string // supplier id -> name
 	Webhooks []*store.Webhook
 	Pending  bool
+	Dropship *store.Dropship // a dropship order's payment, margin and refund
 }
 
 func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -99,6 +100,11 @@ func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
 	if d.Webhooks, err = h.DB.OrderWebhooks(ctx, o.ResellerID, id); err != nil {
 		h.fail(w, r, s, err)
 		return
+	}
+	if ds, err := h.DB.Dropship(ctx, id); err == nil {
+		d.Dropship = ds
+		// An unpaid dropship order has nothing to settle by hand; it expires on its own.
+		d.Pending = d.Pending && ds.PaymentStatus == store.PaymentSettlement
 	}
 	h.render(w, http.StatusOK, "admin_order", h.newPage(w, r, s, "Pesanan", "orders", d))
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -79,6 +82,18 @@ func TestProfitPages(t *testing.T) {
 		ob.post("/admin/withdrawals/"+itoa(ws[0].ID), url.Values{"decision": {"reject"}, "note": {"rekening salah"}})
 		st, body = ob.get("/admin/withdrawals")
 		must(t, st, body, 200, "approved", "rejected")
+		// A dropship order's page shows its payment.
+		loketest.SetupPayments(t, s)
+		o, _, _, err := s.App.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "web-ds"},
+			app.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, body = ob.get("/admin/orders/" + itoa(o.ID))
+		must(t, st, body, 200, "Dropship", "Siti", "Rp 7.000")
+		if strings.Contains(body, `name="outcome"`) {
+			t.Fatal("an unpaid dropship order offers settlement by hand")
+		}
 		if m, _ := s.DB.Reseller(ctx, r.ID, ""); m.ProfitBalance != 30_000 {
 			t.Fatalf("profit %d after one approval and one rejection, want 30000", m.ProfitBalance)
 		}
