@@ -170,19 +170,4 @@ func maskTarget(t string) string {
 }
 
 // rupiah writes 12345 as "Rp 12.345".
-func rupiah(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-Rp " + b.String()
-	}
-	return "Rp " + b.String()
-}
+func rupiah(v int64) string { return loket.FormatRupiah(v) }

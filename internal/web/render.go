@@ -145,29 +145,9 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 }
 
 // rupiah formats money the Indonesian way: Rp 1.234.567.
-func rupiah(m loket.Money) string {
-	if m < 0 {
-		return "-Rp " + thousands(-m)
-	}
-	return "Rp " + thousands(m)
-}
+func rupiah(m loket.Money) string { return loket.FormatRupiah(m) }
 
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(n int64) string { return loket.Thousands(n, '.') }
 
 func showTime(t time.Time) string {
 	if t.IsZero() {

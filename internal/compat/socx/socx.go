@@ -442,22 +442,7 @@ func parseAmount(s string) (int64, error) {
 }
 
 // thousands writes n with comma thousands separators, as the seed does: 1,000,101.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(n int64) string { return loket.Thousands(n, ',') }
 
 func (h *handler) purchaseJSON(w http.ResponseWriter, r *http.Request) {
 	h.purchaseForm(w, r, false)

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -144,18 +143,4 @@ func mask(s string) string {
 }
 
 // rupiah formats an amount the Indonesian way: Rp 10.575.
-func rupiah(m loket.Money) string {
-	sign := ""
-	if m < 0 {
-		sign, m = "-", -m
-	}
-	d := strconv.FormatInt(m, 10)
-	var b strings.Builder
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return sign + "Rp " + b.String()
-}
+func rupiah(m loket.Money) string { return loket.FormatRupiah(m) }
