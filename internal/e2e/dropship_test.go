@@ -111,6 +111,15 @@ func TestDropship(t *testing.T) {
 		if png := loketest.Do(t, "GET", o.Dropship.Payment.QRURL, nil); png.Status != 200 || png.Header.Get("Content-Type") != "image/png" {
 			t.Fatalf("qr: %d", png.Status)
 		}
+		// The customer's payment is not one of the reseller's deposits: not listed, not
+		// cancellable there (the order expires on its own).
+		if l := loketest.DoJSON(t, "GET", s.URL+"/v1/deposits", "", auth...); l.Status != 200 || len(l.Body["deposits"].([]any)) != 0 {
+			t.Fatalf("deposits list shows the dropship payment: %s", l.Raw)
+		}
+		depID := strings.Split(strings.TrimPrefix(o.Dropship.Payment.QRURL, s.URL+"/qr/"), "/")[0]
+		if c := loketest.DoJSON(t, "POST", s.URL+"/v1/deposits/"+depID+"/cancel", "", auth...); c.Status < 400 {
+			t.Fatalf("the reseller cancelled its customer's payment: %s", c.Raw)
+		}
 		// Paid (reported twice): dispatched, succeeds, profit once.
 		var wg sync.WaitGroup
 		for i := 0; i < 2; i++ {

@@ -120,19 +120,22 @@ func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 	return d, err
 }
 
-// Deposit loads a deposit; resellerID limits it to one reseller's (0: any).
+// Deposit loads a deposit; resellerID limits it to one reseller's own deposits (0:
+// any, dropship orders' payments included). A dropship order's payment is its
+// customer's, not a deposit of the reseller: the reseller sees it on the order.
 func (db *DB) Deposit(ctx context.Context, id, resellerID int64) (*Deposit, error) {
-	d, err := scanDeposit(db.queryRow(ctx, `SELECT `+depositCols+` FROM deposits WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, id, resellerID))
+	d, err := scanDeposit(db.queryRow(ctx, `SELECT `+depositCols+` FROM deposits WHERE id = $1 AND ($2 = 0 OR (reseller_id = $2 AND order_id IS NULL))`, id, resellerID))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such deposit")
 	}
 	return d, err
 }
 
-// Deposits lists a reseller's deposits, newest first.
+// Deposits lists a reseller's deposits, newest first (not its dropship orders'
+// payments).
 func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*Deposit, error) {
 	var out []*Deposit
-	err := db.each(ctx, `SELECT `+depositCols+` FROM deposits WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
+	err := db.each(ctx, `SELECT `+depositCols+` FROM deposits WHERE reseller_id = $1 AND order_id IS NULL ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
 		d, err := scanDeposit(r)
 		if err == nil {
 			out = append(out, d)
@@ -142,9 +145,11 @@ func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*Dep
 	return out, err
 }
 
-// CancelDeposit cancels a reseller's open deposit.
+// CancelDeposit cancels a reseller's open deposit. A dropship order's payment cannot be
+// cancelled this way: the order expires on its own.
 func (t *Tx) CancelDeposit(id, resellerID int64) (*Deposit, error) {
-	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'cancel', settled_at = $3 WHERE id = $1 AND reseller_id = $2 AND status = 'pending'
+	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'cancel', settled_at = $3
+		WHERE id = $1 AND reseller_id = $2 AND status = 'pending' AND order_id IS NULL
 		RETURNING `+depositCols, id, resellerID, Now()))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is not open", id)

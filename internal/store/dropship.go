@@ -358,7 +358,7 @@ func (t *Tx) ExpireDropship(orderID int64) (*loket.Order, error) {
 	// (The deposit may already read expired: a lapsed deposit is marked so when
 	// another takes its pay amount.)
 	res, err := t.Exec(`UPDATE deposits SET status = 'expired', settled_at = COALESCE(settled_at, $2)
-		WHERE id = (SELECT deposit_id FROM dropship_orders WHERE order_id = $1) AND status IN ('pending', 'expired')`, orderID, now)
+		WHERE id = (SELECT deposit_id FROM dropship_orders WHERE order_id = $1) AND status IN ('pending', 'expired', 'cancel')`, orderID, now)
 	if err != nil {
 		return nil, err
 	}
