@@ -20,8 +20,10 @@ type demoCredentials struct {
 	AdminUser     string `json:"admin_user"`
 	AdminPassword string `json:"admin_password"`
 	Reseller      string `json:"reseller"`
-	APIKey        string `json:"api_key"`
-	SecretKey     string `json:"secret_key"`
+	// ResellerPassword signs the demo reseller in to the dashboard (/login).
+	ResellerPassword string `json:"reseller_password,omitempty"`
+	APIKey           string `json:"api_key"`
+	SecretKey        string `json:"secret_key"`
 }
 
 // loadDemo loads the demo dataset idempotently: the catalog, an admin and a reseller
@@ -50,7 +52,7 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 			return &c, nil
 		}
 	}
-	c := &demoCredentials{AdminUser: "admin", AdminPassword: auth.RandomCode(12), Reseller: "demo"}
+	c := &demoCredentials{AdminUser: "admin", AdminPassword: auth.RandomCode(12), Reseller: "demo", ResellerPassword: auth.RandomCode(12)}
 	h, err := auth.HashPassword(c.AdminPassword)
 	if err != nil {
 		return nil, err
@@ -71,6 +73,11 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 			return nil, err
 		}
 		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
+	}
+	if r, err := db.Reseller(ctx, 0, c.Reseller); err == nil {
+		if err := a.SetPassword(ctx, r.ID, c.ResellerPassword); err != nil {
+			return nil, err
+		}
 	}
 	b, _ := json.Marshal(c)
 	if err := db.SetSetting(ctx, "demo_credentials", a.Seal(string(b))); err != nil {
@@ -94,7 +101,7 @@ func printDemo(w io.Writer, url string, c *demoCredentials) {
 Loket demo is running at %s
   dashboard:   %s/login   admin: %s / %s
   API docs:    %s/docs
-  reseller:    %s
+  reseller:    %s%s
   API key:     %s
   secret key:  %s
 
@@ -103,20 +110,28 @@ Try:
   curl -s -H 'Authorization: Bearer %s' -d '{"product":"HSA5","target":"081234567890","ref_id":"demo-1"}' %s/v1/orders
 
 Top up by QRIS (the simulated payment source stands in for the bank):
-  curl -s -H 'Authorization: Bearer %[7]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
+  curl -s -H 'Authorization: Bearer %[8]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
   curl -s -d '{"amount": <total from the answer>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
 
 Dropship: your customer pays the QRIS, the margin goes to your profit balance:
-  curl -s -H 'Authorization: Bearer %[7]s' -d '{"product":"HSA5","target":"081234567890","ref_id":"ds-1","selling_price":7000}' %[1]s/v1/orders
+  curl -s -H 'Authorization: Bearer %[8]s' -d '{"product":"HSA5","target":"081234567890","ref_id":"ds-1","selling_price":7000}' %[1]s/v1/orders
   curl -s -d '{"amount": <dropship.payment.amount>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
   (dropship.payment.invoice_url is the customer's page)
 
 Rent a virtual number (WhatsApp, Indonesia); its code arrives within LOKET_SIM_DELAY:
-  curl -s -H 'Authorization: Bearer %[7]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
-  curl -s -H 'Authorization: Bearer %[7]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
+  curl -s -H 'Authorization: Bearer %[8]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
+  curl -s -H 'Authorization: Bearer %[8]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
 
 The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
 4 pending then failure, 5 no answer (a status check later finds it successful).
-`, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)
+`, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, resellerLogin(c), c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)
 	_ = os.Stdout
+}
+
+// resellerLogin is the demo reseller's dashboard password, as printed after its name.
+func resellerLogin(c *demoCredentials) string {
+	if c.ResellerPassword == "" {
+		return "   (dashboard password: set one on its page in /admin/resellers)"
+	}
+	return " / " + c.ResellerPassword + "   (dashboard login, as reseller)"
 }
