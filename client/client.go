@@ -155,6 +155,12 @@ type OrderRequest struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	// MaxPrice, when not zero, refuses the order if its price is above it.
 	MaxPrice int64 `json:"max_price,omitempty"`
+	// SellingPrice, when set, makes a dropship order: the customer pays it by QRIS
+	// (Order.Dropship.Payment), the balance is not touched, and the margin goes to
+	// the profit balance when the order succeeds.
+	SellingPrice  int64  `json:"selling_price,omitempty"`
+	CustomerName  string `json:"customer_name,omitempty"`
+	CustomerPhone string `json:"customer_phone,omitempty"`
 }
 
 // Order is an order as the API shows it.
@@ -173,6 +179,8 @@ type Order struct {
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
+	Mode        string            `json:"mode"` // saldo or dropship
+	Dropship    *Dropship         `json:"dropship,omitempty"`
 }
 
 // ListOptions filter and page Orders. Zero values leave a filter out.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -164,6 +165,11 @@ func TestDropship(t *testing.T) {
 		}
 		if got := get(f.ID); got.Dropship.RefundStatus != "refunded" {
 			t.Fatalf("after refund: %+v", got)
+		}
+		// Through the public Go client.
+		co, created, err := r.C.CreateOrder(ctx, client.OrderRequest{Product: "HSA5", Target: "081234567894", RefID: "dc1", SellingPrice: 6000, CustomerName: "Ani"})
+		if err != nil || !created || co.Mode != "dropship" || co.Dropship == nil || co.Dropship.Profit != 600 || co.Dropship.Payment.Amount <= 6000 {
+			t.Fatalf("client dropship: %+v %v", co, err)
 		}
 		// The operator cannot settle an unpaid order by hand.
 		_, u := create("d3", "081234567893", 6000)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -111,6 +112,16 @@ func TestWithdrawalsAPI(t *testing.T) {
 		}
 		if mv := post("/v1/profit/move", `{"key":"m2","amount":5001}`); mv.Status != 402 {
 			t.Fatalf("move beyond the profit: %d %s", mv.Status, mv.Raw)
+		}
+		// The same through the public Go client.
+		if got, err := r.C.Withdrawals(ctx); err != nil || len(got) != 6 || got[0].Status != "pending" && got[0].Status != "approved" && got[0].Status != "rejected" {
+			t.Fatalf("client withdrawals: %+v %v", got, err)
+		}
+		if moved, bal, prof, err := r.C.MoveProfit(ctx, "m3", 1000); err != nil || !moved || bal != 21_000 || prof != 4_000 {
+			t.Fatalf("client move: %v %d %d %v", moved, bal, prof, err)
+		}
+		if _, _, err := r.C.RequestWithdrawal(ctx, client.WithdrawalRequest{Key: "c1", Amount: 10_000, Method: "BCA", AccountNo: "1234567", AccountName: "B"}); err == nil {
+			t.Fatal("a withdrawal beyond the profit was accepted")
 		}
 		loketest.VerifyLedger(t, s)
 	})

@@ -541,6 +541,16 @@ func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p param
 // no webhooks; this is order/status's answer with the invoice added.
 func notify(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 	v := statusView(o)
+	if o.Mode == loket.ModeDropship {
+		// The balance was never charged: the words are about the customer's payment.
+		v["mode"] = "dropship"
+		if o.Status == loket.StatusFailed {
+			v["catatan"] = "Pesanan gagal; pembayaran customer akan dikembalikan oleh admin."
+			if o.Message == "payment expired" {
+				v["catatan"] = "Customer tidak membayar dalam batas waktu; transaksi dibatalkan tanpa biaya."
+			}
+		}
+	}
 	v["invoice"] = o.RefID
 	b, err := json.Marshal(map[string]any{"status": true, "data": v})
 	return "order.updated", "application/json", b, err
