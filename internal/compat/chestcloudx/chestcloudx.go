@@ -516,8 +516,10 @@ func dropshipStatus(v map[string]any, o *loket.Order, d *store.Dropship) {
 // createDropship: order/create with selling_price (Mode B, "tanpa modal"): the
 // customer pays the QRIS; the profit goes to the profit balance when the order succeeds.
 func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth, req loket.OrderRequest, price loket.Money) {
-	selling, err := strconv.ParseInt(strings.TrimSpace(strings.ReplaceAll(p.get("selling_price"), ".", "")), 10, 64)
-	if err != nil || selling <= 0 {
+	// A whole number of rupiah, as payment/deposit reads amount: "12000.50" or
+	// "12.000" is refused rather than guessed at.
+	selling, isNum := parseID(p.get("selling_price"))
+	if !isNum || selling <= 0 {
 		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
 		return
 	}

@@ -65,6 +65,11 @@ func TestDropshipMode(t *testing.T) {
 		if msg := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456780","selling_price":9999}`, "X-API-Key", key).failure(t, 400); !strings.Contains(msg, "selling_price") {
 			t.Errorf("below price: %q", msg)
 		}
+		for _, bad := range []string{`"12000.50"`, `"12.000"`, `-5`, `"lots"`, `0`} {
+			if msg := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456781","selling_price":`+bad+`}`, "X-API-Key", key).failure(t, 400); !strings.Contains(msg, "selling_price") {
+				t.Errorf("selling_price %s: %q", bad, msg)
+			}
+		}
 		loketest.VerifyLedger(t, s)
 	})
 }
