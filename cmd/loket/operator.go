@@ -61,7 +61,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			in.Balance = balance
+			in.Balance = loket.Money(balance)
 			r, creds, err := a.CreateReseller(ctx, in)
 			if err != nil {
 				return err
@@ -139,7 +139,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 			if key != "" {
 				key = "adjustment:" + key
 			}
-			bal, err := a.Credit(ctx, r.ID, amount, note, key)
+			bal, err := a.Credit(ctx, r.ID, loket.Money(amount), note, key)
 			if err != nil {
 				return err
 			}
@@ -209,7 +209,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 			fs.Int64Var(&cost, "cost", -1, "")
 			fs.IntVar(&priority, "priority", 10, "")
 		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if code == "" || cost < 0 || cost > loket.MaxAmount {
+			if code == "" || cost < 0 || loket.Money(cost) > loket.MaxAmount {
 				return fmt.Errorf("route add: --code and a --cost >= 0 are required")
 			}
 			var id int64
@@ -222,7 +222,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 				if err != nil {
 					return err
 				}
-				if id, err = t.UpsertRoute(pid, sid, code, cost, priority); err != nil {
+				if id, err = t.UpsertRoute(pid, sid, code, loket.Money(cost), priority); err != nil {
 					return err
 				}
 				// A markup rule on the product follows its (new) reference route.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -66,7 +67,7 @@ func priceCommand(cmd string, args []string, out io.Writer) (ok bool, err error)
 			var moved int
 			err = db.Direct(ctx, func(t *store.Tx) error {
 				var err error
-				moved, err = t.SetMarkupRule(store.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: bp, MarkupFlat: flat, RoundTo: round})
+				moved, err = t.SetMarkupRule(store.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: bp, MarkupFlat: loket.Money(flat), RoundTo: loket.Money(round)})
 				return err
 			})
 			if err != nil {

@@ -15,28 +15,28 @@ import (
 
 // DepositRequest is the body of POST /v1/deposits.
 type DepositRequest struct {
-	Method string `json:"method" enum:"qris,bank,usdt" doc:"qris (default): pay the total by any QRIS app; bank: transfer the total; usdt: send usdt_amount USDT (TRC-20) to address"`
-	Amount int64  `json:"amount" doc:"rupiah to add to your balance (QRIS at least 2,000; bank at least 10,000)"`
+	Method string      `json:"method" enum:"qris,bank,usdt" doc:"qris (default): pay the total by any QRIS app; bank: transfer the total; usdt: send usdt_amount USDT (TRC-20) to address"`
+	Amount loket.Money `json:"amount" doc:"rupiah to add to your balance (QRIS at least 2,000; bank at least 10,000)"`
 }
 
 // Deposit is the native shape of a deposit.
 type Deposit struct {
-	ID         int64      `json:"id"`
-	Method     string     `json:"method"`
-	Amount     int64      `json:"amount" doc:"credited to your balance when paid"`
-	UniqueCode int64      `json:"unique_code" doc:"added to the amount so the payment can be recognised"`
-	Total      int64      `json:"total" doc:"pay exactly this"`
-	Fee        int64      `json:"fee" doc:"total minus amount"`
-	Status     string     `json:"status" enum:"pending,success,cancel,expired"`
-	QRString   string     `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
-	USDTAmount string     `json:"usdt_amount,omitempty" doc:"send exactly this many USDT (method usdt)"`
-	Address    string     `json:"address,omitempty" doc:"the TRC-20 address to send them to (method usdt)"`
-	QRURL      string     `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
-	QRImage    string     `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
-	Brand      string     `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	SettledAt  *time.Time `json:"settled_at,omitempty"`
+	ID         int64       `json:"id"`
+	Method     string      `json:"method"`
+	Amount     loket.Money `json:"amount" doc:"credited to your balance when paid"`
+	UniqueCode loket.Money `json:"unique_code" doc:"added to the amount so the payment can be recognised"`
+	Total      loket.Money `json:"total" doc:"pay exactly this"`
+	Fee        loket.Money `json:"fee" doc:"total minus amount"`
+	Status     string      `json:"status" enum:"pending,success,cancel,expired"`
+	QRString   string      `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
+	USDTAmount string      `json:"usdt_amount,omitempty" doc:"send exactly this many USDT (method usdt)"`
+	Address    string      `json:"address,omitempty" doc:"the TRC-20 address to send them to (method usdt)"`
+	QRURL      string      `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
+	QRImage    string      `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
+	Brand      string      `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	SettledAt  *time.Time  `json:"settled_at,omitempty"`
 }
 
 // DepositList is GET /v1/deposits.

@@ -16,9 +16,9 @@ import (
 
 // DropshipInfo is the dropship side of an order, for its reseller.
 type DropshipInfo struct {
-	SellingPrice  int64           `json:"selling_price" doc:"what your customer pays for the product"`
-	ResellerCost  int64           `json:"reseller_cost" doc:"your price: what the order costs you"`
-	Profit        int64           `json:"reseller_profit" doc:"selling_price - reseller_cost, credited to your profit balance when the order succeeds"`
+	SellingPrice  loket.Money     `json:"selling_price" doc:"what your customer pays for the product"`
+	ResellerCost  loket.Money     `json:"reseller_cost" doc:"your price: what the order costs you"`
+	Profit        loket.Money     `json:"reseller_profit" doc:"selling_price - reseller_cost, credited to your profit balance when the order succeeds"`
 	CustomerName  string          `json:"customer_name,omitempty"`
 	CustomerPhone string          `json:"customer_phone,omitempty"`
 	PaymentStatus string          `json:"payment_status" enum:"pending,settlement,expired" doc:"settlement: your customer paid; expired: not paid in time, the order failed at no cost"`
@@ -28,13 +28,13 @@ type DropshipInfo struct {
 
 // DropshipPayment is what the customer pays and where.
 type DropshipPayment struct {
-	Amount     int64     `json:"amount" doc:"pay exactly this: the selling price plus a unique code that identifies the payment"`
-	UniqueCode int64     `json:"unique_code"`
-	QRString   string    `json:"qr_string" doc:"the dynamic QRIS"`
-	QRURL      string    `json:"qr_url" doc:"the QR code as a PNG, at a public unguessable link"`
-	ExpiredAt  time.Time `json:"expired_at" doc:"unpaid by then, the order expires at no cost"`
-	StatusURL  string    `json:"status_url" doc:"the payment's status as JSON, public"`
-	InvoiceURL string    `json:"invoice_url" doc:"a page for your customer: the QR with a countdown and the live status"`
+	Amount     loket.Money `json:"amount" doc:"pay exactly this: the selling price plus a unique code that identifies the payment"`
+	UniqueCode loket.Money `json:"unique_code"`
+	QRString   string      `json:"qr_string" doc:"the dynamic QRIS"`
+	QRURL      string      `json:"qr_url" doc:"the QR code as a PNG, at a public unguessable link"`
+	ExpiredAt  time.Time   `json:"expired_at" doc:"unpaid by then, the order expires at no cost"`
+	StatusURL  string      `json:"status_url" doc:"the payment's status as JSON, public"`
+	InvoiceURL string      `json:"invoice_url" doc:"a page for your customer: the QR with a countdown and the live status"`
 }
 
 func (s *Server) dropshipInfo(o *loket.Order, d *store.Dropship) *DropshipInfo {
@@ -80,11 +80,11 @@ func (s *Server) registerDropship() {
 
 // PayStatus is a dropship payment's public status.
 type PayStatus struct {
-	PaymentStatus string    `json:"payment_status"`
-	OrderStatus   string    `json:"order_status"`
-	Amount        int64     `json:"amount"`
-	ExpiredAt     time.Time `json:"expired_at"`
-	SN            string    `json:"sn,omitempty"`
+	PaymentStatus string      `json:"payment_status"`
+	OrderStatus   string      `json:"order_status"`
+	Amount        loket.Money `json:"amount"`
+	ExpiredAt     time.Time   `json:"expired_at"`
+	SN            string      `json:"sn,omitempty"`
 }
 
 func (s *Server) payLookup(r *http.Request) (*store.Dropship, *loket.Order, bool) {
@@ -120,15 +120,15 @@ func (s *Server) payStatus(w http.ResponseWriter, r *http.Request) {
 //go:embed pay.html
 var payHTML string
 
-var payTmpl = template.Must(template.New("pay").Funcs(template.FuncMap{"rupiah": rupiah}).Parse(payHTML))
+var payTmpl = template.Must(template.New("pay").Funcs(template.FuncMap{"rupiah": loket.FormatRupiah}).Parse(payHTML))
 
 type payPage struct {
 	NotFound    bool
 	Product     string
 	Target      string
 	Customer    string
-	Amount      int64
-	SellingNote int64
+	Amount      loket.Money
+	SellingNote loket.Money
 	QRURL       string
 	StatusURL   string
 	ExpiresAt   string // RFC 3339, for the countdown
@@ -168,6 +168,3 @@ func maskTarget(t string) string {
 	}
 	return string(r[:4]) + strings.Repeat("•", len(r)-7) + string(r[len(r)-3:])
 }
-
-// rupiah writes 12345 as "Rp 12.345".
-func rupiah(v int64) string { return loket.FormatRupiah(v) }

@@ -31,11 +31,11 @@ type NumberServiceList struct {
 
 // NumberPrice is one server of a country's price list, with your price.
 type NumberPrice struct {
-	ProviderID string  `json:"provider_id"`
-	ServerID   int64   `json:"server_id"`
-	Stock      int64   `json:"stock"`
-	Rate       float64 `json:"rate" doc:"success rate in percent"`
-	Price      int64   `json:"price" doc:"what you pay for one activation"`
+	ProviderID string      `json:"provider_id"`
+	ServerID   int64       `json:"server_id"`
+	Stock      int64       `json:"stock"`
+	Rate       float64     `json:"rate" doc:"success rate in percent"`
+	Price      loket.Money `json:"price" doc:"what you pay for one activation"`
 }
 
 // NumberCountry is a country with its price list for a service.
@@ -66,13 +66,13 @@ type NumberOperatorList struct {
 
 // NumberRequest is the body of POST /v1/numbers.
 type NumberRequest struct {
-	Service    int64  `json:"service" doc:"service code from /v1/numbers/services"`
-	NumberID   int64  `json:"number_id" doc:"country, from /v1/numbers/countries"`
-	ProviderID string `json:"provider_id" doc:"server, from the country's prices"`
-	OperatorID string `json:"operator_id,omitempty" doc:"from /v1/numbers/operators; default any"`
-	RefID      string `json:"ref_id,omitempty" doc:"your id for this activation; the same ref_id again returns the same activation and charges nothing"`
-	PriceJual  int64  `json:"price_jual,omitempty" doc:"your own selling price, kept for your books"`
-	MaxPrice   int64  `json:"max_price,omitempty" doc:"refuse if the price is above this"`
+	Service    int64       `json:"service" doc:"service code from /v1/numbers/services"`
+	NumberID   int64       `json:"number_id" doc:"country, from /v1/numbers/countries"`
+	ProviderID string      `json:"provider_id" doc:"server, from the country's prices"`
+	OperatorID string      `json:"operator_id,omitempty" doc:"from /v1/numbers/operators; default any"`
+	RefID      string      `json:"ref_id,omitempty" doc:"your id for this activation; the same ref_id again returns the same activation and charges nothing"`
+	PriceJual  loket.Money `json:"price_jual,omitempty" doc:"your own selling price, kept for your books"`
+	MaxPrice   loket.Money `json:"max_price,omitempty" doc:"refuse if the price is above this"`
 }
 
 // SMS is one message a number received.
@@ -85,26 +85,26 @@ type SMS struct {
 
 // Number is an activation: a rented number and the SMS it received.
 type Number struct {
-	ID          int64      `json:"id"`
-	RefID       string     `json:"ref_id,omitempty"`
-	Service     int64      `json:"service"`
-	ServiceName string     `json:"service_name"`
-	NumberID    int64      `json:"number_id"`
-	Country     string     `json:"country"`
-	ProviderID  string     `json:"provider_id"`
-	OperatorID  string     `json:"operator_id"`
-	Phone       string     `json:"phone"`
-	Price       int64      `json:"price" doc:"charged when a code arrived; refunded otherwise"`
-	PriceJual   int64      `json:"price_jual"`
-	MaxPrice    int64      `json:"max_price,omitempty"`
-	Status      string     `json:"status" enum:"renting,waiting,received,done,canceled,failed" doc:"waiting: for a code (again, after a resend); received: a code is here; done: charged; canceled, failed: refunded"`
-	Code        string     `json:"code" doc:"the latest OTP code, empty until one arrives"`
-	SMS         []SMS      `json:"sms"`
-	Message     string     `json:"message"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   time.Time  `json:"expires_at" doc:"without a code by then it is canceled and refunded; with one, it is done"`
-	CancelAfter *time.Time `json:"cancel_after,omitempty" doc:"a cancel is accepted from this time on"`
-	SettledAt   *time.Time `json:"settled_at,omitempty"`
+	ID          int64       `json:"id"`
+	RefID       string      `json:"ref_id,omitempty"`
+	Service     int64       `json:"service"`
+	ServiceName string      `json:"service_name"`
+	NumberID    int64       `json:"number_id"`
+	Country     string      `json:"country"`
+	ProviderID  string      `json:"provider_id"`
+	OperatorID  string      `json:"operator_id"`
+	Phone       string      `json:"phone"`
+	Price       loket.Money `json:"price" doc:"charged when a code arrived; refunded otherwise"`
+	PriceJual   loket.Money `json:"price_jual"`
+	MaxPrice    loket.Money `json:"max_price,omitempty"`
+	Status      string      `json:"status" enum:"renting,waiting,received,done,canceled,failed" doc:"waiting: for a code (again, after a resend); received: a code is here; done: charged; canceled, failed: refunded"`
+	Code        string      `json:"code" doc:"the latest OTP code, empty until one arrives"`
+	SMS         []SMS       `json:"sms"`
+	Message     string      `json:"message"`
+	CreatedAt   time.Time   `json:"created_at"`
+	ExpiresAt   time.Time   `json:"expires_at" doc:"without a code by then it is canceled and refunded; with one, it is done"`
+	CancelAfter *time.Time  `json:"cancel_after,omitempty" doc:"a cancel is accepted from this time on"`
+	SettledAt   *time.Time  `json:"settled_at,omitempty"`
 }
 
 // NumberList is GET /v1/numbers.

@@ -20,7 +20,7 @@ type Order struct {
 	ProductName string            `json:"product_name"`
 	Target      string            `json:"target"`
 	Fields      map[string]string `json:"fields,omitempty"`
-	Price       int64             `json:"price"`
+	Price       loket.Money       `json:"price"`
 	Status      string            `json:"status" enum:"pending,success,failed"`
 	SN          string            `json:"sn"`
 	Message     string            `json:"message"`
@@ -61,27 +61,27 @@ type OrderRequest struct {
 	Target   string            `json:"target" doc:"destination number, meter or game account id"`
 	RefID    string            `json:"ref_id" doc:"your id for this order; the same ref_id again returns the same order and charges nothing"`
 	Fields   map[string]string `json:"fields,omitempty" doc:"further form fields of the brand (server, zone...)"`
-	MaxPrice int64             `json:"max_price,omitempty" doc:"refuse the order if its price is above this"`
+	MaxPrice loket.Money       `json:"max_price,omitempty" doc:"refuse the order if its price is above this"`
 	// Dropship mode: set selling_price and your customer pays it by QRIS instead of your
 	// balance paying your price; the difference goes to your profit balance.
-	SellingPrice  int64  `json:"selling_price,omitempty" doc:"dropship: what your customer pays (at least your price); the answer carries the QRIS payment"`
-	CustomerName  string `json:"customer_name,omitempty" doc:"dropship: your customer's name, shown on the invoice"`
-	CustomerPhone string `json:"customer_phone,omitempty" doc:"dropship: your customer's phone number"`
+	SellingPrice  loket.Money `json:"selling_price,omitempty" doc:"dropship: what your customer pays (at least your price); the answer carries the QRIS payment"`
+	CustomerName  string      `json:"customer_name,omitempty" doc:"dropship: your customer's name, shown on the invoice"`
+	CustomerPhone string      `json:"customer_phone,omitempty" doc:"dropship: your customer's phone number"`
 }
 
 // Me is the caller's account.
 type Me struct {
-	Username      string    `json:"username"`
-	Name          string    `json:"name"`
-	Email         string    `json:"email"`
-	Level         string    `json:"level"`
-	Status        string    `json:"status"`
-	Balance       int64     `json:"balance"`
-	ProfitBalance int64     `json:"profit_balance"`
-	WebhookURL    string    `json:"webhook_url"`
-	IPAllow       []string  `json:"ip_allow"`
-	ReferralCode  string    `json:"referral_code"`
-	CreatedAt     time.Time `json:"created_at"`
+	Username      string      `json:"username"`
+	Name          string      `json:"name"`
+	Email         string      `json:"email"`
+	Level         string      `json:"level"`
+	Status        string      `json:"status"`
+	Balance       loket.Money `json:"balance"`
+	ProfitBalance loket.Money `json:"profit_balance"`
+	WebhookURL    string      `json:"webhook_url"`
+	IPAllow       []string    `json:"ip_allow"`
+	ReferralCode  string      `json:"referral_code"`
+	CreatedAt     time.Time   `json:"created_at"`
 }
 
 // Product is a product with the caller's price.
@@ -91,7 +91,7 @@ type Product struct {
 	Category    string            `json:"category"`
 	Brand       string            `json:"brand"`
 	BrandName   string            `json:"brand_name"`
-	Price       int64             `json:"price"`
+	Price       loket.Money       `json:"price"`
 	Active      bool              `json:"active"`
 	Stock       *int64            `json:"stock" doc:"null when unlimited"`
 	Description string            `json:"description,omitempty"`

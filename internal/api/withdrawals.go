@@ -11,25 +11,25 @@ import (
 
 // WithdrawalRequest is the body of POST /v1/withdrawals.
 type WithdrawalRequest struct {
-	Key         string `json:"key" doc:"your id for this request: the same key again returns the same withdrawal"`
-	Amount      int64  `json:"amount" doc:"rupiah out of your profit balance (at least 10,000)"`
-	Method      string `json:"method" doc:"the bank or e-wallet to pay to: BCA, BRI, DANA, OVO..."`
-	AccountNo   string `json:"account_no" doc:"the account or phone number"`
-	AccountName string `json:"account_name" doc:"the account holder's name"`
+	Key         string      `json:"key" doc:"your id for this request: the same key again returns the same withdrawal"`
+	Amount      loket.Money `json:"amount" doc:"rupiah out of your profit balance (at least 10,000)"`
+	Method      string      `json:"method" doc:"the bank or e-wallet to pay to: BCA, BRI, DANA, OVO..."`
+	AccountNo   string      `json:"account_no" doc:"the account or phone number"`
+	AccountName string      `json:"account_name" doc:"the account holder's name"`
 }
 
 // Withdrawal is the native shape of a profit withdrawal.
 type Withdrawal struct {
-	ID          int64      `json:"id"`
-	Key         string     `json:"key"`
-	Amount      int64      `json:"amount"`
-	Method      string     `json:"method"`
-	AccountNo   string     `json:"account_no"`
-	AccountName string     `json:"account_name"`
-	Status      string     `json:"status" enum:"pending,approved,rejected" doc:"approved: the operator sent the money; rejected: the amount is back in your profit balance"`
-	Note        string     `json:"note,omitempty" doc:"the operator's transfer reference, or why it was rejected"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	ID          int64       `json:"id"`
+	Key         string      `json:"key"`
+	Amount      loket.Money `json:"amount"`
+	Method      string      `json:"method"`
+	AccountNo   string      `json:"account_no"`
+	AccountName string      `json:"account_name"`
+	Status      string      `json:"status" enum:"pending,approved,rejected" doc:"approved: the operator sent the money; rejected: the amount is back in your profit balance"`
+	Note        string      `json:"note,omitempty" doc:"the operator's transfer reference, or why it was rejected"`
+	CreatedAt   time.Time   `json:"created_at"`
+	DecidedAt   *time.Time  `json:"decided_at,omitempty"`
 }
 
 // WithdrawalList is GET /v1/withdrawals.
@@ -39,15 +39,15 @@ type WithdrawalList struct {
 
 // ProfitMoveRequest is the body of POST /v1/profit/move.
 type ProfitMoveRequest struct {
-	Key    string `json:"key" doc:"your id for this move: the same key again moves nothing"`
-	Amount int64  `json:"amount" doc:"rupiah to move from your profit balance into your balance"`
+	Key    string      `json:"key" doc:"your id for this move: the same key again moves nothing"`
+	Amount loket.Money `json:"amount" doc:"rupiah to move from your profit balance into your balance"`
 }
 
 // ProfitMove is the answer of POST /v1/profit/move.
 type ProfitMove struct {
-	Moved         bool  `json:"moved" doc:"false when this key had moved it before"`
-	Balance       int64 `json:"balance"`
-	ProfitBalance int64 `json:"profit_balance"`
+	Moved         bool        `json:"moved" doc:"false when this key had moved it before"`
+	Balance       loket.Money `json:"balance"`
+	ProfitBalance loket.Money `json:"profit_balance"`
 }
 
 func withdrawalView(w *store.Withdrawal) Withdrawal {

@@ -404,7 +404,7 @@ func (v *catalogView) price(p *loket.Product, level string) loket.Money {
 // markup is base with a level's markup, rounded up to whole rupiah.
 func (v *catalogView) markup(base loket.Money, level string) loket.Money {
 	l := v.levels[level]
-	return base + (base*l.MarkupBP+9999)/10000 + l.MarkupFlat
+	return base.PlusBP(l.MarkupBP) + l.MarkupFlat
 }
 
 // PriceFor is what a reseller of level pays for something with this base price and no

@@ -101,15 +101,15 @@ func (a *App) checkUsable(r *store.Route, grantProbe bool) (bool, string) {
 // SupplierState is what the operator sees of a supplier.
 type SupplierState struct {
 	store.Supplier
-	Usable       bool        `json:"usable"`
-	Why          string      `json:"why,omitempty"`
-	Balance      *int64      `json:"balance,omitempty"`
-	BalanceAt    *time.Time  `json:"balance_checked_at,omitempty"`
-	BalanceError string      `json:"balance_error,omitempty"`
-	LowBalance   bool        `json:"low_balance"`
-	NoAnswerRun  int         `json:"no_answer_in_a_row"`
-	Routes       int         `json:"routes"`
-	Threshold    loket.Money `json:"low_balance_threshold"`
+	Usable       bool         `json:"usable"`
+	Why          string       `json:"why,omitempty"`
+	Balance      *loket.Money `json:"balance,omitempty"`
+	BalanceAt    *time.Time   `json:"balance_checked_at,omitempty"`
+	BalanceError string       `json:"balance_error,omitempty"`
+	LowBalance   bool         `json:"low_balance"`
+	NoAnswerRun  int          `json:"no_answer_in_a_row"`
+	Routes       int          `json:"routes"`
+	Threshold    loket.Money  `json:"low_balance_threshold"`
 }
 
 // Suppliers reports every supplier's state as this node sees it.

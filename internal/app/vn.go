@@ -98,7 +98,7 @@ func numberError(reason, code, format string, args ...any) *NumberError {
 // vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
 // the base price of a price-list entry, on which resellers' levels add theirs.
 func (a *App) vnMarkup(cost loket.Money) loket.Money {
-	return cost + (cost*a.cfg.VNMarkupBP+9999)/10000
+	return cost.PlusBP(a.cfg.VNMarkupBP)
 }
 
 // vnSupplier is the VNSupplier behind a registered supplier id.

@@ -57,7 +57,7 @@ type options struct {
 	rate      float64
 	hot       float64
 	product   string
-	balance   int64
+	balance   loket.Money
 	prefix    string
 	timeout   time.Duration
 	settle    time.Duration
@@ -86,7 +86,7 @@ func Main(args []string, out io.Writer) error {
 	fs.Float64Var(&o.rate, "rate", 0, "orders per second to aim at (open loop); 0: as fast as the clients can")
 	fs.Float64Var(&o.hot, "hot", 0, "share of the orders (0..1) that go to one hot reseller")
 	fs.StringVar(&o.product, "product", "HSA5", "product code to order")
-	fs.Int64Var(&o.balance, "balance", 1_000_000_000, "opening balance of each bench reseller")
+	fs.Int64Var((*int64)(&o.balance), "balance", 1_000_000_000, "opening balance of each bench reseller")
 	fs.StringVar(&o.prefix, "prefix", "0812", "first digits of the targets (digits follow, then a final 0: success at once in the simulator)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long to wait for pending orders to settle before checking")
@@ -150,7 +150,7 @@ type reseller struct {
 	id       int64
 	username string
 	key      string
-	opening  int64
+	opening  loket.Money
 }
 
 // ack is an acknowledged order: HTTP 200 or 201 with an id.
@@ -158,7 +158,7 @@ type ack struct {
 	reseller int
 	ref      string
 	id       int64
-	price    int64
+	price    loket.Money
 }
 
 type errCount struct {
@@ -271,7 +271,7 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 	if err != nil {
 		return fmt.Errorf("bench: setup: %w", err)
 	}
-	rep.Price = price
+	rep.Price = int64(price)
 	pre, err := db.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("bench: verify ledger before the run: %w", err)
@@ -372,7 +372,7 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 }
 
 // setup creates the bench resellers and returns them with the product's price for them.
-func setup(ctx context.Context, cfg *config.Config, db *store.DB, o options, runID string) ([]reseller, int64, error) {
+func setup(ctx context.Context, cfg *config.Config, db *store.DB, o options, runID string) ([]reseller, loket.Money, error) {
 	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, server.AppConfig(cfg))
 	if err != nil {
 		return nil, 0, err
@@ -518,10 +518,10 @@ type orderBody struct {
 }
 
 type orderReply struct {
-	ID     int64  `json:"id"`
-	RefID  string `json:"ref_id"`
-	Price  int64  `json:"price"`
-	Status string `json:"status"`
+	ID     int64       `json:"id"`
+	RefID  string      `json:"ref_id"`
+	Price  loket.Money `json:"price"`
+	Status string      `json:"status"`
 }
 
 type errorReply struct {
@@ -685,7 +685,7 @@ func check(ctx context.Context, db *store.DB, rs []reseller, acks []ack, rep *Re
 			return fmt.Errorf("list orders of %s: %w", r.username, err)
 		}
 		m := make(map[string][]*loket.Order, len(orders))
-		var spent int64
+		var spent loket.Money
 		for _, o := range orders {
 			m[o.RefID] = append(m[o.RefID], o)
 			rep.Final.Orders++

@@ -434,7 +434,7 @@ func (p *parser) product(n *yaml.Node, path string) productItem {
 	}
 	it.Active = p.boolean(m["active"], join(path, "active"), true)
 	if v := m["stock"]; !isNull(v) {
-		if s, ok := p.integer(v, join(path, "stock"), 0, loket.MaxAmount, "a whole number >= 0, or null for unlimited"); ok {
+		if s, ok := p.integer(v, join(path, "stock"), 0, int64(loket.MaxAmount), "a whole number >= 0, or null for unlimited"); ok {
 			it.Stock = &s
 		}
 	}
@@ -677,7 +677,8 @@ func (p *parser) text(m map[string]*yaml.Node, item *yaml.Node, path, key string
 
 // money returns an amount of rupiah: a whole number in [0, loket.MaxAmount].
 func (p *parser) money(n *yaml.Node, path string) (loket.Money, bool) {
-	return p.integer(n, path, 0, loket.MaxAmount, "a whole number of rupiah >= 0")
+	m, ok := p.integer(n, path, 0, int64(loket.MaxAmount), "a whole number of rupiah >= 0")
+	return loket.Money(m), ok
 }
 
 // integer returns a whole number in [lo, hi]; want describes it for the error.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -220,7 +221,7 @@ func TestBadInput(t *testing.T) {
 			if x == poor {
 				want = 100
 			}
-			if got := loketest.Balance(t, s, x.ID); got != want {
+			if got := loketest.Balance(t, s, x.ID); got != loket.Money(want) {
 				t.Errorf("reseller %d: balance %d, want %d", x.ID, got, want)
 			}
 			if n := orderCount(t, s, x.ID); n != 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -127,7 +128,7 @@ func TestDropship(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.App.RecordPayment(ctx, store.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: o.Dropship.Payment.Amount, Brand: "DANA", PaidAt: time.Now()})
+				s.App.RecordPayment(ctx, store.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: loket.Money(o.Dropship.Payment.Amount), Brand: "DANA", PaidAt: time.Now()})
 			}()
 		}
 		wg.Wait()
@@ -145,7 +146,7 @@ func TestDropship(t *testing.T) {
 
 		// 2. Paid -> failed (target ending 2) -> refund owed, not the reseller's balance.
 		_, f := create("d2", "081234567892", 6000)
-		loketest.Pay(t, s, "qris", f.Dropship.Payment.Amount)
+		loketest.Pay(t, s, "qris", loket.Money(f.Dropship.Payment.Amount))
 		failed := wait(f.ID, func(o dropshipOrder) bool { return o.Status != "pending" })
 		if failed.Status != "failed" || failed.Dropship.RefundStatus != "owed" {
 			t.Fatalf("failed dropship: %+v", failed)
@@ -154,7 +155,7 @@ func TestDropship(t *testing.T) {
 			t.Fatalf("after a failed dropship: balance %d profit %d", b, p)
 		}
 		owed, err := s.DB.RefundsOwed(ctx, r.ID, 10)
-		if err != nil || len(owed) != 1 || owed[0].PaidTotal != f.Dropship.Payment.Amount {
+		if err != nil || len(owed) != 1 || owed[0].PaidTotal != loket.Money(f.Dropship.Payment.Amount) {
 			t.Fatalf("refunds owed %+v %v", owed, err)
 		}
 		if _, err := s.App.RefundDropship(ctx, f.ID, "DANA ke 0812… ref 777"); err != nil {
@@ -232,7 +233,7 @@ func TestDropshipExpires(t *testing.T) {
 			t.Fatalf("dropship %+v", d)
 		}
 		// Late payment: kept, unmatched; the order stays failed; nothing moved.
-		if dep := loketest.Pay(t, s, "qris", amount); dep != nil {
+		if dep := loketest.Pay(t, s, "qris", loket.Money(amount)); dep != nil {
 			t.Fatalf("a late payment paid %+v", dep)
 		}
 		after, _ := s.DB.LedgerTotals(ctx)
@@ -281,7 +282,7 @@ func TestDropshipBatchMatcher(t *testing.T) {
 			t.Fatal(err)
 		}
 		batch := []store.Payment{
-			{Ref: "bp-1", Method: "qris", Amount: amount, Brand: "OVO", PaidAt: time.Now()},
+			{Ref: "bp-1", Method: "qris", Amount: loket.Money(amount), Brand: "OVO", PaidAt: time.Now()},
 			{Ref: "bp-2", Method: "qris", Amount: dep.Total, Brand: "DANA", PaidAt: time.Now()},
 			{Ref: "bp-3", Method: "qris", Amount: 12_345, Brand: "DANA", PaidAt: time.Now()},
 		}

@@ -29,7 +29,7 @@ var documentedStatus = map[string]int{
 // invariants hold.
 func FuzzCreateOrder(f *testing.F) {
 	s := loketest.Start(f, "sqlite")
-	r := newReseller(f, s, loket.MaxAmount)
+	r := newReseller(f, s, int64(loket.MaxAmount))
 
 	for _, seed := range []string{
 		`{"product":"S5","target":"081234567890","ref_id":"f-1"}`,

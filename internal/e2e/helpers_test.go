@@ -27,7 +27,7 @@ type reseller struct {
 // newReseller creates a reseller with an opening balance on s.
 func newReseller(t testing.TB, s *server.Server, balance int64) *reseller {
 	t.Helper()
-	r := loketest.NewReseller(t, s, balance)
+	r := loketest.NewReseller(t, s, loket.Money(balance))
 	c := client.New(s.URL, r.Creds.APIKey)
 	c.HTTP = &http.Client{Timeout: 20 * time.Second}
 	return &reseller{ID: r.ID, Creds: r.Creds, C: c}
@@ -177,7 +177,7 @@ func productPrice(t testing.TB, s *server.Server, code string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Price
+	return int64(p.Price)
 }
 
 // msisdn makes a distinct mobile number ending in digit.

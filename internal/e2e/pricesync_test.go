@@ -118,7 +118,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Price != want0 {
+		if loket.Money(o.Price) != want0 {
 			t.Fatalf("charged %d, want %d", o.Price, want0)
 		}
 		// B's webhook settles it at once; on a loaded machine where that report is late
@@ -172,17 +172,17 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 			if err := json.Unmarshal(d.body, &news); err != nil || news.Event != "price.updated" || len(news.Products) != 1 {
 				t.Fatalf("price news %s (%v)", d.body, err)
 			}
-			if p := news.Products[0]; p.Product != code || p.PriceNew != want0 && p.PriceNew != want1 {
+			if p := news.Products[0]; p.Product != code || loket.Money(p.PriceNew) != want0 && loket.Money(p.PriceNew) != want1 {
 				t.Fatalf("price news %+v, want %s -> %d", p, code, want1)
 			}
-			heard = news.Products[0].PriceNew == want1
+			heard = loket.Money(news.Products[0].PriceNew) == want1
 			if strings.Contains(strings.ToLower(string(d.body)), "upstream") || strings.Contains(string(d.body), b.URL) {
 				t.Fatalf("price news names the supplier: %s", d.body)
 			}
 		}
 		// The next order is charged the new price.
 		o2, _, err := buyer.C.CreateOrder(ctx, client.OrderRequest{Product: code, Target: "1234567880", RefID: "p2"})
-		if err != nil || o2.Price != want1 {
+		if err != nil || loket.Money(o2.Price) != want1 {
 			t.Fatalf("second order %+v %v, want price %d", o2, err, want1)
 		}
 		waitOrder(t, buyer.C, o2.ID, 45*time.Second)

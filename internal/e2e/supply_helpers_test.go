@@ -92,7 +92,7 @@ type upstreamAccount struct {
 // webhook URL is A's callback URL of that supplier, so B reports results to A.
 func (c *chain) account(t *testing.T, balance int64, hookSupplier string) *upstreamAccount {
 	t.Helper()
-	r := loketest.NewReseller(t, c.B, balance)
+	r := loketest.NewReseller(t, c.B, loket.Money(balance))
 	if hookSupplier != "" {
 		loketest.SetWebhookURL(t, c.B, r.ID, loketest.CallbackURL(c.A, hookSupplier))
 	}
@@ -224,7 +224,7 @@ func (c *chain) checkBuyer(t *testing.T, orders map[int64]*client.Order, pending
 	for _, o := range pending {
 		want -= o.Price // charged, not refunded: the order waits for the operator
 	}
-	if got := loketest.Balance(t, c.A, c.buyer.ID); got != want {
+	if got := loketest.Balance(t, c.A, c.buyer.ID); got != loket.Money(want) {
 		t.Errorf("A: buyer's balance %d, want %d", got, want)
 	}
 }
@@ -265,10 +265,10 @@ func (c *chain) checkUpstream(t *testing.T, acct *upstreamAccount, n int) []*lok
 	want := acct.opening
 	for _, o := range os {
 		if o.Status == loket.StatusSuccess {
-			want -= o.Price
+			want -= int64(o.Price)
 		}
 	}
-	if got := loketest.Balance(t, c.B, acct.ID); got != want {
+	if got := loketest.Balance(t, c.B, acct.ID); got != loket.Money(want) {
 		t.Errorf("B: %s's balance %d, want %d (opening %d less its successful orders)", acct.Username, got, want, acct.opening)
 	}
 	return os

@@ -4,8 +4,8 @@ import "strconv"
 
 // Thousands writes n with sep between groups of three digits: 1.000.101 (sep '.', as
 // Indonesian writes it) or 1,000,101.
-func Thousands(n int64, sep byte) string {
-	s := strconv.FormatInt(n, 10)
+func Thousands(n Money, sep byte) string {
+	s := strconv.FormatInt(int64(n), 10)
 	neg := n < 0
 	if neg {
 		s = s[1:]
@@ -30,3 +30,10 @@ func FormatRupiah(m Money) string {
 	}
 	return "Rp " + Thousands(m, '.')
 }
+
+// PlusBP is m raised by bp basis points (100 bp = 1%), rounded up to whole rupiah: how
+// every percentage markup in Loket is applied.
+func (m Money) PlusBP(bp int64) Money { return m + (m*Money(bp)+9999)/10000 }
+
+// String writes m as a plain number of rupiah, as the wire formats want it.
+func (m Money) String() string { return strconv.FormatInt(int64(m), 10) }

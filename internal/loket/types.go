@@ -6,7 +6,7 @@ import (
 )
 
 // Money is an amount in rupiah, the smallest unit Loket deals in.
-type Money = int64
+type Money int64
 
 // MaxAmount bounds every amount Loket accepts (Rp 1 trillion): far above any real order
 // or deposit, far below int64 overflow when amounts are summed.

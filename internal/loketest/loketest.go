@@ -105,7 +105,7 @@ type Reseller struct {
 }
 
 // NewReseller creates a reseller of the default level with an opening balance on s.
-func NewReseller(t testing.TB, s *server.Server, balance int64) *Reseller {
+func NewReseller(t testing.TB, s *server.Server, balance loket.Money) *Reseller {
 	t.Helper()
 	return CreateReseller(t, s, app.NewResellerInput{Balance: balance})
 }
@@ -125,7 +125,7 @@ func CreateReseller(t testing.TB, s *server.Server, in app.NewResellerInput) *Re
 }
 
 // Balance is a reseller's balance as the database has it.
-func Balance(t testing.TB, s *server.Server, id int64) int64 {
+func Balance(t testing.TB, s *server.Server, id int64) loket.Money {
 	t.Helper()
 	r, err := s.DB.Reseller(context.Background(), id, "")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -38,7 +39,7 @@ func SetupPayments(t testing.TB, s *server.Server) {
 
 // Pay records a payment of amount, as a payment source would report it; it returns
 // the deposit it paid, if any.
-func Pay(t testing.TB, s *server.Server, method string, amount int64) *store.Deposit {
+func Pay(t testing.TB, s *server.Server, method string, amount loket.Money) *store.Deposit {
 	t.Helper()
 	out, err := s.App.RecordPayment(context.Background(), store.Payment{Source: "test", Ref: fmt.Sprintf("pay-%d", time.Now().UnixNano()),
 		Method: method, Amount: amount, Brand: "DANA", PaidAt: time.Now()})

@@ -280,7 +280,7 @@ func (db *DB) Ledger(ctx context.Context, accountID, before int64, limit int) ([
 			if err := rows.Scan(&l.ID, &l.TransferKind, &l.Amount, &after, &order, &l.Note, &at); err != nil {
 				return err
 			}
-			l.BalanceAfter = after.Int64
+			l.BalanceAfter = loket.Money(after.Int64)
 			if order.Valid {
 				v := order.Int64
 				l.OrderID = &v

@@ -501,7 +501,7 @@ func (t *Tx) SyncVNRoutes(supplierID int64, routes []VNRoute, markup func(loket.
 			rows.Close()
 			return err
 		}
-		e.cost, e.routed = cost.Int64, n > 0
+		e.cost, e.routed = loket.Money(cost.Int64), n > 0
 		entries = append(entries, e)
 	}
 	rows.Close()

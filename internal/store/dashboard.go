@@ -154,7 +154,7 @@ func scanOrderRow(row interface{ Scan(...any) error }) (*OrderRow, error) {
 		return nil, err
 	}
 	if cost.Valid {
-		c := cost.Int64
+		c := loket.Money(cost.Int64)
 		o.Cost = &c
 	}
 	return &o, nil

@@ -275,7 +275,7 @@ func (t *Tx) fundDropships(source string, claimed []int64, markPayments bool) ([
 	}
 	skip := map[int64]bool{}
 	for _, f := range fs {
-		if err := t.FundDropship(f.order, src, f.total); err != nil {
+		if err := t.FundDropship(f.order, src, loket.Money(f.total)); err != nil {
 			return nil, err
 		}
 		if markPayments {

@@ -170,7 +170,7 @@ func (t *Tx) Transfer(key, kind string, orderID *int64, note string, legs []Leg,
 		if !isTracked(l.Account) {
 			continue
 		}
-		var bal int64
+		var bal loket.Money
 		err := t.QueryRow(`UPDATE accounts SET balance = balance + $2 WHERE id = $1 AND balance + $2 >= 0 RETURNING balance`,
 			l.Account, l.Amount).Scan(&bal)
 		if noRows(err) {
@@ -179,7 +179,7 @@ func (t *Tx) Transfer(key, kind string, orderID *int64, note string, legs []Leg,
 		if err != nil {
 			return res, fmt.Errorf("transfer %s: update account %d: %w", key, l.Account, err)
 		}
-		after[i] = sql.NullInt64{Int64: bal, Valid: true}
+		after[i] = sql.NullInt64{Int64: int64(bal), Valid: true}
 		res.After[l.Account] = bal
 	}
 	q := `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `
@@ -473,7 +473,7 @@ func (db *DB) LedgerTotals(ctx context.Context) (Totals, error) {
 	err := db.each(ctx, `SELECT a.kind, COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id GROUP BY a.kind`,
 		func(r *sql.Rows) error {
 			var kind string
-			var sum int64
+			var sum loket.Money
 			if err := r.Scan(&kind, &sum); err != nil {
 				return err
 			}

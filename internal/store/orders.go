@@ -257,7 +257,7 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 	}
 	var cost, supplier sql.NullInt64
 	if s.Success {
-		cost = sql.NullInt64{Int64: s.Cost, Valid: true}
+		cost = sql.NullInt64{Int64: int64(s.Cost), Valid: true}
 		supplier = sql.NullInt64{Int64: s.SupplierID, Valid: s.SupplierID != 0}
 	}
 	o, err := scanOrder(t.QueryRow(`UPDATE orders SET status = $2, sn = $3, message = $4, cost = $5, supplier_id = $6, updated_at = $7, settled_at = $7

@@ -188,7 +188,7 @@ type MarkupRule struct {
 
 // Apply computes the base price for a cost.
 func (m MarkupRule) Apply(cost loket.Money) loket.Money {
-	p := cost + (cost*m.MarkupBP+9999)/10000 + m.MarkupFlat
+	p := cost.PlusBP(m.MarkupBP) + m.MarkupFlat
 	if m.RoundTo > 1 {
 		p = (p + m.RoundTo - 1) / m.RoundTo * m.RoundTo
 	}

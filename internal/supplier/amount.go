@@ -84,10 +84,10 @@ func digits(whole, fraction string, bad func() (loket.Money, bool, error)) (loke
 		return bad()
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || n > loket.MaxAmount {
+	if err != nil || loket.Money(n) > loket.MaxAmount {
 		return bad()
 	}
-	return n, strings.Trim(fraction, "0") != "", nil
+	return loket.Money(n), strings.Trim(fraction, "0") != "", nil
 }
 
 // groupedOK tells whether s is digits grouped by sep in threes: "1.000.000".

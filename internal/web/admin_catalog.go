@@ -90,8 +90,8 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	scope, code, ok := markupScope(r)
 	pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("percent")), ",", "."), 64)
-	flat, okf := formInt(r, "flat")
-	round, okr := formInt(r, "round")
+	flat, okf := formMoney(r, "flat")
+	round, okr := formMoney(r, "round")
 	if !ok || err != nil || pct < 0 || pct > 1000 || !okf || flat < 0 || !okr || round < 1 || round > 1_000_000 {
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 		return
@@ -138,7 +138,7 @@ func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *s
 func (h *Handler) adminRoute(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	product, sup, code := strings.TrimSpace(r.PostFormValue("product")), r.PostFormValue("supplier"), strings.TrimSpace(r.PostFormValue("code"))
-	cost, okc := formInt(r, "cost")
+	cost, okc := formMoney(r, "cost")
 	prio, okp := formInt(r, "priority")
 	back := "/admin/catalog?brand=" + url.QueryEscape(r.PostFormValue("brand"))
 	if product == "" || code == "" || !okc || cost < 0 || cost > loket.MaxAmount || !okp {

@@ -158,7 +158,7 @@ func (h *Handler) adminCredit(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	p := &page{Lang: lang(r)}
-	amount, ok := formInt(r, "amount")
+	amount, ok := formMoney(r, "amount")
 	if !ok || amount <= 0 {
 		h.back(w, r, resellerURL(id), "err", p.T("Jumlah harus angka lebih dari nol."))
 		return
@@ -225,7 +225,7 @@ func (h *Handler) adminSaveLevel(w http.ResponseWriter, r *http.Request, s *sess
 	p := &page{Lang: lang(r)}
 	name := strings.ToLower(strings.TrimSpace(r.PostFormValue("name")))
 	pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("percent")), ",", "."), 64)
-	flat, ok := formInt(r, "flat")
+	flat, ok := formMoney(r, "flat")
 	if name == "" || len(name) > 32 || err != nil || pct < 0 || pct > 1000 || !ok || flat < 0 {
 		h.back(w, r, "/admin/resellers", "err", p.T("Isi nama level, persen dan rupiah (nol atau lebih)."))
 		return

@@ -45,7 +45,7 @@ func (h *Handler) depositForm(w http.ResponseWriter, r *http.Request, s *sess) {
 // depositSubmit opens a deposit through the app: an amount plus a unique code, paid by
 // QRIS (a dynamic QR of the total) or bank transfer.
 func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
-	amount, ok := formInt(r, "amount")
+	amount, ok := formMoney(r, "amount")
 	method := r.PostFormValue("method")
 	var err error
 	var dep *store.Deposit

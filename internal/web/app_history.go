@@ -38,7 +38,7 @@ func (h *Handler) resellerOrdersCSV(w http.ResponseWriter, r *http.Request, s *s
 		}
 		for _, o := range orders {
 			cw.Write([]string{strconv.FormatInt(o.ID, 10), o.CreatedAt.In(wib).Format("2006-01-02 15:04:05"), csvCell(o.RefID), csvCell(o.ProductCode),
-				csvCell(o.ProductName), csvCell(o.Target), strconv.FormatInt(o.Price, 10), o.Status, csvCell(o.SN), csvCell(o.Message)})
+				csvCell(o.ProductName), csvCell(o.Target), o.Price.String(), o.Status, csvCell(o.SN), csvCell(o.Message)})
 		}
 		n += len(orders)
 		before = orders[len(orders)-1].ID
@@ -81,7 +81,7 @@ func (h *Handler) resellerLedgerCSV(w http.ResponseWriter, r *http.Request, s *s
 				order = strconv.FormatInt(*l.OrderID, 10)
 			}
 			cw.Write([]string{strconv.FormatInt(l.ID, 10), l.CreatedAt.In(wib).Format("2006-01-02 15:04:05"), l.TransferKind,
-				strconv.FormatInt(l.Amount, 10), strconv.FormatInt(l.BalanceAfter, 10), order, csvCell(l.Note)})
+				l.Amount.String(), l.BalanceAfter.String(), order, csvCell(l.Note)})
 		}
 		n += len(lines)
 		before = lines[len(lines)-1].ID

@@ -211,7 +211,7 @@ func TestBrowser(t *testing.T) {
 	run("the deposit is paid", waitFor("#deposit-paid"), shot("app-deposit-paid"))
 	t.Logf("%v: the deposit paid", time.Since(began).Round(time.Millisecond))
 	want := 100_000 - hsa5.Price + 50_000
-	run("the balance shows it", chromedp.Navigate(s.URL+"/app"), waitText("#balance", rupiahText(want)), shot("app-home-after"),
+	run("the balance shows it", chromedp.Navigate(s.URL+"/app"), waitText("#balance", rupiahText(int64(want))), shot("app-home-after"),
 		chromedp.Navigate(s.URL+"/app/ledger"), waitFor("table"), shot("app-ledger"),
 		chromedp.Navigate(s.URL+"/app/orders"), waitFor("table"), shot("app-orders"),
 		chromedp.Navigate(s.URL+"/app/keys"), waitFor("#ip"), shot("app-keys"),

@@ -65,7 +65,7 @@ func TestDashboardQueries(t *testing.T) {
 			if i >= 9 {
 				want = 1 // the last five days have one order each
 			}
-			if d.Success != want || d.Sales != want*price || !d.Day.Equal(today.AddDate(0, 0, i-13)) {
+			if d.Success != want || d.Sales != loket.Money(want)*price || !d.Day.Equal(today.AddDate(0, 0, i-13)) {
 				t.Errorf("day %d (%s): %+v, want %d orders", i, d.Day, d, want)
 			}
 		}

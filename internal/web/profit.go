@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/loket/loket/internal/app"
@@ -113,8 +112,8 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
 	}
-	amount, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("amount")), ".", ""), 10, 64)
-	if err != nil {
+	amount, ok := formMoney(r, "amount")
+	if !ok {
 		h.back(w, r, "/app/profit", "err", p.T("Jumlah tidak valid."))
 		return
 	}
@@ -133,8 +132,8 @@ func (h *Handler) profitMove(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
 	}
-	amount, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("amount")), ".", ""), 10, 64)
-	if err != nil {
+	amount, ok := formMoney(r, "amount")
+	if !ok {
 		h.back(w, r, "/app/profit", "err", p.T("Jumlah tidak valid."))
 		return
 	}

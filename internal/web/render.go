@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -51,18 +52,19 @@ var funcs = template.FuncMap{
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"add": func(a, b int) int { return a + b },
 	"mul": func(a, b int) int { return a * b },
-	"sub": func(a, b int64) int64 { return a - b },
-	"pct": func(part, whole int64) int64 {
-		if whole <= 0 {
+	"sub": func(a, b any) int64 { return wholeOf(a) - wholeOf(b) },
+	"pct": func(part, whole any) int64 {
+		if wholeOf(whole) <= 0 {
 			return 0
 		}
-		return part * 100 / whole
+		return wholeOf(part) * 100 / wholeOf(whole)
 	},
-	"deref": func(m *int64) int64 {
-		if m == nil {
+	"deref": func(p any) any { // *int64 or *loket.Money
+		v := reflect.ValueOf(p)
+		if !v.IsValid() || v.IsNil() {
 			return 0
 		}
-		return *m
+		return v.Elem().Interface()
 	},
 	"join": strings.Join,
 	"statusClass": func(s string) string {
@@ -144,10 +146,24 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 	w.Write(b.Bytes())
 }
 
-// rupiah formats money the Indonesian way: Rp 1.234.567.
-func rupiah(m loket.Money) string { return loket.FormatRupiah(m) }
+// wholeOf reads any whole number a template hands over: Money, a count, a constant.
+// Templates are checked only as they run, so the funcs take what comes.
+func wholeOf(v any) int64 {
+	rv := reflect.ValueOf(v)
+	if rv.CanInt() {
+		return rv.Int()
+	}
+	if rv.CanUint() {
+		return int64(rv.Uint())
+	}
+	return 0
+}
 
-func thousands(n int64) string { return loket.Thousands(n, '.') }
+// rupiah formats money the Indonesian way: Rp 1.234.567.
+func rupiah(v any) string { return loket.FormatRupiah(loket.Money(wholeOf(v))) }
+
+// thousands writes a count with Indonesian thousands dots: 1.234.
+func thousands(v any) string { return loket.Thousands(loket.Money(wholeOf(v)), '.') }
 
 func showTime(t time.Time) string {
 	if t.IsZero() {
@@ -162,6 +178,12 @@ func formInt(r *http.Request, key string) (int64, bool) {
 	v := strings.NewReplacer(".", "", ",", "", " ", "", "Rp", "", "rp", "").Replace(strings.TrimSpace(r.FormValue(key)))
 	n, err := strconv.ParseInt(v, 10, 64)
 	return n, err == nil
+}
+
+// formMoney reads an amount of rupiah from a form, written as formInt takes it.
+func formMoney(r *http.Request, key string) (loket.Money, bool) {
+	n, ok := formInt(r, key)
+	return loket.Money(n), ok
 }
 
 func pathID(r *http.Request) (int64, bool) {

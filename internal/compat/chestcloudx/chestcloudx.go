@@ -338,7 +338,7 @@ type service struct {
 	Harga    string `json:"harga"`
 	Status   string `json:"status"`
 
-	price int64
+	price loket.Money
 	id    int64
 }
 
@@ -371,7 +371,7 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 			kategori = pr.Brand
 		}
 		out[group] = append(out[group], service{SID: strconv.FormatInt(pr.ID, 10), Kategori: kategori, Layanan: pr.Name,
-			Harga: strconv.FormatInt(pr.Price, 10), Status: status, price: pr.Price, id: pr.ID})
+			Harga: pr.Price.String(), Status: status, price: pr.Price, id: pr.ID})
 	}
 	for _, l := range out {
 		sort.Slice(l, func(i, j int) bool {
@@ -523,7 +523,7 @@ func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p param
 		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
 		return
 	}
-	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, app.DropshipRequest{SellingPrice: selling,
+	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, app.DropshipRequest{SellingPrice: loket.Money(selling),
 		CustomerName: p.get("customer_name"), CustomerPhone: p.get("customer_phone")})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EPRICE {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/compat/chestcloudx"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -87,7 +88,7 @@ func TestDeposits(t *testing.T) {
 		depositState(t, l[0].(map[string]any), orderID, "pending", 50000)
 
 		// Paid: credited once, with the brand and the unique code as the fee.
-		paid := loketest.Pay(t, s, "qris", int64(total))
+		paid := loketest.Pay(t, s, "qris", loket.Money(int64(total)))
 		if paid == nil || paid.Status != store.DepositSuccess || "DEP-"+strconv.FormatInt(paid.ID, 10) != orderID ||
 			paid.Amount != 50000 || int64(paid.Fee()) != int64(total)-50000 || paid.Brand != "DANA" {
 			t.Fatalf("paid deposit = %+v", paid)
@@ -96,7 +97,7 @@ func TestDeposits(t *testing.T) {
 		if b := loketest.Balance(t, s, r.ID); b != 50000 {
 			t.Errorf("balance %d, want 50000", b)
 		}
-		if again := loketest.Pay(t, s, "qris", int64(total)); again != nil {
+		if again := loketest.Pay(t, s, "qris", loket.Money(int64(total))); again != nil {
 			t.Errorf("a second payment of the total paid %+v", again)
 		}
 		if b := loketest.Balance(t, s, r.ID); b != 50000 {
@@ -112,7 +113,7 @@ func TestDeposits(t *testing.T) {
 		depositState(t, do(t, http.MethodPost, base+"/payment/cancel/"+cid, "", "X-API-Key", key).Body, cid, "cancel", 20000)
 		depositState(t, do(t, http.MethodGet, base+"/payment/status/"+cid, "", "X-API-Key", key).Body, cid, "cancel", 20000)
 		do(t, http.MethodPost, base+"/payment/cancel/"+cid, "", "X-API-Key", key).failure(t, 409)
-		if p := loketest.Pay(t, s, "qris", int64(loketest.Num(t, c, "amountToPay"))); p != nil {
+		if p := loketest.Pay(t, s, "qris", loket.Money(int64(loketest.Num(t, c, "amountToPay")))); p != nil {
 			t.Errorf("a cancelled deposit was paid: %+v", p)
 		}
 

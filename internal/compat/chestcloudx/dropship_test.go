@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 )
 
@@ -44,7 +45,7 @@ func TestDropshipMode(t *testing.T) {
 		if st["payment_status"] != "pending" || st["status"] != "Pending" {
 			t.Fatalf("unpaid status %v", st)
 		}
-		if dep := loketest.Pay(t, s, "qris", amount); dep == nil {
+		if dep := loketest.Pay(t, s, "qris", loket.Money(amount)); dep == nil {
 			t.Fatal("the customer's payment matched nothing")
 		}
 		deadline := time.Now().Add(10 * time.Second)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -93,11 +94,11 @@ func checkTicket(t testing.TB, s *server.Server, resellerID int64, tk ticket, am
 		t.Fatalf("deposits: %v %v", ds, err)
 	}
 	d := ds[0]
-	if d.Method != "bank" || d.Status != store.DepositPending || d.Amount != amount || d.Surface != "socx" {
+	if d.Method != "bank" || d.Status != store.DepositPending || d.Amount != loket.Money(amount) || d.Surface != "socx" {
 		t.Errorf("deposit %+v", d)
 	}
-	if tk.Amount != amount || tk.Unique < 1 || tk.Unique > 999 || tk.Unique != d.UniqueCode || tk.AdminFee != 0 ||
-		tk.GrandTotal != amount+tk.Unique || tk.GrandTotal != d.Total {
+	if tk.Amount != amount || tk.Unique < 1 || tk.Unique > 999 || loket.Money(tk.Unique) != d.UniqueCode || tk.AdminFee != 0 ||
+		tk.GrandTotal != amount+tk.Unique || loket.Money(tk.GrandTotal) != d.Total {
 		t.Errorf("ticket %+v for deposit %+v", tk, d)
 	}
 	if len(tk.Banks) != 2 || tk.Banks[0].ID != 1 || tk.Banks[0].BankName != "BCA" || tk.Banks[0].AccountNo != "1234567890" ||
@@ -196,9 +197,9 @@ func TestDepositTicket(t *testing.T) {
 		}
 		tk := ticketShape(t, b)
 		d := checkTicket(t, s, r.ID, tk, 10_000)
-		paid := loketest.Pay(t, s, "bank", tk.GrandTotal)
+		paid := loketest.Pay(t, s, "bank", loket.Money(tk.GrandTotal))
 		if paid == nil || paid.ID != d.ID || paid.Status != store.DepositSuccess || paid.Amount != 10_000 ||
-			paid.Fee() != tk.Unique || paid.Brand != "DANA" {
+			paid.Fee() != loket.Money(tk.Unique) || paid.Brand != "DANA" {
 			t.Fatalf("paid: %+v", paid)
 		}
 		if got, _ := s.DB.Deposit(ctx, d.ID, r.ID); got.Status != store.DepositSuccess {
@@ -212,7 +213,7 @@ func TestDepositTicket(t *testing.T) {
 		if b := saldo(); b != 15_000 {
 			t.Fatalf("balance %v after the deposit, want 15000", b)
 		}
-		if again := loketest.Pay(t, s, "bank", tk.GrandTotal); again != nil {
+		if again := loketest.Pay(t, s, "bank", loket.Money(tk.GrandTotal)); again != nil {
 			t.Fatalf("second payment credited: %+v", again)
 		}
 		if b := saldo(); b != 15_000 {

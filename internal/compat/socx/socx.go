@@ -106,15 +106,15 @@ func onlyMethods(methods string, fn http.HandlerFunc) http.HandlerFunc {
 // purchaseBody is the purchase answer of the seed: also the status answer and the
 // JSON report.
 type purchaseBody struct {
-	Code      string `json:"code"`
-	MSISDN    string `json:"msisdn"`
-	RequestID string `json:"request_id"`
-	RC        string `json:"rc"`
-	TrxID     int64  `json:"trxid"`
-	Price     int64  `json:"price"`
-	Balance   int64  `json:"balance"`
-	SN        string `json:"sn"`
-	Message   string `json:"message"`
+	Code      string      `json:"code"`
+	MSISDN    string      `json:"msisdn"`
+	RequestID string      `json:"request_id"`
+	RC        string      `json:"rc"`
+	TrxID     int64       `json:"trxid"`
+	Price     loket.Money `json:"price"`
+	Balance   loket.Money `json:"balance"`
+	SN        string      `json:"sn"`
+	Message   string      `json:"message"`
 }
 
 // errorBody answers endpoints whose seed shape has no room for an rc (saldo, deposit
@@ -337,18 +337,18 @@ func (h *handler) saldo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Balance int64 `json:"balance"`
+		Balance loket.Money `json:"balance"`
 	}{res.Balance})
 }
 
 // depositTicketBody is the seed's deposit ticket.
 type depositTicketBody struct {
 	Instruction string       `json:"instruction"`
-	Amount      int64        `json:"amount"`
+	Amount      loket.Money  `json:"amount"`
 	Banks       []ticketBank `json:"banks"`
-	Unique      int64        `json:"unique"`
-	AdminFee    int64        `json:"admin_fee"`
-	GrandTotal  int64        `json:"grand_total"`
+	Unique      loket.Money  `json:"unique"`
+	AdminFee    loket.Money  `json:"admin_fee"`
+	GrandTotal  loket.Money  `json:"grand_total"`
 	ValidBefore string       `json:"valid_before"`
 }
 
@@ -379,7 +379,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 	if err == nil && ra != nil {
 		err = perr
 	}
-	var amount int64
+	var amount loket.Money
 	if err == nil {
 		amount, err = parseAmount(p["amount"])
 	}
@@ -422,27 +422,27 @@ func ticketBody(d *store.Deposit, accounts []app.BankAccount) depositTicketBody 
 
 // parseAmount reads a whole number of rupiah: "1000000", 1000000, 1e6 or 1000000.0;
 // a fraction, a sign or words are refused.
-func parseAmount(s string) (int64, error) {
+func parseAmount(s string) (loket.Money, error) {
 	s = strings.TrimSpace(s)
 	bad := loket.FieldError(loket.EINVALID, "amount", "amount wajib diisi dengan angka bulat lebih dari 0")
 	if s == "" {
 		return 0, bad
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n <= 0 {
+		if n <= 0 || loket.Money(n) > loket.MaxAmount {
 			return 0, bad
 		}
-		return n, nil
+		return loket.Money(n), nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 || f != math.Trunc(f) || f > float64(loket.MaxAmount) {
 		return 0, bad
 	}
-	return int64(f), nil
+	return loket.Money(f), nil
 }
 
 // thousands writes n with comma thousands separators, as the seed does: 1,000,101.
-func thousands(n int64) string { return loket.Thousands(n, ',') }
+func thousands(n loket.Money) string { return loket.Thousands(n, ',') }
 
 func (h *handler) purchaseJSON(w http.ResponseWriter, r *http.Request) {
 	h.purchaseForm(w, r, false)
@@ -581,7 +581,7 @@ func sameOrder(o *loket.Order, req purchaseReq) bool {
 	return ok1 && ok2 && a == b
 }
 
-func (h *handler) orderBody(o *loket.Order, balance int64) purchaseBody {
+func (h *handler) orderBody(o *loket.Order, balance loket.Money) purchaseBody {
 	rc, msg := stateOf(o)
 	return purchaseBody{Code: o.ProductCode, MSISDN: o.Target, RequestID: o.RefID, RC: rc, TrxID: o.ID,
 		Price: o.Price, Balance: balance, SN: o.SN, Message: msg}
@@ -589,7 +589,7 @@ func (h *handler) orderBody(o *loket.Order, balance int64) purchaseBody {
 
 // balance is a reseller's balance now, or 0 when it cannot be read (it is shown, not
 // relied on).
-func (h *handler) balance(ctx context.Context, id int64) int64 {
+func (h *handler) balance(ctx context.Context, id int64) loket.Money {
 	r, err := h.a.DB.Reseller(ctx, id, "")
 	if err != nil {
 		return 0
@@ -612,7 +612,7 @@ func (h *handler) reportXML(o *loket.Order, _ loket.Money) (string, string, []by
 	var b bytes.Buffer
 	writeMethodCall(&b, "topUpReport", []member{
 		{"RESPONSECODE", rc}, {"REQUESTID", o.RefID}, {"MESSAGE", msg}, {"TRANSACTIONID", strconv.FormatInt(o.ID, 10)},
-		{"SN", o.SN}, {"MSISDN", o.Target}, {"PRICE", strconv.FormatInt(o.Price, 10)},
+		{"SN", o.SN}, {"MSISDN", o.Target}, {"PRICE", o.Price.String()},
 	})
 	return "topUpReport", "text/xml", b.Bytes(), nil
 }

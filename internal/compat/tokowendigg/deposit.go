@@ -114,7 +114,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *store.Rese
 		h.fail(w, failf(http.StatusBadRequest, "Minimum nominal untuk menggunakan metode pembayaran ini Rp 10.000"))
 		return
 	}
-	d, err := h.a.CreateDeposit(r.Context(), ra, app.MethodBank, amount, Surface)
+	d, err := h.a.CreateDeposit(r.Context(), ra, app.MethodBank, loket.Money(amount), Surface)
 	if err != nil {
 		h.fail(w, &depositError{err})
 		return

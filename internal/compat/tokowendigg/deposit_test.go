@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/loket/loket/internal/compat/tokowendigg"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -98,15 +99,15 @@ func testDeposits(t *testing.T, engine string) {
 			t.Errorf("invoice %d", code)
 		}
 
-		paid := loketest.Pay(t, s, "bank", total)
-		if paid == nil || paid.Amount != 500000 || paid.Total != total || paid.Fee() != total-500000 || paid.Brand != "DANA" || paid.Status != store.DepositSuccess {
+		paid := loketest.Pay(t, s, "bank", loket.Money(total))
+		if paid == nil || paid.Amount != 500000 || paid.Total != loket.Money(total) || paid.Fee() != loket.Money(total-500000) || paid.Brand != "DANA" || paid.Status != store.DepositSuccess {
 			t.Fatalf("paid: %+v", paid)
 		}
 		if got := loketest.Balance(t, s, r.id); got != 500000 {
 			t.Errorf("balance %d, want 500000", got)
 		}
 		// The same total again pays nothing more.
-		if again := loketest.Pay(t, s, "bank", total); again != nil {
+		if again := loketest.Pay(t, s, "bank", loket.Money(total)); again != nil {
 			t.Errorf("paid twice: %+v", again)
 		}
 		if got := loketest.Balance(t, s, r.id); got != 500000 {
@@ -148,7 +149,7 @@ func testDeposits(t *testing.T, engine string) {
 			t.Errorf("cancelled: %v", st)
 		}
 		// Paying a cancelled deposit's total credits nothing.
-		if paid := loketest.Pay(t, s, "bank", num(t, d, "price")); paid != nil {
+		if paid := loketest.Pay(t, s, "bank", loket.Money(num(t, d, "price"))); paid != nil {
 			t.Errorf("a cancelled deposit was paid: %+v", paid)
 		}
 		if got := loketest.Balance(t, s, c.id); got != 0 {

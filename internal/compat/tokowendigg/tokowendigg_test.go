@@ -30,7 +30,7 @@ type reseller struct {
 
 func newReseller(t *testing.T, s *server.Server, balance int64) reseller {
 	t.Helper()
-	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Balance: balance})
+	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Balance: loket.Money(balance)})
 	return reseller{id: r.ID, key: r.Creds.APIKey, secret: r.Creds.SecretKey}
 }
 
@@ -261,12 +261,12 @@ func testSurface(t *testing.T, engine string) {
 			t.Fatalf("member price %v %v", want, err)
 		}
 		d := wantOK(t, call(t, s, "GET", api+"/product/FFMAX-BJ-V3FFMAX_ID_10", creds.APIKey, "", nil)).(map[string]any)
-		if num(t, d, "price") != want.Price {
+		if loket.Money(num(t, d, "price")) != want.Price {
 			t.Errorf("member sees %v, want %d", d["price"], want.Price)
 		}
 		o := wantOK(t, call(t, s, "POST", api+"/transaction/create", creds.APIKey, creds.SecretKey,
 			map[string]any{"target_product_code": "FFMAX-BJ-V3FFMAX_ID_10", "id": "31000"})).(map[string]any)
-		if num(t, o, "price") != want.Price || loketest.Balance(t, s, m.ID) != 5000-want.Price {
+		if loket.Money(num(t, o, "price")) != want.Price || loketest.Balance(t, s, m.ID) != 5000-want.Price {
 			t.Errorf("member order %v, balance %d", o, loketest.Balance(t, s, m.ID))
 		}
 	})
@@ -457,7 +457,7 @@ func testSurface(t *testing.T, engine string) {
 
 	t.Run("balance (seed example)", func(t *testing.T) {
 		d := wantOK(t, call(t, s, "POST", api+"/transaction/balance", r.key, r.secret, "[]")).(map[string]any)
-		if !strings.HasPrefix(str(t, d, "username"), "tw") || str(t, d, "level") != "reseller" || num(t, d, "balance") != loketest.Balance(t, s, r.id) {
+		if !strings.HasPrefix(str(t, d, "username"), "tw") || str(t, d, "level") != "reseller" || loket.Money(num(t, d, "balance")) != loketest.Balance(t, s, r.id) {
 			t.Errorf("balance: %v", d)
 		}
 	})

@@ -137,7 +137,7 @@ func TestReply(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	for in, want := range map[int64]string{0: "Rp 0", 999: "Rp 999", 1000: "Rp 1.000", 10575: "Rp 10.575", 1234567: "Rp 1.234.567"} {
-		if got := rupiah(in); got != want {
+		if got := rupiah(loket.Money(in)); got != want {
 			t.Errorf("rupiah(%d) = %q, want %q", in, got, want)
 		}
 	}

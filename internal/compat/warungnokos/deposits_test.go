@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -151,7 +152,7 @@ func TestDepositLifecycle(t *testing.T) {
 
 		// method is optional (default qris); amount may be a string.
 		c := createDeposit(t, s, base, rs.Key, `{"amount":"25000"}`, 25000)
-		if d := loketest.Pay(t, s, "qris", c.Total); d == nil {
+		if d := loketest.Pay(t, s, "qris", loket.Money(c.Total)); d == nil {
 			t.Fatal("payment of the total matched no deposit")
 		}
 		st, d := statusOf(t, base, rs.Key, c.TrxID, 25000)
@@ -163,7 +164,7 @@ func TestDepositLifecycle(t *testing.T) {
 			t.Errorf("balance = %d, want 26000", b)
 		}
 		// The same total paid again credits nothing.
-		if d := loketest.Pay(t, s, "qris", c.Total); d != nil {
+		if d := loketest.Pay(t, s, "qris", loket.Money(c.Total)); d != nil {
 			t.Errorf("second payment matched deposit %d", d.ID)
 		}
 		if b := loketest.Balance(t, s, rs.ID); b != 26000 {
@@ -286,7 +287,7 @@ func TestDepositExpired(t *testing.T) {
 				t.Errorf("cancel of expired (swept %v): %q", sweep, msg)
 			}
 		}
-		if d := loketest.Pay(t, s, "qris", c.Total); d != nil {
+		if d := loketest.Pay(t, s, "qris", loket.Money(c.Total)); d != nil {
 			t.Errorf("payment matched expired deposit %d", d.ID)
 		}
 		if b := loketest.Balance(t, s, rs.ID); b != 0 {

@@ -41,7 +41,7 @@ func newReseller(t testing.TB, s *server.Server, level string, balance int64) *r
 	t.Helper()
 	name := loketest.Username("wn")
 	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: name, Email: name + "@mail.com",
-		Level: level, Balance: balance})
+		Level: level, Balance: loket.Money(balance)})
 	return &reseller{ID: r.ID, Name: r.Username, Key: r.Creds.APIKey}
 }
 

@@ -82,7 +82,7 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	priceJual, isNum := parseID(c.p.get("price_jual"))
-	if !isNum || priceJual > loket.MaxAmount {
+	if !isNum || loket.Money(priceJual) > loket.MaxAmount {
 		h.fail(w, loket.FieldError(loket.EINVALID, "price_jual", "price_jual harus berupa angka bulat lebih dari 0."))
 		return
 	}
@@ -96,17 +96,17 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		h.fail(w, err)
 		return
 	}
-	var maxPrice int64
+	var maxPrice loket.Money
 	if v := c.p.get("max_price", "maxPrice"); v != "" {
 		n, ok := parseID(v)
-		if !ok || n > loket.MaxAmount {
+		if !ok || loket.Money(n) > loket.MaxAmount {
 			h.fail(w, loket.FieldError(loket.EINVALID, "max_price", "max_price harus berupa angka bulat lebih dari 0."))
 			return
 		}
-		maxPrice = n
+		maxPrice = loket.Money(n)
 	}
 	act, _, err := h.a.OrderNumber(r.Context(), c.ra, app.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
-		OperatorID: operator, PriceJual: priceJual, MaxPrice: maxPrice, Surface: surface})
+		OperatorID: operator, PriceJual: loket.Money(priceJual), MaxPrice: maxPrice, Surface: surface})
 	if err != nil {
 		h.fail(w, err)
 		return

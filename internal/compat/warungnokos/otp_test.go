@@ -43,7 +43,7 @@ func setStatus(t *testing.T, base, key, trx, action string) resp {
 
 func wantBalance(t *testing.T, s *server.Server, id, want int64) {
 	t.Helper()
-	if got := loketest.Balance(t, s, id); got != want {
+	if got := loketest.Balance(t, s, id); got != loket.Money(want) {
 		t.Errorf("balance = %d, want %d", got, want)
 	}
 }

@@ -195,7 +195,7 @@ func (c *Client) Generate(ctx context.Context, nominal int64) (qrString, imageUR
 		if err != nil {
 			return "", "", fmt.Errorf("orderkuota generate: nominal: %w", err)
 		}
-		if got != nominal {
+		if int64(got) != nominal {
 			return "", "", &APIError{Op: "generate", StatusCode: http.StatusOK,
 				Message: fmt.Sprintf("asked for nominal %d, got a QRIS for %d", nominal, got)}
 		}
@@ -273,7 +273,7 @@ func (c *Client) kasirPayload(nominal int64) map[string]string {
 }
 
 func checkNominal(op string, n int64) error {
-	if n <= 0 || n > loket.MaxAmount {
+	if n <= 0 || n > int64(loket.MaxAmount) {
 		return fmt.Errorf("orderkuota %s: nominal %d out of range", op, n)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/orderkuota"
 )
 
@@ -486,7 +487,7 @@ func TestShortSecretsKeepMessages(t *testing.T) {
 func TestParseAmount(t *testing.T) {
 	tests := []struct {
 		in   string
-		want int64
+		want loket.Money
 	}{
 		{"500", 500},
 		{"1000", 1000},

@@ -86,10 +86,10 @@ func ParseAmount(s string) (loket.Money, error) {
 		return bad("too large")
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || n > loket.MaxAmount {
+	if err != nil || loket.Money(n) > loket.MaxAmount {
 		return bad("too large")
 	}
-	return n, nil
+	return loket.Money(n), nil
 }
 
 // flexString reads a JSON string or number as text; null is "".

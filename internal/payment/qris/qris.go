@@ -386,7 +386,7 @@ func validAmount(v string) bool {
 // fee or asks the payer for a tip, so the amount that reaches the merchant's mutation
 // history would differ from the deposit's unique-code total and the matcher would
 // never find it.
-func Dynamic(static string, amount int64) (string, error) {
+func Dynamic(static string, amount loket.Money) (string, error) {
 	if amount < 1 || amount > MaxAmount {
 		return "", loket.FieldError(loket.EINVALID, "amount", "amount %d is out of range; a QRIS amount is 1 to %d rupiah", amount, int64(MaxAmount))
 	}
@@ -407,7 +407,7 @@ func Dynamic(static string, amount int64) (string, error) {
 		}
 		objs = append(objs, o)
 	}
-	objs = append(objs, DataObject{ID: IDAmount, Value: strconv.FormatInt(amount, 10)})
+	objs = append(objs, DataObject{ID: IDAmount, Value: strconv.FormatInt(int64(amount), 10)})
 	// EMVCo order: ascending IDs, except the CRC, which is appended last below.
 	slices.SortStableFunc(objs, func(a, b DataObject) int { return strings.Compare(a.ID, b.ID) })
 	return seal(objs), nil

@@ -382,7 +382,7 @@ func TestDynamicReplacesAmount(t *testing.T) {
 
 func TestDynamicAmountBounds(t *testing.T) {
 	for _, amount := range []int64{1, 9_999_999_999} {
-		d, err := qris.Dynamic(realGoPay, amount)
+		d, err := qris.Dynamic(realGoPay, loket.Money(amount))
 		if err != nil {
 			t.Errorf("Dynamic(%d): %v", amount, err)
 			continue
@@ -390,7 +390,7 @@ func TestDynamicAmountBounds(t *testing.T) {
 		checkDynamic(t, realGoPay, d, amount)
 	}
 	for _, amount := range []int64{0, -1, 10_000_000_000, -9_223_372_036_854_775_808} {
-		_, err := qris.Dynamic(realGoPay, amount)
+		_, err := qris.Dynamic(realGoPay, loket.Money(amount))
 		if loket.ErrorCode(err) != loket.EINVALID || loket.ErrorField(err) != "amount" {
 			t.Errorf("Dynamic(%d) = %v, want EINVALID on field amount", amount, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/orderkuota"
 )
 
@@ -73,7 +74,7 @@ func TestClientSeesPayments(t *testing.T) {
 		`{"amount": 77777}`,
 	}
 	type want struct {
-		amount int64
+		amount loket.Money
 		brand  string
 		ref    string
 		at     time.Time

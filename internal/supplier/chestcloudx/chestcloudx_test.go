@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -519,7 +520,7 @@ func TestParseSN(t *testing.T) {
 func TestBalance(t *testing.T) {
 	for _, c := range []struct {
 		reply reply
-		want  int64
+		want  loket.Money
 		err   bool
 	}{
 		{reply{file: "me.json"}, 50000, false},
@@ -590,7 +591,7 @@ func TestPrices(t *testing.T) {
 
 func TestParseAmount(t *testing.T) {
 	for in, want := range map[string]struct {
-		n    int64
+		n    loket.Money
 		frac bool
 	}{
 		`10000`:        {10000, false},

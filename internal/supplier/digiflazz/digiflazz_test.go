@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -720,7 +721,7 @@ func TestPrices(t *testing.T) {
 func TestParseAmount(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want int64
+		want loket.Money
 		ok   bool
 	}{
 		{"1000", 1000, true},

@@ -238,7 +238,7 @@ func parseAmount(f flex) (loket.Money, error) {
 		return 0, fmt.Errorf("amount %q is not a number", clip(f.s, 32))
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || n > loket.MaxAmount {
+	if err != nil || loket.Money(n) > loket.MaxAmount {
 		return 0, fmt.Errorf("amount %q out of range", clip(f.s, 32))
 	}
 	if frac != "" && frac[0] >= '5' {
@@ -247,7 +247,7 @@ func parseAmount(f flex) (loket.Money, error) {
 	if neg {
 		n = -n
 	}
-	return n, nil
+	return loket.Money(n), nil
 }
 
 // --- HTTP -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -401,7 +402,7 @@ func TestBalance(t *testing.T) {
 	cases := []struct {
 		code    int
 		body    string
-		want    int64
+		want    loket.Money
 		wantErr bool
 	}{
 		{200, string(testdata(t, "saldo.json")), 14450, false},
@@ -445,7 +446,7 @@ func TestPricesEmpty(t *testing.T) {
 func TestParseAmount(t *testing.T) {
 	cases := []struct {
 		in   flex
-		want int64
+		want loket.Money
 		ok   bool
 	}{
 		{flex{s: "1000"}, 1000, true},

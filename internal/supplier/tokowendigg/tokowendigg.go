@@ -203,7 +203,7 @@ func intOf(raw json.RawMessage) int64 {
 	if err != nil {
 		return 0
 	}
-	return m
+	return int64(m)
 }
 
 // money reads an amount given as a JSON number (1000, 1000.00) or a string ("1000",
