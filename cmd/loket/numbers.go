@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -14,7 +15,7 @@ import (
 func numberCmd(sub string, args []string, out io.Writer) error {
 	switch sub {
 	case "list":
-		var f store.ActivationFilter
+		var f loket.ActivationFilter
 		var username string
 		return command("number list", args, func(fs *flag.FlagSet) {
 			fs.StringVar(&username, "username", "", "only this reseller's activations")

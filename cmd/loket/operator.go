@@ -86,7 +86,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			var u store.ResellerUpdate
+			var u loket.ResellerUpdate
 			if webhook != "\x00" {
 				u.WebhookURL = &webhook
 			}
@@ -147,7 +147,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 		})
 
 	case "supplier add":
-		var s store.Supplier
+		var s loket.Supplier
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&s.Name, "name", "", "")
 			fs.StringVar(&s.Kind, "kind", "", "")
@@ -289,7 +289,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 		})
 
 	case "order list":
-		var f store.OrderFilter
+		var f loket.OrderFilter
 		var username string
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&username, "username", "", "only this reseller's orders")

@@ -67,7 +67,7 @@ func priceCommand(cmd string, args []string, out io.Writer) (ok bool, err error)
 			var moved int
 			err = db.Direct(ctx, func(t *store.Tx) error {
 				var err error
-				moved, err = t.SetMarkupRule(store.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: bp, MarkupFlat: loket.Money(flat), RoundTo: loket.Money(round)})
+				moved, err = t.SetMarkupRule(loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: bp, MarkupFlat: loket.Money(flat), RoundTo: loket.Money(round)})
 				return err
 			})
 			if err != nil {
@@ -116,11 +116,11 @@ func priceCommand(cmd string, args []string, out io.Writer) (ok bool, err error)
 
 func checkScope(scope, code string) error {
 	switch scope {
-	case store.ScopeAll:
+	case loket.ScopeAll:
 		if code != "" {
 			return fmt.Errorf("--scope all takes no --code")
 		}
-	case store.ScopeCategory, store.ScopeProduct:
+	case loket.ScopeCategory, loket.ScopeProduct:
 		if strings.TrimSpace(code) == "" {
 			return fmt.Errorf("--scope %s needs --code (the %s's code)", scope, scope)
 		}

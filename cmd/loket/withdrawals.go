@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -15,7 +16,7 @@ import (
 func withdrawalCommand(cmd string, args []string, out io.Writer) (ok bool, err error) {
 	switch cmd {
 	case "withdrawal list":
-		var f store.WithdrawalFilter
+		var f loket.WithdrawalFilter
 		var username string
 		return true, command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&f.Status, "status", "", "pending, approved or rejected")

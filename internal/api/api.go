@@ -16,7 +16,6 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
-	"github.com/loket/loket/internal/store"
 )
 
 // MaxBody bounds every request body of the native API.
@@ -278,7 +277,7 @@ func APIKey(r *http.Request) string {
 	return r.Header.Get("X-API-Key")
 }
 
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *store.ResellerAuth)) http.HandlerFunc {
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *loket.ResellerAuth)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ra, err := s.App.Authenticate(r.Context(), APIKey(r), r.RemoteAddr)
 		if err != nil {

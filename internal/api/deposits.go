@@ -10,7 +10,6 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/usdt"
-	"github.com/loket/loket/internal/store"
 )
 
 // DepositRequest is the body of POST /v1/deposits.
@@ -45,11 +44,11 @@ type DepositList struct {
 }
 
 // DepositView renders a deposit for its reseller.
-func DepositView(d *store.Deposit) Deposit {
+func DepositView(d *loket.Deposit) Deposit {
 	v := Deposit{ID: d.ID, Method: d.Method, Amount: d.Amount, UniqueCode: d.UniqueCode, Total: d.Total, Fee: d.Fee(),
 		Status: d.Status, QRString: d.QRString, Brand: d.Brand, CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt, SettledAt: d.SettledAt}
 	if d.Method == "usdt" {
-		v.USDTAmount, v.Address = usdt.Format(d.PayAmount), d.PayTo
+		v.USDTAmount, v.Address = usdt.Format(d.PayMicroUSDT()), d.PayTo
 	}
 	if d.QRString != "" {
 		v.QRURL = "/v1/deposits/" + strconv.FormatInt(d.ID, 10) + "/qr.png"
@@ -93,7 +92,7 @@ func (s *Server) publicQR(w http.ResponseWriter, r *http.Request) {
 	w.Write(png)
 }
 
-func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req DepositRequest
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
@@ -112,7 +111,7 @@ func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *store
 	WriteJSON(w, http.StatusCreated, v)
 }
 
-func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	ds, err := s.App.DB.Deposits(r.Context(), ra.ID, 100)
 	if err != nil {
 		WriteError(w, err)
@@ -125,7 +124,7 @@ func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *store.
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) *store.Deposit {
+func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) *loket.Deposit {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such deposit"))
@@ -139,7 +138,7 @@ func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *store.Resel
 	return d
 }
 
-func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	if d := s.deposit(w, r, ra); d != nil {
 		v := DepositView(d)
 		v.QRImage = s.App.PublicQRURL(d)
@@ -147,7 +146,7 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *store.Re
 	}
 }
 
-func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	d := s.deposit(w, r, ra)
 	if d == nil {
 		return
@@ -160,7 +159,7 @@ func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *store
 	WriteJSON(w, http.StatusOK, DepositView(d))
 }
 
-func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	d := s.deposit(w, r, ra)
 	if d == nil {
 		return

@@ -11,7 +11,6 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // DropshipInfo is the dropship side of an order, for its reseller.
@@ -37,7 +36,7 @@ type DropshipPayment struct {
 	InvoiceURL string      `json:"invoice_url" doc:"a page for your customer: the QR with a countdown and the live status"`
 }
 
-func (s *Server) dropshipInfo(o *loket.Order, d *store.Dropship) *DropshipInfo {
+func (s *Server) dropshipInfo(o *loket.Order, d *loket.Dropship) *DropshipInfo {
 	return &DropshipInfo{SellingPrice: d.SellingPrice, ResellerCost: o.Price, Profit: d.SellingPrice - o.Price, CustomerName: d.CustomerName,
 		CustomerPhone: d.CustomerPhone, PaymentStatus: d.PaymentStatus, RefundStatus: d.RefundStatus,
 		Payment: DropshipPayment{Amount: d.Total, UniqueCode: d.Total - d.SellingPrice, QRString: d.QRString, QRURL: s.App.DropshipQRURL(d),
@@ -45,13 +44,13 @@ func (s *Server) dropshipInfo(o *loket.Order, d *store.Dropship) *DropshipInfo {
 }
 
 // DropshipView renders a dropship order for its reseller.
-func (s *Server) DropshipView(o *loket.Order, d *store.Dropship) Order {
+func (s *Server) DropshipView(o *loket.Order, d *loket.Dropship) Order {
 	v := OrderView(o)
 	v.Dropship = s.dropshipInfo(o, d)
 	return v
 }
 
-func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth, req OrderRequest) {
+func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth, req OrderRequest) {
 	if req.MaxPrice != 0 {
 		WriteError(w, loket.FieldError(loket.EINVALID, "max_price", "max_price is for saldo orders; a dropship order's price is bounded by selling_price"))
 		return
@@ -87,7 +86,7 @@ type PayStatus struct {
 	SN            string      `json:"sn,omitempty"`
 }
 
-func (s *Server) payLookup(r *http.Request) (*store.Dropship, *loket.Order, bool) {
+func (s *Server) payLookup(r *http.Request) (*loket.Dropship, *loket.Order, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil, nil, false

@@ -11,7 +11,6 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Virtual numbers (docs/virtual-numbers.md): rent a number for a service, read the SMS
@@ -121,7 +120,7 @@ type NumberWebhook struct {
 }
 
 // NumberView renders an activation for its reseller. It names no supplier.
-func NumberView(a *store.Activation) Number {
+func NumberView(a *loket.Activation) Number {
 	v := Number{ID: a.ID, RefID: a.RefID, Service: a.ServiceCode, ServiceName: a.ServiceName, NumberID: a.NumberID, Country: a.Country,
 		ProviderID: a.ProviderID, OperatorID: a.OperatorID, Phone: a.Phone, Price: a.Price, PriceJual: a.PriceJual, MaxPrice: a.MaxPrice,
 		Status: a.State, SMS: make([]SMS, 0, len(a.SMS)), Message: a.Message, CreatedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt,
@@ -138,7 +137,7 @@ func NumberView(a *store.Activation) Number {
 }
 
 func (s *Server) registerNumbers() {
-	s.App.SetVNNotifier("api", func(a *store.Activation, m store.VNSMS) (string, string, []byte, error) {
+	s.App.SetVNNotifier("api", func(a *loket.Activation, m loket.VNSMS) (string, string, []byte, error) {
 		b, err := json.Marshal(NumberWebhook{Event: "number.sms", Number: NumberView(a), SMS: SMS(m)})
 		return "number.sms", "application/json", b, err
 	})
@@ -168,7 +167,7 @@ func (s *Server) registerNumbers() {
 		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.numberAction(s.App.ResendNumber)))
 }
 
-func (s *Server) numberServices(w http.ResponseWriter, r *http.Request, _ *store.ResellerAuth) {
+func (s *Server) numberServices(w http.ResponseWriter, r *http.Request, _ *loket.ResellerAuth) {
 	list, err := s.App.DB.VNServices(r.Context())
 	if err != nil {
 		WriteError(w, err)
@@ -183,7 +182,7 @@ func (s *Server) numberServices(w http.ResponseWriter, r *http.Request, _ *store
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	code, err := strconv.ParseInt(r.URL.Query().Get("service"), 10, 64)
 	if err != nil || code <= 0 {
 		WriteError(w, loket.FieldError(loket.EINVALID, "service", "service must be a service code, e.g. 14"))
@@ -207,7 +206,7 @@ func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *sto
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *store.ResellerAuth) {
+func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *loket.ResellerAuth) {
 	num, err := strconv.ParseInt(r.URL.Query().Get("number_id"), 10, 64)
 	prov := strings.TrimSpace(r.URL.Query().Get("provider_id"))
 	if err != nil || num <= 0 || prov == "" {
@@ -226,7 +225,7 @@ func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *stor
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req NumberRequest
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
@@ -250,7 +249,7 @@ func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *store.
 	WriteJSON(w, status, NumberView(act))
 }
 
-func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	q := r.URL.Query()
 	out := NumberList{Numbers: []Number{}}
 	if ref := q.Get("ref_id"); ref != "" {
@@ -305,7 +304,7 @@ func numberID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	id, err := numberID(r)
 	if err != nil {
 		WriteError(w, err)
@@ -319,8 +318,8 @@ func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *store.Res
 	WriteJSON(w, http.StatusOK, NumberView(act))
 }
 
-func (s *Server) numberAction(f func(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error)) func(http.ResponseWriter, *http.Request, *store.ResellerAuth) {
-	return func(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) numberAction(f func(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error)) func(http.ResponseWriter, *http.Request, *loket.ResellerAuth) {
+	return func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 		id, err := numberID(r)
 		if err != nil {
 			WriteError(w, err)

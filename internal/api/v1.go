@@ -9,7 +9,6 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Order is the native JSON shape of an order.
@@ -123,7 +122,7 @@ type WebhookSettings struct {
 
 // WebhookLog is GET /v1/webhooks.
 type WebhookLog struct {
-	Webhooks []*store.Webhook `json:"webhooks"`
+	Webhooks []*loket.Webhook `json:"webhooks"`
 }
 
 // Health is GET /healthz.
@@ -174,7 +173,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, Health{Status: "ok"})
 }
 
-func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	re, err := s.App.DB.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		WriteError(w, err)
@@ -189,7 +188,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *store.ResellerAu
 		CreatedAt: re.CreatedAt})
 }
 
-func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	c, err := s.App.RegenerateKeys(r.Context(), ra.ID)
 	if err != nil {
 		WriteError(w, err)
@@ -203,7 +202,7 @@ func productView(p loket.Product) Product {
 		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms}
 }
 
-func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	cat, brand := r.URL.Query().Get("category"), r.URL.Query().Get("brand")
 	out := ProductList{Products: []Product{}}
 	for _, p := range s.App.Products(ra.Level) {
@@ -215,7 +214,7 @@ func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *store.Rese
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	p, err := s.App.Product(r.PathValue("code"), ra.Level)
 	if err != nil {
 		WriteError(w, err)
@@ -224,7 +223,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *store.Resel
 	WriteJSON(w, http.StatusOK, productView(*p))
 }
 
-func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req OrderRequest
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
@@ -247,7 +246,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *store.R
 	WriteJSON(w, status, OrderView(o))
 }
 
-func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such order"))
@@ -313,9 +312,9 @@ func decodeCursor(v string) (int64, error) {
 	return 0, loket.FieldError(loket.EINVALID, "cursor", "cursor is not one this API gave out")
 }
 
-func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	q := r.URL.Query()
-	f := store.OrderFilter{ResellerID: ra.ID, Status: q.Get("status"), RefID: q.Get("ref_id")}
+	f := loket.OrderFilter{ResellerID: ra.ID, Status: q.Get("status"), RefID: q.Get("ref_id")}
 	if f.Status != "" && f.Status != loket.StatusPending && f.Status != loket.StatusSuccess && f.Status != loket.StatusFailed {
 		WriteError(w, loket.FieldError(loket.EINVALID, "status", "status must be pending, success or failed"))
 		return
@@ -352,7 +351,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *store.Re
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	limit, err := parseLimit(r.URL.Query().Get("limit"))
 	if err != nil {
 		WriteError(w, err)
@@ -378,7 +377,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *store.Resell
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	re, err := s.App.DB.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		WriteError(w, err)
@@ -387,28 +386,28 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *store.Re
 	WriteJSON(w, http.StatusOK, WebhookSettings{URL: re.WebhookURL})
 }
 
-func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req WebhookSettings
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
 	req.URL = strings.TrimSpace(req.URL)
-	if err := s.App.UpdateReseller(r.Context(), ra.ID, store.ResellerUpdate{WebhookURL: &req.URL}); err != nil {
+	if err := s.App.UpdateReseller(r.Context(), ra.ID, loket.ResellerUpdate{WebhookURL: &req.URL}); err != nil {
 		WriteError(w, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, req)
 }
 
-func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	hooks, err := s.App.Webhooks(r.Context(), ra.ID, 50)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
 	if hooks == nil {
-		hooks = []*store.Webhook{}
+		hooks = []*loket.Webhook{}
 	}
 	WriteJSON(w, http.StatusOK, WebhookLog{Webhooks: hooks})
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // WithdrawalRequest is the body of POST /v1/withdrawals.
@@ -50,7 +49,7 @@ type ProfitMove struct {
 	ProfitBalance loket.Money `json:"profit_balance"`
 }
 
-func withdrawalView(w *store.Withdrawal) Withdrawal {
+func withdrawalView(w *loket.Withdrawal) Withdrawal {
 	return Withdrawal{ID: w.ID, Key: w.Key, Amount: w.Amount, Method: w.Method, AccountNo: w.AccountNo, AccountName: w.AccountName,
 		Status: w.Status, Note: w.Note, CreatedAt: w.CreatedAt, DecidedAt: w.DecidedAt}
 }
@@ -66,7 +65,7 @@ func (s *Server) registerWithdrawals() {
 		s.authed(s.moveProfit))
 }
 
-func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req WithdrawalRequest
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
@@ -85,8 +84,8 @@ func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *st
 	WriteJSON(w, status, withdrawalView(wd))
 }
 
-func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
-	ws, err := s.App.DB.Withdrawals(r.Context(), store.WithdrawalFilter{ResellerID: ra.ID})
+func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
+	ws, err := s.App.DB.Withdrawals(r.Context(), loket.WithdrawalFilter{ResellerID: ra.ID})
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -98,7 +97,7 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *sto
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) moveProfit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (s *Server) moveProfit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req ProfitMoveRequest
 	if err := DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)

@@ -140,7 +140,7 @@ type App struct {
 }
 
 type supplierEntry struct {
-	cfg store.Supplier
+	cfg loket.Supplier
 	s   supplier.Supplier
 }
 
@@ -255,11 +255,11 @@ type catalogView struct {
 	byCode    map[string]*loket.Product
 	byID      map[int64]*loket.Product
 	brands    map[string]*loket.Brand
-	levels    map[string]store.Level
+	levels    map[string]loket.Level
 	overrides map[int64]map[string]loket.Money
-	routes    map[int64][]store.Route
-	suppliers map[int64]store.Supplier
-	raw       *store.Catalog
+	routes    map[int64][]loket.Route
+	suppliers map[int64]loket.Supplier
+	raw       *loket.Catalog
 }
 
 // RefreshCatalog reloads the catalog cache when the stored catalog changed.
@@ -278,8 +278,8 @@ func (a *App) RefreshCatalog(ctx context.Context) error {
 		return fmt.Errorf("load catalog: %w", err)
 	}
 	view := &catalogView{version: c.Version, byCode: map[string]*loket.Product{}, byID: map[int64]*loket.Product{},
-		brands: map[string]*loket.Brand{}, levels: map[string]store.Level{}, overrides: c.Overrides, routes: c.Routes,
-		suppliers: map[int64]store.Supplier{}, raw: c}
+		brands: map[string]*loket.Brand{}, levels: map[string]loket.Level{}, overrides: c.Overrides, routes: c.Routes,
+		suppliers: map[int64]loket.Supplier{}, raw: c}
 	for i := range c.Brands {
 		view.brands[c.Brands[i].Code] = &c.Brands[i]
 	}

@@ -66,7 +66,7 @@ func testQRIS() string {
 	return body + fmt.Sprintf("%04X", c)
 }
 
-func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *store.ResellerAuth {
+func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *loket.ResellerAuth {
 	t.Helper()
 	ctx := context.Background()
 	_, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: name, Balance: balance})
@@ -143,7 +143,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				a := newApp(b, engine)
-				var rs []*store.ResellerAuth
+				var rs []*loket.ResellerAuth
 				for i := 0; i < 32; i++ {
 					rs = append(rs, reseller(b, a, fmt.Sprintf("bench%d", i), 1_000_000_000_000))
 				}

@@ -19,7 +19,7 @@ import (
 // Callbacks for orders already final, repeated, or about an attempt that is no longer
 // current change nothing but the record.
 func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, body []byte) (int, []byte) {
-	var cfg *store.Supplier
+	var cfg *loket.Supplier
 	for _, s := range a.catalog.Load().suppliers {
 		if strings.EqualFold(s.Name, name) {
 			s := s
@@ -193,7 +193,7 @@ func (e *earlyCallbacks) take(supplierID int64, ref, trx string) (supplier.Callb
 
 // applyEarly applies a callback that arrived before the attempt's transaction id was
 // recorded, if there is one.
-func (a *App) applyEarly(ctx context.Context, at *store.Attempt, trx string) {
+func (a *App) applyEarly(ctx context.Context, at *loket.Attempt, trx string) {
 	c, ok := a.early.take(at.SupplierID, at.SupplierRef, trx)
 	if !ok {
 		return

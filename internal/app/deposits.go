@@ -39,7 +39,7 @@ const (
 
 // CreateDeposit opens a deposit of amount by method for a reseller, with a unique code
 // that no other open deposit of the method shares, so the payment's total identifies it.
-func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method string, amount loket.Money, surface string) (*store.Deposit, error) {
+func (a *App) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, method string, amount loket.Money, surface string) (*loket.Deposit, error) {
 	min, ok := depositMin[method]
 	if !ok {
 		return nil, loket.FieldError(loket.EINVALID, "method", "unknown deposit method %q", method)
@@ -69,7 +69,7 @@ func (a *App) CreateDeposit(ctx context.Context, r *store.ResellerAuth, method s
 	// space: refused, never duplicated.
 	for try := 0; try < 30; try++ {
 		code := randomCode()
-		var d *store.Deposit
+		var d *loket.Deposit
 		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
 			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: method, Amount: amount, UniqueCode: code,
@@ -104,7 +104,7 @@ func (a *App) SetStaticQRIS(ctx context.Context, static string) error {
 }
 
 // QRPNG renders a deposit's QRIS as a PNG.
-func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
+func (a *App) QRPNG(d *loket.Deposit) ([]byte, error) {
 	if d.QRString == "" {
 		return nil, loket.Errorf(loket.ENOTFOUND, "this deposit has no QR code")
 	}
@@ -124,7 +124,7 @@ func (a *App) QRPNG(d *store.Deposit) ([]byte, error) {
 // OrderKuota's mutation list, named usdt.SourceName; see docs/deposits.md.
 type PaymentSource interface {
 	Name() string
-	Incoming(ctx context.Context, cursor string) (payments []store.Payment, next string, err error)
+	Incoming(ctx context.Context, cursor string) (payments []loket.Payment, next string, err error)
 }
 
 // AddSource polls a payment source every interval for incoming payments. Call before Start.
@@ -200,15 +200,15 @@ const minParallelChunk = 1_000
 // an invalid payment (no ref, an amount out of range) is skipped, its outcome a
 // Duplicate (nothing done), and reported as an EINVALID error once the valid ones are
 // recorded.
-func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Payment) ([]store.PaymentOutcome, error) {
+func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Payment) ([]loket.PaymentOutcome, error) {
 	if source == "" {
 		return nil, loket.Errorf(loket.EINVALID, "a payment needs a source")
 	}
 	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(source), store.KindPaymentSource); err != nil {
 		return nil, err
 	}
-	out := make([]store.PaymentOutcome, len(ps))
-	var valid []store.Payment
+	out := make([]loket.PaymentOutcome, len(ps))
+	var valid []loket.Payment
 	var at []int
 	var bad error
 	for i, p := range ps {
@@ -236,7 +236,7 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Paym
 	for start := 0; start < len(valid); start += size {
 		chunks = append(chunks, chunk{start, min(start+size, len(valid))})
 	}
-	results := make([][]store.PaymentOutcome, len(chunks))
+	results := make([][]loket.PaymentOutcome, len(chunks))
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
@@ -279,8 +279,8 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []store.Paym
 }
 
 // CancelDeposit cancels one of a reseller's open deposits.
-func (a *App) CancelDeposit(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Deposit, error) {
-	var d *store.Deposit
+func (a *App) CancelDeposit(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Deposit, error) {
+	var d *loket.Deposit
 	err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 		var err error
 		d, err = t.CancelDeposit(id, r.ID)
@@ -292,17 +292,17 @@ func (a *App) CancelDeposit(ctx context.Context, r *store.ResellerAuth, id int64
 // RecordPayment takes a payment a source saw: kept once, and credited to the deposit
 // whose total it pays. Payments of the same amount (the only ones that compete for a
 // deposit) share a write lane, so they are matched in arrival order.
-func (a *App) RecordPayment(ctx context.Context, p store.Payment) (store.PaymentOutcome, error) {
+func (a *App) RecordPayment(ctx context.Context, p loket.Payment) (loket.PaymentOutcome, error) {
 	if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || p.Source == "" {
-		return store.PaymentOutcome{}, loket.Errorf(loket.EINVALID, "a payment needs a source, a ref and a positive amount")
+		return loket.PaymentOutcome{}, loket.Errorf(loket.EINVALID, "a payment needs a source, a ref and a positive amount")
 	}
 	if p.Method == "" {
 		p.Method = MethodQRIS
 	}
 	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(p.Source), store.KindPaymentSource); err != nil {
-		return store.PaymentOutcome{}, err
+		return loket.PaymentOutcome{}, err
 	}
-	var out store.PaymentOutcome
+	var out loket.PaymentOutcome
 	err := a.DB.Write(ctx, uint64(p.Amount), func(t *store.Tx) error {
 		var err error
 		out, err = t.RecordPayment(p)
@@ -393,7 +393,7 @@ func (a *App) QRToken(depositID int64) string {
 }
 
 // PublicQRURL is where anyone with the link gets a deposit's QR code as a PNG.
-func (a *App) PublicQRURL(d *store.Deposit) string {
+func (a *App) PublicQRURL(d *loket.Deposit) string {
 	if d.QRString == "" {
 		return ""
 	}
@@ -405,15 +405,15 @@ func (a *App) PublicQRURL(d *store.Deposit) string {
 // a source's payment, once. A USDT deposit needs the transaction hash (txHash): it is
 // the payment's ref under source usdt.SourceName, so the same transfer reported
 // again, by hand or by a watcher, is recorded once.
-func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*store.Deposit, error) {
+func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*loket.Deposit, error) {
 	d, err := a.DB.Deposit(ctx, id, 0)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != store.DepositPending {
+	if d.Status != loket.DepositPending {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d is %s", id, d.Status)
 	}
-	p := store.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
+	p := loket.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
 		Amount: loket.Money(d.PayAmount), Brand: "manual", Buyer: note, PaidAt: time.Now()}
 	if d.Method == MethodUSDT {
 		h, err := usdt.ValidateTxHash(txHash)
@@ -486,7 +486,7 @@ func (a *App) SetUSDT(ctx context.Context, c USDTConfig) error {
 // of USDT, plus a unique code of 0.0001..0.0099 USDT that no other open USDT deposit
 // shares, to be sent to the operator's address. What the payer sends is worth the
 // total in rupiah (rounded up), of which the amount is credited.
-func (a *App) createUSDTDeposit(ctx context.Context, r *store.ResellerAuth, amount loket.Money, surface string) (*store.Deposit, error) {
+func (a *App) createUSDTDeposit(ctx context.Context, r *loket.ResellerAuth, amount loket.Money, surface string) (*loket.Deposit, error) {
 	c, err := a.USDT(ctx)
 	if err != nil {
 		return nil, err
@@ -494,18 +494,18 @@ func (a *App) createUSDTDeposit(ctx context.Context, r *store.ResellerAuth, amou
 	if c.Address == "" || c.Rate <= 0 {
 		return nil, loket.Errorf(loket.ENOTCONFIGURED, "USDT deposits are not set up yet (the operator runs loket payment set-usdt)")
 	}
-	base := usdt.Base(int64(amount), c.Rate)
+	base := usdt.Base(amount, c.Rate)
 	for try := 0; try < 30; try++ {
-		pay := base + (int64(randomCode())%usdt.MaxCode+1)*usdt.Step
-		code := loket.Money(usdt.Rupiah(pay, c.Rate)) - amount
+		pay := base + loket.MicroUSDT(int64(randomCode())%usdt.MaxCode+1)*usdt.Step
+		code := usdt.Rupiah(pay, c.Rate) - amount
 		if code < 0 {
 			code = 0
 		}
-		var d *store.Deposit
+		var d *loket.Deposit
 		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
 			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: MethodUSDT, Amount: amount, UniqueCode: code,
-				PayAmount: pay, PayTo: c.Address, Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
+				PayAmount: int64(pay), PayTo: c.Address, Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
 			return err
 		})
 		if errors.Is(err, store.ErrTotalTaken) {

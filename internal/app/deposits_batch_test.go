@@ -23,8 +23,8 @@ func TestRecordPaymentsBatch(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			a := newApp(t, engine)
 			ctx := context.Background()
-			var rs []*store.ResellerAuth
-			var deps []*store.Deposit
+			var rs []*loket.ResellerAuth
+			var deps []*loket.Deposit
 			for i := 0; i < 40; i++ {
 				r := reseller(t, a, fmt.Sprintf("bat%d", i), 0)
 				rs = append(rs, r)
@@ -53,18 +53,18 @@ func TestRecordPaymentsBatch(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			var all []store.Payment
+			var all []loket.Payment
 			for i, d := range deps {
-				all = append(all, store.Payment{Ref: fmt.Sprint("p", i), Amount: d.Total, Brand: "DANA", Buyer: "NOBU / SO***", PaidAt: time.Now()})
+				all = append(all, loket.Payment{Ref: fmt.Sprint("p", i), Amount: d.Total, Brand: "DANA", Buyer: "NOBU / SO***", PaidAt: time.Now()})
 			}
 			for i := 0; i < 20; i++ {
-				all = append(all, store.Payment{Ref: fmt.Sprint("stray", i), Amount: 12345 + loket.Money(i)})
+				all = append(all, loket.Payment{Ref: fmt.Sprint("stray", i), Amount: 12345 + loket.Money(i)})
 			}
-			all = append(all, store.Payment{Ref: "cancelled", Amount: cancelled.Total}, store.Payment{Ref: "expired", Amount: expired.Total, PaidAt: time.Now()})
+			all = append(all, loket.Payment{Ref: "cancelled", Amount: cancelled.Total}, loket.Payment{Ref: "expired", Amount: expired.Total, PaidAt: time.Now()})
 			// Four batches: halves of the list, each sent twice at once, one of them
 			// with a ref repeated inside it.
 			half := len(all) / 2
-			batches := [][]store.Payment{all[:half], all[half:], all[:half], append(append([]store.Payment{}, all[half:]...), all[half])}
+			batches := [][]loket.Payment{all[:half], all[half:], all[:half], append(append([]loket.Payment{}, all[half:]...), all[half])}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			matched := map[int64]int{}
@@ -105,14 +105,14 @@ func TestRecordPaymentsBatch(t *testing.T) {
 					t.Fatalf("%s balance = %d, want %d", r.Username, got.Balance, want)
 				}
 			}
-			for _, d := range []*store.Deposit{cancelled, expired} {
+			for _, d := range []*loket.Deposit{cancelled, expired} {
 				got, _ := a.DB.Deposit(ctx, d.ID, 0)
-				if got.Status == store.DepositSuccess {
+				if got.Status == loket.DepositSuccess {
 					t.Fatalf("deposit %d (%s) was credited", d.ID, d.Status)
 				}
 			}
 			got, _ := a.DB.Deposit(ctx, deps[7].ID, 0)
-			if got.Status != store.DepositSuccess || got.Brand != "DANA" || got.BuyerRef != "NOBU / SO***" || got.PaymentID == nil {
+			if got.Status != loket.DepositSuccess || got.Brand != "DANA" || got.BuyerRef != "NOBU / SO***" || got.PaymentID == nil {
 				t.Fatalf("paid deposit = %+v", got)
 			}
 			un, _ := a.DB.Payments(ctx, "unmatched", 100)
@@ -125,7 +125,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			outs, err := a.RecordPayments(ctx, "sim", []store.Payment{{Ref: "late", Amount: deps[0].Total}, {Ref: "twin1", Amount: d.Total}, {Ref: "twin2", Amount: d.Total}})
+			outs, err := a.RecordPayments(ctx, "sim", []loket.Payment{{Ref: "late", Amount: deps[0].Total}, {Ref: "twin1", Amount: d.Total}, {Ref: "twin2", Amount: d.Total}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 				t.Fatalf("outcomes = %+v", outs)
 			}
 			// The single path and the batch path see each other's payments.
-			if o, err := a.RecordPayment(ctx, store.Payment{Source: "sim", Ref: "twin1", Amount: d.Total}); err != nil || !o.Duplicate {
+			if o, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "twin1", Amount: d.Total}); err != nil || !o.Duplicate {
 				t.Fatalf("single after batch: %+v %v", o, err)
 			}
 			if v, err := a.DB.Verify(ctx); err != nil || len(v) > 0 {
@@ -157,7 +157,7 @@ func TestPollSourceCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &fakeSource{pages: map[string][]store.Payment{
+	src := &fakeSource{pages: map[string][]loket.Payment{
 		"":  {{Ref: "a", Amount: d.Total}, {Ref: "b", Amount: 777}},
 		"2": {{Ref: "b", Amount: 777}},
 	}, next: map[string]string{"": "2", "2": "2"}}
@@ -181,14 +181,14 @@ func TestPollSourceCursor(t *testing.T) {
 }
 
 type fakeSource struct {
-	pages map[string][]store.Payment
+	pages map[string][]loket.Payment
 	next  map[string]string
 	asked []string
 }
 
 func (f *fakeSource) Name() string { return "fake" }
 
-func (f *fakeSource) Incoming(_ context.Context, cursor string) ([]store.Payment, string, error) {
+func (f *fakeSource) Incoming(_ context.Context, cursor string) ([]loket.Payment, string, error) {
 	f.asked = append(f.asked, cursor)
 	return f.pages[cursor], f.next[cursor], nil
 }
@@ -197,7 +197,7 @@ func (f *fakeSource) Incoming(_ context.Context, cursor string) ([]store.Payment
 // asks for <= 1 s), through the batch path a payment source's poller uses. Reports
 // the whole batch's time.
 func BenchmarkMatch10k(b *testing.B) {
-	benchMatch(b, func(a *app.App, ps []store.Payment) {
+	benchMatch(b, func(a *app.App, ps []loket.Payment) {
 		outs, err := a.RecordPayments(context.Background(), "sim", ps)
 		if err != nil {
 			b.Fatal(err)
@@ -213,9 +213,9 @@ func BenchmarkMatch10k(b *testing.B) {
 // BenchmarkMatch10kOneByOne: the same through RecordPayment, one payment per
 // operation from 64 goroutines (the group-committed single path).
 func BenchmarkMatch10kOneByOne(b *testing.B) {
-	benchMatch(b, func(a *app.App, ps []store.Payment) {
+	benchMatch(b, func(a *app.App, ps []loket.Payment) {
 		var wg sync.WaitGroup
-		ch := make(chan store.Payment)
+		ch := make(chan loket.Payment)
 		for w := 0; w < 64; w++ {
 			wg.Add(1)
 			go func() {
@@ -235,7 +235,7 @@ func BenchmarkMatch10kOneByOne(b *testing.B) {
 	})
 }
 
-func benchMatch(b *testing.B, run func(*app.App, []store.Payment)) {
+func benchMatch(b *testing.B, run func(*app.App, []loket.Payment)) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -243,11 +243,11 @@ func benchMatch(b *testing.B, run func(*app.App, []store.Payment)) {
 				a := newApp(b, engine)
 				ctx := context.Background()
 				const n = 10_000
-				var rs []*store.ResellerAuth
+				var rs []*loket.ResellerAuth
 				for k := 0; k < 100; k++ {
 					rs = append(rs, reseller(b, a, fmt.Sprint("bench", k), 0))
 				}
-				ps := make([]store.Payment, 0, n)
+				ps := make([]loket.Payment, 0, n)
 				err := a.DB.Direct(ctx, func(t *store.Tx) error {
 					for k := 0; k < n; k++ {
 						// Distinct totals without the per-reseller limit: amounts vary.
@@ -256,7 +256,7 @@ func benchMatch(b *testing.B, run func(*app.App, []store.Payment)) {
 						if err != nil {
 							return err
 						}
-						ps = append(ps, store.Payment{Source: "sim", Ref: fmt.Sprint("b", k), Amount: d.Total, Brand: "DANA", PaidAt: time.Now()})
+						ps = append(ps, loket.Payment{Source: "sim", Ref: fmt.Sprint("b", k), Amount: d.Total, Brand: "DANA", PaidAt: time.Now()})
 					}
 					return nil
 				})
@@ -293,7 +293,7 @@ func TestUSDTDeposits(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[int64]bool{}
-	var ds []*store.Deposit
+	var ds []*loket.Deposit
 	defer func() {
 		if v := api.DepositView(ds[0]); v.Method != "usdt" || v.Address != "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t" || len(v.USDTAmount) != len("3.0800") {
 			t.Errorf("native view %+v", v)
@@ -310,7 +310,7 @@ func TestUSDTDeposits(t *testing.T) {
 		seen[d.PayAmount] = true
 		ds = append(ds, d)
 	}
-	outs, err := a.RecordPayments(ctx, "tron", []store.Payment{
+	outs, err := a.RecordPayments(ctx, "tron", []loket.Payment{
 		{Ref: "tx1", Method: app.MethodUSDT, Amount: loket.Money(ds[1].PayAmount)},
 		{Ref: "tx2", Method: app.MethodUSDT, Amount: 1_234_500},
 		{Ref: "tx3", Method: app.MethodQRIS, Amount: loket.Money(ds[2].PayAmount)}, // a rupiah payment never pays a USDT deposit

@@ -11,7 +11,6 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/orderkuota"
-	"github.com/loket/loket/internal/store"
 )
 
 // The OrderKuota account QRIS payments are read from (seed 003). The operator logs in
@@ -207,7 +206,7 @@ type orderKuotaSource struct {
 
 func (s *orderKuotaSource) Name() string { return OrderKuotaSourceName }
 
-func (s *orderKuotaSource) Incoming(ctx context.Context, cursor string) ([]store.Payment, string, error) {
+func (s *orderKuotaSource) Incoming(ctx context.Context, cursor string) ([]loket.Payment, string, error) {
 	raw, err := s.a.DB.Setting(ctx, settingOrderKuota)
 	if err != nil {
 		return nil, cursor, err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/store/storetest"
 )
 
@@ -25,7 +24,7 @@ func TestDepositLimits(t *testing.T) {
 			t.Errorf("%s %d: %v", c.method, c.amount, err)
 		}
 	}
-	var open []*store.Deposit
+	var open []*loket.Deposit
 	for i := 0; i < 3; i++ {
 		d, err := a.CreateDeposit(ctx, ra, "qris", 50000, "")
 		if err != nil {
@@ -57,8 +56,8 @@ func TestMatcherRace(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			a := newApp(t, engine)
 			ctx := context.Background()
-			var rs []*store.ResellerAuth
-			var deps []*store.Deposit
+			var rs []*loket.ResellerAuth
+			var deps []*loket.Deposit
 			for i := 0; i < 40; i++ {
 				r := reseller(t, a, fmt.Sprintf("dep%d", i), 0)
 				rs = append(rs, r)
@@ -75,7 +74,7 @@ func TestMatcherRace(t *testing.T) {
 			matched := map[int64]int{}
 			pay := func(ref string, amount loket.Money) {
 				defer wg.Done()
-				out, err := a.RecordPayment(ctx, store.Payment{Source: "sim", Ref: ref, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
+				out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: ref, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
 				if err != nil {
 					t.Error(err)
 					return
@@ -115,7 +114,7 @@ func TestMatcherRace(t *testing.T) {
 				t.Fatalf("%d unmatched payments, want 20", len(un))
 			}
 			// A second payment of a total already paid matches nothing.
-			out, err := a.RecordPayment(ctx, store.Payment{Source: "sim", Ref: "late", Amount: deps[0].Total})
+			out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "late", Amount: deps[0].Total})
 			if err != nil || out.Deposit != nil {
 				t.Fatalf("second payment of a paid total: %+v %v", out, err)
 			}
@@ -139,7 +138,7 @@ func TestLatePaymentCreditedByHand(t *testing.T) {
 	if _, err := a.DB.W.Exec(`UPDATE deposits SET expires_at = $1 WHERE id = $2`, time.Now().Add(-time.Minute).UnixMicro(), d.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.RecordPayment(ctx, store.Payment{Source: "sim", Ref: "L1", Amount: d.Total, PaidAt: time.Now()})
+	out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "L1", Amount: d.Total, PaidAt: time.Now()})
 	if err != nil || out.Deposit != nil {
 		t.Fatalf("late payment: %+v %v", out, err)
 	}

@@ -156,10 +156,10 @@ func pollDelay(n int, hint time.Duration) time.Duration {
 // record what the supplier said. Every decision is written before the next call.
 func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 	var o *loket.Order
-	var attempts []store.Attempt
+	var attempts []loket.Attempt
 	fresh := j.Fresh != nil
 	if fresh {
-		o, attempts = j.Fresh.Order, []store.Attempt{j.Fresh.Attempt}
+		o, attempts = j.Fresh.Order, []loket.Attempt{j.Fresh.Attempt}
 		j.Fresh = nil // a later run reads what was written since
 	} else {
 		var err error
@@ -186,7 +186,7 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 		}
 	}
 	for step := 0; step < 10; step++ {
-		var cur *store.Attempt
+		var cur *loket.Attempt
 		tried := map[int64]bool{}
 		for i := range attempts {
 			cur = &attempts[i]
@@ -206,7 +206,7 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 				}
 				return err
 			}
-			attempts = append(attempts, store.Attempt{OrderID: o.ID, Seq: seq, RouteID: next.ID, SupplierID: next.SupplierID,
+			attempts = append(attempts, loket.Attempt{OrderID: o.ID, Seq: seq, RouteID: next.ID, SupplierID: next.SupplierID,
 				SupplierCode: next.SupplierCode, SupplierRef: store.SupplierRef(o.ID, seq), Cost: next.Cost, Outcome: "new", StartedAt: time.Now()})
 			sentHere[seq] = true
 			continue
@@ -250,7 +250,7 @@ func (a *App) carryOrder(ctx context.Context, j store.Job) error {
 // recorded in this run and so never sent before; an attempt still "new" otherwise may
 // have gone out before a crash, and is sent again only to suppliers whose upstream
 // recognises a repeated reference.
-func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt, first bool) supplier.Result {
+func (a *App) ask(ctx context.Context, o *loket.Order, at *loket.Attempt, first bool) supplier.Result {
 	s, err := a.supplierFor(at.SupplierID)
 	if err != nil {
 		return supplier.Result{Outcome: supplier.Unknown, Message: err.Error()}
@@ -283,7 +283,7 @@ func (a *App) ask(ctx context.Context, o *loket.Order, at *store.Attempt, first 
 
 // settle writes an order's final state: the attempt's outcome, the hold posted or
 // voided, the job gone and the reseller's webhook queued, in one transaction.
-func (a *App) settle(ctx context.Context, o *loket.Order, at *store.Attempt, res supplier.Result) error {
+func (a *App) settle(ctx context.Context, o *loket.Order, at *loket.Attempt, res supplier.Result) error {
 	ra, err := a.resellerByID(ctx, o.ResellerID)
 	if err != nil {
 		return err
@@ -345,7 +345,7 @@ func (a *App) SettleByOperator(ctx context.Context, orderID int64, success bool,
 		if err != nil {
 			return nil, err
 		}
-		if d.PaymentStatus != store.PaymentSettlement {
+		if d.PaymentStatus != loket.PaymentSettlement {
 			return nil, loket.Errorf(loket.ECONFLICT, "dropship order %d is not paid yet: nothing to settle (it expires unpaid at no cost)", orderID)
 		}
 	}
@@ -357,7 +357,7 @@ func (a *App) SettleByOperator(ctx context.Context, orderID int64, success bool,
 	if success {
 		res = supplier.Result{Outcome: supplier.Success, SN: sn, Message: "operator: " + note}
 	}
-	var at *store.Attempt
+	var at *loket.Attempt
 	if len(attempts) > 0 {
 		at = &attempts[len(attempts)-1]
 	}

@@ -30,7 +30,7 @@ type DropshipRequest struct {
 // When the payment is matched the order is dispatched; on success the margin goes to
 // the reseller's profit balance; on failure the customer's payment is owed back; an
 // unpaid order expires at no cost. A repeated ref_id returns the first order.
-func (a *App) CreateDropshipOrder(ctx context.Context, r *store.ResellerAuth, req loket.OrderRequest, d DropshipRequest) (*loket.Order, *store.Dropship, bool, error) {
+func (a *App) CreateDropshipOrder(ctx context.Context, r *loket.ResellerAuth, req loket.OrderRequest, d DropshipRequest) (*loket.Order, *loket.Dropship, bool, error) {
 	start := time.Now()
 	if req.Surface == "" {
 		req.Surface = "api"
@@ -91,7 +91,7 @@ func (a *App) CreateDropshipOrder(ctx context.Context, r *store.ResellerAuth, re
 			Payment: store.NewDeposit{ResellerID: r.ID, Method: MethodQRIS, Amount: d.SellingPrice, UniqueCode: randomCode(),
 				Surface: req.Surface, Expires: DropshipExpiry, QR: qr}}
 		var o *loket.Order
-		var ds *store.Dropship
+		var ds *loket.Dropship
 		var existed bool
 		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
@@ -166,12 +166,12 @@ func (a *App) expireDropship(ctx context.Context, j store.Job) error {
 
 // RefundDropship records that the operator paid back the customer of a failed dropship
 // order (note: the transfer reference), once.
-func (a *App) RefundDropship(ctx context.Context, orderID int64, note string) (*store.Dropship, error) {
+func (a *App) RefundDropship(ctx context.Context, orderID int64, note string) (*loket.Dropship, error) {
 	note = strings.TrimSpace(note)
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, loket.FieldError(loket.EINVALID, "note", "a note is required (how the customer was paid back), up to 200 characters")
 	}
-	var d *store.Dropship
+	var d *loket.Dropship
 	err := a.DB.Direct(ctx, func(t *store.Tx) error {
 		var err error
 		d, err = t.RefundDropship(orderID, note)
@@ -181,18 +181,18 @@ func (a *App) RefundDropship(ctx context.Context, orderID int64, note string) (*
 }
 
 // DropshipToken is the secret of a dropship order's public invoice link.
-func (a *App) DropshipInvoiceURL(d *store.Dropship) string {
+func (a *App) DropshipInvoiceURL(d *loket.Dropship) string {
 	return fmt.Sprintf("%s/pay/%d/%s", a.cfg.PublicURL, d.OrderID, d.Token)
 }
 
 // DropshipStatusURL is the JSON status of a dropship order's payment, for the invoice
 // page and the reseller's customer.
-func (a *App) DropshipStatusURL(d *store.Dropship) string {
+func (a *App) DropshipStatusURL(d *loket.Dropship) string {
 	return fmt.Sprintf("%s/pay/%d/%s/status", a.cfg.PublicURL, d.OrderID, d.Token)
 }
 
 // DropshipQRURL is the dropship payment's QR code as a PNG at a public link.
-func (a *App) DropshipQRURL(d *store.Dropship) string {
+func (a *App) DropshipQRURL(d *loket.Dropship) string {
 	return fmt.Sprintf("%s/qr/%d/%s.png", a.cfg.PublicURL, d.DepositID, a.QRToken(d.DepositID))
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
-	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -69,9 +68,9 @@ func (a *App) observe(supplierID int64, o supplier.Outcome) {
 // usable reports whether a new attempt may go to a route's supplier now, and if not,
 // why. After the cooldown one order at a time may try a skipped supplier: granting it
 // pushes the reopening a cooldown further, and any real answer closes the breaker.
-func (a *App) usable(r *store.Route) (bool, string) { return a.checkUsable(r, true) }
+func (a *App) usable(r *loket.Route) (bool, string) { return a.checkUsable(r, true) }
 
-func (a *App) checkUsable(r *store.Route, grantProbe bool) (bool, string) {
+func (a *App) checkUsable(r *loket.Route, grantProbe bool) (bool, string) {
 	if !r.Active {
 		return false, "route inactive"
 	}
@@ -100,7 +99,7 @@ func (a *App) checkUsable(r *store.Route, grantProbe bool) (bool, string) {
 
 // SupplierState is what the operator sees of a supplier.
 type SupplierState struct {
-	store.Supplier
+	loket.Supplier
 	Usable       bool         `json:"usable"`
 	Why          string       `json:"why,omitempty"`
 	Balance      *loket.Money `json:"balance,omitempty"`
@@ -125,7 +124,7 @@ func (a *App) Suppliers() []SupplierState {
 	for _, s := range view.raw.Suppliers {
 		st := SupplierState{Supplier: s, Routes: routes[s.ID], Threshold: a.cfg.LowBalance}
 		// Usable at all: enabled, answering, and with balance for at least a rupiah.
-		r := store.Route{SupplierID: s.ID, Active: true, Enabled: s.Enabled, Available: true, Cost: 1}
+		r := loket.Route{SupplierID: s.ID, Active: true, Enabled: s.Enabled, Available: true, Cost: 1}
 		a.health.mu.Lock()
 		h := a.health.get(s.ID)
 		st.NoAnswerRun = h.unknownRun

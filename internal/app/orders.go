@@ -26,7 +26,7 @@ const (
 // writes the order, its reservation, its first supplier attempt and its dispatch job in
 // one transaction. A repeated ref_id returns the first order (created=false) and
 // charges nothing; the same ref_id with another request is a conflict.
-func (a *App) CreateOrder(ctx context.Context, r *store.ResellerAuth, req loket.OrderRequest) (*loket.Order, bool, error) {
+func (a *App) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req loket.OrderRequest) (*loket.Order, bool, error) {
 	start := time.Now()
 	if req.Surface == "" {
 		req.Surface = "api"
@@ -77,7 +77,7 @@ func (a *App) CreateOrder(ctx context.Context, r *store.ResellerAuth, req loket.
 		o, existed, err = t.CreateOrder(n)
 		if err == nil && !existed {
 			o := o
-			fresh := &store.FreshOrder{Order: o, Attempt: store.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
 				SupplierCode: route.SupplierCode, SupplierRef: store.SupplierRef(o.ID, 1), Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
 			t.AfterCommit(func() {
 				a.enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
@@ -98,12 +98,12 @@ func (a *App) CreateOrder(ctx context.Context, r *store.ResellerAuth, req loket.
 
 // firstRoute is the route an order tries first: by priority, the first whose
 // supplier is usable now (enabled, answering, funded for the cost).
-func (a *App) firstRoute(view *catalogView, productID int64) *store.Route {
+func (a *App) firstRoute(view *catalogView, productID int64) *loket.Route {
 	return a.nextRoute(productID, nil)
 }
 
 // nextRoute is the first usable route after the ones an order has tried.
-func (a *App) nextRoute(productID int64, tried map[int64]bool) *store.Route {
+func (a *App) nextRoute(productID int64, tried map[int64]bool) *loket.Route {
 	for _, r := range a.catalog.Load().routes[productID] {
 		if tried[r.ID] {
 			continue
@@ -267,6 +267,6 @@ func (a *App) Order(ctx context.Context, resellerID, id int64) (*loket.Order, er
 }
 
 // Orders lists a reseller's orders.
-func (a *App) Orders(ctx context.Context, f store.OrderFilter) ([]*loket.Order, error) {
+func (a *App) Orders(ctx context.Context, f loket.OrderFilter) ([]*loket.Order, error) {
 	return a.DB.ListOrders(ctx, f)
 }

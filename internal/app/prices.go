@@ -77,7 +77,7 @@ func (a *App) tellPrices(ctx context.Context, j store.Job) error {
 				if err != nil {
 					return fmt.Errorf("render price news: %w", err)
 				}
-				id, err := t.EnqueueWebhook(store.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
+				id, err := t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
 				if err != nil {
 					return err
 				}

@@ -24,7 +24,7 @@ const priceListTimeout = 2 * time.Minute
 
 // SyncPrices pulls a supplier's price list now and applies it. An empty list (the
 // simulator's, or an upstream that publishes none) changes nothing.
-func (a *App) SyncPrices(ctx context.Context, supplierID int64) (*store.PriceSync, error) {
+func (a *App) SyncPrices(ctx context.Context, supplierID int64) (*loket.PriceSync, error) {
 	if err := a.RefreshCatalog(ctx); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (a *App) SyncPrices(ctx context.Context, supplierID int64) (*store.PriceSyn
 	if len(list) == 0 {
 		a.notePrices(ctx, supplierID, "no price list")
 		a.m.priceSyncs.With(cfg.Name, "empty").Inc()
-		return &store.PriceSync{}, nil
+		return &loket.PriceSync{}, nil
 	}
 	res, err := a.applyPrices(ctx, cfg, list, true)
 	if err != nil {
@@ -60,12 +60,12 @@ func (a *App) SyncPrices(ctx context.Context, supplierID int64) (*store.PriceSyn
 
 // applyPrices applies price entries of a supplier (a whole list when full, else news
 // about some codes) in one transaction, and notes the outcome on the supplier.
-func (a *App) applyPrices(ctx context.Context, cfg store.Supplier, list []supplier.Price, full bool) (*store.PriceSync, error) {
+func (a *App) applyPrices(ctx context.Context, cfg loket.Supplier, list []supplier.Price, full bool) (*loket.PriceSync, error) {
 	entries := make([]store.SupplierPrice, 0, len(list))
 	for _, p := range list {
 		entries = append(entries, store.SupplierPrice{Code: p.Code, Cost: p.Price, Available: p.Active})
 	}
-	var res *store.PriceSync
+	var res *loket.PriceSync
 	err := a.DB.Direct(ctx, func(t *store.Tx) error {
 		var err error
 		if res, err = t.ApplySupplierPrices(cfg.ID, entries, full); err != nil {
@@ -135,7 +135,7 @@ func (a *App) ensurePriceJobs(ctx context.Context) error {
 	}
 	a.priceJobsMu.Lock()
 	defer a.priceJobsMu.Unlock()
-	var missing []store.Supplier
+	var missing []loket.Supplier
 	for _, s := range view.raw.Suppliers {
 		if s.Enabled && !a.priceJobs[s.ID] {
 			missing = append(missing, s)
@@ -166,7 +166,7 @@ func (a *App) ensurePriceJobs(ctx context.Context) error {
 }
 
 // HandlePriceNews applies price entries an upstream pushed (not a whole list).
-func (a *App) handlePriceNews(ctx context.Context, cfg store.Supplier, prices []supplier.Price) error {
+func (a *App) handlePriceNews(ctx context.Context, cfg loket.Supplier, prices []supplier.Price) error {
 	_, err := a.applyPrices(ctx, cfg, prices, false)
 	return err
 }

@@ -68,7 +68,7 @@ func (a *App) CreateReseller(ctx context.Context, in NewResellerInput) (*loket.R
 func (a *App) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Credentials, error) {
 	creds := loket.Credentials{APIKey: auth.NewKey("lk_"), SecretKey: auth.NewKey("lks_")}
 	kh, sh, seal := auth.Digest(creds.APIKey), auth.Digest(creds.SecretKey), a.sealer.Seal(creds.SecretKey)
-	if err := a.DB.UpdateReseller(ctx, resellerID, store.ResellerUpdate{APIKeyHash: &kh, SecretHash: &sh, SecretSeal: &seal}); err != nil {
+	if err := a.DB.UpdateReseller(ctx, resellerID, loket.ResellerUpdate{APIKeyHash: &kh, SecretHash: &sh, SecretSeal: &seal}); err != nil {
 		return creds, err
 	}
 	a.authCache.Clear()
@@ -82,7 +82,7 @@ func (a *App) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Crede
 func (a *App) RegenerateAPIKey(ctx context.Context, resellerID int64) (string, error) {
 	key := auth.NewKey("lk_")
 	digest := auth.Digest(key)
-	if err := a.DB.UpdateReseller(ctx, resellerID, store.ResellerUpdate{APIKeyHash: &digest}); err != nil {
+	if err := a.DB.UpdateReseller(ctx, resellerID, loket.ResellerUpdate{APIKeyHash: &digest}); err != nil {
 		return "", err
 	}
 	a.authCache.Clear()
@@ -91,7 +91,7 @@ func (a *App) RegenerateAPIKey(ctx context.Context, resellerID int64) (string, e
 }
 
 // UpdateReseller changes settings, checking them first.
-func (a *App) UpdateReseller(ctx context.Context, id int64, u store.ResellerUpdate) error {
+func (a *App) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpdate) error {
 	if u.Status != nil && *u.Status != loket.ResellerActive && *u.Status != loket.ResellerSuspended {
 		return loket.FieldError(loket.EINVALID, "status", "status must be active or suspended")
 	}
@@ -166,7 +166,7 @@ func (a *App) Credit(ctx context.Context, resellerID int64, amount loket.Money, 
 }
 
 type authEntry struct {
-	r   *store.ResellerAuth
+	r   *loket.ResellerAuth
 	exp time.Time
 }
 
@@ -174,7 +174,7 @@ type authEntry struct {
 const authTTL = 2 * time.Second
 
 // Authenticate finds the active reseller behind an API key, calling from remote.
-func (a *App) Authenticate(ctx context.Context, apiKey string, remote string) (*store.ResellerAuth, error) {
+func (a *App) Authenticate(ctx context.Context, apiKey string, remote string) (*loket.ResellerAuth, error) {
 	apiKey = strings.TrimSpace(apiKey)
 	if apiKey == "" {
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "missing API key")
@@ -183,7 +183,7 @@ func (a *App) Authenticate(ctx context.Context, apiKey string, remote string) (*
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
 	}
 	h := auth.Digest(apiKey)
-	var r *store.ResellerAuth
+	var r *loket.ResellerAuth
 	if v, ok := a.authCache.Load(h); ok && time.Now().Before(v.(authEntry).exp) {
 		r = v.(authEntry).r
 	} else {
@@ -195,21 +195,21 @@ func (a *App) Authenticate(ctx context.Context, apiKey string, remote string) (*
 		a.authCache.Store(h, authEntry{r: r, exp: time.Now().Add(authTTL)})
 	}
 	if r.Status != loket.ResellerActive {
-		return nil, loket.Errorf(loket.EFORBIDDEN, "account is suspended")
+		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonSuspended, "account is suspended")
 	}
 	if !ipAllowed(r.IPAllow, remote) {
-		return nil, loket.Errorf(loket.EFORBIDDEN, "IP address %s is not allowed for this key", hostOf(remote))
+		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonIPNotAllowed, "IP address %s is not allowed for this key", hostOf(remote))
 	}
 	return r, nil
 }
 
 // CheckSecret reports whether secret is the reseller's secret key.
-func CheckSecret(r *store.ResellerAuth, secret string) bool {
+func CheckSecret(r *loket.ResellerAuth, secret string) bool {
 	return secret != "" && auth.Equal(auth.Digest(strings.TrimSpace(secret)), r.SecretHash)
 }
 
 // SecretKey returns a reseller's secret key in the clear, to sign webhooks with.
-func (a *App) SecretKey(r *store.ResellerAuth) (string, error) { return a.sealer.Open(r.SecretSeal) }
+func (a *App) SecretKey(r *loket.ResellerAuth) (string, error) { return a.sealer.Open(r.SecretSeal) }
 
 func hostOf(remote string) string {
 	if h, _, err := net.SplitHostPort(remote); err == nil {
@@ -243,7 +243,7 @@ func (a *App) Seal(s string) string { return a.sealer.Seal(s) }
 func (a *App) Unseal(s string) (string, error) { return a.sealer.Open(s) }
 
 // resellerByID returns a reseller's settings, cached like Authenticate's.
-func (a *App) resellerByID(ctx context.Context, id int64) (*store.ResellerAuth, error) {
+func (a *App) resellerByID(ctx context.Context, id int64) (*loket.ResellerAuth, error) {
 	if v, ok := a.authByID.Load(id); ok && time.Now().Before(v.(authEntry).exp) {
 		return v.(authEntry).r, nil
 	}
@@ -282,7 +282,7 @@ func (a *App) Login(ctx context.Context, username, password string) (*loket.Rese
 		return nil, err
 	}
 	if r.Status != loket.ResellerActive {
-		return nil, loket.Errorf(loket.EFORBIDDEN, "account is suspended")
+		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonSuspended, "account is suspended")
 	}
 	return r, nil
 }

@@ -49,7 +49,7 @@ func addRoute(t *testing.T, db *store.DB, product, name, kind string, cost loket
 	var sid int64
 	err := db.Direct(ctx, func(tx *store.Tx) error {
 		var err error
-		if sid, err = tx.UpsertSupplier(store.Supplier{Name: name, Kind: kind, Enabled: true}); err != nil {
+		if sid, err = tx.UpsertSupplier(loket.Supplier{Name: name, Kind: kind, Enabled: true}); err != nil {
 			return err
 		}
 		pid, err := tx.ProductID(product)

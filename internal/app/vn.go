@@ -46,7 +46,7 @@ func (c *Config) vnDefaults() {
 
 // VNNotifier renders the webhook of an SMS that arrived, in a surface's dialect.
 // act is the activation as it is after the SMS (state received, SMS included).
-type VNNotifier func(act *store.Activation, sms store.VNSMS) (event, contentType string, body []byte, err error)
+type VNNotifier func(act *loket.Activation, sms loket.VNSMS) (event, contentType string, body []byte, err error)
 
 type vnMetrics struct {
 	activations   *metrics.CounterVec
@@ -66,34 +66,6 @@ func (a *App) initVNMetrics() {
 // SetVNNotifier registers how a surface tells its resellers of an SMS; "api" is the
 // native JSON and the fallback. Call before Start.
 func (a *App) SetVNNotifier(surface string, n VNNotifier) { a.vnNotifiers[surface] = n }
-
-// NumberError is a refused request about an activation, with the reason a surface
-// words in its own language. It unwraps to the *loket.Error with its code.
-type NumberError struct {
-	Reason string    // one of the Reason* constants
-	At     time.Time // ReasonTooEarly: when a cancel will be accepted
-	err    *loket.Error
-}
-
-// Reasons of a NumberError.
-const (
-	ReasonTooEarly     = "too_early"     // the supplier's minimum time before a cancel has not passed
-	ReasonCodeReceived = "code_received" // cancel after a code arrived
-	ReasonNoCode       = "no_code"       // done or resend before any code
-	ReasonClosed       = "closed"        // the activation is done, canceled or failed
-	ReasonBusy         = "busy"          // the number is still being rented
-	ReasonRefused      = "refused"       // the supplier refused the action
-	ReasonUnreachable  = "unreachable"   // the supplier's answer is unknown; try again
-	ReasonNoNumber     = "no_number"     // no supplier had a number; nothing charged
-	ReasonRentUnknown  = "rent_unknown"  // the supplier did not answer the rent; refunded
-)
-
-func (e *NumberError) Error() string { return e.err.Message }
-func (e *NumberError) Unwrap() error { return e.err }
-
-func numberError(reason, code, format string, args ...any) *NumberError {
-	return &NumberError{Reason: reason, err: loket.Errorf(code, format, args...)}
-}
 
 // vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
 // the base price of a price-list entry, on which resellers' levels add theirs.
@@ -130,10 +102,10 @@ type NumberRequest struct {
 // OrderNumber rents a virtual number for a reseller: it reserves the price, asks the
 // suppliers of the price-list entry in turn, and returns the activation waiting for
 // its SMS. A supplier's refusal moves to the next; when all refuse the activation
-// fails and is refunded at once (ReasonNoNumber). An unknown answer (timeout, 5xx) is
+// fails and is refunded at once (loket.ReasonNoNumber). An unknown answer (timeout, 5xx) is
 // refunded too, since the reseller never got a number, and flagged for the operator,
-// who may owe that supplier for a number nobody saw (ReasonRentUnknown).
-func (a *App) OrderNumber(ctx context.Context, r *store.ResellerAuth, req NumberRequest) (*store.Activation, bool, error) {
+// who may owe that supplier for a number nobody saw (loket.ReasonRentUnknown).
+func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req NumberRequest) (*loket.Activation, bool, error) {
 	if req.Surface == "" {
 		req.Surface = "api"
 	}
@@ -199,7 +171,7 @@ func (a *App) OrderNumber(ctx context.Context, r *store.ResellerAuth, req Number
 		ServiceCode: svc.Code, ServiceName: svc.Name, NumberID: req.NumberID, Country: country, ProviderID: req.ProviderID,
 		OperatorID: req.OperatorID, Price: charge, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice, Surface: req.Surface,
 		Window: a.cfg.VNTimeout + rentBound, Node: a.cfg.Node, JobAt: time.Now().Add(rentBound), Lease: a.cfg.Lease}
-	var act *store.Activation
+	var act *loket.Activation
 	var existed bool
 	err = a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 		var err error
@@ -256,7 +228,7 @@ func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNSe
 }
 
 // rent asks each route's supplier for a number until one gives it.
-func (a *App) rent(ctx context.Context, act *store.Activation, routes []store.VNRoute) (*store.Activation, bool, error) {
+func (a *App) rent(ctx context.Context, act *loket.Activation, routes []store.VNRoute) (*loket.Activation, bool, error) {
 	for _, rt := range routes {
 		vs, err := a.vnSupplier(rt.SupplierID)
 		if err != nil {
@@ -282,20 +254,20 @@ func (a *App) rent(ctx context.Context, act *store.Activation, routes []store.VN
 		// never got it, so they are refunded; the operator reconciles with the supplier.
 		a.Log.Error("virtual-number rent outcome unknown: refunded, flagged for the operator", "activation", act.ID,
 			"supplier", rt.SupplierID, "err", err)
-		if err := a.closeNumber(ctx, act, store.VNFailed, "rent outcome unknown", []string{store.VNRenting}, false, true); err != nil {
+		if err := a.closeNumber(ctx, act, loket.VNFailed, "rent outcome unknown", []string{loket.VNRenting}, false, true); err != nil {
 			return nil, false, err
 		}
-		return nil, false, numberError(ReasonRentUnknown, loket.EUNAVAILABLE,
+		return nil, false, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonRentUnknown,
 			"the supplier did not answer; no number was assigned and you were not charged (activation %d)", act.ID)
 	}
-	if err := a.closeNumber(ctx, act, store.VNFailed, "no supplier had a number", []string{store.VNRenting}, false, false); err != nil {
+	if err := a.closeNumber(ctx, act, loket.VNFailed, "no supplier had a number", []string{loket.VNRenting}, false, false); err != nil {
 		return nil, false, err
 	}
-	return nil, false, numberError(ReasonNoNumber, loket.EOUTOFSTOCK, "no number is available now; you were not charged (activation %d)", act.ID)
+	return nil, false, loket.ReasonError(loket.EOUTOFSTOCK, loket.ReasonNoNumber, "no number is available now; you were not charged (activation %d)", act.ID)
 }
 
 // rented records the number a supplier assigned and hands the activation to its job.
-func (a *App) rented(ctx context.Context, act *store.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*store.Activation, bool, error) {
+func (a *App) rented(ctx context.Context, act *loket.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*loket.Activation, bool, error) {
 	cost := rt.Cost
 	if num.Price > 0 {
 		cost = num.Price
@@ -306,7 +278,7 @@ func (a *App) rented(ctx context.Context, act *store.Activation, rt store.VNRout
 		expires = num.ExpiresAt
 	}
 	next := now.Add(min(a.cfg.VNPoll, max(time.Until(expires), 0)))
-	var got *store.Activation
+	var got *loket.Activation
 	var ok bool
 	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
@@ -334,7 +306,7 @@ func (a *App) rented(ctx context.Context, act *store.Activation, rt store.VNRout
 }
 
 // closeNumber refunds an open activation (canceled or failed), once.
-func (a *App) closeNumber(ctx context.Context, act *store.Activation, state, msg string, from []string, withCode, flag bool) error {
+func (a *App) closeNumber(ctx context.Context, act *loket.Activation, state, msg string, from []string, withCode, flag bool) error {
 	var ok bool
 	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
@@ -348,7 +320,7 @@ func (a *App) closeNumber(ctx context.Context, act *store.Activation, state, msg
 }
 
 // finishNumber posts an open activation that has a code, once.
-func (a *App) finishNumber(ctx context.Context, act *store.Activation, msg string) (bool, error) {
+func (a *App) finishNumber(ctx context.Context, act *loket.Activation, msg string) (bool, error) {
 	var ok bool
 	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
@@ -356,13 +328,13 @@ func (a *App) finishNumber(ctx context.Context, act *store.Activation, msg strin
 		return err
 	})
 	if err == nil && ok {
-		a.vnm.activations.With(store.VNDone).Inc()
+		a.vnm.activations.With(loket.VNDone).Inc()
 	}
 	return ok, err
 }
 
 // tellSupplier sends an action upstream, bounded by the supplier timeout.
-func (a *App) tellSupplier(ctx context.Context, act *store.Activation, action supplier.VNAction) error {
+func (a *App) tellSupplier(ctx context.Context, act *loket.Activation, action supplier.VNAction) error {
 	vs, err := a.vnSupplier(act.SupplierID)
 	if err != nil {
 		return err
@@ -383,44 +355,44 @@ func (a *App) tellSupplier(ctx context.Context, act *store.Activation, action su
 
 // Activation is one of a reseller's activations, with its SMS: a read of the local row,
 // never a call upstream, so polling it every few seconds stays cheap.
-func (a *App) Activation(ctx context.Context, resellerID, id int64) (*store.Activation, error) {
+func (a *App) Activation(ctx context.Context, resellerID, id int64) (*loket.Activation, error) {
 	return a.DB.Activation(ctx, id, resellerID)
 }
 
 // ownNumber loads a reseller's activation for an action.
-func (a *App) ownNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+func (a *App) ownNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
 	act, err := a.DB.Activation(ctx, id, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	if act.State == store.VNRenting {
-		return nil, numberError(ReasonBusy, loket.ECONFLICT, "activation %d is still being rented; try again in a moment", id)
+	if act.State == loket.VNRenting {
+		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonBusy, "activation %d is still being rented; try again in a moment", id)
 	}
 	return act, nil
 }
 
-func closedError(act *store.Activation) *NumberError {
-	return numberError(ReasonClosed, loket.ECONFLICT, "activation %d is %s already", act.ID, act.State)
+func closedError(act *loket.Activation) *loket.Error {
+	return loket.ReasonError(loket.ECONFLICT, loket.ReasonClosed, "activation %d is %s already", act.ID, act.State)
 }
 
 // CancelNumber cancels an activation that received no code and refunds it in full.
-// A supplier's minimum time before a cancel is respected (ReasonTooEarly says when).
+// A supplier's minimum time before a cancel is respected (loket.ReasonTooEarly says when).
 // Canceling a canceled activation returns it as it is.
-func (a *App) CancelNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+func (a *App) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
 	act, err := a.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case act.State == store.VNCanceled || act.State == store.VNFailed:
+	case act.State == loket.VNCanceled || act.State == loket.VNFailed:
 		return act, nil
 	case !act.Open():
 		return nil, closedError(act)
 	case act.SMSCount > 0:
-		return nil, numberError(ReasonCodeReceived, loket.ECONFLICT, "activation %d received a code already; finish it with done", id)
+		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonCodeReceived, "activation %d received a code already; finish it with done", id)
 	case !act.CancelAfter.IsZero() && time.Now().Before(act.CancelAfter):
-		e := numberError(ReasonTooEarly, loket.ECONFLICT, "activation %d can be canceled from %s", id, act.CancelAfter.UTC().Format(time.RFC3339))
-		e.At = act.CancelAfter
+		e := loket.ReasonError(loket.ECONFLICT, loket.ReasonTooEarly, "activation %d can be canceled from %s", id, act.CancelAfter.UTC().Format(time.RFC3339))
+		e.RetryAt = act.CancelAfter
 		return nil, e
 	}
 	ctx = context.WithoutCancel(ctx)
@@ -428,20 +400,20 @@ func (a *App) CancelNumber(ctx context.Context, r *store.ResellerAuth, id int64)
 		var ref *supplier.Refusal
 		if errors.As(err, &ref) {
 			if ref.RetryAfter > 0 {
-				e := numberError(ReasonTooEarly, loket.ECONFLICT, "activation %d can be canceled from %s", id,
+				e := loket.ReasonError(loket.ECONFLICT, loket.ReasonTooEarly, "activation %d can be canceled from %s", id,
 					time.Now().Add(ref.RetryAfter).UTC().Format(time.RFC3339))
-				e.At = time.Now().Add(ref.RetryAfter)
+				e.RetryAt = time.Now().Add(ref.RetryAfter)
 				return nil, e
 			}
 			// Most often an SMS arrived meanwhile: the job will see it.
-			return nil, numberError(ReasonRefused, loket.ECONFLICT, "the cancel of activation %d was refused (an SMS may have arrived); check its status", id)
+			return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonRefused, "the cancel of activation %d was refused (an SMS may have arrived); check its status", id)
 		}
 		a.Log.Warn("virtual-number cancel outcome unknown", "activation", id, "err", err)
-		return nil, numberError(ReasonUnreachable, loket.EUNAVAILABLE, "the supplier did not answer the cancel of activation %d; try again", id)
+		return nil, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonUnreachable, "the supplier did not answer the cancel of activation %d; try again", id)
 	}
 	// The supplier took the cancel, so it charges nothing, even for an SMS that slipped
 	// in meanwhile: refund whatever the local state.
-	if err := a.closeNumber(ctx, act, store.VNCanceled, "canceled by the reseller", []string{store.VNWaiting, store.VNReceived}, true, false); err != nil {
+	if err := a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the reseller", []string{loket.VNWaiting, loket.VNReceived}, true, false); err != nil {
 		return nil, err
 	}
 	return a.DB.Activation(ctx, id, r.ID)
@@ -449,18 +421,18 @@ func (a *App) CancelNumber(ctx context.Context, r *store.ResellerAuth, id int64)
 
 // FinishNumber finishes an activation that received a code: its price is charged for
 // good. Finishing a finished activation returns it as it is.
-func (a *App) FinishNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+func (a *App) FinishNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
 	act, err := a.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case act.State == store.VNDone:
+	case act.State == loket.VNDone:
 		return act, nil
 	case !act.Open():
 		return nil, closedError(act)
 	case act.SMSCount == 0:
-		return nil, numberError(ReasonNoCode, loket.ECONFLICT, "activation %d has no code yet; wait for it or cancel", id)
+		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonNoCode, "activation %d has no code yet; wait for it or cancel", id)
 	}
 	ctx = context.WithoutCancel(ctx)
 	// The code arrived, so the number is paid for whatever the supplier answers: its
@@ -476,7 +448,7 @@ func (a *App) FinishNumber(ctx context.Context, r *store.ResellerAuth, id int64)
 
 // ResendNumber asks for another SMS on an activation that received one. Every SMS is
 // kept; the activation waits again until the next arrives.
-func (a *App) ResendNumber(ctx context.Context, r *store.ResellerAuth, id int64) (*store.Activation, error) {
+func (a *App) ResendNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
 	act, err := a.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
@@ -485,14 +457,14 @@ func (a *App) ResendNumber(ctx context.Context, r *store.ResellerAuth, id int64)
 	case !act.Open():
 		return nil, closedError(act)
 	case act.SMSCount == 0:
-		return nil, numberError(ReasonNoCode, loket.ECONFLICT, "activation %d has no code yet to resend", id)
+		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonNoCode, "activation %d has no code yet to resend", id)
 	}
 	ctx = context.WithoutCancel(ctx)
 	if err := a.tellSupplier(ctx, act, supplier.VNResend); err != nil {
 		if supplier.IsRefusal(err) {
-			return nil, numberError(ReasonRefused, loket.ECONFLICT, "the supplier refused another SMS for activation %d", id)
+			return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonRefused, "the supplier refused another SMS for activation %d", id)
 		}
-		return nil, numberError(ReasonUnreachable, loket.EUNAVAILABLE, "the supplier did not answer the resend of activation %d; try again", id)
+		return nil, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonUnreachable, "the supplier did not answer the resend of activation %d; try again", id)
 	}
 	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		_, err := t.ResendRequested(id, act.SMSCount)
@@ -516,11 +488,11 @@ func (a *App) carryNumber(ctx context.Context, j store.Job) error {
 	if !act.Open() {
 		return a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 	}
-	if act.State == store.VNRenting {
+	if act.State == loket.VNRenting {
 		// The node renting it died, or could not record the number: nobody knows
 		// whether a number was rented. Refund, and flag for the operator.
 		a.Log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
-		return a.closeNumber(ctx, act, store.VNFailed, "rent interrupted; outcome unknown", []string{store.VNRenting}, false, true)
+		return a.closeNumber(ctx, act, loket.VNFailed, "rent interrupted; outcome unknown", []string{loket.VNRenting}, false, true)
 	}
 	count := act.SMSCount
 	var st supplier.VNStatus
@@ -539,11 +511,11 @@ func (a *App) carryNumber(ctx context.Context, j store.Job) error {
 		}
 		switch {
 		case st.State == supplier.VNCanceled && count == 0:
-			return a.closeNumber(ctx, act, store.VNCanceled, "canceled by the supplier", []string{store.VNWaiting}, false, false)
+			return a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier", []string{loket.VNWaiting}, false, false)
 		case st.State == supplier.VNCanceled:
 			// Canceled upstream after a code arrived: the supplier charges nothing, so
 			// neither does Loket.
-			return a.closeNumber(ctx, act, store.VNCanceled, "canceled by the supplier after a code", []string{store.VNWaiting, store.VNReceived}, true, false)
+			return a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier after a code", []string{loket.VNWaiting, loket.VNReceived}, true, false)
 		case st.State == supplier.VNDone && count > 0:
 			_, err := a.finishNumber(ctx, act, "done by the supplier")
 			return err
@@ -566,7 +538,7 @@ func (a *App) carryNumber(ctx context.Context, j store.Job) error {
 		if err := a.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
 			a.Log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
 		}
-		return a.closeNumber(ctx, act, store.VNCanceled, MsgTimeout, []string{store.VNWaiting}, false, false)
+		return a.closeNumber(ctx, act, loket.VNCanceled, MsgTimeout, []string{loket.VNWaiting}, false, false)
 	}
 	next := now.Add(min(a.cfg.VNPoll, act.ExpiresAt.Sub(now)))
 	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
@@ -580,7 +552,7 @@ func (a *App) carryNumber(ctx context.Context, j store.Job) error {
 
 // storeSMS keeps the messages not seen before and queues one webhook for each, in one
 // transaction; it returns the activation's SMS count after.
-func (a *App) storeSMS(ctx context.Context, act *store.Activation, msgs []supplier.SMS) (int, error) {
+func (a *App) storeSMS(ctx context.Context, act *loket.Activation, msgs []supplier.SMS) (int, error) {
 	count := act.SMSCount
 	var fresh []supplier.SMS
 	seen := map[string]bool{}
@@ -613,9 +585,9 @@ func (a *App) storeSMS(ctx context.Context, act *store.Activation, msgs []suppli
 	err = a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		hooks, added = hooks[:0], 0
 		view := *act
-		view.SMS = append([]store.VNSMS(nil), act.SMS...)
+		view.SMS = append([]loket.VNSMS(nil), act.SMS...)
 		for _, m := range fresh {
-			sms, ok, err := t.AddSMS(act.ID, store.VNSMS{Code: m.Code, Text: m.Text, ReceivedAt: m.At})
+			sms, ok, err := t.AddSMS(act.ID, loket.VNSMS{Code: m.Code, Text: m.Text, ReceivedAt: m.At})
 			if err != nil {
 				return err
 			}
@@ -623,7 +595,7 @@ func (a *App) storeSMS(ctx context.Context, act *store.Activation, msgs []suppli
 				continue
 			}
 			added++
-			view.State, view.SMSCount = store.VNReceived, sms.Seq
+			view.State, view.SMSCount = loket.VNReceived, sms.Seq
 			view.SMS = append(view.SMS, sms)
 			if ra.WebhookURL == "" {
 				continue
@@ -640,7 +612,7 @@ func (a *App) storeSMS(ctx context.Context, act *store.Activation, msgs []suppli
 			if err != nil {
 				return fmt.Errorf("render sms webhook: %w", err)
 			}
-			id, err := t.EnqueueWebhook(store.Webhook{ResellerID: ra.ID, Event: event, URL: ra.WebhookURL, ContentType: ctype, Body: string(body)})
+			id, err := t.EnqueueWebhook(loket.Webhook{ResellerID: ra.ID, Event: event, URL: ra.WebhookURL, ContentType: ctype, Body: string(body)})
 			if err != nil {
 				return err
 			}

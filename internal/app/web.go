@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestWebhook sends one signed test event to a reseller's webhook URL now, outside the
@@ -29,5 +28,5 @@ func (a *App) TestWebhook(ctx context.Context, resellerID int64) (int, error) {
 	}
 	body, _ := json.Marshal(map[string]any{"event": "test", "message": "Loket webhook test",
 		"sent_at": time.Now().UTC().Format(time.RFC3339)})
-	return a.postWebhook(ctx, &store.Webhook{URL: r.WebhookURL, ContentType: "application/json", Event: "test", Body: string(body)}, secret)
+	return a.postWebhook(ctx, &loket.Webhook{URL: r.WebhookURL, ContentType: "application/json", Event: "test", Body: string(body)}, secret)
 }

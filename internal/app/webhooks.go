@@ -32,7 +32,7 @@ func (a *App) SetNotifier(surface string, n Notifier) { a.notifiers[surface] = n
 // webhookGiveUp is how long a webhook is retried before Loket gives up on it.
 const webhookGiveUp = 24 * time.Hour
 
-func (a *App) queueOrderWebhook(t *store.Tx, r *store.ResellerAuth, o *loket.Order) (int64, error) {
+func (a *App) queueOrderWebhook(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) (int64, error) {
 	if r.WebhookURL == "" {
 		return 0, nil
 	}
@@ -52,7 +52,7 @@ func (a *App) queueOrderWebhook(t *store.Tx, r *store.ResellerAuth, o *loket.Ord
 		return 0, fmt.Errorf("render webhook: %w", err)
 	}
 	id := o.ID
-	return t.EnqueueWebhook(store.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: r.WebhookURL, ContentType: ctype, Body: string(body)})
+	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: r.WebhookURL, ContentType: ctype, Body: string(body)})
 }
 
 // webhookDelay is the wait before retry n (n >= 1).
@@ -82,7 +82,7 @@ func (a *App) deliverWebhook(ctx context.Context, j store.Job) error {
 	}
 	start := time.Now()
 	code, sendErr := a.postWebhook(ctx, w, secret)
-	att := store.WebhookAttempt{At: start.UTC(), StatusCode: code, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
+	att := loket.WebhookAttempt{At: start.UTC(), StatusCode: code, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
 	if sendErr != nil {
 		att.Error = sendErr.Error()
 	}
@@ -126,7 +126,7 @@ type WebhookAcceptor func(status int, body []byte) bool
 // SetWebhookAcceptor registers the acknowledgement rule of an event. Call before Start.
 func (a *App) SetWebhookAcceptor(event string, f WebhookAcceptor) { a.acceptors[event] = f }
 
-func (a *App) postWebhook(ctx context.Context, w *store.Webhook, secret string) (int, error) {
+func (a *App) postWebhook(ctx context.Context, w *loket.Webhook, secret string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	body := []byte(w.Body)
@@ -210,6 +210,6 @@ func (a *App) CheckWebhookURL(raw string) error {
 }
 
 // Webhooks lists a reseller's recent webhooks with every attempt.
-func (a *App) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*store.Webhook, error) {
+func (a *App) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*loket.Webhook, error) {
 	return a.DB.Webhooks(ctx, resellerID, limit)
 }

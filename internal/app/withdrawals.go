@@ -25,7 +25,7 @@ type WithdrawalInput struct {
 // RequestWithdrawal takes amount out of a reseller's profit balance into a pending
 // withdrawal for the operator to pay. It never asks for more than the profit balance,
 // however many requests run at once. The same key again returns the first request.
-func (a *App) RequestWithdrawal(ctx context.Context, ra *store.ResellerAuth, in WithdrawalInput) (*store.Withdrawal, bool, error) {
+func (a *App) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth, in WithdrawalInput) (*loket.Withdrawal, bool, error) {
 	in.Key = strings.TrimSpace(in.Key)
 	in.Method = strings.ToUpper(strings.TrimSpace(in.Method))
 	in.AccountNo = strings.TrimSpace(in.AccountNo)
@@ -45,7 +45,7 @@ func (a *App) RequestWithdrawal(ctx context.Context, ra *store.ResellerAuth, in 
 	if _, err := a.DB.EnsureAccount(ctx, store.AccWithdrawals, store.KindWithdrawal); err != nil {
 		return nil, false, err
 	}
-	var w *store.Withdrawal
+	var w *loket.Withdrawal
 	var created bool
 	err := a.DB.Write(ctx, uint64(ra.ID), func(t *store.Tx) error {
 		var err error
@@ -78,7 +78,7 @@ func accountNumber(s string) bool {
 // DecideWithdrawal is the operator's answer: approve once the money was sent (note: the
 // transfer reference), or reject (note: why), which returns the amount to the profit
 // balance. Each withdrawal is decided once.
-func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note string) (*store.Withdrawal, error) {
+func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note string) (*loket.Withdrawal, error) {
 	note = strings.TrimSpace(note)
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, loket.FieldError(loket.EINVALID, "note", "a note is required (the transfer reference, or why it is rejected), up to 200 characters")
@@ -88,7 +88,7 @@ func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note
 			return nil, err
 		}
 	}
-	var w *store.Withdrawal
+	var w *loket.Withdrawal
 	err := a.DB.Direct(ctx, func(t *store.Tx) error {
 		var err error
 		w, err = t.DecideWithdrawal(id, approve, note)
@@ -102,7 +102,7 @@ func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note
 }
 
 // MoveProfit moves part of a reseller's profit balance into its balance, to buy with.
-func (a *App) MoveProfit(ctx context.Context, ra *store.ResellerAuth, amount loket.Money, key string) (moved bool, err error) {
+func (a *App) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount loket.Money, key string) (moved bool, err error) {
 	key = strings.TrimSpace(key)
 	if key == "" || len(key) > 64 {
 		return false, loket.FieldError(loket.EINVALID, "key", "give a key of 1 to 64 characters; the same key again moves nothing")

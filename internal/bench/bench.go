@@ -621,7 +621,7 @@ func settle(ctx context.Context, db *store.DB, rs []reseller, limit time.Duratio
 	for {
 		var still []reseller
 		for _, r := range left {
-			p, err := db.ListOrders(ctx, store.OrderFilter{ResellerID: r.id, Status: loket.StatusPending, Limit: 1})
+			p, err := db.ListOrders(ctx, loket.OrderFilter{ResellerID: r.id, Status: loket.StatusPending, Limit: 1})
 			if err != nil {
 				return fmt.Errorf("list pending orders: %w", err)
 			}
@@ -642,7 +642,7 @@ func allOrders(ctx context.Context, db *store.DB, resellerID int64) ([]*loket.Or
 	var out []*loket.Order
 	var before int64
 	for {
-		batch, err := db.ListOrders(ctx, store.OrderFilter{ResellerID: resellerID, Before: before, Limit: page})
+		batch, err := db.ListOrders(ctx, loket.OrderFilter{ResellerID: resellerID, Before: before, Limit: page})
 		if err != nil {
 			return nil, err
 		}
@@ -676,7 +676,7 @@ func (p *problems) String() string {
 }
 
 // check runs the three checks on the database and fills the report.
-func check(ctx context.Context, db *store.DB, rs []reseller, acks []ack, rep *Report, pre []store.Violation) error {
+func check(ctx context.Context, db *store.DB, rs []reseller, acks []ack, rep *Report, pre []loket.Violation) error {
 	byRef := make([]map[string][]*loket.Order, len(rs))
 	var balance problems
 	for i, r := range rs {

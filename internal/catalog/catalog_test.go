@@ -89,7 +89,7 @@ func TestLoadDemo(t *testing.T) {
 	})
 }
 
-func productIDs(c *store.Catalog) map[string]int64 {
+func productIDs(c *loket.Catalog) map[string]int64 {
 	out := map[string]int64{}
 	for _, p := range c.Products {
 		out[p.Code] = p.ID
@@ -97,7 +97,7 @@ func productIDs(c *store.Catalog) map[string]int64 {
 	return out
 }
 
-func checkDemo(t *testing.T, db *store.DB, c *store.Catalog) {
+func checkDemo(t *testing.T, db *store.DB, c *loket.Catalog) {
 	t.Helper()
 	products := map[string]loket.Product{}
 	var maxFixed, minFree int64 = 0, 1 << 62
@@ -194,7 +194,7 @@ func checkDemo(t *testing.T, db *store.DB, c *store.Catalog) {
 		}
 	}
 
-	levels := map[string]store.Level{}
+	levels := map[string]loket.Level{}
 	for _, l := range c.Levels {
 		levels[l.Name] = l
 	}

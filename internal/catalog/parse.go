@@ -15,7 +15,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // maxErrors bounds the problems reported at once: enough to fix a file in one go,
@@ -52,12 +51,12 @@ type pos struct {
 
 type levelItem struct {
 	pos
-	store.Level
+	loket.Level
 }
 
 type supplierItem struct {
 	pos
-	store.Supplier
+	loket.Supplier
 }
 
 type categoryItem struct {

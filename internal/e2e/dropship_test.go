@@ -128,7 +128,7 @@ func TestDropship(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.App.RecordPayment(ctx, store.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: loket.Money(o.Dropship.Payment.Amount), Brand: "DANA", PaidAt: time.Now()})
+				s.App.RecordPayment(ctx, loket.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: loket.Money(o.Dropship.Payment.Amount), Brand: "DANA", PaidAt: time.Now()})
 			}()
 		}
 		wg.Wait()
@@ -281,7 +281,7 @@ func TestDropshipBatchMatcher(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		batch := []store.Payment{
+		batch := []loket.Payment{
 			{Ref: "bp-1", Method: "qris", Amount: loket.Money(amount), Brand: "OVO", PaidAt: time.Now()},
 			{Ref: "bp-2", Method: "qris", Amount: dep.Total, Brand: "DANA", PaidAt: time.Now()},
 			{Ref: "bp-3", Method: "qris", Amount: 12_345, Brand: "DANA", PaidAt: time.Now()},

@@ -11,7 +11,6 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // documentedStatus is the HTTP status each error code is documented with.
@@ -68,7 +67,7 @@ func FuzzCreateOrder(f *testing.F) {
 
 	ctx := context.Background()
 	newest := func(t *testing.T) int64 {
-		os, err := s.App.Orders(ctx, store.OrderFilter{ResellerID: r.ID, Limit: 1})
+		os, err := s.App.Orders(ctx, loket.OrderFilter{ResellerID: r.ID, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

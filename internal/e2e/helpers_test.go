@@ -14,7 +14,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 // reseller is one reseller of a test server, with a client logged in as it.
@@ -45,7 +44,7 @@ func me(t testing.TB, r *reseller) *client.Me {
 // orderCount is how many orders the reseller has, as the database has them.
 func orderCount(t testing.TB, s *server.Server, id int64) int {
 	t.Helper()
-	os, err := s.App.Orders(context.Background(), store.OrderFilter{ResellerID: id, Limit: 1000})
+	os, err := s.App.Orders(context.Background(), loket.OrderFilter{ResellerID: id, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/loket/loket/client"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestNumbersNative drives a virtual number through the native API: catalog, rent
@@ -30,7 +30,7 @@ func TestNumbersNative(t *testing.T) {
 		}))
 		defer hs.Close()
 		u := hs.URL
-		if err := s.App.UpdateReseller(context.Background(), r.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.App.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		auth := []string{"Authorization", "Bearer " + r.Creds.APIKey, "Content-Type", "application/json"}

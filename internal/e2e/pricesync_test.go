@@ -34,7 +34,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		var sid, pid int64
 		if err := a.DB.Direct(ctx, func(tx *store.Tx) error {
 			var err error
-			sid, err = tx.UpsertSupplier(store.Supplier{Name: "upstream", Kind: "tokowendigg", BaseURL: b.URL + "/compat/tokowendigg",
+			sid, err = tx.UpsertSupplier(loket.Supplier{Name: "upstream", Kind: "tokowendigg", BaseURL: b.URL + "/compat/tokowendigg",
 				APIKey: acct.Creds.APIKey, Secret: acct.Creds.SecretKey, MemberID: "127.0.0.1", Enabled: true})
 			if err != nil {
 				return err
@@ -82,7 +82,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		}
 		// The operator's rule for the product: 10% on the cost, rounded up to 100.
 		if err := a.DB.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeProduct, ScopeCode: code, MarkupBP: 1000, RoundTo: 100})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: code, MarkupBP: 1000, RoundTo: 100})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		if got := routeCost(t, a, pid, sid); got != cost0 {
 			t.Fatalf("route cost %d, want B's price %d", got, cost0)
 		}
-		want0 := store.MarkupRule{MarkupBP: 1000, RoundTo: 100}.Apply(cost0)
+		want0 := loket.MarkupRule{MarkupBP: 1000, RoundTo: 100}.Apply(cost0)
 		if got := basePrice(t, a, code); got != want0 {
 			t.Fatalf("A's base price %d, want %d", got, want0)
 		}
@@ -104,7 +104,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 
 		// B reports to A's callback URL (transaction_status and price_update).
 		u := a.URL + "/callbacks/upstream"
-		if err := b.App.UpdateReseller(ctx, acct.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := b.App.UpdateReseller(ctx, acct.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -137,7 +137,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 
 		// B's price moves (B's own markup rule); B tells A by price_update.
 		if err := b.DB.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeProduct, ScopeCode: code, MarkupFlat: 500})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: code, MarkupFlat: 500})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -153,7 +153,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		want1 := store.MarkupRule{MarkupBP: 1000, RoundTo: 100}.Apply(cost1)
+		want1 := loket.MarkupRule{MarkupBP: 1000, RoundTo: 100}.Apply(cost1)
 		if got := basePrice(t, a, code); got != want1 {
 			t.Fatalf("A's base price %d after the news, want %d", got, want1)
 		}
@@ -237,7 +237,7 @@ func basePrice(t *testing.T, s *server.Server, code string) loket.Money {
 	return 0
 }
 
-func findSupplier(t *testing.T, s *server.Server, name string) store.Supplier {
+func findSupplier(t *testing.T, s *server.Server, name string) loket.Supplier {
 	t.Helper()
 	sups, err := s.DB.Suppliers(context.Background())
 	if err != nil {
@@ -249,7 +249,7 @@ func findSupplier(t *testing.T, s *server.Server, name string) store.Supplier {
 		}
 	}
 	t.Fatalf("no supplier %s", name)
-	return store.Supplier{}
+	return loket.Supplier{}
 }
 
 // waitOrderOK polls an order until it is final, or returns the pending order at the deadline.

@@ -8,7 +8,6 @@ import (
 	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestSupplyChestCloudX: Loket A buys from Loket B's seed 004 surface in saldo mode.
@@ -26,8 +25,8 @@ func TestSupplyChestCloudX(t *testing.T) {
 		base := c.B.URL + "/compat/chestcloudx"
 		poor := c.account(t, 0, "")
 		rich := c.account(t, 1_000_000, "")
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-ccx-poor", Kind: "chestcloudx", BaseURL: base, APIKey: poor.Creds.APIKey, Enabled: true})
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-ccx", Kind: "chestcloudx", BaseURL: base, APIKey: rich.Creds.APIKey, Enabled: true})
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-ccx-poor", Kind: "chestcloudx", BaseURL: base, APIKey: poor.Creds.APIKey, Enabled: true})
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-ccx", Kind: "chestcloudx", BaseURL: base, APIKey: rich.Creds.APIKey, Enabled: true})
 		// Seed 004 names services by sid: product id 1 on B is FF70.
 		loketest.AddRoute(t, c.A, "FF70", "b-ccx-poor", "1", 9800, 10)
 		loketest.AddRoute(t, c.A, "FF70", "b-ccx", "1", 9800, 20)
@@ -48,7 +47,7 @@ func TestSupplyChestCloudX(t *testing.T) {
 		// Meanwhile, B behind a proxy. An order accepted, then B unreachable while it is pending.
 		prox := newFlaky(t, c.B.URL)
 		far := c.account(t, 1_000_000, "")
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-ccx-flaky", Kind: "chestcloudx", BaseURL: prox.URL + "/compat/chestcloudx",
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-ccx-flaky", Kind: "chestcloudx", BaseURL: prox.URL + "/compat/chestcloudx",
 			APIKey: far.Creds.APIKey, Enabled: true})
 		loketest.AddRoute(t, c.A, "FF140", "b-ccx-flaky", "FF140", 19110, 10)
 		mid := c.buy(t, "FF140", gameID(3), nil)
@@ -92,7 +91,7 @@ func TestSupplyChestCloudX(t *testing.T) {
 		for _, w := range want {
 			asked = append(asked, orders[w.o.ID])
 		}
-		c.checkAfterRestart(t, store.Supplier{Name: "b-ccx", Kind: "chestcloudx", BaseURL: base, APIKey: rich.Creds.APIKey}, asked...)
+		c.checkAfterRestart(t, loket.Supplier{Name: "b-ccx", Kind: "chestcloudx", BaseURL: base, APIKey: rich.Creds.APIKey}, asked...)
 
 		c.stillPending(t, never.ID)
 		c.stillPending(t, lost.ID)

@@ -20,7 +20,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -176,7 +175,7 @@ func (c *chain) waitFinal(t *testing.T, id int64, within time.Duration) *client.
 			for _, at := range attemptsOf(t, c.A, id) {
 				fmt.Fprintf(&b, "\n  A attempt %d: %s %s trx=%q %q", at.Seq, at.SupplierRef, at.Outcome, at.SupplierTrx, at.Message)
 			}
-			os, _ := c.B.App.Orders(context.Background(), store.OrderFilter{Limit: 1000})
+			os, _ := c.B.App.Orders(context.Background(), loket.OrderFilter{Limit: 1000})
 			for _, bo := range os {
 				fmt.Fprintf(&b, "\n  B order %d: reseller %d ref %s target %s %s", bo.ID, bo.ResellerID, bo.RefID, bo.Target, bo.Status)
 			}
@@ -186,7 +185,7 @@ func (c *chain) waitFinal(t *testing.T, id int64, within time.Duration) *client.
 	}
 }
 
-func attemptsOf(t testing.TB, s *server.Server, orderID int64) []store.Attempt {
+func attemptsOf(t testing.TB, s *server.Server, orderID int64) []loket.Attempt {
 	t.Helper()
 	at, err := s.DB.Attempts(context.Background(), orderID)
 	if err != nil {
@@ -196,7 +195,7 @@ func attemptsOf(t testing.TB, s *server.Server, orderID int64) []store.Attempt {
 }
 
 // waitAttempt waits until an order's last attempt on s has outcome.
-func waitAttempt(t testing.TB, s *server.Server, orderID int64, outcome string, within time.Duration) store.Attempt {
+func waitAttempt(t testing.TB, s *server.Server, orderID int64, outcome string, within time.Duration) loket.Attempt {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -234,7 +233,7 @@ func (c *chain) upstreamOrders(t *testing.T, acct *upstreamAccount, within time.
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		os, err := c.B.App.Orders(context.Background(), store.OrderFilter{ResellerID: acct.ID, Limit: 1000})
+		os, err := c.B.App.Orders(context.Background(), loket.OrderFilter{ResellerID: acct.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +348,7 @@ func (c *chain) checkBuyerHooks(t *testing.T, final map[int64]*client.Order, pen
 // would: a new adapter with no memory of the orders it placed, given only what A
 // recorded (ref, code, target, fields, B's transaction id). Its answer must agree
 // with the order's final state.
-func (c *chain) checkAfterRestart(t *testing.T, cfg store.Supplier, orders ...*client.Order) {
+func (c *chain) checkAfterRestart(t *testing.T, cfg loket.Supplier, orders ...*client.Order) {
 	t.Helper()
 	sup, err := supplier.New(supplier.Config{Name: cfg.Name, Kind: cfg.Kind, BaseURL: cfg.BaseURL, APIKey: cfg.APIKey,
 		Secret: cfg.Secret, MemberID: cfg.MemberID})
@@ -385,7 +384,7 @@ func (c *chain) callback(t *testing.T, name, contentType, secret string, body []
 }
 
 // reportOf is the body of B's report (webhook) of one of B's orders to acct.
-func (c *chain) reportOf(t *testing.T, acct *upstreamAccount, orderID int64) *store.Webhook {
+func (c *chain) reportOf(t *testing.T, acct *upstreamAccount, orderID int64) *loket.Webhook {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

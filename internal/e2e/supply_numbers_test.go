@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 )
@@ -26,7 +27,7 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 		var sid int64
 		if err := a.DB.Direct(ctx, func(tx *store.Tx) error {
 			var err error
-			sid, err = tx.UpsertSupplier(store.Supplier{Name: "nokos", Kind: "warungnokos", BaseURL: b.URL + "/compat/warungnokos",
+			sid, err = tx.UpsertSupplier(loket.Supplier{Name: "nokos", Kind: "warungnokos", BaseURL: b.URL + "/compat/warungnokos",
 				APIKey: acct.Creds.APIKey, Enabled: true})
 			if err != nil {
 				return err
@@ -100,7 +101,7 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 		if r := setStatus(trx, "done"); r.Status != 200 {
 			t.Fatalf("done: %s", r.Raw)
 		}
-		acts, err := a.DB.ListActivations(ctx, store.ActivationFilter{ResellerID: buyer.ID, Limit: 10})
+		acts, err := a.DB.ListActivations(ctx, loket.ActivationFilter{ResellerID: buyer.ID, Limit: 10})
 		if err != nil || len(acts) != 1 {
 			t.Fatalf("activations %v %v", acts, err)
 		}
@@ -109,7 +110,7 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 		}
 		price := acts[0].Price
 		// B charged A's account for exactly one number, and its record agrees.
-		bActs, err := b.DB.ListActivations(ctx, store.ActivationFilter{ResellerID: acct.ID, Limit: 10})
+		bActs, err := b.DB.ListActivations(ctx, loket.ActivationFilter{ResellerID: acct.ID, Limit: 10})
 		if err != nil || len(bActs) != 1 {
 			t.Fatalf("B has %d activations of A's account (%v), want 1", len(bActs), err)
 		}
@@ -119,7 +120,7 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 				t.Fatalf("B's activation %s, want done", bActs[0].State)
 			}
 			time.Sleep(100 * time.Millisecond)
-			bActs, _ = b.DB.ListActivations(ctx, store.ActivationFilter{ResellerID: acct.ID, Limit: 10})
+			bActs, _ = b.DB.ListActivations(ctx, loket.ActivationFilter{ResellerID: acct.ID, Limit: 10})
 		}
 		if bal := loketest.Balance(t, b, acct.ID); bal != 100_000-bActs[0].Price {
 			t.Fatalf("A's account at B: %d, want %d", bal, 100_000-bActs[0].Price)

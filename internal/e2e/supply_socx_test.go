@@ -13,7 +13,6 @@ import (
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestSupplySOCX: Loket A buys from Loket B's seed 002 surface, over JSON and over
@@ -36,7 +35,7 @@ func TestSupplySOCX(t *testing.T) {
 			name, mode string
 			acct       *upstreamAccount
 		}{{"b-socx-poor", "", poor}, {"b-socx-json", "", js}, {"b-socx-xml", "xml", xr}} {
-			loketest.AddSupplier(t, c.A, store.Supplier{Name: s.name, Kind: "socx", BaseURL: base, APIKey: s.acct.Creds.APIKey,
+			loketest.AddSupplier(t, c.A, loket.Supplier{Name: s.name, Kind: "socx", BaseURL: base, APIKey: s.acct.Creds.APIKey,
 				Secret: s.acct.Creds.SecretKey, MemberID: s.mode, Enabled: true})
 		}
 		loketest.AddRoute(t, c.A, "HSA5", "b-socx-poor", "HSA5", 5300, 10)
@@ -65,7 +64,7 @@ func TestSupplySOCX(t *testing.T) {
 		// asking.
 		prox := newFlaky(t, c.B.URL)
 		quiet := c.account(t, 1_000_000, "")
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-socx-flaky", Kind: "socx", BaseURL: prox.URL + "/compat/socx",
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-socx-flaky", Kind: "socx", BaseURL: prox.URL + "/compat/socx",
 			APIKey: quiet.Creds.APIKey, Secret: quiet.Creds.SecretKey, Enabled: true})
 		loketest.AddRoute(t, c.A, "I5", "b-socx-flaky", "I5", 5700, 10)
 		prox.mode.Store(modeHang)
@@ -137,9 +136,9 @@ func TestSupplySOCX(t *testing.T) {
 			}
 		}
 
-		c.checkAfterRestart(t, store.Supplier{Name: "b-socx-json", Kind: "socx", BaseURL: base, APIKey: js.Creds.APIKey, Secret: js.Creds.SecretKey},
+		c.checkAfterRestart(t, loket.Supplier{Name: "b-socx-json", Kind: "socx", BaseURL: base, APIKey: js.Creds.APIKey, Secret: js.Creds.SecretKey},
 			orders[byDigit["HSA5"][0].ID], orders[byDigit["HSA5"][4].ID])
-		c.checkAfterRestart(t, store.Supplier{Name: "b-socx-xml", Kind: "socx", BaseURL: base, APIKey: xr.Creds.APIKey, Secret: xr.Creds.SecretKey, MemberID: "xml"},
+		c.checkAfterRestart(t, loket.Supplier{Name: "b-socx-xml", Kind: "socx", BaseURL: base, APIKey: xr.Creds.APIKey, Secret: xr.Creds.SecretKey, MemberID: "xml"},
 			orders[byDigit["S5"][5].ID], orders[byDigit["S5"][2].ID], orders[game.ID])
 
 		// Reports again, twice, and contradicting ones: nothing moves.

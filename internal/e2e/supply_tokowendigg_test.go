@@ -10,7 +10,6 @@ import (
 	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestSupplyTokoWendigg: Loket A buys game top-ups from Loket B's seed 001 surface
@@ -32,11 +31,11 @@ func TestSupplyTokoWendigg(t *testing.T) {
 			name string
 			acct *upstreamAccount
 		}{{"b-tw-poor", poor}, {"b-tw", rich}} {
-			loketest.AddSupplier(t, c.A, store.Supplier{Name: s.name, Kind: "tokowendigg", BaseURL: base, APIKey: s.acct.Creds.APIKey,
+			loketest.AddSupplier(t, c.A, loket.Supplier{Name: s.name, Kind: "tokowendigg", BaseURL: base, APIKey: s.acct.Creds.APIKey,
 				Secret: s.acct.Creds.SecretKey, MemberID: "127.0.0.1", Enabled: true})
 		}
 		// The same account, but expecting webhooks from another address.
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-tw-elsewhere", Kind: "tokowendigg", BaseURL: base, APIKey: rich.Creds.APIKey,
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-tw-elsewhere", Kind: "tokowendigg", BaseURL: base, APIKey: rich.Creds.APIKey,
 			Secret: rich.Creds.SecretKey, MemberID: "192.0.2.7", Enabled: true})
 		const ff, ml = "FFMAX-BJ-V3FFMAX_ID_10", "MLBB-BJ-V3-ALLMLBB_ID_5"
 		loketest.AddRoute(t, c.A, ff, "b-tw-poor", ff, 1800, 10)
@@ -85,7 +84,7 @@ func TestSupplyTokoWendigg(t *testing.T) {
 				mlOrders = append(mlOrders, orders[w.o.ID])
 			}
 		}
-		c.checkAfterRestart(t, store.Supplier{Name: "b-tw", Kind: "tokowendigg", BaseURL: base, APIKey: rich.Creds.APIKey, Secret: rich.Creds.SecretKey, MemberID: "127.0.0.1"},
+		c.checkAfterRestart(t, loket.Supplier{Name: "b-tw", Kind: "tokowendigg", BaseURL: base, APIKey: rich.Creds.APIKey, Secret: rich.Creds.SecretKey, MemberID: "127.0.0.1"},
 			append(mlOrders, orders[byDigit[3].ID], orders[byDigit[4].ID])...)
 
 		// Webhooks again, twice, late and contradicting: nothing moves.
@@ -142,7 +141,7 @@ func TestSupplyTokoWendigg(t *testing.T) {
 		// B behind a proxy that hangs, then loses the answer of a create it carried out.
 		prox := newFlaky(t, c.B.URL)
 		lossy := c.account(t, 1_000_000, "b-tw-flaky")
-		loketest.AddSupplier(t, c.A, store.Supplier{Name: "b-tw-flaky", Kind: "tokowendigg", BaseURL: prox.URL + "/compat/tokowendigg",
+		loketest.AddSupplier(t, c.A, loket.Supplier{Name: "b-tw-flaky", Kind: "tokowendigg", BaseURL: prox.URL + "/compat/tokowendigg",
 			APIKey: lossy.Creds.APIKey, Secret: lossy.Creds.SecretKey, MemberID: "127.0.0.1", Enabled: true})
 		const ff100 = "FFMAX-BJ-V3FFMAX_ID_100"
 		loketest.AddRoute(t, c.A, ff100, "b-tw-flaky", ff100, 14500, 10)

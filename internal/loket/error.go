@@ -5,6 +5,7 @@ package loket
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes are stable: clients and the compatibility surfaces match on them.
@@ -31,12 +32,31 @@ const (
 )
 
 // Error is the one error type of Loket. Code is machine readable and stable;
-// Message is for people and may change.
+// Message is for people and may change. Reason, when set, says more precisely why
+// (one of the Reason constants), so that a dialect can word the refusal in its own
+// language without reading Message.
 type Error struct {
 	Code    string
 	Message string
-	Field   string // the offending input field, when there is one
+	Field   string    // the offending input field, when there is one
+	Reason  string    // a finer cause than Code, when a surface words it differently
+	RetryAt time.Time // when the same request may succeed (ReasonTooEarly, ERATELIMIT)
 }
+
+// Reasons refine a code for virtual-number activations (docs/virtual-numbers.md).
+const (
+	ReasonTooEarly     = "too_early"      // the supplier's minimum time before a cancel has not passed
+	ReasonCodeReceived = "code_received"  // cancel after a code arrived
+	ReasonNoCode       = "no_code"        // done or resend before any code
+	ReasonClosed       = "closed"         // the activation is done, canceled or failed
+	ReasonBusy         = "busy"           // the number is still being rented
+	ReasonRefused      = "refused"        // the supplier refused the action
+	ReasonUnreachable  = "unreachable"    // the supplier's answer is unknown; try again
+	ReasonNoNumber     = "no_number"      // no supplier had a number; nothing charged
+	ReasonRentUnknown  = "rent_unknown"   // the supplier did not answer the rent; refunded
+	ReasonSuspended    = "suspended"      // EFORBIDDEN: the account is suspended
+	ReasonIPNotAllowed = "ip_not_allowed" // EFORBIDDEN: the caller's address is not in the allowlist
+)
 
 func (e *Error) Error() string {
 	if e.Field != "" {
@@ -48,6 +68,11 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ReasonError returns an *Error with a Reason that refines its code.
+func ReasonError(code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 // FieldError returns an *Error that names the offending field.
@@ -74,6 +99,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorReason returns the Reason of an *Error, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 // ErrorField returns the field an *Error names, or "".

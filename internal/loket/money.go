@@ -2,6 +2,13 @@ package loket
 
 import "strconv"
 
+// Money is an amount in rupiah, the smallest unit Loket deals in.
+type Money int64
+
+// MaxAmount bounds every amount Loket accepts (Rp 1 trillion): far above any real order
+// or deposit, far below int64 overflow when amounts are summed.
+const MaxAmount Money = 1_000_000_000_000
+
 // Thousands writes n with sep between groups of three digits: 1.000.101 (sep '.', as
 // Indonesian writes it) or 1,000,101.
 func Thousands(n Money, sep byte) string {
@@ -30,6 +37,11 @@ func FormatRupiah(m Money) string {
 	}
 	return "Rp " + Thousands(m, '.')
 }
+
+// MicroUSDT is an amount of USDT in the token's smallest unit (TRC-20 USDT has six
+// decimals: 1 USDT is 1,000,000), as a transfer on chain carries it. Loket never adds it
+// to rupiah: package usdt converts at the operator's rate.
+type MicroUSDT int64
 
 // PlusBP is m raised by bp basis points (100 bp = 1%), rounded up to whole rupiah: how
 // every percentage markup in Loket is applied.

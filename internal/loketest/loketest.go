@@ -139,7 +139,7 @@ func Balance(t testing.TB, s *server.Server, id int64) loket.Money {
 // only when it is still there a moment later.
 func VerifyLedger(t testing.TB, s *server.Server) {
 	t.Helper()
-	var v []store.Violation
+	var v []loket.Violation
 	for try := 0; try < 5; try++ {
 		var err error
 		v, err = s.DB.Verify(context.Background())

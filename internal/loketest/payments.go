@@ -10,7 +10,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 // StaticQRIS is a valid static merchant QRIS (correct CRC) naming no real merchant.
@@ -39,9 +38,9 @@ func SetupPayments(t testing.TB, s *server.Server) {
 
 // Pay records a payment of amount, as a payment source would report it; it returns
 // the deposit it paid, if any.
-func Pay(t testing.TB, s *server.Server, method string, amount loket.Money) *store.Deposit {
+func Pay(t testing.TB, s *server.Server, method string, amount loket.Money) *loket.Deposit {
 	t.Helper()
-	out, err := s.App.RecordPayment(context.Background(), store.Payment{Source: "test", Ref: fmt.Sprintf("pay-%d", time.Now().UnixNano()),
+	out, err := s.App.RecordPayment(context.Background(), loket.Payment{Source: "test", Ref: fmt.Sprintf("pay-%d", time.Now().UnixNano()),
 		Method: method, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)

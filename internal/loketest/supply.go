@@ -13,7 +13,7 @@ import (
 // AddSupplier registers an upstream supplier on s as `loket supplier add` does (the
 // configuration checked by its kind, the payable account made), and reloads s's
 // catalog so the next order sees it. It returns the supplier's id.
-func AddSupplier(t testing.TB, s *server.Server, sup store.Supplier) int64 {
+func AddSupplier(t testing.TB, s *server.Server, sup loket.Supplier) int64 {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := supplier.New(supplier.Config{Name: sup.Name, Kind: sup.Kind, BaseURL: sup.BaseURL, APIKey: sup.APIKey,
@@ -92,7 +92,7 @@ func AddRoute(t testing.TB, s *server.Server, product, supplierName, code string
 // --webhook-url` does.
 func SetWebhookURL(t testing.TB, s *server.Server, resellerID int64, url string) {
 	t.Helper()
-	if err := s.App.UpdateReseller(context.Background(), resellerID, store.ResellerUpdate{WebhookURL: &url}); err != nil {
+	if err := s.App.UpdateReseller(context.Background(), resellerID, loket.ResellerUpdate{WebhookURL: &url}); err != nil {
 		t.Fatalf("webhook URL: %v", err)
 	}
 }

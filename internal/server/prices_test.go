@@ -15,7 +15,6 @@ import (
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // A base price change reaches every reseller with a webhook once, at its own level's
@@ -37,7 +36,7 @@ func TestPriceChangeWebhooks(t *testing.T) {
 		toko := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Level: "member", Balance: 100000})
 		for who, r := range map[string]*loketest.Reseller{"native": native, "toko": toko} {
 			u := recv.URL + "/" + who
-			if err := s.App.UpdateReseller(ctx, r.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+			if err := s.App.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 				t.Fatal(err)
 			}
 		}

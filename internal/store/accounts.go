@@ -79,24 +79,10 @@ func (t *Tx) CreateReseller(r NewReseller) (int64, error) {
 	return id, nil
 }
 
-// ResellerAuth is what a request needs to know about the reseller behind a key.
-type ResellerAuth struct {
-	ID               int64
-	Username         string
-	Level            string
-	Status           string
-	IPAllow          []string
-	WebhookURL       string
-	SecretHash       string
-	SecretSeal       string
-	BalanceAccountID int64
-	ProfitAccountID  int64
-}
-
 const resellerAuthCols = `id, username, level, status, ip_allow, webhook_url, secret_hash, secret_seal, balance_account_id, profit_account_id`
 
-func scanResellerAuth(row interface{ Scan(...any) error }) (*ResellerAuth, error) {
-	var a ResellerAuth
+func scanResellerAuth(row interface{ Scan(...any) error }) (*loket.ResellerAuth, error) {
+	var a loket.ResellerAuth
 	var ips string
 	if err := row.Scan(&a.ID, &a.Username, &a.Level, &a.Status, &ips, &a.WebhookURL, &a.SecretHash, &a.SecretSeal,
 		&a.BalanceAccountID, &a.ProfitAccountID); err != nil {
@@ -117,7 +103,7 @@ func splitList(s string) []string {
 }
 
 // ResellerByKeyHash finds the reseller whose API key has the digest h.
-func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*ResellerAuth, error) {
+func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*loket.ResellerAuth, error) {
 	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE api_key_hash = $1`, h))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
@@ -126,7 +112,7 @@ func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*ResellerAuth, e
 }
 
 // ResellerAuthByID loads a reseller's auth facts by id.
-func (db *DB) ResellerAuthByID(ctx context.Context, id int64) (*ResellerAuth, error) {
+func (db *DB) ResellerAuthByID(ctx context.Context, id int64) (*loket.ResellerAuth, error) {
 	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE id = $1`, id))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such reseller")
@@ -176,21 +162,8 @@ func (db *DB) Resellers(ctx context.Context) ([]*loket.Reseller, error) {
 	return out, err
 }
 
-// ResellerUpdate holds the settings to change; nil fields stay as they are.
-type ResellerUpdate struct {
-	WebhookURL *string
-	IPAllow    *[]string
-	Level      *string
-	Status     *string
-	Name       *string
-	Email      *string
-	APIKeyHash *string
-	SecretHash *string
-	SecretSeal *string
-}
-
 // UpdateReseller changes a reseller's settings.
-func (db *DB) UpdateReseller(ctx context.Context, id int64, u ResellerUpdate) error {
+func (db *DB) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpdate) error {
 	sets := []string{}
 	args := []any{id}
 	add := func(col string, v any) {
@@ -229,7 +202,7 @@ func (db *DB) UpdateReseller(ctx context.Context, id int64, u ResellerUpdate) er
 	}
 	res, err := db.W.ExecContext(ctx, `UPDATE resellers SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...)
 	if err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "23503") {
+		if isForeignKey(err) {
 			return loket.FieldError(loket.EINVALID, "level", "no such price level")
 		}
 		return err

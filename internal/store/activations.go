@@ -9,21 +9,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// Activation states. renting: the reservation is made and the supplier is being asked
-// for a number; waiting: a number is assigned and no SMS is awaited-for arrived yet
-// (after a resend, the next one); received: at least one SMS arrived; done: finished
-// with a code, the reservation posted; canceled: finished without a code (by the
-// reseller, the timeout or the supplier), refunded; failed: no number could be rented,
-// refunded.
-const (
-	VNRenting  = "renting"
-	VNWaiting  = "waiting"
-	VNReceived = "received"
-	VNDone     = "done"
-	VNCanceled = "canceled"
-	VNFailed   = "failed"
-)
-
 // Transfer kinds of activations.
 const (
 	TransferVNReserve = "vn_reserve"
@@ -49,58 +34,12 @@ type VNRoute struct {
 	Priority    int
 }
 
-// Activation is one rented virtual number.
-type Activation struct {
-	ID          int64
-	ResellerID  int64
-	RefID       string
-	RequestHash string
-	ServiceCode int64
-	ServiceName string
-	NumberID    int64
-	Country     string
-	ProviderID  string
-	OperatorID  string
-	Price       loket.Money
-	PriceJual   loket.Money
-	MaxPrice    loket.Money
-	SupplierID  int64
-	Cost        loket.Money
-	SupplierRef string
-	Phone       string
-	State       string
-	SMSCount    int
-	Message     string
-	Surface     string
-	AccountID   int64
-	Hold        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	ExpiresAt   time.Time
-	CancelAfter time.Time // zero: any time
-	SettledAt   *time.Time
-	Flagged     bool
-
-	SMS []VNSMS // filled by the readers that say so
-}
-
-// Open reports whether the activation still holds its reservation.
-func (a *Activation) Open() bool { return a.Hold == HoldPending }
-
-// VNSMS is one message an activation's number received.
-type VNSMS struct {
-	Seq        int       `json:"seq"`
-	Code       string    `json:"code"`
-	Text       string    `json:"text"`
-	ReceivedAt time.Time `json:"received_at"`
-}
-
 const activationCols = `id, reseller_id, COALESCE(ref_id, ''), request_hash, service_code, service_name, number_id, country, provider_id,
 	operator_id, price, price_jual, max_price, COALESCE(supplier_id, 0), cost, supplier_ref, phone, state, sms_count, message, surface,
 	account_id, hold, created_at, updated_at, expires_at, cancel_after, settled_at, flagged_at`
 
-func scanActivation(row interface{ Scan(...any) error }) (*Activation, error) {
-	var a Activation
+func scanActivation(row interface{ Scan(...any) error }) (*loket.Activation, error) {
+	var a loket.Activation
 	var c, u, e, ca int64
 	var settled, flagged sql.NullInt64
 	if err := row.Scan(&a.ID, &a.ResellerID, &a.RefID, &a.RequestHash, &a.ServiceCode, &a.ServiceName, &a.NumberID, &a.Country,
@@ -144,7 +83,7 @@ type NewActivation struct {
 // from the reseller's balance to in flight, key vn:<id>:reserve) and its job, in the
 // caller's transaction. A used (reseller, ref_id) returns the existing activation with
 // existed=true and writes nothing; with another request it is a conflict.
-func (t *Tx) CreateActivation(n *NewActivation) (a *Activation, existed bool, err error) {
+func (t *Tx) CreateActivation(n *NewActivation) (a *loket.Activation, existed bool, err error) {
 	if n.Price <= 0 {
 		return nil, false, loket.Errorf(loket.EUNAVAILABLE, "this number has no price set")
 	}
@@ -192,7 +131,7 @@ func (t *Tx) CreateActivation(n *NewActivation) (a *Activation, existed bool, er
 
 // Rented records the number a supplier assigned to a renting activation and when the
 // job should look at it first. ok is false when the activation is no longer renting.
-func (t *Tx) Rented(id, supplierID int64, cost loket.Money, supplierRef, phone string, expires, cancelAfter time.Time) (*Activation, bool, error) {
+func (t *Tx) Rented(id, supplierID int64, cost loket.Money, supplierRef, phone string, expires, cancelAfter time.Time) (*loket.Activation, bool, error) {
 	ca := int64(0)
 	if !cancelAfter.IsZero() {
 		ca = cancelAfter.UnixMicro()
@@ -209,7 +148,7 @@ func (t *Tx) Rented(id, supplierID int64, cost loket.Money, supplierRef, phone s
 // AddSMS stores a message of an open activation once (by code and text) and moves it
 // to received. added is false when the message was stored before or the activation is
 // closed: a message after a cancel is never kept and changes nothing.
-func (t *Tx) AddSMS(id int64, m VNSMS) (sms VNSMS, added bool, err error) {
+func (t *Tx) AddSMS(id int64, m loket.VNSMS) (sms loket.VNSMS, added bool, err error) {
 	var one int
 	err = t.QueryRow(`SELECT 1 FROM vn_sms WHERE activation_id = $1 AND code = $2 AND text = $3`, id, m.Code, m.Text).Scan(&one)
 	if err == nil {
@@ -255,7 +194,7 @@ func (t *Tx) ResendRequested(id int64, seen int) (bool, error) {
 // FinishActivation posts an open activation that received a code: state done, the
 // price out of in flight to the supplier's payable (cost) and revenue (the rest), key
 // vn:<id>:settle. ok is false (and nothing moves) when it is closed or has no code.
-func (t *Tx) FinishActivation(id int64, message string) (*Activation, bool, error) {
+func (t *Tx) FinishActivation(id int64, message string) (*loket.Activation, bool, error) {
 	a, err := scanActivation(t.QueryRow(`UPDATE vn_activations SET state = 'done', hold = 'posted', message = $2, settled_at = $3, updated_at = $3
 		WHERE id = $1 AND hold = 'pending' AND state IN ('waiting', 'received') AND sms_count > 0 RETURNING `+activationCols,
 		id, truncate(message, 200), Now()))
@@ -301,8 +240,8 @@ func (t *Tx) FinishActivation(id int64, message string) (*Activation, bool, erro
 // back from in flight to the reseller, key vn:<id>:settle. fromStates limits which open
 // states it applies to; withCode allows it after an SMS arrived (the supplier took the
 // cancel). flag marks it for the operator. ok is false (nothing moves) otherwise.
-func (t *Tx) CloseActivation(id int64, state, message string, fromStates []string, withCode, flag bool) (*Activation, bool, error) {
-	if state != VNCanceled && state != VNFailed {
+func (t *Tx) CloseActivation(id int64, state, message string, fromStates []string, withCode, flag bool) (*loket.Activation, bool, error) {
+	if state != loket.VNCanceled && state != loket.VNFailed {
 		return nil, false, fmt.Errorf("close activation: bad state %q", state)
 	}
 	q := `UPDATE vn_activations SET state = $2, hold = 'voided', message = $3, settled_at = $4, updated_at = $4,
@@ -349,7 +288,7 @@ func boolInt(b bool) int {
 
 // Activation loads an activation with its SMS; resellerID limits it to one reseller's
 // (0: any).
-func (db *DB) Activation(ctx context.Context, id, resellerID int64) (*Activation, error) {
+func (db *DB) Activation(ctx context.Context, id, resellerID int64) (*loket.Activation, error) {
 	a, err := scanActivation(db.queryRow(ctx, `SELECT `+activationCols+` FROM vn_activations WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`,
 		id, resellerID))
 	if noRows(err) {
@@ -367,7 +306,7 @@ func (db *DB) Activation(ctx context.Context, id, resellerID int64) (*Activation
 }
 
 // ActivationByRef loads a reseller's activation by ref_id.
-func (db *DB) ActivationByRef(ctx context.Context, resellerID int64, ref string) (*Activation, error) {
+func (db *DB) ActivationByRef(ctx context.Context, resellerID int64, ref string) (*loket.Activation, error) {
 	var id int64
 	err := db.queryRow(ctx, `SELECT id FROM vn_activations WHERE reseller_id = $1 AND ref_id = $2`, resellerID, ref).Scan(&id)
 	if noRows(err) {
@@ -379,10 +318,10 @@ func (db *DB) ActivationByRef(ctx context.Context, resellerID int64, ref string)
 	return db.Activation(ctx, id, resellerID)
 }
 
-func (db *DB) activationSMS(ctx context.Context, id int64) ([]VNSMS, error) {
-	var out []VNSMS
+func (db *DB) activationSMS(ctx context.Context, id int64) ([]loket.VNSMS, error) {
+	var out []loket.VNSMS
 	err := db.each(ctx, `SELECT seq, code, text, received_at FROM vn_sms WHERE activation_id = $1 ORDER BY seq`, func(r *sql.Rows) error {
-		var m VNSMS
+		var m loket.VNSMS
 		var at int64
 		if err := r.Scan(&m.Seq, &m.Code, &m.Text, &at); err != nil {
 			return err
@@ -396,8 +335,8 @@ func (db *DB) activationSMS(ctx context.Context, id int64) ([]VNSMS, error) {
 
 // Activations lists a reseller's activations, newest first, before id before (0: from
 // the newest), without their SMS.
-func (db *DB) Activations(ctx context.Context, resellerID, before int64, limit int) ([]*Activation, error) {
-	var out []*Activation
+func (db *DB) Activations(ctx context.Context, resellerID, before int64, limit int) ([]*loket.Activation, error) {
+	var out []*loket.Activation
 	err := db.each(ctx, `SELECT `+activationCols+` FROM vn_activations WHERE reseller_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`,
 		func(r *sql.Rows) error {
 			a, err := scanActivation(r)
@@ -605,16 +544,8 @@ func (db *DB) VNOperatorsAt(ctx context.Context, numberID int64, providerID stri
 	return out, err
 }
 
-// ActivationFilter selects activations for the operator.
-type ActivationFilter struct {
-	ResellerID int64  // 0: every reseller's
-	State      string // "": any
-	Flagged    bool   // only those flagged for the operator (rent outcome unknown)
-	Limit      int
-}
-
 // ListActivations lists activations, newest first, without their SMS.
-func (db *DB) ListActivations(ctx context.Context, f ActivationFilter) ([]*Activation, error) {
+func (db *DB) ListActivations(ctx context.Context, f loket.ActivationFilter) ([]*loket.Activation, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
@@ -622,7 +553,7 @@ func (db *DB) ListActivations(ctx context.Context, f ActivationFilter) ([]*Activ
 	if f.Flagged {
 		q += ` AND flagged_at IS NOT NULL`
 	}
-	var out []*Activation
+	var out []*loket.Activation
 	err := db.each(ctx, q+` ORDER BY id DESC LIMIT $3`, func(r *sql.Rows) error {
 		a, err := scanActivation(r)
 		if err == nil {

@@ -16,9 +16,9 @@ func TestActivationMoney(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := setup(t, db, 3000)
-		newAct := func(ref string) *store.Activation {
+		newAct := func(ref string) *loket.Activation {
 			t.Helper()
-			var a *store.Activation
+			var a *loket.Activation
 			err := db.Write(ctx, 1, func(tx *store.Tx) error {
 				var err error
 				a, _, err = tx.CreateActivation(&store.NewActivation{ResellerID: f.reseller, AccountID: f.account, RefID: ref, RequestHash: "h",
@@ -77,14 +77,14 @@ func TestActivationMoney(t *testing.T) {
 		// Two SMS, one reported twice.
 		write(func(tx *store.Tx) error {
 			for _, c := range []string{"111111", "111111", "222222"} {
-				if _, _, err := tx.AddSMS(a.ID, store.VNSMS{Code: c, Text: "kode " + c}); err != nil {
+				if _, _, err := tx.AddSMS(a.ID, loket.VNSMS{Code: c, Text: "kode " + c}); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 		got, err := db.Activation(ctx, a.ID, f.reseller)
-		if err != nil || got.SMSCount != 2 || len(got.SMS) != 2 || got.SMS[1].Seq != 2 || got.State != store.VNReceived {
+		if err != nil || got.SMSCount != 2 || len(got.SMS) != 2 || got.SMS[1].Seq != 2 || got.State != loket.VNReceived {
 			t.Fatalf("after SMS: %+v %v", got, err)
 		}
 		write(func(tx *store.Tx) error {
@@ -92,7 +92,7 @@ func TestActivationMoney(t *testing.T) {
 				t.Errorf("finish: %v %v", ok, err)
 			}
 			// A void after the post moves nothing.
-			if _, ok, err := tx.CloseActivation(a.ID, store.VNCanceled, "x", []string{store.VNWaiting, store.VNReceived}, true, false); ok || err != nil {
+			if _, ok, err := tx.CloseActivation(a.ID, loket.VNCanceled, "x", []string{loket.VNWaiting, loket.VNReceived}, true, false); ok || err != nil {
 				t.Errorf("close after finish: %v %v", ok, err)
 			}
 			return nil
@@ -108,12 +108,12 @@ func TestActivationMoney(t *testing.T) {
 				t.Errorf("rented: %v %v", ok, err)
 			}
 			for i := 0; i < 2; i++ {
-				_, ok, err := tx.CloseActivation(b.ID, store.VNCanceled, "canceled", []string{store.VNWaiting}, false, false)
+				_, ok, err := tx.CloseActivation(b.ID, loket.VNCanceled, "canceled", []string{loket.VNWaiting}, false, false)
 				if err != nil || ok != (i == 0) {
 					t.Errorf("close %d: %v %v", i, ok, err)
 				}
 			}
-			if _, added, err := tx.AddSMS(b.ID, store.VNSMS{Code: "333333"}); added || err != nil {
+			if _, added, err := tx.AddSMS(b.ID, loket.VNSMS{Code: "333333"}); added || err != nil {
 				t.Errorf("sms after cancel: %v %v", added, err)
 			}
 			if _, ok, err := tx.FinishActivation(b.ID, "x"); ok || err != nil {
@@ -122,7 +122,7 @@ func TestActivationMoney(t *testing.T) {
 			return nil
 		})
 		balance(1900)
-		if got, _ := db.Activation(ctx, b.ID, 0); got.SMSCount != 0 || got.Hold != store.HoldVoided {
+		if got, _ := db.Activation(ctx, b.ID, 0); got.SMSCount != 0 || got.Hold != loket.HoldVoided {
 			t.Errorf("canceled: %+v", got)
 		}
 		// Beyond the balance: refused whole.

@@ -5,62 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
-
-// Level is a price level: a markup on every product's base price.
-type Level struct {
-	Name       string
-	MarkupBP   int64 // basis points
-	MarkupFlat loket.Money
-}
-
-// Route is one way to buy a product: a supplier, the supplier's code and the cost.
-type Route struct {
-	ID           int64
-	ProductID    int64
-	SupplierID   int64
-	SupplierName string
-	SupplierKind string
-	SupplierCode string
-	Cost         loket.Money
-	Priority     int
-	Active       bool
-	Enabled      bool // the supplier's switch
-	// Available is what the supplier's price list last said: false when it lists the
-	// code as not sold now (price sync); dispatch skips the route until it is again.
-	Available bool
-}
-
-// Supplier is an upstream Loket buys from.
-type Supplier struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Kind     string `json:"kind"`
-	BaseURL  string `json:"base_url"`
-	APIKey   string `json:"-"`
-	Secret   string `json:"-"`
-	MemberID string `json:"member_id,omitempty"`
-	Enabled  bool   `json:"enabled"`
-	// PricesSyncedAt and PricesNote say when the supplier's prices were last applied
-	// (a pulled list or pushed news) and what that did.
-	PricesSyncedAt *time.Time `json:"prices_synced_at,omitempty"`
-	PricesNote     string     `json:"prices_note,omitempty"`
-}
-
-// Catalog is the whole sellable catalog, loaded at once for the in-memory cache.
-type Catalog struct {
-	Version    string
-	Categories []loket.Category
-	Brands     []loket.Brand
-	Products   []loket.Product
-	Levels     []Level
-	Overrides  map[int64]map[string]loket.Money // product -> level -> price
-	Routes     map[int64][]Route                // product -> routes by priority
-	Suppliers  []Supplier
-}
 
 // BumpCatalog marks the catalog changed so every node reloads its cache.
 func (t *Tx) BumpCatalog() error {
@@ -75,8 +22,8 @@ func (db *DB) CatalogVersion(ctx context.Context) (string, error) {
 }
 
 // LoadCatalog reads the whole catalog.
-func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
-	c := &Catalog{Overrides: map[int64]map[string]loket.Money{}, Routes: map[int64][]Route{}}
+func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
+	c := &loket.Catalog{Overrides: map[int64]map[string]loket.Money{}, Routes: map[int64][]loket.Route{}}
 	var err error
 	if c.Version, err = db.CatalogVersion(ctx); err != nil {
 		return nil, err
@@ -124,7 +71,7 @@ func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
 		return nil, err
 	}
 	if err := db.each(ctx, `SELECT name, markup_bp, markup_flat FROM price_levels ORDER BY name`, func(r *sql.Rows) error {
-		var x Level
+		var x loket.Level
 		if err := r.Scan(&x.Name, &x.MarkupBP, &x.MarkupFlat); err != nil {
 			return err
 		}
@@ -150,7 +97,7 @@ func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
 	}
 	if err := db.each(ctx, `SELECT r.id, r.product_id, s.id, s.name, s.kind, r.supplier_code, r.cost, r.priority, r.active, s.enabled, r.upstream_active
 		FROM routes r JOIN suppliers s ON s.id = r.supplier_id ORDER BY r.product_id, r.priority, r.id`, func(r *sql.Rows) error {
-		var x Route
+		var x loket.Route
 		if err := r.Scan(&x.ID, &x.ProductID, &x.SupplierID, &x.SupplierName, &x.SupplierKind, &x.SupplierCode, &x.Cost, &x.Priority, &x.Active, &x.Enabled, &x.Available); err != nil {
 			return err
 		}
@@ -168,10 +115,10 @@ func (db *DB) LoadCatalog(ctx context.Context) (*Catalog, error) {
 }
 
 // Suppliers lists the registered suppliers, secrets included (never serialised).
-func (db *DB) Suppliers(ctx context.Context) ([]Supplier, error) {
-	var out []Supplier
+func (db *DB) Suppliers(ctx context.Context) ([]loket.Supplier, error) {
+	var out []loket.Supplier
 	err := db.each(ctx, `SELECT id, name, kind, base_url, api_key, secret, member_id, enabled, prices_synced_at, prices_note FROM suppliers ORDER BY id`, func(r *sql.Rows) error {
-		var x Supplier
+		var x loket.Supplier
 		var synced sql.NullInt64
 		if err := r.Scan(&x.ID, &x.Name, &x.Kind, &x.BaseURL, &x.APIKey, &x.Secret, &x.MemberID, &x.Enabled, &synced, &x.PricesNote); err != nil {
 			return err
@@ -187,7 +134,7 @@ func (db *DB) Suppliers(ctx context.Context) ([]Supplier, error) {
 }
 
 // UpsertLevel creates or changes a price level.
-func (t *Tx) UpsertLevel(l Level) error {
+func (t *Tx) UpsertLevel(l loket.Level) error {
 	_, err := t.Exec(`INSERT INTO price_levels (name, markup_bp, markup_flat, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (name) DO UPDATE SET markup_bp = excluded.markup_bp, markup_flat = excluded.markup_flat`,
 		l.Name, l.MarkupBP, l.MarkupFlat, Now())
@@ -282,7 +229,7 @@ func (t *Tx) ProductID(code string) (int64, error) {
 
 // UpsertSupplier registers a supplier by name and returns its id. Empty credentials
 // keep the stored ones, so a catalog file need not carry secrets.
-func (t *Tx) UpsertSupplier(s Supplier) (int64, error) {
+func (t *Tx) UpsertSupplier(s loket.Supplier) (int64, error) {
 	var id int64
 	err := t.QueryRow(`INSERT INTO suppliers (name, kind, base_url, api_key, secret, member_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, base_url = excluded.base_url,
@@ -340,15 +287,12 @@ func (t *Tx) LevelExists(name string) (bool, error) {
 	return n > 0, err
 }
 
-// DefaultLevel is the price level resellers get unless told otherwise.
-const DefaultLevel = "reseller"
-
 // EnsureDefaultLevel makes the default price level exist (no markup), so a fresh
 // database can take resellers before any catalog is imported.
 func (db *DB) EnsureDefaultLevel(ctx context.Context) error {
 	return db.Direct(ctx, func(t *Tx) error {
 		_, err := t.Exec(`INSERT INTO price_levels (name, markup_bp, markup_flat, created_at) VALUES ($1, 0, 0, $2) ON CONFLICT (name) DO NOTHING`,
-			DefaultLevel, Now())
+			loket.DefaultLevel, Now())
 		return err
 	})
 }

@@ -42,26 +42,18 @@ func (db *DB) FirstOrderIDAt(ctx context.Context, at time.Time) (int64, error) {
 	return lo, nil
 }
 
-// StatusSum counts a period's orders of one status.
-type StatusSum struct {
-	Status string
-	Count  int64
-	Sales  loket.Money // sum of prices
-	Profit loket.Money // sum of price less cost, for settled successes
-}
-
 // SalesByStatus sums the orders created in [from, to) by status, in one query.
-func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]StatusSum, error) {
+func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]loket.StatusSum, error) {
 	first, err := db.FirstOrderIDAt(ctx, from)
 	if err != nil {
 		return nil, err
 	}
-	var out []StatusSum
+	var out []loket.StatusSum
 	err = db.each(ctx, `SELECT status, count(*), COALESCE(SUM(price), 0),
 		COALESCE(SUM(CASE WHEN status = 'success' AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
 		FROM orders WHERE id >= $1 AND created_at >= $2 AND created_at < $3 GROUP BY status ORDER BY status`,
 		func(r *sql.Rows) error {
-			var s StatusSum
+			var s loket.StatusSum
 			if err := r.Scan(&s.Status, &s.Count, &s.Sales, &s.Profit); err != nil {
 				return err
 			}
@@ -71,18 +63,9 @@ func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]StatusSu
 	return out, err
 }
 
-// DaySum is one day of the sales chart.
-type DaySum struct {
-	Day     time.Time // midnight in the zone asked for
-	Orders  int64
-	Success int64
-	Sales   loket.Money // successful orders' prices
-	Profit  loket.Money
-}
-
 // DailySales sums successful sales per day of loc over the days days ending today,
 // in one query; every day is present, zero when nothing sold.
-func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time.Location) ([]DaySum, error) {
+func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time.Location) ([]loket.DaySum, error) {
 	now = now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	from := today.AddDate(0, 0, -(days - 1))
@@ -92,7 +75,7 @@ func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time
 	}
 	_, off := today.Zone()
 	const day = int64(24 * time.Hour / time.Microsecond)
-	out := make([]DaySum, days)
+	out := make([]loket.DaySum, days)
 	for i := range out {
 		out[i].Day = from.AddDate(0, 0, i)
 	}
@@ -104,7 +87,7 @@ func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time
 		FROM orders WHERE id >= $1 AND created_at >= $2 GROUP BY 1`,
 		func(r *sql.Rows) error {
 			var d int64
-			var s DaySum
+			var s loket.DaySum
 			if err := r.Scan(&d, &s.Orders, &s.Success, &s.Sales, &s.Profit); err != nil {
 				return err
 			}
@@ -117,24 +100,6 @@ func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time
 	return out, err
 }
 
-// OrderRow is an order as the operator lists it: with its reseller, the supplier that
-// delivered it and the cost.
-type OrderRow struct {
-	*loket.Order
-	Username     string
-	SupplierName string
-	Cost         *loket.Money
-}
-
-// OrderSearch narrows SearchOrders. Ref and Target match exactly.
-type OrderSearch struct {
-	Ref, Target string
-	ResellerID  int64
-	Status      string
-	Before      int64 // id cursor
-	Limit       int
-}
-
 const orderRowCols = orderCols + `, COALESCE((SELECT username FROM resellers r WHERE r.id = orders.reseller_id), ''),
 	COALESCE((SELECT name FROM suppliers s WHERE s.id = orders.supplier_id), ''), cost`
 
@@ -145,8 +110,8 @@ type extraScan struct {
 
 func (e extraScan) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
 
-func scanOrderRow(row interface{ Scan(...any) error }) (*OrderRow, error) {
-	var o OrderRow
+func scanOrderRow(row interface{ Scan(...any) error }) (*loket.OrderRow, error) {
+	var o loket.OrderRow
 	var cost sql.NullInt64
 	var err error
 	o.Order, err = scanOrder(extraScan{row, []any{&o.Username, &o.SupplierName, &cost}})
@@ -162,7 +127,7 @@ func scanOrderRow(row interface{ Scan(...any) error }) (*OrderRow, error) {
 
 // SearchOrders returns orders newest first. A ref or a reseller uses an index; a
 // target alone walks back from the newest order until the limit is found.
-func (db *DB) SearchOrders(ctx context.Context, f OrderSearch) ([]*OrderRow, error) {
+func (db *DB) SearchOrders(ctx context.Context, f loket.OrderSearch) ([]*loket.OrderRow, error) {
 	where := []string{"1 = 1"}
 	var args []any
 	add := func(cond string, v any) {
@@ -188,7 +153,7 @@ func (db *DB) SearchOrders(ctx context.Context, f OrderSearch) ([]*OrderRow, err
 		f.Limit = 50
 	}
 	args = append(args, f.Limit)
-	var out []*OrderRow
+	var out []*loket.OrderRow
 	err := db.each(ctx, fmt.Sprintf(`SELECT `+orderRowCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)),
 		func(r *sql.Rows) error {
 			o, err := scanOrderRow(r)
@@ -201,7 +166,7 @@ func (db *DB) SearchOrders(ctx context.Context, f OrderSearch) ([]*OrderRow, err
 }
 
 // OrderRowByID loads one order as the operator sees it.
-func (db *DB) OrderRowByID(ctx context.Context, id int64) (*OrderRow, error) {
+func (db *DB) OrderRowByID(ctx context.Context, id int64) (*loket.OrderRow, error) {
 	o, err := scanOrderRow(db.queryRow(ctx, `SELECT `+orderRowCols+` FROM orders WHERE id = $1`, id))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such order")
@@ -211,8 +176,8 @@ func (db *DB) OrderRowByID(ctx context.Context, id int64) (*OrderRow, error) {
 
 // PendingOrders lists unsettled orders (flagged ones first), found through their jobs
 // so that orders needs no index on status.
-func (db *DB) PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([]*OrderRow, error) {
-	var out []*OrderRow
+func (db *DB) PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([]*loket.OrderRow, error) {
+	var out []*loket.OrderRow
 	err := db.each(ctx, `SELECT `+orderRowCols+` FROM orders WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order')
 		AND status = 'pending' AND ($1 = 0 OR flagged_at IS NOT NULL) ORDER BY flagged_at IS NULL, id LIMIT $2`,
 		func(r *sql.Rows) error {
@@ -226,7 +191,7 @@ func (db *DB) PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([
 }
 
 // OrderWebhooks lists the webhooks of one order with every delivery attempt.
-func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*Webhook, error) {
+func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*loket.Webhook, error) {
 	var ids []int64
 	err := db.each(ctx, `SELECT id FROM webhooks WHERE reseller_id = $1 AND order_id = $2 ORDER BY id`, func(r *sql.Rows) error {
 		var id int64
@@ -239,7 +204,7 @@ func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Webhook, 0, len(ids))
+	out := make([]*loket.Webhook, 0, len(ids))
 	for _, id := range ids {
 		w, err := db.WebhookByID(ctx, id)
 		if err != nil {
@@ -247,7 +212,7 @@ func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*
 		}
 		err = db.each(ctx, `SELECT attempt, at, status_code, error, duration_us FROM webhook_attempts WHERE webhook_id = $1 ORDER BY attempt`,
 			func(r *sql.Rows) error {
-				var a WebhookAttempt
+				var a loket.WebhookAttempt
 				var at, us int64
 				if err := r.Scan(&a.Attempt, &at, &a.StatusCode, &a.Error, &us); err != nil {
 					return err
@@ -265,10 +230,10 @@ func (db *DB) OrderWebhooks(ctx context.Context, resellerID, orderID int64) ([]*
 }
 
 // Levels lists the price levels.
-func (db *DB) Levels(ctx context.Context) ([]Level, error) {
-	var out []Level
+func (db *DB) Levels(ctx context.Context) ([]loket.Level, error) {
+	var out []loket.Level
 	err := db.each(ctx, `SELECT name, markup_bp, markup_flat FROM price_levels ORDER BY name`, func(r *sql.Rows) error {
-		var l Level
+		var l loket.Level
 		if err := r.Scan(&l.Name, &l.MarkupBP, &l.MarkupFlat); err != nil {
 			return err
 		}
@@ -279,8 +244,8 @@ func (db *DB) Levels(ctx context.Context) ([]Level, error) {
 }
 
 // OpenDeposits lists pending deposits of every reseller, newest first, with usernames.
-func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string, error) {
-	var out []*Deposit
+func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*loket.Deposit, []string, error) {
+	var out []*loket.Deposit
 	var names []string
 	err := db.each(ctx, `SELECT `+depositCols+`, COALESCE((SELECT username FROM resellers r WHERE r.id = deposits.reseller_id), '')
 		FROM deposits WHERE status = 'pending' ORDER BY id DESC LIMIT $1`, func(r *sql.Rows) error {
@@ -296,19 +261,9 @@ func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string
 	return out, names, err
 }
 
-// MoneySummary is what the overview shows of the money held: cheap to read at any
-// size (the reseller accounts' stored balances, and the pending orders through their
-// jobs), unlike LedgerTotals, which sums every entry.
-type MoneySummary struct {
-	ResellerBalances loket.Money
-	ResellerProfit   loket.Money
-	PendingOrders    int64
-	InFlight         loket.Money // the prices of the pending orders
-}
-
 // Money reads the MoneySummary.
-func (db *DB) Money(ctx context.Context) (MoneySummary, error) {
-	var m MoneySummary
+func (db *DB) Money(ctx context.Context) (loket.MoneySummary, error) {
+	var m loket.MoneySummary
 	err := db.queryRow(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN kind = $1 THEN balance ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN kind = $2 THEN balance ELSE 0 END), 0)

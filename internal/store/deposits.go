@@ -10,40 +10,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// Deposit states.
-const (
-	DepositPending = "pending"
-	DepositSuccess = "success"
-	DepositCancel  = "cancel"
-	DepositExpired = "expired"
-)
-
-// Deposit is a reseller's request to add balance, paid by a total with a unique code.
-type Deposit struct {
-	ID         int64       `json:"id"`
-	ResellerID int64       `json:"-"`
-	Method     string      `json:"method"`
-	Amount     loket.Money `json:"amount"`
-	UniqueCode loket.Money `json:"unique_code"`
-	Total      loket.Money `json:"total"`
-	// PayAmount is what the payer sends in the method's unit: the total in rupiah
-	// (qris, bank), micro-USDT (usdt). Payments are matched on it.
-	PayAmount int64      `json:"pay_amount"`
-	PayTo     string     `json:"pay_to,omitempty"` // the TRC-20 address (usdt)
-	Status    string     `json:"status"`
-	Surface   string     `json:"surface"`
-	QRString  string     `json:"qr_string,omitempty"`
-	PaymentID *int64     `json:"payment_id,omitempty"`
-	Brand     string     `json:"brand"`
-	BuyerRef  string     `json:"buyer_ref"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	SettledAt *time.Time `json:"settled_at,omitempty"`
-}
-
-// Fee is what the payer paid beyond the credited amount.
-func (d *Deposit) Fee() loket.Money { return d.Total - d.Amount }
-
 // ErrTotalTaken says another open deposit of the method has that total: pick another
 // unique code.
 var ErrTotalTaken = errors.New("store: an open deposit has that total")
@@ -67,8 +33,8 @@ type NewDeposit struct {
 
 const depositCols = `id, reseller_id, method, amount, unique_code, total, pay_amount, pay_to, status, surface, qr_string, payment_id, brand, buyer_ref, created_at, expires_at, settled_at`
 
-func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
-	var d Deposit
+func scanDeposit(row interface{ Scan(...any) error }) (*loket.Deposit, error) {
+	var d loket.Deposit
 	var pay, settled sql.NullInt64
 	var c, e int64
 	if err := row.Scan(&d.ID, &d.ResellerID, &d.Method, &d.Amount, &d.UniqueCode, &d.Total, &d.PayAmount, &d.PayTo, &d.Status, &d.Surface, &d.QRString, &pay,
@@ -85,7 +51,7 @@ func scanDeposit(row interface{ Scan(...any) error }) (*Deposit, error) {
 
 // CreateDeposit opens a deposit. The partial unique index on open deposits' pay
 // amounts refuses one another open deposit of the method has (ErrTotalTaken).
-func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
+func (t *Tx) CreateDeposit(n NewDeposit) (*loket.Deposit, error) {
 	now := Now()
 	var open int
 	// (Dropship orders' payments are the reseller's customers', not its deposits.)
@@ -123,7 +89,7 @@ func (t *Tx) CreateDeposit(n NewDeposit) (*Deposit, error) {
 // Deposit loads a deposit; resellerID limits it to one reseller's own deposits (0:
 // any, dropship orders' payments included). A dropship order's payment is its
 // customer's, not a deposit of the reseller: the reseller sees it on the order.
-func (db *DB) Deposit(ctx context.Context, id, resellerID int64) (*Deposit, error) {
+func (db *DB) Deposit(ctx context.Context, id, resellerID int64) (*loket.Deposit, error) {
 	d, err := scanDeposit(db.queryRow(ctx, `SELECT `+depositCols+` FROM deposits WHERE id = $1 AND ($2 = 0 OR (reseller_id = $2 AND order_id IS NULL))`, id, resellerID))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "no such deposit")
@@ -133,8 +99,8 @@ func (db *DB) Deposit(ctx context.Context, id, resellerID int64) (*Deposit, erro
 
 // Deposits lists a reseller's deposits, newest first (not its dropship orders'
 // payments).
-func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*Deposit, error) {
-	var out []*Deposit
+func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*loket.Deposit, error) {
+	var out []*loket.Deposit
 	err := db.each(ctx, `SELECT `+depositCols+` FROM deposits WHERE reseller_id = $1 AND order_id IS NULL ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
 		d, err := scanDeposit(r)
 		if err == nil {
@@ -147,7 +113,7 @@ func (db *DB) Deposits(ctx context.Context, resellerID int64, limit int) ([]*Dep
 
 // CancelDeposit cancels a reseller's open deposit. A dropship order's payment cannot be
 // cancelled this way: the order expires on its own.
-func (t *Tx) CancelDeposit(id, resellerID int64) (*Deposit, error) {
+func (t *Tx) CancelDeposit(id, resellerID int64) (*loket.Deposit, error) {
 	d, err := scanDeposit(t.QueryRow(`UPDATE deposits SET status = 'cancel', settled_at = $3
 		WHERE id = $1 AND reseller_id = $2 AND status = 'pending' AND order_id IS NULL
 		RETURNING `+depositCols, id, resellerID, Now()))
@@ -167,36 +133,13 @@ func (t *Tx) ExpireDeposits() (int64, error) {
 	return res.RowsAffected()
 }
 
-// Payment is money a source saw arrive.
-type Payment struct {
-	ID         int64       `json:"id"`
-	Source     string      `json:"source"`
-	Ref        string      `json:"ref"`
-	Method     string      `json:"method"`
-	Amount     loket.Money `json:"amount"` // in the method's unit: rupiah, micro-USDT for usdt
-	Brand      string      `json:"brand"`
-	Buyer      string      `json:"buyer"`
-	PaidAt     time.Time   `json:"paid_at"`
-	ReceivedAt time.Time   `json:"received_at"`
-	DepositID  *int64      `json:"deposit_id,omitempty"`
-	State      string      `json:"state"`
-	Note       string      `json:"note,omitempty"`
-}
-
-// PaymentOutcome says what recording a payment did.
-type PaymentOutcome struct {
-	Duplicate bool     // seen before (same source and ref): nothing done
-	Deposit   *Deposit // the deposit it paid, credited now; nil when unmatched
-	PaymentID int64
-}
-
 // RecordPayment keeps a payment once (by source and ref) and credits the open deposit
 // of its method whose pay amount (the total, for rupiah methods) equals its amount, if there is one and it had not expired
 // when the payment was made: the deposit's amount to the reseller, the unique code to
 // revenue, the total from the payment source's account. An unmatched payment is kept
 // for the operator. The payment account must exist (EnsureAccount).
-func (t *Tx) RecordPayment(p Payment) (PaymentOutcome, error) {
-	var out PaymentOutcome
+func (t *Tx) RecordPayment(p loket.Payment) (loket.PaymentOutcome, error) {
+	var out loket.PaymentOutcome
 	now := Now()
 	paid := p.PaidAt.UnixMicro()
 	if p.PaidAt.IsZero() {
@@ -295,11 +238,11 @@ func (t *Tx) CreditPayment(paymentID, resellerID int64, note string) error {
 }
 
 // Payments lists payments in a state ("" for all), newest first.
-func (db *DB) Payments(ctx context.Context, state string, limit int) ([]*Payment, error) {
-	var out []*Payment
+func (db *DB) Payments(ctx context.Context, state string, limit int) ([]*loket.Payment, error) {
+	var out []*loket.Payment
 	err := db.each(ctx, `SELECT id, source, ref, method, amount, brand, buyer, paid_at, received_at, deposit_id, state, note FROM payments
 		WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
-		var p Payment
+		var p loket.Payment
 		var paid, recv int64
 		var dep sql.NullInt64
 		if err := r.Scan(&p.ID, &p.Source, &p.Ref, &p.Method, &p.Amount, &p.Brand, &p.Buyer, &paid, &recv, &dep, &p.State, &p.Note); err != nil {

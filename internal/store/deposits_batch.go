@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // The batch matcher records a whole batch of a source's payments and credits the
@@ -32,14 +34,14 @@ const MaxPaymentBatch = 20_000
 // deposit. Outcomes are in the order of ps; a ref repeated within the batch is a
 // duplicate of its first appearance. The payment account of source must exist
 // (EnsureAccount).
-func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, error) {
+func (t *Tx) RecordPayments(source string, ps []loket.Payment) ([]loket.PaymentOutcome, error) {
 	if len(ps) > MaxPaymentBatch {
 		return nil, fmt.Errorf("record payments: %d payments in one batch, at most %d", len(ps), MaxPaymentBatch)
 	}
-	out := make([]PaymentOutcome, len(ps))
+	out := make([]loket.PaymentOutcome, len(ps))
 	now := Now()
 	first := make(map[string]int, len(ps)) // ref -> index of its first appearance
-	var rows []Payment
+	var rows []loket.Payment
 	for i, p := range ps {
 		if _, seen := first[p.Ref]; seen {
 			out[i].Duplicate = true
@@ -100,7 +102,7 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 	if err != nil {
 		return nil, fmt.Errorf("match payments: %w", err)
 	}
-	byPayment := map[int64]*Deposit{}
+	byPayment := map[int64]*loket.Deposit{}
 	var claimed []int64
 	for rs.Next() {
 		d, err := scanDeposit(rs)
@@ -137,7 +139,7 @@ func (t *Tx) RecordPayments(source string, ps []Payment) ([]PaymentOutcome, erro
 
 // insertPayments inserts rows (refs distinct) unless their (source, ref) is kept
 // already, and returns the ids of those inserted by ref.
-func (t *Tx) insertPayments(source string, rows []Payment, now int64) (map[string]int64, error) {
+func (t *Tx) insertPayments(source string, rows []loket.Payment, now int64) (map[string]int64, error) {
 	type row struct {
 		R string `json:"r"`
 		M string `json:"m"`

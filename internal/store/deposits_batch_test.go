@@ -27,7 +27,7 @@ func TestBatchRace(t *testing.T) {
 			if _, err := db.EnsureAccount(ctx, store.PaymentAccount("src"), store.KindPaymentSource); err != nil {
 				t.Fatal(err)
 			}
-			var dep *store.Deposit
+			var dep *loket.Deposit
 			if err := db.Direct(ctx, func(tx *store.Tx) error {
 				var err error
 				dep, err = tx.CreateDeposit(store.NewDeposit{ResellerID: f.reseller, Method: "qris", Amount: 50000, UniqueCode: 7, Expires: time.Hour})
@@ -39,7 +39,7 @@ func TestBatchRace(t *testing.T) {
 			errA := make(chan error, 1)
 			go func() {
 				errA <- db.Direct(ctx, func(tx *store.Tx) error {
-					out, err := tx.RecordPayments("src", []store.Payment{{Ref: "r1", Method: "qris", Amount: 999}})
+					out, err := tx.RecordPayments("src", []loket.Payment{{Ref: "r1", Method: "qris", Amount: 999}})
 					if err == nil && out[0].Deposit != nil {
 						err = errors.New("999 paid a deposit")
 					}
@@ -52,7 +52,7 @@ func TestBatchRace(t *testing.T) {
 			errB := make(chan error, 1)
 			go func() {
 				errB <- db.Direct(ctx, func(t *store.Tx) error {
-					_, err := t.RecordPayments("src", []store.Payment{{Ref: "r1", Method: "qris", Amount: loket.Money(dep.PayAmount)}})
+					_, err := t.RecordPayments("src", []loket.Payment{{Ref: "r1", Method: "qris", Amount: loket.Money(dep.PayAmount)}})
 					return err
 				})
 			}()
@@ -78,15 +78,15 @@ func TestBatchRace(t *testing.T) {
 			if err := <-errB; !errors.Is(err, store.ErrBatchRace) {
 				t.Fatalf("the racing batch: %v, want ErrBatchRace", err)
 			}
-			var out []store.PaymentOutcome
+			var out []loket.PaymentOutcome
 			if err := db.Direct(ctx, func(tx *store.Tx) error {
 				var err error
-				out, err = tx.RecordPayments("src", []store.Payment{{Ref: "r1", Method: "qris", Amount: loket.Money(dep.PayAmount)}})
+				out, err = tx.RecordPayments("src", []loket.Payment{{Ref: "r1", Method: "qris", Amount: loket.Money(dep.PayAmount)}})
 				return err
 			}); err != nil || !out[0].Duplicate {
 				t.Fatalf("run again: %+v %v", out, err)
 			}
-			if d, _ := db.Deposit(ctx, dep.ID, 0); d.Status != store.DepositPending {
+			if d, _ := db.Deposit(ctx, dep.ID, 0); d.Status != loket.DepositPending {
 				t.Fatalf("deposit %+v", d)
 			}
 			verify(t, db)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // On PostgreSQL every statement is a round trip and every row written costs: the batch
@@ -27,7 +29,7 @@ var ErrBatchRace = errors.New("store: a payment of the batch was recorded concur
 //     claimed a deposit the whole batch is refused (ErrBatchRace) rather than
 //     crediting a payment that is not ours;
 //  4. creditDepositsPG writes the ledger.
-func (t *Tx) recordPaymentsPG(source string, rows []Payment, first map[string]int, out []PaymentOutcome, now int64) error {
+func (t *Tx) recordPaymentsPG(source string, rows []loket.Payment, first map[string]int, out []loket.PaymentOutcome, now int64) error {
 	refs := make([]string, len(rows))
 	for i, p := range rows {
 		refs[i] = p.Ref
@@ -38,7 +40,7 @@ func (t *Tx) recordPaymentsPG(source string, rows []Payment, first map[string]in
 	if err != nil {
 		return fmt.Errorf("record payments: %w", err)
 	}
-	var fresh []Payment
+	var fresh []loket.Payment
 	for rs.Next() {
 		var ord, id int64
 		if err := rs.Scan(&ord, &id); err != nil {
@@ -79,8 +81,8 @@ func (t *Tx) recordPaymentsPG(source string, rows []Payment, first map[string]in
 	if err != nil {
 		return fmt.Errorf("match payments: %w", err)
 	}
-	byPayment := map[int64]*Deposit{}
-	var claimed []*Deposit
+	byPayment := map[int64]*loket.Deposit{}
+	var claimed []*loket.Deposit
 	for rs.Next() {
 		d, err := scanDeposit(rs)
 		if err != nil {
@@ -137,7 +139,7 @@ func (t *Tx) recordPaymentsPG(source string, rows []Payment, first map[string]in
 			continue // kept by a concurrent writer meanwhile: a duplicate
 		}
 		i := first[p.Ref]
-		out[i] = PaymentOutcome{PaymentID: p.ID, Deposit: byPayment[p.ID]}
+		out[i] = loket.PaymentOutcome{PaymentID: p.ID, Deposit: byPayment[p.ID]}
 	}
 	// Payments of dropship orders fund their orders instead of a balance (their
 	// payments are written matched above).
@@ -181,7 +183,7 @@ func qualified(table, cols string) string {
 // only then are the resellers' accounts locked, in ascending id order, for the
 // statement that writes their legs and balances: so two batches at once run side by
 // side until that last short step. Same keys, legs and formats.
-func (t *Tx) creditDepositsPG(source string, claimed []*Deposit, now int64) error {
+func (t *Tx) creditDepositsPG(source string, claimed []*loket.Deposit, now int64) error {
 	src, err := t.HouseAccount(PaymentAccount(source), KindPaymentSource)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -46,47 +45,11 @@ const JobDropshipExpiry = "dropship_expiry"
 // DropshipJobKey is the key of a dropship order's expiry job.
 func DropshipJobKey(orderID int64) string { return fmt.Sprintf("dropship:%d", orderID) }
 
-// Payment statuses of a dropship order (seed 004's payment_status).
-const (
-	PaymentPending    = "pending"
-	PaymentSettlement = "settlement"
-	PaymentExpired    = "expired"
-)
-
-// Refund statuses of a failed dropship order.
-const (
-	RefundOwed     = "owed"
-	RefundRefunded = "refunded"
-)
-
-// Dropship is the dropship side of an order.
-type Dropship struct {
-	OrderID       int64       `json:"order_id"`
-	DepositID     int64       `json:"deposit_id"`
-	SellingPrice  loket.Money `json:"selling_price"`
-	CustomerName  string      `json:"customer_name"`
-	CustomerPhone string      `json:"customer_phone"`
-	Token         string      `json:"-"`
-	PaymentStatus string      `json:"payment_status"`
-	PaidTotal     loket.Money `json:"paid_total"`
-	Profit        loket.Money `json:"profit"`
-	RefundStatus  string      `json:"refund_status,omitempty"`
-	RefundNote    string      `json:"refund_note,omitempty"`
-	ExpiresAt     time.Time   `json:"expires_at"`
-	PaidAt        *time.Time  `json:"paid_at,omitempty"`
-	RefundedAt    *time.Time  `json:"refunded_at,omitempty"`
-
-	// The payment to make: total (selling price plus unique code) and QRIS.
-	Total    loket.Money `json:"total"`
-	QRString string      `json:"qr_string,omitempty"`
-	Brand    string      `json:"brand,omitempty"`
-}
-
 const dropshipCols = `d.order_id, d.deposit_id, d.selling_price, d.customer_name, d.customer_phone, d.token, d.payment_status, d.paid_total,
 	d.profit, d.refund_status, d.refund_note, d.expires_at, d.paid_at, d.refunded_at, p.total, p.qr_string, p.brand`
 
-func scanDropship(row interface{ Scan(...any) error }) (*Dropship, error) {
-	var d Dropship
+func scanDropship(row interface{ Scan(...any) error }) (*loket.Dropship, error) {
+	var d loket.Dropship
 	var exp int64
 	var paid, refunded sql.NullInt64
 	if err := row.Scan(&d.OrderID, &d.DepositID, &d.SellingPrice, &d.CustomerName, &d.CustomerPhone, &d.Token, &d.PaymentStatus, &d.PaidTotal,
@@ -112,7 +75,7 @@ type NewDropship struct {
 // the selling price with a unique code, tied to the order) and the job that expires it
 // unpaid. A used (reseller, ref_id) returns the existing order (existed true); with
 // another request it is a conflict. ErrTotalTaken asks for another unique code.
-func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *Dropship, bool, error) {
+func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *loket.Dropship, bool, error) {
 	now := Now()
 	fields, _ := json.Marshal(n.Fields)
 	if n.Fields == nil {
@@ -167,7 +130,7 @@ func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *Dro
 	return o, ds, false, err
 }
 
-func (t *Tx) dropship(orderID int64) (*Dropship, error) {
+func (t *Tx) dropship(orderID int64) (*loket.Dropship, error) {
 	d, err := scanDropship(t.QueryRow(`SELECT `+dropshipCols+` FROM dropship_orders d JOIN deposits p ON p.id = d.deposit_id WHERE d.order_id = $1`, orderID))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "order %d is not a dropship order", orderID)
@@ -176,7 +139,7 @@ func (t *Tx) dropship(orderID int64) (*Dropship, error) {
 }
 
 // Dropship loads the dropship side of an order.
-func (db *DB) Dropship(ctx context.Context, orderID int64) (*Dropship, error) {
+func (db *DB) Dropship(ctx context.Context, orderID int64) (*loket.Dropship, error) {
 	d, err := scanDropship(db.queryRow(ctx, `SELECT `+dropshipCols+` FROM dropship_orders d JOIN deposits p ON p.id = d.deposit_id WHERE d.order_id = $1`, orderID))
 	if noRows(err) {
 		return nil, loket.Errorf(loket.ENOTFOUND, "order %d is not a dropship order", orderID)
@@ -224,7 +187,7 @@ func (t *Tx) FundDropship(orderID, sourceAccount int64, total loket.Money) error
 
 // payDropship applies a matched deposit that is a dropship order's payment (done
 // true); any other deposit is left to be credited (done false).
-func (t *Tx) payDropship(d *Deposit, sourceAccount int64) (done bool, err error) {
+func (t *Tx) payDropship(d *loket.Deposit, sourceAccount int64) (done bool, err error) {
 	var order sql.NullInt64
 	if err := t.QueryRow(`SELECT order_id FROM deposits WHERE id = $1`, d.ID).Scan(&order); err != nil {
 		return false, err
@@ -395,7 +358,7 @@ func (t *Tx) ExpireDropship(orderID int64) (*loket.Order, error) {
 
 // RefundDropship records that the operator paid a failed dropship order's customer
 // back, once: the refund owed leaves Loket (house:payouts).
-func (t *Tx) RefundDropship(orderID int64, note string) (*Dropship, error) {
+func (t *Tx) RefundDropship(orderID int64, note string) (*loket.Dropship, error) {
 	res, err := t.Exec(`UPDATE dropship_orders SET refund_status = 'refunded', refund_note = $2, refunded_at = $3
 		WHERE order_id = $1 AND refund_status = 'owed'`, orderID, note, Now())
 	if err != nil {
@@ -406,7 +369,7 @@ func (t *Tx) RefundDropship(orderID int64, note string) (*Dropship, error) {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		if d.RefundStatus == RefundRefunded {
+		if d.RefundStatus == loket.RefundRefunded {
 			return d, nil
 		}
 		return nil, loket.Errorf(loket.ECONFLICT, "order %d owes no refund", orderID)
@@ -425,7 +388,7 @@ func (t *Tx) RefundDropship(orderID int64, note string) (*Dropship, error) {
 }
 
 // DropshipByToken finds a dropship order by its public invoice token.
-func (db *DB) DropshipByToken(ctx context.Context, orderID int64, token string) (*Dropship, *loket.Order, error) {
+func (db *DB) DropshipByToken(ctx context.Context, orderID int64, token string) (*loket.Dropship, *loket.Order, error) {
 	d, err := db.Dropship(ctx, orderID)
 	if err != nil {
 		return nil, nil, err
@@ -438,11 +401,11 @@ func (db *DB) DropshipByToken(ctx context.Context, orderID int64, token string) 
 }
 
 // RefundsOwed lists failed dropship orders whose customer is owed the payment.
-func (db *DB) RefundsOwed(ctx context.Context, resellerID int64, limit int) ([]Dropship, error) {
+func (db *DB) RefundsOwed(ctx context.Context, resellerID int64, limit int) ([]loket.Dropship, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	var out []Dropship
+	var out []loket.Dropship
 	err := db.each(ctx, `SELECT `+dropshipCols+` FROM dropship_orders d JOIN deposits p ON p.id = d.deposit_id JOIN orders o ON o.id = d.order_id
 		WHERE d.refund_status = 'owed' AND ($1 = 0 OR o.reseller_id = $1) ORDER BY d.order_id DESC LIMIT $2`, func(r *sql.Rows) error {
 		d, err := scanDropship(r)

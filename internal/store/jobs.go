@@ -27,7 +27,7 @@ type Job struct {
 // FreshOrder is an order and its first attempt as just written.
 type FreshOrder struct {
 	Order   *loket.Order
-	Attempt Attempt
+	Attempt loket.Attempt
 }
 
 // Job kinds.
@@ -115,33 +115,8 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]int64, error) {
 	return out, err
 }
 
-// Webhook is one message to a reseller's URL.
-type Webhook struct {
-	ID          int64            `json:"id"`
-	ResellerID  int64            `json:"-"`
-	OrderID     *int64           `json:"order_id,omitempty"`
-	Event       string           `json:"event"`
-	URL         string           `json:"url"`
-	ContentType string           `json:"content_type"`
-	Body        string           `json:"body"`
-	State       string           `json:"state"`
-	Attempts    int              `json:"attempts"`
-	CreatedAt   time.Time        `json:"created_at"`
-	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
-	Log         []WebhookAttempt `json:"log,omitempty"`
-}
-
-// WebhookAttempt is one try at delivering a webhook.
-type WebhookAttempt struct {
-	Attempt    int       `json:"attempt"`
-	At         time.Time `json:"at"`
-	StatusCode int       `json:"status_code"`
-	Error      string    `json:"error,omitempty"`
-	DurationMS float64   `json:"duration_ms"`
-}
-
 // EnqueueWebhook stores a webhook and the job that delivers it.
-func (t *Tx) EnqueueWebhook(w Webhook) (int64, error) {
+func (t *Tx) EnqueueWebhook(w loket.Webhook) (int64, error) {
 	var id int64
 	now := Now()
 	if w.ContentType == "" {
@@ -159,8 +134,8 @@ func (t *Tx) EnqueueWebhook(w Webhook) (int64, error) {
 }
 
 // WebhookByID loads a webhook.
-func (db *DB) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
-	var w Webhook
+func (db *DB) WebhookByID(ctx context.Context, id int64) (*loket.Webhook, error) {
+	var w loket.Webhook
 	var order, delivered sql.NullInt64
 	var created int64
 	err := db.queryRow(ctx, `SELECT id, reseller_id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
@@ -178,7 +153,7 @@ func (db *DB) WebhookByID(ctx context.Context, id int64) (*Webhook, error) {
 }
 
 // RecordWebhookAttempt stores one delivery try and the webhook's new state.
-func (t *Tx) RecordWebhookAttempt(id int64, a WebhookAttempt, state string) error {
+func (t *Tx) RecordWebhookAttempt(id int64, a loket.WebhookAttempt, state string) error {
 	var n int
 	if err := t.QueryRow(`UPDATE webhooks SET attempts = attempts + 1, state = $2,
 		delivered_at = CASE WHEN $2 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $1 RETURNING attempts`,
@@ -192,17 +167,17 @@ func (t *Tx) RecordWebhookAttempt(id int64, a WebhookAttempt, state string) erro
 
 // Webhooks lists a reseller's recent webhooks with their attempts, newest first, as
 // one consistent snapshot.
-func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Webhook, error) {
+func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*loket.Webhook, error) {
 	snap, err := db.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer snap.Rollback()
-	var out []*Webhook
-	byID := map[int64]*Webhook{}
+	var out []*loket.Webhook
+	byID := map[int64]*loket.Webhook{}
 	err = eachRow(ctx, snap, `SELECT id, order_id, event, url, content_type, body, state, attempts, created_at, delivered_at
 		FROM webhooks WHERE reseller_id = $1 ORDER BY id DESC LIMIT $2`, func(r *sql.Rows) error {
-		w := &Webhook{ResellerID: resellerID}
+		w := &loket.Webhook{ResellerID: resellerID}
 		var order, delivered sql.NullInt64
 		var created int64
 		if err := r.Scan(&w.ID, &order, &w.Event, &w.URL, &w.ContentType, &w.Body, &w.State, &w.Attempts, &created, &delivered); err != nil {
@@ -223,7 +198,7 @@ func (db *DB) Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Web
 	}
 	err = eachRow(ctx, snap, `SELECT a.webhook_id, a.attempt, a.at, a.status_code, a.error, a.duration_us FROM webhook_attempts a
 		JOIN webhooks w ON w.id = a.webhook_id WHERE w.reseller_id = $1 AND a.webhook_id >= $2 ORDER BY a.webhook_id, a.attempt`, func(r *sql.Rows) error {
-		var a WebhookAttempt
+		var a loket.WebhookAttempt
 		var id, at, dur int64
 		if err := r.Scan(&id, &a.Attempt, &at, &a.StatusCode, &a.Error, &dur); err != nil {
 			return err

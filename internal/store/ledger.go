@@ -198,13 +198,6 @@ func (t *Tx) Transfer(key, kind string, orderID *int64, note string, legs []Leg,
 	return res, nil
 }
 
-// Hold states.
-const (
-	HoldPending = "pending"
-	HoldPosted  = "posted"
-	HoldVoided  = "voided"
-)
-
 // Reserve takes amount from a reseller's balance account into the in-flight account and
 // records the hold of order orderID: the pending phase of a two-phase transfer.
 func (t *Tx) Reserve(orderID, account int64, amount loket.Money) error {
@@ -283,7 +276,7 @@ func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost 
 	if err != nil {
 		return err
 	}
-	return t.settleHold(orderID, HoldPosted, res)
+	return t.settleHold(orderID, loket.HoldPosted, res)
 }
 
 // VoidHold returns the reserved amount of a failed order to the reseller, once.
@@ -307,17 +300,11 @@ func (t *Tx) VoidHold(orderID int64, amount loket.Money) error {
 	if err != nil {
 		return err
 	}
-	return t.settleHold(orderID, HoldVoided, res)
-}
-
-// Violation is one broken ledger invariant.
-type Violation struct {
-	Invariant string
-	Detail    string
+	return t.settleHold(orderID, loket.HoldVoided, res)
 }
 
 // Verify checks the ledger's invariants and returns every violation found.
-func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
+func (db *DB) Verify(ctx context.Context) ([]loket.Violation, error) {
 	// One snapshot for every check: a server settling orders between two queries
 	// would otherwise show violations that never existed.
 	snap, err := db.snapshot(ctx)
@@ -325,9 +312,9 @@ func (db *DB) Verify(ctx context.Context) ([]Violation, error) {
 		return nil, err
 	}
 	defer snap.Rollback()
-	var out []Violation
+	var out []loket.Violation
 	add := func(inv, format string, args ...any) {
-		out = append(out, Violation{inv, fmt.Sprintf(format, args...)})
+		out = append(out, loket.Violation{Invariant: inv, Detail: fmt.Sprintf(format, args...)})
 	}
 	var total sql.NullInt64
 	if err := snap.QueryRowContext(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {

@@ -23,7 +23,7 @@ type NewOrder struct {
 	Price       loket.Money
 	Surface     string
 	GuardWindow time.Duration // 0: no anti double-order guard
-	FirstRoute  *Route        // recorded as attempt 1, so dispatch needs no extra commit
+	FirstRoute  *loket.Route  // recorded as attempt 1, so dispatch needs no extra commit
 	Node        string        // the node that will dispatch it at once
 	Lease       time.Duration
 }
@@ -133,7 +133,7 @@ func SupplierRef(orderID int64, seq int) string { return fmt.Sprintf("LK%dA%d", 
 
 // InsertAttempt records that attempt seq of an order goes to route r. It is written
 // before the supplier is called, so after a crash Loket knows to ask, not to re-buy.
-func (t *Tx) InsertAttempt(orderID int64, seq int, r *Route) error {
+func (t *Tx) InsertAttempt(orderID int64, seq int, r *loket.Route) error {
 	now := Now()
 	// Only for an order still pending: a contradicting report (a success callback
 	// settling the order while its send answered "failed") must not send the order to
@@ -148,22 +148,6 @@ func (t *Tx) InsertAttempt(orderID int64, seq int, r *Route) error {
 		return ErrSettled
 	}
 	return nil
-}
-
-// Attempt is one try of an order at one supplier.
-type Attempt struct {
-	OrderID      int64       `json:"-"`
-	Seq          int         `json:"seq"`
-	RouteID      int64       `json:"route_id"`
-	SupplierID   int64       `json:"supplier_id"`
-	SupplierCode string      `json:"supplier_code"`
-	SupplierRef  string      `json:"supplier_ref"`
-	SupplierTrx  string      `json:"supplier_trx"`
-	Cost         loket.Money `json:"cost"`
-	Outcome      string      `json:"outcome"`
-	Message      string      `json:"message"`
-	StartedAt    time.Time   `json:"started_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
 }
 
 // UpdateAttempt stores what a supplier said about an attempt. An attempt already
@@ -186,8 +170,8 @@ func truncate(s string, n int) string {
 
 // AttemptFor finds the attempt a supplier's callback is about: by Loket's ref for it,
 // or else by the supplier's own transaction id.
-func (db *DB) AttemptFor(ctx context.Context, supplierID int64, ref, trx string) (*Attempt, error) {
-	var a Attempt
+func (db *DB) AttemptFor(ctx context.Context, supplierID int64, ref, trx string) (*loket.Attempt, error) {
+	var a loket.Attempt
 	var s, u int64
 	err := db.queryRow(ctx, `SELECT order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, message, started_at, updated_at
 		FROM order_attempts WHERE supplier_id = $1 AND (($2 <> '' AND supplier_ref = $2) OR ($2 = '' AND $3 <> '' AND supplier_trx = $3))
@@ -204,11 +188,11 @@ func (db *DB) AttemptFor(ctx context.Context, supplierID int64, ref, trx string)
 }
 
 // Attempts lists an order's attempts in order.
-func (db *DB) Attempts(ctx context.Context, orderID int64) ([]Attempt, error) {
-	var out []Attempt
+func (db *DB) Attempts(ctx context.Context, orderID int64) ([]loket.Attempt, error) {
+	var out []loket.Attempt
 	err := db.each(ctx, `SELECT order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, message, started_at, updated_at
 		FROM order_attempts WHERE order_id = $1 ORDER BY seq`, func(r *sql.Rows) error {
-		var a Attempt
+		var a loket.Attempt
 		var s, u int64
 		if err := r.Scan(&a.OrderID, &a.Seq, &a.RouteID, &a.SupplierID, &a.SupplierCode, &a.SupplierRef, &a.SupplierTrx, &a.Cost, &a.Outcome, &a.Message, &s, &u); err != nil {
 			return err
@@ -337,19 +321,8 @@ func (db *DB) OrderByRef(ctx context.Context, resellerID int64, ref string) (*lo
 	return o, err
 }
 
-// OrderFilter narrows ListOrders.
-type OrderFilter struct {
-	ResellerID int64 // 0: every reseller
-	Status     string
-	RefID      string
-	From, To   time.Time // zero: open
-	Before     int64     // id cursor: orders with smaller ids
-	Flagged    bool      // only orders flagged pending past the deadline
-	Limit      int
-}
-
 // ListOrders returns orders newest first.
-func (db *DB) ListOrders(ctx context.Context, f OrderFilter) ([]*loket.Order, error) {
+func (db *DB) ListOrders(ctx context.Context, f loket.OrderFilter) ([]*loket.Order, error) {
 	where := []string{"1 = 1"}
 	var args []any
 	add := func(cond string, v any) {

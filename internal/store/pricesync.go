@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -25,38 +24,13 @@ type SupplierPrice struct {
 	Available bool
 }
 
-// PriceSync is what applying a price list changed.
-type PriceSync struct {
-	Listed      int      `json:"listed"`      // entries in the list
-	Matched     int      `json:"matched"`     // entries some route buys
-	Costs       int      `json:"costs"`       // routes whose cost changed
-	Unavailable int      `json:"unavailable"` // routes the upstream lists as not sold now
-	Repriced    int      `json:"repriced"`    // products whose base price moved
-	Unlisted    []string `json:"unlisted"`    // codes our routes buy that the list lacks (full lists only)
-	Refused     []string `json:"refused"`     // entries not applied, with the reason
-	Products    []int64  `json:"-"`           // products whose routes changed
-	Changes     []string `json:"changes"`     // "CODE 1000 -> 1100", bounded
-}
-
 // maxListed bounds the names a PriceSync keeps for the operator.
 const maxListed = 50
 
-func (s *PriceSync) note(list *[]string, v string) {
+func note(list *[]string, v string) {
 	if len(*list) < maxListed {
 		*list = append(*list, v)
 	}
-}
-
-// Summary is one line for the operator.
-func (s *PriceSync) Summary() string {
-	out := fmt.Sprintf("%d listed, %d matched, %d costs changed, %d unavailable, %d products repriced", s.Listed, s.Matched, s.Costs, s.Unavailable, s.Repriced)
-	if len(s.Unlisted) > 0 {
-		out += fmt.Sprintf(", %d of our codes not listed", len(s.Unlisted))
-	}
-	if len(s.Refused) > 0 {
-		out += fmt.Sprintf(", %d refused", len(s.Refused))
-	}
-	return out
 }
 
 // ApplySupplierPrices sets the cost and availability of every route of supplierID whose
@@ -64,8 +38,8 @@ func (s *PriceSync) Summary() string {
 // full list also reports the codes our routes buy that it does not name; they are left
 // as they are, since a list cut short must not switch routes off. A zero cost is not
 // believed (an upstream does not give products away) and is refused.
-func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full bool) (*PriceSync, error) {
-	res := &PriceSync{Listed: len(prices)}
+func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full bool) (*loket.PriceSync, error) {
+	res := &loket.PriceSync{Listed: len(prices)}
 	now := Now()
 	touched := map[int64]bool{}
 	seen := map[string]bool{}
@@ -79,7 +53,7 @@ func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full 
 		}
 		seen[code] = true
 		if p.Cost <= 0 {
-			res.note(&res.Refused, code+": no price")
+			note(&res.Refused, code+": no price")
 			continue
 		}
 		rows, err := t.Query(`SELECT id, product_id, cost, upstream_active FROM routes WHERE supplier_id = $1 AND supplier_code = $2`, supplierID, code)
@@ -119,14 +93,14 @@ func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full 
 			}
 			if h.cost != p.Cost {
 				res.Costs++
-				res.note(&res.Changes, fmt.Sprintf("%s %d -> %d", code, h.cost, p.Cost))
+				note(&res.Changes, fmt.Sprintf("%s %d -> %d", code, h.cost, p.Cost))
 			}
 			if !p.Available && h.available {
 				res.Unavailable++
-				res.note(&res.Changes, code+" unavailable")
+				note(&res.Changes, code+" unavailable")
 			}
 			if p.Available && !h.available {
-				res.note(&res.Changes, code+" available again")
+				note(&res.Changes, code+" available again")
 			}
 			touched[h.product] = true
 		}
@@ -143,7 +117,7 @@ func (t *Tx) ApplySupplierPrices(supplierID int64, prices []SupplierPrice, full 
 				return nil, err
 			}
 			if !seen[code] {
-				res.note(&res.Unlisted, code)
+				note(&res.Unlisted, code)
 			}
 		}
 		rows.Close()
@@ -174,38 +148,10 @@ func (t *Tx) NoteSupplierPrices(supplierID int64, note string) error {
 	return err
 }
 
-// MarkupRule turns a product's cost into its base price.
-type MarkupRule struct {
-	ID         int64       `json:"id"`
-	Scope      string      `json:"scope"`                // all, category, product
-	ScopeCode  string      `json:"scope_code,omitempty"` // the category's or product's code
-	ScopeID    int64       `json:"-"`
-	MarkupBP   int64       `json:"markup_bp"`   // basis points of the cost (250 = 2.5%)
-	MarkupFlat loket.Money `json:"markup_flat"` // rupiah added
-	RoundTo    loket.Money `json:"round_to"`    // the price is rounded up to a multiple of this
-	UpdatedAt  time.Time   `json:"updated_at"`
-}
-
-// Apply computes the base price for a cost.
-func (m MarkupRule) Apply(cost loket.Money) loket.Money {
-	p := cost.PlusBP(m.MarkupBP) + m.MarkupFlat
-	if m.RoundTo > 1 {
-		p = (p + m.RoundTo - 1) / m.RoundTo * m.RoundTo
-	}
-	return p
-}
-
-// Markup scopes.
-const (
-	ScopeAll      = "all"
-	ScopeCategory = "category"
-	ScopeProduct  = "product"
-)
-
 // SetMarkupRule creates or replaces the rule of a scope (code names the category or
 // product; empty for all) and reprices the products it covers. It returns how many
 // base prices moved.
-func (t *Tx) SetMarkupRule(m MarkupRule) (int, error) {
+func (t *Tx) SetMarkupRule(m loket.MarkupRule) (int, error) {
 	if m.MarkupBP < 0 || m.MarkupFlat < 0 {
 		return 0, loket.FieldError(loket.EINVALID, "markup", "a markup may not be negative: Loket does not sell below cost")
 	}
@@ -243,11 +189,11 @@ func (t *Tx) DeleteMarkupRule(scope, code string) (int, error) {
 
 func (t *Tx) markupScopeID(scope, code string) (int64, error) {
 	switch scope {
-	case ScopeAll:
+	case loket.ScopeAll:
 		return 0, nil
-	case ScopeCategory:
+	case loket.ScopeCategory:
 		return t.CategoryID(code)
-	case ScopeProduct:
+	case loket.ScopeProduct:
 		return t.ProductID(code)
 	}
 	return 0, loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product, not %q", scope)
@@ -257,10 +203,10 @@ func (t *Tx) repriceScope(scope string, id int64) (int, error) {
 	q := `SELECT p.id FROM products p`
 	var args []any
 	switch scope {
-	case ScopeCategory:
+	case loket.ScopeCategory:
 		q += ` JOIN brands b ON b.id = p.brand_id WHERE b.category_id = $1`
 		args = append(args, id)
-	case ScopeProduct:
+	case loket.ScopeProduct:
 		q += ` WHERE p.id = $1`
 		args = append(args, id)
 	}
@@ -308,7 +254,7 @@ func (t *Tx) Reprice(productIDs []int64) (int, error) {
 		if err != nil {
 			return moved, err
 		}
-		var m MarkupRule
+		var m loket.MarkupRule
 		err = t.QueryRow(`SELECT markup_bp, markup_flat, round_to FROM markup_rules
 			WHERE (scope = 'product' AND scope_id = $1) OR (scope = 'category' AND scope_id = $2) OR scope = 'all'
 			ORDER BY CASE scope WHEN 'product' THEN 0 WHEN 'category' THEN 1 ELSE 2 END LIMIT 1`, id, category).Scan(&m.MarkupBP, &m.MarkupFlat, &m.RoundTo)
@@ -343,14 +289,14 @@ func (t *Tx) Reprice(productIDs []int64) (int, error) {
 }
 
 // MarkupRules lists the rules, widest first.
-func (db *DB) MarkupRules(ctx context.Context) ([]MarkupRule, error) {
-	var out []MarkupRule
+func (db *DB) MarkupRules(ctx context.Context) ([]loket.MarkupRule, error) {
+	var out []loket.MarkupRule
 	err := db.each(ctx, `SELECT m.id, m.scope, m.scope_id, COALESCE(c.code, p.code, ''), m.markup_bp, m.markup_flat, m.round_to, m.updated_at
 		FROM markup_rules m
 		LEFT JOIN categories c ON m.scope = 'category' AND c.id = m.scope_id
 		LEFT JOIN products p ON m.scope = 'product' AND p.id = m.scope_id
 		ORDER BY CASE m.scope WHEN 'all' THEN 0 WHEN 'category' THEN 1 ELSE 2 END, 4`, func(r *sql.Rows) error {
-		var m MarkupRule
+		var m loket.MarkupRule
 		var at int64
 		if err := r.Scan(&m.ID, &m.Scope, &m.ScopeID, &m.ScopeCode, &m.MarkupBP, &m.MarkupFlat, &m.RoundTo, &at); err != nil {
 			return err

@@ -11,17 +11,17 @@ import (
 
 func TestMarkupRuleApply(t *testing.T) {
 	for _, tc := range []struct {
-		rule store.MarkupRule
+		rule loket.MarkupRule
 		cost loket.Money
 		want loket.Money
 	}{
-		{store.MarkupRule{}, 5300, 5300},
-		{store.MarkupRule{MarkupBP: 500}, 5300, 5565},
-		{store.MarkupRule{MarkupBP: 250}, 1001, 1001 + 26}, // 25.025 rounds up: never below the rule
-		{store.MarkupRule{MarkupFlat: 200}, 5300, 5500},
-		{store.MarkupRule{MarkupBP: 500, MarkupFlat: 100, RoundTo: 50}, 5300, 5700}, // 5665 -> 5700
-		{store.MarkupRule{MarkupBP: 0, MarkupFlat: 0, RoundTo: 100}, 5300, 5300},    // a multiple stays
-		{store.MarkupRule{MarkupBP: 0, MarkupFlat: 0, RoundTo: 1000}, 5301, 6000},
+		{loket.MarkupRule{}, 5300, 5300},
+		{loket.MarkupRule{MarkupBP: 500}, 5300, 5565},
+		{loket.MarkupRule{MarkupBP: 250}, 1001, 1001 + 26}, // 25.025 rounds up: never below the rule
+		{loket.MarkupRule{MarkupFlat: 200}, 5300, 5500},
+		{loket.MarkupRule{MarkupBP: 500, MarkupFlat: 100, RoundTo: 50}, 5300, 5700}, // 5665 -> 5700
+		{loket.MarkupRule{MarkupBP: 0, MarkupFlat: 0, RoundTo: 100}, 5300, 5300},    // a multiple stays
+		{loket.MarkupRule{MarkupBP: 0, MarkupFlat: 0, RoundTo: 1000}, 5301, 6000},
 	} {
 		if got := tc.rule.Apply(tc.cost); got != tc.want {
 			t.Errorf("%+v on %d = %d, want %d", tc.rule, tc.cost, got, tc.want)
@@ -35,9 +35,9 @@ func TestPriceSync(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := setup(t, db, 0)
-		apply := func(full bool, prices ...store.SupplierPrice) *store.PriceSync {
+		apply := func(full bool, prices ...store.SupplierPrice) *loket.PriceSync {
 			t.Helper()
-			var res *store.PriceSync
+			var res *loket.PriceSync
 			if err := db.Direct(ctx, func(tx *store.Tx) error {
 				var err error
 				res, err = tx.ApplySupplierPrices(f.route.SupplierID, prices, full)
@@ -61,7 +61,7 @@ func TestPriceSync(t *testing.T) {
 			t.Fatal("product gone")
 			return 0
 		}
-		route := func() store.Route {
+		route := func() loket.Route {
 			t.Helper()
 			c, err := db.LoadCatalog(ctx)
 			if err != nil {
@@ -98,7 +98,7 @@ func TestPriceSync(t *testing.T) {
 		var moved int
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
 			var err error
-			moved, err = tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeCategory, ScopeCode: "pulsa", MarkupBP: 500, MarkupFlat: 100, RoundTo: 50})
+			moved, err = tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeCategory, ScopeCode: "pulsa", MarkupBP: 500, MarkupFlat: 100, RoundTo: 50})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -115,7 +115,7 @@ func TestPriceSync(t *testing.T) {
 		}
 		// A product rule beats the category's.
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 50})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 50})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestPriceSync(t *testing.T) {
 		// (The route is unavailable, so no reference cost: the price stays.)
 		apply(false, store.SupplierPrice{Code: "HSA5", Cost: 5500, Available: true})
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.DeleteMarkupRule(store.ScopeProduct, "HSA5")
+			_, err := tx.DeleteMarkupRule(loket.ScopeProduct, "HSA5")
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -160,18 +160,18 @@ func TestPriceSync(t *testing.T) {
 			t.Fatalf("after delete: base %d, want 5900", base())
 		}
 		rules, err := db.MarkupRules(ctx)
-		if err != nil || len(rules) != 1 || rules[0].Scope != store.ScopeCategory || rules[0].ScopeCode != "pulsa" {
+		if err != nil || len(rules) != 1 || rules[0].Scope != loket.ScopeCategory || rules[0].ScopeCode != "pulsa" {
 			t.Fatalf("rules %+v %v", rules, err)
 		}
 		// Bad rules are refused.
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeAll, MarkupBP: -1})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeAll, MarkupBP: -1})
 			return err
 		}); loket.ErrorCode(err) != loket.EINVALID {
 			t.Fatalf("negative markup: %v", err)
 		}
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(store.MarkupRule{Scope: store.ScopeCategory, ScopeCode: "nope"})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeCategory, ScopeCode: "nope"})
 			return err
 		}); loket.ErrorCode(err) != loket.ENOTFOUND {
 			t.Fatalf("unknown category: %v", err)

@@ -2,33 +2,13 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
 
-// Session kinds: an operator's sign-in and a reseller's are kept apart.
-const (
-	SessionAdmin    = "admin"
-	SessionReseller = "reseller"
-)
-
-// WebSession is a dashboard sign-in. The token itself is never stored: the row is
-// found by its SHA-256 digest.
-type WebSession struct {
-	Kind      string
-	SubjectID int64 // admins.id or resellers.id
-	Username  string
-	CSRF      string // the token every form of this session carries
-	IP        string
-	UserAgent string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
-
 // CreateWebSession stores a session under the digest of its token and drops expired
 // ones (a cheap indexed delete; sign-ins are rare).
-func (db *DB) CreateWebSession(ctx context.Context, digest string, s WebSession) error {
+func (db *DB) CreateWebSession(ctx context.Context, digest string, s loket.WebSession) error {
 	now := Now()
 	if _, err := db.W.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, now); err != nil {
 		return err
@@ -40,8 +20,8 @@ func (db *DB) CreateWebSession(ctx context.Context, digest string, s WebSession)
 }
 
 // WebSessionByDigest returns the unexpired session whose token has the digest.
-func (db *DB) WebSessionByDigest(ctx context.Context, digest string) (*WebSession, error) {
-	var s WebSession
+func (db *DB) WebSessionByDigest(ctx context.Context, digest string) (*loket.WebSession, error) {
+	var s loket.WebSession
 	var created, expires int64
 	err := db.queryRow(ctx, `SELECT kind, subject_id, username, csrf, ip, user_agent, created_at, expires_at FROM web_sessions
 		WHERE token_hash = $1 AND expires_at > $2`, digest, Now()).Scan(&s.Kind, &s.SubjectID, &s.Username, &s.CSRF, &s.IP, &s.UserAgent, &created, &expires)

@@ -284,31 +284,53 @@ func TimePtr(us sql.NullInt64) *time.Time {
 	return &t
 }
 
-// isUnique reports whether err is a unique-constraint violation on either engine.
-func isUnique(err error) bool {
+// constraint is the kind of constraint a write violated.
+type constraint int
+
+const (
+	noConstraint constraint = iota
+	uniqueConstraint
+	foreignKeyConstraint
+	checkConstraint
+)
+
+// violated classifies err by the drivers' typed error codes (SQLSTATE on PostgreSQL,
+// extended result codes on SQLite), never by its text.
+func violated(err error) constraint {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code == "23505"
+		switch pe.Code {
+		case "23505":
+			return uniqueConstraint
+		case "23503":
+			return foreignKeyConstraint
+		case "23514":
+			return checkConstraint
+		}
+		return noConstraint
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return uniqueConstraint
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return foreignKeyConstraint
+		case sqlite3.SQLITE_CONSTRAINT_CHECK:
+			return checkConstraint
+		}
 	}
-	return false
+	return noConstraint
 }
 
+// isUnique reports whether err is a unique-constraint violation on either engine.
+func isUnique(err error) bool { return violated(err) == uniqueConstraint }
+
+// isForeignKey reports whether err is a foreign-key violation on either engine.
+func isForeignKey(err error) bool { return violated(err) == foreignKeyConstraint }
+
 // isCheck reports whether err is a CHECK-constraint violation on either engine.
-func isCheck(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "23514"
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_CHECK
-	}
-	return false
-}
+func isCheck(err error) bool { return violated(err) == checkConstraint }
 
 // isRetryable reports errors after which a whole batch may simply be run again:
 // deadlocks and serialization failures on PostgreSQL, a busy lock on SQLite.

@@ -21,7 +21,7 @@ type fixture struct {
 	reseller int64
 	account  int64
 	product  *loket.Product
-	route    *store.Route
+	route    *loket.Route
 }
 
 func setup(t *testing.T, db *store.DB, balance loket.Money) *fixture {
@@ -29,7 +29,7 @@ func setup(t *testing.T, db *store.DB, balance loket.Money) *fixture {
 	ctx := context.Background()
 	f := &fixture{db: db}
 	err := db.Direct(ctx, func(tx *store.Tx) error {
-		if err := tx.UpsertLevel(store.Level{Name: "reseller"}); err != nil {
+		if err := tx.UpsertLevel(loket.Level{Name: "reseller"}); err != nil {
 			return err
 		}
 		cat, err := tx.UpsertCategory(loket.Category{Code: "pulsa", Name: "Pulsa", TargetKind: loket.TargetMSISDN})
@@ -48,7 +48,7 @@ func setup(t *testing.T, db *store.DB, balance loket.Money) *fixture {
 		if _, err := tx.UpsertProduct(loket.Product{Code: "RARE", Name: "Rare", BasePrice: 1000, Active: true, Stock: &stock}, brand); err != nil {
 			return err
 		}
-		sid, err := tx.UpsertSupplier(store.Supplier{Name: "sim", Kind: "sim", Enabled: true})
+		sid, err := tx.UpsertSupplier(loket.Supplier{Name: "sim", Kind: "sim", Enabled: true})
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func setup(t *testing.T, db *store.DB, balance loket.Money) *fixture {
 			return err
 		}
 		f.product = &loket.Product{ID: pid, Code: "HSA5", Name: "Three 5.000", BasePrice: 5400}
-		f.route = &store.Route{ID: rid, ProductID: pid, SupplierID: sid, SupplierCode: "HSA5", Cost: 5300}
+		f.route = &loket.Route{ID: rid, ProductID: pid, SupplierID: sid, SupplierCode: "HSA5", Cost: 5300}
 		f.reseller, err = tx.CreateReseller(store.NewReseller{Username: "budi", Level: "reseller", APIKeyHash: "k1", SecretHash: "s", SecretSeal: "x", ReferralCode: "R1"})
 		return err
 	})
@@ -258,7 +258,7 @@ func TestInsufficientLeavesNothing(t *testing.T) {
 		if _, _, err := f.create(t, f.order("r1", "081234567890", time.Hour)); loket.ErrorCode(err) != loket.EINSUFFICIENT {
 			t.Fatalf("err = %v", err)
 		}
-		orders, err := db.ListOrders(context.Background(), store.OrderFilter{ResellerID: f.reseller})
+		orders, err := db.ListOrders(context.Background(), loket.OrderFilter{ResellerID: f.reseller})
 		if err != nil || len(orders) != 0 {
 			t.Fatalf("orders = %d, %v", len(orders), err)
 		}
@@ -402,14 +402,14 @@ func TestWebhookRecords(t *testing.T) {
 		var id int64
 		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
 			var err error
-			id, err = tx.EnqueueWebhook(store.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{"a":1}`})
+			id, err = tx.EnqueueWebhook(loket.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{"a":1}`})
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		for i, state := range []string{"pending", "delivered"} {
 			if err := db.Write(ctx, 1, func(tx *store.Tx) error {
-				return tx.RecordWebhookAttempt(id, store.WebhookAttempt{At: time.Now(), StatusCode: 500 - 300*i}, state)
+				return tx.RecordWebhookAttempt(id, loket.WebhookAttempt{At: time.Now(), StatusCode: 500 - 300*i}, state)
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -611,4 +611,24 @@ func TestPriceJobSurvivesLateChange(t *testing.T) {
 			t.Fatalf("jobs = %v", d)
 		}
 	})
+}
+
+// A foreign key refused on either engine is told apart by the driver's code, not its
+// text: an unknown price level is the caller's mistake, named by its field.
+func TestUpdateResellerUnknownLevel(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e, func(t *testing.T) {
+			db := storetest.Open(t, e)
+			f := setup(t, db, 0)
+			level := "no-such-level"
+			err := db.UpdateReseller(context.Background(), f.reseller, loket.ResellerUpdate{Level: &level})
+			if loket.ErrorCode(err) != loket.EINVALID || loket.ErrorField(err) != "level" {
+				t.Fatalf("got %v, want invalid level", err)
+			}
+			ok := "reseller"
+			if err := db.UpdateReseller(context.Background(), f.reseller, loket.ResellerUpdate{Level: &ok}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -25,29 +24,6 @@ const (
 	TransferProfitToBalance = "profit_to_balance"
 )
 
-// Withdrawal statuses.
-const (
-	WithdrawalPending  = "pending"
-	WithdrawalApproved = "approved"
-	WithdrawalRejected = "rejected"
-)
-
-// Withdrawal is a reseller's request to be paid part of its profit balance.
-type Withdrawal struct {
-	ID          int64       `json:"id"`
-	ResellerID  int64       `json:"reseller_id"`
-	Username    string      `json:"username,omitempty"`
-	Key         string      `json:"key"`
-	Amount      loket.Money `json:"amount"`
-	Method      string      `json:"method"`
-	AccountNo   string      `json:"account_no"`
-	AccountName string      `json:"account_name"`
-	Status      string      `json:"status"`
-	Note        string      `json:"note,omitempty"`
-	CreatedAt   time.Time   `json:"created_at"`
-	DecidedAt   *time.Time  `json:"decided_at,omitempty"`
-}
-
 // NewWithdrawal is what a reseller asks for.
 type NewWithdrawal struct {
 	ResellerID      int64
@@ -61,8 +37,8 @@ type NewWithdrawal struct {
 
 const withdrawalCols = `w.id, w.reseller_id, r.username, w.key, w.amount, w.method, w.account_no, w.account_name, w.status, w.note, w.created_at, w.decided_at`
 
-func scanWithdrawal(s interface{ Scan(...any) error }) (*Withdrawal, error) {
-	var w Withdrawal
+func scanWithdrawal(s interface{ Scan(...any) error }) (*loket.Withdrawal, error) {
+	var w loket.Withdrawal
 	var created int64
 	var decided sql.NullInt64
 	if err := s.Scan(&w.ID, &w.ResellerID, &w.Username, &w.Key, &w.Amount, &w.Method, &w.AccountNo, &w.AccountName, &w.Status, &w.Note, &created, &decided); err != nil {
@@ -81,7 +57,7 @@ func scanWithdrawal(s interface{ Scan(...any) error }) (*Withdrawal, error) {
 // concurrent requests can never ask for more than there is. The same key again returns
 // the first request (created false); a different amount or account under it is a
 // conflict.
-func (t *Tx) RequestWithdrawal(n NewWithdrawal) (w *Withdrawal, created bool, err error) {
+func (t *Tx) RequestWithdrawal(n NewWithdrawal) (w *loket.Withdrawal, created bool, err error) {
 	now := Now()
 	var id int64
 	err = t.QueryRow(`INSERT INTO withdrawals (reseller_id, key, amount, method, account_no, account_name, status, created_at)
@@ -115,7 +91,7 @@ func (t *Tx) RequestWithdrawal(n NewWithdrawal) (w *Withdrawal, created bool, er
 	return w, true, err
 }
 
-func (t *Tx) withdrawalByKey(resellerID int64, key string) (*Withdrawal, error) {
+func (t *Tx) withdrawalByKey(resellerID int64, key string) (*loket.Withdrawal, error) {
 	return scanWithdrawal(t.QueryRow(`SELECT `+withdrawalCols+` FROM withdrawals w JOIN resellers r ON r.id = w.reseller_id
 		WHERE w.reseller_id = $1 AND w.key = $2`, resellerID, key))
 }
@@ -124,10 +100,10 @@ func (t *Tx) withdrawalByKey(resellerID int64, key string) (*Withdrawal, error) 
 // to the profit balance) a pending withdrawal, exactly once: the state change is
 // conditional and the transfer's key unique. Deciding one already decided the same way
 // returns it unchanged; the other way is a conflict.
-func (t *Tx) DecideWithdrawal(id int64, approve bool, note string) (*Withdrawal, error) {
-	status := WithdrawalRejected
+func (t *Tx) DecideWithdrawal(id int64, approve bool, note string) (*loket.Withdrawal, error) {
+	status := loket.WithdrawalRejected
 	if approve {
-		status = WithdrawalApproved
+		status = loket.WithdrawalApproved
 	}
 	res, err := t.Exec(`UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'`,
 		status, note, Now(), id)
@@ -169,15 +145,8 @@ func (t *Tx) DecideWithdrawal(id int64, approve bool, note string) (*Withdrawal,
 	return w, err
 }
 
-// WithdrawalFilter selects withdrawals.
-type WithdrawalFilter struct {
-	ResellerID int64
-	Status     string
-	Limit      int
-}
-
 // Withdrawals lists withdrawals, newest first.
-func (db *DB) Withdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdrawal, error) {
+func (db *DB) Withdrawals(ctx context.Context, f loket.WithdrawalFilter) ([]loket.Withdrawal, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
@@ -193,7 +162,7 @@ func (db *DB) Withdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdrawal
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY w.id DESC LIMIT $%d", len(args))
-	var out []Withdrawal
+	var out []loket.Withdrawal
 	err := db.each(ctx, q, func(r *sql.Rows) error {
 		w, err := scanWithdrawal(r)
 		if err != nil {

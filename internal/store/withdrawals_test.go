@@ -81,7 +81,7 @@ func TestWithdrawalsNeverExceedProfit(t *testing.T) {
 		if p := f.profitBalance(t); p != 5_000 {
 			t.Fatalf("profit balance %d, want 5000", p)
 		}
-		ws, err := db.Withdrawals(ctx, store.WithdrawalFilter{ResellerID: f.reseller, Status: store.WithdrawalPending})
+		ws, err := db.Withdrawals(ctx, loket.WithdrawalFilter{ResellerID: f.reseller, Status: loket.WithdrawalPending})
 		if err != nil || len(ws) != 12 {
 			t.Fatalf("%d pending withdrawals (%v), want 12", len(ws), err)
 		}
@@ -95,8 +95,8 @@ func TestWithdrawalLifecycle(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, db, 0)
 		acc := f.profit(t, 50_000)
-		req := func(key string, amount loket.Money, no string) (*store.Withdrawal, bool, error) {
-			var w *store.Withdrawal
+		req := func(key string, amount loket.Money, no string) (*loket.Withdrawal, bool, error) {
+			var w *loket.Withdrawal
 			var created bool
 			err := db.Write(ctx, 1, func(tx *store.Tx) error {
 				var err error
@@ -106,8 +106,8 @@ func TestWithdrawalLifecycle(t *testing.T) {
 			})
 			return w, created, err
 		}
-		decide := func(id int64, approve bool) (*store.Withdrawal, error) {
-			var w *store.Withdrawal
+		decide := func(id int64, approve bool) (*loket.Withdrawal, error) {
+			var w *loket.Withdrawal
 			err := db.Direct(ctx, func(tx *store.Tx) error {
 				var err error
 				w, err = tx.DecideWithdrawal(id, approve, "ref")
@@ -116,7 +116,7 @@ func TestWithdrawalLifecycle(t *testing.T) {
 			return w, err
 		}
 		a, created, err := req("a", 20_000, "08123456789")
-		if err != nil || !created || a.Status != store.WithdrawalPending {
+		if err != nil || !created || a.Status != loket.WithdrawalPending {
 			t.Fatalf("first: %+v %v %v", a, created, err)
 		}
 		again, created, err := req("a", 20_000, "08123456789")
@@ -137,7 +137,7 @@ func TestWithdrawalLifecycle(t *testing.T) {
 			t.Fatalf("over the profit: %v", err)
 		}
 		// Approve a: paid out. Approving again is a no-op; rejecting it now a conflict.
-		if w, err := decide(a.ID, true); err != nil || w.Status != store.WithdrawalApproved {
+		if w, err := decide(a.ID, true); err != nil || w.Status != loket.WithdrawalApproved {
 			t.Fatalf("approve: %+v %v", w, err)
 		}
 		if _, err := decide(a.ID, true); err != nil {
@@ -147,7 +147,7 @@ func TestWithdrawalLifecycle(t *testing.T) {
 			t.Fatalf("reject after approve: %v", err)
 		}
 		// Reject b: the profit comes back, once.
-		if w, err := decide(b.ID, false); err != nil || w.Status != store.WithdrawalRejected {
+		if w, err := decide(b.ID, false); err != nil || w.Status != loket.WithdrawalRejected {
 			t.Fatalf("reject: %+v %v", w, err)
 		}
 		if _, err := decide(b.ID, false); err != nil {

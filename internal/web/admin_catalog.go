@@ -13,10 +13,10 @@ import (
 )
 
 type adminCatalogData struct {
-	Cat      *store.Catalog
+	Cat      *loket.Catalog
 	Brand    string // the brand whose products are listed
 	Products []loket.Product
-	Markups  []store.MarkupRule
+	Markups  []loket.MarkupRule
 	Counts   map[string]int // brand code -> products
 }
 
@@ -76,9 +76,9 @@ func (h *Handler) adminCatalogImport(w http.ResponseWriter, r *http.Request, s *
 func markupScope(r *http.Request) (string, string, bool) {
 	scope, code := r.PostFormValue("scope"), strings.TrimSpace(r.PostFormValue("code"))
 	switch scope {
-	case store.ScopeAll:
+	case loket.ScopeAll:
 		return scope, "", true
-	case store.ScopeCategory, store.ScopeProduct:
+	case loket.ScopeCategory, loket.ScopeProduct:
 		return scope, code, code != ""
 	}
 	return "", "", false
@@ -99,7 +99,7 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	var moved int
 	err = h.DB.Direct(r.Context(), func(t *store.Tx) error {
 		var err error
-		if moved, err = t.SetMarkupRule(store.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round}); err != nil {
+		if moved, err = t.SetMarkupRule(loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round}); err != nil {
 			return err
 		}
 		return t.BumpCatalog()

@@ -4,14 +4,14 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/loket"
 )
 
 type adminDepositsData struct {
-	Open      []*store.Deposit
+	Open      []*loket.Deposit
 	Names     []string
-	Unmatched []*store.Payment
-	Recent    []*store.Payment
+	Unmatched []*loket.Payment
+	Recent    []*loket.Payment
 }
 
 // adminDeposits: open deposits (a bank ticket is confirmed here when the transfer is

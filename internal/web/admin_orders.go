@@ -7,13 +7,12 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type adminOrdersData struct {
 	Ref, Target, Reseller, Status string
 	Stuck                         bool
-	Orders                        []*store.OrderRow
+	Orders                        []*loket.OrderRow
 	Next                          int64
 }
 
@@ -28,7 +27,7 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 	if d.Stuck {
 		d.Orders, err = h.DB.PendingOrders(ctx, true, 200)
 	} else {
-		f := store.OrderSearch{Ref: d.Ref, Target: d.Target, Limit: 50}
+		f := loket.OrderSearch{Ref: d.Ref, Target: d.Target, Limit: 50}
 		switch d.Status {
 		case loket.StatusPending, loket.StatusSuccess, loket.StatusFailed:
 			f.Status = d.Status
@@ -69,12 +68,12 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 }
 
 type adminOrderData struct {
-	Order    *store.OrderRow
-	Attempts []store.Attempt
+	Order    *loket.OrderRow
+	Attempts []loket.Attempt
 	Names    map[int64]string // supplier id -> name
-	Webhooks []*store.Webhook
+	Webhooks []*loket.Webhook
 	Pending  bool
-	Dropship *store.Dropship // a dropship order's payment, margin and refund
+	Dropship *loket.Dropship // a dropship order's payment, margin and refund
 }
 
 func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -104,7 +103,7 @@ func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
 	if ds, err := h.DB.Dropship(ctx, id); err == nil {
 		d.Dropship = ds
 		// An unpaid dropship order has nothing to settle by hand; it expires on its own.
-		d.Pending = d.Pending && ds.PaymentStatus == store.PaymentSettlement
+		d.Pending = d.Pending && ds.PaymentStatus == loket.PaymentSettlement
 	}
 	h.render(w, http.StatusOK, "admin_order", h.newPage(w, r, s, "Pesanan", "orders", d))
 }

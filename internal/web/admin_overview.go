@@ -7,17 +7,16 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type overviewData struct {
 	Orders, Success, Pending, Failed int64
 	Sales, Profit                    loket.Money
-	Chart                            []store.DaySum
+	Chart                            []loket.DaySum
 	ChartMax                         loket.Money
 	Suppliers                        []app.SupplierState
-	Stuck                            []*store.OrderRow
-	Money                            store.MoneySummary
+	Stuck                            []*loket.OrderRow
+	Money                            loket.MoneySummary
 }
 
 // overview: today's sales and profit (WIB day), orders by status, 14 days of sales,
@@ -43,13 +42,13 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Failed = x.Count
 		}
 	}
-	chart, err := h.chart.get(now, func() ([]store.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) })
+	chart, err := h.chart.get(now, func() ([]loket.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) })
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
 	// Past days come from the cache; today is the fresh sum above.
-	d.Chart = append([]store.DaySum(nil), chart...)
+	d.Chart = append([]loket.DaySum(nil), chart...)
 	last := &d.Chart[len(d.Chart)-1]
 	last.Orders, last.Success, last.Sales, last.Profit = d.Orders, d.Success, d.Sales, d.Profit
 	for _, c := range d.Chart {
@@ -72,10 +71,10 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 type chartCache struct {
 	mu   sync.Mutex
 	at   time.Time
-	days []store.DaySum
+	days []loket.DaySum
 }
 
-func (c *chartCache) get(now time.Time, load func() ([]store.DaySum, error)) ([]store.DaySum, error) {
+func (c *chartCache) get(now time.Time, load func() ([]loket.DaySum, error)) ([]loket.DaySum, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.days != nil && now.Sub(c.at) < time.Minute && now.Sub(c.at) >= 0 && c.at.YearDay() == now.YearDay() {

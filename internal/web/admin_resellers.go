@@ -15,7 +15,7 @@ import (
 
 type adminResellersData struct {
 	Resellers []*loket.Reseller
-	Levels    []store.Level
+	Levels    []loket.Level
 	Q         string
 	Total     int
 }
@@ -76,8 +76,8 @@ func (h *Handler) adminCreateReseller(w http.ResponseWriter, r *http.Request, s 
 
 type adminResellerData struct {
 	Reseller  *loket.Reseller
-	Levels    []store.Level
-	Orders    []*store.OrderRow
+	Levels    []loket.Level
+	Orders    []*loket.OrderRow
 	Ledger    []loket.LedgerLine
 	CreditKey string // makes a double-submitted credit move money once
 }
@@ -99,7 +99,7 @@ func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess)
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Orders, err = h.DB.SearchOrders(ctx, store.OrderSearch{ResellerID: id, Limit: 10}); err != nil {
+	if d.Orders, err = h.DB.SearchOrders(ctx, loket.OrderSearch{ResellerID: id, Limit: 10}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -125,14 +125,14 @@ func (h *Handler) adminUpdateReseller(w http.ResponseWriter, r *http.Request, s 
 	}
 	str := func(k string) *string { v := strings.TrimSpace(r.PostFormValue(k)); return &v }
 	ips := splitIPs(r.PostFormValue("ip_allow"))
-	u := store.ResellerUpdate{Name: str("name"), Email: str("email"), Level: str("level"), Status: str("status"),
+	u := loket.ResellerUpdate{Name: str("name"), Email: str("email"), Level: str("level"), Status: str("status"),
 		WebhookURL: str("webhook_url"), IPAllow: &ips}
 	if err := h.App.UpdateReseller(r.Context(), id, u); err != nil {
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
 	}
 	if *u.Status == loket.ResellerSuspended {
-		h.DB.DeleteWebSessionsOf(context.WithoutCancel(r.Context()), store.SessionReseller, id)
+		h.DB.DeleteWebSessionsOf(context.WithoutCancel(r.Context()), loket.SessionReseller, id)
 	}
 	p := &page{Lang: lang(r)}
 	h.back(w, r, resellerURL(id), "ok", p.T("Tersimpan."))
@@ -215,7 +215,7 @@ func (h *Handler) adminResellerPassword(w http.ResponseWriter, r *http.Request, 
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
 	}
-	h.DB.DeleteWebSessionsOf(r.Context(), store.SessionReseller, id)
+	h.DB.DeleteWebSessionsOf(r.Context(), loket.SessionReseller, id)
 	p := &page{Lang: lang(r)}
 	h.back(w, r, resellerURL(id), "ok", p.T("Password diganti."))
 }
@@ -231,7 +231,7 @@ func (h *Handler) adminSaveLevel(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	err = h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		if err := t.UpsertLevel(store.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
+		if err := t.UpsertLevel(loket.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
 			return err
 		}
 		return t.BumpCatalog()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
@@ -31,7 +32,7 @@ func (h *Handler) refreshCatalog(ctx context.Context) {
 // supplier add`). Empty credentials keep the stored ones.
 func (h *Handler) adminSaveSupplier(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	sup := store.Supplier{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
+	sup := loket.Supplier{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
 		BaseURL: strings.TrimSpace(r.PostFormValue("base_url")), APIKey: strings.TrimSpace(r.PostFormValue("api_key")),
 		Secret: strings.TrimSpace(r.PostFormValue("secret")), MemberID: strings.TrimSpace(r.PostFormValue("member_id")), Enabled: true}
 	if sup.Name == "" || strings.ContainsAny(sup.Name, " /") {
@@ -81,7 +82,7 @@ func (h *Handler) adminSupplierEnabled(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	p := &page{Lang: lang(r)}
-	var sup *store.Supplier
+	var sup *loket.Supplier
 	for _, st := range h.App.Suppliers() {
 		if st.ID == id {
 			x := st.Supplier

@@ -6,13 +6,13 @@ import (
 	"strconv"
 
 	"github.com/loket/loket/internal/app"
-	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/loket"
 )
 
 type depositFormData struct {
 	QRIS     bool
 	Banks    []app.BankAccount
-	Deposits []*store.Deposit
+	Deposits []*loket.Deposit
 	Amount   string
 }
 
@@ -48,7 +48,7 @@ func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess)
 	amount, ok := formMoney(r, "amount")
 	method := r.PostFormValue("method")
 	var err error
-	var dep *store.Deposit
+	var dep *loket.Deposit
 	if !ok {
 		p := &page{Lang: lang(r)}
 		err = fmt.Errorf("%s", p.T("Jumlah harus angka lebih dari nol."))
@@ -75,7 +75,7 @@ func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess)
 }
 
 type depositPageData struct {
-	Dep   *store.Deposit
+	Dep   *loket.Deposit
 	QR    string // the QR image's path (the public link, token-protected)
 	Banks []app.BankAccount
 }
@@ -118,7 +118,7 @@ func (h *Handler) depositStatus(w http.ResponseWriter, r *http.Request, s *sess)
 		return
 	}
 	status := dep.Status
-	if status == store.DepositPending && h.now().After(dep.ExpiresAt) {
+	if status == loket.DepositPending && h.now().After(dep.ExpiresAt) {
 		status = "expired"
 	}
 	writeJSON(w, map[string]any{"status": status})

@@ -5,13 +5,12 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type keysPageData struct {
 	Reseller *loket.Reseller
 	Creds    *loket.Credentials // set only right after regenerating: shown once
-	Webhooks []*store.Webhook
+	Webhooks []*loket.Webhook
 }
 
 func (h *Handler) keysData(r *http.Request, s *sess) (*keysPageData, error) {
@@ -63,7 +62,7 @@ func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess
 
 func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 	ips := splitIPs(r.PostFormValue("ip_allow"))
-	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, store.ResellerUpdate{IPAllow: &ips}); err != nil {
+	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{IPAllow: &ips}); err != nil {
 		h.back(w, r, "/app/keys", "err", h.errText(err))
 		return
 	}
@@ -73,7 +72,7 @@ func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) webhookSave(w http.ResponseWriter, r *http.Request, s *sess) {
 	u := strings.TrimSpace(r.PostFormValue("webhook_url"))
-	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		h.back(w, r, "/app/keys", "err", h.errText(err))
 		return
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type brandGroup struct {
@@ -123,7 +122,7 @@ type resellerOrdersData struct {
 func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 	q := r.URL.Query()
 	d := resellerOrdersData{Status: q.Get("status")}
-	f := store.OrderFilter{ResellerID: s.SubjectID, Limit: 50, RefID: strings.TrimSpace(q.Get("ref"))}
+	f := loket.OrderFilter{ResellerID: s.SubjectID, Limit: 50, RefID: strings.TrimSpace(q.Get("ref"))}
 	switch d.Status {
 	case loket.StatusPending, loket.StatusSuccess, loket.StatusFailed:
 		f.Status = d.Status

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/auth"
-	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/loket"
 )
 
 type loginData struct {
@@ -23,7 +23,7 @@ func (h *Handler) mountLogin(handle func(string, http.HandlerFunc)) {
 }
 
 func home(kind string) string {
-	if kind == store.SessionAdmin {
+	if kind == loket.SessionAdmin {
 		return "/admin"
 	}
 	return "/app"
@@ -39,8 +39,8 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData, msg string) {
 	d.Token = auth.NewKey("")
-	if d.As != store.SessionAdmin {
-		d.As = store.SessionReseller
+	if d.As != loket.SessionAdmin {
+		d.As = loket.SessionReseller
 	}
 	h.setCookie(w, loginCookie, d.Token, 3600)
 	w.Header().Set("Cache-Control", "no-store")
@@ -63,8 +63,8 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &page{Lang: lang(r)}
 	d := loginData{Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))), As: r.PostFormValue("as")}
-	if d.As != store.SessionAdmin {
-		d.As = store.SessionReseller
+	if d.As != loket.SessionAdmin {
+		d.As = loket.SessionReseller
 	}
 	password := r.PostFormValue("password")
 	now := h.now()
@@ -87,7 +87,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	var id int64
 	ok := false
 	switch d.As {
-	case store.SessionAdmin:
+	case loket.SessionAdmin:
 		aid, hash, err := h.DB.AdminLogin(r.Context(), d.Username)
 		if err == nil && auth.CheckPassword(hash, password) {
 			id, ok = aid, true
@@ -96,7 +96,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		res, err := h.App.Login(r.Context(), d.Username, password)
 		if err == nil {
 			id, ok = res.ID, true
-		} else if strings.Contains(err.Error(), "suspended") {
+		} else if loket.ErrorReason(err) == loket.ReasonSuspended {
 			h.showLogin(w, r, http.StatusForbidden, d, p.T("Akun ini dinonaktifkan. Hubungi operator."))
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -26,7 +27,7 @@ func hangingSupplier(t *testing.T, s *server.Server) {
 	var sid int64
 	err := s.DB.Direct(ctx, func(tx *store.Tx) error {
 		var err error
-		if sid, err = tx.UpsertSupplier(store.Supplier{Name: "hang", Kind: "socx", BaseURL: ts.URL, APIKey: "k", Enabled: true}); err != nil {
+		if sid, err = tx.UpsertSupplier(loket.Supplier{Name: "hang", Kind: "socx", BaseURL: ts.URL, APIKey: "k", Enabled: true}); err != nil {
 			return err
 		}
 		pid, err := tx.ProductID("HSA5")

@@ -7,7 +7,6 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // The profit balance: dropship margins (docs/dropship.md) that a reseller withdraws to a
@@ -15,9 +14,9 @@ import (
 // balance; and the operator's side: withdrawals to decide and dropship refunds owed.
 
 type adminWithdrawalsData struct {
-	Pending []store.Withdrawal
-	Recent  []store.Withdrawal
-	Refunds []store.Dropship
+	Pending []loket.Withdrawal
+	Recent  []loket.Withdrawal
+	Refunds []loket.Dropship
 }
 
 // adminWithdrawals: pending withdrawals to approve (after sending the money) or reject,
@@ -26,11 +25,11 @@ func (h *Handler) adminWithdrawals(w http.ResponseWriter, r *http.Request, s *se
 	ctx := r.Context()
 	var d adminWithdrawalsData
 	var err error
-	if d.Pending, err = h.DB.Withdrawals(ctx, store.WithdrawalFilter{Status: store.WithdrawalPending, Limit: 200}); err != nil {
+	if d.Pending, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{Status: loket.WithdrawalPending, Limit: 200}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Recent, err = h.DB.Withdrawals(ctx, store.WithdrawalFilter{Limit: 30}); err != nil {
+	if d.Recent, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{Limit: 30}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -78,8 +77,8 @@ func (h *Handler) adminRefundDropship(w http.ResponseWriter, r *http.Request, s 
 
 type profitData struct {
 	Reseller    *loket.Reseller
-	Withdrawals []store.Withdrawal
-	Refunds     []store.Dropship
+	Withdrawals []loket.Withdrawal
+	Refunds     []loket.Dropship
 	Key         string // fixed when the page is shown, so a double submit is one request
 	Min         loket.Money
 }
@@ -94,7 +93,7 @@ func (h *Handler) profitPage(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Withdrawals, err = h.DB.Withdrawals(ctx, store.WithdrawalFilter{ResellerID: s.SubjectID, Limit: 50}); err != nil {
+	if d.Withdrawals, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{ResellerID: s.SubjectID, Limit: 50}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}

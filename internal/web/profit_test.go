@@ -69,7 +69,7 @@ func TestProfitPages(t *testing.T) {
 		key2 := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(rb.last)[1]
 		rb.post("/app/profit/withdraw", url.Values{"key": {key2}, "amount": {"10000"}, "method": {"BCA"}, "account_no": {"1234567890"}, "account_name": {"Budi"}})
 
-		ws, err := s.DB.Withdrawals(ctx, store.WithdrawalFilter{ResellerID: r.ID})
+		ws, err := s.DB.Withdrawals(ctx, loket.WithdrawalFilter{ResellerID: r.ID})
 		if err != nil || len(ws) != 2 {
 			t.Fatalf("withdrawals %+v %v", ws, err)
 		}

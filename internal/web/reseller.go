@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // mountReseller registers the reseller's pages. They show the reseller's own prices,
@@ -43,7 +42,7 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 type resellerHomeData struct {
 	Reseller *loket.Reseller
 	Orders   []*loket.Order
-	Deposits []*store.Deposit
+	Deposits []*loket.Deposit
 }
 
 func (h *Handler) resellerHome(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -54,7 +53,7 @@ func (h *Handler) resellerHome(w http.ResponseWriter, r *http.Request, s *sess) 
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Orders, err = h.App.Orders(ctx, store.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
+	if d.Orders, err = h.App.Orders(ctx, loket.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -64,7 +63,7 @@ func (h *Handler) resellerHome(w http.ResponseWriter, r *http.Request, s *sess) 
 		return
 	}
 	for _, dep := range deps {
-		if dep.Status == store.DepositPending {
+		if dep.Status == loket.DepositPending {
 			d.Deposits = append(d.Deposits, dep)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -69,7 +70,7 @@ func TestSessions(t *testing.T) {
 		t.Error("the raw token finds a session: it must be stored as a digest")
 	}
 	ws, err := s.DB.WebSessionByDigest(ctx, auth.Digest(token))
-	if err != nil || ws.Kind != store.SessionReseller || ws.SubjectID != r.ID {
+	if err != nil || ws.Kind != loket.SessionReseller || ws.SubjectID != r.ID {
 		t.Fatalf("stored session: %+v, %v", ws, err)
 	}
 
@@ -245,7 +246,7 @@ func TestResellerPagesHideSuppliers(t *testing.T) {
 		var sid int64
 		err := s.DB.Direct(ctx, func(tx *store.Tx) error {
 			var err error
-			sid, err = tx.UpsertSupplier(store.Supplier{Name: secretName, Kind: "sim", BaseURL: "http://127.0.0.1:1", Enabled: true})
+			sid, err = tx.UpsertSupplier(loket.Supplier{Name: secretName, Kind: "sim", BaseURL: "http://127.0.0.1:1", Enabled: true})
 			if err != nil {
 				return err
 			}
@@ -275,7 +276,7 @@ func TestResellerPagesHideSuppliers(t *testing.T) {
 		must(t, st, body, 200, "HSA5")
 		id := regexp1(t, body, `Pesanan #(\d+)`)
 		waitOrder(t, s, id)
-		rows, err := s.DB.SearchOrders(ctx, store.OrderSearch{ResellerID: r.ID})
+		rows, err := s.DB.SearchOrders(ctx, loket.OrderSearch{ResellerID: r.ID})
 		if err != nil || len(rows) != 1 || rows[0].SupplierName != secretName {
 			t.Fatalf("the order should have gone to %s: %+v %v", secretName, rows, err)
 		}
@@ -324,7 +325,7 @@ func TestResellersSeeOnlyTheirOwn(t *testing.T) {
 	bb.get("/app")
 	st, body := bb.post("/app/deposits/"+dep+"/cancel", url.Values{})
 	must(t, st, body, 200, `class="flash err"`)
-	if d, err := s.DB.Deposit(context.Background(), mustInt(t, dep), 0); err != nil || d.Status != store.DepositPending {
+	if d, err := s.DB.Deposit(context.Background(), mustInt(t, dep), 0); err != nil || d.Status != loket.DepositPending {
 		t.Fatalf("another reseller's cancel: %+v %v", d, err)
 	}
 	for _, p := range []string{"/app/orders", "/app/orders.csv", "/app/ledger.csv"} {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Cookies. The session cookie holds a random token; the database keeps its SHA-256.
@@ -24,9 +23,9 @@ const maxForm = 4 << 20
 
 // sess is the signed-in person of a request.
 type sess struct {
-	*store.WebSession
+	*loket.WebSession
 	digest   string
-	reseller *store.ResellerAuth // for reseller sessions
+	reseller *loket.ResellerAuth // for reseller sessions
 }
 
 func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
@@ -53,10 +52,10 @@ func (h *Handler) session(r *http.Request) *sess {
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind string, id int64, username string) error {
 	token := auth.NewKey("")
 	ttl := resellerSessionTTL
-	if kind == store.SessionAdmin {
+	if kind == loket.SessionAdmin {
 		ttl = adminSessionTTL
 	}
-	err := h.DB.CreateWebSession(r.Context(), auth.Digest(token), store.WebSession{Kind: kind, SubjectID: id, Username: username,
+	err := h.DB.CreateWebSession(r.Context(), auth.Digest(token), loket.WebSession{Kind: kind, SubjectID: id, Username: username,
 		CSRF: auth.NewKey(""), IP: clientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
 	if err != nil {
 		return err
@@ -98,7 +97,7 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 			}
 			return
 		}
-		if kind == store.SessionReseller {
+		if kind == loket.SessionReseller {
 			ra, err := h.DB.ResellerAuthByID(r.Context(), s.SubjectID)
 			if err != nil || ra.Status != loket.ResellerActive {
 				h.DB.DeleteWebSession(r.Context(), s.digest)
@@ -126,11 +125,11 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 
 // admin and reseller guard a page for one kind of session.
 func (h *Handler) admin(fn func(http.ResponseWriter, *http.Request, *sess)) http.HandlerFunc {
-	return h.guard(store.SessionAdmin, fn)
+	return h.guard(loket.SessionAdmin, fn)
 }
 
 func (h *Handler) reseller(fn func(http.ResponseWriter, *http.Request, *sess)) http.HandlerFunc {
-	return h.guard(store.SessionReseller, fn)
+	return h.guard(loket.SessionReseller, fn)
 }
 
 // flash keeps a one-line message for the next page shown (after a redirect).

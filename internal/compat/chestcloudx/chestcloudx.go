@@ -18,7 +18,6 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 const (
@@ -52,7 +51,7 @@ func newHandler(a *app.App, now func() time.Time) *handler {
 	return &handler{a: a, keyLim: newLimiter(keyLimit, time.Minute, now), ipLim: newLimiter(authLimit, time.Minute, now)}
 }
 
-type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth)
+type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth)
 
 // ServeHTTP routes on the path after /compat/chestcloudx/api/, with any method, any
 // case and with or without a trailing slash.
@@ -311,7 +310,7 @@ func (h *handler) newAPIKey(ctx context.Context, resellerID int64) (string, erro
 }
 
 // me: user/me.
-func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *store.ResellerAuth) {
+func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
 	res, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		h.fail(w, err)
@@ -321,7 +320,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *store
 }
 
 // regenerateKey: user/regenerate-key.
-func (h *handler) regenerateKey(w http.ResponseWriter, r *http.Request, _ params, ra *store.ResellerAuth) {
+func (h *handler) regenerateKey(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
 	key, err := h.newAPIKey(r.Context(), ra.ID)
 	if err != nil {
 		h.fail(w, err)
@@ -343,7 +342,7 @@ type service struct {
 }
 
 // services: services[?tipe=Games], grouped by category name, priced for the caller.
-func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 	tipe := p.get("tipe", "type")
 	catName := map[string]string{}
 	for _, c := range h.a.Categories() {
@@ -388,7 +387,7 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 }
 
 // createOrder: order/create in saldo mode {layanan, target, nometer}.
-func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 	layanan := p.get("layanan", "sid", "service")
 	target := p.get("target", "tujuan")
 	if layanan == "" {
@@ -445,7 +444,7 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, 
 }
 
 // orderStatus: order/status?id=55 (an invoice INV-... is accepted too).
-func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 	ref := p.get("id", "order_id", "invoice")
 	if ref == "" {
 		h.fail(w, loket.Errorf(loket.EINVALID, "id pesanan wajib diisi."))
@@ -495,17 +494,17 @@ func statusView(o *loket.Order) map[string]any {
 // dropshipStatus adds a dropship order's payment to its status view: the seed's
 // payment_status (pending, settlement, expired), and words that fit a customer's
 // payment rather than the reseller's balance.
-func dropshipStatus(v map[string]any, o *loket.Order, d *store.Dropship) {
+func dropshipStatus(v map[string]any, o *loket.Order, d *loket.Dropship) {
 	v["mode"] = "dropship"
 	v["payment_status"] = d.PaymentStatus
 	switch {
-	case d.PaymentStatus == store.PaymentPending:
+	case d.PaymentStatus == loket.PaymentPending:
 		v["catatan"] = "Menunggu pembayaran QRIS dari customer."
-	case d.PaymentStatus == store.PaymentExpired:
+	case d.PaymentStatus == loket.PaymentExpired:
 		v["catatan"] = "Customer tidak membayar dalam batas waktu; transaksi dibatalkan tanpa biaya."
 	case o.Status == loket.StatusFailed:
 		v["catatan"] = "Pesanan gagal; pembayaran customer akan dikembalikan oleh admin."
-		if d.RefundStatus == store.RefundRefunded {
+		if d.RefundStatus == loket.RefundRefunded {
 			v["catatan"] = "Pesanan gagal; pembayaran customer sudah dikembalikan."
 		}
 	case o.Status == loket.StatusSuccess:
@@ -515,7 +514,7 @@ func dropshipStatus(v map[string]any, o *loket.Order, d *store.Dropship) {
 
 // createDropship: order/create with selling_price (Mode B, "tanpa modal"): the
 // customer pays the QRIS; the profit goes to the profit balance when the order succeeds.
-func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth, req loket.OrderRequest, price loket.Money) {
+func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth, req loket.OrderRequest, price loket.Money) {
 	// A whole number of rupiah, as payment/deposit reads amount: "12000.50" or
 	// "12.000" is refused rather than guessed at.
 	selling, isNum := parseID(p.get("selling_price"))

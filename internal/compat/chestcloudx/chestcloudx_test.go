@@ -17,7 +17,6 @@ import (
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // TestSeedExamples runs every example request of seed 004 as printed (scheme, host and
@@ -295,7 +294,7 @@ func TestErrors(t *testing.T) {
 
 		// Suspended reseller.
 		suspended := loket.ResellerSuspended
-		if err := s.App.UpdateReseller(ctx, rich.ID, store.ResellerUpdate{Status: &suspended}); err != nil {
+		if err := s.App.UpdateReseller(ctx, rich.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
 			t.Fatal(err)
 		}
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).failure(t, 403)
@@ -332,7 +331,7 @@ func TestWebhook(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := hook.URL
-		if err := s.App.UpdateReseller(ctx, res.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.App.UpdateReseller(ctx, res.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		d := postJSON(t, base+"/order/create", `{"layanan":"1","target":"1122334450"}`, "X-API-Key", creds.APIKey).data(t)

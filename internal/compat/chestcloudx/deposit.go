@@ -8,7 +8,6 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Deposits: payment/deposit opens a QRIS deposit, payment/status/{orderId} and
@@ -32,7 +31,7 @@ func (e depositError) Unwrap() error { return e.err }
 func (h *handler) depositFail(w http.ResponseWriter, err error) { h.fail(w, depositError{err}) }
 
 // depositOrderID is a deposit's public id.
-func depositOrderID(d *store.Deposit) string { return depositPrefix + strconv.FormatInt(d.ID, 10) }
+func depositOrderID(d *loket.Deposit) string { return depositPrefix + strconv.FormatInt(d.ID, 10) }
 
 // parseOrderID reads "DEP-55" (any case) or a bare "55".
 func parseOrderID(s string) (int64, bool) {
@@ -49,11 +48,11 @@ func parseOrderID(s string) (int64, bool) {
 // depositStatusWord is a Loket deposit state in the seed's (Midtrans-style) words.
 func depositStatusWord(status string) string {
 	switch status {
-	case store.DepositSuccess:
+	case loket.DepositSuccess:
 		return "settlement"
-	case store.DepositExpired:
+	case loket.DepositExpired:
 		return "expired"
-	case store.DepositCancel:
+	case loket.DepositCancel:
 		return "cancel"
 	}
 	return "pending"
@@ -62,7 +61,7 @@ func depositStatusWord(status string) string {
 // createDeposit: payment/deposit {amount, fee}. The fee Loket charges is the unique
 // code added to the amount (amountToPay - amount); a client cannot set one, so a
 // non-zero fee is refused rather than silently not added.
-func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 	raw := p.get("amount", "nominal")
 	if raw == "" {
 		h.depositFail(w, loket.Errorf(loket.EINVALID, "amount wajib diisi."))
@@ -93,7 +92,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 }
 
 // depositView is a deposit as payment/status and payment/history show it.
-func depositView(d *store.Deposit) map[string]any {
+func depositView(d *loket.Deposit) map[string]any {
 	return map[string]any{"orderId": depositOrderID(d), "status": depositStatusWord(d.Status), "amount": d.Amount}
 }
 
@@ -118,7 +117,7 @@ func (h *handler) depositLookup(w http.ResponseWriter, pathID string, p params) 
 
 // depositStatus: payment/status/{orderId}, answered without an envelope as the seed shows.
 func (h *handler) depositStatus(pathID string) authedFunc {
-	return func(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+	return func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 		id, found := h.depositLookup(w, pathID, p)
 		if !found {
 			return
@@ -134,7 +133,7 @@ func (h *handler) depositStatus(pathID string) authedFunc {
 
 // cancelDeposit: payment/cancel/{orderId}, a Loket addition, answered like payment/status.
 func (h *handler) cancelDeposit(pathID string) authedFunc {
-	return func(w http.ResponseWriter, r *http.Request, p params, ra *store.ResellerAuth) {
+	return func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 		id, found := h.depositLookup(w, pathID, p)
 		if !found {
 			return
@@ -154,7 +153,7 @@ func (h *handler) cancelDeposit(pathID string) authedFunc {
 }
 
 // depositHistory: payment/history, the caller's newest deposits first.
-func (h *handler) depositHistory(w http.ResponseWriter, r *http.Request, _ params, ra *store.ResellerAuth) {
+func (h *handler) depositHistory(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
 	ds, err := h.a.DB.Deposits(r.Context(), ra.ID, historyLimit)
 	if err != nil {
 		h.depositFail(w, err)

@@ -11,7 +11,6 @@ import (
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/store"
 )
 
 // depositData checks payment/deposit's success answer
@@ -89,7 +88,7 @@ func TestDeposits(t *testing.T) {
 
 		// Paid: credited once, with the brand and the unique code as the fee.
 		paid := loketest.Pay(t, s, "qris", loket.Money(int64(total)))
-		if paid == nil || paid.Status != store.DepositSuccess || "DEP-"+strconv.FormatInt(paid.ID, 10) != orderID ||
+		if paid == nil || paid.Status != loket.DepositSuccess || "DEP-"+strconv.FormatInt(paid.ID, 10) != orderID ||
 			paid.Amount != 50000 || int64(paid.Fee()) != int64(total)-50000 || paid.Brand != "DANA" {
 			t.Fatalf("paid deposit = %+v", paid)
 		}
@@ -165,8 +164,8 @@ func TestDeposits(t *testing.T) {
 }
 
 func TestDepositStatusWords(t *testing.T) {
-	for in, want := range map[string]string{store.DepositPending: "pending", store.DepositSuccess: "settlement",
-		store.DepositExpired: "expired", store.DepositCancel: "cancel"} {
+	for in, want := range map[string]string{loket.DepositPending: "pending", loket.DepositSuccess: "settlement",
+		loket.DepositExpired: "expired", loket.DepositCancel: "cancel"} {
 		if got := chestcloudx.DepositStatusWord(in); got != want {
 			t.Errorf("%s -> %s, want %s", in, got, want)
 		}

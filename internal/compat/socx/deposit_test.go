@@ -13,7 +13,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 type ticket struct {
@@ -87,14 +86,14 @@ var validBefore = regexp.MustCompile(`^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$`)
 
 // checkTicket checks a ticket's values against the deposit it opened (the reseller's
 // newest) and the accounts SetupPayments configured.
-func checkTicket(t testing.TB, s *server.Server, resellerID int64, tk ticket, amount int64) *store.Deposit {
+func checkTicket(t testing.TB, s *server.Server, resellerID int64, tk ticket, amount int64) *loket.Deposit {
 	t.Helper()
 	ds, err := s.DB.Deposits(context.Background(), resellerID, 1)
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("deposits: %v %v", ds, err)
 	}
 	d := ds[0]
-	if d.Method != "bank" || d.Status != store.DepositPending || d.Amount != loket.Money(amount) || d.Surface != "socx" {
+	if d.Method != "bank" || d.Status != loket.DepositPending || d.Amount != loket.Money(amount) || d.Surface != "socx" {
 		t.Errorf("deposit %+v", d)
 	}
 	if tk.Amount != amount || tk.Unique < 1 || tk.Unique > 999 || loket.Money(tk.Unique) != d.UniqueCode || tk.AdminFee != 0 ||
@@ -198,11 +197,11 @@ func TestDepositTicket(t *testing.T) {
 		tk := ticketShape(t, b)
 		d := checkTicket(t, s, r.ID, tk, 10_000)
 		paid := loketest.Pay(t, s, "bank", loket.Money(tk.GrandTotal))
-		if paid == nil || paid.ID != d.ID || paid.Status != store.DepositSuccess || paid.Amount != 10_000 ||
+		if paid == nil || paid.ID != d.ID || paid.Status != loket.DepositSuccess || paid.Amount != 10_000 ||
 			paid.Fee() != loket.Money(tk.Unique) || paid.Brand != "DANA" {
 			t.Fatalf("paid: %+v", paid)
 		}
-		if got, _ := s.DB.Deposit(ctx, d.ID, r.ID); got.Status != store.DepositSuccess {
+		if got, _ := s.DB.Deposit(ctx, d.ID, r.ID); got.Status != loket.DepositSuccess {
 			t.Fatalf("deposit after payment: %+v", got)
 		}
 		saldo := func() float64 {
@@ -245,7 +244,7 @@ func TestDepositTicket(t *testing.T) {
 		}
 		ds, _ := s.DB.Deposits(ctx, r.ID, 1)
 		c, err := s.App.CancelDeposit(ctx, ra, ds[0].ID)
-		if err != nil || c.Status != store.DepositCancel {
+		if err != nil || c.Status != loket.DepositCancel {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}
 		if p := loketest.Pay(t, s, "bank", c.Total); p != nil {

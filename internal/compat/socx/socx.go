@@ -23,7 +23,6 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Surface names recorded on orders, which choose the report format.
@@ -292,7 +291,7 @@ func scalar(v any) (string, bool) {
 // API key; token, where the seed has one, may be the API key alone, or the secret key
 // next to a Bearer API key. Loket keeps no index by secret key, so a secret key alone
 // cannot name a reseller.
-func (h *handler) identify(r *http.Request, token string) (*store.ResellerAuth, error) {
+func (h *handler) identify(r *http.Request, token string) (*loket.ResellerAuth, error) {
 	ctx := r.Context()
 	token = strings.TrimSpace(token)
 	bearer := api.APIKey(r)
@@ -314,7 +313,7 @@ func (h *handler) identify(r *http.Request, token string) (*store.ResellerAuth, 
 
 // identifyBearer serves the endpoints the seed authenticates by header only: a token
 // parameter is used only when there is no header, as the API key.
-func (h *handler) identifyBearer(r *http.Request, token string) (*store.ResellerAuth, error) {
+func (h *handler) identifyBearer(r *http.Request, token string) (*loket.ResellerAuth, error) {
 	if api.APIKey(r) != "" {
 		token = ""
 	}
@@ -407,7 +406,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 // ticketBody renders a bank deposit as the seed's ticket. grand_total is the total to
 // transfer (amount + unique); the seed's own example prints 100101 for 1,000,000 + 101,
 // a typo its instruction contradicts ("Rp. 1,000,101").
-func ticketBody(d *store.Deposit, accounts []app.BankAccount) depositTicketBody {
+func ticketBody(d *loket.Deposit, accounts []app.BankAccount) depositTicketBody {
 	out := depositTicketBody{Amount: d.Amount, Unique: d.UniqueCode, AdminFee: 0, GrandTotal: d.Total,
 		ValidBefore: d.ExpiresAt.In(wib).Format("02/01/2006 15:04:05"), Banks: []ticketBank{}}
 	var to []string
@@ -512,7 +511,7 @@ type purchaseReq struct {
 }
 
 // purchase places (or finds again) an order and answers in the seed's shape.
-func (h *handler) purchase(ctx context.Context, ra *store.ResellerAuth, req purchaseReq, surface string) purchaseBody {
+func (h *handler) purchase(ctx context.Context, ra *loket.ResellerAuth, req purchaseReq, surface string) purchaseBody {
 	req.Code, req.MSISDN, req.RequestID = strings.TrimSpace(req.Code), strings.TrimSpace(req.MSISDN), strings.TrimSpace(req.RequestID)
 	out := purchaseBody{Code: clip(req.Code, 64), MSISDN: clip(req.MSISDN, 64), RequestID: clip(req.RequestID, 64)}
 	fail := func(err error) purchaseBody {

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 const base = "/compat/socx/reseller/api/v1"
@@ -450,7 +450,7 @@ func TestReports(t *testing.T) {
 		}))
 		t.Cleanup(rcv.Close)
 		u := rcv.URL
-		if err := s.App.UpdateReseller(context.Background(), r.ID, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.App.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		next := func() delivery {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // minDeposit is the seed's minimum for a bank transfer (the core's minimum for bank
@@ -63,7 +62,7 @@ func depositProduct(amount loket.Money) string {
 // deposit opens a balance deposit paid by bank transfer. "via" names one of the
 // operator's bank accounts; the total to transfer is the amount plus a unique code,
 // and a transfer of that total to any of the operator's accounts pays it.
-func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	body, err := readBody(r)
 	if err != nil {
 		h.fail(w, err)
@@ -126,7 +125,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *store.Rese
 }
 
 // depositRef is the seed's reference of a deposit.
-func (h *handler) depositRef(d *store.Deposit) string {
+func (h *handler) depositRef(d *loket.Deposit) string {
 	return depositReference(d.ID, d.CreatedAt, h.a.QRToken(d.ID))
 }
 
@@ -134,11 +133,11 @@ func (h *handler) depositRef(d *store.Deposit) string {
 // paid, success once paid, and expired once it cannot be paid any more, whether it
 // lapsed or was cancelled (the seed has no word for a cancelled invoice; "failed"
 // is an order's, with a refund).
-func depositStatus(d *store.Deposit, now time.Time) string {
+func depositStatus(d *loket.Deposit, now time.Time) string {
 	switch d.Status {
-	case store.DepositSuccess:
+	case loket.DepositSuccess:
 		return "success"
-	case store.DepositPending:
+	case loket.DepositPending:
 		if now.Before(d.ExpiresAt) {
 			return "unpaid"
 		}
@@ -147,11 +146,11 @@ func depositStatus(d *store.Deposit, now time.Time) string {
 }
 
 // depositStatusAt is when a deposit reached its status.
-func depositStatusAt(d *store.Deposit, now time.Time) time.Time {
+func depositStatusAt(d *loket.Deposit, now time.Time) time.Time {
 	switch {
 	case d.SettledAt != nil:
 		return *d.SettledAt
-	case d.Status == store.DepositPending && !now.Before(d.ExpiresAt):
+	case d.Status == loket.DepositPending && !now.Before(d.ExpiresAt):
 		return d.ExpiresAt
 	}
 	return d.CreatedAt
@@ -160,12 +159,12 @@ func depositStatusAt(d *store.Deposit, now time.Time) time.Time {
 func wibNote(t time.Time) string { return t.In(wib).Format("2006/01/02 15:04:05") + " WIB" }
 
 // depositNote is the seed's sentence about a deposit's status, with times in WIB.
-func depositNote(d *store.Deposit, now time.Time) string {
+func depositNote(d *loket.Deposit, now time.Time) string {
 	at := wibNote(depositStatusAt(d, now))
 	switch {
-	case d.Status == store.DepositSuccess:
+	case d.Status == loket.DepositSuccess:
 		return "Deposit berhasil pada " + at + ", saldo " + rupiah(d.Amount) + " telah ditambahkan"
-	case d.Status == store.DepositCancel:
+	case d.Status == loket.DepositCancel:
 		return "Deposit dibatalkan pada " + at
 	case depositStatus(d, now) == "expired":
 		return "Deposit kedaluwarsa pada " + at
@@ -175,7 +174,7 @@ func depositNote(d *store.Deposit, now time.Time) string {
 
 // depositTransaction answers transaction/{reference} for a deposit, in the same shape
 // as an order's.
-func (h *handler) depositTransaction(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) depositTransaction(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	d, err := h.lookupDeposit(r.Context(), r.PathValue("reference"), ra.ID)
 	if err != nil {
 		h.fail(w, err)
@@ -190,7 +189,7 @@ func (h *handler) depositTransaction(w http.ResponseWriter, r *http.Request, ra 
 
 // lookupDeposit finds the deposit a reference names, among resellerID's deposits (0:
 // anyone's, for the public invoice page); like lookup, anything else is "not found".
-func (h *handler) lookupDeposit(ctx context.Context, ref string, resellerID int64) (*store.Deposit, error) {
+func (h *handler) lookupDeposit(ctx context.Context, ref string, resellerID int64) (*loket.Deposit, error) {
 	id, isDeposit, okRef := parseReference(ref)
 	if !okRef || !isDeposit {
 		return nil, errNoTransaction

@@ -13,7 +13,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 var (
@@ -38,7 +37,7 @@ func page(t *testing.T, s *server.Server, ref string) (int, string) {
 }
 
 // newestDeposit is the reseller's latest deposit.
-func newestDeposit(t *testing.T, s *server.Server, id int64) *store.Deposit {
+func newestDeposit(t *testing.T, s *server.Server, id int64) *loket.Deposit {
 	t.Helper()
 	ds, err := s.App.DB.Deposits(context.Background(), id, 1)
 	if err != nil || len(ds) == 0 {
@@ -100,7 +99,7 @@ func testDeposits(t *testing.T, engine string) {
 		}
 
 		paid := loketest.Pay(t, s, "bank", loket.Money(total))
-		if paid == nil || paid.Amount != 500000 || paid.Total != loket.Money(total) || paid.Fee() != loket.Money(total-500000) || paid.Brand != "DANA" || paid.Status != store.DepositSuccess {
+		if paid == nil || paid.Amount != 500000 || paid.Total != loket.Money(total) || paid.Fee() != loket.Money(total-500000) || paid.Brand != "DANA" || paid.Status != loket.DepositSuccess {
 			t.Fatalf("paid: %+v", paid)
 		}
 		if got := loketest.Balance(t, s, r.id); got != 500000 {

@@ -22,7 +22,6 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Surface is the name orders placed here carry, and the notifier's key.
@@ -183,13 +182,13 @@ func ok(w http.ResponseWriter, data any) {
 var errMethod = failf(http.StatusMethodNotAllowed, "Method tidak diizinkan")
 
 // read serves a lookup: GET as in the seed, POST and HEAD too.
-func (h *handler) read(fn func(http.ResponseWriter, *http.Request, *store.ResellerAuth)) http.HandlerFunc {
+func (h *handler) read(fn func(http.ResponseWriter, *http.Request, *loket.ResellerAuth)) http.HandlerFunc {
 	return h.authed("", false, fn)
 }
 
 // authed checks the method (empty: GET, HEAD or POST), the API key and, when
 // signed, the Signature header, then calls fn.
-func (h *handler) authed(method string, signed bool, fn func(http.ResponseWriter, *http.Request, *store.ResellerAuth)) http.HandlerFunc {
+func (h *handler) authed(method string, signed bool, fn func(http.ResponseWriter, *http.Request, *loket.ResellerAuth)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case method == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost):
@@ -366,7 +365,7 @@ func (h *handler) forms(b *loket.Brand) []loket.FormField {
 // targetKey is the form key of brands without a form of their own.
 const targetKey = "target"
 
-func (h *handler) providers(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) providers(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	active := flag(query(r), "active")
 	out := []provider{}
 	for _, b := range h.a.Brands() {
@@ -406,7 +405,7 @@ type productItem struct {
 	Provider providerRef `json:"provider"`
 }
 
-func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	q := query(r)
 	code := strings.TrimSpace(q.Get("provider"))
 	if code == "" {
@@ -452,7 +451,7 @@ type productDetail struct {
 	Provider providerDetail `json:"provider"`
 }
 
-func (h *handler) product(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	p, err := h.a.Product(r.PathValue("code"), ra.Level)
 	if err != nil {
 		h.fail(w, err)
@@ -483,7 +482,7 @@ type orderView struct {
 // productKeys are where an order names its product: the seed's key first.
 var productKeys = []string{"target_product_code", "product_code", "product"}
 
-func (h *handler) create(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) create(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	body, err := readBody(r)
 	if err != nil {
 		h.fail(w, err)
@@ -569,7 +568,7 @@ type balanceView struct {
 	Balance  loket.Money `json:"balance"`
 }
 
-func (h *handler) balance(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) balance(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	rs, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		h.fail(w, err)
@@ -634,7 +633,7 @@ type transactionView struct {
 
 var errNoTransaction = failf(http.StatusBadRequest, "Transaksi tidak ditemukan")
 
-func (h *handler) transaction(w http.ResponseWriter, r *http.Request, ra *store.ResellerAuth) {
+func (h *handler) transaction(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	if _, isDeposit, _ := parseReference(r.PathValue("reference")); isDeposit {
 		h.depositTransaction(w, r, ra)
 		return

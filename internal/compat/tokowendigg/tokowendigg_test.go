@@ -20,7 +20,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 type reseller struct {
@@ -174,7 +173,7 @@ func testSurface(t *testing.T, engine string) {
 	}))
 	t.Cleanup(rcv.Close)
 	u := rcv.URL + "/webhook"
-	if err := s.App.UpdateReseller(ctx, r.id, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := s.App.UpdateReseller(ctx, r.id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -525,7 +524,7 @@ func testSurface(t *testing.T, engine string) {
 		// A suspended reseller.
 		susp := newReseller(t, s, 10000)
 		st := loket.ResellerSuspended
-		if err := s.App.UpdateReseller(ctx, susp.id, store.ResellerUpdate{Status: &st}); err != nil {
+		if err := s.App.UpdateReseller(ctx, susp.id, loket.ResellerUpdate{Status: &st}); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, call(t, s, "POST", api+"/transaction/balance", susp.key, susp.secret, "[]"), 400, "Anda tidak memiliki akses ke api kami")

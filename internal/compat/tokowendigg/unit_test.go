@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 func TestPriceUpdateBody(t *testing.T) {
@@ -153,20 +152,20 @@ func TestDepositStatus(t *testing.T) {
 	expires := created.Add(30 * time.Minute)
 	settled := created.Add(5 * time.Minute)
 	during, after := created.Add(time.Minute), expires.Add(time.Minute)
-	d := func(status string, settledAt *time.Time) *store.Deposit {
-		return &store.Deposit{ID: 1, Amount: 500000, UniqueCode: 655, Total: 500655, Status: status, CreatedAt: created, ExpiresAt: expires, SettledAt: settledAt}
+	d := func(status string, settledAt *time.Time) *loket.Deposit {
+		return &loket.Deposit{ID: 1, Amount: 500000, UniqueCode: 655, Total: 500655, Status: status, CreatedAt: created, ExpiresAt: expires, SettledAt: settledAt}
 	}
 	cases := []struct {
-		d      *store.Deposit
+		d      *loket.Deposit
 		now    time.Time
 		status string
 		note   string
 	}{
-		{d(store.DepositPending, nil), during, "unpaid", "Menunggu transfer sebesar Rp 500.655 sebelum 2024/07/13 15:10:35 WIB"},
-		{d(store.DepositPending, nil), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:10:35 WIB"},
-		{d(store.DepositExpired, &after), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:11:35 WIB"},
-		{d(store.DepositCancel, &settled), after, "expired", "Deposit dibatalkan pada 2024/07/13 14:45:35 WIB"},
-		{d(store.DepositSuccess, &settled), after, "success", "Deposit berhasil pada 2024/07/13 14:45:35 WIB, saldo Rp 500.000 telah ditambahkan"},
+		{d(loket.DepositPending, nil), during, "unpaid", "Menunggu transfer sebesar Rp 500.655 sebelum 2024/07/13 15:10:35 WIB"},
+		{d(loket.DepositPending, nil), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:10:35 WIB"},
+		{d(loket.DepositExpired, &after), after, "expired", "Deposit kedaluwarsa pada 2024/07/13 15:11:35 WIB"},
+		{d(loket.DepositCancel, &settled), after, "expired", "Deposit dibatalkan pada 2024/07/13 14:45:35 WIB"},
+		{d(loket.DepositSuccess, &settled), after, "success", "Deposit berhasil pada 2024/07/13 14:45:35 WIB, saldo Rp 500.000 telah ditambahkan"},
 	}
 	for _, c := range cases {
 		if got := depositStatus(c.d, c.now); got != c.status {

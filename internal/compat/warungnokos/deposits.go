@@ -11,7 +11,6 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/usdt"
-	"github.com/loket/loket/internal/store"
 )
 
 // Deposit trxIds are "WN" and ten digits, as the seed shows them ("WN0000000050"), taken
@@ -68,11 +67,11 @@ const (
 // depositStatus is the seed's word for a deposit's status: pending, success or cancel.
 // An expired deposit (also one past its expiry that Loket has not swept yet) is
 // "cancel": the seed has no other word for a bill that can no longer be paid.
-func depositStatus(d *store.Deposit, now time.Time) string {
+func depositStatus(d *loket.Deposit, now time.Time) string {
 	switch d.Status {
-	case store.DepositSuccess:
+	case loket.DepositSuccess:
 		return "success"
-	case store.DepositPending:
+	case loket.DepositPending:
 		if now.After(d.ExpiresAt) {
 			return "cancel"
 		}
@@ -92,7 +91,7 @@ type depositDetail struct {
 
 // detailOf is the seed's detail object: the payer's brand (DANA, OVO...) and reference
 // once paid; "QRIS" and "-" before that, as the seed's cancel example shows.
-func detailOf(d *store.Deposit) depositDetail {
+func detailOf(d *loket.Deposit) depositDetail {
 	brand := d.Brand
 	switch {
 	case brand != "":
@@ -172,7 +171,7 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 	if core == app.MethodUSDT {
 		// The seed shows only QRIS's answer; USDT's carries what to send and where.
 		api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "method": methodUSDT,
-			"network": "TRC20", "address": d.PayTo, "amount_usdt": usdt.Format(d.PayAmount), "total": d.Total,
+			"network": "TRC20", "address": d.PayTo, "amount_usdt": usdt.Format(d.PayMicroUSDT()), "total": d.Total,
 			"expired_at": d.ExpiresAt.UnixMilli()})
 		return
 	}
@@ -182,7 +181,7 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 
 // deposit loads the caller's deposit a trxId names: 400 without one, 404 when it is
 // not a deposit trxId or not the caller's.
-func (h *handler) deposit(r *http.Request, c *call, trx string) (*store.Deposit, error) {
+func (h *handler) deposit(r *http.Request, c *call, trx string) (*loket.Deposit, error) {
 	if trx == "" {
 		return nil, loket.FieldError(loket.EINVALID, "trxId", "trxId wajib diisi (contoh: WN9000000050).")
 	}
@@ -242,12 +241,12 @@ func (h *handler) depositCancel(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 // notOpen is why d cannot be cancelled, or nil when it can.
-func notOpen(d *store.Deposit, trx string) error {
+func notOpen(d *loket.Deposit, trx string) error {
 	switch depositStatus(d, time.Now()) {
 	case "success":
 		return loket.Errorf(loket.ECONFLICT, "Deposit %s sudah dibayar dan tidak dapat dibatalkan.", trx)
 	case "cancel":
-		if d.Status == store.DepositCancel {
+		if d.Status == loket.DepositCancel {
 			return loket.Errorf(loket.ECONFLICT, "Deposit %s sudah dibatalkan.", trx)
 		}
 		return loket.Errorf(loket.ECONFLICT, "Deposit %s sudah kedaluwarsa.", trx)

@@ -11,7 +11,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/payment/usdt"
-	"github.com/loket/loket/internal/store"
 )
 
 const usdtAddress = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -75,7 +74,7 @@ func TestDepositUSDT(t *testing.T) {
 		}
 		// The same transaction reported again (by a watcher, or confirmed twice) is
 		// recorded once.
-		out, err := s.App.RecordPayments(ctx, usdt.SourceName, []store.Payment{{Ref: hash, Method: app.MethodUSDT, Amount: loket.Money(micro)}})
+		out, err := s.App.RecordPayments(ctx, usdt.SourceName, []loket.Payment{{Ref: hash, Method: app.MethodUSDT, Amount: loket.Money(micro)}})
 		if err != nil || !out[0].Duplicate {
 			t.Errorf("the same tx again: %+v %v", out, err)
 		}

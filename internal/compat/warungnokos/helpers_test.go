@@ -12,7 +12,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 // start runs a whole Loket (loketest.Start), with this surface mounted exactly once.
@@ -48,7 +47,7 @@ func newReseller(t testing.TB, s *server.Server, level string, balance int64) *r
 func suspend(t testing.TB, s *server.Server, id int64) {
 	t.Helper()
 	st := loket.ResellerSuspended
-	if err := s.App.UpdateReseller(context.Background(), id, store.ResellerUpdate{Status: &st}); err != nil {
+	if err := s.App.UpdateReseller(context.Background(), id, loket.ResellerUpdate{Status: &st}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 // Buying numbers: otp/order, otp/status, otp/set_status are Loket's virtual-number
@@ -42,11 +41,11 @@ func activationID(trx string) (int64, bool) {
 // otpStatus is the seed's word for an activation: waiting (for a code, also again after
 // a resend, and while it is being rented), completed (a code is here, or it is done),
 // canceled (refunded: canceled, timed out, or no number could be rented).
-func otpStatus(a *store.Activation) string {
+func otpStatus(a *loket.Activation) string {
 	switch a.State {
-	case store.VNReceived, store.VNDone:
+	case loket.VNReceived, loket.VNDone:
 		return "completed"
-	case store.VNCanceled, store.VNFailed:
+	case loket.VNCanceled, loket.VNFailed:
 		return "canceled"
 	}
 	return "waiting"
@@ -199,9 +198,9 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, c *call) {
 		v.OTPCode = act.SMS[len(act.SMS)-1].Code
 	}
 	switch act.State {
-	case store.VNFailed:
+	case loket.VNFailed:
 		v.Detail = &statusExtra{Message: "Nomor tidak tersedia. Saldo dikembalikan."}
-	case store.VNCanceled:
+	case loket.VNCanceled:
 		v.Detail = &statusExtra{Message: "Pesanan dibatalkan. Saldo dikembalikan."}
 		if act.Message == app.MsgTimeout {
 			v.Detail.Message = "Waktu habis tanpa SMS. Pesanan dibatalkan dan saldo dikembalikan."
@@ -211,7 +210,7 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 // activation finds the caller's activation a trxId names.
-func (h *handler) activation(r *http.Request, c *call, trx string) (*store.Activation, error) {
+func (h *handler) activation(r *http.Request, c *call, trx string) (*loket.Activation, error) {
 	id, ok := activationID(trx)
 	if !ok {
 		return nil, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", clipTrx(trx))
@@ -278,8 +277,8 @@ func (e numberErr) Unwrap() error { return e.err }
 // numberMessage words a refused activation request in the seed's language; ok is false
 // for errors that are not about an activation.
 func numberMessage(err error) (string, bool) {
-	var ne *app.NumberError
-	if !errors.As(err, &ne) {
+	var ne *loket.Error
+	if !errors.As(err, &ne) || ne.Reason == "" {
 		return "", false
 	}
 	action := ""
@@ -288,27 +287,27 @@ func numberMessage(err error) (string, bool) {
 		action = ae.action
 	}
 	switch ne.Reason {
-	case app.ReasonTooEarly:
-		wait := max(time.Until(ne.At).Round(time.Second), time.Second)
-		return fmt.Sprintf("Pembatalan bisa dilakukan setelah %s WIB (%s lagi).", ne.At.In(wib).Format("15:04:05"), wait), true
-	case app.ReasonCodeReceived:
+	case loket.ReasonTooEarly:
+		wait := max(time.Until(ne.RetryAt).Round(time.Second), time.Second)
+		return fmt.Sprintf("Pembatalan bisa dilakukan setelah %s WIB (%s lagi).", ne.RetryAt.In(wib).Format("15:04:05"), wait), true
+	case loket.ReasonCodeReceived:
 		return "SMS sudah masuk, pesanan tidak bisa dibatalkan. Gunakan done atau resend.", true
-	case app.ReasonNoCode:
+	case loket.ReasonNoCode:
 		if action == "resend" {
 			return "Belum ada SMS masuk, belum bisa kirim ulang kode.", true
 		}
 		return "Belum ada SMS masuk. Tunggu kode OTP atau batalkan pesanan.", true
-	case app.ReasonClosed:
+	case loket.ReasonClosed:
 		return "Pesanan sudah selesai atau dibatalkan, status tidak bisa diubah.", true
-	case app.ReasonBusy:
+	case loket.ReasonBusy:
 		return "Pesanan masih diproses, coba lagi sebentar.", true
-	case app.ReasonRefused:
+	case loket.ReasonRefused:
 		return "Permintaan ditolak server. Cek status pesanan lalu coba lagi.", true
-	case app.ReasonUnreachable:
+	case loket.ReasonUnreachable:
 		return "Server sedang sibuk, coba lagi sebentar.", true
-	case app.ReasonNoNumber:
+	case loket.ReasonNoNumber:
 		return "Stok nomor habis. Pesanan tidak dibuat dan saldo tidak dipotong.", true
-	case app.ReasonRentUnknown:
+	case loket.ReasonRentUnknown:
 		return "Server nomor tidak merespons. Pesanan dibatalkan dan saldo dikembalikan.", true
 	}
 	return "", false
@@ -337,7 +336,7 @@ type smsWebhook struct {
 	ReceivedAt  string `json:"receivedAt"`
 }
 
-func notifySMS(a *store.Activation, m store.VNSMS) (string, string, []byte, error) {
+func notifySMS(a *loket.Activation, m loket.VNSMS) (string, string, []byte, error) {
 	b, err := json.Marshal(smsWebhook{Event: "otp.received", TrxID: activationTrxID(a.ID), ServiceName: a.ServiceName, PhoneNumber: a.Phone,
 		Status: "completed", OTPCode: m.Code, SMS: m.Text, ReceivedAt: isoMillis(m.ReceivedAt)})
 	return "otp.received", "application/json", b, err

@@ -81,7 +81,7 @@ func TestOTPCodeArrivesAndDone(t *testing.T) {
 		}
 		wantBalance(t, s, rs.ID, 10000-1100)
 		act := activation(t, s, trx)
-		if act.State != store.VNDone || act.Hold != store.HoldPosted || act.Cost != 1000 {
+		if act.State != loket.VNDone || act.Hold != loket.HoldPosted || act.Cost != 1000 {
 			t.Errorf("activation = %+v", act)
 		}
 		// Another reseller cannot see or touch it.
@@ -176,7 +176,7 @@ func TestOTPCancelRefunds(t *testing.T) {
 		f.deliver(activation(t, s, trx).SupplierRef, "654321")
 		time.Sleep(300 * time.Millisecond)
 		act := activation(t, s, trx)
-		if act.State != store.VNCanceled || act.SMSCount != 0 || len(act.SMS) != 0 {
+		if act.State != loket.VNCanceled || act.SMSCount != 0 || len(act.SMS) != 0 {
 			t.Errorf("after a late code: %+v", act)
 		}
 		if r := get(t, base+"/otp/status/"+trx, rs.Key); r.Body["status"] != "canceled" || r.Body["otp_code"] != "" {
@@ -216,7 +216,7 @@ func TestOTPCancelRacesCode(t *testing.T) {
 		if r := setStatus(t, base, rs.Key, trx, "cancel"); r.Status != 200 {
 			t.Fatalf("accepted cancel: %s", r.Raw)
 		}
-		if a := activation(t, s, trx); a.State != store.VNCanceled || a.Hold != store.HoldVoided {
+		if a := activation(t, s, trx); a.State != loket.VNCanceled || a.Hold != loket.HoldVoided {
 			t.Errorf("after an accepted cancel: %+v", a)
 		}
 		wantBalance(t, s, rs.ID, 10000-990)
@@ -263,7 +263,7 @@ func TestOTPTimeoutRefunds(t *testing.T) {
 		trx = order(t, base, rs.Key, wa)
 		waitStatus(t, base, rs.Key, trx, "completed")
 		deadline := time.Now().Add(5 * time.Second)
-		for activation(t, s, trx).State != store.VNDone {
+		for activation(t, s, trx).State != loket.VNDone {
 			if time.Now().After(deadline) {
 				t.Fatalf("not done at the window's end: %+v", activation(t, s, trx))
 			}
@@ -296,10 +296,10 @@ func TestOTPRentRefusedOrUnknown(t *testing.T) {
 		if err != nil || len(acts) != 2 {
 			t.Fatalf("activations: %v %v", acts, err)
 		}
-		if a := acts[0]; a.State != store.VNFailed || !a.Flagged || a.Hold != store.HoldVoided {
+		if a := acts[0]; a.State != loket.VNFailed || !a.Flagged || a.Hold != loket.HoldVoided {
 			t.Errorf("unknown rent: %+v", a)
 		}
-		if a := acts[1]; a.State != store.VNFailed || a.Flagged {
+		if a := acts[1]; a.State != loket.VNFailed || a.Flagged {
 			t.Errorf("refused rent: %+v", a)
 		}
 		// Out of balance: refused before any supplier is asked.
@@ -344,7 +344,7 @@ func TestOTPConcurrentNeverOverdraws(t *testing.T) {
 	})
 }
 
-func activation(t testing.TB, s *server.Server, trx string) *store.Activation {
+func activation(t testing.TB, s *server.Server, trx string) *loket.Activation {
 	t.Helper()
 	var id int64
 	if _, err := fmt.Sscanf(trx, "WN%d", &id); err != nil {
@@ -399,7 +399,7 @@ func hookServer(t testing.TB, s *server.Server, id int64) *hookLog {
 	}))
 	t.Cleanup(srv.Close)
 	u := srv.URL
-	if err := s.App.UpdateReseller(context.Background(), id, store.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := s.App.UpdateReseller(context.Background(), id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -459,7 +459,7 @@ func addFake(t testing.TB, s *server.Server) *fakeVN {
 	var id int64
 	if err := s.DB.Direct(ctx, func(tx *store.Tx) error {
 		var err error
-		if id, err = tx.UpsertSupplier(store.Supplier{Name: key, Kind: "vnfake", BaseURL: key, Enabled: true}); err != nil {
+		if id, err = tx.UpsertSupplier(loket.Supplier{Name: key, Kind: "vnfake", BaseURL: key, Enabled: true}); err != nil {
 			return err
 		}
 		return tx.BumpCatalog()

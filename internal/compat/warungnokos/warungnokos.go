@@ -16,7 +16,6 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 const (
@@ -48,7 +47,7 @@ type endpoint struct {
 
 // call is one authenticated request.
 type call struct {
-	ra   *store.ResellerAuth
+	ra   *loket.ResellerAuth
 	p    params
 	args []string
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/loket"
 )
 
 // Overlap is how far before its cursor a Source still passes on entries: the mutation
@@ -36,7 +36,7 @@ func (s *Source) Client() *Client { return s.c }
 // Incoming returns the incoming payments of the mutation list newer than cursor less
 // Overlap, and the new cursor: the time of the newest entry seen (RFC 3339, UTC).
 // Entries that were read are returned even with an error.
-func (s *Source) Incoming(ctx context.Context, cursor string) ([]store.Payment, string, error) {
+func (s *Source) Incoming(ctx context.Context, cursor string) ([]loket.Payment, string, error) {
 	var since time.Time
 	if cursor != "" {
 		if t, err := time.Parse(time.RFC3339Nano, cursor); err == nil {
@@ -46,7 +46,7 @@ func (s *Source) Incoming(ctx context.Context, cursor string) ([]store.Payment, 
 	ps, err := s.c.Mutations(ctx)
 	next := cursor
 	newest := since.Add(Overlap)
-	var out []store.Payment
+	var out []loket.Payment
 	for _, p := range ps {
 		if !p.Incoming || p.Ref == "" {
 			continue
@@ -58,7 +58,7 @@ func (s *Source) Incoming(ctx context.Context, cursor string) ([]store.Payment, 
 			newest = p.At
 			next = p.At.UTC().Format(time.RFC3339Nano)
 		}
-		out = append(out, store.Payment{Ref: p.Ref, Method: s.method, Amount: p.Amount, Brand: p.Brand, Buyer: p.Buyer, PaidAt: p.At})
+		out = append(out, loket.Payment{Ref: p.Ref, Method: s.method, Amount: p.Amount, Brand: p.Brand, Buyer: p.Buyer, PaidAt: p.At})
 	}
 	return out, next, err
 }

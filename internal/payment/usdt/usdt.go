@@ -12,18 +12,20 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // Micro is one USDT in the token's smallest unit (TRC-20 USDT has 6 decimals).
-const Micro = 1_000_000
+const Micro loket.MicroUSDT = 1_000_000
 
 // Step is the unique code's unit: 0.0001 USDT. A deposit's amount is the rupiah
 // amount at the rate rounded up to a cent (0.01 USDT), plus 1..MaxCode steps, so it
 // has four decimals and no two open USDT deposits share it.
 const (
-	Step    = 100
-	Cent    = 10_000
-	MaxCode = 99
+	Step    loket.MicroUSDT = 100
+	Cent    loket.MicroUSDT = 10_000
+	MaxCode                 = 99
 )
 
 // Brand is what a paid USDT deposit's payer brand reads (seed 000 names TRON).
@@ -109,19 +111,19 @@ const (
 )
 
 // Base is rupiah at rate (rupiah per USDT) in micro-USDT, rounded up to a cent.
-func Base(rupiah, rate int64) int64 {
-	m := (rupiah*Micro + rate - 1) / rate
+func Base(rupiah loket.Money, rate int64) loket.MicroUSDT {
+	m := (loket.MicroUSDT(rupiah)*Micro + loket.MicroUSDT(rate) - 1) / loket.MicroUSDT(rate)
 	return (m + Cent - 1) / Cent * Cent
 }
 
 // Rupiah is what micro-USDT is worth at rate, rounded up to a rupiah.
-func Rupiah(micro, rate int64) int64 {
-	return (micro*rate + Micro - 1) / Micro
+func Rupiah(micro loket.MicroUSDT, rate int64) loket.Money {
+	return loket.Money((micro*loket.MicroUSDT(rate) + Micro - 1) / Micro)
 }
 
 // Format writes micro-USDT with four decimals (six when it needs them): 3.0837.
-func Format(micro int64) string {
-	s := strconv.FormatInt(micro/Micro, 10) + "." + fmt.Sprintf("%06d", micro%Micro)
+func Format(micro loket.MicroUSDT) string {
+	s := strconv.FormatInt(int64(micro/Micro), 10) + "." + fmt.Sprintf("%06d", micro%Micro)
 	if micro%Step == 0 {
 		return s[:len(s)-2]
 	}
@@ -129,7 +131,7 @@ func Format(micro int64) string {
 }
 
 // Parse reads a USDT amount with up to six decimals into micro-USDT.
-func Parse(s string) (int64, error) {
+func Parse(s string) (loket.MicroUSDT, error) {
 	s = strings.TrimSpace(s)
 	whole, frac, _ := strings.Cut(s, ".")
 	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" || len(frac) > 6 || len(whole) > 9 {
@@ -137,5 +139,5 @@ func Parse(s string) (int64, error) {
 	}
 	w, _ := strconv.ParseInt(whole, 10, 64)
 	f, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
-	return w*Micro + f, nil
+	return loket.MicroUSDT(w)*Micro + loket.MicroUSDT(f), nil
 }

@@ -3,6 +3,8 @@ package usdt
 import (
 	"strings"
 	"testing"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 func TestValidateAddress(t *testing.T) {
@@ -44,7 +46,7 @@ func TestAmounts(t *testing.T) {
 	if got := Rupiah(3_083_700, 16_250); got != 50_111 { // 50,110.125 -> 50,111
 		t.Fatalf("Rupiah = %d", got)
 	}
-	for micro, want := range map[int64]string{3_083_700: "3.0837", 10_000_000: "10.0000", 1: "0.000001"} {
+	for micro, want := range map[loket.MicroUSDT]string{3_083_700: "3.0837", 10_000_000: "10.0000", 1: "0.000001"} {
 		if got := Format(micro); got != want {
 			t.Errorf("Format(%d) = %s, want %s", micro, got, want)
 		}

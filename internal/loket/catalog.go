@@ -1,0 +1,179 @@
+package loket
+
+import (
+	"fmt"
+	"time"
+)
+
+// Form field types of a brand's input form (seed 001).
+const (
+	FieldText     = "text"
+	FieldDropdown = "dropdown"
+)
+
+// FormField is one input a brand needs for an order, as in seed 001's provider forms.
+type FormField struct {
+	Label   string       `json:"label" yaml:"label"`
+	Key     string       `json:"key" yaml:"key"`
+	Type    string       `json:"type" yaml:"type"`
+	Options []FormOption `json:"options,omitempty" yaml:"options,omitempty"`
+}
+
+// FormOption is one choice of a dropdown field.
+type FormOption struct {
+	Name string `json:"name" yaml:"name"`
+	Code string `json:"code" yaml:"code"`
+}
+
+// Target kinds of a category decide how an order's target is checked.
+const (
+	TargetMSISDN = "msisdn" // an Indonesian mobile number
+	TargetMeter  = "meter"  // a PLN meter or customer number: digits
+	TargetGame   = "game"   // a game account: the brand's form decides
+	TargetAny    = "any"    // free text
+)
+
+// Category groups brands: Pulsa, Data, Games, E-Wallet, PLN, Virtual Numbers...
+type Category struct {
+	ID         int64
+	Code       string
+	Name       string
+	TargetKind string
+}
+
+// Brand is an operator or game (seed 001 calls it a provider) with its input form.
+type Brand struct {
+	ID       int64
+	Code     string
+	Name     string
+	Category string
+	Active   bool
+	Icon     string
+	Forms    []FormField
+}
+
+// Product is something a reseller can buy.
+type Product struct {
+	ID          int64
+	Code        string
+	Name        string
+	Brand       string
+	BrandName   string
+	Category    string
+	TargetKind  string
+	BasePrice   Money
+	Price       Money // for the caller's level, filled when asked for one
+	Active      bool
+	Stock       *int64 // nil: unlimited
+	Description string
+	Forms       []FormField
+	UpdatedAt   time.Time
+}
+
+// Level is a price level: a markup on every product's base price.
+type Level struct {
+	Name       string
+	MarkupBP   int64 // basis points
+	MarkupFlat Money
+}
+
+// Route is one way to buy a product: a supplier, the supplier's code and the cost.
+type Route struct {
+	ID           int64
+	ProductID    int64
+	SupplierID   int64
+	SupplierName string
+	SupplierKind string
+	SupplierCode string
+	Cost         Money
+	Priority     int
+	Active       bool
+	Enabled      bool // the supplier's switch
+	// Available is what the supplier's price list last said: false when it lists the
+	// code as not sold now (price sync); dispatch skips the route until it is again.
+	Available bool
+}
+
+// Supplier is an upstream Loket buys from.
+type Supplier struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	BaseURL  string `json:"base_url"`
+	APIKey   string `json:"-"`
+	Secret   string `json:"-"`
+	MemberID string `json:"member_id,omitempty"`
+	Enabled  bool   `json:"enabled"`
+	// PricesSyncedAt and PricesNote say when the supplier's prices were last applied
+	// (a pulled list or pushed news) and what that did.
+	PricesSyncedAt *time.Time `json:"prices_synced_at,omitempty"`
+	PricesNote     string     `json:"prices_note,omitempty"`
+}
+
+// Catalog is the whole sellable catalog, loaded at once for the in-memory cache.
+type Catalog struct {
+	Version    string
+	Categories []Category
+	Brands     []Brand
+	Products   []Product
+	Levels     []Level
+	Overrides  map[int64]map[string]Money // product -> level -> price
+	Routes     map[int64][]Route          // product -> routes by priority
+	Suppliers  []Supplier
+}
+
+// DefaultLevel is the price level resellers get unless told otherwise.
+const DefaultLevel = "reseller"
+
+// PriceSync is what applying a price list changed.
+type PriceSync struct {
+	Listed      int      `json:"listed"`      // entries in the list
+	Matched     int      `json:"matched"`     // entries some route buys
+	Costs       int      `json:"costs"`       // routes whose cost changed
+	Unavailable int      `json:"unavailable"` // routes the upstream lists as not sold now
+	Repriced    int      `json:"repriced"`    // products whose base price moved
+	Unlisted    []string `json:"unlisted"`    // codes our routes buy that the list lacks (full lists only)
+	Refused     []string `json:"refused"`     // entries not applied, with the reason
+	Products    []int64  `json:"-"`           // products whose routes changed
+	Changes     []string `json:"changes"`     // "CODE 1000 -> 1100", bounded
+}
+
+// MarkupRule turns a product's cost into its base price.
+type MarkupRule struct {
+	ID         int64     `json:"id"`
+	Scope      string    `json:"scope"`                // all, category, product
+	ScopeCode  string    `json:"scope_code,omitempty"` // the category's or product's code
+	ScopeID    int64     `json:"-"`
+	MarkupBP   int64     `json:"markup_bp"`   // basis points of the cost (250 = 2.5%)
+	MarkupFlat Money     `json:"markup_flat"` // rupiah added
+	RoundTo    Money     `json:"round_to"`    // the price is rounded up to a multiple of this
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Markup scopes.
+const (
+	ScopeAll      = "all"
+	ScopeCategory = "category"
+	ScopeProduct  = "product"
+)
+
+// Summary is one line for the operator.
+func (s *PriceSync) Summary() string {
+	out := fmt.Sprintf("%d listed, %d matched, %d costs changed, %d unavailable, %d products repriced", s.Listed, s.Matched, s.Costs, s.Unavailable, s.Repriced)
+	if len(s.Unlisted) > 0 {
+		out += fmt.Sprintf(", %d of our codes not listed", len(s.Unlisted))
+	}
+	if len(s.Refused) > 0 {
+		out += fmt.Sprintf(", %d refused", len(s.Refused))
+	}
+	return out
+}
+
+// Apply computes the base price for a cost.
+func (m MarkupRule) Apply(cost Money) Money {
+	p := cost.PlusBP(m.MarkupBP) + m.MarkupFlat
+	if m.RoundTo > 1 {
+		p = (p + m.RoundTo - 1) / m.RoundTo * m.RoundTo
+	}
+	return p
+}
