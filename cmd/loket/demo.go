@@ -11,6 +11,7 @@ import (
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -68,7 +69,7 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 		}
 		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
 	} else {
-		_, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: c.Reseller, Name: "Demo Reseller", Level: "reseller", Balance: 1_000_000})
+		_, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: c.Reseller, Name: "Demo Reseller", Level: "reseller", Balance: 1_000_000})
 		if err != nil {
 			return nil, err
 		}

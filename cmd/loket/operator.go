@@ -45,7 +45,7 @@ func operator(cmd string, args []string, out io.Writer) error {
 		})
 
 	case "reseller create":
-		var in app.NewResellerInput
+		var in loket.NewResellerInput
 		var balance int64
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&in.Username, "username", "", "")

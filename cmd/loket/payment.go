@@ -9,8 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -41,7 +42,7 @@ func paymentCommand(cmd string, args []string, out io.Writer) error {
 		return nil
 
 	case "payment set-usdt":
-		var c app.USDTConfig
+		var c loket.USDTConfig
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&c.Address, "address", "", "the TRC-20 (TRON) address, T... (34 characters)")
 			fs.Int64Var(&c.Rate, "rate", 0, "rupiah per USDT, e.g. 16250")
@@ -78,7 +79,7 @@ func paymentCommand(cmd string, args []string, out io.Writer) error {
 		})
 
 	case "payment add-bank":
-		var b app.BankAccount
+		var b loket.BankAccount
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&b.Bank, "bank", "", "e.g. BCA")
 			fs.StringVar(&b.AccountNo, "account-no", "", "")
@@ -172,7 +173,7 @@ func paymentCommand(cmd string, args []string, out io.Writer) error {
 func orderkuotaCommand(cmd string, args []string, out io.Writer) error {
 	switch cmd {
 	case "payment orderkuota login":
-		var in app.OrderKuotaLogin
+		var in orderkuota.Login
 		return command(cmd, args, func(fs *flag.FlagSet) {
 			fs.StringVar(&in.Username, "username", "", "the OrderKuota account's username")
 			fs.StringVar(&in.Password, "password", "", "its password (sent once, to ask for the OTP; not kept)")

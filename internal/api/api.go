@@ -59,7 +59,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 		b, err := json.Marshal(WebhookPayload{Event: "order.updated", Order: OrderView(o)})
 		return "order.updated", "application/json", b, err
 	})
-	a.SetPriceNotifier("api", func(ups []app.PriceUpdate) (string, string, []byte, error) {
+	a.SetPriceNotifier("api", func(ups []loket.PriceUpdate) (string, string, []byte, error) {
 		b, err := json.Marshal(PriceWebhook{Event: "price.updated", Products: ups})
 		return "price.updated", "application/json", b, err
 	})

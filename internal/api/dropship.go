@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 )
@@ -60,7 +59,7 @@ func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loke
 		return
 	}
 	o, d, created, err := s.App.CreateDropshipOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
-		Fields: req.Fields, Surface: "api"}, app.DropshipRequest{SellingPrice: req.SellingPrice, CustomerName: req.CustomerName, CustomerPhone: req.CustomerPhone})
+		Fields: req.Fields, Surface: "api"}, loket.DropshipRequest{SellingPrice: req.SellingPrice, CustomerName: req.CustomerName, CustomerPhone: req.CustomerPhone})
 	if err != nil {
 		WriteError(w, err)
 		return

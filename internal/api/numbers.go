@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -235,7 +234,7 @@ func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *loket.
 		WriteError(w, loket.FieldError(loket.EINVALID, "service", "service is required (a code from /v1/numbers/services)"))
 		return
 	}
-	act, existed, err := s.App.OrderNumber(r.Context(), ra, app.NumberRequest{RefID: req.RefID, ServiceCode: req.Service,
+	act, existed, err := s.App.OrderNumber(r.Context(), ra, loket.NumberRequest{RefID: req.RefID, ServiceCode: req.Service,
 		NumberID: req.NumberID, ProviderID: req.ProviderID, OperatorID: req.OperatorID, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice,
 		Surface: "api"})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -44,8 +43,8 @@ func OrderView(o *loket.Order) Order {
 
 // PriceWebhook is the body of a native price webhook: your prices that changed.
 type PriceWebhook struct {
-	Event    string            `json:"event"`
-	Products []app.PriceUpdate `json:"products"`
+	Event    string              `json:"event"`
+	Products []loket.PriceUpdate `json:"products"`
 }
 
 // WebhookPayload is the body of a native order webhook.
@@ -336,7 +335,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	orders, err := s.App.Orders(r.Context(), f)
+	orders, err := s.App.Orders.Orders(r.Context(), f)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -401,7 +400,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.Re
 }
 
 func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	hooks, err := s.App.Webhooks(r.Context(), ra.ID, 50)
+	hooks, err := s.App.Webhooks.Webhooks(r.Context(), ra.ID, 50)
 	if err != nil {
 		WriteError(w, err)
 		return

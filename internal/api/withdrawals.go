@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -71,7 +70,7 @@ func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *lo
 		WriteError(w, err)
 		return
 	}
-	wd, created, err := s.App.RequestWithdrawal(r.Context(), ra, app.WithdrawalInput{Key: req.Key, Amount: req.Amount, Method: req.Method,
+	wd, created, err := s.App.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: req.Key, Amount: req.Amount, Method: req.Method,
 		AccountNo: req.AccountNo, AccountName: req.AccountName})
 	if err != nil {
 		WriteError(w, err)

@@ -1,6 +1,7 @@
-// Package app is Loket's domain service: it accepts orders from every surface, keeps
-// the catalog cache, carries orders through suppliers to a final state, and tells
-// resellers by webhook. The HTTP surfaces call it; it calls the store and suppliers.
+// Package app is a transitional facade over the domain services (orders, catalog,
+// deposits, numbers, dropship, webhooks, resellers and the job runner): it builds them
+// on one database and exposes their methods as one value while the edges move to the
+// service interfaces of package loket.
 package app
 
 import (
@@ -11,49 +12,42 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/deposits"
+	"github.com/loket/loket/internal/dropship"
+	"github.com/loket/loket/internal/jobs"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/numbers"
+	"github.com/loket/loket/internal/orders"
+	"github.com/loket/loket/internal/payment/orderkuota"
+	"github.com/loket/loket/internal/resellers"
 	"github.com/loket/loket/internal/store"
-	"github.com/loket/loket/internal/supplier"
+	"github.com/loket/loket/internal/webhooks"
 )
 
-// Config tunes the service. Zero values take the defaults.
+// Config tunes the services. Zero values take the defaults.
 type Config struct {
-	Node                 string        // this process's name in job locks; default hostname
-	GuardWindow          time.Duration // anti double-order window; default 1h, negative disables
-	SupplierTimeout      time.Duration // one supplier call; default 15s
-	Lease                time.Duration // job lock lease; default 60s
-	PendingDeadline      time.Duration // pending orders older than this are flagged; default 30m
-	Workers              int           // concurrent supplier calls; default 64
-	MasterKey            string        // LOKET_MASTER_KEY: hex or base64 of 32 bytes
+	Node                 string
+	GuardWindow          time.Duration // negative disables
+	SupplierTimeout      time.Duration
+	Lease                time.Duration
+	PendingDeadline      time.Duration
+	Workers              int
+	MasterKey            string
 	AllowPrivateWebhooks bool
 	PublicURL            string
-	// LowBalance is the supplier balance below which Loket warns; default 500,000.
-	LowBalance loket.Money
-	// BalanceEvery is how often supplier balances are checked; default 5m.
-	BalanceEvery time.Duration
-	// PriceSyncEvery is how often each supplier's price list is pulled; default 1h,
-	// negative disables.
-	PriceSyncEvery time.Duration
-	// Virtual numbers (vn.go): an activation's window (LOKET_VN_TIMEOUT, default 20m),
-	// how often open activations are polled upstream (LOKET_VN_POLL, default 3s), how
-	// often suppliers' catalogs are synced (default 10m), and the markup on suppliers'
-	// costs in basis points (LOKET_VN_MARKUP_BP; 0 here means none).
-	VNTimeout   time.Duration
-	VNPoll      time.Duration
-	VNSyncEvery time.Duration
-	VNMarkupBP  int64
-	// WebhookDelays are the waits between webhook attempts; the last repeats until 24h
-	// have passed. Default: 10s, 30s, 1m, 2m, 5m, 10m, 30m, 1h, then every 2h.
-	WebhookDelays []time.Duration
+	LowBalance           loket.Money
+	PriceSyncEvery       time.Duration // negative disables
+	VNTimeout            time.Duration
+	VNPoll               time.Duration
+	VNMarkupBP           int64
+	WebhookDelays        []time.Duration
 }
 
 func (c *Config) defaults() {
@@ -70,9 +64,6 @@ func (c *Config) defaults() {
 	if c.SupplierTimeout <= 0 {
 		c.SupplierTimeout = 15 * time.Second
 	}
-	if c.Lease <= 0 {
-		c.Lease = 60 * time.Second
-	}
 	if c.PendingDeadline <= 0 {
 		c.PendingDeadline = 30 * time.Minute
 	}
@@ -82,107 +73,99 @@ func (c *Config) defaults() {
 	if c.LowBalance <= 0 {
 		c.LowBalance = 500_000
 	}
-	if c.BalanceEvery <= 0 {
-		c.BalanceEvery = 5 * time.Minute
-	}
 	if c.PriceSyncEvery == 0 {
 		c.PriceSyncEvery = time.Hour
 	}
-	c.vnDefaults()
-	if len(c.WebhookDelays) == 0 {
-		c.WebhookDelays = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
-			10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
+	if c.VNTimeout <= 0 {
+		c.VNTimeout = 20 * time.Minute
+	}
+	if c.VNPoll <= 0 {
+		c.VNPoll = 3 * time.Second
 	}
 }
 
-// App is the domain service.
+func positive(d time.Duration) time.Duration { return max(d, 0) }
+
+type (
+	Resellers = resellers.Service
+	Catalog   = catalog.Service
+	Orders    = orders.Service
+	Deposits  = deposits.Service
+	Numbers   = numbers.Service
+	Dropship  = dropship.Service
+	Webhooks  = webhooks.Service
+)
+
+// App is every service of one node.
 type App struct {
 	DB      *store.DB
 	Log     *slog.Logger
 	Metrics *metrics.Registry
+	Jobs    *jobs.Runner
 	cfg     Config
 	sealer  *auth.Sealer
 
-	catalog   atomic.Pointer[catalogView]
-	catalogMu sync.Mutex
-
-	suppliersMu sync.Mutex
-	suppliers   map[int64]supplierEntry // by supplier id
-
-	authCache sync.Map // key digest -> authEntry
-	authByID  sync.Map // reseller id -> authEntry
-
-	work     chan store.Job
-	inflight sync.Map // job key -> struct{}: queued here
-	running  sync.Map // job key -> struct{}: running here
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	started  atomic.Bool
-	closing  atomic.Bool
-
-	notifiers      map[string]Notifier
-	priceNotifiers map[string]PriceNotifier
-	acceptors      map[string]WebhookAcceptor
-	hookOnce       sync.Once
-	hookClient     *http.Client
-
-	m       appMetrics
-	health  health
-	sources []sourceEntry
-
-	early earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
-
-	priceJobsMu sync.Mutex
-	priceJobs   map[int64]bool // suppliers whose price sync job this node made sure of
-
-	vnm         vnMetrics
-	vnNotifiers map[string]VNNotifier
+	*Resellers
+	*Catalog
+	*Orders
+	*Deposits
+	*Numbers
+	*Dropship
+	*Webhooks
+	OrderKuota *orderkuota.Account
 }
 
-type supplierEntry struct {
-	cfg loket.Supplier
-	s   supplier.Supplier
-}
-
-// New makes the service. It reads the catalog and the master key; Start begins the
-// background work.
+// New makes the services.
 func New(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg Config) (*App, error) {
 	cfg.defaults()
 	if reg == nil {
 		reg = metrics.NewRegistry()
 	}
-	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, suppliers: map[int64]supplierEntry{},
-		work: make(chan store.Job, 65536), stop: make(chan struct{}), notifiers: map[string]Notifier{},
-		priceNotifiers: map[string]PriceNotifier{}, acceptors: map[string]WebhookAcceptor{},
-		vnNotifiers: map[string]VNNotifier{}}
-	key, err := a.masterKey(ctx)
+	key, err := MasterKey(ctx, db, cfg.MasterKey)
 	if err != nil {
 		return nil, err
 	}
-	if a.sealer, err = auth.NewSealer(key); err != nil {
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
 		return nil, err
 	}
-	if err := a.RefreshCatalog(ctx); err != nil {
+	a := &App{DB: db, Log: log, Metrics: reg, cfg: cfg, sealer: sealer}
+	a.Jobs = jobs.New(db, log, reg, jobs.Config{Node: cfg.Node, Workers: cfg.Workers, Lease: cfg.Lease})
+	a.Webhooks = webhooks.New(db, a.Jobs, sealer, log, reg, webhooks.Config{AllowPrivate: cfg.AllowPrivateWebhooks, Delays: cfg.WebhookDelays})
+	a.Resellers = resellers.New(db, sealer, a.Webhooks.CheckURL)
+	if a.Catalog, err = catalog.NewService(ctx, db, a.Jobs, a.Webhooks, log, reg,
+		catalog.Config{PublicURL: cfg.PublicURL, PriceSyncEvery: positive(cfg.PriceSyncEvery)}); err != nil {
 		return nil, err
 	}
-	a.initMetrics()
-	a.initVNMetrics()
+	a.Orders = orders.New(db, a.Jobs, a.Catalog, a.Resellers, a.Webhooks, log, reg, orders.Config{GuardWindow: positive(cfg.GuardWindow),
+		SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline, LowBalance: cfg.LowBalance})
+	a.Deposits = deposits.New(db, a.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
+	a.Dropship = dropship.New(db, a.Jobs, a.Orders, a.Deposits, a.Resellers, a.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
+	a.Numbers = numbers.New(db, a.Jobs, a.Catalog, a.Resellers, a.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
+		Poll: cfg.VNPoll, MarkupBP: cfg.VNMarkupBP, SupplierTimeout: cfg.SupplierTimeout})
+	a.OrderKuota = orderkuota.NewAccount(db, sealer, log)
+	db.RegisterMetrics(reg)
 	return a, nil
 }
+
+// Sealer seals secrets with the installation's master key.
+func (a *App) Sealer() *auth.Sealer { return a.sealer }
 
 // Config returns the effective configuration.
 func (a *App) Config() Config { return a.cfg }
 
-func (a *App) masterKey(ctx context.Context) ([]byte, error) {
-	raw := a.cfg.MasterKey
+// MasterKey is the key secrets are sealed with: LOKET_MASTER_KEY (hex or base64 of 32
+// bytes) when set, else a key kept in the database, made on first use. Without
+// LOKET_MASTER_KEY secrets are only as safe as the database itself; operators who ship
+// backups elsewhere set it.
+func MasterKey(ctx context.Context, db *store.DB, configured string) ([]byte, error) {
+	raw := configured
 	if raw == "" {
-		// Without LOKET_MASTER_KEY the key lives in the database: secrets are then only
-		// as safe as the database itself. Operators who ship backups elsewhere set it.
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
-		v, err := a.DB.SetSettingIfAbsent(ctx, "master_key", hex.EncodeToString(b))
+		v, err := db.SetSettingIfAbsent(ctx, "master_key", hex.EncodeToString(b))
 		if err != nil {
 			return nil, fmt.Errorf("master key: %w", err)
 		}
@@ -197,218 +180,50 @@ func (a *App) masterKey(ctx context.Context) ([]byte, error) {
 	return nil, errors.New("LOKET_MASTER_KEY must be 32 bytes, hex or base64 encoded")
 }
 
-// Start launches the dispatcher workers and the background loops.
+// Start starts the background work, and waits (at most 3 s) for the first
+// virtual-number catalog sync, so a fresh Loket has its routes before its first order.
 func (a *App) Start(ctx context.Context) error {
-	if a.started.Swap(true) {
-		return nil
-	}
-	if err := a.releaseOwnLocks(ctx); err != nil {
+	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
-	for i := 0; i < a.cfg.Workers; i++ {
-		a.wg.Add(1)
-		go a.worker()
-	}
-	a.wg.Add(5)
-	vnSynced := make(chan struct{})
-	go a.vnCatalogLoop(vnSynced)
-	go a.claimLoop()
-	go a.catalogLoop()
-	go a.flagLoop()
-	go a.balanceLoop()
-	select {
-	case <-vnSynced:
-	case <-time.After(3 * time.Second):
-	}
-	for _, e := range a.sources {
-		a.wg.Add(1)
-		go a.pollSource(e)
-	}
+	a.Numbers.WaitSynced(3 * time.Second)
 	return nil
 }
 
-// Close stops background work, letting running jobs finish (bounded by ctx).
-func (a *App) Close(ctx context.Context) {
-	if !a.started.Load() || a.closing.Swap(true) {
-		return
-	}
-	close(a.stop)
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		a.Log.Warn("shutdown: background work still running", "err", ctx.Err())
-	}
+// Close stops the background work, letting running jobs finish (bounded by ctx).
+func (a *App) Close(ctx context.Context) { a.Jobs.Close(ctx) }
+
+// Transitional names of the services' methods.
+
+func (a *App) RefreshCatalog(ctx context.Context) error { return a.Catalog.Refresh(ctx) }
+func (a *App) Products(level string) []loket.Product    { return a.Catalog.Products(level) }
+func (a *App) Suppliers() []loket.SupplierState         { return a.Orders.Suppliers() }
+func (a *App) SetVNNotifier(surface string, n loket.SMSNotifier) {
+	a.Webhooks.SetSMSNotifier(surface, n)
+}
+func (a *App) SetWebhookAcceptor(event string, f loket.WebhookAcceptor) {
+	a.Webhooks.SetAcceptor(event, f)
+}
+func (a *App) TestWebhook(ctx context.Context, id int64) (int, error) {
+	return a.Webhooks.Test(ctx, id)
+}
+func (a *App) CheckWebhookURL(raw string) error { return a.Webhooks.CheckURL(raw) }
+func (a *App) DropshipInvoiceURL(d *loket.Dropship) string { return a.Dropship.InvoiceURL(d) }
+func (a *App) DropshipStatusURL(d *loket.Dropship) string  { return a.Dropship.StatusURL(d) }
+func (a *App) DropshipQRURL(d *loket.Dropship) string      { return a.Dropship.QRURL(d) }
+func (a *App) Seal(s string) string                        { return a.sealer.Seal(s) }
+func (a *App) Unseal(s string) (string, error)             { return a.sealer.Open(s) }
+func (a *App) OrderKuotaStatus(ctx context.Context) (orderkuota.Status, error) {
+	return a.OrderKuota.Status(ctx)
+}
+func (a *App) StartOrderKuotaLogin(ctx context.Context, in orderkuota.Login) error {
+	return a.OrderKuota.StartLogin(ctx, in)
+}
+func (a *App) CompleteOrderKuotaLogin(ctx context.Context, otp string) error {
+	return a.OrderKuota.CompleteLogin(ctx, otp)
 }
 
-// releaseOwnLocks frees jobs this node held when it last stopped, so a restart resumes
-// them at once instead of after the lease. On SQLite one server owns the file, so
-// every lock is ours.
-func (a *App) releaseOwnLocks(ctx context.Context) error {
-	return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.ReleaseLocks(a.cfg.Node) })
-}
-
-// catalogView is the in-memory catalog every order is checked and priced against.
-type catalogView struct {
-	version   string
-	byCode    map[string]*loket.Product
-	byID      map[int64]*loket.Product
-	brands    map[string]*loket.Brand
-	levels    map[string]loket.Level
-	overrides map[int64]map[string]loket.Money
-	routes    map[int64][]loket.Route
-	suppliers map[int64]loket.Supplier
-	raw       *loket.Catalog
-}
-
-// RefreshCatalog reloads the catalog cache when the stored catalog changed.
-func (a *App) RefreshCatalog(ctx context.Context) error {
-	a.catalogMu.Lock()
-	defer a.catalogMu.Unlock()
-	v, err := a.DB.CatalogVersion(ctx)
-	if err != nil {
-		return err
-	}
-	if cur := a.catalog.Load(); cur != nil && cur.version == v && v != "" {
-		return nil
-	}
-	c, err := a.DB.LoadCatalog(ctx)
-	if err != nil {
-		return fmt.Errorf("load catalog: %w", err)
-	}
-	view := &catalogView{version: c.Version, byCode: map[string]*loket.Product{}, byID: map[int64]*loket.Product{},
-		brands: map[string]*loket.Brand{}, levels: map[string]loket.Level{}, overrides: c.Overrides, routes: c.Routes,
-		suppliers: map[int64]loket.Supplier{}, raw: c}
-	for i := range c.Brands {
-		view.brands[c.Brands[i].Code] = &c.Brands[i]
-	}
-	for i := range c.Products {
-		p := &c.Products[i]
-		if b := view.brands[p.Brand]; b != nil {
-			p.Forms = b.Forms
-		}
-		view.byCode[strings.ToUpper(p.Code)] = p
-		view.byID[p.ID] = p
-	}
-	for _, l := range c.Levels {
-		view.levels[l.Name] = l
-	}
-	for _, s := range c.Suppliers {
-		view.suppliers[s.ID] = s
-		if _, err := a.DB.EnsureAccount(ctx, store.SupplierAccount(s.ID), store.KindSupplierPayable); err != nil {
-			return err
-		}
-	}
-	a.catalog.Store(view)
-	a.suppliersMu.Lock()
-	for id, e := range a.suppliers {
-		if s, ok := view.suppliers[id]; !ok || s != e.cfg {
-			delete(a.suppliers, id) // made anew with the new settings on next use
-		}
-	}
-	a.suppliersMu.Unlock()
-	return nil
-}
-
-func (a *App) catalogLoop() {
-	defer a.wg.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-a.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := a.RefreshCatalog(ctx); err != nil {
-				a.Log.Error("refresh catalog", "err", err)
-			} else if err := a.ensurePriceJobs(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
-				a.Log.Error("schedule price sync", "err", err)
-			}
-			cancel()
-		}
-	}
-}
-
-// supplierFor returns the Supplier behind a registered supplier id.
-func (a *App) supplierFor(id int64) (supplier.Supplier, error) {
-	a.suppliersMu.Lock()
-	defer a.suppliersMu.Unlock()
-	if e, ok := a.suppliers[id]; ok {
-		return e.s, nil
-	}
-	cfg, ok := a.catalog.Load().suppliers[id]
-	if !ok {
-		return nil, fmt.Errorf("supplier %d is not registered", id)
-	}
-	s, err := supplier.New(supplier.Config{Name: cfg.Name, Kind: cfg.Kind, BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, Secret: cfg.Secret,
-		MemberID: cfg.MemberID, CallbackURL: a.cfg.PublicURL + "/callbacks/" + cfg.Name})
-	if err != nil {
-		return nil, err
-	}
-	a.suppliers[id] = supplierEntry{cfg: cfg, s: s}
-	return s, nil
-}
-
-// Products lists the catalog priced for a level.
-func (a *App) Products(level string) []loket.Product {
-	view := a.catalog.Load()
-	out := make([]loket.Product, 0, len(view.raw.Products))
-	for _, p := range view.raw.Products {
-		p.Price = view.price(&p, level)
-		out = append(out, p)
-	}
-	return out
-}
-
-// Product returns one product priced for a level.
-func (a *App) Product(code, level string) (*loket.Product, error) {
-	view := a.catalog.Load()
-	p, ok := view.byCode[strings.ToUpper(strings.TrimSpace(code))]
-	if !ok {
-		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", code)
-	}
-	cp := *p
-	cp.Price = view.price(p, level)
-	return &cp, nil
-}
-
-// ProductByID returns one product by id, priced for a level.
-func (a *App) ProductByID(id int64, level string) (*loket.Product, error) {
-	view := a.catalog.Load()
-	p, ok := view.byID[id]
-	if !ok {
-		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %d", id)
-	}
-	cp := *p
-	cp.Price = view.price(p, level)
-	return &cp, nil
-}
-
-// Brands lists the brands with their forms.
-func (a *App) Brands() []loket.Brand { return a.catalog.Load().raw.Brands }
-
-// Categories lists the categories.
-func (a *App) Categories() []loket.Category { return a.catalog.Load().raw.Categories }
-
-// price is what a reseller of level pays for p: a per-level override, else the base
-// price with the level's markup.
-func (v *catalogView) price(p *loket.Product, level string) loket.Money {
-	if o, ok := v.overrides[p.ID][level]; ok {
-		return o
-	}
-	return v.markup(p.BasePrice, level)
-}
-
-// markup is base with a level's markup, rounded up to whole rupiah.
-func (v *catalogView) markup(base loket.Money, level string) loket.Money {
-	l := v.levels[level]
-	return base.PlusBP(l.MarkupBP) + l.MarkupFlat
-}
-
-// PriceFor is what a reseller of level pays for something with this base price and no
-// per-product override (virtual numbers, say).
-func (a *App) PriceFor(base loket.Money, level string) loket.Money {
-	return a.catalog.Load().markup(base, level)
+// CheckSecret reports whether secret is the reseller's secret key.
+func CheckSecret(r *loket.ResellerAuth, secret string) bool {
+	return secret != "" && auth.Equal(auth.Digest(strings.TrimSpace(secret)), r.SecretHash)
 }

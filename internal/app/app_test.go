@@ -69,7 +69,7 @@ func testQRIS() string {
 func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *loket.ResellerAuth {
 	t.Helper()
 	ctx := context.Background()
-	_, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: name, Balance: balance})
+	_, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: name, Balance: balance})
 	if err != nil {
 		t.Fatal(err)
 	}

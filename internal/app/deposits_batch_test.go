@@ -251,7 +251,7 @@ func benchMatch(b *testing.B, run func(*app.App, []loket.Payment)) {
 				err := a.DB.Direct(ctx, func(t *store.Tx) error {
 					for k := 0; k < n; k++ {
 						// Distinct totals without the per-reseller limit: amounts vary.
-						d, err := t.CreateDeposit(store.NewDeposit{ResellerID: rs[k%len(rs)].ID, Method: app.MethodQRIS, Amount: loket.Money(10_000 + k*1000),
+						d, err := t.CreateDeposit(store.NewDeposit{ResellerID: rs[k%len(rs)].ID, Method: loket.MethodQRIS, Amount: loket.Money(10_000 + k*1000),
 							UniqueCode: loket.Money(1 + k%999), Surface: "api", Expires: time.Hour})
 						if err != nil {
 							return err
@@ -283,13 +283,13 @@ func TestUSDTDeposits(t *testing.T) {
 	a := newApp(t, "sqlite")
 	ctx := context.Background()
 	r := reseller(t, a, "usdt", 0)
-	if _, err := a.CreateDeposit(ctx, r, app.MethodUSDT, 50000, ""); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
+	if _, err := a.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, ""); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
 		t.Fatalf("not set up: %v", err)
 	}
-	if err := a.SetUSDT(ctx, app.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 10}); loket.ErrorCode(err) != loket.EINVALID {
+	if err := a.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 10}); loket.ErrorCode(err) != loket.EINVALID {
 		t.Fatalf("rate 10: %v", err)
 	}
-	if err := a.SetUSDT(ctx, app.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 16250}); err != nil {
+	if err := a.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 16250}); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[int64]bool{}
@@ -300,7 +300,7 @@ func TestUSDTDeposits(t *testing.T) {
 		}
 	}()
 	for i := 0; i < 3; i++ {
-		d, err := a.CreateDeposit(ctx, r, app.MethodUSDT, 50000, "")
+		d, err := a.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,9 +311,9 @@ func TestUSDTDeposits(t *testing.T) {
 		ds = append(ds, d)
 	}
 	outs, err := a.RecordPayments(ctx, "tron", []loket.Payment{
-		{Ref: "tx1", Method: app.MethodUSDT, Amount: loket.Money(ds[1].PayAmount)},
-		{Ref: "tx2", Method: app.MethodUSDT, Amount: 1_234_500},
-		{Ref: "tx3", Method: app.MethodQRIS, Amount: loket.Money(ds[2].PayAmount)}, // a rupiah payment never pays a USDT deposit
+		{Ref: "tx1", Method: loket.MethodUSDT, Amount: loket.Money(ds[1].PayAmount)},
+		{Ref: "tx2", Method: loket.MethodUSDT, Amount: 1_234_500},
+		{Ref: "tx3", Method: loket.MethodQRIS, Amount: loket.Money(ds[2].PayAmount)}, // a rupiah payment never pays a USDT deposit
 	})
 	if err != nil || outs[0].Deposit == nil || outs[0].Deposit.ID != ds[1].ID || outs[1].Deposit != nil || outs[2].Deposit != nil {
 		t.Fatalf("outcomes %+v %v", outs, err)

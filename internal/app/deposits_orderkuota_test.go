@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/payment/simsource"
 )
@@ -21,8 +21,8 @@ func TestOrderKuotaSetup(t *testing.T) {
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
 
-	src, every := a.OrderKuotaSource(ctx)
-	if every != app.DefaultOrderKuotaPoll || src.Name() != "orderkuota" {
+	src, every := a.OrderKuota.Source(ctx)
+	if every != orderkuota.DefaultPoll || src.Name() != "orderkuota" {
 		t.Fatalf("source %s every %v", src.Name(), every)
 	}
 	if ps, _, err := src.Incoming(ctx, ""); err != nil || len(ps) != 0 {
@@ -31,7 +31,7 @@ func TestOrderKuotaSetup(t *testing.T) {
 	if err := a.CompleteOrderKuotaLogin(ctx, simsource.OTP); err == nil {
 		t.Fatal("an OTP without a login under way was taken")
 	}
-	login := app.OrderKuotaLogin{BaseURL: srv.URL, Username: "toko", Password: "rahasia-123", Merchant: "OK1234567"}
+	login := orderkuota.Login{BaseURL: srv.URL, Username: "toko", Password: "rahasia-123", Merchant: "OK1234567"}
 	if err := a.StartOrderKuotaLogin(ctx, login); err == nil || !strings.Contains(err.Error(), "api-key") {
 		t.Fatalf("without an API key: %v", err)
 	}
@@ -58,7 +58,7 @@ func TestOrderKuotaSetup(t *testing.T) {
 	}
 
 	r := reseller(t, a, "okbuyer", 0)
-	d, err := a.CreateDeposit(ctx, r, app.MethodQRIS, 25000, "")
+	d, err := a.CreateDeposit(ctx, r, loket.MethodQRIS, 25000, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestOrderKuotaSetup(t *testing.T) {
 		t.Fatalf("deposit after the poll: %+v", got)
 	}
 	ps, _ := a.DB.Payments(ctx, "", 10)
-	if len(ps) != 1 || ps[0].Source != orderkuota.Name {
+	if len(ps) != 1 || ps[0].Source != orderkuota.SourceName {
 		t.Fatalf("payments %+v", ps)
 	}
 	a.PollSource(ctx, src, cursor) // read again: recorded once

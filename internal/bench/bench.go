@@ -395,7 +395,7 @@ func setup(ctx context.Context, cfg *config.Config, db *store.DB, o options, run
 	rs := make([]reseller, o.resellers)
 	for i := range rs {
 		name := fmt.Sprintf("bench-%s-%d", runID, i)
-		r, creds, err := a.CreateReseller(ctx, app.NewResellerInput{Username: name, Name: "loket bench " + runID, Level: "reseller", Balance: o.balance})
+		r, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: name, Name: "loket bench " + runID, Level: "reseller", Balance: o.balance})
 		if err != nil {
 			return nil, 0, fmt.Errorf("create reseller %s: %w", name, err)
 		}

@@ -44,7 +44,7 @@ func me(t testing.TB, r *reseller) *client.Me {
 // orderCount is how many orders the reseller has, as the database has them.
 func orderCount(t testing.TB, s *server.Server, id int64) int {
 	t.Helper()
-	os, err := s.App.Orders(context.Background(), loket.OrderFilter{ResellerID: id, Limit: 1000})
+	os, err := s.App.Orders.Orders(context.Background(), loket.OrderFilter{ResellerID: id, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

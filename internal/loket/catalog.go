@@ -177,3 +177,24 @@ func (m MarkupRule) Apply(cost Money) Money {
 	}
 	return p
 }
+
+// PriceUpdate is one product's price for a reseller, before and after a change.
+type PriceUpdate struct {
+	Code     string `json:"product"`
+	PriceOld Money  `json:"price_old"`
+	PriceNew Money  `json:"price_new"`
+}
+
+// SupplierState is what the operator sees of a supplier, as this node knows it.
+type SupplierState struct {
+	Supplier
+	Usable       bool       `json:"usable"`
+	Why          string     `json:"why,omitempty"`
+	Balance      *Money     `json:"balance,omitempty"`
+	BalanceAt    *time.Time `json:"balance_checked_at,omitempty"`
+	BalanceError string     `json:"balance_error,omitempty"`
+	LowBalance   bool       `json:"low_balance"`
+	NoAnswerRun  int        `json:"no_answer_in_a_row"`
+	Routes       int        `json:"routes"`
+	Threshold    Money      `json:"low_balance_threshold"`
+}

@@ -1,6 +1,9 @@
 package loket
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Deposit states.
 const (
@@ -61,3 +64,39 @@ func (d *Deposit) PayMicroUSDT() MicroUSDT { return MicroUSDT(d.PayAmount) }
 
 // Fee is what the payer paid beyond the credited amount.
 func (d *Deposit) Fee() Money { return d.Total - d.Amount }
+
+// Deposit methods.
+const (
+	MethodQRIS = "qris"
+	MethodBank = "bank"
+	MethodUSDT = "usdt"
+)
+
+// BankAccount is one of the operator's accounts bank-transfer deposits are paid into.
+type BankAccount struct {
+	Bank        string `json:"bank_name"`
+	AccountNo   string `json:"account_no"`
+	Beneficiary string `json:"beneficiary_name"`
+}
+
+// USDTConfig is how USDT TRC-20 deposits are paid.
+type USDTConfig struct {
+	Address string `json:"address"`
+	Rate    int64  `json:"rate" doc:"rupiah per USDT"`
+}
+
+// PaymentSource reports payments that arrived. Incoming is given the cursor it
+// returned last time ("" at first, and after a restart the last one kept) and returns
+// the payments after it, in any order, with the cursor to pass next time. The cursor is
+// the source's own (a time, a block number, a page): it saves re-reading all history,
+// while each payment is still recorded once by (source name, ref), so returning one
+// again is harmless. A source that cannot page returns everything and "".
+//
+// An on-chain watcher (USDT TRC-20: the transfers to the operator's address, each with
+// its transaction hash as Ref, Method MethodUSDT and Amount the raw value in
+// micro-USDT, which is what a USDT deposit's PayAmount is) is a PaymentSource like
+// OrderKuota's mutation list, named usdt.SourceName; see docs/deposits.md.
+type PaymentSource interface {
+	Name() string
+	Incoming(ctx context.Context, cursor string) (payments []Payment, next string, err error)
+}

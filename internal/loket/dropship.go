@@ -67,3 +67,19 @@ type WithdrawalFilter struct {
 	Status     string
 	Limit      int
 }
+
+// DropshipRequest is the dropship side of an order (seed 004's Mode B).
+type DropshipRequest struct {
+	SellingPrice  Money // what the reseller's customer pays (at least the reseller's price)
+	CustomerName  string
+	CustomerPhone string
+}
+
+// WithdrawalInput is what a reseller asks to be paid.
+type WithdrawalInput struct {
+	Key         string // the reseller's idempotency key
+	Amount      Money  // rupiah out of the profit balance
+	Method      string // the bank or e-wallet: BCA, BRI, DANA, OVO...
+	AccountNo   string
+	AccountName string
+}

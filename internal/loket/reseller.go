@@ -56,3 +56,12 @@ type ResellerUpdate struct {
 	SecretHash *string
 	SecretSeal *string
 }
+
+// NewResellerInput is what an operator (or self-registration) gives for a reseller.
+type NewResellerInput struct {
+	Username string
+	Name     string
+	Email    string
+	Level    string
+	Balance  Money // opening balance, credited as an adjustment
+}

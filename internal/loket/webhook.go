@@ -35,3 +35,20 @@ type WebhookAttempt struct {
 	Error      string    `json:"error,omitempty"`
 	DurationMS float64   `json:"duration_ms"`
 }
+
+// OrderNotifier renders an order's status report in the dialect it was placed through.
+// Each surface registers one for its name; "api" is the native JSON. balance is the
+// reseller's balance right after the settlement (a failed order's refund included),
+// read in the settlement's own transaction.
+type OrderNotifier func(o *Order, balance Money) (event, contentType string, body []byte, err error)
+
+// PriceNotifier renders price news in a surface's dialect.
+type PriceNotifier func(updates []PriceUpdate) (event, contentType string, body []byte, err error)
+
+// SMSNotifier renders the webhook of an SMS that arrived, in a surface's dialect. act is
+// the activation as it is after the SMS (state received, SMS included).
+type SMSNotifier func(act *Activation, sms VNSMS) (event, contentType string, body []byte, err error)
+
+// WebhookAcceptor decides whether an answer acknowledges a webhook of some event, for
+// dialects that say more than "any 2xx" (seed 001: until answered {"status":200}).
+type WebhookAcceptor func(status int, body []byte) bool

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
@@ -107,12 +106,12 @@ type Reseller struct {
 // NewReseller creates a reseller of the default level with an opening balance on s.
 func NewReseller(t testing.TB, s *server.Server, balance loket.Money) *Reseller {
 	t.Helper()
-	return CreateReseller(t, s, app.NewResellerInput{Balance: balance})
+	return CreateReseller(t, s, loket.NewResellerInput{Balance: balance})
 }
 
 // CreateReseller creates the reseller in on s, named by Username("r") when in has no
 // username.
-func CreateReseller(t testing.TB, s *server.Server, in app.NewResellerInput) *Reseller {
+func CreateReseller(t testing.TB, s *server.Server, in loket.NewResellerInput) *Reseller {
 	t.Helper()
 	if in.Username == "" {
 		in.Username = Username("r")

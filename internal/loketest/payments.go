@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
@@ -28,7 +27,7 @@ func SetupPayments(t testing.TB, s *server.Server) {
 	if err := s.App.SetStaticQRIS(ctx, StaticQRIS()); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []app.BankAccount{{Bank: "BCA", AccountNo: "1234567890", Beneficiary: "Loket Test"},
+	for _, b := range []loket.BankAccount{{Bank: "BCA", AccountNo: "1234567890", Beneficiary: "Loket Test"},
 		{Bank: "Mandiri", AccountNo: "0987654321", Beneficiary: "Loket Test"}} {
 		if _, err := s.App.AddBankAccount(ctx, b); err != nil {
 			t.Fatal(err)

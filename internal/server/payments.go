@@ -7,6 +7,8 @@ import (
 
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/payment/simsource"
 )
@@ -22,12 +24,18 @@ func mountPaymentSimulator(s *api.Server, a *app.App, baseURL string) {
 	s.Handle(SimPath+"/", http.StripPrefix(SimPath, sim.Handler()))
 	client := orderkuota.New(orderkuota.Config{BaseURL: baseURL + SimPath, APIKey: "demo", Username: "demo", Token: "demo",
 		Merchant: "OK1", HTTP: &http.Client{Timeout: 10 * time.Second}})
-	a.AddSource(orderkuota.NewSource("orderkuota-sim", app.MethodQRIS, client), 2*time.Second)
+	a.AddSource(orderkuota.NewSource("orderkuota-sim", loket.MethodQRIS, client), 2*time.Second)
 }
 
-// addPaymentSources polls the payment sources the operator configured: the OrderKuota
-// account once logged in (loket payment orderkuota login / otp).
-func addPaymentSources(ctx context.Context, a *app.App) {
-	src, every := a.OrderKuotaSource(ctx)
-	a.AddSource(src, every)
+// addPaymentSources polls every registered payment source (the OrderKuota account
+// once logged in: loket payment orderkuota login / otp).
+func addPaymentSources(ctx context.Context, a *app.App) error {
+	srcs, err := payment.Build(ctx, payment.Env{Settings: a.DB, Sealer: a.Sealer(), Log: a.Log})
+	if err != nil {
+		return err
+	}
+	for _, p := range srcs {
+		a.AddSource(p.Source, p.Every)
+	}
+	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/payment/simsource"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store/storetest"
@@ -41,7 +43,7 @@ func TestServePollsOrderKuota(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := op.StartOrderKuotaLogin(ctx, app.OrderKuotaLogin{BaseURL: upstream.URL, APIKey: "k-123456", Username: "toko",
+	if err := op.StartOrderKuotaLogin(ctx, orderkuota.Login{BaseURL: upstream.URL, APIKey: "k-123456", Username: "toko",
 		Password: "pw-12345", Merchant: "OK77", Poll: time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func TestServePollsOrderKuota(t *testing.T) {
 	if err := s.App.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
 		t.Fatal(err)
 	}
-	_, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "okpayer"})
+	_, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "okpayer"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestServePollsOrderKuota(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.App.CreateDeposit(ctx, ra, app.MethodQRIS, 20000, "")
+	d, err := s.App.CreateDeposit(ctx, ra, loket.MethodQRIS, 20000, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
@@ -33,7 +32,7 @@ func TestPriceChangeWebhooks(t *testing.T) {
 		}))
 		defer recv.Close()
 		native := loketest.NewReseller(t, s, 100000)
-		toko := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Level: "member", Balance: 100000})
+		toko := loketest.CreateReseller(t, s, loket.NewResellerInput{Username: loketest.Username("tw"), Level: "member", Balance: 100000})
 		for who, r := range map[string]*loketest.Reseller{"native": native, "toko": toko} {
 			u := recv.URL + "/" + who
 			if err := s.App.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {

@@ -124,7 +124,10 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if cfg.Demo {
 		mountPaymentSimulator(s.API, a, s.URL)
 	}
-	addPaymentSources(ctx, a)
+	if err := addPaymentSources(ctx, a); err != nil {
+		ln.Close()
+		return fail(err)
+	}
 	web.Mount(s.API)
 	for _, mount := range surfaces {
 		mount(s.API, a)

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/store/storetest"
@@ -46,7 +46,7 @@ func TestDemoQRISDeposit(t *testing.T) {
 			if err := s.App.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
 				t.Fatal(err)
 			}
-			_, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "payer"})
+			_, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "payer"})
 			if err != nil {
 				t.Fatal(err)
 			}

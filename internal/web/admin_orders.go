@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/orders"
 )
 
 type adminOrdersData struct {
@@ -47,7 +47,7 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 		}
 		// A phone number is stored as 08...: search for it so written, and for the
 		// text as typed when that finds nothing (a game ID is not a phone number).
-		if n, ok := app.NormalizeMSISDN(d.Target); ok && n != d.Target {
+		if n, ok := orders.NormalizeMSISDN(d.Target); ok && n != d.Target {
 			f.Target = n
 			if d.Orders, err = h.DB.SearchOrders(ctx, f); err == nil && len(d.Orders) == 0 {
 				f.Target = d.Target

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -14,7 +13,7 @@ type overviewData struct {
 	Sales, Profit                    loket.Money
 	Chart                            []loket.DaySum
 	ChartMax                         loket.Money
-	Suppliers                        []app.SupplierState
+	Suppliers                        []loket.SupplierState
 	Stuck                            []*loket.OrderRow
 	Money                            loket.MoneySummary
 }

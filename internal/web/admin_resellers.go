@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
@@ -59,7 +58,7 @@ func (h *Handler) adminCreateReseller(w http.ResponseWriter, r *http.Request, s 
 		h.back(w, r, "/admin/resellers", "err", p.T("Password minimal 6 karakter."))
 		return
 	}
-	res, creds, err := h.App.CreateReseller(ctx, app.NewResellerInput{Username: r.PostFormValue("username"),
+	res, creds, err := h.App.CreateReseller(ctx, loket.NewResellerInput{Username: r.PostFormValue("username"),
 		Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")), Level: r.PostFormValue("level")})
 	if err != nil {
 		h.back(w, r, "/admin/resellers", "err", h.errText(err))

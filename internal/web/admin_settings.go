@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/loket"
 )
 
 // settingRegistration is seed 004's self-registration switch (`loket setting set
@@ -13,7 +13,7 @@ const settingRegistration = "chestcloudx.registration"
 
 type adminSettingsData struct {
 	QRIS         string
-	Banks        []app.BankAccount
+	Banks        []loket.BankAccount
 	Registration bool
 	Limits       []limitRow
 }
@@ -64,7 +64,7 @@ func (h *Handler) adminSetQRIS(w http.ResponseWriter, r *http.Request, s *sess) 
 
 func (h *Handler) adminAddBank(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	_, err := h.App.AddBankAccount(r.Context(), app.BankAccount{Bank: r.PostFormValue("bank"), AccountNo: r.PostFormValue("account_no"),
+	_, err := h.App.AddBankAccount(r.Context(), loket.BankAccount{Bank: r.PostFormValue("bank"), AccountNo: r.PostFormValue("account_no"),
 		Beneficiary: r.PostFormValue("beneficiary")})
 	if err != nil {
 		h.back(w, r, "/admin/settings", "err", h.errText(err))

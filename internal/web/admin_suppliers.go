@@ -6,14 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
 
 type adminSuppliersData struct {
-	Suppliers []app.SupplierState
+	Suppliers []loket.SupplierState
 	Kinds     []string
 }
 

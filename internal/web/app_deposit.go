@@ -5,13 +5,12 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
 type depositFormData struct {
 	QRIS     bool
-	Banks    []app.BankAccount
+	Banks    []loket.BankAccount
 	Deposits []*loket.Deposit
 	Amount   string
 }
@@ -77,7 +76,7 @@ func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess)
 type depositPageData struct {
 	Dep   *loket.Deposit
 	QR    string // the QR image's path (the public link, token-protected)
-	Banks []app.BankAccount
+	Banks []loket.BankAccount
 }
 
 // depositPage shows what to pay: the QR with a countdown to expiry, or the bank
@@ -97,7 +96,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request, s *sess) {
 	if dep.QRString != "" {
 		d.QR = fmt.Sprintf("/qr/%d/%s.png", dep.ID, h.App.QRToken(dep.ID))
 	}
-	if dep.Method == app.MethodBank {
+	if dep.Method == loket.MethodBank {
 		if d.Banks, err = h.App.BankAccounts(r.Context()); err != nil {
 			h.fail(w, r, s, err)
 			return

@@ -31,7 +31,7 @@ func (h *Handler) resellerOrdersCSV(w http.ResponseWriter, r *http.Request, s *s
 	cw.Write([]string{"id", "waktu_wib", "ref_id", "produk", "nama_produk", "tujuan", "harga", "status", "sn", "pesan"})
 	var before int64
 	for n := 0; n < csvMax; {
-		orders, err := h.App.Orders(r.Context(), loket.OrderFilter{ResellerID: s.SubjectID, Before: before, Limit: 500})
+		orders, err := h.App.Orders.Orders(r.Context(), loket.OrderFilter{ResellerID: s.SubjectID, Before: before, Limit: 500})
 		if err != nil || len(orders) == 0 {
 			break
 		}

@@ -18,7 +18,7 @@ func (h *Handler) keysData(r *http.Request, s *sess) (*keysPageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := h.App.Webhooks(r.Context(), s.SubjectID, 10)
+	hooks, err := h.App.Webhooks.Webhooks(r.Context(), s.SubjectID, 10)
 	if err != nil {
 		return nil, err
 	}

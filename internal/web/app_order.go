@@ -131,7 +131,7 @@ func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	var err error
-	if d.Orders, err = h.App.Orders(r.Context(), f); err != nil {
+	if d.Orders, err = h.App.Orders.Orders(r.Context(), f); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}

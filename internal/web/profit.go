@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/dropship"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -87,7 +87,7 @@ type profitData struct {
 // withdrawals, moving profit into the balance, and its customers' refunds owed.
 func (h *Handler) profitPage(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx := r.Context()
-	d := profitData{Key: "WEB" + strings.ToUpper(auth.RandomCode(12)), Min: app.MinWithdrawal}
+	d := profitData{Key: "WEB" + strings.ToUpper(auth.RandomCode(12)), Min: dropship.MinWithdrawal}
 	var err error
 	if d.Reseller, err = h.DB.Reseller(ctx, s.SubjectID, ""); err != nil {
 		h.fail(w, r, s, err)
@@ -116,7 +116,7 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 		h.back(w, r, "/app/profit", "err", p.T("Jumlah tidak valid."))
 		return
 	}
-	if _, _, err := h.App.RequestWithdrawal(r.Context(), ra, app.WithdrawalInput{Key: r.PostFormValue("key"), Amount: amount,
+	if _, _, err := h.App.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: r.PostFormValue("key"), Amount: amount,
 		Method: r.PostFormValue("method"), AccountNo: r.PostFormValue("account_no"), AccountName: r.PostFormValue("account_name")}); err != nil {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return

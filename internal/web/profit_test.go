@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
@@ -85,7 +84,7 @@ func TestProfitPages(t *testing.T) {
 		// A dropship order's page shows its payment.
 		loketest.SetupPayments(t, s)
 		o, _, _, err := s.App.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "web-ds"},
-			app.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"})
+			loket.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"})
 		if err != nil {
 			t.Fatal(err)
 		}

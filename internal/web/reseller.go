@@ -53,7 +53,7 @@ func (h *Handler) resellerHome(w http.ResponseWriter, r *http.Request, s *sess) 
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Orders, err = h.App.Orders(ctx, loket.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
+	if d.Orders, err = h.App.Orders.Orders(ctx, loket.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}

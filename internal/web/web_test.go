@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
@@ -93,7 +92,7 @@ func addAdmin(t testing.TB, s *server.Server, user, password string) {
 
 func addReseller(t testing.TB, s *server.Server, balance int64, password string) *loketest.Reseller {
 	t.Helper()
-	r := loketest.CreateReseller(t, s, app.NewResellerInput{Balance: loket.Money(balance)})
+	r := loketest.CreateReseller(t, s, loket.NewResellerInput{Balance: loket.Money(balance)})
 	if err := s.App.SetPassword(context.Background(), r.ID, password); err != nil {
 		t.Fatal(err)
 	}

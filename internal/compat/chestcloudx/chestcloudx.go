@@ -257,7 +257,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	if name == "" {
 		name = username
 	}
-	res, creds, err := h.a.CreateReseller(ctx, app.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
+	res, creds, err := h.a.CreateReseller(ctx, loket.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ECONFLICT {
 			err = loket.Errorf(loket.ECONFLICT, "Username sudah dipakai.")
@@ -522,7 +522,7 @@ func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p param
 		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
 		return
 	}
-	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, app.DropshipRequest{SellingPrice: loket.Money(selling),
+	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, loket.DropshipRequest{SellingPrice: loket.Money(selling),
 		CustomerName: p.get("customer_name"), CustomerPhone: p.get("customer_phone")})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EPRICE {

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/loket"
@@ -209,12 +208,12 @@ func TestErrors(t *testing.T) {
 		s := start(t, engine)
 		base := s.URL + "/compat/chestcloudx/api"
 		ctx := context.Background()
-		rich, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "rich", Balance: 100000})
+		rich, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "rich", Balance: 100000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		key := creds.APIKey
-		_, poorCreds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "poor"})
+		_, poorCreds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "poor"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +325,7 @@ func TestWebhook(t *testing.T) {
 			got <- b
 		}))
 		defer hook.Close()
-		res, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: "hooked", Balance: 20000})
+		res, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "hooked", Balance: 20000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +361,7 @@ func TestRateLimits(t *testing.T) {
 		ts := httptest.NewServer(chestcloudx.NewHandler(s.App, clock.now))
 		defer ts.Close()
 		base := ts.URL + "/compat/chestcloudx/api"
-		_, creds, err := s.App.CreateReseller(context.Background(), app.NewResellerInput{Username: "busy"})
+		_, creds, err := s.App.CreateReseller(context.Background(), loket.NewResellerInput{Username: "busy"})
 		if err != nil {
 			t.Fatal(err)
 		}

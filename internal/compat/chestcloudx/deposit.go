@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/api"
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -78,7 +77,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 			return
 		}
 	}
-	d, err := h.a.CreateDeposit(r.Context(), ra, app.MethodQRIS, loket.Money(amount), surface)
+	d, err := h.a.CreateDeposit(r.Context(), ra, loket.MethodQRIS, loket.Money(amount), surface)
 	if err != nil {
 		h.depositFail(w, err)
 		return

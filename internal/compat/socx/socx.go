@@ -23,6 +23,7 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/orders"
 )
 
 // Surface names recorded on orders, which choose the report format.
@@ -395,7 +396,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	d, err := h.a.CreateDeposit(ctx, ra, app.MethodBank, amount, SurfaceJSON)
+	d, err := h.a.CreateDeposit(ctx, ra, loket.MethodBank, amount, SurfaceJSON)
 	if err != nil {
 		fail(err)
 		return
@@ -406,7 +407,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 // ticketBody renders a bank deposit as the seed's ticket. grand_total is the total to
 // transfer (amount + unique); the seed's own example prints 100101 for 1,000,000 + 101,
 // a typo its instruction contradicts ("Rp. 1,000,101").
-func ticketBody(d *loket.Deposit, accounts []app.BankAccount) depositTicketBody {
+func ticketBody(d *loket.Deposit, accounts []loket.BankAccount) depositTicketBody {
 	out := depositTicketBody{Amount: d.Amount, Unique: d.UniqueCode, AdminFee: 0, GrandTotal: d.Total,
 		ValidBefore: d.ExpiresAt.In(wib).Format("02/01/2006 15:04:05"), Banks: []ticketBank{}}
 	var to []string
@@ -575,8 +576,8 @@ func sameOrder(o *loket.Order, req purchaseReq) bool {
 	if o.Target == req.MSISDN {
 		return true
 	}
-	a, ok1 := app.NormalizeMSISDN(o.Target)
-	b, ok2 := app.NormalizeMSISDN(req.MSISDN)
+	a, ok1 := orders.NormalizeMSISDN(o.Target)
+	b, ok2 := orders.NormalizeMSISDN(req.MSISDN)
 	return ok1 && ok2 && a == b
 }
 

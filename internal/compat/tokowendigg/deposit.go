@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -93,7 +92,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		h.fail(w, err)
 		return
 	}
-	var bank *app.BankAccount
+	var bank *loket.BankAccount
 	var names []string
 	for i, b := range banks {
 		if bankKey(b.Bank) == via && bank == nil {
@@ -113,7 +112,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		h.fail(w, failf(http.StatusBadRequest, "Minimum nominal untuk menggunakan metode pembayaran ini Rp 10.000"))
 		return
 	}
-	d, err := h.a.CreateDeposit(r.Context(), ra, app.MethodBank, loket.Money(amount), Surface)
+	d, err := h.a.CreateDeposit(r.Context(), ra, loket.MethodBank, loket.Money(amount), Surface)
 	if err != nil {
 		h.fail(w, &depositError{err})
 		return

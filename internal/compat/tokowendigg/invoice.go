@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -38,7 +37,7 @@ type invoicePage struct {
 	Unpaid   bool
 	Amount   string
 	Code     string
-	Accounts []app.BankAccount
+	Accounts []loket.BankAccount
 }
 
 // invoice serves the public invoice page of a transaction, by reference, like the

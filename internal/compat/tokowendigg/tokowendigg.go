@@ -50,7 +50,7 @@ func Mount(s *api.Server, a *app.App) {
 	a.SetNotifier(Surface, h.notify)
 	a.SetWebhookAcceptor(WebhookTransactionStatus, Acknowledged)
 	a.SetWebhookAcceptor(WebhookPriceUpdate, Acknowledged)
-	a.SetPriceNotifier(Surface, func(ups []app.PriceUpdate) (string, string, []byte, error) {
+	a.SetPriceNotifier(Surface, func(ups []loket.PriceUpdate) (string, string, []byte, error) {
 		changes := make([]PriceChange, 0, len(ups))
 		for _, u := range ups {
 			changes = append(changes, PriceChange{ProductCode: u.Code, PriceOld: u.PriceOld, PriceNew: u.PriceNew})
@@ -688,7 +688,7 @@ func (h *handler) webhookSent(ctx context.Context, o *loket.Order) bool {
 	if o.Status == loket.StatusPending {
 		return false
 	}
-	hooks, err := h.a.Webhooks(ctx, o.ResellerID, webhookRecent)
+	hooks, err := h.a.Webhooks.Webhooks(ctx, o.ResellerID, webhookRecent)
 	if err != nil {
 		return false
 	}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
@@ -29,7 +28,7 @@ type reseller struct {
 
 func newReseller(t *testing.T, s *server.Server, balance int64) reseller {
 	t.Helper()
-	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: loketest.Username("tw"), Balance: loket.Money(balance)})
+	r := loketest.CreateReseller(t, s, loket.NewResellerInput{Username: loketest.Username("tw"), Balance: loket.Money(balance)})
 	return reseller{id: r.ID, key: r.Creds.APIKey, secret: r.Creds.SecretKey}
 }
 
@@ -251,7 +250,7 @@ func testSurface(t *testing.T, engine string) {
 	})
 
 	t.Run("prices are the caller's", func(t *testing.T) {
-		m, creds, err := s.App.CreateReseller(ctx, app.NewResellerInput{Username: loketest.Username("twm"), Level: "member", Balance: 5000})
+		m, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: loketest.Username("twm"), Level: "member", Balance: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}

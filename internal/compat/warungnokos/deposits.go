@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/api"
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/usdt"
 )
@@ -95,7 +94,7 @@ func detailOf(d *loket.Deposit) depositDetail {
 	brand := d.Brand
 	switch {
 	case brand != "":
-	case d.Method == app.MethodUSDT:
+	case d.Method == loket.MethodUSDT:
 		brand = usdt.Brand
 	default:
 		brand = strings.ToUpper(d.Method)
@@ -122,7 +121,7 @@ func depositError(err error, amount loket.Money, method string) error {
 	case loket.ELIMIT:
 		return loket.Errorf(loket.ELIMIT, msgTooManyPending)
 	case loket.ENOTCONFIGURED:
-		if method == app.MethodUSDT {
+		if method == loket.MethodUSDT {
 			return loket.Errorf(loket.ENOTCONFIGURED, msgUSDTUnavailable)
 		}
 		return loket.Errorf(loket.ENOTCONFIGURED, msgQRISUnavailable)
@@ -154,11 +153,11 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	amount := loket.Money(f)
 	method := strings.ToLower(c.p.get("method"))
-	core := app.MethodQRIS
+	core := loket.MethodQRIS
 	switch method {
 	case "", methodQRIS:
 	case methodUSDT, "usdt", "usdt-trc20", "trc20":
-		core = app.MethodUSDT
+		core = loket.MethodUSDT
 	default:
 		h.fail(w, loket.FieldError(loket.EINVALID, "method", "Metode deposit tidak dikenal: %q (pilih qris atau usdt-trc-20).", method))
 		return
@@ -168,7 +167,7 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 		h.fail(w, depositError(err, amount, core))
 		return
 	}
-	if core == app.MethodUSDT {
+	if core == loket.MethodUSDT {
 		// The seed shows only QRIS's answer; USDT's carries what to send and where.
 		api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "method": methodUSDT,
 			"network": "TRC20", "address": d.PayTo, "amount_usdt": usdt.Format(d.PayMicroUSDT()), "total": d.Total,

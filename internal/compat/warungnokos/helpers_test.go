@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/compat/warungnokos"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
@@ -39,7 +38,7 @@ type reseller struct {
 func newReseller(t testing.TB, s *server.Server, level string, balance int64) *reseller {
 	t.Helper()
 	name := loketest.Username("wn")
-	r := loketest.CreateReseller(t, s, app.NewResellerInput{Username: name, Email: name + "@mail.com",
+	r := loketest.CreateReseller(t, s, loket.NewResellerInput{Username: name, Email: name + "@mail.com",
 		Level: level, Balance: loket.Money(balance)})
 	return &reseller{ID: r.ID, Name: r.Username, Key: r.Creds.APIKey}
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/numbers"
 )
 
 // Buying numbers: otp/order, otp/status, otp/set_status are Loket's virtual-number
@@ -104,7 +104,7 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		maxPrice = loket.Money(n)
 	}
-	act, _, err := h.a.OrderNumber(r.Context(), c.ra, app.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
+	act, _, err := h.a.OrderNumber(r.Context(), c.ra, loket.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
 		OperatorID: operator, PriceJual: loket.Money(priceJual), MaxPrice: maxPrice, Surface: surface})
 	if err != nil {
 		h.fail(w, err)
@@ -202,7 +202,7 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, c *call) {
 		v.Detail = &statusExtra{Message: "Nomor tidak tersedia. Saldo dikembalikan."}
 	case loket.VNCanceled:
 		v.Detail = &statusExtra{Message: "Pesanan dibatalkan. Saldo dikembalikan."}
-		if act.Message == app.MsgTimeout {
+		if act.Message == numbers.MsgTimeout {
 			v.Detail.Message = "Waktu habis tanpa SMS. Pesanan dibatalkan dan saldo dikembalikan."
 		}
 	}

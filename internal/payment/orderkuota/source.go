@@ -13,7 +13,7 @@ import (
 // once (by source and ref); entries older than that were passed on before.
 const Overlap = 10 * time.Minute
 
-// Source is the payment source Loket polls (app.PaymentSource): the incoming entries
+// Source is the payment source Loket polls (loket.PaymentSource): the incoming entries
 // of the mutation list (/kasir/orkut/mutasi), with Ref issuer_reff.
 type Source struct {
 	name   string

@@ -1,4 +1,10 @@
-package app
+// Package deposits takes money in: a reseller's deposit is a total (amount plus a
+// unique code) that no other open deposit of its method shares, paid by QRIS, bank
+// transfer or USDT TRC-20; payment sources (OrderKuota's mutation list, an on-chain
+// watcher) report what arrived, and the matcher credits each payment once to the
+// deposit whose total it pays, in batches of set-based statements. Payments that match
+// nothing are kept for the operator.
+package deposits
 
 import (
 	"context"
@@ -7,70 +13,89 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/jobs"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/payment/usdt"
 	"github.com/loket/loket/internal/store"
 )
 
-// Deposit methods.
-const (
-	MethodQRIS = "qris"
-	MethodBank = "bank"
-	MethodUSDT = "usdt"
-)
+// Config tunes the deposit service.
+type Config struct {
+	PublicURL string // where payers open a deposit's QR image
+}
+
+// Service takes deposits and payments.
+type Service struct {
+	db       *store.DB
+	log      *slog.Logger
+	runner   *jobs.Runner
+	sealer   *auth.Sealer
+	cfg      Config
+	payments *metrics.CounterVec
+}
+
+// New makes the service and registers the expiry of deposits with the runner.
+func New(db *store.DB, runner *jobs.Runner, sealer *auth.Sealer, log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
+	s := &Service{db: db, log: log, runner: runner, sealer: sealer, cfg: cfg,
+		payments: reg.Counter("loket_payments_total", "Payments reported by sources, by whether they matched a deposit.", "result")}
+	runner.Every(30*time.Second, 10*time.Second, false, s.expireDeposits)
+	return s
+}
 
 // depositMin is the smallest deposit per method: QRIS 2,000 (seed 000), bank 10,000
 // (seed 001's minimum for bank transfers).
-var depositMin = map[string]loket.Money{MethodQRIS: 2_000, MethodBank: 10_000, MethodUSDT: 10_000}
+var depositMin = map[string]loket.Money{loket.MethodQRIS: 2_000, loket.MethodBank: 10_000, loket.MethodUSDT: 10_000}
 
 // Deposit limits.
 const (
 	maxOpenDeposits = 3           // seed 000: at most 3 pending
 	maxUniqueCode   = 999         // unique codes are 1..999 rupiah
-	maxDeposit      = 100_000_000 // one deposit, in rupiah
+	MaxDeposit      = 100_000_000 // one deposit (or a dropship payment), in rupiah
 	depositExpiry   = 30 * time.Minute
 )
 
 // CreateDeposit opens a deposit of amount by method for a reseller, with a unique code
 // that no other open deposit of the method shares, so the payment's total identifies it.
-func (a *App) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, method string, amount loket.Money, surface string) (*loket.Deposit, error) {
+func (s *Service) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, method string, amount loket.Money, surface string) (*loket.Deposit, error) {
 	min, ok := depositMin[method]
 	if !ok {
 		return nil, loket.FieldError(loket.EINVALID, "method", "unknown deposit method %q", method)
 	}
-	if amount < min || amount > maxDeposit {
-		return nil, loket.FieldError(loket.EINVALID, "amount", "amount must be between %d and %d", min, maxDeposit)
+	if amount < min || amount > MaxDeposit {
+		return nil, loket.FieldError(loket.EINVALID, "amount", "amount must be between %d and %d", min, MaxDeposit)
 	}
 	if surface == "" {
 		surface = "api"
 	}
-	if method == MethodUSDT {
-		return a.createUSDTDeposit(ctx, r, amount, surface)
+	if method == loket.MethodUSDT {
+		return s.createUSDTDeposit(ctx, r, amount, surface)
 	}
 	var qr func(loket.Money) (string, error)
-	if method == MethodQRIS {
-		static, err := a.DB.Setting(ctx, settingQRIS)
-		if err != nil {
+	if method == loket.MethodQRIS {
+		var err error
+		if qr, err = s.DynamicQRIS(ctx); err != nil {
 			return nil, err
 		}
-		if static == "" {
+		if qr == nil {
 			return nil, loket.Errorf(loket.ENOTCONFIGURED, "QRIS deposits are not set up yet (the operator runs loket payment set-qris)")
 		}
-		qr = func(total loket.Money) (string, error) { return qris.Dynamic(static, total) }
 	}
 	// Random codes rarely collide; each collision is refused by the unique index and
 	// another code is tried. Thousands of open deposits of one amount would exhaust the
 	// space: refused, never duplicated.
 	for try := 0; try < 30; try++ {
-		code := randomCode()
+		code := UniqueCode()
 		var d *loket.Deposit
-		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+		err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
 			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: method, Amount: amount, UniqueCode: code,
 				Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits, QR: qr})
@@ -84,7 +109,9 @@ func (a *App) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, method s
 	return nil, loket.Errorf(loket.EUNAVAILABLE, "too many open deposits of this amount; try a slightly different amount")
 }
 
-func randomCode() loket.Money {
+// UniqueCode is a random code of 1 to 999 rupiah, added to an amount so that the
+// payment's total identifies what it pays.
+func UniqueCode() loket.Money {
 	var b [8]byte
 	rand.Read(b[:])
 	return loket.Money(binary.BigEndian.Uint64(b[:])%maxUniqueCode) + 1
@@ -95,82 +122,59 @@ const settingQRIS = "qris.static"
 
 // SetStaticQRIS saves the operator's static merchant QRIS that deposits are built from,
 // refusing an invalid one with the reason.
-func (a *App) SetStaticQRIS(ctx context.Context, static string) error {
+func (s *Service) SetStaticQRIS(ctx context.Context, static string) error {
 	static = strings.TrimSpace(static)
 	if err := qris.ValidateStatic(static); err != nil {
 		return err
 	}
-	return a.DB.SetSetting(ctx, settingQRIS, static)
+	return s.db.SetSetting(ctx, settingQRIS, static)
 }
 
 // QRPNG renders a deposit's QRIS as a PNG.
-func (a *App) QRPNG(d *loket.Deposit) ([]byte, error) {
+func (s *Service) QRPNG(d *loket.Deposit) ([]byte, error) {
 	if d.QRString == "" {
 		return nil, loket.Errorf(loket.ENOTFOUND, "this deposit has no QR code")
 	}
 	return qris.PNG(d.QRString, 512)
 }
 
-// PaymentSource reports payments that arrived. Incoming is given the cursor it
-// returned last time ("" at first, and after a restart the last one kept) and returns
-// the payments after it, in any order, with the cursor to pass next time. The cursor is
-// the source's own (a time, a block number, a page): it saves re-reading all history,
-// while each payment is still recorded once by (source name, ref), so returning one
-// again is harmless. A source that cannot page returns everything and "".
-//
-// An on-chain watcher (USDT TRC-20: the transfers to the operator's address, each with
-// its transaction hash as Ref, Method MethodUSDT and Amount the raw value in
-// micro-USDT, which is what a USDT deposit's PayAmount is) is a PaymentSource like
-// OrderKuota's mutation list, named usdt.SourceName; see docs/deposits.md.
-type PaymentSource interface {
-	Name() string
-	Incoming(ctx context.Context, cursor string) (payments []loket.Payment, next string, err error)
-}
-
-// AddSource polls a payment source every interval for incoming payments. Call before Start.
-func (a *App) AddSource(src PaymentSource, every time.Duration) {
-	a.sources = append(a.sources, sourceEntry{src, every})
-}
-
-type sourceEntry struct {
-	src   PaymentSource
-	every time.Duration
+// AddSource polls a payment source every interval for incoming payments, from the
+// cursor it last kept. Call before the runner starts.
+func (s *Service) AddSource(src loket.PaymentSource, every time.Duration) {
+	s.runner.Go(func(stop <-chan struct{}) {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		cursor, err := s.db.Setting(context.Background(), sourceCursorKey(src.Name()))
+		if err != nil {
+			s.log.Warn("payment source cursor", "source", src.Name(), "err", err)
+		}
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			cursor = s.PollSource(ctx, src, cursor)
+			cancel()
+		}
+	})
 }
 
 func sourceCursorKey(name string) string { return "payment.cursor." + name }
 
-func (a *App) pollSource(e sourceEntry) {
-	defer a.wg.Done()
-	t := time.NewTicker(e.every)
-	defer t.Stop()
-	cursor, err := a.DB.Setting(context.Background(), sourceCursorKey(e.src.Name()))
-	if err != nil {
-		a.Log.Warn("payment source cursor", "source", e.src.Name(), "err", err)
-	}
-	for {
-		select {
-		case <-a.stop:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		cursor = a.PollSource(ctx, e.src, cursor)
-		cancel()
-	}
-}
-
 // PollSource reads a source once from cursor, records what it reported as one batch,
 // and returns the cursor to read from next: the new one once the batch is recorded,
 // else the old one (so nothing reported is skipped).
-func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) string {
+func (s *Service) PollSource(ctx context.Context, src loket.PaymentSource, cursor string) string {
 	payments, next, err := src.Incoming(ctx, cursor)
 	if err != nil {
-		a.Log.Warn("payment source", "source", src.Name(), "err", err)
+		s.log.Warn("payment source", "source", src.Name(), "err", err)
 		next = cursor // the entries read are recorded; the cursor waits for a clean read
 	}
 	if len(payments) > 0 {
-		if _, err := a.RecordPayments(ctx, src.Name(), payments); err != nil {
-			a.Log.Error("record payments", "source", src.Name(), "count", len(payments), "err", err)
+		if _, err := s.RecordPayments(ctx, src.Name(), payments); err != nil {
+			s.log.Error("record payments", "source", src.Name(), "count", len(payments), "err", err)
 			if loket.ErrorCode(err) != loket.EINVALID {
 				return cursor // not recorded: read them again
 			}
@@ -179,8 +183,8 @@ func (a *App) PollSource(ctx context.Context, src PaymentSource, cursor string) 
 		}
 	}
 	if next != cursor {
-		if err := a.DB.SetSetting(ctx, sourceCursorKey(src.Name()), next); err != nil {
-			a.Log.Warn("payment source cursor", "source", src.Name(), "err", err)
+		if err := s.db.SetSetting(ctx, sourceCursorKey(src.Name()), next); err != nil {
+			s.log.Warn("payment source cursor", "source", src.Name(), "err", err)
 		}
 	}
 	return next
@@ -200,11 +204,11 @@ const minParallelChunk = 1_000
 // an invalid payment (no ref, an amount out of range) is skipped, its outcome a
 // Duplicate (nothing done), and reported as an EINVALID error once the valid ones are
 // recorded.
-func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Payment) ([]loket.PaymentOutcome, error) {
+func (s *Service) RecordPayments(ctx context.Context, source string, ps []loket.Payment) ([]loket.PaymentOutcome, error) {
 	if source == "" {
 		return nil, loket.Errorf(loket.EINVALID, "a payment needs a source")
 	}
-	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(source), store.KindPaymentSource); err != nil {
+	if _, err := s.db.EnsureAccount(ctx, store.PaymentAccount(source), store.KindPaymentSource); err != nil {
 		return nil, err
 	}
 	out := make([]loket.PaymentOutcome, len(ps))
@@ -218,7 +222,7 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Paym
 			continue
 		}
 		if p.Method == "" {
-			p.Method = MethodQRIS
+			p.Method = loket.MethodQRIS
 		}
 		valid = append(valid, p)
 		at = append(at, i)
@@ -228,7 +232,7 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Paym
 	// the entries), and the two only meet on the resellers' accounts, which both lock
 	// in ascending id order.
 	size, parallel := paymentChunk, 1
-	if a.DB.Dialect == store.Postgres && len(valid) >= 2*minParallelChunk {
+	if s.db.Dialect == store.Postgres && len(valid) >= 2*minParallelChunk {
 		size, parallel = min(paymentChunk, (len(valid)+1)/2), 2
 	}
 	type chunk struct{ start, end int }
@@ -246,7 +250,7 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Paym
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			for try := 0; ; try++ {
-				errs[i] = a.DB.Direct(ctx, func(t *store.Tx) error {
+				errs[i] = s.db.Direct(ctx, func(t *store.Tx) error {
 					var err error
 					results[i], err = t.RecordPayments(source, valid[c.start:c.end])
 					return err
@@ -268,10 +272,10 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Paym
 			switch {
 			case o.Duplicate:
 			case o.Deposit != nil:
-				a.m.payments.With("matched").Inc()
+				s.payments.With("matched").Inc()
 			default:
-				a.m.payments.With("unmatched").Inc()
-				a.Log.Warn("payment matches no open deposit; kept for the operator", "source", source, "amount", p.Amount, "payment", o.PaymentID)
+				s.payments.With("unmatched").Inc()
+				s.log.Warn("payment matches no open deposit; kept for the operator", "source", source, "amount", p.Amount, "payment", o.PaymentID)
 			}
 		}
 	}
@@ -279,9 +283,9 @@ func (a *App) RecordPayments(ctx context.Context, source string, ps []loket.Paym
 }
 
 // CancelDeposit cancels one of a reseller's open deposits.
-func (a *App) CancelDeposit(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Deposit, error) {
+func (s *Service) CancelDeposit(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Deposit, error) {
 	var d *loket.Deposit
-	err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 		var err error
 		d, err = t.CancelDeposit(id, r.ID)
 		return err
@@ -292,18 +296,18 @@ func (a *App) CancelDeposit(ctx context.Context, r *loket.ResellerAuth, id int64
 // RecordPayment takes a payment a source saw: kept once, and credited to the deposit
 // whose total it pays. Payments of the same amount (the only ones that compete for a
 // deposit) share a write lane, so they are matched in arrival order.
-func (a *App) RecordPayment(ctx context.Context, p loket.Payment) (loket.PaymentOutcome, error) {
+func (s *Service) RecordPayment(ctx context.Context, p loket.Payment) (loket.PaymentOutcome, error) {
 	if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || p.Source == "" {
 		return loket.PaymentOutcome{}, loket.Errorf(loket.EINVALID, "a payment needs a source, a ref and a positive amount")
 	}
 	if p.Method == "" {
-		p.Method = MethodQRIS
+		p.Method = loket.MethodQRIS
 	}
-	if _, err := a.DB.EnsureAccount(ctx, store.PaymentAccount(p.Source), store.KindPaymentSource); err != nil {
+	if _, err := s.db.EnsureAccount(ctx, store.PaymentAccount(p.Source), store.KindPaymentSource); err != nil {
 		return loket.PaymentOutcome{}, err
 	}
 	var out loket.PaymentOutcome
-	err := a.DB.Write(ctx, uint64(p.Amount), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(p.Amount), func(t *store.Tx) error {
 		var err error
 		out, err = t.RecordPayment(p)
 		return err
@@ -314,51 +318,44 @@ func (a *App) RecordPayment(ctx context.Context, p loket.Payment) (loket.Payment
 	switch {
 	case out.Duplicate:
 	case out.Deposit != nil:
-		a.m.payments.With("matched").Inc()
+		s.payments.With("matched").Inc()
 	default:
-		a.m.payments.With("unmatched").Inc()
-		a.Log.Warn("payment matches no open deposit; kept for the operator", "source", p.Source, "amount", p.Amount, "payment", out.PaymentID)
+		s.payments.With("unmatched").Inc()
+		s.log.Warn("payment matches no open deposit; kept for the operator", "source", p.Source, "amount", p.Amount, "payment", out.PaymentID)
 	}
 	return out, nil
 }
 
 // CreditPayment credits an unmatched payment to a reseller by the operator's hand.
-func (a *App) CreditPayment(ctx context.Context, paymentID, resellerID int64, note string) error {
-	return a.DB.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.CreditPayment(paymentID, resellerID, note) })
+func (s *Service) CreditPayment(ctx context.Context, paymentID, resellerID int64, note string) error {
+	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.CreditPayment(paymentID, resellerID, note) })
 }
 
 // expireDeposits closes deposits past their expiry.
-func (a *App) expireDeposits(ctx context.Context) {
+func (s *Service) expireDeposits(ctx context.Context) {
 	var n int64
-	if err := a.DB.Write(ctx, 0, func(t *store.Tx) error {
+	if err := s.db.Write(ctx, 0, func(t *store.Tx) error {
 		var err error
 		n, err = t.ExpireDeposits()
 		return err
 	}); err != nil {
-		a.Log.Error("expire deposits", "err", err)
+		s.log.Error("expire deposits", "err", err)
 		return
 	}
 	if n > 0 {
-		a.Log.Info("deposits expired", "count", n)
+		s.log.Info("deposits expired", "count", n)
 	}
-}
-
-// BankAccount is one of the operator's accounts bank-transfer deposits are paid into.
-type BankAccount struct {
-	Bank        string `json:"bank_name"`
-	AccountNo   string `json:"account_no"`
-	Beneficiary string `json:"beneficiary_name"`
 }
 
 const settingBanks = "bank.accounts"
 
 // BankAccounts lists the operator's accounts for bank-transfer deposits.
-func (a *App) BankAccounts(ctx context.Context) ([]BankAccount, error) {
-	raw, err := a.DB.Setting(ctx, settingBanks)
+func (s *Service) BankAccounts(ctx context.Context) ([]loket.BankAccount, error) {
+	raw, err := s.db.Setting(ctx, settingBanks)
 	if err != nil || raw == "" {
 		return nil, err
 	}
-	var out []BankAccount
+	var out []loket.BankAccount
 	if err := json.Unmarshal([]byte(raw), &out); err != nil {
 		return nil, fmt.Errorf("bank accounts setting: %w", err)
 	}
@@ -366,12 +363,12 @@ func (a *App) BankAccounts(ctx context.Context) ([]BankAccount, error) {
 }
 
 // AddBankAccount adds (or replaces, by bank and number) an account for bank deposits.
-func (a *App) AddBankAccount(ctx context.Context, b BankAccount) ([]BankAccount, error) {
+func (s *Service) AddBankAccount(ctx context.Context, b loket.BankAccount) ([]loket.BankAccount, error) {
 	b.Bank, b.AccountNo, b.Beneficiary = strings.TrimSpace(b.Bank), strings.TrimSpace(b.AccountNo), strings.TrimSpace(b.Beneficiary)
 	if b.Bank == "" || b.Beneficiary == "" || b.AccountNo == "" || strings.Trim(b.AccountNo, "0123456789") != "" || len(b.AccountNo) > 30 {
 		return nil, loket.Errorf(loket.EINVALID, "a bank account needs a bank name, a beneficiary and an account number of digits")
 	}
-	list, err := a.BankAccounts(ctx)
+	list, err := s.BankAccounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -383,21 +380,26 @@ func (a *App) AddBankAccount(ctx context.Context, b BankAccount) ([]BankAccount,
 	}
 	kept = append(kept, b)
 	raw, _ := json.Marshal(kept)
-	return kept, a.DB.SetSetting(ctx, settingBanks, string(raw))
+	return kept, s.db.SetSetting(ctx, settingBanks, string(raw))
 }
 
 // QRToken is the unguessable part of a deposit's public QR image URL: the payer (not
 // the reseller) opens it, without the reseller's key.
-func (a *App) QRToken(depositID int64) string {
-	return a.sealer.Tag(fmt.Sprintf("qr:%d", depositID))[:24]
+func (s *Service) QRToken(depositID int64) string {
+	return s.sealer.Tag(fmt.Sprintf("qr:%d", depositID))[:24]
 }
 
 // PublicQRURL is where anyone with the link gets a deposit's QR code as a PNG.
-func (a *App) PublicQRURL(d *loket.Deposit) string {
+func (s *Service) PublicQRURL(d *loket.Deposit) string {
 	if d.QRString == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s/qr/%d/%s.png", a.cfg.PublicURL, d.ID, a.QRToken(d.ID))
+	return s.PublicQRURLOf(d.ID)
+}
+
+// PublicQRURLOf is the public QR image link of a deposit by id.
+func (s *Service) PublicQRURLOf(depositID int64) string {
+	return fmt.Sprintf("%s/qr/%d/%s.png", s.cfg.PublicURL, depositID, s.QRToken(depositID))
 }
 
 // ConfirmDeposit records the operator's word that an open deposit's total arrived (a
@@ -405,8 +407,8 @@ func (a *App) PublicQRURL(d *loket.Deposit) string {
 // a source's payment, once. A USDT deposit needs the transaction hash (txHash): it is
 // the payment's ref under source usdt.SourceName, so the same transfer reported
 // again, by hand or by a watcher, is recorded once.
-func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*loket.Deposit, error) {
-	d, err := a.DB.Deposit(ctx, id, 0)
+func (s *Service) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*loket.Deposit, error) {
+	d, err := s.db.Deposit(ctx, id, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -415,7 +417,7 @@ func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string)
 	}
 	p := loket.Payment{Source: "operator", Ref: fmt.Sprintf("confirm:%d", id), Method: d.Method,
 		Amount: loket.Money(d.PayAmount), Brand: "manual", Buyer: note, PaidAt: time.Now()}
-	if d.Method == MethodUSDT {
+	if d.Method == loket.MethodUSDT {
 		h, err := usdt.ValidateTxHash(txHash)
 		if err != nil {
 			return nil, loket.FieldError(loket.EINVALID, "tx", "%v (confirm a USDT deposit with --tx HASH)", err)
@@ -425,7 +427,7 @@ func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string)
 			p.Buyer = h
 		}
 	}
-	out, err := a.RecordPayment(ctx, p)
+	out, err := s.RecordPayment(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +437,7 @@ func (a *App) ConfirmDeposit(ctx context.Context, id int64, note, txHash string)
 	if out.Deposit == nil || out.Deposit.ID != id {
 		return nil, loket.Errorf(loket.ECONFLICT, "deposit %d could not be confirmed (expired or already paid)", id)
 	}
-	return a.DB.Deposit(ctx, id, 0)
+	return s.db.Deposit(ctx, id, 0)
 }
 
 // USDT settings: the operator's TRC-20 address and the rate in rupiah per USDT.
@@ -444,20 +446,14 @@ const (
 	settingUSDTRate    = "usdt.rate"
 )
 
-// USDTConfig is how USDT TRC-20 deposits are paid.
-type USDTConfig struct {
-	Address string `json:"address"`
-	Rate    int64  `json:"rate" doc:"rupiah per USDT"`
-}
-
 // USDT returns the USDT deposit settings; Address is empty when not set up.
-func (a *App) USDT(ctx context.Context) (USDTConfig, error) {
-	var c USDTConfig
-	addr, err := a.DB.Setting(ctx, settingUSDTAddress)
+func (s *Service) USDT(ctx context.Context) (loket.USDTConfig, error) {
+	var c loket.USDTConfig
+	addr, err := s.db.Setting(ctx, settingUSDTAddress)
 	if err != nil {
 		return c, err
 	}
-	rate, err := a.DB.Setting(ctx, settingUSDTRate)
+	rate, err := s.db.Setting(ctx, settingUSDTRate)
 	if err != nil {
 		return c, err
 	}
@@ -468,7 +464,7 @@ func (a *App) USDT(ctx context.Context) (USDTConfig, error) {
 
 // SetUSDT saves the TRC-20 address USDT deposits are paid to and the rate, refusing
 // an address that is not a valid TRON address (with the reason) or a rate out of range.
-func (a *App) SetUSDT(ctx context.Context, c USDTConfig) error {
+func (s *Service) SetUSDT(ctx context.Context, c loket.USDTConfig) error {
 	c.Address = strings.TrimSpace(c.Address)
 	if err := usdt.ValidateAddress(c.Address); err != nil {
 		return loket.FieldError(loket.EINVALID, "address", "%v", err)
@@ -476,18 +472,18 @@ func (a *App) SetUSDT(ctx context.Context, c USDTConfig) error {
 	if c.Rate < usdt.MinRate || c.Rate > usdt.MaxRate {
 		return loket.FieldError(loket.EINVALID, "rate", "the rate is rupiah per USDT, between %d and %d", usdt.MinRate, usdt.MaxRate)
 	}
-	if err := a.DB.SetSetting(ctx, settingUSDTRate, strconv.FormatInt(c.Rate, 10)); err != nil {
+	if err := s.db.SetSetting(ctx, settingUSDTRate, strconv.FormatInt(c.Rate, 10)); err != nil {
 		return err
 	}
-	return a.DB.SetSetting(ctx, settingUSDTAddress, c.Address)
+	return s.db.SetSetting(ctx, settingUSDTAddress, c.Address)
 }
 
 // createUSDTDeposit opens a USDT deposit: the amount at the rate rounded up to a cent
 // of USDT, plus a unique code of 0.0001..0.0099 USDT that no other open USDT deposit
 // shares, to be sent to the operator's address. What the payer sends is worth the
 // total in rupiah (rounded up), of which the amount is credited.
-func (a *App) createUSDTDeposit(ctx context.Context, r *loket.ResellerAuth, amount loket.Money, surface string) (*loket.Deposit, error) {
-	c, err := a.USDT(ctx)
+func (s *Service) createUSDTDeposit(ctx context.Context, r *loket.ResellerAuth, amount loket.Money, surface string) (*loket.Deposit, error) {
+	c, err := s.USDT(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -496,15 +492,15 @@ func (a *App) createUSDTDeposit(ctx context.Context, r *loket.ResellerAuth, amou
 	}
 	base := usdt.Base(amount, c.Rate)
 	for try := 0; try < 30; try++ {
-		pay := base + loket.MicroUSDT(int64(randomCode())%usdt.MaxCode+1)*usdt.Step
+		pay := base + loket.MicroUSDT(int64(UniqueCode())%usdt.MaxCode+1)*usdt.Step
 		code := usdt.Rupiah(pay, c.Rate) - amount
 		if code < 0 {
 			code = 0
 		}
 		var d *loket.Deposit
-		err := a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+		err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 			var err error
-			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: MethodUSDT, Amount: amount, UniqueCode: code,
+			d, err = t.CreateDeposit(store.NewDeposit{ResellerID: r.ID, Method: loket.MethodUSDT, Amount: amount, UniqueCode: code,
 				PayAmount: int64(pay), PayTo: c.Address, Surface: surface, Expires: depositExpiry, MaxOpen: maxOpenDeposits})
 			return err
 		})
@@ -514,4 +510,36 @@ func (a *App) createUSDTDeposit(ctx context.Context, r *loket.ResellerAuth, amou
 		return d, err
 	}
 	return nil, loket.Errorf(loket.EUNAVAILABLE, "too many open USDT deposits of this amount; try a slightly different amount")
+}
+
+// DynamicQRIS returns the maker of a QRIS string for a total, built from the operator's
+// static merchant QRIS; nil when the operator has not set one.
+func (s *Service) DynamicQRIS(ctx context.Context) (func(loket.Money) (string, error), error) {
+	static, err := s.db.Setting(ctx, settingQRIS)
+	if err != nil || static == "" {
+		return nil, err
+	}
+	return func(total loket.Money) (string, error) { return qris.Dynamic(static, total) }, nil
+}
+
+// Deposit returns one deposit (one of a reseller's when resellerID is not 0).
+func (s *Service) Deposit(ctx context.Context, id, resellerID int64) (*loket.Deposit, error) {
+	return s.db.Deposit(ctx, id, resellerID)
+}
+
+// Deposits lists a reseller's deposits, newest first.
+func (s *Service) Deposits(ctx context.Context, resellerID int64, limit int) ([]*loket.Deposit, error) {
+	return s.db.Deposits(ctx, resellerID, limit)
+}
+
+// Payments lists the payments the sources reported, newest first ("" or a state:
+// matched, unmatched, credited).
+func (s *Service) Payments(ctx context.Context, state string, limit int) ([]*loket.Payment, error) {
+	return s.db.Payments(ctx, state, limit)
+}
+
+// OpenDeposits lists the deposits waiting for their payment, with their resellers'
+// usernames.
+func (s *Service) OpenDeposits(ctx context.Context, limit int) ([]*loket.Deposit, []string, error) {
+	return s.db.OpenDeposits(ctx, limit)
 }

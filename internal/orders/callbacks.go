@@ -1,4 +1,4 @@
-package app
+package orders
 
 import (
 	"context"
@@ -18,19 +18,13 @@ import (
 // as a status check's answer would be. It returns the answer the upstream expects.
 // Callbacks for orders already final, repeated, or about an attempt that is no longer
 // current change nothing but the record.
-func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, body []byte) (int, []byte) {
-	var cfg *loket.Supplier
-	for _, s := range a.catalog.Load().suppliers {
-		if strings.EqualFold(s.Name, name) {
-			s := s
-			cfg = &s
-			break
-		}
-	}
-	if cfg == nil {
+func (s *Service) HandleCallback(ctx context.Context, name string, r *http.Request, body []byte) (int, []byte) {
+	found, ok := s.catalog.SupplierByName(name)
+	if !ok {
 		return http.StatusNotFound, []byte("unknown supplier\n")
 	}
-	sup, err := a.supplierFor(cfg.ID)
+	cfg := &found
+	sup, err := s.catalog.Supplier(cfg.ID)
 	if err != nil {
 		return http.StatusNotFound, []byte("unknown supplier\n")
 	}
@@ -40,51 +34,51 @@ func (a *App) HandleCallback(ctx context.Context, name string, r *http.Request, 
 	}
 	results, status, answer, err := recv.ReceiveCallback(r, body)
 	if err != nil {
-		a.m.callbacks.With(cfg.Name, "refused").Inc()
-		a.Log.Warn("callback refused", "supplier", cfg.Name, "err", err)
+		s.m.callbacks.With(cfg.Name, "refused").Inc()
+		s.log.Warn("callback refused", "supplier", cfg.Name, "err", err)
 		return status, answer
 	}
 	for _, c := range results {
 		if len(c.Prices) > 0 {
-			if err := a.handlePriceNews(ctx, *cfg, c.Prices); err != nil {
-				a.Log.Error("price news not applied", "supplier", cfg.Name, "err", err)
+			if err := s.catalog.ApplyPriceNews(ctx, *cfg, c.Prices); err != nil {
+				s.log.Error("price news not applied", "supplier", cfg.Name, "err", err)
 				return http.StatusServiceUnavailable, []byte("try again\n")
 			}
-			a.m.callbacks.With(cfg.Name, "prices").Inc()
+			s.m.callbacks.With(cfg.Name, "prices").Inc()
 			continue
 		}
 		outcome := "applied"
-		if err := a.applyCallback(ctx, cfg.ID, c); err != nil {
+		if err := s.applyCallback(ctx, cfg.ID, c); err != nil {
 			outcome = "unmatched"
 			if loket.ErrorCode(err) != loket.ENOTFOUND {
 				outcome = "error"
-				a.Log.Error("callback not applied", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID, "err", err)
+				s.log.Error("callback not applied", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID, "err", err)
 				// Tell the upstream to send it again: nothing was lost on our side.
 				return http.StatusServiceUnavailable, []byte("try again\n")
 			}
 			// Perhaps the upstream answered by callback before the order call returned:
 			// kept for the attempt that will record this id.
-			a.early.put(cfg.ID, c)
-			a.Log.Warn("callback for no known attempt (yet)", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID)
+			s.early.put(cfg.ID, c)
+			s.log.Warn("callback for no known attempt (yet)", "supplier", cfg.Name, "ref", c.Ref, "trx", c.TrxID)
 		}
-		a.m.callbacks.With(cfg.Name, outcome).Inc()
+		s.m.callbacks.With(cfg.Name, outcome).Inc()
 	}
 	return status, answer
 }
 
-func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Callback) error {
-	at, err := a.DB.AttemptFor(ctx, supplierID, c.Ref, c.TrxID)
+func (s *Service) applyCallback(ctx context.Context, supplierID int64, c supplier.Callback) error {
+	at, err := s.db.AttemptFor(ctx, supplierID, c.Ref, c.TrxID)
 	if err != nil {
 		return err
 	}
-	o, err := a.DB.Order(ctx, at.OrderID, 0)
+	o, err := s.db.Order(ctx, at.OrderID, 0)
 	if err != nil {
 		return err
 	}
 	if o.Status != loket.StatusPending {
 		return nil // already final: a repeat, or a late one
 	}
-	attempts, err := a.DB.Attempts(ctx, o.ID)
+	attempts, err := s.db.Attempts(ctx, o.ID)
 	if err != nil {
 		return err
 	}
@@ -92,7 +86,7 @@ func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Ca
 		// About an attempt the order has moved on from (it failed definitely before):
 		// a later contradiction is for the operator, never an automatic settlement.
 		if c.Result.Outcome == supplier.Success {
-			a.Log.Error("supplier reports success for an attempt it had failed; check for a double delivery",
+			s.log.Error("supplier reports success for an attempt it had failed; check for a double delivery",
 				"order", o.ID, "attempt", at.Seq)
 		}
 		return nil
@@ -100,18 +94,18 @@ func (a *App) applyCallback(ctx context.Context, supplierID int64, c supplier.Ca
 	res := c.Result
 	switch res.Outcome {
 	case supplier.Success:
-		return a.settle(ctx, o, at, res)
+		return s.settle(ctx, o, at, res)
 	case supplier.Failed:
-		if err := a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+		if err := s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
 			return t.UpdateAttempt(o.ID, at.Seq, string(supplier.Failed), res.TrxID, res.Message)
 		}); err != nil {
 			return err
 		}
 		// The order's job takes it to the next route, or refunds it.
-		a.enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID})
+		s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID})
 		return nil
 	case supplier.Pending:
-		return a.DB.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+		return s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
 			return t.UpdateAttempt(o.ID, at.Seq, string(supplier.Pending), res.TrxID, res.Message)
 		})
 	}
@@ -193,12 +187,12 @@ func (e *earlyCallbacks) take(supplierID int64, ref, trx string) (supplier.Callb
 
 // applyEarly applies a callback that arrived before the attempt's transaction id was
 // recorded, if there is one.
-func (a *App) applyEarly(ctx context.Context, at *loket.Attempt, trx string) {
-	c, ok := a.early.take(at.SupplierID, at.SupplierRef, trx)
+func (s *Service) applyEarly(ctx context.Context, at *loket.Attempt, trx string) {
+	c, ok := s.early.take(at.SupplierID, at.SupplierRef, trx)
 	if !ok {
 		return
 	}
-	if err := a.applyCallback(ctx, at.SupplierID, c); err != nil {
-		a.Log.Warn("early callback not applied; the status poll settles the order", "order", at.OrderID, "err", err)
+	if err := s.applyCallback(ctx, at.SupplierID, c); err != nil {
+		s.log.Warn("early callback not applied; the status poll settles the order", "order", at.OrderID, "err", err)
 	}
 }

@@ -1,4 +1,11 @@
-package app
+// Package numbers rents virtual phone numbers that receive OTP SMS (seed 000,
+// docs/virtual-numbers.md). An activation is rented while the reseller's request
+// waits, with its price reserved first; its job then polls the supplier for SMS, so a
+// reseller's status checks only read the local row. A code that arrived makes the
+// activation chargeable: it is posted when the reseller says done or when its window
+// closes. Without a code it is refunded: on the reseller's cancel, on the timeout, or
+// when the supplier drops it.
+package numbers
 
 import (
 	"context"
@@ -6,97 +13,81 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/jobs"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/resellers"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
+	"github.com/loket/loket/internal/webhooks"
 )
 
-// Virtual numbers (seed 000; docs/virtual-numbers.md). An activation is rented while
-// the reseller's request waits, with its price reserved first; its job (vn:<id>) then
-// polls the supplier for SMS, so a reseller's status checks only read the local row.
-// A code that arrived makes the activation chargeable: it is posted when the reseller
-// says done or when its window closes. Without a code it is refunded: on the
-// reseller's cancel, on the timeout, or when the supplier drops it.
+// Config tunes the service.
+type Config struct {
+	Timeout         time.Duration // an activation's window (LOKET_VN_TIMEOUT)
+	Poll            time.Duration // how often open activations are asked about (LOKET_VN_POLL)
+	MarkupBP        int64         // markup on suppliers' costs, in basis points (LOKET_VN_MARKUP_BP)
+	SupplierTimeout time.Duration // one supplier call (LOKET_SUPPLIER_TIMEOUT)
+}
+
+// SyncEvery is how often the suppliers' virtual-number catalogs are synced.
+const SyncEvery = 10 * time.Minute
+
+// Service rents virtual numbers.
+type Service struct {
+	db        *store.DB
+	log       *slog.Logger
+	runner    *jobs.Runner
+	catalog   *catalog.Service
+	resellers *resellers.Service
+	webhooks  *webhooks.Service
+	cfg       Config
+	synced    chan struct{}
+	m         struct {
+		activations   *metrics.CounterVec
+		supplierCalls *metrics.CounterVec
+		sms           *metrics.CounterVec
+	}
+}
+
+// New makes the service and registers the activation job and the catalog sync with the
+// runner.
+func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.Service, hooks *webhooks.Service,
+	log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
+	s := &Service{db: db, log: log, runner: runner, catalog: cat, resellers: rs, webhooks: hooks, cfg: cfg, synced: make(chan struct{})}
+	s.m.activations = reg.Counter("loket_vn_activations_total", "Virtual-number activations created and closed, by state.", "state")
+	s.m.supplierCalls = reg.Counter("loket_vn_supplier_calls_total", "Virtual-number supplier calls, by call and outcome.", "call", "outcome")
+	s.m.sms = reg.Counter("loket_vn_sms_total", "SMS received by virtual numbers.")
+	runner.Handle(store.JobVN, s.carry)
+	runner.Go(s.catalogLoop)
+	return s
+}
 
 // MsgTimeout is the message of an activation canceled because no SMS came in time.
 const MsgTimeout = "no SMS before the timeout"
 
-// Defaults of the virtual-number settings.
-const (
-	DefaultVNTimeout = 20 * time.Minute
-	DefaultVNPoll    = 3 * time.Second
-	DefaultVNSync    = 10 * time.Minute
-)
-
-func (c *Config) vnDefaults() {
-	if c.VNTimeout <= 0 {
-		c.VNTimeout = DefaultVNTimeout
-	}
-	if c.VNPoll <= 0 {
-		c.VNPoll = DefaultVNPoll
-	}
-	if c.VNSyncEvery <= 0 {
-		c.VNSyncEvery = DefaultVNSync
-	}
-}
-
-// VNNotifier renders the webhook of an SMS that arrived, in a surface's dialect.
-// act is the activation as it is after the SMS (state received, SMS included).
-type VNNotifier func(act *loket.Activation, sms loket.VNSMS) (event, contentType string, body []byte, err error)
-
-type vnMetrics struct {
-	activations   *metrics.CounterVec
-	supplierCalls *metrics.CounterVec
-	sms           *metrics.CounterVec
-}
-
-func (a *App) initVNMetrics() {
-	r := a.Metrics
-	a.vnm = vnMetrics{
-		activations:   r.Counter("loket_vn_activations_total", "Virtual-number activations created and closed, by state.", "state"),
-		supplierCalls: r.Counter("loket_vn_supplier_calls_total", "Virtual-number supplier calls, by call and outcome.", "call", "outcome"),
-		sms:           r.Counter("loket_vn_sms_total", "SMS received by virtual numbers."),
-	}
-}
-
-// SetVNNotifier registers how a surface tells its resellers of an SMS; "api" is the
-// native JSON and the fallback. Call before Start.
-func (a *App) SetVNNotifier(surface string, n VNNotifier) { a.vnNotifiers[surface] = n }
-
 // vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
 // the base price of a price-list entry, on which resellers' levels add theirs.
-func (a *App) vnMarkup(cost loket.Money) loket.Money {
-	return cost.PlusBP(a.cfg.VNMarkupBP)
+func (s *Service) vnMarkup(cost loket.Money) loket.Money {
+	return cost.PlusBP(s.cfg.MarkupBP)
 }
 
 // vnSupplier is the VNSupplier behind a registered supplier id.
-func (a *App) vnSupplier(id int64) (supplier.VNSupplier, error) {
-	s, err := a.supplierFor(id)
+func (s *Service) vnSupplier(id int64) (supplier.VNSupplier, error) {
+	sup, err := s.catalog.Supplier(id)
 	if err != nil {
 		return nil, err
 	}
-	vs, ok := s.(supplier.VNSupplier)
+	vs, ok := sup.(supplier.VNSupplier)
 	if !ok {
 		return nil, fmt.Errorf("supplier %d does not sell virtual numbers", id)
 	}
 	return vs, nil
-}
-
-// NumberRequest is a reseller's order for a virtual number.
-type NumberRequest struct {
-	RefID       string // optional idempotency key: the same ref_id returns the same activation
-	ServiceCode int64  // 0: the service named ServiceName, or the only one priced at the country and provider
-	ServiceName string
-	NumberID    int64
-	ProviderID  string
-	OperatorID  string // default "any"
-	PriceJual   loket.Money
-	MaxPrice    loket.Money // 0: none
-	Surface     string
 }
 
 // OrderNumber rents a virtual number for a reseller: it reserves the price, asks the
@@ -105,13 +96,13 @@ type NumberRequest struct {
 // fails and is refunded at once (loket.ReasonNoNumber). An unknown answer (timeout, 5xx) is
 // refunded too, since the reseller never got a number, and flagged for the operator,
 // who may owe that supplier for a number nobody saw (loket.ReasonRentUnknown).
-func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req NumberRequest) (*loket.Activation, bool, error) {
+func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req loket.NumberRequest) (*loket.Activation, bool, error) {
 	if req.Surface == "" {
 		req.Surface = "api"
 	}
 	req.RefID = strings.TrimSpace(req.RefID)
-	if len(req.RefID) > maxRefLen || !printable(req.RefID) {
-		return nil, false, loket.FieldError(loket.EINVALID, "ref_id", "ref_id must be at most %d printable characters", maxRefLen)
+	if len(req.RefID) > loket.MaxRefLen || !loket.Printable(req.RefID) {
+		return nil, false, loket.FieldError(loket.EINVALID, "ref_id", "ref_id must be at most %d printable characters", loket.MaxRefLen)
 	}
 	req.ProviderID = strings.TrimSpace(req.ProviderID)
 	req.OperatorID = strings.TrimSpace(req.OperatorID)
@@ -133,11 +124,11 @@ func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req Number
 	if req.MaxPrice < 0 || req.MaxPrice > loket.MaxAmount {
 		return nil, false, loket.FieldError(loket.EINVALID, "max_price", "max_price must be between 0 and %d", loket.MaxAmount)
 	}
-	svc, err := a.numberService(ctx, req)
+	svc, err := s.numberService(ctx, req)
 	if err != nil {
 		return nil, false, err
 	}
-	price, country, err := a.DB.VNPrice(ctx, svc.Code, req.NumberID, req.ProviderID)
+	price, country, err := s.db.VNPrice(ctx, svc.Code, req.NumberID, req.ProviderID)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ENOTFOUND {
 			return nil, false, loket.FieldError(loket.EPRODUCT, "provider_id", "%s numbers from number_id %d and provider_id %s are not sold",
@@ -145,17 +136,17 @@ func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req Number
 		}
 		return nil, false, err
 	}
-	if ok, err := a.DB.HasVNOperator(ctx, req.NumberID, req.ProviderID, req.OperatorID); err != nil {
+	if ok, err := s.db.HasVNOperator(ctx, req.NumberID, req.ProviderID, req.OperatorID); err != nil {
 		return nil, false, err
 	} else if !ok {
 		return nil, false, loket.FieldError(loket.ENOTFOUND, "operator_id", "operator_id %q is not offered for number_id %d and provider_id %s",
-			clip(req.OperatorID), req.NumberID, req.ProviderID)
+			loket.Clip(req.OperatorID), req.NumberID, req.ProviderID)
 	}
-	charge := a.PriceFor(price.Price, r.Level)
+	charge := s.catalog.PriceFor(price.Price, r.Level)
 	if req.MaxPrice > 0 && charge > req.MaxPrice {
 		return nil, false, loket.FieldError(loket.EPRICE, "max_price", "price %d is above max_price %d", charge, req.MaxPrice)
 	}
-	routes, err := a.DB.VNRoutes(ctx, svc.Code, req.NumberID, req.ProviderID)
+	routes, err := s.db.VNRoutes(ctx, svc.Code, req.NumberID, req.ProviderID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -166,14 +157,14 @@ func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req Number
 		req.PriceJual, req.MaxPrice)))
 	// The rent must be over before the job may look at a renting activation: each
 	// route's call is bounded by the supplier timeout.
-	rentBound := time.Duration(len(routes))*a.cfg.SupplierTimeout + 5*time.Second
+	rentBound := time.Duration(len(routes))*s.cfg.SupplierTimeout + 5*time.Second
 	n := &store.NewActivation{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: req.RefID, RequestHash: hex.EncodeToString(h[:16]),
 		ServiceCode: svc.Code, ServiceName: svc.Name, NumberID: req.NumberID, Country: country, ProviderID: req.ProviderID,
 		OperatorID: req.OperatorID, Price: charge, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice, Surface: req.Surface,
-		Window: a.cfg.VNTimeout + rentBound, Node: a.cfg.Node, JobAt: time.Now().Add(rentBound), Lease: a.cfg.Lease}
+		Window: s.cfg.Timeout + rentBound, Node: s.runner.Node(), JobAt: time.Now().Add(rentBound), Lease: s.runner.Lease()}
 	var act *loket.Activation
 	var existed bool
-	err = a.DB.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
 		var err error
 		act, existed, err = t.CreateActivation(n)
 		return err
@@ -182,18 +173,18 @@ func (a *App) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req Number
 		return nil, false, err
 	}
 	if existed {
-		act, err = a.DB.Activation(ctx, act.ID, r.ID)
+		act, err = s.db.Activation(ctx, act.ID, r.ID)
 		return act, true, err
 	}
-	a.vnm.activations.With("created").Inc()
+	s.m.activations.With("created").Inc()
 	// The reservation is made: see the rent through even if the caller hangs up.
-	return a.rent(context.WithoutCancel(ctx), act, routes)
+	return s.rent(context.WithoutCancel(ctx), act, routes)
 }
 
 // numberService finds the service of a request: by code, by name, or the only service
 // priced for the country and provider (seed 000's order names none but by label).
-func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNService, error) {
-	list, err := a.DB.VNServices(ctx)
+func (s *Service) numberService(ctx context.Context, req loket.NumberRequest) (*loket.VNService, error) {
+	list, err := s.db.VNServices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +197,7 @@ func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNSe
 	if req.ServiceCode != 0 {
 		return nil, loket.FieldError(loket.EPRODUCT, "service", "unknown service %d", req.ServiceCode)
 	}
-	at, err := a.DB.VNServicesAt(ctx, req.NumberID, req.ProviderID)
+	at, err := s.db.VNServicesAt(ctx, req.NumberID, req.ProviderID)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +211,7 @@ func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNSe
 	case len(active) == 1 && name == "":
 		return &active[0], nil
 	case name != "":
-		return nil, loket.FieldError(loket.EPRODUCT, "service_name", "unknown service %q", clip(name))
+		return nil, loket.FieldError(loket.EPRODUCT, "service_name", "unknown service %q", loket.Clip(name))
 	case len(active) == 0:
 		return nil, loket.FieldError(loket.EPRODUCT, "provider_id", "no numbers are sold for number_id %d and provider_id %s", req.NumberID, req.ProviderID)
 	}
@@ -228,140 +219,140 @@ func (a *App) numberService(ctx context.Context, req NumberRequest) (*loket.VNSe
 }
 
 // rent asks each route's supplier for a number until one gives it.
-func (a *App) rent(ctx context.Context, act *loket.Activation, routes []store.VNRoute) (*loket.Activation, bool, error) {
+func (s *Service) rent(ctx context.Context, act *loket.Activation, routes []store.VNRoute) (*loket.Activation, bool, error) {
 	for _, rt := range routes {
-		vs, err := a.vnSupplier(rt.SupplierID)
+		vs, err := s.vnSupplier(rt.SupplierID)
 		if err != nil {
-			a.Log.Error("virtual-number route to an unusable supplier", "supplier", rt.SupplierID, "err", err)
+			s.log.Error("virtual-number route to an unusable supplier", "supplier", rt.SupplierID, "err", err)
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
 		num, err := vs.RentNumber(cctx, supplier.VNRequest{Ref: fmt.Sprintf("LV%d", act.ID), ServiceCode: act.ServiceCode,
 			ServiceName: act.ServiceName, NumberID: act.NumberID, Country: act.Country, ProviderID: act.ProviderID,
 			OperatorID: act.OperatorID, MaxPrice: act.Price})
 		cancel()
 		switch {
 		case err == nil:
-			a.vnm.supplierCalls.With("rent", "ok").Inc()
-			return a.rented(ctx, act, rt, num, vs)
+			s.m.supplierCalls.With("rent", "ok").Inc()
+			return s.rented(ctx, act, rt, num, vs)
 		case supplier.IsRefusal(err):
-			a.vnm.supplierCalls.With("rent", "refused").Inc()
-			a.Log.Info("virtual-number rent refused", "activation", act.ID, "supplier", rt.SupplierID, "err", err)
+			s.m.supplierCalls.With("rent", "refused").Inc()
+			s.log.Info("virtual-number rent refused", "activation", act.ID, "supplier", rt.SupplierID, "err", err)
 			continue
 		}
-		a.vnm.supplierCalls.With("rent", "unknown").Inc()
+		s.m.supplierCalls.With("rent", "unknown").Inc()
 		// Unknown: the supplier may have rented a number nobody will see. The reseller
 		// never got it, so they are refunded; the operator reconciles with the supplier.
-		a.Log.Error("virtual-number rent outcome unknown: refunded, flagged for the operator", "activation", act.ID,
+		s.log.Error("virtual-number rent outcome unknown: refunded, flagged for the operator", "activation", act.ID,
 			"supplier", rt.SupplierID, "err", err)
-		if err := a.closeNumber(ctx, act, loket.VNFailed, "rent outcome unknown", []string{loket.VNRenting}, false, true); err != nil {
+		if err := s.closeNumber(ctx, act, loket.VNFailed, "rent outcome unknown", []string{loket.VNRenting}, false, true); err != nil {
 			return nil, false, err
 		}
 		return nil, false, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonRentUnknown,
 			"the supplier did not answer; no number was assigned and you were not charged (activation %d)", act.ID)
 	}
-	if err := a.closeNumber(ctx, act, loket.VNFailed, "no supplier had a number", []string{loket.VNRenting}, false, false); err != nil {
+	if err := s.closeNumber(ctx, act, loket.VNFailed, "no supplier had a number", []string{loket.VNRenting}, false, false); err != nil {
 		return nil, false, err
 	}
 	return nil, false, loket.ReasonError(loket.EOUTOFSTOCK, loket.ReasonNoNumber, "no number is available now; you were not charged (activation %d)", act.ID)
 }
 
 // rented records the number a supplier assigned and hands the activation to its job.
-func (a *App) rented(ctx context.Context, act *loket.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*loket.Activation, bool, error) {
+func (s *Service) rented(ctx context.Context, act *loket.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*loket.Activation, bool, error) {
 	cost := rt.Cost
 	if num.Price > 0 {
 		cost = num.Price
 	}
 	now := time.Now()
-	expires := now.Add(a.cfg.VNTimeout)
+	expires := now.Add(s.cfg.Timeout)
 	if !num.ExpiresAt.IsZero() && num.ExpiresAt.Before(expires) {
 		expires = num.ExpiresAt
 	}
-	next := now.Add(min(a.cfg.VNPoll, max(time.Until(expires), 0)))
+	next := now.Add(min(s.cfg.Poll, max(time.Until(expires), 0)))
 	var got *loket.Activation
 	var ok bool
-	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
 		got, ok, err = t.Rented(act.ID, rt.SupplierID, cost, num.ID, num.Phone, expires, num.CancelAfter)
 		if err != nil || !ok {
 			return err
 		}
-		return t.Reschedule(store.VNJobKey(act.ID), a.cfg.Node, next, a.cfg.Lease, "")
+		return t.Reschedule(store.VNJobKey(act.ID), s.runner.Node(), next, s.runner.Lease(), "")
 	})
 	if err == nil && !ok {
 		err = errors.New("activation was closed while renting")
 	}
 	if err != nil {
 		// The number is rented but Loket could not record it: give it back.
-		a.Log.Error("virtual number rented but not recorded; canceling it upstream", "activation", act.ID, "supplier_ref", num.ID, "err", err)
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		s.log.Error("virtual number rented but not recorded; canceling it upstream", "activation", act.ID, "supplier_ref", num.ID, "err", err)
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
 		if cerr := vs.SetNumberStatus(cctx, num.ID, supplier.VNCancel); cerr != nil {
-			a.Log.Error("cancel of an unrecorded number failed; the operator must reconcile", "activation", act.ID, "supplier_ref", num.ID, "err", cerr)
+			s.log.Error("cancel of an unrecorded number failed; the operator must reconcile", "activation", act.ID, "supplier_ref", num.ID, "err", cerr)
 		}
 		cancel()
 		return nil, false, err
 	}
-	a.later(store.Job{Key: store.VNJobKey(act.ID), Kind: store.JobVN, RefID: act.ID}, time.Until(next))
+	s.runner.Later(store.Job{Key: store.VNJobKey(act.ID), Kind: store.JobVN, RefID: act.ID}, time.Until(next))
 	return got, false, nil
 }
 
 // closeNumber refunds an open activation (canceled or failed), once.
-func (a *App) closeNumber(ctx context.Context, act *loket.Activation, state, msg string, from []string, withCode, flag bool) error {
+func (s *Service) closeNumber(ctx context.Context, act *loket.Activation, state, msg string, from []string, withCode, flag bool) error {
 	var ok bool
-	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
 		_, ok, err = t.CloseActivation(act.ID, state, msg, from, withCode, flag)
 		return err
 	})
 	if err == nil && ok {
-		a.vnm.activations.With(state).Inc()
+		s.m.activations.With(state).Inc()
 	}
 	return err
 }
 
 // finishNumber posts an open activation that has a code, once.
-func (a *App) finishNumber(ctx context.Context, act *loket.Activation, msg string) (bool, error) {
+func (s *Service) finishNumber(ctx context.Context, act *loket.Activation, msg string) (bool, error) {
 	var ok bool
-	err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
 		_, ok, err = t.FinishActivation(act.ID, msg)
 		return err
 	})
 	if err == nil && ok {
-		a.vnm.activations.With(loket.VNDone).Inc()
+		s.m.activations.With(loket.VNDone).Inc()
 	}
 	return ok, err
 }
 
 // tellSupplier sends an action upstream, bounded by the supplier timeout.
-func (a *App) tellSupplier(ctx context.Context, act *loket.Activation, action supplier.VNAction) error {
-	vs, err := a.vnSupplier(act.SupplierID)
+func (s *Service) tellSupplier(ctx context.Context, act *loket.Activation, action supplier.VNAction) error {
+	vs, err := s.vnSupplier(act.SupplierID)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
 	defer cancel()
 	err = vs.SetNumberStatus(ctx, act.SupplierRef, action)
 	switch {
 	case err == nil:
-		a.vnm.supplierCalls.With(string(action), "ok").Inc()
+		s.m.supplierCalls.With(string(action), "ok").Inc()
 	case supplier.IsRefusal(err):
-		a.vnm.supplierCalls.With(string(action), "refused").Inc()
+		s.m.supplierCalls.With(string(action), "refused").Inc()
 	default:
-		a.vnm.supplierCalls.With(string(action), "unknown").Inc()
+		s.m.supplierCalls.With(string(action), "unknown").Inc()
 	}
 	return err
 }
 
 // Activation is one of a reseller's activations, with its SMS: a read of the local row,
 // never a call upstream, so polling it every few seconds stays cheap.
-func (a *App) Activation(ctx context.Context, resellerID, id int64) (*loket.Activation, error) {
-	return a.DB.Activation(ctx, id, resellerID)
+func (s *Service) Activation(ctx context.Context, resellerID, id int64) (*loket.Activation, error) {
+	return s.db.Activation(ctx, id, resellerID)
 }
 
 // ownNumber loads a reseller's activation for an action.
-func (a *App) ownNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
-	act, err := a.DB.Activation(ctx, id, r.ID)
+func (s *Service) ownNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
+	act, err := s.db.Activation(ctx, id, r.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -378,8 +369,8 @@ func closedError(act *loket.Activation) *loket.Error {
 // CancelNumber cancels an activation that received no code and refunds it in full.
 // A supplier's minimum time before a cancel is respected (loket.ReasonTooEarly says when).
 // Canceling a canceled activation returns it as it is.
-func (a *App) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
-	act, err := a.ownNumber(ctx, r, id)
+func (s *Service) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
+	act, err := s.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +387,7 @@ func (a *App) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id int64)
 		return nil, e
 	}
 	ctx = context.WithoutCancel(ctx)
-	if err := a.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
+	if err := s.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
 		var ref *supplier.Refusal
 		if errors.As(err, &ref) {
 			if ref.RetryAfter > 0 {
@@ -408,21 +399,21 @@ func (a *App) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id int64)
 			// Most often an SMS arrived meanwhile: the job will see it.
 			return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonRefused, "the cancel of activation %d was refused (an SMS may have arrived); check its status", id)
 		}
-		a.Log.Warn("virtual-number cancel outcome unknown", "activation", id, "err", err)
+		s.log.Warn("virtual-number cancel outcome unknown", "activation", id, "err", err)
 		return nil, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonUnreachable, "the supplier did not answer the cancel of activation %d; try again", id)
 	}
 	// The supplier took the cancel, so it charges nothing, even for an SMS that slipped
 	// in meanwhile: refund whatever the local state.
-	if err := a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the reseller", []string{loket.VNWaiting, loket.VNReceived}, true, false); err != nil {
+	if err := s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the reseller", []string{loket.VNWaiting, loket.VNReceived}, true, false); err != nil {
 		return nil, err
 	}
-	return a.DB.Activation(ctx, id, r.ID)
+	return s.db.Activation(ctx, id, r.ID)
 }
 
 // FinishNumber finishes an activation that received a code: its price is charged for
 // good. Finishing a finished activation returns it as it is.
-func (a *App) FinishNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
-	act, err := a.ownNumber(ctx, r, id)
+func (s *Service) FinishNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
+	act, err := s.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
@@ -437,19 +428,19 @@ func (a *App) FinishNumber(ctx context.Context, r *loket.ResellerAuth, id int64)
 	ctx = context.WithoutCancel(ctx)
 	// The code arrived, so the number is paid for whatever the supplier answers: its
 	// own expiry finishes an activation it did not hear "done" for.
-	if err := a.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
-		a.Log.Warn("virtual-number done not confirmed upstream", "activation", id, "err", err)
+	if err := s.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
+		s.log.Warn("virtual-number done not confirmed upstream", "activation", id, "err", err)
 	}
-	if _, err := a.finishNumber(ctx, act, "done"); err != nil {
+	if _, err := s.finishNumber(ctx, act, "done"); err != nil {
 		return nil, err
 	}
-	return a.DB.Activation(ctx, id, r.ID)
+	return s.db.Activation(ctx, id, r.ID)
 }
 
 // ResendNumber asks for another SMS on an activation that received one. Every SMS is
 // kept; the activation waits again until the next arrives.
-func (a *App) ResendNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
-	act, err := a.ownNumber(ctx, r, id)
+func (s *Service) ResendNumber(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error) {
+	act, err := s.ownNumber(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
@@ -460,99 +451,99 @@ func (a *App) ResendNumber(ctx context.Context, r *loket.ResellerAuth, id int64)
 		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonNoCode, "activation %d has no code yet to resend", id)
 	}
 	ctx = context.WithoutCancel(ctx)
-	if err := a.tellSupplier(ctx, act, supplier.VNResend); err != nil {
+	if err := s.tellSupplier(ctx, act, supplier.VNResend); err != nil {
 		if supplier.IsRefusal(err) {
 			return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonRefused, "the supplier refused another SMS for activation %d", id)
 		}
 		return nil, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonUnreachable, "the supplier did not answer the resend of activation %d; try again", id)
 	}
-	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+	if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		_, err := t.ResendRequested(id, act.SMSCount)
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	return a.DB.Activation(ctx, id, r.ID)
+	return s.db.Activation(ctx, id, r.ID)
 }
 
 // carryNumber is an activation's job: look for new SMS, close it when the supplier
 // did or when its window ends, else look again after the poll interval.
-func (a *App) carryNumber(ctx context.Context, j store.Job) error {
-	act, err := a.DB.Activation(ctx, j.RefID, 0)
+func (s *Service) carry(ctx context.Context, j store.Job) error {
+	act, err := s.db.Activation(ctx, j.RefID, 0)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ENOTFOUND {
-			return a.DB.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+			return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 		}
 		return err
 	}
 	if !act.Open() {
-		return a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+		return s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 	}
 	if act.State == loket.VNRenting {
 		// The node renting it died, or could not record the number: nobody knows
 		// whether a number was rented. Refund, and flag for the operator.
-		a.Log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
-		return a.closeNumber(ctx, act, loket.VNFailed, "rent interrupted; outcome unknown", []string{loket.VNRenting}, false, true)
+		s.log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
+		return s.closeNumber(ctx, act, loket.VNFailed, "rent interrupted; outcome unknown", []string{loket.VNRenting}, false, true)
 	}
 	count := act.SMSCount
 	var st supplier.VNStatus
 	// A supplier removed or disabled since counts as not answering: the window still
 	// closes on time.
-	vs, perr := a.vnSupplier(act.SupplierID)
+	vs, perr := s.vnSupplier(act.SupplierID)
 	if perr == nil {
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
 		st, perr = vs.NumberStatus(cctx, act.SupplierRef)
 		cancel()
 	}
 	if perr == nil {
-		a.vnm.supplierCalls.With("status", "ok").Inc()
-		if count, err = a.storeSMS(ctx, act, st.SMS); err != nil {
+		s.m.supplierCalls.With("status", "ok").Inc()
+		if count, err = s.storeSMS(ctx, act, st.SMS); err != nil {
 			return err
 		}
 		switch {
 		case st.State == supplier.VNCanceled && count == 0:
-			return a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier", []string{loket.VNWaiting}, false, false)
+			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier", []string{loket.VNWaiting}, false, false)
 		case st.State == supplier.VNCanceled:
 			// Canceled upstream after a code arrived: the supplier charges nothing, so
 			// neither does Loket.
-			return a.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier after a code", []string{loket.VNWaiting, loket.VNReceived}, true, false)
+			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier after a code", []string{loket.VNWaiting, loket.VNReceived}, true, false)
 		case st.State == supplier.VNDone && count > 0:
-			_, err := a.finishNumber(ctx, act, "done by the supplier")
+			_, err := s.finishNumber(ctx, act, "done by the supplier")
 			return err
 		}
 	} else {
-		a.vnm.supplierCalls.With("status", "unknown").Inc()
-		a.Log.Warn("virtual-number status unknown", "activation", act.ID, "err", perr)
+		s.m.supplierCalls.With("status", "unknown").Inc()
+		s.log.Warn("virtual-number status unknown", "activation", act.ID, "err", perr)
 	}
 	now := time.Now()
 	if !now.Before(act.ExpiresAt) {
 		if count > 0 {
-			if err := a.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
-				a.Log.Warn("virtual-number done at window end not confirmed upstream", "activation", act.ID, "err", err)
+			if err := s.tellSupplier(ctx, act, supplier.VNFinish); err != nil {
+				s.log.Warn("virtual-number done at window end not confirmed upstream", "activation", act.ID, "err", err)
 			}
-			_, err := a.finishNumber(ctx, act, "window closed after a code")
+			_, err := s.finishNumber(ctx, act, "window closed after a code")
 			return err
 		}
 		// No code in time: give the number back and refund. A supplier charges nothing
 		// for a number that received no SMS, so a failed cancel is only logged.
-		if err := a.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
-			a.Log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
+		if err := s.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
+			s.log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
 		}
-		return a.closeNumber(ctx, act, loket.VNCanceled, MsgTimeout, []string{loket.VNWaiting}, false, false)
+		return s.closeNumber(ctx, act, loket.VNCanceled, MsgTimeout, []string{loket.VNWaiting}, false, false)
 	}
-	next := now.Add(min(a.cfg.VNPoll, act.ExpiresAt.Sub(now)))
-	if err := a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
-		return t.Reschedule(j.Key, a.cfg.Node, next, a.cfg.Lease, "")
+	next := now.Add(min(s.cfg.Poll, act.ExpiresAt.Sub(now)))
+	if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		return t.Reschedule(j.Key, s.runner.Node(), next, s.runner.Lease(), "")
 	}); err != nil {
 		return err
 	}
-	a.later(j, time.Until(next))
+	s.runner.Later(j, time.Until(next))
 	return nil
 }
 
 // storeSMS keeps the messages not seen before and queues one webhook for each, in one
 // transaction; it returns the activation's SMS count after.
-func (a *App) storeSMS(ctx context.Context, act *loket.Activation, msgs []supplier.SMS) (int, error) {
+func (s *Service) storeSMS(ctx context.Context, act *loket.Activation, msgs []supplier.SMS) (int, error) {
 	count := act.SMSCount
 	var fresh []supplier.SMS
 	seen := map[string]bool{}
@@ -576,13 +567,13 @@ func (a *App) storeSMS(ctx context.Context, act *loket.Activation, msgs []suppli
 	if len(fresh) == 0 {
 		return count, nil
 	}
-	ra, err := a.resellerByID(ctx, act.ResellerID)
+	ra, err := s.resellers.Auth(ctx, act.ResellerID)
 	if err != nil {
 		return count, err
 	}
 	var hooks []int64
 	var added int
-	err = a.DB.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+	err = s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		hooks, added = hooks[:0], 0
 		view := *act
 		view.SMS = append([]loket.VNSMS(nil), act.SMS...)
@@ -597,22 +588,8 @@ func (a *App) storeSMS(ctx context.Context, act *loket.Activation, msgs []suppli
 			added++
 			view.State, view.SMSCount = loket.VNReceived, sms.Seq
 			view.SMS = append(view.SMS, sms)
-			if ra.WebhookURL == "" {
-				continue
-			}
-			n := a.vnNotifiers[act.Surface]
-			if n == nil {
-				n = a.vnNotifiers["api"]
-			}
-			if n == nil {
-				continue
-			}
 			v := view
-			event, ctype, body, err := n(&v, sms)
-			if err != nil {
-				return fmt.Errorf("render sms webhook: %w", err)
-			}
-			id, err := t.EnqueueWebhook(loket.Webhook{ResellerID: ra.ID, Event: event, URL: ra.WebhookURL, ContentType: ctype, Body: string(body)})
+			id, err := s.webhooks.QueueSMS(t, ra, &v, sms)
 			if err != nil {
 				return err
 			}
@@ -624,11 +601,9 @@ func (a *App) storeSMS(ctx context.Context, act *loket.Activation, msgs []suppli
 		return count, err
 	}
 	if added > 0 {
-		a.vnm.sms.With().Add(float64(added))
+		s.m.sms.With().Add(float64(added))
 	}
-	for _, id := range hooks {
-		a.enqueue(store.Job{Key: fmt.Sprintf("webhook:%d", id), Kind: store.JobWebhook, RefID: id})
-	}
+	s.webhooks.Send(hooks...)
 	return count + added, nil
 }
 
@@ -664,18 +639,18 @@ func codeIn(text string) string {
 // its catalog's, at its costs; every entry's base price becomes its cheapest route's
 // cost with the VN markup, its stock the routes' total. A supplier that fails to answer
 // keeps its routes.
-func (a *App) SyncVNCatalog(ctx context.Context) error {
-	view := a.catalog.Load()
+func (s *Service) SyncVNCatalog(ctx context.Context) error {
 	var errs []error
-	for id, cfg := range view.suppliers {
+	for _, cfg := range s.catalog.SupplierList() {
+		id := cfg.ID
 		if !cfg.Enabled {
 			continue
 		}
-		vs, err := a.vnSupplier(id)
+		vs, err := s.vnSupplier(id)
 		if err != nil {
 			continue // not a seller of numbers
 		}
-		cctx, cancel := context.WithTimeout(ctx, a.cfg.SupplierTimeout)
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
 		cat, err := vs.VNCatalog(cctx)
 		cancel()
 		if err != nil {
@@ -689,7 +664,7 @@ func (a *App) SyncVNCatalog(ctx context.Context) error {
 		if cfg.Kind == "sim" {
 			priority = 100 // the simulator is every route's last resort, as in the demo catalog
 		}
-		err = a.DB.Write(ctx, 0, func(t *store.Tx) error { return writeVNCatalog(t, id, priority, cat, a.vnMarkup) })
+		err = s.db.Write(ctx, 0, func(t *store.Tx) error { return writeVNCatalog(t, id, priority, cat, s.vnMarkup) })
 		if err != nil {
 			errs = append(errs, fmt.Errorf("supplier %s: %w", cfg.Name, err))
 		}
@@ -732,28 +707,74 @@ func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VN
 	return t.SyncVNRoutes(supplierID, routes, markup)
 }
 
-// vnCatalogLoop syncs the virtual-number catalog at start and every VNSyncEvery. The
-// first sync closes first: Start waits for it (bounded), so a fresh Loket, the demo,
+// catalogLoop syncs the virtual-number catalog at start and every SyncEvery. The first
+// sync closes synced: WaitSynced waits for it (bounded), so a fresh Loket, the demo,
 // has its routes before its first order.
-func (a *App) vnCatalogLoop(first chan<- struct{}) {
-	defer a.wg.Done()
+func (s *Service) catalogLoop(stop <-chan struct{}) {
 	sync := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.SupplierTimeout+30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.SupplierTimeout+30*time.Second)
 		defer cancel()
-		if err := a.SyncVNCatalog(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
-			a.Log.Warn("virtual-number catalog sync", "err", err)
+		if err := s.SyncVNCatalog(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+			s.log.Warn("virtual-number catalog sync", "err", err)
 		}
 	}
 	sync()
-	close(first)
-	t := time.NewTicker(a.cfg.VNSyncEvery)
+	close(s.synced)
+	t := time.NewTicker(SyncEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-a.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			sync()
 		}
 	}
+}
+
+// WaitSynced waits, at most for d, until the first catalog sync after the start is done.
+func (s *Service) WaitSynced(d time.Duration) {
+	select {
+	case <-s.synced:
+	case <-time.After(d):
+	}
+}
+
+// Activations lists a reseller's activations, newest first, before the id before (0:
+// from the newest).
+func (s *Service) Activations(ctx context.Context, resellerID, before int64, limit int) ([]*loket.Activation, error) {
+	return s.db.Activations(ctx, resellerID, before, limit)
+}
+
+// ActivationByRef returns a reseller's activation by its ref_id.
+func (s *Service) ActivationByRef(ctx context.Context, resellerID int64, ref string) (*loket.Activation, error) {
+	return s.db.ActivationByRef(ctx, resellerID, ref)
+}
+
+// ListActivations lists activations for the operator.
+func (s *Service) ListActivations(ctx context.Context, f loket.ActivationFilter) ([]*loket.Activation, error) {
+	return s.db.ListActivations(ctx, f)
+}
+
+// Services lists the services numbers are sold for.
+func (s *Service) Services(ctx context.Context) ([]loket.VNService, error) { return s.db.VNServices(ctx) }
+
+// ServicesAt lists the services priced for a country (number_id) and provider.
+func (s *Service) ServicesAt(ctx context.Context, numberID int64, providerID string) ([]loket.VNService, error) {
+	return s.db.VNServicesAt(ctx, numberID, providerID)
+}
+
+// Countries lists the countries numbers of a service come from, with their prices.
+func (s *Service) Countries(ctx context.Context, serviceCode int64) ([]loket.VNCountry, error) {
+	return s.db.VNCountries(ctx, serviceCode)
+}
+
+// Operators lists the mobile operators of a country (by name) and provider.
+func (s *Service) Operators(ctx context.Context, country, providerID string) ([]loket.VNOperator, error) {
+	return s.db.VNOperators(ctx, country, providerID)
+}
+
+// OperatorsAt lists the mobile operators of a country (number_id) and provider.
+func (s *Service) OperatorsAt(ctx context.Context, numberID int64, providerID string) ([]loket.VNOperator, error) {
+	return s.db.VNOperatorsAt(ctx, numberID, providerID)
 }

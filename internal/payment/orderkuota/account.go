@@ -1,16 +1,17 @@
-package app
+package orderkuota
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/payment/orderkuota"
+	"github.com/loket/loket/internal/payment"
 )
 
 // The OrderKuota account QRIS payments are read from (seed 003). The operator logs in
@@ -19,16 +20,36 @@ import (
 // it). loket serve polls the account's mutation list once a token is there, and
 // picks up a new login without a restart.
 
-// OrderKuotaSourceName is the payment source name of the configured account.
-const OrderKuotaSourceName = "orderkuota"
+// Account is the operator's OrderKuota account: its settings, its OTP login, and the
+// payment source that reads it.
+type Account struct {
+	settings payment.Settings
+	sealer   payment.Sealer
+	log      *slog.Logger
+}
+
+// NewAccount is the account kept in settings, its secrets sealed by sealer.
+func NewAccount(settings payment.Settings, sealer payment.Sealer, log *slog.Logger) *Account {
+	return &Account{settings: settings, sealer: sealer, log: log}
+}
+
+func init() {
+	payment.Register(SourceName, func(ctx context.Context, env payment.Env) (loket.PaymentSource, time.Duration, error) {
+		src, every := NewAccount(env.Settings, env.Sealer, env.Log).Source(ctx)
+		return src, every, nil
+	})
+}
+
+// SourceName is the payment source name of the configured account.
+const SourceName = "orderkuota"
 
 const settingOrderKuota = "orderkuota.account"
 
-// DefaultOrderKuotaPoll is how often the account's mutation list is read.
-const DefaultOrderKuotaPoll = 10 * time.Second
+// DefaultPoll is how often the account's mutation list is read.
+const DefaultPoll = 10 * time.Second
 
-// OrderKuotaAccount is the stored configuration of the OrderKuota source.
-type OrderKuotaAccount struct {
+// accountSettings is the stored configuration of the OrderKuota source.
+type accountSettings struct {
 	BaseURL     string    `json:"base_url,omitempty"`
 	Username    string    `json:"username"`
 	Merchant    string    `json:"merchant"`
@@ -39,8 +60,8 @@ type OrderKuotaAccount struct {
 	LoggedInAt  time.Time `json:"logged_in_at,omitzero"`
 }
 
-// OrderKuotaStatus is what the operator is shown of the account: no secrets.
-type OrderKuotaStatus struct {
+// Status is what the operator is shown of the account: no secrets.
+type Status struct {
 	BaseURL    string    `json:"base_url"`
 	Username   string    `json:"username"`
 	Merchant   string    `json:"merchant"`
@@ -51,8 +72,8 @@ type OrderKuotaStatus struct {
 	LoggedInAt time.Time `json:"logged_in_at,omitzero"`
 }
 
-// OrderKuotaLogin is the first step of the login.
-type OrderKuotaLogin struct {
+// Login is the first step of the login.
+type Login struct {
 	BaseURL  string // empty: the seed's https://orkut.hidepulsa.com, or the one saved
 	APIKey   string // empty: the one saved
 	Username string
@@ -61,9 +82,9 @@ type OrderKuotaLogin struct {
 	Poll     time.Duration
 }
 
-func (a *App) orderKuotaAccount(ctx context.Context) (OrderKuotaAccount, error) {
-	var acc OrderKuotaAccount
-	raw, err := a.DB.Setting(ctx, settingOrderKuota)
+func (a *Account) load(ctx context.Context) (accountSettings, error) {
+	var acc accountSettings
+	raw, err := a.settings.Setting(ctx, settingOrderKuota)
 	if err != nil || raw == "" {
 		return acc, err
 	}
@@ -73,55 +94,55 @@ func (a *App) orderKuotaAccount(ctx context.Context) (OrderKuotaAccount, error) 
 	return acc, nil
 }
 
-func (a *App) saveOrderKuotaAccount(ctx context.Context, acc OrderKuotaAccount) error {
+func (a *Account) save(ctx context.Context, acc accountSettings) error {
 	raw, _ := json.Marshal(acc)
-	return a.DB.SetSetting(ctx, settingOrderKuota, string(raw))
+	return a.settings.SetSetting(ctx, settingOrderKuota, string(raw))
 }
 
-// OrderKuotaStatus shows the account's settings without secrets.
-func (a *App) OrderKuotaStatus(ctx context.Context) (OrderKuotaStatus, error) {
-	acc, err := a.orderKuotaAccount(ctx)
+// Status shows the account's settings without secrets.
+func (a *Account) Status(ctx context.Context) (Status, error) {
+	acc, err := a.load(ctx)
 	base := acc.BaseURL
 	if base == "" {
-		base = orderkuota.DefaultBaseURL
+		base = DefaultBaseURL
 	}
-	return OrderKuotaStatus{BaseURL: base, Username: acc.Username, Merchant: acc.Merchant, APIKey: acc.APIKeySeal != "",
-		LoggedIn: acc.TokenSeal != "", Poll: orderKuotaPoll(acc).String(), OTPAskedAt: acc.OTPAskedAt, LoggedInAt: acc.LoggedInAt}, err
+	return Status{BaseURL: base, Username: acc.Username, Merchant: acc.Merchant, APIKey: acc.APIKeySeal != "",
+		LoggedIn: acc.TokenSeal != "", Poll: pollEvery(acc).String(), OTPAskedAt: acc.OTPAskedAt, LoggedInAt: acc.LoggedInAt}, err
 }
 
-func orderKuotaPoll(acc OrderKuotaAccount) time.Duration {
+func pollEvery(acc accountSettings) time.Duration {
 	if acc.PollSeconds > 0 {
 		return time.Duration(acc.PollSeconds) * time.Second
 	}
-	return DefaultOrderKuotaPoll
+	return DefaultPoll
 }
 
 // orderKuotaClient is a client of the account, secrets unsealed.
-func (a *App) orderKuotaClient(acc OrderKuotaAccount, password string) (*orderkuota.Client, error) {
-	key, err := a.unsealSetting(acc.APIKeySeal)
+func (a *Account) client(acc accountSettings, password string) (*Client, error) {
+	key, err := a.unseal(acc.APIKeySeal)
 	if err != nil {
 		return nil, fmt.Errorf("orderkuota api key: %w", err)
 	}
-	token, err := a.unsealSetting(acc.TokenSeal)
+	token, err := a.unseal(acc.TokenSeal)
 	if err != nil {
 		return nil, fmt.Errorf("orderkuota token: %w", err)
 	}
-	return orderkuota.New(orderkuota.Config{BaseURL: acc.BaseURL, APIKey: key, Username: acc.Username, Password: password,
+	return New(Config{BaseURL: acc.BaseURL, APIKey: key, Username: acc.Username, Password: password,
 		Token: token, Merchant: acc.Merchant, HTTP: &http.Client{Timeout: 30 * time.Second}}), nil
 }
 
-func (a *App) unsealSetting(sealed string) (string, error) {
+func (a *Account) unseal(sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	return a.Unseal(sealed)
+	return a.sealer.Open(sealed)
 }
 
-// StartOrderKuotaLogin asks OrderKuota to send the account's owner a login OTP
-// (/minta-otp) and saves the account's settings; CompleteOrderKuotaLogin finishes it.
+// StartLogin asks OrderKuota to send the account's owner a login OTP
+// (/minta-otp) and saves the account's settings; CompleteLogin finishes it.
 // A token of an earlier login stays in use until then, unless the account changed.
-func (a *App) StartOrderKuotaLogin(ctx context.Context, in OrderKuotaLogin) error {
-	acc, err := a.orderKuotaAccount(ctx)
+func (a *Account) StartLogin(ctx context.Context, in Login) error {
+	acc, err := a.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,7 +155,7 @@ func (a *App) StartOrderKuotaLogin(ctx context.Context, in OrderKuotaLogin) erro
 	}
 	acc.Username = in.Username
 	if in.APIKey != "" {
-		acc.APIKeySeal = a.Seal(strings.TrimSpace(in.APIKey))
+		acc.APIKeySeal = a.sealer.Seal(strings.TrimSpace(in.APIKey))
 	}
 	if acc.APIKeySeal == "" {
 		return loket.Errorf(loket.EINVALID, "the OrderKuota API key is needed once (--api-key): every request carries it")
@@ -154,7 +175,7 @@ func (a *App) StartOrderKuotaLogin(ctx context.Context, in OrderKuotaLogin) erro
 	if in.Poll > 0 {
 		acc.PollSeconds = int(max(in.Poll, time.Second) / time.Second)
 	}
-	c, err := a.orderKuotaClient(acc, in.Password)
+	c, err := a.client(acc, in.Password)
 	if err != nil {
 		return err
 	}
@@ -162,19 +183,19 @@ func (a *App) StartOrderKuotaLogin(ctx context.Context, in OrderKuotaLogin) erro
 		return err
 	}
 	acc.OTPAskedAt = time.Now().UTC()
-	return a.saveOrderKuotaAccount(ctx, acc)
+	return a.save(ctx, acc)
 }
 
-// CompleteOrderKuotaLogin validates the OTP (/valid-otp) and keeps the token, sealed.
-func (a *App) CompleteOrderKuotaLogin(ctx context.Context, otp string) error {
-	acc, err := a.orderKuotaAccount(ctx)
+// CompleteLogin validates the OTP (/valid-otp) and keeps the token, sealed.
+func (a *Account) CompleteLogin(ctx context.Context, otp string) error {
+	acc, err := a.load(ctx)
 	if err != nil {
 		return err
 	}
 	if acc.Username == "" {
 		return loket.Errorf(loket.ECONFLICT, "no OrderKuota login under way (run loket payment orderkuota login first)")
 	}
-	c, err := a.orderKuotaClient(acc, "")
+	c, err := a.client(acc, "")
 	if err != nil {
 		return err
 	}
@@ -182,32 +203,32 @@ func (a *App) CompleteOrderKuotaLogin(ctx context.Context, otp string) error {
 	if err != nil {
 		return err
 	}
-	acc.TokenSeal, acc.LoggedInAt = a.Seal(token), time.Now().UTC()
-	return a.saveOrderKuotaAccount(ctx, acc)
+	acc.TokenSeal, acc.LoggedInAt = a.sealer.Seal(token), time.Now().UTC()
+	return a.save(ctx, acc)
 }
 
-// OrderKuotaSource is the configured account as a payment source, and how often to
+// Source is the configured account as a payment source, and how often to
 // poll it. It reads the settings at each poll: until a login is complete it reports
 // nothing, and a new login is used from the next poll on.
-func (a *App) OrderKuotaSource(ctx context.Context) (PaymentSource, time.Duration) {
-	acc, err := a.orderKuotaAccount(ctx)
+func (a *Account) Source(ctx context.Context) (loket.PaymentSource, time.Duration) {
+	acc, err := a.load(ctx)
 	if err != nil {
-		a.Log.Warn("orderkuota settings", "err", err)
+		a.log.Warn("orderkuota settings", "err", err)
 	}
-	return &orderKuotaSource{a: a}, orderKuotaPoll(acc)
+	return &accountSource{a: a}, pollEvery(acc)
 }
 
-type orderKuotaSource struct {
-	a   *App
+type accountSource struct {
+	a   *Account
 	mu  sync.Mutex
 	key string // the settings the source was built from
-	src *orderkuota.Source
+	src *Source
 }
 
-func (s *orderKuotaSource) Name() string { return OrderKuotaSourceName }
+func (s *accountSource) Name() string { return SourceName }
 
-func (s *orderKuotaSource) Incoming(ctx context.Context, cursor string) ([]loket.Payment, string, error) {
-	raw, err := s.a.DB.Setting(ctx, settingOrderKuota)
+func (s *accountSource) Incoming(ctx context.Context, cursor string) ([]loket.Payment, string, error) {
+	raw, err := s.a.settings.Setting(ctx, settingOrderKuota)
 	if err != nil {
 		return nil, cursor, err
 	}
@@ -215,18 +236,18 @@ func (s *orderKuotaSource) Incoming(ctx context.Context, cursor string) ([]loket
 	defer s.mu.Unlock()
 	if raw != s.key {
 		s.key, s.src = raw, nil
-		var acc OrderKuotaAccount
+		var acc accountSettings
 		if raw != "" {
 			if err := json.Unmarshal([]byte(raw), &acc); err != nil {
 				return nil, cursor, fmt.Errorf("orderkuota setting: %w", err)
 			}
 		}
 		if acc.TokenSeal != "" {
-			c, err := s.a.orderKuotaClient(acc, "")
+			c, err := s.a.client(acc, "")
 			if err != nil {
 				return nil, cursor, err
 			}
-			s.src = orderkuota.NewSource(OrderKuotaSourceName, MethodQRIS, c)
+			s.src = NewSource(SourceName, loket.MethodQRIS, c)
 		}
 	}
 	if s.src == nil {

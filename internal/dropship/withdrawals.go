@@ -1,4 +1,4 @@
-package app
+package dropship
 
 import (
 	"context"
@@ -13,19 +13,10 @@ import (
 // fee is not worth paying. Moving profit into the balance has no minimum.
 const MinWithdrawal loket.Money = 10_000
 
-// WithdrawalInput is what a reseller asks to be paid.
-type WithdrawalInput struct {
-	Key         string      // the reseller's idempotency key
-	Amount      loket.Money // rupiah out of the profit balance
-	Method      string      // the bank or e-wallet: BCA, BRI, DANA, OVO...
-	AccountNo   string
-	AccountName string
-}
-
 // RequestWithdrawal takes amount out of a reseller's profit balance into a pending
 // withdrawal for the operator to pay. It never asks for more than the profit balance,
 // however many requests run at once. The same key again returns the first request.
-func (a *App) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth, in WithdrawalInput) (*loket.Withdrawal, bool, error) {
+func (s *Service) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth, in loket.WithdrawalInput) (*loket.Withdrawal, bool, error) {
 	in.Key = strings.TrimSpace(in.Key)
 	in.Method = strings.ToUpper(strings.TrimSpace(in.Method))
 	in.AccountNo = strings.TrimSpace(in.AccountNo)
@@ -42,12 +33,12 @@ func (a *App) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth, in 
 	case in.AccountName == "" || utf8.RuneCountInString(in.AccountName) > 100:
 		return nil, false, loket.FieldError(loket.EINVALID, "account_name", "the account holder's name, up to 100 characters")
 	}
-	if _, err := a.DB.EnsureAccount(ctx, store.AccWithdrawals, store.KindWithdrawal); err != nil {
+	if _, err := s.db.EnsureAccount(ctx, store.AccWithdrawals, store.KindWithdrawal); err != nil {
 		return nil, false, err
 	}
 	var w *loket.Withdrawal
 	var created bool
-	err := a.DB.Write(ctx, uint64(ra.ID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(ra.ID), func(t *store.Tx) error {
 		var err error
 		w, created, err = t.RequestWithdrawal(store.NewWithdrawal{ResellerID: ra.ID, ProfitAccountID: ra.ProfitAccountID, Key: in.Key,
 			Amount: in.Amount, Method: in.Method, AccountNo: in.AccountNo, AccountName: in.AccountName})
@@ -57,7 +48,7 @@ func (a *App) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth, in 
 		return nil, false, err
 	}
 	if created {
-		a.Log.Info("withdrawal requested", "withdrawal", w.ID, "reseller", ra.ID, "amount", w.Amount)
+		s.log.Info("withdrawal requested", "withdrawal", w.ID, "reseller", ra.ID, "amount", w.Amount)
 	}
 	return w, created, nil
 }
@@ -78,18 +69,18 @@ func accountNumber(s string) bool {
 // DecideWithdrawal is the operator's answer: approve once the money was sent (note: the
 // transfer reference), or reject (note: why), which returns the amount to the profit
 // balance. Each withdrawal is decided once.
-func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note string) (*loket.Withdrawal, error) {
+func (s *Service) DecideWithdrawal(ctx context.Context, id int64, approve bool, note string) (*loket.Withdrawal, error) {
 	note = strings.TrimSpace(note)
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, loket.FieldError(loket.EINVALID, "note", "a note is required (the transfer reference, or why it is rejected), up to 200 characters")
 	}
 	for _, acc := range [][2]string{{store.AccWithdrawals, store.KindWithdrawal}, {store.AccPayouts, store.KindPayout}} {
-		if _, err := a.DB.EnsureAccount(ctx, acc[0], acc[1]); err != nil {
+		if _, err := s.db.EnsureAccount(ctx, acc[0], acc[1]); err != nil {
 			return nil, err
 		}
 	}
 	var w *loket.Withdrawal
-	err := a.DB.Direct(ctx, func(t *store.Tx) error {
+	err := s.db.Direct(ctx, func(t *store.Tx) error {
 		var err error
 		w, err = t.DecideWithdrawal(id, approve, note)
 		return err
@@ -97,12 +88,12 @@ func (a *App) DecideWithdrawal(ctx context.Context, id int64, approve bool, note
 	if err != nil {
 		return nil, err
 	}
-	a.Log.Info("withdrawal decided", "withdrawal", w.ID, "status", w.Status)
+	s.log.Info("withdrawal decided", "withdrawal", w.ID, "status", w.Status)
 	return w, nil
 }
 
 // MoveProfit moves part of a reseller's profit balance into its balance, to buy with.
-func (a *App) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount loket.Money, key string) (moved bool, err error) {
+func (s *Service) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount loket.Money, key string) (moved bool, err error) {
 	key = strings.TrimSpace(key)
 	if key == "" || len(key) > 64 {
 		return false, loket.FieldError(loket.EINVALID, "key", "give a key of 1 to 64 characters; the same key again moves nothing")
@@ -111,10 +102,15 @@ func (a *App) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount lok
 		return false, loket.FieldError(loket.EINVALID, "amount", "amount must be positive")
 	}
 	var dup bool
-	err = a.DB.Write(ctx, uint64(ra.ID), func(t *store.Tx) error {
+	err = s.db.Write(ctx, uint64(ra.ID), func(t *store.Tx) error {
 		var err error
 		dup, err = t.MoveProfit(ra.ID, ra.ProfitAccountID, ra.BalanceAccountID, amount, key)
 		return err
 	})
 	return !dup, err
+}
+
+// Withdrawals lists withdrawal requests, newest first.
+func (s *Service) Withdrawals(ctx context.Context, f loket.WithdrawalFilter) ([]loket.Withdrawal, error) {
+	return s.db.Withdrawals(ctx, f)
 }

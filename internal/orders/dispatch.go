@@ -1,0 +1,269 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
+)
+
+// nextRoute is the first usable route of a product after the ones an order has tried
+// (by priority: enabled, answering, funded for the cost).
+func (s *Service) nextRoute(productID int64, tried map[int64]bool) *loket.Route {
+	for _, r := range s.catalog.Routes(productID) {
+		if tried[r.ID] {
+			continue
+		}
+		if ok, _ := s.usable(&r); ok {
+			r := r
+			return &r
+		}
+	}
+	return nil
+}
+
+// flagOverdue marks orders pending past the deadline for the operator. It never
+// refunds them: only a supplier's definite answer (or the operator) may decide an order.
+func (s *Service) flagOverdue(ctx context.Context) {
+	ids, err := s.db.FlagOverdue(ctx, time.Now().Add(-s.cfg.PendingDeadline))
+	if err != nil {
+		s.log.Error("flag overdue orders", "err", err)
+		return
+	}
+	for _, id := range ids {
+		s.m.flagged.With().Inc()
+		s.log.Warn("order pending past deadline; needs the operator", "order", id, "deadline", s.cfg.PendingDeadline)
+	}
+}
+
+// pollDelay is when to ask a supplier again about a pending order.
+func pollDelay(n int, hint time.Duration) time.Duration {
+	if hint > 0 {
+		return min(max(hint+50*time.Millisecond, 200*time.Millisecond), 5*time.Minute)
+	}
+	steps := []time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
+	if n < len(steps) {
+		return steps[n]
+	}
+	return 5 * time.Minute
+}
+
+// carryOrder moves an order one step: send its current attempt, or ask about it, and
+// record what the supplier said. Every decision is written before the next call.
+func (s *Service) carry(ctx context.Context, j store.Job) error {
+	var o *loket.Order
+	var attempts []loket.Attempt
+	fresh := j.Fresh != nil
+	if fresh {
+		o, attempts = j.Fresh.Order, []loket.Attempt{j.Fresh.Attempt}
+		j.Fresh = nil // a later run reads what was written since
+	} else {
+		var err error
+		o, err = s.db.Order(ctx, j.RefID, 0)
+		if err != nil {
+			if loket.ErrorCode(err) == loket.ENOTFOUND {
+				return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+			}
+			return err
+		}
+		if o.Status != loket.StatusPending {
+			return s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+		}
+		if attempts, err = s.db.Attempts(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	// Attempts sent for the first time in this run; any other attempt still "new" may
+	// have gone out before a crash.
+	sentHere := map[int]bool{}
+	if fresh {
+		for _, at := range attempts {
+			sentHere[at.Seq] = true
+		}
+	}
+	for step := 0; step < 10; step++ {
+		var cur *loket.Attempt
+		tried := map[int64]bool{}
+		for i := range attempts {
+			cur = &attempts[i]
+			tried[cur.RouteID] = true
+		}
+		if cur == nil || cur.Outcome == string(supplier.Failed) {
+			next := s.nextRoute(o.ProductID, tried)
+			if next == nil {
+				return s.settle(ctx, o, nil, supplier.Result{Outcome: supplier.Failed, Message: "no supplier could fill the order"})
+			}
+			seq := len(attempts) + 1
+			if err := s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error { return t.InsertAttempt(o.ID, seq, next) }); err != nil {
+				if errors.Is(err, store.ErrSettled) {
+					// Settled meanwhile (a callback): nothing more to send.
+					s.log.Warn("order settled while moving to the next route; not sent again", "order", o.ID)
+					return nil
+				}
+				return err
+			}
+			attempts = append(attempts, loket.Attempt{OrderID: o.ID, Seq: seq, RouteID: next.ID, SupplierID: next.SupplierID,
+				SupplierCode: next.SupplierCode, SupplierRef: store.SupplierRef(o.ID, seq), Cost: next.Cost, Outcome: "new", StartedAt: time.Now()})
+			sentHere[seq] = true
+			continue
+		}
+		res := s.ask(ctx, o, cur, sentHere[cur.Seq])
+		s.m.supplierCalls.With(string(res.Outcome)).Inc()
+		s.observe(cur.SupplierID, res.Outcome)
+		switch res.Outcome {
+		case supplier.Success:
+			return s.settle(ctx, o, cur, res)
+		case supplier.Failed:
+			if err := s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+				return t.UpdateAttempt(o.ID, cur.Seq, string(supplier.Failed), res.TrxID, res.Message)
+			}); err != nil {
+				return err
+			}
+			cur.Outcome = string(supplier.Failed)
+			continue // the next route, or a refund
+		default:
+			// Pending or unknown: the order stays pending; ask again later.
+			d := pollDelay(j.Attempts, res.RetryAfter)
+			if err := s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+				if err := t.UpdateAttempt(o.ID, cur.Seq, string(res.Outcome), res.TrxID, res.Message); err != nil {
+					return err
+				}
+				return t.Reschedule(j.Key, s.runner.Node(), time.Now().Add(d), s.runner.Lease(), res.Message)
+			}); err != nil {
+				return err
+			}
+			j.Attempts++
+			s.runner.Later(j, d)
+			s.applyEarly(ctx, cur, res.TrxID)
+			return nil
+		}
+	}
+	return fmt.Errorf("order %d: too many steps", o.ID)
+}
+
+// ask sends an attempt that was never answered, or asks about one that was. An error
+// from the supplier is an unknown outcome, never a failure. first says the attempt was
+// recorded in this run and so never sent before; an attempt still "new" otherwise may
+// have gone out before a crash, and is sent again only to suppliers whose upstream
+// recognises a repeated reference.
+func (s *Service) ask(ctx context.Context, o *loket.Order, at *loket.Attempt, first bool) supplier.Result {
+	sup, err := s.catalog.Supplier(at.SupplierID)
+	if err != nil {
+		return supplier.Result{Outcome: supplier.Unknown, Message: err.Error()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
+	defer cancel()
+	req := supplier.Request{Ref: at.SupplierRef, Code: at.SupplierCode, Target: o.Target, Fields: o.Fields, PlacedAt: at.StartedAt,
+		TrxID: at.SupplierTrx}
+	resend := at.Outcome == "new"
+	if rl, ok := sup.(supplier.RefLess); ok && rl.RefLess() && !first {
+		resend = false
+	}
+	var res supplier.Result
+	if resend {
+		req.Resend = !first
+		res, err = sup.Order(ctx, req)
+	} else {
+		res, err = sup.Status(ctx, req)
+	}
+	if err != nil {
+		return supplier.Result{Outcome: supplier.Unknown, Message: err.Error()}
+	}
+	switch res.Outcome {
+	case supplier.Success, supplier.Failed, supplier.Pending:
+		return res
+	}
+	res.Outcome = supplier.Unknown
+	return res
+}
+
+// settle writes an order's final state: the attempt's outcome, the hold posted or
+// voided, the job gone and the reseller's webhook queued, in one transaction.
+func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt, res supplier.Result) error {
+	ra, err := s.resellers.Auth(ctx, o.ResellerID)
+	if err != nil {
+		return err
+	}
+	st := store.Settlement{OrderID: o.ID, Success: res.Outcome == supplier.Success, SN: res.SN}
+	if st.Success {
+		st.Message = "success"
+		st.SupplierID, st.Cost = at.SupplierID, at.Cost
+	} else {
+		// What the reseller reads: never the supplier's own words, which may name it.
+		st.Message = "failed"
+	}
+	if at != nil {
+		st.AttemptSeq, st.AttemptOutcome, st.SupplierTrx, st.SupplierMsg = at.Seq, string(res.Outcome), res.TrxID, res.Message
+	}
+	var settled *loket.Order
+	var hook int64
+	err = s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
+		hook = 0
+		so, ok, err := t.SettleOrder(st)
+		if err != nil || !ok {
+			settled = nil
+			return err
+		}
+		settled = so
+		if so.Mode == loket.ModeDropship {
+			if err := t.SettleDropship(so, st.Success); err != nil {
+				return err
+			}
+		}
+		hook, err = s.webhooks.QueueOrder(t, ra, so)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if settled != nil {
+		s.m.settled.With(settled.Status, settled.Surface).Inc()
+		s.m.settleSeconds.With(settled.Status).Observe(time.Since(settled.CreatedAt).Seconds())
+		s.webhooks.Send(hook)
+	}
+	return nil
+}
+
+// SettleByOperator decides a pending order by hand (the operator's answer to a flagged
+// order). It is the same settlement as a supplier's, and happens at most once.
+func (s *Service) SettleByOperator(ctx context.Context, orderID int64, success bool, sn, note string) (*loket.Order, error) {
+	o, err := s.db.Order(ctx, orderID, 0)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != loket.StatusPending {
+		return nil, loket.Errorf(loket.ECONFLICT, "order %d is %s already", orderID, o.Status)
+	}
+	if o.Mode == loket.ModeDropship {
+		d, err := s.db.Dropship(ctx, orderID)
+		if err != nil {
+			return nil, err
+		}
+		if d.PaymentStatus != loket.PaymentSettlement {
+			return nil, loket.Errorf(loket.ECONFLICT, "dropship order %d is not paid yet: nothing to settle (it expires unpaid at no cost)", orderID)
+		}
+	}
+	attempts, err := s.db.Attempts(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	res := supplier.Result{Outcome: supplier.Failed, Message: "operator: " + note}
+	if success {
+		res = supplier.Result{Outcome: supplier.Success, SN: sn, Message: "operator: " + note}
+	}
+	var at *loket.Attempt
+	if len(attempts) > 0 {
+		at = &attempts[len(attempts)-1]
+	}
+	if success && at == nil {
+		return nil, loket.Errorf(loket.ECONFLICT, "order %d was never sent to a supplier", orderID)
+	}
+	if err := s.settle(ctx, o, at, res); err != nil {
+		return nil, err
+	}
+	return s.db.Order(ctx, orderID, 0)
+}

@@ -1,0 +1,233 @@
+// Package orders carries a reseller's purchase from its request to a final state:
+// accepting it (checked, priced, its reservation, first attempt and dispatch job
+// written in one transaction), routing it to the suppliers by priority while they are
+// usable, sending and asking about each attempt, applying the suppliers' callbacks,
+// and settling it once: the reservation posted on success, voided on failure, and the
+// reseller told. An unknown outcome is never a failure: the order stays pending until
+// a status check, a callback or the operator decides it.
+package orders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/jobs"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/resellers"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/webhooks"
+)
+
+// Config tunes the order service.
+type Config struct {
+	GuardWindow     time.Duration // anti double-order window (LOKET_DOUBLE_ORDER_WINDOW); 0 switches it off
+	SupplierTimeout time.Duration // one supplier call (LOKET_SUPPLIER_TIMEOUT)
+	PendingDeadline time.Duration // pending orders older than this are flagged (LOKET_PENDING_DEADLINE)
+	LowBalance      loket.Money   // a supplier balance below this is a warning (LOKET_SUPPLIER_LOW_BALANCE)
+}
+
+// BalanceEvery is how often the suppliers' balances are asked for.
+const BalanceEvery = 5 * time.Minute
+
+// Service accepts and carries orders.
+type Service struct {
+	db        *store.DB
+	log       *slog.Logger
+	runner    *jobs.Runner
+	catalog   *catalog.Service
+	resellers *resellers.Service
+	webhooks  *webhooks.Service
+	cfg       Config
+
+	health health
+	early  earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
+	m      orderMetrics
+}
+
+// New makes the service and registers the order job and the background checks (overdue
+// orders, supplier balances) with the runner.
+func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.Service, hooks *webhooks.Service,
+	log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
+	s := &Service{db: db, log: log, runner: runner, catalog: cat, resellers: rs, webhooks: hooks, cfg: cfg}
+	s.initMetrics(reg)
+	runner.Handle(store.JobOrder, s.carry)
+	runner.Every(30*time.Second, 10*time.Second, false, s.flagOverdue)
+	runner.Every(BalanceEvery, time.Minute, true, s.CheckBalances)
+	return s
+}
+
+// Limits on what an order may carry.
+const (
+	maxTargetLen = 64
+	maxFields    = 16
+	maxFieldLen  = 128
+)
+
+// Checked is an order request checked and priced for its reseller, ready to be
+// written: what CreateOrder writes, and what a dropship order starts from.
+type Checked struct {
+	RefID       string
+	Surface     string
+	Product     *loket.Product
+	Target      string
+	Fields      map[string]string
+	Price       loket.Money
+	Route       *loket.Route // the first usable route
+	RequestHash string       // what a repeated ref_id must match
+}
+
+// Check checks an order request for a reseller: its ref_id, product, target and form
+// fields, price (and max_price) and that some route can serve it now.
+func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked, error) {
+	c := &Checked{Surface: req.Surface}
+	if c.Surface == "" {
+		c.Surface = "api"
+	}
+	var err error
+	if c.RefID, err = CheckRef(req.RefID); err != nil {
+		return nil, err
+	}
+	p, err := s.catalog.Product(req.Product, r.Level)
+	if err != nil || req.Product == "" {
+		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", loket.Clip(req.Product))
+	}
+	if !p.Active {
+		return nil, loket.FieldError(loket.EINACTIVE, "product", "product %s is not available now", p.Code)
+	}
+	c.Product = p
+	if c.Target, c.Fields, err = checkTarget(p, req.Target, req.Fields); err != nil {
+		return nil, err
+	}
+	c.Price = p.Price
+	if req.MaxPrice < 0 || req.MaxPrice > loket.MaxAmount {
+		return nil, loket.FieldError(loket.EINVALID, "max_price", "max_price must be between 0 and %d", loket.MaxAmount)
+	}
+	if req.MaxPrice > 0 && c.Price > req.MaxPrice {
+		return nil, loket.FieldError(loket.EPRICE, "max_price", "price %d is above max_price %d", c.Price, req.MaxPrice)
+	}
+	if c.Route = s.nextRoute(p.ID, nil); c.Route == nil {
+		return nil, loket.FieldError(loket.EUNAVAILABLE, "product", "product %s cannot be bought now", p.Code)
+	}
+	c.RequestHash = requestHash(p.Code, c.Target, c.Fields, req.MaxPrice)
+	return c, nil
+}
+
+// NewOrder is what the store writes for a checked request.
+func (s *Service) NewOrder(r *loket.ResellerAuth, c *Checked) *store.NewOrder {
+	return &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: c.RefID, RequestHash: c.RequestHash,
+		Product: c.Product, Target: c.Target, Fields: c.Fields, Price: c.Price, Surface: c.Surface,
+		GuardWindow: s.cfg.GuardWindow}
+}
+
+// CreateOrder accepts an order: checks it, prices it for the reseller's level, and
+// writes the order, its reservation, its first supplier attempt and its dispatch job in
+// one transaction. A repeated ref_id returns the first order (created=false) and
+// charges nothing; the same ref_id with another request is a conflict.
+func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req loket.OrderRequest) (*loket.Order, bool, error) {
+	start := time.Now()
+	c, err := s.Check(r, req)
+	if err != nil {
+		s.Refused(req.Surface, err)
+		return nil, false, err
+	}
+	n := s.NewOrder(r, c)
+	n.FirstRoute, n.Node, n.Lease = c.Route, s.runner.Node(), s.runner.Lease()
+	route := c.Route
+	var o *loket.Order
+	var existed bool
+	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+		var err error
+		o, existed, err = t.CreateOrder(n)
+		if err == nil && !existed {
+			o := o
+			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+				SupplierCode: route.SupplierCode, SupplierRef: store.SupplierRef(o.ID, 1), Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+			t.AfterCommit(func() {
+				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
+			})
+		}
+		return err
+	})
+	if err != nil {
+		s.Refused(c.Surface, err)
+		return nil, false, err
+	}
+	if !existed {
+		s.Created(c.Surface, start)
+	}
+	return o, !existed, nil
+}
+
+// Created counts an accepted order of a surface, placed since start.
+func (s *Service) Created(surface string, start time.Time) {
+	s.m.created.With(surface).Inc()
+	s.m.createSeconds.With(surface).ObserveSince(start)
+}
+
+// Refused counts an order refused with err.
+func (s *Service) Refused(surface string, err error) {
+	if surface == "" {
+		surface = "api"
+	}
+	s.m.refused.With(surface, loket.ErrorCode(err)).Inc()
+}
+
+// Expired counts an unpaid order that expired.
+func (s *Service) Expired(o *loket.Order) { s.m.settled.With("expired", o.Surface).Inc() }
+
+// Order returns one of a reseller's orders (any reseller's when resellerID is 0).
+func (s *Service) Order(ctx context.Context, resellerID, id int64) (*loket.Order, error) {
+	return s.db.Order(ctx, id, resellerID)
+}
+
+// OrderByRef returns a reseller's order by its ref_id.
+func (s *Service) OrderByRef(ctx context.Context, resellerID int64, refID string) (*loket.Order, error) {
+	return s.db.OrderByRef(ctx, resellerID, refID)
+}
+
+// Orders lists orders.
+func (s *Service) Orders(ctx context.Context, f loket.OrderFilter) ([]*loket.Order, error) {
+	return s.db.ListOrders(ctx, f)
+}
+
+// Attempts lists an order's supplier attempts, in order.
+func (s *Service) Attempts(ctx context.Context, orderID int64) ([]loket.Attempt, error) {
+	return s.db.Attempts(ctx, orderID)
+}
+
+// CheckRef trims a reseller's ref_id and checks it; an empty one gets a random ref.
+func CheckRef(ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		ref = "auto-" + auth.RandomCode(16)
+	}
+	if len(ref) > loket.MaxRefLen || !loket.Printable(ref) {
+		return "", loket.FieldError(loket.EINVALID, "ref_id", "ref_id must be 1-%d printable characters", loket.MaxRefLen)
+	}
+	return ref, nil
+}
+
+func requestHash(product, target string, fields map[string]string, maxPrice loket.Money) string {
+	h := sha256.New()
+	h.Write([]byte(product + "\x00" + target + "\x00"))
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h.Write([]byte(k + "=" + fields[k] + "\x00"))
+	}
+	if maxPrice > 0 {
+		h.Write([]byte{byte(maxPrice), byte(maxPrice >> 8), byte(maxPrice >> 16), byte(maxPrice >> 24), byte(maxPrice >> 32)})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

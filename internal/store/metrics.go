@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/loket/loket/internal/metrics"
+)
+
+// RegisterMetrics exposes the ledger's totals by account kind (computed at most every
+// 30 s, since they sum every entry) and the group-commit counters.
+func (db *DB) RegisterMetrics(reg *metrics.Registry) {
+	reg.GaugeFunc("loket_ledger_balance_rupiah", "Sum of ledger entries by account kind.", []string{"kind"}, metrics.Cached(30*time.Second,
+		func(ctx context.Context) []metrics.Sample {
+			t, err := db.LedgerTotals(ctx)
+			if err != nil {
+				return nil
+			}
+			return []metrics.Sample{
+				{LabelValues: []string{"reseller_balance"}, Value: float64(t.ResellerBalances)},
+				{LabelValues: []string{"reseller_profit"}, Value: float64(t.ResellerProfit)},
+				{LabelValues: []string{"in_flight"}, Value: float64(t.InFlight)},
+				{LabelValues: []string{"revenue"}, Value: float64(t.Revenue)},
+				{LabelValues: []string{"supplier_payable"}, Value: float64(t.SupplierPayable)},
+				{LabelValues: []string{"payment_source"}, Value: float64(t.PaymentSources)},
+				{LabelValues: []string{"adjustments"}, Value: float64(t.Adjustments)},
+			}
+		}))
+	reg.GaugeFunc("loket_write_batches", "Write batches committed, and operations in them (ops/batches is the group-commit factor).",
+		[]string{"what"}, func() []metrics.Sample {
+			b, o := db.BatchStats()
+			return []metrics.Sample{{LabelValues: []string{"batches"}, Value: float64(b)}, {LabelValues: []string{"ops"}, Value: float64(o)}}
+		})
+}
