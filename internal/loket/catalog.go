@@ -198,3 +198,13 @@ type SupplierState struct {
 	Routes       int        `json:"routes"`
 	Threshold    Money      `json:"low_balance_threshold"`
 }
+
+// NewRoute is a way to buy a product the operator adds: from a supplier (by name),
+// under the supplier's own code, at a cost, tried in order of priority (lower first).
+type NewRoute struct {
+	Product      string
+	Supplier     string
+	SupplierCode string
+	Cost         Money
+	Priority     int
+}
