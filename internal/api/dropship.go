@@ -10,6 +10,7 @@ import (
 
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -69,7 +70,7 @@ func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loke
 	if created {
 		status = http.StatusCreated
 	}
-	WriteJSON(w, status, s.DropshipView(o, d))
+	httpx.WriteJSON(w, status, s.DropshipView(o, d))
 }
 
 func (s *Server) registerDropship() {
@@ -113,7 +114,7 @@ func (s *Server) payStatus(w http.ResponseWriter, r *http.Request) {
 	if o.Status == loket.StatusSuccess {
 		st.SN = o.SN
 	}
-	WriteJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 //go:embed pay.html

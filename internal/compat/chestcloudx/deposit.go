@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -83,7 +83,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 		h.depositFail(w, err)
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{
 		"orderId":     depositOrderID(d),
 		"amountToPay": d.Total,
 		"qrCodeUrl":   h.a.PublicQRURL(d),
@@ -127,7 +127,7 @@ func (h *handler) depositStatus(pathID string) authedFunc {
 			h.depositFail(w, err)
 			return
 		}
-		api.WriteJSON(w, http.StatusOK, depositView(d))
+		httpx.WriteJSON(w, http.StatusOK, depositView(d))
 	}
 }
 
@@ -148,7 +148,7 @@ func (h *handler) cancelDeposit(pathID string) authedFunc {
 			h.depositFail(w, err)
 			return
 		}
-		api.WriteJSON(w, http.StatusOK, depositView(d))
+		httpx.WriteJSON(w, http.StatusOK, depositView(d))
 	}
 }
 
@@ -163,5 +163,5 @@ func (h *handler) depositHistory(w http.ResponseWriter, r *http.Request, _ param
 	for _, d := range ds {
 		out = append(out, depositView(d))
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": out})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": out})
 }
