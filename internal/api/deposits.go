@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/usdt"
@@ -94,7 +95,7 @@ func (s *Server) publicQR(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req DepositRequest
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -108,7 +109,7 @@ func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 	}
 	v := DepositView(d)
 	v.QRImage = s.App.PublicQRURL(d)
-	WriteJSON(w, http.StatusCreated, v)
+	httpx.WriteJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -121,7 +122,7 @@ func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.
 	for _, d := range ds {
 		out.Deposits = append(out.Deposits, DepositView(d))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) *loket.Deposit {
@@ -142,7 +143,7 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *loket.Re
 	if d := s.deposit(w, r, ra); d != nil {
 		v := DepositView(d)
 		v.QRImage = s.App.PublicQRURL(d)
-		WriteJSON(w, http.StatusOK, v)
+		httpx.WriteJSON(w, http.StatusOK, v)
 	}
 }
 
@@ -156,7 +157,7 @@ func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, DepositView(d))
+	httpx.WriteJSON(w, http.StatusOK, DepositView(d))
 }
 
 func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -68,7 +69,7 @@ func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loke
 	if created {
 		status = http.StatusCreated
 	}
-	WriteJSON(w, status, s.DropshipView(o, d))
+	httpx.WriteJSON(w, status, s.DropshipView(o, d))
 }
 
 func (s *Server) registerDropship() {
@@ -112,7 +113,7 @@ func (s *Server) payStatus(w http.ResponseWriter, r *http.Request) {
 	if o.Status == loket.StatusSuccess {
 		st.SN = o.SN
 	}
-	WriteJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 //go:embed pay.html

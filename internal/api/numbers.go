@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -178,7 +179,7 @@ func (s *Server) numberServices(w http.ResponseWriter, r *http.Request, _ *loket
 			out.Services = append(out.Services, NumberService{Code: v.Code, Name: v.Name, Image: v.Image})
 		}
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -202,7 +203,7 @@ func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *lok
 		}
 		out.Countries = append(out.Countries, v)
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *loket.ResellerAuth) {
@@ -221,12 +222,12 @@ func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *loke
 	for _, o := range list {
 		out.Operators = append(out.Operators, NumberOperator(o))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req NumberRequest
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -245,7 +246,7 @@ func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *loket.
 	if existed {
 		status = http.StatusOK
 	}
-	WriteJSON(w, status, NumberView(act))
+	httpx.WriteJSON(w, status, NumberView(act))
 }
 
 func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -259,7 +260,7 @@ func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.R
 			WriteError(w, err)
 			return
 		}
-		WriteJSON(w, http.StatusOK, out)
+		httpx.WriteJSON(w, http.StatusOK, out)
 		return
 	}
 	limit := 50
@@ -292,7 +293,7 @@ func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.R
 	for _, a := range list {
 		out.Numbers = append(out.Numbers, NumberView(a))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func numberID(r *http.Request) (int64, error) {
@@ -314,7 +315,7 @@ func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *loket.Res
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, NumberView(act))
+	httpx.WriteJSON(w, http.StatusOK, NumberView(act))
 }
 
 func (s *Server) numberAction(f func(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error)) func(http.ResponseWriter, *http.Request, *loket.ResellerAuth) {
@@ -329,7 +330,7 @@ func (s *Server) numberAction(f func(ctx context.Context, r *loket.ResellerAuth,
 			WriteError(w, err)
 			return
 		}
-		WriteJSON(w, http.StatusOK, NumberView(act))
+		httpx.WriteJSON(w, http.StatusOK, NumberView(act))
 	}
 }
 

@@ -275,7 +275,7 @@ func (g *schemaGen) operation(r Route, p string) *OpenAPIOperation {
 }
 
 // errorCodes lists the error codes a route can answer with: its own, plus those of the
-// authentication every Auth route goes through and of DecodeJSON, which reads every
+// authentication every Auth route goes through and of httpx.DecodeJSON, which reads every
 // request body.
 func errorCodes(r Route) []string {
 	var codes []string

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -166,10 +167,10 @@ func (s *Server) register() {
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if err := s.App.DB.Ping(r.Context()); err != nil {
-		WriteJSON(w, http.StatusServiceUnavailable, Health{Status: "database unreachable"})
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, Health{Status: "database unreachable"})
 		return
 	}
-	WriteJSON(w, http.StatusOK, Health{Status: "ok"})
+	httpx.WriteJSON(w, http.StatusOK, Health{Status: "ok"})
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -182,7 +183,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAu
 	if ips == nil {
 		ips = []string{}
 	}
-	WriteJSON(w, http.StatusOK, Me{Username: re.Username, Name: re.Name, Email: re.Email, Level: re.Level, Status: re.Status,
+	httpx.WriteJSON(w, http.StatusOK, Me{Username: re.Username, Name: re.Name, Email: re.Email, Level: re.Level, Status: re.Status,
 		Balance: re.Balance, ProfitBalance: re.ProfitBalance, WebhookURL: re.WebhookURL, IPAllow: ips, ReferralCode: re.ReferralCode,
 		CreatedAt: re.CreatedAt})
 }
@@ -193,7 +194,7 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
 func productView(p loket.Product) Product {
@@ -210,7 +211,7 @@ func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		}
 		out.Products = append(out.Products, productView(p))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -219,12 +220,12 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, productView(*p))
+	httpx.WriteJSON(w, http.StatusOK, productView(*p))
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req OrderRequest
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -242,7 +243,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.R
 	if created {
 		status = http.StatusCreated
 	}
-	WriteJSON(w, status, OrderView(o))
+	httpx.WriteJSON(w, status, OrderView(o))
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -265,7 +266,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		}
 		v = s.DropshipView(o, d)
 	}
-	WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 var wib = time.FixedZone("WIB", 7*3600)
@@ -347,7 +348,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *loket.Re
 	if len(orders) == f.Limit {
 		out.NextCursor = encodeCursor(orders[len(orders)-1].ID)
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -373,7 +374,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *loket.Resell
 	if len(lines) == limit {
 		out.NextCursor = encodeCursor(lines[len(lines)-1].ID)
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -382,12 +383,12 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, WebhookSettings{URL: re.WebhookURL})
+	httpx.WriteJSON(w, http.StatusOK, WebhookSettings{URL: re.WebhookURL})
 }
 
 func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req WebhookSettings
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -396,7 +397,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, req)
+	httpx.WriteJSON(w, http.StatusOK, req)
 }
 
 func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -408,5 +409,5 @@ func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *loket.Re
 	if hooks == nil {
 		hooks = []*loket.Webhook{}
 	}
-	WriteJSON(w, http.StatusOK, WebhookLog{Webhooks: hooks})
+	httpx.WriteJSON(w, http.StatusOK, WebhookLog{Webhooks: hooks})
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) registerWithdrawals() {
 
 func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req WithdrawalRequest
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -80,7 +81,7 @@ func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *lo
 	if created {
 		status = http.StatusCreated
 	}
-	WriteJSON(w, status, withdrawalView(wd))
+	httpx.WriteJSON(w, status, withdrawalView(wd))
 }
 
 func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -93,12 +94,12 @@ func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *lok
 	for i := range ws {
 		out.Withdrawals = append(out.Withdrawals, withdrawalView(&ws[i]))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) moveProfit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	var req ProfitMoveRequest
-	if err := DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -112,5 +113,5 @@ func (s *Server) moveProfit(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, ProfitMove{Moved: moved, Balance: re.Balance, ProfitBalance: re.ProfitBalance})
+	httpx.WriteJSON(w, http.StatusOK, ProfitMove{Moved: moved, Balance: re.Balance, ProfitBalance: re.ProfitBalance})
 }

@@ -118,3 +118,13 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// ErrorRetryAt returns when the same request may succeed, as an *Error says, or the
+// zero time.
+func ErrorRetryAt(err error) time.Time {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAt
+	}
+	return time.Time{}
+}

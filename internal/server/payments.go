@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/payment/orderkuota"
@@ -19,9 +19,9 @@ const SimPath = "/sim/orderkuota"
 // mountPaymentSimulator serves the simulated source speaking seed 003's protocol and
 // has Loket poll it through the real orderkuota client, over HTTP, as it would the
 // real service: POST /sim/orderkuota/pay records a payment the matcher then sees.
-func mountPaymentSimulator(s *api.Server, a *app.App, baseURL string) {
+func mountPaymentSimulator(m *httpx.Mux, a *app.App, baseURL string) {
 	sim := simsource.New()
-	s.Handle(SimPath+"/", http.StripPrefix(SimPath, sim.Handler()))
+	m.Handle(SimPath+"/", http.StripPrefix(SimPath, sim.Handler()))
 	client := orderkuota.New(orderkuota.Config{BaseURL: baseURL + SimPath, APIKey: "demo", Username: "demo", Token: "demo",
 		Merchant: "OK1", HTTP: &http.Client{Timeout: 10 * time.Second}})
 	a.AddSource(orderkuota.NewSource("orderkuota-sim", loket.MethodQRIS, client), 2*time.Second)

@@ -17,6 +17,7 @@ import (
 	"github.com/loket/loket/internal/compat/tokowendigg"
 	"github.com/loket/loket/internal/compat/warungnokos"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/store"
@@ -33,7 +34,7 @@ import (
 
 // surfaces are the compatibility surfaces of the seed APIs, each mounted at
 // /compat/{name} (CONTRACT.md).
-var surfaces = []func(*api.Server, *app.App){
+var surfaces = []func(*httpx.Mux, *app.App){
 	socx.Mount,
 	tokowendigg.Mount,
 	chestcloudx.Mount,
@@ -122,15 +123,15 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	s := &Server{Config: cfg, DB: db, App: a, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
 	s.API = api.New(a, log)
 	if cfg.Demo {
-		mountPaymentSimulator(s.API, a, s.URL)
+		mountPaymentSimulator(s.API.Mux, a, s.URL)
 	}
 	if err := addPaymentSources(ctx, a); err != nil {
 		ln.Close()
 		return fail(err)
 	}
-	web.Mount(s.API)
+	web.Mount(s.API.Mux, a)
 	for _, mount := range surfaces {
-		mount(s.API, a)
+		mount(s.API.Mux, a)
 	}
 	s.API.MountDocs()
 	if err := a.Start(ctx); err != nil {

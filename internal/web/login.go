@@ -2,12 +2,14 @@ package web
 
 import (
 	"crypto/subtle"
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/ratelimit"
 )
 
 type loginData struct {
@@ -67,16 +69,14 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		d.As = loket.SessionReseller
 	}
 	password := r.PostFormValue("password")
-	now := h.now()
-	ipKey, userKey := clientIP(r), d.As+":"+d.Username
+	ctx := r.Context()
+	ipKey, userKey := httpx.ClientIP(r), d.As+":"+d.Username
 	for _, l := range []struct {
-		lim *limiter
+		lim *ratelimit.Limiter
 		key string
 	}{{h.ipLimit, ipKey}, {h.userLimit, userKey}} {
-		if blocked, wait := l.lim.blocked(l.key, now); blocked {
-			mins := int(wait.Minutes()) + 1
-			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-			h.showLogin(w, r, http.StatusTooManyRequests, d, p.Tf("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins))
+		if err := l.lim.Blocked(ctx, l.key); err != nil {
+			h.loginRefused(w, r, d, p, err)
 			return
 		}
 	}
@@ -102,18 +102,33 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
-		h.ipLimit.fail(ipKey, now)
-		h.userLimit.fail(userKey, now)
+		if err := errors.Join(h.ipLimit.Add(ctx, ipKey), h.userLimit.Add(ctx, userKey)); err != nil {
+			h.App.Log.Error("dashboard: counting a failed sign-in", "err", err)
+		}
 		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
 		return
 	}
-	h.userLimit.reset(userKey)
+	if err := h.userLimit.Reset(ctx, userKey); err != nil {
+		h.App.Log.Error("dashboard: clearing failed sign-ins", "err", err)
+	}
 	if err := h.startSession(w, r, d.As, id, d.Username); err != nil {
 		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
 		return
 	}
 	h.setCookie(w, loginCookie, "", -1)
 	http.Redirect(w, r, home(d.As), http.StatusSeeOther)
+}
+
+// loginRefused answers a sign-in the limits refuse (ERATELIMIT): 429, with how many
+// minutes to wait.
+func (h *Handler) loginRefused(w http.ResponseWriter, r *http.Request, d loginData, p *page, err error) {
+	if loket.ErrorCode(err) != loket.ERATELIMIT {
+		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
+		return
+	}
+	wait := loket.ErrorRetryAt(err).Sub(h.now())
+	httpx.RetryAfter(w, wait)
+	h.showLogin(w, r, http.StatusTooManyRequests, d, p.Tf("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", int(wait.Minutes())+1))
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {

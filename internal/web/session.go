@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -56,7 +57,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind stri
 		ttl = adminSessionTTL
 	}
 	err := h.DB.CreateWebSession(r.Context(), auth.Digest(token), loket.WebSession{Kind: kind, SubjectID: id, Username: username,
-		CSRF: auth.NewKey(""), IP: clientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
+		CSRF: auth.NewKey(""), IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
+	"github.com/loket/loket/internal/ratelimit"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -30,9 +31,9 @@ type Handler struct {
 	App *app.App
 	DB  *store.DB
 
-	secure    bool // cookies get Secure: LOKET_PUBLIC_URL is https
-	ipLimit   *limiter
-	userLimit *limiter
+	secure    bool               // cookies get Secure: LOKET_PUBLIC_URL is https
+	ipLimit   *ratelimit.Limiter // failed sign-ins per client address
+	userLimit *ratelimit.Limiter // failed sign-ins per kind and username
 	now       func() time.Time
 	chart     chartCache
 }
@@ -53,16 +54,22 @@ var wib = func() *time.Location {
 
 // New makes the handler for a.
 func New(a *app.App) *Handler {
-	return &Handler{App: a, DB: a.DB, secure: strings.HasPrefix(a.Config().PublicURL, "https://"),
-		ipLimit: newLimiter(20, 15*time.Minute), userLimit: newLimiter(5, 15*time.Minute), now: time.Now}
+	h := &Handler{App: a, DB: a.DB, secure: strings.HasPrefix(a.Config().PublicURL, "https://"), now: time.Now}
+	// Failed sign-ins are counted in this process's memory: a restart forgets, and each
+	// node of a cluster counts on its own, which still bounds guessing to the limit per
+	// window per node. That is enough for a dashboard; the API keys are not passwords.
+	clock := ratelimit.WithClock(func() time.Time { return h.now() })
+	h.ipLimit = ratelimit.New(20, 15*time.Minute, clock)
+	h.userLimit = ratelimit.New(5, 15*time.Minute, clock)
+	return h
 }
 
-// Mount adds the pages to the server.
-func Mount(s *api.Server) { New(s.App).Mount(s) }
+// Mount adds the pages of a to m.
+func Mount(m *httpx.Mux, a *app.App) { New(a).Mount(m) }
 
-// Mount adds the pages to the server.
-func (h *Handler) Mount(s *api.Server) {
-	handle := func(pattern string, f http.HandlerFunc) { s.Handle(pattern, f) }
+// Mount adds the pages to m.
+func (h *Handler) Mount(m *httpx.Mux) {
+	handle := func(pattern string, f http.HandlerFunc) { m.Handle(pattern, f) }
 	handle("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login", http.StatusFound) })
 	handle("GET /static/{file}", h.static)
 	handle("GET /lang/{lang}", h.setLang)

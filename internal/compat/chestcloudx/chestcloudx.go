@@ -7,17 +7,17 @@ package chestcloudx
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/ratelimit"
 )
 
 const (
@@ -34,21 +34,24 @@ const (
 
 var wib = time.FixedZone("WIB", 7*3600)
 
-// Mount adds the surface's routes to s.
-func Mount(s *api.Server, a *app.App) {
+// Mount adds the surface's routes to m.
+func Mount(m *httpx.Mux, a *app.App) {
 	h := newHandler(a, time.Now)
 	a.SetNotifier(surface, notify)
-	s.Handle(prefix, h)
+	m.Handle(prefix, h)
 }
 
 type handler struct {
 	a      *app.App
-	keyLim *limiter
-	ipLim  *limiter
+	now    func() time.Time
+	keyLim *ratelimit.Limiter
+	ipLim  *ratelimit.Limiter
 }
 
 func newHandler(a *app.App, now func() time.Time) *handler {
-	return &handler{a: a, keyLim: newLimiter(keyLimit, time.Minute, now), ipLim: newLimiter(authLimit, time.Minute, now)}
+	clock := ratelimit.WithClock(now)
+	return &handler{a: a, now: now, keyLim: ratelimit.New(keyLimit, time.Minute, clock),
+		ipLim: ratelimit.New(authLimit, time.Minute, clock)}
 }
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth)
@@ -100,8 +103,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // public runs an auth endpoint under the per-IP limit.
 func (h *handler) public(w http.ResponseWriter, r *http.Request, f func(http.ResponseWriter, *http.Request, params)) {
-	if ok, retry := h.ipLim.allow(clientIP(r)); !ok {
-		tooMany(w, retry)
+	if err := h.ipLim.Allow(r.Context(), httpx.ClientIP(r)); err != nil {
+		h.fail(w, err)
 		return
 	}
 	p, err := readParams(w, r)
@@ -119,32 +122,23 @@ func (h *handler) authed(w http.ResponseWriter, r *http.Request, f authedFunc) {
 		h.fail(w, err)
 		return
 	}
-	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), r.RemoteAddr)
+	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
 	// Counted per reseller: one reseller has one key, and a regenerated key does not
 	// start a fresh allowance.
-	if ok, retry := h.keyLim.allow(strconv.FormatInt(ra.ID, 10)); !ok {
-		tooMany(w, retry)
+	if err := h.keyLim.Allow(r.Context(), strconv.FormatInt(ra.ID, 10)); err != nil {
+		h.fail(w, err)
 		return
 	}
 	f(w, r, p, ra)
 }
 
-// clientIP is the address the connection comes from. Forwarded headers are not
-// trusted: behind a reverse proxy every client counts as the proxy.
-func clientIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
-}
-
 // ok writes the seed's success envelope.
 func ok(w http.ResponseWriter, data any) {
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": true, "data": data})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": true, "data": data})
 }
 
 type errorBody struct {
@@ -157,16 +151,13 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	if status >= 500 {
 		h.a.Log.Error("chestcloudx", "err", err)
 	}
-	api.WriteJSON(w, status, errorBody{Status: false, Message: msg})
+	if at := loket.ErrorRetryAt(err); status == http.StatusTooManyRequests && !at.IsZero() {
+		httpx.RetryAfter(w, at.Sub(h.now()))
+	}
+	httpx.WriteJSON(w, status, errorBody{Status: false, Message: msg})
 }
 
 const tooManyMessage = "Terlalu banyak request, coba lagi nanti."
-
-func tooMany(w http.ResponseWriter, retry time.Duration) {
-	secs := int((retry + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	api.WriteJSON(w, http.StatusTooManyRequests, errorBody{Message: tooManyMessage})
-}
 
 // errorOf maps a domain error to this surface's HTTP status and message: the one place
 // this is decided for seed 004.
@@ -236,7 +227,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 		return
 	}
 	if strings.EqualFold(strings.TrimSpace(v), "off") {
-		api.WriteJSON(w, http.StatusForbidden, errorBody{Message: "Pendaftaran reseller sedang ditutup. Hubungi admin."})
+		httpx.WriteJSON(w, http.StatusForbidden, errorBody{Message: "Pendaftaran reseller sedang ditutup. Hubungi admin."})
 		return
 	}
 	username := p.get("username", "user_id")
@@ -271,7 +262,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 		h.fail(w, err)
 		return
 	}
-	h.a.Log.Info("chestcloudx: reseller registered", "username", res.Username, "ip", clientIP(r))
+	h.a.Log.Info("chestcloudx: reseller registered", "username", res.Username, "ip", httpx.ClientIP(r))
 	ok(w, map[string]any{"user_id": res.Username, "api_key": creds.APIKey})
 }
 
@@ -289,7 +280,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
 	res, err := h.a.Login(ctx, user, password)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EUNAUTHORIZED {
-			api.WriteJSON(w, http.StatusUnauthorized, errorBody{Message: "user_id atau password salah."})
+			httpx.WriteJSON(w, http.StatusUnauthorized, errorBody{Message: "user_id atau password salah."})
 			return
 		}
 		h.fail(w, err)

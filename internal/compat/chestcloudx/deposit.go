@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -82,7 +82,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 		h.depositFail(w, err)
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{
 		"orderId":     depositOrderID(d),
 		"amountToPay": d.Total,
 		"qrCodeUrl":   h.a.PublicQRURL(d),
@@ -126,7 +126,7 @@ func (h *handler) depositStatus(pathID string) authedFunc {
 			h.depositFail(w, err)
 			return
 		}
-		api.WriteJSON(w, http.StatusOK, depositView(d))
+		httpx.WriteJSON(w, http.StatusOK, depositView(d))
 	}
 }
 
@@ -147,7 +147,7 @@ func (h *handler) cancelDeposit(pathID string) authedFunc {
 			h.depositFail(w, err)
 			return
 		}
-		api.WriteJSON(w, http.StatusOK, depositView(d))
+		httpx.WriteJSON(w, http.StatusOK, depositView(d))
 	}
 }
 
@@ -162,5 +162,5 @@ func (h *handler) depositHistory(w http.ResponseWriter, r *http.Request, _ param
 	for _, d := range ds {
 		out = append(out, depositView(d))
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": out})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": out})
 }

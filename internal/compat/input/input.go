@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -53,11 +53,11 @@ func Read(w http.ResponseWriter, r *http.Request) (Params, error) {
 	if r.Body == nil {
 		return p, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBody))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return nil, loket.Errorf(loket.ETOOLARGE, "body lebih dari %d byte", api.MaxBody)
+			return nil, loket.Errorf(loket.ETOOLARGE, "body lebih dari %d byte", httpx.MaxBody)
 		}
 		return nil, loket.Errorf(loket.EINVALID, "body tidak bisa dibaca")
 	}
@@ -90,7 +90,7 @@ func Read(w http.ResponseWriter, r *http.Request) (Params, error) {
 		}
 	case ctype == "multipart/form-data":
 		mr := multipart.NewReader(bytes.NewReader(body), mp["boundary"])
-		f, err := mr.ReadForm(api.MaxBody)
+		f, err := mr.ReadForm(httpx.MaxBody)
 		if err != nil {
 			return nil, loket.Errorf(loket.EINVALID, "body form tidak valid")
 		}
@@ -118,7 +118,7 @@ func Read(w http.ResponseWriter, r *http.Request) (Params, error) {
 // APIKey is the key a request presents: Authorization: Bearer, an X-API-Key header
 // (any case), or apikey / api_key / key in the query or the body.
 func APIKey(r *http.Request, p Params) string {
-	if k := strings.TrimSpace(api.APIKey(r)); k != "" {
+	if k := strings.TrimSpace(httpx.APIKey(r)); k != "" {
 		return k
 	}
 	return p.Get("apikey", "api_key", "key")

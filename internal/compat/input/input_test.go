@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -71,7 +71,7 @@ func TestReadBad(t *testing.T) {
 		{"nested value", "", `{"a":{"b":1}}`, loket.EINVALID},
 		{"bad form", "application/x-www-form-urlencoded", "a=%zz", loket.EINVALID},
 		{"bad multipart", "multipart/form-data; boundary=x", "nope", loket.EINVALID},
-		{"too large", "", "a=" + strings.Repeat("x", int(api.MaxBody)), loket.ETOOLARGE},
+		{"too large", "", "a=" + strings.Repeat("x", int(httpx.MaxBody)), loket.ETOOLARGE},
 	} {
 		_, err := read(t, c.ctype, "", c.body)
 		if got := loket.ErrorCode(err); got != c.code {

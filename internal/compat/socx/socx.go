@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/orders"
 )
@@ -60,8 +60,8 @@ type handler struct {
 	a *app.App
 }
 
-// Mount adds the surface's routes to s and registers its report formats.
-func Mount(s *api.Server, a *app.App) {
+// Mount adds the surface's routes to m and registers its report formats.
+func Mount(m *httpx.Mux, a *app.App) {
 	h := &handler{a: a}
 	a.SetNotifier(SurfaceJSON, h.reportJSON)
 	a.SetNotifier(SurfaceXML, h.reportXML)
@@ -80,11 +80,11 @@ func Mount(s *api.Server, a *app.App) {
 	for _, r := range routes {
 		fn := onlyMethods(r.methods, r.fn)
 		// Trailing slashes are forgiven: "{$}" matches the slash alone, not a subtree.
-		s.Handle(Prefix+r.path, fn)
-		s.Handle(Prefix+r.path+"/{$}", fn)
+		m.Handle(Prefix+r.path, fn)
+		m.Handle(Prefix+r.path+"/{$}", fn)
 	}
 	// Anything else under the mount answers in the seed's shape, never the mux's text.
-	s.Handle("/compat/socx/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.Handle("/compat/socx/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{RC: rcPayload, Message: "GAGAL, Endpoint tidak dikenal: " + clip(r.URL.Path, 100)})
 	}))
 }
@@ -202,7 +202,7 @@ func httpStatus(rc string) int {
 	return http.StatusOK
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) { api.WriteJSON(w, status, v) }
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // --- request parsing -------------------------------------------------------------
 
@@ -219,11 +219,11 @@ func params(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 	if r.Body == nil {
 		return out, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBody))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return out, loket.Errorf(loket.ETOOLARGE, "body lebih dari %d byte", api.MaxBody)
+			return out, loket.Errorf(loket.ETOOLARGE, "body lebih dari %d byte", httpx.MaxBody)
 		}
 		return out, loket.Errorf(loket.EINVALID, "body tidak terbaca")
 	}
@@ -247,7 +247,7 @@ func params(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 	}
 	ct, p, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if strings.HasPrefix(ct, "multipart/") && p["boundary"] != "" {
-		form, err := multipart.NewReader(bytes.NewReader(body), p["boundary"]).ReadForm(api.MaxBody)
+		form, err := multipart.NewReader(bytes.NewReader(body), p["boundary"]).ReadForm(httpx.MaxBody)
 		if err != nil {
 			return out, loket.Errorf(loket.EINVALID, "body multipart tidak valid")
 		}
@@ -295,14 +295,14 @@ func scalar(v any) (string, bool) {
 func (h *handler) identify(r *http.Request, token string) (*loket.ResellerAuth, error) {
 	ctx := r.Context()
 	token = strings.TrimSpace(token)
-	bearer := api.APIKey(r)
+	bearer := httpx.APIKey(r)
 	if bearer == "" {
 		if token == "" {
 			return nil, loket.Errorf(loket.EUNAUTHORIZED, "missing token")
 		}
-		return h.a.Authenticate(ctx, token, r.RemoteAddr)
+		return h.a.Authenticate(ctx, token, httpx.ClientIP(r))
 	}
-	ra, err := h.a.Authenticate(ctx, bearer, r.RemoteAddr)
+	ra, err := h.a.Authenticate(ctx, bearer, httpx.ClientIP(r))
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func (h *handler) identify(r *http.Request, token string) (*loket.ResellerAuth, 
 // identifyBearer serves the endpoints the seed authenticates by header only: a token
 // parameter is used only when there is no header, as the API key.
 func (h *handler) identifyBearer(r *http.Request, token string) (*loket.ResellerAuth, error) {
-	if api.APIKey(r) != "" {
+	if httpx.APIKey(r) != "" {
 		token = ""
 	}
 	return h.identify(r, token)

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/xmlrpc"
 )
@@ -44,9 +44,9 @@ func parseTopUpRequest(body []byte) (map[string]string, error) {
 }
 
 func (h *handler) purchaseXML(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBody))
 	if err != nil {
-		writeFault(w, &faultError{xmlrpc.FaultParse, fmt.Sprintf("request body unreadable or larger than %d bytes", api.MaxBody)})
+		writeFault(w, &faultError{xmlrpc.FaultParse, fmt.Sprintf("request body unreadable or larger than %d bytes", httpx.MaxBody)})
 		return
 	}
 	m, err := parseTopUpRequest(body)

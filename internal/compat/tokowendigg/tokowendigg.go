@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -44,8 +44,8 @@ type handler struct {
 	a *app.App
 }
 
-// Mount adds the surface's routes to s and registers its webhook format.
-func Mount(s *api.Server, a *app.App) {
+// Mount adds the surface's routes to m and registers its webhook format.
+func Mount(m *httpx.Mux, a *app.App) {
 	h := &handler{a: a}
 	a.SetNotifier(Surface, h.notify)
 	a.SetWebhookAcceptor(WebhookTransactionStatus, Acknowledged)
@@ -62,8 +62,8 @@ func Mount(s *api.Server, a *app.App) {
 	// Each route is registered with and without a trailing slash, and for every
 	// method: the handler answers a wrong method in the seed's shape, not the mux's.
 	route := func(pattern string, fn http.HandlerFunc) {
-		s.Handle(pattern, fn)
-		s.Handle(pattern+"/{$}", fn)
+		m.Handle(pattern, fn)
+		m.Handle(pattern+"/{$}", fn)
 	}
 	route(p+"/provider", h.read(h.providers))
 	route(p+"/product", h.read(h.products))
@@ -73,7 +73,7 @@ func Mount(s *api.Server, a *app.App) {
 	route(p+"/transaction/balance", h.authed("", true, h.balance))
 	route(p+"/transaction/{reference}", h.read(h.transaction))
 	route(prefix+"/trx/{reference}", h.invoice)
-	s.Handle(prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.Handle(prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, failf(http.StatusNotFound, "Endpoint tidak ditemukan"))
 	}))
 }
@@ -166,7 +166,7 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	if status >= 500 {
 		h.a.Log.Error("tokowendigg: request failed", "err", err)
 	}
-	api.WriteJSON(w, status, errorBody{Status: status, Message: msg})
+	httpx.WriteJSON(w, status, errorBody{Status: status, Message: msg})
 }
 
 // okBody is the seed's success shape.
@@ -176,7 +176,7 @@ type okBody struct {
 }
 
 func ok(w http.ResponseWriter, data any) {
-	api.WriteJSON(w, http.StatusOK, okBody{Status: http.StatusOK, Data: data})
+	httpx.WriteJSON(w, http.StatusOK, okBody{Status: http.StatusOK, Data: data})
 }
 
 var errMethod = failf(http.StatusMethodNotAllowed, "Method tidak diizinkan")
@@ -197,7 +197,7 @@ func (h *handler) authed(method string, signed bool, fn func(http.ResponseWriter
 			h.fail(w, errMethod)
 			return
 		}
-		ra, err := h.a.Authenticate(r.Context(), api.APIKey(r), r.RemoteAddr)
+		ra, err := h.a.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
 		if err != nil {
 			h.fail(w, err)
 			return
@@ -250,7 +250,7 @@ func query(r *http.Request) url.Values {
 	return q
 }
 
-// readBody reads a request body of at most api.MaxBody bytes as a flat map of
+// readBody reads a request body of at most httpx.MaxBody bytes as a flat map of
 // strings: a JSON object (whatever the Content-Type says; numbers and booleans become
 // their text) or a URL-encoded or multipart form. An empty body is an empty map.
 func readBody(r *http.Request) (map[string]string, error) {
@@ -260,7 +260,7 @@ func readBody(r *http.Request) (map[string]string, error) {
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
-		if err := r.ParseMultipartForm(api.MaxBody); err != nil {
+		if err := r.ParseMultipartForm(httpx.MaxBody); err != nil {
 			return nil, failf(http.StatusBadRequest, "Payload tidak valid")
 		}
 		for k, v := range r.MultipartForm.Value {
@@ -270,11 +270,11 @@ func readBody(r *http.Request) (map[string]string, error) {
 		}
 		return out, nil
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBody+1))
+	raw, err := io.ReadAll(io.LimitReader(r.Body, httpx.MaxBody+1))
 	if err != nil {
 		return nil, failf(http.StatusBadRequest, "Payload tidak valid")
 	}
-	if len(raw) > api.MaxBody {
+	if len(raw) > httpx.MaxBody {
 		return nil, loket.Errorf(loket.ETOOLARGE, "body too large")
 	}
 	text := strings.TrimSpace(string(raw))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/usdt"
 )
@@ -169,12 +169,12 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	if core == loket.MethodUSDT {
 		// The seed shows only QRIS's answer; USDT's carries what to send and where.
-		api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "method": methodUSDT,
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "method": methodUSDT,
 			"network": "TRC20", "address": d.PayTo, "amount_usdt": usdt.Format(d.PayMicroUSDT()), "total": d.Total,
 			"expired_at": d.ExpiresAt.UnixMilli()})
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "qr_string": d.QRString,
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "qr_string": d.QRString,
 		"qr_image": h.a.PublicQRURL(d), "total": d.Total, "expired_at": d.ExpiresAt.UnixMilli()})
 }
 
@@ -206,7 +206,7 @@ func (h *handler) depositStatus(w http.ResponseWriter, r *http.Request, c *call)
 		h.fail(w, err)
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "status": depositStatus(d, time.Now()), "amount": d.Amount,
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "status": depositStatus(d, time.Now()), "amount": d.Amount,
 		"detail": detailOf(d)})
 }
 
@@ -236,7 +236,7 @@ func (h *handler) depositCancel(w http.ResponseWriter, r *http.Request, c *call)
 		h.fail(w, err)
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "message": msgCancelled, "detail": detailOf(d2)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "message": msgCancelled, "detail": detailOf(d2)})
 }
 
 // notOpen is why d cannot be cancelled, or nil when it can.

@@ -22,8 +22,8 @@ func start(t testing.TB, engine string, flags ...string) *server.Server {
 	// server.Start mounts the surfaces it lists; until this one is among them, mount it
 	// here (a second registration of the same pattern would panic).
 	probe, _ := http.NewRequest(http.MethodGet, s.URL+"/compat/warungnokos/api/otp/services", nil)
-	if _, pattern := s.API.Mux().Handler(probe); !strings.HasPrefix(pattern, "/compat/warungnokos/") {
-		warungnokos.Mount(s.API, s.App)
+	if _, pattern := s.API.Mux.Handler(probe); !strings.HasPrefix(pattern, "/compat/warungnokos/") {
+		warungnokos.Mount(s.API.Mux, s.App)
 	}
 	return s
 }

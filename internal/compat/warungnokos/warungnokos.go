@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -27,10 +27,10 @@ const (
 	minDeposit loket.Money = 2000
 )
 
-// Mount adds the surface's routes to s.
-func Mount(s *api.Server, a *app.App) {
+// Mount adds the surface's routes to m.
+func Mount(m *httpx.Mux, a *app.App) {
 	a.SetVNNotifier(surface, notifySMS)
-	s.Handle(prefix, &handler{a: a})
+	m.Handle(prefix, &handler{a: a})
 }
 
 type handler struct {
@@ -115,7 +115,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), r.RemoteAddr)
+	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -128,7 +128,7 @@ var errMethod = &loket.Error{Code: "method_not_allowed", Message: "Metode HTTP t
 
 // ok writes the seed's success envelope {"success":true,"data":...}.
 func ok(w http.ResponseWriter, data any) {
-	api.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "data": data})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "data": data})
 }
 
 type errorBody struct {
@@ -141,7 +141,7 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	if status >= 500 {
 		h.a.Log.Error("warungnokos", "err", err)
 	}
-	api.WriteJSON(w, status, errorBody{Success: false, Message: msg})
+	httpx.WriteJSON(w, status, errorBody{Success: false, Message: msg})
 }
 
 // errorOf maps a domain error to this surface's HTTP status and message: the one place

@@ -12,6 +12,8 @@ package chestcloudx
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/ratelimit"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -56,8 +59,11 @@ type Client struct {
 	base string // scheme, host and path prefix, without a trailing slash
 	key  string
 	http *http.Client
-	lim  *limiter
-	now  func() time.Time
+	lim  *ratelimit.Limiter // paces calls; nil does not
+	// limKey is the upstream account in lim: two suppliers registered with the same
+	// key, or one made again after a config change, share the upstream's allowance.
+	limKey string
+	now    func() time.Time
 
 	mu   sync.Mutex
 	sent map[string]*sentOrder // by Request.Ref
@@ -100,13 +106,14 @@ func New(cfg supplier.Config) (*Client, error) {
 	// A redirect would turn order/create's POST into a GET; never follow one.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{
-		name: cfg.Name,
-		base: base,
-		key:  strings.TrimSpace(cfg.APIKey),
-		http: hc,
-		lim:  sharedLimiter(base, cfg.APIKey),
-		now:  time.Now,
-		sent: map[string]*sentOrder{},
+		name:   cfg.Name,
+		base:   base,
+		key:    strings.TrimSpace(cfg.APIKey),
+		http:   hc,
+		lim:    pacer,
+		limKey: accountKey(base, cfg.APIKey),
+		now:    time.Now,
+		sent:   map[string]*sentOrder{},
 	}, nil
 }
 
@@ -182,13 +189,37 @@ type notSent struct{ err error }
 func (e *notSent) Error() string { return "not sent: " + e.err.Error() }
 func (e *notSent) Unwrap() error { return e.err }
 
+// pacer keeps calls to at most defaultLimit in any window per upstream account, so that
+// the upstream's 60 requests a minute per API key are never exceeded by this process.
+// Calls wait for their slot rather than draw a 429.
+var pacer = ratelimit.New(defaultLimit, defaultWindow)
+
+// accountKey names an upstream account in pacer without keeping its API key.
+func accountKey(base, key string) string {
+	id := sha256.Sum256([]byte(base + "\x00" + key))
+	return hex.EncodeToString(id[:])
+}
+
 // errRateLimited is returned when the local pacing leaves too little time to call.
 var errRateLimited = errors.New("rate limit (60 requests a minute per API key): no slot before the deadline")
+
+// pace waits for the account's next slot in lim. If it must wait and the slot would
+// leave less than minLeft before ctx's deadline, it returns errRateLimited at once.
+func (c *Client) pace(ctx context.Context, minLeft time.Duration) error {
+	if c.lim == nil {
+		return ctx.Err()
+	}
+	err := c.lim.Wait(ctx, c.limKey, minLeft)
+	if loket.ErrorCode(err) == loket.ERATELIMIT {
+		return errRateLimited
+	}
+	return err
+}
 
 // call sends one request and reads the answer's envelope. A transport error, an
 // unreadable body or a redirect is an error; the HTTP status is left to the caller.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, limit int64, minLeft time.Duration) (*answer, error) {
-	if err := c.lim.wait(ctx, minLeft); err != nil {
+	if err := c.pace(ctx, minLeft); err != nil {
 		return nil, &notSent{err}
 	}
 	u := c.base + path

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/ratelimit"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -702,7 +703,7 @@ func TestLimiter(t *testing.T) {
 	f.set("/api/user/me", reply{file: "me.json"})
 	f.set("/api/order/create", reply{file: "order_ok.json"})
 	c := f.client(t)
-	c.lim = newLimiter(2, 400*time.Millisecond)
+	c.lim = ratelimit.New(2, 400*time.Millisecond)
 	start := time.Now()
 	for i := 0; i < 3; i++ {
 		if _, err := c.Balance(ctx(t)); err != nil {
@@ -714,7 +715,7 @@ func TestLimiter(t *testing.T) {
 	}
 
 	// No slot in time: the order is not sent, so it can go elsewhere.
-	c.lim = newLimiter(1, time.Hour)
+	c.lim = ratelimit.New(1, time.Hour)
 	if _, err := c.Balance(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -736,7 +737,7 @@ func TestLimiter(t *testing.T) {
 	a, _ := New(supplier.Config{Kind: Kind, BaseURL: "https://x.example", APIKey: "k1"})
 	b, _ := New(supplier.Config{Kind: Kind, BaseURL: "https://x.example/", APIKey: "k1"})
 	d, _ := New(supplier.Config{Kind: Kind, BaseURL: "https://x.example", APIKey: "k2"})
-	if a.lim != b.lim || a.lim == d.lim {
+	if a.limKey != b.limKey || a.limKey == d.limKey {
 		t.Error("limiters are not per account")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/supplier"
 )
 
@@ -64,13 +65,10 @@ func parseAllow(s string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-// allowed checks the connection's address (not forwarded headers, which anyone can
-// write) against the allowlist.
+// allowed checks the client's address, as httpx.ClientIP reads it (not forwarded
+// headers, which anyone can write), against the allowlist.
 func (c *Client) allowed(r *http.Request) (string, bool) {
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
+	host := httpx.ClientIP(r)
 	ip := net.ParseIP(strings.TrimSpace(host))
 	if ip == nil {
 		return host, false

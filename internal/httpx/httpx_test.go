@@ -1,0 +1,141 @@
+package httpx
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
+)
+
+func TestClientIP(t *testing.T) {
+	tests := []struct{ remote, forwarded, want string }{
+		{"203.0.113.7:5123", "", "203.0.113.7"},
+		{"[2001:db8::1]:443", "", "2001:db8::1"},
+		{"203.0.113.7", "", "203.0.113.7"}, // no port: as it is
+		{"10.0.0.1:80", "198.51.100.9", "10.0.0.1"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tt.forwarded)
+			r.Header.Set("X-Real-IP", tt.forwarded)
+		}
+		if got := ClientIP(r); got != tt.want {
+			t.Errorf("ClientIP(%q, forwarded %q) = %q, want %q", tt.remote, tt.forwarded, got, tt.want)
+		}
+	}
+}
+
+func TestAPIKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    string
+	}{
+		{"bearer", map[string]string{"Authorization": "Bearer  k1 "}, "k1"},
+		{"bearer, any case", map[string]string{"Authorization": "bEaReR k1"}, "k1"},
+		{"x-api-key", map[string]string{"X-API-Key": "k2"}, "k2"},
+		{"bearer first", map[string]string{"Authorization": "Bearer k1", "X-API-Key": "k2"}, "k1"},
+		{"another scheme", map[string]string{"Authorization": "Basic xyz", "X-API-Key": "k2"}, "k2"},
+		{"none", nil, ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for k, v := range tt.headers {
+			r.Header.Set(k, v)
+		}
+		if got := APIKey(r); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	tests := []struct {
+		name, body string
+		code       string
+		field      string
+	}{
+		{"ok", `{"n":1}`, "", ""},
+		{"empty", "  ", loket.EINVALID, ""},
+		{"not JSON", `{"n":`, loket.EINVALID, ""},
+		{"wrong type", `{"n":"1"}`, loket.EINVALID, "n"},
+		{"too large", `{"s":"` + strings.Repeat("x", MaxBody) + `"}`, loket.ETOOLARGE, ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+		var v struct {
+			N int    `json:"n"`
+			S string `json:"s"`
+		}
+		err := DecodeJSON(httptest.NewRecorder(), r, &v)
+		if got := loket.ErrorCode(err); got != tt.code || loket.ErrorField(err) != tt.field {
+			t.Errorf("%s: got %v, want code %q field %q", tt.name, err, tt.code, tt.field)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "30", 29*time.Second + time.Millisecond: "30", 0: "1", -time.Second: "1",
+	} {
+		w := httptest.NewRecorder()
+		RetryAfter(w, d)
+		if got := w.Header().Get("Retry-After"); got != want {
+			t.Errorf("RetryAfter(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestMux: a handler's status and latency are recorded under its pattern, and a panic
+// is answered by the panic handler and logged.
+func TestMux(t *testing.T) {
+	reg := metrics.NewRegistry()
+	var logs bytes.Buffer
+	m := NewMux(slog.New(slog.NewTextHandler(&logs, nil)), reg, func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal"})
+	})
+	m.Handle("GET /ok/{id}", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
+	m.Handle("GET /teapot", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	m.Handle("GET /boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	for _, tt := range []struct {
+		path, body string
+		status     int
+	}{
+		{"/ok/1", "ok", 200},
+		{"/teapot", "", http.StatusTeapot},
+		{"/boom", `{"error":"internal"}` + "\n", 500},
+		{"/nowhere", "404 page not found\n", 404},
+	} {
+		w := httptest.NewRecorder()
+		m.ServeHTTP(w, httptest.NewRequest(http.MethodGet, tt.path, nil))
+		if w.Code != tt.status || w.Body.String() != tt.body {
+			t.Errorf("%s: %d %q, want %d %q", tt.path, w.Code, w.Body, tt.status, tt.body)
+		}
+	}
+	if !strings.Contains(logs.String(), "handler panicked") {
+		t.Errorf("the panic was not logged: %s", logs.String())
+	}
+	var out bytes.Buffer
+	reg.WriteTo(&out)
+	for _, want := range []string{
+		`loket_http_request_seconds_count{route="GET /ok/{id}",code="200"} 1`,
+		`loket_http_request_seconds_count{route="GET /teapot",code="418"} 1`,
+		`loket_http_request_seconds_count{route="GET /boom",code="500"} 1`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in:\n%s", want, out.String())
+		}
+	}
+	if _, pattern := m.Handler(httptest.NewRequest(http.MethodGet, "/ok/2", nil)); pattern != "GET /ok/{id}" {
+		t.Errorf("Handler: pattern %q", pattern)
+	}
+}
