@@ -9,7 +9,6 @@ import (
 
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type adminCatalogData struct {
@@ -73,98 +72,71 @@ func (h *Handler) adminCatalogImport(w http.ResponseWriter, r *http.Request, s *
 	h.back(w, r, "/admin/catalog", "ok", p.Tf("Diimpor: %d kategori, %d brand, %d produk, %d rute.", sum.Categories, sum.Brands, sum.Products, sum.Routes))
 }
 
-func markupScope(r *http.Request) (string, string, bool) {
-	scope, code := r.PostFormValue("scope"), strings.TrimSpace(r.PostFormValue("code"))
-	switch scope {
-	case loket.ScopeAll:
-		return scope, "", true
-	case loket.ScopeCategory, loket.ScopeProduct:
-		return scope, code, code != ""
+// markupScope reads the scope of a markup rule; scope all takes no code.
+func markupScope(r *http.Request) (scope, code string) {
+	scope = r.PostFormValue("scope")
+	if scope == loket.ScopeAll {
+		return scope, ""
 	}
-	return "", "", false
+	return scope, r.PostFormValue("code")
 }
 
 // adminMarkup sets a markup rule: the bulk price change of a category, a product or
 // everything, repricing what it covers from route costs.
 func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	scope, code, ok := markupScope(r)
-	pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("percent")), ",", "."), 64)
+	scope, code := markupScope(r)
+	pct, perr := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("percent")), ",", "."), 64)
 	flat, okf := formMoney(r, "flat")
 	round, okr := formMoney(r, "round")
-	if !ok || err != nil || pct < 0 || pct > 1000 || !okf || flat < 0 || !okr || round < 1 || round > 1_000_000 {
-		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
-		return
-	}
+	formOK := perr == nil && pct >= 0 && pct <= 1000 && okf && okr
 	var moved int
-	err = h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		var err error
-		if moved, err = t.SetMarkupRule(loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round}); err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
-	if err != nil {
-		h.back(w, r, "/admin/catalog", "err", h.errText(err))
-		return
+	var err error
+	if formOK {
+		moved, err = h.App.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round})
 	}
-	h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved))
+	switch {
+	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
+		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
+	case err != nil:
+		h.back(w, r, "/admin/catalog", "err", h.errText(err))
+	default:
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved))
+	}
 }
 
 func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	scope, code, ok := markupScope(r)
-	if !ok {
+	scope, code := markupScope(r)
+	moved, err := h.App.DeleteMarkupRule(r.Context(), scope, code)
+	switch {
+	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
-		return
-	}
-	var moved int
-	err := h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		var err error
-		if moved, err = t.DeleteMarkupRule(scope, code); err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
-	if err != nil {
+	case err != nil:
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
-		return
+	default:
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved))
 	}
-	h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved))
 }
 
 // adminRoute adds or changes a route: which supplier sells a product, under what
 // code, at what cost and priority (as `loket route add`).
 func (h *Handler) adminRoute(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	product, sup, code := strings.TrimSpace(r.PostFormValue("product")), r.PostFormValue("supplier"), strings.TrimSpace(r.PostFormValue("code"))
 	cost, okc := formMoney(r, "cost")
 	prio, okp := formInt(r, "priority")
 	back := "/admin/catalog?brand=" + url.QueryEscape(r.PostFormValue("brand"))
-	if product == "" || code == "" || !okc || cost < 0 || cost > loket.MaxAmount || !okp {
+	var err error
+	if okc && okp {
+		_, err = h.App.AddRoute(r.Context(), loket.NewRoute{Product: r.PostFormValue("product"), Supplier: r.PostFormValue("supplier"),
+			SupplierCode: r.PostFormValue("code"), Cost: cost, Priority: int(prio)})
+	}
+	switch {
+	case !okc || !okp || loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, back, "err", p.T("Isi produk, supplier, kode supplier, modal dan prioritas."))
-		return
-	}
-	err := h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		pid, err := t.ProductID(product)
-		if err != nil {
-			return err
-		}
-		sid, err := t.SupplierID(sup)
-		if err != nil {
-			return err
-		}
-		if _, err = t.UpsertRoute(pid, sid, code, cost, int(prio)); err != nil {
-			return err
-		}
-		if _, err := t.Reprice([]int64{pid}); err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
-	if err != nil {
+	case err != nil:
 		h.back(w, r, back, "err", h.errText(err))
-		return
+	default:
+		h.back(w, r, back, "ok", p.T("Rute disimpan."))
 	}
-	h.back(w, r, back, "ok", p.T("Rute disimpan."))
 }

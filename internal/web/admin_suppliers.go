@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
@@ -28,49 +27,21 @@ func (h *Handler) refreshCatalog(ctx context.Context) {
 }
 
 // adminSaveSupplier adds a supplier or changes its settings, by name (as `loket
-// supplier add`). Empty credentials keep the stored ones.
+// supplier add`). Empty credentials keep the stored ones; a supplier switched off
+// stays off.
 func (h *Handler) adminSaveSupplier(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	sup := loket.Supplier{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
-		BaseURL: strings.TrimSpace(r.PostFormValue("base_url")), APIKey: strings.TrimSpace(r.PostFormValue("api_key")),
-		Secret: strings.TrimSpace(r.PostFormValue("secret")), MemberID: strings.TrimSpace(r.PostFormValue("member_id")), Enabled: true}
-	if sup.Name == "" || strings.ContainsAny(sup.Name, " /") {
+	_, err := h.App.AddSupplier(r.Context(), loket.Supplier{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"),
+		BaseURL: r.PostFormValue("base_url"), APIKey: r.PostFormValue("api_key"), Secret: r.PostFormValue("secret"),
+		MemberID: r.PostFormValue("member_id")})
+	switch {
+	case loket.ErrorField(err) == "name":
 		h.back(w, r, "/admin/suppliers", "err", p.T("Nama supplier wajib diisi, tanpa spasi atau garis miring."))
-		return
-	}
-	for _, st := range h.App.Suppliers() {
-		if st.Name == sup.Name {
-			sup.Enabled = st.Enabled
-			// The check below needs the stored credentials when the form leaves them empty.
-			if sup.APIKey == "" {
-				sup.APIKey = st.APIKey
-			}
-			if sup.Secret == "" {
-				sup.Secret = st.Secret
-			}
-		}
-	}
-	if _, err := supplier.New(supplier.Config{Name: sup.Name, Kind: sup.Kind, BaseURL: sup.BaseURL, APIKey: sup.APIKey, Secret: sup.Secret, MemberID: sup.MemberID}); err != nil {
-		h.back(w, r, "/admin/suppliers", "err", err.Error())
-		return
-	}
-	err := h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		id, err := t.UpsertSupplier(sup)
-		sup.ID = id
-		if err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
-	if err == nil {
-		_, err = h.DB.EnsureAccount(r.Context(), store.SupplierAccount(sup.ID), store.KindSupplierPayable)
-	}
-	if err != nil {
+	case err != nil:
 		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
-		return
+	default:
+		h.back(w, r, "/admin/suppliers", "ok", p.T("Supplier disimpan."))
 	}
-	h.refreshCatalog(r.Context())
-	h.back(w, r, "/admin/suppliers", "ok", p.T("Supplier disimpan."))
 }
 
 // adminSupplierEnabled switches a supplier on or off: off, dispatch skips its routes.

@@ -173,6 +173,37 @@ func TestOperatorActions(t *testing.T) {
 				t.Error("supplier hang still enabled")
 			}
 		}
+		// Saved again without its key, a supplier keeps the key and stays off; a route
+		// to it is changed in place; bad forms are refused in the page's language.
+		op.get("/admin/suppliers")
+		st, body = op.post("/admin/suppliers", url.Values{"name": {"hang"}, "kind": {"socx"}, "base_url": {"http://127.0.0.1:1"}})
+		must(t, st, body, 200, "Supplier disimpan.")
+		st, body = op.post("/admin/suppliers", url.Values{"name": {"no good"}, "kind": {"sim"}})
+		must(t, st, body, 200, "Nama supplier wajib diisi")
+		for _, st := range s.App.Suppliers() {
+			if st.Name == "hang" && (st.Enabled || st.APIKey != "k") {
+				t.Errorf("supplier hang after a save: enabled %v, key %q", st.Enabled, st.APIKey)
+			}
+		}
+		op.get("/admin/catalog")
+		st, body = op.post("/admin/catalog/route", url.Values{"product": {"HSA5"}, "supplier": {"hang"}, "code": {"S5B"}, "cost": {"5.100"}, "priority": {"2"}})
+		must(t, st, body, 200, "Rute disimpan.")
+		st, body = op.post("/admin/catalog/route", url.Values{"product": {"HSA5"}, "supplier": {"hang"}, "code": {""}, "cost": {"5100"}, "priority": {"2"}})
+		must(t, st, body, 200, "Isi produk, supplier, kode supplier")
+		c, err := s.DB.LoadCatalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := s.App.Product("HSA5", loket.DefaultLevel)
+		var hangRoutes []loket.Route
+		for _, r := range c.Routes[p.ID] {
+			if r.SupplierName == "hang" {
+				hangRoutes = append(hangRoutes, r)
+			}
+		}
+		if len(hangRoutes) != 1 || hangRoutes[0].SupplierCode != "S5B" || hangRoutes[0].Cost != 5100 || hangRoutes[0].Priority != 2 {
+			t.Errorf("HSA5's route to hang: %+v", hangRoutes)
+		}
 		op.get("/admin/settings")
 		st, body = op.post("/admin/settings/qris", url.Values{"qris": {"not a qris"}})
 		must(t, st, body, 200, `class="flash err"`)
