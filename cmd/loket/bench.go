@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
 
 	"github.com/loket/loket/internal/bench"
 )
 
-func benchCmd(args []string, out io.Writer) error { return bench.Main(args, out) }
+// benchCmd is `loket bench`: its flags, and their -h, are the bench package's.
+func benchCmd(_ context.Context, args []string, out io.Writer) error { return bench.Main(args, out) }

@@ -1,34 +1,26 @@
-// Command loket is the Loket server and its operator's tools. main only wires: the
-// work is done in internal/.
+// Command loket is the Loket server and its operator's tools. main only wires: each
+// subcommand is one function that parses its flags and calls a service in internal/.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	_ "net/http/pprof"
 	"os"
-	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/loket/loket/internal/config"
-	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 	_ "github.com/loket/loket/internal/supplier/sim" // registers kind "sim"
 )
 
 const usage = `loket: a self-hosted H2H platform for digital products.
 
-Commands:
+Commands (loket <command> -h lists a command's flags):
   serve                          run the server
   demo                           serve with the demo dataset, simulator supplier and simulated payments
   migrate                        apply schema migrations and exit
@@ -71,8 +63,59 @@ Commands:
                                  operator switches (chestcloudx.registration on|off)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
 
-Settings (environment; flags of the same name override, e.g. --addr, --database-url):
-`
+` + settingsHead
+
+// settingsHead introduces the list of settings (config.Usage).
+const settingsHead = "Settings (environment; flags of the same name override, e.g. --addr, --database-url):\n"
+
+// action runs one subcommand on the arguments after its name.
+type action func(ctx context.Context, args []string, out io.Writer) error
+
+// commands are the subcommands by name: a command, or a command and its action words.
+var commands = map[string]action{
+	"serve":   serveCmd,
+	"demo":    demoCmd,
+	"migrate": migrate,
+	"bench":   benchCmd,
+
+	"admin create":    adminCreate,
+	"reseller create": resellerCreate,
+	"reseller update": resellerUpdate,
+	"reseller credit": resellerCredit,
+
+	"supplier add":   supplierAdd,
+	"supplier list":  supplierList,
+	"supplier sync":  supplierSync,
+	"route add":      routeAdd,
+	"catalog import": catalogImport,
+	"markup set":     markupSet,
+	"markup list":    markupList,
+	"markup delete":  markupDelete,
+
+	"order list":    orderList,
+	"order settle":  orderSettle,
+	"number list":   numberList,
+	"ledger verify": ledgerVerify,
+	"setting get":   settingGet,
+	"setting set":   settingSet,
+
+	"payment help":              paymentHelp,
+	"payment set-qris":          paymentSetQRIS,
+	"payment add-bank":          paymentAddBank,
+	"payment set-usdt":          paymentSetUSDT,
+	"payment list":              paymentList,
+	"payment credit":            paymentCredit,
+	"payment orderkuota login":  orderkuotaLogin,
+	"payment orderkuota otp":    orderkuotaOTP,
+	"payment orderkuota status": orderkuotaStatus,
+	"deposit confirm":           depositConfirm,
+
+	"withdrawal list":    withdrawalList,
+	"withdrawal approve": withdrawalApprove,
+	"withdrawal reject":  withdrawalReject,
+	"dropship refunds":   dropshipRefunds,
+	"dropship refund":    dropshipRefund,
+}
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -81,53 +124,68 @@ func main() {
 		debug.SetMemoryLimit(96 << 20)
 	}
 	if err := run(os.Args[1:], os.Stdout); err != nil {
-		msg := err.Error()
-		var le *loket.Error
-		if errors.As(err, &le) {
-			msg = le.Message
-		}
-		fmt.Fprintln(os.Stderr, "loket: "+oneLine(msg))
+		fmt.Fprintln(os.Stderr, "loket: "+errMessage(err))
 		os.Exit(1)
 	}
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
+// run dispatches `loket <command> [<action>...] [flags]` to the subcommand's function.
 func run(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprint(stdout, usage+config.Usage())
 		return nil
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return serve(rest, false)
-	case "demo":
-		return serve(rest, true)
-	case "migrate":
-		return command("migrate", rest, func(*flag.FlagSet) {}, func(context.Context, *config.Config, *store.DB) error {
-			fmt.Fprintln(stdout, "migrations applied")
-			return nil
-		})
-	case "payment", "deposit":
-		if len(rest) == 0 {
-			return fmt.Errorf("%s: missing subcommand (see loket payment help)", cmd)
+	for n := min(3, len(args)); n > 0; n-- {
+		name := strings.Join(args[:n], " ")
+		if fn := commands[name]; fn != nil {
+			err := fn(context.Background(), args[n:], stdout)
+			switch {
+			case err == nil || errors.Is(err, flag.ErrHelp):
+				return nil // for -h, the usage asked for is printed
+			case strings.HasPrefix(err.Error(), name+":"):
+				return err
+			}
+			return fmt.Errorf("%s: %w", name, err) // every failure names its command
 		}
-		return paymentCommand(cmd+" "+rest[0], rest[1:], stdout)
-	case "admin", "reseller", "supplier", "route", "catalog", "order", "ledger", "setting", "markup", "withdrawal", "dropship":
-		if len(rest) == 0 {
-			return fmt.Errorf("%s: missing subcommand (see loket help)", cmd)
-		}
-		return operator(cmd+" "+rest[0], rest[1:], stdout)
-	case "number":
-		if len(rest) == 0 {
-			return fmt.Errorf("number: missing subcommand (see loket help)")
-		}
-		return numberCmd(rest[0], rest[1:], stdout)
-	case "bench":
-		return benchCmd(rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q (see loket help)", cmd)
+	// A command with actions, named without one (or with an unknown one).
+	for n := min(2, len(args)); n > 0; n-- {
+		group := strings.Join(args[:n], " ")
+		actions := actionsOf(group)
+		if len(actions) == 0 {
+			continue
+		}
+		see := "loket help"
+		if args[0] == "payment" || args[0] == "deposit" {
+			see = "loket payment help"
+		}
+		switch {
+		case len(args) == n:
+			return fmt.Errorf("%s: missing subcommand: %s (see %s)", group, strings.Join(actions, ", "), see)
+		case isHelp(args[n]):
+			fmt.Fprintf(stdout, "usage: loket %s %s ...\n\n`loket %[1]s ACTION -h` lists an action's flags.\n", group, strings.Join(actions, "|"))
+			return nil
+		}
+		return fmt.Errorf("unknown command %q (see %s)", group+" "+args[n], see)
+	}
+	return fmt.Errorf("unknown command %q (see loket help)", args[0])
+}
+
+func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
+
+// actionsOf lists the action words that follow group in the commands' names.
+func actionsOf(group string) []string {
+	var out []string
+	for name := range commands {
+		if a, ok := strings.CutPrefix(name, group+" "); ok {
+			a, _, _ = strings.Cut(a, " ")
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -135,91 +193,4 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
-}
-
-func serve(args []string, demo bool) error {
-	cfg, rest, err := config.Load("loket", args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments: %v", rest)
-	}
-	log := newLogger(cfg.LogFormat, os.Stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg.Demo = demo
-	var demoInfo *demoCredentials
-	var prepare func(context.Context, *store.DB) error
-	if demo {
-		prepare = func(ctx context.Context, db *store.DB) error {
-			demoInfo, err = loadDemo(ctx, cfg, db)
-			if err != nil {
-				return fmt.Errorf("demo: %w", err)
-			}
-			return nil
-		}
-	}
-	s, err := server.Start(ctx, cfg, log, nil, prepare)
-	if err != nil {
-		return err
-	}
-	if cfg.DebugAddr != "" {
-		go func() {
-			// pprof registers on http.DefaultServeMux, which nothing else uses.
-			log.Info("debug listener", "addr", cfg.DebugAddr, "err", http.ListenAndServe(cfg.DebugAddr, nil))
-		}()
-	}
-	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", s.App.Config().Node)
-	if demoInfo != nil {
-		printDemo(os.Stdout, s.URL, demoInfo)
-	}
-	select {
-	case err := <-s.Done():
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	return s.Close(sctx)
-}
-
-func redactURL(s string) string {
-	if i := strings.Index(s, "@"); i > 0 && strings.Contains(s, "://") {
-		return s[:strings.Index(s, "://")+3] + "***" + s[i:]
-	}
-	return s
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// command parses a subcommand's flags (its own and the settings) and opens the
-// database. Stray arguments are errors.
-func command(name string, args []string, def func(fs *flag.FlagSet), fn func(ctx context.Context, cfg *config.Config, db *store.DB) error) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	build := config.Register(fs)
-	def(fs)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
-	}
-	cfg, err := build()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	db, err := server.OpenDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(ctx, cfg, db)
 }

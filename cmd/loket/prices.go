@@ -2,132 +2,74 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
-// priceCommand runs the price sync and markup commands; ok is false for other commands.
-func priceCommand(cmd string, args []string, out io.Writer) (ok bool, err error) {
-	switch cmd {
-	case "supplier sync":
-		var name string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.StringVar(&name, "name", "", "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if name == "" {
-				return fmt.Errorf("supplier sync: --name is required")
-			}
-			var id int64
-			if err := db.Direct(ctx, func(t *store.Tx) error {
-				var err error
-				id, err = t.SupplierID(name)
-				return err
-			}); err != nil {
-				return err
-			}
-			a, err := newApp(ctx, cfg, db)
-			if err != nil {
-				return err
-			}
-			res, err := a.SyncPrices(ctx, id)
-			if err != nil {
-				return err
-			}
-			return printJSON(out, map[string]any{"supplier": name, "summary": res.Summary(), "result": res})
-		})
-
-	case "markup set":
-		var scope, code, percent string
-		var flat, round int64
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.StringVar(&scope, "scope", "", "")
-			fs.StringVar(&code, "code", "", "")
-			fs.StringVar(&percent, "percent", "0", "")
-			fs.Int64Var(&flat, "flat", 0, "")
-			fs.Int64Var(&round, "round", 1, "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			bp, err := basisPoints(percent)
-			if err != nil {
-				return fmt.Errorf("markup set: --percent: %w", err)
-			}
-			if flat < 0 || round < 1 || round > 1_000_000 {
-				return fmt.Errorf("markup set: --flat must be >= 0 and --round between 1 and 1000000")
-			}
-			if err := checkScope(scope, code); err != nil {
-				return fmt.Errorf("markup set: %w", err)
-			}
-			var moved int
-			err = db.Direct(ctx, func(t *store.Tx) error {
-				var err error
-				moved, err = t.SetMarkupRule(loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: bp, MarkupFlat: loket.Money(flat), RoundTo: loket.Money(round)})
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			return printJSON(out, map[string]any{"scope": scope, "code": code, "markup_bp": bp, "markup_flat": flat, "round_to": round, "repriced": moved})
-		})
-
-	case "markup delete":
-		var scope, code string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.StringVar(&scope, "scope", "", "")
-			fs.StringVar(&code, "code", "", "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if err := checkScope(scope, code); err != nil {
-				return fmt.Errorf("markup delete: %w", err)
-			}
-			var moved int
-			err := db.Direct(ctx, func(t *store.Tx) error {
-				var err error
-				moved, err = t.DeleteMarkupRule(scope, code)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			return printJSON(out, map[string]any{"deleted": true, "scope": scope, "code": code, "repriced": moved})
-		})
-
-	case "markup list":
-		return true, command(cmd, args, func(*flag.FlagSet) {}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			rules, err := db.MarkupRules(ctx)
-			if err != nil {
-				return err
-			}
-			for _, r := range rules {
-				if err := printJSON(out, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+func markupSet(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("markup set", "--scope all|category|product [--code C] [--percent P] [--flat N] [--round N]",
+		`Sets a markup rule: the base price of the products it covers is cost + P% + N, rounded up to a
+multiple of --round (a product's rule beats its category's, which beats all's). Reprices at once.`)
+	scope := c.String("scope", "", "all, category or product")
+	code := c.String("code", "", "the category's or product's code (not with --scope all)")
+	percent := c.String("percent", "0", "percent of the cost, to 0.01 (e.g. 2.5)")
+	flat := c.Int64("flat", 0, "rupiah added")
+	round := c.Int64("round", 1, "round the price up to a multiple of this, 1 to 1000000")
+	c.require("scope")
+	var bp int64
+	c.check = func() (err error) {
+		if bp, err = basisPoints(*percent); err != nil {
+			return fmt.Errorf("markup set: --percent: %w", err)
+		}
+		return nil
 	}
-	return false, nil
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	moved, err := a.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: loket.Money(*flat), RoundTo: loket.Money(*round)})
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"scope": *scope, "code": *code, "markup_bp": bp, "markup_flat": *flat, "round_to": *round, "repriced": moved})
 }
 
-func checkScope(scope, code string) error {
-	switch scope {
-	case loket.ScopeAll:
-		if code != "" {
-			return fmt.Errorf("--scope all takes no --code")
-		}
-	case loket.ScopeCategory, loket.ScopeProduct:
-		if strings.TrimSpace(code) == "" {
-			return fmt.Errorf("--scope %s needs --code (the %s's code)", scope, scope)
-		}
-	default:
-		return fmt.Errorf("--scope must be all, category or product")
+func markupDelete(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("markup delete", "--scope S [--code C]",
+		"Deletes a markup rule; the products it covered keep their price or follow a wider rule.")
+	scope := c.String("scope", "", "all, category or product")
+	code := c.String("code", "", "the category's or product's code (not with --scope all)")
+	c.require("scope")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer e.close()
+	moved, err := a.DeleteMarkupRule(ctx, *scope, *code)
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"deleted": true, "scope": *scope, "code": *code, "repriced": moved})
+}
+
+func markupList(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("markup list", "", "Lists the markup rules as JSON lines.")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	rules, err := e.db.MarkupRules(ctx)
+	if err != nil {
+		return err
+	}
+	return printEach(e, rules)
 }
 
 // basisPoints reads a percentage such as "5", "2.5" or "0.25" exactly (to 0.01%).

@@ -2,112 +2,86 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 
-	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
-// withdrawalCommand runs the operator's withdrawal and dropship refund commands; ok is
-// false for others.
-func withdrawalCommand(cmd string, args []string, out io.Writer) (ok bool, err error) {
-	switch cmd {
-	case "withdrawal list":
-		var f loket.WithdrawalFilter
-		var username string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.StringVar(&f.Status, "status", "", "pending, approved or rejected")
-			fs.StringVar(&username, "username", "", "only this reseller's")
-			fs.IntVar(&f.Limit, "limit", 100, "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if username != "" {
-				r, err := db.Reseller(ctx, 0, username)
-				if err != nil {
-					return err
-				}
-				f.ResellerID = r.ID
-			}
-			ws, err := db.Withdrawals(ctx, f)
-			if err != nil {
-				return err
-			}
-			for _, w := range ws {
-				if err := printJSON(out, w); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-
-	case "withdrawal approve", "withdrawal reject":
-		var id int64
-		var note string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.Int64Var(&id, "id", 0, "")
-			fs.StringVar(&note, "note", "", "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if id <= 0 {
-				return fmt.Errorf("%s: --id is required", cmd)
-			}
-			a, err := newApp(ctx, cfg, db)
-			if err != nil {
-				return err
-			}
-			w, err := a.DecideWithdrawal(ctx, id, cmd == "withdrawal approve", note)
-			if err != nil {
-				return err
-			}
-			return printJSON(out, w)
-		})
-
-	case "dropship refunds":
-		var username string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.StringVar(&username, "username", "", "only this reseller's")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			var id int64
-			if username != "" {
-				r, err := db.Reseller(ctx, 0, username)
-				if err != nil {
-					return err
-				}
-				id = r.ID
-			}
-			ds, err := db.RefundsOwed(ctx, id, 500)
-			if err != nil {
-				return err
-			}
-			for _, d := range ds {
-				if err := printJSON(out, d); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-
-	case "dropship refund":
-		var id int64
-		var note string
-		return true, command(cmd, args, func(fs *flag.FlagSet) {
-			fs.Int64Var(&id, "order", 0, "")
-			fs.StringVar(&note, "note", "", "")
-		}, func(ctx context.Context, cfg *config.Config, db *store.DB) error {
-			if id <= 0 {
-				return fmt.Errorf("dropship refund: --order is required")
-			}
-			a, err := newApp(ctx, cfg, db)
-			if err != nil {
-				return err
-			}
-			d, err := a.RefundDropship(ctx, id, note)
-			if err != nil {
-				return err
-			}
-			return printJSON(out, d)
-		})
+func withdrawalList(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("withdrawal list", "[--status pending|approved|rejected] [--username U] [--limit N]",
+		"Lists the profit withdrawals resellers asked for, as JSON lines.")
+	var f loket.WithdrawalFilter
+	c.StringVar(&f.Status, "status", "", "pending, approved or rejected")
+	c.reseller("only this reseller's")
+	c.IntVar(&f.Limit, "limit", 100, "at most this many withdrawals")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
 	}
-	return false, nil
+	defer e.close()
+	f.ResellerID = e.resellerID()
+	ws, err := e.db.Withdrawals(ctx, f)
+	if err != nil {
+		return err
+	}
+	return printEach(e, ws)
+}
+
+func withdrawalApprove(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("withdrawal approve", "--id N --note TRANSFER_REF", "Approves a pending withdrawal once it is paid out.")
+	return decideWithdrawal(ctx, c, args, out, true, "the transfer's reference")
+}
+
+func withdrawalReject(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("withdrawal reject", "--id N --note REASON", "Rejects a pending withdrawal; the profit goes back to the reseller.")
+	return decideWithdrawal(ctx, c, args, out, false, "why, for the reseller")
+}
+
+func decideWithdrawal(ctx context.Context, c *command, args []string, out io.Writer, approve bool, noteHelp string) error {
+	id := c.Int64("id", 0, "the withdrawal's id")
+	note := c.String("note", "", noteHelp)
+	c.require("id")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	w, err := a.DecideWithdrawal(ctx, *id, approve, *note)
+	if err != nil {
+		return err
+	}
+	return e.print(w)
+}
+
+func dropshipRefunds(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("dropship refunds", "[--username U]",
+		"Lists failed dropship orders whose customer is owed the payment, as JSON lines.")
+	c.reseller("only this reseller's")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	ds, err := e.db.RefundsOwed(ctx, e.resellerID(), 500)
+	if err != nil {
+		return err
+	}
+	return printEach(e, ds)
+}
+
+func dropshipRefund(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("dropship refund", "--order N --note TRANSFER_REF", "Records that a dropship order's customer was paid back.")
+	id := c.Int64("order", 0, "the dropship order's id")
+	note := c.String("note", "", "the transfer's reference")
+	c.require("order")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	d, err := a.RefundDropship(ctx, *id, *note)
+	if err != nil {
+		return err
+	}
+	return e.print(d)
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestHelp: `loket <command> [<action>] -h` prints that command's usage with the meaning
+// of every flag its usage line names, succeeds, and does nothing else (no database is
+// made); a command with actions asked for -h lists them.
+func TestHelp(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "never.db")
+	t.Setenv("LOKET_DATABASE_URL", "sqlite:"+db)
+	flagRE := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	groups := map[string]bool{}
+	checked := 0
+	for name := range commands {
+		words := strings.Fields(name)
+		for n := 1; n < len(words); n++ {
+			groups[strings.Join(words[:n], " ")] = true
+		}
+		for _, h := range []string{"-h", "--help"} {
+			var out bytes.Buffer
+			if err := run(append(words, h), &out); err != nil {
+				t.Errorf("loket %s %s: %v", name, h, err)
+				continue
+			}
+			got := out.String()
+			if !strings.HasPrefix(got, "usage: loket "+name+" ") {
+				t.Errorf("loket %s %s does not begin with its usage line:\n%s", name, h, got)
+				continue
+			}
+			synopsis, _, _ := strings.Cut(got, "\n")
+			for _, m := range flagRE.FindAllStringSubmatch(synopsis, -1) {
+				flag := m[1]
+				checked++
+				setting := "LOKET_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+				if !regexp.MustCompile(`\n  -`+flag+`[ \n]`).MatchString(got) && !strings.Contains(got, setting) {
+					t.Errorf("loket %s %s names --%s but does not say what it means:\n%s", name, h, flag, got)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d flags checked: the pattern is wrong", checked)
+	}
+	for g := range groups {
+		var out bytes.Buffer
+		if err := run(append(strings.Fields(g), "-h"), &out); err != nil || !strings.HasPrefix(out.String(), "usage: loket "+g+" ") {
+			t.Errorf("loket %s -h: %v %q", g, err, out.String())
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("-h touched the database: %v", err)
+	}
+}
+
+// TestFlagErrors: a required flag left out, a stray argument and an unknown flag are
+// refused with the command's name, before the database is opened.
+func TestFlagErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "never.db")
+	t.Setenv("LOKET_DATABASE_URL", "sqlite:"+db)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"route", "add", "--product", "HSA5", "--supplier", "up", "--code", "X"}, "route add: --cost is required"},
+		{[]string{"reseller", "credit", "--username", "u", "--amount", "5", "--note", " "}, "reseller credit: --note is required"},
+		{[]string{"supplier", "list", "extra"}, `supplier list: unexpected argument "extra"`},
+		{[]string{"order", "list", "--bogus"}, "order list: flag provided but not defined: -bogus"},
+		{[]string{"setting", "get", "nope"}, `setting get: unknown setting "nope"`},
+		{[]string{"catalog", "import"}, "catalog import: give the file"},
+		{[]string{"reseller"}, "reseller: missing subcommand: create, credit, update"},
+		{[]string{"reseller", "frob"}, `unknown command "reseller frob"`},
+	} {
+		var out bytes.Buffer
+		err := run(tc.args, &out)
+		if err == nil || !strings.Contains(errMessage(err), tc.want) {
+			t.Errorf("loket %v: got %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("a refused command touched the database: %v", err)
+	}
+}

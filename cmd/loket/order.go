@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+func orderList(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("order list", "[--flagged] [--status S] [--username U] [--limit N]",
+		"Lists orders as JSON lines, newest first, with every supplier attempt, and the cost and margin of\nthose delivered.")
+	var f loket.OrderFilter
+	c.reseller("only this reseller's orders")
+	c.StringVar(&f.Status, "status", "", "pending, success or failed")
+	c.BoolVar(&f.Flagged, "flagged", false, "only orders pending past LOKET_PENDING_DEADLINE")
+	c.IntVar(&f.Limit, "limit", 50, "at most this many orders")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	f.ResellerID = e.resellerID()
+	orders, err := e.db.ListOrders(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, o := range orders {
+		at, err := e.db.Attempts(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		row := map[string]any{"id": o.ID, "reseller_id": o.ResellerID, "ref_id": o.RefID, "product": o.ProductCode,
+			"target": o.Target, "price": o.Price, "status": o.Status, "sn": o.SN, "created_at": o.CreatedAt,
+			"flagged_at": o.FlaggedAt, "attempts": at}
+		// What the delivering supplier cost, and what the order earned.
+		for _, x := range at {
+			if x.Outcome == "success" {
+				row["cost"], row["margin"], row["supplier_id"] = x.Cost, o.Price-x.Cost, x.SupplierID
+			}
+		}
+		if err := e.print(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orderSettle(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("order settle", "--id N --status success|failed [--sn SN] [--note TEXT]",
+		"Decides a pending order by hand (for orders flagged overdue): success charges it, failed refunds it.")
+	id := c.Int64("id", 0, "the order's id")
+	status := c.String("status", "", "success or failed")
+	sn := c.String("sn", "", "the serial number the supplier gave, for a success")
+	note := c.String("note", "", "why, kept with the order")
+	c.require("id", "status")
+	c.check = func() error {
+		if *status != loket.StatusSuccess && *status != loket.StatusFailed {
+			return fmt.Errorf("order settle: --status must be success or failed")
+		}
+		return nil
+	}
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	o, err := a.SettleByOperator(ctx, *id, *status == loket.StatusSuccess, *sn, *note)
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"id": o.ID, "status": o.Status, "sn": o.SN})
+}
+
+func ledgerVerify(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("ledger verify", "",
+		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\nzero, ...) and prints the totals; exits non-zero and says which broke.")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	v, err := e.db.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if len(v) > 0 {
+		for _, x := range v {
+			fmt.Fprintf(os.Stderr, "BROKEN %s: %s\n", x.Invariant, x.Detail)
+		}
+		return fmt.Errorf("ledger verify: %d invariant violations", len(v))
+	}
+	t, err := e.db.LedgerTotals(ctx)
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
+		"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources})
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+func supplierAdd(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("supplier add", "--name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]",
+		`Registers an upstream supplier, or changes one by name (and switches it on); prints it as JSON,
+without secrets. Its callbacks are received at {LOKET_PUBLIC_URL}/callbacks/{name}.`)
+	s := loket.Supplier{Enabled: true}
+	c.StringVar(&s.Name, "name", "", "the supplier's name, without spaces or slashes")
+	c.StringVar(&s.Kind, "kind", "", "sim, socx, tokowendigg, chestcloudx, warungnokos or digiflazz")
+	c.StringVar(&s.BaseURL, "base-url", "", "what stands in for the scheme and host of the upstream's URLs,\ne.g. https://niskalaapi.socx.app, or http://other-loket/compat/socx")
+	c.StringVar(&s.APIKey, "api-key", "", "the upstream's API key or token (empty: keep the stored one)")
+	c.StringVar(&s.Secret, "secret", "", "the upstream's secret (empty: keep the stored one)")
+	c.StringVar(&s.MemberID, "member-id", "", "the account's member or user id, for the upstreams that ask for one")
+	c.require("name", "kind")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	saved, err := a.AddSupplier(ctx, s)
+	if err != nil {
+		return err
+	}
+	return e.print(saved)
+}
+
+func supplierList(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("supplier list", "",
+		"Lists the suppliers as JSON lines: each one's balance (asked now), whether routing uses it, its last price sync.")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	// Balances are asked now; whether a server node is skipping a supplier for
+	// not answering is that node's (loket_supplier_usable in /metrics).
+	a.CheckBalances(ctx)
+	return printEach(e, a.Suppliers())
+}
+
+func supplierSync(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("supplier sync", "--name N",
+		"Pulls a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY) and reprices.")
+	name := c.String("name", "", "the supplier's name")
+	c.require("name")
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	var id int64
+	if err := e.db.Direct(ctx, func(t *store.Tx) error {
+		var err error
+		id, err = t.SupplierID(*name)
+		return err
+	}); err != nil {
+		return err
+	}
+	a, err := e.app(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := a.SyncPrices(ctx, id)
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"supplier": *name, "summary": res.Summary(), "result": res})
+}
+
+func routeAdd(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("route add", "--product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]",
+		`Lets a product be bought from a supplier under the supplier's own code (changes the route if there is
+one); a markup rule on the product reprices it. Prints the route as JSON.`)
+	product := c.String("product", "", "the product's code")
+	sup := c.String("supplier", "", "the supplier's name")
+	code := c.String("code", "", "the supplier's code of the product")
+	cost := c.Int64("cost", 0, "what the supplier charges, in rupiah")
+	priority := c.Int("priority", 10, "routes are tried in ascending priority")
+	c.require("product", "supplier", "code", "cost")
+	e, a, err := c.openApp(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	r, err := a.AddRoute(ctx, loket.NewRoute{Product: *product, Supplier: *sup, SupplierCode: *code, Cost: loket.Money(*cost), Priority: *priority})
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"id": r.ID, "product": *product, "supplier": *sup, "code": *code, "cost": *cost, "priority": *priority})
+}
+
+func catalogImport(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("catalog import", "FILE", "Loads a catalog file (YAML or JSON, docs/catalog.md), idempotently; prints what it loaded.")
+	pos, args := leading(args)
+	c.check = func() error {
+		switch len(pos) {
+		case 0:
+			return fmt.Errorf("catalog import: give the file: loket catalog import FILE")
+		case 1:
+			return nil
+		}
+		return fmt.Errorf("catalog import: unexpected argument %q", pos[1])
+	}
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum, err := catalog.Import(ctx, e.db, f, pos[0])
+	if err != nil {
+		return err
+	}
+	return e.print(sum)
+}
