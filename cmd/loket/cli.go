@@ -10,9 +10,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 )
@@ -123,13 +123,13 @@ func (c *command) open(ctx context.Context, args []string, out io.Writer) (*env,
 	return e, nil
 }
 
-// openApp is open, with the domain service made on the database.
-func (c *command) openApp(ctx context.Context, args []string, out io.Writer) (*env, *app.App, error) {
+// openCore is open, with the domain services made on the database.
+func (c *command) openCore(ctx context.Context, args []string, out io.Writer) (*env, *server.Core, error) {
 	e, err := c.open(ctx, args, out)
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := e.app(ctx)
+	a, err := e.core(ctx)
 	if err != nil {
 		e.close()
 		return nil, nil, err
@@ -147,9 +147,9 @@ type env struct {
 
 func (e *env) close() { e.db.Close() }
 
-// app makes the domain service on the database, without starting its jobs and loops.
-func (e *env) app(ctx context.Context) (*app.App, error) {
-	return app.New(ctx, e.db, newLogger(e.cfg.LogFormat, os.Stderr), nil, server.AppConfig(e.cfg))
+// core makes the domain services on the database, without starting their jobs and loops.
+func (e *env) core(ctx context.Context) (*server.Core, error) {
+	return server.NewCore(ctx, e.db, newLogger(e.cfg.LogFormat, os.Stderr), metrics.NewRegistry(), e.cfg)
 }
 
 // print writes v as one line of JSON.

@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/payment/qris"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -34,14 +34,14 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	if _, err := catalog.LoadDemo(ctx, db); err != nil {
 		return nil, err
 	}
-	a, err := app.New(ctx, db, newLogger(cfg.LogFormat, io.Discard), nil, server.AppConfig(cfg))
+	a, err := server.NewCore(ctx, db, newLogger(cfg.LogFormat, io.Discard), metrics.NewRegistry(), cfg)
 	if err != nil {
 		return nil, err
 	}
 	if v, err := db.Setting(ctx, "qris.static"); err != nil {
 		return nil, err
 	} else if v == "" {
-		if err := a.SetStaticQRIS(ctx, demoQRIS()); err != nil {
+		if err := a.Deposits.SetStaticQRIS(ctx, demoQRIS()); err != nil {
 			return nil, fmt.Errorf("demo QRIS: %w", err)
 		}
 	}
@@ -49,39 +49,35 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 		return nil, err
 	} else if raw != "" {
 		var c demoCredentials
-		if plain, err := a.Unseal(raw); err == nil && json.Unmarshal([]byte(plain), &c) == nil {
+		if plain, err := a.Sealer.Open(raw); err == nil && json.Unmarshal([]byte(plain), &c) == nil {
 			return &c, nil
 		}
 	}
 	c := &demoCredentials{AdminUser: "admin", AdminPassword: auth.RandomCode(12), Reseller: "demo", ResellerPassword: auth.RandomCode(12)}
-	h, err := auth.HashPassword(c.AdminPassword)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.CreateAdmin(ctx, c.AdminUser, h); err != nil {
+	if err := a.Resellers.CreateAdmin(ctx, c.AdminUser, c.AdminPassword); err != nil {
 		return nil, err
 	}
 	r, err := db.Reseller(ctx, 0, c.Reseller)
 	if err == nil {
-		creds, err := a.RegenerateKeys(ctx, r.ID)
+		creds, err := a.Resellers.RegenerateKeys(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
 		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
 	} else {
-		_, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: c.Reseller, Name: "Demo Reseller", Level: "reseller", Balance: 1_000_000})
+		_, creds, err := a.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: c.Reseller, Name: "Demo Reseller", Level: "reseller", Balance: 1_000_000})
 		if err != nil {
 			return nil, err
 		}
 		c.APIKey, c.SecretKey = creds.APIKey, creds.SecretKey
 	}
 	if r, err := db.Reseller(ctx, 0, c.Reseller); err == nil {
-		if err := a.SetPassword(ctx, r.ID, c.ResellerPassword); err != nil {
+		if err := a.Resellers.SetPassword(ctx, r.ID, c.ResellerPassword); err != nil {
 			return nil, err
 		}
 	}
 	b, _ := json.Marshal(c)
-	if err := db.SetSetting(ctx, "demo_credentials", a.Seal(string(b))); err != nil {
+	if err := db.SetSetting(ctx, "demo_credentials", a.Sealer.Seal(string(b))); err != nil {
 		return nil, err
 	}
 	return c, nil

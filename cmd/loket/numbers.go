@@ -16,13 +16,13 @@ func numberList(ctx context.Context, args []string, out io.Writer) error {
 	c.StringVar(&f.State, "state", "", "renting, waiting, received, done, canceled or failed")
 	c.BoolVar(&f.Flagged, "flagged", false, "only activations whose rent outcome was unknown (refunded; the supplier may bill it)")
 	c.IntVar(&f.Limit, "limit", 50, "at most this many activations")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	f.ResellerID = e.resellerID()
-	list, err := e.db.ListActivations(ctx, f)
+	list, err := a.Numbers.ListActivations(ctx, f)
 	if err != nil {
 		return err
 	}

@@ -17,18 +17,18 @@ func orderList(ctx context.Context, args []string, out io.Writer) error {
 	c.StringVar(&f.Status, "status", "", "pending, success or failed")
 	c.BoolVar(&f.Flagged, "flagged", false, "only orders pending past LOKET_PENDING_DEADLINE")
 	c.IntVar(&f.Limit, "limit", 50, "at most this many orders")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	f.ResellerID = e.resellerID()
-	orders, err := e.db.ListOrders(ctx, f)
+	orders, err := a.Orders.Orders(ctx, f)
 	if err != nil {
 		return err
 	}
 	for _, o := range orders {
-		at, err := e.db.Attempts(ctx, o.ID)
+		at, err := a.Orders.Attempts(ctx, o.ID)
 		if err != nil {
 			return err
 		}
@@ -62,12 +62,12 @@ func orderSettle(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	o, err := a.SettleByOperator(ctx, *id, *status == loket.StatusSuccess, *sn, *note)
+	o, err := a.Orders.SettleByOperator(ctx, *id, *status == loket.StatusSuccess, *sn, *note)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/payment/orderkuota"
+	"github.com/loket/loket/internal/server"
 )
 
 const paymentUsage = `Payments and deposits:
@@ -47,12 +47,12 @@ func paymentSetUSDT(ctx context.Context, args []string, out io.Writer) error {
 	var u loket.USDTConfig
 	c.StringVar(&u.Address, "address", "", "the TRC-20 (TRON) address, T... (34 characters)")
 	c.Int64Var(&u.Rate, "rate", 0, "rupiah per USDT, e.g. 16250")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := a.SetUSDT(ctx, u); err != nil {
+	if err := a.Deposits.SetUSDT(ctx, u); err != nil {
 		return err
 	}
 	return e.print(u)
@@ -62,12 +62,12 @@ func paymentSetQRIS(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("payment set-qris", "--static QRIS_STRING",
 		"Saves the operator's static merchant QRIS that deposits and dropship payments are built from;\nrefuses an invalid one with the reason.")
 	static := c.String("static", "", "the static merchant QRIS string")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := a.SetStaticQRIS(ctx, *static); err != nil {
+	if err := a.Deposits.SetStaticQRIS(ctx, *static); err != nil {
 		return err
 	}
 	return e.print(map[string]any{"ok": true})
@@ -80,12 +80,12 @@ func paymentAddBank(ctx context.Context, args []string, out io.Writer) error {
 	c.StringVar(&b.Bank, "bank", "", "e.g. BCA")
 	c.StringVar(&b.AccountNo, "account-no", "", "the account's number")
 	c.StringVar(&b.Beneficiary, "name", "", "the account holder's name")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	list, err := a.AddBankAccount(ctx, b)
+	list, err := a.Deposits.AddBankAccount(ctx, b)
 	if err != nil {
 		return err
 	}
@@ -98,12 +98,12 @@ func depositConfirm(ctx context.Context, args []string, out io.Writer) error {
 	id := c.Int64("id", 0, "the deposit's id")
 	note := c.String("note", "", "e.g. the bank's transaction reference")
 	tx := c.String("tx", "", "the transaction hash (USDT deposits)")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	d, err := a.ConfirmDeposit(ctx, *id, *note, *tx)
+	d, err := a.Deposits.ConfirmDeposit(ctx, *id, *note, *tx)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func depositConfirm(ctx context.Context, args []string, out io.Writer) error {
 func paymentList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("payment list", "[--unmatched]", "Lists the payments the sources reported, as JSON lines.")
 	unmatched := c.Bool("unmatched", false, "only payments that matched no deposit")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func paymentList(ctx context.Context, args []string, out io.Writer) error {
 	if *unmatched {
 		state = "unmatched"
 	}
-	ps, err := e.db.Payments(ctx, state, 200)
+	ps, err := a.Deposits.Payments(ctx, state, 200)
 	if err != nil {
 		return err
 	}
@@ -136,16 +136,16 @@ func paymentCredit(ctx context.Context, args []string, out io.Writer) error {
 	c.reseller("the reseller to credit")
 	note := c.String("note", "", "why, kept with the ledger entry")
 	c.require("username", "note")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	r := e.reseller
-	if err := a.CreditPayment(ctx, *id, r.ID, *note); err != nil {
+	if err := a.Deposits.CreditPayment(ctx, *id, r.ID, *note); err != nil {
 		return err
 	}
-	r, err = e.db.Reseller(ctx, r.ID, "")
+	r, err = a.Resellers.Reseller(ctx, r.ID, "")
 	if err != nil {
 		return err
 	}
@@ -164,12 +164,12 @@ func orderkuotaLogin(ctx context.Context, args []string, out io.Writer) error {
 	c.StringVar(&in.Merchant, "merchant", "", "the merchant code, e.g. OK1234567 (needed the first time)")
 	c.StringVar(&in.BaseURL, "base-url", "", "stands in for https://orkut.hidepulsa.com")
 	c.DurationVar(&in.Poll, "poll", 0, "how often loket serve reads the mutation list (default 10s)")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := a.StartOrderKuotaLogin(ctx, in); err != nil {
+	if err := a.OrderKuota.StartLogin(ctx, in); err != nil {
 		return err
 	}
 	return e.print(map[string]any{"ok": true, "next": "loket payment orderkuota otp CODE (the OTP OrderKuota sent)"})
@@ -183,7 +183,7 @@ func orderkuotaOTP(ctx context.Context, args []string, out io.Writer) error {
 		code, args = pos[0], append(pos[1:], rest...)
 	}
 	c.StringVar(&code, "code", code, "the OTP (or give it as the argument; asked for when absent)")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func orderkuotaOTP(ctx context.Context, args []string, out io.Writer) error {
 		}
 		code = strings.TrimSpace(line)
 	}
-	if err := a.CompleteOrderKuotaLogin(ctx, code); err != nil {
+	if err := a.OrderKuota.CompleteLogin(ctx, code); err != nil {
 		return err
 	}
 	return printOrderKuota(ctx, e, a)
@@ -204,7 +204,7 @@ func orderkuotaOTP(ctx context.Context, args []string, out io.Writer) error {
 
 func orderkuotaStatus(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("payment orderkuota status", "", "Prints the OrderKuota source's settings (without secrets).")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -212,8 +212,8 @@ func orderkuotaStatus(ctx context.Context, args []string, out io.Writer) error {
 	return printOrderKuota(ctx, e, a)
 }
 
-func printOrderKuota(ctx context.Context, e *env, a *app.App) error {
-	st, err := a.OrderKuotaStatus(ctx)
+func printOrderKuota(ctx context.Context, e *env, a *server.Core) error {
+	st, err := a.OrderKuota.Status(ctx)
 	if err != nil {
 		return err
 	}

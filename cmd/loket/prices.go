@@ -28,12 +28,12 @@ multiple of --round (a product's rule beats its category's, which beats all's). 
 		}
 		return nil
 	}
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	moved, err := a.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: loket.Money(*flat), RoundTo: loket.Money(*round)})
+	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: loket.Money(*flat), RoundTo: loket.Money(*round)})
 	if err != nil {
 		return err
 	}
@@ -46,12 +46,12 @@ func markupDelete(ctx context.Context, args []string, out io.Writer) error {
 	scope := c.String("scope", "", "all, category or product")
 	code := c.String("code", "", "the category's or product's code (not with --scope all)")
 	c.require("scope")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	moved, err := a.DeleteMarkupRule(ctx, *scope, *code)
+	moved, err := a.Catalog.DeleteMarkupRule(ctx, *scope, *code)
 	if err != nil {
 		return err
 	}
@@ -60,12 +60,12 @@ func markupDelete(ctx context.Context, args []string, out io.Writer) error {
 
 func markupList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("markup list", "", "Lists the markup rules as JSON lines.")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	rules, err := e.db.MarkupRules(ctx)
+	rules, err := a.Catalog.MarkupRules(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -15,7 +14,7 @@ func adminCreate(ctx context.Context, args []string, out io.Writer) error {
 	username := c.String("username", "", "the operator's login name")
 	password := c.String("password", "", "its password, at least 8 characters")
 	c.require("username", "password")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -23,11 +22,7 @@ func adminCreate(ctx context.Context, args []string, out io.Writer) error {
 	if len(*password) < 8 {
 		return fmt.Errorf("admin create: --username and a --password of at least 8 characters are required")
 	}
-	h, err := auth.HashPassword(*password)
-	if err != nil {
-		return err
-	}
-	if err := e.db.CreateAdmin(ctx, *username, h); err != nil {
+	if err := a.Resellers.CreateAdmin(ctx, *username, *password); err != nil {
 		return err
 	}
 	return e.print(map[string]string{"username": *username})
@@ -44,21 +39,13 @@ the keys are shown only now.`)
 	c.StringVar(&in.Level, "level", "reseller", "the price level its prices follow")
 	balance := c.Int64("balance", 0, "opening balance in rupiah, credited as an adjustment")
 	c.require("username")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	// A fresh database takes resellers before any catalog is imported.
-	if err := e.db.EnsureDefaultLevel(ctx); err != nil {
-		return err
-	}
-	a, err := e.app(ctx)
-	if err != nil {
-		return err
-	}
 	in.Balance = loket.Money(*balance)
-	r, creds, err := a.CreateReseller(ctx, in)
+	r, creds, err := a.Resellers.CreateReseller(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -74,7 +61,7 @@ func resellerUpdate(ctx context.Context, args []string, out io.Writer) error {
 	level := c.String("level", "", "the price level its prices follow")
 	status := c.String("status", "", "active or suspended")
 	c.require("username")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -99,10 +86,10 @@ func resellerUpdate(ctx context.Context, args []string, out io.Writer) error {
 	if *status != "" {
 		u.Status = status
 	}
-	if err := a.UpdateReseller(ctx, r.ID, u); err != nil {
+	if err := a.Resellers.UpdateReseller(ctx, r.ID, u); err != nil {
 		return err
 	}
-	r, err = e.db.Reseller(ctx, r.ID, "")
+	r, err = a.Resellers.Reseller(ctx, r.ID, "")
 	if err != nil {
 		return err
 	}
@@ -118,7 +105,7 @@ func resellerCredit(ctx context.Context, args []string, out io.Writer) error {
 	note := c.String("note", "", "why, kept with the ledger entry")
 	key := c.String("key", "", "idempotency key: the same key again credits nothing")
 	c.require("username", "note")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -127,7 +114,7 @@ func resellerCredit(ctx context.Context, args []string, out io.Writer) error {
 	if *key != "" {
 		*key = "adjustment:" + *key
 	}
-	bal, err := a.Credit(ctx, r.ID, loket.Money(*amount), *note, *key)
+	bal, err := a.Resellers.Credit(ctx, r.ID, loket.Money(*amount), *note, *key)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func serve(ctx context.Context, c *command, args []string, out io.Writer, demo b
 			log.Info("debug listener", "addr", cfg.DebugAddr, "err", http.ListenAndServe(cfg.DebugAddr, nil))
 		}()
 	}
-	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", s.App.Config().Node)
+	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", cfg.Node)
 	if demoInfo != nil {
 		printDemo(out, s.URL, demoInfo)
 	}

@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 func supplierAdd(ctx context.Context, args []string, out io.Writer) error {
@@ -23,12 +21,12 @@ without secrets. Its callbacks are received at {LOKET_PUBLIC_URL}/callbacks/{nam
 	c.StringVar(&s.Secret, "secret", "", "the upstream's secret (empty: keep the stored one)")
 	c.StringVar(&s.MemberID, "member-id", "", "the account's member or user id, for the upstreams that ask for one")
 	c.require("name", "kind")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	saved, err := a.AddSupplier(ctx, s)
+	saved, err := a.Catalog.AddSupplier(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -38,15 +36,15 @@ without secrets. Its callbacks are received at {LOKET_PUBLIC_URL}/callbacks/{nam
 func supplierList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("supplier list", "",
 		"Lists the suppliers as JSON lines: each one's balance (asked now), whether routing uses it, its last price sync.")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	// Balances are asked now; whether a server node is skipping a supplier for
 	// not answering is that node's (loket_supplier_usable in /metrics).
-	a.CheckBalances(ctx)
-	return printEach(e, a.Suppliers())
+	a.Orders.CheckBalances(ctx)
+	return printEach(e, a.Orders.Suppliers())
 }
 
 func supplierSync(ctx context.Context, args []string, out io.Writer) error {
@@ -54,24 +52,16 @@ func supplierSync(ctx context.Context, args []string, out io.Writer) error {
 		"Pulls a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY) and reprices.")
 	name := c.String("name", "", "the supplier's name")
 	c.require("name")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	var id int64
-	if err := e.db.Direct(ctx, func(t *store.Tx) error {
-		var err error
-		id, err = t.SupplierID(*name)
-		return err
-	}); err != nil {
-		return err
+	sup, ok := a.Catalog.SupplierByName(*name)
+	if !ok {
+		return fmt.Errorf("supplier sync: no supplier %q", *name)
 	}
-	a, err := e.app(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := a.SyncPrices(ctx, id)
+	res, err := a.Catalog.SyncPrices(ctx, sup.ID)
 	if err != nil {
 		return err
 	}
@@ -88,12 +78,12 @@ one); a markup rule on the product reprices it. Prints the route as JSON.`)
 	cost := c.Int64("cost", 0, "what the supplier charges, in rupiah")
 	priority := c.Int("priority", 10, "routes are tried in ascending priority")
 	c.require("product", "supplier", "code", "cost")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	r, err := a.AddRoute(ctx, loket.NewRoute{Product: *product, Supplier: *sup, SupplierCode: *code, Cost: loket.Money(*cost), Priority: *priority})
+	r, err := a.Catalog.AddRoute(ctx, loket.NewRoute{Product: *product, Supplier: *sup, SupplierCode: *code, Cost: loket.Money(*cost), Priority: *priority})
 	if err != nil {
 		return err
 	}
@@ -112,7 +102,7 @@ func catalogImport(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return fmt.Errorf("catalog import: unexpected argument %q", pos[1])
 	}
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
@@ -122,7 +112,7 @@ func catalogImport(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	sum, err := catalog.Import(ctx, e.db, f, pos[0])
+	sum, err := a.Catalog.Import(ctx, f, pos[0])
 	if err != nil {
 		return err
 	}

@@ -14,13 +14,13 @@ func withdrawalList(ctx context.Context, args []string, out io.Writer) error {
 	c.StringVar(&f.Status, "status", "", "pending, approved or rejected")
 	c.reseller("only this reseller's")
 	c.IntVar(&f.Limit, "limit", 100, "at most this many withdrawals")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	f.ResellerID = e.resellerID()
-	ws, err := e.db.Withdrawals(ctx, f)
+	ws, err := a.Dropship.Withdrawals(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -41,12 +41,12 @@ func decideWithdrawal(ctx context.Context, c *command, args []string, out io.Wri
 	id := c.Int64("id", 0, "the withdrawal's id")
 	note := c.String("note", "", noteHelp)
 	c.require("id")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	w, err := a.DecideWithdrawal(ctx, *id, approve, *note)
+	w, err := a.Dropship.DecideWithdrawal(ctx, *id, approve, *note)
 	if err != nil {
 		return err
 	}
@@ -57,12 +57,12 @@ func dropshipRefunds(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("dropship refunds", "[--username U]",
 		"Lists failed dropship orders whose customer is owed the payment, as JSON lines.")
 	c.reseller("only this reseller's")
-	e, err := c.open(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	ds, err := e.db.RefundsOwed(ctx, e.resellerID(), 500)
+	ds, err := a.Dropship.RefundsOwed(ctx, e.resellerID(), 500)
 	if err != nil {
 		return err
 	}
@@ -74,12 +74,12 @@ func dropshipRefund(ctx context.Context, args []string, out io.Writer) error {
 	id := c.Int64("order", 0, "the dropship order's id")
 	note := c.String("note", "", "the transfer's reference")
 	c.require("order")
-	e, a, err := c.openApp(ctx, args, out)
+	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	d, err := a.RefundDropship(ctx, *id, *note)
+	d, err := a.Dropship.RefundDropship(ctx, *id, *note)
 	if err != nil {
 		return err
 	}

@@ -9,15 +9,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 )
 
 // Server is the native API. It embeds the mux every surface mounts on.
 type Server struct {
 	*httpx.Mux
-	App    *app.App
+	svc    loket.Services
+	ping   func(context.Context) error
+	reg    *metrics.Registry
 	Log    *slog.Logger
 	routes []Route
 }
@@ -41,17 +43,19 @@ type Param struct {
 	Name, Description string
 }
 
-// New makes the API and registers the native webhook format with the app.
-func New(a *app.App, log *slog.Logger) *Server {
-	s := &Server{App: a, Log: log}
-	s.Mux = httpx.NewMux(log, a.Metrics, func(w http.ResponseWriter, _ *http.Request) {
+// New makes the API on a new mux, where the other surfaces then mount, and registers
+// the native webhook formats. ping tells /healthz whether the database answers;
+// publicURL is where clients reach this Loket.
+func New(svc loket.Services, log *slog.Logger, reg *metrics.Registry, publicURL string, ping func(context.Context) error) *Server {
+	s := &Server{svc: svc, ping: ping, reg: reg, Log: log}
+	s.Mux = httpx.NewMux(log, reg, publicURL, func(w http.ResponseWriter, _ *http.Request) {
 		WriteError(w, loket.Errorf(loket.EINTERNAL, "internal error"))
 	})
-	a.SetNotifier("api", func(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
+	svc.Webhooks.SetNotifier("api", func(o *loket.Order, _ loket.Money) (string, string, []byte, error) {
 		b, err := json.Marshal(WebhookPayload{Event: "order.updated", Order: OrderView(o)})
 		return "order.updated", "application/json", b, err
 	})
-	a.SetPriceNotifier("api", func(ups []loket.PriceUpdate) (string, string, []byte, error) {
+	svc.Webhooks.SetPriceNotifier("api", func(ups []loket.PriceUpdate) (string, string, []byte, error) {
 		b, err := json.Marshal(PriceWebhook{Event: "price.updated", Products: ups})
 		return "price.updated", "application/json", b, err
 	})
@@ -159,7 +163,7 @@ const resellerKey ctxKey = 1
 
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *loket.ResellerAuth)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ra, err := s.App.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
+		ra, err := s.svc.Resellers.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
 		if err != nil {
 			WriteError(w, err)
 			return

@@ -17,7 +17,7 @@ func (s *Server) callbacks() {
 			http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
 			return
 		}
-		status, answer := s.App.HandleCallback(r.Context(), r.PathValue("name"), r, body)
+		status, answer := s.svc.Orders.HandleCallback(r.Context(), r.PathValue("name"), r, body)
 		if status == 0 {
 			status = http.StatusOK
 		}

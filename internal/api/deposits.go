@@ -74,16 +74,16 @@ func (s *Server) registerDeposits() {
 func (s *Server) publicQR(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	tok := strings.TrimSuffix(r.PathValue("file"), ".png")
-	if err != nil || id <= 0 || !auth.Equal(tok, s.App.QRToken(id)) {
+	if err != nil || id <= 0 || !auth.Equal(tok, s.svc.Deposits.QRToken(id)) {
 		http.NotFound(w, r)
 		return
 	}
-	d, err := s.App.DB.Deposit(r.Context(), id, 0)
+	d, err := s.svc.Deposits.Deposit(r.Context(), id, 0)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	png, err := s.App.QRPNG(d)
+	png, err := s.svc.Deposits.QRPNG(d)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -102,18 +102,18 @@ func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 	if req.Method == "" {
 		req.Method = "qris"
 	}
-	d, err := s.App.CreateDeposit(r.Context(), ra, req.Method, req.Amount, "api")
+	d, err := s.svc.Deposits.CreateDeposit(r.Context(), ra, req.Method, req.Amount, "api")
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
 	v := DepositView(d)
-	v.QRImage = s.App.PublicQRURL(d)
+	v.QRImage = s.svc.Deposits.PublicQRURL(d)
 	httpx.WriteJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	ds, err := s.App.DB.Deposits(r.Context(), ra.ID, 100)
+	ds, err := s.svc.Deposits.Deposits(r.Context(), ra.ID, 100)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -131,7 +131,7 @@ func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such deposit"))
 		return nil
 	}
-	d, err := s.App.DB.Deposit(r.Context(), id, ra.ID)
+	d, err := s.svc.Deposits.Deposit(r.Context(), id, ra.ID)
 	if err != nil {
 		WriteError(w, err)
 		return nil
@@ -142,7 +142,7 @@ func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	if d := s.deposit(w, r, ra); d != nil {
 		v := DepositView(d)
-		v.QRImage = s.App.PublicQRURL(d)
+		v.QRImage = s.svc.Deposits.PublicQRURL(d)
 		httpx.WriteJSON(w, http.StatusOK, v)
 	}
 }
@@ -152,7 +152,7 @@ func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 	if d == nil {
 		return
 	}
-	d, err := s.App.CancelDeposit(r.Context(), ra, d.ID)
+	d, err := s.svc.Deposits.CancelDeposit(r.Context(), ra, d.ID)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -165,7 +165,7 @@ func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	if d == nil {
 		return
 	}
-	png, err := s.App.QRPNG(d)
+	png, err := s.svc.Deposits.QRPNG(d)
 	if err != nil {
 		WriteError(w, err)
 		return

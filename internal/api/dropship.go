@@ -39,8 +39,8 @@ type DropshipPayment struct {
 func (s *Server) dropshipInfo(o *loket.Order, d *loket.Dropship) *DropshipInfo {
 	return &DropshipInfo{SellingPrice: d.SellingPrice, ResellerCost: o.Price, Profit: d.SellingPrice - o.Price, CustomerName: d.CustomerName,
 		CustomerPhone: d.CustomerPhone, PaymentStatus: d.PaymentStatus, RefundStatus: d.RefundStatus,
-		Payment: DropshipPayment{Amount: d.Total, UniqueCode: d.Total - d.SellingPrice, QRString: d.QRString, QRURL: s.App.DropshipQRURL(d),
-			ExpiredAt: d.ExpiresAt, StatusURL: s.App.DropshipStatusURL(d), InvoiceURL: s.App.DropshipInvoiceURL(d)}}
+		Payment: DropshipPayment{Amount: d.Total, UniqueCode: d.Total - d.SellingPrice, QRString: d.QRString, QRURL: s.svc.Dropship.QRURL(d),
+			ExpiredAt: d.ExpiresAt, StatusURL: s.svc.Dropship.StatusURL(d), InvoiceURL: s.svc.Dropship.InvoiceURL(d)}}
 }
 
 // DropshipView renders a dropship order for its reseller.
@@ -59,7 +59,7 @@ func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loke
 		WriteError(w, loket.FieldError(loket.EINVALID, "selling_price", "selling_price is required for a dropship order"))
 		return
 	}
-	o, d, created, err := s.App.CreateDropshipOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
+	o, d, created, err := s.svc.Dropship.CreateDropshipOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
 		Fields: req.Fields, Surface: "api"}, loket.DropshipRequest{SellingPrice: req.SellingPrice, CustomerName: req.CustomerName, CustomerPhone: req.CustomerPhone})
 	if err != nil {
 		WriteError(w, err)
@@ -91,11 +91,11 @@ func (s *Server) payLookup(r *http.Request) (*loket.Dropship, *loket.Order, bool
 	if err != nil || id <= 0 {
 		return nil, nil, false
 	}
-	d, err := s.App.DB.Dropship(r.Context(), id)
+	d, err := s.svc.Dropship.Dropship(r.Context(), id)
 	if err != nil || !auth.Equal(d.Token, r.PathValue("token")) {
 		return nil, nil, false
 	}
-	o, err := s.App.DB.Order(r.Context(), id, 0)
+	o, err := s.svc.Orders.Order(r.Context(), 0, id)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -150,7 +150,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := payPage{Product: o.ProductName, Target: maskTarget(o.Target), Customer: d.CustomerName, Amount: d.Total,
-		SellingNote: d.Total - d.SellingPrice, QRURL: s.App.DropshipQRURL(d), StatusURL: s.App.DropshipStatusURL(d),
+		SellingNote: d.Total - d.SellingPrice, QRURL: s.svc.Dropship.QRURL(d), StatusURL: s.svc.Dropship.StatusURL(d),
 		ExpiresAt: d.ExpiresAt.UTC().Format(time.RFC3339), ExpiresWIB: d.ExpiresAt.In(wib).Format("02/01/2006 15:04") + " WIB",
 		Payment: d.PaymentStatus, Order: o.Status}
 	if o.Status == loket.StatusSuccess {

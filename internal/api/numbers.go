@@ -137,7 +137,7 @@ func NumberView(a *loket.Activation) Number {
 }
 
 func (s *Server) registerNumbers() {
-	s.App.SetVNNotifier("api", func(a *loket.Activation, m loket.VNSMS) (string, string, []byte, error) {
+	s.svc.Webhooks.SetSMSNotifier("api", func(a *loket.Activation, m loket.VNSMS) (string, string, []byte, error) {
 		b, err := json.Marshal(NumberWebhook{Event: "number.sms", Number: NumberView(a), SMS: SMS(m)})
 		return "number.sms", "application/json", b, err
 	})
@@ -160,15 +160,15 @@ func (s *Server) registerNumbers() {
 	s.add(Route{Pattern: "GET /v1/numbers/{id}", Summary: "One of your activations with its SMS (a local read: poll it freely)", Auth: true,
 		Response: Number{}, Errors: []string{loket.ENOTFOUND}}, s.authed(s.getNumber))
 	s.add(Route{Pattern: "POST /v1/numbers/{id}/cancel", Summary: "Cancel an activation that has no code yet: refunded in full", Auth: true,
-		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.numberAction(s.App.CancelNumber)))
+		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.numberAction(loket.NumberService.CancelNumber)))
 	s.add(Route{Pattern: "POST /v1/numbers/{id}/done", Summary: "Finish an activation that received a code: charged", Auth: true,
-		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT}}, s.authed(s.numberAction(s.App.FinishNumber)))
+		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT}}, s.authed(s.numberAction(loket.NumberService.FinishNumber)))
 	s.add(Route{Pattern: "POST /v1/numbers/{id}/resend", Summary: "Ask for another code; the activation waits again", Auth: true,
-		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.numberAction(s.App.ResendNumber)))
+		Response: Number{}, Errors: []string{loket.ENOTFOUND, loket.ECONFLICT, loket.EUNAVAILABLE}}, s.authed(s.numberAction(loket.NumberService.ResendNumber)))
 }
 
 func (s *Server) numberServices(w http.ResponseWriter, r *http.Request, _ *loket.ResellerAuth) {
-	list, err := s.App.DB.VNServices(r.Context())
+	list, err := s.svc.Numbers.Services(r.Context())
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -188,7 +188,7 @@ func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *lok
 		WriteError(w, loket.FieldError(loket.EINVALID, "service", "service must be a service code, e.g. 14"))
 		return
 	}
-	list, err := s.App.DB.VNCountries(r.Context(), code)
+	list, err := s.svc.Numbers.Countries(r.Context(), code)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -199,7 +199,7 @@ func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *lok
 		for _, p := range c.Prices {
 			v.StockTotal += max(p.Stock, 0)
 			v.Prices = append(v.Prices, NumberPrice{ProviderID: p.ProviderID, ServerID: p.ServerID, Stock: p.Stock,
-				Rate: float64(p.RateBP) / 100, Price: s.App.PriceFor(p.Price, ra.Level)})
+				Rate: float64(p.RateBP) / 100, Price: s.svc.Catalog.PriceFor(p.Price, ra.Level)})
 		}
 		out.Countries = append(out.Countries, v)
 	}
@@ -213,7 +213,7 @@ func (s *Server) numberOperators(w http.ResponseWriter, r *http.Request, _ *loke
 		WriteError(w, loket.Errorf(loket.EINVALID, "number_id and provider_id are required"))
 		return
 	}
-	list, err := s.App.DB.VNOperatorsAt(r.Context(), num, prov)
+	list, err := s.svc.Numbers.OperatorsAt(r.Context(), num, prov)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -235,7 +235,7 @@ func (s *Server) createNumber(w http.ResponseWriter, r *http.Request, ra *loket.
 		WriteError(w, loket.FieldError(loket.EINVALID, "service", "service is required (a code from /v1/numbers/services)"))
 		return
 	}
-	act, existed, err := s.App.OrderNumber(r.Context(), ra, loket.NumberRequest{RefID: req.RefID, ServiceCode: req.Service,
+	act, existed, err := s.svc.Numbers.OrderNumber(r.Context(), ra, loket.NumberRequest{RefID: req.RefID, ServiceCode: req.Service,
 		NumberID: req.NumberID, ProviderID: req.ProviderID, OperatorID: req.OperatorID, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice,
 		Surface: "api"})
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.R
 	q := r.URL.Query()
 	out := NumberList{Numbers: []Number{}}
 	if ref := q.Get("ref_id"); ref != "" {
-		act, err := s.App.DB.ActivationByRef(r.Context(), ra.ID, ref)
+		act, err := s.svc.Numbers.ActivationByRef(r.Context(), ra.ID, ref)
 		if err == nil {
 			out.Numbers = append(out.Numbers, NumberView(act))
 		} else if loket.ErrorCode(err) != loket.ENOTFOUND {
@@ -281,7 +281,7 @@ func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, ra *loket.R
 		}
 		before = n
 	}
-	list, err := s.App.DB.Activations(r.Context(), ra.ID, before, limit+1)
+	list, err := s.svc.Numbers.Activations(r.Context(), ra.ID, before, limit+1)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -310,7 +310,7 @@ func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *loket.Res
 		WriteError(w, err)
 		return
 	}
-	act, err := s.App.Activation(r.Context(), ra.ID, id)
+	act, err := s.svc.Numbers.Activation(r.Context(), ra.ID, id)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -318,14 +318,14 @@ func (s *Server) getNumber(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	httpx.WriteJSON(w, http.StatusOK, NumberView(act))
 }
 
-func (s *Server) numberAction(f func(ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error)) func(http.ResponseWriter, *http.Request, *loket.ResellerAuth) {
+func (s *Server) numberAction(f func(n loket.NumberService, ctx context.Context, r *loket.ResellerAuth, id int64) (*loket.Activation, error)) func(http.ResponseWriter, *http.Request, *loket.ResellerAuth) {
 	return func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 		id, err := numberID(r)
 		if err != nil {
 			WriteError(w, err)
 			return
 		}
-		act, err := f(r.Context(), ra, id)
+		act, err := f(s.svc.Numbers, r.Context(), ra, id)
 		if err != nil {
 			WriteError(w, err)
 			return

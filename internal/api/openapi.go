@@ -677,10 +677,7 @@ func (s *Server) MountDocs() {
 	}))
 	s.Handle("GET /docs", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		load()
-		public := ""
-		if s.App != nil {
-			public = s.App.Config().PublicURL
-		}
+		public := s.PublicURL()
 		var b bytes.Buffer
 		if err := docsPageTmpl.Execute(&b, docsView(doc, s.Routes(), baseURL(r, public))); err != nil {
 			s.Log.Error("render /docs", "err", err)

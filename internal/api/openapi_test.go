@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -14,19 +13,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/jobs"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/store/storetest"
+	"github.com/loket/loket/internal/webhooks"
 )
 
 func docsServer(t *testing.T) *Server {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	a, err := app.New(context.Background(), storetest.Open(t, "sqlite"), log, nil, app.Config{})
+	// The docs need the route table only; the webhook service is the one surface the
+	// API registers with at once.
+	db := storetest.Open(t, "sqlite")
+	reg := metrics.NewRegistry()
+	sealer, err := auth.NewSealer(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(a, log)
+	hooks := webhooks.New(db, jobs.New(db, log, reg, jobs.Config{Node: "docs", Workers: 1, Lease: time.Minute}), sealer, log, reg, webhooks.Config{})
+	s := New(loket.Services{Webhooks: hooks}, log, reg, "", db.Ping)
 	s.MountDocs()
 	return s
 }

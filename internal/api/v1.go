@@ -132,7 +132,7 @@ type Health struct {
 
 func (s *Server) register() {
 	s.add(Route{Pattern: "GET /healthz", Summary: "Health: 200 when the database answers", Response: Health{}}, s.health)
-	s.Handle("GET /metrics", s.App.Metrics)
+	s.Handle("GET /metrics", s.reg)
 	s.callbacks()
 	s.add(Route{Pattern: "GET /v1/me", Summary: "Your account and balances", Auth: true, Response: Me{}}, s.authed(s.me))
 	s.add(Route{Pattern: "POST /v1/keys", Summary: "Replace your API key and secret key (the old ones stop working)", Auth: true,
@@ -166,7 +166,7 @@ func (s *Server) register() {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if err := s.App.DB.Ping(r.Context()); err != nil {
+	if err := s.ping(r.Context()); err != nil {
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, Health{Status: "database unreachable"})
 		return
 	}
@@ -174,7 +174,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	re, err := s.App.DB.Reseller(r.Context(), ra.ID, "")
+	re, err := s.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -189,7 +189,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAu
 }
 
 func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	c, err := s.App.RegenerateKeys(r.Context(), ra.ID)
+	c, err := s.svc.Resellers.RegenerateKeys(r.Context(), ra.ID)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -205,7 +205,7 @@ func productView(p loket.Product) Product {
 func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	cat, brand := r.URL.Query().Get("category"), r.URL.Query().Get("brand")
 	out := ProductList{Products: []Product{}}
-	for _, p := range s.App.Products(ra.Level) {
+	for _, p := range s.svc.Catalog.Products(ra.Level) {
 		if (cat != "" && !strings.EqualFold(p.Category, cat)) || (brand != "" && !strings.EqualFold(p.Brand, brand)) {
 			continue
 		}
@@ -215,7 +215,7 @@ func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 }
 
 func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	p, err := s.App.Product(r.PathValue("code"), ra.Level)
+	p, err := s.svc.Catalog.Product(r.PathValue("code"), ra.Level)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -233,7 +233,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.R
 		s.createDropship(w, r, ra, req)
 		return
 	}
-	o, created, err := s.App.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
+	o, created, err := s.svc.Orders.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
 		Fields: req.Fields, MaxPrice: req.MaxPrice, Surface: "api"})
 	if err != nil {
 		WriteError(w, err)
@@ -252,14 +252,14 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such order"))
 		return
 	}
-	o, err := s.App.Order(r.Context(), ra.ID, id)
+	o, err := s.svc.Orders.Order(r.Context(), ra.ID, id)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
 	v := OrderView(o)
 	if o.Mode == loket.ModeDropship {
-		d, err := s.App.DB.Dropship(r.Context(), o.ID)
+		d, err := s.svc.Dropship.Dropship(r.Context(), o.ID)
 		if err != nil {
 			WriteError(w, err)
 			return
@@ -336,7 +336,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	orders, err := s.App.Orders.Orders(r.Context(), f)
+	orders, err := s.svc.Orders.Orders(r.Context(), f)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -362,7 +362,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *loket.Resell
 		WriteError(w, err)
 		return
 	}
-	lines, err := s.App.DB.Ledger(r.Context(), ra.BalanceAccountID, before, limit)
+	lines, err := s.svc.Resellers.Ledger(r.Context(), ra, before, limit)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -378,7 +378,7 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, ra *loket.Resell
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	re, err := s.App.DB.Reseller(r.Context(), ra.ID, "")
+	re, err := s.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -393,7 +393,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		return
 	}
 	req.URL = strings.TrimSpace(req.URL)
-	if err := s.App.UpdateReseller(r.Context(), ra.ID, loket.ResellerUpdate{WebhookURL: &req.URL}); err != nil {
+	if err := s.svc.Resellers.UpdateReseller(r.Context(), ra.ID, loket.ResellerUpdate{WebhookURL: &req.URL}); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -401,7 +401,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ra *loket.Re
 }
 
 func (s *Server) webhookLog(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	hooks, err := s.App.Webhooks.Webhooks(r.Context(), ra.ID, 50)
+	hooks, err := s.svc.Webhooks.Webhooks(r.Context(), ra.ID, 50)
 	if err != nil {
 		WriteError(w, err)
 		return

@@ -71,7 +71,7 @@ func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *lo
 		WriteError(w, err)
 		return
 	}
-	wd, created, err := s.App.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: req.Key, Amount: req.Amount, Method: req.Method,
+	wd, created, err := s.svc.Dropship.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: req.Key, Amount: req.Amount, Method: req.Method,
 		AccountNo: req.AccountNo, AccountName: req.AccountName})
 	if err != nil {
 		WriteError(w, err)
@@ -85,7 +85,7 @@ func (s *Server) createWithdrawal(w http.ResponseWriter, r *http.Request, ra *lo
 }
 
 func (s *Server) listWithdrawals(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	ws, err := s.App.DB.Withdrawals(r.Context(), loket.WithdrawalFilter{ResellerID: ra.ID})
+	ws, err := s.svc.Dropship.Withdrawals(r.Context(), loket.WithdrawalFilter{ResellerID: ra.ID})
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -103,12 +103,12 @@ func (s *Server) moveProfit(w http.ResponseWriter, r *http.Request, ra *loket.Re
 		WriteError(w, err)
 		return
 	}
-	moved, err := s.App.MoveProfit(r.Context(), ra, req.Amount, req.Key)
+	moved, err := s.svc.Dropship.MoveProfit(r.Context(), ra, req.Amount, req.Key)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	re, err := s.App.DB.Reseller(r.Context(), ra.ID, "")
+	re, err := s.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		WriteError(w, err)
 		return

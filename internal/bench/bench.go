@@ -40,10 +40,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 )
@@ -373,11 +373,11 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 
 // setup creates the bench resellers and returns them with the product's price for them.
 func setup(ctx context.Context, cfg *config.Config, db *store.DB, o options, runID string) ([]reseller, loket.Money, error) {
-	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, server.AppConfig(cfg))
+	c, err := server.NewCore(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.NewRegistry(), cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	p, err := a.Product(o.product, "reseller")
+	p, err := c.Catalog.Product(o.product, "reseller")
 	if err != nil {
 		return nil, 0, fmt.Errorf("product %s is not in the catalog of this database (load one: loket demo, or loket catalog import)", o.product)
 	}
@@ -387,15 +387,11 @@ func setup(ctx context.Context, cfg *config.Config, db *store.DB, o options, run
 	if p.TargetKind != loket.TargetMSISDN {
 		return nil, 0, fmt.Errorf("product %s takes %s targets; the bench sends mobile numbers (pick a pulsa or data product)", o.product, p.TargetKind)
 	}
-	// The level the bench resellers get, as `loket reseller create` makes sure of.
-	if err := db.EnsureDefaultLevel(ctx); err != nil {
-		return nil, 0, err
-	}
 	// One at a time: a handful of seconds for thousands.
 	rs := make([]reseller, o.resellers)
 	for i := range rs {
 		name := fmt.Sprintf("bench-%s-%d", runID, i)
-		r, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: name, Name: "loket bench " + runID, Level: "reseller", Balance: o.balance})
+		r, creds, err := c.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: name, Name: "loket bench " + runID, Level: "reseller", Balance: o.balance})
 		if err != nil {
 			return nil, 0, fmt.Errorf("create reseller %s: %w", name, err)
 		}

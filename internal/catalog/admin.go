@@ -1,11 +1,15 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/supplier"
 )
 
 // The operator's changes to the catalog. Each is one transaction that also bumps the
@@ -23,6 +27,163 @@ func (s *Service) change(ctx context.Context, f func(t *store.Tx) error) error {
 		return err
 	}
 	return s.Refresh(ctx)
+}
+
+// AddSupplier adds a supplier or changes its settings, by name. Zero fields keep what
+// is stored: empty credentials keep the stored ones, and Enabled false keeps an
+// existing supplier's switch (a new supplier is enabled). The settings are checked by
+// making the supplier's client before anything is saved. It returns the supplier as
+// given, with its id and whether it is enabled.
+func (s *Service) AddSupplier(ctx context.Context, sup loket.Supplier) (*loket.Supplier, error) {
+	sup.Name, sup.BaseURL, sup.MemberID = strings.TrimSpace(sup.Name), strings.TrimSpace(sup.BaseURL), strings.TrimSpace(sup.MemberID)
+	sup.APIKey, sup.Secret = strings.TrimSpace(sup.APIKey), strings.TrimSpace(sup.Secret)
+	if sup.Name == "" || strings.ContainsAny(sup.Name, " /") {
+		// The name is a path segment of the callback URL.
+		return nil, loket.FieldError(loket.EINVALID, "name", "a supplier's name is required and may not contain spaces or slashes")
+	}
+	check := supplier.Config{Name: sup.Name, Kind: sup.Kind, BaseURL: sup.BaseURL, APIKey: sup.APIKey, Secret: sup.Secret, MemberID: sup.MemberID}
+	stored, err := s.db.Suppliers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	existing := false
+	for _, x := range stored {
+		if x.Name != sup.Name {
+			continue
+		}
+		existing = true
+		sup.Enabled = sup.Enabled || x.Enabled
+		// The check needs the credentials the save keeps.
+		check.APIKey = cmp.Or(check.APIKey, x.APIKey)
+		check.Secret = cmp.Or(check.Secret, x.Secret)
+		check.MemberID = cmp.Or(check.MemberID, x.MemberID)
+	}
+	if !existing {
+		sup.Enabled = true
+	}
+	if _, err := supplier.New(check); err != nil {
+		return nil, loket.Errorf(loket.EINVALID, "%v", err)
+	}
+	err = s.change(ctx, func(t *store.Tx) (err error) {
+		sup.ID, err = t.UpsertSupplier(sup)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The supplier's payable account must exist before an order is posted to it. House
+	// accounts are made in a transaction of their own (store.DB.EnsureAccount), so not
+	// in the one above.
+	if _, err := s.db.EnsureAccount(ctx, store.SupplierAccount(sup.ID), store.KindSupplierPayable); err != nil {
+		return nil, err
+	}
+	return &sup, nil
+}
+
+// AddRoute lets a product be bought from a supplier under the supplier's own code, at
+// a cost and a priority (routes are tried in ascending priority); a route of the same
+// product and supplier is changed. A markup rule covering the product reprices it from
+// its (new) reference route. It returns the route as the catalog now has it.
+func (s *Service) AddRoute(ctx context.Context, r loket.NewRoute) (*loket.Route, error) {
+	r.Product, r.Supplier, r.SupplierCode = strings.TrimSpace(r.Product), strings.TrimSpace(r.Supplier), strings.TrimSpace(r.SupplierCode)
+	switch {
+	case r.Product == "":
+		return nil, loket.FieldError(loket.EINVALID, "product", "the product's code is required")
+	case r.Supplier == "":
+		return nil, loket.FieldError(loket.EINVALID, "supplier", "the supplier's name is required")
+	case r.SupplierCode == "":
+		return nil, loket.FieldError(loket.EINVALID, "code", "the supplier's code of the product is required")
+	case r.Cost < 0 || r.Cost > loket.MaxAmount:
+		return nil, loket.FieldError(loket.EINVALID, "cost", "the cost must be between 0 and %d", loket.MaxAmount)
+	}
+	var id, pid int64
+	err := s.change(ctx, func(t *store.Tx) error {
+		var err error
+		if pid, err = t.ProductID(r.Product); err != nil {
+			return err
+		}
+		sid, err := t.SupplierID(r.Supplier)
+		if err != nil {
+			return err
+		}
+		if id, err = t.UpsertRoute(pid, sid, r.SupplierCode, r.Cost, r.Priority); err != nil {
+			return err
+		}
+		_, err = t.Reprice([]int64{pid})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, route := range s.Catalog().Routes[pid] {
+		if route.ID == id {
+			return &route, nil
+		}
+	}
+	return nil, fmt.Errorf("route %d of %s is not in the catalog after its change", id, r.Product)
+}
+
+// maxRoundTo bounds a markup rule's rounding.
+const maxRoundTo loket.Money = 1_000_000
+
+// SetMarkupRule sets the markup rule of a scope (all, a category or a product, by code) and
+// reprices the products it covers from their route costs. It returns how many base
+// prices moved. A negative markup is refused (by store.Tx.SetMarkupRule): Loket does
+// not sell below cost.
+func (s *Service) SetMarkupRule(ctx context.Context, m loket.MarkupRule) (repriced int, err error) {
+	m.ScopeCode = strings.TrimSpace(m.ScopeCode)
+	if err := checkMarkupScope(m.Scope, m.ScopeCode); err != nil {
+		return 0, err
+	}
+	if m.RoundTo < 1 || m.RoundTo > maxRoundTo {
+		return 0, loket.FieldError(loket.EINVALID, "round", "rounding must be between 1 and %d", maxRoundTo)
+	}
+	err = s.change(ctx, func(t *store.Tx) (err error) {
+		repriced, err = t.SetMarkupRule(m)
+		return err
+	})
+	return repriced, err
+}
+
+// DeleteMarkupRule removes the markup rule of a scope. The products it covered keep their
+// base price, or follow a wider rule that still covers them. It returns how many base
+// prices moved.
+func (s *Service) DeleteMarkupRule(ctx context.Context, scope, code string) (repriced int, err error) {
+	code = strings.TrimSpace(code)
+	if err := checkMarkupScope(scope, code); err != nil {
+		return 0, err
+	}
+	err = s.change(ctx, func(t *store.Tx) (err error) {
+		repriced, err = t.DeleteMarkupRule(scope, code)
+		return err
+	})
+	return repriced, err
+}
+
+func checkMarkupScope(scope, code string) error {
+	switch scope {
+	case loket.ScopeAll:
+		if code != "" {
+			return loket.FieldError(loket.EINVALID, "code", "scope all takes no code")
+		}
+	case loket.ScopeCategory, loket.ScopeProduct:
+		if code == "" {
+			return loket.FieldError(loket.EINVALID, "code", "scope %s needs a code (the %s's code)", scope, scope)
+		}
+	default:
+		return loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product")
+	}
+	return nil
+}
+
+// Import applies a catalog file (YAML or JSON, see the package documentation) in one
+// transaction and reloads the catalog; name is the file's name in error messages.
+func (s *Service) Import(ctx context.Context, r io.Reader, name string) (loket.ImportSummary, error) {
+	sum, err := Import(ctx, s.db, r, name)
+	if err != nil {
+		return sum, err
+	}
+	return sum, s.Refresh(ctx)
 }
 
 // Levels lists the price levels.
@@ -58,3 +219,12 @@ func (s *Service) SetSupplierEnabled(ctx context.Context, id int64, enabled bool
 		return err
 	})
 }
+
+// MarkupRules lists the markup rules.
+func (s *Service) MarkupRules(ctx context.Context) ([]loket.MarkupRule, error) {
+	return s.db.MarkupRules(ctx)
+}
+
+// SupplierKinds lists the kinds of upstream this Loket can buy from (loket supplier
+// add --kind).
+func (s *Service) SupplierKinds() []string { return supplier.Kinds() }

@@ -64,12 +64,6 @@ import (
 	"github.com/loket/loket/internal/store"
 )
 
-// Summary counts the items of an imported file, each created or updated.
-type Summary struct {
-	Levels, Categories, Brands, Products, Routes, Suppliers int
-	VNServices, VNCountries                                 int // the virtual-number catalog
-}
-
 // DemoLevel is the demo's default price level, the one resellers get unless told.
 const DemoLevel = "reseller"
 
@@ -83,22 +77,22 @@ var demo []byte
 func Demo() []byte { return bytes.Clone(demo) }
 
 // LoadDemo imports the demo dataset (demo.yaml). Like every import it is idempotent.
-func LoadDemo(ctx context.Context, db *store.DB) (Summary, error) {
+func LoadDemo(ctx context.Context, db *store.DB) (loket.ImportSummary, error) {
 	return Import(ctx, db, bytes.NewReader(demo), "demo.yaml")
 }
 
 // Import applies the catalog file read from r, in one transaction. name is the file's
 // name, used in error messages. Invalid files are refused whole with an *loket.Error
 // of code loket.EINVALID that names the line and field of each problem.
-func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (Summary, error) {
+func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (loket.ImportSummary, error) {
 	if name == "" {
 		name = "catalog"
 	}
 	f, p := parse(r, name)
 	if p.failed() {
-		return Summary{}, p.err()
+		return loket.ImportSummary{}, p.err()
 	}
-	sum := Summary{
+	sum := loket.ImportSummary{
 		Levels:     len(f.Levels),
 		Categories: len(f.Categories),
 		Brands:     len(f.Brands),
@@ -109,7 +103,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (Summar
 		sum.Routes += len(x.Routes)
 	}
 	sum.VNServices, sum.VNCountries = len(f.VN.Services), len(f.VN.Countries)
-	if sum == (Summary{}) {
+	if sum == (loket.ImportSummary{}) {
 		return sum, nil
 	}
 	var suppliers []int64
@@ -121,7 +115,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (Summar
 		return err
 	})
 	if err != nil {
-		return Summary{}, err
+		return loket.ImportSummary{}, err
 	}
 	for _, id := range suppliers {
 		if _, err := db.EnsureAccount(ctx, store.SupplierAccount(id), store.KindSupplierPayable); err != nil {

@@ -36,7 +36,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := catalog.Summary{Levels: 3, Categories: 5, Brands: 17, Products: 45, Routes: 45, Suppliers: 1, VNServices: 2, VNCountries: 1}
+		want := loket.ImportSummary{Levels: 3, Categories: 5, Brands: 17, Products: 45, Routes: 45, Suppliers: 1, VNServices: 2, VNCountries: 1}
 		if first != want {
 			t.Errorf("summary = %+v, want %+v", first, want)
 		}
@@ -251,7 +251,7 @@ products:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (catalog.Summary{Products: 1, Routes: 1}); sum != want {
+		if want := (loket.ImportSummary{Products: 1, Routes: 1}); sum != want {
 			t.Errorf("summary = %+v, want %+v", sum, want)
 		}
 		c, err := db.LoadCatalog(ctx)
@@ -291,7 +291,7 @@ func TestImportJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (catalog.Summary{Levels: 1, Categories: 1, Brands: 1, Products: 1, Routes: 1, Suppliers: 1}); sum != want {
+		if want := (loket.ImportSummary{Levels: 1, Categories: 1, Brands: 1, Products: 1, Routes: 1, Suppliers: 1}); sum != want {
 			t.Errorf("summary = %+v, want %+v", sum, want)
 		}
 		sups, err := db.Suppliers(context.Background())
@@ -532,7 +532,7 @@ func TestImportEmpty(t *testing.T) {
 	db := openSQLite(t)
 	for _, file := range []string{"", "# nothing\n", "{}\n"} {
 		sum, err := catalog.Import(context.Background(), db, strings.NewReader(file), "empty.yaml")
-		if err != nil || sum != (catalog.Summary{}) {
+		if err != nil || sum != (loket.ImportSummary{}) {
 			t.Errorf("Import(%q) = %+v, %v; want nothing, no error", file, sum, err)
 		}
 	}

@@ -75,7 +75,7 @@ type view struct {
 // the runner.
 func NewService(ctx context.Context, db *store.DB, runner *jobs.Runner, hooks *webhooks.Service, log *slog.Logger, reg *metrics.Registry, cfg Config) (*Service, error) {
 	s := &Service{db: db, log: log, runner: runner, webhooks: hooks, cfg: cfg, suppliers: map[int64]supplierEntry{},
-		priceJobs: map[int64]bool{},
+		priceJobs:  map[int64]bool{},
 		priceSyncs: reg.Counter("loket_supplier_price_syncs_total", "Price list pulls, by supplier and outcome (ok, empty, error).", "supplier", "outcome")}
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ type Config struct {
 	VNTimeout            time.Duration
 	VNPoll               time.Duration
 	VNMarkupBP           int
+	JobLease             time.Duration
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -91,7 +92,14 @@ var options = []option{
 	{"LOKET_DOUBLE_ORDER_WINDOW", "1h", "a pending order blocks the same product and target for this long (0 disables)", dur(func(c *Config) *time.Duration { return &c.DoubleOrderWindow })},
 	{"LOKET_SUPPLIER_TIMEOUT", "15s", "how long one supplier call may take", dur(func(c *Config) *time.Duration { return &c.SupplierTimeout })},
 	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
-	{"LOKET_WORKERS", "64", "concurrent supplier calls", num(func(c *Config) *int { return &c.Workers })},
+	{"LOKET_WORKERS", "64", "concurrent supplier calls", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a whole number >= 1, got %q", v)
+		}
+		c.Workers = n
+		return nil
+	}},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
 	{"LOKET_PRICE_SYNC_EVERY", "1h", "how often each supplier's price list is pulled into route costs (0 disables)", dur(func(c *Config) *time.Duration { return &c.PriceSyncEvery })},
 	{"LOKET_SUPPLIER_LOW_BALANCE", "500000", "a supplier balance below this (rupiah) is a warning and a metric", num(func(c *Config) *int { return &c.SupplierLowBalance })},
@@ -99,6 +107,14 @@ var options = []option{
 	{"LOKET_VN_POLL", "3s", "how often open virtual-number activations are checked with their supplier", dur(func(c *Config) *time.Duration { return &c.VNPoll })},
 	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%), before price levels", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
+	{"LOKET_JOB_LEASE", "60s", "how long a node holds a job it took before another node may take it over", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a duration above zero like 60s, got %q", v)
+		}
+		c.JobLease = d
+		return nil
+	}},
 }
 
 func flagName(env string) string {
@@ -127,8 +143,11 @@ func Register(fs *flag.FlagSet) func() (*Config, error) {
 			c.PublicURL = "http://" + c.Addr
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-		if c.DoubleOrderWindow == 0 {
-			c.DoubleOrderWindow = -1 // app: negative disables, zero means its default
+		if c.Node == "" {
+			c.Node, _ = os.Hostname()
+			if c.Node == "" {
+				c.Node = "loket"
+			}
 		}
 		return c, nil
 	}

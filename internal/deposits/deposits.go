@@ -543,3 +543,8 @@ func (s *Service) Payments(ctx context.Context, state string, limit int) ([]*lok
 func (s *Service) OpenDeposits(ctx context.Context, limit int) ([]*loket.Deposit, []string, error) {
 	return s.db.OpenDeposits(ctx, limit)
 }
+
+// StaticQRIS is the operator's static merchant QRIS ("" when not set).
+func (s *Service) StaticQRIS(ctx context.Context) (string, error) {
+	return s.db.Setting(ctx, settingQRIS)
+}

@@ -9,10 +9,6 @@ import (
 	"github.com/loket/loket/internal/store"
 )
 
-// MinWithdrawal is the smallest profit withdrawal: below it the operator's transfer
-// fee is not worth paying. Moving profit into the balance has no minimum.
-const MinWithdrawal loket.Money = 10_000
-
 // RequestWithdrawal takes amount out of a reseller's profit balance into a pending
 // withdrawal for the operator to pay. It never asks for more than the profit balance,
 // however many requests run at once. The same key again returns the first request.
@@ -24,8 +20,8 @@ func (s *Service) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth,
 	switch {
 	case in.Key == "" || len(in.Key) > 64:
 		return nil, false, loket.FieldError(loket.EINVALID, "key", "give a key of 1 to 64 characters; the same key again returns the same withdrawal")
-	case in.Amount < MinWithdrawal || in.Amount > loket.MaxAmount:
-		return nil, false, loket.FieldError(loket.EINVALID, "amount", "a withdrawal is at least %d", MinWithdrawal)
+	case in.Amount < loket.MinWithdrawal || in.Amount > loket.MaxAmount:
+		return nil, false, loket.FieldError(loket.EINVALID, "amount", "a withdrawal is at least %d", loket.MinWithdrawal)
 	case in.Method == "" || utf8.RuneCountInString(in.Method) > 30:
 		return nil, false, loket.FieldError(loket.EINVALID, "method", "name the bank or e-wallet (BCA, DANA...)")
 	case !accountNumber(in.AccountNo):

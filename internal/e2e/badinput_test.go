@@ -132,7 +132,7 @@ func TestBadInput(t *testing.T) {
 		suspended := newReseller(t, s, opening)
 		me(t, suspended)
 		st := "suspended"
-		if err := s.App.UpdateReseller(ctx, suspended.ID, loket.ResellerUpdate{Status: &st}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(ctx, suspended.ID, loket.ResellerUpdate{Status: &st}); err != nil {
 			t.Fatal(err)
 		}
 		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
@@ -144,7 +144,7 @@ func TestBadInput(t *testing.T) {
 		}
 		fenced := newReseller(t, s, opening)
 		allow := []string{"10.0.0.0/8"}
-		if err := s.App.UpdateReseller(ctx, fenced.ID, loket.ResellerUpdate{IPAllow: &allow}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(ctx, fenced.ID, loket.ResellerUpdate{IPAllow: &allow}); err != nil {
 			t.Fatal(err)
 		}
 		poor := newReseller(t, s, 100)

@@ -128,7 +128,7 @@ func TestDropship(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.App.RecordPayment(ctx, loket.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: loket.Money(o.Dropship.Payment.Amount), Brand: "DANA", PaidAt: time.Now()})
+				s.Core.Deposits.RecordPayment(ctx, loket.Payment{Source: "test", Ref: "pay-d1", Method: "qris", Amount: loket.Money(o.Dropship.Payment.Amount), Brand: "DANA", PaidAt: time.Now()})
 			}()
 		}
 		wg.Wait()
@@ -158,10 +158,10 @@ func TestDropship(t *testing.T) {
 		if err != nil || len(owed) != 1 || owed[0].PaidTotal != loket.Money(f.Dropship.Payment.Amount) {
 			t.Fatalf("refunds owed %+v %v", owed, err)
 		}
-		if _, err := s.App.RefundDropship(ctx, f.ID, "DANA ke 0812… ref 777"); err != nil {
+		if _, err := s.Core.Dropship.RefundDropship(ctx, f.ID, "DANA ke 0812… ref 777"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.App.RefundDropship(ctx, f.ID, "again"); err != nil {
+		if _, err := s.Core.Dropship.RefundDropship(ctx, f.ID, "again"); err != nil {
 			t.Fatalf("refund twice: %v", err)
 		}
 		if got := get(f.ID); got.Dropship.RefundStatus != "refunded" {
@@ -174,7 +174,7 @@ func TestDropship(t *testing.T) {
 		}
 		// The operator cannot settle an unpaid order by hand.
 		_, u := create("d3", "081234567893", 6000)
-		if _, err := s.App.SettleByOperator(ctx, u.ID, true, "x", "no"); err == nil {
+		if _, err := s.Core.Orders.SettleByOperator(ctx, u.ID, true, "x", "no"); err == nil {
 			t.Fatal("an unpaid dropship order was settled by hand")
 		}
 		// A second order for the same target while the first waits: refused (anti double-order).
@@ -277,7 +277,7 @@ func TestDropshipBatchMatcher(t *testing.T) {
 		}
 		id := int64(loketest.Num(t, res.Body, "id"))
 		amount := int64(loketest.Num(t, res.Body["dropship"].(map[string]any)["payment"].(map[string]any), "amount"))
-		dep, err := s.App.CreateDeposit(ctx, ra, "qris", 20_000, "api")
+		dep, err := s.Core.Deposits.CreateDeposit(ctx, ra, "qris", 20_000, "api")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,7 +287,7 @@ func TestDropshipBatchMatcher(t *testing.T) {
 			{Ref: "bp-3", Method: "qris", Amount: 12_345, Brand: "DANA", PaidAt: time.Now()},
 		}
 		for i := 0; i < 2; i++ {
-			if _, err := s.App.RecordPayments(ctx, "batch", batch); err != nil {
+			if _, err := s.Core.Deposits.RecordPayments(ctx, "batch", batch); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -67,7 +67,7 @@ func FuzzCreateOrder(f *testing.F) {
 
 	ctx := context.Background()
 	newest := func(t *testing.T) int64 {
-		os, err := s.App.Orders.Orders(ctx, loket.OrderFilter{ResellerID: r.ID, Limit: 1})
+		os, err := s.Core.Orders.Orders(ctx, loket.OrderFilter{ResellerID: r.ID, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

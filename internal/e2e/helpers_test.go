@@ -44,7 +44,7 @@ func me(t testing.TB, r *reseller) *client.Me {
 // orderCount is how many orders the reseller has, as the database has them.
 func orderCount(t testing.TB, s *server.Server, id int64) int {
 	t.Helper()
-	os, err := s.App.Orders.Orders(context.Background(), loket.OrderFilter{ResellerID: id, Limit: 1000})
+	os, err := s.Core.Orders.Orders(context.Background(), loket.OrderFilter{ResellerID: id, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func checkRunningBalance(t testing.TB, lines []client.LedgerEntry, now int64) {
 // productPrice is what a reseller of the default level pays for code.
 func productPrice(t testing.TB, s *server.Server, code string) int64 {
 	t.Helper()
-	p, err := s.App.Product(code, catalog.DemoLevel)
+	p, err := s.Core.Catalog.Product(code, catalog.DemoLevel)
 	if err != nil {
 		t.Fatal(err)
 	}

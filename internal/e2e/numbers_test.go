@@ -30,7 +30,7 @@ func TestNumbersNative(t *testing.T) {
 		}))
 		defer hs.Close()
 		u := hs.URL
-		if err := s.App.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		auth := []string{"Authorization", "Bearer " + r.Creds.APIKey, "Content-Type", "application/json"}

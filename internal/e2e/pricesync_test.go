@@ -56,8 +56,8 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		// The pull: B's price for A's account becomes the route's cost.
 		bPrice := func() loket.Money {
 			t.Helper()
-			_ = b.App.RefreshCatalog(ctx)
-			p, err := b.App.Product(code, "reseller")
+			_ = b.Core.Catalog.Refresh(ctx)
+			p, err := b.Core.Catalog.Product(code, "reseller")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		// Pulling again by hand finds nothing new.
-		res, err := a.App.SyncPrices(ctx, sid)
+		res, err := a.Core.Catalog.SyncPrices(ctx, sid)
 		if err != nil {
 			t.Fatalf("sync: %v", err)
 		}
@@ -87,7 +87,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.App.RefreshCatalog(ctx); err != nil {
+		if err := a.Core.Catalog.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := routeCost(t, a, pid, sid); got != cost0 {
@@ -104,7 +104,7 @@ func TestPriceSyncFromUpstreamLoket(t *testing.T) {
 
 		// B reports to A's callback URL (transaction_status and price_update).
 		u := a.URL + "/callbacks/upstream"
-		if err := b.App.UpdateReseller(ctx, acct.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := b.Core.Resellers.UpdateReseller(ctx, acct.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 

@@ -175,7 +175,7 @@ func (c *chain) waitFinal(t *testing.T, id int64, within time.Duration) *client.
 			for _, at := range attemptsOf(t, c.A, id) {
 				fmt.Fprintf(&b, "\n  A attempt %d: %s %s trx=%q %q", at.Seq, at.SupplierRef, at.Outcome, at.SupplierTrx, at.Message)
 			}
-			os, _ := c.B.App.Orders.Orders(context.Background(), loket.OrderFilter{Limit: 1000})
+			os, _ := c.B.Core.Orders.Orders(context.Background(), loket.OrderFilter{Limit: 1000})
 			for _, bo := range os {
 				fmt.Fprintf(&b, "\n  B order %d: reseller %d ref %s target %s %s", bo.ID, bo.ResellerID, bo.RefID, bo.Target, bo.Status)
 			}
@@ -233,7 +233,7 @@ func (c *chain) upstreamOrders(t *testing.T, acct *upstreamAccount, within time.
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		os, err := c.B.App.Orders.Orders(context.Background(), loket.OrderFilter{ResellerID: acct.ID, Limit: 1000})
+		os, err := c.B.Core.Orders.Orders(context.Background(), loket.OrderFilter{ResellerID: acct.ID, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -388,7 +388,7 @@ func (c *chain) reportOf(t *testing.T, acct *upstreamAccount, orderID int64) *lo
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ws, err := c.B.App.Webhooks.Webhooks(context.Background(), acct.ID, 200)
+		ws, err := c.B.Core.Webhooks.Webhooks(context.Background(), acct.ID, 200)
 		if err != nil {
 			t.Fatal(err)
 		}

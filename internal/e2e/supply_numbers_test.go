@@ -39,10 +39,10 @@ func TestLoketBuysNumbersFromLoket(t *testing.T) {
 		if _, err := a.DB.EnsureAccount(ctx, store.SupplierAccount(sid), store.KindSupplierPayable); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.App.RefreshCatalog(ctx); err != nil {
+		if err := a.Core.Catalog.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.App.SyncVNCatalog(ctx); err != nil {
+		if err := a.Core.Numbers.SyncVNCatalog(ctx); err != nil {
 			t.Fatalf("sync: %v", err)
 		}
 

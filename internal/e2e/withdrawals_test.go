@@ -89,14 +89,14 @@ func TestWithdrawalsAPI(t *testing.T) {
 		}
 		// The operator decides.
 		id := int64(loketest.Num(t, first, "id"))
-		if _, err := s.App.DecideWithdrawal(ctx, id, true, ""); err == nil {
+		if _, err := s.Core.Dropship.DecideWithdrawal(ctx, id, true, ""); err == nil {
 			t.Fatal("approved without a note")
 		}
-		if w, err := s.App.DecideWithdrawal(ctx, id, true, "BCA ref 12345"); err != nil || w.Status != "approved" {
+		if w, err := s.Core.Dropship.DecideWithdrawal(ctx, id, true, "BCA ref 12345"); err != nil || w.Status != "approved" {
 			t.Fatalf("approve: %+v %v", w, err)
 		}
 		second := int64(loketest.Num(t, ws[1].(map[string]any), "id"))
-		if _, err := s.App.DecideWithdrawal(ctx, second, false, "rekening tidak valid"); err != nil {
+		if _, err := s.Core.Dropship.DecideWithdrawal(ctx, second, false, "rekening tidak valid"); err != nil {
 			t.Fatal(err)
 		}
 		if p := me(t, r).ProfitBalance; p != 25_000 {

@@ -100,7 +100,7 @@ func TestRetryAfter(t *testing.T) {
 func TestMux(t *testing.T) {
 	reg := metrics.NewRegistry()
 	var logs bytes.Buffer
-	m := NewMux(slog.New(slog.NewTextHandler(&logs, nil)), reg, func(w http.ResponseWriter, _ *http.Request) {
+	m := NewMux(slog.New(slog.NewTextHandler(&logs, nil)), reg, "", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal"})
 	})
 	m.Handle("GET /ok/{id}", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/metrics"
@@ -14,23 +15,32 @@ import (
 type Mux struct {
 	mux         *http.ServeMux
 	log         *slog.Logger
+	publicURL   string
 	httpSeconds *metrics.HistogramVec
 	panicked    http.HandlerFunc
 }
 
 // NewMux makes a mux that records each route's latency in reg and logs to log.
+// publicURL is where clients reach this Loket, for the absolute links surfaces write.
 // panicked answers a request whose handler panicked before writing anything; nil
 // answers a plain 500.
-func NewMux(log *slog.Logger, reg *metrics.Registry, panicked http.HandlerFunc) *Mux {
+func NewMux(log *slog.Logger, reg *metrics.Registry, publicURL string, panicked http.HandlerFunc) *Mux {
 	if panicked == nil {
 		panicked = func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}
-	return &Mux{mux: http.NewServeMux(), log: log, panicked: panicked,
+	return &Mux{mux: http.NewServeMux(), log: log, publicURL: strings.TrimRight(publicURL, "/"), panicked: panicked,
 		httpSeconds: reg.Histogram("loket_http_request_seconds", "HTTP request latency by route and status.",
 			metrics.DefBuckets, "route", "code")}
 }
+
+// Log is the logger of the surfaces mounted here.
+func (m *Mux) Log() *slog.Logger { return m.log }
+
+// PublicURL is where clients reach this Loket (LOKET_PUBLIC_URL), without a trailing
+// slash: the base of every absolute link a surface writes.
+func (m *Mux) PublicURL() string { return m.publicURL }
 
 // Handle mounts a handler with the common middleware: panic recovery, metrics, logs.
 func (m *Mux) Handle(pattern string, h http.Handler) {

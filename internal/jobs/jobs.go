@@ -28,16 +28,12 @@ import (
 // error leaves the job locked until its lease lapses, then it is claimed again.
 type Handler func(ctx context.Context, j store.Job) error
 
-// Config tunes the runner.
+// Config tunes the runner (LOKET_NODE, LOKET_WORKERS, LOKET_JOB_LEASE).
 type Config struct {
 	Node    string        // this process's name in job locks
 	Workers int           // concurrent job runs (supplier calls, deliveries)
-	Lease   time.Duration // how long a claimed job stays locked; 0: DefaultLease
+	Lease   time.Duration // how long a node holds a job it claimed or wrote before another may take it
 }
-
-// DefaultLease is how long a node holds a job it claimed or wrote before another node
-// may take it.
-const DefaultLease = 60 * time.Second
 
 // Runner is a node's job runner.
 type Runner struct {
@@ -59,12 +55,6 @@ type Runner struct {
 
 // New makes a runner; handlers and loops are added before Start.
 func New(db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg Config) *Runner {
-	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultLease
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
-	}
 	r := &Runner{db: db, log: log, cfg: cfg, handlers: map[string]Handler{}, work: make(chan store.Job, 65536), stop: make(chan struct{})}
 	reg.GaugeFunc("loket_dispatch_queue", "Jobs queued in memory for this node's workers.", nil, func() []metrics.Sample {
 		return []metrics.Sample{{Value: float64(len(r.work))}}

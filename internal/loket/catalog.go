@@ -208,3 +208,9 @@ type NewRoute struct {
 	Cost         Money
 	Priority     int
 }
+
+// ImportSummary counts the items of an imported catalog file, each created or updated.
+type ImportSummary struct {
+	Levels, Categories, Brands, Products, Routes, Suppliers int
+	VNServices, VNCountries                                 int // the virtual-number catalog
+}

@@ -83,3 +83,7 @@ type WithdrawalInput struct {
 	AccountNo   string
 	AccountName string
 }
+
+// MinWithdrawal is the smallest profit withdrawal: below it the operator's transfer
+// fee is not worth paying. Moving profit into the balance has no minimum.
+const MinWithdrawal Money = 10_000

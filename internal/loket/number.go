@@ -118,3 +118,6 @@ type NumberRequest struct {
 	MaxPrice    Money // 0: none
 	Surface     string
 }
+
+// MsgTimeout is the message of an activation canceled because no SMS came in time.
+const MsgTimeout = "no SMS before the timeout"

@@ -2,6 +2,7 @@ package loket
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 )
@@ -63,11 +64,15 @@ type CatalogService interface {
 	PriceFor(base Money, level string) Money
 	// Catalog is the whole cached catalog; callers must not change it.
 	Catalog() *Catalog
+	// Import applies a catalog file (YAML or JSON) in one transaction.
+	Import(ctx context.Context, r io.Reader, name string) (ImportSummary, error)
 	Levels(ctx context.Context) ([]Level, error)
 	SetLevel(ctx context.Context, l Level) error
 	MarkupRules(ctx context.Context) ([]MarkupRule, error)
 	SetMarkupRule(ctx context.Context, m MarkupRule) (repriced int, err error)
 	DeleteMarkupRule(ctx context.Context, scope, code string) (repriced int, err error)
+	// SupplierKinds lists the kinds of upstream this Loket can buy from.
+	SupplierKinds() []string
 	AddSupplier(ctx context.Context, s Supplier) (*Supplier, error)
 	SetSupplierEnabled(ctx context.Context, id int64, enabled bool) error
 	AddRoute(ctx context.Context, r NewRoute) (*Route, error)

@@ -116,7 +116,7 @@ func CreateReseller(t testing.TB, s *server.Server, in loket.NewResellerInput) *
 	if in.Username == "" {
 		in.Username = Username("r")
 	}
-	r, creds, err := s.App.CreateReseller(context.Background(), in)
+	r, creds, err := s.Core.Resellers.CreateReseller(context.Background(), in)
 	if err != nil {
 		t.Fatalf("create reseller: %v", err)
 	}

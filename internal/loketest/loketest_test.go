@@ -29,11 +29,11 @@ func TestSetupPayments(t *testing.T) {
 	s := loketest.Start(t, "sqlite")
 	loketest.SetupPayments(t, s)
 	r := loketest.NewReseller(t, s, 0)
-	ra, err := s.App.Authenticate(t.Context(), r.Creds.APIKey, "127.0.0.1:1")
+	ra, err := s.Core.Resellers.Authenticate(t.Context(), r.Creds.APIKey, "127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.App.CreateDeposit(t.Context(), ra, "qris", 10000, "test")
+	d, err := s.Core.Deposits.CreateDeposit(t.Context(), ra, "qris", 10000, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

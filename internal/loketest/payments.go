@@ -24,12 +24,12 @@ func StaticQRIS() string {
 func SetupPayments(t testing.TB, s *server.Server) {
 	t.Helper()
 	ctx := context.Background()
-	if err := s.App.SetStaticQRIS(ctx, StaticQRIS()); err != nil {
+	if err := s.Core.Deposits.SetStaticQRIS(ctx, StaticQRIS()); err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range []loket.BankAccount{{Bank: "BCA", AccountNo: "1234567890", Beneficiary: "Loket Test"},
 		{Bank: "Mandiri", AccountNo: "0987654321", Beneficiary: "Loket Test"}} {
-		if _, err := s.App.AddBankAccount(ctx, b); err != nil {
+		if _, err := s.Core.Deposits.AddBankAccount(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +39,7 @@ func SetupPayments(t testing.TB, s *server.Server) {
 // the deposit it paid, if any.
 func Pay(t testing.TB, s *server.Server, method string, amount loket.Money) *loket.Deposit {
 	t.Helper()
-	out, err := s.App.RecordPayment(context.Background(), loket.Payment{Source: "test", Ref: fmt.Sprintf("pay-%d", time.Now().UnixNano()),
+	out, err := s.Core.Deposits.RecordPayment(context.Background(), loket.Payment{Source: "test", Ref: fmt.Sprintf("pay-%d", time.Now().UnixNano()),
 		Method: method, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)

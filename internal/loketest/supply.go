@@ -92,7 +92,7 @@ func AddRoute(t testing.TB, s *server.Server, product, supplierName, code string
 // --webhook-url` does.
 func SetWebhookURL(t testing.TB, s *server.Server, resellerID int64, url string) {
 	t.Helper()
-	if err := s.App.UpdateReseller(context.Background(), resellerID, loket.ResellerUpdate{WebhookURL: &url}); err != nil {
+	if err := s.Core.Resellers.UpdateReseller(context.Background(), resellerID, loket.ResellerUpdate{WebhookURL: &url}); err != nil {
 		t.Fatalf("webhook URL: %v", err)
 	}
 }
@@ -104,7 +104,7 @@ func CallbackURL(s *server.Server, name string) string {
 
 func refreshCatalog(t testing.TB, s *server.Server) {
 	t.Helper()
-	if err := s.App.RefreshCatalog(context.Background()); err != nil {
+	if err := s.Core.Catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -68,9 +68,6 @@ func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.
 	return s
 }
 
-// MsgTimeout is the message of an activation canceled because no SMS came in time.
-const MsgTimeout = "no SMS before the timeout"
-
 // vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
 // the base price of a price-list entry, on which resellers' levels add theirs.
 func (s *Service) vnMarkup(cost loket.Money) loket.Money {
@@ -529,7 +526,7 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 		if err := s.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
 			s.log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
 		}
-		return s.closeNumber(ctx, act, loket.VNCanceled, MsgTimeout, []string{loket.VNWaiting}, false, false)
+		return s.closeNumber(ctx, act, loket.VNCanceled, loket.MsgTimeout, []string{loket.VNWaiting}, false, false)
 	}
 	next := now.Add(min(s.cfg.Poll, act.ExpiresAt.Sub(now)))
 	if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
@@ -757,7 +754,9 @@ func (s *Service) ListActivations(ctx context.Context, f loket.ActivationFilter)
 }
 
 // Services lists the services numbers are sold for.
-func (s *Service) Services(ctx context.Context) ([]loket.VNService, error) { return s.db.VNServices(ctx) }
+func (s *Service) Services(ctx context.Context) ([]loket.VNService, error) {
+	return s.db.VNServices(ctx)
+}
 
 // ServicesAt lists the services priced for a country (number_id) and provider.
 func (s *Service) ServicesAt(ctx context.Context, numberID int64, providerID string) ([]loket.VNService, error) {

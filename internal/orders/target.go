@@ -6,33 +6,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// NormalizeMSISDN turns +62 8xx, 62 8xx and 08xx (with spaces, dots or dashes) into
-// 08xx, and reports whether the result is an Indonesian mobile number.
-func NormalizeMSISDN(s string) (string, bool) {
-	var b strings.Builder
-	for i, c := range strings.TrimSpace(s) {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == ' ' || c == '-' || c == '.':
-		case c == '+' && i == 0:
-		default:
-			return "", false
-		}
-	}
-	n := b.String()
-	switch {
-	case strings.HasPrefix(n, "62"):
-		n = "0" + n[2:]
-	case strings.HasPrefix(n, "8"):
-		n = "0" + n
-	}
-	if len(n) < 10 || len(n) > 13 || !strings.HasPrefix(n, "08") || n[2] == '0' {
-		return "", false
-	}
-	return n, true
-}
-
 // checkTarget validates an order's target and form fields for p, returning them
 // normalised. For brands with a form, the target is the form's first field; the other
 // fields come from fields (a target missing may be given as that first field too).
@@ -55,7 +28,7 @@ func checkTarget(p *loket.Product, target string, fields map[string]string) (str
 	}
 	switch p.TargetKind {
 	case loket.TargetMSISDN:
-		n, ok := NormalizeMSISDN(target)
+		n, ok := loket.NormalizeMSISDN(target)
 		if !ok {
 			return "", nil, loket.FieldError(loket.ETARGET, "target", "%q is not an Indonesian mobile number", loket.Clip(target))
 		}

@@ -60,6 +60,12 @@ func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput)
 	if len(in.Name) > 100 || len(in.Email) > 200 {
 		return nil, creds, loket.Errorf(loket.EINVALID, "name or email too long")
 	}
+	if in.Level == loket.DefaultLevel {
+		// A fresh database takes resellers before any catalog is imported.
+		if err := s.db.EnsureDefaultLevel(ctx); err != nil {
+			return nil, creds, err
+		}
+	}
 	creds = loket.Credentials{APIKey: auth.NewKey("lk_"), SecretKey: auth.NewKey("lks_")}
 	var id int64
 	err := s.db.Direct(ctx, func(t *store.Tx) error {
@@ -225,7 +231,9 @@ func (s *Service) CheckSecret(r *loket.ResellerAuth, secret string) bool {
 }
 
 // SecretKey returns a reseller's secret key in the clear, to sign with.
-func (s *Service) SecretKey(r *loket.ResellerAuth) (string, error) { return s.sealer.Open(r.SecretSeal) }
+func (s *Service) SecretKey(r *loket.ResellerAuth) (string, error) {
+	return s.sealer.Open(r.SecretSeal)
+}
 
 func hostOf(remote string) string {
 	if h, _, err := net.SplitHostPort(remote); err == nil {
@@ -277,7 +285,9 @@ func (s *Service) Reseller(ctx context.Context, id int64, username string) (*lok
 }
 
 // Resellers lists every reseller.
-func (s *Service) Resellers(ctx context.Context) ([]*loket.Reseller, error) { return s.db.Resellers(ctx) }
+func (s *Service) Resellers(ctx context.Context) ([]*loket.Reseller, error) {
+	return s.db.Resellers(ctx)
+}
 
 // Ledger is a reseller's mutasi: the movements of its balance account, newest first,
 // before the entry id before (0: from the newest).

@@ -1,14 +1,11 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/payment/simsource"
 )
@@ -19,23 +16,10 @@ const SimPath = "/sim/orderkuota"
 // mountPaymentSimulator serves the simulated source speaking seed 003's protocol and
 // has Loket poll it through the real orderkuota client, over HTTP, as it would the
 // real service: POST /sim/orderkuota/pay records a payment the matcher then sees.
-func mountPaymentSimulator(m *httpx.Mux, a *app.App, baseURL string) {
+func mountPaymentSimulator(m *httpx.Mux, c *Core, baseURL string) {
 	sim := simsource.New()
 	m.Handle(SimPath+"/", http.StripPrefix(SimPath, sim.Handler()))
 	client := orderkuota.New(orderkuota.Config{BaseURL: baseURL + SimPath, APIKey: "demo", Username: "demo", Token: "demo",
 		Merchant: "OK1", HTTP: &http.Client{Timeout: 10 * time.Second}})
-	a.AddSource(orderkuota.NewSource("orderkuota-sim", loket.MethodQRIS, client), 2*time.Second)
-}
-
-// addPaymentSources polls every registered payment source (the OrderKuota account
-// once logged in: loket payment orderkuota login / otp).
-func addPaymentSources(ctx context.Context, a *app.App) error {
-	srcs, err := payment.Build(ctx, payment.Env{Settings: a.DB, Sealer: a.Sealer(), Log: a.Log})
-	if err != nil {
-		return err
-	}
-	for _, p := range srcs {
-		a.AddSource(p.Source, p.Every)
-	}
-	return nil
+	c.Deposits.AddSource(orderkuota.NewSource("orderkuota-sim", loket.MethodQRIS, client), 2*time.Second)
 }

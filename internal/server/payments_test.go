@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
 	"github.com/loket/loket/internal/payment/orderkuota"
 	"github.com/loket/loket/internal/payment/simsource"
 	"github.com/loket/loket/internal/server"
@@ -39,15 +39,15 @@ func TestServePollsOrderKuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What loket payment orderkuota login and otp do, before the server starts.
-	op, err := app.New(ctx, db, log, nil, server.AppConfig(cfg))
+	op, err := server.NewCore(ctx, db, log, metrics.NewRegistry(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := op.StartOrderKuotaLogin(ctx, orderkuota.Login{BaseURL: upstream.URL, APIKey: "k-123456", Username: "toko",
+	if err := op.OrderKuota.StartLogin(ctx, orderkuota.Login{BaseURL: upstream.URL, APIKey: "k-123456", Username: "toko",
 		Password: "pw-12345", Merchant: "OK77", Poll: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	if err := op.CompleteOrderKuotaLogin(ctx, simsource.OTP); err != nil {
+	if err := op.OrderKuota.CompleteLogin(ctx, simsource.OTP); err != nil {
 		t.Fatal(err)
 	}
 
@@ -60,18 +60,18 @@ func TestServePollsOrderKuota(t *testing.T) {
 		defer cancel()
 		s.Close(c)
 	}()
-	if err := s.App.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
+	if err := s.Core.Deposits.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
 		t.Fatal(err)
 	}
-	_, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "okpayer"})
+	_, creds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: "okpayer"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra, err := s.App.Authenticate(ctx, creds.APIKey, "127.0.0.1:1")
+	ra, err := s.Core.Resellers.Authenticate(ctx, creds.APIKey, "127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.App.CreateDeposit(ctx, ra, loket.MethodQRIS, 20000, "")
+	d, err := s.Core.Deposits.CreateDeposit(ctx, ra, loket.MethodQRIS, 20000, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,15 +35,15 @@ func TestPriceChangeWebhooks(t *testing.T) {
 		toko := loketest.CreateReseller(t, s, loket.NewResellerInput{Username: loketest.Username("tw"), Level: "member", Balance: 100000})
 		for who, r := range map[string]*loketest.Reseller{"native": native, "toko": toko} {
 			u := recv.URL + "/" + who
-			if err := s.App.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+			if err := s.Core.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		ra, err := s.App.Authenticate(ctx, toko.Creds.APIKey, "127.0.0.1:1")
+		ra, err := s.Core.Resellers.Authenticate(ctx, toko.Creds.APIKey, "127.0.0.1:1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.App.CreateOrder(ctx, ra, loket.OrderRequest{Product: "S5", Target: "081234567890", RefID: "t1", Surface: "tokowendigg"}); err != nil {
+		if _, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "S5", Target: "081234567890", RefID: "t1", Surface: "tokowendigg"}); err != nil {
 			t.Fatal(err)
 		}
 		file := "products:\n  - {code: HSA5, name: Three 5.000, brand: THREE, price: 5600}\n"

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/api"
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/compat/socx"
 	"github.com/loket/loket/internal/compat/tokowendigg"
@@ -34,7 +33,7 @@ import (
 
 // surfaces are the compatibility surfaces of the seed APIs, each mounted at
 // /compat/{name} (CONTRACT.md).
-var surfaces = []func(*httpx.Mux, *app.App){
+var surfaces = []func(*httpx.Mux, loket.Services){
 	socx.Mount,
 	tokowendigg.Mount,
 	chestcloudx.Mount,
@@ -45,7 +44,7 @@ var surfaces = []func(*httpx.Mux, *app.App){
 type Server struct {
 	Config *config.Config
 	DB     *store.DB
-	App    *app.App
+	Core   *Core
 	API    *api.Server
 	URL    string // http://host:port it listens at
 	Log    *slog.Logger
@@ -53,23 +52,6 @@ type Server struct {
 	hs   *http.Server
 	ln   net.Listener
 	errc chan error
-}
-
-// AppConfig turns the settings into the domain service's configuration.
-func AppConfig(cfg *config.Config) app.Config {
-	return app.Config{Node: cfg.Node, GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout,
-		PendingDeadline: cfg.PendingDeadline, Workers: cfg.Workers, MasterKey: cfg.MasterKey,
-		AllowPrivateWebhooks: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
-		PriceSyncEvery: offIfZero(cfg.PriceSyncEvery), LowBalance: loket.Money(cfg.SupplierLowBalance),
-		VNTimeout: cfg.VNTimeout, VNPoll: cfg.VNPoll, VNMarkupBP: int64(cfg.VNMarkupBP)}
-}
-
-// offIfZero maps a setting's 0 ("off") to the app's negative: there, zero is the default.
-func offIfZero(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // OpenDB opens and migrates the configured database.
@@ -115,26 +97,29 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if cfg.PublicURL == "http://"+cfg.Addr {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
-	a, err := app.New(ctx, db, log, metrics.NewRegistry(), AppConfig(cfg))
+	reg := metrics.NewRegistry()
+	c, err := NewCore(ctx, db, log, reg, cfg)
 	if err != nil {
 		ln.Close()
 		return fail(err)
 	}
-	s := &Server{Config: cfg, DB: db, App: a, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
-	s.API = api.New(a, log)
+	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
+	svc := c.Services()
+	s.API = api.New(svc, log, reg, cfg.PublicURL, db.Ping)
 	if cfg.Demo {
-		mountPaymentSimulator(s.API.Mux, a, s.URL)
+		mountPaymentSimulator(s.API.Mux, c, s.URL)
 	}
-	if err := addPaymentSources(ctx, a); err != nil {
+	if err := c.AddPaymentSources(ctx); err != nil {
 		ln.Close()
 		return fail(err)
 	}
-	web.Mount(s.API.Mux, a)
+	web.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,
+		GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout, LowBalance: loket.Money(cfg.SupplierLowBalance)})
 	for _, mount := range surfaces {
-		mount(s.API.Mux, a)
+		mount(s.API.Mux, svc)
 	}
 	s.API.MountDocs()
-	if err := a.Start(ctx); err != nil {
+	if err := c.Start(ctx); err != nil {
 		ln.Close()
 		return fail(err)
 	}
@@ -158,7 +143,7 @@ func (s *Server) Done() <-chan error { return s.errc }
 // by ctx), and closes the database.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.hs.Shutdown(ctx)
-	s.App.Close(ctx)
+	s.Core.Close(ctx)
 	if e := s.DB.Close(); err == nil {
 		err = e
 	}

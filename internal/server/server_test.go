@@ -43,10 +43,10 @@ func TestDemoQRISDeposit(t *testing.T) {
 				defer cancel()
 				s.Close(c)
 			})
-			if err := s.App.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
+			if err := s.Core.Deposits.SetStaticQRIS(ctx, mustStatic(t, s)); err != nil {
 				t.Fatal(err)
 			}
-			_, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "payer"})
+			_, creds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: "payer"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -25,11 +24,12 @@ type adminCatalogData struct {
 // over a category or everything) and by route edits.
 func (h *Handler) adminCatalog(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx := r.Context()
-	c, err := h.DB.LoadCatalog(ctx)
-	if err != nil {
+	if err := h.svc.Catalog.Refresh(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
+	c := h.svc.Catalog.Catalog()
+	var err error
 	d := adminCatalogData{Cat: c, Brand: r.URL.Query().Get("brand"), Counts: map[string]int{}}
 	if d.Brand == "" && len(c.Brands) > 0 {
 		d.Brand = c.Brands[0].Code
@@ -40,7 +40,7 @@ func (h *Handler) adminCatalog(w http.ResponseWriter, r *http.Request, s *sess) 
 			d.Products = append(d.Products, p)
 		}
 	}
-	if d.Markups, err = h.DB.MarkupRules(ctx); err != nil {
+	if d.Markups, err = h.svc.Catalog.MarkupRules(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -64,7 +64,7 @@ func (h *Handler) adminCatalogImport(w http.ResponseWriter, r *http.Request, s *
 		h.back(w, r, "/admin/catalog", "err", p.T("Isi file katalog kosong."))
 		return
 	}
-	sum, err := catalog.Import(r.Context(), h.DB, strings.NewReader(text), name)
+	sum, err := h.svc.Catalog.Import(r.Context(), strings.NewReader(text), name)
 	if err != nil {
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
 		return
@@ -93,7 +93,7 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	var moved int
 	var err error
 	if formOK {
-		moved, err = h.App.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round})
+		moved, err = h.svc.Catalog.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round})
 	}
 	switch {
 	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
@@ -108,7 +108,7 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	scope, code := markupScope(r)
-	moved, err := h.App.DeleteMarkupRule(r.Context(), scope, code)
+	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code)
 	switch {
 	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
@@ -128,7 +128,7 @@ func (h *Handler) adminRoute(w http.ResponseWriter, r *http.Request, s *sess) {
 	back := "/admin/catalog?brand=" + url.QueryEscape(r.PostFormValue("brand"))
 	var err error
 	if okc && okp {
-		_, err = h.App.AddRoute(r.Context(), loket.NewRoute{Product: r.PostFormValue("product"), Supplier: r.PostFormValue("supplier"),
+		_, err = h.svc.Catalog.AddRoute(r.Context(), loket.NewRoute{Product: r.PostFormValue("product"), Supplier: r.PostFormValue("supplier"),
 			SupplierCode: r.PostFormValue("code"), Cost: cost, Priority: int(prio)})
 	}
 	switch {

@@ -21,15 +21,15 @@ func (h *Handler) adminDeposits(w http.ResponseWriter, r *http.Request, s *sess)
 	ctx := r.Context()
 	var d adminDepositsData
 	var err error
-	if d.Open, d.Names, err = h.DB.OpenDeposits(ctx, 200); err != nil {
+	if d.Open, d.Names, err = h.svc.Deposits.OpenDeposits(ctx, 200); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Unmatched, err = h.DB.Payments(ctx, "unmatched", 200); err != nil {
+	if d.Unmatched, err = h.svc.Deposits.Payments(ctx, "unmatched", 200); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Recent, err = h.DB.Payments(ctx, "", 30); err != nil {
+	if d.Recent, err = h.svc.Deposits.Payments(ctx, "", 30); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -48,8 +48,8 @@ func (h *Handler) adminConfirmDeposit(w http.ResponseWriter, r *http.Request, s 
 		h.back(w, r, "/admin/deposits", "err", p.T("Catatan wajib diisi."))
 		return
 	}
-	h.App.Log.Info("dashboard confirm deposit", "admin", s.Username, "deposit", id)
-	if _, err := h.App.ConfirmDeposit(r.Context(), id, note, strings.TrimSpace(r.PostFormValue("tx"))); err != nil {
+	h.log.Info("dashboard confirm deposit", "admin", s.Username, "deposit", id)
+	if _, err := h.svc.Deposits.ConfirmDeposit(r.Context(), id, note, strings.TrimSpace(r.PostFormValue("tx"))); err != nil {
 		h.back(w, r, "/admin/deposits", "err", h.errText(err))
 		return
 	}
@@ -68,13 +68,13 @@ func (h *Handler) adminCreditPayment(w http.ResponseWriter, r *http.Request, s *
 		h.back(w, r, "/admin/deposits", "err", p.T("Catatan wajib diisi."))
 		return
 	}
-	res, err := h.DB.Reseller(r.Context(), 0, strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))))
+	res, err := h.svc.Resellers.Reseller(r.Context(), 0, strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))))
 	if err != nil {
 		h.back(w, r, "/admin/deposits", "err", p.T("Reseller tidak ditemukan."))
 		return
 	}
-	h.App.Log.Info("dashboard credit payment", "admin", s.Username, "payment", id, "reseller", res.ID)
-	if err := h.App.CreditPayment(r.Context(), id, res.ID, note); err != nil {
+	h.log.Info("dashboard credit payment", "admin", s.Username, "payment", id, "reseller", res.ID)
+	if err := h.svc.Deposits.CreditPayment(r.Context(), id, res.ID, note); err != nil {
 		h.back(w, r, "/admin/deposits", "err", h.errText(err))
 		return
 	}

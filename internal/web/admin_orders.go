@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/orders"
 )
 
 type adminOrdersData struct {
@@ -25,7 +24,7 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx := r.Context()
 	var err error
 	if d.Stuck {
-		d.Orders, err = h.DB.PendingOrders(ctx, true, 200)
+		d.Orders, err = h.svc.Reports.PendingOrders(ctx, true, 200)
 	} else {
 		f := loket.OrderSearch{Ref: d.Ref, Target: d.Target, Limit: 50}
 		switch d.Status {
@@ -36,7 +35,7 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 		}
 		f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 		if d.Reseller != "" {
-			res, rerr := h.DB.Reseller(ctx, 0, d.Reseller)
+			res, rerr := h.svc.Resellers.Reseller(ctx, 0, d.Reseller)
 			if rerr != nil {
 				p := h.newPage(w, r, s, "Pesanan", "orders", d)
 				p.Error = p.T("Reseller tidak ditemukan.")
@@ -47,14 +46,14 @@ func (h *Handler) adminOrders(w http.ResponseWriter, r *http.Request, s *sess) {
 		}
 		// A phone number is stored as 08...: search for it so written, and for the
 		// text as typed when that finds nothing (a game ID is not a phone number).
-		if n, ok := orders.NormalizeMSISDN(d.Target); ok && n != d.Target {
+		if n, ok := loket.NormalizeMSISDN(d.Target); ok && n != d.Target {
 			f.Target = n
-			if d.Orders, err = h.DB.SearchOrders(ctx, f); err == nil && len(d.Orders) == 0 {
+			if d.Orders, err = h.svc.Reports.SearchOrders(ctx, f); err == nil && len(d.Orders) == 0 {
 				f.Target = d.Target
 			}
 		}
 		if len(d.Orders) == 0 && err == nil {
-			d.Orders, err = h.DB.SearchOrders(ctx, f)
+			d.Orders, err = h.svc.Reports.SearchOrders(ctx, f)
 		}
 		if err == nil && len(d.Orders) == f.Limit {
 			d.Next = d.Orders[len(d.Orders)-1].ID
@@ -83,24 +82,24 @@ func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	ctx := r.Context()
-	o, err := h.DB.OrderRowByID(ctx, id)
+	o, err := h.svc.Reports.OrderRowByID(ctx, id)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
 	d := adminOrderData{Order: o, Names: map[int64]string{}, Pending: o.Status == loket.StatusPending}
-	if d.Attempts, err = h.DB.Attempts(ctx, id); err != nil {
+	if d.Attempts, err = h.svc.Orders.Attempts(ctx, id); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	for _, st := range h.App.Suppliers() {
+	for _, st := range h.svc.Orders.Suppliers() {
 		d.Names[st.ID] = st.Name
 	}
-	if d.Webhooks, err = h.DB.OrderWebhooks(ctx, o.ResellerID, id); err != nil {
+	if d.Webhooks, err = h.svc.Reports.OrderWebhooks(ctx, o.ResellerID, id); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if ds, err := h.DB.Dropship(ctx, id); err == nil {
+	if ds, err := h.svc.Dropship.Dropship(ctx, id); err == nil {
 		d.Dropship = ds
 		// An unpaid dropship order has nothing to settle by hand; it expires on its own.
 		d.Pending = d.Pending && ds.PaymentStatus == loket.PaymentSettlement
@@ -128,8 +127,8 @@ func (h *Handler) adminSettle(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.back(w, r, to, "err", p.T("Catatan wajib diisi."))
 		return
 	}
-	h.App.Log.Info("dashboard settle", "admin", s.Username, "order", id, "success", success)
-	if _, err := h.App.SettleByOperator(r.Context(), id, success, sn, note); err != nil {
+	h.log.Info("dashboard settle", "admin", s.Username, "order", id, "success", success)
+	if _, err := h.svc.Orders.SettleByOperator(r.Context(), id, success, sn, note); err != nil {
 		h.back(w, r, to, "err", h.errText(err))
 		return
 	}

@@ -25,7 +25,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 	now := h.now().In(wib)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib)
 	var d overviewData
-	sums, err := h.DB.SalesByStatus(ctx, today, today.AddDate(0, 0, 1))
+	sums, err := h.svc.Reports.SalesByStatus(ctx, today, today.AddDate(0, 0, 1))
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -41,7 +41,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Failed = x.Count
 		}
 	}
-	chart, err := h.chart.get(now, func() ([]loket.DaySum, error) { return h.DB.DailySales(ctx, now, 14, wib) })
+	chart, err := h.chart.get(now, func() ([]loket.DaySum, error) { return h.svc.Reports.DailySales(ctx, now, 14, wib) })
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -53,12 +53,12 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 	for _, c := range d.Chart {
 		d.ChartMax = max(d.ChartMax, c.Sales)
 	}
-	d.Suppliers = h.App.Suppliers()
-	if d.Stuck, err = h.DB.PendingOrders(ctx, true, 20); err != nil {
+	d.Suppliers = h.svc.Orders.Suppliers()
+	if d.Stuck, err = h.svc.Reports.PendingOrders(ctx, true, 20); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Money, err = h.DB.Money(ctx); err != nil {
+	if d.Money, err = h.svc.Reports.Money(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}

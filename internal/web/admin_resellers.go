@@ -9,7 +9,6 @@ import (
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
 )
 
 type adminResellersData struct {
@@ -22,7 +21,7 @@ type adminResellersData struct {
 func (h *Handler) adminResellers(w http.ResponseWriter, r *http.Request, s *sess) {
 	var d adminResellersData
 	var err error
-	all, err := h.DB.Resellers(r.Context())
+	all, err := h.svc.Resellers.Resellers(r.Context())
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -35,7 +34,7 @@ func (h *Handler) adminResellers(w http.ResponseWriter, r *http.Request, s *sess
 			d.Resellers = append(d.Resellers, res)
 		}
 	}
-	if d.Levels, err = h.DB.Levels(r.Context()); err != nil {
+	if d.Levels, err = h.svc.Catalog.Levels(r.Context()); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -58,13 +57,13 @@ func (h *Handler) adminCreateReseller(w http.ResponseWriter, r *http.Request, s 
 		h.back(w, r, "/admin/resellers", "err", p.T("Password minimal 6 karakter."))
 		return
 	}
-	res, creds, err := h.App.CreateReseller(ctx, loket.NewResellerInput{Username: r.PostFormValue("username"),
+	res, creds, err := h.svc.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: r.PostFormValue("username"),
 		Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")), Level: r.PostFormValue("level")})
 	if err != nil {
 		h.back(w, r, "/admin/resellers", "err", h.errText(err))
 		return
 	}
-	if err := h.App.SetPassword(ctx, res.ID, password); err != nil {
+	if err := h.svc.Resellers.SetPassword(ctx, res.ID, password); err != nil {
 		h.back(w, r, fmt.Sprintf("/admin/resellers/%d", res.ID), "err", h.errText(err))
 		return
 	}
@@ -90,21 +89,21 @@ func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess)
 	ctx := r.Context()
 	d := adminResellerData{CreditKey: "web:" + auth.NewKey("")}
 	var err error
-	if d.Reseller, err = h.DB.Reseller(ctx, id, ""); err != nil {
+	if d.Reseller, err = h.svc.Resellers.Reseller(ctx, id, ""); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Levels, err = h.DB.Levels(ctx); err != nil {
+	if d.Levels, err = h.svc.Catalog.Levels(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Orders, err = h.DB.SearchOrders(ctx, loket.OrderSearch{ResellerID: id, Limit: 10}); err != nil {
+	if d.Orders, err = h.svc.Reports.SearchOrders(ctx, loket.OrderSearch{ResellerID: id, Limit: 10}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	ra, err := h.DB.ResellerAuthByID(ctx, id)
+	ra, err := h.svc.Resellers.AuthByID(ctx, id)
 	if err == nil {
-		d.Ledger, err = h.DB.Ledger(ctx, ra.BalanceAccountID, 0, 10)
+		d.Ledger, err = h.svc.Resellers.Ledger(ctx, ra, 0, 10)
 	}
 	if err != nil {
 		h.fail(w, r, s, err)
@@ -126,12 +125,12 @@ func (h *Handler) adminUpdateReseller(w http.ResponseWriter, r *http.Request, s 
 	ips := splitIPs(r.PostFormValue("ip_allow"))
 	u := loket.ResellerUpdate{Name: str("name"), Email: str("email"), Level: str("level"), Status: str("status"),
 		WebhookURL: str("webhook_url"), IPAllow: &ips}
-	if err := h.App.UpdateReseller(r.Context(), id, u); err != nil {
+	if err := h.svc.Resellers.UpdateReseller(r.Context(), id, u); err != nil {
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
 	}
 	if *u.Status == loket.ResellerSuspended {
-		h.DB.DeleteWebSessionsOf(context.WithoutCancel(r.Context()), loket.SessionReseller, id)
+		h.svc.Sessions.DeleteWebSessionsOf(context.WithoutCancel(r.Context()), loket.SessionReseller, id)
 	}
 	p := &page{Lang: lang(r)}
 	h.back(w, r, resellerURL(id), "ok", p.T("Tersimpan."))
@@ -174,8 +173,8 @@ func (h *Handler) adminCredit(w http.ResponseWriter, r *http.Request, s *sess) {
 	if !strings.HasPrefix(key, "web:") || len(key) > 80 {
 		key = "web:" + auth.NewKey("")
 	}
-	h.App.Log.Info("dashboard credit", "admin", s.Username, "reseller", id, "amount", amount, "key", key)
-	bal, err := h.App.Credit(r.Context(), id, amount, note, key)
+	h.log.Info("dashboard credit", "admin", s.Username, "reseller", id, "amount", amount, "key", key)
+	bal, err := h.svc.Resellers.Credit(r.Context(), id, amount, note, key)
 	if err != nil {
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
@@ -189,12 +188,12 @@ func (h *Handler) adminResetKeys(w http.ResponseWriter, r *http.Request, s *sess
 		http.NotFound(w, r)
 		return
 	}
-	res, err := h.DB.Reseller(r.Context(), id, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), id, "")
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	creds, err := h.App.RegenerateKeys(r.Context(), id)
+	creds, err := h.svc.Resellers.RegenerateKeys(r.Context(), id)
 	if err != nil {
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
@@ -210,11 +209,11 @@ func (h *Handler) adminResellerPassword(w http.ResponseWriter, r *http.Request, 
 		http.NotFound(w, r)
 		return
 	}
-	if err := h.App.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
+	if err := h.svc.Resellers.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
 		h.back(w, r, resellerURL(id), "err", h.errText(err))
 		return
 	}
-	h.DB.DeleteWebSessionsOf(r.Context(), loket.SessionReseller, id)
+	h.svc.Sessions.DeleteWebSessionsOf(r.Context(), loket.SessionReseller, id)
 	p := &page{Lang: lang(r)}
 	h.back(w, r, resellerURL(id), "ok", p.T("Password diganti."))
 }
@@ -229,13 +228,7 @@ func (h *Handler) adminSaveLevel(w http.ResponseWriter, r *http.Request, s *sess
 		h.back(w, r, "/admin/resellers", "err", p.T("Isi nama level, persen dan rupiah (nol atau lebih)."))
 		return
 	}
-	err = h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		if err := t.UpsertLevel(loket.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
-	if err != nil {
+	if err := h.svc.Catalog.SetLevel(r.Context(), loket.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
 		h.back(w, r, "/admin/resellers", "err", h.errText(err))
 		return
 	}

@@ -26,21 +26,21 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess)
 	ctx := r.Context()
 	var d adminSettingsData
 	var err error
-	if d.QRIS, err = h.DB.Setting(ctx, "qris.static"); err != nil {
+	if d.QRIS, err = h.svc.Settings.Setting(ctx, "qris.static"); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Banks, err = h.App.BankAccounts(ctx); err != nil {
+	if d.Banks, err = h.svc.Deposits.BankAccounts(ctx); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	reg, err := h.DB.Setting(ctx, settingRegistration)
+	reg, err := h.svc.Settings.Setting(ctx, settingRegistration)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
 	d.Registration = reg != "off"
-	cfg := h.App.Config()
+	cfg := h.cfg
 	d.Limits = []limitRow{
 		{"LOKET_PENDING_DEADLINE", cfg.PendingDeadline.String()},
 		{"LOKET_DOUBLE_ORDER_WINDOW", cfg.GuardWindow.String()},
@@ -55,7 +55,7 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess)
 
 func (h *Handler) adminSetQRIS(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	if err := h.App.SetStaticQRIS(r.Context(), r.PostFormValue("qris")); err != nil {
+	if err := h.svc.Deposits.SetStaticQRIS(r.Context(), r.PostFormValue("qris")); err != nil {
 		h.back(w, r, "/admin/settings", "err", h.errText(err))
 		return
 	}
@@ -64,7 +64,7 @@ func (h *Handler) adminSetQRIS(w http.ResponseWriter, r *http.Request, s *sess) 
 
 func (h *Handler) adminAddBank(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	_, err := h.App.AddBankAccount(r.Context(), loket.BankAccount{Bank: r.PostFormValue("bank"), AccountNo: r.PostFormValue("account_no"),
+	_, err := h.svc.Deposits.AddBankAccount(r.Context(), loket.BankAccount{Bank: r.PostFormValue("bank"), AccountNo: r.PostFormValue("account_no"),
 		Beneficiary: r.PostFormValue("beneficiary")})
 	if err != nil {
 		h.back(w, r, "/admin/settings", "err", h.errText(err))
@@ -79,7 +79,7 @@ func (h *Handler) adminRegistration(w http.ResponseWriter, r *http.Request, s *s
 	if r.PostFormValue("on") == "1" {
 		v = "on"
 	}
-	if err := h.DB.SetSetting(r.Context(), settingRegistration, v); err != nil {
+	if err := h.svc.Settings.SetSetting(r.Context(), settingRegistration, v); err != nil {
 		h.back(w, r, "/admin/settings", "err", h.errText(err))
 		return
 	}

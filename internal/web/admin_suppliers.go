@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/store"
-	"github.com/loket/loket/internal/supplier"
 )
 
 type adminSuppliersData struct {
@@ -16,14 +14,8 @@ type adminSuppliersData struct {
 }
 
 func (h *Handler) adminSuppliers(w http.ResponseWriter, r *http.Request, s *sess) {
-	d := adminSuppliersData{Suppliers: h.App.Suppliers(), Kinds: supplier.Kinds()}
+	d := adminSuppliersData{Suppliers: h.svc.Orders.Suppliers(), Kinds: h.svc.Catalog.SupplierKinds()}
 	h.render(w, http.StatusOK, "admin_suppliers", h.newPage(w, r, s, "Supplier", "suppliers", d))
-}
-
-// refreshCatalog has this node's catalog cache read a change just committed now,
-// rather than at its next check of the version marker, so the next page shows it.
-func (h *Handler) refreshCatalog(ctx context.Context) {
-	h.App.RefreshCatalog(ctx)
 }
 
 // adminSaveSupplier adds a supplier or changes its settings, by name (as `loket
@@ -31,7 +23,7 @@ func (h *Handler) refreshCatalog(ctx context.Context) {
 // stays off.
 func (h *Handler) adminSaveSupplier(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	_, err := h.App.AddSupplier(r.Context(), loket.Supplier{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"),
+	_, err := h.svc.Catalog.AddSupplier(r.Context(), loket.Supplier{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"),
 		BaseURL: r.PostFormValue("base_url"), APIKey: r.PostFormValue("api_key"), Secret: r.PostFormValue("secret"),
 		MemberID: r.PostFormValue("member_id")})
 	switch {
@@ -52,30 +44,15 @@ func (h *Handler) adminSupplierEnabled(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	p := &page{Lang: lang(r)}
-	var sup *loket.Supplier
-	for _, st := range h.App.Suppliers() {
-		if st.ID == id {
-			x := st.Supplier
-			sup = &x
-		}
-	}
-	if sup == nil {
+	err := h.svc.Catalog.SetSupplierEnabled(r.Context(), id, r.PostFormValue("enabled") == "1")
+	if loket.ErrorCode(err) == loket.ENOTFOUND {
 		http.NotFound(w, r)
 		return
 	}
-	sup.Enabled = r.PostFormValue("enabled") == "1"
-	sup.APIKey, sup.Secret = "", "" // kept as stored
-	err := h.DB.Direct(r.Context(), func(t *store.Tx) error {
-		if _, err := t.UpsertSupplier(*sup); err != nil {
-			return err
-		}
-		return t.BumpCatalog()
-	})
 	if err != nil {
 		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
 		return
 	}
-	h.refreshCatalog(r.Context())
 	h.back(w, r, "/admin/suppliers", "ok", p.T("Tersimpan."))
 }
 
@@ -84,7 +61,7 @@ func (h *Handler) adminSupplierEnabled(w http.ResponseWriter, r *http.Request, s
 func (h *Handler) adminCheckSuppliers(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	h.App.CheckBalances(ctx)
+	h.svc.Orders.CheckBalances(ctx)
 	p := &page{Lang: lang(r)}
 	h.back(w, r, "/admin/suppliers", "ok", p.T("Koneksi dan saldo supplier diperiksa."))
 }
@@ -95,7 +72,7 @@ func (h *Handler) adminSyncSupplier(w http.ResponseWriter, r *http.Request, s *s
 		http.NotFound(w, r)
 		return
 	}
-	res, err := h.App.SyncPrices(r.Context(), id)
+	res, err := h.svc.Catalog.SyncPrices(r.Context(), id)
 	if err != nil {
 		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
 		return

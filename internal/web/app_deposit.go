@@ -18,15 +18,15 @@ type depositFormData struct {
 func (h *Handler) depositData(r *http.Request, s *sess) (*depositFormData, error) {
 	ctx := r.Context()
 	d := &depositFormData{}
-	q, err := h.DB.Setting(ctx, "qris.static")
+	q, err := h.svc.Settings.Setting(ctx, "qris.static")
 	if err != nil {
 		return nil, err
 	}
 	d.QRIS = q != ""
-	if d.Banks, err = h.App.BankAccounts(ctx); err != nil {
+	if d.Banks, err = h.svc.Deposits.BankAccounts(ctx); err != nil {
 		return nil, err
 	}
-	if d.Deposits, err = h.DB.Deposits(ctx, s.SubjectID, 20); err != nil {
+	if d.Deposits, err = h.svc.Deposits.Deposits(ctx, s.SubjectID, 20); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -52,7 +52,7 @@ func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess)
 		p := &page{Lang: lang(r)}
 		err = fmt.Errorf("%s", p.T("Jumlah harus angka lebih dari nol."))
 	} else {
-		dep, err = h.App.CreateDeposit(r.Context(), s.reseller, method, amount, "web")
+		dep, err = h.svc.Deposits.CreateDeposit(r.Context(), s.reseller, method, amount, "web")
 	}
 	if err != nil {
 		d, derr := h.depositData(r, s)
@@ -87,17 +87,17 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request, s *sess) {
 		http.NotFound(w, r)
 		return
 	}
-	dep, err := h.DB.Deposit(r.Context(), id, s.SubjectID)
+	dep, err := h.svc.Deposits.Deposit(r.Context(), id, s.SubjectID)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
 	d := depositPageData{Dep: dep}
 	if dep.QRString != "" {
-		d.QR = fmt.Sprintf("/qr/%d/%s.png", dep.ID, h.App.QRToken(dep.ID))
+		d.QR = fmt.Sprintf("/qr/%d/%s.png", dep.ID, h.svc.Deposits.QRToken(dep.ID))
 	}
 	if dep.Method == loket.MethodBank {
-		if d.Banks, err = h.App.BankAccounts(r.Context()); err != nil {
+		if d.Banks, err = h.svc.Deposits.BankAccounts(r.Context()); err != nil {
 			h.fail(w, r, s, err)
 			return
 		}
@@ -111,7 +111,7 @@ func (h *Handler) depositStatus(w http.ResponseWriter, r *http.Request, s *sess)
 		http.NotFound(w, r)
 		return
 	}
-	dep, err := h.DB.Deposit(r.Context(), id, s.SubjectID)
+	dep, err := h.svc.Deposits.Deposit(r.Context(), id, s.SubjectID)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -130,7 +130,7 @@ func (h *Handler) depositCancel(w http.ResponseWriter, r *http.Request, s *sess)
 		return
 	}
 	to := "/app/deposits/" + strconv.FormatInt(id, 10)
-	if _, err := h.App.CancelDeposit(r.Context(), s.reseller, id); err != nil {
+	if _, err := h.svc.Deposits.CancelDeposit(r.Context(), s.reseller, id); err != nil {
 		h.back(w, r, "/app/deposit", "err", h.errText(err))
 		return
 	}

@@ -31,7 +31,7 @@ func (h *Handler) resellerOrdersCSV(w http.ResponseWriter, r *http.Request, s *s
 	cw.Write([]string{"id", "waktu_wib", "ref_id", "produk", "nama_produk", "tujuan", "harga", "status", "sn", "pesan"})
 	var before int64
 	for n := 0; n < csvMax; {
-		orders, err := h.App.Orders.Orders(r.Context(), loket.OrderFilter{ResellerID: s.SubjectID, Before: before, Limit: 500})
+		orders, err := h.svc.Orders.Orders(r.Context(), loket.OrderFilter{ResellerID: s.SubjectID, Before: before, Limit: 500})
 		if err != nil || len(orders) == 0 {
 			break
 		}
@@ -53,7 +53,7 @@ type ledgerData struct {
 // resellerLedger is the mutasi: every movement of the balance with the balance after.
 func (h *Handler) resellerLedger(w http.ResponseWriter, r *http.Request, s *sess) {
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	lines, err := h.DB.Ledger(r.Context(), s.reseller.BalanceAccountID, before, 50)
+	lines, err := h.svc.Resellers.Ledger(r.Context(), s.reseller, before, 50)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -70,7 +70,7 @@ func (h *Handler) resellerLedgerCSV(w http.ResponseWriter, r *http.Request, s *s
 	cw.Write([]string{"id", "waktu_wib", "jenis", "jumlah", "saldo_akhir", "pesanan", "catatan"})
 	var before int64
 	for n := 0; n < csvMax; {
-		lines, err := h.DB.Ledger(r.Context(), s.reseller.BalanceAccountID, before, 500)
+		lines, err := h.svc.Resellers.Ledger(r.Context(), s.reseller, before, 500)
 		if err != nil || len(lines) == 0 {
 			break
 		}

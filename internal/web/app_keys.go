@@ -14,11 +14,11 @@ type keysPageData struct {
 }
 
 func (h *Handler) keysData(r *http.Request, s *sess) (*keysPageData, error) {
-	res, err := h.DB.Reseller(r.Context(), s.SubjectID, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), s.SubjectID, "")
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := h.App.Webhooks.Webhooks(r.Context(), s.SubjectID, 10)
+	hooks, err := h.svc.Webhooks.Webhooks(r.Context(), s.SubjectID, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +41,9 @@ func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess
 	var creds loket.Credentials
 	var err error
 	if r.PostFormValue("which") == "api" {
-		creds.APIKey, err = h.App.RegenerateAPIKey(r.Context(), s.SubjectID)
+		creds.APIKey, err = h.svc.Resellers.RegenerateAPIKey(r.Context(), s.SubjectID)
 	} else {
-		creds, err = h.App.RegenerateKeys(r.Context(), s.SubjectID)
+		creds, err = h.svc.Resellers.RegenerateKeys(r.Context(), s.SubjectID)
 	}
 	if err != nil {
 		h.back(w, r, "/app/keys", "err", h.errText(err))
@@ -62,7 +62,7 @@ func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess
 
 func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 	ips := splitIPs(r.PostFormValue("ip_allow"))
-	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{IPAllow: &ips}); err != nil {
+	if err := h.svc.Resellers.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{IPAllow: &ips}); err != nil {
 		h.back(w, r, "/app/keys", "err", h.errText(err))
 		return
 	}
@@ -72,7 +72,7 @@ func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) webhookSave(w http.ResponseWriter, r *http.Request, s *sess) {
 	u := strings.TrimSpace(r.PostFormValue("webhook_url"))
-	if err := h.App.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := h.svc.Resellers.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		h.back(w, r, "/app/keys", "err", h.errText(err))
 		return
 	}
@@ -83,7 +83,7 @@ func (h *Handler) webhookSave(w http.ResponseWriter, r *http.Request, s *sess) {
 // webhookTest posts one signed test event to the webhook URL now and says what came back.
 func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	code, err := h.App.TestWebhook(r.Context(), s.SubjectID)
+	code, err := h.svc.Webhooks.Test(r.Context(), s.SubjectID)
 	switch {
 	case err != nil && code == 0 && loket.ErrorCode(err) != loket.EINTERNAL:
 		h.back(w, r, "/app/keys", "err", h.errText(err))
@@ -102,5 +102,5 @@ type docsData struct {
 
 // docsPage links the API documentation of every surface a reseller can use.
 func (h *Handler) docsPage(w http.ResponseWriter, r *http.Request, s *sess) {
-	h.render(w, http.StatusOK, "app_docs", h.newPage(w, r, s, "Dokumentasi", "docs", docsData{Base: h.App.Config().PublicURL}))
+	h.render(w, http.StatusOK, "app_docs", h.newPage(w, r, s, "Dokumentasi", "docs", docsData{Base: h.cfg.PublicURL}))
 }

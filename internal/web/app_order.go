@@ -37,7 +37,7 @@ func (h *Handler) orderForm(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormData {
 	d := &orderFormData{RefID: "WEB" + strings.ToUpper(auth.RandomCode(12)), Fields: map[string]string{}}
-	products := h.App.Products(s.reseller.Level)
+	products := h.svc.Catalog.Products(s.reseller.Level)
 	sellable := map[string]bool{}
 	for _, p := range products {
 		if p.Active && (p.Stock == nil || *p.Stock > 0) {
@@ -46,13 +46,13 @@ func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormDa
 	}
 	catNames := map[string]string{}
 	kinds := map[string]string{}
-	for _, c := range h.App.Categories() {
+	for _, c := range h.svc.Catalog.Categories() {
 		catNames[c.Code] = c.Name
 		kinds[c.Code] = c.TargetKind
 	}
 	groups := map[string]*brandGroup{}
 	var order []string
-	for _, b := range h.App.Brands() {
+	for _, b := range h.svc.Catalog.Brands() {
 		if !b.Active || !sellable[b.Code] {
 			continue
 		}
@@ -101,7 +101,7 @@ func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 	if len(fields) > 0 {
 		req.Fields = fields
 	}
-	o, _, err := h.App.CreateOrder(r.Context(), s.reseller, req)
+	o, _, err := h.svc.Orders.CreateOrder(r.Context(), s.reseller, req)
 	if err != nil {
 		d := h.orderData(r, s, brand)
 		d.Product, d.Target, d.Fields, d.RefID = req.Product, req.Target, fields, req.RefID
@@ -131,7 +131,7 @@ func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	var err error
-	if d.Orders, err = h.App.Orders.Orders(r.Context(), f); err != nil {
+	if d.Orders, err = h.svc.Orders.Orders(r.Context(), f); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -147,7 +147,7 @@ func (h *Handler) resellerOrder(w http.ResponseWriter, r *http.Request, s *sess)
 		http.NotFound(w, r)
 		return
 	}
-	o, err := h.App.Order(r.Context(), s.SubjectID, id)
+	o, err := h.svc.Orders.Order(r.Context(), s.SubjectID, id)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -162,7 +162,7 @@ func (h *Handler) resellerOrderStatus(w http.ResponseWriter, r *http.Request, s 
 		http.NotFound(w, r)
 		return
 	}
-	o, err := h.App.Order(r.Context(), s.SubjectID, id)
+	o, err := h.svc.Orders.Order(r.Context(), s.SubjectID, id)
 	if err != nil {
 		http.NotFound(w, r)
 		return

@@ -171,7 +171,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hsa5, err := s.App.Product("HSA5", budi.Level)
+	hsa5, err := s.Core.Catalog.Product("HSA5", budi.Level)
 	if err != nil {
 		t.Fatal(err)
 	}

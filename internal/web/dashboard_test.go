@@ -28,7 +28,7 @@ func TestDashboardQueries(t *testing.T) {
 		var ids []int64
 		var price loket.Money
 		for i := 0; i < 5; i++ {
-			o, _, err := s.App.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812345678%d0", i), RefID: fmt.Sprintf("d%d", i)})
+			o, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812345678%d0", i), RefID: fmt.Sprintf("d%d", i)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -88,12 +88,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	ok := false
 	switch d.As {
 	case loket.SessionAdmin:
-		aid, hash, err := h.DB.AdminLogin(r.Context(), d.Username)
-		if err == nil && auth.CheckPassword(hash, password) {
+		if aid, err := h.svc.Resellers.AdminLogin(r.Context(), d.Username, password); err == nil {
 			id, ok = aid, true
 		}
 	default:
-		res, err := h.App.Login(r.Context(), d.Username, password)
+		res, err := h.svc.Resellers.Login(r.Context(), d.Username, password)
 		if err == nil {
 			id, ok = res.ID, true
 		} else if loket.ErrorReason(err) == loket.ReasonSuspended {
@@ -103,13 +102,13 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		if err := errors.Join(h.ipLimit.Add(ctx, ipKey), h.userLimit.Add(ctx, userKey)); err != nil {
-			h.App.Log.Error("dashboard: counting a failed sign-in", "err", err)
+			h.log.Error("dashboard: counting a failed sign-in", "err", err)
 		}
 		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
 		return
 	}
 	if err := h.userLimit.Reset(ctx, userKey); err != nil {
-		h.App.Log.Error("dashboard: clearing failed sign-ins", "err", err)
+		h.log.Error("dashboard: clearing failed sign-ins", "err", err)
 	}
 	if err := h.startSession(w, r, d.As, id, d.Username); err != nil {
 		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
@@ -138,7 +137,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "CSRF check failed", http.StatusForbidden)
 			return
 		}
-		h.DB.DeleteWebSession(r.Context(), s.digest)
+		h.svc.Sessions.DeleteWebSession(r.Context(), s.digest)
 	}
 	h.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -45,7 +45,7 @@ func hangingSupplier(t *testing.T, s *server.Server) {
 	if _, err := s.DB.EnsureAccount(ctx, store.SupplierAccount(sid), store.KindSupplierPayable); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.App.RefreshCatalog(ctx); err != nil {
+	if err := s.Core.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,14 +161,14 @@ func TestOperatorActions(t *testing.T) {
 		must(t, st, body, 200, "Aturan markup dihapus")
 		op.get("/admin/suppliers")
 		hang := regexp1(t, op.last, `/admin/suppliers/(\d+)/enabled`)
-		for _, st := range s.App.Suppliers() {
+		for _, st := range s.Core.Orders.Suppliers() {
 			if st.Name == "hang" && itoa(st.ID) != hang {
 				hang = itoa(st.ID)
 			}
 		}
 		st, body = op.post("/admin/suppliers/"+hang+"/enabled", url.Values{"enabled": {"0"}})
 		must(t, st, body, 200, "Tersimpan.")
-		for _, st := range s.App.Suppliers() {
+		for _, st := range s.Core.Orders.Suppliers() {
 			if st.Name == "hang" && st.Enabled {
 				t.Error("supplier hang still enabled")
 			}
@@ -180,7 +180,7 @@ func TestOperatorActions(t *testing.T) {
 		must(t, st, body, 200, "Supplier disimpan.")
 		st, body = op.post("/admin/suppliers", url.Values{"name": {"no good"}, "kind": {"sim"}})
 		must(t, st, body, 200, "Nama supplier wajib diisi")
-		for _, st := range s.App.Suppliers() {
+		for _, st := range s.Core.Orders.Suppliers() {
 			if st.Name == "hang" && (st.Enabled || st.APIKey != "k") {
 				t.Errorf("supplier hang after a save: enabled %v, key %q", st.Enabled, st.APIKey)
 			}
@@ -194,7 +194,7 @@ func TestOperatorActions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _ := s.App.Product("HSA5", loket.DefaultLevel)
+		p, _ := s.Core.Catalog.Product("HSA5", loket.DefaultLevel)
 		var hangRoutes []loket.Route
 		for _, r := range c.Routes[p.ID] {
 			if r.SupplierName == "hang" {
@@ -243,7 +243,7 @@ func TestOperatorActions(t *testing.T) {
 			t.Fatal("the key did not change")
 		}
 		time.Sleep(2100 * time.Millisecond) // the API key cache
-		if _, err := s.App.Authenticate(ctx, oldKey, "127.0.0.1:1"); err == nil {
+		if _, err := s.Core.Resellers.Authenticate(ctx, oldKey, "127.0.0.1:1"); err == nil {
 			t.Error("the old API key still works")
 		}
 		loketest.VerifyLedger(t, s)
@@ -272,7 +272,7 @@ func TestOrderFormWithFields(t *testing.T) {
 	// The same form sent again (same ref ID) is the same order, charged once.
 	st, body = b.post("/app/order", url.Values{"brand": {"MLBB-BJ-V3"}, "product": {"MLBB-BJ-V3-ALLMLBB_ID_5"}, "f_id": {"1122334450"}, "f_server": {"2024"}, "ref_id": {ref}})
 	must(t, st, body, 200, "Pesanan #"+id+"<")
-	p, _ := s.App.Product("MLBB-BJ-V3-ALLMLBB_ID_5", "reseller")
+	p, _ := s.Core.Catalog.Product("MLBB-BJ-V3-ALLMLBB_ID_5", "reseller")
 	if bal := loketest.Balance(t, s, r.ID); bal != 50_000-p.Price {
 		t.Fatalf("balance %d, want %d", bal, 50_000-p.Price)
 	}

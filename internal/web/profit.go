@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/loket/loket/internal/auth"
-	"github.com/loket/loket/internal/dropship"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -25,15 +24,15 @@ func (h *Handler) adminWithdrawals(w http.ResponseWriter, r *http.Request, s *se
 	ctx := r.Context()
 	var d adminWithdrawalsData
 	var err error
-	if d.Pending, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{Status: loket.WithdrawalPending, Limit: 200}); err != nil {
+	if d.Pending, err = h.svc.Dropship.Withdrawals(ctx, loket.WithdrawalFilter{Status: loket.WithdrawalPending, Limit: 200}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Recent, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{Limit: 30}); err != nil {
+	if d.Recent, err = h.svc.Dropship.Withdrawals(ctx, loket.WithdrawalFilter{Limit: 30}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Refunds, err = h.DB.RefundsOwed(ctx, 0, 200); err != nil {
+	if d.Refunds, err = h.svc.Dropship.RefundsOwed(ctx, 0, 200); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -48,8 +47,8 @@ func (h *Handler) adminDecideWithdrawal(w http.ResponseWriter, r *http.Request, 
 	}
 	p := &page{Lang: lang(r)}
 	approve := r.PostFormValue("decision") == "approve"
-	h.App.Log.Info("dashboard decide withdrawal", "admin", s.Username, "withdrawal", id, "approve", approve)
-	if _, err := h.App.DecideWithdrawal(r.Context(), id, approve, r.PostFormValue("note")); err != nil {
+	h.log.Info("dashboard decide withdrawal", "admin", s.Username, "withdrawal", id, "approve", approve)
+	if _, err := h.svc.Dropship.DecideWithdrawal(r.Context(), id, approve, r.PostFormValue("note")); err != nil {
 		h.back(w, r, "/admin/withdrawals", "err", h.errText(err))
 		return
 	}
@@ -67,8 +66,8 @@ func (h *Handler) adminRefundDropship(w http.ResponseWriter, r *http.Request, s 
 		return
 	}
 	p := &page{Lang: lang(r)}
-	h.App.Log.Info("dashboard dropship refund", "admin", s.Username, "order", id)
-	if _, err := h.App.RefundDropship(r.Context(), id, r.PostFormValue("note")); err != nil {
+	h.log.Info("dashboard dropship refund", "admin", s.Username, "order", id)
+	if _, err := h.svc.Dropship.RefundDropship(r.Context(), id, r.PostFormValue("note")); err != nil {
 		h.back(w, r, "/admin/withdrawals", "err", h.errText(err))
 		return
 	}
@@ -87,17 +86,17 @@ type profitData struct {
 // withdrawals, moving profit into the balance, and its customers' refunds owed.
 func (h *Handler) profitPage(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx := r.Context()
-	d := profitData{Key: "WEB" + strings.ToUpper(auth.RandomCode(12)), Min: dropship.MinWithdrawal}
+	d := profitData{Key: "WEB" + strings.ToUpper(auth.RandomCode(12)), Min: loket.MinWithdrawal}
 	var err error
-	if d.Reseller, err = h.DB.Reseller(ctx, s.SubjectID, ""); err != nil {
+	if d.Reseller, err = h.svc.Resellers.Reseller(ctx, s.SubjectID, ""); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Withdrawals, err = h.DB.Withdrawals(ctx, loket.WithdrawalFilter{ResellerID: s.SubjectID, Limit: 50}); err != nil {
+	if d.Withdrawals, err = h.svc.Dropship.Withdrawals(ctx, loket.WithdrawalFilter{ResellerID: s.SubjectID, Limit: 50}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Refunds, err = h.DB.RefundsOwed(ctx, s.SubjectID, 50); err != nil {
+	if d.Refunds, err = h.svc.Dropship.RefundsOwed(ctx, s.SubjectID, 50); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -106,7 +105,7 @@ func (h *Handler) profitPage(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	ra, err := h.DB.ResellerAuthByID(r.Context(), s.SubjectID)
+	ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 	if err != nil {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
@@ -116,7 +115,7 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 		h.back(w, r, "/app/profit", "err", p.T("Jumlah tidak valid."))
 		return
 	}
-	if _, _, err := h.App.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: r.PostFormValue("key"), Amount: amount,
+	if _, _, err := h.svc.Dropship.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: r.PostFormValue("key"), Amount: amount,
 		Method: r.PostFormValue("method"), AccountNo: r.PostFormValue("account_no"), AccountName: r.PostFormValue("account_name")}); err != nil {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
@@ -126,7 +125,7 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 
 func (h *Handler) profitMove(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	ra, err := h.DB.ResellerAuthByID(r.Context(), s.SubjectID)
+	ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 	if err != nil {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
@@ -136,7 +135,7 @@ func (h *Handler) profitMove(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.back(w, r, "/app/profit", "err", p.T("Jumlah tidak valid."))
 		return
 	}
-	if _, err := h.App.MoveProfit(r.Context(), ra, amount, r.PostFormValue("key")); err != nil {
+	if _, err := h.svc.Dropship.MoveProfit(r.Context(), ra, amount, r.PostFormValue("key")); err != nil {
 		h.back(w, r, "/app/profit", "err", h.errText(err))
 		return
 	}

@@ -83,7 +83,7 @@ func TestProfitPages(t *testing.T) {
 		must(t, st, body, 200, "approved", "rejected")
 		// A dropship order's page shows its payment.
 		loketest.SetupPayments(t, s)
-		o, _, _, err := s.App.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "web-ds"},
+		o, _, _, err := s.Core.Dropship.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "web-ds"},
 			loket.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"})
 		if err != nil {
 			t.Fatal(err)

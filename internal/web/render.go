@@ -135,7 +135,7 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
-		h.App.Log.Error("render page", "page", name, "err", err)
+		h.log.Error("render page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -49,15 +49,15 @@ func (h *Handler) resellerHome(w http.ResponseWriter, r *http.Request, s *sess) 
 	ctx := r.Context()
 	var d resellerHomeData
 	var err error
-	if d.Reseller, err = h.DB.Reseller(ctx, s.SubjectID, ""); err != nil {
+	if d.Reseller, err = h.svc.Resellers.Reseller(ctx, s.SubjectID, ""); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	if d.Orders, err = h.App.Orders.Orders(ctx, loket.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
+	if d.Orders, err = h.svc.Orders.Orders(ctx, loket.OrderFilter{ResellerID: s.SubjectID, Limit: 10}); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	deps, err := h.DB.Deposits(ctx, s.SubjectID, 10)
+	deps, err := h.svc.Deposits.Deposits(ctx, s.SubjectID, 10)
 	if err != nil {
 		h.fail(w, r, s, err)
 		return

@@ -200,7 +200,7 @@ func TestLoginRateLimit(t *testing.T) {
 
 func brandOf(t testing.TB, s *server.Server, code string) string {
 	t.Helper()
-	p, err := s.App.Product(code, "")
+	p, err := s.Core.Catalog.Product(code, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestResellerPagesHideSuppliers(t *testing.T) {
 		if _, err := s.DB.EnsureAccount(ctx, store.SupplierAccount(sid), store.KindSupplierPayable); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.App.RefreshCatalog(ctx); err != nil {
+		if err := s.Core.Catalog.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		r := addReseller(t, s, 50_000, "rahasia-r")

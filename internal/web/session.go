@@ -41,7 +41,7 @@ func (h *Handler) session(r *http.Request) *sess {
 		return nil
 	}
 	d := auth.Digest(c.Value)
-	s, err := h.DB.WebSessionByDigest(r.Context(), d)
+	s, err := h.svc.Sessions.WebSessionByDigest(r.Context(), d)
 	if err != nil {
 		return nil
 	}
@@ -56,7 +56,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind stri
 	if kind == loket.SessionAdmin {
 		ttl = adminSessionTTL
 	}
-	err := h.DB.CreateWebSession(r.Context(), auth.Digest(token), loket.WebSession{Kind: kind, SubjectID: id, Username: username,
+	err := h.svc.Sessions.CreateWebSession(r.Context(), auth.Digest(token), loket.WebSession{Kind: kind, SubjectID: id, Username: username,
 		CSRF: auth.NewKey(""), IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
 	if err != nil {
 		return err
@@ -99,9 +99,9 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 			return
 		}
 		if kind == loket.SessionReseller {
-			ra, err := h.DB.ResellerAuthByID(r.Context(), s.SubjectID)
+			ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 			if err != nil || ra.Status != loket.ResellerActive {
-				h.DB.DeleteWebSession(r.Context(), s.digest)
+				h.svc.Sessions.DeleteWebSession(r.Context(), s.digest)
 				h.setCookie(w, sessionCookie, "", -1)
 				http.Redirect(w, r, "/login", http.StatusSeeOther)
 				return
@@ -156,6 +156,6 @@ func (h *Handler) errText(err error) string {
 	if code := loket.ErrorCode(err); code != "" && code != loket.EINTERNAL {
 		return loket.ErrorMessage(err)
 	}
-	h.App.Log.Error("dashboard", "err", err)
+	h.log.Error("dashboard", "err", err)
 	return "internal error"
 }

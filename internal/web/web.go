@@ -10,14 +10,14 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/ratelimit"
-	"github.com/loket/loket/internal/store"
 )
 
 //go:embed templates/*.html
@@ -26,10 +26,20 @@ var templateFiles embed.FS
 //go:embed static/*
 var staticFiles embed.FS
 
+// Config is what the pages show of the installation's settings.
+type Config struct {
+	PublicURL       string        // LOKET_PUBLIC_URL: https makes cookies Secure
+	PendingDeadline time.Duration // LOKET_PENDING_DEADLINE
+	GuardWindow     time.Duration // LOKET_DOUBLE_ORDER_WINDOW
+	SupplierTimeout time.Duration // LOKET_SUPPLIER_TIMEOUT
+	LowBalance      loket.Money   // LOKET_SUPPLIER_LOW_BALANCE
+}
+
 // Handler holds what the pages need.
 type Handler struct {
-	App *app.App
-	DB  *store.DB
+	svc loket.Services
+	cfg Config
+	log *slog.Logger
 
 	secure    bool               // cookies get Secure: LOKET_PUBLIC_URL is https
 	ipLimit   *ratelimit.Limiter // failed sign-ins per client address
@@ -52,9 +62,9 @@ var wib = func() *time.Location {
 	return time.FixedZone("WIB", 7*3600)
 }()
 
-// New makes the handler for a.
-func New(a *app.App) *Handler {
-	h := &Handler{App: a, DB: a.DB, secure: strings.HasPrefix(a.Config().PublicURL, "https://"), now: time.Now}
+// New makes the handler of the pages.
+func New(svc loket.Services, cfg Config, log *slog.Logger) *Handler {
+	h := &Handler{svc: svc, cfg: cfg, log: log, secure: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
 	// Failed sign-ins are counted in this process's memory: a restart forgets, and each
 	// node of a cluster counts on its own, which still bounds guessing to the limit per
 	// window per node. That is enough for a dashboard; the API keys are not passwords.
@@ -64,8 +74,8 @@ func New(a *app.App) *Handler {
 	return h
 }
 
-// Mount adds the pages of a to m.
-func Mount(m *httpx.Mux, a *app.App) { New(a).Mount(m) }
+// Mount adds the pages to m.
+func Mount(m *httpx.Mux, svc loket.Services, cfg Config) { New(svc, cfg, m.Log()).Mount(m) }
 
 // Mount adds the pages to m.
 func (h *Handler) Mount(m *httpx.Mux) {

@@ -93,7 +93,7 @@ func addAdmin(t testing.TB, s *server.Server, user, password string) {
 func addReseller(t testing.TB, s *server.Server, balance int64, password string) *loketest.Reseller {
 	t.Helper()
 	r := loketest.CreateReseller(t, s, loket.NewResellerInput{Balance: loket.Money(balance)})
-	if err := s.App.SetPassword(context.Background(), r.ID, password); err != nil {
+	if err := s.Core.Resellers.SetPassword(context.Background(), r.ID, password); err != nil {
 		t.Fatal(err)
 	}
 	return r

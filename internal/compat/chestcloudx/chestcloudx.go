@@ -7,13 +7,13 @@ package chestcloudx
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
@@ -35,22 +35,23 @@ const (
 var wib = time.FixedZone("WIB", 7*3600)
 
 // Mount adds the surface's routes to m.
-func Mount(m *httpx.Mux, a *app.App) {
-	h := newHandler(a, time.Now)
-	a.SetNotifier(surface, notify)
+func Mount(m *httpx.Mux, svc loket.Services) {
+	h := newHandler(svc, m.Log(), time.Now)
+	svc.Webhooks.SetNotifier(surface, notify)
 	m.Handle(prefix, h)
 }
 
 type handler struct {
-	a      *app.App
+	svc    loket.Services
+	log    *slog.Logger
 	now    func() time.Time
 	keyLim *ratelimit.Limiter
 	ipLim  *ratelimit.Limiter
 }
 
-func newHandler(a *app.App, now func() time.Time) *handler {
+func newHandler(svc loket.Services, log *slog.Logger, now func() time.Time) *handler {
 	clock := ratelimit.WithClock(now)
-	return &handler{a: a, now: now, keyLim: ratelimit.New(keyLimit, time.Minute, clock),
+	return &handler{svc: svc, log: log, now: now, keyLim: ratelimit.New(keyLimit, time.Minute, clock),
 		ipLim: ratelimit.New(authLimit, time.Minute, clock)}
 }
 
@@ -122,7 +123,7 @@ func (h *handler) authed(w http.ResponseWriter, r *http.Request, f authedFunc) {
 		h.fail(w, err)
 		return
 	}
-	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
+	ra, err := h.svc.Resellers.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -149,7 +150,7 @@ type errorBody struct {
 func (h *handler) fail(w http.ResponseWriter, err error) {
 	status, msg := errorOf(err)
 	if status >= 500 {
-		h.a.Log.Error("chestcloudx", "err", err)
+		h.log.Error("chestcloudx", "err", err)
 	}
 	if at := loket.ErrorRetryAt(err); status == http.StatusTooManyRequests && !at.IsZero() {
 		httpx.RetryAfter(w, at.Sub(h.now()))
@@ -221,7 +222,7 @@ func errorOf(err error) (int, string) {
 // register: POST auth/register {username, name, email, password}.
 func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	ctx := r.Context()
-	v, err := h.a.DB.Setting(ctx, RegistrationSetting)
+	v, err := h.svc.Settings.Setting(ctx, RegistrationSetting)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -248,7 +249,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	if name == "" {
 		name = username
 	}
-	res, creds, err := h.a.CreateReseller(ctx, loket.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
+	res, creds, err := h.svc.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ECONFLICT {
 			err = loket.Errorf(loket.ECONFLICT, "Username sudah dipakai.")
@@ -258,11 +259,11 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 		h.fail(w, err)
 		return
 	}
-	if err := h.a.SetPassword(ctx, res.ID, password); err != nil {
+	if err := h.svc.Resellers.SetPassword(ctx, res.ID, password); err != nil {
 		h.fail(w, err)
 		return
 	}
-	h.a.Log.Info("chestcloudx: reseller registered", "username", res.Username, "ip", httpx.ClientIP(r))
+	h.log.Info("chestcloudx: reseller registered", "username", res.Username, "ip", httpx.ClientIP(r))
 	ok(w, map[string]any{"user_id": res.Username, "api_key": creds.APIKey})
 }
 
@@ -277,7 +278,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
 		h.fail(w, loket.Errorf(loket.EINVALID, "user_id dan password wajib diisi."))
 		return
 	}
-	res, err := h.a.Login(ctx, user, password)
+	res, err := h.svc.Resellers.Login(ctx, user, password)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EUNAUTHORIZED {
 			httpx.WriteJSON(w, http.StatusUnauthorized, errorBody{Message: "user_id atau password salah."})
@@ -297,12 +298,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
 // newAPIKey replaces only the reseller's API key: the secret key (seed 001's secret,
 // seed 002's token, webhook signatures) stays, so other integrations keep working.
 func (h *handler) newAPIKey(ctx context.Context, resellerID int64) (string, error) {
-	return h.a.RegenerateAPIKey(ctx, resellerID)
+	return h.svc.Resellers.RegenerateAPIKey(ctx, resellerID)
 }
 
 // me: user/me.
 func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
-	res, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -336,15 +337,15 @@ type service struct {
 func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
 	tipe := p.get("tipe", "type")
 	catName := map[string]string{}
-	for _, c := range h.a.Categories() {
+	for _, c := range h.svc.Catalog.Categories() {
 		catName[c.Code] = c.Name
 	}
 	brandActive := map[string]bool{}
-	for _, b := range h.a.Brands() {
+	for _, b := range h.svc.Catalog.Brands() {
 		brandActive[b.Code] = b.Active
 	}
 	out := map[string][]service{}
-	for _, pr := range h.a.Products(ra.Level) {
+	for _, pr := range h.svc.Catalog.Products(ra.Level) {
 		group := catName[pr.Category]
 		if group == "" {
 			group = pr.Category
@@ -392,9 +393,9 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, 
 	var prod *loket.Product
 	var err error
 	if id, isID := parseID(layanan); isID {
-		prod, err = h.a.ProductByID(id, ra.Level)
+		prod, err = h.svc.Catalog.ProductByID(id, ra.Level)
 	} else {
-		prod, err = h.a.Product(layanan, ra.Level)
+		prod, err = h.svc.Catalog.Product(layanan, ra.Level)
 	}
 	if err != nil {
 		h.fail(w, err)
@@ -424,7 +425,7 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request, p params, 
 		h.createDropship(w, r, p, ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice, Fields: fields, Surface: surface}, prod.Price)
 		return
 	}
-	o, _, err := h.a.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice,
+	o, _, err := h.svc.Orders.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: prod.Code, Target: target, RefID: invoice,
 		Fields: fields, Surface: surface})
 	if err != nil {
 		h.fail(w, err)
@@ -444,9 +445,9 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, 
 	var o *loket.Order
 	var err error
 	if id, isID := parseID(ref); isID {
-		o, err = h.a.Order(r.Context(), ra.ID, id)
+		o, err = h.svc.Orders.Order(r.Context(), ra.ID, id)
 	} else {
-		o, err = h.a.DB.OrderByRef(r.Context(), ra.ID, ref)
+		o, err = h.svc.Orders.OrderByRef(r.Context(), ra.ID, ref)
 	}
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ENOTFOUND {
@@ -457,7 +458,7 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, p params, 
 	}
 	v := statusView(o)
 	if o.Mode == loket.ModeDropship {
-		d, err := h.a.DB.Dropship(r.Context(), o.ID)
+		d, err := h.svc.Dropship.Dropship(r.Context(), o.ID)
 		if err != nil {
 			h.fail(w, err)
 			return
@@ -513,7 +514,7 @@ func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p param
 		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
 		return
 	}
-	o, d, _, err := h.a.CreateDropshipOrder(r.Context(), ra, req, loket.DropshipRequest{SellingPrice: loket.Money(selling),
+	o, d, _, err := h.svc.Dropship.CreateDropshipOrder(r.Context(), ra, req, loket.DropshipRequest{SellingPrice: loket.Money(selling),
 		CustomerName: p.get("customer_name"), CustomerPhone: p.get("customer_phone")})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EPRICE {
@@ -524,9 +525,9 @@ func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p param
 	}
 	ok(w, map[string]any{"id": strconv.FormatInt(o.ID, 10), "invoice": o.RefID, "mode": "dropship",
 		"selling_price": d.SellingPrice, "reseller_cost": o.Price, "reseller_profit": d.SellingPrice - o.Price,
-		"payment": map[string]any{"qr_url": h.a.DropshipQRURL(d), "qr_string": d.QRString, "amount": d.Total,
-			"expired_at": d.ExpiresAt.In(wib).Format(expiryLayout), "status_url": h.a.DropshipStatusURL(d),
-			"invoice_url": h.a.DropshipInvoiceURL(d), "payment_status": d.PaymentStatus}})
+		"payment": map[string]any{"qr_url": h.svc.Dropship.QRURL(d), "qr_string": d.QRString, "amount": d.Total,
+			"expired_at": d.ExpiresAt.In(wib).Format(expiryLayout), "status_url": h.svc.Dropship.StatusURL(d),
+			"invoice_url": h.svc.Dropship.InvoiceURL(d), "payment_status": d.PaymentStatus}})
 }
 
 // notify renders the report of a final order placed through this surface. The seed has

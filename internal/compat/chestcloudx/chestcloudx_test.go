@@ -68,7 +68,7 @@ func TestSeedExamples(t *testing.T) {
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", firstKey).failure(t, 401)
 		postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"salah!!"}`).failure(t, 401)
 
-		if _, err := s.App.Credit(context.Background(), r.ID, 50000, "test", "test:toko_a"); err != nil {
+		if _, err := s.Core.Resellers.Credit(context.Background(), r.ID, 50000, "test", "test:toko_a"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -208,12 +208,12 @@ func TestErrors(t *testing.T) {
 		s := start(t, engine)
 		base := s.URL + "/compat/chestcloudx/api"
 		ctx := context.Background()
-		rich, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "rich", Balance: 100000})
+		rich, creds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: "rich", Balance: 100000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		key := creds.APIKey
-		_, poorCreds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "poor"})
+		_, poorCreds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: "poor"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,13 +261,13 @@ func TestErrors(t *testing.T) {
 		d = do(t, http.MethodPost, base+"/order/create?apikey="+key, `{"layanan":"HSA5","target":"081234567890"}`).data(t)
 		waitStatus(t, base, key, loketest.Str(t, d, "id"))
 		// A two-field game: nometer is the zone.
-		mlbb, err := s.App.Product("MLBB-BJ-V3-ALLMLBB_ID_5", catalog.DemoLevel)
+		mlbb, err := s.Core.Catalog.Product("MLBB-BJ-V3-ALLMLBB_ID_5", catalog.DemoLevel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d = postJSON(t, base+"/order/create", `{"layanan":"`+strconv.FormatInt(mlbb.ID, 10)+`","target":"1122334450","nometer":"2001"}`, "X-API-Key", key).data(t)
 		oid, _ := strconv.ParseInt(loketest.Str(t, d, "id"), 10, 64)
-		o, err := s.App.Order(ctx, rich.ID, oid)
+		o, err := s.Core.Orders.Order(ctx, rich.ID, oid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestErrors(t *testing.T) {
 
 		// Suspended reseller.
 		suspended := loket.ResellerSuspended
-		if err := s.App.UpdateReseller(ctx, rich.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(ctx, rich.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
 			t.Fatal(err)
 		}
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).failure(t, 403)
@@ -325,12 +325,12 @@ func TestWebhook(t *testing.T) {
 			got <- b
 		}))
 		defer hook.Close()
-		res, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: "hooked", Balance: 20000})
+		res, creds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: "hooked", Balance: 20000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		u := hook.URL
-		if err := s.App.UpdateReseller(ctx, res.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(ctx, res.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		d := postJSON(t, base+"/order/create", `{"layanan":"1","target":"1122334450"}`, "X-API-Key", creds.APIKey).data(t)
@@ -358,10 +358,10 @@ func TestRateLimits(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
 		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-		ts := httptest.NewServer(chestcloudx.NewHandler(s.App, clock.now))
+		ts := httptest.NewServer(chestcloudx.NewHandler(s.Core.Services(), s.Log, clock.now))
 		defer ts.Close()
 		base := ts.URL + "/compat/chestcloudx/api"
-		_, creds, err := s.App.CreateReseller(context.Background(), loket.NewResellerInput{Username: "busy"})
+		_, creds, err := s.Core.Resellers.CreateReseller(context.Background(), loket.NewResellerInput{Username: "busy"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,7 +77,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 			return
 		}
 	}
-	d, err := h.a.CreateDeposit(r.Context(), ra, loket.MethodQRIS, loket.Money(amount), surface)
+	d, err := h.svc.Deposits.CreateDeposit(r.Context(), ra, loket.MethodQRIS, loket.Money(amount), surface)
 	if err != nil {
 		h.depositFail(w, err)
 		return
@@ -85,7 +85,7 @@ func (h *handler) createDeposit(w http.ResponseWriter, r *http.Request, p params
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": map[string]any{
 		"orderId":     depositOrderID(d),
 		"amountToPay": d.Total,
-		"qrCodeUrl":   h.a.PublicQRURL(d),
+		"qrCodeUrl":   h.svc.Deposits.PublicQRURL(d),
 		"expiryTime":  d.ExpiresAt.In(wib).Format(expiryLayout),
 	}})
 }
@@ -121,7 +121,7 @@ func (h *handler) depositStatus(pathID string) authedFunc {
 		if !found {
 			return
 		}
-		d, err := h.a.DB.Deposit(r.Context(), id, ra.ID)
+		d, err := h.svc.Deposits.Deposit(r.Context(), id, ra.ID)
 		if err != nil {
 			h.depositFail(w, err)
 			return
@@ -138,11 +138,11 @@ func (h *handler) cancelDeposit(pathID string) authedFunc {
 			return
 		}
 		// Looked up first, so another reseller's id is not found rather than "not open".
-		if _, err := h.a.DB.Deposit(r.Context(), id, ra.ID); err != nil {
+		if _, err := h.svc.Deposits.Deposit(r.Context(), id, ra.ID); err != nil {
 			h.depositFail(w, err)
 			return
 		}
-		d, err := h.a.CancelDeposit(r.Context(), ra, id)
+		d, err := h.svc.Deposits.CancelDeposit(r.Context(), ra, id)
 		if err != nil {
 			h.depositFail(w, err)
 			return
@@ -153,7 +153,7 @@ func (h *handler) cancelDeposit(pathID string) authedFunc {
 
 // depositHistory: payment/history, the caller's newest deposits first.
 func (h *handler) depositHistory(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
-	ds, err := h.a.DB.Deposits(r.Context(), ra.ID, historyLimit)
+	ds, err := h.svc.Deposits.Deposits(r.Context(), ra.ID, historyLimit)
 	if err != nil {
 		h.depositFail(w, err)
 		return

@@ -177,7 +177,7 @@ func TestDepositRateLimit(t *testing.T) {
 	s := start(t, "sqlite")
 	loketest.SetupPayments(t, s)
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	ts := httptest.NewServer(chestcloudx.NewHandler(s.App, clock.now))
+	ts := httptest.NewServer(chestcloudx.NewHandler(s.Core.Services(), s.Log, clock.now))
 	defer ts.Close()
 	base := ts.URL + "/compat/chestcloudx/api"
 	key := loketest.NewReseller(t, s, 0).Creds.APIKey

@@ -238,12 +238,12 @@ func TestDepositTicket(t *testing.T) {
 		}
 		// Cancel one (the seed has no cancel endpoint: the native API or the core does
 		// it); its payment then credits nothing, and a new ticket may be opened.
-		ra, err := s.App.Authenticate(ctx, key, "127.0.0.1:1")
+		ra, err := s.Core.Resellers.Authenticate(ctx, key, "127.0.0.1:1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ds, _ := s.DB.Deposits(ctx, r.ID, 1)
-		c, err := s.App.CancelDeposit(ctx, ra, ds[0].ID)
+		c, err := s.Core.Deposits.CancelDeposit(ctx, ra, ds[0].ID)
 		if err != nil || c.Status != loket.DepositCancel {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}

@@ -20,10 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/orders"
 )
 
 // Surface names recorded on orders, which choose the report format.
@@ -57,14 +55,14 @@ const (
 
 // handler serves the surface.
 type handler struct {
-	a *app.App
+	svc loket.Services
 }
 
 // Mount adds the surface's routes to m and registers its report formats.
-func Mount(m *httpx.Mux, a *app.App) {
-	h := &handler{a: a}
-	a.SetNotifier(SurfaceJSON, h.reportJSON)
-	a.SetNotifier(SurfaceXML, h.reportXML)
+func Mount(m *httpx.Mux, svc loket.Services) {
+	h := &handler{svc: svc}
+	svc.Webhooks.SetNotifier(SurfaceJSON, h.reportJSON)
+	svc.Webhooks.SetNotifier(SurfaceXML, h.reportXML)
 	routes := []struct {
 		path    string
 		methods string
@@ -300,13 +298,13 @@ func (h *handler) identify(r *http.Request, token string) (*loket.ResellerAuth, 
 		if token == "" {
 			return nil, loket.Errorf(loket.EUNAUTHORIZED, "missing token")
 		}
-		return h.a.Authenticate(ctx, token, httpx.ClientIP(r))
+		return h.svc.Resellers.Authenticate(ctx, token, httpx.ClientIP(r))
 	}
-	ra, err := h.a.Authenticate(ctx, bearer, httpx.ClientIP(r))
+	ra, err := h.svc.Resellers.Authenticate(ctx, bearer, httpx.ClientIP(r))
 	if err != nil {
 		return nil, err
 	}
-	if token != "" && token != bearer && !app.CheckSecret(ra, token) {
+	if token != "" && token != bearer && !h.svc.Resellers.CheckSecret(ra, token) {
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "token does not belong to this key")
 	}
 	return ra, nil
@@ -330,7 +328,7 @@ func (h *handler) saldo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
 		return
 	}
-	res, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		rc, msg := rcOf(opOrder, err)
 		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})
@@ -388,7 +386,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	accounts, err := h.a.BankAccounts(ctx)
+	accounts, err := h.svc.Deposits.BankAccounts(ctx)
 	if err == nil && len(accounts) == 0 {
 		err = errNoBanks
 	}
@@ -396,7 +394,7 @@ func (h *handler) depositTicket(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	d, err := h.a.CreateDeposit(ctx, ra, loket.MethodBank, amount, SurfaceJSON)
+	d, err := h.svc.Deposits.CreateDeposit(ctx, ra, loket.MethodBank, amount, SurfaceJSON)
 	if err != nil {
 		fail(err)
 		return
@@ -491,7 +489,7 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	var o *loket.Order
 	if err == nil {
-		o, err = h.a.DB.OrderByRef(r.Context(), ra.ID, ref)
+		o, err = h.svc.Orders.OrderByRef(r.Context(), ra.ID, ref)
 	}
 	if err != nil {
 		out.RC, out.Message = rcOf(opOrder, err)
@@ -527,7 +525,7 @@ func (h *handler) purchase(ctx context.Context, ra *loket.ResellerAuth, req purc
 	}
 	// A used request_id answers with that transaction as it is now, before anything
 	// else is checked: the product may have closed since, the balance may be short.
-	if o, err := h.a.DB.OrderByRef(ctx, ra.ID, req.RequestID); err == nil {
+	if o, err := h.svc.Orders.OrderByRef(ctx, ra.ID, req.RequestID); err == nil {
 		if !sameOrder(o, req) {
 			return fail(loket.Errorf(loket.ECONFLICT, "request_id used"))
 		}
@@ -535,7 +533,7 @@ func (h *handler) purchase(ctx context.Context, ra *loket.ResellerAuth, req purc
 	} else if loket.ErrorCode(err) != loket.ENOTFOUND {
 		return fail(err)
 	}
-	p, err := h.a.Product(req.Code, ra.Level)
+	p, err := h.svc.Catalog.Product(req.Code, ra.Level)
 	if err != nil {
 		return fail(err)
 	}
@@ -556,7 +554,7 @@ func (h *handler) purchase(ctx context.Context, ra *loket.ResellerAuth, req purc
 	} else {
 		or.Target = req.MSISDN
 	}
-	o, _, err := h.a.CreateOrder(ctx, ra, or)
+	o, _, err := h.svc.Orders.CreateOrder(ctx, ra, or)
 	if err != nil {
 		return fail(err)
 	}
@@ -576,8 +574,8 @@ func sameOrder(o *loket.Order, req purchaseReq) bool {
 	if o.Target == req.MSISDN {
 		return true
 	}
-	a, ok1 := orders.NormalizeMSISDN(o.Target)
-	b, ok2 := orders.NormalizeMSISDN(req.MSISDN)
+	a, ok1 := loket.NormalizeMSISDN(o.Target)
+	b, ok2 := loket.NormalizeMSISDN(req.MSISDN)
 	return ok1 && ok2 && a == b
 }
 
@@ -590,7 +588,7 @@ func (h *handler) orderBody(o *loket.Order, balance loket.Money) purchaseBody {
 // balance is a reseller's balance now, or 0 when it cannot be read (it is shown, not
 // relied on).
 func (h *handler) balance(ctx context.Context, id int64) loket.Money {
-	r, err := h.a.DB.Reseller(ctx, id, "")
+	r, err := h.svc.Resellers.Reseller(ctx, id, "")
 	if err != nil {
 		return 0
 	}

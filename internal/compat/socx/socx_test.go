@@ -366,7 +366,7 @@ func importClosed(t *testing.T, s *server.Server) {
 	if _, err := catalog.Import(context.Background(), s.DB, strings.NewReader(y), "closed.yaml"); err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	if err := s.App.RefreshCatalog(context.Background()); err != nil {
+	if err := s.Core.Catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -450,7 +450,7 @@ func TestReports(t *testing.T) {
 		}))
 		t.Cleanup(rcv.Close)
 		u := rcv.URL
-		if err := s.App.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(context.Background(), r.ID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 			t.Fatal(err)
 		}
 		next := func() delivery {

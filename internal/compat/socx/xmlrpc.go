@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/xmlrpc"
@@ -63,7 +62,7 @@ func (h *handler) purchaseXML(w http.ResponseWriter, r *http.Request) {
 		writeMethodResponse(w, []member{{"RESPONSECODE", rc}, {"REQUESTID", reqID}, {"MESSAGE", msg}, {"TRANSACTIONID", trx}})
 	}
 	ra, err := h.identify(r, r.URL.Query().Get("token"))
-	if err == nil && m["PIN"] != "" && !app.CheckSecret(ra, m["PIN"]) {
+	if err == nil && m["PIN"] != "" && !h.svc.Resellers.CheckSecret(ra, m["PIN"]) {
 		err = loket.Errorf(loket.EUNAUTHORIZED, "wrong PIN")
 	}
 	if err != nil {

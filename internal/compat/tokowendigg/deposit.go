@@ -87,7 +87,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		h.fail(w, failf(http.StatusBadRequest, "Kolom via wajib diisi"))
 		return
 	}
-	banks, err := h.a.BankAccounts(r.Context())
+	banks, err := h.svc.Deposits.BankAccounts(r.Context())
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -112,7 +112,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		h.fail(w, failf(http.StatusBadRequest, "Minimum nominal untuk menggunakan metode pembayaran ini Rp 10.000"))
 		return
 	}
-	d, err := h.a.CreateDeposit(r.Context(), ra, loket.MethodBank, loket.Money(amount), Surface)
+	d, err := h.svc.Deposits.CreateDeposit(r.Context(), ra, loket.MethodBank, loket.Money(amount), Surface)
 	if err != nil {
 		h.fail(w, &depositError{err})
 		return
@@ -125,7 +125,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 
 // depositRef is the seed's reference of a deposit.
 func (h *handler) depositRef(d *loket.Deposit) string {
-	return depositReference(d.ID, d.CreatedAt, h.a.QRToken(d.ID))
+	return depositReference(d.ID, d.CreatedAt, h.svc.Deposits.QRToken(d.ID))
 }
 
 // depositStatus is the seed's word for a deposit's status: unpaid while it can be
@@ -193,7 +193,7 @@ func (h *handler) lookupDeposit(ctx context.Context, ref string, resellerID int6
 	if !okRef || !isDeposit {
 		return nil, errNoTransaction
 	}
-	d, err := h.a.DB.Deposit(ctx, id, resellerID)
+	d, err := h.svc.Deposits.Deposit(ctx, id, resellerID)
 	if loket.ErrorCode(err) == loket.ENOTFOUND {
 		return nil, errNoTransaction
 	}

@@ -39,7 +39,7 @@ func page(t *testing.T, s *server.Server, ref string) (int, string) {
 // newestDeposit is the reseller's latest deposit.
 func newestDeposit(t *testing.T, s *server.Server, id int64) *loket.Deposit {
 	t.Helper()
-	ds, err := s.App.DB.Deposits(context.Background(), id, 1)
+	ds, err := s.DB.Deposits(context.Background(), id, 1)
 	if err != nil || len(ds) == 0 {
 		t.Fatalf("deposits: %v %v", ds, err)
 	}
@@ -134,12 +134,12 @@ func testDeposits(t *testing.T, engine string) {
 		if str(t, d, "via") != "Bank Mandiri" || str(t, d, "product") != "Isi Saldo Rp. 500.000" {
 			t.Errorf("mandiri: %v", d)
 		}
-		ra, err := s.App.Authenticate(ctx, c.key, "127.0.0.1:1")
+		ra, err := s.Core.Resellers.Authenticate(ctx, c.key, "127.0.0.1:1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		dep := newestDeposit(t, s, c.id)
-		if _, err := s.App.CancelDeposit(ctx, ra, dep.ID); err != nil {
+		if _, err := s.Core.Deposits.CancelDeposit(ctx, ra, dep.ID); err != nil {
 			t.Fatal(err)
 		}
 		st := wantOK(t, call(t, s, "GET", api+"/transaction/"+cref, c.key, "", nil)).(map[string]any)
@@ -212,15 +212,15 @@ func testDeposits(t *testing.T, engine string) {
 		}
 		wantError(t, call(t, s, "GET", api+"/transaction/"+ref[:19]+ref[20:], r.key, "", nil), 400, "Transaksi tidak ditemukan")
 		// A deposit made elsewhere answers its reseller's key, but has no public page.
-		ra, err := s.App.Authenticate(ctx, other.key, "127.0.0.1:1")
+		ra, err := s.Core.Resellers.Authenticate(ctx, other.key, "127.0.0.1:1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.App.CreateDeposit(ctx, ra, "bank", 15000, "api")
+		d, err := s.Core.Deposits.CreateDeposit(ctx, ra, "bank", 15000, "api")
 		if err != nil {
 			t.Fatal(err)
 		}
-		oref := tokowendigg.DepositReference(d.ID, d.CreatedAt, s.App.QRToken(d.ID))
+		oref := tokowendigg.DepositReference(d.ID, d.CreatedAt, s.Core.Deposits.QRToken(d.ID))
 		st := wantOK(t, call(t, s, "GET", api+"/transaction/"+oref, other.key, "", nil)).(map[string]any)
 		if str(t, st, "status") != "unpaid" || str(t, st, "product") != "Isi Saldo Rp. 15.000" {
 			t.Errorf("api deposit: %v", st)

@@ -100,7 +100,7 @@ func (h *handler) depositInvoice(w http.ResponseWriter, r *http.Request, page in
 			Note: depositNote(d, now), CreatedAt: at(d.CreatedAt), StatusAt: at(depositStatusAt(d, now)), ExpiredAt: at(d.ExpiresAt),
 			Deposit: true, Unpaid: st == "unpaid", Amount: rupiah(d.Amount), Code: rupiah(d.UniqueCode)}
 		if page.Unpaid {
-			banks, err := h.a.BankAccounts(r.Context())
+			banks, err := h.svc.Deposits.BankAccounts(r.Context())
 			if err != nil {
 				h.fail(w, err)
 				return

@@ -74,7 +74,7 @@ func parseReference(ref string) (id int64, deposit, ok bool) {
 }
 
 // depositReference is the seed's reference of a deposit. token is the server's secret
-// tag of the deposit (app.QRToken): only Loket can make the check digits.
+// tag of the deposit (DepositService.QRToken): only Loket can make the check digits.
 func depositReference(id int64, created time.Time, token string) string {
 	sum := sha256.Sum256([]byte("tokowendigg-deposit\x00" + token + "\x00" + strconv.FormatInt(id, 10)))
 	check := binary.BigEndian.Uint64(sum[:8]) % 10_000_000_000

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -19,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
@@ -41,16 +41,18 @@ const utcLayout = "2006-01-02T15:04:05.000000Z"
 const invoiceTTL = 24 * time.Hour
 
 type handler struct {
-	a *app.App
+	svc       loket.Services
+	log       *slog.Logger
+	publicURL string
 }
 
 // Mount adds the surface's routes to m and registers its webhook format.
-func Mount(m *httpx.Mux, a *app.App) {
-	h := &handler{a: a}
-	a.SetNotifier(Surface, h.notify)
-	a.SetWebhookAcceptor(WebhookTransactionStatus, Acknowledged)
-	a.SetWebhookAcceptor(WebhookPriceUpdate, Acknowledged)
-	a.SetPriceNotifier(Surface, func(ups []loket.PriceUpdate) (string, string, []byte, error) {
+func Mount(m *httpx.Mux, svc loket.Services) {
+	h := &handler{svc: svc, log: m.Log(), publicURL: m.PublicURL()}
+	svc.Webhooks.SetNotifier(Surface, h.notify)
+	svc.Webhooks.SetAcceptor(WebhookTransactionStatus, Acknowledged)
+	svc.Webhooks.SetAcceptor(WebhookPriceUpdate, Acknowledged)
+	svc.Webhooks.SetPriceNotifier(Surface, func(ups []loket.PriceUpdate) (string, string, []byte, error) {
 		changes := make([]PriceChange, 0, len(ups))
 		for _, u := range ups {
 			changes = append(changes, PriceChange{ProductCode: u.Code, PriceOld: u.PriceOld, PriceNew: u.PriceNew})
@@ -164,7 +166,7 @@ type errorBody struct {
 func (h *handler) fail(w http.ResponseWriter, err error) {
 	status, msg := reply(err)
 	if status >= 500 {
-		h.a.Log.Error("tokowendigg: request failed", "err", err)
+		h.log.Error("tokowendigg: request failed", "err", err)
 	}
 	httpx.WriteJSON(w, status, errorBody{Status: status, Message: msg})
 }
@@ -197,12 +199,12 @@ func (h *handler) authed(method string, signed bool, fn func(http.ResponseWriter
 			h.fail(w, errMethod)
 			return
 		}
-		ra, err := h.a.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
+		ra, err := h.svc.Resellers.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
 		if err != nil {
 			h.fail(w, err)
 			return
 		}
-		if signed && !app.CheckSecret(ra, r.Header.Get("Signature")) {
+		if signed && !h.svc.Resellers.CheckSecret(ra, r.Header.Get("Signature")) {
 			h.fail(w, failf(http.StatusBadRequest, "Invalid signature"))
 			return
 		}
@@ -349,7 +351,7 @@ func (h *handler) forms(b *loket.Brand) []loket.FormField {
 		return b.Forms
 	}
 	label := "Nomor Tujuan"
-	for _, c := range h.a.Categories() {
+	for _, c := range h.svc.Catalog.Categories() {
 		if c.Code == b.Category {
 			switch c.TargetKind {
 			case loket.TargetMSISDN:
@@ -368,7 +370,7 @@ const targetKey = "target"
 func (h *handler) providers(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	active := flag(query(r), "active")
 	out := []provider{}
-	for _, b := range h.a.Brands() {
+	for _, b := range h.svc.Catalog.Brands() {
 		if active != nil && b.Active != *active {
 			continue
 		}
@@ -380,7 +382,7 @@ func (h *handler) providers(w http.ResponseWriter, r *http.Request, ra *loket.Re
 
 func (h *handler) brand(code string) *loket.Brand {
 	code = strings.TrimSpace(code)
-	for _, b := range h.a.Brands() {
+	for _, b := range h.svc.Catalog.Brands() {
 		if strings.EqualFold(b.Code, code) {
 			return &b
 		}
@@ -419,7 +421,7 @@ func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	}
 	active := flag(q, "active")
 	out := []productItem{}
-	for _, p := range h.a.Products(ra.Level) {
+	for _, p := range h.svc.Catalog.Products(ra.Level) {
 		if p.Brand != b.Code {
 			continue
 		}
@@ -452,7 +454,7 @@ type productDetail struct {
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	p, err := h.a.Product(r.PathValue("code"), ra.Level)
+	p, err := h.svc.Catalog.Product(r.PathValue("code"), ra.Level)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -498,7 +500,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 		h.fail(w, failf(http.StatusBadRequest, "Kolom target_product_code wajib diisi"))
 		return
 	}
-	p, err := h.a.Product(code, ra.Level)
+	p, err := h.svc.Catalog.Product(code, ra.Level)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -535,7 +537,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 	for try := 0; ; try++ {
 		req.RefID = newRefID()
 		var created bool
-		o, created, err = h.a.CreateOrder(r.Context(), ra, req)
+		o, created, err = h.svc.Orders.CreateOrder(r.Context(), ra, req)
 		if err == nil && !created || loket.ErrorCode(err) == loket.ECONFLICT {
 			if try < 3 {
 				continue
@@ -569,7 +571,7 @@ type balanceView struct {
 }
 
 func (h *handler) balance(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	rs, err := h.a.DB.Reseller(r.Context(), ra.ID, "")
+	rs, err := h.svc.Resellers.Reseller(r.Context(), ra.ID, "")
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -658,7 +660,7 @@ func (h *handler) lookup(ctx context.Context, ref string, resellerID int64) (*lo
 	if !okRef || isDeposit {
 		return nil, errNoTransaction
 	}
-	o, err := h.a.DB.Order(ctx, id, resellerID)
+	o, err := h.svc.Orders.Order(ctx, resellerID, id)
 	if loket.ErrorCode(err) == loket.ENOTFOUND {
 		return nil, errNoTransaction
 	}
@@ -672,7 +674,7 @@ func (h *handler) lookup(ctx context.Context, ref string, resellerID int64) (*lo
 }
 
 func (h *handler) brandName(o *loket.Order) string {
-	if p, err := h.a.ProductByID(o.ProductID, ""); err == nil && p.BrandName != "" {
+	if p, err := h.svc.Catalog.ProductByID(o.ProductID, ""); err == nil && p.BrandName != "" {
 		return p.BrandName
 	}
 	return ""
@@ -688,7 +690,7 @@ func (h *handler) webhookSent(ctx context.Context, o *loket.Order) bool {
 	if o.Status == loket.StatusPending {
 		return false
 	}
-	hooks, err := h.a.Webhooks.Webhooks(ctx, o.ResellerID, webhookRecent)
+	hooks, err := h.svc.Webhooks.Webhooks(ctx, o.ResellerID, webhookRecent)
 	if err != nil {
 		return false
 	}
@@ -703,7 +705,7 @@ func (h *handler) webhookSent(ctx context.Context, o *loket.Order) bool {
 // invoiceURL is where a transaction's invoice page is: under LOKET_PUBLIC_URL, or the
 // host the request came to when that is unset.
 func (h *handler) invoiceURL(r *http.Request, ref string) string {
-	base := strings.TrimRight(h.a.Config().PublicURL, "/")
+	base := strings.TrimRight(h.publicURL, "/")
 	if base == "" {
 		scheme := "http"
 		if r.TLS != nil {

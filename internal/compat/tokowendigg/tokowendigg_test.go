@@ -172,7 +172,7 @@ func testSurface(t *testing.T, engine string) {
 	}))
 	t.Cleanup(rcv.Close)
 	u := rcv.URL + "/webhook"
-	if err := s.App.UpdateReseller(ctx, r.id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := s.Core.Resellers.UpdateReseller(ctx, r.id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -250,11 +250,11 @@ func testSurface(t *testing.T, engine string) {
 	})
 
 	t.Run("prices are the caller's", func(t *testing.T) {
-		m, creds, err := s.App.CreateReseller(ctx, loket.NewResellerInput{Username: loketest.Username("twm"), Level: "member", Balance: 5000})
+		m, creds, err := s.Core.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: loketest.Username("twm"), Level: "member", Balance: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := s.App.Product("FFMAX-BJ-V3FFMAX_ID_10", "member")
+		want, err := s.Core.Catalog.Product("FFMAX-BJ-V3FFMAX_ID_10", "member")
 		if err != nil || want.Price == 1864 {
 			t.Fatalf("member price %v %v", want, err)
 		}
@@ -432,7 +432,7 @@ func testSurface(t *testing.T, engine string) {
 		if _, err := catalog.Import(ctx, s.DB, strings.NewReader(extra), "extra.yaml"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.App.RefreshCatalog(ctx); err != nil {
+		if err := s.Core.Catalog.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		active := wantOK(t, call(t, s, "GET", api+"/product?provider=ffmax-bj-v3&active=1", r.key, "", nil)).([]any)
@@ -523,7 +523,7 @@ func testSurface(t *testing.T, engine string) {
 		// A suspended reseller.
 		susp := newReseller(t, s, 10000)
 		st := loket.ResellerSuspended
-		if err := s.App.UpdateReseller(ctx, susp.id, loket.ResellerUpdate{Status: &st}); err != nil {
+		if err := s.Core.Resellers.UpdateReseller(ctx, susp.id, loket.ResellerUpdate{Status: &st}); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, call(t, s, "POST", api+"/transaction/balance", susp.key, susp.secret, "[]"), 400, "Anda tidak memiliki akses ke api kami")

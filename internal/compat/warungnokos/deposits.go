@@ -162,7 +162,7 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 		h.fail(w, loket.FieldError(loket.EINVALID, "method", "Metode deposit tidak dikenal: %q (pilih qris atau usdt-trc-20).", method))
 		return
 	}
-	d, err := h.a.CreateDeposit(r.Context(), c.ra, core, amount, surface)
+	d, err := h.svc.Deposits.CreateDeposit(r.Context(), c.ra, core, amount, surface)
 	if err != nil {
 		h.fail(w, depositError(err, amount, core))
 		return
@@ -175,7 +175,7 @@ func (h *handler) depositCreate(w http.ResponseWriter, r *http.Request, c *call)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "trxId": depositTrxID(d.ID), "qr_string": d.QRString,
-		"qr_image": h.a.PublicQRURL(d), "total": d.Total, "expired_at": d.ExpiresAt.UnixMilli()})
+		"qr_image": h.svc.Deposits.PublicQRURL(d), "total": d.Total, "expired_at": d.ExpiresAt.UnixMilli()})
 }
 
 // deposit loads the caller's deposit a trxId names: 400 without one, 404 when it is
@@ -189,7 +189,7 @@ func (h *handler) deposit(r *http.Request, c *call, trx string) (*loket.Deposit,
 	if !ok {
 		return nil, notFound
 	}
-	d, err := h.a.DB.Deposit(r.Context(), id, c.ra.ID)
+	d, err := h.svc.Deposits.Deposit(r.Context(), id, c.ra.ID)
 	if loket.ErrorCode(err) == loket.ENOTFOUND {
 		return nil, notFound
 	}
@@ -223,11 +223,11 @@ func (h *handler) depositCancel(w http.ResponseWriter, r *http.Request, c *call)
 		h.fail(w, err)
 		return
 	}
-	d2, err := h.a.CancelDeposit(r.Context(), c.ra, d.ID)
+	d2, err := h.svc.Deposits.CancelDeposit(r.Context(), c.ra, d.ID)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ECONFLICT {
 			// Paid or closed between the look-up and the cancel: say which.
-			if now, err2 := h.a.DB.Deposit(r.Context(), d.ID, c.ra.ID); err2 == nil {
+			if now, err2 := h.svc.Deposits.Deposit(r.Context(), d.ID, c.ra.ID); err2 == nil {
 				if e := notOpen(now, trx); e != nil {
 					err = e
 				}

@@ -267,7 +267,7 @@ func TestDepositExpired(t *testing.T) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(c.TrxID, "WN"), 10, 64)
 		id -= 9_000_000_000
 		ctx := context.Background()
-		if err := s.App.DB.Write(ctx, 0, func(tx *store.Tx) error {
+		if err := s.DB.Write(ctx, 0, func(tx *store.Tx) error {
 			_, err := tx.Exec(`UPDATE deposits SET expires_at = $1 WHERE id = $2`, store.Now()-60_000_000, id)
 			return err
 		}); err != nil {
@@ -276,7 +276,7 @@ func TestDepositExpired(t *testing.T) {
 		// Past its expiry, before and after Loket marks it expired.
 		for _, sweep := range []bool{false, true} {
 			if sweep {
-				if err := s.App.DB.Write(ctx, 0, func(tx *store.Tx) error { _, err := tx.ExpireDeposits(); return err }); err != nil {
+				if err := s.DB.Write(ctx, 0, func(tx *store.Tx) error { _, err := tx.ExpireDeposits(); return err }); err != nil {
 					t.Fatal(err)
 				}
 			}

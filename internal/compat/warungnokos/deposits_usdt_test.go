@@ -23,10 +23,10 @@ func TestDepositUSDT(t *testing.T) {
 		ctx := context.Background()
 		base := s.URL + "/compat/warungnokos/api"
 		rs := newReseller(t, s, "", 0)
-		if err := s.App.SetUSDT(ctx, loket.USDTConfig{Address: usdtAddress, Rate: 16250}); err != nil {
+		if err := s.Core.Deposits.SetUSDT(ctx, loket.USDTConfig{Address: usdtAddress, Rate: 16250}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.App.SetUSDT(ctx, loket.USDTConfig{Address: usdtAddress[:33] + "u", Rate: 16250}); err == nil || !strings.Contains(err.Error(), "checksum") {
+		if err := s.Core.Deposits.SetUSDT(ctx, loket.USDTConfig{Address: usdtAddress[:33] + "u", Rate: 16250}); err == nil || !strings.Contains(err.Error(), "checksum") {
 			t.Fatalf("a mistyped address: %v", err)
 		}
 		r := post(t, base+"/deposit/create", rs.Key, `{"amount":50000,"method":"usdt-trc-20"}`)
@@ -57,10 +57,10 @@ func TestDepositUSDT(t *testing.T) {
 
 		id := depositIDOf(t, trx)
 		hash := strings.Repeat("ab12", 16)
-		if _, err := s.App.ConfirmDeposit(ctx, id, "seen on tronscan", ""); err == nil {
+		if _, err := s.Core.Deposits.ConfirmDeposit(ctx, id, "seen on tronscan", ""); err == nil {
 			t.Error("a USDT deposit confirmed without a tx hash")
 		}
-		dep, err := s.App.ConfirmDeposit(ctx, id, "", hash)
+		dep, err := s.Core.Deposits.ConfirmDeposit(ctx, id, "", hash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestDepositUSDT(t *testing.T) {
 		}
 		// The same transaction reported again (by a watcher, or confirmed twice) is
 		// recorded once.
-		out, err := s.App.RecordPayments(ctx, usdt.SourceName, []loket.Payment{{Ref: hash, Method: loket.MethodUSDT, Amount: loket.Money(micro)}})
+		out, err := s.Core.Deposits.RecordPayments(ctx, usdt.SourceName, []loket.Payment{{Ref: hash, Method: loket.MethodUSDT, Amount: loket.Money(micro)}})
 		if err != nil || !out[0].Duplicate {
 			t.Errorf("the same tx again: %+v %v", out, err)
 		}

@@ -23,7 +23,7 @@ func start(t testing.TB, engine string, flags ...string) *server.Server {
 	// here (a second registration of the same pattern would panic).
 	probe, _ := http.NewRequest(http.MethodGet, s.URL+"/compat/warungnokos/api/otp/services", nil)
 	if _, pattern := s.API.Mux.Handler(probe); !strings.HasPrefix(pattern, "/compat/warungnokos/") {
-		warungnokos.Mount(s.API.Mux, s.App)
+		warungnokos.Mount(s.API.Mux, s.Core.Services())
 	}
 	return s
 }
@@ -46,7 +46,7 @@ func newReseller(t testing.TB, s *server.Server, level string, balance int64) *r
 func suspend(t testing.TB, s *server.Server, id int64) {
 	t.Helper()
 	st := loket.ResellerSuspended
-	if err := s.App.UpdateReseller(context.Background(), id, loket.ResellerUpdate{Status: &st}); err != nil {
+	if err := s.Core.Resellers.UpdateReseller(context.Background(), id, loket.ResellerUpdate{Status: &st}); err != nil {
 		t.Fatal(err)
 	}
 }

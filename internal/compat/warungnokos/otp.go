@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/numbers"
 )
 
 // Buying numbers: otp/order, otp/status, otp/set_status are Loket's virtual-number
@@ -104,7 +103,7 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		maxPrice = loket.Money(n)
 	}
-	act, _, err := h.a.OrderNumber(r.Context(), c.ra, loket.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
+	act, _, err := h.svc.Numbers.OrderNumber(r.Context(), c.ra, loket.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
 		OperatorID: operator, PriceJual: loket.Money(priceJual), MaxPrice: maxPrice, Surface: surface})
 	if err != nil {
 		h.fail(w, err)
@@ -120,7 +119,7 @@ func (h *handler) orderService(r *http.Request, c *call, numberID int64, provide
 	if v := c.p.get("service_code", "service_id", "serviceId"); v != "" {
 		return h.service(r, v)
 	}
-	at, err := h.a.DB.VNServicesAt(r.Context(), numberID, provider)
+	at, err := h.svc.Numbers.ServicesAt(r.Context(), numberID, provider)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +201,7 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, c *call) {
 		v.Detail = &statusExtra{Message: "Nomor tidak tersedia. Saldo dikembalikan."}
 	case loket.VNCanceled:
 		v.Detail = &statusExtra{Message: "Pesanan dibatalkan. Saldo dikembalikan."}
-		if act.Message == numbers.MsgTimeout {
+		if act.Message == loket.MsgTimeout {
 			v.Detail.Message = "Waktu habis tanpa SMS. Pesanan dibatalkan dan saldo dikembalikan."
 		}
 	}
@@ -215,7 +214,7 @@ func (h *handler) activation(r *http.Request, c *call, trx string) (*loket.Activ
 	if !ok {
 		return nil, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", clipTrx(trx))
 	}
-	act, err := h.a.Activation(r.Context(), c.ra.ID, id)
+	act, err := h.svc.Numbers.Activation(r.Context(), c.ra.ID, id)
 	if loket.ErrorCode(err) == loket.ENOTFOUND {
 		return nil, loket.Errorf(loket.ENOTFOUND, "Pesanan %s tidak ditemukan.", clipTrx(trx))
 	}
@@ -251,11 +250,11 @@ func (h *handler) setStatus(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	switch action {
 	case "cancel":
-		_, err = h.a.CancelNumber(r.Context(), c.ra, act.ID)
+		_, err = h.svc.Numbers.CancelNumber(r.Context(), c.ra, act.ID)
 	case "done":
-		_, err = h.a.FinishNumber(r.Context(), c.ra, act.ID)
+		_, err = h.svc.Numbers.FinishNumber(r.Context(), c.ra, act.ID)
 	case "resend":
-		_, err = h.a.ResendNumber(r.Context(), c.ra, act.ID)
+		_, err = h.svc.Numbers.ResendNumber(r.Context(), c.ra, act.ID)
 	}
 	if err != nil {
 		h.fail(w, numberErr{err: err, action: action})

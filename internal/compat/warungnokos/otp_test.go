@@ -399,7 +399,7 @@ func hookServer(t testing.TB, s *server.Server, id int64) *hookLog {
 	}))
 	t.Cleanup(srv.Close)
 	u := srv.URL
-	if err := s.App.UpdateReseller(context.Background(), id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
+	if err := s.Core.Resellers.UpdateReseller(context.Background(), id, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -469,10 +469,10 @@ func addFake(t testing.TB, s *server.Server) *fakeVN {
 	if _, err := s.DB.EnsureAccount(ctx, store.SupplierAccount(id), store.KindSupplierPayable); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.App.RefreshCatalog(ctx); err != nil {
+	if err := s.Core.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.App.SyncVNCatalog(ctx); err != nil {
+	if err := s.Core.Numbers.SyncVNCatalog(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -10,10 +10,10 @@
 package warungnokos
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
@@ -28,13 +28,14 @@ const (
 )
 
 // Mount adds the surface's routes to m.
-func Mount(m *httpx.Mux, a *app.App) {
-	a.SetVNNotifier(surface, notifySMS)
-	m.Handle(prefix, &handler{a: a})
+func Mount(m *httpx.Mux, svc loket.Services) {
+	svc.Webhooks.SetSMSNotifier(surface, notifySMS)
+	m.Handle(prefix, &handler{svc: svc, log: m.Log()})
 }
 
 type handler struct {
-	a *app.App
+	svc loket.Services
+	log *slog.Logger
 }
 
 // endpoint is one route of the seed: the methods it answers and its handler. args are
@@ -115,7 +116,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	ra, err := h.a.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
+	ra, err := h.svc.Resellers.Authenticate(r.Context(), apiKey(r, p), httpx.ClientIP(r))
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -139,7 +140,7 @@ type errorBody struct {
 func (h *handler) fail(w http.ResponseWriter, err error) {
 	status, msg := errorOf(err)
 	if status >= 500 {
-		h.a.Log.Error("warungnokos", "err", err)
+		h.log.Error("warungnokos", "err", err)
 	}
 	httpx.WriteJSON(w, status, errorBody{Success: false, Message: msg})
 }
@@ -193,7 +194,7 @@ func errorOf(err error) (int, string) {
 
 // profile: GET user/profile.
 func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *call) {
-	res, err := h.a.DB.Reseller(r.Context(), c.ra.ID, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), c.ra.ID, "")
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -209,7 +210,7 @@ type serviceView struct {
 
 // services: GET otp/services, the active services.
 func (h *handler) services(w http.ResponseWriter, r *http.Request, _ *call) {
-	list, err := h.a.DB.VNServices(r.Context())
+	list, err := h.svc.Numbers.Services(r.Context())
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -252,7 +253,7 @@ func (h *handler) countries(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	code := svc.Code
-	list, err := h.a.DB.VNCountries(r.Context(), code)
+	list, err := h.svc.Numbers.Countries(r.Context(), code)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -263,7 +264,7 @@ func (h *handler) countries(w http.ResponseWriter, r *http.Request, c *call) {
 		for _, p := range cn.Prices {
 			v.StockTotal += max(p.Stock, 0)
 			v.Pricelist = append(v.Pricelist, priceView{ProviderID: p.ProviderID, ServerID: p.ServerID, Stock: p.Stock,
-				Rate: float64(p.RateBP) / 100, Price: h.a.PriceFor(p.Price, c.ra.Level)})
+				Rate: float64(p.RateBP) / 100, Price: h.svc.Catalog.PriceFor(p.Price, c.ra.Level)})
 		}
 		out = append(out, v)
 	}
@@ -274,7 +275,7 @@ func (h *handler) countries(w http.ResponseWriter, r *http.Request, c *call) {
 // name in any case. A serviceId that is neither is EINVALID; an unknown code ENOTFOUND.
 func (h *handler) service(r *http.Request, serviceID string) (*loket.VNService, error) {
 	code, isID := parseID(serviceID)
-	list, err := h.a.DB.VNServices(r.Context())
+	list, err := h.svc.Numbers.Services(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +317,7 @@ func (h *handler) operators(w http.ResponseWriter, r *http.Request, c *call) {
 			country = name
 		}
 	}
-	list, err := h.a.DB.VNOperators(r.Context(), country, provider)
+	list, err := h.svc.Numbers.Operators(r.Context(), country, provider)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -343,7 +344,7 @@ func (h *handler) checkNumber(r *http.Request, numberID, provider, operator stri
 	if country == "" {
 		return loket.Errorf(loket.ENOTFOUND, "number_id %s dengan provider_id %s tidak ditemukan di daftar negara.", numberID, provider)
 	}
-	ops, err := h.a.DB.VNOperators(r.Context(), country, provider)
+	ops, err := h.svc.Numbers.Operators(r.Context(), country, provider)
 	if err != nil {
 		return err
 	}
@@ -358,7 +359,7 @@ func (h *handler) checkNumber(r *http.Request, numberID, provider, operator stri
 // countryName is the name of the country with numberID in an active service's country
 // list (with a price from provider, unless provider is ""), or "" when there is none.
 func (h *handler) countryName(r *http.Request, numberID int64, provider string) (string, error) {
-	services, err := h.a.DB.VNServices(r.Context())
+	services, err := h.svc.Numbers.Services(r.Context())
 	if err != nil {
 		return "", err
 	}
@@ -366,7 +367,7 @@ func (h *handler) countryName(r *http.Request, numberID int64, provider string) 
 		if !s.Active {
 			continue
 		}
-		list, err := h.a.DB.VNCountries(r.Context(), s.Code)
+		list, err := h.svc.Numbers.Countries(r.Context(), s.Code)
 		if err != nil {
 			return "", err
 		}

@@ -21,7 +21,7 @@ func TestAgainstLoket(t *testing.T) {
 	s := loketest.Start(t, "sqlite")
 	probe, _ := http.NewRequest(http.MethodGet, s.URL+"/compat/warungnokos/api/otp/services", nil)
 	if _, pattern := s.API.Mux.Handler(probe); !strings.HasPrefix(pattern, "/compat/warungnokos/") {
-		warungnokos.Mount(s.API.Mux, s.App)
+		warungnokos.Mount(s.API.Mux, s.Core.Services())
 	}
 	r := loketest.NewReseller(t, s, 150000)
 	sup, err := supplier.New(supplier.Config{Name: "b", Kind: "warungnokos", BaseURL: s.URL + "/compat/warungnokos", APIKey: r.Creds.APIKey})

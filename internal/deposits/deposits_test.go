@@ -1,4 +1,4 @@
-package app_test
+package deposits_test
 
 import (
 	"context"
@@ -8,25 +8,26 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store/storetest"
 )
 
 func TestDepositLimits(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
-	ra := reseller(t, a, "deplim", 0)
+	ra := loketest.Buyer(t, a, "deplim", 0)
 	for _, c := range []struct {
 		method string
 		amount loket.Money
 		code   string
 	}{{"qris", 1999, loket.EINVALID}, {"qris", 200_000_000, loket.EINVALID}, {"cash", 50000, loket.EINVALID}, {"bank", 9000, loket.EINVALID}} {
-		if _, err := a.CreateDeposit(ctx, ra, c.method, c.amount, ""); loket.ErrorCode(err) != c.code {
+		if _, err := a.Deposits.CreateDeposit(ctx, ra, c.method, c.amount, ""); loket.ErrorCode(err) != c.code {
 			t.Errorf("%s %d: %v", c.method, c.amount, err)
 		}
 	}
 	var open []*loket.Deposit
 	for i := 0; i < 3; i++ {
-		d, err := a.CreateDeposit(ctx, ra, "qris", 50000, "")
+		d, err := a.Deposits.CreateDeposit(ctx, ra, "qris", 50000, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,16 +36,16 @@ func TestDepositLimits(t *testing.T) {
 		}
 		open = append(open, d)
 	}
-	if _, err := a.CreateDeposit(ctx, ra, "qris", 50000, ""); loket.ErrorCode(err) != loket.ELIMIT {
+	if _, err := a.Deposits.CreateDeposit(ctx, ra, "qris", 50000, ""); loket.ErrorCode(err) != loket.ELIMIT {
 		t.Fatalf("a fourth open deposit: %v", err)
 	}
-	if _, err := a.CancelDeposit(ctx, ra, open[0].ID); err != nil {
+	if _, err := a.Deposits.CancelDeposit(ctx, ra, open[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CancelDeposit(ctx, ra, open[0].ID); loket.ErrorCode(err) != loket.ECONFLICT {
+	if _, err := a.Deposits.CancelDeposit(ctx, ra, open[0].ID); loket.ErrorCode(err) != loket.ECONFLICT {
 		t.Fatalf("cancel twice: %v", err)
 	}
-	if _, err := a.CreateDeposit(ctx, ra, "qris", 50000, ""); err != nil {
+	if _, err := a.Deposits.CreateDeposit(ctx, ra, "qris", 50000, ""); err != nil {
 		t.Fatalf("after a cancel: %v", err)
 	}
 }
@@ -54,15 +55,15 @@ func TestDepositLimits(t *testing.T) {
 func TestMatcherRace(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			a := newApp(t, engine)
+			a := loketest.Core(t, engine)
 			ctx := context.Background()
 			var rs []*loket.ResellerAuth
 			var deps []*loket.Deposit
 			for i := 0; i < 40; i++ {
-				r := reseller(t, a, fmt.Sprintf("dep%d", i), 0)
+				r := loketest.Buyer(t, a, fmt.Sprintf("dep%d", i), 0)
 				rs = append(rs, r)
 				for j := 0; j < 3; j++ {
-					d, err := a.CreateDeposit(ctx, r, "qris", 50000, "")
+					d, err := a.Deposits.CreateDeposit(ctx, r, "qris", 50000, "")
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -74,7 +75,7 @@ func TestMatcherRace(t *testing.T) {
 			matched := map[int64]int{}
 			pay := func(ref string, amount loket.Money) {
 				defer wg.Done()
-				out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: ref, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
+				out, err := a.Deposits.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: ref, Amount: amount, Brand: "DANA", PaidAt: time.Now()})
 				if err != nil {
 					t.Error(err)
 					return
@@ -114,7 +115,7 @@ func TestMatcherRace(t *testing.T) {
 				t.Fatalf("%d unmatched payments, want 20", len(un))
 			}
 			// A second payment of a total already paid matches nothing.
-			out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "late", Amount: deps[0].Total})
+			out, err := a.Deposits.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "late", Amount: deps[0].Total})
 			if err != nil || out.Deposit != nil {
 				t.Fatalf("second payment of a paid total: %+v %v", out, err)
 			}
@@ -128,24 +129,24 @@ func TestMatcherRace(t *testing.T) {
 // A payment after its deposit expired is kept, not credited; the operator credits it
 // by hand, once.
 func TestLatePaymentCreditedByHand(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
-	ra := reseller(t, a, "late", 0)
-	d, err := a.CreateDeposit(ctx, ra, "qris", 20000, "")
+	ra := loketest.Buyer(t, a, "late", 0)
+	d, err := a.Deposits.CreateDeposit(ctx, ra, "qris", 20000, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.DB.W.Exec(`UPDATE deposits SET expires_at = $1 WHERE id = $2`, time.Now().Add(-time.Minute).UnixMicro(), d.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "L1", Amount: d.Total, PaidAt: time.Now()})
+	out, err := a.Deposits.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "L1", Amount: d.Total, PaidAt: time.Now()})
 	if err != nil || out.Deposit != nil {
 		t.Fatalf("late payment: %+v %v", out, err)
 	}
-	if err := a.CreditPayment(ctx, out.PaymentID, ra.ID, "paid 2 minutes late"); err != nil {
+	if err := a.Deposits.CreditPayment(ctx, out.PaymentID, ra.ID, "paid 2 minutes late"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.CreditPayment(ctx, out.PaymentID, ra.ID, "again"); loket.ErrorCode(err) != loket.ECONFLICT {
+	if err := a.Deposits.CreditPayment(ctx, out.PaymentID, ra.ID, "again"); loket.ErrorCode(err) != loket.ECONFLICT {
 		t.Fatalf("second hand credit: %v", err)
 	}
 	got, _ := a.DB.Reseller(ctx, ra.ID, "")

@@ -1,11 +1,9 @@
-package app_test
+package orders_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
@@ -57,23 +56,23 @@ func init() {
 	supplier.Register("test-refless", func(supplier.Config) (supplier.Supplier, error) { return pusher{refless: true}, nil })
 }
 
-func callback(t *testing.T, a *app.App, name, secret, body string) (int, string) {
+func callback(t *testing.T, a *server.Core, name, secret, body string) (int, string) {
 	t.Helper()
 	r := httptest.NewRequest("POST", "/callbacks/"+name, strings.NewReader(body))
 	r.Header.Set("X-Secret", secret)
-	status, answer := a.HandleCallback(context.Background(), name, r, []byte(body))
+	status, answer := a.Orders.HandleCallback(context.Background(), name, r, []byte(body))
 	return status, string(answer)
 }
 
 func TestCallbacks(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
 	addRoute(t, a.DB, "HSA5", "push", "test-pusher", 5200, 1)
-	if err := a.RefreshCatalog(ctx); err != nil {
+	if err := a.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ra := reseller(t, a, "callbacks", 1_000_000)
-	get := func(id int64) *loket.Order { o, _ := a.Order(ctx, ra.ID, id); return o }
+	ra := loketest.Buyer(t, a, "callbacks", 1_000_000)
+	get := func(id int64) *loket.Order { o, _ := a.Orders.Order(ctx, ra.ID, id); return o }
 	waitAttempt := func(id int64, outcome string) {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
@@ -89,7 +88,7 @@ func TestCallbacks(t *testing.T) {
 	}
 
 	// Success by callback, by Loket's ref; repeats change nothing.
-	o1, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "cb1"})
+	o1, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "cb1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +115,7 @@ func TestCallbacks(t *testing.T) {
 
 	// Failure by callback, by the upstream's trx id: the order moves to the next route
 	// (the simulator, which delivers a target ending in 0).
-	o2, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567800", RefID: "cb2"})
+	o2, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567800", RefID: "cb2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,20 +151,17 @@ func TestCallbacks(t *testing.T) {
 // without client references: a second send could buy twice.
 func TestNoResendToRefLessAfterCrash(t *testing.T) {
 	ctx := context.Background()
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	addRoute(t, a.DB, "HSA10", "refless", "test-refless", 9000, 1)
-	if err := a.RefreshCatalog(ctx); err != nil {
+	if err := a.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ra := reseller(t, a, "refless", 1_000_000)
+	ra := loketest.Buyer(t, a, "refless", 1_000_000)
 	// A second app on the same database accepts an order and "crashes" before sending
 	// it: it never starts its workers.
-	b, err := app.New(ctx, a.DB, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, app.Config{Node: "crashed", Lease: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := loketest.CoreOn(t, a.DB, "--node=crashed", "--job-lease=1ms")
 	before := pusherOrders.Load()
-	o, _, err := b.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA10", Target: "081234567890", RefID: "rl1"})
+	o, _, err := b.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA10", Target: "081234567890", RefID: "rl1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +181,7 @@ func TestNoResendToRefLessAfterCrash(t *testing.T) {
 	if n := pusherOrders.Load() - before; n != 0 {
 		t.Fatalf("the attempt was sent %d times after the crash", n)
 	}
-	if got, _ := a.Order(ctx, ra.ID, o.ID); got.Status != loket.StatusPending {
+	if got, _ := a.Orders.Order(ctx, ra.ID, o.ID); got.Status != loket.StatusPending {
 		t.Fatalf("order = %+v, want pending for the operator", got)
 	}
 }
@@ -214,14 +210,14 @@ func init() {
 // answer records the id, the kept callback settles the order at once (not at the next
 // status poll, an hour away).
 func TestEarlyCallback(t *testing.T) {
-	a := newApp(t, "sqlite", func(c *app.Config) { c.SupplierTimeout = 10 * time.Second })
+	a := loketest.Core(t, "sqlite", "--supplier-timeout=10s")
 	ctx := context.Background()
 	addRoute(t, a.DB, "HSA5", "slow", "test-slowpusher", 5200, 1)
-	if err := a.RefreshCatalog(ctx); err != nil {
+	if err := a.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ra := reseller(t, a, "early", 100_000)
-	o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "e1"})
+	ra := loketest.Buyer(t, a, "early", 100_000)
+	o, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "e1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,11 +225,11 @@ func TestEarlyCallback(t *testing.T) {
 	if st, _ := callback(t, a, "slow", "s3cret", `{"trx":"T-`+store.SupplierRef(o.ID, 1)+`","status":"success","sn":"EARLY"}`); st != 200 {
 		t.Fatalf("early callback answered %d", st)
 	}
-	if got, _ := a.Order(ctx, ra.ID, o.ID); got.Status != loket.StatusPending {
+	if got, _ := a.Orders.Order(ctx, ra.ID, o.ID); got.Status != loket.StatusPending {
 		t.Fatalf("settled before the answer: %+v", got)
 	}
 	close(slowGate)
-	got := waitFinal(t, func() *loket.Order { o, _ := a.Order(ctx, ra.ID, o.ID); return o })
+	got := waitFinal(t, func() *loket.Order { o, _ := a.Orders.Order(ctx, ra.ID, o.ID); return o })
 	if got.Status != loket.StatusSuccess || got.SN != "EARLY" {
 		t.Fatalf("order %+v, want success with the early callback's SN", got)
 	}

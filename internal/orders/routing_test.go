@@ -1,4 +1,4 @@
-package app_test
+package orders_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
@@ -79,22 +80,22 @@ func waitFinal(t *testing.T, get func() *loket.Order) *loket.Order {
 }
 
 func TestFallbackOnDefiniteFailureOnly(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
 	addRoute(t, a.DB, "HSA5", "first", "test-fails", 5000, 1)
 	addRoute(t, a.DB, "HSA10", "shaky", "test-unknown", 9000, 1)
-	if err := a.RefreshCatalog(ctx); err != nil {
+	if err := a.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ra := reseller(t, a, "routing", 1_000_000)
+	ra := loketest.Buyer(t, a, "routing", 1_000_000)
 
 	// A definite failure at the first route: the order goes to the next (sim), succeeds,
 	// and is charged once; the sim route's cost is what the books record.
-	o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "fb1"})
+	o, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "fb1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := waitFinal(t, func() *loket.Order { x, _ := a.Order(ctx, ra.ID, o.ID); return x })
+	got := waitFinal(t, func() *loket.Order { x, _ := a.Orders.Order(ctx, ra.ID, o.ID); return x })
 	if got.Status != loket.StatusSuccess || got.SN == "" {
 		t.Fatalf("order = %+v, want success with SN via the second route", got)
 	}
@@ -108,21 +109,21 @@ func TestFallbackOnDefiniteFailureOnly(t *testing.T) {
 
 	// An unknown answer (a 502): the order stays pending at that route; it is never
 	// sent to the next one, which could deliver it a second time.
-	o2, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA10", Target: "081234567890", RefID: "fb2"})
+	o2, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA10", Target: "081234567890", RefID: "fb2"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	got2, _ := a.Order(ctx, ra.ID, o2.ID)
+	got2, _ := a.Orders.Order(ctx, ra.ID, o2.ID)
 	at2, _ := a.DB.Attempts(ctx, o2.ID)
 	if got2.Status != loket.StatusPending || len(at2) != 1 || at2[0].Outcome != "unknown" {
-		t.Fatalf("order = %+v, attempts = %+v; want pending with one unknown attempt; suppliers %+v", got2, at2, a.Suppliers())
+		t.Fatalf("order = %+v, attempts = %+v; want pending with one unknown attempt; suppliers %+v", got2, at2, a.Orders.Suppliers())
 	}
 	// The operator decides it; a second decision is refused.
-	if _, err := a.SettleByOperator(ctx, o2.ID, false, "", "upstream confirmed failure"); err != nil {
+	if _, err := a.Orders.SettleByOperator(ctx, o2.ID, false, "", "upstream confirmed failure"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.SettleByOperator(ctx, o2.ID, true, "X", ""); loket.ErrorCode(err) != loket.ECONFLICT {
+	if _, err := a.Orders.SettleByOperator(ctx, o2.ID, true, "X", ""); loket.ErrorCode(err) != loket.ECONFLICT {
 		t.Fatalf("second decision: %v", err)
 	}
 	r, _ := a.DB.Reseller(ctx, ra.ID, "")

@@ -1,4 +1,4 @@
-package app_test
+package deposits_test
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/api"
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/store/storetest"
 )
@@ -21,15 +22,15 @@ import (
 func TestRecordPaymentsBatch(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			a := newApp(t, engine)
+			a := loketest.Core(t, engine)
 			ctx := context.Background()
 			var rs []*loket.ResellerAuth
 			var deps []*loket.Deposit
 			for i := 0; i < 40; i++ {
-				r := reseller(t, a, fmt.Sprintf("bat%d", i), 0)
+				r := loketest.Buyer(t, a, fmt.Sprintf("bat%d", i), 0)
 				rs = append(rs, r)
 				for j := 0; j < 3; j++ {
-					d, err := a.CreateDeposit(ctx, r, "qris", 50000, "")
+					d, err := a.Deposits.CreateDeposit(ctx, r, "qris", 50000, "")
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -37,15 +38,15 @@ func TestRecordPaymentsBatch(t *testing.T) {
 				}
 			}
 			// A cancelled and an expired deposit, which no payment may credit.
-			extra := reseller(t, a, "batextra", 0)
-			cancelled, err := a.CreateDeposit(ctx, extra, "qris", 70000, "")
+			extra := loketest.Buyer(t, a, "batextra", 0)
+			cancelled, err := a.Deposits.CreateDeposit(ctx, extra, "qris", 70000, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.CancelDeposit(ctx, extra, cancelled.ID); err != nil {
+			if _, err := a.Deposits.CancelDeposit(ctx, extra, cancelled.ID); err != nil {
 				t.Fatal(err)
 			}
-			expired, err := a.CreateDeposit(ctx, extra, "qris", 80000, "")
+			expired, err := a.Deposits.CreateDeposit(ctx, extra, "qris", 80000, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +73,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					outs, err := a.RecordPayments(ctx, "sim", b)
+					outs, err := a.Deposits.RecordPayments(ctx, "sim", b)
 					if err != nil {
 						t.Error(err)
 						return
@@ -121,11 +122,11 @@ func TestRecordPaymentsBatch(t *testing.T) {
 			}
 			// A second payment of a paid total, and two of one open total in one
 			// batch: the first claims it, the second is kept unmatched.
-			d, err := a.CreateDeposit(ctx, extra, "qris", 90000, "")
+			d, err := a.Deposits.CreateDeposit(ctx, extra, "qris", 90000, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			outs, err := a.RecordPayments(ctx, "sim", []loket.Payment{{Ref: "late", Amount: deps[0].Total}, {Ref: "twin1", Amount: d.Total}, {Ref: "twin2", Amount: d.Total}})
+			outs, err := a.Deposits.RecordPayments(ctx, "sim", []loket.Payment{{Ref: "late", Amount: deps[0].Total}, {Ref: "twin1", Amount: d.Total}, {Ref: "twin2", Amount: d.Total}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +134,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 				t.Fatalf("outcomes = %+v", outs)
 			}
 			// The single path and the batch path see each other's payments.
-			if o, err := a.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "twin1", Amount: d.Total}); err != nil || !o.Duplicate {
+			if o, err := a.Deposits.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "twin1", Amount: d.Total}); err != nil || !o.Duplicate {
 				t.Fatalf("single after batch: %+v %v", o, err)
 			}
 			if v, err := a.DB.Verify(ctx); err != nil || len(v) > 0 {
@@ -150,10 +151,10 @@ func TestRecordPaymentsBatch(t *testing.T) {
 
 // A poller hands the source's cursor back and keeps it across polls.
 func TestPollSourceCursor(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
-	r := reseller(t, a, "poll", 0)
-	d, err := a.CreateDeposit(ctx, r, "qris", 30000, "")
+	r := loketest.Buyer(t, a, "poll", 0)
+	d, err := a.Deposits.CreateDeposit(ctx, r, "qris", 30000, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +162,11 @@ func TestPollSourceCursor(t *testing.T) {
 		"":  {{Ref: "a", Amount: d.Total}, {Ref: "b", Amount: 777}},
 		"2": {{Ref: "b", Amount: 777}},
 	}, next: map[string]string{"": "2", "2": "2"}}
-	c := a.PollSource(ctx, src, "")
+	c := a.Deposits.PollSource(ctx, src, "")
 	if c != "2" {
 		t.Fatalf("cursor = %q", c)
 	}
-	if c = a.PollSource(ctx, src, c); c != "2" {
+	if c = a.Deposits.PollSource(ctx, src, c); c != "2" {
 		t.Fatalf("cursor = %q", c)
 	}
 	if want := []string{"", "2"}; fmt.Sprint(src.asked) != fmt.Sprint(want) {
@@ -197,8 +198,8 @@ func (f *fakeSource) Incoming(_ context.Context, cursor string) ([]loket.Payment
 // asks for <= 1 s), through the batch path a payment source's poller uses. Reports
 // the whole batch's time.
 func BenchmarkMatch10k(b *testing.B) {
-	benchMatch(b, func(a *app.App, ps []loket.Payment) {
-		outs, err := a.RecordPayments(context.Background(), "sim", ps)
+	benchMatch(b, func(a *server.Core, ps []loket.Payment) {
+		outs, err := a.Deposits.RecordPayments(context.Background(), "sim", ps)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -213,7 +214,7 @@ func BenchmarkMatch10k(b *testing.B) {
 // BenchmarkMatch10kOneByOne: the same through RecordPayment, one payment per
 // operation from 64 goroutines (the group-committed single path).
 func BenchmarkMatch10kOneByOne(b *testing.B) {
-	benchMatch(b, func(a *app.App, ps []loket.Payment) {
+	benchMatch(b, func(a *server.Core, ps []loket.Payment) {
 		var wg sync.WaitGroup
 		ch := make(chan loket.Payment)
 		for w := 0; w < 64; w++ {
@@ -221,7 +222,7 @@ func BenchmarkMatch10kOneByOne(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for p := range ch {
-					if _, err := a.RecordPayment(context.Background(), p); err != nil {
+					if _, err := a.Deposits.RecordPayment(context.Background(), p); err != nil {
 						b.Error(err)
 					}
 				}
@@ -235,17 +236,17 @@ func BenchmarkMatch10kOneByOne(b *testing.B) {
 	})
 }
 
-func benchMatch(b *testing.B, run func(*app.App, []loket.Payment)) {
+func benchMatch(b *testing.B, run func(*server.Core, []loket.Payment)) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				a := newApp(b, engine)
+				a := loketest.Core(b, engine)
 				ctx := context.Background()
 				const n = 10_000
 				var rs []*loket.ResellerAuth
 				for k := 0; k < 100; k++ {
-					rs = append(rs, reseller(b, a, fmt.Sprint("bench", k), 0))
+					rs = append(rs, loketest.Buyer(b, a, fmt.Sprint("bench", k), 0))
 				}
 				ps := make([]loket.Payment, 0, n)
 				err := a.DB.Direct(ctx, func(t *store.Tx) error {
@@ -280,16 +281,16 @@ func benchMatch(b *testing.B, run func(*app.App, []loket.Payment)) {
 // USDT deposits: exact amounts distinct among open ones, matched by a USDT payment of
 // that amount (micro-USDT); an unmatched USDT payment is never credited as rupiah.
 func TestUSDTDeposits(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
-	r := reseller(t, a, "usdt", 0)
-	if _, err := a.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, ""); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
+	r := loketest.Buyer(t, a, "usdt", 0)
+	if _, err := a.Deposits.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, ""); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
 		t.Fatalf("not set up: %v", err)
 	}
-	if err := a.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 10}); loket.ErrorCode(err) != loket.EINVALID {
+	if err := a.Deposits.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 10}); loket.ErrorCode(err) != loket.EINVALID {
 		t.Fatalf("rate 10: %v", err)
 	}
-	if err := a.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 16250}); err != nil {
+	if err := a.Deposits.SetUSDT(ctx, loket.USDTConfig{Address: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Rate: 16250}); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[int64]bool{}
@@ -300,7 +301,7 @@ func TestUSDTDeposits(t *testing.T) {
 		}
 	}()
 	for i := 0; i < 3; i++ {
-		d, err := a.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, "")
+		d, err := a.Deposits.CreateDeposit(ctx, r, loket.MethodUSDT, 50000, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +311,7 @@ func TestUSDTDeposits(t *testing.T) {
 		seen[d.PayAmount] = true
 		ds = append(ds, d)
 	}
-	outs, err := a.RecordPayments(ctx, "tron", []loket.Payment{
+	outs, err := a.Deposits.RecordPayments(ctx, "tron", []loket.Payment{
 		{Ref: "tx1", Method: loket.MethodUSDT, Amount: loket.Money(ds[1].PayAmount)},
 		{Ref: "tx2", Method: loket.MethodUSDT, Amount: 1_234_500},
 		{Ref: "tx3", Method: loket.MethodQRIS, Amount: loket.Money(ds[2].PayAmount)}, // a rupiah payment never pays a USDT deposit
@@ -318,7 +319,7 @@ func TestUSDTDeposits(t *testing.T) {
 	if err != nil || outs[0].Deposit == nil || outs[0].Deposit.ID != ds[1].ID || outs[1].Deposit != nil || outs[2].Deposit != nil {
 		t.Fatalf("outcomes %+v %v", outs, err)
 	}
-	if err := a.CreditPayment(ctx, outs[1].PaymentID, r.ID, "by hand"); loket.ErrorCode(err) != loket.EINVALID {
+	if err := a.Deposits.CreditPayment(ctx, outs[1].PaymentID, r.ID, "by hand"); loket.ErrorCode(err) != loket.EINVALID {
 		t.Fatalf("hand credit of a USDT payment: %v", err)
 	}
 	got, _ := a.DB.Reseller(ctx, r.ID, "")

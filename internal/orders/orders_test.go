@@ -1,88 +1,24 @@
-package app_test
+package orders_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/app"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/store/storetest"
 	_ "github.com/loket/loket/internal/supplier/sim"
 )
 
-func newApp(t testing.TB, engine string, opts ...func(*app.Config)) *app.App {
-	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, engine)
-	if _, err := catalog.LoadDemo(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	cfg := app.Config{SupplierTimeout: 200 * time.Millisecond}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SetStaticQRIS(ctx, testQRIS()); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Close(c)
-	})
-	return a
-}
-
-// testQRIS is a static merchant QRIS with a correct CRC (computed here bit by bit).
-func testQRIS() string {
-	tlv := func(id, v string) string { return fmt.Sprintf("%s%02d%s", id, len(v), v) }
-	account := tlv("00", "ID.CO.QRIS.WWW") + tlv("01", "936000000000000001") + tlv("02", "ID1020000000001") + tlv("03", "UMI")
-	body := tlv("00", "01") + tlv("01", "11") + tlv("26", account) + tlv("52", "5999") + tlv("53", "360") + tlv("58", "ID") +
-		tlv("59", "LOKET TEST") + tlv("60", "JAKARTA") + "6304"
-	c := uint16(0xFFFF)
-	for i := 0; i < len(body); i++ {
-		c ^= uint16(body[i]) << 8
-		for b := 0; b < 8; b++ {
-			if c&0x8000 != 0 {
-				c = c<<1 ^ 0x1021
-			} else {
-				c <<= 1
-			}
-		}
-	}
-	return body + fmt.Sprintf("%04X", c)
-}
-
-func reseller(t testing.TB, a *app.App, name string, balance loket.Money) *loket.ResellerAuth {
-	t.Helper()
-	ctx := context.Background()
-	_, creds, err := a.CreateReseller(ctx, loket.NewResellerInput{Username: name, Balance: balance})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ra, err := a.Authenticate(ctx, creds.APIKey, "127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ra
-}
-
 func TestTargetsAndFields(t *testing.T) {
-	a := newApp(t, "sqlite")
-	ra := reseller(t, a, "fields", 10_000_000)
+	a := loketest.Core(t, "sqlite")
+	ra := loketest.Buyer(t, a, "fields", 10_000_000)
 	ctx := context.Background()
 	cases := []struct {
 		name, product, target string
@@ -107,7 +43,7 @@ func TestTargetsAndFields(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: c.product, Target: c.target, Fields: c.fields, RefID: fmt.Sprint("f", i)})
+			o, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: c.product, Target: c.target, Fields: c.fields, RefID: fmt.Sprint("f", i)})
 			if got := loket.ErrorCode(err); got != c.code {
 				t.Fatalf("code = %q (%v), want %q", got, err, c.code)
 			}
@@ -119,14 +55,14 @@ func TestTargetsAndFields(t *testing.T) {
 }
 
 func TestMaxPriceAndSuspension(t *testing.T) {
-	a := newApp(t, "sqlite")
+	a := loketest.Core(t, "sqlite")
 	ctx := context.Background()
-	ra := reseller(t, a, "maxp", 100_000)
-	_, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m1", MaxPrice: 5000})
+	ra := loketest.Buyer(t, a, "maxp", 100_000)
+	_, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m1", MaxPrice: 5000})
 	if loket.ErrorCode(err) != loket.EPRICE {
 		t.Fatalf("max_price: %v", err)
 	}
-	if _, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m2", MaxPrice: 5400}); err != nil {
+	if _, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "m2", MaxPrice: 5400}); err != nil {
 		t.Fatalf("max_price equal to price: %v", err)
 	}
 }
@@ -142,10 +78,10 @@ func BenchmarkCreateOrder(b *testing.B) {
 				name = engine + "/hot"
 			}
 			b.Run(name, func(b *testing.B) {
-				a := newApp(b, engine)
+				a := loketest.Core(b, engine)
 				var rs []*loket.ResellerAuth
 				for i := 0; i < 32; i++ {
-					rs = append(rs, reseller(b, a, fmt.Sprintf("bench%d", i), 1_000_000_000_000))
+					rs = append(rs, loketest.Buyer(b, a, fmt.Sprintf("bench%d", i), 1_000_000_000_000))
 				}
 				var n atomic.Int64
 				ctx := context.Background()
@@ -159,7 +95,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 						if !hot {
 							r = rs[i%int64(len(rs))]
 						}
-						_, _, err := a.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
+						_, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
 						if err != nil {
 							b.Error(err)
 							return
@@ -180,7 +116,7 @@ func TestTwoNodesFinishEachOthersWork(t *testing.T) {
 	}
 	ctx := context.Background()
 	url := storetest.URL(t, "postgres")
-	open := func(node string) (*store.DB, *app.App) {
+	open := func(node string) (*store.DB, *server.Core) {
 		db, err := store.Open(url, store.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -188,25 +124,20 @@ func TestTwoNodesFinishEachOthersWork(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		a, err := app.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil,
-			app.Config{Node: node, Lease: 500 * time.Millisecond, SupplierTimeout: 200 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db, a
+		return db, loketest.CoreOn(t, db, "--node="+node, "--job-lease=500ms")
 	}
 	dbA, a := open("node-a")
 	if _, err := catalog.LoadDemo(ctx, dbA); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.RefreshCatalog(ctx); err != nil {
+	if err := a.Catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Node A accepts orders but never starts its workers: it "dies" holding their locks.
-	ra := reseller(t, a, "twonode", 10_000_000)
+	ra := loketest.Buyer(t, a, "twonode", 10_000_000)
 	var ids []int64
 	for i := 0; i < 40; i++ {
-		o, _, err := a.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d%d", i, []int{0, 2, 3, 4}[i%4]), RefID: fmt.Sprint("n", i)})
+		o, _, err := a.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d%d", i, []int{0, 2, 3, 4}[i%4]), RefID: fmt.Sprint("n", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +159,7 @@ func TestTwoNodesFinishEachOthersWork(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for _, id := range ids {
 		for {
-			o, err := b.Order(ctx, ra.ID, id)
+			o, err := b.Orders.Order(ctx, ra.ID, id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/deposits"
+	"github.com/loket/loket/internal/dropship"
+	"github.com/loket/loket/internal/jobs"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/numbers"
+	"github.com/loket/loket/internal/orders"
+	"github.com/loket/loket/internal/payment"
+	"github.com/loket/loket/internal/payment/orderkuota"
+	"github.com/loket/loket/internal/resellers"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/webhooks"
+)
+
+// Core is the domain services of one node on one database: what loket serve runs
+// behind its HTTP surfaces, and what the operator's commands call.
+type Core struct {
+	DB      *store.DB
+	Log     *slog.Logger
+	Metrics *metrics.Registry
+	Jobs    *jobs.Runner
+	Sealer  *auth.Sealer
+
+	Resellers  *resellers.Service
+	Catalog    *catalog.Service
+	Orders     *orders.Service
+	Deposits   *deposits.Service
+	Numbers    *numbers.Service
+	Dropship   *dropship.Service
+	Webhooks   *webhooks.Service
+	OrderKuota *orderkuota.Account
+}
+
+// NewCore builds the services on db with the settings of cfg. Nothing runs in the
+// background until Start.
+func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg *config.Config) (*Core, error) {
+	key, err := MasterKey(ctx, db, cfg.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{DB: db, Log: log, Metrics: reg, Sealer: sealer}
+	c.Jobs = jobs.New(db, log, reg, jobs.Config{Node: cfg.Node, Workers: cfg.Workers, Lease: cfg.JobLease})
+	c.Webhooks = webhooks.New(db, c.Jobs, sealer, log, reg, webhooks.Config{AllowPrivate: cfg.AllowPrivateWebhooks})
+	c.Resellers = resellers.New(db, sealer, c.Webhooks.CheckURL)
+	if c.Catalog, err = catalog.NewService(ctx, db, c.Jobs, c.Webhooks, log, reg,
+		catalog.Config{PublicURL: cfg.PublicURL, PriceSyncEvery: cfg.PriceSyncEvery}); err != nil {
+		return nil, err
+	}
+	c.Orders = orders.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, orders.Config{GuardWindow: cfg.DoubleOrderWindow,
+		SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline, LowBalance: loket.Money(cfg.SupplierLowBalance)})
+	c.Deposits = deposits.New(db, c.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
+	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
+	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
+		Poll: cfg.VNPoll, MarkupBP: int64(cfg.VNMarkupBP), SupplierTimeout: cfg.SupplierTimeout})
+	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
+	db.RegisterMetrics(reg)
+	return c, nil
+}
+
+// Services is what the edges may call.
+func (c *Core) Services() loket.Services {
+	return loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Deposits: c.Deposits,
+		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB}
+}
+
+// AddPaymentSources polls every registered payment source (the OrderKuota account once
+// logged in: loket payment orderkuota login / otp). Call before Start.
+func (c *Core) AddPaymentSources(ctx context.Context) error {
+	srcs, err := payment.Build(ctx, payment.Env{Settings: c.DB, Sealer: c.Sealer, Log: c.Log})
+	if err != nil {
+		return err
+	}
+	for _, p := range srcs {
+		c.Deposits.AddSource(p.Source, p.Every)
+	}
+	return nil
+}
+
+// Start starts the background work, and waits (at most 3 s) for the first
+// virtual-number catalog sync, so a fresh Loket has its routes before its first order.
+func (c *Core) Start(ctx context.Context) error {
+	if err := c.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	c.Numbers.WaitSynced(3 * time.Second)
+	return nil
+}
+
+// Close stops the background work, letting running jobs finish (bounded by ctx).
+func (c *Core) Close(ctx context.Context) { c.Jobs.Close(ctx) }
+
+// MasterKey is the key secrets are sealed with: LOKET_MASTER_KEY (hex or base64 of 32
+// bytes) when set, else a key kept in the database, made on first use. Without
+// LOKET_MASTER_KEY secrets are only as safe as the database itself; operators who ship
+// backups elsewhere set it.
+func MasterKey(ctx context.Context, db *store.DB, configured string) ([]byte, error) {
+	raw := configured
+	if raw == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		v, err := db.SetSettingIfAbsent(ctx, "master_key", hex.EncodeToString(b))
+		if err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
+		}
+		raw = v
+	}
+	if b, err := hex.DecodeString(raw); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	return nil, errors.New("LOKET_MASTER_KEY must be 32 bytes, hex or base64 encoded")
+}
