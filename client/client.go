@@ -3,7 +3,8 @@
 // its balance movements and manage its webhook.
 //
 // It depends on the standard library only and mirrors the API's JSON in its own types,
-// so it can be vendored into a reseller's program as it is.
+// so it can be vendored into a reseller's program as it is. Those types are checked
+// against the server's, field by field, by internal/api's client drift test.
 //
 // Usage:
 //
@@ -78,12 +79,13 @@ const (
 	CodeInternal            = "internal"             // (500)
 )
 
-// Error is an error answer of the API.
+// Error is an error answer of the API. On the wire it is the "error" object of the
+// body: {"error": {"code": ..., "message": ..., "field": ...}}.
 type Error struct {
-	StatusCode int    // the HTTP status
-	Code       string // machine readable, stable; empty when the body was not the API's error JSON
-	Message    string // for people
-	Field      string // the offending input field, when there is one
+	StatusCode int    `json:"-"`               // the HTTP status
+	Code       string `json:"code"`            // machine readable, stable; empty when the body was not the API's error JSON
+	Message    string `json:"message"`         // for people
+	Field      string `json:"field,omitempty"` // the offending input field, when there is one
 }
 
 func (e *Error) Error() string {
@@ -128,6 +130,11 @@ type FormField struct {
 	Key     string       `json:"key"`
 	Type    string       `json:"type"` // text or dropdown
 	Options []FormOption `json:"options,omitempty"`
+}
+
+// ProductList is the answer of GET /v1/products.
+type ProductList struct {
+	Products []Product `json:"products"`
 }
 
 // Product is a product with the caller's price.
@@ -239,6 +246,16 @@ type Webhook struct {
 	Log         []WebhookAttempt `json:"log,omitempty"`
 }
 
+// WebhookList is the answer of GET /v1/webhooks.
+type WebhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
+}
+
+// WebhookSettings is the body of GET and PUT /v1/webhook.
+type WebhookSettings struct {
+	URL string `json:"url"` // empty when webhooks are off
+}
+
 // WebhookEvent is the body of a native webhook delivery.
 type WebhookEvent struct {
 	Event string `json:"event"` // order.updated
@@ -337,14 +354,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 func decodeError(status int, raw []byte) *Error {
 	var eb struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Field   string `json:"field"`
-		} `json:"error"`
+		Error *Error `json:"error"`
 	}
 	if json.Unmarshal(raw, &eb) == nil && eb.Error != nil {
-		return &Error{StatusCode: status, Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field}
+		eb.Error.StatusCode = status
+		return eb.Error
 	}
 	msg := strings.TrimSpace(string(raw))
 	if len(msg) > 200 {
@@ -375,9 +389,7 @@ func (c *Client) Products(ctx context.Context, category, brand string) ([]Produc
 	if brand != "" {
 		q.Set("brand", brand)
 	}
-	var out struct {
-		Products []Product `json:"products"`
-	}
+	var out ProductList
 	if _, err := c.do(ctx, http.MethodGet, "/v1/products", q, nil, &out); err != nil {
 		return nil, err
 	}
@@ -461,9 +473,7 @@ func (c *Client) Ledger(ctx context.Context, limit int, cursor string) (*LedgerL
 
 // Webhook returns the caller's webhook URL ("" when webhooks are off).
 func (c *Client) Webhook(ctx context.Context) (string, error) {
-	var out struct {
-		URL string `json:"url"`
-	}
+	var out WebhookSettings
 	if _, err := c.do(ctx, http.MethodGet, "/v1/webhook", nil, nil, &out); err != nil {
 		return "", err
 	}
@@ -472,17 +482,13 @@ func (c *Client) Webhook(ctx context.Context) (string, error) {
 
 // SetWebhook sets the URL order status changes are POSTed to; "" turns webhooks off.
 func (c *Client) SetWebhook(ctx context.Context, webhookURL string) error {
-	_, err := c.do(ctx, http.MethodPut, "/v1/webhook", nil, struct {
-		URL string `json:"url"`
-	}{webhookURL}, nil)
+	_, err := c.do(ctx, http.MethodPut, "/v1/webhook", nil, WebhookSettings{URL: webhookURL}, nil)
 	return err
 }
 
 // Webhooks lists the caller's recent webhook deliveries with every attempt.
 func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
-	var out struct {
-		Webhooks []Webhook `json:"webhooks"`
-	}
+	var out WebhookList
 	if _, err := c.do(ctx, http.MethodGet, "/v1/webhooks", nil, nil, &out); err != nil {
 		return nil, err
 	}

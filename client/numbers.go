@@ -40,6 +40,7 @@ type Number struct {
 	Phone       string     `json:"phone"`
 	Price       int64      `json:"price"`
 	PriceJual   int64      `json:"price_jual"`
+	MaxPrice    int64      `json:"max_price,omitempty"` // the NumberRequest's, 0 when none
 	Status      string     `json:"status"`
 	Code        string     `json:"code"`
 	SMS         []SMS      `json:"sms"`

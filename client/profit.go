@@ -35,6 +35,25 @@ type WithdrawalRequest struct {
 	AccountName string `json:"account_name"`
 }
 
+// WithdrawalList is the answer of GET /v1/withdrawals.
+type WithdrawalList struct {
+	Withdrawals []Withdrawal `json:"withdrawals"`
+}
+
+// ProfitMoveRequest is the body of POST /v1/profit/move.
+type ProfitMoveRequest struct {
+	Key    string `json:"key"` // the same key again moves nothing
+	Amount int64  `json:"amount"`
+}
+
+// ProfitMove is the answer of POST /v1/profit/move: whether this call moved the
+// amount, and the balances after.
+type ProfitMove struct {
+	Moved         bool  `json:"moved"`
+	Balance       int64 `json:"balance"`
+	ProfitBalance int64 `json:"profit_balance"`
+}
+
 // Withdrawal is a profit withdrawal and the operator's decision.
 type Withdrawal struct {
 	ID          int64      `json:"id"`
@@ -61,9 +80,7 @@ func (c *Client) RequestWithdrawal(ctx context.Context, req WithdrawalRequest) (
 
 // Withdrawals lists the profit withdrawals, newest first.
 func (c *Client) Withdrawals(ctx context.Context) ([]Withdrawal, error) {
-	var out struct {
-		Withdrawals []Withdrawal `json:"withdrawals"`
-	}
+	var out WithdrawalList
 	if _, err := c.do(ctx, http.MethodGet, "/v1/withdrawals", nil, nil, &out); err != nil {
 		return nil, err
 	}
@@ -73,12 +90,8 @@ func (c *Client) Withdrawals(ctx context.Context) ([]Withdrawal, error) {
 // MoveProfit moves part of the profit balance into the balance, once per key. It
 // returns whether this call moved it, and the balances after.
 func (c *Client) MoveProfit(ctx context.Context, key string, amount int64) (moved bool, balance, profit int64, err error) {
-	var out struct {
-		Moved         bool  `json:"moved"`
-		Balance       int64 `json:"balance"`
-		ProfitBalance int64 `json:"profit_balance"`
-	}
-	if _, err := c.do(ctx, http.MethodPost, "/v1/profit/move", nil, map[string]any{"key": key, "amount": amount}, &out); err != nil {
+	var out ProfitMove
+	if _, err := c.do(ctx, http.MethodPost, "/v1/profit/move", nil, ProfitMoveRequest{Key: key, Amount: amount}, &out); err != nil {
 		return false, 0, 0, err
 	}
 	return out.Moved, out.Balance, out.ProfitBalance, nil
