@@ -6,8 +6,6 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
-	"github.com/loket/loket/internal/supplier"
 )
 
 // AddSupplier registers an upstream supplier on s as `loket supplier add` does (the
@@ -15,77 +13,34 @@ import (
 // catalog so the next order sees it. It returns the supplier's id.
 func AddSupplier(t testing.TB, s *server.Server, sup loket.Supplier) int64 {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := supplier.New(supplier.Config{Name: sup.Name, Kind: sup.Kind, BaseURL: sup.BaseURL, APIKey: sup.APIKey,
-		Secret: sup.Secret, MemberID: sup.MemberID}); err != nil {
+	got, err := s.Core.Catalog.AddSupplier(context.Background(), sup)
+	if err != nil {
 		t.Fatalf("supplier %s: %v", sup.Name, err)
 	}
-	var id int64
-	if err := s.DB.Direct(ctx, func(tx *store.Tx) error {
-		var err error
-		if id, err = tx.UpsertSupplier(sup); err != nil {
-			return err
-		}
-		return tx.BumpCatalog()
-	}); err != nil {
-		t.Fatalf("supplier %s: %v", sup.Name, err)
-	}
-	if _, err := s.DB.EnsureAccount(ctx, store.SupplierAccount(id), store.KindSupplierPayable); err != nil {
-		t.Fatal(err)
-	}
-	refreshCatalog(t, s)
-	return id
+	return got.ID
 }
 
 // DisableSupplier switches a registered supplier off on s (its routes are skipped),
 // as an operator does to take an upstream out of rotation.
 func DisableSupplier(t testing.TB, s *server.Server, name string) {
 	t.Helper()
-	ctx := context.Background()
-	sups, err := s.DB.Suppliers(ctx)
-	if err != nil {
+	sup, ok := s.Core.Catalog.SupplierByName(name)
+	if !ok {
+		t.Fatalf("no supplier %q", name)
+	}
+	if err := s.Core.Catalog.SetSupplierEnabled(context.Background(), sup.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, sup := range sups {
-		if sup.Name != name {
-			continue
-		}
-		sup.Enabled = false
-		if err := s.DB.Direct(ctx, func(tx *store.Tx) error {
-			if _, err := tx.UpsertSupplier(sup); err != nil {
-				return err
-			}
-			return tx.BumpCatalog()
-		}); err != nil {
-			t.Fatal(err)
-		}
-		refreshCatalog(t, s)
-		return
-	}
-	t.Fatalf("no supplier %q", name)
 }
 
 // AddRoute lets product be bought from the supplier named under its code, as
 // `loket route add` does, and reloads s's catalog.
 func AddRoute(t testing.TB, s *server.Server, product, supplierName, code string, cost loket.Money, priority int) {
 	t.Helper()
-	if err := s.DB.Direct(context.Background(), func(tx *store.Tx) error {
-		pid, err := tx.ProductID(product)
-		if err != nil {
-			return err
-		}
-		sid, err := tx.SupplierID(supplierName)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.UpsertRoute(pid, sid, code, cost, priority); err != nil {
-			return err
-		}
-		return tx.BumpCatalog()
-	}); err != nil {
+	if _, err := s.Core.Catalog.AddRoute(context.Background(), loket.NewRoute{Product: product, Supplier: supplierName,
+		SupplierCode: code, Cost: cost, Priority: priority}); err != nil {
 		t.Fatalf("route %s via %s: %v", product, supplierName, err)
 	}
-	refreshCatalog(t, s)
 }
 
 // SetWebhookURL sets a reseller's webhook URL on s, as `loket reseller update
@@ -100,11 +55,4 @@ func SetWebhookURL(t testing.TB, s *server.Server, resellerID int64, url string)
 // CallbackURL is where s receives the callbacks of its supplier named name.
 func CallbackURL(s *server.Server, name string) string {
 	return s.Config.PublicURL + "/callbacks/" + name
-}
-
-func refreshCatalog(t testing.TB, s *server.Server) {
-	t.Helper()
-	if err := s.Core.Catalog.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/catalog"
@@ -64,7 +65,16 @@ func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.
 	s.m.supplierCalls = reg.Counter("loket_vn_supplier_calls_total", "Virtual-number supplier calls, by call and outcome.", "call", "outcome")
 	s.m.sms = reg.Counter("loket_vn_sms_total", "SMS received by virtual numbers.")
 	runner.Handle(store.JobVN, s.carry)
-	runner.Go(s.catalogLoop)
+	// The catalog is synced at start and every SyncEvery. The first sync closes synced:
+	// WaitSynced waits for it (bounded), so a fresh Loket, the demo, has its routes
+	// before its first order.
+	var first sync.Once
+	runner.Every(SyncEvery, cfg.SupplierTimeout+30*time.Second, true, func(ctx context.Context) {
+		if err := s.SyncVNCatalog(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+			s.log.Warn("virtual-number catalog sync", "err", err)
+		}
+		first.Do(func() { close(s.synced) })
+	})
 	return s
 }
 
@@ -702,31 +712,6 @@ func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VN
 		}
 	}
 	return t.SyncVNRoutes(supplierID, routes, markup)
-}
-
-// catalogLoop syncs the virtual-number catalog at start and every SyncEvery. The first
-// sync closes synced: WaitSynced waits for it (bounded), so a fresh Loket, the demo,
-// has its routes before its first order.
-func (s *Service) catalogLoop(stop <-chan struct{}) {
-	sync := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.SupplierTimeout+30*time.Second)
-		defer cancel()
-		if err := s.SyncVNCatalog(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
-			s.log.Warn("virtual-number catalog sync", "err", err)
-		}
-	}
-	sync()
-	close(s.synced)
-	t := time.NewTicker(SyncEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			sync()
-		}
-	}
 }
 
 // WaitSynced waits, at most for d, until the first catalog sync after the start is done.

@@ -14,7 +14,6 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 // hangingSupplier routes HSA5 first to a supplier whose every answer is a 500, so
@@ -24,28 +23,10 @@ func hangingSupplier(t *testing.T, s *server.Server) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }))
 	t.Cleanup(ts.Close)
 	ctx := context.Background()
-	var sid int64
-	err := s.DB.Direct(ctx, func(tx *store.Tx) error {
-		var err error
-		if sid, err = tx.UpsertSupplier(loket.Supplier{Name: "hang", Kind: "socx", BaseURL: ts.URL, APIKey: "k", Enabled: true}); err != nil {
-			return err
-		}
-		pid, err := tx.ProductID("HSA5")
-		if err != nil {
-			return err
-		}
-		if _, err := tx.UpsertRoute(pid, sid, "S5", 5000, 1); err != nil {
-			return err
-		}
-		return tx.BumpCatalog()
-	})
-	if err != nil {
+	if _, err := s.Core.Catalog.AddSupplier(ctx, loket.Supplier{Name: "hang", Kind: "socx", BaseURL: ts.URL, APIKey: "k"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB.EnsureAccount(ctx, store.SupplierAccount(sid), store.KindSupplierPayable); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Core.Catalog.Refresh(ctx); err != nil {
+	if _, err := s.Core.Catalog.AddRoute(ctx, loket.NewRoute{Product: "HSA5", Supplier: "hang", SupplierCode: "S5", Cost: 5000, Priority: 1}); err != nil {
 		t.Fatal(err)
 	}
 }
