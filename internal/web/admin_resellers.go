@@ -147,7 +147,7 @@ func splitIPs(s string) []string {
 }
 
 // adminCredit moves money into (or, debit, out of) a reseller's balance through the
-// ledger (app.Credit, against the adjustments account). A note is required; the form's
+// ledger (ResellerService.Credit, against the adjustments account). A note is required; the form's
 // key makes a repeated submission move nothing.
 func (h *Handler) adminCredit(w http.ResponseWriter, r *http.Request, s *sess) {
 	id, ok := pathID(r)

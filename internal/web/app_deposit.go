@@ -41,7 +41,7 @@ func (h *Handler) depositForm(w http.ResponseWriter, r *http.Request, s *sess) {
 	h.render(w, http.StatusOK, "app_deposit", h.newPage(w, r, s, "Isi saldo", "deposit", d))
 }
 
-// depositSubmit opens a deposit through the app: an amount plus a unique code, paid by
+// depositSubmit opens a deposit through the deposit service: an amount plus a unique code, paid by
 // QRIS (a dynamic QR of the total) or bank transfer.
 func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 	amount, ok := formMoney(r, "amount")

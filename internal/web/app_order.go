@@ -83,7 +83,7 @@ func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormDa
 	return d
 }
 
-// orderSubmit places the order through the app, as the API would (surface "web"), and
+// orderSubmit places the order through the order service, as the API would (surface "web"), and
 // shows it.
 func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 	brand := r.PostFormValue("brand")

@@ -2,8 +2,8 @@
 // reseller's under /app, with the sign-in page at /login. Pages are rendered on the
 // server from embedded html/template files (one handler file per area, as in
 // Miniflux), with a small embedded stylesheet and a few lines of vanilla JS; there is
-// no build step. Money moves only through the app's functions, which go through the
-// ledger. See docs/dashboards.md.
+// no build step. Money moves only through the domain services (loket.Services), which
+// go through the ledger. See docs/dashboards.md.
 package web
 
 import (
