@@ -68,6 +68,9 @@ func serve(ctx context.Context, c *command, args []string, out io.Writer, demo b
 		}()
 	}
 	log.Info("loket listening", "url", s.URL, "database", redactURL(cfg.DatabaseURL), "node", cfg.Node)
+	if s.MetricsURL != "" {
+		log.Info("metrics listening", "url", s.MetricsURL, "token", cfg.MetricsToken != "")
+	}
 	if demoInfo != nil {
 		printDemo(out, s.URL, demoInfo)
 	}

@@ -1,5 +1,6 @@
-// Package api serves Loket's native JSON API under /v1, with the operational endpoints
-// (/healthz, /metrics) and the OpenAPI document generated from the route table.
+// Package api serves Loket's native JSON API under /v1, with /healthz and the OpenAPI
+// document generated from the route table. (/metrics, and who may read it, is the
+// server's: internal/server.)
 package api
 
 import (
@@ -19,7 +20,6 @@ type Server struct {
 	*httpx.Mux
 	svc    loket.Services
 	ping   func(context.Context) error
-	reg    *metrics.Registry
 	Log    *slog.Logger
 	routes []Route
 }
@@ -47,7 +47,7 @@ type Param struct {
 // the native webhook formats. ping tells /healthz whether the database answers;
 // publicURL is where clients reach this Loket.
 func New(svc loket.Services, log *slog.Logger, reg *metrics.Registry, publicURL string, ping func(context.Context) error) *Server {
-	s := &Server{svc: svc, ping: ping, reg: reg, Log: log}
+	s := &Server{svc: svc, ping: ping, Log: log}
 	s.Mux = httpx.NewMux(log, reg, publicURL, func(w http.ResponseWriter, _ *http.Request) {
 		WriteError(w, loket.Errorf(loket.EINTERNAL, "internal error"))
 	})

@@ -132,7 +132,6 @@ type Health struct {
 
 func (s *Server) register() {
 	s.add(Route{Pattern: "GET /healthz", Summary: "Health: 200 when the database answers", Response: Health{}}, s.health)
-	s.Handle("GET /metrics", s.reg)
 	s.callbacks()
 	s.add(Route{Pattern: "GET /v1/me", Summary: "Your account and balances", Auth: true, Response: Me{}}, s.authed(s.me))
 	s.add(Route{Pattern: "POST /v1/keys", Summary: "Replace your API key and secret key (the old ones stop working)", Auth: true,

@@ -28,6 +28,8 @@ type Config struct {
 	Workers              int
 	DBLanes              int
 	DebugAddr            string
+	MetricsAddr          string
+	MetricsToken         string
 	PriceSyncEvery       time.Duration
 	SupplierLowBalance   int
 	VNTimeout            time.Duration
@@ -101,6 +103,17 @@ var options = []option{
 		return nil
 	}},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
+	{"LOKET_METRICS_ADDR", "", "if set, serve /metrics on this address instead of LOKET_ADDR (keep it private, or set LOKET_METRICS_TOKEN)", str(func(c *Config) *string { return &c.MetricsAddr })},
+	{"LOKET_METRICS_TOKEN", "", "if set, /metrics answers only Authorization: Bearer TOKEN; unset, /metrics on LOKET_ADDR answers loopback only", func(c *Config, v string) error {
+		// It travels in a header: printable ASCII without spaces.
+		for i := 0; i < len(v); i++ {
+			if v[i] <= ' ' || v[i] > '~' {
+				return fmt.Errorf("want printable ASCII without spaces")
+			}
+		}
+		c.MetricsToken = v
+		return nil
+	}},
 	{"LOKET_PRICE_SYNC_EVERY", "1h", "how often each supplier's price list is pulled into route costs (0 disables)", dur(func(c *Config) *time.Duration { return &c.PriceSyncEvery })},
 	{"LOKET_SUPPLIER_LOW_BALANCE", "500000", "a supplier balance below this (rupiah) is a warning and a metric", num(func(c *Config) *int { return &c.SupplierLowBalance })},
 	{"LOKET_VN_TIMEOUT", "20m", "a virtual number with no SMS by then is canceled and refunded; one with a code is charged", dur(func(c *Config) *time.Duration { return &c.VNTimeout })},

@@ -157,8 +157,11 @@ func (r *Registry) register(name, help, typ string, labelNames, reserved []strin
 		}
 	}
 	series := []string{name}
-	if typ == "histogram" {
+	switch typ {
+	case "histogram":
 		series = append(series, name+"_bucket", name+"_sum", name+"_count")
+	case "summary":
+		series = append(series, name+"_sum", name+"_count")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

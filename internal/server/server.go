@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -47,9 +48,13 @@ type Server struct {
 	Core   *Core
 	API    *api.Server
 	URL    string // http://host:port it listens at
-	Log    *slog.Logger
+	// MetricsURL is http://host:port/metrics of the metrics listener
+	// (LOKET_METRICS_ADDR); empty when /metrics is on the API's.
+	MetricsURL string
+	Log        *slog.Logger
 
 	hs   *http.Server
+	ms   *http.Server // the metrics listener's, or nil
 	ln   net.Listener
 	errc chan error
 }
@@ -94,14 +99,28 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err != nil {
 		return fail(err)
 	}
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fail(fmt.Errorf("metrics listener: %w", err))
+		}
+	}
+	closeAll := func(err error) (*Server, error) {
+		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
+		return fail(err)
+	}
 	if cfg.PublicURL == "http://"+cfg.Addr {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	reg := metrics.NewRegistry()
+	metrics.RegisterRuntime(reg)
 	c, err := NewCore(ctx, db, log, reg, cfg)
 	if err != nil {
-		ln.Close()
-		return fail(err)
+		return closeAll(err)
 	}
 	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
 	svc := c.Services()
@@ -110,8 +129,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		mountPaymentSimulator(s.API.Mux, c, s.URL)
 	}
 	if err := c.AddPaymentSources(ctx); err != nil {
-		ln.Close()
-		return fail(err)
+		return closeAll(err)
 	}
 	web.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,
 		GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout, LowBalance: loket.Money(cfg.SupplierLowBalance)})
@@ -119,13 +137,16 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		mount(s.API.Mux, svc)
 	}
 	s.API.MountDocs()
-	if err := c.Start(ctx); err != nil {
-		ln.Close()
-		return fail(err)
+	// What /metrics shows (revenue, balances, suppliers by name) is the operator's
+	// alone: on its own listener, behind a token, or else to loopback only.
+	scrape := metrics.Restrict(reg, cfg.MetricsToken, mln == nil)
+	if mln == nil {
+		s.API.Handle("GET /metrics", scrape)
 	}
-	s.hs = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if err := c.Start(ctx); err != nil {
+		return closeAll(err)
+	}
+	s.hs = newHTTPServer(s.API, log)
 	go func() {
 		err := s.hs.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -133,7 +154,24 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		}
 		s.errc <- err
 	}()
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", scrape)
+		s.ms = newHTTPServer(mux, log)
+		s.MetricsURL = "http://" + mln.Addr().String() + "/metrics"
+		go func() {
+			if err := s.ms.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
 	return s, nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
 // Done reports the listener's end.
@@ -143,6 +181,9 @@ func (s *Server) Done() <-chan error { return s.errc }
 // by ctx), and closes the database.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.hs.Shutdown(ctx)
+	if s.ms != nil {
+		s.ms.Shutdown(ctx)
+	}
 	s.Core.Close(ctx)
 	if e := s.DB.Close(); err == nil {
 		err = e
