@@ -115,11 +115,12 @@ func TestCSRF(t *testing.T) {
 	op.login("admin", "boss", "rahasia-boss")
 	op.get("/admin/resellers/" + itoa(r.ID))
 	good := op.csrf()
-	credit := func(form url.Values, origin string) int {
+	// credit posts form with the headers given as name, value pairs.
+	credit := func(form url.Values, header ...string) int {
 		req, _ := http.NewRequest("POST", s.URL+"/admin/resellers/"+itoa(r.ID)+"/credit", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if origin != "" {
-			req.Header.Set("Origin", origin)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
 		}
 		st, _ := op.do(req)
 		return st
@@ -127,35 +128,57 @@ func TestCSRF(t *testing.T) {
 	form := func(tok string) url.Values {
 		return url.Values{"csrf": {tok}, "amount": {"5000"}, "note": {"csrf test"}, "direction": {"credit"}, "key": {"web:csrf-" + tok}}
 	}
-	if st := credit(form(""), s.URL); st != http.StatusForbidden {
+	if st := credit(form(""), "Origin", s.URL); st != http.StatusForbidden {
 		t.Errorf("no token: %d, want 403", st)
 	}
-	if st := credit(form("forged"), s.URL); st != http.StatusForbidden {
+	if st := credit(form("forged"), "Origin", s.URL); st != http.StatusForbidden {
 		t.Errorf("wrong token: %d, want 403", st)
 	}
-	if st := credit(form(good), "http://evil.example"); st != http.StatusForbidden {
-		t.Errorf("other origin: %d, want 403", st)
+	// The right token, but the browser does not say the form came from this site.
+	for _, h := range [][]string{
+		{"Origin", "http://evil.example"},
+		{"Origin", "http://evil.example", "Referer", s.URL + "/admin"},
+		{"Referer", "http://evil.example/page"},
+		{}, // neither Origin nor Referer: no browser posts a form of ours so
+		{"Origin", "null"},
+		{"Origin", "null", "Referer", "http://evil.example/page"},
+		{"Referer", "/admin"},
+	} {
+		if st := credit(form(good), h...); st != http.StatusForbidden {
+			t.Errorf("good token with %q: %d, want 403", h, st)
+		}
 	}
 	// Another session's token is not this session's.
 	op2 := newBrowser(t, s)
 	op2.login("admin", "boss", "rahasia-boss")
 	op2.get("/admin")
-	if st := credit(form(op2.csrf()), s.URL); st != http.StatusForbidden {
+	if st := credit(form(op2.csrf()), "Origin", s.URL); st != http.StatusForbidden {
 		t.Errorf("another session's token: %d, want 403", st)
 	}
 	if b := loketest.Balance(t, s, r.ID); b != 0 {
 		t.Fatalf("refused posts moved money: balance %d", b)
 	}
-	if st := credit(form(good), s.URL); st != http.StatusOK {
+	if st := credit(form(good), "Origin", s.URL); st != http.StatusOK {
 		t.Errorf("good token: %d, want 200 after the redirect", st)
 	}
 	if b := loketest.Balance(t, s, r.ID); b != 5000 {
 		t.Fatalf("balance %d, want 5000", b)
 	}
 	// The same form submitted twice (same key) moves the money once.
-	credit(form(good), s.URL)
+	credit(form(good), "Origin", s.URL)
 	if b := loketest.Balance(t, s, r.ID); b != 5000 {
 		t.Fatalf("double submit: balance %d, want 5000", b)
+	}
+	// A browser that sends no Origin, or "null", is believed by its Referer.
+	for i, h := range [][]string{{"Referer", s.URL + "/admin/resellers/" + itoa(r.ID)}, {"Origin", "null", "Referer", s.URL + "/admin"}} {
+		f := form(good)
+		f.Set("key", "web:csrf-referer-"+itoa(int64(i)))
+		if st := credit(f, h...); st != http.StatusOK {
+			t.Errorf("good token with %q: %d, want 200", h, st)
+		}
+		if b, want := loketest.Balance(t, s, r.ID), loket.Money(10000+5000*i); b != want {
+			t.Fatalf("with %q: balance %d, want %d", h, b, want)
+		}
 	}
 
 	// The sign-in form has its own token (cookie and field must agree).
@@ -164,11 +187,24 @@ func TestCSRF(t *testing.T) {
 	if st != http.StatusForbidden {
 		t.Errorf("sign-in without the form's cookie: %d, want 403", st)
 	}
-	// And sign-out is a POST with the token.
-	req, _ := http.NewRequest("POST", s.URL+"/logout", nil)
+	// With the cookie and the field, but neither Origin nor Referer.
+	anon.get("/login")
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(url.Values{"csrf": {anon.csrf()}, "as": {"admin"},
+		"username": {"boss"}, "password": {"rahasia-boss"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if st, _ := anon.do(req); st != http.StatusForbidden {
+		t.Errorf("sign-in without Origin or Referer: %d, want 403", st)
+	}
+	// And sign-out is a POST with the token, from this site.
+	req, _ = http.NewRequest("POST", s.URL+"/logout", nil)
 	req.Header.Set("Origin", s.URL)
 	if st, _ := op.do(req); st != http.StatusForbidden {
 		t.Errorf("logout without token: %d, want 403", st)
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/logout", strings.NewReader(url.Values{"csrf": {good}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if st, _ := op.do(req); st != http.StatusForbidden {
+		t.Errorf("logout without Origin or Referer: %d, want 403", st)
 	}
 }
 

@@ -65,21 +65,17 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind stri
 	return nil
 }
 
-// sameOrigin refuses a cross-site POST: when the browser says where the form came
-// from (Origin, else Referer), it must be this host. The CSRF token is checked too.
+// sameOrigin accepts a POST only when the browser says it comes from this host: its
+// Origin, or without one (or with "null") its Referer. Browsers send Origin with every
+// POST, so a POST with neither came from no page of ours and is refused; the CSRF token
+// is checked as well.
 func sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
 	if src == "" || src == "null" {
 		src = r.Header.Get("Referer")
 	}
-	if src == "" {
-		return r.Header.Get("Origin") != "null"
-	}
 	u, err := url.Parse(src)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(u.Host, r.Host)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 // guard runs fn for a signed-in person of kind; POSTs must carry the session's CSRF
