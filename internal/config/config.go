@@ -84,7 +84,7 @@ var options = []option{
 		return nil
 	}},
 	{"LOKET_PUBLIC_URL", "", "base URL others reach this Loket at (default http:// + LOKET_ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
-	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback or private addresses", func(c *Config, v string) error {
+	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback, private or reserved addresses", func(c *Config, v string) error {
 		c.AllowPrivateWebhooks = v == "1" || strings.EqualFold(v, "true")
 		return nil
 	}},

@@ -274,8 +274,8 @@ func (s *Service) httpClient() *http.Client {
 				if err != nil {
 					return err
 				}
-				if private(ip) {
-					return fmt.Errorf("webhook address %s is private (set LOKET_ALLOW_PRIVATE_WEBHOOKS=1 to allow)", ip)
+				if blocked(ip) {
+					return fmt.Errorf("webhook address %s is private or reserved (set LOKET_ALLOW_PRIVATE_WEBHOOKS=1 to allow)", ip)
 				}
 				return nil
 			}
@@ -288,30 +288,37 @@ func (s *Service) httpClient() *http.Client {
 	return s.client
 }
 
-func private(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip)
-}
-
-// CheckURL refuses URLs a webhook may not go to.
+// CheckURL refuses URLs a webhook may not go to: not http(s), or (unless
+// LOKET_ALLOW_PRIVATE_WEBHOOKS) a local name, an address blocked says no to, or a host
+// that is a number in another form than a.b.c.d. A name is checked again, on the
+// address it resolves to, each time a delivery dials.
 func (s *Service) CheckURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 500 {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || len(raw) > 500 {
 		return loket.FieldError(loket.EINVALID, "url", "webhook URL must be an http or https URL")
 	}
 	if s.cfg.AllowPrivate {
 		return nil
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") {
-		return loket.FieldError(loket.EINVALID, "url", "webhook URL points at a private address (set LOKET_ALLOW_PRIVATE_WEBHOOKS=1 to allow)")
+	// A resolver takes "name." as "name": judge both alike.
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if blocked(ip) {
+			return privateURL()
+		}
+		return nil
 	}
-	if ip, err := netip.ParseAddr(host); err == nil && private(ip) {
-		return loket.FieldError(loket.EINVALID, "url", "webhook URL points at a private address (set LOKET_ALLOW_PRIVATE_WEBHOOKS=1 to allow)")
+	if endsInNumber(host) {
+		return loket.FieldError(loket.EINVALID, "url", "webhook URL host is a number: write an IP address as a.b.c.d, or use a host name")
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") {
+		return privateURL()
 	}
 	return nil
+}
+
+func privateURL() error {
+	return loket.FieldError(loket.EINVALID, "url", "webhook URL points at a private or reserved address (set LOKET_ALLOW_PRIVATE_WEBHOOKS=1 to allow)")
 }
 
 // Webhooks lists a reseller's recent webhooks with every attempt.
