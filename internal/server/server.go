@@ -110,6 +110,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	tron := payment.Tron{URL: cfg.TronAPIURL, Key: cfg.TronAPIKey, Every: cfg.TronPoll}
 	if cfg.Demo {
 		mountPaymentSimulator(s.API.Mux, c, s.URL)
+		tron = mountChainSimulator(s.API.Mux, c, s.URL)
 	}
 	if err := c.AddPaymentSources(ctx, tron); err != nil {
 		ln.Close()
