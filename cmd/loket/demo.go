@@ -45,6 +45,13 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 			return nil, fmt.Errorf("demo QRIS: %w", err)
 		}
 	}
+	if u, err := a.Deposits.USDT(ctx); err != nil {
+		return nil, err
+	} else if u.Address == "" {
+		if err := a.Deposits.SetUSDT(ctx, loket.USDTConfig{Address: demoUSDTAddress, Rate: 16250}); err != nil {
+			return nil, fmt.Errorf("demo USDT: %w", err)
+		}
+	}
 	if raw, err := db.Setting(ctx, "demo_credentials"); err != nil {
 		return nil, err
 	} else if raw != "" {
@@ -83,6 +90,10 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	return c, nil
 }
 
+// demoUSDTAddress is where the demo's USDT deposits are sent, on its simulated chain
+// (/sim/tron): a well-formed TRON address that nobody holds.
+const demoUSDTAddress = "TKrZTLhTuSJ9AafJJyNuWPHbWnoDPbth77"
+
 // demoQRIS is a static merchant QRIS for the demo's deposits: well-formed, with a
 // valid CRC, naming a merchant that does not exist.
 func demoQRIS() string {
@@ -109,6 +120,10 @@ Try:
 Top up by QRIS (the simulated payment source stands in for the bank):
   curl -s -H 'Authorization: Bearer %[8]s' -d '{"method":"qris","amount":50000}' %[1]s/v1/deposits
   curl -s -d '{"amount": <total from the answer>, "brand_name": "DANA"}' %[1]s/sim/orderkuota/pay
+
+Top up by USDT TRC-20 (seed 000's method; the simulated chain stands in for TRON):
+  curl -s -H 'x-api-key: %[8]s' -d '{"amount":50000,"method":"usdt-trc-20"}' %[1]s/compat/warungnokos/api/deposit/create
+  curl -s -d '{"amount":"<amount_usdt from the answer>"}' %[1]s/sim/tron/send
 
 Dropship: your customer pays the QRIS, the margin goes to your profit balance:
   curl -s -H 'Authorization: Bearer %[8]s' -d '{"product":"HSA5","target":"081234567890","ref_id":"ds-1","selling_price":7000}' %[1]s/v1/orders

@@ -19,7 +19,8 @@ const paymentUsage = `Payments and deposits:
   payment add-bank --bank B --account-no N --name NAME
                                  an account bank-transfer deposits are paid into
   payment set-usdt --address T... --rate RUPIAH_PER_USDT
-                                 the TRC-20 address USDT deposits are paid to, and the rate
+                                 the TRC-20 address USDT deposits are paid to, and the rate;
+                                 loket serve watches it on chain (LOKET_TRON_API_URL)
   payment orderkuota login --username U --password P [--api-key K] [--merchant OK123] [--base-url URL]
                                  ask OrderKuota for a login OTP (seed 003)
   payment orderkuota otp CODE    finish the login with the OTP; loket serve then polls the account

@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type Config struct {
 	VNPoll               time.Duration
 	VNMarkupBP           int
 	JobLease             time.Duration
+	TronAPIURL           string // empty: no USDT watcher
+	TronAPIKey           string
+	TronPoll             time.Duration
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -126,6 +130,26 @@ var options = []option{
 			return fmt.Errorf("want a duration above zero like 60s, got %q", v)
 		}
 		c.JobLease = d
+		return nil
+	}},
+	{"LOKET_TRON_API_URL", "https://api.trongrid.io", "TronGrid-compatible API the USDT watcher reads transfers to the operator's address through; off: none (USDT deposits confirmed by hand)", func(c *Config, v string) error {
+		if v == "off" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http(s) URL or off, got %q", v)
+		}
+		c.TronAPIURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"LOKET_TRON_API_KEY", "", "TronGrid API key, sent as TRON-PRO-API-KEY (optional; raises TronGrid's rate limit)", str(func(c *Config) *string { return &c.TronAPIKey })},
+	{"LOKET_TRON_POLL", "15s", "how often the USDT watcher reads the chain", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return fmt.Errorf("want a duration of at least 100ms like 15s, got %q", v)
+		}
+		c.TronPoll = d
 		return nil
 	}},
 }

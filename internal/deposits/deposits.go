@@ -440,20 +440,14 @@ func (s *Service) ConfirmDeposit(ctx context.Context, id int64, note, txHash str
 	return s.db.Deposit(ctx, id, 0)
 }
 
-// USDT settings: the operator's TRC-20 address and the rate in rupiah per USDT.
-const (
-	settingUSDTAddress = "usdt.address"
-	settingUSDTRate    = "usdt.rate"
-)
-
 // USDT returns the USDT deposit settings; Address is empty when not set up.
 func (s *Service) USDT(ctx context.Context) (loket.USDTConfig, error) {
 	var c loket.USDTConfig
-	addr, err := s.db.Setting(ctx, settingUSDTAddress)
+	addr, err := s.db.Setting(ctx, usdt.SettingAddress)
 	if err != nil {
 		return c, err
 	}
-	rate, err := s.db.Setting(ctx, settingUSDTRate)
+	rate, err := s.db.Setting(ctx, usdt.SettingRate)
 	if err != nil {
 		return c, err
 	}
@@ -472,10 +466,10 @@ func (s *Service) SetUSDT(ctx context.Context, c loket.USDTConfig) error {
 	if c.Rate < usdt.MinRate || c.Rate > usdt.MaxRate {
 		return loket.FieldError(loket.EINVALID, "rate", "the rate is rupiah per USDT, between %d and %d", usdt.MinRate, usdt.MaxRate)
 	}
-	if err := s.db.SetSetting(ctx, settingUSDTRate, strconv.FormatInt(c.Rate, 10)); err != nil {
+	if err := s.db.SetSetting(ctx, usdt.SettingRate, strconv.FormatInt(c.Rate, 10)); err != nil {
 		return err
 	}
-	return s.db.SetSetting(ctx, settingUSDTAddress, c.Address)
+	return s.db.SetSetting(ctx, usdt.SettingAddress, c.Address)
 }
 
 // createUSDTDeposit opens a USDT deposit: the amount at the rate rounded up to a cent

@@ -54,12 +54,12 @@ func Log() *slog.Logger {
 
 // Start runs a real server on port 0 over a fresh database of engine, with the demo
 // catalog loaded, until the test ends. The defaults are SimDelay, private webhook
-// URLs allowed and a supplier timeout of 300ms; flags (as on the command line)
-// override them.
+// URLs allowed, a supplier timeout of 300ms and no USDT watcher (tests do not read
+// the real chain); flags (as on the command line) override them.
 func Start(t testing.TB, engine string, flags ...string) *server.Server {
 	t.Helper()
 	args := []string{"--addr=127.0.0.1:0", "--database-url=" + storetest.URL(t, engine),
-		"--sim-delay=" + SimDelay.String(), "--allow-private-webhooks=1", "--supplier-timeout=300ms"}
+		"--sim-delay=" + SimDelay.String(), "--allow-private-webhooks=1", "--supplier-timeout=300ms", "--tron-api-url=off"}
 	cfg, _, err := config.Load("loket", append(args, flags...))
 	if err != nil {
 		t.Fatal(err)

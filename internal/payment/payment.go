@@ -35,11 +35,20 @@ type Env struct {
 	Settings Settings
 	Sealer   Sealer
 	Log      *slog.Logger
+	Tron     Tron
+}
+
+// Tron is where the USDT watcher reads the chain: a TronGrid-compatible API
+// (LOKET_TRON_API_URL, LOKET_TRON_API_KEY, LOKET_TRON_POLL).
+type Tron struct {
+	URL   string // base URL, without the /v1; empty: no watcher
+	Key   string // API key, if any
+	Every time.Duration
 }
 
 // Factory builds a registered source, and says how often to poll it. A source that is
 // not set up yet is still returned: it reports nothing until it is, so that setting it
-// up needs no restart.
+// up needs no restart. A source that the node's settings switch off is nil.
 type Factory func(ctx context.Context, env Env) (src loket.PaymentSource, every time.Duration, err error)
 
 var (
@@ -75,7 +84,7 @@ type Polled struct {
 	Every  time.Duration
 }
 
-// Build builds every registered source.
+// Build builds every registered source not switched off.
 func Build(ctx context.Context, env Env) ([]Polled, error) {
 	var out []Polled
 	for _, n := range Names() {
@@ -86,7 +95,9 @@ func Build(ctx context.Context, env Env) ([]Polled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("payment source %s: %w", n, err)
 		}
-		out = append(out, Polled{src, every})
+		if src != nil {
+			out = append(out, Polled{src, every})
+		}
 	}
 	return out, nil
 }

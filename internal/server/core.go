@@ -22,6 +22,7 @@ import (
 	"github.com/loket/loket/internal/orders"
 	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/payment/orderkuota"
+	_ "github.com/loket/loket/internal/payment/trongrid" // the USDT watcher
 	"github.com/loket/loket/internal/resellers"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/webhooks"
@@ -82,10 +83,11 @@ func (c *Core) Services() loket.Services {
 		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB}
 }
 
-// AddPaymentSources polls every registered payment source (the OrderKuota account once
-// logged in: loket payment orderkuota login / otp). Call before Start.
-func (c *Core) AddPaymentSources(ctx context.Context) error {
-	srcs, err := payment.Build(ctx, payment.Env{Settings: c.DB, Sealer: c.Sealer, Log: c.Log})
+// AddPaymentSources polls every registered payment source: the OrderKuota account once
+// logged in (loket payment orderkuota login / otp), the USDT watcher reading the chain
+// through tron once a USDT address is set (loket payment set-usdt). Call before Start.
+func (c *Core) AddPaymentSources(ctx context.Context, tron payment.Tron) error {
+	srcs, err := payment.Build(ctx, payment.Env{Settings: c.DB, Sealer: c.Sealer, Log: c.Log, Tron: tron})
 	if err != nil {
 		return err
 	}

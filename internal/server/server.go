@@ -20,6 +20,7 @@ import (
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier/sim"
 
@@ -125,10 +126,12 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
 	svc := c.Services()
 	s.API = api.New(svc, log, reg, cfg.PublicURL, db.Ping)
+	tron := payment.Tron{URL: cfg.TronAPIURL, Key: cfg.TronAPIKey, Every: cfg.TronPoll}
 	if cfg.Demo {
 		mountPaymentSimulator(s.API.Mux, c, s.URL)
+		tron = mountChainSimulator(s.API.Mux, c, s.URL)
 	}
-	if err := c.AddPaymentSources(ctx); err != nil {
+	if err := c.AddPaymentSources(ctx, tron); err != nil {
 		return closeAll(err)
 	}
 	web.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,

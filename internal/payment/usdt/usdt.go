@@ -37,6 +37,18 @@ const Brand = "TRON"
 // later seen on chain is recorded once.
 const SourceName = "tron"
 
+// Contract is the USDT TRC-20 token contract on TRON's main network: a transfer of
+// any other contract is not USDT, whatever its token calls itself.
+const Contract = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+// Settings (the installation's settings table) of USDT deposits: the operator's
+// address and the rate in rupiah per USDT. The deposits service writes them; the
+// on-chain watcher reads the address.
+const (
+	SettingAddress = "usdt.address"
+	SettingRate    = "usdt.rate"
+)
+
 const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 // ValidateAddress checks a TRON address in its base58 form: 34 characters, starting
