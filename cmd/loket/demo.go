@@ -52,6 +52,9 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 			return nil, fmt.Errorf("demo USDT: %w", err)
 		}
 	}
+	if err := demoBanks(ctx, a); err != nil {
+		return nil, err
+	}
 	if raw, err := db.Setting(ctx, "demo_credentials"); err != nil {
 		return nil, err
 	} else if raw != "" {
@@ -102,6 +105,22 @@ func demoQRIS() string {
 	body := tlv("00", "01") + tlv("01", "11") + tlv("26", account) + tlv("52", "5999") + tlv("53", "360") + tlv("58", "ID") +
 		tlv("59", "LOKET DEMO") + tlv("60", "JAKARTA") + tlv("61", "10110") + "6304"
 	return body + qris.CRC(body)
+}
+
+// demoBanks gives the demo the accounts of seed 002's deposit ticket example, BCA
+// first (seed 001's deposit asks for via "bca"), unless it has bank accounts already,
+// so that the seeds' bank deposit examples work.
+func demoBanks(ctx context.Context, a *server.Core) error {
+	if list, err := a.Deposits.BankAccounts(ctx); err != nil || len(list) > 0 {
+		return err
+	}
+	for _, b := range []loket.BankAccount{{Bank: "BCA", AccountNo: "1234567890", Beneficiary: "LOKET DEMO"},
+		{Bank: "Mandiri", AccountNo: "0987654321", Beneficiary: "LOKET DEMO"}} {
+		if _, err := a.Deposits.AddBankAccount(ctx, b); err != nil {
+			return fmt.Errorf("demo bank account: %w", err)
+		}
+	}
+	return nil
 }
 
 func printDemo(w io.Writer, url string, c *demoCredentials) {

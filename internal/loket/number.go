@@ -109,7 +109,7 @@ func (a *Activation) Open() bool { return a.Hold == HoldPending }
 // NumberRequest is a reseller's order for a virtual number.
 type NumberRequest struct {
 	RefID       string // optional idempotency key: the same ref_id returns the same activation
-	ServiceCode int64  // 0: the service named ServiceName, or the only one priced at the country and provider
+	ServiceCode int64  // 0: the service named ServiceName, or else the first (by code) priced at the country and provider
 	ServiceName string
 	NumberID    int64
 	ProviderID  string

@@ -188,8 +188,11 @@ func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req lo
 	return s.rent(context.WithoutCancel(ctx), act, routes)
 }
 
-// numberService finds the service of a request: by code, by name, or the only service
-// priced for the country and provider (seed 000's order names none but by label).
+// numberService finds the service of a request: by code, by name, or, when it names
+// none, the first (by code, as services are listed) priced for its country and
+// provider. Seed 000's order names its service only by an optional label: its client
+// took number_id and provider_id from one service's price list, and its example is of
+// the first service, WhatsApp 14.
 func (s *Service) numberService(ctx context.Context, req loket.NumberRequest) (*loket.VNService, error) {
 	list, err := s.db.VNServices(ctx)
 	if err != nil {
@@ -204,25 +207,19 @@ func (s *Service) numberService(ctx context.Context, req loket.NumberRequest) (*
 	if req.ServiceCode != 0 {
 		return nil, loket.FieldError(loket.EPRODUCT, "service", "unknown service %d", req.ServiceCode)
 	}
+	if name != "" {
+		return nil, loket.FieldError(loket.EPRODUCT, "service_name", "unknown service %q", loket.Clip(name))
+	}
 	at, err := s.db.VNServicesAt(ctx, req.NumberID, req.ProviderID)
 	if err != nil {
 		return nil, err
 	}
-	var active []loket.VNService
 	for _, s := range at {
 		if s.Active {
-			active = append(active, s)
+			return &s, nil
 		}
 	}
-	switch {
-	case len(active) == 1 && name == "":
-		return &active[0], nil
-	case name != "":
-		return nil, loket.FieldError(loket.EPRODUCT, "service_name", "unknown service %q", loket.Clip(name))
-	case len(active) == 0:
-		return nil, loket.FieldError(loket.EPRODUCT, "provider_id", "no numbers are sold for number_id %d and provider_id %s", req.NumberID, req.ProviderID)
-	}
-	return nil, loket.FieldError(loket.EINVALID, "service_name", "number_id %d and provider_id %s serve several services: name one", req.NumberID, req.ProviderID)
+	return nil, loket.FieldError(loket.EPRODUCT, "provider_id", "no numbers are sold for number_id %d and provider_id %s", req.NumberID, req.ProviderID)
 }
 
 // rent asks each route's supplier for a number until one gives it.

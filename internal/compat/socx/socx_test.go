@@ -131,28 +131,29 @@ func TestSeedExamples(t *testing.T) {
 		}
 
 		// API Transaksi HTTP POST, multipart form as curl --form sends it. The seed's
-		// msisdn 081471384 has 9 digits, too short for an Indonesian mobile number.
-		var mp bytes.Buffer
-		mw := multipart.NewWriter(&mp)
-		for _, kv := range [][2]string{{"code", "HSA5"}, {"request_id", "13013"}, {"msisdn", "081471384"}, {"token", key}} {
-			mw.WriteField(kv[0], kv[1])
+		// msisdn 081471384 has 9 digits: accepted (loket.NormalizeMSISDN), and the
+		// simulator keeps a number ending in 4 pending.
+		form := func(requestID, msisdn string) purchase {
+			t.Helper()
+			var mp bytes.Buffer
+			mw := multipart.NewWriter(&mp)
+			for _, kv := range [][2]string{{"code", "HSA5"}, {"request_id", requestID}, {"msisdn", msisdn}, {"token", key}} {
+				mw.WriteField(kv[0], kv[1])
+			}
+			mw.Close()
+			resp := loketest.Do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
+			if resp.Status != 200 {
+				t.Fatalf("form purchase: %d %s", resp.Status, resp.Body)
+			}
+			return purchaseShape(t, resp.Body)
 		}
-		mw.Close()
-		resp = loketest.Do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
-		p = purchaseShape(t, resp.Body)
-		if resp.Status != 200 || p.RC != "07" || p.RequestID != "13013" || p.TrxID != 0 || p.Balance != 1_000_000-2*5400 {
-			t.Fatalf("form purchase: %d %s", resp.Status, resp.Body)
+		if p = form("13013", "081471384"); p.RC != "68" || p.RequestID != "13013" || p.MSISDN != "081471384" || p.TrxID == 0 ||
+			p.Balance != 1_000_000-3*5400 {
+			t.Fatalf("form purchase: %+v", p)
 		}
-		// The same form with a valid number goes through.
-		mp.Reset()
-		mw = multipart.NewWriter(&mp)
-		for _, kv := range [][2]string{{"code", "HSA5"}, {"request_id", "13013"}, {"msisdn", "0814713840"}, {"token", key}} {
-			mw.WriteField(kv[0], kv[1])
-		}
-		mw.Close()
-		resp = loketest.Do(t, "POST", s.URL+base+"/http/purchase", mp.Bytes(), "Content-Type", mw.FormDataContentType())
-		if p = purchaseShape(t, resp.Body); p.RC != "68" && p.RC != "00" {
-			t.Fatalf("form purchase: %d %s", resp.Status, resp.Body)
+		// Eight digits are not a mobile number: rc 07, no transaction.
+		if p = form("13014", "08147138"); p.RC != "07" || p.TrxID != 0 {
+			t.Fatalf("form purchase of 8 digits: %+v", p)
 		}
 
 		// API Transaksi XML, by another reseller (the GET example used 123456 already).

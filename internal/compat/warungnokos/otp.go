@@ -103,8 +103,12 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		maxPrice = loket.Money(n)
 	}
-	act, _, err := h.svc.Numbers.OrderNumber(r.Context(), c.ra, loket.NumberRequest{ServiceCode: svc.Code, NumberID: numberID, ProviderID: provider,
-		OperatorID: operator, PriceJual: loket.Money(priceJual), MaxPrice: maxPrice, Surface: surface})
+	req := loket.NumberRequest{NumberID: numberID, ProviderID: provider, OperatorID: operator, PriceJual: loket.Money(priceJual),
+		MaxPrice: maxPrice, Surface: surface}
+	if svc != nil {
+		req.ServiceCode = svc.Code
+	}
+	act, _, err := h.svc.Numbers.OrderNumber(r.Context(), c.ra, req)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -113,37 +117,28 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		Status: otpStatus(act), CreatedAt: isoMillis(act.CreatedAt), Price: act.Price, ExpiresAt: isoMillis(act.ExpiresAt)})
 }
 
-// orderService is the service an order is for: service_code (beyond the seed), or the
-// service_name label, or the only service the country and provider sell.
+// orderService is the service an order names: service_code (beyond the seed) or the
+// service_name label, among those the country and provider sell. For an order that
+// names none it is nil, and the numbers service takes the first they sell
+// (loket.NumberRequest).
 func (h *handler) orderService(r *http.Request, c *call, numberID int64, provider string) (*loket.VNService, error) {
 	if v := c.p.get("service_code", "service_id", "serviceId"); v != "" {
 		return h.service(r, v)
+	}
+	name := c.p.get("service_name", "serviceName", "service")
+	if name == "" {
+		return nil, nil
 	}
 	at, err := h.svc.Numbers.ServicesAt(r.Context(), numberID, provider)
 	if err != nil {
 		return nil, err
 	}
-	name := c.p.get("service_name", "serviceName", "service")
-	var names []string
-	var only *loket.VNService
 	for _, s := range at {
-		if !s.Active {
-			continue
-		}
-		if name != "" && (strings.EqualFold(s.Name, name) || strconv.FormatInt(s.Code, 10) == name) {
+		if s.Active && (strings.EqualFold(s.Name, name) || strconv.FormatInt(s.Code, 10) == name) {
 			return &s, nil
 		}
-		names = append(names, s.Name)
-		only = &s
 	}
-	switch {
-	case name != "":
-		return nil, loket.FieldError(loket.ENOTFOUND, "service_name", "Layanan %q tidak tersedia untuk number_id %d dan provider_id %s.", name, numberID, provider)
-	case len(names) == 1:
-		return only, nil
-	}
-	return nil, loket.FieldError(loket.EINVALID, "service_name",
-		"service_name wajib diisi: provider_id %s melayani beberapa layanan (%s).", provider, strings.Join(names, ", "))
+	return nil, loket.FieldError(loket.ENOTFOUND, "service_name", "Layanan %q tidak tersedia untuk number_id %d dan provider_id %s.", name, numberID, provider)
 }
 
 type statusView struct {

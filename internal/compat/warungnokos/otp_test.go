@@ -145,6 +145,28 @@ func TestOTPResendBringsSecondCode(t *testing.T) {
 	})
 }
 
+// TestOTPOrderService: the seed's order names its service only by the optional
+// service_name label. Without one, provider 3837 (which sells WhatsApp and Telegram in
+// the demo) gives the first service, WhatsApp 14, whose price list the seed's example
+// comes from; the label, or its code, picks Telegram.
+func TestOTPOrderService(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/warungnokos/api"
+		rs := newReseller(t, s, "", 10000)
+		const body = `"number_id":"340437","provider_id":"3837","operator_id":"any","price_jual":3500`
+		for _, c := range []struct{ extra, service string }{
+			{"", "WhatsApp"}, {`,"service_name":"telegram"`, "Telegram"}, {`,"service_name":"86"`, "Telegram"}, {`,"service_name":"WhatsApp"`, "WhatsApp"},
+		} {
+			d := post(t, base+"/otp/order", rs.Key, "{"+body+c.extra+"}").data(t).(map[string]any)
+			if got := loketest.Str(t, d, "serviceName"); got != c.service {
+				t.Errorf("order {%s}: serviceName %q, want %q", c.extra, got, c.service)
+			}
+		}
+		wantBalance(t, s, rs.ID, 10000-1100-1500-1500-1100)
+	})
+}
+
 func TestOTPCancelRefunds(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)

@@ -222,11 +222,12 @@ func TestErrors(t *testing.T) {
 		post(t, base+"/otp/order", key, `{"number_id":"1","provider_id":"3837","operator_id":"any","price_jual":3500}`).failure(t, 404)
 		post(t, base+"/otp/order", key, `{"number_id":"340437","provider_id":"1","operator_id":"any","price_jual":3500}`).failure(t, 404)
 		post(t, base+"/otp/order", key, `{"number_id":"340437","provider_id":"3837","operator_id":"xl","price_jual":3500}`).failure(t, 404)
-		// Numbers as JSON numbers, and a form body: read, but provider 3837 sells two
-		// services, so the order must name one (service_name).
-		post(t, base+"/otp/order", key, `{"number_id":340437,"provider_id":3837,"operator_id":"telkomsel","price_jual":"3500"}`).failure(t, 400)
-		do(t, http.MethodPost, base+"/otp/order", "number_id=340437&provider_id=3837&operator_id=any&price_jual=3500",
-			"x-api-key", key, "Content-Type", "application/x-www-form-urlencoded").failure(t, 400)
+		// Numbers as JSON numbers, and a form body: read as far as the operator, which
+		// provider 3837 does not offer.
+		post(t, base+"/otp/order", key, `{"number_id":340437,"provider_id":3837,"operator_id":"xl","price_jual":"3500"}`).failure(t, 404)
+		do(t, http.MethodPost, base+"/otp/order", "number_id=340437&provider_id=3837&operator_id=xl&price_jual=3500",
+			"x-api-key", key, "Content-Type", "application/x-www-form-urlencoded").failure(t, 404)
+		post(t, base+"/otp/order", key, `{"number_id":340437,"provider_id":3837,"operator_id":"any","price_jual":3500,"service_name":"Signal"}`).failure(t, 404)
 		// Malformed and oversized bodies.
 		post(t, base+"/otp/order", key, `{"number_id":`).failure(t, 400)
 		post(t, base+"/otp/order", key, `{"number_id":{"a":1}}`).failure(t, 400)
