@@ -26,8 +26,8 @@ type SMS struct {
 	ReceivedAt time.Time `json:"received_at"`
 }
 
-// Number is a virtual-number activation. Status is renting, waiting, received, done,
-// canceled or failed.
+// Number is a virtual-number activation. Status is renting (still being prepared: no
+// Phone yet; poll it), waiting, received, done, canceled or failed.
 type Number struct {
 	ID          int64      `json:"id"`
 	RefID       string     `json:"ref_id"`

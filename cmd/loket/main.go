@@ -42,7 +42,9 @@ Commands (loket <command> -h lists a command's flags):
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
                                  decide a pending order by hand (for orders flagged overdue)
   number list [--flagged] [--state S] [--username U] [--limit N]
-                                 virtual-number activations as JSON lines (--flagged: rent outcome unknown)
+                                 virtual-number activations as JSON lines (--flagged: a rent of unknown outcome)
+  number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
+                                 decide by hand a rent still renting (for activations flagged)
   ledger verify                  check the ledger invariants
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
@@ -95,6 +97,7 @@ var commands = map[string]action{
 	"order list":    orderList,
 	"order settle":  orderSettle,
 	"number list":   numberList,
+	"number settle": numberSettle,
 	"ledger verify": ledgerVerify,
 	"setting get":   settingGet,
 	"setting set":   settingSet,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/loket/loket/internal/loket"
@@ -14,7 +15,7 @@ func numberList(ctx context.Context, args []string, out io.Writer) error {
 	var f loket.ActivationFilter
 	c.reseller("only this reseller's activations")
 	c.StringVar(&f.State, "state", "", "renting, waiting, received, done, canceled or failed")
-	c.BoolVar(&f.Flagged, "flagged", false, "only activations whose rent outcome was unknown (refunded; the supplier may bill it)")
+	c.BoolVar(&f.Flagged, "flagged", false, "only activations flagged for the operator: a rent of unknown outcome (renting: decide it with number settle)")
 	c.IntVar(&f.Limit, "limit", 50, "at most this many activations")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
@@ -36,4 +37,39 @@ func numberList(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// numberSettle decides by hand a rent whose outcome the supplier left unknown.
+func numberSettle(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("number settle", "--id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]",
+		"Decides by hand an activation still renting (flagged: the supplier's answer to the rent was lost and it\n"+
+			"cannot tell), from the supplier's own records. rented records the number the supplier assigned: the\n"+
+			"activation then goes on as any other (its window starts now; charged only if a code arrives). failed\n"+
+			"refunds it: no number was rented.")
+	id := c.Int64("id", 0, "the activation's id")
+	status := c.String("status", "", "rented or failed")
+	ref := c.String("supplier-ref", "", "for rented: the supplier's id for the activation (its trxId)")
+	phone := c.String("phone", "", "for rented: the phone number the supplier assigned")
+	note := c.String("note", "", "why, kept as the activation's message")
+	c.require("id", "status")
+	c.check = func() error {
+		switch {
+		case *status != "rented" && *status != loket.VNFailed:
+			return fmt.Errorf("number settle: --status must be rented or failed")
+		case *status == "rented" && (*ref == "" || *phone == ""):
+			return fmt.Errorf("number settle: --status rented needs --supplier-ref and --phone")
+		}
+		return nil
+	}
+	e, a, err := c.openCore(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	act, err := a.Numbers.SettleRent(ctx, *id, *status == "rented", *ref, *phone, *note)
+	if err != nil {
+		return err
+	}
+	return e.print(map[string]any{"id": act.ID, "state": act.State, "hold": act.Hold, "supplier_ref": act.SupplierRef,
+		"phone": act.Phone, "message": act.Message})
 }

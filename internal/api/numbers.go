@@ -96,7 +96,7 @@ type Number struct {
 	Price       loket.Money `json:"price" doc:"charged when a code arrived; refunded otherwise"`
 	PriceJual   loket.Money `json:"price_jual"`
 	MaxPrice    loket.Money `json:"max_price,omitempty"`
-	Status      string      `json:"status" enum:"renting,waiting,received,done,canceled,failed" doc:"waiting: for a code (again, after a resend); received: a code is here; done: charged; canceled, failed: refunded"`
+	Status      string      `json:"status" enum:"renting,waiting,received,done,canceled,failed" doc:"renting: the number is being prepared (no phone yet: the supplier's answer is awaited; poll this); waiting: for a code (again, after a resend); received: a code is here; done: charged; canceled, failed: refunded"`
 	Code        string      `json:"code" doc:"the latest OTP code, empty until one arrives"`
 	SMS         []SMS       `json:"sms"`
 	Message     string      `json:"message"`
@@ -149,7 +149,7 @@ func (s *Server) registerNumbers() {
 	s.add(Route{Pattern: "GET /v1/numbers/operators", Summary: "Operators of a country and provider", Auth: true,
 		Query: []Param{{"number_id", "country (required)"}, {"provider_id", "provider (required)"}}, Response: NumberOperatorList{},
 		Errors: []string{loket.EINVALID}}, s.authed(s.numberOperators))
-	s.add(Route{Pattern: "POST /v1/numbers", Summary: "Rent a number (201 when rented, 200 when the ref_id was seen before); its price is reserved until a code arrives",
+	s.add(Route{Pattern: "POST /v1/numbers", Summary: "Rent a number (201 when created, 200 when the ref_id was seen before); its price is reserved until a code arrives; status renting: still being prepared, poll it",
 		Auth: true, Request: NumberRequest{}, Response: Number{}, Status: http.StatusCreated,
 		AlsoOK: map[int]string{http.StatusOK: "the ref_id was used before with the same request: that activation, nothing charged"},
 		Errors: []string{loket.EINVALID, loket.EPRODUCT, loket.ENOTFOUND, loket.EPRICE, loket.EINSUFFICIENT, loket.ECONFLICT,

@@ -97,7 +97,7 @@ var options = []option{
 	{"LOKET_SIM_DELAY", "2s", "how long the simulator supplier keeps orders pending", dur(func(c *Config) *time.Duration { return &c.SimDelay })},
 	{"LOKET_DOUBLE_ORDER_WINDOW", "1h", "a pending order blocks the same product and target for this long (0 disables)", dur(func(c *Config) *time.Duration { return &c.DoubleOrderWindow })},
 	{"LOKET_SUPPLIER_TIMEOUT", "15s", "how long one supplier call may take", dur(func(c *Config) *time.Duration { return &c.SupplierTimeout })},
-	{"LOKET_PENDING_DEADLINE", "30m", "pending orders older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
+	{"LOKET_PENDING_DEADLINE", "30m", "pending orders and virtual-number rents of unknown outcome older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
 	{"LOKET_WORKERS", "64", "concurrent supplier calls", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

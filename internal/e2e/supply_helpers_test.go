@@ -417,8 +417,28 @@ const (
 type flaky struct {
 	*httptest.Server
 	mode      atomic.Int32
+	paths     sync.Map     // path suffix -> *atomic.Int32: the mode of those requests instead
 	forwarded atomic.Int64 // requests that reached B
 	refused   atomic.Int64 // requests answered badly
+}
+
+// setPath gives the requests whose path ends in suffix their own mode.
+func (f *flaky) setPath(suffix string, mode int32) {
+	m, _ := f.paths.LoadOrStore(suffix, new(atomic.Int32))
+	m.(*atomic.Int32).Store(mode)
+}
+
+// modeOf is the mode of request r.
+func (f *flaky) modeOf(r *http.Request) int32 {
+	mode := f.mode.Load()
+	f.paths.Range(func(k, v any) bool {
+		if strings.HasSuffix(r.URL.Path, k.(string)) {
+			mode = v.(*atomic.Int32).Load()
+			return false
+		}
+		return true
+	})
+	return mode
 }
 
 func newFlaky(t *testing.T, upstream string) *flaky {
@@ -431,7 +451,7 @@ func newFlaky(t *testing.T, upstream string) *flaky {
 	f := &flaky{}
 	stop := make(chan struct{})
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mode := f.mode.Load()
+		mode := f.modeOf(r)
 		if mode == modePass {
 			f.forwarded.Add(1)
 			rp.ServeHTTP(w, r)

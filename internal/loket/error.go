@@ -49,11 +49,10 @@ const (
 	ReasonCodeReceived = "code_received"  // cancel after a code arrived
 	ReasonNoCode       = "no_code"        // done or resend before any code
 	ReasonClosed       = "closed"         // the activation is done, canceled or failed
-	ReasonBusy         = "busy"           // the number is still being rented
+	ReasonBusy         = "busy"           // the number is still being rented (or its rent's outcome awaited)
 	ReasonRefused      = "refused"        // the supplier refused the action
 	ReasonUnreachable  = "unreachable"    // the supplier's answer is unknown; try again
 	ReasonNoNumber     = "no_number"      // no supplier had a number; nothing charged
-	ReasonRentUnknown  = "rent_unknown"   // the supplier did not answer the rent; refunded
 	ReasonSuspended    = "suspended"      // EFORBIDDEN: the account is suspended
 	ReasonIPNotAllowed = "ip_not_allowed" // EFORBIDDEN: the caller's address is not in the allowlist
 )

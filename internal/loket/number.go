@@ -38,7 +38,7 @@ type VNOperator struct {
 }
 
 // Activation states. renting: the reservation is made and the supplier is being asked
-// for a number; waiting: a number is assigned and no SMS is awaited-for arrived yet
+// for a number (or, its answer lost, about the rent); waiting: a number is assigned and no SMS is awaited-for arrived yet
 // (after a resend, the next one); received: at least one SMS arrived; done: finished
 // with a code, the reservation posted; canceled: finished without a code (by the
 // reseller, the timeout or the supplier), refunded; failed: no number could be rented,
@@ -99,7 +99,7 @@ type VNSMS struct {
 type ActivationFilter struct {
 	ResellerID int64  // 0: every reseller's
 	State      string // "": any
-	Flagged    bool   // only those flagged for the operator (rent outcome unknown)
+	Flagged    bool   // only those flagged for the operator (a rent of unknown outcome to decide)
 	Limit      int
 }
 
@@ -121,3 +121,8 @@ type NumberRequest struct {
 
 // MsgTimeout is the message of an activation canceled because no SMS came in time.
 const MsgTimeout = "no SMS before the timeout"
+
+// MsgRentPending is the message of an activation whose rent's outcome is unknown (the
+// supplier's answer was lost): it stays renting, its price reserved, until the
+// supplier says whether a number was rented.
+const MsgRentPending = "the number is being prepared; check its status again shortly (nothing is charged without a code)"

@@ -4,7 +4,8 @@
 // reseller's status checks only read the local row. A code that arrived makes the
 // activation chargeable: it is posted when the reseller says done or when its window
 // closes. Without a code it is refunded: on the reseller's cancel, on the timeout, or
-// when the supplier drops it.
+// when the supplier drops it. A rent whose outcome is unknown stays pending, as an
+// order does, until the supplier (or the operator) says whether a number was rented.
 package numbers
 
 import (
@@ -34,6 +35,7 @@ type Config struct {
 	Poll            time.Duration // how often open activations are asked about (LOKET_VN_POLL)
 	MarkupBP        int64         // markup on suppliers' costs, in basis points (LOKET_VN_MARKUP_BP)
 	SupplierTimeout time.Duration // one supplier call (LOKET_SUPPLIER_TIMEOUT)
+	PendingDeadline time.Duration // a rent still unknown after this is flagged for the operator (LOKET_PENDING_DEADLINE)
 }
 
 // SyncEvery is how often the suppliers' virtual-number catalogs are synced.
@@ -53,6 +55,7 @@ type Service struct {
 		activations   *metrics.CounterVec
 		supplierCalls *metrics.CounterVec
 		sms           *metrics.CounterVec
+		flagged       *metrics.CounterVec
 	}
 }
 
@@ -64,6 +67,7 @@ func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.
 	s.m.activations = reg.Counter("loket_vn_activations_total", "Virtual-number activations created and closed, by state.", "state")
 	s.m.supplierCalls = reg.Counter("loket_vn_supplier_calls_total", "Virtual-number supplier calls, by call and outcome.", "call", "outcome")
 	s.m.sms = reg.Counter("loket_vn_sms_total", "SMS received by virtual numbers.")
+	s.m.flagged = reg.Counter("loket_vn_rents_flagged_total", "Virtual-number rents of unknown outcome flagged for the operator.")
 	runner.Handle(store.JobVN, s.carry)
 	// The catalog is synced at start and every SyncEvery. The first sync closes synced:
 	// WaitSynced waits for it (bounded), so a fresh Loket, the demo, has its routes
@@ -100,9 +104,9 @@ func (s *Service) vnSupplier(id int64) (supplier.VNSupplier, error) {
 // OrderNumber rents a virtual number for a reseller: it reserves the price, asks the
 // suppliers of the price-list entry in turn, and returns the activation waiting for
 // its SMS. A supplier's refusal moves to the next; when all refuse the activation
-// fails and is refunded at once (loket.ReasonNoNumber). An unknown answer (timeout, 5xx) is
-// refunded too, since the reseller never got a number, and flagged for the operator,
-// who may owe that supplier for a number nobody saw (loket.ReasonRentUnknown).
+// fails and is refunded at once (loket.ReasonNoNumber). An unknown answer (timeout,
+// 5xx, garbage) is not a refusal: the activation is returned renting, its price still
+// reserved, and its job asks that supplier what became of the rent (findRent).
 func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req loket.NumberRequest) (*loket.Activation, bool, error) {
 	if req.Surface == "" {
 		req.Surface = "api"
@@ -168,6 +172,7 @@ func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req lo
 	n := &store.NewActivation{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: req.RefID, RequestHash: hex.EncodeToString(h[:16]),
 		ServiceCode: svc.Code, ServiceName: svc.Name, NumberID: req.NumberID, Country: country, ProviderID: req.ProviderID,
 		OperatorID: req.OperatorID, Price: charge, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice, Surface: req.Surface,
+		SupplierID: routes[0].SupplierID, Cost: routes[0].Cost,
 		Window: s.cfg.Timeout + rentBound, Node: s.runner.Node(), JobAt: time.Now().Add(rentBound), Lease: s.runner.Lease()}
 	var act *loket.Activation
 	var existed bool
@@ -222,7 +227,18 @@ func (s *Service) numberService(ctx context.Context, req loket.NumberRequest) (*
 	return nil, loket.FieldError(loket.EPRODUCT, "provider_id", "no numbers are sold for number_id %d and provider_id %s", req.NumberID, req.ProviderID)
 }
 
-// rent asks each route's supplier for a number until one gives it.
+// vnRequest is what the supplier of a renting activation is (or was) asked for. Its
+// updated_at is when the rent was sent there (store.Tx.RentingAt), so the rent and its
+// lookups carry the same SentAt.
+func vnRequest(act *loket.Activation) supplier.VNRequest {
+	return supplier.VNRequest{Ref: fmt.Sprintf("LV%d", act.ID), ServiceCode: act.ServiceCode, ServiceName: act.ServiceName,
+		NumberID: act.NumberID, Country: act.Country, ProviderID: act.ProviderID, OperatorID: act.OperatorID, MaxPrice: act.Price,
+		SentAt: act.UpdatedAt}
+}
+
+// rent asks each route's supplier for a number until one gives it. Each supplier is
+// recorded on the activation before it is asked, so that a rent whose answer is lost
+// is looked up where it went.
 func (s *Service) rent(ctx context.Context, act *loket.Activation, routes []store.VNRoute) (*loket.Activation, bool, error) {
 	for _, rt := range routes {
 		vs, err := s.vnSupplier(rt.SupplierID)
@@ -230,40 +246,187 @@ func (s *Service) rent(ctx context.Context, act *loket.Activation, routes []stor
 			s.log.Error("virtual-number route to an unusable supplier", "supplier", rt.SupplierID, "err", err)
 			continue
 		}
+		if rt.SupplierID != act.SupplierID {
+			at := time.Now().Truncate(time.Microsecond)
+			var ok bool
+			if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+				var err error
+				ok, err = t.RentingAt(act.ID, rt.SupplierID, rt.Cost, at)
+				return err
+			}); err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				return nil, false, fmt.Errorf("activation %d was closed while renting", act.ID)
+			}
+			act.SupplierID, act.Cost, act.UpdatedAt = rt.SupplierID, rt.Cost, at
+		}
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
-		num, err := vs.RentNumber(cctx, supplier.VNRequest{Ref: fmt.Sprintf("LV%d", act.ID), ServiceCode: act.ServiceCode,
-			ServiceName: act.ServiceName, NumberID: act.NumberID, Country: act.Country, ProviderID: act.ProviderID,
-			OperatorID: act.OperatorID, MaxPrice: act.Price})
+		num, err := vs.RentNumber(cctx, vnRequest(act))
 		cancel()
 		switch {
 		case err == nil:
 			s.m.supplierCalls.With("rent", "ok").Inc()
-			return s.rented(ctx, act, rt, num, vs)
+			return s.rented(ctx, act, num, vs)
 		case supplier.IsRefusal(err):
 			s.m.supplierCalls.With("rent", "refused").Inc()
 			s.log.Info("virtual-number rent refused", "activation", act.ID, "supplier", rt.SupplierID, "err", err)
 			continue
 		}
 		s.m.supplierCalls.With("rent", "unknown").Inc()
-		// Unknown: the supplier may have rented a number nobody will see. The reseller
-		// never got it, so they are refunded; the operator reconciles with the supplier.
-		s.log.Error("virtual-number rent outcome unknown: refunded, flagged for the operator", "activation", act.ID,
+		// Unknown is not refused: the supplier may have rented a number. Trying the next
+		// route could rent two; refunding could leave one unpaid. The reservation stays,
+		// and the job asks this supplier what became of the rent.
+		s.log.Warn("virtual-number rent outcome unknown: pending, the supplier will be asked", "activation", act.ID,
 			"supplier", rt.SupplierID, "err", err)
-		if err := s.closeNumber(ctx, act, loket.VNFailed, "rent outcome unknown", []string{loket.VNRenting}, false, true); err != nil {
+		d := lookupDelay(time.Since(act.CreatedAt), s.cfg.Poll)
+		if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+			if err := t.RentUnknown(act.ID, loket.MsgRentPending); err != nil {
+				return err
+			}
+			return t.Reschedule(store.VNJobKey(act.ID), s.runner.Node(), time.Now().Add(d), s.runner.Lease(), clipErr(err))
+		}); err != nil {
 			return nil, false, err
 		}
-		return nil, false, loket.ReasonError(loket.EUNAVAILABLE, loket.ReasonRentUnknown,
-			"the supplier did not answer; no number was assigned and you were not charged (activation %d)", act.ID)
+		s.runner.Later(store.Job{Key: store.VNJobKey(act.ID), Kind: store.JobVN, RefID: act.ID}, d)
+		act.Message = loket.MsgRentPending
+		return act, false, nil
 	}
-	if err := s.closeNumber(ctx, act, loket.VNFailed, "no supplier had a number", []string{loket.VNRenting}, false, false); err != nil {
+	if err := s.closeNumber(ctx, act, loket.VNFailed, "no supplier had a number", []string{loket.VNRenting}, false); err != nil {
 		return nil, false, err
 	}
 	return nil, false, loket.ReasonError(loket.EOUTOFSTOCK, loket.ReasonNoNumber, "no number is available now; you were not charged (activation %d)", act.ID)
 }
 
+// lookupDelay is when to ask again about a rent of unknown outcome, age after it was
+// made: a tenth of its age, so the questions thin out as it ages, between the poll
+// interval and 5 minutes.
+func lookupDelay(age, poll time.Duration) time.Duration {
+	return min(max(age/10, poll), 5*time.Minute)
+}
+
+func clipErr(err error) string {
+	if s := err.Error(); len(s) > 300 {
+		return s[:300]
+	}
+	return err.Error()
+}
+
+// findRent settles a rent whose outcome is unknown (its answer was lost, or the node
+// renting it stopped) by asking the supplier it was sent to, as an order's unknown
+// attempt is asked about: a number found is recorded and the activation goes on as any
+// other; a definite "not rented" refunds it; anything else leaves it pending and asks
+// again later. It is never refunded on a guess: past LOKET_PENDING_DEADLINE (at once
+// when the supplier offers no lookup) it is flagged for the operator, who decides it
+// with SettleRent.
+func (s *Service) findRent(ctx context.Context, act *loket.Activation, j store.Job) error {
+	var num supplier.VNNumber
+	vs, err := s.vnSupplier(act.SupplierID)
+	switch {
+	case act.SupplierID == 0:
+		err = fmt.Errorf("no supplier recorded: %w", supplier.ErrNoLookup)
+	case err != nil:
+	default:
+		f, ok := vs.(supplier.VNFinder)
+		if !ok {
+			err = supplier.ErrNoLookup
+			break
+		}
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SupplierTimeout)
+		num, err = f.FindNumber(cctx, vnRequest(act))
+		cancel()
+	}
+	switch {
+	case err == nil:
+		s.m.supplierCalls.With("find", "ok").Inc()
+		s.log.Info("virtual-number rent of unknown outcome found upstream", "activation", act.ID, "supplier", act.SupplierID,
+			"supplier_ref", num.ID)
+		_, _, err := s.rented(ctx, act, num, vs)
+		return err
+	case supplier.IsRefusal(err):
+		s.m.supplierCalls.With("find", "not_rented").Inc()
+		s.log.Info("virtual-number rent of unknown outcome not made upstream: refunded", "activation", act.ID,
+			"supplier", act.SupplierID, "err", err)
+		return s.closeNumber(ctx, act, loket.VNFailed, "no number was rented", []string{loket.VNRenting}, false)
+	}
+	s.m.supplierCalls.With("find", "unknown").Inc()
+	age := time.Since(act.CreatedAt)
+	flag := !act.Flagged && (errors.Is(err, supplier.ErrNoLookup) || age >= s.cfg.PendingDeadline)
+	d := lookupDelay(age, s.cfg.Poll)
+	var flagged bool
+	if werr := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+		flagged = false
+		if flag {
+			var err error
+			if flagged, err = t.FlagActivation(act.ID); err != nil {
+				return err
+			}
+		}
+		return t.Reschedule(j.Key, s.runner.Node(), time.Now().Add(d), s.runner.Lease(), clipErr(err))
+	}); werr != nil {
+		return werr
+	}
+	if flagged {
+		s.m.flagged.With().Inc()
+		s.log.Error("virtual-number rent of unknown outcome needs the operator (loket number settle)", "activation", act.ID,
+			"supplier", act.SupplierID, "age", age.Round(time.Second), "err", err)
+	} else {
+		s.log.Warn("virtual-number rent outcome still unknown", "activation", act.ID, "supplier", act.SupplierID, "err", err)
+	}
+	s.runner.Later(j, d)
+	return nil
+}
+
+// SettleRent decides by hand a rent of unknown outcome (the operator's answer to a
+// flagged activation, from the supplier's own records). rented records the number the
+// supplier assigned, its id and phone, and the activation goes on as any other: its
+// window starts now, and it is charged only if a code arrives. Not rented refunds it.
+// Either happens once, and only while the activation is renting.
+func (s *Service) SettleRent(ctx context.Context, id int64, rented bool, supplierRef, phone, note string) (*loket.Activation, error) {
+	act, err := s.db.Activation(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if act.State != loket.VNRenting {
+		return nil, loket.Errorf(loket.ECONFLICT, "activation %d is %s already", id, act.State)
+	}
+	supplierRef, phone, note = strings.TrimSpace(supplierRef), strings.TrimSpace(phone), strings.TrimSpace(note)
+	msg := strings.TrimSpace("operator: " + note)
+	var ok bool
+	if rented {
+		if supplierRef == "" || phone == "" {
+			return nil, loket.Errorf(loket.EINVALID, "a rented number needs the supplier's id for it and its phone number")
+		}
+		err = s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+			var err error
+			if _, ok, err = t.Rented(id, act.SupplierID, act.Cost, supplierRef, phone, time.Now().Add(s.cfg.Timeout), time.Time{}); err != nil || !ok {
+				return err
+			}
+			// Free for any node at once: its next run polls the number.
+			return t.ScheduleJob(store.VNJobKey(id), time.Now(), msg)
+		})
+	} else {
+		err = s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
+			var err error
+			_, ok, err = t.CloseActivation(id, loket.VNFailed, msg, []string{loket.VNRenting}, false)
+			return err
+		})
+		if err == nil && ok {
+			s.m.activations.With(loket.VNFailed).Inc()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, loket.Errorf(loket.ECONFLICT, "activation %d changed meanwhile; look at it again", id)
+	}
+	return s.db.Activation(ctx, id, 0)
+}
+
 // rented records the number a supplier assigned and hands the activation to its job.
-func (s *Service) rented(ctx context.Context, act *loket.Activation, rt store.VNRoute, num supplier.VNNumber, vs supplier.VNSupplier) (*loket.Activation, bool, error) {
-	cost := rt.Cost
+func (s *Service) rented(ctx context.Context, act *loket.Activation, num supplier.VNNumber, vs supplier.VNSupplier) (*loket.Activation, bool, error) {
+	cost := act.Cost
 	if num.Price > 0 {
 		cost = num.Price
 	}
@@ -277,14 +440,18 @@ func (s *Service) rented(ctx context.Context, act *loket.Activation, rt store.VN
 	var ok bool
 	err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
-		got, ok, err = t.Rented(act.ID, rt.SupplierID, cost, num.ID, num.Phone, expires, num.CancelAfter)
+		got, ok, err = t.Rented(act.ID, act.SupplierID, cost, num.ID, num.Phone, expires, num.CancelAfter)
 		if err != nil || !ok {
 			return err
 		}
 		return t.Reschedule(store.VNJobKey(act.ID), s.runner.Node(), next, s.runner.Lease(), "")
 	})
 	if err == nil && !ok {
-		err = errors.New("activation was closed while renting")
+		// Decided meanwhile (by the operator): if as this very number, all is well.
+		if now, rerr := s.db.Activation(ctx, act.ID, 0); rerr == nil && now.SupplierRef == num.ID && now.SupplierID == act.SupplierID {
+			return now, false, nil
+		}
+		err = fmt.Errorf("activation %d was decided while renting", act.ID)
 	}
 	if err != nil {
 		// The number is rented but Loket could not record it: give it back.
@@ -301,11 +468,11 @@ func (s *Service) rented(ctx context.Context, act *loket.Activation, rt store.VN
 }
 
 // closeNumber refunds an open activation (canceled or failed), once.
-func (s *Service) closeNumber(ctx context.Context, act *loket.Activation, state, msg string, from []string, withCode, flag bool) error {
+func (s *Service) closeNumber(ctx context.Context, act *loket.Activation, state, msg string, from []string, withCode bool) error {
 	var ok bool
 	err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {
 		var err error
-		_, ok, err = t.CloseActivation(act.ID, state, msg, from, withCode, flag)
+		_, ok, err = t.CloseActivation(act.ID, state, msg, from, withCode)
 		return err
 	})
 	if err == nil && ok {
@@ -361,7 +528,7 @@ func (s *Service) ownNumber(ctx context.Context, r *loket.ResellerAuth, id int64
 		return nil, err
 	}
 	if act.State == loket.VNRenting {
-		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonBusy, "activation %d is still being rented; try again in a moment", id)
+		return nil, loket.ReasonError(loket.ECONFLICT, loket.ReasonBusy, "activation %d is still being prepared (no number yet, nothing charged); check its status later", id)
 	}
 	return act, nil
 }
@@ -408,7 +575,7 @@ func (s *Service) CancelNumber(ctx context.Context, r *loket.ResellerAuth, id in
 	}
 	// The supplier took the cancel, so it charges nothing, even for an SMS that slipped
 	// in meanwhile: refund whatever the local state.
-	if err := s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the reseller", []string{loket.VNWaiting, loket.VNReceived}, true, false); err != nil {
+	if err := s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the reseller", []string{loket.VNWaiting, loket.VNReceived}, true); err != nil {
 		return nil, err
 	}
 	return s.db.Activation(ctx, id, r.ID)
@@ -484,10 +651,9 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 		return s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 	}
 	if act.State == loket.VNRenting {
-		// The node renting it died, or could not record the number: nobody knows
-		// whether a number was rented. Refund, and flag for the operator.
-		s.log.Error("virtual-number rent interrupted: refunded, flagged for the operator", "activation", act.ID)
-		return s.closeNumber(ctx, act, loket.VNFailed, "rent interrupted; outcome unknown", []string{loket.VNRenting}, false, true)
+		// The rent's answer was lost, or the node renting it stopped (or could not
+		// record the number): ask the supplier.
+		return s.findRent(ctx, act, j)
 	}
 	count := act.SMSCount
 	var st supplier.VNStatus
@@ -506,11 +672,11 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 		}
 		switch {
 		case st.State == supplier.VNCanceled && count == 0:
-			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier", []string{loket.VNWaiting}, false, false)
+			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier", []string{loket.VNWaiting}, false)
 		case st.State == supplier.VNCanceled:
 			// Canceled upstream after a code arrived: the supplier charges nothing, so
 			// neither does Loket.
-			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier after a code", []string{loket.VNWaiting, loket.VNReceived}, true, false)
+			return s.closeNumber(ctx, act, loket.VNCanceled, "canceled by the supplier after a code", []string{loket.VNWaiting, loket.VNReceived}, true)
 		case st.State == supplier.VNDone && count > 0:
 			_, err := s.finishNumber(ctx, act, "done by the supplier")
 			return err
@@ -533,7 +699,7 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 		if err := s.tellSupplier(ctx, act, supplier.VNCancel); err != nil {
 			s.log.Warn("virtual-number cancel at timeout not confirmed upstream", "activation", act.ID, "err", err)
 		}
-		return s.closeNumber(ctx, act, loket.VNCanceled, loket.MsgTimeout, []string{loket.VNWaiting}, false, false)
+		return s.closeNumber(ctx, act, loket.VNCanceled, loket.MsgTimeout, []string{loket.VNWaiting}, false)
 	}
 	next := now.Add(min(s.cfg.Poll, act.ExpiresAt.Sub(now)))
 	if err := s.db.Write(ctx, uint64(act.ResellerID), func(t *store.Tx) error {

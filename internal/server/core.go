@@ -71,7 +71,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Deposits = deposits.New(db, c.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
-		Poll: cfg.VNPoll, MarkupBP: int64(cfg.VNMarkupBP), SupplierTimeout: cfg.SupplierTimeout})
+		Poll: cfg.VNPoll, MarkupBP: int64(cfg.VNMarkupBP), SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
 	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
 	db.RegisterMetrics(reg)
 	return c, nil

@@ -71,7 +71,12 @@ type NewActivation struct {
 	PriceJual   loket.Money
 	MaxPrice    loket.Money
 	Surface     string
-	Window      time.Duration // expires_at = now + Window (renting is bounded by the job's run_at)
+	// SupplierID and Cost are the first route's: the supplier is recorded before it is
+	// asked, so a rent whose answer is lost can be looked up there (RentingAt records
+	// the next route's after a refusal).
+	SupplierID int64
+	Cost       loket.Money
+	Window     time.Duration // expires_at = now + Window (renting is bounded by the job's run_at)
 	// The job vn:<id> is written locked by Node until JobAt plus Lease: the node renting
 	// the number owns it; if that node dies, another finds the activation renting.
 	Node  string
@@ -88,16 +93,20 @@ func (t *Tx) CreateActivation(n *NewActivation) (a *loket.Activation, existed bo
 		return nil, false, loket.Errorf(loket.EUNAVAILABLE, "this number has no price set")
 	}
 	now := Now()
-	var ref any
+	var ref, sup any
 	if n.RefID != "" {
 		ref = n.RefID
 	}
+	if n.SupplierID != 0 {
+		sup = n.SupplierID
+	}
 	a, err = scanActivation(t.QueryRow(`INSERT INTO vn_activations (reseller_id, ref_id, request_hash, service_code, service_name, number_id,
-		country, provider_id, operator_id, price, price_jual, max_price, state, surface, account_id, hold, created_at, updated_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'renting', $13, $14, 'pending', $15, $15, $16)
+		country, provider_id, operator_id, price, price_jual, max_price, state, surface, account_id, hold, created_at, updated_at, expires_at,
+		supplier_id, cost)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'renting', $13, $14, 'pending', $15, $15, $16, $17, $18)
 		ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING `+activationCols,
 		n.ResellerID, ref, n.RequestHash, n.ServiceCode, n.ServiceName, n.NumberID, n.Country, n.ProviderID, n.OperatorID,
-		n.Price, n.PriceJual, n.MaxPrice, n.Surface, n.AccountID, now, now+n.Window.Microseconds()))
+		n.Price, n.PriceJual, n.MaxPrice, n.Surface, n.AccountID, now, now+n.Window.Microseconds(), sup, n.Cost))
 	if noRows(err) {
 		prev, err := scanActivation(t.QueryRow(`SELECT `+activationCols+` FROM vn_activations WHERE reseller_id = $1 AND ref_id = $2`,
 			n.ResellerID, n.RefID))
@@ -129,6 +138,39 @@ func (t *Tx) CreateActivation(n *NewActivation) (a *loket.Activation, existed bo
 	return a, false, nil
 }
 
+// RentingAt records the supplier a renting activation is about to be sent to (the
+// next route after a refusal), before it is asked, at time at. While an activation is
+// renting, its updated_at is when its rent was sent to that supplier (recorded just
+// before: supplier.VNRequest.SentAt, the same in the rent and in its lookups).
+func (t *Tx) RentingAt(id, supplierID int64, cost loket.Money, at time.Time) (bool, error) {
+	res, err := t.Exec(`UPDATE vn_activations SET supplier_id = $2, cost = $3, updated_at = $4 WHERE id = $1 AND state = 'renting'`,
+		id, supplierID, cost, at.UnixMicro())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RentUnknown keeps a renting activation whose supplier's answer was lost pending,
+// with the message its reseller reads meanwhile; its job then asks the supplier.
+// updated_at stays the time the rent was sent.
+func (t *Tx) RentUnknown(id int64, message string) error {
+	_, err := t.Exec(`UPDATE vn_activations SET message = $2 WHERE id = $1 AND state = 'renting'`, id, truncate(message, 200))
+	return err
+}
+
+// FlagActivation marks an open activation for the operator (a rent nobody can settle
+// without them), once.
+func (t *Tx) FlagActivation(id int64) (bool, error) {
+	res, err := t.Exec(`UPDATE vn_activations SET flagged_at = $2 WHERE id = $1 AND hold = 'pending' AND flagged_at IS NULL`, id, Now())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // Rented records the number a supplier assigned to a renting activation and when the
 // job should look at it first. ok is false when the activation is no longer renting.
 func (t *Tx) Rented(id, supplierID int64, cost loket.Money, supplierRef, phone string, expires, cancelAfter time.Time) (*loket.Activation, bool, error) {
@@ -137,7 +179,7 @@ func (t *Tx) Rented(id, supplierID int64, cost loket.Money, supplierRef, phone s
 		ca = cancelAfter.UnixMicro()
 	}
 	a, err := scanActivation(t.QueryRow(`UPDATE vn_activations SET state = 'waiting', supplier_id = $2, cost = $3, supplier_ref = $4, phone = $5,
-		expires_at = $6, cancel_after = $7, updated_at = $8 WHERE id = $1 AND state = 'renting' RETURNING `+activationCols,
+		expires_at = $6, cancel_after = $7, updated_at = $8, message = '' WHERE id = $1 AND state = 'renting' RETURNING `+activationCols,
 		id, supplierID, cost, truncate(supplierRef, 128), truncate(phone, 64), expires.UnixMicro(), ca, Now()))
 	if noRows(err) {
 		return nil, false, nil
@@ -239,14 +281,14 @@ func (t *Tx) FinishActivation(id int64, message string) (*loket.Activation, bool
 // CloseActivation refunds an open activation: state (canceled or failed), the price
 // back from in flight to the reseller, key vn:<id>:settle. fromStates limits which open
 // states it applies to; withCode allows it after an SMS arrived (the supplier took the
-// cancel). flag marks it for the operator. ok is false (nothing moves) otherwise.
-func (t *Tx) CloseActivation(id int64, state, message string, fromStates []string, withCode, flag bool) (*loket.Activation, bool, error) {
+// cancel). ok is false (nothing moves) otherwise.
+func (t *Tx) CloseActivation(id int64, state, message string, fromStates []string, withCode bool) (*loket.Activation, bool, error) {
 	if state != loket.VNCanceled && state != loket.VNFailed {
 		return nil, false, fmt.Errorf("close activation: bad state %q", state)
 	}
-	q := `UPDATE vn_activations SET state = $2, hold = 'voided', message = $3, settled_at = $4, updated_at = $4,
-		flagged_at = CASE WHEN $5 = 1 THEN $4 ELSE flagged_at END WHERE id = $1 AND hold = 'pending' AND state IN (`
-	args := []any{id, state, truncate(message, 200), Now(), boolInt(flag)}
+	q := `UPDATE vn_activations SET state = $2, hold = 'voided', message = $3, settled_at = $4, updated_at = $4
+		WHERE id = $1 AND hold = 'pending' AND state IN (`
+	args := []any{id, state, truncate(message, 200), Now()}
 	for i, s := range fromStates {
 		if i > 0 {
 			q += ", "

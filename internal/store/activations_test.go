@@ -92,7 +92,7 @@ func TestActivationMoney(t *testing.T) {
 				t.Errorf("finish: %v %v", ok, err)
 			}
 			// A void after the post moves nothing.
-			if _, ok, err := tx.CloseActivation(a.ID, loket.VNCanceled, "x", []string{loket.VNWaiting, loket.VNReceived}, true, false); ok || err != nil {
+			if _, ok, err := tx.CloseActivation(a.ID, loket.VNCanceled, "x", []string{loket.VNWaiting, loket.VNReceived}, true); ok || err != nil {
 				t.Errorf("close after finish: %v %v", ok, err)
 			}
 			return nil
@@ -108,7 +108,7 @@ func TestActivationMoney(t *testing.T) {
 				t.Errorf("rented: %v %v", ok, err)
 			}
 			for i := 0; i < 2; i++ {
-				_, ok, err := tx.CloseActivation(b.ID, loket.VNCanceled, "canceled", []string{loket.VNWaiting}, false, false)
+				_, ok, err := tx.CloseActivation(b.ID, loket.VNCanceled, "canceled", []string{loket.VNWaiting}, false)
 				if err != nil || ok != (i == 0) {
 					t.Errorf("close %d: %v %v", i, ok, err)
 				}

@@ -23,6 +23,10 @@ type VNRequest struct {
 	ProviderID  string // the upstream's provider / server
 	OperatorID  string // "any" or an operator id
 	MaxPrice    loket.Money
+	// SentAt is when the rent was sent (recorded just before), the same in RentNumber
+	// and in FindNumber: an upstream's "nothing under this Ref" is only proof once a
+	// request sent then can no longer arrive.
+	SentAt time.Time
 }
 
 // VNNumber is a number an upstream assigned.
@@ -93,6 +97,19 @@ type VNSupplier interface {
 	SetNumberStatus(ctx context.Context, id string, a VNAction) error
 	VNCatalog(ctx context.Context) (VNCatalog, error)
 }
+
+// VNFinder is a VNSupplier that can look up a rent whose answer was lost (a timeout,
+// a 5xx, an unreadable answer), by the Ref it was sent with. FindNumber returns the
+// number rented under r.Ref; a *Refusal when the upstream says for certain that none
+// was (nothing to pay, nothing to give back); ErrNoLookup when the upstream offers no
+// way to look it up; any other error when it cannot tell yet (ask again later).
+type VNFinder interface {
+	FindNumber(ctx context.Context, r VNRequest) (VNNumber, error)
+}
+
+// ErrNoLookup says an upstream gives no way to find a rent whose answer was lost: only
+// the operator, with the upstream's own records, can decide it.
+var ErrNoLookup = errors.New("the upstream offers no way to look a rent up")
 
 // Refusal is a definite "no" from an upstream: out of stock, out of balance, a
 // cancel refused because it is too early. Nothing happened upstream.

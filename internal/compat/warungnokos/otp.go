@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -38,8 +39,9 @@ func activationID(trx string) (int64, bool) {
 }
 
 // otpStatus is the seed's word for an activation: waiting (for a code, also again after
-// a resend, and while it is being rented), completed (a code is here, or it is done),
-// canceled (refunded: canceled, timed out, or no number could be rented).
+// a resend, and while it is being rented: then without a phoneNumber yet), completed (a
+// code is here, or it is done), canceled (refunded: canceled, timed out, or no number
+// could be rented).
 func otpStatus(a *loket.Activation) string {
 	switch a.State {
 	case loket.VNReceived, loket.VNDone:
@@ -49,6 +51,10 @@ func otpStatus(a *loket.Activation) string {
 	}
 	return "waiting"
 }
+
+// msgPreparing tells a reseller that its number is not there yet: the supplier's
+// answer to the rent was lost and it is being asked (the price stays reserved).
+const msgPreparing = "Nomor sedang disiapkan. Cek otp/status lagi beberapa saat lagi; saldo hanya terpakai jika kode OTP masuk."
 
 // isoMillis is the seed's createdAt: UTC ISO 8601 with milliseconds.
 func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -60,13 +66,30 @@ type orderView struct {
 	Amount      loket.Money `json:"amount"`
 	Status      string      `json:"status"`
 	CreatedAt   string      `json:"createdAt"`
-	// Beyond the seed: what was charged, and when the activation closes.
+	// Beyond the seed: what was charged, and when the activation closes; the ref_id
+	// the order was sent with; while the number is being prepared (status waiting, no
+	// phoneNumber yet), a message that says so.
 	Price     loket.Money `json:"price"`
 	ExpiresAt string      `json:"expiresAt"`
+	RefID     string      `json:"ref_id,omitempty"`
+	Message   string      `json:"message,omitempty"`
+}
+
+func newOrderView(act *loket.Activation) orderView {
+	v := orderView{TrxID: activationTrxID(act.ID), ServiceName: act.ServiceName, PhoneNumber: act.Phone, Amount: act.PriceJual,
+		Status: otpStatus(act), CreatedAt: isoMillis(act.CreatedAt), Price: act.Price, ExpiresAt: isoMillis(act.ExpiresAt), RefID: act.RefID}
+	if act.State == loket.VNRenting {
+		v.Message = msgPreparing
+	}
+	return v
 }
 
 // order: POST otp/order {number_id, provider_id, operator_id, price_jual, service_name}.
 // amount echoes price_jual, as the seed's example does; price is what was charged.
+// Beyond the seed, ref_id makes the order idempotent (the same ref_id again answers
+// the same activation) and findable with otp/orders, as a Loket buying here sends it.
+// A number whose rent is still being settled answers status waiting without a
+// phoneNumber, and a message.
 func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 	for _, k := range []string{"number_id", "provider_id", "operator_id", "price_jual"} {
 		if c.p.get(k) == "" {
@@ -103,7 +126,7 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		maxPrice = loket.Money(n)
 	}
-	req := loket.NumberRequest{NumberID: numberID, ProviderID: provider, OperatorID: operator, PriceJual: loket.Money(priceJual),
+	req := loket.NumberRequest{RefID: c.p.get("ref_id", "refId"), NumberID: numberID, ProviderID: provider, OperatorID: operator, PriceJual: loket.Money(priceJual),
 		MaxPrice: maxPrice, Surface: surface}
 	if svc != nil {
 		req.ServiceCode = svc.Code
@@ -113,8 +136,29 @@ func (h *handler) order(w http.ResponseWriter, r *http.Request, c *call) {
 		h.fail(w, err)
 		return
 	}
-	ok(w, orderView{TrxID: activationTrxID(act.ID), ServiceName: act.ServiceName, PhoneNumber: act.Phone, Amount: act.PriceJual,
-		Status: otpStatus(act), CreatedAt: isoMillis(act.CreatedAt), Price: act.Price, ExpiresAt: isoMillis(act.ExpiresAt)})
+	ok(w, newOrderView(act))
+}
+
+// orders: GET otp/orders?ref_id=, beyond the seed: the caller's activation ordered
+// with that ref_id, as a list of none or one, with the ref_id echoed:
+// {"success":true,"ref_id":"LV12","data":[{...otp/order's data...}]}. A Loket that
+// lost the answer to an otp/order here finds by it whether a number was rented.
+func (h *handler) orders(w http.ResponseWriter, r *http.Request, c *call) {
+	ref := c.arg(0, "ref_id", "refId")
+	if ref == "" {
+		h.fail(w, loket.FieldError(loket.EINVALID, "ref_id", "ref_id wajib diisi."))
+		return
+	}
+	list := []orderView{}
+	act, err := h.svc.Numbers.ActivationByRef(r.Context(), c.ra.ID, ref)
+	switch {
+	case err == nil:
+		list = append(list, newOrderView(act))
+	case loket.ErrorCode(err) != loket.ENOTFOUND:
+		h.fail(w, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "ref_id": ref, "data": list})
 }
 
 // orderService is the service an order names: service_code (beyond the seed) or the
@@ -192,6 +236,8 @@ func (h *handler) orderStatus(w http.ResponseWriter, r *http.Request, c *call) {
 		v.OTPCode = act.SMS[len(act.SMS)-1].Code
 	}
 	switch act.State {
+	case loket.VNRenting:
+		v.Detail = &statusExtra{Message: msgPreparing}
 	case loket.VNFailed:
 		v.Detail = &statusExtra{Message: "Nomor tidak tersedia. Saldo dikembalikan."}
 	case loket.VNCanceled:
@@ -294,15 +340,13 @@ func numberMessage(err error) (string, bool) {
 	case loket.ReasonClosed:
 		return "Pesanan sudah selesai atau dibatalkan, status tidak bisa diubah.", true
 	case loket.ReasonBusy:
-		return "Pesanan masih diproses, coba lagi sebentar.", true
+		return msgPreparing, true
 	case loket.ReasonRefused:
 		return "Permintaan ditolak server. Cek status pesanan lalu coba lagi.", true
 	case loket.ReasonUnreachable:
 		return "Server sedang sibuk, coba lagi sebentar.", true
 	case loket.ReasonNoNumber:
 		return "Stok nomor habis. Pesanan tidak dibuat dan saldo tidak dipotong.", true
-	case loket.ReasonRentUnknown:
-		return "Server nomor tidak merespons. Pesanan dibatalkan dan saldo dikembalikan.", true
 	}
 	return "", false
 }

@@ -309,10 +309,39 @@ func TestOTPRentRefusedOrUnknown(t *testing.T) {
 		}
 		wantBalance(t, s, rs.ID, 10000)
 
+		// Unknown is not refused: the order is answered waiting, without a number yet,
+		// its price held. The fake offers no lookup, so it is flagged for the operator
+		// at the first look and stays pending (never refunded on a guess).
 		f.rentErr.Store(&rentFailure{err: errors.New("502 bad gateway")})
-		if msg := post(t, base+"/otp/order", rs.Key, "{"+fakeOrder+"}").failure(t, 400); !strings.Contains(msg, "saldo dikembalikan") {
-			t.Errorf("unknown rent: %q", msg)
+		d := post(t, base+"/otp/order", rs.Key, "{"+fakeOrder+"}").object(t)
+		if d["status"] != "waiting" || d["phoneNumber"] != "" || !strings.Contains(loketest.Str(t, d, "message"), "sedang disiapkan") {
+			t.Errorf("unknown rent: %v", d)
 		}
+		trx := loketest.Str(t, d, "trxId")
+		wantBalance(t, s, rs.ID, 10000-990)
+		if st := waitStatus(t, base, rs.Key, trx, "waiting"); st.Body["phoneNumber"] != "" || !strings.Contains(st.Raw, "sedang disiapkan") {
+			t.Errorf("status while renting: %s", st.Raw)
+		}
+		if msg := setStatus(t, base, rs.Key, trx, "cancel").failure(t, 409); !strings.Contains(msg, "sedang disiapkan") {
+			t.Errorf("cancel while renting: %q", msg)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for a := activation(t, s, trx); !a.Flagged; a = activation(t, s, trx) {
+			if time.Now().After(deadline) {
+				t.Fatalf("not flagged: %+v", a)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if a := activation(t, s, trx); a.State != loket.VNRenting || a.Hold != loket.HoldPending {
+			t.Errorf("unknown rent: %+v", a)
+		}
+		loketest.VerifyLedger(t, s)
+		// The operator, having found nothing at the supplier, refunds it.
+		id := activation(t, s, trx).ID
+		if _, err := s.Core.Numbers.SettleRent(context.Background(), id, false, "", "", "not in the supplier's list"); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, base, rs.Key, trx, "canceled")
 		wantBalance(t, s, rs.ID, 10000)
 		acts, err := s.DB.Activations(context.Background(), rs.ID, 0, 10)
 		if err != nil || len(acts) != 2 {
@@ -328,6 +357,51 @@ func TestOTPRentRefusedOrUnknown(t *testing.T) {
 		poor := newReseller(t, s, "", 100)
 		if msg := post(t, base+"/otp/order", poor.Key, "{"+wa+"}").failure(t, 400); msg != "Saldo tidak mencukupi." {
 			t.Errorf("poor: %q", msg)
+		}
+		loketest.VerifyLedger(t, s)
+	})
+}
+
+// TestOTPOrdersByRef: beyond the seed, otp/order takes a ref_id (the same ref_id again
+// answers the same activation) and otp/orders finds the activation by it, with the
+// ref_id echoed, as a Loket buying here does when an otp/order's answer is lost.
+func TestOTPOrdersByRef(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/warungnokos/api"
+		rs := newReseller(t, s, "", 10000)
+		trx := order(t, base, rs.Key, wa+`,"ref_id":"LV77"`)
+		if again := order(t, base, rs.Key, wa+`,"ref_id":"LV77"`); again != trx {
+			t.Errorf("the same ref_id again: %s, want %s", again, trx)
+		}
+		wantBalance(t, s, rs.ID, 10000-1100)
+		// lookup answers the list otp/orders gives for ref, checking the envelope.
+		lookup := func(key, path, ref string) []any {
+			t.Helper()
+			r := get(t, base+path, key)
+			list, ok := r.Body["data"].([]any)
+			if r.Status != 200 || r.Body["success"] != true || r.Body["ref_id"] != ref || !ok || len(r.Body) != 3 {
+				t.Fatalf("otp/orders: %d %s", r.Status, r.Raw)
+			}
+			return list
+		}
+		list := lookup(rs.Key, "/otp/orders?ref_id=LV77", "LV77")
+		if len(list) != 1 {
+			t.Fatalf("otp/orders: %v", list)
+		}
+		if it := list[0].(map[string]any); it["trxId"] != trx || it["ref_id"] != "LV77" || loketest.Str(t, it, "phoneNumber") == "" {
+			t.Errorf("otp/orders: %v", it)
+		}
+		if list := lookup(rs.Key, "/otp/orders/LV78", "LV78"); len(list) != 0 {
+			t.Errorf("otp/orders of an unused ref: %v", list)
+		}
+		// Another reseller's ref is not found.
+		other := newReseller(t, s, "", 0)
+		if list := lookup(other.Key, "/otp/orders?ref_id=LV77", "LV77"); len(list) != 0 {
+			t.Errorf("another reseller's ref: %v", list)
+		}
+		if msg := get(t, base+"/otp/orders", rs.Key).failure(t, 400); !strings.Contains(msg, "ref_id") {
+			t.Errorf("no ref_id: %q", msg)
 		}
 		loketest.VerifyLedger(t, s)
 	})

@@ -69,6 +69,7 @@ var routes = map[string]endpoint{
 	"otp/countries":  {nargs: 1, f: (*handler).countries},
 	"otp/operators":  {nargs: 2, f: (*handler).operators},
 	"otp/order":      {write: true, f: (*handler).order},
+	"otp/orders":     {nargs: 1, f: (*handler).orders},
 	"otp/status":     {nargs: 1, f: (*handler).orderStatus},
 	"otp/set_status": {write: true, f: (*handler).setStatus},
 	"deposit/create": {write: true, f: (*handler).depositCreate},

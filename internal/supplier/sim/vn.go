@@ -22,10 +22,15 @@ import (
 // looks as if it was never resent or finished, which Loket, which keeps its own books
 // and stops polling finished activations, does not notice.
 
-var _ supplier.VNSupplier = (*Sim)(nil)
+var (
+	_ supplier.VNSupplier = (*Sim)(nil)
+	_ supplier.VNFinder   = (*Sim)(nil)
+)
 
 // simVN is what a rented number went through after its rent.
 type simVN struct {
+	ref      string    // Loket's
+	sentAt   time.Time // the rent's SentAt
 	rentedAt time.Time
 	resends  []time.Time
 	closedAt time.Time
@@ -60,21 +65,52 @@ func (s *Sim) RentNumber(_ context.Context, r supplier.VNRequest) (supplier.VNNu
 	}
 	now := time.Now()
 	id := fmt.Sprintf("SV%d-%s", now.UnixMilli(), r.Ref)
-	h := hash(id)
-	prefix := []string{"811", "812", "813", "821", "822", "852", "853"}[h%7]
-	if op == "any" || op == "" {
-		prefix = []string{"812", "857", "878", "896", "838", "813", "819"}[h%7]
-	}
-	phone := fmt.Sprintf("+62 %s %04d %04d", prefix, (h/7)%10000, (h/70000)%10000)
 	vnMu.Lock()
 	for k, v := range vnMarks {
 		if now.Sub(v.rentedAt) > vnKeep {
 			delete(vnMarks, k)
 		}
 	}
-	vnMarks[id] = &simVN{rentedAt: now}
+	vnMarks[id] = &simVN{ref: r.Ref, sentAt: r.SentAt, rentedAt: now}
 	vnMu.Unlock()
-	return supplier.VNNumber{ID: id, Phone: phone, Price: cost}, nil
+	return supplier.VNNumber{ID: id, Phone: vnPhone(id, op), Price: cost}, nil
+}
+
+// vnPhone is the number of activation id, rented for operator op.
+func vnPhone(id, op string) string {
+	h := hash(id)
+	prefix := []string{"811", "812", "813", "821", "822", "852", "853"}[h%7]
+	if op == "any" || op == "" {
+		prefix = []string{"812", "857", "878", "896", "838", "813", "819"}[h%7]
+	}
+	return fmt.Sprintf("+62 %s %04d %04d", prefix, (h/7)%10000, (h/70000)%10000)
+}
+
+// FindNumber looks a rent up by Loket's ref and its SentAt among the activations the
+// simulator remembers (its in-memory marks, 2 h). The simulated upstream lives in the
+// process: a rent it does not remember, sent to it while it was up, was not made (a
+// refusal). Refs alone may coincide (tests run many Lokets in one process); with the
+// time sent as well, two matches are too many to tell apart (unknown).
+func (s *Sim) FindNumber(_ context.Context, r supplier.VNRequest) (supplier.VNNumber, error) {
+	cost, ok := vnCosts[r.ServiceCode]
+	if !ok || r.Ref == "" {
+		return supplier.VNNumber{}, &supplier.Refusal{Message: "no numbers for this service"}
+	}
+	vnMu.Lock()
+	var found []string
+	for id, m := range vnMarks {
+		if m.ref == r.Ref && m.sentAt.Equal(r.SentAt) {
+			found = append(found, id)
+		}
+	}
+	vnMu.Unlock()
+	switch len(found) {
+	case 0:
+		return supplier.VNNumber{}, &supplier.Refusal{Message: "no activation under " + r.Ref}
+	case 1:
+		return supplier.VNNumber{ID: found[0], Phone: vnPhone(found[0], strings.ToLower(r.OperatorID)), Price: cost}, nil
+	}
+	return supplier.VNNumber{}, fmt.Errorf("sim: %d activations under %s", len(found), r.Ref)
 }
 
 // rentTime reads the rent time out of an activation id.

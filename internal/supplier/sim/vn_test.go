@@ -80,3 +80,30 @@ func TestVirtualNumber(t *testing.T) {
 		t.Errorf("catalog: %+v", cat)
 	}
 }
+
+// TestFindNumber: the simulator finds a rent by Loket's ref and the time it was sent
+// among those it remembers; any other was not rented.
+func TestFindNumber(t *testing.T) {
+	ctx := context.Background()
+	s := New(time.Second)
+	sent := time.Now()
+	req := supplier.VNRequest{Ref: "LVfind1", ServiceCode: 86, NumberID: 340437, ProviderID: "3837", OperatorID: "telkomsel", SentAt: sent}
+	n, err := s.RentNumber(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FindNumber(ctx, req); err != nil || got != n {
+		t.Errorf("find: %+v, %v; want %+v", got, err, n)
+	}
+	other := req
+	other.Ref = "LVfind2"
+	if _, err := s.FindNumber(ctx, other); !supplier.IsRefusal(err) {
+		t.Errorf("find of a ref never rented: %v, want a refusal", err)
+	}
+	// Another Loket's rent under the same ref, sent at another time.
+	later := req
+	later.SentAt = sent.Add(time.Microsecond)
+	if _, err := s.FindNumber(ctx, later); !supplier.IsRefusal(err) {
+		t.Errorf("find of another rent under the ref: %v, want a refusal", err)
+	}
+}

@@ -136,6 +136,23 @@ func TestAgainstLoket(t *testing.T) {
 			t.Errorf("cancelled number not refunded: balance %d, want %d", b, before)
 		}
 	}
+	// Looking rents up by ref (otp/orders), from a process that remembers none of them:
+	// the number rented is found; a ref B has no activation under (the refused rent was
+	// refused before B wrote one) is proof of nothing until notFoundAfter has passed.
+	fresh, err := supplier.New(supplier.Config{Name: "b2", Kind: "warungnokos", BaseURL: s.URL + "/compat/warungnokos", APIKey: r.Creds.APIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finder := fresh.(supplier.VNFinder)
+	if got, err := finder.FindNumber(ctx, supplier.VNRequest{Ref: "LK1V1", SentAt: time.Now()}); err != nil || got.ID != num.ID || got.Phone != num.Phone {
+		t.Errorf("FindNumber of a rented number: %+v, %v; want %+v", got, err, num)
+	}
+	if _, err := finder.FindNumber(ctx, supplier.VNRequest{Ref: "LK1V3", SentAt: time.Now()}); err == nil || supplier.IsRefusal(err) {
+		t.Errorf("FindNumber of a ref just sent: %v, want unknown", err)
+	}
+	if _, err := finder.FindNumber(ctx, supplier.VNRequest{Ref: "LK1V3", SentAt: time.Now().Add(-time.Hour)}); !supplier.IsRefusal(err) {
+		t.Errorf("FindNumber of a ref sent long ago: %v, want a refusal", err)
+	}
 	if o, err := sup.Order(ctx, supplier.Request{Ref: "LK1A1", Code: "TSEL10", Target: "081234567890"}); err != nil || o.Outcome != supplier.Failed {
 		t.Errorf("Order: %+v, %v", o, err)
 	}

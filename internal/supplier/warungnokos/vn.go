@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/supplier"
@@ -22,6 +23,9 @@ type orderBody struct {
 	OperatorID  string      `json:"operator_id"`
 	PriceJual   loket.Money `json:"price_jual"`
 	ServiceName string      `json:"service_name,omitempty"`
+	// RefID, beyond the seed, is Loket's Ref: Loket's own surface keeps it, so that
+	// FindNumber can look the rent up there when its answer is lost.
+	RefID string `json:"ref_id,omitempty"`
 }
 
 // notSent is a refusal decided before anything left this process.
@@ -31,6 +35,7 @@ func notSent(format string, args ...any) *supplier.Refusal {
 
 func newOrderBody(r supplier.VNRequest) (orderBody, error) {
 	b := orderBody{
+		RefID:       strings.TrimSpace(r.Ref),
 		ProviderID:  strings.TrimSpace(r.ProviderID),
 		OperatorID:  strings.TrimSpace(r.OperatorID),
 		PriceJual:   r.MaxPrice,
@@ -84,7 +89,7 @@ func (c *Client) RentNumber(ctx context.Context, r supplier.VNRequest) (supplier
 		c.forget(ref)
 		return supplier.VNNumber{}, notSent("%s", err)
 	}
-	n, err := c.rent(ctx, body)
+	n, err := c.rent(ctx, body, r.SentAt)
 	switch {
 	case err == nil:
 		c.settle(ref, accepted, n)
@@ -96,7 +101,7 @@ func (c *Client) RentNumber(ctx context.Context, r supplier.VNRequest) (supplier
 	return n, err
 }
 
-func (c *Client) rent(ctx context.Context, body orderBody) (supplier.VNNumber, error) {
+func (c *Client) rent(ctx context.Context, body orderBody, sent time.Time) (supplier.VNNumber, error) {
 	const what = "otp/order"
 	a, err := c.call(ctx, http.MethodPost, "/otp/order", body, maxBody)
 	if err != nil {
@@ -119,19 +124,12 @@ func (c *Client) rent(ctx context.Context, body orderBody) (supplier.VNNumber, e
 	default:
 		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: unexpected answer (HTTP %d)", a.code)
 	}
-	var d struct {
-		TrxID       json.RawMessage `json:"trxId"`
-		TrxID2      json.RawMessage `json:"trx_id"`
-		PhoneNumber json.RawMessage `json:"phoneNumber"`
-		Phone2      json.RawMessage `json:"phone_number"`
-		Amount      json.RawMessage `json:"amount"`
-		Status      json.RawMessage `json:"status"`
-	}
+	var d orderData
 	if len(a.env.Data) > 0 && json.Unmarshal(a.env.Data, &d) != nil {
 		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: unexpected data (HTTP %d); check the upstream's orders", a.code)
 	}
-	id := first(rawString(d.TrxID), rawString(d.TrxID2), rawString(a.env.TrxID))
-	phone := first(rawString(d.PhoneNumber), rawString(d.Phone2))
+	id := first(d.id(), rawString(a.env.TrxID))
+	phone := d.phone()
 	switch {
 	case a.code < 200 || a.code >= 300:
 		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: success with HTTP %d (trxId %q); check the upstream's orders", a.code, clip(c.redact(id)))
@@ -139,14 +137,140 @@ func (c *Client) rent(ctx context.Context, body orderBody) (supplier.VNNumber, e
 		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: accepted without a trxId (HTTP %d); check the upstream's orders", a.code)
 	case phone == "":
 		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: upstream order %s came without a phone number; check or cancel it upstream", clip(c.redact(id)))
+	case d.madeBefore(sent):
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: otp/order: upstream order %s was made before this rent was sent (its ref_id used before?); check it upstream", clip(c.redact(id)))
 	}
+	return d.number(id, phone), nil
+}
+
+// orderData is an activation as otp/order's data writes it (and each item of Loket's
+// otp/orders list).
+type orderData struct {
+	TrxID       json.RawMessage `json:"trxId"`
+	TrxID2      json.RawMessage `json:"trx_id"`
+	PhoneNumber json.RawMessage `json:"phoneNumber"`
+	Phone2      json.RawMessage `json:"phone_number"`
+	Amount      json.RawMessage `json:"amount"`
+	Status      json.RawMessage `json:"status"`
+	RefID       json.RawMessage `json:"ref_id"`
+	CreatedAt   json.RawMessage `json:"createdAt"`
+}
+
+// staleAfter is how long before a rent was sent an activation said to be that rent's
+// may have been made (clocks differ) before it is taken for another one.
+const staleAfter = 10 * time.Minute
+
+// madeBefore reports whether d says it was made well before a rent sent at sent: an
+// idempotent upstream (another Loket) answers a ref_id used before with the activation
+// made then, which is not this rent's. No or an unreadable createdAt says nothing.
+func (d *orderData) madeBefore(sent time.Time) bool {
+	at, err := time.Parse(time.RFC3339, rawString(d.CreatedAt))
+	return err == nil && !sent.IsZero() && at.Before(sent.Add(-staleAfter))
+}
+
+func (d *orderData) id() string    { return first(rawString(d.TrxID), rawString(d.TrxID2)) }
+func (d *orderData) phone() string { return first(rawString(d.PhoneNumber), rawString(d.Phone2)) }
+
+// number is the activation d describes, with its id and phone. An unreadable amount is
+// left out (0: not said) rather than fail an activation that exists: its id matters
+// more than its price.
+func (d *orderData) number(id, phone string) supplier.VNNumber {
 	n := supplier.VNNumber{ID: id, Phone: phone}
-	// An unreadable amount is left out (0: not said) rather than fail an activation
-	// that exists: its id matters more than its price.
 	if p, err := cost(d.Amount); err == nil {
 		n.Price = p
 	}
-	return n, nil
+	return n
+}
+
+// notFoundAfter is how long after a rent was sent the upstream's "nothing under this
+// ref" proves that nothing was rented. Sooner, the request could still be on its way;
+// Loket's surface records an activation with its ref before asking its own suppliers,
+// so a request that arrived shows at once.
+const notFoundAfter = 2 * time.Minute
+
+// FindNumber looks up the rent sent under r.Ref whose answer was lost. A number this
+// process got for the Ref answers at once. Else it asks GET /api/otp/orders?ref_id=,
+// beyond the seed: Loket's own surface serves it, having kept the ref_id otp/order
+// sent. Its answer, {"success":true,"ref_id":REF,"data":[...]}, reads as:
+//
+//	an item with a phoneNumber               -> that number (its status is followed by polling)
+//	an item canceled without a phoneNumber   -> *supplier.Refusal: the upstream rented none and refunded it
+//	an item waiting without a phoneNumber    -> unknown: the upstream is still renting it
+//	no item, the rent sent notFoundAfter ago -> *supplier.Refusal: never rented (sooner: unknown)
+//	an item made well before the rent was sent -> unknown: another rent's, under a ref used before
+//
+// Any other answer without ref_id echoed under HTTP 2xx, or a 404 or 405 (WarungNokos
+// itself has no such endpoint), is supplier.ErrNoLookup: only the operator can decide
+// the rent, from the upstream's own records. A 5xx, another refusal (401, 429...),
+// garbage or a timeout is unknown.
+func (c *Client) FindNumber(ctx context.Context, r supplier.VNRequest) (supplier.VNNumber, error) {
+	ref := strings.TrimSpace(r.Ref)
+	if ref == "" {
+		return supplier.VNNumber{}, notSent("activation without a ref") // RentNumber never sends one
+	}
+	c.mu.Lock()
+	var prev *rental
+	if p := c.sent[ref]; p != nil {
+		r := *p
+		prev = &r
+	}
+	c.mu.Unlock()
+	switch {
+	case prev != nil && prev.state == accepted:
+		return prev.number, nil
+	case prev != nil && prev.state == inFlight:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: activation %s is being sent", clip(ref))
+	}
+	what := "otp/orders " + clip(c.redact(ref))
+	a, err := c.call(ctx, http.MethodGet, "/otp/orders?ref_id="+url.QueryEscape(ref), nil, maxBody)
+	if err != nil {
+		return supplier.VNNumber{}, c.scrub(what, err)
+	}
+	msg := clip(c.redact(a.env.message()))
+	switch {
+	case a.code >= 500:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: HTTP %d: %s", what, a.code, msg)
+	case a.code == http.StatusNotFound || a.code == http.StatusMethodNotAllowed:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: HTTP %d: %w", what, a.code, supplier.ErrNoLookup)
+	case !a.parsed:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: unreadable answer (HTTP %d)", what, a.code)
+	case a.code >= 300 || a.env.ok() != 1:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: refused (HTTP %d): %s", what, a.code, msg)
+	case rawString(a.env.RefID) != ref:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: the answer is not a lookup by ref_id: %w", what, supplier.ErrNoLookup)
+	}
+	var items []orderData
+	if json.Unmarshal(a.env.Data, &items) != nil {
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: unexpected data (HTTP %d)", what, a.code)
+	}
+	var mine []orderData
+	for _, d := range items {
+		if got := rawString(d.RefID); got == "" || got == ref {
+			mine = append(mine, d)
+		}
+	}
+	switch {
+	case len(mine) > 1:
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: %d activations under one ref", what, len(mine))
+	case len(mine) == 0 && (r.SentAt.IsZero() || c.now().Sub(r.SentAt) < notFoundAfter):
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: not found yet (sent %s ago)", what, c.now().Sub(r.SentAt).Round(time.Second))
+	case len(mine) == 0:
+		return supplier.VNNumber{}, &supplier.Refusal{Message: "no activation under " + ref + " upstream"}
+	}
+	d := mine[0]
+	id, phone := d.id(), d.phone()
+	if d.madeBefore(r.SentAt) {
+		return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: upstream activation %s was made before this rent was sent (its ref_id used before?)", what, clip(c.redact(id)))
+	}
+	switch word := strings.ToLower(rawString(d.Status)); {
+	case id != "" && phone != "":
+		n := d.number(id, phone)
+		c.settle(ref, accepted, n)
+		return n, nil
+	case word == "canceled" || word == "cancelled":
+		return supplier.VNNumber{}, &supplier.Refusal{Message: "upstream activation " + clip(c.redact(id)) + " got no number and was refunded"}
+	}
+	return supplier.VNNumber{}, fmt.Errorf("warungnokos: %s: upstream activation %s is still being rented", what, clip(c.redact(id)))
 }
 
 // refusal is the *supplier.Refusal a success:false answer stands for, or nil when it

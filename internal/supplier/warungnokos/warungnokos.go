@@ -121,6 +121,7 @@ var (
 	_ supplier.Supplier   = (*Client)(nil)
 	_ supplier.VNSupplier = (*Client)(nil)
 	_ supplier.RefLess    = (*Client)(nil)
+	_ supplier.VNFinder   = (*Client)(nil)
 )
 
 // RefLess tells Loket that otp/order takes no client reference: an activation that
@@ -188,6 +189,7 @@ type envelope struct {
 	Status  json.RawMessage `json:"status"`
 	OTPCode json.RawMessage `json:"otp_code"`
 	TrxID   json.RawMessage `json:"trxId"`
+	RefID   json.RawMessage `json:"ref_id"` // Loket's otp/orders: the ref it looked up
 }
 
 // ok reads success: true (or "true") is 1, false (or "false") is 0, anything else

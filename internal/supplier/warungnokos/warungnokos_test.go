@@ -30,6 +30,7 @@ const testKey = "wn-SECRET-key-0123456789abcdef"
 type recorded struct {
 	Method string
 	Path   string
+	Query  string
 	Header http.Header
 	Body   string
 }
@@ -80,7 +81,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.EscapedPath(), f.prefix)
 	f.mu.Lock()
-	f.reqs = append(f.reqs, recorded{Method: r.Method, Path: path, Header: r.Header.Clone(), Body: string(b)})
+	f.reqs = append(f.reqs, recorded{Method: r.Method, Path: path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(b)})
 	rep, ok := f.replies[r.Method+" "+path]
 	f.active++
 	f.peak = max(f.peak, f.active)
@@ -128,6 +129,17 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 func (f *fake) client(t *testing.T) *Client {
 	t.Helper()
 	c, err := New(supplier.Config{Name: "wn", Kind: Kind, BaseURL: f.srv.URL + "/compat/warungnokos/", APIKey: testKey, HTTP: f.srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// impatient is an adapter on f whose HTTP client gives up after 100ms.
+func (f *fake) impatient(t *testing.T) *Client {
+	t.Helper()
+	c, err := New(supplier.Config{Kind: Kind, BaseURL: f.srv.URL + "/compat/warungnokos", APIKey: testKey,
+		HTTP: &http.Client{Timeout: 100 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,8 +348,9 @@ func TestRentNumber(t *testing.T) {
 		t.Fatalf("requests %+v", reqs)
 	}
 	wantKey(t, reqs)
-	// The seed's example body: ids as strings, price_jual a number.
-	const body = `{"number_id":"340437","provider_id":"3837","operator_id":"any","price_jual":3500,"service_name":"WhatsApp"}`
+	// The seed's example body: ids as strings, price_jual a number; and Loket's ref,
+	// beyond the seed, for FindNumber.
+	const body = `{"number_id":"340437","provider_id":"3837","operator_id":"any","price_jual":3500,"service_name":"WhatsApp","ref_id":"LK1V1"}`
 	if reqs[0].Body != body {
 		t.Errorf("body %s\nwant %s", reqs[0].Body, body)
 	}
@@ -355,7 +368,7 @@ func TestRentNumberBody(t *testing.T) {
 	if err := json.Unmarshal([]byte(f.requests()[0].Body), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"number_id": "340437", "provider_id": "3837", "operator_id": "any", "price_jual": 1200.0}
+	want := map[string]any{"number_id": "340437", "provider_id": "3837", "operator_id": "any", "price_jual": 1200.0, "ref_id": "LK2V1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -476,12 +489,8 @@ func TestRentNumberNotSent(t *testing.T) {
 func TestRentNumberTimeout(t *testing.T) {
 	f := newFake(t)
 	f.set("POST /otp/order", reply{hold: true})
-	c, err := New(supplier.Config{Kind: Kind, BaseURL: f.srv.URL + "/compat/warungnokos", APIKey: testKey,
-		HTTP: &http.Client{Timeout: 100 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.RentNumber(ctx(t), vnReq("LK6V1"))
+	c := f.impatient(t)
+	_, err := c.RentNumber(ctx(t), vnReq("LK6V1"))
 	if err == nil || supplier.IsRefusal(err) {
 		t.Fatalf("got %v, want an unknown error", err)
 	}
@@ -553,6 +562,127 @@ func TestRentNumberConcurrentSameRef(t *testing.T) {
 	wg.Wait()
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("%d rentals for one Ref", n)
+	}
+}
+
+// TestFindNumber: a rent whose answer was lost is looked up by its ref with
+// otp/orders (Loket's surface, beyond the seed). Only a positive answer with the ref
+// echoed decides; an upstream without the endpoint is ErrNoLookup.
+func TestFindNumber(t *testing.T) {
+	const item = `{"trxId":"WN0000000007","serviceName":"WhatsApp","phoneNumber":"+62 812 0000 1111","amount":1210,"status":"waiting","ref_id":"LK1V1"}`
+	recent, old := 10*time.Second, 5*time.Minute
+	for _, c := range []struct {
+		name    string
+		rep     reply
+		age     time.Duration // since the rent was sent
+		want    supplier.VNNumber
+		refusal bool // a *supplier.Refusal: nothing rented
+		noLook  bool // supplier.ErrNoLookup; otherwise (if want is zero) unknown
+	}{
+		{name: "rented", rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[` + item + `]}`}, age: recent,
+			want: supplier.VNNumber{ID: "WN0000000007", Phone: "+62 812 0000 1111", Price: 1210}},
+		{name: "rented and canceled since", age: old,
+			rep:  reply{body: `{"success":true,"ref_id":"LK1V1","data":[` + strings.Replace(item, `"waiting"`, `"canceled"`, 1) + `]}`},
+			want: supplier.VNNumber{ID: "WN0000000007", Phone: "+62 812 0000 1111", Price: 1210}},
+		{name: "failed upstream", age: recent, refusal: true,
+			rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[{"trxId":"WN0000000008","phoneNumber":"","status":"canceled","ref_id":"LK1V1"}]}`}},
+		{name: "still renting upstream", age: old,
+			rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[{"trxId":"WN0000000009","phoneNumber":"","status":"waiting","ref_id":"LK1V1"}]}`}},
+		{name: "none yet", rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[]}`}, age: recent},
+		{name: "none", rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[]}`}, age: old, refusal: true},
+		{name: "another ref's", age: old, refusal: true,
+			rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[` + strings.Replace(item, `"ref_id":"LK1V1"`, `"ref_id":"LK2V1"`, 1) + `]}`}},
+		{name: "two", rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[` + item + `,` + item + `]}`}, age: old},
+		{name: "another rent's, made long before", age: recent,
+			rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":[` + strings.Replace(item, `"status"`, `"createdAt":"2020-01-02T03:04:05.000Z","status"`, 1) + `]}`}},
+		{name: "no echo", rep: reply{body: `{"success":true,"data":[]}`}, age: old, noLook: true},
+		{name: "no such endpoint", rep: reply{code: 404, body: `{"success":false,"message":"Endpoint tidak ditemukan."}`}, age: old, noLook: true},
+		{name: "no such endpoint, html", rep: reply{code: 404, body: `<html>Cannot GET</html>`}, age: old, noLook: true},
+		{name: "server error", rep: reply{code: 502, body: `{"success":true,"ref_id":"LK1V1","data":[]}`}, age: old},
+		{name: "bad key", rep: reply{code: 401, body: `{"success":false,"message":"API Key tidak valid"}`}, age: old},
+		{name: "garbage", rep: reply{body: `{"success":true,"ref_id":"LK1V1","data":{}}`}, age: old},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.set("GET /otp/orders", c.rep)
+			r := vnReq("LK1V1")
+			r.SentAt = time.Now().Add(-c.age)
+			n, err := f.client(t).FindNumber(ctx(t), r)
+			switch {
+			case c.want != (supplier.VNNumber{}):
+				if err != nil || n != c.want {
+					t.Errorf("got %+v, %v; want %+v", n, err, c.want)
+				}
+			case c.refusal:
+				if !supplier.IsRefusal(err) {
+					t.Errorf("got %+v, %v; want a refusal", n, err)
+				}
+			case c.noLook:
+				if !errors.Is(err, supplier.ErrNoLookup) || supplier.IsRefusal(err) {
+					t.Errorf("got %v; want ErrNoLookup", err)
+				}
+			default:
+				if err == nil || supplier.IsRefusal(err) || errors.Is(err, supplier.ErrNoLookup) {
+					t.Errorf("got %+v, %v; want unknown", n, err)
+				}
+			}
+			if err != nil {
+				noSecret(t, "FindNumber error", err.Error())
+			}
+			reqs := f.requests()
+			if len(reqs) != 1 || reqs[0].Method != http.MethodGet || reqs[0].Path != "/otp/orders" || reqs[0].Query != "ref_id=LK1V1" {
+				t.Fatalf("requests %+v", reqs)
+			}
+			wantKey(t, reqs)
+		})
+	}
+}
+
+// TestRentNumberAnsweredWithAnOldOrder: an idempotent upstream answers a ref_id used
+// before (by a Loket whose database was reset) with the activation made then: not this
+// rent's number, so unknown rather than a number to poll and charge.
+func TestRentNumberAnsweredWithAnOldOrder(t *testing.T) {
+	f := newFake(t)
+	f.set("POST /otp/order", reply{file: "order.json"}) // createdAt 2026-04-02T12:00:00.000Z
+	r := vnReq("LK4V1")
+	r.SentAt = time.Date(2026, 4, 2, 12, 30, 0, 0, time.UTC)
+	if n, err := f.client(t).RentNumber(ctx(t), r); err == nil || supplier.IsRefusal(err) || !strings.Contains(err.Error(), "before") {
+		t.Errorf("got %+v, %v; want unknown", n, err)
+	}
+	r = vnReq("LK4V2")
+	r.SentAt = time.Date(2026, 4, 2, 12, 0, 1, 0, time.UTC)
+	if _, err := f.client(t).RentNumber(ctx(t), r); err != nil {
+		t.Errorf("a fresh order: %v", err)
+	}
+}
+
+// TestFindNumberAfterTimeout: the rent timed out here; the lookup asks by the ref the
+// rent carried, and a number found is what this process answers from then on.
+func TestFindNumberAfterTimeout(t *testing.T) {
+	f := newFake(t)
+	f.set("POST /otp/order", reply{hold: true})
+	c := f.impatient(t)
+	r := vnReq("LK3V1")
+	r.SentAt = time.Now()
+	if _, err := c.RentNumber(ctx(t), r); err == nil || supplier.IsRefusal(err) {
+		t.Fatalf("rent: %v, want unknown", err)
+	}
+	f.set("GET /otp/orders", reply{body: `{"success":true,"ref_id":"LK3V1","data":[{"trxId":"WN0000000003","phoneNumber":"+62 811","amount":"1.100","status":"waiting","ref_id":"LK3V1"}]}`})
+	n, err := c.FindNumber(ctx(t), r)
+	want := supplier.VNNumber{ID: "WN0000000003", Phone: "+62 811", Price: 1100}
+	if err != nil || n != want {
+		t.Fatalf("find: %+v, %v", n, err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 2 || reqs[1].Path != "/otp/orders" || reqs[1].Header.Get("x-api-key") != testKey {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if !strings.Contains(reqs[0].Body, `"ref_id":"LK3V1"`) {
+		t.Errorf("the rent did not carry the ref: %s", reqs[0].Body)
+	}
+	// Found: the same number again, with no call.
+	if n2, err := c.FindNumber(ctx(t), r); err != nil || n2 != want || len(f.requests()) != 2 {
+		t.Errorf("again: %+v %v (%d requests)", n2, err, len(f.requests()))
 	}
 }
 
