@@ -56,6 +56,7 @@ const (
 	ReasonRentUnknown  = "rent_unknown"   // the supplier did not answer the rent; refunded
 	ReasonSuspended    = "suspended"      // EFORBIDDEN: the account is suspended
 	ReasonIPNotAllowed = "ip_not_allowed" // EFORBIDDEN: the caller's address is not in the allowlist
+	ReasonSignInLocked = "sign_in_locked" // ERATELIMIT: too many failed sign-ins for the username or address
 )
 
 func (e *Error) Error() string {
