@@ -21,6 +21,9 @@ type Config struct {
 	PublicURL            string
 	AllowPrivateWebhooks bool
 	MasterKey            string
+	SignInFailures       int
+	SignInAddrFailures   int
+	SignInWindow         time.Duration
 	Node                 string
 	SimDelay             time.Duration
 	DoubleOrderWindow    time.Duration
@@ -93,6 +96,9 @@ var options = []option{
 		return nil
 	}},
 	{"LOKET_MASTER_KEY", "", "32 bytes (hex or base64) sealing secrets at rest; default: a key kept in the database", str(func(c *Config) *string { return &c.MasterKey })},
+	{"LOKET_SIGNIN_FAILURES", "5", "failed sign-ins per username within LOKET_SIGNIN_WINDOW before it is locked, on every surface (0 disables)", num(func(c *Config) *int { return &c.SignInFailures })},
+	{"LOKET_SIGNIN_ADDR_FAILURES", "20", "failed sign-ins per client address within LOKET_SIGNIN_WINDOW before it is locked (0 disables)", num(func(c *Config) *int { return &c.SignInAddrFailures })},
+	{"LOKET_SIGNIN_WINDOW", "15m", "the sliding window failed sign-ins are counted in", dur(func(c *Config) *time.Duration { return &c.SignInWindow })},
 	{"LOKET_NODE", "", "this node's name in job locks (default: host name)", str(func(c *Config) *string { return &c.Node })},
 	{"LOKET_SIM_DELAY", "2s", "how long the simulator supplier keeps orders pending", dur(func(c *Config) *time.Duration { return &c.SimDelay })},
 	{"LOKET_DOUBLE_ORDER_WINDOW", "1h", "a pending order blocks the same product and target for this long (0 disables)", dur(func(c *Config) *time.Duration { return &c.DoubleOrderWindow })},

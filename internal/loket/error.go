@@ -55,6 +55,7 @@ const (
 	ReasonNoNumber     = "no_number"      // no supplier had a number; nothing charged
 	ReasonSuspended    = "suspended"      // EFORBIDDEN: the account is suspended
 	ReasonIPNotAllowed = "ip_not_allowed" // EFORBIDDEN: the caller's address is not in the allowlist
+	ReasonSignInLocked = "sign_in_locked" // ERATELIMIT: too many failed sign-ins for the username or address
 )
 
 func (e *Error) Error() string {

@@ -53,6 +53,7 @@ type ResellerUpdate struct {
 	Name       *string
 	Email      *string
 	APIKeyHash *string
+	APIKeySeal *string // with APIKeyHash: the new key sealed, so that a login can return it
 	SecretHash *string
 	SecretSeal *string
 }

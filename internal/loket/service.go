@@ -25,6 +25,21 @@ type Services struct {
 	Reports   ReportService
 	Sessions  SessionService
 	Settings  SettingService
+	// Limits keeps the counts of the edges' rate limits (internal/ratelimit): a table
+	// every node shares on PostgreSQL, so a limit holds across the cluster.
+	Limits LimitStore
+}
+
+// LimitStore keeps each rate-limit key's log: the times of its events, oldest first.
+// internal/ratelimit counts in one (ratelimit.Store is this interface).
+type LimitStore interface {
+	// Update calls f with the part of key's log that is still inside the window
+	// ending at now (times after now-window) and keeps what f returns as the key's
+	// log; an empty one forgets the key. It is atomic per key: no other Update of key
+	// runs in between. f may append to the slice it is given. A store that retries
+	// (an optimistic transaction) may call f more than once; the last call counts.
+	// Once its newest time has left the window, a key may be forgotten.
+	Update(ctx context.Context, key string, now time.Time, window time.Duration, f func(log []time.Time) []time.Time) error
 }
 
 // ResellerService manages resellers' accounts, keys and sign-ins, and the operators'.
@@ -48,9 +63,18 @@ type ResellerService interface {
 	// Ledger is a reseller's mutasi, newest first, before an entry id (0: the newest).
 	Ledger(ctx context.Context, r *ResellerAuth, before int64, limit int) ([]LedgerLine, error)
 	SetPassword(ctx context.Context, id int64, password string) error
-	Login(ctx context.Context, username, password string) (*Reseller, error)
+	// Login checks a reseller's username and password for a sign-in from the client
+	// address remote. Every way of signing in goes through Login, LoginAPIKey or
+	// AdminLogin, which share the sign-in limits: failures per username and per
+	// address, refused past them with ERATELIMIT (ReasonSignInLocked) before the
+	// password is checked.
+	Login(ctx context.Context, username, password, remote string) (*Reseller, error)
+	// LoginAPIKey is Login for a program (seed 004's auth/login): the reseller's IP
+	// allowlist applies as for its API key, and it returns the reseller's current API
+	// key, which keeps working.
+	LoginAPIKey(ctx context.Context, username, password, remote string) (*Reseller, string, error)
 	CreateAdmin(ctx context.Context, username, password string) error
-	AdminLogin(ctx context.Context, username, password string) (int64, error)
+	AdminLogin(ctx context.Context, username, password, remote string) (int64, error)
 }
 
 // CatalogService is what is sold, at which price, and from whom.

@@ -4,13 +4,15 @@
 // checked first). It serves the three kinds of limit Loket has:
 //
 //   - requests a surface lets through per API key or address: Allow;
-//   - failed sign-ins, counted after the fact: Blocked, Add and Reset;
+//   - failed sign-ins: Take counts an attempt before the password is checked and gives
+//     it back if it was right; Blocked, Add and Reset count after the fact;
 //   - calls to an upstream, paced so that its own limit is never hit: Reserve and Wait.
 //
-// The logs live in a Store. Memory, the only one for now, keeps them in this process,
-// so each node of a cluster counts on its own and a restart forgets. A store shared by
-// the nodes (a table in PostgreSQL, a sorted set in Redis) implements the same Store
-// interface, and a limit then holds across the cluster.
+// The logs live in a Store. Memory keeps them in this process, so each node counts on
+// its own and a restart forgets. store.Limits keeps them in a table of the database,
+// so every node on it shares each key's log and a limit holds across the cluster;
+// server.Core uses it on PostgreSQL (on SQLite one process serves the file, and memory
+// costs the hot path nothing).
 //
 // A refusal is a *loket.Error with code ERATELIMIT whose RetryAt says when the same
 // request would be let through; each surface words it in its one error mapping.
@@ -23,16 +25,9 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// Store keeps each key's log: the times of its events, oldest first.
-type Store interface {
-	// Update calls f with the part of key's log that is still inside the window
-	// ending at now (times after now-window) and keeps what f returns as the key's
-	// log; an empty one forgets the key. It is atomic per key: no other Update of key
-	// runs in between. f may append to the slice it is given. A store that retries
-	// (an optimistic transaction) may call f more than once; the last call counts.
-	// Once its newest time has left the window, a key may be forgotten.
-	Update(ctx context.Context, key string, now time.Time, window time.Duration, f func(log []time.Time) []time.Time) error
-}
+// Store keeps each key's log: the times of its events, oldest first. It is the domain's
+// loket.LimitStore, so that the edges get the node's store with their loket.Services.
+type Store = loket.LimitStore
 
 // Limiter allows at most limit events per key in any window-long span.
 type Limiter struct {
@@ -83,17 +78,47 @@ func (l *Limiter) refusal(at, now time.Time) error {
 // Allow records an event for key if it is within the limit. If it is not, nothing is
 // recorded and the error is an ERATELIMIT *loket.Error with RetryAt set to when one
 // more event would be allowed. Other errors are the store's.
-func (l *Limiter) Allow(ctx context.Context, key string) error { return l.check(ctx, key, true) }
+func (l *Limiter) Allow(ctx context.Context, key string) error {
+	return l.check(ctx, key, true, l.now())
+}
 
 // Blocked returns an ERATELIMIT *loket.Error, as Allow's, if key has used up its
 // events, and records nothing: with Add it counts only the events that fail (signing in
 // with a wrong password), checking before each attempt.
-func (l *Limiter) Blocked(ctx context.Context, key string) error { return l.check(ctx, key, false) }
+func (l *Limiter) Blocked(ctx context.Context, key string) error {
+	return l.check(ctx, key, false, l.now())
+}
 
-// check refuses an event for key if its log is full; otherwise it records one if
-// record is set.
-func (l *Limiter) check(ctx context.Context, key string, record bool) error {
+// Take records an event for key as Allow does, and returns a function that takes that
+// event back. Sign-ins count each attempt before the password is checked, so that
+// guesses sent in parallel cannot all pass a check made before any of them failed, and
+// take back the attempts that turn out right.
+func (l *Limiter) Take(ctx context.Context, key string) (undo func(context.Context) error, err error) {
+	if l.limit < 1 {
+		return func(context.Context) error { return nil }, nil
+	}
 	now := l.now()
+	if err := l.check(ctx, key, true, now); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		return l.store.Update(ctx, key, l.now(), l.window, func(log []time.Time) []time.Time {
+			for i := len(log) - 1; i >= 0; i-- {
+				if log[i].Equal(now) {
+					return append(log[:i], log[i+1:]...)
+				}
+			}
+			return log
+		})
+	}, nil
+}
+
+// check refuses an event for key at now if its log is full; otherwise it records one
+// if record is set.
+func (l *Limiter) check(ctx context.Context, key string, record bool, now time.Time) error {
+	if l.limit < 1 {
+		return nil // nothing to count against: keep no log
+	}
 	var at time.Time
 	err := l.store.Update(ctx, key, now, l.window, func(log []time.Time) []time.Time {
 		at = time.Time{}
@@ -131,6 +156,9 @@ func (l *Limiter) Reserve(ctx context.Context, key string, minLeft time.Duration
 		return time.Time{}, err
 	}
 	now := l.now()
+	if l.limit < 1 {
+		return now, nil
+	}
 	deadline, hasDeadline := ctx.Deadline()
 	var at time.Time
 	var refused bool

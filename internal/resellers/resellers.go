@@ -1,11 +1,13 @@
 // Package resellers keeps the accounts that buy from Loket and the operators who run
-// it: resellers with their keys (stored as digests, the secret key also sealed so it
-// can sign webhooks), settings, passwords and manual balance corrections, the API-key
-// check every surface calls, and the operators' sign-in.
+// it: resellers with their keys (stored as digests, and sealed: the secret key to sign
+// webhooks, the API key so that seed 004's login can return it), settings, passwords
+// and manual balance corrections, the API-key check every surface calls, and every
+// sign-in with a password, under the sign-in limits they all share.
 package resellers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,9 +15,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/ratelimit"
 	"github.com/loket/loket/internal/store"
 )
 
@@ -32,6 +37,9 @@ type Service struct {
 
 	authCache sync.Map // key digest -> authEntry
 	authByID  sync.Map // reseller id -> authEntry
+
+	userLimit *ratelimit.Limiter // failed sign-ins per kind and username
+	addrLimit *ratelimit.Limiter // failed sign-ins per client address
 }
 
 type authEntry struct {
@@ -39,9 +47,20 @@ type authEntry struct {
 	exp time.Time
 }
 
+// Config is what the service takes from the node's settings.
+type Config struct {
+	SignInFailures     int             // LOKET_SIGNIN_FAILURES: per username in a window, then locked
+	SignInAddrFailures int             // LOKET_SIGNIN_ADDR_FAILURES: per client address in a window
+	SignInWindow       time.Duration   // LOKET_SIGNIN_WINDOW
+	Limits             ratelimit.Store // where sign-ins are counted (the node's; nil: memory of its own)
+}
+
 // New makes the service. checkURL refuses webhook URLs a reseller may not set.
-func New(db *store.DB, sealer *auth.Sealer, checkURL func(string) error) *Service {
-	return &Service{db: db, sealer: sealer, checkURL: checkURL}
+func New(db *store.DB, sealer *auth.Sealer, checkURL func(string) error, cfg Config) *Service {
+	st := ratelimit.WithStore(cfg.Limits)
+	return &Service{db: db, sealer: sealer, checkURL: checkURL,
+		userLimit: ratelimit.New(cfg.SignInFailures, cfg.SignInWindow, st),
+		addrLimit: ratelimit.New(cfg.SignInAddrFailures, cfg.SignInWindow, st)}
 }
 
 // CreateReseller makes a reseller with fresh keys and returns them (shown only now).
@@ -72,7 +91,8 @@ func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput)
 		var err error
 		id, err = t.CreateReseller(store.NewReseller{
 			Username: in.Username, Name: in.Name, Email: in.Email, Level: in.Level,
-			APIKeyHash: auth.Digest(creds.APIKey), SecretHash: auth.Digest(creds.SecretKey), SecretSeal: s.sealer.Seal(creds.SecretKey),
+			APIKeyHash: auth.Digest(creds.APIKey), APIKeySeal: s.sealer.Seal(creds.APIKey),
+			SecretHash: auth.Digest(creds.SecretKey), SecretSeal: s.sealer.Seal(creds.SecretKey),
 			ReferralCode: auth.RandomCode(8),
 		})
 		return err
@@ -92,24 +112,59 @@ func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput)
 // RegenerateKeys replaces a reseller's API and secret keys; the old ones stop working.
 func (s *Service) RegenerateKeys(ctx context.Context, resellerID int64) (loket.Credentials, error) {
 	creds := loket.Credentials{APIKey: auth.NewKey("lk_"), SecretKey: auth.NewKey("lks_")}
-	kh, sh, seal := auth.Digest(creds.APIKey), auth.Digest(creds.SecretKey), s.sealer.Seal(creds.SecretKey)
-	if err := s.db.UpdateReseller(ctx, resellerID, loket.ResellerUpdate{APIKeyHash: &kh, SecretHash: &sh, SecretSeal: &seal}); err != nil {
+	u := newAPIKey(s.sealer, creds.APIKey)
+	sh, seal := auth.Digest(creds.SecretKey), s.sealer.Seal(creds.SecretKey)
+	u.SecretHash, u.SecretSeal = &sh, &seal
+	if err := s.db.UpdateReseller(ctx, resellerID, u); err != nil {
 		return creds, err
 	}
 	s.forget()
 	return creds, nil
 }
 
-// RegenerateAPIKey replaces only a reseller's API key; the secret key (which signs
-// webhooks and is seed 001's secret and seed 002's token) stays, so integrations that
-// use it keep working.
+// RegenerateAPIKey replaces only a reseller's API key (and the legacy one it may have
+// kept); the secret key (which signs webhooks and is seed 001's secret and seed 002's
+// token) stays, so integrations that use it keep working.
 func (s *Service) RegenerateAPIKey(ctx context.Context, resellerID int64) (string, error) {
 	key := auth.NewKey("lk_")
-	digest := auth.Digest(key)
-	if err := s.db.UpdateReseller(ctx, resellerID, loket.ResellerUpdate{APIKeyHash: &digest}); err != nil {
+	if err := s.db.UpdateReseller(ctx, resellerID, newAPIKey(s.sealer, key)); err != nil {
 		return "", err
 	}
 	s.forget()
+	return key, nil
+}
+
+// newAPIKey is the update that makes key a reseller's API key: its digest, to check
+// it, and its seal, to give it back at a login.
+func newAPIKey(sealer *auth.Sealer, key string) loket.ResellerUpdate {
+	digest, seal := auth.Digest(key), sealer.Seal(key)
+	return loket.ResellerUpdate{APIKeyHash: &digest, APIKeySeal: &seal}
+}
+
+// currentAPIKey is a reseller's API key in the clear, opened from its seal. A key made
+// before keys were sealed cannot be shown again: the reseller then gets a new, sealed
+// key, and the old one keeps working beside it (legacy_api_key_hash) until the
+// reseller regenerates its key, so that no program using it is cut off.
+func (s *Service) currentAPIKey(ctx context.Context, resellerID int64) (string, error) {
+	seal, err := s.db.ResellerAPIKeySeal(ctx, resellerID)
+	if err != nil {
+		return "", err
+	}
+	if seal == "" {
+		key := auth.NewKey("lk_")
+		sealed, err := s.db.SealAPIKey(ctx, resellerID, auth.Digest(key), s.sealer.Seal(key))
+		if err != nil || sealed {
+			return key, err
+		}
+		// Another login sealed one first: that one is the key.
+		if seal, err = s.db.ResellerAPIKeySeal(ctx, resellerID); err != nil {
+			return "", err
+		}
+	}
+	key, err := s.sealer.Open(seal)
+	if err != nil {
+		return "", fmt.Errorf("reseller %d: the API key does not open (was LOKET_MASTER_KEY changed?): %w", resellerID, err)
+	}
 	return key, nil
 }
 
@@ -307,15 +362,14 @@ func (s *Service) SetPassword(ctx context.Context, resellerID int64, password st
 	return s.db.SetResellerPassword(ctx, resellerID, h)
 }
 
-// Login checks a reseller's username and password and returns the reseller. Wrong
-// username and wrong password are the same error.
-func (s *Service) Login(ctx context.Context, username, password string) (*loket.Reseller, error) {
-	id, h, err := s.db.ResellerPasswordHash(ctx, strings.ToLower(strings.TrimSpace(username)))
-	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
+// Login checks a reseller's username and password for a sign-in from remote (an
+// address, with or without a port) under the sign-in limits, and returns the reseller.
+// Wrong username and wrong password are the same error.
+func (s *Service) Login(ctx context.Context, username, password, remote string) (*loket.Reseller, error) {
+	id, err := s.signIn(ctx, loket.SessionReseller, strings.ToLower(strings.TrimSpace(username)), password, remote,
+		s.db.ResellerPasswordHash)
+	if err != nil {
 		return nil, err
-	}
-	if err != nil || h == "" || !auth.CheckPassword(h, password) {
-		return nil, loket.Errorf(loket.EUNAUTHORIZED, "wrong username or password")
 	}
 	r, err := s.db.Reseller(ctx, id, "")
 	if err != nil {
@@ -325,6 +379,24 @@ func (s *Service) Login(ctx context.Context, username, password string) (*loket.
 		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonSuspended, "account is suspended")
 	}
 	return r, nil
+}
+
+// LoginAPIKey is Login for a program: seed 004's auth/login, which "gets the API key".
+// The reseller's IP allowlist applies as it does to the key, and the answer is the
+// reseller's current API key: programs that already use it keep working.
+func (s *Service) LoginAPIKey(ctx context.Context, username, password, remote string) (*loket.Reseller, string, error) {
+	r, err := s.Login(ctx, username, password, remote)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ipAllowed(r.IPAllow, remote) {
+		return nil, "", loket.ReasonError(loket.EFORBIDDEN, loket.ReasonIPNotAllowed, "IP address %s is not allowed for this account", hostOf(remote))
+	}
+	key, err := s.currentAPIKey(ctx, r.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return r, key, nil
 }
 
 // CreateAdmin stores an operator who signs in to the dashboard.
@@ -340,15 +412,100 @@ func (s *Service) CreateAdmin(ctx context.Context, username, password string) er
 	return s.db.CreateAdmin(ctx, username, h)
 }
 
-// AdminLogin checks an operator's username and password and returns the admin's id.
-// Wrong username and wrong password are the same error.
-func (s *Service) AdminLogin(ctx context.Context, username, password string) (int64, error) {
-	id, h, err := s.db.AdminLogin(ctx, strings.TrimSpace(username))
-	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
-		return 0, err
+// AdminLogin checks an operator's username and password for a sign-in from remote
+// under the sign-in limits, and returns the admin's id. Wrong username and wrong
+// password are the same error.
+func (s *Service) AdminLogin(ctx context.Context, username, password, remote string) (int64, error) {
+	return s.signIn(ctx, loket.SessionAdmin, strings.TrimSpace(username), password, remote, s.db.AdminLogin)
+}
+
+// signIn is one attempt to sign in as username (of kind admin or reseller) with
+// password from remote, under the sign-in limits; lookup finds the account's id and
+// password hash by username. It returns the account's id. Each attempt counts before
+// the password is checked, for the username and for the address, so that guesses sent
+// in parallel cannot pass the limit together; a full count refuses with ERATELIMIT
+// (ReasonSignInLocked) without checking. A wrong password stays counted. A right one
+// clears the username's count and takes back the address's attempt (an office behind
+// one address signs many in). A failed lookup takes back both.
+func (s *Service) signIn(ctx context.Context, kind, username, password, remote string,
+	lookup func(ctx context.Context, username string) (int64, string, error)) (int64, error) {
+	userKey, addrKey := "signin:"+kind+":"+keyPart(strings.ToLower(username)), "signin:addr:"+addrKeyOf(remote)
+	undoAddr, err := s.addrLimit.Take(ctx, addrKey)
+	if err != nil {
+		return 0, signInRefusal(err)
 	}
-	if err != nil || h == "" || !auth.CheckPassword(h, password) {
+	undoUser, err := s.userLimit.Take(ctx, userKey)
+	if err != nil {
+		if uerr := undoAddr(ctx); uerr != nil {
+			return 0, uerr
+		}
+		return 0, signInRefusal(err)
+	}
+	id, hash, err := lookup(ctx, username)
+	switch {
+	case err != nil && loket.ErrorCode(err) != loket.ENOTFOUND:
+		return 0, errors.Join(err, undoUser(ctx), undoAddr(ctx))
+	case !checkPassword(hash, password): // hash is "" when there is no such account
 		return 0, loket.Errorf(loket.EUNAUTHORIZED, "wrong username or password")
 	}
-	return id, nil
+	if err := s.userLimit.Reset(ctx, userKey); err != nil {
+		return 0, err
+	}
+	return id, undoAddr(ctx)
+}
+
+// signInRefusal words a sign-in limit's refusal; other errors (the store's) pass.
+func signInRefusal(err error) error {
+	if loket.ErrorCode(err) != loket.ERATELIMIT {
+		return err
+	}
+	at := loket.ErrorRetryAt(err)
+	e := loket.ReasonError(loket.ERATELIMIT, loket.ReasonSignInLocked, "too many failed sign-ins: try again in %s",
+		time.Until(at).Round(time.Second))
+	e.RetryAt = at
+	return e
+}
+
+// maxPassword bounds what is hashed: no password is longer (SetPassword).
+const maxPassword = 200
+
+// noSuchUser is a hash to check passwords against when there is no account, so that
+// an unknown username takes as long to refuse as a wrong password.
+var noSuchUser = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword(auth.NewKey(""))
+	return h
+})
+
+// checkPassword reports whether password matches hash, "" being no account.
+func checkPassword(hash, password string) bool {
+	if len(password) > maxPassword || password == "" {
+		return false
+	}
+	if hash == "" {
+		auth.CheckPassword(noSuchUser(), password)
+		return false
+	}
+	return auth.CheckPassword(hash, password)
+}
+
+// keyPart is s as part of a limit's key: as it is when short and printable, else its
+// digest (a key is stored as text, and a username is what anyone typed).
+func keyPart(s string) string {
+	if len(s) <= 64 && utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return "#" + auth.Digest(s)[:32]
+}
+
+// addrKeyOf is the client address that sign-ins are counted by: an IPv6 address by its
+// /64, which one subscriber usually has whole.
+func addrKeyOf(remote string) string {
+	addr, err := netip.ParseAddr(hostOf(remote))
+	if err != nil {
+		return keyPart(remote)
+	}
+	if addr = addr.Unmap(); addr.Is6() {
+		return netip.PrefixFrom(addr, 64).Masked().String()
+	}
+	return addr.String()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/loket/loket/internal/payment"
 	"github.com/loket/loket/internal/payment/orderkuota"
 	_ "github.com/loket/loket/internal/payment/trongrid" // the USDT watcher
+	"github.com/loket/loket/internal/ratelimit"
 	"github.com/loket/loket/internal/resellers"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/webhooks"
@@ -36,6 +37,10 @@ type Core struct {
 	Metrics *metrics.Registry
 	Jobs    *jobs.Runner
 	Sealer  *auth.Sealer
+	// Limits keeps the rate limits and sign-in lockouts: in the database on
+	// PostgreSQL, so that they hold across the nodes sharing it; in this process's
+	// memory on SQLite, which one process serves.
+	Limits ratelimit.Store
 
 	Resellers  *resellers.Service
 	Catalog    *catalog.Service
@@ -58,10 +63,14 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{DB: db, Log: log, Metrics: reg, Sealer: sealer}
+	c := &Core{DB: db, Log: log, Metrics: reg, Sealer: sealer, Limits: ratelimit.NewMemory()}
+	if db.Dialect == store.Postgres {
+		c.Limits = db.Limits()
+	}
 	c.Jobs = jobs.New(db, log, reg, jobs.Config{Node: cfg.Node, Workers: cfg.Workers, Lease: cfg.JobLease})
 	c.Webhooks = webhooks.New(db, c.Jobs, sealer, log, reg, webhooks.Config{AllowPrivate: cfg.AllowPrivateWebhooks})
-	c.Resellers = resellers.New(db, sealer, c.Webhooks.CheckURL)
+	c.Resellers = resellers.New(db, sealer, c.Webhooks.CheckURL, resellers.Config{SignInFailures: cfg.SignInFailures,
+		SignInAddrFailures: cfg.SignInAddrFailures, SignInWindow: cfg.SignInWindow, Limits: c.Limits})
 	if c.Catalog, err = catalog.NewService(ctx, db, c.Jobs, c.Webhooks, log, reg,
 		catalog.Config{PublicURL: cfg.PublicURL, PriceSyncEvery: cfg.PriceSyncEvery}); err != nil {
 		return nil, err
@@ -80,7 +89,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 // Services is what the edges may call.
 func (c *Core) Services() loket.Services {
 	return loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Deposits: c.Deposits,
-		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB}
+		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB, Limits: c.Limits}
 }
 
 // AddPaymentSources polls every registered payment source: the OrderKuota account once

@@ -33,6 +33,7 @@ type NewReseller struct {
 	Email        string
 	Level        string
 	APIKeyHash   string
+	APIKeySeal   string
 	SecretHash   string
 	SecretSeal   string
 	ReferralCode string
@@ -64,9 +65,10 @@ func (t *Tx) CreateReseller(r NewReseller) (int64, error) {
 	}
 	var id int64
 	err := t.QueryRow(`INSERT INTO resellers (username, name, email, level, status, api_key_hash, secret_hash, secret_seal,
-		referral_code, referred_by, balance_account_id, profit_account_id, created_at)
-		VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		r.Username, r.Name, r.Email, r.Level, r.APIKeyHash, r.SecretHash, r.SecretSeal, r.ReferralCode, r.ReferredBy, bal, prof, Now()).Scan(&id)
+		referral_code, referred_by, balance_account_id, profit_account_id, created_at, api_key_seal)
+		VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		r.Username, r.Name, r.Email, r.Level, r.APIKeyHash, r.SecretHash, r.SecretSeal, r.ReferralCode, r.ReferredBy, bal, prof, Now(),
+		r.APIKeySeal).Scan(&id)
 	if isUnique(err) {
 		return 0, loket.FieldError(loket.ECONFLICT, "username", "username %q is taken", r.Username)
 	}
@@ -102,13 +104,41 @@ func splitList(s string) []string {
 	return out
 }
 
-// ResellerByKeyHash finds the reseller whose API key has the digest h.
+// ResellerByKeyHash finds the reseller whose API key has the digest h: its current
+// key, or the unsealed one it had before its first login through seed 004.
 func (db *DB) ResellerByKeyHash(ctx context.Context, h string) (*loket.ResellerAuth, error) {
 	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE api_key_hash = $1`, h))
+	if noRows(err) {
+		a, err = scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE legacy_api_key_hash = $1`, h))
+	}
 	if noRows(err) {
 		return nil, loket.Errorf(loket.EUNAUTHORIZED, "invalid API key")
 	}
 	return a, err
+}
+
+// ResellerAPIKeySeal returns a reseller's API key sealed, or "" for a key made before
+// keys were sealed.
+func (db *DB) ResellerAPIKeySeal(ctx context.Context, id int64) (string, error) {
+	var seal string
+	err := db.queryRow(ctx, `SELECT api_key_seal FROM resellers WHERE id = $1`, id).Scan(&seal)
+	if noRows(err) {
+		return "", loket.Errorf(loket.ENOTFOUND, "no such reseller")
+	}
+	return seal, err
+}
+
+// SealAPIKey gives a reseller whose API key is not sealed a new sealed one (digest h),
+// keeping the old key valid as its legacy key. It reports false, changing nothing,
+// when the reseller's key is sealed already (another login did it first).
+func (db *DB) SealAPIKey(ctx context.Context, id int64, h, seal string) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE resellers SET legacy_api_key_hash = api_key_hash, api_key_hash = $2, api_key_seal = $3
+		WHERE id = $1 AND api_key_seal = ''`, id, h, seal)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ResellerAuthByID loads a reseller's auth facts by id.
@@ -189,7 +219,12 @@ func (db *DB) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpda
 		add("email", *u.Email)
 	}
 	if u.APIKeyHash != nil {
+		// A new key replaces the legacy one too: regenerating revokes every key.
 		add("api_key_hash", *u.APIKeyHash)
+		sets = append(sets, "legacy_api_key_hash = NULL")
+	}
+	if u.APIKeySeal != nil {
+		add("api_key_seal", *u.APIKeySeal)
 	}
 	if u.SecretHash != nil {
 		add("secret_hash", *u.SecretHash)

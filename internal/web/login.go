@@ -2,14 +2,12 @@ package web
 
 import (
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/ratelimit"
 )
 
 type loginData struct {
@@ -53,8 +51,9 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 	h.render(w, status, "login", p)
 }
 
-// loginSubmit signs an operator or a reseller in. Failures count against the client's
-// address and the username; past the limit the form refuses without checking.
+// loginSubmit signs an operator or a reseller in. The resellers service counts the
+// failures, per username and per address, shared with every other way of signing in;
+// past its limits the form refuses without checking.
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	c, err := r.Cookie(loginCookie)
@@ -69,46 +68,32 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		d.As = loket.SessionReseller
 	}
 	password := r.PostFormValue("password")
-	ctx := r.Context()
-	ipKey, userKey := httpx.ClientIP(r), d.As+":"+d.Username
-	for _, l := range []struct {
-		lim *ratelimit.Limiter
-		key string
-	}{{h.ipLimit, ipKey}, {h.userLimit, userKey}} {
-		if err := l.lim.Blocked(ctx, l.key); err != nil {
-			h.loginRefused(w, r, d, p, err)
-			return
-		}
-	}
-	if d.Username == "" || password == "" || len(password) > 200 {
+	if d.Username == "" || password == "" {
 		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
 		return
 	}
+	ctx, addr := r.Context(), httpx.ClientIP(r)
 	var id int64
-	ok := false
 	switch d.As {
 	case loket.SessionAdmin:
-		if aid, err := h.svc.Resellers.AdminLogin(r.Context(), d.Username, password); err == nil {
-			id, ok = aid, true
-		}
+		id, err = h.svc.Resellers.AdminLogin(ctx, d.Username, password, addr)
 	default:
-		res, err := h.svc.Resellers.Login(r.Context(), d.Username, password)
-		if err == nil {
-			id, ok = res.ID, true
-		} else if loket.ErrorReason(err) == loket.ReasonSuspended {
-			h.showLogin(w, r, http.StatusForbidden, d, p.T("Akun ini dinonaktifkan. Hubungi operator."))
-			return
+		var res *loket.Reseller
+		if res, err = h.svc.Resellers.Login(ctx, d.Username, password, addr); err == nil {
+			id = res.ID
 		}
 	}
-	if !ok {
-		if err := errors.Join(h.ipLimit.Add(ctx, ipKey), h.userLimit.Add(ctx, userKey)); err != nil {
-			h.log.Error("dashboard: counting a failed sign-in", "err", err)
-		}
+	switch {
+	case err == nil:
+	case loket.ErrorCode(err) == loket.EUNAUTHORIZED:
 		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))
 		return
-	}
-	if err := h.userLimit.Reset(ctx, userKey); err != nil {
-		h.log.Error("dashboard: clearing failed sign-ins", "err", err)
+	case loket.ErrorReason(err) == loket.ReasonSuspended:
+		h.showLogin(w, r, http.StatusForbidden, d, p.T("Akun ini dinonaktifkan. Hubungi operator."))
+		return
+	default:
+		h.loginRefused(w, r, d, p, err)
+		return
 	}
 	if err := h.startSession(w, r, d.As, id, d.Username); err != nil {
 		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))

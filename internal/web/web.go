@@ -17,7 +17,6 @@ import (
 
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -41,11 +40,9 @@ type Handler struct {
 	cfg Config
 	log *slog.Logger
 
-	secure    bool               // cookies get Secure: LOKET_PUBLIC_URL is https
-	ipLimit   *ratelimit.Limiter // failed sign-ins per client address
-	userLimit *ratelimit.Limiter // failed sign-ins per kind and username
-	now       func() time.Time
-	chart     chartCache
+	secure bool // cookies get Secure: LOKET_PUBLIC_URL is https
+	now    func() time.Time
+	chart  chartCache
 }
 
 // Session lifetimes.
@@ -64,14 +61,7 @@ var wib = func() *time.Location {
 
 // New makes the handler of the pages.
 func New(svc loket.Services, cfg Config, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc, cfg: cfg, log: log, secure: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
-	// Failed sign-ins are counted in this process's memory: a restart forgets, and each
-	// node of a cluster counts on its own, which still bounds guessing to the limit per
-	// window per node. That is enough for a dashboard; the API keys are not passwords.
-	clock := ratelimit.WithClock(func() time.Time { return h.now() })
-	h.ipLimit = ratelimit.New(20, 15*time.Minute, clock)
-	h.userLimit = ratelimit.New(5, 15*time.Minute, clock)
-	return h
+	return &Handler{svc: svc, cfg: cfg, log: log, secure: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
 }
 
 // Mount adds the pages to m.

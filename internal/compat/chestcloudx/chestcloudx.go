@@ -5,7 +5,6 @@
 package chestcloudx
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -49,10 +48,12 @@ type handler struct {
 	ipLim  *ratelimit.Limiter
 }
 
+// newHandler counts its limits in svc.Limits, which the nodes on one PostgreSQL share,
+// under keys of its own.
 func newHandler(svc loket.Services, log *slog.Logger, now func() time.Time) *handler {
-	clock := ratelimit.WithClock(now)
-	return &handler{svc: svc, log: log, now: now, keyLim: ratelimit.New(keyLimit, time.Minute, clock),
-		ipLim: ratelimit.New(authLimit, time.Minute, clock)}
+	clock, st := ratelimit.WithClock(now), ratelimit.WithStore(svc.Limits)
+	return &handler{svc: svc, log: log, now: now, keyLim: ratelimit.New(keyLimit, time.Minute, clock, st),
+		ipLim: ratelimit.New(authLimit, time.Minute, clock, st)}
 }
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth)
@@ -104,7 +105,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // public runs an auth endpoint under the per-IP limit.
 func (h *handler) public(w http.ResponseWriter, r *http.Request, f func(http.ResponseWriter, *http.Request, params)) {
-	if err := h.ipLim.Allow(r.Context(), httpx.ClientIP(r)); err != nil {
+	if err := h.ipLim.Allow(r.Context(), surface+":auth:"+httpx.ClientIP(r)); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -130,7 +131,7 @@ func (h *handler) authed(w http.ResponseWriter, r *http.Request, f authedFunc) {
 	}
 	// Counted per reseller: one reseller has one key, and a regenerated key does not
 	// start a fresh allowance.
-	if err := h.keyLim.Allow(r.Context(), strconv.FormatInt(ra.ID, 10)); err != nil {
+	if err := h.keyLim.Allow(r.Context(), surface+":key:"+strconv.FormatInt(ra.ID, 10)); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -187,6 +188,12 @@ func errorOf(err error) (int, string) {
 	case loket.EUNAUTHORIZED:
 		return http.StatusUnauthorized, "API key tidak valid atau tidak dikirim."
 	case loket.EFORBIDDEN:
+		switch loket.ErrorReason(err) {
+		case loket.ReasonSuspended:
+			return http.StatusForbidden, "Akses ditolak: akun dinonaktifkan. Hubungi admin."
+		case loket.ReasonIPNotAllowed:
+			return http.StatusForbidden, "Akses ditolak: IP kamu tidak ada di daftar IP yang diizinkan untuk akun ini."
+		}
 		return http.StatusForbidden, "Akses ditolak: " + detail
 	case loket.EINSUFFICIENT:
 		return http.StatusBadRequest, "Saldo tidak mencukupi."
@@ -211,6 +218,9 @@ func errorOf(err error) (int, string) {
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge, detail
 	case loket.ERATELIMIT:
+		if loket.ErrorReason(err) == loket.ReasonSignInLocked {
+			return http.StatusTooManyRequests, "Terlalu banyak percobaan login yang gagal. Coba lagi nanti."
+		}
 		return http.StatusTooManyRequests, tooManyMessage
 	case loket.ENOTCONFIGURED:
 		// Only dropship orders need a setup the operator may not have made (QRIS).
@@ -267,18 +277,17 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	ok(w, map[string]any{"user_id": res.Username, "api_key": creds.APIKey})
 }
 
-// login: POST auth/login {user_id, password}. Loket keeps API keys only as digests,
-// so the current key cannot be shown again: login issues a new API key and the old one
-// stops working. The secret key is left as it was.
+// login: POST auth/login {user_id, password}: "Login dapatkan API key", the reseller's
+// current key, which keeps working (user/regenerate-key is what replaces it). The
+// sign-in limits and the reseller's IP allowlist are the resellers service's.
 func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
-	ctx := r.Context()
 	user := p.get("user_id", "username")
 	password := p.get("password")
 	if user == "" || password == "" {
 		h.fail(w, loket.Errorf(loket.EINVALID, "user_id dan password wajib diisi."))
 		return
 	}
-	res, err := h.svc.Resellers.Login(ctx, user, password)
+	res, key, err := h.svc.Resellers.LoginAPIKey(r.Context(), user, password, httpx.ClientIP(r))
 	if err != nil {
 		if loket.ErrorCode(err) == loket.EUNAUTHORIZED {
 			httpx.WriteJSON(w, http.StatusUnauthorized, errorBody{Message: "user_id atau password salah."})
@@ -287,18 +296,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request, p params) {
 		h.fail(w, err)
 		return
 	}
-	key, err := h.newAPIKey(ctx, res.ID)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
 	ok(w, map[string]any{"api_key": key, "balance": res.Balance})
-}
-
-// newAPIKey replaces only the reseller's API key: the secret key (seed 001's secret,
-// seed 002's token, webhook signatures) stays, so other integrations keep working.
-func (h *handler) newAPIKey(ctx context.Context, resellerID int64) (string, error) {
-	return h.svc.Resellers.RegenerateAPIKey(ctx, resellerID)
 }
 
 // me: user/me.
@@ -311,9 +309,11 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request, _ params, ra *loket
 	ok(w, map[string]any{"user_id": res.Username, "balance": res.Balance, "role": "reseller"})
 }
 
-// regenerateKey: user/regenerate-key.
+// regenerateKey: user/regenerate-key. It replaces only the reseller's API key: the
+// secret key (seed 001's secret, seed 002's token, webhook signatures) stays, so other
+// integrations keep working.
 func (h *handler) regenerateKey(w http.ResponseWriter, r *http.Request, _ params, ra *loket.ResellerAuth) {
-	key, err := h.newAPIKey(r.Context(), ra.ID)
+	key, err := h.svc.Resellers.RegenerateAPIKey(r.Context(), ra.ID)
 	if err != nil {
 		h.fail(w, err)
 		return

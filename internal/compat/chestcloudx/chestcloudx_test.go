@@ -56,16 +56,16 @@ func TestSeedExamples(t *testing.T) {
 			t.Errorf("taken username message %q", msg)
 		}
 
-		// auth/login: a new key, the registered one stops working.
+		// auth/login gets the API key in use: the registered one, which keeps working.
 		d = postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"rahasia"}`).data(t)
 		key := loketest.Str(t, d, "api_key")
-		if key == "" || key == firstKey {
-			t.Fatalf("login api_key %q (registered %q)", key, firstKey)
+		if key != firstKey {
+			t.Fatalf("login api_key %q, want the registered %q", key, firstKey)
 		}
 		if b := loketest.Num(t, d, "balance"); b != 0 {
 			t.Errorf("login balance = %v, want 0", b)
 		}
-		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", firstKey).failure(t, 401)
+		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", firstKey).data(t)
 		postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"salah!!"}`).failure(t, 401)
 
 		if _, err := s.Core.Resellers.Credit(context.Background(), r.ID, 50000, "test", "test:toko_a"); err != nil {
@@ -90,6 +90,10 @@ func TestSeedExamples(t *testing.T) {
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).failure(t, 401)
 		key = newKey
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", key).data(t)
+		// and login gets the new one from then on.
+		if got := loketest.Str(t, postJSON(t, base+"/auth/login", `{"user_id":"toko_a","password":"rahasia"}`).data(t), "api_key"); got != key {
+			t.Errorf("login after regenerate-key: %q, want %q", got, key)
+		}
 
 		// services, and ?tipe=Games
 		for _, u := range []string{base + "/services", base + "/services?tipe=Games"} {
@@ -357,7 +361,7 @@ func TestWebhook(t *testing.T) {
 func TestRateLimits(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := start(t, engine)
-		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		clock := newClock()
 		ts := httptest.NewServer(chestcloudx.NewHandler(s.Core.Services(), s.Log, clock.now))
 		defer ts.Close()
 		base := ts.URL + "/compat/chestcloudx/api"
@@ -376,12 +380,59 @@ func TestRateLimits(t *testing.T) {
 		clock.add(30*time.Second + time.Millisecond)
 		do(t, http.MethodGet, base+"/user/me", "", "X-API-Key", creds.APIKey).data(t)
 
+		// Auth requests per address (usernames apart, so that no username is locked).
 		for i := 0; i < chestcloudx.AuthLimit; i++ {
-			postJSON(t, base+"/auth/login", `{"user_id":"busy","password":"wrong!"}`).failure(t, 401)
+			postJSON(t, base+"/auth/login", `{"user_id":"nobody`+strconv.Itoa(i)+`","password":"wrong!"}`).failure(t, 401)
 		}
 		limited(t, postJSON(t, base+"/auth/register", `{"username":"toko_z","password":"rahasia"}`), 60)
 		clock.add(time.Minute)
 		postJSON(t, base+"/auth/login", `{"user_id":"busy","password":"wrong!"}`).failure(t, 401)
+	})
+}
+
+// TestLoginLimits: auth/login answers from the reseller's IP allowlist only, and shares
+// the sign-in lockout of every other way of signing in (the dashboard's here).
+func TestLoginLimits(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := start(t, engine)
+		base := s.URL + "/compat/chestcloudx/api"
+		ctx := context.Background()
+		r := loketest.NewReseller(t, s, 0)
+		if err := s.Core.Resellers.SetPassword(ctx, r.ID, "rahasia"); err != nil {
+			t.Fatal(err)
+		}
+		login := func(password string) resp {
+			return postJSON(t, base+"/auth/login", `{"user_id":"`+r.Username+`","password":"`+password+`"}`)
+		}
+		allow := []string{"203.0.113.0/24"}
+		if err := s.Core.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{IPAllow: &allow}); err != nil {
+			t.Fatal(err)
+		}
+		if msg := login("rahasia").failure(t, http.StatusForbidden); !strings.Contains(msg, "IP kamu tidak ada di daftar IP") {
+			t.Errorf("login from outside the allowlist: %q", msg)
+		}
+		allow = []string{"127.0.0.0/8"}
+		if err := s.Core.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{IPAllow: &allow}); err != nil {
+			t.Fatal(err)
+		}
+		if key := loketest.Str(t, login("rahasia").data(t), "api_key"); key != r.Creds.APIKey {
+			t.Errorf("login api_key %q, want the key in use %q", key, r.Creds.APIKey)
+		}
+
+		// Five failures on the dashboard (its call to the resellers service) lock the
+		// username here too.
+		for range 5 {
+			if _, err := s.Core.Resellers.Login(ctx, r.Username, "salah", "198.51.100.1"); loket.ErrorCode(err) != loket.EUNAUTHORIZED {
+				t.Fatalf("dashboard sign-in: %v", err)
+			}
+		}
+		res := login("rahasia")
+		if msg := res.failure(t, http.StatusTooManyRequests); msg != "Terlalu banyak percobaan login yang gagal. Coba lagi nanti." {
+			t.Errorf("login of a locked username: %q", msg)
+		}
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 14*60 || ra > 15*60 {
+			t.Errorf("Retry-After %q, want about 15 minutes", res.Header.Get("Retry-After"))
+		}
 	})
 }
 
@@ -399,6 +450,11 @@ type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
+
+// newClock starts at the real time, to the second: limits kept in the database are
+// swept by the real clock of other limiters sharing it, which must not find a fake
+// clock's counts expired.
+func newClock() *fakeClock { return &fakeClock{t: time.Now().Truncate(time.Second)} }
 
 func (c *fakeClock) now() time.Time {
 	c.mu.Lock()

@@ -176,7 +176,7 @@ func TestDepositStatusWords(t *testing.T) {
 func TestDepositRateLimit(t *testing.T) {
 	s := start(t, "sqlite")
 	loketest.SetupPayments(t, s)
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := newClock()
 	ts := httptest.NewServer(chestcloudx.NewHandler(s.Core.Services(), s.Log, clock.now))
 	defer ts.Close()
 	base := ts.URL + "/compat/chestcloudx/api"
