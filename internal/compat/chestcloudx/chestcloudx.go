@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/ratelimit"
@@ -57,6 +58,43 @@ func newHandler(svc loket.Services, log *slog.Logger, now func() time.Time) *han
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth)
 
+// endpoint is one route: a public one (auth/...), one for the reseller of an API key,
+// or one of those taking the path segment after its own (payment/status/{id}).
+type endpoint struct {
+	public func(*handler, http.ResponseWriter, *http.Request, params)
+	authed func(*handler, http.ResponseWriter, *http.Request, params, *loket.ResellerAuth)
+	byID   func(*handler, string) authedFunc
+}
+
+// routes are the endpoints after /compat/chestcloudx/api/, in lower case.
+var routes = map[string]endpoint{
+	"auth/register":       {public: (*handler).register},
+	"auth/login":          {public: (*handler).login},
+	"user/me":             {authed: (*handler).me},
+	"user/regenerate-key": {authed: (*handler).regenerateKey},
+	"services":            {authed: (*handler).services},
+	"order/create":        {authed: (*handler).createOrder},
+	"order/status":        {authed: (*handler).orderStatus},
+	"payment/deposit":     {authed: (*handler).createDeposit},
+	"payment/status":      {byID: (*handler).depositStatus},
+	"payment/cancel":      {byID: (*handler).cancelDeposit},
+	"payment/history":     {authed: (*handler).depositHistory},
+}
+
+// Routes lists the surface's endpoints under /compat/chestcloudx/api/, with {id} for
+// a path argument: what a client may call, for tests that walk every route.
+func Routes() []string {
+	var out []string
+	for name, e := range routes {
+		if e.byID != nil {
+			name += "/{id}"
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ServeHTTP routes on the path after /compat/chestcloudx/api/, with any method, any
 // case and with or without a trailing slash.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -66,50 +104,42 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route := strings.ToLower(strings.Trim(rest, "/"))
-	switch route {
-	case "auth/register":
-		h.public(w, r, h.register)
-	case "auth/login":
-		h.public(w, r, h.login)
-	case "user/me":
-		h.authed(w, r, h.me)
-	case "user/regenerate-key":
-		h.authed(w, r, h.regenerateKey)
-	case "services":
-		h.authed(w, r, h.services)
-	case "order/create":
-		h.authed(w, r, h.createOrder)
-	case "order/status":
-		h.authed(w, r, h.orderStatus)
-	case "payment/deposit":
-		h.authed(w, r, h.createDeposit)
-	case "payment/status":
-		h.authed(w, r, h.depositStatus(""))
-	case "payment/cancel":
-		h.authed(w, r, h.cancelDeposit(""))
-	case "payment/history":
-		h.authed(w, r, h.depositHistory)
+	if e, found := routes[route]; found {
+		h.serve(w, r, e, "")
+		return
+	}
+	if i := strings.LastIndex(route, "/"); i > 0 {
+		if e, found := routes[route[:i]]; found && e.byID != nil {
+			h.serve(w, r, e, route[i+1:])
+			return
+		}
+	}
+	h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+}
+
+// serve runs an endpoint; id is its path argument.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, e endpoint, id string) {
+	switch {
+	case e.public != nil:
+		h.public(w, r, func(w http.ResponseWriter, r *http.Request, p params) { e.public(h, w, r, p) })
+	case e.authed != nil:
+		h.authed(w, r, func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
+			e.authed(h, w, r, p, ra)
+		})
 	default:
-		if id, found := strings.CutPrefix(route, "payment/status/"); found {
-			h.authed(w, r, h.depositStatus(id))
-			return
-		}
-		if id, found := strings.CutPrefix(route, "payment/cancel/"); found {
-			h.authed(w, r, h.cancelDeposit(id))
-			return
-		}
-		h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+		h.authed(w, r, e.byID(h, id))
 	}
 }
 
-// public runs an auth endpoint under the per-IP limit.
+// public runs an auth endpoint under the per-IP limit. Input that is not readable (bad
+// text included) is refused first, without counting: it never reaches an account.
 func (h *handler) public(w http.ResponseWriter, r *http.Request, f func(http.ResponseWriter, *http.Request, params)) {
-	if err := h.ipLim.Allow(r.Context(), httpx.ClientIP(r)); err != nil {
+	p, err := readParams(w, r)
+	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
+	if err := h.ipLim.Allow(r.Context(), httpx.ClientIP(r)); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -164,6 +194,9 @@ const tooManyMessage = "Terlalu banyak request, coba lagi nanti."
 // this is decided for seed 004.
 func errorOf(err error) (int, string) {
 	detail := loket.ErrorMessage(err)
+	if msg, ok := input.TextMessage(err); ok {
+		return http.StatusBadRequest, msg
+	}
 	if _, isDeposit := err.(depositError); isDeposit {
 		switch loket.ErrorCode(err) {
 		case loket.ENOTCONFIGURED:
