@@ -48,6 +48,9 @@ func New(db *store.DB, sealer *auth.Sealer, checkURL func(string) error) *Servic
 func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput) (*loket.Reseller, loket.Credentials, error) {
 	var creds loket.Credentials
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	if err := loket.CheckTexts("name", in.Name, "email", in.Email, "level", in.Level); err != nil {
+		return nil, creds, err
+	}
 	if !usernameRE.MatchString(in.Username) {
 		return nil, creds, loket.FieldError(loket.EINVALID, "username", "username must be 3-32 characters: a-z, 0-9, _ . -")
 	}
@@ -121,6 +124,16 @@ func (s *Service) forget() {
 
 // UpdateReseller changes settings, checking them first.
 func (s *Service) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpdate) error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"url", u.WebhookURL}, {"level", u.Level}, {"status", u.Status}, {"name", u.Name}, {"email", u.Email}} {
+		if f.v != nil {
+			if err := loket.CheckText(f.name, *f.v, loket.MaxText); err != nil {
+				return err
+			}
+		}
+	}
 	if u.Status != nil && *u.Status != loket.ResellerActive && *u.Status != loket.ResellerSuspended {
 		return loket.FieldError(loket.EINVALID, "status", "status must be active or suspended")
 	}
@@ -167,6 +180,9 @@ func (s *Service) Credit(ctx context.Context, resellerID int64, amount loket.Mon
 	}
 	if amount > loket.MaxAmount || amount < -loket.MaxAmount {
 		return 0, loket.FieldError(loket.EINVALID, "amount", "amount out of range")
+	}
+	if err := loket.CheckTexts("note", note, "key", key); err != nil {
+		return 0, err
 	}
 	ra, err := s.db.ResellerAuthByID(ctx, resellerID)
 	if err != nil {
@@ -281,6 +297,9 @@ func (s *Service) AuthByID(ctx context.Context, id int64) (*loket.ResellerAuth, 
 
 // Reseller returns a reseller by id, or by username when id is 0.
 func (s *Service) Reseller(ctx context.Context, id int64, username string) (*loket.Reseller, error) {
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.Reseller(ctx, id, username)
 }
 
@@ -310,6 +329,9 @@ func (s *Service) SetPassword(ctx context.Context, resellerID int64, password st
 // Login checks a reseller's username and password and returns the reseller. Wrong
 // username and wrong password are the same error.
 func (s *Service) Login(ctx context.Context, username, password string) (*loket.Reseller, error) {
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return nil, err
+	}
 	id, h, err := s.db.ResellerPasswordHash(ctx, strings.ToLower(strings.TrimSpace(username)))
 	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
 		return nil, err
@@ -330,6 +352,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (*loket.
 // CreateAdmin stores an operator who signs in to the dashboard.
 func (s *Service) CreateAdmin(ctx context.Context, username, password string) error {
 	username = strings.TrimSpace(username)
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return err
+	}
 	if username == "" || len(password) < 8 || len(password) > 200 {
 		return loket.Errorf(loket.EINVALID, "an admin needs a username and a password of at least 8 characters")
 	}
@@ -343,6 +368,9 @@ func (s *Service) CreateAdmin(ctx context.Context, username, password string) er
 // AdminLogin checks an operator's username and password and returns the admin's id.
 // Wrong username and wrong password are the same error.
 func (s *Service) AdminLogin(ctx context.Context, username, password string) (int64, error) {
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return 0, err
+	}
 	id, h, err := s.db.AdminLogin(ctx, strings.TrimSpace(username))
 	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
 		return 0, err

@@ -297,6 +297,9 @@ func private(ip netip.Addr) bool {
 
 // CheckURL refuses URLs a webhook may not go to.
 func (s *Service) CheckURL(raw string) error {
+	if err := loket.CheckText("url", raw, loket.MaxText); err != nil {
+		return err
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 500 {
 		return loket.FieldError(loket.EINVALID, "url", "webhook URL must be an http or https URL")
