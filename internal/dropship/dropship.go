@@ -63,6 +63,11 @@ func (s *Service) CreateDropshipOrder(ctx context.Context, r *loket.ResellerAuth
 	if req.Surface == "" {
 		req.Surface = "api"
 	}
+	if d.SellingPrice <= 0 {
+		// Checked before anything else: a dropship order without a price the customer
+		// pays is a mistake in the request, never an order of another kind.
+		return nil, nil, false, loket.FieldError(loket.EINVALID, "selling_price", "selling_price must be a positive amount of rupiah, got %d", d.SellingPrice)
+	}
 	var err error
 	if req.RefID, err = orders.CheckRef(req.RefID); err != nil {
 		return nil, nil, false, err

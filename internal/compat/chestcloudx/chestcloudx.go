@@ -7,6 +7,7 @@ package chestcloudx
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -541,10 +542,16 @@ func dropshipStatus(v map[string]any, o *loket.Order, d *loket.Dropship) {
 // customer pays the QRIS; the profit goes to the profit balance when the order succeeds.
 func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth, req loket.OrderRequest, price loket.Money) {
 	// A whole number of rupiah, as payment/deposit reads amount: "12000.50" or
-	// "12.000" is refused rather than guessed at.
-	selling, isNum := parseID(p.get("selling_price"))
-	if !isNum || selling <= 0 {
-		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
+	// "12.000" is refused rather than guessed at. Present, it makes a dropship order
+	// whatever its value: 0 or less is refused, never read as saldo mode.
+	raw := p.get("selling_price")
+	selling, isNum := parseID(raw)
+	if !isNum {
+		msg := "selling_price harus berupa angka rupiah (contoh 12000)."
+		if n, err := strconv.ParseFloat(raw, 64); err == nil && n <= 0 {
+			msg = fmt.Sprintf("selling_price harus lebih dari 0: harga jual ke customer kamu, minimal harga reseller (%d). Kirim tanpa selling_price untuk mode saldo.", price)
+		}
+		h.fail(w, loket.FieldError(loket.EINVALID, "selling_price", "%s", msg))
 		return
 	}
 	o, d, _, err := h.svc.Dropship.CreateDropshipOrder(r.Context(), ra, req, loket.DropshipRequest{SellingPrice: loket.Money(selling),
