@@ -161,8 +161,15 @@ type ctxKey int
 
 const resellerKey ctxKey = 1
 
+// authed serves a /v1 route for the reseller whose API key the request presents. The
+// URL's path and query are checked first (httpx.CheckURL), as DecodeJSON checks the
+// body's strings, so no text a route reads reaches a service unchecked.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *loket.ResellerAuth)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := httpx.CheckURL(r); err != nil {
+			WriteError(w, err)
+			return
+		}
 		ra, err := s.svc.Resellers.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
 		if err != nil {
 			WriteError(w, err)

@@ -55,12 +55,12 @@ func (s *Server) createDropship(w http.ResponseWriter, r *http.Request, ra *loke
 		WriteError(w, loket.FieldError(loket.EINVALID, "max_price", "max_price is for saldo orders; a dropship order's price is bounded by selling_price"))
 		return
 	}
-	if req.SellingPrice <= 0 {
-		WriteError(w, loket.FieldError(loket.EINVALID, "selling_price", "selling_price is required for a dropship order"))
+	if req.SellingPrice == nil {
+		WriteError(w, loket.FieldError(loket.EINVALID, "selling_price", "selling_price is required for a dropship order (customer_name and customer_phone are only for one)"))
 		return
 	}
 	o, d, created, err := s.svc.Dropship.CreateDropshipOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
-		Fields: req.Fields, Surface: "api"}, loket.DropshipRequest{SellingPrice: req.SellingPrice, CustomerName: req.CustomerName, CustomerPhone: req.CustomerPhone})
+		Fields: req.Fields, Surface: "api"}, loket.DropshipRequest{SellingPrice: *req.SellingPrice, CustomerName: req.CustomerName, CustomerPhone: req.CustomerPhone})
 	if err != nil {
 		WriteError(w, err)
 		return

@@ -143,7 +143,10 @@ const apiDescription = "Loket's native JSON API, for resellers connecting host t
 	"A 2xx answer acknowledges the delivery; anything else is retried with backoff for up to 24 hours.\n\n" +
 	"Times are in UTC, formatted as RFC 3339. Money is an integer number of rupiah, without decimals.\n\n" +
 	"Errors: every non-2xx answer has the body `{\"error\": {\"code\": ..., \"message\": ..., \"field\": ...}}`. " +
-	"The code is stable and meant for programs; the message is for people and may change; field names the offending input, when there is one."
+	"The code is stable and meant for programs; the message is for people and may change; field names the offending input, when there is one.\n\n" +
+	"Text: every string a request carries (path, query parameters, body fields, map keys) must be valid UTF-8 without control characters " +
+	"(NUL, escape, line breaks...) and at most 1024 bytes, unless a field says less; a JSON body must be UTF-8. " +
+	"Anything else is 400 `invalid` naming the field (`path`, `query`, `body` or the parameter)."
 
 // OpenAPI builds the OpenAPI 3.1 document of the native API from the route table.
 func (s *Server) OpenAPI() *OpenAPIDoc {

@@ -62,10 +62,12 @@ type OrderRequest struct {
 	Fields   map[string]string `json:"fields,omitempty" doc:"further form fields of the brand (server, zone...)"`
 	MaxPrice loket.Money       `json:"max_price,omitempty" doc:"refuse the order if its price is above this"`
 	// Dropship mode: set selling_price and your customer pays it by QRIS instead of your
-	// balance paying your price; the difference goes to your profit balance.
-	SellingPrice  loket.Money `json:"selling_price,omitempty" doc:"dropship: what your customer pays (at least your price); the answer carries the QRIS payment"`
-	CustomerName  string      `json:"customer_name,omitempty" doc:"dropship: your customer's name, shown on the invoice"`
-	CustomerPhone string      `json:"customer_phone,omitempty" doc:"dropship: your customer's phone number"`
+	// balance paying your price; the difference goes to your profit balance. Absent (or
+	// null) is an ordinary order; present, it must be a positive amount: 0 is refused,
+	// never read as absent.
+	SellingPrice  *loket.Money `json:"selling_price,omitempty" doc:"dropship: what your customer pays (at least your price); the answer carries the QRIS payment. Leave it out (or null) for an ordinary order; 0 or less is refused"`
+	CustomerName  string       `json:"customer_name,omitempty" doc:"dropship: your customer's name, shown on the invoice"`
+	CustomerPhone string       `json:"customer_phone,omitempty" doc:"dropship: your customer's phone number"`
 }
 
 // Me is the caller's account.
@@ -228,7 +230,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.R
 		WriteError(w, err)
 		return
 	}
-	if req.SellingPrice != 0 || req.CustomerName != "" || req.CustomerPhone != "" {
+	if req.SellingPrice != nil || req.CustomerName != "" || req.CustomerPhone != "" {
 		s.createDropship(w, r, ra, req)
 		return
 	}

@@ -37,6 +37,10 @@ func (s *Service) change(ctx context.Context, f func(t *store.Tx) error) error {
 func (s *Service) AddSupplier(ctx context.Context, sup loket.Supplier) (*loket.Supplier, error) {
 	sup.Name, sup.BaseURL, sup.MemberID = strings.TrimSpace(sup.Name), strings.TrimSpace(sup.BaseURL), strings.TrimSpace(sup.MemberID)
 	sup.APIKey, sup.Secret = strings.TrimSpace(sup.APIKey), strings.TrimSpace(sup.Secret)
+	if err := loket.CheckTexts("name", sup.Name, "kind", sup.Kind, "base_url", sup.BaseURL, "api_key", sup.APIKey, "secret", sup.Secret,
+		"member_id", sup.MemberID); err != nil {
+		return nil, err
+	}
 	if sup.Name == "" || strings.ContainsAny(sup.Name, " /") {
 		// The name is a path segment of the callback URL.
 		return nil, loket.FieldError(loket.EINVALID, "name", "a supplier's name is required and may not contain spaces or slashes")
@@ -86,6 +90,9 @@ func (s *Service) AddSupplier(ctx context.Context, sup loket.Supplier) (*loket.S
 // its (new) reference route. It returns the route as the catalog now has it.
 func (s *Service) AddRoute(ctx context.Context, r loket.NewRoute) (*loket.Route, error) {
 	r.Product, r.Supplier, r.SupplierCode = strings.TrimSpace(r.Product), strings.TrimSpace(r.Supplier), strings.TrimSpace(r.SupplierCode)
+	if err := loket.CheckTexts("product", r.Product, "supplier", r.Supplier, "code", r.SupplierCode); err != nil {
+		return nil, err
+	}
 	switch {
 	case r.Product == "":
 		return nil, loket.FieldError(loket.EINVALID, "product", "the product's code is required")
@@ -161,6 +168,9 @@ func (s *Service) DeleteMarkupRule(ctx context.Context, scope, code string) (rep
 }
 
 func checkMarkupScope(scope, code string) error {
+	if err := loket.CheckText("code", code, loket.MaxText); err != nil {
+		return err
+	}
 	switch scope {
 	case loket.ScopeAll:
 		if code != "" {
@@ -191,6 +201,10 @@ func (s *Service) Levels(ctx context.Context) ([]loket.Level, error) { return s.
 
 // SetLevel creates or changes a price level: a markup over every base price.
 func (s *Service) SetLevel(ctx context.Context, l loket.Level) error {
+	// Checked before lowering, which would make invalid bytes U+FFFD.
+	if err := loket.CheckText("name", l.Name, loket.MaxText); err != nil {
+		return err
+	}
 	l.Name = strings.ToLower(strings.TrimSpace(l.Name))
 	switch {
 	case l.Name == "" || len(l.Name) > 32 || !loket.Printable(l.Name):

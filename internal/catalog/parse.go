@@ -24,6 +24,7 @@ const maxErrors = 20
 const (
 	maxCode       = 64
 	maxName       = 255
+	maxText       = 4096 // any one value (a description is the longest)
 	maxPercent    = 1000 // markup_percent ceiling, far above any real markup
 	maxPriority   = 1_000_000
 	defaultPrio   = 10
@@ -628,8 +629,10 @@ func (p *parser) str(n *yaml.Node, path string) (string, bool) {
 		p.fail(n, path, "must be a single value, not a list or mapping")
 		return "", false
 	}
-	if !utf8.ValidString(n.Value) {
-		p.fail(n, path, "must be valid UTF-8")
+	// YAML can write any character ("\0" in double quotes): the rule for text from
+	// outside (line breaks allowed, for descriptions) applies to a catalog file too.
+	if loket.CheckLines(path, n.Value, maxText) != nil {
+		p.fail(n, path, "must be valid UTF-8 text without control characters (NUL...), at most %d bytes", maxText)
 		return "", false
 	}
 	return n.Value, true

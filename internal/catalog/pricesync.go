@@ -69,7 +69,9 @@ func (s *Service) ApplyPriceNews(ctx context.Context, cfg loket.Supplier, prices
 func (s *Service) applyPrices(ctx context.Context, cfg loket.Supplier, list []supplier.Price, full bool) (*loket.PriceSync, error) {
 	entries := make([]store.SupplierPrice, 0, len(list))
 	for _, p := range list {
-		entries = append(entries, store.SupplierPrice{Code: p.Code, Cost: p.Price, Available: p.Active})
+		// An upstream's code is matched against the routes' codes: bytes no database
+		// takes could match none anyway.
+		entries = append(entries, store.SupplierPrice{Code: loket.CleanText(p.Code, loket.MaxText), Cost: p.Price, Available: p.Active})
 	}
 	var res *loket.PriceSync
 	err := s.db.Direct(ctx, func(t *store.Tx) error {

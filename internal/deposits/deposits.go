@@ -124,6 +124,9 @@ const settingQRIS = "qris.static"
 // refusing an invalid one with the reason.
 func (s *Service) SetStaticQRIS(ctx context.Context, static string) error {
 	static = strings.TrimSpace(static)
+	if err := loket.CheckText("qris", static, loket.MaxText); err != nil {
+		return err
+	}
 	if err := qris.ValidateStatic(static); err != nil {
 		return err
 	}
@@ -216,6 +219,11 @@ func (s *Service) RecordPayments(ctx context.Context, source string, ps []loket.
 	var at []int
 	var bad error
 	for i, p := range ps {
+		if err := checkPayment(&p); err != nil {
+			bad = err
+			out[i].Duplicate = true // nothing done
+			continue
+		}
 		if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || len(p.Ref) > 200 {
 			bad = loket.Errorf(loket.EINVALID, "payment %q: a payment needs a ref and a positive amount", p.Ref)
 			out[i].Duplicate = true // nothing done
@@ -297,6 +305,9 @@ func (s *Service) CancelDeposit(ctx context.Context, r *loket.ResellerAuth, id i
 // whose total it pays. Payments of the same amount (the only ones that compete for a
 // deposit) share a write lane, so they are matched in arrival order.
 func (s *Service) RecordPayment(ctx context.Context, p loket.Payment) (loket.PaymentOutcome, error) {
+	if err := checkPayment(&p); err != nil {
+		return loket.PaymentOutcome{}, err
+	}
 	if p.Amount <= 0 || p.Amount > loket.MaxAmount || p.Ref == "" || p.Source == "" {
 		return loket.PaymentOutcome{}, loket.Errorf(loket.EINVALID, "a payment needs a source, a ref and a positive amount")
 	}
@@ -326,8 +337,22 @@ func (s *Service) RecordPayment(ctx context.Context, p loket.Payment) (loket.Pay
 	return out, nil
 }
 
+// checkPayment checks what a payment is kept and found by (its source, ref and
+// method: loket.CheckText) and makes the payer's words (brand, buyer) fit to keep, as a
+// source reports them the way its upstream wrote them.
+func checkPayment(p *loket.Payment) error {
+	if err := loket.CheckTexts("source", p.Source, "ref", p.Ref, "method", p.Method); err != nil {
+		return err
+	}
+	p.Brand, p.Buyer = loket.CleanText(p.Brand, loket.MaxText), loket.CleanText(p.Buyer, loket.MaxText)
+	return nil
+}
+
 // CreditPayment credits an unmatched payment to a reseller by the operator's hand.
 func (s *Service) CreditPayment(ctx context.Context, paymentID, resellerID int64, note string) error {
+	if err := loket.CheckText("note", note, loket.MaxText); err != nil {
+		return err
+	}
 	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.CreditPayment(paymentID, resellerID, note) })
 }
 
@@ -365,6 +390,9 @@ func (s *Service) BankAccounts(ctx context.Context) ([]loket.BankAccount, error)
 // AddBankAccount adds (or replaces, by bank and number) an account for bank deposits.
 func (s *Service) AddBankAccount(ctx context.Context, b loket.BankAccount) ([]loket.BankAccount, error) {
 	b.Bank, b.AccountNo, b.Beneficiary = strings.TrimSpace(b.Bank), strings.TrimSpace(b.AccountNo), strings.TrimSpace(b.Beneficiary)
+	if err := loket.CheckTexts("bank", b.Bank, "account_no", b.AccountNo, "beneficiary", b.Beneficiary); err != nil {
+		return nil, err
+	}
 	if b.Bank == "" || b.Beneficiary == "" || b.AccountNo == "" || strings.Trim(b.AccountNo, "0123456789") != "" || len(b.AccountNo) > 30 {
 		return nil, loket.Errorf(loket.EINVALID, "a bank account needs a bank name, a beneficiary and an account number of digits")
 	}
@@ -408,6 +436,9 @@ func (s *Service) PublicQRURLOf(depositID int64) string {
 // the payment's ref under source usdt.SourceName, so the same transfer reported
 // again, by hand or by a watcher, is recorded once.
 func (s *Service) ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*loket.Deposit, error) {
+	if err := loket.CheckTexts("note", note, "tx", txHash); err != nil {
+		return nil, err
+	}
 	d, err := s.db.Deposit(ctx, id, 0)
 	if err != nil {
 		return nil, err
@@ -460,6 +491,9 @@ func (s *Service) USDT(ctx context.Context) (loket.USDTConfig, error) {
 // an address that is not a valid TRON address (with the reason) or a rate out of range.
 func (s *Service) SetUSDT(ctx context.Context, c loket.USDTConfig) error {
 	c.Address = strings.TrimSpace(c.Address)
+	if err := loket.CheckText("address", c.Address, loket.MaxText); err != nil {
+		return err
+	}
 	if err := usdt.ValidateAddress(c.Address); err != nil {
 		return loket.FieldError(loket.EINVALID, "address", "%v", err)
 	}

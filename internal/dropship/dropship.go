@@ -63,12 +63,20 @@ func (s *Service) CreateDropshipOrder(ctx context.Context, r *loket.ResellerAuth
 	if req.Surface == "" {
 		req.Surface = "api"
 	}
+	if d.SellingPrice <= 0 {
+		// Checked before anything else: a dropship order without a price the customer
+		// pays is a mistake in the request, never an order of another kind.
+		return nil, nil, false, loket.FieldError(loket.EINVALID, "selling_price", "selling_price must be a positive amount of rupiah, got %d", d.SellingPrice)
+	}
 	var err error
 	if req.RefID, err = orders.CheckRef(req.RefID); err != nil {
 		return nil, nil, false, err
 	}
 	d.CustomerName = strings.Join(strings.Fields(d.CustomerName), " ")
 	d.CustomerPhone = strings.TrimSpace(d.CustomerPhone)
+	if err := loket.CheckTexts("customer_name", d.CustomerName, "customer_phone", d.CustomerPhone); err != nil {
+		return nil, nil, false, err
+	}
 	if utf8.RuneCountInString(d.CustomerName) > 100 || !loket.Printable(d.CustomerName) {
 		return nil, nil, false, loket.FieldError(loket.EINVALID, "customer_name", "customer_name is at most 100 characters")
 	}
@@ -173,6 +181,9 @@ func (s *Service) expire(ctx context.Context, j store.Job) error {
 // order (note: the transfer reference), once.
 func (s *Service) RefundDropship(ctx context.Context, orderID int64, note string) (*loket.Dropship, error) {
 	note = strings.TrimSpace(note)
+	if err := loket.CheckText("note", note, loket.MaxText); err != nil {
+		return nil, err
+	}
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, loket.FieldError(loket.EINVALID, "note", "a note is required (how the customer was paid back), up to 200 characters")
 	}
@@ -192,6 +203,9 @@ func (s *Service) Dropship(ctx context.Context, orderID int64) (*loket.Dropship,
 
 // ByToken returns a dropship order and its payment by the secret of its invoice link.
 func (s *Service) ByToken(ctx context.Context, orderID int64, token string) (*loket.Dropship, *loket.Order, error) {
+	if err := loket.CheckText("token", token, loket.MaxText); err != nil {
+		return nil, nil, err
+	}
 	return s.db.DropshipByToken(ctx, orderID, token)
 }
 

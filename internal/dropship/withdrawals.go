@@ -17,6 +17,9 @@ func (s *Service) RequestWithdrawal(ctx context.Context, ra *loket.ResellerAuth,
 	in.Method = strings.ToUpper(strings.TrimSpace(in.Method))
 	in.AccountNo = strings.TrimSpace(in.AccountNo)
 	in.AccountName = strings.Join(strings.Fields(in.AccountName), " ")
+	if err := loket.CheckTexts("key", in.Key, "method", in.Method, "account_no", in.AccountNo, "account_name", in.AccountName); err != nil {
+		return nil, false, err
+	}
 	switch {
 	case in.Key == "" || len(in.Key) > 64:
 		return nil, false, loket.FieldError(loket.EINVALID, "key", "give a key of 1 to 64 characters; the same key again returns the same withdrawal")
@@ -67,6 +70,9 @@ func accountNumber(s string) bool {
 // balance. Each withdrawal is decided once.
 func (s *Service) DecideWithdrawal(ctx context.Context, id int64, approve bool, note string) (*loket.Withdrawal, error) {
 	note = strings.TrimSpace(note)
+	if err := loket.CheckText("note", note, loket.MaxText); err != nil {
+		return nil, err
+	}
 	if note == "" || utf8.RuneCountInString(note) > 200 {
 		return nil, loket.FieldError(loket.EINVALID, "note", "a note is required (the transfer reference, or why it is rejected), up to 200 characters")
 	}
@@ -91,6 +97,9 @@ func (s *Service) DecideWithdrawal(ctx context.Context, id int64, approve bool, 
 // MoveProfit moves part of a reseller's profit balance into its balance, to buy with.
 func (s *Service) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount loket.Money, key string) (moved bool, err error) {
 	key = strings.TrimSpace(key)
+	if err := loket.CheckText("key", key, loket.MaxText); err != nil {
+		return false, err
+	}
 	if key == "" || len(key) > 64 {
 		return false, loket.FieldError(loket.EINVALID, "key", "give a key of 1 to 64 characters; the same key again moves nothing")
 	}
@@ -108,5 +117,8 @@ func (s *Service) MoveProfit(ctx context.Context, ra *loket.ResellerAuth, amount
 
 // Withdrawals lists withdrawal requests, newest first.
 func (s *Service) Withdrawals(ctx context.Context, f loket.WithdrawalFilter) ([]loket.Withdrawal, error) {
+	if err := loket.CheckText("status", f.Status, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.Withdrawals(ctx, f)
 }

@@ -48,7 +48,8 @@ func TestBadInput(t *testing.T) {
 			{"empty target", `{"product":"S5","target":"","ref_id":"b2"}`, 400, "invalid_target", "target"},
 			{"target not Indonesian", `{"product":"S5","target":"+1 415 555 0100"}`, 400, "invalid_target", "target"},
 			{"target too long", `{"product":"S5","target":"` + strings.Repeat("8", 500) + `"}`, 400, "invalid_target", "target"},
-			{"target bad utf-8", "{\"product\":\"S5\",\"target\":\"0812\xff\xfe34567\"}", 400, "invalid_target", "target"},
+			// JSON is UTF-8: a body that is not is refused whole, before any field is read.
+			{"target bad utf-8", "{\"product\":\"S5\",\"target\":\"0812\xff\xfe34567\"}", 400, "invalid", "body"},
 			{"game: missing server", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","target":"1122334450","ref_id":"b3"}`, 400, "invalid_field", "server"},
 			{"game: missing id", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","fields":{"server":"2001"}}`, 400, "invalid_field", "id"},
 			{"game: target and id disagree", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","target":"1122334450","fields":{"id":"9","server":"2001"}}`,
@@ -56,8 +57,9 @@ func TestBadInput(t *testing.T) {
 			{"game: unknown field", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","target":"1122334450","fields":{"server":"2001","zone":"1"}}`,
 				400, "invalid_field", "zone"},
 			{"game: dropdown not a choice", `{"product":"AKV-BJ-AKV_60","target":"1122334450","fields":{"server":"1"}}`, 400, "invalid_field", "server"},
+			// Text no field takes (NUL here) is refused as the body is read, whatever the field.
 			{"game: field not printable", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","target":"1122334450","fields":{"server":"20\u000001"}}`,
-				400, "invalid_field", "fields"},
+				400, "invalid", "fields"},
 			{"game: field too long", `{"product":"MLBB-BJ-V3-ALLMLBB_ID_5","target":"1122334450","fields":{"server":"` + strings.Repeat("9", 200) + `"}}`,
 				400, "invalid_field", "fields"},
 			{"too many fields", obj(map[string]any{"product": "S5", "target": "081234567890", "fields": manyFields}), 400, "invalid_field", "fields"},

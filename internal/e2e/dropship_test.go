@@ -312,3 +312,43 @@ func TestDropshipBatchMatcher(t *testing.T) {
 		loketest.VerifyLedger(t, s)
 	})
 }
+
+// TestDropshipSellingPrice: selling_price, when sent, makes a dropship order: zero or
+// less is refused with a clear error (never read as "not sent", which would charge the
+// balance); absent or null, the order is an ordinary one paid from the balance.
+func TestDropshipSellingPrice(t *testing.T) {
+	t.Parallel()
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		loketest.SetupPayments(t, s)
+		const opening = 100_000
+		r := newReseller(t, s, opening)
+		auth := []string{"Authorization", "Bearer " + r.Creds.APIKey, "Content-Type", "application/json"}
+		for _, c := range []struct{ name, extra, msg string }{
+			{"negative", `,"selling_price":-7000`, "selling_price must be a positive amount of rupiah, got -7000"},
+			{"zero", `,"selling_price":0`, "selling_price must be a positive amount of rupiah, got 0"},
+			{"customer without a price", `,"customer_name":"Budi"`, "selling_price is required for a dropship order"},
+		} {
+			res := raw(t, "POST", s.URL+"/v1/orders", r.Creds.APIKey,
+				[]byte(`{"product":"HSA5","target":"081234567890","ref_id":"sp-`+c.name+`"`+c.extra+`}`))
+			code, msg, field := res.apiError(t)
+			if res.Status != 400 || code != "invalid" || field != "selling_price" || !strings.Contains(msg, c.msg) {
+				t.Errorf("%s: %d %s %s %q, want 400 invalid selling_price %q", c.name, res.Status, code, field, msg, c.msg)
+			}
+		}
+		if n := orderCount(t, s, r.ID); n != 0 {
+			t.Fatalf("%d orders after refused requests", n)
+		}
+		for i, extra := range []string{``, `,"selling_price":null`} {
+			res := loketest.DoJSON(t, "POST", s.URL+"/v1/orders",
+				fmt.Sprintf(`{"product":"HSA5","target":"08123456789%d","ref_id":"sp-saldo-%d"%s}`, i, i, extra), auth...)
+			if res.Status != 201 || res.Body["mode"] != "saldo" || res.Body["dropship"] != nil {
+				t.Errorf("selling_price %q: %d %s, want an ordinary order", extra, res.Status, res.Raw)
+			}
+		}
+		if got := me(t, r).Balance; got != opening-2*productPrice(t, s, "HSA5") {
+			t.Errorf("balance %d after two ordinary orders, want %d", got, opening-2*productPrice(t, s, "HSA5"))
+		}
+		loketest.VerifyLedger(t, s)
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -19,8 +18,6 @@ import (
 // Seed 004's limits, as Loket serves them: 60 requests a minute per API key, and 10 a
 // minute per address on the auth endpoints ("5–10/menit").
 const keyLimit, authLimit = 60, 10
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // dashboardSignIn signs in at base's /login as a browser does (the form's token and
 // cookie, this site's Origin) and returns the status and the page.

@@ -7,9 +7,13 @@ package httpx
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +34,10 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// DecodeJSON reads a JSON body of at most MaxBody bytes into v. Its errors are
-// *loket.Error: ETOOLARGE, or EINVALID (naming the field when a value has the wrong type).
+// DecodeJSON reads a JSON body of at most MaxBody bytes into v, and checks every string
+// it decoded with loket.CheckText (at loket.MaxText). Its errors are *loket.Error:
+// ETOOLARGE, or EINVALID (naming the field when a value has the wrong type or its text
+// is refused).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
@@ -44,12 +50,111 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return loket.Errorf(loket.EINVALID, "request body is empty; want a JSON object")
 	}
+	if err := CheckJSON(body); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return loket.FieldError(loket.EINVALID, te.Field, "field %q must be a %s", te.Field, jsonKind(te.Type.Kind().String()))
 		}
 		return loket.Errorf(loket.EINVALID, "request body is not valid JSON")
+	}
+	return checkStrings(reflect.ValueOf(v), "")
+}
+
+// CheckJSON refuses a JSON body that is not UTF-8 text (RFC 8259 requires it): Go's
+// decoder would quietly turn its invalid bytes into U+FFFD. Every reader of a JSON body
+// calls it before decoding, then checks the strings decoded.
+func CheckJSON(body []byte) error {
+	return loket.CheckLines("body", string(body), len(body))
+}
+
+// checkStrings applies loket.CheckText to every string in v: struct fields named by
+// their JSON names (a.b when nested), the keys and values of maps and the elements of
+// slices under the name of the field that holds them.
+func checkStrings(v reflect.Value, field string) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return checkStrings(v.Elem(), field)
+	case reflect.String:
+		return loket.CheckText(field, v.String(), loket.MaxText)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if field != "" {
+				name = field + "." + name
+			}
+			if err := checkStrings(v.Field(i), name); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			if err := checkStrings(k, field); err != nil {
+				return err
+			}
+			if err := checkStrings(v.MapIndex(k), field); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := checkStrings(v.Index(i), field); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CheckURL applies loket.CheckText (at loket.MaxText) to what a request's URL carries:
+// its path (unescaped: every path segment a route reads) and the names and values of
+// its query. Every edge calls it, directly or through its reader of parameters, before
+// a string of the URL can reach a service.
+func CheckURL(r *http.Request) error {
+	if err := loket.CheckText("path", r.URL.Path, loket.MaxText); err != nil {
+		return err
+	}
+	return CheckValues("query", r.URL.Query(), nil)
+}
+
+// CheckValues applies loket.CheckText (at loket.MaxText) to every name of vs (refused
+// as the field what: "query", "parameter"...) and every value (refused as its name), in
+// the order of the names. lines names the fields that are textareas, with the most
+// bytes each takes: their values may hold line breaks (loket.CheckLines).
+func CheckValues(what string, vs url.Values, lines map[string]int) error {
+	names := make([]string, 0, len(vs))
+	for k := range vs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := loket.CheckText(what, k, loket.MaxText); err != nil {
+			return err
+		}
+		check := func(v string) error { return loket.CheckText(k, v, loket.MaxText) }
+		if max, ok := lines[k]; ok {
+			check = func(v string) error { return loket.CheckLines(k, v, max) }
+		}
+		for _, v := range vs[k] {
+			if err := check(v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

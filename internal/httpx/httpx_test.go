@@ -69,16 +69,51 @@ func TestDecodeJSON(t *testing.T) {
 		{"not JSON", `{"n":`, loket.EINVALID, ""},
 		{"wrong type", `{"n":"1"}`, loket.EINVALID, "n"},
 		{"too large", `{"s":"` + strings.Repeat("x", MaxBody) + `"}`, loket.ETOOLARGE, ""},
+		{"NUL in a string", `{"s":"a\u0000b"}`, loket.EINVALID, "s"},
+		{"escape in a string", `{"s":"a\u001bb"}`, loket.EINVALID, "s"},
+		{"string too long", `{"s":"` + strings.Repeat("x", loket.MaxText+1) + `"}`, loket.EINVALID, "s"},
+		{"invalid UTF-8", "{\"s\":\"a\xffb\"}", loket.EINVALID, "body"},
+		{"NUL in a map value", `{"m":{"k":"a\u0000"}}`, loket.EINVALID, "m"},
+		{"NUL in a map key", `{"m":{"k\u0000":"v"}}`, loket.EINVALID, "m"},
+		{"NUL in a nested struct", `{"in":{"t":"\u0000"}}`, loket.EINVALID, "in.t"},
+		{"NUL in a list", `{"l":["ok","\u0000"]}`, loket.EINVALID, "l"},
+		{"unicode", `{"s":"ünïcødé 🙂","m":{"server":"2001"}}`, "", ""},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
 		var v struct {
-			N int    `json:"n"`
-			S string `json:"s"`
+			N  int               `json:"n"`
+			S  string            `json:"s"`
+			M  map[string]string `json:"m"`
+			L  []string          `json:"l"`
+			In *struct {
+				T string `json:"t"`
+			} `json:"in"`
 		}
 		err := DecodeJSON(httptest.NewRecorder(), r, &v)
 		if got := loket.ErrorCode(err); got != tt.code || loket.ErrorField(err) != tt.field {
 			t.Errorf("%s: got %v, want code %q field %q", tt.name, err, tt.code, tt.field)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, c := range []struct {
+		target, field string // field "": taken
+	}{
+		{"/v1/orders/12?ref_id=a-1&status=pending", ""},
+		{"/v1/orders?ref_id=%C3%BC%F0%9F%99%82", ""},
+		{"/v1/orders?ref_id=a%00b", "ref_id"},
+		{"/v1/orders?ref_id=a%FFb", "ref_id"},
+		{"/v1/orders?ref_id=ok&ref_id=a%1Bb", "ref_id"},
+		{"/v1/orders?a%00=1", "query"},
+		{"/v1/orders/a%00b", "path"},
+		{"/v1/orders/a%FF", "path"},
+		{"/v1/orders?ref_id=" + strings.Repeat("x", loket.MaxText+1), "ref_id"},
+	} {
+		err := CheckURL(httptest.NewRequest(http.MethodGet, c.target, nil))
+		if (c.field == "") != (err == nil) || loket.ErrorField(err) != c.field || (err != nil && loket.ErrorCode(err) != loket.EINVALID) {
+			t.Errorf("%s: %v, want field %q refused", c.target, err, c.field)
 		}
 	}
 }

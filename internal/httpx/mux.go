@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ type Mux struct {
 	publicURL   string
 	httpSeconds *metrics.HistogramVec
 	panicked    http.HandlerFunc
+	patterns    []string
 }
 
 // NewMux makes a mux that records each route's latency in reg and logs to log.
@@ -45,7 +47,12 @@ func (m *Mux) PublicURL() string { return m.publicURL }
 // Handle mounts a handler with the common middleware: panic recovery, metrics, logs.
 func (m *Mux) Handle(pattern string, h http.Handler) {
 	m.mux.Handle(pattern, m.wrap(pattern, h))
+	m.patterns = append(m.patterns, pattern)
 }
+
+// Patterns lists every pattern mounted, in the order mounted: every route of every
+// surface (tests walk them all).
+func (m *Mux) Patterns() []string { return slices.Clone(m.patterns) }
 
 // Handler returns the handler that would serve r and its pattern ("" if none).
 func (m *Mux) Handler(r *http.Request) (h http.Handler, pattern string) { return m.mux.Handler(r) }

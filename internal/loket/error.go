@@ -41,6 +41,7 @@ type Error struct {
 	Field   string    // the offending input field, when there is one
 	Reason  string    // a finer cause than Code, when a surface words it differently
 	RetryAt time.Time // when the same request may succeed (ReasonTooEarly, ERATELIMIT)
+	Max     int       // the most bytes the field takes (ReasonTooLong)
 }
 
 // Reasons refine a code for virtual-number activations (docs/virtual-numbers.md).
@@ -56,6 +57,13 @@ const (
 	ReasonSuspended    = "suspended"      // EFORBIDDEN: the account is suspended
 	ReasonIPNotAllowed = "ip_not_allowed" // EFORBIDDEN: the caller's address is not in the allowlist
 	ReasonSignInLocked = "sign_in_locked" // ERATELIMIT: too many failed sign-ins for the username or address
+)
+
+// Reasons refine EINVALID for text that fails CheckText.
+const (
+	ReasonNotUTF8 = "not_utf8"     // the text is not valid UTF-8
+	ReasonControl = "control_char" // the text holds a control character (NUL included)
+	ReasonTooLong = "too_long"     // the text is longer than its field takes (Error.Max)
 )
 
 func (e *Error) Error() string {
@@ -117,6 +125,16 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// ErrorMax returns the most bytes a field takes, as an *Error with ReasonTooLong
+// says, or 0.
+func ErrorMax(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Max
+	}
+	return 0
 }
 
 // ErrorRetryAt returns when the same request may succeed, as an *Error says, or the

@@ -117,6 +117,9 @@ func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req lo
 	}
 	req.ProviderID = strings.TrimSpace(req.ProviderID)
 	req.OperatorID = strings.TrimSpace(req.OperatorID)
+	if err := loket.CheckTexts("provider_id", req.ProviderID, "operator_id", req.OperatorID, "service_name", req.ServiceName); err != nil {
+		return nil, false, err
+	}
 	if req.OperatorID == "" {
 		req.OperatorID = "any"
 	}
@@ -893,11 +896,17 @@ func (s *Service) Activations(ctx context.Context, resellerID, before int64, lim
 
 // ActivationByRef returns a reseller's activation by its ref_id.
 func (s *Service) ActivationByRef(ctx context.Context, resellerID int64, ref string) (*loket.Activation, error) {
+	if err := loket.CheckText("ref_id", ref, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.ActivationByRef(ctx, resellerID, ref)
 }
 
 // ListActivations lists activations for the operator.
 func (s *Service) ListActivations(ctx context.Context, f loket.ActivationFilter) ([]*loket.Activation, error) {
+	if err := loket.CheckText("state", f.State, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.ListActivations(ctx, f)
 }
 
@@ -908,6 +917,9 @@ func (s *Service) Services(ctx context.Context) ([]loket.VNService, error) {
 
 // ServicesAt lists the services priced for a country (number_id) and provider.
 func (s *Service) ServicesAt(ctx context.Context, numberID int64, providerID string) ([]loket.VNService, error) {
+	if err := loket.CheckText("provider_id", providerID, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.VNServicesAt(ctx, numberID, providerID)
 }
 
@@ -918,10 +930,16 @@ func (s *Service) Countries(ctx context.Context, serviceCode int64) ([]loket.VNC
 
 // Operators lists the mobile operators of a country (by name) and provider.
 func (s *Service) Operators(ctx context.Context, country, providerID string) ([]loket.VNOperator, error) {
+	if err := loket.CheckTexts("country", country, "provider_id", providerID); err != nil {
+		return nil, err
+	}
 	return s.db.VNOperators(ctx, country, providerID)
 }
 
 // OperatorsAt lists the mobile operators of a country (number_id) and provider.
 func (s *Service) OperatorsAt(ctx context.Context, numberID int64, providerID string) ([]loket.VNOperator, error) {
+	if err := loket.CheckText("provider_id", providerID, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.VNOperatorsAt(ctx, numberID, providerID)
 }

@@ -39,6 +39,8 @@ func (s *Service) HandleCallback(ctx context.Context, name string, r *http.Reque
 		return status, answer
 	}
 	for _, c := range results {
+		// The ids look an attempt up; text no database takes matches none.
+		c.Ref, c.TrxID, c.Result = loket.CleanText(c.Ref, loket.MaxText), loket.CleanText(c.TrxID, loket.MaxText), fit(c.Result)
 		if len(c.Prices) > 0 {
 			if err := s.catalog.ApplyPriceNews(ctx, *cfg, c.Prices); err != nil {
 				s.log.Error("price news not applied", "supplier", cfg.Name, "err", err)

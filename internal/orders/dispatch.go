@@ -111,7 +111,7 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 			sentHere[seq] = true
 			continue
 		}
-		res := s.ask(ctx, o, cur, sentHere[cur.Seq])
+		res := fit(s.ask(ctx, o, cur, sentHere[cur.Seq]))
 		s.m.supplierCalls.With(string(res.Outcome)).Inc()
 		s.observe(cur.SupplierID, res.Outcome)
 		switch res.Outcome {
@@ -181,6 +181,16 @@ func (s *Service) ask(ctx context.Context, o *loket.Order, at *loket.Attempt, fi
 	return res
 }
 
+// fit makes what an upstream said fit to keep: its serial number, transaction id and
+// message are recorded as sent, but for bytes no database takes (loket.CleanText).
+// Every result of a supplier, answered or pushed, passes here before it is written.
+func fit(res supplier.Result) supplier.Result {
+	res.SN = loket.CleanText(res.SN, loket.MaxText)
+	res.TrxID = loket.CleanText(res.TrxID, loket.MaxText)
+	res.Message = loket.CleanText(res.Message, loket.MaxText)
+	return res
+}
+
 // settle writes an order's final state: the attempt's outcome, the hold posted or
 // voided, the job gone and the reseller's webhook queued, in one transaction.
 func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt, res supplier.Result) error {
@@ -231,6 +241,9 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 // SettleByOperator decides a pending order by hand (the operator's answer to a flagged
 // order). It is the same settlement as a supplier's, and happens at most once.
 func (s *Service) SettleByOperator(ctx context.Context, orderID int64, success bool, sn, note string) (*loket.Order, error) {
+	if err := loket.CheckTexts("sn", sn, "note", note); err != nil {
+		return nil, err
+	}
 	o, err := s.db.Order(ctx, orderID, 0)
 	if err != nil {
 		return nil, err

@@ -190,11 +190,17 @@ func (s *Service) Order(ctx context.Context, resellerID, id int64) (*loket.Order
 
 // OrderByRef returns a reseller's order by its ref_id.
 func (s *Service) OrderByRef(ctx context.Context, resellerID int64, refID string) (*loket.Order, error) {
+	if err := loket.CheckText("ref_id", refID, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.OrderByRef(ctx, resellerID, refID)
 }
 
 // Orders lists orders.
 func (s *Service) Orders(ctx context.Context, f loket.OrderFilter) ([]*loket.Order, error) {
+	if err := loket.CheckTexts("ref_id", f.RefID, "status", f.Status); err != nil {
+		return nil, err
+	}
 	return s.db.ListOrders(ctx, f)
 }
 

@@ -67,6 +67,9 @@ func New(db *store.DB, sealer *auth.Sealer, checkURL func(string) error, cfg Con
 func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput) (*loket.Reseller, loket.Credentials, error) {
 	var creds loket.Credentials
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	if err := loket.CheckTexts("name", in.Name, "email", in.Email, "level", in.Level); err != nil {
+		return nil, creds, err
+	}
 	if !usernameRE.MatchString(in.Username) {
 		return nil, creds, loket.FieldError(loket.EINVALID, "username", "username must be 3-32 characters: a-z, 0-9, _ . -")
 	}
@@ -176,6 +179,16 @@ func (s *Service) forget() {
 
 // UpdateReseller changes settings, checking them first.
 func (s *Service) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpdate) error {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"url", u.WebhookURL}, {"level", u.Level}, {"status", u.Status}, {"name", u.Name}, {"email", u.Email}} {
+		if f.v != nil {
+			if err := loket.CheckText(f.name, *f.v, loket.MaxText); err != nil {
+				return err
+			}
+		}
+	}
 	if u.Status != nil && *u.Status != loket.ResellerActive && *u.Status != loket.ResellerSuspended {
 		return loket.FieldError(loket.EINVALID, "status", "status must be active or suspended")
 	}
@@ -222,6 +235,9 @@ func (s *Service) Credit(ctx context.Context, resellerID int64, amount loket.Mon
 	}
 	if amount > loket.MaxAmount || amount < -loket.MaxAmount {
 		return 0, loket.FieldError(loket.EINVALID, "amount", "amount out of range")
+	}
+	if err := loket.CheckTexts("note", note, "key", key); err != nil {
+		return 0, err
 	}
 	ra, err := s.db.ResellerAuthByID(ctx, resellerID)
 	if err != nil {
@@ -336,6 +352,9 @@ func (s *Service) AuthByID(ctx context.Context, id int64) (*loket.ResellerAuth, 
 
 // Reseller returns a reseller by id, or by username when id is 0.
 func (s *Service) Reseller(ctx context.Context, id int64, username string) (*loket.Reseller, error) {
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return nil, err
+	}
 	return s.db.Reseller(ctx, id, username)
 }
 
@@ -402,6 +421,9 @@ func (s *Service) LoginAPIKey(ctx context.Context, username, password, remote st
 // CreateAdmin stores an operator who signs in to the dashboard.
 func (s *Service) CreateAdmin(ctx context.Context, username, password string) error {
 	username = strings.TrimSpace(username)
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return err
+	}
 	if username == "" || len(password) < 8 || len(password) > 200 {
 		return loket.Errorf(loket.EINVALID, "an admin needs a username and a password of at least 8 characters")
 	}
@@ -429,6 +451,9 @@ func (s *Service) AdminLogin(ctx context.Context, username, password, remote str
 // one address signs many in). A failed lookup takes back both.
 func (s *Service) signIn(ctx context.Context, kind, username, password, remote string,
 	lookup func(ctx context.Context, username string) (int64, string, error)) (int64, error) {
+	if err := loket.CheckText("username", username, loket.MaxText); err != nil {
+		return 0, err
+	}
 	userKey, addrKey := "signin:"+kind+":"+keyPart(strings.ToLower(username)), "signin:addr:"+addrKeyOf(remote)
 	undoAddr, err := s.addrLimit.Take(ctx, addrKey)
 	if err != nil {

@@ -250,6 +250,9 @@ func (db *DB) UpdateReseller(ctx context.Context, id int64, u loket.ResellerUpda
 
 // Setting returns a stored setting, or "" when unset.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	if err := loket.CheckText("key", key, loket.MaxText); err != nil {
+		return "", err
+	}
 	var v string
 	err := db.queryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if noRows(err) {
@@ -268,8 +271,18 @@ func (db *DB) SetSettingIfAbsent(ctx context.Context, key, value string) (string
 	return v, err
 }
 
-// SetSetting stores a setting.
+// maxSetting bounds a setting's value (the bank accounts' list is the longest).
+const maxSetting = 64 << 10
+
+// SetSetting stores a setting. Key and value are text loket.CheckText takes (the value
+// may hold line breaks).
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	if err := loket.CheckText("key", key, loket.MaxText); err != nil {
+		return err
+	}
+	if err := loket.CheckLines("value", value, maxSetting); err != nil {
+		return err
+	}
 	_, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }

@@ -128,6 +128,9 @@ func scanOrderRow(row interface{ Scan(...any) error }) (*loket.OrderRow, error) 
 // SearchOrders returns orders newest first. A ref or a reseller uses an index; a
 // target alone walks back from the newest order until the limit is found.
 func (db *DB) SearchOrders(ctx context.Context, f loket.OrderSearch) ([]*loket.OrderRow, error) {
+	if err := loket.CheckTexts("ref", f.Ref, "target", f.Target, "status", f.Status); err != nil {
+		return nil, err
+	}
 	where := []string{"1 = 1"}
 	var args []any
 	add := func(cond string, v any) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -164,6 +165,11 @@ func (t *Tx) UpdateAttempt(orderID int64, seq int, outcome, trx, message string)
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	// On a character boundary: half a character is invalid UTF-8, which PostgreSQL
+	// refuses.
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

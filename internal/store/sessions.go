@@ -9,6 +9,9 @@ import (
 // CreateWebSession stores a session under the digest of its token and drops expired
 // ones (a cheap indexed delete; sign-ins are rare).
 func (db *DB) CreateWebSession(ctx context.Context, digest string, s loket.WebSession) error {
+	if err := loket.CheckTexts("username", s.Username, "ip", s.IP, "user_agent", s.UserAgent, "kind", s.Kind); err != nil {
+		return err
+	}
 	now := Now()
 	if _, err := db.W.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, now); err != nil {
 		return err

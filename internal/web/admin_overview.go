@@ -98,5 +98,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *sess, err erro
 	}
 	p := h.newPage(w, r, s, "Galat", "", nil)
 	p.Error = h.errText(err)
+	if f, ok := textRefusals[loket.ErrorReason(err)]; ok {
+		p.Error = p.Tf(f, loket.ErrorField(err), loket.ErrorMax(err))
+	}
 	h.render(w, status, "error", p)
 }

@@ -282,6 +282,11 @@ var english = map[string]string{
 	"siap":                                         "ready",
 	"sukses":                                       "successful",
 	"tanpa jawaban":                                "without answer",
+
+	// textRefusals (session.go).
+	"Kolom %[1]s harus berupa teks UTF-8 yang valid.":           "The field %[1]s must be valid UTF-8 text.",
+	"Kolom %[1]s berisi karakter kontrol yang tidak diizinkan.": "The field %[1]s holds a control character, which is not allowed.",
+	"Kolom %[1]s terlalu panjang (maksimal %[2]d byte).":        "The field %[1]s is too long (at most %[2]d bytes).",
 }
 
 // translate returns key in lang: the key itself for Indonesian (and for a message

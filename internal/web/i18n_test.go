@@ -36,6 +36,12 @@ func TestCatalogComplete(t *testing.T) {
 			}
 		}
 	}
+	for _, key := range textRefusals {
+		n++
+		if _, ok := english[key]; !ok {
+			t.Errorf("textRefusals: %q has no English", key)
+		}
+	}
 	if n < 100 {
 		t.Fatalf("found only %d messages: the patterns are wrong", n)
 	}

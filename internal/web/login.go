@@ -67,6 +67,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if d.As != loket.SessionAdmin {
 		d.As = loket.SessionReseller
 	}
+	if err := checkForm(r); err != nil {
+		d.Username = ""
+		h.showLogin(w, r, http.StatusBadRequest, d, p.Tf(textRefusals[loket.ErrorReason(err)], loket.ErrorField(err), loket.ErrorMax(err)))
+		return
+	}
 	password := r.PostFormValue("password")
 	if d.Username == "" || password == "" {
 		h.showLogin(w, r, http.StatusUnauthorized, d, p.T("Username atau password salah."))

@@ -56,8 +56,10 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind stri
 	if kind == loket.SessionAdmin {
 		ttl = adminSessionTTL
 	}
+	// The User-Agent is only shown to the operator: any header a browser sends is kept,
+	// made fit to store.
 	err := h.svc.Sessions.CreateWebSession(r.Context(), auth.Digest(token), loket.WebSession{Kind: kind, SubjectID: id, Username: username,
-		CSRF: auth.NewKey(""), IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), ExpiresAt: h.now().Add(ttl)})
+		CSRF: auth.NewKey(""), IP: httpx.ClientIP(r), UserAgent: loket.CleanText(r.UserAgent(), 300), ExpiresAt: h.now().Add(ttl)})
 	if err != nil {
 		return err
 	}
@@ -116,8 +118,36 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 				return
 			}
 		}
+		if err := checkForm(r); err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
 		fn(w, r, s)
 	}
+}
+
+// multiLine names the form fields that are textareas, with the most bytes each takes:
+// they may hold line breaks and tabs. Every other field is one line of at most
+// loket.MaxText bytes.
+var multiLine = map[string]int{"file": maxForm, "qris": loket.MaxText}
+
+// checkForm applies loket's rule for text to what a request sends: its URL
+// (httpx.CheckURL: the path and the query) and every field of a posted form, parsed
+// before. Every page goes through it (guard, and the sign-in form), so no text of a
+// form reaches a service unchecked.
+func checkForm(r *http.Request) error {
+	if err := httpx.CheckURL(r); err != nil {
+		return err
+	}
+	return httpx.CheckValues("field", r.PostForm, multiLine)
+}
+
+// textRefusals words loket.CheckText's refusals on a page, by reason: the field, and
+// for a text too long the most bytes it takes.
+var textRefusals = map[string]string{
+	loket.ReasonNotUTF8: "Kolom %[1]s harus berupa teks UTF-8 yang valid.",
+	loket.ReasonControl: "Kolom %[1]s berisi karakter kontrol yang tidak diizinkan.",
+	loket.ReasonTooLong: "Kolom %[1]s terlalu panjang (maksimal %[2]d byte).",
 }
 
 // admin and reseller guard a page for one kind of session.

@@ -293,6 +293,9 @@ func (s *Service) httpClient() *http.Client {
 // that is a number in another form than a.b.c.d. A name is checked again, on the
 // address it resolves to, each time a delivery dials.
 func (s *Service) CheckURL(raw string) error {
+	if err := loket.CheckText("url", raw, loket.MaxText); err != nil {
+		return err
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || len(raw) > 500 {
 		return loket.FieldError(loket.EINVALID, "url", "webhook URL must be an http or https URL")

@@ -6,6 +6,7 @@ package chestcloudx
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/ratelimit"
@@ -58,6 +60,43 @@ func newHandler(svc loket.Services, log *slog.Logger, now func() time.Time) *han
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth)
 
+// endpoint is one route: a public one (auth/...), one for the reseller of an API key,
+// or one of those taking the path segment after its own (payment/status/{id}).
+type endpoint struct {
+	public func(*handler, http.ResponseWriter, *http.Request, params)
+	authed func(*handler, http.ResponseWriter, *http.Request, params, *loket.ResellerAuth)
+	byID   func(*handler, string) authedFunc
+}
+
+// routes are the endpoints after /compat/chestcloudx/api/, in lower case.
+var routes = map[string]endpoint{
+	"auth/register":       {public: (*handler).register},
+	"auth/login":          {public: (*handler).login},
+	"user/me":             {authed: (*handler).me},
+	"user/regenerate-key": {authed: (*handler).regenerateKey},
+	"services":            {authed: (*handler).services},
+	"order/create":        {authed: (*handler).createOrder},
+	"order/status":        {authed: (*handler).orderStatus},
+	"payment/deposit":     {authed: (*handler).createDeposit},
+	"payment/status":      {byID: (*handler).depositStatus},
+	"payment/cancel":      {byID: (*handler).cancelDeposit},
+	"payment/history":     {authed: (*handler).depositHistory},
+}
+
+// Routes lists the surface's endpoints under /compat/chestcloudx/api/, with {id} for
+// a path argument: what a client may call, for tests that walk every route.
+func Routes() []string {
+	var out []string
+	for name, e := range routes {
+		if e.byID != nil {
+			name += "/{id}"
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ServeHTTP routes on the path after /compat/chestcloudx/api/, with any method, any
 // case and with or without a trailing slash.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,50 +106,42 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route := strings.ToLower(strings.Trim(rest, "/"))
-	switch route {
-	case "auth/register":
-		h.public(w, r, h.register)
-	case "auth/login":
-		h.public(w, r, h.login)
-	case "user/me":
-		h.authed(w, r, h.me)
-	case "user/regenerate-key":
-		h.authed(w, r, h.regenerateKey)
-	case "services":
-		h.authed(w, r, h.services)
-	case "order/create":
-		h.authed(w, r, h.createOrder)
-	case "order/status":
-		h.authed(w, r, h.orderStatus)
-	case "payment/deposit":
-		h.authed(w, r, h.createDeposit)
-	case "payment/status":
-		h.authed(w, r, h.depositStatus(""))
-	case "payment/cancel":
-		h.authed(w, r, h.cancelDeposit(""))
-	case "payment/history":
-		h.authed(w, r, h.depositHistory)
+	if e, found := routes[route]; found {
+		h.serve(w, r, e, "")
+		return
+	}
+	if i := strings.LastIndex(route, "/"); i > 0 {
+		if e, found := routes[route[:i]]; found && e.byID != nil {
+			h.serve(w, r, e, route[i+1:])
+			return
+		}
+	}
+	h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+}
+
+// serve runs an endpoint; id is its path argument.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, e endpoint, id string) {
+	switch {
+	case e.public != nil:
+		h.public(w, r, func(w http.ResponseWriter, r *http.Request, p params) { e.public(h, w, r, p) })
+	case e.authed != nil:
+		h.authed(w, r, func(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth) {
+			e.authed(h, w, r, p, ra)
+		})
 	default:
-		if id, found := strings.CutPrefix(route, "payment/status/"); found {
-			h.authed(w, r, h.depositStatus(id))
-			return
-		}
-		if id, found := strings.CutPrefix(route, "payment/cancel/"); found {
-			h.authed(w, r, h.cancelDeposit(id))
-			return
-		}
-		h.fail(w, loket.Errorf(loket.ENOTFOUND, "endpoint tidak ditemukan"))
+		h.authed(w, r, e.byID(h, id))
 	}
 }
 
-// public runs an auth endpoint under the per-IP limit.
+// public runs an auth endpoint under the per-IP limit. Input that is not readable (bad
+// text included) is refused first, without counting: it never reaches an account.
 func (h *handler) public(w http.ResponseWriter, r *http.Request, f func(http.ResponseWriter, *http.Request, params)) {
-	if err := h.ipLim.Allow(r.Context(), surface+":auth:"+httpx.ClientIP(r)); err != nil {
+	p, err := readParams(w, r)
+	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
+	if err := h.ipLim.Allow(r.Context(), surface+":auth:"+httpx.ClientIP(r)); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -165,6 +196,9 @@ const tooManyMessage = "Terlalu banyak request, coba lagi nanti."
 // this is decided for seed 004.
 func errorOf(err error) (int, string) {
 	detail := loket.ErrorMessage(err)
+	if msg, ok := input.TextMessage(err); ok {
+		return http.StatusBadRequest, msg
+	}
 	if _, isDeposit := err.(depositError); isDeposit {
 		switch loket.ErrorCode(err) {
 		case loket.ENOTCONFIGURED:
@@ -508,10 +542,16 @@ func dropshipStatus(v map[string]any, o *loket.Order, d *loket.Dropship) {
 // customer pays the QRIS; the profit goes to the profit balance when the order succeeds.
 func (h *handler) createDropship(w http.ResponseWriter, r *http.Request, p params, ra *loket.ResellerAuth, req loket.OrderRequest, price loket.Money) {
 	// A whole number of rupiah, as payment/deposit reads amount: "12000.50" or
-	// "12.000" is refused rather than guessed at.
-	selling, isNum := parseID(p.get("selling_price"))
-	if !isNum || selling <= 0 {
-		h.fail(w, loket.Errorf(loket.EINVALID, "selling_price harus berupa angka rupiah (contoh 12000)."))
+	// "12.000" is refused rather than guessed at. Present, it makes a dropship order
+	// whatever its value: 0 or less is refused, never read as saldo mode.
+	raw := p.get("selling_price")
+	selling, isNum := parseID(raw)
+	if !isNum {
+		msg := "selling_price harus berupa angka rupiah (contoh 12000)."
+		if n, err := strconv.ParseFloat(raw, 64); err == nil && n <= 0 {
+			msg = fmt.Sprintf("selling_price harus lebih dari 0: harga jual ke customer kamu, minimal harga reseller (%d). Kirim tanpa selling_price untuk mode saldo.", price)
+		}
+		h.fail(w, loket.FieldError(loket.EINVALID, "selling_price", "%s", msg))
 		return
 	}
 	o, d, _, err := h.svc.Dropship.CreateDropshipOrder(r.Context(), ra, req, loket.DropshipRequest{SellingPrice: loket.Money(selling),

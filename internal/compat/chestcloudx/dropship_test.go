@@ -71,6 +71,21 @@ func TestDropshipMode(t *testing.T) {
 				t.Errorf("selling_price %s: %q", bad, msg)
 			}
 		}
+		// Present, selling_price makes a dropship order whatever its value: zero or less
+		// is refused with why, never taken as saldo mode (which would charge the balance).
+		for _, bad := range []string{`-7000`, `0`, `"0"`, `-0.5`} {
+			msg := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456782","selling_price":`+bad+`}`, "X-API-Key", key).failure(t, 400)
+			if !strings.Contains(msg, "selling_price harus lebih dari 0") || !strings.Contains(msg, "10000") {
+				t.Errorf("selling_price %s: %q", bad, msg)
+			}
+		}
+		if re, err := s.DB.Reseller(t.Context(), r.ID, ""); err != nil || re.Balance != 0 {
+			t.Fatalf("refused dropship orders moved the balance: %+v %v", re, err)
+		}
+		// null is absent: saldo mode, which this reseller (no balance) cannot pay.
+		if msg := postJSON(t, base+"/order/create", `{"layanan":"1","target":"123456783","selling_price":null}`, "X-API-Key", key).failure(t, 400); msg != "Saldo tidak mencukupi." {
+			t.Errorf("selling_price null: %q, want saldo mode", msg)
+		}
 		loketest.VerifyLedger(t, s)
 	})
 }

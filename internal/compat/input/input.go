@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -42,8 +43,51 @@ func (p Params) Has(key string) bool {
 }
 
 // Read reads the input of r. A body that is not readable input is an EINVALID error
-// (or ETOOLARGE).
+// (or ETOOLARGE); so is any text Check refuses.
 func Read(w http.ResponseWriter, r *http.Request) (Params, error) {
+	p, err := readInput(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := Check(r, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Check applies loket.CheckText (at loket.MaxText) to a request's URL (httpx.CheckURL:
+// the path, where some dialects carry arguments, and the query) and to every name and
+// value of its parameters p, however they were read. Its error is EINVALID naming the
+// parameter; a dialect words it with TextMessage.
+func Check(r *http.Request, p map[string]string) error {
+	if r != nil {
+		if err := httpx.CheckURL(r); err != nil {
+			return err
+		}
+	}
+	vs := make(url.Values, len(p))
+	for k, v := range p {
+		vs[k] = []string{v}
+	}
+	return httpx.CheckValues("parameter", vs, nil)
+}
+
+// TextMessage words a refusal of loket.CheckText in Indonesian for the dialects (each
+// calls it from its one error function), or reports false for any other error.
+func TextMessage(err error) (string, bool) {
+	field := loket.ErrorField(err)
+	switch loket.ErrorReason(err) {
+	case loket.ReasonNotUTF8:
+		return fmt.Sprintf("%s harus berupa teks UTF-8 yang valid.", field), true
+	case loket.ReasonControl:
+		return fmt.Sprintf("%s berisi karakter kontrol (misalnya NUL atau ganti baris) yang tidak diizinkan.", field), true
+	case loket.ReasonTooLong:
+		return fmt.Sprintf("%s terlalu panjang (maksimal %d byte).", field, loket.ErrorMax(err)), true
+	}
+	return "", false
+}
+
+func readInput(w http.ResponseWriter, r *http.Request) (Params, error) {
 	p := Params{}
 	for k, vs := range r.URL.Query() {
 		if len(vs) > 0 {
@@ -69,6 +113,9 @@ func Read(w http.ResponseWriter, r *http.Request) (Params, error) {
 	switch {
 	case body[0] == '{' || body[0] == '[' || strings.Contains(ctype, "json"):
 		var m map[string]any
+		if err := httpx.CheckJSON(body); err != nil {
+			return nil, err
+		}
 		d := json.NewDecoder(bytes.NewReader(body))
 		d.UseNumber()
 		if err := d.Decode(&m); err != nil || m == nil {

@@ -72,11 +72,45 @@ func TestReadBad(t *testing.T) {
 		{"bad form", "application/x-www-form-urlencoded", "a=%zz", loket.EINVALID},
 		{"bad multipart", "multipart/form-data; boundary=x", "nope", loket.EINVALID},
 		{"too large", "", "a=" + strings.Repeat("x", int(httpx.MaxBody)), loket.ETOOLARGE},
+		{"NUL in json", "", `{"id":"a\u0000"}`, loket.EINVALID},
+		{"invalid UTF-8 in json", "", "{\"id\":\"a\xff\"}", loket.EINVALID},
+		{"NUL in a form", "", "id=a%00", loket.EINVALID},
+		{"invalid UTF-8 in a form", "", "id=a%FF", loket.EINVALID},
+		{"escape in a name", "", "a%1B=1", loket.EINVALID},
+		{"long value", "", "id=" + strings.Repeat("x", loket.MaxText+1), loket.EINVALID},
 	} {
 		_, err := read(t, c.ctype, "", c.body)
 		if got := loket.ErrorCode(err); got != c.code {
 			t.Errorf("%s: got %v (%s), want %s", c.name, err, got, c.code)
 		}
+	}
+}
+
+func TestCheckQueryAndPath(t *testing.T) {
+	for _, target := range []string{"/x?id=a%00", "/x/a%00/b", "/x?id=%FF"} {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		_, err := Read(httptest.NewRecorder(), r)
+		if loket.ErrorCode(err) != loket.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", target, err)
+		}
+	}
+}
+
+func TestTextMessage(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{loket.CheckText("id", "a\x00", 10), "id berisi karakter kontrol (misalnya NUL atau ganti baris) yang tidak diizinkan."},
+		{loket.CheckText("id", "a\xff", 10), "id harus berupa teks UTF-8 yang valid."},
+		{loket.CheckText("id", "abcdefghijk", 10), "id terlalu panjang (maksimal 10 byte)."},
+	} {
+		if got, ok := TextMessage(c.err); !ok || got != c.want {
+			t.Errorf("TextMessage(%v) = %q, %v; want %q", c.err, got, ok, c.want)
+		}
+	}
+	if _, ok := TextMessage(loket.Errorf(loket.EINVALID, "other")); ok {
+		t.Error("TextMessage words an error that is not a text refusal")
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
@@ -134,6 +135,9 @@ const (
 // this surface decides it.
 func rcOf(o op, err error) (rc, msg string) {
 	detail := loket.ErrorMessage(err)
+	if msg, ok := input.TextMessage(err); ok {
+		return rcPayload, "GAGAL, Invalid payload: " + msg
+	}
 	if o == opDeposit {
 		switch loket.ErrorCode(err) {
 		case loket.ELIMIT:
@@ -206,8 +210,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, st
 
 // params reads a request's parameters from the query and the body, whatever the body
 // is: a JSON object (whatever the content type says), multipart form or urlencoded
-// form. Names are lower-cased; JSON numbers and booleans become their text.
+// form. Names are lower-cased; JSON numbers and booleans become their text. The URL and
+// every parameter are checked as text (input.Check); what was read is returned even
+// with an error, for the answer to echo.
 func params(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+	out, err := readParams(w, r)
+	if err == nil {
+		err = input.Check(r, out)
+	}
+	return out, err
+}
+
+func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	for k, v := range r.URL.Query() {
 		if len(v) > 0 {
@@ -230,6 +244,9 @@ func params(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 		return out, nil
 	}
 	if trimmed[0] == '{' {
+		if err := httpx.CheckJSON(trimmed); err != nil {
+			return out, err
+		}
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.UseNumber()
 		var m map[string]any
@@ -322,7 +339,11 @@ func (h *handler) identifyBearer(r *http.Request, token string) (*loket.Reseller
 // --- endpoints ---------------------------------------------------------------------
 
 func (h *handler) saldo(w http.ResponseWriter, r *http.Request) {
+	_, perr := params(w, r)
 	ra, err := h.identifyBearer(r, r.URL.Query().Get("token"))
+	if err == nil {
+		err = perr
+	}
 	if err != nil {
 		rc, msg := rcOf(opOrder, err)
 		writeJSON(w, httpStatus(rc), errorBody{RC: rc, Message: msg})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/xmlrpc"
@@ -64,6 +65,9 @@ func (h *handler) purchaseXML(w http.ResponseWriter, r *http.Request) {
 	ra, err := h.identify(r, r.URL.Query().Get("token"))
 	if err == nil && m["PIN"] != "" && !h.svc.Resellers.CheckSecret(ra, m["PIN"]) {
 		err = loket.Errorf(loket.EUNAUTHORIZED, "wrong PIN")
+	}
+	if err == nil {
+		err = input.Check(r, m)
 	}
 	if err != nil {
 		rc, msg := rcOf(opOrder, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -51,6 +52,11 @@ func (h *handler) invoice(w http.ResponseWriter, r *http.Request) {
 	}
 	page := invoicePage{Reference: r.PathValue("reference")}
 	code := http.StatusOK
+	if httpx.CheckURL(r) != nil {
+		// No reference Loket gives out holds such text.
+		h.page(w, http.StatusNotFound, invoicePage{NotFound: true})
+		return
+	}
 	if _, isDeposit, _ := parseReference(page.Reference); isDeposit {
 		h.depositInvoice(w, r, page)
 		return

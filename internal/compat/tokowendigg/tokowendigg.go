@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
@@ -102,6 +103,9 @@ func reply(err error) (int, string) {
 		return te.status, te.message
 	}
 	field := loket.ErrorField(err)
+	if msg, ok := input.TextMessage(err); ok {
+		return http.StatusBadRequest, "Kolom " + msg
+	}
 	var de *depositError
 	if errors.As(err, &de) {
 		// A deposit's refusals, in the words of deposits rather than orders.
@@ -199,6 +203,11 @@ func (h *handler) authed(method string, signed bool, fn func(http.ResponseWriter
 			h.fail(w, errMethod)
 			return
 		}
+		// The path ({code}, {reference}) and the query are text a route reads.
+		if err := httpx.CheckURL(r); err != nil {
+			h.fail(w, err)
+			return
+		}
 		ra, err := h.svc.Resellers.Authenticate(r.Context(), httpx.APIKey(r), httpx.ClientIP(r))
 		if err != nil {
 			h.fail(w, err)
@@ -254,8 +263,20 @@ func query(r *http.Request) url.Values {
 
 // readBody reads a request body of at most httpx.MaxBody bytes as a flat map of
 // strings: a JSON object (whatever the Content-Type says; numbers and booleans become
-// their text) or a URL-encoded or multipart form. An empty body is an empty map.
+// their text) or a URL-encoded or multipart form. An empty body is an empty map. The
+// URL and every name and value are checked as text (input.Check).
 func readBody(r *http.Request) (map[string]string, error) {
+	out, err := decodeBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := input.Check(r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func decodeBody(r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	if r.Body == nil {
 		return out, nil
@@ -284,6 +305,9 @@ func readBody(r *http.Request) (map[string]string, error) {
 		return out, nil // PHP's json_encode([]) is "[]"
 	}
 	if strings.HasPrefix(text, "{") || strings.HasPrefix(text, "[") {
+		if err := httpx.CheckJSON(raw); err != nil {
+			return nil, err
+		}
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
 		var m map[string]any

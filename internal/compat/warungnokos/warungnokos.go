@@ -12,8 +12,10 @@ package warungnokos
 import (
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 
+	"github.com/loket/loket/internal/compat/input"
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
@@ -76,6 +78,18 @@ var routes = map[string]endpoint{
 	"deposit/status": {nargs: 1, f: (*handler).depositStatus},
 	"deposit/cancel": {write: true, f: (*handler).depositCancel},
 	"otp/set-status": {write: true, f: (*handler).setStatus},
+}
+
+// Routes lists the surface's endpoints under /compat/warungnokos/api/, with {arg} for
+// each path argument one takes: what a client may call, for tests that walk every
+// route.
+func Routes() []string {
+	var out []string
+	for name, e := range routes {
+		out = append(out, name+strings.Repeat("/{arg}", e.nargs))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ServeHTTP routes on the path after /compat/warungnokos/api/: the two fixed segments
@@ -151,6 +165,9 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 // {"success":false,"message":"..."} with an HTTP status that says what went wrong.
 func errorOf(err error) (int, string) {
 	detail := loket.ErrorMessage(err)
+	if msg, ok := input.TextMessage(err); ok {
+		return http.StatusBadRequest, msg
+	}
 	if msg, ok := numberMessage(err); ok {
 		detail = msg
 		switch loket.ErrorCode(err) {
