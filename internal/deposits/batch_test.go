@@ -24,19 +24,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			a := loketest.Core(t, engine)
 			ctx := context.Background()
-			var rs []*loket.ResellerAuth
-			var deps []*loket.Deposit
-			for i := 0; i < 40; i++ {
-				r := loketest.Buyer(t, a, fmt.Sprintf("bat%d", i), 0)
-				rs = append(rs, r)
-				for j := 0; j < 3; j++ {
-					d, err := a.Deposits.CreateDeposit(ctx, r, "qris", 50000, "")
-					if err != nil {
-						t.Fatal(err)
-					}
-					deps = append(deps, d)
-				}
-			}
+			rs, deps := openDeposits(t, a, "bat")
 			// A cancelled and an expired deposit, which no payment may credit.
 			extra := loketest.Buyer(t, a, "batextra", 0)
 			cancelled, err := a.Deposits.CreateDeposit(ctx, extra, "qris", 70000, "")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store/storetest"
 )
 
@@ -57,19 +58,7 @@ func TestMatcherRace(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			a := loketest.Core(t, engine)
 			ctx := context.Background()
-			var rs []*loket.ResellerAuth
-			var deps []*loket.Deposit
-			for i := 0; i < 40; i++ {
-				r := loketest.Buyer(t, a, fmt.Sprintf("dep%d", i), 0)
-				rs = append(rs, r)
-				for j := 0; j < 3; j++ {
-					d, err := a.Deposits.CreateDeposit(ctx, r, "qris", 50000, "")
-					if err != nil {
-						t.Fatal(err)
-					}
-					deps = append(deps, d)
-				}
-			}
+			rs, deps := openDeposits(t, a, "dep")
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			matched := map[int64]int{}
@@ -156,4 +145,24 @@ func TestLatePaymentCreditedByHand(t *testing.T) {
 	if v, err := a.DB.Verify(ctx); err != nil || len(v) > 0 {
 		t.Fatalf("verify: %v %v", v, err)
 	}
+}
+
+// openDeposits gives 40 new resellers (named prefix0...) three open QRIS deposits of
+// 50,000 each: 120 deposits of one amount, told apart only by their unique codes.
+func openDeposits(t *testing.T, a *server.Core, prefix string) ([]*loket.ResellerAuth, []*loket.Deposit) {
+	t.Helper()
+	var rs []*loket.ResellerAuth
+	var deps []*loket.Deposit
+	for i := 0; i < 40; i++ {
+		r := loketest.Buyer(t, a, fmt.Sprintf("%s%d", prefix, i), 0)
+		rs = append(rs, r)
+		for j := 0; j < 3; j++ {
+			d, err := a.Deposits.CreateDeposit(context.Background(), r, "qris", 50000, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			deps = append(deps, d)
+		}
+	}
+	return rs, deps
 }
