@@ -45,6 +45,12 @@ func serve(ctx context.Context, c *command, args []string, out io.Writer, demo b
 	log := newLogger(cfg.LogFormat, os.Stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var hup chan os.Signal // nil without TLS: SIGHUP keeps its default, the end
+	if cfg.TLSCert != "" {
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	cfg.Demo = demo
 	var demoInfo *demoCredentials
 	var prepare func(context.Context, *store.DB) error
@@ -74,10 +80,16 @@ func serve(ctx context.Context, c *command, args []string, out io.Writer, demo b
 	if demoInfo != nil {
 		printDemo(out, s.URL, demoInfo)
 	}
-	select {
-	case err := <-s.Done():
-		return err
-	case <-ctx.Done():
+wait:
+	for {
+		select {
+		case err := <-s.Done():
+			return err
+		case <-hup:
+			s.ReloadTLS() // the log says what it read, or why it kept the old pair
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

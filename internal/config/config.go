@@ -43,6 +43,8 @@ type Config struct {
 	TronAPIURL           string // empty: no USDT watcher
 	TronAPIKey           string
 	TronPoll             time.Duration
+	TLSCert              string // PEM files; both set: the listeners speak TLS
+	TLSKey               string
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -90,7 +92,7 @@ var options = []option{
 		c.LogFormat = v
 		return nil
 	}},
-	{"LOKET_PUBLIC_URL", "", "base URL others reach this Loket at (default http:// + LOKET_ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+	{"LOKET_PUBLIC_URL", "", "base URL others reach this Loket at (default http:// + LOKET_ADDR, https:// with LOKET_TLS_CERT)", str(func(c *Config) *string { return &c.PublicURL })},
 	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback, private or reserved addresses", func(c *Config, v string) error {
 		c.AllowPrivateWebhooks = v == "1" || strings.EqualFold(v, "true")
 		return nil
@@ -158,6 +160,8 @@ var options = []option{
 		c.TronPoll = d
 		return nil
 	}},
+	{"LOKET_TLS_CERT", "", "if set, with LOKET_TLS_KEY: PEM certificate (full chain) the listeners serve HTTPS with, reloaded when the file changes (docs/tls.md)", str(func(c *Config) *string { return &c.TLSCert })},
+	{"LOKET_TLS_KEY", "", "PEM private key of LOKET_TLS_CERT", str(func(c *Config) *string { return &c.TLSKey })},
 }
 
 func flagName(env string) string {
@@ -182,8 +186,11 @@ func Register(fs *flag.FlagSet) func() (*Config, error) {
 				return nil, fmt.Errorf("%s: %w", o.env, err)
 			}
 		}
+		if (c.TLSCert == "") != (c.TLSKey == "") {
+			return nil, fmt.Errorf("LOKET_TLS_CERT and LOKET_TLS_KEY: set both or neither")
+		}
 		if c.PublicURL == "" {
-			c.PublicURL = "http://" + c.Addr
+			c.PublicURL = c.Scheme() + "://" + c.Addr
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 		if c.Node == "" {
@@ -194,6 +201,14 @@ func Register(fs *flag.FlagSet) func() (*Config, error) {
 		}
 		return c, nil
 	}
+}
+
+// Scheme is what the listeners speak: https with LOKET_TLS_CERT, else http.
+func (c *Config) Scheme() string {
+	if c.TLSCert != "" {
+		return "https"
+	}
+	return "http"
 }
 
 // Load reads the environment, then the flags in args. It returns the flags' leftovers.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,31 @@ func TestTronSettings(t *testing.T) {
 	for _, bad := range []string{"--tron-api-url=api.trongrid.io", "--tron-api-url=ftp://x", "--tron-poll=10ms", "--tron-poll=soon"} {
 		if _, _, err := Load("loket", []string{bad}); err == nil {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// TLS takes a certificate and a key, or neither; with them the public URL's default
+// is https. Whether the files are there and match is server.Start's to check.
+func TestTLSSettings(t *testing.T) {
+	c, _, err := Load("loket", []string{"--addr=0.0.0.0:8443", "--tls-cert=/etc/loket/cert.pem", "--tls-key=/etc/loket/key.pem"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TLSCert != "/etc/loket/cert.pem" || c.TLSKey != "/etc/loket/key.pem" || c.Scheme() != "https" || c.PublicURL != "https://0.0.0.0:8443" {
+		t.Errorf("got %q %q %q %q", c.TLSCert, c.TLSKey, c.Scheme(), c.PublicURL)
+	}
+	c, _, err = Load("loket", []string{"--tls-cert=c.pem", "--tls-key=k.pem", "--public-url=https://loket.example.com/"})
+	if err != nil || c.PublicURL != "https://loket.example.com" {
+		t.Errorf("public URL set: %q %v", c.PublicURL, err)
+	}
+	if c, _, err := Load("loket", nil); err != nil || c.Scheme() != "http" || c.PublicURL != "http://127.0.0.1:8080" {
+		t.Errorf("without TLS: %+v %v", c, err)
+	}
+	for _, one := range []string{"--tls-cert=c.pem", "--tls-key=k.pem"} {
+		_, _, err := Load("loket", []string{one})
+		if err == nil || !strings.Contains(err.Error(), "set both or neither") {
+			t.Errorf("%s alone: %v", one, err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type Tron struct {
 	URL   string // base URL, without the /v1; empty: no watcher
 	Key   string // API key, if any
 	Every time.Duration
+	HTTP  *http.Client // nil: the watcher's own
 }
 
 // Factory builds a registered source, and says how often to poll it. A source that is

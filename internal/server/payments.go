@@ -18,12 +18,13 @@ const SimPath = "/sim/orderkuota"
 
 // mountPaymentSimulator serves the simulated source speaking seed 003's protocol and
 // has Loket poll it through the real orderkuota client, over HTTP, as it would the
-// real service: POST /sim/orderkuota/pay records a payment the matcher then sees.
-func mountPaymentSimulator(m *httpx.Mux, c *Core, baseURL string) {
+// real service: POST /sim/orderkuota/pay records a payment the matcher then sees. hc
+// reaches baseURL (this server's own).
+func mountPaymentSimulator(m *httpx.Mux, c *Core, baseURL string, hc *http.Client) {
 	sim := simsource.New()
 	m.Handle(SimPath+"/", http.StripPrefix(SimPath, sim.Handler()))
 	client := orderkuota.New(orderkuota.Config{BaseURL: baseURL + SimPath, APIKey: "demo", Username: "demo", Token: "demo",
-		Merchant: "OK1", HTTP: &http.Client{Timeout: 10 * time.Second}})
+		Merchant: "OK1", HTTP: hc})
 	c.Deposits.AddSource(orderkuota.NewSource("orderkuota-sim", loket.MethodQRIS, client), 2*time.Second)
 }
 
@@ -33,8 +34,8 @@ const TronSimPath = "/sim/tron"
 // mountChainSimulator serves the simulated chain (a TronGrid-compatible API) and
 // returns where the USDT watcher is to read it, over HTTP, as it would TronGrid:
 // POST /sim/tron/send {"amount":"3.0837"} sends USDT to the operator's address, which
-// the watcher then sees confirmed.
-func mountChainSimulator(m *httpx.Mux, c *Core, baseURL string) payment.Tron {
+// the watcher then sees confirmed. hc reaches baseURL (this server's own).
+func mountChainSimulator(m *httpx.Mux, c *Core, baseURL string, hc *http.Client) payment.Tron {
 	sim := tronsim.New(func() string {
 		u, err := c.Deposits.USDT(context.Background())
 		if err != nil {
@@ -43,5 +44,5 @@ func mountChainSimulator(m *httpx.Mux, c *Core, baseURL string) payment.Tron {
 		return u.Address
 	})
 	m.Handle(TronSimPath+"/", http.StripPrefix(TronSimPath, sim.Handler()))
-	return payment.Tron{URL: baseURL + TronSimPath, Every: 2 * time.Second}
+	return payment.Tron{URL: baseURL + TronSimPath, Every: 2 * time.Second, HTTP: hc}
 }

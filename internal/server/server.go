@@ -48,14 +48,15 @@ type Server struct {
 	DB     *store.DB
 	Core   *Core
 	API    *api.Server
-	URL    string // http://host:port it listens at
-	// MetricsURL is http://host:port/metrics of the metrics listener
+	URL    string // http://host:port it listens at (https:// with LOKET_TLS_CERT)
+	// MetricsURL is http(s)://host:port/metrics of the metrics listener
 	// (LOKET_METRICS_ADDR); empty when /metrics is on the API's.
 	MetricsURL string
 	Log        *slog.Logger
 
 	hs   *http.Server
 	ms   *http.Server // the metrics listener's, or nil
+	tls  *certFiles   // what both listeners serve TLS with, or nil
 	ln   net.Listener
 	errc chan error
 }
@@ -79,6 +80,12 @@ func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB, prepare func(context.Context, *store.DB) error) (*Server, error) {
 	sim.SetDelay(cfg.SimDelay)
 	var err error
+	var certs *certFiles // read before anything else: bad files refuse the start
+	if cfg.TLSCert != "" {
+		if certs, err = loadCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
+			return nil, err
+		}
+	}
 	owned := db == nil
 	if owned {
 		if db, err = OpenDB(ctx, cfg); err != nil {
@@ -114,22 +121,26 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		}
 		return fail(err)
 	}
-	if cfg.PublicURL == "http://"+cfg.Addr {
-		cfg.PublicURL = "http://" + ln.Addr().String()
+	scheme := cfg.Scheme() + "://"
+	if cfg.PublicURL == scheme+cfg.Addr {
+		cfg.PublicURL = scheme + ln.Addr().String()
 	}
 	reg := metrics.NewRegistry()
 	metrics.RegisterRuntime(reg)
+	if certs != nil {
+		certs.registerMetrics(reg)
+	}
 	c, err := NewCore(ctx, db, log, reg, cfg)
 	if err != nil {
 		return closeAll(err)
 	}
-	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: "http://" + ln.Addr().String(), errc: make(chan error, 1)}
+	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: scheme + ln.Addr().String(), tls: certs, errc: make(chan error, 1)}
 	svc := c.Services()
 	s.API = api.New(svc, log, reg, cfg.PublicURL, db.Ping)
 	tron := payment.Tron{URL: cfg.TronAPIURL, Key: cfg.TronAPIKey, Every: cfg.TronPoll}
 	if cfg.Demo {
-		mountPaymentSimulator(s.API.Mux, c, s.URL)
-		tron = mountChainSimulator(s.API.Mux, c, s.URL)
+		mountPaymentSimulator(s.API.Mux, c, s.URL, s.selfClient(10*time.Second))
+		tron = mountChainSimulator(s.API.Mux, c, s.URL, s.selfClient(20*time.Second))
 	}
 	if err := c.AddPaymentSources(ctx, tron); err != nil {
 		return closeAll(err)
@@ -151,7 +162,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	}
 	s.hs = newHTTPServer(s.API, log)
 	go func() {
-		err := s.hs.Serve(ln)
+		err := s.serve(s.hs, ln)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -161,9 +172,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", scrape)
 		s.ms = newHTTPServer(mux, log)
-		s.MetricsURL = "http://" + mln.Addr().String() + "/metrics"
+		s.MetricsURL = scheme + mln.Addr().String() + "/metrics"
 		go func() {
-			if err := s.ms.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+			if err := s.serve(s.ms, mln); !errors.Is(err, http.ErrServerClosed) {
 				log.Error("metrics listener stopped", "err", err)
 			}
 		}()
@@ -175,6 +186,34 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// serve runs hs on ln, over TLS when LOKET_TLS_CERT is set.
+func (s *Server) serve(hs *http.Server, ln net.Listener) error {
+	if s.tls == nil {
+		return hs.Serve(ln)
+	}
+	hs.TLSConfig = s.tls.config()
+	return hs.ServeTLS(ln, "", "")
+}
+
+// selfClient is an HTTP client to this server's own listener.
+func (s *Server) selfClient(timeout time.Duration) *http.Client {
+	if s.tls == nil {
+		return &http.Client{Timeout: timeout}
+	}
+	return s.tls.selfClient(timeout)
+}
+
+// ReloadTLS reads the certificate and key files again now (loket serve does on
+// SIGHUP), rather than at the next handshake after they change. A pair that does not
+// load is returned and logged, and the old one is still served. Without TLS it does
+// nothing.
+func (s *Server) ReloadTLS() error {
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.reload()
 }
 
 // Done reports the listener's end.

@@ -40,7 +40,11 @@ func init() {
 		if env.Tron.URL == "" {
 			return nil, 0, nil // LOKET_TRON_API_URL=off
 		}
-		c := New(Config{BaseURL: env.Tron.URL, APIKey: env.Tron.Key, HTTP: &http.Client{Timeout: 20 * time.Second}})
+		hc := env.Tron.HTTP
+		if hc == nil {
+			hc = &http.Client{Timeout: 20 * time.Second}
+		}
+		c := New(Config{BaseURL: env.Tron.URL, APIKey: env.Tron.Key, HTTP: hc})
 		return NewWatcher(c, env.Settings, env.Log), env.Tron.Every, nil
 	})
 }
