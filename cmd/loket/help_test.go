@@ -76,6 +76,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"catalog", "import"}, "catalog import: give the file"},
 		{[]string{"reseller"}, "reseller: missing subcommand: create, credit, update"},
 		{[]string{"reseller", "frob"}, `unknown command "reseller frob"`},
+		{[]string{"serve", "--trusted-proxies", "10.0.0.0/8,10.0.0/8"}, `serve: LOKET_TRUSTED_PROXIES: "10.0.0/8" is not a CIDR like 10.0.0.0/8`},
 	} {
 		var out bytes.Buffer
 		err := run(tc.args, &out)

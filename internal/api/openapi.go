@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
-	"net/url"
 	"path"
 	"reflect"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -682,7 +682,7 @@ func (s *Server) MountDocs() {
 		load()
 		public := s.PublicURL()
 		var b bytes.Buffer
-		if err := docsPageTmpl.Execute(&b, docsView(doc, s.Routes(), baseURL(r, public))); err != nil {
+		if err := docsPageTmpl.Execute(&b, docsView(doc, s.Routes(), httpx.BaseURL(r, public))); err != nil {
 			s.Log.Error("render /docs", "err", err)
 			WriteError(w, loket.Errorf(loket.EINTERNAL, "internal error"))
 			return
@@ -691,25 +691,6 @@ func (s *Server) MountDocs() {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(b.Bytes())
 	}))
-}
-
-// baseURL is where the curl examples send requests: the configured public URL when it
-// names a host, else the host the page was asked of.
-func baseURL(r *http.Request, public string) string {
-	if u, err := url.Parse(public); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-		if h := u.Hostname(); h != "" && h != "0.0.0.0" && h != "::" {
-			return strings.TrimRight(public, "/")
-		}
-	}
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	host := r.Host
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host
 }
 
 // prose renders the document's description: paragraphs, with `code` spans.

@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -19,6 +20,7 @@ type Config struct {
 	DatabaseURL          string
 	LogFormat            string
 	PublicURL            string
+	TrustedProxies       []netip.Prefix // whose forwarding headers name the client
 	AllowPrivateWebhooks bool
 	MasterKey            string
 	SignInFailures       int
@@ -93,6 +95,11 @@ var options = []option{
 		return nil
 	}},
 	{"LOKET_PUBLIC_URL", "", "base URL others reach this Loket at (default http:// + LOKET_ADDR, https:// with LOKET_TLS_CERT)", str(func(c *Config) *string { return &c.PublicURL })},
+	{"LOKET_TRUSTED_PROXIES", "", "CIDRs or addresses of the reverse proxies whose X-Forwarded-For, Forwarded, X-Forwarded-Proto and X-Forwarded-Host are believed, comma-separated (none: every client is its connection's address)", func(c *Config, v string) error {
+		ps, err := parseProxies(v)
+		c.TrustedProxies = ps
+		return err
+	}},
 	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback, private or reserved addresses", func(c *Config, v string) error {
 		c.AllowPrivateWebhooks = v == "1" || strings.EqualFold(v, "true")
 		return nil
@@ -162,6 +169,36 @@ var options = []option{
 	}},
 	{"LOKET_TLS_CERT", "", "if set, with LOKET_TLS_KEY: PEM certificate (full chain) the listeners serve HTTPS with, reloaded when the file changes (docs/tls.md)", str(func(c *Config) *string { return &c.TLSCert })},
 	{"LOKET_TLS_KEY", "", "PEM private key of LOKET_TLS_CERT", str(func(c *Config) *string { return &c.TLSKey })},
+}
+
+// parseProxies reads a list of CIDRs (10.0.0.0/8) or single addresses (192.0.2.7),
+// separated by commas or spaces. A CIDR with host bits set (10.0.0.1/8) is refused:
+// it trusts more than it seems to say.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if strings.Contains(s, "/") {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a CIDR like 10.0.0.0/8 or fd00::/8", s)
+			}
+			if p.Addr().Is4In6() {
+				return nil, fmt.Errorf("%q: write IPv4 networks as IPv4, like 10.0.0.0/8", s)
+			}
+			if p.Masked() != p {
+				return nil, fmt.Errorf("%q has host bits set: write %s, or %s for the one address", s, p.Masked(), netip.PrefixFrom(p.Addr(), p.Addr().BitLen()))
+			}
+			out = append(out, p)
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an IP address", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func flagName(env string) string {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,39 @@ func TestTLSSettings(t *testing.T) {
 		_, _, err := Load("loket", []string{one})
 		if err == nil || !strings.Contains(err.Error(), "set both or neither") {
 			t.Errorf("%s alone: %v", one, err)
+		}
+	}
+}
+
+// LOKET_TRUSTED_PROXIES: none by default; CIDRs and single addresses, separated by
+// commas or spaces; anything else refused with the reason, in one line.
+func TestTrustedProxies(t *testing.T) {
+	c, _, err := Load("loket", nil)
+	if err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("default: %v %v", c.TrustedProxies, err)
+	}
+	c, _, err = Load("loket", []string{"--trusted-proxies=10.0.0.0/8, 127.0.0.1 fd00::/8,::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.TrustedProxies); got != "[10.0.0.0/8 127.0.0.1/32 fd00::/8 ::1/128]" {
+		t.Errorf("got %s", got)
+	}
+	t.Setenv("LOKET_TRUSTED_PROXIES", "192.0.2.0/24")
+	if c, _, err = Load("loket", nil); err != nil || fmt.Sprint(c.TrustedProxies) != "[192.0.2.0/24]" {
+		t.Errorf("from the environment: %v %v", c.TrustedProxies, err)
+	}
+	for bad, want := range map[string]string{
+		"10.0.0/8":            `LOKET_TRUSTED_PROXIES: "10.0.0/8" is not a CIDR like 10.0.0.0/8 or fd00::/8`,
+		"10.0.0.1/8":          `LOKET_TRUSTED_PROXIES: "10.0.0.1/8" has host bits set: write 10.0.0.0/8, or 10.0.0.1/32 for the one address`,
+		"proxy.example":       `LOKET_TRUSTED_PROXIES: "proxy.example" is neither a CIDR (10.0.0.0/8) nor an IP address`,
+		"10.0.0.0/33":         `LOKET_TRUSTED_PROXIES: "10.0.0.0/33" is not a CIDR`,
+		"fe80::1%eth0":        `LOKET_TRUSTED_PROXIES: "fe80::1%eth0" is neither`,
+		"::ffff:10.0.0.0/104": `LOKET_TRUSTED_PROXIES: "::ffff:10.0.0.0/104": write IPv4 networks as IPv4`,
+	} {
+		_, _, err := Load("loket", []string{"--trusted-proxies=" + bad})
+		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: got %v, want %s", bad, err, want)
 		}
 	}
 }

@@ -2,14 +2,10 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store/storetest"
@@ -23,28 +19,9 @@ const keyLimit, authLimit = 60, 10
 // cookie, this site's Origin) and returns the status and the page.
 func dashboardSignIn(t *testing.T, base, username, password string) (int, string) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := csrfField.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no CSRF token on the sign-in page: %.500s", page)
-	}
-	form := url.Values{"csrf": {string(m[1])}, "as": {loket.SessionReseller}, "username": {username}, "password": {password}}
-	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	if res, err = c.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	st, page, _ := signIn(t, c, base, base, username, password)
+	return st, page
 }
 
 // seedLogin is seed 004's auth/login on s.

@@ -1,6 +1,7 @@
 // Package httpx is the HTTP plumbing every surface shares (the native API, the
 // compatibility dialects and the dashboards): the mux with its middleware, JSON in and
-// out, body limits, the API key a request presents and the address it comes from. What
+// out, body limits, the API key a request presents, and the client it comes from
+// (address, scheme and host, believed from the trusted reverse proxies). What
 // a surface says (its routes, words and error shapes) stays in the surface's package.
 package httpx
 
@@ -9,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -181,18 +181,6 @@ func APIKey(r *http.Request) string {
 		}
 	}
 	return r.Header.Get("X-API-Key")
-}
-
-// ClientIP is the address a request comes from: the connection's. Forwarded headers
-// (X-Forwarded-For, X-Real-IP) are not trusted, as anyone can write them, so behind a
-// reverse proxy every client counts as the proxy. Everything that looks at a client's
-// address (IP allowlists, rate limits, sessions) reads it here, so that trusting a
-// configured proxy is decided in this one place.
-func ClientIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
 }
 
 // RetryAfter sets the Retry-After header to d in whole seconds, rounded up, at least 1.

@@ -14,26 +14,6 @@ import (
 	"github.com/loket/loket/internal/metrics"
 )
 
-func TestClientIP(t *testing.T) {
-	tests := []struct{ remote, forwarded, want string }{
-		{"203.0.113.7:5123", "", "203.0.113.7"},
-		{"[2001:db8::1]:443", "", "2001:db8::1"},
-		{"203.0.113.7", "", "203.0.113.7"}, // no port: as it is
-		{"10.0.0.1:80", "198.51.100.9", "10.0.0.1"},
-	}
-	for _, tt := range tests {
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.RemoteAddr = tt.remote
-		if tt.forwarded != "" {
-			r.Header.Set("X-Forwarded-For", tt.forwarded)
-			r.Header.Set("X-Real-IP", tt.forwarded)
-		}
-		if got := ClientIP(r); got != tt.want {
-			t.Errorf("ClientIP(%q, forwarded %q) = %q, want %q", tt.remote, tt.forwarded, got, tt.want)
-		}
-	}
-}
-
 func TestAPIKey(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -12,11 +13,13 @@ import (
 )
 
 // Mux is the one http.ServeMux of a Loket, where every surface mounts its handlers
-// with the common middleware: panic recovery, latency metrics and logs.
+// with the common middleware: the client resolved (ClientIP), panic recovery, latency
+// metrics and logs.
 type Mux struct {
 	mux         *http.ServeMux
 	log         *slog.Logger
 	publicURL   string
+	proxies     []netip.Prefix
 	httpSeconds *metrics.HistogramVec
 	panicked    http.HandlerFunc
 	patterns    []string
@@ -37,6 +40,10 @@ func NewMux(log *slog.Logger, reg *metrics.Registry, publicURL string, panicked 
 			metrics.DefBuckets, "route", "code")}
 }
 
+// TrustProxies sets the addresses of the reverse proxies (LOKET_TRUSTED_PROXIES) whose
+// forwarding headers name the client; none by default. Call it before serving.
+func (m *Mux) TrustProxies(proxies []netip.Prefix) { m.proxies = slices.Clone(proxies) }
+
 // Log is the logger of the surfaces mounted here.
 func (m *Mux) Log() *slog.Logger { return m.log }
 
@@ -45,6 +52,7 @@ func (m *Mux) Log() *slog.Logger { return m.log }
 func (m *Mux) PublicURL() string { return m.publicURL }
 
 // Handle mounts a handler with the common middleware: panic recovery, metrics, logs.
+// Requests reach it through ServeHTTP, with their client resolved.
 func (m *Mux) Handle(pattern string, h http.Handler) {
 	m.mux.Handle(pattern, m.wrap(pattern, h))
 	m.patterns = append(m.patterns, pattern)
@@ -57,8 +65,11 @@ func (m *Mux) Patterns() []string { return slices.Clone(m.patterns) }
 // Handler returns the handler that would serve r and its pattern ("" if none).
 func (m *Mux) Handler(r *http.Request) (h http.Handler, pattern string) { return m.mux.Handler(r) }
 
-// ServeHTTP serves every mounted route.
-func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+// ServeHTTP resolves the request's client once (ClientIP, Scheme, Host) and serves
+// every mounted route.
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mux.ServeHTTP(w, withClient(r, m.proxies))
+}
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -89,7 +100,7 @@ func (m *Mux) wrap(pattern string, h http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				m.log.Error("handler panicked", "route", label, "panic", fmt.Sprint(p))
+				m.log.Error("handler panicked", "route", label, "client", ClientIP(r), "panic", fmt.Sprint(p))
 				if sw.code == 0 {
 					m.panicked(sw, r)
 				}
@@ -99,8 +110,13 @@ func (m *Mux) wrap(pattern string, h http.Handler) http.Handler {
 				code = 200
 			}
 			m.httpSeconds.With(label, fmt.Sprint(code)).ObserveSince(start)
-			if code >= 500 {
-				m.log.Warn("request failed", "route", label, "status", code, "duration", time.Since(start))
+			switch {
+			case code >= 500:
+				m.log.Warn("request failed", "route", label, "status", code, "client", ClientIP(r), "duration", time.Since(start))
+			case code == http.StatusUnauthorized || code == http.StatusForbidden || code == http.StatusTooManyRequests:
+				// Who was turned away (a wrong key or password, an address not
+				// allowed, a limit reached), for the operator and tools like fail2ban.
+				m.log.Info("request refused", "route", label, "status", code, "client", ClientIP(r))
 			}
 		}()
 		h.ServeHTTP(sw, r)

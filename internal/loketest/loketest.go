@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync/atomic"
@@ -58,6 +59,12 @@ func Log() *slog.Logger {
 // the real chain); flags (as on the command line) override them.
 func Start(t testing.TB, engine string, flags ...string) *server.Server {
 	t.Helper()
+	return StartLogged(t, engine, Log(), flags...)
+}
+
+// StartLogged is Start with the server's logs going to log.
+func StartLogged(t testing.TB, engine string, log *slog.Logger, flags ...string) *server.Server {
+	t.Helper()
 	args := []string{"--addr=127.0.0.1:0", "--database-url=" + storetest.URL(t, engine),
 		"--sim-delay=" + SimDelay.String(), "--allow-private-webhooks=1", "--supplier-timeout=300ms", "--tron-api-url=off"}
 	cfg, _, err := config.Load("loket", append(args, flags...))
@@ -65,7 +72,7 @@ func Start(t testing.TB, engine string, flags ...string) *server.Server {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	s, err := server.Start(context.Background(), cfg, Log(), nil, func(ctx context.Context, db *store.DB) error {
+	s, err := server.Start(context.Background(), cfg, log, nil, func(ctx context.Context, db *store.DB) error {
 		_, err := catalog.LoadDemo(ctx, db)
 		return err
 	})
@@ -87,6 +94,14 @@ func Start(t testing.TB, engine string, flags ...string) *server.Server {
 		}
 	})
 	return s
+}
+
+// From is a transport whose connections come from the local address ip, such as
+// 127.0.0.5: on Linux every address of 127.0.0.0/8 is this host's, so tests tell
+// clients apart by it.
+func From(ip string) *http.Transport {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}
 }
 
 var nameSeq atomic.Int64

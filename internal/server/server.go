@@ -124,6 +124,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	scheme := cfg.Scheme() + "://"
 	if cfg.PublicURL == scheme+cfg.Addr {
 		cfg.PublicURL = scheme + ln.Addr().String()
+		if len(cfg.TrustedProxies) > 0 {
+			log.Warn("LOKET_TRUSTED_PROXIES is set but LOKET_PUBLIC_URL is not: links to this Loket (callbacks, invoices, QR images) will name the listener, not the proxy", "public_url", cfg.PublicURL)
+		}
 	}
 	reg := metrics.NewRegistry()
 	metrics.RegisterRuntime(reg)
@@ -137,6 +140,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	s := &Server{Config: cfg, DB: db, Core: c, Log: log, ln: ln, URL: scheme + ln.Addr().String(), tls: certs, errc: make(chan error, 1)}
 	svc := c.Services()
 	s.API = api.New(svc, log, reg, cfg.PublicURL, db.Ping)
+	s.API.TrustProxies(cfg.TrustedProxies)
 	tron := payment.Tron{URL: cfg.TronAPIURL, Key: cfg.TronAPIKey, Every: cfg.TronPoll}
 	if cfg.Demo {
 		mountPaymentSimulator(s.API.Mux, c, s.URL, s.selfClient(10*time.Second))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -102,5 +103,5 @@ type docsData struct {
 
 // docsPage links the API documentation of every surface a reseller can use.
 func (h *Handler) docsPage(w http.ResponseWriter, r *http.Request, s *sess) {
-	h.render(w, http.StatusOK, "app_docs", h.newPage(w, r, s, "Dokumentasi", "docs", docsData{Base: h.cfg.PublicURL}))
+	h.render(w, http.StatusOK, "app_docs", h.newPage(w, r, s, "Dokumentasi", "docs", docsData{Base: httpx.BaseURL(r, h.cfg.PublicURL)}))
 }

@@ -42,7 +42,7 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 	if d.As != loket.SessionAdmin {
 		d.As = loket.SessionReseller
 	}
-	h.setCookie(w, loginCookie, d.Token, 3600)
+	h.setCookie(w, r, loginCookie, d.Token, 3600)
 	w.Header().Set("Cache-Control", "no-store")
 	p := h.newPage(w, r, nil, "Masuk", "", d)
 	if msg != "" {
@@ -104,7 +104,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
 		return
 	}
-	h.setCookie(w, loginCookie, "", -1)
+	h.setCookie(w, r, loginCookie, "", -1)
 	http.Redirect(w, r, home(d.As), http.StatusSeeOther)
 }
 
@@ -129,6 +129,6 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		h.svc.Sessions.DeleteWebSession(r.Context(), s.digest)
 	}
-	h.setCookie(w, sessionCookie, "", -1)
+	h.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

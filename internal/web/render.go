@@ -121,7 +121,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, s *sess, title
 				p.Flash = msg
 			}
 		}
-		h.setCookie(w, flashCookie, "", -1)
+		h.setCookie(w, r, flashCookie, "", -1)
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -417,6 +418,83 @@ func TestSecureCookie(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no session cookie")
+	}
+}
+
+// TestBehindProxy: from a trusted proxy (LOKET_TRUSTED_PROXIES), the pages take the
+// scheme and host the proxy received (Secure cookies for https, the Origin checked
+// against the proxy's host) and the session records the proxy's client; the same
+// headers from anyone else change nothing. internal/e2e's TestReverseProxy does this
+// through a real nginx and Caddy.
+func TestBehindProxy(t *testing.T) {
+	s := loketest.Start(t, "sqlite", "--trusted-proxies=127.0.0.1")
+	addAdmin(t, s, "boss", "rahasia-boss")
+	forwarded := []string{"X-Forwarded-For", "203.0.113.7", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example"}
+	// signIn signs in from the address from, with the forwarding headers and Origin
+	// origin; it returns the answer's status and its session cookie, if any.
+	signIn := func(from, origin string) (int, *http.Cookie) {
+		t.Helper()
+		c := &http.Client{Transport: loketest.From(from), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		do := func(req *http.Request) *http.Response {
+			for i := 0; i < len(forwarded); i += 2 {
+				req.Header.Set(forwarded[i], forwarded[i+1])
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		req, _ := http.NewRequest("GET", s.URL+"/login", nil)
+		resp := do(req)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var login *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == "loket_login" {
+				login = c
+			}
+		}
+		if login == nil || login.Secure != (from == "127.0.0.1") {
+			t.Fatalf("from %s: sign-in form's cookie %+v", from, login)
+		}
+		tok := csrfRE.FindStringSubmatch(string(body))[1]
+		form := url.Values{"csrf": {tok}, "as": {"admin"}, "username": {"boss"}, "password": {"rahasia-boss"}}
+		req, _ = http.NewRequest("POST", s.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		req.AddCookie(login)
+		resp = do(req)
+		resp.Body.Close()
+		for _, c := range resp.Cookies() {
+			if c.Name == "loket_session" && c.Value != "" {
+				return resp.StatusCode, c
+			}
+		}
+		return resp.StatusCode, nil
+	}
+	st, c := signIn("127.0.0.1", "https://shop.example")
+	if st != http.StatusSeeOther || c == nil || !c.Secure {
+		t.Fatalf("through the proxy: %d, session cookie %+v; want 303 and Secure", st, c)
+	}
+	sess, err := s.DB.WebSessionByDigest(context.Background(), auth.Digest(c.Value))
+	if err != nil || sess.IP != "203.0.113.7" {
+		t.Errorf("session %+v %v: want the address 203.0.113.7", sess, err)
+	}
+	// The proxy received shop.example: a form of this listener's own host is foreign.
+	if st, _ := signIn("127.0.0.1", s.URL); st != http.StatusForbidden {
+		t.Errorf("through the proxy, Origin %s: %d, want 403", s.URL, st)
+	}
+	// From an address not trusted the headers are the client's own words.
+	if st, _ := signIn("127.0.0.2", "https://shop.example"); st != http.StatusForbidden {
+		t.Errorf("from a stranger, Origin of the forged host: %d, want 403", st)
+	}
+	st, c = signIn("127.0.0.2", s.URL)
+	if st != http.StatusSeeOther || c == nil || c.Secure {
+		t.Fatalf("from a stranger: %d, session cookie %+v; want 303, not Secure", st, c)
+	}
+	if sess, err := s.DB.WebSessionByDigest(context.Background(), auth.Digest(c.Value)); err != nil || sess.IP != "127.0.0.2" {
+		t.Errorf("session %+v %v: want the address 127.0.0.2", sess, err)
 	}
 }
 

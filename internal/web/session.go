@@ -29,9 +29,15 @@ type sess struct {
 	reseller *loket.ResellerAuth // for reseller sessions
 }
 
-func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: h.secure})
+		SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+}
+
+// secure says whether r's cookies get Secure: when the client used https (directly,
+// or as a trusted proxy says), or LOKET_PUBLIC_URL is https.
+func (h *Handler) secure(r *http.Request) bool {
+	return h.httpsPublic || httpx.Scheme(r) == "https"
 }
 
 // session returns the request's session, or nil.
@@ -63,21 +69,22 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, kind stri
 	if err != nil {
 		return err
 	}
-	h.setCookie(w, sessionCookie, token, int(ttl.Seconds()))
+	h.setCookie(w, r, sessionCookie, token, int(ttl.Seconds()))
 	return nil
 }
 
-// sameOrigin accepts a POST only when the browser says it comes from this host: its
-// Origin, or without one (or with "null") its Referer. Browsers send Origin with every
-// POST, so a POST with neither came from no page of ours and is refused; the CSRF token
-// is checked as well.
+// sameOrigin accepts a POST only when the browser says it comes from this host (the
+// one the client asked for: behind a trusted proxy, the one the proxy received, see
+// httpx.Host): its Origin, or without one (or with "null") its Referer. Browsers send
+// Origin with every POST, so a POST with neither came from no page of ours and is
+// refused; the CSRF token is checked as well.
 func sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
 	if src == "" || src == "null" {
 		src = r.Header.Get("Referer")
 	}
 	u, err := url.Parse(src)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, httpx.Host(r))
 }
 
 // guard runs fn for a signed-in person of kind; POSTs must carry the session's CSRF
@@ -100,7 +107,7 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 			ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 			if err != nil || ra.Status != loket.ResellerActive {
 				h.svc.Sessions.DeleteWebSession(r.Context(), s.digest)
-				h.setCookie(w, sessionCookie, "", -1)
+				h.setCookie(w, r, sessionCookie, "", -1)
 				http.Redirect(w, r, "/login", http.StatusSeeOther)
 				return
 			}
@@ -161,17 +168,17 @@ func (h *Handler) reseller(fn func(http.ResponseWriter, *http.Request, *sess)) h
 
 // flash keeps a one-line message for the next page shown (after a redirect).
 // kind is "ok" or "err".
-func (h *Handler) flash(w http.ResponseWriter, kind, msg string) {
+func (h *Handler) flash(w http.ResponseWriter, r *http.Request, kind, msg string) {
 	if len(msg) > 600 {
 		msg = msg[:600]
 	}
-	h.setCookie(w, flashCookie, url.QueryEscape(kind+":"+msg), 60)
+	h.setCookie(w, r, flashCookie, url.QueryEscape(kind+":"+msg), 60)
 }
 
 // back redirects after a POST, with a message.
 func (h *Handler) back(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
 	if msg != "" {
-		h.flash(w, kind, msg)
+		h.flash(w, r, kind, msg)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

@@ -27,7 +27,7 @@ var staticFiles embed.FS
 
 // Config is what the pages show of the installation's settings.
 type Config struct {
-	PublicURL       string        // LOKET_PUBLIC_URL: https makes cookies Secure
+	PublicURL       string        // LOKET_PUBLIC_URL: https makes cookies Secure, whatever the request
 	PendingDeadline time.Duration // LOKET_PENDING_DEADLINE
 	GuardWindow     time.Duration // LOKET_DOUBLE_ORDER_WINDOW
 	SupplierTimeout time.Duration // LOKET_SUPPLIER_TIMEOUT
@@ -40,9 +40,9 @@ type Handler struct {
 	cfg Config
 	log *slog.Logger
 
-	secure bool // cookies get Secure: LOKET_PUBLIC_URL is https
-	now    func() time.Time
-	chart  chartCache
+	httpsPublic bool // LOKET_PUBLIC_URL is https: every cookie gets Secure
+	now         func() time.Time
+	chart       chartCache
 }
 
 // Session lifetimes.
@@ -61,7 +61,7 @@ var wib = func() *time.Location {
 
 // New makes the handler of the pages.
 func New(svc loket.Services, cfg Config, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, cfg: cfg, log: log, secure: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
+	return &Handler{svc: svc, cfg: cfg, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
 }
 
 // Mount adds the pages to m.
@@ -112,7 +112,7 @@ func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
 		lang = "id"
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: h.secure})
+		SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
 	back := r.URL.Query().Get("back")
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
 		back = "/login"

@@ -727,15 +727,7 @@ func (h *handler) webhookSent(ctx context.Context, o *loket.Order) bool {
 }
 
 // invoiceURL is where a transaction's invoice page is: under LOKET_PUBLIC_URL, or the
-// host the request came to when that is unset.
+// scheme and host the client used when that names no host (httpx.BaseURL).
 func (h *handler) invoiceURL(r *http.Request, ref string) string {
-	base := strings.TrimRight(h.publicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + prefix + "/trx/" + url.PathEscape(ref)
+	return httpx.BaseURL(r, h.publicURL) + prefix + "/trx/" + url.PathEscape(ref)
 }

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/loket/loket/internal/httpx"
 )
 
 const (
@@ -437,15 +439,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // baseURL is where the client reached the handler, mount prefix included, so that
 // image_url works under /sim/orderkuota as well as at the root.
 func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	prefix := ""
 	if full := strings.SplitN(r.RequestURI, "?", 2)[0]; strings.HasSuffix(full, r.URL.Path) {
 		prefix = strings.TrimSuffix(full, r.URL.Path)
 	}
-	return scheme + "://" + r.Host + prefix
+	return httpx.Scheme(r) + "://" + httpx.Host(r) + prefix
 }
 
 // qrisString builds a dynamic QRIS (EMVCo TLV with CRC) for nominal. It looks like a

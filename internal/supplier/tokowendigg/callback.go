@@ -65,8 +65,9 @@ func parseAllow(s string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-// allowed checks the client's address, as httpx.ClientIP reads it (not forwarded
-// headers, which anyone can write), against the allowlist.
+// allowed checks the client's address, as httpx.ClientIP resolves it (forwarding
+// headers only from LOKET_TRUSTED_PROXIES, since anyone can write them), against the
+// allowlist.
 func (c *Client) allowed(r *http.Request) (string, bool) {
 	host := httpx.ClientIP(r)
 	ip := net.ParseIP(strings.TrimSpace(host))
