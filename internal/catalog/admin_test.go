@@ -123,3 +123,42 @@ func catalogAdmin(t *testing.T, a *server.Core) {
 	_, err = a.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, "HSA5")
 	refused("deleting it again", err, loket.ENOTFOUND, "")
 }
+
+// TestAdapterOutlivesPriceNotes: the adapter of a supplier, with its caches and its
+// memory of the orders it placed, is kept across catalog reloads that do not change
+// how Loket talks to that supplier (a price sync stamping its note), and made anew
+// when they do.
+func TestAdapterOutlivesPriceNotes(t *testing.T) {
+	ctx := context.Background()
+	a := loketest.Core(t, "sqlite")
+	s, err := a.Catalog.AddSupplier(ctx, loket.Supplier{Name: "up", Kind: "sim", BaseURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := a.Catalog.Supplier(s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // twice: each load makes a new time pointer
+		if err := a.DB.Direct(ctx, func(tx *store.Tx) error {
+			if err := tx.NoteSupplierPrices(s.ID, "synced"); err != nil {
+				return err
+			}
+			return tx.BumpCatalog()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Catalog.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := a.Catalog.Supplier(s.ID); again != first {
+			t.Fatalf("reload %d: a price note made the adapter anew", i)
+		}
+	}
+	if _, err := a.Catalog.AddSupplier(ctx, loket.Supplier{Name: "up", Kind: "sim", BaseURL: "http://127.0.0.1:2"}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := a.Catalog.Supplier(s.ID); again == first {
+		t.Fatal("a new address kept the old adapter")
+	}
+}

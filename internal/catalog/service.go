@@ -133,12 +133,20 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.view.Store(nv)
 	s.suppliersMu.Lock()
 	for id, e := range s.suppliers {
-		if sc, ok := nv.suppliers[id]; !ok || sc != e.cfg {
+		if sc, ok := nv.suppliers[id]; !ok || !sameConnection(sc, e.cfg) {
 			delete(s.suppliers, id) // made anew with the new settings on next use
 		}
 	}
 	s.suppliersMu.Unlock()
 	return nil
+}
+
+// sameConnection says whether two settings of a supplier make the same adapter.
+// Only what the adapter is built from counts: a price sync stamping PricesSyncedAt
+// must not throw away an adapter's caches and its memory of the orders it placed.
+func sameConnection(a, b loket.Supplier) bool {
+	return a.Name == b.Name && a.Kind == b.Kind && a.BaseURL == b.BaseURL && a.APIKey == b.APIKey &&
+		a.Secret == b.Secret && a.MemberID == b.MemberID
 }
 
 // Supplier returns the adapter of a registered supplier.
