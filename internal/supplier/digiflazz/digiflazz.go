@@ -165,10 +165,9 @@ func (d *Digiflazz) Order(ctx context.Context, r supplier.Request) (supplier.Res
 
 // Status re-sends the order's request: that is Digiflazz's status check for prepaid.
 func (d *Digiflazz) Status(ctx context.Context, r supplier.Request) (supplier.Result, error) {
-	if !r.PlacedAt.IsZero() && d.now().Sub(r.PlacedAt) > maxStatusAge {
-		// Past 90 days Digiflazz forgets the ref_id and the re-send would buy again.
-		return supplier.Result{}, fmt.Errorf("digiflazz: order %s was placed %s ago; a status check now would place a new order, settle it by hand",
-			r.Ref, d.now().Sub(r.PlacedAt).Truncate(time.Hour))
+	// Past 90 days Digiflazz forgets the ref_id and the re-send would buy again.
+	if err := d.tooOld(r, "a status check now would place a new order"); err != nil {
+		return supplier.Result{}, err
 	}
 	return d.transaction(ctx, r, checking)
 }
@@ -189,9 +188,8 @@ func (d *Digiflazz) transaction(ctx context.Context, r supplier.Request, ph phas
 		return supplier.Result{}, errors.New(res.Message)
 	}
 	if ph == checking {
-		if wait := d.wait(r); wait > 0 {
-			return supplier.Result{Outcome: supplier.Unknown, RetryAfter: wait,
-				Message: "not asked yet: Digiflazz wants a minute between requests for one transaction"}, nil
+		if res, wait := d.hold(r); wait {
+			return res, nil
 		}
 	}
 	d.markSent(r.Ref)
