@@ -257,22 +257,6 @@ func pascaJSONRef(ref string) []byte {
 	return b
 }
 
-func TestDevelopmentKeyBills(t *testing.T) {
-	f := newFake(t)
-	f.answerFile("/v1/transaction", 200, "pasca_inquiry_pln.json")
-	d, err := New(supplier.Config{BaseURL: f.srv.URL, MemberID: testUser, APIKey: "dev-ffe134c0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Inquire(context.Background(), docBill); err != nil {
-		t.Fatal(err)
-	}
-	want := pascaBody("inq-pasca", docBill)
-	want["sign"] = md5hex(testUser + "dev-ffe134c0" + docBill.Ref)
-	want["testing"] = true
-	wantRequest(t, f.requests()[0], "/v1/transaction", want)
-}
-
 func TestBillPrices(t *testing.T) {
 	f := newFake(t)
 	f.answerFile("/v1/price-list", 200, "pasca_price_list.json")
