@@ -23,7 +23,9 @@ var (
 )
 
 // ReceiveCallback checks a webhook's signature against the raw body and reads the
-// transaction it describes. Both events ("create" and "update") carry the whole
+// transaction it describes: a prepaid order, or a bill payment (User-Agent
+// Digiflazz-Pasca-Hookshot, same fields plus the bill), whose ref_id is the payment's
+// Ref. Both events ("create" and "update") carry the whole
 // transaction, so they are read alike; Loket settles repeats and stale ones. Without
 // a configured secret nothing can be verified and every webhook is refused.
 func (d *Digiflazz) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Callback, int, []byte, error) {
@@ -44,17 +46,25 @@ func (d *Digiflazz) ReceiveCallback(r *http.Request, body []byte) ([]supplier.Ca
 		// The ping Digiflazz sends when a webhook is set up has no data: nothing to settle.
 		return nil, http.StatusOK, answerOK, nil
 	}
-	var t trxData
+	var t pascaData
 	if err := json.Unmarshal(payload.Data, &t); err != nil {
 		return nil, http.StatusBadRequest, answerBadRequest, errors.New("digiflazz: signed webhook with unexpected data")
 	}
 	if t.RefID == "" && t.TrxID == "" {
 		return nil, http.StatusBadRequest, answerBadRequest, errors.New("digiflazz: signed webhook names no transaction")
 	}
+	res := result(t.trxData, pushed)
+	postpaid := strings.Contains(r.Header.Get("User-Agent"), "Pasca") || len(t.Desc) > 0
+	if postpaid && res.Outcome == supplier.Success && res.SN == "" {
+		// A bill payment's proof is its reference number; a postpaid "success" without
+		// one may describe the inquiry under the same ref_id, not the payment.
+		res.Outcome, res.RetryAfter = supplier.Unknown, recheckAfter
+		res.Message += " (postpaid success without a reference number: not taken as paid)"
+	}
 	return []supplier.Callback{{
 		Ref:    string(t.RefID),
 		TrxID:  string(t.TrxID),
-		Result: result(t, pushed),
+		Result: res,
 	}}, http.StatusOK, answerOK, nil
 }
 

@@ -134,6 +134,8 @@ func (d *Digiflazz) sign(suffix string) string {
 
 // trxRequest is the body of POST /transaction (docs: Topup).
 type trxRequest struct {
+	// Commands is empty for prepaid; inq-pasca, pay-pasca or status-pasca for bills.
+	Commands     string `json:"commands,omitempty"`
 	Username     string `json:"username"`
 	BuyerSKUCode string `json:"buyer_sku_code"`
 	CustomerNo   string `json:"customer_no"`
@@ -155,10 +157,6 @@ type trxData struct {
 	Price        flexAmount `json:"price"`
 }
 
-type trxAnswer struct {
-	Data *trxData `json:"data"`
-}
-
 // Order places the order, with Request.Ref as ref_id: Digiflazz answers a repeated
 // ref_id with the transaction it already has, so a re-send never buys twice.
 func (d *Digiflazz) Order(ctx context.Context, r supplier.Request) (supplier.Result, error) {
@@ -167,10 +165,9 @@ func (d *Digiflazz) Order(ctx context.Context, r supplier.Request) (supplier.Res
 
 // Status re-sends the order's request: that is Digiflazz's status check for prepaid.
 func (d *Digiflazz) Status(ctx context.Context, r supplier.Request) (supplier.Result, error) {
-	if !r.PlacedAt.IsZero() && d.now().Sub(r.PlacedAt) > maxStatusAge {
-		// Past 90 days Digiflazz forgets the ref_id and the re-send would buy again.
-		return supplier.Result{}, fmt.Errorf("digiflazz: order %s was placed %s ago; a status check now would place a new order, settle it by hand",
-			r.Ref, d.now().Sub(r.PlacedAt).Truncate(time.Hour))
+	// Past 90 days Digiflazz forgets the ref_id and the re-send would buy again.
+	if err := d.tooOld(r, "a status check now would place a new order"); err != nil {
+		return supplier.Result{}, err
 	}
 	return d.transaction(ctx, r, checking)
 }
@@ -191,9 +188,8 @@ func (d *Digiflazz) transaction(ctx context.Context, r supplier.Request, ph phas
 		return supplier.Result{}, errors.New(res.Message)
 	}
 	if ph == checking {
-		if wait := d.wait(r); wait > 0 {
-			return supplier.Result{Outcome: supplier.Unknown, RetryAfter: wait,
-				Message: "not asked yet: Digiflazz wants a minute between requests for one transaction"}, nil
+		if res, wait := d.hold(r); wait {
+			return res, nil
 		}
 	}
 	d.markSent(r.Ref)
@@ -205,19 +201,18 @@ func (d *Digiflazz) transaction(ctx context.Context, r supplier.Request, ph phas
 		Sign:         d.sign(r.Ref),
 		Testing:      d.testing,
 	}
-	status, raw, err := d.post(ctx, "/transaction", body, maxAnswer)
+	return d.send(ctx, body, r, ph)
+}
+
+// send posts a transaction request about r and reads the answer as its outcome.
+func (d *Digiflazz) send(ctx context.Context, body trxRequest, r supplier.Request, ph phase) (supplier.Result, error) {
+	var t trxData
+	status, err := d.exchange(ctx, body, &t)
 	if err != nil {
 		return supplier.Result{}, err
 	}
-	if status >= 500 {
-		return supplier.Result{}, fmt.Errorf("digiflazz: /transaction answered HTTP %d", status)
-	}
-	var ans trxAnswer
-	if err := json.Unmarshal(raw, &ans); err != nil || ans.Data == nil {
-		return supplier.Result{}, fmt.Errorf("digiflazz: /transaction answered HTTP %d with an unreadable body (%d bytes)", status, len(raw))
-	}
-	res := result(*ans.Data, ph)
-	if msg := mismatch(*ans.Data, r); msg != "" {
+	res := result(t, ph)
+	if msg := mismatch(t, r); msg != "" {
 		// The answer is about some other transaction (a reused ref_id after a reset,
 		// say): it proves nothing about this order.
 		return supplier.Result{Outcome: supplier.Unknown, TrxID: res.TrxID, Message: msg, RetryAfter: recheckAfter}, nil
@@ -230,6 +225,25 @@ func (d *Digiflazz) transaction(ctx context.Context, r supplier.Request, ph phas
 		res.Message = fmt.Sprintf("HTTP %d: %s", status, res.Message)
 	}
 	return res, nil
+}
+
+// exchange posts body to /transaction and decodes the answer's data object into v. A
+// 5xx, or an answer without a data object, is an error: no usable answer.
+func (d *Digiflazz) exchange(ctx context.Context, body trxRequest, v any) (int, error) {
+	status, raw, err := d.post(ctx, "/transaction", body, maxAnswer)
+	if err != nil {
+		return status, err
+	}
+	if status >= 500 {
+		return status, fmt.Errorf("digiflazz: /transaction answered HTTP %d", status)
+	}
+	var ans struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || !bytes.HasPrefix(bytes.TrimSpace(ans.Data), []byte("{")) || json.Unmarshal(ans.Data, v) != nil {
+		return status, fmt.Errorf("digiflazz: /transaction answered HTTP %d with an unreadable body (%d bytes)", status, len(raw))
+	}
+	return status, nil
 }
 
 // wait is how long Status must hold off before re-sending r.
@@ -364,32 +378,9 @@ type priceItem struct {
 // list about once per 5 minutes (rc 83 otherwise). Entries without a readable code or
 // price are left out rather than listed at 0.
 func (d *Digiflazz) Prices(ctx context.Context) ([]supplier.Price, error) {
-	body := map[string]string{"cmd": "prepaid", "username": d.username, "sign": d.sign("pricelist")}
-	status, raw, err := d.post(ctx, "/price-list", body, maxPriceList)
-	if err != nil {
-		return nil, err
-	}
-	var ans struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &ans); err != nil || len(ans.Data) == 0 {
-		return nil, fmt.Errorf("digiflazz: /price-list answered HTTP %d with an unreadable body (%d bytes)", status, len(raw))
-	}
-	if t := bytes.TrimSpace(ans.Data); len(t) > 0 && t[0] == '{' {
-		// An error comes as an object: {"data":{"rc":"83","message":"..."}}.
-		var e struct {
-			RC      flexString `json:"rc"`
-			Message flexString `json:"message"`
-		}
-		_ = json.Unmarshal(t, &e)
-		return nil, refusal("/price-list", status, e.RC, e.Message)
-	}
-	if status < 200 || status > 299 {
-		return nil, fmt.Errorf("digiflazz: /price-list answered HTTP %d", status)
-	}
 	var items []priceItem
-	if err := json.Unmarshal(ans.Data, &items); err != nil {
-		return nil, fmt.Errorf("digiflazz: /price-list: unexpected shape: %w", err)
+	if err := d.priceList(ctx, "prepaid", &items); err != nil {
+		return nil, err
 	}
 	out := make([]supplier.Price, 0, len(items))
 	for _, it := range items {
@@ -404,6 +395,37 @@ func (d *Digiflazz) Prices(ctx context.Context) ([]supplier.Price, error) {
 		})
 	}
 	return out, nil
+}
+
+// priceList fetches the price list of cmd ("prepaid" or "pasca") into items.
+func (d *Digiflazz) priceList(ctx context.Context, cmd string, items any) error {
+	body := map[string]string{"cmd": cmd, "username": d.username, "sign": d.sign("pricelist")}
+	status, raw, err := d.post(ctx, "/price-list", body, maxPriceList)
+	if err != nil {
+		return err
+	}
+	var ans struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || len(ans.Data) == 0 {
+		return fmt.Errorf("digiflazz: /price-list answered HTTP %d with an unreadable body (%d bytes)", status, len(raw))
+	}
+	if t := bytes.TrimSpace(ans.Data); len(t) > 0 && t[0] == '{' {
+		// An error comes as an object: {"data":{"rc":"83","message":"..."}}.
+		var e struct {
+			RC      flexString `json:"rc"`
+			Message flexString `json:"message"`
+		}
+		_ = json.Unmarshal(t, &e)
+		return refusal("/price-list", status, e.RC, e.Message)
+	}
+	if status < 200 || status > 299 {
+		return fmt.Errorf("digiflazz: /price-list answered HTTP %d", status)
+	}
+	if err := json.Unmarshal(ans.Data, items); err != nil {
+		return fmt.Errorf("digiflazz: /price-list: unexpected shape: %w", err)
+	}
+	return nil
 }
 
 func refusal(path string, status int, rc, msg flexString) error {

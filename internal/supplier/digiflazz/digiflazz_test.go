@@ -238,6 +238,16 @@ func TestDevelopmentKeySendsTesting(t *testing.T) {
 	want["sign"] = md5hex(testUser + "dev-ffe134c0" + docOrder.Ref)
 	want["testing"] = true
 	wantRequest(t, f.requests()[0], "/v1/transaction", want)
+
+	// Bills too.
+	f.answerFile("/v1/transaction", 200, "pasca_inquiry_pln.json")
+	if _, err := d.Inquire(context.Background(), docBill); err != nil {
+		t.Fatal(err)
+	}
+	want = pascaBody("inq-pasca", docBill)
+	want["sign"] = md5hex(testUser + "dev-ffe134c0" + docBill.Ref)
+	want["testing"] = true
+	wantRequest(t, f.requests()[1], "/v1/transaction", want)
 }
 
 func TestStatusResendsTheSameRequest(t *testing.T) {

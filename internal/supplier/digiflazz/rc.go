@@ -140,3 +140,39 @@ func decide(status, rc string, ph phase) (supplier.Outcome, time.Duration) {
 
 // rcText is the documented meaning of rc, or "".
 func rcText(rc string) string { return rcTable[rc].text }
+
+// wrongNumber are the codes that say the customer number belongs to no one.
+var wrongNumber = map[string]bool{"54": true, "57": true}
+
+// inquiryOutcome maps an inq-pasca answer to what it says of the bill. known is false
+// when the answer settles nothing (pending, a timeout, a rate limit, an undocumented
+// or inconclusive code): no usable answer. The rc table has no code for "already paid"
+// or "over the limit" on a bill, so those are read from the message as well.
+func inquiryOutcome(status, rc, message string) (out supplier.InquiryOutcome, known bool) {
+	info, documented := rcTable[rc]
+	switch strings.ToLower(strings.TrimSpace(status)) {
+	case "sukses", "success":
+		return supplier.BillFound, rc == "00"
+	case "gagal", "failed":
+	default:
+		return "", false
+	}
+	msg := strings.ToLower(message)
+	switch {
+	case !documented:
+		return "", false
+	case info.class == rcSuccess || info.class == rcPending:
+		return "", false
+	case strings.Contains(msg, "sudah terbayar") || strings.Contains(msg, "sudah dibayar") || strings.Contains(msg, "lunas"):
+		return supplier.BillPaid, true
+	case rc == "60":
+		return supplier.NoBill, true
+	case wrongNumber[rc]:
+		return supplier.WrongCustomer, true
+	case rc == "73" || strings.Contains(msg, "melebihi batas") || strings.Contains(msg, "melebihi limit"):
+		return supplier.OverLimit, true
+	case info.class == rcFormedFailed || info.class == rcRejected:
+		return supplier.InquiryFailed, true
+	}
+	return "", false
+}

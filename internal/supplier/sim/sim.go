@@ -2,6 +2,26 @@
 // decides the outcome. It keeps no state: what a status check answers follows from
 // the target and from when the attempt was placed, so it behaves the same across
 // restarts, as a remote supplier that kept its books would.
+//
+// Postpaid bills (Inquire, PayBill, BillStatus) and PLN meter checks (CheckMeter)
+// follow the last digit of the customer number (docs/simulator-bills.md):
+//
+//	digit  inquiry                         payment (PayBill, then BillStatus)
+//	1      one month (530000000001)        success at once, SN a 32-hex reference
+//	2      three months, late ones fined   success at once
+//	3      no_bill                         -
+//	4      paid (already)                  -
+//	5      one month                       no answer until ctx is done; status: success
+//	6      one month                       pending, success after settleAfter(ref)
+//	7      wrong_customer                  -  (CheckMeter: ENOTFOUND)
+//	8      over_limit                      -
+//	9      one month                       failed
+//	0      one month, amount by Ref        success at once
+//
+// A month's amount is 50,000-450,000 in hundreds, from the product code and the
+// customer number; admin 2,500 a month for PLN codes (1,500 for others); Price =
+// Amount + Admin - 1,000 a month. A prepaid order of a code containing "pln"
+// succeeds with a token SN "1234-5678-9012-3456-7890/NAME/R1/1300/13.8".
 package sim
 
 import (
@@ -67,11 +87,21 @@ func sn(ref string) string { return fmt.Sprintf("SIM%016d", hash(ref)%1e16) }
 
 func trx(ref string) string { return fmt.Sprintf("S%d", hash(ref)%1e9) }
 
+// success is a delivered order's result. A PLN token's SN is in the shape customers
+// know (token/name/tariff/power/kWh); every other product's is sn(ref).
+func success(r supplier.Request) supplier.Result {
+	res := supplier.Result{Outcome: supplier.Success, SN: sn(r.Ref), TrxID: trx(r.Ref), Message: "success"}
+	if isPLN(r.Code) {
+		res.SN = plnTokenSN(r)
+	}
+	return res
+}
+
 // Order places an order.
 func (s *Sim) Order(ctx context.Context, r supplier.Request) (supplier.Result, error) {
 	switch lastDigit(r.Target) {
 	case '0':
-		return supplier.Result{Outcome: supplier.Success, SN: sn(r.Ref), TrxID: trx(r.Ref), Message: "success"}, nil
+		return success(r), nil
 	case '2':
 		return supplier.Result{Outcome: supplier.Failed, TrxID: trx(r.Ref), Message: "rejected by simulator"}, nil
 	case '5':
@@ -88,7 +118,7 @@ func (s *Sim) Status(ctx context.Context, r supplier.Request) (supplier.Result, 
 	d := lastDigit(r.Target)
 	switch d {
 	case '0', '5':
-		return supplier.Result{Outcome: supplier.Success, SN: sn(r.Ref), TrxID: trx(r.Ref), Message: "success"}, nil
+		return success(r), nil
 	case '2':
 		return supplier.Result{Outcome: supplier.Failed, TrxID: trx(r.Ref), Message: "rejected by simulator"}, nil
 	}
@@ -99,7 +129,7 @@ func (s *Sim) Status(ctx context.Context, r supplier.Request) (supplier.Result, 
 	if d == '4' {
 		return supplier.Result{Outcome: supplier.Failed, TrxID: trx(r.Ref), Message: "failed by simulator"}, nil
 	}
-	return supplier.Result{Outcome: supplier.Success, SN: sn(r.Ref), TrxID: trx(r.Ref), Message: "success"}, nil
+	return success(r), nil
 }
 
 // Balance of a simulator is bottomless.
