@@ -24,6 +24,7 @@ Commands (loket <command> -h lists a command's flags):
   serve                          run the server
   demo                           serve with the demo dataset, simulator supplier and simulated payments
   migrate                        apply schema migrations and exit
+  health [--url URL]             exit 0 when the server's /healthz answers 200 (Docker HEALTHCHECK)
   admin create --username U --password P
   reseller create --username U [--name N] [--email E] [--level L] [--balance N]
   reseller update --username U [--webhook-url URL] [--ip-allow CIDR,...] [--level L] [--status active|suspended]
@@ -79,6 +80,7 @@ var commands = map[string]action{
 	"demo":    demoCmd,
 	"migrate": migrate,
 	"bench":   benchCmd,
+	"health":  healthCmd,
 
 	"admin create":    adminCreate,
 	"reseller create": resellerCreate,
