@@ -47,6 +47,8 @@ Commands (loket <command> -h lists a command's flags):
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
   ledger verify                  check the ledger invariants
+  masterkey rotate --new-key KEY | --generate
+                                 reseal every secret with a new master key, all or nothing (nodes stopped)
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
   payment add-bank --bank B --account-no N --name NAME
@@ -101,8 +103,10 @@ var commands = map[string]action{
 	"number list":   numberList,
 	"number settle": numberSettle,
 	"ledger verify": ledgerVerify,
-	"setting get":   settingGet,
-	"setting set":   settingSet,
+
+	"masterkey rotate": masterkeyRotate,
+	"setting get":      settingGet,
+	"setting set":      settingSet,
 
 	"payment help":              paymentHelp,
 	"payment set-qris":          paymentSetQRIS,
