@@ -30,7 +30,7 @@ func (db *DB) ResealAll(ctx context.Context, r Reseal) (int, error) {
 	}
 	defer tx.Rollback()
 	type row struct {
-		id               int64
+		id                int64
 		user, key, secret string
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, username, api_key_seal, secret_seal FROM resellers ORDER BY id`)
