@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -20,8 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/config"
-	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/loketest"
 )
 
 // selfSigned writes a self-signed certificate for the name cn (not the loopback
@@ -53,26 +49,6 @@ func selfSigned(t *testing.T, dir, cn string) (certPath, keyPath string) {
 	return certPath, keyPath
 }
 
-// startServer runs a real server on a SQLite file with the given settings (flags).
-func startServer(t *testing.T, settings ...string) *server.Server {
-	t.Helper()
-	args := append([]string{"--addr=127.0.0.1:0", "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")}, settings...)
-	cfg, _, err := config.Load("loket", args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := server.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
-	return s
-}
-
 // TestHealth runs `loket health` against real servers, over HTTP and over TLS with a
 // certificate whose name is not the address asked, and against failing ones.
 func TestHealth(t *testing.T) {
@@ -81,7 +57,7 @@ func TestHealth(t *testing.T) {
 		err := run(append([]string{"health"}, args...), &out)
 		return out.String(), err
 	}
-	plain := startServer(t)
+	plain := loketest.Start(t, "sqlite")
 	addr := strings.TrimPrefix(plain.URL, "http://")
 	if out, err := health("--addr=" + addr); err != nil || out != "ok\n" {
 		t.Fatalf("plain: %q, %v", out, err)
@@ -97,7 +73,7 @@ func TestHealth(t *testing.T) {
 
 	dir := t.TempDir()
 	cert, key := selfSigned(t, dir, "loket.example")
-	tlsSrv := startServer(t, "--tls-cert="+cert, "--tls-key="+key)
+	tlsSrv := loketest.Start(t, "sqlite", "--tls-cert="+cert, "--tls-key="+key)
 	tlsAddr := strings.TrimPrefix(tlsSrv.URL, "https://")
 	if out, err := health("--addr="+tlsAddr, "--tls-cert="+cert, "--tls-key="+key); err != nil || out != "ok\n" {
 		t.Fatalf("tls: %q, %v", out, err)
