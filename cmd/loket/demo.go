@@ -55,7 +55,7 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	if err := demoBanks(ctx, a); err != nil {
 		return nil, err
 	}
-	if raw, err := db.Setting(ctx, "demo_credentials"); err != nil {
+	if raw, err := db.Setting(ctx, server.DemoCredentialsSetting); err != nil {
 		return nil, err
 	} else if raw != "" {
 		var c demoCredentials
@@ -87,7 +87,7 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 		}
 	}
 	b, _ := json.Marshal(c)
-	if err := db.SetSetting(ctx, "demo_credentials", a.Sealer.Seal(string(b))); err != nil {
+	if err := db.SetSetting(ctx, server.DemoCredentialsSetting, a.Sealer.Seal(string(b))); err != nil {
 		return nil, err
 	}
 	return c, nil

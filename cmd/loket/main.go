@@ -24,6 +24,7 @@ Commands (loket <command> -h lists a command's flags):
   serve                          run the server
   demo                           serve with the demo dataset, simulator supplier and simulated payments
   migrate                        apply schema migrations and exit
+  health [--url URL]             exit 0 when the server's /healthz answers 200 (Docker HEALTHCHECK)
   admin create --username U --password P
   reseller create --username U [--name N] [--email E] [--level L] [--balance N]
   reseller update --username U [--webhook-url URL] [--ip-allow CIDR,...] [--level L] [--status active|suspended]
@@ -46,6 +47,8 @@ Commands (loket <command> -h lists a command's flags):
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
   ledger verify                  check the ledger invariants
+  masterkey rotate --new-key KEY | --generate
+                                 reseal every secret with a new master key, all or nothing (nodes stopped)
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
   payment add-bank --bank B --account-no N --name NAME
@@ -79,6 +82,7 @@ var commands = map[string]action{
 	"demo":    demoCmd,
 	"migrate": migrate,
 	"bench":   benchCmd,
+	"health":  healthCmd,
 
 	"admin create":    adminCreate,
 	"reseller create": resellerCreate,
@@ -99,8 +103,10 @@ var commands = map[string]action{
 	"number list":   numberList,
 	"number settle": numberSettle,
 	"ledger verify": ledgerVerify,
-	"setting get":   settingGet,
-	"setting set":   settingSet,
+
+	"masterkey rotate": masterkeyRotate,
+	"setting get":      settingGet,
+	"setting set":      settingSet,
 
 	"payment help":              paymentHelp,
 	"payment set-qris":          paymentSetQRIS,

@@ -117,6 +117,15 @@ func NewSealer(key []byte) (*Sealer, error) {
 	return &Sealer{aead: aead, tagKey: tk.Sum(nil)}, nil
 }
 
+// LinkKey is the key Tag signs with: by default derived from the master key.
+func (s *Sealer) LinkKey() []byte { return append([]byte(nil), s.tagKey...) }
+
+// WithLinkKey is a Sealer of the same master key whose Tag signs with k: the link key
+// a master-key rotation carried over, so that links already given out keep working.
+func (s *Sealer) WithLinkKey(k []byte) *Sealer {
+	return &Sealer{aead: s.aead, tagKey: append([]byte(nil), k...)}
+}
+
 // Seal encrypts plaintext; the result is base64 text safe to store.
 func (s *Sealer) Seal(plaintext string) string {
 	nonce := make([]byte, s.aead.NonceSize())

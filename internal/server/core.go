@@ -55,11 +55,7 @@ type Core struct {
 // NewCore builds the services on db with the settings of cfg. Nothing runs in the
 // background until Start.
 func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg *config.Config) (*Core, error) {
-	key, err := MasterKey(ctx, db, cfg.MasterKey)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := auth.NewSealer(key)
+	sealer, _, err := openSealer(ctx, db, cfg.MasterKey)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +132,16 @@ func MasterKey(ctx context.Context, db *store.DB, configured string) ([]byte, er
 		}
 		raw = v
 	}
+	return parseKey(raw, "LOKET_MASTER_KEY")
+}
+
+// parseKey reads a master key: 32 bytes, hex or base64 encoded.
+func parseKey(raw, what string) ([]byte, error) {
 	if b, err := hex.DecodeString(raw); err == nil && len(b) == 32 {
 		return b, nil
 	}
 	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && len(b) == 32 {
 		return b, nil
 	}
-	return nil, errors.New("LOKET_MASTER_KEY must be 32 bytes, hex or base64 encoded")
+	return nil, errors.New(what + " must be 32 bytes, hex or base64 encoded")
 }

@@ -63,7 +63,11 @@ type Server struct {
 
 // OpenDB opens and migrates the configured database.
 func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes})
+	ckpt := cfg.SQLiteAutocheckpoint
+	if ckpt == 0 {
+		ckpt = -1 // off; store's 0 is SQLite's default
+	}
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes, Autocheckpoint: ckpt})
 	if err != nil {
 		return nil, err
 	}

@@ -170,11 +170,17 @@ func (f *certFiles) registerMetrics(reg *metrics.Registry) {
 // it connects to, and a self-signed one has no chain to check, so instead of both the
 // client accepts exactly the certificate served.
 func (f *certFiles) selfClient(timeout time.Duration) *http.Client {
+	return pinnedClient(func() []byte { return f.cur.Load().Certificate[0] }, timeout)
+}
+
+// pinnedClient is an HTTP client that, over TLS, accepts exactly the certificate
+// served() returns (DER), whatever names it carries and whoever signed it.
+func pinnedClient(served func() []byte, timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{
 		InsecureSkipVerify: true, // replaced by VerifyConnection's exact match
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, f.cur.Load().Certificate[0]) {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, served()) {
 				return errors.New("not the certificate this server serves")
 			}
 			return nil

@@ -99,6 +99,11 @@ type Options struct {
 	Lanes int
 	// MaxBatch bounds the operations sharing one commit.
 	MaxBatch int
+	// Autocheckpoint is SQLite's wal_autocheckpoint on the write pool: after a commit
+	// leaves the WAL at least this many pages long, the committing connection runs a
+	// PASSIVE checkpoint. 0 means SQLite's default, 1000; negative turns it off
+	// (Litestream checkpoints instead). Loket itself never asks for a checkpoint.
+	Autocheckpoint int
 }
 
 // Open opens the database at dsn: "sqlite:path.db", "sqlite:/abs/path.db", or a
@@ -144,7 +149,15 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	// temp_store(MEMORY) keeps savepoint sub-journals (rollback scratch of the batcher's
 	// per-operation savepoints) off the disk; durability is the WAL's, unchanged.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=journal_mode(WAL)&"+common)
+	// wal_autocheckpoint matters on the write pool only: checkpoints run on commit.
+	ckpt := opt.Autocheckpoint
+	switch {
+	case ckpt == 0:
+		ckpt = 1000
+	case ckpt < 0:
+		ckpt = 0
+	}
+	w, err := sql.Open("sqlite", fmt.Sprintf("file:%s?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(%d)&%s", path, ckpt, common))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -630,5 +631,25 @@ func TestUpdateResellerUnknownLevel(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// The write pool's wal_autocheckpoint follows Options.Autocheckpoint: 0 is SQLite's
+// default, negative is off (Litestream's checkpoints only).
+func TestSQLiteAutocheckpoint(t *testing.T) {
+	for opt, want := range map[int]int{0: 1000, -1: 0, 250: 250} {
+		path := filepath.Join(t.TempDir(), "ckpt.db")
+		db, err := store.Open("sqlite:"+path, store.Options{Autocheckpoint: opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := db.W.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if got != want {
+			t.Errorf("Autocheckpoint %d: wal_autocheckpoint = %d, want %d", opt, got, want)
+		}
 	}
 }

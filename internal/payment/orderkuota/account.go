@@ -43,7 +43,34 @@ func init() {
 // SourceName is the payment source name of the configured account.
 const SourceName = "orderkuota"
 
-const settingOrderKuota = "orderkuota.account"
+const settingOrderKuota = SettingKey
+
+// SettingKey is the setting holding the account, its secrets sealed with the master key.
+const SettingKey = "orderkuota.account"
+
+// Reseal rewrites the sealed secrets of a stored account (the setting's value) with
+// reseal, leaving the rest as it is (loket masterkey rotate).
+func Reseal(raw string, reseal func(sealed string) (string, error)) (string, error) {
+	var acc accountSettings
+	if err := json.Unmarshal([]byte(raw), &acc); err != nil {
+		return "", fmt.Errorf("not the account's JSON: %w", err)
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"api key", &acc.APIKeySeal}, {"token", &acc.TokenSeal}} {
+		if *f.v == "" {
+			continue
+		}
+		v, err := reseal(*f.v)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.v = v
+	}
+	out, err := json.Marshal(acc)
+	return string(out), err
+}
 
 // DefaultPoll is how often the account's mutation list is read.
 const DefaultPoll = 10 * time.Second
