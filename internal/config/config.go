@@ -47,6 +47,9 @@ type Config struct {
 	TronPoll             time.Duration
 	TLSCert              string // PEM files; both set: the listeners speak TLS
 	TLSKey               string
+	BackupDir            string // empty: no scheduled backups (SQLite only)
+	BackupEvery          time.Duration
+	BackupKeep           int
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -169,6 +172,23 @@ var options = []option{
 	}},
 	{"LOKET_TLS_CERT", "", "if set, with LOKET_TLS_KEY: PEM certificate (full chain) the listeners serve HTTPS with, reloaded when the file changes (docs/tls.md)", str(func(c *Config) *string { return &c.TLSCert })},
 	{"LOKET_TLS_KEY", "", "PEM private key of LOKET_TLS_CERT", str(func(c *Config) *string { return &c.TLSKey })},
+	{"LOKET_BACKUP_DIR", "", "if set (SQLite only), a folder where Loket saves a checked copy of the database every LOKET_BACKUP_EVERY, keeping the newest LOKET_BACKUP_KEEP (docs/backup.md)", str(func(c *Config) *string { return &c.BackupDir })},
+	{"LOKET_BACKUP_EVERY", "24h", "how often the copy in LOKET_BACKUP_DIR is made (at least 1m)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("want a duration of at least 1m like 24h, got %q", v)
+		}
+		c.BackupEvery = d
+		return nil
+	}},
+	{"LOKET_BACKUP_KEEP", "7", "how many copies in LOKET_BACKUP_DIR are kept; older ones are deleted after a new one is checked", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a whole number >= 1, got %q", v)
+		}
+		c.BackupKeep = n
+		return nil
+	}},
 }
 
 // parseProxies reads a list of CIDRs (10.0.0.0/8) or single addresses (192.0.2.7),

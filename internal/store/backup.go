@@ -29,6 +29,12 @@ var ErrNotLoket = errors.New("not a Loket database")
 // the previous file at path or the whole new one, never part of one; the temporary
 // files a killed backup left are removed by the next backup into the same directory.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	return db.BackupChecked(ctx, path, nil)
+}
+
+// BackupChecked is Backup, with check run on the finished temporary copy before it is
+// renamed to path: when check fails, the copy is removed and path left as it was.
+func (db *DB) BackupChecked(ctx context.Context, path string, check func(tmp string) error) error {
 	if db.Dialect != SQLite {
 		return ErrBackupPostgres
 	}
@@ -73,6 +79,11 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("backup: %w", err)
+	}
+	if check != nil {
+		if err := check(tmp); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("backup: %w", err)
