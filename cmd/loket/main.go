@@ -46,6 +46,9 @@ Commands (loket <command> -h lists a command's flags):
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
   ledger verify                  check the ledger invariants
+  backup FILE                    a consistent copy of the SQLite database, also while serving (docs/backup.md)
+  backup verify FILE             check a copy: integrity and the ledger invariants, read-only
+  restore FILE [--force]         put a copy in place of the stopped SQLite database, keeping the old one
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
   payment add-bank --bank B --account-no N --name NAME
@@ -99,6 +102,9 @@ var commands = map[string]action{
 	"number list":   numberList,
 	"number settle": numberSettle,
 	"ledger verify": ledgerVerify,
+	"backup":        backupCmd,
+	"backup verify": backupVerify,
+	"restore":       restoreCmd,
 	"setting get":   settingGet,
 	"setting set":   settingSet,
 

@@ -295,3 +295,36 @@ func (db *DB) PendingMigrations(ctx context.Context) (MigrationState, error) {
 	}
 	return st, nil
 }
+
+// Checkpoint moves what the -wal file beside a SQLite database holds into the database
+// file, and lets SQLite remove the -wal and -shm: the file alone is then the whole
+// database. Call it only while no one has the database open (LockExclusive).
+func Checkpoint(path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	if e := db.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// SQLitePath is the file of a sqlite: database URL, as Open reads it; ok is false for
+// another URL.
+func SQLitePath(dsn string) (path string, ok bool) {
+	p, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	p = strings.TrimPrefix(p, "//")
+	if p == "" {
+		return "", false
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p, true
+}

@@ -112,9 +112,8 @@ func Open(dsn string, opt Options) (*DB, error) {
 	}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(dsn, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
-		if path == "" {
+		path, ok := SQLitePath(dsn)
+		if !ok {
 			return nil, fmt.Errorf("open database: empty sqlite path")
 		}
 		return openSQLite(path, opt)
