@@ -140,6 +140,7 @@ func removeTemp(p string) {
 	}
 }
 
+// syncFile flushes a file, or a folder's names (a rename, a new file), to disk.
 func syncFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -150,14 +151,7 @@ func syncFile(path string) error {
 }
 
 // SyncDir makes the names in dir (a rename, a new file) durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+func SyncDir(dir string) error { return syncFile(dir) }
 
 // CopyFile copies src to dst durably and atomically, as Backup does: a temporary file
 // beside dst, fsync, rename, fsync the directory.
