@@ -190,6 +190,22 @@ func leading(args []string) (pos, rest []string) {
 	return args[:i], args[i:]
 }
 
+// file takes the one FILE that leads args, as in `loket catalog import FILE`; parse
+// refuses none or more than one. It returns FILE's place and the other arguments.
+func (c *command) file(args []string) (pos, rest []string) {
+	pos, rest = leading(args)
+	c.check = func() error {
+		switch len(pos) {
+		case 0:
+			return fmt.Errorf("%s: give the file: loket %[1]s FILE", c.name)
+		case 1:
+			return nil
+		}
+		return fmt.Errorf("%s: unexpected argument %q", c.name, pos[1])
+	}
+	return pos, rest
+}
+
 // oneLine is an error message on one line, as every command fails with.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

@@ -49,6 +49,9 @@ Commands (loket <command> -h lists a command's flags):
   ledger verify                  check the ledger invariants
   masterkey rotate --new-key KEY | --generate
                                  reseal every secret with a new master key, all or nothing (nodes stopped)
+  backup FILE                    a consistent copy of the SQLite database, also while serving (docs/backup.md)
+  backup verify FILE             check a copy: integrity and the ledger invariants, read-only
+  restore FILE [--force]         put a copy in place of the stopped SQLite database, keeping the old one
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
   payment add-bank --bank B --account-no N --name NAME
@@ -98,12 +101,14 @@ var commands = map[string]action{
 	"markup list":    markupList,
 	"markup delete":  markupDelete,
 
-	"order list":    orderList,
-	"order settle":  orderSettle,
-	"number list":   numberList,
-	"number settle": numberSettle,
-	"ledger verify": ledgerVerify,
-
+	"order list":       orderList,
+	"order settle":     orderSettle,
+	"number list":      numberList,
+	"number settle":    numberSettle,
+	"ledger verify":    ledgerVerify,
+	"backup":           backupCmd,
+	"backup verify":    backupVerify,
+	"restore":          restoreCmd,
 	"masterkey rotate": masterkeyRotate,
 	"setting get":      settingGet,
 	"setting set":      settingSet,

@@ -92,16 +92,7 @@ one); a markup rule on the product reprices it. Prints the route as JSON.`)
 
 func catalogImport(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("catalog import", "FILE", "Loads a catalog file (YAML or JSON, docs/catalog.md), idempotently; prints what it loaded.")
-	pos, args := leading(args)
-	c.check = func() error {
-		switch len(pos) {
-		case 0:
-			return fmt.Errorf("catalog import: give the file: loket catalog import FILE")
-		case 1:
-			return nil
-		}
-		return fmt.Errorf("catalog import: unexpected argument %q", pos[1])
-	}
+	pos, args := c.file(args)
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err

@@ -48,6 +48,9 @@ type Config struct {
 	TronPoll             time.Duration
 	TLSCert              string // PEM files; both set: the listeners speak TLS
 	TLSKey               string
+	BackupDir            string // empty: no scheduled backups (SQLite only)
+	BackupEvery          time.Duration
+	BackupKeep           int
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -85,6 +88,18 @@ func num(f func(*Config) *int) func(*Config, string) error {
 	}
 }
 
+// positive is num for settings that must be at least 1.
+func positive(f func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a whole number >= 1, got %q", v)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
 var options = []option{
 	{"LOKET_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
 	{"LOKET_DATABASE_URL", "sqlite:loket.db", "sqlite:PATH or postgres://...", str(func(c *Config) *string { return &c.DatabaseURL })},
@@ -114,14 +129,7 @@ var options = []option{
 	{"LOKET_DOUBLE_ORDER_WINDOW", "1h", "a pending order blocks the same product and target for this long (0 disables)", dur(func(c *Config) *time.Duration { return &c.DoubleOrderWindow })},
 	{"LOKET_SUPPLIER_TIMEOUT", "15s", "how long one supplier call may take", dur(func(c *Config) *time.Duration { return &c.SupplierTimeout })},
 	{"LOKET_PENDING_DEADLINE", "30m", "pending orders and virtual-number rents of unknown outcome older than this are flagged for the operator", dur(func(c *Config) *time.Duration { return &c.PendingDeadline })},
-	{"LOKET_WORKERS", "64", "concurrent supplier calls", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("want a whole number >= 1, got %q", v)
-		}
-		c.Workers = n
-		return nil
-	}},
+	{"LOKET_WORKERS", "64", "concurrent supplier calls", positive(func(c *Config) *int { return &c.Workers })},
 	{"LOKET_DEBUG_ADDR", "", "if set, serve Go's pprof profiles on this address (keep it private)", str(func(c *Config) *string { return &c.DebugAddr })},
 	{"LOKET_METRICS_ADDR", "", "if set, serve /metrics on this address instead of LOKET_ADDR (keep it private, or set LOKET_METRICS_TOKEN)", str(func(c *Config) *string { return &c.MetricsAddr })},
 	{"LOKET_METRICS_TOKEN", "", "if set, /metrics answers only Authorization: Bearer TOKEN; unset, /metrics on LOKET_ADDR answers loopback only", func(c *Config, v string) error {
@@ -171,6 +179,16 @@ var options = []option{
 	}},
 	{"LOKET_TLS_CERT", "", "if set, with LOKET_TLS_KEY: PEM certificate (full chain) the listeners serve HTTPS with, reloaded when the file changes (docs/tls.md)", str(func(c *Config) *string { return &c.TLSCert })},
 	{"LOKET_TLS_KEY", "", "PEM private key of LOKET_TLS_CERT", str(func(c *Config) *string { return &c.TLSKey })},
+	{"LOKET_BACKUP_DIR", "", "if set (SQLite only), a folder where Loket saves a checked copy of the database every LOKET_BACKUP_EVERY, keeping the newest LOKET_BACKUP_KEEP (docs/backup.md)", str(func(c *Config) *string { return &c.BackupDir })},
+	{"LOKET_BACKUP_EVERY", "24h", "how often the copy in LOKET_BACKUP_DIR is made (at least 1m)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("want a duration of at least 1m like 24h, got %q", v)
+		}
+		c.BackupEvery = d
+		return nil
+	}},
+	{"LOKET_BACKUP_KEEP", "7", "how many copies in LOKET_BACKUP_DIR are kept; older ones are deleted after a new one is checked", positive(func(c *Config) *int { return &c.BackupKeep })},
 }
 
 // parseProxies reads a list of CIDRs (10.0.0.0/8) or single addresses (192.0.2.7),

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/api"
+	"github.com/loket/loket/internal/backup"
 	"github.com/loket/loket/internal/compat/chestcloudx"
 	"github.com/loket/loket/internal/compat/socx"
 	"github.com/loket/loket/internal/compat/tokowendigg"
@@ -61,8 +63,18 @@ type Server struct {
 	errc chan error
 }
 
-// OpenDB opens and migrates the configured database.
+// OpenDB opens and migrates the configured database. An existing SQLite database
+// with migrations pending is copied first (backup.BeforeMigrate). LOKET_BACKUP_DIR is
+// checked here, so that a folder that cannot be written refuses the start.
 func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if cfg.BackupDir != "" {
+		if !strings.HasPrefix(cfg.DatabaseURL, "sqlite:") {
+			return nil, errors.New("LOKET_BACKUP_DIR is for SQLite: on PostgreSQL back up with pg_dump or point-in-time recovery (docs/backup.md), and unset it")
+		}
+		if err := backup.CheckDir(cfg.BackupDir); err != nil {
+			return nil, err
+		}
+	}
 	ckpt := cfg.SQLiteAutocheckpoint
 	if ckpt == 0 {
 		ckpt = -1 // off; store's 0 is SQLite's default
@@ -70,6 +82,14 @@ func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes, Autocheckpoint: ckpt})
 	if err != nil {
 		return nil, err
+	}
+	copied, err := backup.BeforeMigrate(ctx, db, cfg.BackupDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if copied != "" {
+		slog.Info("database copied before migrating it", "file", copied)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
@@ -164,6 +184,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	scrape := metrics.Restrict(reg, cfg.MetricsToken, mln == nil)
 	if mln == nil {
 		s.API.Handle("GET /metrics", scrape)
+	}
+	if cfg.BackupDir != "" && db.Dialect == store.SQLite {
+		backup.New(db, log, reg, backup.Config{Dir: cfg.BackupDir, Every: cfg.BackupEvery, Keep: cfg.BackupKeep}).Schedule(c.Jobs)
 	}
 	if err := c.Start(ctx); err != nil {
 		return closeAll(err)

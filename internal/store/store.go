@@ -10,10 +10,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +42,10 @@ type DB struct {
 	W *sql.DB
 	// R serves reads. On SQLite in WAL mode readers never block the writer.
 	R *sql.DB
+	// Path is the SQLite database's file, absolute; empty on PostgreSQL.
+	Path string
+
+	lock *os.File // SQLite: the shared lock on Path+".lock" while open
 
 	batcher  *Batcher
 	accounts sync.Map // house account code -> accountInfo; ids never change
@@ -114,9 +117,8 @@ func Open(dsn string, opt Options) (*DB, error) {
 	}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(dsn, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
-		if path == "" {
+		path, ok := SQLitePath(dsn)
+		if !ok {
 			return nil, fmt.Errorf("open database: empty sqlite path")
 		}
 		return openSQLite(path, opt)
@@ -144,6 +146,22 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		}
 		path = abs
 	}
+	lock, err := lockShared(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openSQLitePools(path, opt)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	db.lock = lock
+	return db, nil
+}
+
+func openSQLitePools(path string, opt Options) (*DB, error) {
 	// synchronous(FULL) in WAL mode: a commit is on disk before it is acknowledged.
 	// busy_timeout lets CLI commands write while a server runs on the same file.
 	// temp_store(MEMORY) keeps savepoint sub-journals (rollback scratch of the batcher's
@@ -177,7 +195,7 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{Dialect: SQLite, W: w, R: r}
+	db := &DB{Dialect: SQLite, W: w, R: r, Path: path}
 	db.batcher = newBatcher(db, 1, opt.MaxBatch)
 	return db, nil
 }
@@ -208,13 +226,18 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 
 // Close stops the batcher and closes the pools.
 func (db *DB) Close() error {
-	db.batcher.close()
+	if db.batcher != nil {
+		db.batcher.close()
+	}
 	db.rstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {
 			err = e
 		}
+	}
+	if db.lock != nil {
+		db.lock.Close()
 	}
 	return err
 }
@@ -226,18 +249,15 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Migrate applies the embedded migrations of the engine that are not applied yet.
 func (db *DB) Migrate(ctx context.Context) error {
-	dir := "migrations/" + string(db.Dialect)
-	names, err := fs.Glob(migrations, dir+"/*.sql")
+	versions, err := migrationVersions(db.Dialect)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	for _, name := range names {
-		version := strings.TrimSuffix(filepath.Base(name), ".sql")
-		body, err := migrations.ReadFile(name)
+	for _, version := range versions {
+		body, err := migrations.ReadFile("migrations/" + string(db.Dialect) + "/" + version + ".sql")
 		if err != nil {
 			return err
 		}
