@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -98,6 +99,10 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 	p, err := s.catalog.Product(req.Product, r.Level)
 	if err != nil || req.Product == "" {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", loket.Clip(req.Product))
+	}
+	if p.Postpaid() {
+		return nil, &loket.Error{Code: loket.EPRODUCT, Field: "product", Reason: loket.ReasonPostpaid,
+			Message: fmt.Sprintf("%s is a postpaid bill: check it with an inquiry (POST /v1/bills/inquiry) and pay the inquiry", p.Code)}
 	}
 	if !p.Active {
 		return nil, loket.FieldError(loket.EINACTIVE, "product", "product %s is not available now", p.Code)

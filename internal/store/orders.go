@@ -282,17 +282,18 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 }
 
 const orderCols = `id, reseller_id, ref_id, product_id, product_code, product_name, target, fields, price, status, sn, message, surface,
-	created_at, updated_at, settled_at, flagged_at, mode`
+	created_at, updated_at, settled_at, flagged_at, mode, inquiry_id`
 
 func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var o loket.Order
 	var fields string
 	var c, u int64
-	var s, f sql.NullInt64
+	var s, f, inq sql.NullInt64
 	if err := row.Scan(&o.ID, &o.ResellerID, &o.RefID, &o.ProductID, &o.ProductCode, &o.ProductName, &o.Target, &fields, &o.Price,
-		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode); err != nil {
+		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode, &inq); err != nil {
 		return nil, err
 	}
+	o.InquiryID = inq.Int64
 	if fields != "" && fields != "{}" && fields != "null" {
 		_ = json.Unmarshal([]byte(fields), &o.Fields)
 	}

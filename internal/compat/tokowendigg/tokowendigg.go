@@ -153,6 +153,18 @@ func reply(err error) (int, string) {
 		return http.StatusBadRequest, "Permintaan tidak valid"
 	case loket.ENOTFOUND:
 		return http.StatusBadRequest, "Transaksi tidak ditemukan"
+	case loket.ENOBILL:
+		return http.StatusBadRequest, "Belum ada tagihan untuk nomor pelanggan ini"
+	case loket.EBILLPAID:
+		return http.StatusBadRequest, "Tagihan sudah dibayar"
+	case loket.ECUSTOMER:
+		return http.StatusBadRequest, "Nomor pelanggan tidak ditemukan"
+	case loket.EOVERLIMIT:
+		return http.StatusBadRequest, "Tagihan melebihi batas pembayaran"
+	case loket.EEXPIRED:
+		return http.StatusBadRequest, "Cek tagihan sudah kedaluwarsa, silakan cek ulang"
+	case loket.EAMOUNT:
+		return http.StatusBadRequest, "Jumlah tagihan berubah, silakan cek ulang"
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge, "Payload terlalu besar"
 	case loket.ERATELIMIT:
