@@ -190,7 +190,8 @@ func (s *Service) Expired(o *loket.Order) { s.m.settled.With("expired", o.Surfac
 
 // Order returns one of a reseller's orders (any reseller's when resellerID is 0).
 func (s *Service) Order(ctx context.Context, resellerID, id int64) (*loket.Order, error) {
-	return s.db.Order(ctx, id, resellerID)
+	o, err := s.db.Order(ctx, id, resellerID)
+	return s.withInquiry(ctx, o), err
 }
 
 // OrderByRef returns a reseller's order by its ref_id.
@@ -198,7 +199,8 @@ func (s *Service) OrderByRef(ctx context.Context, resellerID int64, refID string
 	if err := loket.CheckText("ref_id", refID, loket.MaxText); err != nil {
 		return nil, err
 	}
-	return s.db.OrderByRef(ctx, resellerID, refID)
+	o, err := s.db.OrderByRef(ctx, resellerID, refID)
+	return s.withInquiry(ctx, o), err
 }
 
 // Orders lists orders.
