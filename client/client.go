@@ -188,6 +188,7 @@ type Order struct {
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
 	Mode        string            `json:"mode"` // saldo or dropship
 	Dropship    *Dropship         `json:"dropship,omitempty"`
+	Bill        *Bill             `json:"bill,omitempty"` // a bill's payment: the bill paid
 }
 
 // ListOptions filter and page Orders. Zero values leave a filter out.

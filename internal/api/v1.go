@@ -29,6 +29,7 @@ type Order struct {
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
 	Mode        string            `json:"mode" enum:"saldo,dropship" doc:"saldo: paid from your balance; dropship: your customer pays by QRIS"`
 	Dropship    *DropshipInfo     `json:"dropship,omitempty" doc:"for dropship orders: the customer's payment and your margin"`
+	Bill        *Bill             `json:"bill,omitempty" doc:"for a bill's payment: the bill paid (target is its customer number)"`
 }
 
 // OrderView renders an order for resellers. It carries nothing that names a supplier.
@@ -37,9 +38,13 @@ func OrderView(o *loket.Order) Order {
 	if mode == "" {
 		mode = loket.ModeSaldo
 	}
-	return Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
+	v := Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
 		Price: o.Price, Status: o.Status, SN: o.SN, Message: o.Message, Surface: o.Surface, CreatedAt: o.CreatedAt,
 		UpdatedAt: o.UpdatedAt, SettledAt: o.SettledAt, Mode: mode}
+	if o.Inquiry != nil {
+		v.Bill = BillView(o.Inquiry)
+	}
+	return v
 }
 
 // PriceWebhook is the body of a native price webhook: your prices that changed.
@@ -159,6 +164,7 @@ func (s *Server) register() {
 	s.registerWithdrawals()
 	s.registerDropship()
 	s.registerNumbers()
+	s.registerBills()
 	s.add(Route{Pattern: "GET /v1/webhook", Summary: "Your webhook URL", Auth: true, Response: WebhookSettings{}}, s.authed(s.getWebhook))
 	s.add(Route{Pattern: "PUT /v1/webhook", Summary: "Set your webhook URL; deliveries are signed X-Loket-Signature: sha256=HMAC-SHA256(body, secret key)",
 		Auth: true, Request: WebhookSettings{}, Response: WebhookSettings{}, Errors: []string{loket.EINVALID}}, s.authed(s.putWebhook))
