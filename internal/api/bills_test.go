@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +32,25 @@ func TestBillsHTTP(t *testing.T) {
 		ctx := context.Background()
 		r := loketest.NewReseller(t, s, 5_000_000)
 		c := client.New(s.URL, r.Creds.APIKey)
+
+		// The webhook of a bill's payment carries the bill.
+		hooks := make(chan client.WebhookEvent, 4)
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var ev client.WebhookEvent
+			if json.NewDecoder(r.Body).Decode(&ev) == nil {
+				hooks <- ev
+			}
+		}))
+		defer hs.Close()
+		if err := c.SetWebhook(ctx, hs.URL); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := c.Product(ctx, "pln"); err != nil || p.Kind != "postpaid" || p.AdminFee != 2750 || p.Commission != 1000 || p.Price != 0 {
+			t.Fatalf("pln = %+v, %v", p, err)
+		}
+		if p, err := c.Product(ctx, "PLN20"); err != nil || p.Kind != "prepaid" || p.CustomerCheck != "pln" {
+			t.Fatalf("PLN20 = %+v, %v", p, err)
+		}
 
 		b, err := c.InquireBill(ctx, client.BillInquiryRequest{Product: "pln", CustomerNo: "530000000001"})
 		if err != nil {
@@ -64,6 +85,14 @@ func TestBillsHTTP(t *testing.T) {
 		}
 		if o.Status != client.StatusSuccess || len(o.SN) != 32 || o.Bill == nil || o.Bill.Total != b.Total {
 			t.Fatalf("settled = %+v", o)
+		}
+		select {
+		case ev := <-hooks:
+			if ev.Order.ID != o.ID || ev.Order.Bill == nil || ev.Order.Bill.InquiryID != b.InquiryID || ev.Order.SN != o.SN {
+				t.Fatalf("webhook = %+v", ev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no webhook")
 		}
 		again, created, err := c.PayBill(ctx, client.BillPayRequest{InquiryID: b.InquiryID, RefID: "http-2"})
 		if err != nil || created || again.ID != o.ID {

@@ -103,6 +103,11 @@ type Product struct {
 	Description string            `json:"description,omitempty"`
 	TargetKind  string            `json:"target_kind" enum:"msisdn,meter,game,any"`
 	Forms       []loket.FormField `json:"forms,omitempty"`
+	Kind        string            `json:"kind" enum:"prepaid,postpaid" doc:"postpaid: a bill, checked with POST /v1/bills/inquiry and paid with POST /v1/bills/pay; its price is per bill (0 here)"`
+	// CustomerCheck says the target can be looked up before buying.
+	CustomerCheck string      `json:"customer_check,omitempty" enum:"pln" doc:"pln: GET /v1/pln/check looks the meter up (name, tariff, power)"`
+	AdminFee      loket.Money `json:"admin_fee,omitempty" doc:"postpaid: the admin fee per bill period"`
+	Commission    loket.Money `json:"commission,omitempty" doc:"postpaid: your commission per bill period"`
 }
 
 // ProductList is GET /v1/products.
@@ -206,7 +211,8 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.Re
 
 func productView(p loket.Product) Product {
 	return Product{Code: p.Code, Name: p.Name, Category: p.Category, Brand: p.Brand, BrandName: p.BrandName, Price: p.Price,
-		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms}
+		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms, Kind: p.Kind,
+		CustomerCheck: p.CustomerCheck, AdminFee: p.AdminFee, Commission: p.Commission}
 }
 
 func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {

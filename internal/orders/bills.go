@@ -302,8 +302,9 @@ func (s *Service) payBill(ctx context.Context, r *loket.ResellerAuth, inquiryID 
 	if existed {
 		return s.withInquiry(ctx, o), false, nil
 	}
-	o.Inquiry = in
-	return o, true, nil
+	out := *o // o itself went to the dispatcher with the job
+	out.Inquiry = in
+	return &out, true, nil
 }
 
 // sameBillRequest says an order under a repeated ref_id pays the inquiry asked for, or

@@ -235,6 +235,13 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 	if at != nil {
 		st.AttemptSeq, st.AttemptOutcome, st.SupplierTrx, st.SupplierMsg = at.Seq, string(res.Outcome), res.TrxID, res.Message
 	}
+	var inquiry *loket.Inquiry
+	if o.InquiryID != 0 {
+		// The reseller's webhook carries the bill paid.
+		if inquiry, err = s.db.Inquiry(ctx, o.InquiryID, 0); err != nil {
+			return err
+		}
+	}
 	var settled *loket.Order
 	var hook int64
 	err = s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
@@ -244,6 +251,7 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 			settled = nil
 			return err
 		}
+		so.Inquiry = inquiry
 		settled = so
 		if so.Mode == loket.ModeDropship {
 			if err := t.SettleDropship(so, st.Success); err != nil {

@@ -392,6 +392,9 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 	}
 	out := map[string][]service{}
 	for _, pr := range h.svc.Catalog.Products(ra.Level) {
+		if pr.Postpaid() {
+			continue // bills have no fixed price; this dialect sells none
+		}
 		group := catName[pr.Category]
 		if group == "" {
 			group = pr.Category

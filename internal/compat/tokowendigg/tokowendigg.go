@@ -458,7 +458,7 @@ func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	active := flag(q, "active")
 	out := []productItem{}
 	for _, p := range h.svc.Catalog.Products(ra.Level) {
-		if p.Brand != b.Code {
+		if p.Brand != b.Code || p.Postpaid() { // bills have no fixed price; this dialect sells none
 			continue
 		}
 		on := p.Active && b.Active
