@@ -121,15 +121,7 @@ func (s *Server) payBill(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 		return
 	}
 	o, created, err := s.svc.Bills.PayBill(r.Context(), ra, req.InquiryID, req.RefID, "api")
-	if err != nil {
-		WriteError(w, err)
-		return
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	httpx.WriteJSON(w, status, OrderView(o))
+	writeOrder(w, o, created, err)
 }
 
 func (s *Server) checkMeter(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {

@@ -248,6 +248,12 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.R
 	}
 	o, created, err := s.svc.Orders.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
 		Fields: req.Fields, MaxPrice: req.MaxPrice, Surface: "api"})
+	writeOrder(w, o, created, err)
+}
+
+// writeOrder answers an accepted order: 201 when created, 200 when it was there
+// already, or the error.
+func writeOrder(w http.ResponseWriter, o *loket.Order, created bool, err error) {
 	if err != nil {
 		WriteError(w, err)
 		return

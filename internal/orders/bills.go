@@ -278,24 +278,9 @@ func (s *Service) payBill(ctx context.Context, r *loket.ResellerAuth, inquiryID 
 	if err != nil {
 		return nil, false, err
 	}
-	n := &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: refID, RequestHash: hash, Product: p,
-		Target: in.Customer, Price: in.Total, Surface: surface, FirstRoute: route, FirstRef: in.Ref, InquiryID: in.ID, BillKey: billKey(in),
-		Node: s.runner.Node(), Lease: s.runner.Lease()}
-	var o *loket.Order
-	var existed bool
-	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
-		var err error
-		o, existed, err = t.CreateOrder(n)
-		if err == nil && !existed {
-			o := o
-			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
-				SupplierCode: route.SupplierCode, SupplierRef: in.Ref, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
-			t.AfterCommit(func() {
-				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
-			})
-		}
-		return err
-	})
+	o, existed, err := s.write(ctx, &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: refID, RequestHash: hash,
+		Product: p, Target: in.Customer, Price: in.Total, Surface: surface, FirstRoute: route, FirstRef: in.Ref, InquiryID: in.ID,
+		BillKey: billKey(in)})
 	if err != nil {
 		return nil, false, err
 	}

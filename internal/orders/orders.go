@@ -144,23 +144,8 @@ func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req lo
 		return nil, false, err
 	}
 	n := s.NewOrder(r, c)
-	n.FirstRoute, n.Node, n.Lease = c.Route, s.runner.Node(), s.runner.Lease()
-	route := c.Route
-	var o *loket.Order
-	var existed bool
-	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
-		var err error
-		o, existed, err = t.CreateOrder(n)
-		if err == nil && !existed {
-			o := o
-			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
-				SupplierCode: route.SupplierCode, SupplierRef: store.SupplierRef(o.ID, 1), Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
-			t.AfterCommit(func() {
-				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
-			})
-		}
-		return err
-	})
+	n.FirstRoute = c.Route
+	o, existed, err := s.write(ctx, n)
 	if err != nil {
 		s.Refused(c.Surface, err)
 		return nil, false, err
@@ -169,6 +154,32 @@ func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req lo
 		s.Created(c.Surface, start)
 	}
 	return o, !existed, nil
+}
+
+// write writes an accepted order with its first attempt (n.FirstRoute, under
+// n.FirstRef or the order's own ref) and hands its job to this node's workers once
+// committed.
+func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order, existed bool, err error) {
+	n.Node, n.Lease = s.runner.Node(), s.runner.Lease()
+	route := n.FirstRoute
+	err = s.db.Write(ctx, uint64(n.ResellerID), func(t *store.Tx) error {
+		var err error
+		o, existed, err = t.CreateOrder(n)
+		if err == nil && !existed {
+			o := o
+			ref := n.FirstRef
+			if ref == "" {
+				ref = store.SupplierRef(o.ID, 1)
+			}
+			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+				SupplierCode: route.SupplierCode, SupplierRef: ref, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+			t.AfterCommit(func() {
+				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
+			})
+		}
+		return err
+	})
+	return o, existed, err
 }
 
 // Created counts an accepted order of a surface, placed since start.

@@ -23,7 +23,7 @@ func (db *DB) CatalogVersion(ctx context.Context) (string, error) {
 
 // LoadCatalog reads the whole catalog.
 func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
-	c := &loket.Catalog{Overrides: map[int64]map[string]loket.Money{}, Routes: map[int64][]loket.Route{}}
+	c := &loket.Catalog{Routes: map[int64][]loket.Route{}}
 	var err error
 	if c.Version, err = db.CatalogVersion(ctx); err != nil {
 		return nil, err
@@ -82,35 +82,10 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT product_id, level, price FROM price_overrides`, func(r *sql.Rows) error {
-		var pid int64
-		var level string
-		var price loket.Money
-		if err := r.Scan(&pid, &level, &price); err != nil {
-			return err
-		}
-		if c.Overrides[pid] == nil {
-			c.Overrides[pid] = map[string]loket.Money{}
-		}
-		c.Overrides[pid][level] = price
-		return nil
-	}); err != nil {
+	if c.Overrides, err = db.levelAmounts(ctx, `SELECT product_id, level, price FROM price_overrides`); err != nil {
 		return nil, err
 	}
-	c.Commissions = map[int64]map[string]loket.Money{}
-	if err := db.each(ctx, `SELECT product_id, level, commission FROM product_commissions`, func(r *sql.Rows) error {
-		var pid int64
-		var level string
-		var v loket.Money
-		if err := r.Scan(&pid, &level, &v); err != nil {
-			return err
-		}
-		if c.Commissions[pid] == nil {
-			c.Commissions[pid] = map[string]loket.Money{}
-		}
-		c.Commissions[pid][level] = v
-		return nil
-	}); err != nil {
+	if c.Commissions, err = db.levelAmounts(ctx, `SELECT product_id, level, commission FROM product_commissions`); err != nil {
 		return nil, err
 	}
 	if err := db.each(ctx, `SELECT r.id, r.product_id, s.id, s.name, s.kind, r.supplier_code, r.cost, r.priority, r.active, s.enabled, r.upstream_active
@@ -130,6 +105,26 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 	}
 	c.Suppliers = sups
 	return c, nil
+}
+
+// levelAmounts reads amounts per product and level (price overrides, commissions):
+// query selects product_id, level and the amount.
+func (db *DB) levelAmounts(ctx context.Context, query string) (map[int64]map[string]loket.Money, error) {
+	out := map[int64]map[string]loket.Money{}
+	err := db.each(ctx, query, func(r *sql.Rows) error {
+		var pid int64
+		var level string
+		var v loket.Money
+		if err := r.Scan(&pid, &level, &v); err != nil {
+			return err
+		}
+		if out[pid] == nil {
+			out[pid] = map[string]loket.Money{}
+		}
+		out[pid][level] = v
+		return nil
+	})
+	return out, err
 }
 
 // Suppliers lists the registered suppliers, secrets included (never serialised).
