@@ -365,6 +365,48 @@ func TestBills(t *testing.T) {
 			b.verify()
 		})
 
+		t.Run("concurrent payments by two resellers", func(t *testing.T) {
+			b.t = t
+			// Other resellers' payments go in other lanes on PostgreSQL: only the
+			// index can stop the second.
+			buyers := []*loket.ResellerAuth{loketest.Buyer(t, b.a, "bills-c1", 1_000_000), loketest.Buyer(t, b.a, "bills-c2", 1_000_000),
+				loketest.Buyer(t, b.a, "bills-c3", 1_000_000)}
+			inqs := make([]*loket.Inquiry, len(buyers))
+			for i, ra := range buyers {
+				in, err := b.a.Orders.Inquire(b.ctx, ra, "bpjs", "8800000061")
+				if err != nil {
+					t.Fatal(err)
+				}
+				inqs[i] = in
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, len(buyers))
+			for i, ra := range buyers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, errs[i] = b.a.Orders.PayBill(b.ctx, ra, inqs[i].ID, "same-bill", "")
+				}()
+			}
+			wg.Wait()
+			paid := 0
+			var spent loket.Money
+			for i, err := range errs {
+				switch loket.ErrorCode(err) {
+				case "":
+					paid++
+				case loket.EBILLPAID:
+				default:
+					t.Fatalf("payment %d: %v", i, err)
+				}
+				spent += 1_000_000 - b.balance(buyers[i])
+			}
+			if paid != 1 || spent != inqs[0].Total {
+				t.Fatalf("%d payments went through, %d spent; want 1 and %d", paid, spent, inqs[0].Total)
+			}
+			b.verify()
+		})
+
 		t.Run("bad input leaves no trace", func(t *testing.T) {
 			b.t = t
 			inquiries, orders, start := b.rows("inquiries"), b.rows("orders"), b.balance(b.ra)

@@ -63,6 +63,20 @@ func TestBillHeldOnce(t *testing.T) {
 		if err != nil || len(atts) != 1 || atts[0].SupplierRef != "LKI3" {
 			t.Fatalf("attempts = %+v, %v", atts, err)
 		}
+		// The same inquiry again after its payment failed: its ref went upstream once.
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			_, _, err := tx.SettleOrder(store.Settlement{OrderID: third.ID, Message: "failed"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := f.balance(t)
+		if _, _, err := f.create(t, pay("b4", third.InquiryID, "LKI3")); loket.ErrorCode(err) != loket.ECONFLICT {
+			t.Fatalf("paying a used inquiry ref again: %v", err)
+		}
+		if _, err := db.OrderByRef(ctx, f.reseller, "b4"); loket.ErrorCode(err) != loket.ENOTFOUND || f.balance(t) != before {
+			t.Fatalf("a refused payment left a trace: %v, balance %d (was %d)", err, f.balance(t), before)
+		}
 		verify(t, db)
 	})
 }

@@ -97,6 +97,10 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 			ref = SupplierRef(id, 1)
 		}
 		if err := t.insertAttempt(id, 1, n.FirstRoute, ref); err != nil {
+			if n.BillKey != "" && isUnique(err) {
+				// The inquiry's ref went upstream with an earlier payment (failed since).
+				return nil, false, loket.FieldError(loket.ECONFLICT, "inquiry_id", "this inquiry was paid before; check the bill again to pay it")
+			}
 			return nil, false, err
 		}
 	}
