@@ -94,6 +94,10 @@ func TestBillsHTTP(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("no webhook")
 		}
+		if list, err := c.Orders(ctx, client.ListOptions{}); err != nil || len(list.Orders) != 1 || list.Orders[0].Bill == nil ||
+			list.Orders[0].Bill.InquiryID != b.InquiryID {
+			t.Fatalf("orders = %+v, %v", list, err)
+		}
 		again, created, err := c.PayBill(ctx, client.BillPayRequest{InquiryID: b.InquiryID, RefID: "http-2"})
 		if err != nil || created || again.ID != o.ID {
 			t.Fatalf("second payment = %+v %v %v", again, created, err)

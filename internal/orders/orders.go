@@ -219,7 +219,26 @@ func (s *Service) Orders(ctx context.Context, f loket.OrderFilter) ([]*loket.Ord
 	if err := loket.CheckTexts("ref_id", f.RefID, "status", f.Status); err != nil {
 		return nil, err
 	}
-	return s.db.ListOrders(ctx, f)
+	list, err := s.db.ListOrders(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, o := range list {
+		if o.InquiryID != 0 {
+			ids = append(ids, o.InquiryID)
+		}
+	}
+	if len(ids) > 0 {
+		inqs, err := s.db.Inquiries(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			o.Inquiry = inqs[o.InquiryID]
+		}
+	}
+	return list, nil
 }
 
 // Attempts lists an order's supplier attempts, in order.

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -33,21 +35,47 @@ const inquiryCols = `i.id, i.reseller_id, i.product_id, p.code, p.name, i.custom
 // Inquiry loads an inquiry; resellerID limits the lookup to one reseller's (0: any),
 // so that another reseller's inquiry is not found.
 func (db *DB) Inquiry(ctx context.Context, id, resellerID int64) (*loket.Inquiry, error) {
-	var in loket.Inquiry
-	var bill string
-	var valid, created int64
-	err := db.queryRow(ctx, `SELECT `+inquiryCols+` FROM inquiries i JOIN products p ON p.id = i.product_id
-		WHERE i.id = $1 AND ($2 = 0 OR i.reseller_id = $2)`, id, resellerID).Scan(&in.ID, &in.ResellerID, &in.ProductID,
-		&in.ProductCode, &in.ProductName, &in.Customer, &in.RouteID, &in.SupplierID, &in.SupplierCode, &in.Ref, &in.SupplierTrx, &bill,
-		&in.Amount, &in.Admin, &in.Commission, &in.Total, &in.Cost, &in.PeriodsKey, &valid, &created)
+	in, err := scanInquiry(db.queryRow(ctx, `SELECT `+inquiryCols+` FROM inquiries i JOIN products p ON p.id = i.product_id
+		WHERE i.id = $1 AND ($2 = 0 OR i.reseller_id = $2)`, id, resellerID))
 	if noRows(err) {
 		return nil, loket.FieldError(loket.ENOTFOUND, "inquiry_id", "no such inquiry")
 	}
-	if err != nil {
+	return in, err
+}
+
+// Inquiries loads the inquiries of ids that exist, by id.
+func (db *DB) Inquiries(ctx context.Context, ids []int64) (map[int64]*loket.Inquiry, error) {
+	out := map[int64]*loket.Inquiry{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	err := db.each(ctx, `SELECT `+inquiryCols+` FROM inquiries i JOIN products p ON p.id = i.product_id
+		WHERE i.id IN (`+strings.Join(marks, ", ")+`)`, func(r *sql.Rows) error {
+		in, err := scanInquiry(r)
+		if err == nil {
+			out[in.ID] = in
+		}
+		return err
+	}, args...)
+	return out, err
+}
+
+func scanInquiry(row interface{ Scan(...any) error }) (*loket.Inquiry, error) {
+	var in loket.Inquiry
+	var bill string
+	var valid, created int64
+	if err := row.Scan(&in.ID, &in.ResellerID, &in.ProductID, &in.ProductCode, &in.ProductName, &in.Customer, &in.RouteID, &in.SupplierID,
+		&in.SupplierCode, &in.Ref, &in.SupplierTrx, &bill, &in.Amount, &in.Admin, &in.Commission, &in.Total, &in.Cost, &in.PeriodsKey,
+		&valid, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(bill), &in.Bill); err != nil {
-		return nil, fmt.Errorf("inquiry %d: bill: %w", id, err)
+		return nil, fmt.Errorf("inquiry %d: bill: %w", in.ID, err)
 	}
 	in.ValidUntil, in.CreatedAt = Time(valid), Time(created)
 	return &in, nil
