@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store/storetest"
 )
 
 // billRig is one node with the demo catalog and a reseller, for the bill tests.
@@ -470,5 +472,67 @@ func TestBills(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestBillPaymentSurvivesRestart: a node accepts bill payments and dies before its
+// workers send them; the restarted node carries each to its end under the inquiry's
+// ref, exactly once.
+func TestBillPaymentSurvivesRestart(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		db := storetest.Open(t, engine)
+		if _, err := catalog.LoadDemo(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		a := loketest.CoreOn(t, db)
+		if err := a.Catalog.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ra := loketest.Buyer(t, a, "bills-restart", 1_000_000)
+		want := map[int64]string{}
+		var charged loket.Money
+		for i, customer := range []string{"530000000071", "530000000079", "530000000076"} {
+			in, err := a.Orders.Inquire(ctx, ra, "pln", customer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, _, err := a.Orders.PayBill(ctx, ra, in.ID, fmt.Sprint("restart-", i), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[o.ID] = map[byte]string{'1': loket.StatusSuccess, '9': loket.StatusFailed, '6': loket.StatusSuccess}[customer[len(customer)-1]]
+			if want[o.ID] == loket.StatusSuccess {
+				charged += in.Total
+			}
+		}
+		b := loketest.CoreOn(t, db) // the same node, restarted: it frees its own locks
+		if err := b.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close(ctx)
+		for id, status := range want {
+			o := waitFinal(t, func() *loket.Order {
+				o, err := b.Orders.Order(ctx, ra.ID, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return o
+			})
+			if o.Status != status {
+				t.Fatalf("order %d = %s, want %s", id, o.Status, status)
+			}
+			atts, err := b.Orders.Attempts(ctx, id)
+			if err != nil || len(atts) != 1 || atts[0].SupplierRef != o.Inquiry.Ref {
+				t.Fatalf("order %d attempts = %+v, %v", id, atts, err)
+			}
+		}
+		r, err := b.Resellers.Reseller(ctx, ra.ID, "")
+		if err != nil || r.Balance != 1_000_000-charged {
+			t.Fatalf("balance = %d, want %d (%v)", r.Balance, 1_000_000-charged, err)
+		}
+		if v, err := db.Verify(ctx); err != nil || len(v) > 0 {
+			t.Fatalf("ledger verify: %v %+v", err, v)
+		}
 	})
 }
