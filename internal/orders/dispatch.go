@@ -226,6 +226,9 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 		st.Message = "success"
 		st.SupplierID, st.Cost = at.SupplierID, at.Cost
 		if o.InquiryID != 0 && res.Price > 0 {
+			if res.Price != at.Cost {
+				s.log.Warn("a bill was paid at another price than its inquiry's", "order", o.ID, "inquiry_cost", at.Cost, "paid", res.Price)
+			}
 			st.Cost = res.Price // what the biller charged for this bill
 		}
 	} else {
