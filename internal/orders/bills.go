@@ -279,7 +279,7 @@ func (s *Service) payBill(ctx context.Context, r *loket.ResellerAuth, inquiryID 
 		return nil, false, err
 	}
 	o, existed, err := s.write(ctx, &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: refID, RequestHash: hash,
-		Product: p, Target: in.Customer, Price: in.Total, Surface: surface, FirstRoute: route, FirstRef: in.Ref, InquiryID: in.ID,
+		Product: p, Target: in.Customer, Price: in.Total, Surface: surface, FirstRoute: route, FirstRef: in.Ref, FirstTrx: in.SupplierTrx, InquiryID: in.ID,
 		BillKey: billKey(in)})
 	if err != nil {
 		return nil, false, err

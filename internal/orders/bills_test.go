@@ -141,7 +141,7 @@ func TestBills(t *testing.T) {
 				t.Fatalf("cost = %d, want the biller's price %d", c, in.Cost)
 			}
 			atts, _ := b.a.Orders.Attempts(b.ctx, o.ID)
-			if len(atts) != 1 || atts[0].SupplierRef != in.Ref {
+			if len(atts) != 1 || atts[0].SupplierRef != in.Ref || atts[0].SupplierTrx == "" {
 				t.Fatalf("attempts = %+v, want one under the inquiry's ref %s", atts, in.Ref)
 			}
 			// The same ref_id, another ref_id, another inquiry of the same bill: the

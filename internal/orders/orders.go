@@ -172,7 +172,7 @@ func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order,
 				ref = store.SupplierRef(o.ID, 1)
 			}
 			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
-				SupplierCode: route.SupplierCode, SupplierRef: ref, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+				SupplierCode: route.SupplierCode, SupplierRef: ref, SupplierTrx: n.FirstTrx, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
 			t.AfterCommit(func() {
 				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
 			})

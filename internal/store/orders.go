@@ -28,6 +28,8 @@ type NewOrder struct {
 	// FirstRef is attempt 1's ref upstream when it is not SupplierRef(id, 1): a bill's
 	// payment goes under its inquiry's ref.
 	FirstRef string
+	// FirstTrx is the supplier's id that attempt 1 starts with (a bill's inquiry's).
+	FirstTrx string
 	// InquiryID and BillKey make the order a bill's payment: BillKey (product|customer|
 	// periods) is held by one pending or successful order at most.
 	InquiryID int64
@@ -96,7 +98,7 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		if ref == "" {
 			ref = SupplierRef(id, 1)
 		}
-		if err := t.insertAttempt(id, 1, n.FirstRoute, ref); err != nil {
+		if err := t.insertAttempt(id, 1, n.FirstRoute, ref, n.FirstTrx); err != nil {
 			if n.BillKey != "" && isUnique(err) {
 				// The inquiry's ref went upstream with an earlier payment (failed since).
 				return nil, false, loket.FieldError(loket.ECONFLICT, "inquiry_id", "this inquiry was paid before; check the bill again to pay it")
@@ -160,17 +162,17 @@ func SupplierRef(orderID int64, seq int) string { return fmt.Sprintf("LK%dA%d", 
 // InsertAttempt records that attempt seq of an order goes to route r. It is written
 // before the supplier is called, so after a crash Loket knows to ask, not to re-buy.
 func (t *Tx) InsertAttempt(orderID int64, seq int, r *loket.Route) error {
-	return t.insertAttempt(orderID, seq, r, SupplierRef(orderID, seq))
+	return t.insertAttempt(orderID, seq, r, SupplierRef(orderID, seq), "")
 }
 
-func (t *Tx) insertAttempt(orderID int64, seq int, r *loket.Route, ref string) error {
+func (t *Tx) insertAttempt(orderID int64, seq int, r *loket.Route, ref, trx string) error {
 	now := Now()
 	// Only for an order still pending: a contradicting report (a success callback
 	// settling the order while its send answered "failed") must not send the order to
 	// the next supplier as well.
-	res, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, cost, outcome, started_at, updated_at)
-		SELECT $1, $2, $3, $4, $5, $6, $7, 'new', $8, $8 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'pending')`,
-		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, ref, r.Cost, now)
+	res, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'pending')`,
+		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, ref, trx, r.Cost, now)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
