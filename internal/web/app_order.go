@@ -40,7 +40,7 @@ func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormDa
 	products := h.svc.Catalog.Products(s.reseller.Level)
 	sellable := map[string]bool{}
 	for _, p := range products {
-		if p.Active && (p.Stock == nil || *p.Stock > 0) {
+		if p.Active && !p.Postpaid() && (p.Stock == nil || *p.Stock > 0) {
 			sellable[p.Brand] = true
 		}
 	}
