@@ -76,10 +76,6 @@ type Meter struct {
 	Power        string `json:"power,omitempty"`
 }
 
-// WIB is Western Indonesian Time, in which people read times and upstreams end an
-// inquiry's day.
-var WIB = time.FixedZone("WIB", 7*60*60)
-
 // BillService checks and pays postpaid bills, and looks PLN meters up.
 type BillService interface {
 	// Inquire asks the suppliers for a customer's bill of a postpaid product and
