@@ -536,3 +536,48 @@ func TestBillPaymentSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestBillsReportedApart: the operator's sums count bill payments apart from prepaid
+// sales, today's and per day.
+func TestBillsReportedApart(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		b := newBillRig(t, engine)
+		prepaid, _, err := b.a.Orders.CreateOrder(b.ctx, b.ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "pre-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepaid = b.final(prepaid)
+		in := b.inquire("pln", "530000000001")
+		bill, _ := b.pay(in.ID, "bill-1")
+		if bill = b.final(bill); prepaid.Status != loket.StatusSuccess || bill.Status != loket.StatusSuccess {
+			t.Fatalf("orders: %s %s", prepaid.Status, bill.Status)
+		}
+		now := time.Now().In(loket.WIB)
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loket.WIB)
+		sums, err := b.a.DB.SalesByStatus(b.ctx, today, today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotPre, gotBill loket.StatusSum
+		for _, s := range sums {
+			if s.Status == loket.StatusSuccess && s.Bill {
+				gotBill = s
+			} else if s.Status == loket.StatusSuccess {
+				gotPre = s
+			}
+		}
+		if gotPre.Count != 1 || gotPre.Sales != prepaid.Price || gotBill.Count != 1 || gotBill.Sales != in.Total ||
+			gotBill.Profit != in.Total-in.Cost {
+			t.Fatalf("sums = %+v, want 1 prepaid of %d and 1 bill of %d (margin %d)", sums, prepaid.Price, in.Total, in.Total-in.Cost)
+		}
+		days, err := b.a.DB.DailySales(b.ctx, now, 2, loket.WIB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := days[len(days)-1]
+		if d.Orders != 2 || d.Success != 1 || d.Sales != prepaid.Price || d.Bills != 1 || d.BillSales != in.Total ||
+			d.BillProfit != in.Total-in.Cost {
+			t.Fatalf("today = %+v", d)
+		}
+	})
+}

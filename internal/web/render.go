@@ -50,7 +50,7 @@ var funcs = template.FuncMap{
 		return showTime(*t)
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"add": func(a, b int) int { return a + b },
+	"add": func(a, b any) int64 { return wholeOf(a) + wholeOf(b) },
 	"mul": func(a, b int) int { return a * b },
 	"sub": func(a, b any) int64 { return wholeOf(a) - wholeOf(b) },
 	"pct": func(part, whole any) int64 {
