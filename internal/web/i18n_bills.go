@@ -1,0 +1,72 @@
+package web
+
+// The messages of the bills, PLN meter and receipt pages (app_bills.go, app_pln.go,
+// app_receipt.go) and of a bill on the operator's order page.
+func init() {
+	for k, v := range map[string]string{
+		"Bayar tagihan":                "Pay a bill",
+		"Bayar tagihan lain":           "Pay another bill",
+		"Tagihan":                      "Bill",
+		"Jenis tagihan":                "Bill type",
+		"ID pelanggan":                 "Customer number",
+		"ID pelanggan / nomor tagihan": "Customer or bill number",
+		"Cek tagihan gratis. Tagihan dibayar setelah Anda memeriksa dan mengonfirmasinya.": "Checking a bill is free. It is paid only once you have checked and confirmed it.",
+		"Cek Tagihan": "Check the bill",
+		"Cek ID PLN":  "Check a PLN ID",
+		"(nama, tarif dan daya pemilik meter, sebelum membeli token)": "(the meter owner's name, tariff and power, before buying a token)",
+		"Tarif/Daya":          "Tariff/Power",
+		"Periode":             "Period",
+		"Stand meter":         "Meter reading",
+		"Denda":               "Penalty",
+		"denda":               "penalty",
+		"Admin":               "Admin fee",
+		"Total tagihan":       "Bill total",
+		"Total bayar":         "Total paid",
+		"Komisi Anda":         "Your commission",
+		"Dipotong dari saldo": "Taken from your balance",
+		"Berlaku sampai":      "Valid until",
+		"Waktu cek tagihan ini sudah lewat: saat dibayar, tagihan dicek ulang dulu.": "This bill check has expired: paying it checks the bill again first.",
+		"Bayar tagihan %s a.n. %s sebesar %s?":                                       "Pay the bill of %s (%s) of %s?",
+		"Periksa nama dan jumlahnya. Pembayaran tidak bisa dibatalkan.":              "Check the name and the amount. A payment cannot be cancelled.",
+		"Bayar %s":                   "Pay %s",
+		"No. referensi":              "Reference number",
+		"No. meter":                  "Meter number",
+		"Cek Meter":                  "Check the meter",
+		"Beli token untuk meter ini": "Buy a token for this meter",
+		"Cek dulu nama pemilik meter sebelum membeli token.": "Check the meter owner's name before buying a token.",
+		"Beli token listrik untuk %s (%s)?":                  "Buy an electricity token for %s (%s)?",
+		"Ganti nomor meter":                                  "Change the meter number",
+		"Struk":                                              "Receipt",
+		"STRUK PEMBAYARAN":                                   "PAYMENT RECEIPT",
+		"Terima kasih.":                                      "Thank you.",
+		"Cetak":                                              "Print",
+		"Teks untuk dibagikan":                               "Text to share",
+		"Terjadi kesalahan. Coba lagi nanti.":                "Something went wrong. Try again later.",
+		"Margin":                                             "Margin",
+		"Modal supplier":                                     "Supplier's cost",
+		"Komisi reseller":                                    "Reseller's commission",
+		"Harga reseller":                                     "Reseller's price",
+
+		// billRefusals (app_bills.go).
+		"Nomor pelanggan harus 6–20 angka.":                                                                                 "The customer number must be 6 to 20 digits.",
+		"Pilih produk tagihan dari daftar.":                                                                                 "Choose a bill product from the list.",
+		"Produk ini sedang tidak tersedia.":                                                                                 "This product is not available now.",
+		"Tidak ada tagihan yang perlu dibayar untuk nomor pelanggan ini.":                                                   "This customer number has no bill to pay now.",
+		"Tagihan ini sudah dibayar.":                                                                                        "This bill is paid already.",
+		"Nomor pelanggan tidak ditemukan. Periksa kembali nomornya.":                                                        "No such customer number. Check the number again.",
+		"Tagihan ini melebihi batas satu kali pembayaran dan tidak bisa dibayar di sini.":                                   "This bill is over the limit of one payment and cannot be paid here.",
+		"Cek tagihan ini sudah kedaluwarsa dan tagihan belum bisa dicek ulang sekarang. Coba lagi nanti.":                   "This bill check has expired and the bill cannot be checked again now. Try again later.",
+		"Saldo tidak cukup untuk membayar tagihan ini. Isi saldo dulu.":                                                     "Your balance is not enough to pay this bill. Top up first.",
+		"Tagihan belum bisa dicek atau dibayar sekarang. Coba lagi nanti.":                                                  "The bill cannot be checked or paid now. Try again later.",
+		"Pembayaran tagihan ini sudah gagal dan dananya dikembalikan. Cek tagihan lagi untuk membayar.":                     "The payment of this bill failed and was refunded. Check the bill again to pay it.",
+		"Jumlah tagihan berubah dari %s menjadi %s. Belum ada yang ditagih: periksa tagihan baru ini lalu konfirmasi lagi.": "The bill changed from %s to %s. Nothing was charged: check the new bill and confirm again.",
+
+		// meterRefusals (app_pln.go).
+		"Nomor meter/ID pelanggan harus 6–20 angka.":                          "The meter or customer number must be 6 to 20 digits.",
+		"Nomor meter/ID pelanggan tidak ditemukan. Periksa kembali nomornya.": "No such meter or customer number. Check the number again.",
+		"Cek meter PLN belum tersedia.":                                       "PLN meter checks are not available.",
+		"Nomor meter belum bisa dicek sekarang. Coba lagi nanti.":             "The meter cannot be checked now. Try again later.",
+	} {
+		english[k] = v
+	}
+}
