@@ -37,7 +37,8 @@ func (p *page) Token(sn string) *plnToken { return parseToken(sn) }
 // receiptLine is one line of a receipt: on the page and in its plain text.
 type receiptLine struct {
 	Label, Value string
-	Strong       bool
+	Strong       bool // a total
+	Wide         bool // a token: a line of its own, large
 }
 
 type receiptData struct {
@@ -119,7 +120,7 @@ func receiptLines(p *page, o *loket.Order) []receiptLine {
 		add("Tarif/Daya", tariffPower(t.Tariff, t.Power))
 		add("kWh", t.KWh)
 		add("Harga", rupiah(o.Price))
-		l = append(l, receiptLine{Label: "TOKEN", Value: t.Token, Strong: true})
+		l = append(l, receiptLine{Label: "TOKEN", Value: t.Token, Wide: true})
 		return l
 	}
 	add("Tujuan", o.Target)
