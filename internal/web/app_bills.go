@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"sort"
@@ -76,17 +77,17 @@ func (h *Handler) billsInquire(w http.ResponseWriter, r *http.Request, s *sess) 
 
 // billPage shows one of the reseller's inquiries with the button that pays it.
 func (h *Handler) billPage(w http.ResponseWriter, r *http.Request, s *sess) {
-	id, ok := pathID(r)
-	if !ok {
-		http.NotFound(w, r)
-		return
+	if in := h.ownInquiry(w, r, s); in != nil {
+		h.renderBill(w, r, s, http.StatusOK, in, "", "")
 	}
-	in, err := h.svc.Bills.Inquiry(r.Context(), s.reseller, id)
-	if err != nil {
-		h.fail(w, r, s, err)
-		return
-	}
-	h.renderBill(w, r, s, http.StatusOK, in, "", "")
+}
+
+// ownInquiry is the reseller's inquiry of the path's {id} (another reseller's is not
+// found); nil when there is none, and the page saying so is written.
+func (h *Handler) ownInquiry(w http.ResponseWriter, r *http.Request, s *sess) *loket.Inquiry {
+	return byPath(h, w, r, s, func(ctx context.Context, id int64) (*loket.Inquiry, error) {
+		return h.svc.Bills.Inquiry(ctx, s.reseller, id)
+	})
 }
 
 func (h *Handler) renderBill(w http.ResponseWriter, r *http.Request, s *sess, status int, in *loket.Inquiry, ref, msg string) {
@@ -107,19 +108,13 @@ var newInquiryRE = regexp.MustCompile(`pay inquiry (\d+)`)
 // billPay pays an inquiry (surface "web") and shows the order. A bill whose amount
 // moved since it was checked shows again at its new amount, to be confirmed again.
 func (h *Handler) billPay(w http.ResponseWriter, r *http.Request, s *sess) {
-	id, ok := pathID(r)
-	if !ok {
-		http.NotFound(w, r)
+	in := h.ownInquiry(w, r, s)
+	if in == nil {
 		return
 	}
 	ctx := r.Context()
-	in, err := h.svc.Bills.Inquiry(ctx, s.reseller, id)
-	if err != nil {
-		h.fail(w, r, s, err)
-		return
-	}
 	ref := formRef(r)
-	o, _, err := h.svc.Bills.PayBill(ctx, s.reseller, id, ref, "web")
+	o, _, err := h.svc.Bills.PayBill(ctx, s.reseller, in.ID, ref, "web")
 	if err == nil {
 		http.Redirect(w, r, "/app/orders/"+strconv.FormatInt(o.ID, 10), http.StatusSeeOther)
 		return

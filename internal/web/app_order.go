@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -158,17 +159,33 @@ func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) resellerOrder(w http.ResponseWriter, r *http.Request, s *sess) {
+	if o := h.ownOrder(w, r, s); o != nil {
+		h.render(w, http.StatusOK, "app_order_detail", h.newPage(w, r, s, "Pesanan", "orders", o))
+	}
+}
+
+// ownOrder is the reseller's order of the path's {id}; nil when there is none, and
+// the page saying so is written.
+func (h *Handler) ownOrder(w http.ResponseWriter, r *http.Request, s *sess) *loket.Order {
+	return byPath(h, w, r, s, func(ctx context.Context, id int64) (*loket.Order, error) {
+		return h.svc.Orders.Order(ctx, s.SubjectID, id)
+	})
+}
+
+// byPath loads what the path's {id} names with get; nil when the id is not one or
+// get fails, and the page saying so is written.
+func byPath[T any](h *Handler, w http.ResponseWriter, r *http.Request, s *sess, get func(context.Context, int64) (*T, error)) *T {
 	id, ok := pathID(r)
 	if !ok {
 		http.NotFound(w, r)
-		return
+		return nil
 	}
-	o, err := h.svc.Orders.Order(r.Context(), s.SubjectID, id)
+	v, err := get(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, s, err)
-		return
+		return nil
 	}
-	h.render(w, http.StatusOK, "app_order_detail", h.newPage(w, r, s, "Pesanan", "orders", o))
+	return v
 }
 
 // resellerOrderStatus answers the page's polling while an order is pending.

@@ -50,18 +50,11 @@ type receiptData struct {
 
 // receipt is the order's struk: what the reseller hands its customer, printable.
 func (h *Handler) receipt(w http.ResponseWriter, r *http.Request, s *sess) {
-	id, ok := pathID(r)
-	if !ok {
-		http.NotFound(w, r)
+	o := h.ownOrder(w, r, s)
+	if o == nil {
 		return
 	}
-	ctx := r.Context()
-	o, err := h.svc.Orders.Order(ctx, s.SubjectID, id)
-	if err != nil {
-		h.fail(w, r, s, err)
-		return
-	}
-	res, err := h.svc.Resellers.Reseller(ctx, s.SubjectID, "")
+	res, err := h.svc.Resellers.Reseller(r.Context(), s.SubjectID, "")
 	if err != nil {
 		h.fail(w, r, s, err)
 		return

@@ -40,6 +40,29 @@ func count(t testing.TB, s *server.Server, table string) int {
 	return n
 }
 
+// unchanged fails when table no longer has n rows: what was refused wrote nothing.
+func unchanged(t testing.TB, s *server.Server, table string, n int, what string) {
+	t.Helper()
+	if got := count(t, s, table); got != n {
+		t.Fatalf("%s wrote %d rows of %s", what, got-n, table)
+	}
+}
+
+// signedIn is a new reseller with a balance, signed in on a browser of its own.
+func signedIn(t testing.TB, s *server.Server, balance int64) (*loketest.Reseller, *browser) {
+	t.Helper()
+	r := addReseller(t, s, balance, "rahasia-"+itoa(balance))
+	b := newBrowser(t, s)
+	b.login("reseller", r.Username, "rahasia-"+itoa(balance))
+	return r, b
+}
+
+// pay submits the pay form of the bill page body, as the page gave it.
+func pay(t testing.TB, b *browser, body string) (int, string) {
+	t.Helper()
+	return b.post("/app/bills/"+find(t, payActionRE, body)+"/pay", url.Values{"ref_id": {find(t, refIDRE, body)}})
+}
+
 // lastMonth is the period of a one-month bill of the simulator, as the pages write
 // it: the month before this one in WIB.
 func lastMonth() string {
@@ -63,9 +86,7 @@ func inquire(t testing.TB, b *browser, product, customer string) (int, string) {
 func TestBillPages(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := loketest.Start(t, engine)
-		r := addReseller(t, s, 2_000_000, "rahasia-r")
-		rb := newBrowser(t, s)
-		rb.login("reseller", r.Username, "rahasia-r")
+		r, rb := signedIn(t, s, 2_000_000)
 
 		st, body := rb.get("/app/bills")
 		must(t, st, body, 200, "Bayar tagihan", "PLN Pascabayar", "PDAM", "BPJS Kesehatan", "Telkomsel Halo", `href="/app/pln"`)
@@ -85,9 +106,7 @@ func TestBillPages(t *testing.T) {
 		rb.get("/app/bills/" + inq)
 		st, body = rb.post("/app/bills/"+inq+"/pay", url.Values{"ref_id": {ref}})
 		must(t, st, body, 200, "Pesanan #"+oid)
-		if n := count(t, s, "orders"); n != orders+1 {
-			t.Fatalf("%d orders after paying twice, want %d", n, orders+1)
-		}
+		unchanged(t, s, "orders", orders+1, "paying twice")
 		if got := waitOrder(t, s, oid); got != "success" {
 			t.Fatalf("bill payment %s", got)
 		}
@@ -133,14 +152,10 @@ func TestBillPages(t *testing.T) {
 				t.Errorf("%s: the form lost the customer number", c.customer)
 			}
 		}
-		if n := count(t, s, "inquiries"); n != inquiries {
-			t.Fatalf("refused checks kept %d inquiries", n-inquiries)
-		}
+		unchanged(t, s, "inquiries", inquiries, "refused checks")
 
 		// Another reseller's bill is not found, and cannot be paid.
-		other := addReseller(t, s, 2_000_000, "rahasia-o")
-		ob := newBrowser(t, s)
-		ob.login("reseller", other.Username, "rahasia-o")
+		_, ob := signedIn(t, s, 1_000_000)
 		_, body = inquire(t, rb, "PDAM", "123456781")
 		mine := find(t, payActionRE, body)
 		st, body = ob.get("/app/bills/" + mine)
@@ -156,22 +171,18 @@ func TestBillPages(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		st, body = rb.do(req)
 		must(t, st, body, http.StatusForbidden)
-		if n := count(t, s, "orders"); n != orders {
-			t.Fatalf("refused payments wrote %d orders", n-orders)
-		}
+		unchanged(t, s, "orders", orders, "refused payments")
 
 		// Not enough balance.
-		poor := addReseller(t, s, 1_000, "rahasia-p")
-		pb := newBrowser(t, s)
-		pb.login("reseller", poor.Username, "rahasia-p")
+		_, pb := signedIn(t, s, 1_000)
 		_, body = inquire(t, pb, "pln", "530000000011")
-		st, body = pb.post("/app/bills/"+find(t, payActionRE, body)+"/pay", url.Values{"ref_id": {find(t, refIDRE, body)}})
+		st, body = pay(t, pb, body)
 		must(t, st, body, http.StatusUnprocessableEntity, "Saldo tidak cukup untuk membayar tagihan ini.")
 
 		// A payment that fails is refunded; its inquiry cannot be paid again.
 		_, body = inquire(t, rb, "pln", "530000000009")
 		inq = find(t, payActionRE, body)
-		_, body = rb.post("/app/bills/"+inq+"/pay", url.Values{"ref_id": {find(t, refIDRE, body)}})
+		_, body = pay(t, rb, body)
 		if got := waitOrder(t, s, find(t, orderIDRE, body)); got != "failed" {
 			t.Fatalf("payment of a failing bill: %s", got)
 		}
@@ -192,17 +203,36 @@ func TestBillPages(t *testing.T) {
 		expire(inq)
 		st, body = rb.get("/app/bills/" + inq)
 		must(t, st, body, 200, "Waktu cek tagihan ini sudah lewat")
-		st, body = rb.post("/app/bills/"+inq+"/pay", url.Values{"ref_id": {find(t, refIDRE, body)}})
+		st, body = pay(t, rb, body)
 		must(t, st, body, http.StatusConflict, "Jumlah tagihan berubah dari Rp ", "konfirmasi lagi")
 		fresh := find(t, payActionRE, body)
 		if fresh == inq {
 			t.Fatal("the changed bill shows the old inquiry")
 		}
-		st, body = rb.post("/app/bills/"+fresh+"/pay", url.Values{"ref_id": {find(t, refIDRE, body)}})
+		st, body = pay(t, rb, body)
 		must(t, st, body, 200)
 		if got := waitOrder(t, s, find(t, orderIDRE, body)); got != "success" {
 			t.Fatalf("payment of the new amount: %s", got)
 		}
+
+		// A payment the biller settles later: the order page follows it until then.
+		_, body = inquire(t, rb, "HALO", "0812345676")
+		st, body = pay(t, rb, body)
+		must(t, st, body, 200)
+		if strings.Contains(body, `id="order-status">pending`) && !strings.Contains(body, "data-poll=") {
+			t.Error("a pending payment's page does not follow it")
+		}
+		pending := find(t, orderIDRE, body)
+		if got := waitOrder(t, s, pending); got != "success" {
+			t.Fatalf("a payment settled later: %s", got)
+		}
+
+		// In English, by the switch.
+		st, body = rb.get("/lang/en?back=/app/bills/" + fresh)
+		must(t, st, body, 200, "Your commission", "Valid until", "Pay Rp ", "Period")
+		st, body = rb.get("/app/orders/" + oid + "/struk")
+		must(t, st, body, 200, "PAYMENT RECEIPT", "Reference number", "Print")
+		rb.get("/lang/id?back=/app")
 
 		// The operator sees the bill with the supplier's cost and the margin.
 		addAdmin(t, s, "boss", "rahasia-boss")
@@ -210,6 +240,8 @@ func TestBillPages(t *testing.T) {
 		op.login("admin", "boss", "rahasia-boss")
 		st, body = op.get("/admin/orders/" + oid)
 		must(t, st, body, 200, `id="admin-bill"`, name, lastMonth(), "Modal supplier", "Margin", `id="bill-margin">Rp `)
+		st, body = op.get("/admin/orders?reseller=" + r.Username)
+		must(t, st, body, 200, "tagihan")
 
 		// Expired, and nobody to ask again: said so, nothing charged.
 		_, body = inquire(t, rb, "pln", "530000000021")
@@ -217,12 +249,9 @@ func TestBillPages(t *testing.T) {
 		expire(inq)
 		loketest.DisableSupplier(t, s, "sim")
 		orders = count(t, s, "orders")
-		rb.get("/app/bills/" + inq)
-		st, body = rb.post("/app/bills/"+inq+"/pay", url.Values{"ref_id": {find(t, refIDRE, rb.last)}})
+		st, body = pay(t, rb, body)
 		must(t, st, body, http.StatusUnprocessableEntity, "Cek tagihan ini sudah kedaluwarsa")
-		if n := count(t, s, "orders"); n != orders {
-			t.Fatalf("an expired bill wrote %d orders", n-orders)
-		}
+		unchanged(t, s, "orders", orders, "an expired bill")
 		loketest.VerifyLedger(t, s)
 	})
 }
@@ -232,9 +261,7 @@ func TestBillPages(t *testing.T) {
 func TestPLNMeterPages(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := loketest.Start(t, engine)
-		r := addReseller(t, s, 500_000, "rahasia-r")
-		rb := newBrowser(t, s)
-		rb.login("reseller", r.Username, "rahasia-r")
+		_, rb := signedIn(t, s, 500_000)
 
 		st, body := rb.get("/app/pln?customer_no=530000000001")
 		must(t, st, body, 200, `id="meter-name"`, "Tarif/Daya", "/app/order?brand=PLN")

@@ -46,6 +46,7 @@ func init() {
 		"Modal supplier":                                     "Supplier's cost",
 		"Komisi reseller":                                    "Reseller's commission",
 		"Harga reseller":                                     "Reseller's price",
+		"tagihan":                                            "bill",
 
 		// billRefusals (app_bills.go).
 		"Nomor pelanggan harus 6–20 angka.":                                                                                 "The customer number must be 6 to 20 digits.",
