@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -237,7 +238,10 @@ func TestBrowser(t *testing.T) {
 	var billURL, orderURL, sn, tokenURL string
 	run("reseller checks a bill", signIn("reseller", "budi", "rahasia-budi"), submit(`form[action="/login"]`), waitFor("#balance"),
 		chromedp.Navigate(s.URL+"/app/bills"), waitFor("#bill-form"),
-		chromedp.SetValue("#product", "pln", chromedp.ByQuery), chromedp.SendKeys("#customer_no", "530000000001", chromedp.ByQuery),
+		chromedp.SetValue("#product", "pln", chromedp.ByQuery),
+		chromedp.SendKeys("#customer_no", "530000000003", chromedp.ByQuery), // 3: no bill
+		submit("#bill-form"), waitFor(".flash.err"), shot("app-bills-no-bill"),
+		chromedp.SetValue("#customer_no", "530000000001", chromedp.ByQuery),
 		shot("app-bills"), submit("#bill-form"), waitFor("#pay-form"), chromedp.Location(&billURL), shot("app-bill"))
 	run("reseller pays the bill", submit("#pay-form"), waitFor("#order-status"), // the confirm() is accepted
 		waitText("#order-status", "success"), waitJS(`document.querySelector('#order-sn').textContent.length >= 16`),
@@ -261,10 +265,14 @@ func TestBrowser(t *testing.T) {
 		{"order-pln-meter", s.URL + "/app/order?brand=PLN&target=530000000001", "#meter-name"},
 		{"pln-receipt", tokenURL + "/struk", "#receipt"},
 		{"orders", s.URL + "/app/orders", "table"},
+		{"pln-check", s.URL + "/app/pln?customer_no=530000000001", "#meter-name"},
+		{"bill-en", s.URL + "/lang/en?back=" + url.QueryEscape(strings.TrimPrefix(billURL, s.URL)), "#pay-form"},
 	} {
 		desk = append(desk, chromedp.Navigate(p.url), waitFor(p.sel), shot("desk-app-"+p.name))
 	}
-	run("the new pages at a desk's width", desk, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), signOut)
+	run("the new pages at a desk's width", desk, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Reload(), waitFor("#pay-form"), shot("app-bill-en"), chromedp.Navigate(s.URL+"/lang/id?back=/app"), waitFor("#balance"),
+		signOut)
 
 	// The operator's main pages, with the order and the deposit in them.
 	run("operator pages", signIn("admin", "operator", "rahasia-operator"), submit(`form[action="/login"]`),
