@@ -200,6 +200,18 @@ func (p *page) BillOf(in *loket.Inquiry) *billPart {
 	return b
 }
 
+// infoLabels names the details billers give (loket.Bill.Info) on the pages.
+var infoLabels = map[string]string{"members": "Jumlah peserta"}
+
+// InfoLabel is the label of a bill's detail: its name on the pages, else as the
+// biller wrote it.
+func (p *page) InfoLabel(k string) string {
+	if l, ok := infoLabels[k]; ok {
+		return p.T(l)
+	}
+	return k
+}
+
 var months = [2][12]string{
 	{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"},
 	{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},

@@ -133,6 +133,10 @@ func TestBillPages(t *testing.T) {
 			}
 		}
 
+		// A biller's details, named in Indonesian.
+		st, body = inquire(t, rb, "bpjs", "0001234562")
+		must(t, st, body, 200, "BPJS Kesehatan", "Jumlah peserta", "Denda")
+
 		// Refusals: a sentence each, on the form, and no inquiry kept.
 		inquiries := count(t, s, "inquiries")
 		for _, c := range []struct{ product, customer, want string }{

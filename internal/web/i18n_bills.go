@@ -46,6 +46,7 @@ func init() {
 		"Modal supplier":                                     "Supplier's cost",
 		"Komisi reseller":                                    "Reseller's commission",
 		"Harga reseller":                                     "Reseller's price",
+		"Jumlah peserta":                                     "Members",
 		"tagihan":                                            "bill",
 
 		// billRefusals (app_bills.go).
