@@ -82,10 +82,13 @@ const (
 // Error is an error answer of the API. On the wire it is the "error" object of the
 // body: {"error": {"code": ..., "message": ..., "field": ...}}.
 type Error struct {
-	StatusCode int    `json:"-"`               // the HTTP status
-	Code       string `json:"code"`            // machine readable, stable; empty when the body was not the API's error JSON
-	Message    string `json:"message"`         // for people
-	Field      string `json:"field,omitempty"` // the offending input field, when there is one
+	StatusCode int    `json:"-"`                // the HTTP status
+	Code       string `json:"code"`             // machine readable, stable; empty when the body was not the API's error JSON
+	Message    string `json:"message"`          // for people
+	Field      string `json:"field,omitempty"`  // the offending input field, when there is one
+	Reason     string `json:"reason,omitempty"` // refines Code: cut_off, postpaid, prepaid, ...
+	// RetryAt is when the same request may succeed (a product's cut-off end), if said.
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -156,6 +159,8 @@ type Product struct {
 	CustomerCheck string `json:"customer_check,omitempty"` // pln: CheckPLN looks the target up first
 	AdminFee      int64  `json:"admin_fee,omitempty"`
 	Commission    int64  `json:"commission,omitempty"`
+	// CutOff is the daily window in WIB ("23:45-00:30") the product is not sold in.
+	CutOff string `json:"cut_off,omitempty"`
 }
 
 // OrderRequest is an order to place.

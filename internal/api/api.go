@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
@@ -153,12 +155,22 @@ type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	Reason  string `json:"reason,omitempty" doc:"refines the code: cut_off (inactive: the product's daily cut-off), postpaid/prepaid (unknown_product: the other flow), ..."`
+	// RetryAt is when the same request may succeed (a cut-off's end, a limit's reset).
+	RetryAt *time.Time `json:"retry_at,omitempty" doc:"when the same request may succeed, RFC 3339 UTC; also in Retry-After"`
 }
 
-// WriteError writes err in the native shape.
+// WriteError writes err in the native shape; when err says when to try again, the
+// answer carries it (retry_at and Retry-After).
 func WriteError(w http.ResponseWriter, err error) {
 	code := loket.ErrorCode(err)
-	httpx.WriteJSON(w, Status(code), ErrorBody{Error: ErrorDetail{Code: code, Message: loket.ErrorMessage(err), Field: loket.ErrorField(err)}})
+	d := ErrorDetail{Code: code, Message: loket.ErrorMessage(err), Field: loket.ErrorField(err), Reason: loket.ErrorReason(err)}
+	if at := loket.ErrorRetryAt(err); !at.IsZero() {
+		at = at.UTC()
+		d.RetryAt = &at
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(time.Until(at).Seconds()+0.999), 1)))
+	}
+	httpx.WriteJSON(w, Status(code), ErrorBody{Error: d})
 }
 
 type ctxKey int

@@ -108,6 +108,7 @@ type Product struct {
 	CustomerCheck string      `json:"customer_check,omitempty" enum:"pln" doc:"pln: GET /v1/pln/check looks the meter up (name, tariff, power)"`
 	AdminFee      loket.Money `json:"admin_fee,omitempty" doc:"postpaid: the admin fee per bill period"`
 	Commission    loket.Money `json:"commission,omitempty" doc:"postpaid: your commission per bill period"`
+	CutOff        string      `json:"cut_off,omitempty" doc:"the daily window in WIB (HH:MM-HH:MM, may cross midnight) in which the product is not sold; orders then get inactive with retry_at"`
 }
 
 // ProductList is GET /v1/products.
@@ -212,7 +213,7 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.Re
 func productView(p loket.Product) Product {
 	return Product{Code: p.Code, Name: p.Name, Category: p.Category, Brand: p.Brand, BrandName: p.BrandName, Price: p.Price,
 		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms, Kind: p.Kind,
-		CustomerCheck: p.CustomerCheck, AdminFee: p.AdminFee, Commission: p.Commission}
+		CustomerCheck: p.CustomerCheck, AdminFee: p.AdminFee, Commission: p.Commission, CutOff: p.CutOff}
 }
 
 func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {

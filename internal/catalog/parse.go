@@ -424,7 +424,7 @@ func (p *parser) formField(n *yaml.Node, path string) loket.FormField {
 func (p *parser) product(n *yaml.Node, path string) productItem {
 	it := productItem{pos: pos{n.Line, path}}
 	m := p.fields(n, path, []string{"code", "id", "name", "brand", "price", "active", "stock", "description", "prices", "routes",
-		"kind", "check", "admin_fee", "commission"})
+		"kind", "check", "admin_fee", "commission", "cut_off"})
 	it.Code = p.code(m, n, path, "code", true)
 	it.ID = p.id(m["id"], join(path, "id"))
 	it.Name = p.text(m, n, path, "name")
@@ -443,6 +443,14 @@ func (p *parser) product(n *yaml.Node, path string) productItem {
 		}
 	}
 	it.Description, _ = p.str(m["description"], join(path, "description"))
+	if v := m["cut_off"]; !isNull(v) {
+		if c, ok := p.str(v, join(path, "cut_off")); ok {
+			if _, _, err := loket.ParseCutOff(c); err != nil {
+				p.fail(v, join(path, "cut_off"), "%v", err)
+			}
+			it.CutOff = strings.TrimSpace(c)
+		}
+	}
 	if v := m["prices"]; !isNull(v) {
 		it.Prices = p.levelMoney(v, join(path, "prices"), "price", "{gold: 5300}")
 	}

@@ -77,6 +77,9 @@ type Product struct {
 	// Commission is the reseller's commission per period of a bill (postpaid): the
 	// default for every level; filled for the caller's level when asked for one.
 	Commission Money
+	// CutOff is the daily window in WIB the product is not sold in, "HH:MM-HH:MM"
+	// (ParseCutOff); "" for none.
+	CutOff string
 }
 
 // Postpaid says the product is a bill.

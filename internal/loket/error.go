@@ -43,6 +43,10 @@ const (
 	ReasonPrepaid  = "prepaid"  // a prepaid code used as a bill
 )
 
+// ReasonCutOff refines EINACTIVE: the product is in its daily cut-off (RetryAt says
+// when it opens).
+const ReasonCutOff = "cut_off"
+
 // Error is the one error type of Loket. Code is machine readable and stable;
 // Message is for people and may change. Reason, when set, says more precisely why
 // (one of the Reason constants), so that a dialect can word the refusal in its own

@@ -69,6 +69,9 @@ func (s *Service) billProduct(code, level string) (*loket.Product, error) {
 	if !p.Active {
 		return nil, loket.FieldError(loket.EINACTIVE, "product", "product %s is not available now", p.Code)
 	}
+	if err := p.CheckCutOff(time.Now()); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -107,6 +107,9 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 	if !p.Active {
 		return nil, loket.FieldError(loket.EINACTIVE, "product", "product %s is not available now", p.Code)
 	}
+	if err := p.CheckCutOff(time.Now()); err != nil {
+		return nil, err
+	}
 	c.Product = p
 	if c.Target, c.Fields, err = checkTarget(p, req.Target, req.Fields); err != nil {
 		return nil, err

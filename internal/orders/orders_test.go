@@ -2,7 +2,9 @@ package orders_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,4 +184,52 @@ func TestTwoNodesFinishEachOthersWork(t *testing.T) {
 	if err != nil || len(v) > 0 {
 		t.Fatalf("verify: %v %v", v, err)
 	}
+}
+
+// TestCutOff: a product in its daily cut-off (WIB) is refused, prepaid and bills
+// alike, with when it opens; nothing is written. Outside it, it sells.
+func TestCutOff(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		a := loketest.Core(t, engine)
+		r := loketest.Buyer(t, a, "cutoff", 1_000_000)
+		setCutOff := func(codes []string, window string) {
+			t.Helper()
+			for _, code := range codes {
+				if _, err := a.DB.W.ExecContext(ctx, `UPDATE products SET cut_off = $1 WHERE code = $2`, window, code); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := a.DB.Direct(ctx, func(tx *store.Tx) error { return tx.BumpCatalog() }); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Catalog.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Now().In(loket.WIB)
+		open := now.Add(2 * time.Hour).Format("15:04")
+		setCutOff([]string{"HSA5", "pln"}, now.Add(-time.Hour).Format("15:04")+"-"+open)
+		_, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "cut-1"})
+		if loket.ErrorCode(err) != loket.EINACTIVE || loket.ErrorReason(err) != loket.ReasonCutOff ||
+			!strings.Contains(err.Error(), "from "+open+" WIB") {
+			t.Fatalf("an order in the cut-off: %v", err)
+		}
+		var le *loket.Error
+		if !errors.As(err, &le) || le.RetryAt.Before(time.Now().Add(time.Hour)) {
+			t.Fatalf("retry at: %+v", le)
+		}
+		if _, err := a.Orders.Inquire(ctx, r, "pln", "530000000001"); loket.ErrorReason(err) != loket.ReasonCutOff {
+			t.Fatalf("an inquiry in the cut-off: %v", err)
+		}
+		var n int
+		if err := a.DB.R.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM inquiries)`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rows written in the cut-off: %d %v", n, err)
+		}
+		// The window passed (it ended a minute ago): sold again.
+		setCutOff([]string{"HSA5"}, now.Add(-2*time.Hour).Format("15:04")+"-"+now.Add(-time.Minute).Format("15:04"))
+		if _, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "cut-2"}); err != nil {
+			t.Fatalf("an order after the cut-off: %v", err)
+		}
+	})
 }

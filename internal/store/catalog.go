@@ -53,13 +53,13 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 		return nil, err
 	}
 	if err := db.each(ctx, `SELECT p.id, p.code, p.name, b.code, b.name, c.code, c.target_kind, p.base_price, p.active AND b.active, p.stock, p.description, p.updated_at,
-		p.kind, p.customer_check, p.admin_fee, p.commission
+		p.kind, p.customer_check, p.admin_fee, p.commission, p.cut_off
 		FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = b.category_id ORDER BY p.id`, func(r *sql.Rows) error {
 		var x loket.Product
 		var stock sql.NullInt64
 		var upd int64
 		if err := r.Scan(&x.ID, &x.Code, &x.Name, &x.Brand, &x.BrandName, &x.Category, &x.TargetKind, &x.BasePrice, &x.Active, &stock, &x.Description, &upd,
-			&x.Kind, &x.CustomerCheck, &x.AdminFee, &x.Commission); err != nil {
+			&x.Kind, &x.CustomerCheck, &x.AdminFee, &x.Commission, &x.CutOff); err != nil {
 			return err
 		}
 		if stock.Valid {
@@ -198,15 +198,15 @@ func (t *Tx) UpsertProduct(p loket.Product, brandID int64) (int64, error) {
 		kind = loket.KindPrepaid
 	}
 	if p.ID != 0 {
-		err = t.QueryRow(`INSERT INTO products (id, code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission)
+		err = t.QueryRow(`INSERT INTO products (id, code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission, cut_off)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (code) DO UPDATE SET `+productUpdate+` RETURNING id`,
+			p.ID, p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission, p.CutOff).Scan(&id)
+	} else {
+		err = t.QueryRow(`INSERT INTO products (code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission, cut_off)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (code) DO UPDATE SET `+productUpdate+` RETURNING id`,
-			p.ID, p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission).Scan(&id)
-	} else {
-		err = t.QueryRow(`INSERT INTO products (code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-			ON CONFLICT (code) DO UPDATE SET `+productUpdate+` RETURNING id`,
-			p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission).Scan(&id)
+			p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission, p.CutOff).Scan(&id)
 	}
 	if isUnique(err) {
 		return 0, loket.FieldError(loket.ECONFLICT, "id", "product id %d is taken by another product", p.ID)
@@ -217,7 +217,8 @@ func (t *Tx) UpsertProduct(p loket.Product, brandID int64) (int64, error) {
 // productUpdate is what a catalog file's product changes in an existing one.
 const productUpdate = `name = excluded.name, brand_id = excluded.brand_id, base_price = excluded.base_price,
 	active = excluded.active, stock = excluded.stock, description = excluded.description, updated_at = excluded.updated_at,
-	kind = excluded.kind, customer_check = excluded.customer_check, admin_fee = excluded.admin_fee, commission = excluded.commission`
+	kind = excluded.kind, customer_check = excluded.customer_check, admin_fee = excluded.admin_fee, commission = excluded.commission,
+	cut_off = excluded.cut_off`
 
 // SetCommission fixes a level's commission per period of a postpaid product's bill.
 func (t *Tx) SetCommission(productID int64, level string, commission loket.Money) error {
