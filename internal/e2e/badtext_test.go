@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -333,6 +335,15 @@ func tokowendiggRefused(a answer) string {
 	return "not a 4xx in seed 001's shape"
 }
 
+// digiflazzRefused: Digiflazz's refusal, {"data": {"rc": "40", "message": ...}} with
+// a 4xx.
+func digiflazzRefused(a answer) string {
+	if d, ok := a.json["data"].(map[string]any); ok && a.status >= 400 && a.status < 500 && d["rc"] == "40" && d["message"] != nil {
+		return ""
+	}
+	return "not a 4xx with Digiflazz's rc 40"
+}
+
 // pageRefused: a dashboard refuses with an error page (4xx), or goes back to the form
 // with the error to show (303 and an "err:" flash).
 func pageRefused(a answer) string {
@@ -544,7 +555,7 @@ func TestBadTextEveryRoute(t *testing.T) {
 		walked := map[string]bool{}
 		var probes []probe
 		for _, build := range []func(*testing.T, map[string]bool) []probe{f.nativeProbes, f.socxProbes, f.tokowendiggProbes,
-			f.chestcloudxProbes, f.warungnokosProbes, f.webProbes} {
+			f.chestcloudxProbes, f.warungnokosProbes, f.digiflazzProbes, f.webProbes} {
 			probes = append(probes, build(t, walked)...)
 		}
 		// Every pattern on the mux is walked: a new route fails here until it is.
@@ -756,6 +767,47 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 		p.route, p.path, p.refused = "tokowendigg "+p.method+" "+path, prefix+path, tokowendiggRefused
 		if p.header == nil {
 			p.header = f.bearer()
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// digiflazzProbes walks the Digiflazz buyer surface: every route with good,
+// signed parameters (the signature over the good ones), each then made bad.
+func (f *fixture) digiflazzProbes(t *testing.T, walked map[string]bool) []probe {
+	const prefix = "/compat/digiflazz"
+	user, key := f.r.Username, f.r.Creds.SecretKey
+	sign := func(suffix string) string {
+		sum := md5.Sum([]byte(user + key + suffix))
+		return hex.EncodeToString(sum[:])
+	}
+	table := map[string]map[string]any{
+		"/v1/cek-saldo":  {"cmd": "deposit", "username": user, "sign": sign("depo")},
+		"/v1/price-list": {"cmd": "prepaid", "username": user, "code": "S5", "sign": sign("pricelist")},
+		"/v1/deposit":    {"username": user, "amount": 50000, "Bank": "BCA", "owner_name": "Budi", "sign": sign("deposit")},
+		"/v1/transaction": {"username": user, "buyer_sku_code": "S5", "customer_no": "081234567894", "ref_id": "walk-df",
+			"sign": sign("walk-df"), "testing": false, "max_price": 100000, "cb_url": "https://example.com/cb", "msg": "walk"},
+		"/{rest}": {"username": user},
+	}
+	var out []probe
+	for _, pattern := range f.s.API.Patterns() {
+		path, ok := strings.CutPrefix(pattern, prefix)
+		if !ok {
+			continue
+		}
+		walked[pattern] = true
+		if path == "/" {
+			path = "/{rest}"
+		}
+		body, ok := table[path]
+		if !ok {
+			t.Errorf("digiflazz: %s has no probe", pattern)
+			continue
+		}
+		p := probe{route: "digiflazz POST " + path, method: "POST", path: prefix + path, json: body, refused: digiflazzRefused}
+		if path == "/{rest}" {
+			p.args = map[string]string{"rest": "inquiry-pln"}
 		}
 		out = append(out, p)
 	}

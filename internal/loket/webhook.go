@@ -2,6 +2,7 @@ package loket
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -52,3 +53,8 @@ type SMSNotifier func(act *Activation, sms VNSMS) (event, contentType string, bo
 // WebhookAcceptor decides whether an answer acknowledges a webhook of some event, for
 // dialects that say more than "any 2xx" (seed 001: until answered {"status":200}).
 type WebhookAcceptor func(status int, body []byte) bool
+
+// WebhookHeaders sets a dialect's own headers on one delivery of one of its events
+// (Digiflazz's X-Hub-Signature...), after Loket's: delivery is the webhook's id, body
+// what is sent, secret the reseller's secret key.
+type WebhookHeaders func(h http.Header, delivery int64, body []byte, secret string)
