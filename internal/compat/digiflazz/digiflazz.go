@@ -433,7 +433,8 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 		h.fail(w, payloadError("Payload Error: cmd harus prepaid atau pasca"))
 		return
 	}
-	code := q.Get("code")
+	// The documented filters: code (the buyer SKU), category, brand and type.
+	code, category, brand, typ := q.Get("code"), q.Get("category"), q.Get("brand"), q.Get("type")
 	categories := map[string]string{}
 	for _, c := range h.svc.Catalog.Categories() {
 		categories[c.Code] = c.Name
@@ -449,6 +450,10 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 			StartCutOff: noCutOff, EndCutOff: noCutOff, Desc: p.Description}
 		if it.Category == "" {
 			it.Category = p.Category
+		}
+		if category != "" && !strings.EqualFold(category, it.Category) || brand != "" && !strings.EqualFold(brand, it.Brand) ||
+			typ != "" && !strings.EqualFold(typ, it.Type) {
+			continue
 		}
 		if p.Stock != nil {
 			it.Stock = max(*p.Stock, 0)
