@@ -746,6 +746,14 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 		"/trx/{reference}":                     {method: "GET", args: map[string]string{"reference": "TRX-1"}},
 		"/{rest}":                              {method: "GET", args: map[string]string{"rest": "nope"}},
 	}
+	return f.tableProbes(t, walked, "tokowendigg", prefix, table, tokowendiggRefused)
+}
+
+// tableProbes makes the probes of the routes under prefix from table, keyed by the
+// path after the prefix ("/{rest}" for the catch-all "/"; a "/{$}" twin is walked with
+// its route). A probe without headers gets the reseller's API key.
+func (f *fixture) tableProbes(t *testing.T, walked map[string]bool, dialect, prefix string, table map[string]probe,
+	refused func(answer) string) []probe {
 	var out []probe
 	for _, pattern := range f.s.API.Patterns() {
 		path, ok := strings.CutPrefix(pattern, prefix)
@@ -761,10 +769,10 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 		}
 		p, ok := table[path]
 		if !ok {
-			t.Errorf("tokowendigg: %s has no probe", pattern)
+			t.Errorf("%s: %s has no probe", dialect, pattern)
 			continue
 		}
-		p.route, p.path, p.refused = "tokowendigg "+p.method+" "+path, prefix+path, tokowendiggRefused
+		p.route, p.path, p.refused = dialect+" "+p.method+" "+path, prefix+path, refused
 		if p.header == nil {
 			p.header = f.bearer()
 		}
@@ -776,42 +784,26 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 // digiflazzProbes walks the Digiflazz buyer surface: every route with good,
 // signed parameters (the signature over the good ones), each then made bad.
 func (f *fixture) digiflazzProbes(t *testing.T, walked map[string]bool) []probe {
-	const prefix = "/compat/digiflazz"
 	user, key := f.r.Username, f.r.Creds.SecretKey
 	sign := func(suffix string) string {
 		sum := md5.Sum([]byte(user + key + suffix))
 		return hex.EncodeToString(sum[:])
 	}
-	table := map[string]map[string]any{
-		"/v1/cek-saldo":  {"cmd": "deposit", "username": user, "sign": sign("depo")},
-		"/v1/price-list": {"cmd": "prepaid", "username": user, "code": "S5", "sign": sign("pricelist")},
-		"/v1/deposit":    {"username": user, "amount": 50000, "Bank": "BCA", "owner_name": "Budi", "sign": sign("deposit")},
-		"/v1/transaction": {"username": user, "buyer_sku_code": "S5", "customer_no": "081234567894", "ref_id": "walk-df",
-			"sign": sign("walk-df"), "testing": false, "max_price": 100000, "cb_url": "https://example.com/cb", "msg": "walk"},
-		"/{rest}": {"username": user},
+	// No headers: the surface reads none, and a bad one would leave a good request.
+	post := func(body map[string]any) probe {
+		return probe{method: "POST", json: body, header: map[string]string{}}
 	}
-	var out []probe
-	for _, pattern := range f.s.API.Patterns() {
-		path, ok := strings.CutPrefix(pattern, prefix)
-		if !ok {
-			continue
-		}
-		walked[pattern] = true
-		if path == "/" {
-			path = "/{rest}"
-		}
-		body, ok := table[path]
-		if !ok {
-			t.Errorf("digiflazz: %s has no probe", pattern)
-			continue
-		}
-		p := probe{route: "digiflazz POST " + path, method: "POST", path: prefix + path, json: body, refused: digiflazzRefused}
-		if path == "/{rest}" {
-			p.args = map[string]string{"rest": "inquiry-pln"}
-		}
-		out = append(out, p)
+	rest := post(map[string]any{"username": user})
+	rest.args = map[string]string{"rest": "inquiry-pln"}
+	table := map[string]probe{
+		"/v1/cek-saldo":  post(map[string]any{"cmd": "deposit", "username": user, "sign": sign("depo")}),
+		"/v1/price-list": post(map[string]any{"cmd": "prepaid", "username": user, "code": "S5", "sign": sign("pricelist")}),
+		"/v1/deposit":    post(map[string]any{"username": user, "amount": 50000, "Bank": "BCA", "owner_name": "Budi", "sign": sign("deposit")}),
+		"/v1/transaction": post(map[string]any{"username": user, "buyer_sku_code": "S5", "customer_no": "081234567894", "ref_id": "walk-df",
+			"sign": sign("walk-df"), "testing": false, "max_price": 100000, "cb_url": "https://example.com/cb", "msg": "walk"}),
+		"/{rest}": rest,
 	}
-	return out
+	return f.tableProbes(t, walked, "digiflazz", "/compat/digiflazz", table, digiflazzRefused)
 }
 
 // routeProbes makes the probes of a dialect that routes under its own prefix: each of

@@ -303,12 +303,6 @@ type depositData struct {
 	Amount        loket.Money `json:"amount"`
 }
 
-// bankKey is how a bank is named for matching: lower case, without a leading "bank".
-func bankKey(s string) string {
-	s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
-	return strings.TrimPrefix(s, "bank ")
-}
-
 // deposit opens a deposit ticket paid by bank transfer to one of the operator's
 // accounts: the amount to transfer is the one asked plus a unique code, which is how
 // the transfer is recognised (Digiflazz's "amount" of the answer is that total too).
@@ -343,20 +337,13 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, q request) {
 		h.fail(w, err)
 		return
 	}
-	var bank *loket.BankAccount
-	var names []string
-	for i, b := range banks {
-		if bank == nil && bankKey(b.Bank) == bankKey(want) {
-			bank = &banks[i]
-		}
-		names = append(names, strings.ToUpper(bankKey(b.Bank)))
-	}
+	bank, names := loket.FindBank(banks, want)
 	switch {
 	case len(banks) == 0:
 		h.fail(w, refusal(http.StatusBadRequest, rcTicket, "Tarik tiket gagal: deposit lewat transfer bank belum tersedia"))
 		return
 	case bank == nil:
-		h.fail(w, refusal(http.StatusBadRequest, rcTicket, "Tarik tiket gagal: bank tidak tersedia, pilih %s", strings.Join(names, " / ")))
+		h.fail(w, refusal(http.StatusBadRequest, rcTicket, "Tarik tiket gagal: bank tidak tersedia, pilih %s", strings.ToUpper(strings.Join(names, " / "))))
 		return
 	}
 	d, err := h.svc.Deposits.CreateDeposit(ctx, ra, loket.MethodBank, loket.Money(amount), Surface)
