@@ -101,7 +101,7 @@ func TestSupplyDigiflazz(t *testing.T) {
 		}
 
 		// B's webhook again, twice, and contradicting ones: nothing moves.
-		balance := loketest.Balance(t, c.A, c.buyer.ID)
+		before := c.beforeReplays(t, orders)
 		okO, failO := byDigit[0], byDigit[2]
 		bok := upstreamOrderByRef(t, bos, attemptsOf(t, c.A, okO.ID)[1].SupplierRef)
 		bfail := upstreamOrderByRef(t, bos, attemptsOf(t, c.A, failO.ID)[1].SupplierRef)
@@ -130,16 +130,7 @@ func TestSupplyDigiflazz(t *testing.T) {
 		if r := send("not-the-key", late(bfail, "Sukses", "00", "FORGED")); r.Status != 401 {
 			t.Errorf("webhook with a wrong signature: %d %s, want 401", r.Status, r.Body)
 		}
-		for _, o := range []*client.Order{okO, failO} {
-			before := orders[o.ID]
-			got := c.waitFinal(t, o.ID, time.Second)
-			if got.Status != before.Status || got.SN != before.SN {
-				t.Errorf("order %d changed after replays: %s %q, was %s %q", o.ID, got.Status, got.SN, before.Status, before.SN)
-			}
-		}
-		if got := loketest.Balance(t, c.A, c.buyer.ID); got != balance {
-			t.Errorf("A: buyer's balance %d after replays, was %d", got, balance)
-		}
+		c.afterReplays(t, before, orders, okO, failO)
 
 		var ids []int64
 		words := []string{"b-df", "digiflazz", "/compat", "/callbacks", "Pusat"}
