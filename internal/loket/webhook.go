@@ -43,7 +43,9 @@ type WebhookAttempt struct {
 // read in the settlement's own transaction.
 type OrderNotifier func(o *Order, balance Money) (event, contentType string, body []byte, err error)
 
-// PriceNotifier renders price news in a surface's dialect.
+// PriceNotifier renders price news in a surface's dialect. An empty event sends none:
+// a dialect without price webhooks (Digiflazz) registers one that renders nothing, so
+// its programs are not sent the native JSON they do not read.
 type PriceNotifier func(updates []PriceUpdate) (event, contentType string, body []byte, err error)
 
 // SMSNotifier renders the webhook of an SMS that arrived, in a surface's dialect. act is

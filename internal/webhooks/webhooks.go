@@ -194,7 +194,8 @@ func (s *Service) QueueSMS(t *store.Tx, r *loket.ResellerAuth, act *loket.Activa
 }
 
 // QueuePrices writes, in t, the news of price changes to a reseller in the dialect of
-// the surface it last ordered through; it returns the webhook's id (0: none).
+// the surface it last ordered through; it returns the webhook's id (0: none, also when
+// that dialect renders no event: it has no price news).
 func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.PriceUpdate) (int64, error) {
 	n := s.prices[r.LastSurface]
 	if n == nil {
@@ -206,6 +207,9 @@ func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.
 	event, ctype, body, err := n(ups)
 	if err != nil {
 		return 0, fmt.Errorf("render price news: %w", err)
+	}
+	if event == "" {
+		return 0, nil // the dialect has no price news to send
 	}
 	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
 }

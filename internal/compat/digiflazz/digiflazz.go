@@ -84,6 +84,9 @@ func Mount(m *httpx.Mux, svc loket.Services) {
 	h := &handler{svc: svc, log: m.Log(),
 		authLim: ratelimit.New(authFailures, time.Minute, ratelimit.WithStore(svc.Limits))}
 	svc.Webhooks.SetNotifier(Surface, notify)
+	// Digiflazz pushes no price news: a program written for it would not read the
+	// native price.updated, so resellers who last ordered here are sent none.
+	svc.Webhooks.SetPriceNotifier(Surface, func([]loket.PriceUpdate) (string, string, []byte, error) { return "", "", nil, nil })
 	svc.Webhooks.SetHeaders(WebhookEvent, headers)
 	svc.Webhooks.AllowOrderURL(Surface)
 	v1 := prefix + "/v1"

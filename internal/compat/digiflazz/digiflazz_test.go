@@ -446,3 +446,43 @@ func TestDeposit(t *testing.T) {
 		wantRC(t, post(t, s, "/deposit", body), 400, "40")
 	})
 }
+
+// TestNoPriceNews: Digiflazz pushes no price news, so a reseller whose last order came
+// through this surface is sent none (its program would not read the native
+// price.updated), while one of the native API is.
+func TestNoPriceNews(t *testing.T) {
+	t.Parallel()
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		ctx := context.Background()
+		df, native := newAccount(t, s, 100_000), newAccount(t, s, 100_000)
+		dfHooks, nativeHooks := newSink(t), newSink(t)
+		loketest.SetWebhookURL(t, s, df.ID, dfHooks.URL)
+		loketest.SetWebhookURL(t, s, native.ID, nativeHooks.URL)
+		post(t, s, "/transaction", df.trx("HSA5", msisdn(0), "df-news"))
+		ra, err := s.Core.Resellers.Auth(ctx, native.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: msisdn(0), RefID: "native-news"}); err != nil {
+			t.Fatal(err)
+		}
+		dfHooks.wait(t, 0, 10*time.Second) // the order's report
+		nativeHooks.wait(t, 0, 10*time.Second)
+		if _, err := s.Core.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 500, RoundTo: 1}); err != nil {
+			t.Fatal(err)
+		}
+		_, news := nativeHooks.wait(t, 1, 15*time.Second)
+		if !strings.Contains(news, "price.updated") {
+			t.Fatalf("the native reseller's second webhook: %s", news)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := dfHooks.count(); n != 1 {
+			t.Errorf("the Digiflazz reseller got %d webhooks, want only its order's", n)
+		}
+		ws, err := s.Core.Webhooks.Webhooks(ctx, df.ID, 10)
+		if err != nil || len(ws) != 1 || ws[0].Event != digiflazz.WebhookEvent {
+			t.Errorf("the Digiflazz reseller's webhooks: %v %v", ws, err)
+		}
+	})
+}
