@@ -144,6 +144,10 @@ func reply(err error) (int, string, string) {
 		return bad, rcSKU, "SKU tidak di temukan atau Non-Aktif"
 	case loket.EUNAVAILABLE:
 		return bad, rcUnavailable, "Produk Sedang Tidak Tersedia"
+	case loket.ENOTCONFIGURED:
+		return bad, rcUnavailable, "Layanan belum tersedia"
+	case loket.ELIMIT:
+		return bad, rcLimit, "Limitasi tercapai"
 	case loket.EOUTOFSTOCK:
 		return bad, rcStock, "Stok habis"
 	case loket.EINSUFFICIENT:

@@ -120,8 +120,9 @@ func (h *handler) transaction(w http.ResponseWriter, r *http.Request, q request)
 	o, created, err := h.svc.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: t.sku, Target: t.customerNo,
 		RefID: t.refID, MaxPrice: t.maxPrice, Surface: Surface})
 	if err != nil {
-		if t.cbURL != "" && loket.ErrorCode(err) != loket.ECONFLICT {
-			// Refused: no order has this ref_id, so its report address goes too.
+		if status, _, _ := reply(err); t.cbURL != "" && status < 500 && loket.ErrorCode(err) != loket.ECONFLICT {
+			// Refused: no order has this ref_id, so its report address goes too. (A
+			// fault of Loket's own may have written the order: its cb_url stays.)
 			if derr := h.svc.Webhooks.SetOrderURL(ctx, ra.ID, t.refID, ""); derr != nil {
 				h.log.Warn("digiflazz: forgetting a refused order's cb_url", "err", derr)
 			}
