@@ -486,3 +486,78 @@ func TestNoPriceNews(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRefs: the same top-up sent many times at once is one order charged
+// once; one ref_id sent at once with different numbers is one order, the others rc 49.
+func TestConcurrentRefs(t *testing.T) {
+	t.Parallel()
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		a := newAccount(t, s, 100_000)
+		price := productPrice(t, s, "HSA5")
+		same := a.trx("HSA5", msisdn(1), "df-same")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		rcs := map[string]int{}
+		for i := 0; i < 8; i++ {
+			body := same
+			if i%2 == 1 {
+				body = a.trx("HSA5", msisdn(1), "df-race") // each a different number
+			}
+			wg.Go(func() {
+				got := post(t, s, "/transaction", body)
+				mu.Lock()
+				rcs[fmt.Sprint(body["ref_id"], " ", got.data["rc"])]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if n := orderCount(t, s, a.ID); n != 2 {
+			t.Errorf("%d orders, want 2 (one per ref_id): %v", n, rcs)
+		}
+		if rcs["df-race 49"] != 3 {
+			t.Errorf("answers %v: want 3 of the 4 different bodies under df-race refused with rc 49", rcs)
+		}
+		waitStatus(t, s, same, 10*time.Second)
+		if got := loketest.Balance(t, s, a.ID); got != loket.Money(100_000-2*price) && got != loket.Money(100_000-price) {
+			t.Errorf("balance %d after two orders of %d", got, price)
+		}
+		loketest.VerifyLedger(t, s)
+	})
+}
+
+// TestAuthFailureLimit: an address that sends 20 requests failing to authenticate in a
+// minute is refused (rc 85, HTTP 429) before any look-up, good signature or not;
+// another address is not.
+func TestAuthFailureLimit(t *testing.T) {
+	t.Parallel()
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		a := newAccount(t, s, 0)
+		from := func(ip string, body map[string]any) loketest.Response {
+			b, _ := json.Marshal(body)
+			req, _ := http.NewRequest(http.MethodPost, s.URL+base+"/cek-saldo", strings.NewReader(string(b)))
+			res, err := (&http.Client{Transport: loketest.From(ip)}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			out, _ := io.ReadAll(res.Body)
+			return loketest.Response{Status: res.StatusCode, Header: res.Header, Body: out}
+		}
+		good := map[string]any{"cmd": "deposit", "username": a.Username, "sign": a.sign("depo")}
+		bad := map[string]any{"cmd": "deposit", "username": a.Username, "sign": a.sign("nope")}
+		for i := 0; i < 20; i++ {
+			if r := from("127.0.0.41", bad); r.Status != 400 || !strings.Contains(string(r.Body), `"rc":"41"`) {
+				t.Fatalf("bad signature %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r := from("127.0.0.41", good)
+		if r.Status != 429 || !strings.Contains(string(r.Body), `"rc":"85"`) || r.Header.Get("Retry-After") == "" {
+			t.Errorf("past the limit: %d %v %s", r.Status, r.Header, r.Body)
+		}
+		if r := from("127.0.0.42", good); r.Status != 200 {
+			t.Errorf("another address: %d %s", r.Status, r.Body)
+		}
+	})
+}
