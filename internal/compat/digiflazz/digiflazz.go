@@ -188,19 +188,21 @@ type envelope struct {
 
 func ok(w http.ResponseWriter, data any) { httpx.WriteJSON(w, http.StatusOK, envelope{Data: data}) }
 
-func (h *handler) status(err error) (int, string, string) {
+// status is reply's answer to err, logging Loket's own faults and telling a rate
+// limit's wait in Retry-After.
+func (h *handler) status(w http.ResponseWriter, err error) (int, string, string) {
 	status, rc, msg := reply(err)
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		h.log.Error("digiflazz: request failed", "err", err)
+	case status == http.StatusTooManyRequests:
+		httpx.RetryAfter(w, time.Until(loket.ErrorRetryAt(err)))
 	}
 	return status, rc, msg
 }
 
 func (h *handler) fail(w http.ResponseWriter, err error) {
-	status, rc, msg := h.status(err)
-	if status == http.StatusTooManyRequests {
-		httpx.RetryAfter(w, time.Until(loket.ErrorRetryAt(err)))
-	}
+	status, rc, msg := h.status(w, err)
 	httpx.WriteJSON(w, status, envelope{Data: errorData{RC: rc, Message: msg}})
 }
 

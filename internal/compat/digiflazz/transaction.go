@@ -75,7 +75,7 @@ func refused(t trxRequest, rc, message string, balance loket.Money) trxData {
 // Loket's own (HTTP 500) reads Pending with rc 99: whether the order was written is
 // not known, and a status check (the same request again) finds out.
 func (h *handler) failTrx(w http.ResponseWriter, t trxRequest, err error, balance loket.Money) {
-	status, rc, msg := h.status(err)
+	status, rc, msg := h.status(w, err)
 	d := refused(t, rc, msg, balance)
 	if status >= 500 {
 		d.Status = statusPending
