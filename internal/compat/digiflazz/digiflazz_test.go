@@ -329,6 +329,9 @@ func TestTransaction(t *testing.T) {
 		if creq.URL.Path != "/cb" || !strings.Contains(cbody, `"ref_id":"df-later"`) || creq.Header.Get("X-Hub-Signature") != digiflazz.Signature(a.Creds.SecretKey, []byte(cbody)) {
 			t.Errorf("cb_url report: %s %s", creq.URL.Path, cbody)
 		}
+		if kept, err := s.Core.DB.Setting(context.Background(), fmt.Sprintf("webhook.order_url:%d:df-later", a.ID)); err != nil || kept != "" {
+			t.Errorf("the cb_url outlived its report: %q %v", kept, err)
+		}
 		hooks.wait(t, 1, 10*time.Second) // the failure's
 		time.Sleep(300 * time.Millisecond)
 		if n := hooks.count(); n != 2 {
@@ -558,6 +561,33 @@ func TestAuthFailureLimit(t *testing.T) {
 		}
 		if r := from("127.0.0.42", good); r.Status != 200 {
 			t.Errorf("another address: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestCbURLChecked: a cb_url must pass the checks of a webhook URL; one pointing at a
+// private address is refused (rc 40) and nothing is written.
+func TestCbURLChecked(t *testing.T) {
+	t.Parallel()
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine, "--allow-private-webhooks=0")
+		a := newAccount(t, s, 100_000)
+		for _, u := range []string{"http://127.0.0.1:9/cb", "http://10.1.2.3/cb", "http://localhost/cb", "http://2130706433/cb", "javascript:alert(1)"} {
+			r := post(t, s, "/transaction", a.trx("HSA5", msisdn(0), "df-cb-private", "cb_url", u))
+			if r.status != 400 || r.data["rc"] != "40" || !strings.Contains(r.data["message"].(string), "cb_url") {
+				t.Errorf("cb_url %s: %d %s", u, r.status, r.raw)
+			}
+		}
+		if n := orderCount(t, s, a.ID); n != 0 || loketest.Balance(t, s, a.ID) != 100_000 {
+			t.Errorf("refused cb_urls wrote %d orders", n)
+		}
+		// A good cb_url of a top-up refused for another reason is not kept either.
+		wantRC(t, post(t, s, "/transaction", a.trx("NOPE", msisdn(0), "df-cb-sku", "cb_url", "https://example.com/cb")), 400, "43")
+		for _, ref := range []string{"df-cb-private", "df-cb-sku"} {
+			got, err := s.Core.DB.Setting(context.Background(), fmt.Sprintf("webhook.order_url:%d:%s", a.ID, ref))
+			if err != nil || got != "" {
+				t.Errorf("%s: a refused top-up's cb_url was kept: %q %v", ref, got, err)
+			}
 		}
 	})
 }
