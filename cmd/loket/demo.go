@@ -153,6 +153,9 @@ Rent a virtual number (WhatsApp, Indonesia); its code arrives within LOKET_SIM_D
   curl -s -H 'Authorization: Bearer %[8]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
   curl -s -H 'Authorization: Bearer %[8]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
 
+Digiflazz programs: base URL %[1]s/compat/digiflazz/v1, username %[6]s, key = the secret key above
+(docs/compat-digiflazz.md; "testing": true answers as Digiflazz's test cases and writes nothing).
+
 The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
 4 pending then failure, 5 no answer (a status check later finds it successful).
 `, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, resellerLogin(c), c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)
