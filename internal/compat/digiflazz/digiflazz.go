@@ -90,10 +90,11 @@ func Mount(m *httpx.Mux, svc loket.Services) {
 	svc.Webhooks.SetHeaders(WebhookEvent, headers)
 	svc.Webhooks.AllowOrderURL(Surface)
 	v1 := prefix + "/v1"
-	m.Handle(v1+"/cek-saldo", h.post(h.balance))
-	m.Handle(v1+"/price-list", h.post(h.priceList))
-	m.Handle(v1+"/deposit", h.post(h.deposit))
-	m.Handle(v1+"/transaction", h.post(h.transaction))
+	m.Handle(v1+"/cek-saldo", h.post(h.balance, h.fail))
+	m.Handle(v1+"/price-list", h.post(h.priceList, h.fail))
+	m.Handle(v1+"/deposit", h.post(h.deposit, h.fail))
+	// A top-up is refused in the transaction's shape, even before its body is read.
+	m.Handle(v1+"/transaction", h.post(h.transaction, func(w http.ResponseWriter, err error) { h.failTrx(w, trxRequest{}, err, 0) }))
 	m.Handle(prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, refusal(http.StatusNotFound, rcPayload, "Endpoint tidak ditemukan"))
 	}))
@@ -224,18 +225,18 @@ func (q request) need(key string) (string, error) {
 	return v, nil
 }
 
-// post reads a POST's parameters and calls fn; any other method is refused in
-// Digiflazz's shape.
-func (h *handler) post(fn func(http.ResponseWriter, *http.Request, request)) http.HandlerFunc {
+// post reads a POST's parameters and calls fn; any other method, and a body that
+// cannot be read, is refused with fail, in the endpoint's shape.
+func (h *handler) post(fn func(http.ResponseWriter, *http.Request, request), fail func(http.ResponseWriter, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			h.fail(w, refusal(http.StatusMethodNotAllowed, rcPayload, "Method tidak diizinkan, gunakan POST"))
+			fail(w, refusal(http.StatusMethodNotAllowed, rcPayload, "Method tidak diizinkan, gunakan POST"))
 			return
 		}
 		p, err := input.Read(w, r)
 		if err != nil {
-			h.fail(w, err)
+			fail(w, err)
 			return
 		}
 		fn(w, r, request{p})

@@ -27,7 +27,7 @@ type account struct {
 	*loketest.Reseller
 }
 
-func newAccount(t *testing.T, s *server.Server, balance int64) account {
+func newAccount(t testing.TB, s *server.Server, balance int64) account {
 	t.Helper()
 	return account{loketest.CreateReseller(t, s, loket.NewResellerInput{Username: loketest.Username("df"), Balance: loket.Money(balance)})}
 }
