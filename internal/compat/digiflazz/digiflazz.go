@@ -128,52 +128,49 @@ func reply(err error) (int, string, string) {
 	if errors.As(err, &de) {
 		return de.status, de.rc, de.message
 	}
-	bad := http.StatusBadRequest
-	field := loket.ErrorField(err)
 	if msg, ok := input.TextMessage(err); ok {
-		return bad, rcPayload, "Payload Error: " + msg
+		return http.StatusBadRequest, rcPayload, "Payload Error: " + msg
 	}
-	switch loket.ErrorCode(err) {
-	case loket.EUNAUTHORIZED:
-		return bad, rcSignature, "Signature Anda salah"
-	case loket.EFORBIDDEN:
-		if loket.ErrorReason(err) == loket.ReasonIPNotAllowed {
-			return bad, rcIP, "IP Anda tidak kami kenali"
-		}
-		return bad, rcNotAllowed, "Akun Anda tidak dapat melakukan aksi ini"
-	case loket.EPRODUCT, loket.EINACTIVE:
-		return bad, rcSKU, "SKU tidak di temukan atau Non-Aktif"
-	case loket.EUNAVAILABLE:
-		return bad, rcUnavailable, "Produk Sedang Tidak Tersedia"
-	case loket.ENOTCONFIGURED:
-		return bad, rcUnavailable, "Layanan belum tersedia"
-	case loket.ELIMIT:
-		return bad, rcLimit, "Limitasi tercapai"
-	case loket.EOUTOFSTOCK:
-		return bad, rcStock, "Stok habis"
-	case loket.EINSUFFICIENT:
-		return bad, rcBalance, "Saldo tidak cukup"
-	case loket.EPRICE:
-		return bad, rcMaxPrice, "Harga produk lebih besar dari max_price"
-	case loket.EDUPLICATE:
-		return bad, rcMulti, "Transaksi dengan produk dan nomor yang sama sedang diproses"
-	case loket.ECONFLICT:
-		return bad, rcRefID, "Ref ID tidak unik"
-	case loket.ETARGET:
-		return bad, rcWrongNumber, "Nomor Tujuan Salah"
-	case loket.ENOTFOUND:
-		return bad, rcNotFound, "Transaksi Tidak Ditemukan"
-	case loket.EFIELD, loket.EINVALID:
-		if field != "" {
-			return bad, rcPayload, "Payload Error: " + field + " tidak valid"
-		}
-		return bad, rcPayload, "Payload Error"
-	case loket.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge, rcPayload, "Payload Error: body terlalu besar"
-	case loket.ERATELIMIT:
-		return http.StatusTooManyRequests, rcLimit, "Limitasi transaksi tercapai, coba lagi dalam 1 menit"
+	code := loket.ErrorCode(err)
+	switch {
+	case code == loket.EFORBIDDEN && loket.ErrorReason(err) == loket.ReasonIPNotAllowed:
+		return http.StatusBadRequest, rcIP, "IP Anda tidak kami kenali"
+	case (code == loket.EFIELD || code == loket.EINVALID) && loket.ErrorField(err) != "":
+		return http.StatusBadRequest, rcPayload, "Payload Error: " + loket.ErrorField(err) + " tidak valid"
+	}
+	if a, ok := answers[code]; ok {
+		return a.status, a.rc, a.message
 	}
 	return http.StatusInternalServerError, rcRouterIssue, "Sistem sedang gangguan, coba lagi"
+}
+
+// rcAnswer is Digiflazz's answer to a refusal: HTTP status, rc and message.
+type rcAnswer struct {
+	status      int
+	rc, message string
+}
+
+// answers are Digiflazz's words for Loket's error codes (IP allowlist refusals and
+// fields named are worded in reply).
+var answers = map[string]rcAnswer{
+	loket.EUNAUTHORIZED:  {http.StatusBadRequest, rcSignature, "Signature Anda salah"},
+	loket.EFORBIDDEN:     {http.StatusBadRequest, rcNotAllowed, "Akun Anda tidak dapat melakukan aksi ini"},
+	loket.EPRODUCT:       {http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif"},
+	loket.EINACTIVE:      {http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif"},
+	loket.EUNAVAILABLE:   {http.StatusBadRequest, rcUnavailable, "Produk Sedang Tidak Tersedia"},
+	loket.ENOTCONFIGURED: {http.StatusBadRequest, rcUnavailable, "Layanan belum tersedia"},
+	loket.ELIMIT:         {http.StatusBadRequest, rcLimit, "Limitasi tercapai"},
+	loket.EOUTOFSTOCK:    {http.StatusBadRequest, rcStock, "Stok habis"},
+	loket.EINSUFFICIENT:  {http.StatusBadRequest, rcBalance, "Saldo tidak cukup"},
+	loket.EPRICE:         {http.StatusBadRequest, rcMaxPrice, "Harga produk lebih besar dari max_price"},
+	loket.EDUPLICATE:     {http.StatusBadRequest, rcMulti, "Transaksi dengan produk dan nomor yang sama sedang diproses"},
+	loket.ECONFLICT:      {http.StatusBadRequest, rcRefID, "Ref ID tidak unik"},
+	loket.ETARGET:        {http.StatusBadRequest, rcWrongNumber, "Nomor Tujuan Salah"},
+	loket.ENOTFOUND:      {http.StatusBadRequest, rcNotFound, "Transaksi Tidak Ditemukan"},
+	loket.EFIELD:         {http.StatusBadRequest, rcPayload, "Payload Error"},
+	loket.EINVALID:       {http.StatusBadRequest, rcPayload, "Payload Error"},
+	loket.ETOOLARGE:      {http.StatusRequestEntityTooLarge, rcPayload, "Payload Error: body terlalu besar"},
+	loket.ERATELIMIT:     {http.StatusTooManyRequests, rcLimit, "Limitasi transaksi tercapai, coba lagi dalam 1 menit"},
 }
 
 // errorData is the data of a refusal on the endpoints other than transaction.
