@@ -28,13 +28,14 @@ func TestSupplyDigiflazz(t *testing.T) {
 		base := c.B.URL + "/compat/digiflazz"
 		poor := c.account(t, 0, "b-df-poor")
 		rich := c.account(t, 1_000_000, "b-df")
-		for _, s := range []struct {
-			name string
-			acct *upstreamAccount
-		}{{"b-df-poor", poor}, {"b-df", rich}} {
-			loketest.AddSupplier(t, c.A, loket.Supplier{Name: s.name, Kind: "digiflazz", BaseURL: base, APIKey: s.acct.Creds.SecretKey,
-				Secret: s.acct.Creds.SecretKey, MemberID: s.acct.Username, Enabled: true})
+		// The Digiflazz username is the Loket username; key and webhook secret, the
+		// account's secret key.
+		supplierOf := func(name string, acct *upstreamAccount) loket.Supplier {
+			return loket.Supplier{Name: name, Kind: "digiflazz", BaseURL: base, APIKey: acct.Creds.SecretKey,
+				Secret: acct.Creds.SecretKey, MemberID: acct.Username, Enabled: true}
 		}
+		loketest.AddSupplier(t, c.A, supplierOf("b-df-poor", poor))
+		loketest.AddSupplier(t, c.A, supplierOf("b-df", rich))
 		loketest.AddRoute(t, c.A, "HSA5", "b-df-poor", "HSA5", 5300, 10)
 		loketest.AddRoute(t, c.A, "HSA5", "b-df", "HSA5", 5300, 20)
 
