@@ -150,6 +150,12 @@ type Product struct {
 	Description string      `json:"description,omitempty"`
 	TargetKind  string      `json:"target_kind"` // msisdn, meter, game or any
 	Forms       []FormField `json:"forms,omitempty"`
+	// Kind is prepaid (Price is fixed) or postpaid (a bill: check it with InquireBill;
+	// its price is the bill + AdminFee - Commission per period).
+	Kind          string `json:"kind"`
+	CustomerCheck string `json:"customer_check,omitempty"` // pln: CheckPLN looks the target up first
+	AdminFee      int64  `json:"admin_fee,omitempty"`
+	Commission    int64  `json:"commission,omitempty"`
 }
 
 // OrderRequest is an order to place.
@@ -188,6 +194,7 @@ type Order struct {
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
 	Mode        string            `json:"mode"` // saldo or dropship
 	Dropship    *Dropship         `json:"dropship,omitempty"`
+	Bill        *Bill             `json:"bill,omitempty"` // a bill's payment: the bill paid
 }
 
 // ListOptions filter and page Orders. Zero values leave a filter out.

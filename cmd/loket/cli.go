@@ -8,6 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/loket/loket/internal/config"
@@ -30,13 +34,149 @@ type command struct {
 	settings string          // how -h tells of the settings
 	seen     map[string]bool // the flags given, once parsed
 	username *string         // --username, declared by reseller
+	format   string          // --format: json or table
+	// reads marks a command that only reads: it refuses to open a SQLite database
+	// that does not exist rather than make an empty one.
+	reads bool
 }
 
 func newCommand(name, synopsis, about string) *command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &command{FlagSet: fs, name: name, synopsis: synopsis, about: about,
+	c := &command{FlagSet: fs, name: name, synopsis: synopsis, about: about, format: "json",
 		settings: "Settings: every LOKET_* setting is a flag too (e.g. --database-url=sqlite:loket.db); loket serve -h lists them.\n"}
+	c.choice(&c.format, "format", []string{"json", "table"}, "how results are printed: json (one JSON object per line) or table (aligned columns)")
+	return c
+}
+
+// choice declares a flag that takes one of words; parse refuses any other value,
+// naming the words. *p keeps its value unless the flag is given.
+func (c *command) choice(p *string, name string, words []string, help string) {
+	c.Var(&choiceValue{p: p, words: words}, name, help)
+}
+
+type choiceValue struct {
+	p     *string
+	words []string
+}
+
+func (v *choiceValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v *choiceValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if slices.Contains(v.words, s) {
+		*v.p = s
+		return nil
+	}
+	return fmt.Errorf("want %s", orList(v.words))
+}
+
+// orList writes words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// amount declares a flag of rupiah, written as people write them: 5000, 5.000 or
+// Rp 5.000 (loket.ParseMoney).
+func (c *command) amount(name string, help string) *loket.Money {
+	m := new(loket.Money)
+	c.Var((*amountValue)(m), name, help+" (5000, 5.000 or Rp 5.000)")
+	return m
+}
+
+type amountValue loket.Money
+
+func (v *amountValue) String() string { return loket.Money(*v).String() }
+
+func (v *amountValue) Set(s string) error {
+	m, err := loket.ParseMoney(s)
+	if err != nil {
+		return errors.New("want an amount of rupiah such as 5000, 5.000 or Rp 5.000")
+	}
+	*v = amountValue(m)
+	return nil
+}
+
+// flagError rewrites the flag package's errors for the operator: an unknown flag
+// with the nearest known ones, a bad value with what the flag takes.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		if near := nearestFlags(fs, name); len(near) > 0 {
+			return fmt.Errorf("unknown flag --%s; did you mean --%s?", name, strings.Join(near, " or --"))
+		}
+		return fmt.Errorf("unknown flag --%s (-h lists the flags)", name)
+	}
+	// invalid value "x" for flag -name: why
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if i := strings.Index(rest, " for flag -"); i > 0 {
+			val, after := rest[:i], rest[i+len(" for flag -"):]
+			if j := strings.Index(after, ": "); j > 0 {
+				why := after[j+2:]
+				if _, e := strconv.Unquote(val); e == nil && strings.HasPrefix(why, "parse error") {
+					why = "want a whole number"
+				} else if strings.Contains(why, "strconv.") {
+					why = "not a valid value"
+				}
+				return fmt.Errorf("--%s %s: %s", after[:j], val, why)
+			}
+		}
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Errorf("--%s needs a value", name)
+	}
+	return err
+}
+
+// nearestFlags are the declared flags closest to a mistyped name (at most two edits,
+// or a name that starts the same way), best first.
+func nearestFlags(fs *flag.FlagSet, name string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	fs.VisitAll(func(f *flag.Flag) {
+		d := editDistance(name, f.Name)
+		if d <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
+			cs = append(cs, cand{f.Name, d})
+		}
+	})
+	sort.Slice(cs, func(i, j int) bool { return cs[i].d < cs[j].d || (cs[i].d == cs[j].d && cs[i].name < cs[j].name) })
+	var out []string
+	for i := 0; i < len(cs) && i < 2; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // require marks flags that must be given, and not blank.
@@ -80,7 +220,7 @@ func (c *command) parse(args []string, out io.Writer) (*config.Config, error) {
 			c.usage(out)
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: %w", c.name, err)
+		return nil, fmt.Errorf("%s: %w", c.name, flagError(fs, err))
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%s: unexpected argument %q", c.name, fs.Arg(0))
@@ -109,11 +249,16 @@ func (c *command) open(ctx context.Context, args []string, out io.Writer) (*env,
 	if err != nil {
 		return nil, err
 	}
+	if c.reads {
+		if err := mustExist(cfg.DatabaseURL); err != nil {
+			return nil, err
+		}
+	}
 	db, err := server.OpenDB(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	e := &env{cfg: cfg, db: db, out: out}
+	e := &env{cfg: cfg, db: db, out: out, format: c.format}
 	if c.username != nil && *c.username != "" {
 		if e.reseller, err = db.Reseller(ctx, 0, *c.username); err != nil {
 			db.Close()
@@ -143,6 +288,28 @@ type env struct {
 	db       *store.DB
 	out      io.Writer
 	reseller *loket.Reseller // by --username, when given
+	format   string          // json or table
+}
+
+// mustExist refuses a SQLite database URL whose file does not exist, naming the
+// file and the URL, so that a read command run in the wrong folder says so instead
+// of making an empty database and printing nothing.
+func mustExist(dbURL string) error {
+	path, ok := strings.CutPrefix(dbURL, "sqlite:")
+	if !ok {
+		return nil
+	}
+	path = strings.TrimPrefix(path, "//")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if _, err := os.Stat(path); err != nil {
+		if abs, e := filepath.Abs(path); e == nil {
+			path = abs
+		}
+		return fmt.Errorf("no database at %s (LOKET_DATABASE_URL=%s): run it where the database is, or set --database-url", path, dbURL)
+	}
+	return nil
 }
 
 func (e *env) close() { e.db.Close() }
@@ -152,13 +319,26 @@ func (e *env) core(ctx context.Context) (*server.Core, error) {
 	return server.NewCore(ctx, e.db, newLogger(e.cfg.LogFormat, os.Stderr), metrics.NewRegistry(), e.cfg)
 }
 
-// print writes v as one line of JSON.
-func (e *env) print(v any) error { return printJSON(e.out, v) }
+// print writes v as one line of JSON, or with --format table as a table of its fields.
+func (e *env) print(v any) error {
+	if e.format == "table" {
+		return printTable(e.out, []any{v}, true)
+	}
+	return printJSON(e.out, v)
+}
 
-// printEach writes each of list as a line of JSON.
+// printEach writes each of list as a line of JSON, or with --format table as the rows
+// of one table.
 func printEach[T any](e *env, list []T) error {
+	if e.format == "table" {
+		rows := make([]any, len(list))
+		for i, v := range list {
+			rows[i] = v
+		}
+		return printTable(e.out, rows, false)
+	}
 	for _, v := range list {
-		if err := e.print(v); err != nil {
+		if err := printJSON(e.out, v); err != nil {
 			return err
 		}
 	}

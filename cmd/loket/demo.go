@@ -153,6 +153,12 @@ Rent a virtual number (WhatsApp, Indonesia); its code arrives within LOKET_SIM_D
   curl -s -H 'Authorization: Bearer %[8]s' -d '{"service":14,"number_id":340437,"provider_id":"3837"}' %[1]s/v1/numbers
   curl -s -H 'Authorization: Bearer %[8]s' %[1]s/v1/numbers/<id>        (then POST .../done, or .../cancel before a code)
 
+Check a PLN postpaid bill (free), pay it (once: paying the same bill again returns that order),
+and look a PLN meter up before buying a token (docs/bills.md; bills follow docs/simulator-bills.md):
+  curl -s -H 'Authorization: Bearer %[8]s' -d '{"product":"pln","customer_no":"530000000001"}' %[1]s/v1/bills/inquiry
+  curl -s -H 'Authorization: Bearer %[8]s' -d '{"inquiry_id":<inquiry_id>,"ref_id":"bill-1"}' %[1]s/v1/bills/pay
+  curl -s -H 'Authorization: Bearer %[8]s' '%[1]s/v1/pln/check?customer_no=12345678901'
+
 Digiflazz programs: base URL %[1]s/compat/digiflazz/v1, username %[6]s, key = the secret key above
 (docs/compat-digiflazz.md; "testing": true answers as Digiflazz's test cases and writes nothing).
 

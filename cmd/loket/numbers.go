@@ -14,7 +14,8 @@ func numberList(ctx context.Context, args []string, out io.Writer) error {
 		"Lists virtual-number activations as JSON lines, newest first.")
 	var f loket.ActivationFilter
 	c.reseller("only this reseller's activations")
-	c.StringVar(&f.State, "state", "", "renting, waiting, received, done, canceled or failed")
+	c.choice(&f.State, "state", []string{"renting", "waiting", "received", "done", "canceled", "failed"}, "only activations in this state: renting, waiting, received, done, canceled or failed")
+	c.reads = true
 	c.BoolVar(&f.Flagged, "flagged", false, "only activations flagged for the operator: a rent of unknown outcome (renting: decide it with number settle)")
 	c.IntVar(&f.Limit, "limit", 50, "at most this many activations")
 	e, a, err := c.openCore(ctx, args, out)
@@ -27,16 +28,15 @@ func numberList(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rows := make([]map[string]any, 0, len(list))
 	for _, a := range list {
-		if err := e.print(map[string]any{"id": a.ID, "reseller_id": a.ResellerID, "ref_id": a.RefID, "service": a.ServiceCode,
+		rows = append(rows, map[string]any{"id": a.ID, "reseller_id": a.ResellerID, "ref_id": a.RefID, "service": a.ServiceCode,
 			"number_id": a.NumberID, "provider_id": a.ProviderID, "operator_id": a.OperatorID, "price": a.Price, "cost": a.Cost,
 			"supplier_id": a.SupplierID, "supplier_ref": a.SupplierRef, "phone": a.Phone, "state": a.State, "hold": a.Hold,
 			"sms": a.SMSCount, "message": a.Message, "surface": a.Surface, "created_at": a.CreatedAt, "expires_at": a.ExpiresAt,
-			"settled_at": a.SettledAt, "flagged": a.Flagged}); err != nil {
-			return err
-		}
+			"settled_at": a.SettledAt, "flagged": a.Flagged})
 	}
-	return nil
+	return printEach(e, rows)
 }
 
 // numberSettle decides by hand a rent whose outcome the supplier left unknown.
@@ -47,15 +47,14 @@ func numberSettle(ctx context.Context, args []string, out io.Writer) error {
 			"activation then goes on as any other (its window starts now; charged only if a code arrives). failed\n"+
 			"refunds it: no number was rented.")
 	id := c.Int64("id", 0, "the activation's id")
-	status := c.String("status", "", "rented or failed")
+	status := new(string)
+	c.choice(status, "status", []string{"rented", loket.VNFailed}, "rented or failed")
 	ref := c.String("supplier-ref", "", "for rented: the supplier's id for the activation (its trxId)")
 	phone := c.String("phone", "", "for rented: the phone number the supplier assigned")
 	note := c.String("note", "", "why, kept as the activation's message")
 	c.require("id", "status")
 	c.check = func() error {
 		switch {
-		case *status != "rented" && *status != loket.VNFailed:
-			return fmt.Errorf("number settle: --status must be rented or failed")
 		case *status == "rented" && (*ref == "" || *phone == ""):
 			return fmt.Errorf("number settle: --status rented needs --supplier-ref and --phone")
 		}

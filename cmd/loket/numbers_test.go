@@ -20,6 +20,10 @@ import (
 func TestNumberList(t *testing.T) {
 	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
 	var out bytes.Buffer
+	if err := run([]string{"migrate", db}, &out); err != nil { // a listing makes no database
+		t.Fatal(err)
+	}
+	out.Reset()
 	for _, args := range [][]string{{"number", "list", db}, {"number", "list", "--flagged", "--state", "failed", db}} {
 		if err := run(args, &out); err != nil {
 			t.Fatalf("%v: %v", args, err)

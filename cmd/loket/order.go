@@ -14,7 +14,8 @@ func orderList(ctx context.Context, args []string, out io.Writer) error {
 		"Lists orders as JSON lines, newest first, with every supplier attempt, and the cost and margin of\nthose delivered.")
 	var f loket.OrderFilter
 	c.reseller("only this reseller's orders")
-	c.StringVar(&f.Status, "status", "", "pending, success or failed")
+	c.choice(&f.Status, "status", []string{loket.StatusPending, loket.StatusSuccess, loket.StatusFailed}, "only orders in this state: pending, success or failed")
+	c.reads = true
 	c.BoolVar(&f.Flagged, "flagged", false, "only orders pending past LOKET_PENDING_DEADLINE")
 	c.IntVar(&f.Limit, "limit", 50, "at most this many orders")
 	e, a, err := c.openCore(ctx, args, out)
@@ -27,6 +28,7 @@ func orderList(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rows := make([]map[string]any, 0, len(orders))
 	for _, o := range orders {
 		at, err := a.Orders.Attempts(ctx, o.ID)
 		if err != nil {
@@ -41,27 +43,20 @@ func orderList(ctx context.Context, args []string, out io.Writer) error {
 				row["cost"], row["margin"], row["supplier_id"] = x.Cost, o.Price-x.Cost, x.SupplierID
 			}
 		}
-		if err := e.print(row); err != nil {
-			return err
-		}
+		rows = append(rows, row)
 	}
-	return nil
+	return printEach(e, rows)
 }
 
 func orderSettle(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("order settle", "--id N --status success|failed [--sn SN] [--note TEXT]",
 		"Decides a pending order by hand (for orders flagged overdue): success charges it, failed refunds it.")
 	id := c.Int64("id", 0, "the order's id")
-	status := c.String("status", "", "success or failed")
+	status := new(string)
+	c.choice(status, "status", []string{loket.StatusSuccess, loket.StatusFailed}, "success or failed")
 	sn := c.String("sn", "", "the serial number the supplier gave, for a success")
 	note := c.String("note", "", "why, kept with the order")
 	c.require("id", "status")
-	c.check = func() error {
-		if *status != loket.StatusSuccess && *status != loket.StatusFailed {
-			return fmt.Errorf("order settle: --status must be success or failed")
-		}
-		return nil
-	}
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
@@ -77,6 +72,7 @@ func orderSettle(ctx context.Context, args []string, out io.Writer) error {
 func ledgerVerify(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("ledger verify", "",
 		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\nzero, ...) and prints the totals; exits non-zero and says which broke.")
+	c.reads = true
 	e, err := c.open(ctx, args, out)
 	if err != nil {
 		return err

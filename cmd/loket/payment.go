@@ -113,6 +113,7 @@ func depositConfirm(ctx context.Context, args []string, out io.Writer) error {
 
 func paymentList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("payment list", "[--unmatched]", "Lists the payments the sources reported, as JSON lines.")
+	c.reads = true
 	unmatched := c.Bool("unmatched", false, "only payments that matched no deposit")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
@@ -205,6 +206,7 @@ func orderkuotaOTP(ctx context.Context, args []string, out io.Writer) error {
 
 func orderkuotaStatus(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("payment orderkuota status", "", "Prints the OrderKuota source's settings (without secrets).")
+	c.reads = true
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err

@@ -15,10 +15,11 @@ func markupSet(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("markup set", "--scope all|category|product [--code C] [--percent P] [--flat N] [--round N]",
 		`Sets a markup rule: the base price of the products it covers is cost + P% + N, rounded up to a
 multiple of --round (a product's rule beats its category's, which beats all's). Reprices at once.`)
-	scope := c.String("scope", "", "all, category or product")
+	scope := new(string)
+	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
 	code := c.String("code", "", "the category's or product's code (not with --scope all)")
 	percent := c.String("percent", "0", "percent of the cost, to 0.01 (e.g. 2.5)")
-	flat := c.Int64("flat", 0, "rupiah added")
+	flat := c.amount("flat", "rupiah added")
 	round := c.Int64("round", 1, "round the price up to a multiple of this, 1 to 1000000")
 	c.require("scope")
 	var bp int64
@@ -33,7 +34,7 @@ multiple of --round (a product's rule beats its category's, which beats all's). 
 		return err
 	}
 	defer e.close()
-	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: loket.Money(*flat), RoundTo: loket.Money(*round)})
+	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: *flat, RoundTo: loket.Money(*round)})
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,8 @@ multiple of --round (a product's rule beats its category's, which beats all's). 
 func markupDelete(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("markup delete", "--scope S [--code C]",
 		"Deletes a markup rule; the products it covered keep their price or follow a wider rule.")
-	scope := c.String("scope", "", "all, category or product")
+	scope := new(string)
+	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
 	code := c.String("code", "", "the category's or product's code (not with --scope all)")
 	c.require("scope")
 	e, a, err := c.openCore(ctx, args, out)
@@ -60,6 +62,7 @@ func markupDelete(ctx context.Context, args []string, out io.Writer) error {
 
 func markupList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("markup list", "", "Lists the markup rules as JSON lines.")
+	c.reads = true
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err

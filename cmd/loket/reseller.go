@@ -37,14 +37,14 @@ the keys are shown only now.`)
 	c.StringVar(&in.Name, "name", "", "the reseller's name")
 	c.StringVar(&in.Email, "email", "", "the reseller's e-mail address")
 	c.StringVar(&in.Level, "level", "reseller", "the price level its prices follow")
-	balance := c.Int64("balance", 0, "opening balance in rupiah, credited as an adjustment")
+	balance := c.amount("balance", "opening balance in rupiah, credited as an adjustment")
 	c.require("username")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	in.Balance = loket.Money(*balance)
+	in.Balance = *balance
 	r, creds, err := a.Resellers.CreateReseller(ctx, in)
 	if err != nil {
 		return err
@@ -59,7 +59,8 @@ func resellerUpdate(ctx context.Context, args []string, out io.Writer) error {
 	webhook := c.String("webhook-url", "", "where each order's status report is sent, in the dialect it was placed through (empty: none)")
 	ips := c.String("ip-allow", "", "comma-separated addresses or CIDRs the API is called from (empty: any)")
 	level := c.String("level", "", "the price level its prices follow")
-	status := c.String("status", "", "active or suspended")
+	status := new(string)
+	c.choice(status, "status", []string{"active", "suspended"}, "active or suspended")
 	c.require("username")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
@@ -101,7 +102,7 @@ func resellerCredit(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("reseller credit", "--username U --amount N --note TEXT [--key K]",
 		`A manual ledger adjustment of a reseller's balance; prints {"username":..., "balance":...}.`)
 	c.reseller("the reseller's username")
-	amount := c.Int64("amount", 0, "rupiah to credit; a negative amount debits")
+	amount := c.amount("amount", "rupiah to credit; a negative amount debits")
 	note := c.String("note", "", "why, kept with the ledger entry")
 	key := c.String("key", "", "idempotency key: the same key again credits nothing")
 	c.require("username", "note")
@@ -114,7 +115,7 @@ func resellerCredit(ctx context.Context, args []string, out io.Writer) error {
 	if *key != "" {
 		*key = "adjustment:" + *key
 	}
-	bal, err := a.Resellers.Credit(ctx, r.ID, loket.Money(*amount), *note, *key)
+	bal, err := a.Resellers.Credit(ctx, r.ID, *amount, *note, *key)
 	if err != nil {
 		return err
 	}

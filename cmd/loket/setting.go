@@ -36,6 +36,7 @@ func settingSet(ctx context.Context, args []string, out io.Writer) error {
 // {"key":..., "value":...}.
 func setting(ctx context.Context, args []string, out io.Writer, set bool) error {
 	c := newCommand("setting get", "KEY", "Prints an operator switch: "+strings.Join(settingHelp(), "; ")+".")
+	c.reads = !set
 	want := 1
 	if set {
 		c = newCommand("setting set", "KEY VALUE", "Changes an operator switch: "+strings.Join(settingHelp(), "; ")+".")

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/supplier"
 )
 
 func supplierAdd(ctx context.Context, args []string, out io.Writer) error {
@@ -15,7 +16,7 @@ func supplierAdd(ctx context.Context, args []string, out io.Writer) error {
 without secrets. Its callbacks are received at {LOKET_PUBLIC_URL}/callbacks/{name}.`)
 	s := loket.Supplier{Enabled: true}
 	c.StringVar(&s.Name, "name", "", "the supplier's name, without spaces or slashes")
-	c.StringVar(&s.Kind, "kind", "", "sim, socx, tokowendigg, chestcloudx, warungnokos or digiflazz")
+	c.choice(&s.Kind, "kind", supplier.Kinds(), orList(supplier.Kinds()))
 	c.StringVar(&s.BaseURL, "base-url", "", "what stands in for the scheme and host of the upstream's URLs,\ne.g. https://niskalaapi.socx.app, or http://other-loket/compat/socx")
 	c.StringVar(&s.APIKey, "api-key", "", "the upstream's API key or token (empty: keep the stored one)")
 	c.StringVar(&s.Secret, "secret", "", "the upstream's secret (empty: keep the stored one)")
@@ -36,6 +37,7 @@ without secrets. Its callbacks are received at {LOKET_PUBLIC_URL}/callbacks/{nam
 func supplierList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("supplier list", "",
 		"Lists the suppliers as JSON lines: each one's balance (asked now), whether routing uses it, its last price sync.")
+	c.reads = true
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
@@ -75,7 +77,7 @@ one); a markup rule on the product reprices it. Prints the route as JSON.`)
 	product := c.String("product", "", "the product's code")
 	sup := c.String("supplier", "", "the supplier's name")
 	code := c.String("code", "", "the supplier's code of the product")
-	cost := c.Int64("cost", 0, "what the supplier charges, in rupiah")
+	cost := c.amount("cost", "what the supplier charges, in rupiah")
 	priority := c.Int("priority", 10, "routes are tried in ascending priority")
 	c.require("product", "supplier", "code", "cost")
 	e, a, err := c.openCore(ctx, args, out)
@@ -83,7 +85,7 @@ one); a markup rule on the product reprices it. Prints the route as JSON.`)
 		return err
 	}
 	defer e.close()
-	r, err := a.Catalog.AddRoute(ctx, loket.NewRoute{Product: *product, Supplier: *sup, SupplierCode: *code, Cost: loket.Money(*cost), Priority: *priority})
+	r, err := a.Catalog.AddRoute(ctx, loket.NewRoute{Product: *product, Supplier: *sup, SupplierCode: *code, Cost: *cost, Priority: *priority})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ func withdrawalList(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("withdrawal list", "[--status pending|approved|rejected] [--username U] [--limit N]",
 		"Lists the profit withdrawals resellers asked for, as JSON lines.")
 	var f loket.WithdrawalFilter
-	c.StringVar(&f.Status, "status", "", "pending, approved or rejected")
+	c.choice(&f.Status, "status", []string{"pending", "approved", "rejected"}, "only withdrawals in this state: pending, approved or rejected")
+	c.reads = true
 	c.reseller("only this reseller's")
 	c.IntVar(&f.Limit, "limit", 100, "at most this many withdrawals")
 	e, a, err := c.openCore(ctx, args, out)
@@ -56,6 +57,7 @@ func decideWithdrawal(ctx context.Context, c *command, args []string, out io.Wri
 func dropshipRefunds(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("dropship refunds", "[--username U]",
 		"Lists failed dropship orders whose customer is owed the payment, as JSON lines.")
+	c.reads = true
 	c.reseller("only this reseller's")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {

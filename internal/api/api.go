@@ -131,6 +131,10 @@ func Status(code string) int {
 		return http.StatusPaymentRequired
 	case loket.EPRODUCT, loket.EINACTIVE, loket.EOUTOFSTOCK, loket.EPRICE, loket.EUNAVAILABLE, loket.ENOTCONFIGURED:
 		return http.StatusUnprocessableEntity
+	case loket.ENOBILL, loket.EBILLPAID, loket.ECUSTOMER, loket.EOVERLIMIT, loket.EEXPIRED:
+		return http.StatusUnprocessableEntity
+	case loket.EAMOUNT:
+		return http.StatusConflict
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case loket.ERATELIMIT:

@@ -30,25 +30,29 @@ import (
 // type that mirrors it. Nested types (DropshipInfo, SMS, loket.FormField...) need no
 // entry: they are compared as part of the body that holds them.
 var clientMirrors = map[reflect.Type]reflect.Type{
-	reflect.TypeFor[ErrorDetail]():       reflect.TypeFor[client.Error](), // the "error" object of every error body
-	reflect.TypeFor[Me]():                reflect.TypeFor[client.Me](),
-	reflect.TypeFor[loket.Credentials](): reflect.TypeFor[client.Credentials](),
-	reflect.TypeFor[ProductList]():       reflect.TypeFor[client.ProductList](),
-	reflect.TypeFor[Product]():           reflect.TypeFor[client.Product](),
-	reflect.TypeFor[OrderRequest]():      reflect.TypeFor[client.OrderRequest](),
-	reflect.TypeFor[Order]():             reflect.TypeFor[client.Order](),
-	reflect.TypeFor[OrderList]():         reflect.TypeFor[client.OrderList](),
-	reflect.TypeFor[LedgerList]():        reflect.TypeFor[client.LedgerList](),
-	reflect.TypeFor[WithdrawalRequest](): reflect.TypeFor[client.WithdrawalRequest](),
-	reflect.TypeFor[Withdrawal]():        reflect.TypeFor[client.Withdrawal](),
-	reflect.TypeFor[WithdrawalList]():    reflect.TypeFor[client.WithdrawalList](),
-	reflect.TypeFor[ProfitMoveRequest](): reflect.TypeFor[client.ProfitMoveRequest](),
-	reflect.TypeFor[ProfitMove]():        reflect.TypeFor[client.ProfitMove](),
-	reflect.TypeFor[NumberRequest]():     reflect.TypeFor[client.NumberRequest](),
-	reflect.TypeFor[Number]():            reflect.TypeFor[client.Number](),
-	reflect.TypeFor[WebhookSettings]():   reflect.TypeFor[client.WebhookSettings](),
-	reflect.TypeFor[WebhookLog]():        reflect.TypeFor[client.WebhookList](),
-	reflect.TypeFor[WebhookPayload]():    reflect.TypeFor[client.WebhookEvent](),
+	reflect.TypeFor[ErrorDetail]():        reflect.TypeFor[client.Error](), // the "error" object of every error body
+	reflect.TypeFor[Me]():                 reflect.TypeFor[client.Me](),
+	reflect.TypeFor[loket.Credentials]():  reflect.TypeFor[client.Credentials](),
+	reflect.TypeFor[ProductList]():        reflect.TypeFor[client.ProductList](),
+	reflect.TypeFor[Product]():            reflect.TypeFor[client.Product](),
+	reflect.TypeFor[OrderRequest]():       reflect.TypeFor[client.OrderRequest](),
+	reflect.TypeFor[Order]():              reflect.TypeFor[client.Order](),
+	reflect.TypeFor[OrderList]():          reflect.TypeFor[client.OrderList](),
+	reflect.TypeFor[LedgerList]():         reflect.TypeFor[client.LedgerList](),
+	reflect.TypeFor[WithdrawalRequest]():  reflect.TypeFor[client.WithdrawalRequest](),
+	reflect.TypeFor[Withdrawal]():         reflect.TypeFor[client.Withdrawal](),
+	reflect.TypeFor[WithdrawalList]():     reflect.TypeFor[client.WithdrawalList](),
+	reflect.TypeFor[ProfitMoveRequest]():  reflect.TypeFor[client.ProfitMoveRequest](),
+	reflect.TypeFor[ProfitMove]():         reflect.TypeFor[client.ProfitMove](),
+	reflect.TypeFor[NumberRequest]():      reflect.TypeFor[client.NumberRequest](),
+	reflect.TypeFor[Number]():             reflect.TypeFor[client.Number](),
+	reflect.TypeFor[WebhookSettings]():    reflect.TypeFor[client.WebhookSettings](),
+	reflect.TypeFor[BillInquiryRequest](): reflect.TypeFor[client.BillInquiryRequest](),
+	reflect.TypeFor[Bill]():               reflect.TypeFor[client.Bill](),
+	reflect.TypeFor[BillPayRequest]():     reflect.TypeFor[client.BillPayRequest](),
+	reflect.TypeFor[Meter]():              reflect.TypeFor[client.Meter](),
+	reflect.TypeFor[WebhookLog]():         reflect.TypeFor[client.WebhookList](),
+	reflect.TypeFor[WebhookPayload]():     reflect.TypeFor[client.WebhookEvent](),
 }
 
 // notInClient lists the routes ("METHOD /path", as in the route table) and webhook

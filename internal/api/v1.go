@@ -29,6 +29,7 @@ type Order struct {
 	SettledAt   *time.Time        `json:"settled_at,omitempty"`
 	Mode        string            `json:"mode" enum:"saldo,dropship" doc:"saldo: paid from your balance; dropship: your customer pays by QRIS"`
 	Dropship    *DropshipInfo     `json:"dropship,omitempty" doc:"for dropship orders: the customer's payment and your margin"`
+	Bill        *Bill             `json:"bill,omitempty" doc:"for a bill's payment: the bill paid (target is its customer number)"`
 }
 
 // OrderView renders an order for resellers. It carries nothing that names a supplier.
@@ -37,9 +38,13 @@ func OrderView(o *loket.Order) Order {
 	if mode == "" {
 		mode = loket.ModeSaldo
 	}
-	return Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
+	v := Order{ID: o.ID, RefID: o.RefID, Product: o.ProductCode, ProductName: o.ProductName, Target: o.Target, Fields: o.Fields,
 		Price: o.Price, Status: o.Status, SN: o.SN, Message: o.Message, Surface: o.Surface, CreatedAt: o.CreatedAt,
 		UpdatedAt: o.UpdatedAt, SettledAt: o.SettledAt, Mode: mode}
+	if o.Inquiry != nil {
+		v.Bill = BillView(o.Inquiry)
+	}
+	return v
 }
 
 // PriceWebhook is the body of a native price webhook: your prices that changed.
@@ -98,6 +103,11 @@ type Product struct {
 	Description string            `json:"description,omitempty"`
 	TargetKind  string            `json:"target_kind" enum:"msisdn,meter,game,any"`
 	Forms       []loket.FormField `json:"forms,omitempty"`
+	Kind        string            `json:"kind" enum:"prepaid,postpaid" doc:"postpaid: a bill, checked with POST /v1/bills/inquiry and paid with POST /v1/bills/pay; its price is per bill (0 here)"`
+	// CustomerCheck says the target can be looked up before buying.
+	CustomerCheck string      `json:"customer_check,omitempty" enum:"pln" doc:"pln: GET /v1/pln/check looks the meter up (name, tariff, power)"`
+	AdminFee      loket.Money `json:"admin_fee,omitempty" doc:"postpaid: the admin fee per bill period"`
+	Commission    loket.Money `json:"commission,omitempty" doc:"postpaid: your commission per bill period"`
 }
 
 // ProductList is GET /v1/products.
@@ -159,6 +169,7 @@ func (s *Server) register() {
 	s.registerWithdrawals()
 	s.registerDropship()
 	s.registerNumbers()
+	s.registerBills()
 	s.add(Route{Pattern: "GET /v1/webhook", Summary: "Your webhook URL", Auth: true, Response: WebhookSettings{}}, s.authed(s.getWebhook))
 	s.add(Route{Pattern: "PUT /v1/webhook", Summary: "Set your webhook URL; deliveries are signed X-Loket-Signature: sha256=HMAC-SHA256(body, secret key)",
 		Auth: true, Request: WebhookSettings{}, Response: WebhookSettings{}, Errors: []string{loket.EINVALID}}, s.authed(s.putWebhook))
@@ -200,7 +211,8 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, ra *loket.Re
 
 func productView(p loket.Product) Product {
 	return Product{Code: p.Code, Name: p.Name, Category: p.Category, Brand: p.Brand, BrandName: p.BrandName, Price: p.Price,
-		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms}
+		Active: p.Active, Stock: p.Stock, Description: p.Description, TargetKind: p.TargetKind, Forms: p.Forms, Kind: p.Kind,
+		CustomerCheck: p.CustomerCheck, AdminFee: p.AdminFee, Commission: p.Commission}
 }
 
 func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -236,6 +248,12 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, ra *loket.R
 	}
 	o, created, err := s.svc.Orders.CreateOrder(r.Context(), ra, loket.OrderRequest{Product: req.Product, Target: req.Target, RefID: req.RefID,
 		Fields: req.Fields, MaxPrice: req.MaxPrice, Surface: "api"})
+	writeOrder(w, o, created, err)
+}
+
+// writeOrder answers an accepted order: 201 when created, 200 when it was there
+// already, or the error.
+func writeOrder(w http.ResponseWriter, o *loket.Order, created bool, err error) {
 	if err != nil {
 		WriteError(w, err)
 		return

@@ -79,7 +79,7 @@ func Main(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("loket bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var o options
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&o.url, "url", "", "base URL of the running server (default: LOKET_ADDR on this machine)")
 	fs.IntVar(&o.resellers, "resellers", 50, "fresh resellers to create and spread the orders over")
 	fs.IntVar(&o.clients, "clients", 64, "concurrent clients (and keep-alive connections)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to fire orders")
@@ -104,11 +104,14 @@ func Main(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
-	if err := o.check(); err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
 	cfg, err := build()
 	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if o.url == "" {
+		o.url = server.LocalURL(cfg)
+	}
+	if err := o.check(); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -49,7 +49,8 @@ func startServer(t *testing.T) (url, dbURL string) {
 
 func TestBenchEndToEnd(t *testing.T) {
 	url, dbURL := startServer(t)
-	common := []string{"--url", url, "--database-url=" + dbURL, "--resellers", "3", "--clients", "8"}
+	// Without --url, bench finds the server at LOKET_ADDR, as `loket serve` listens.
+	common := []string{"--addr", strings.TrimPrefix(url, "http://"), "--database-url=" + dbURL, "--resellers", "3", "--clients", "8"}
 
 	t.Run("closed loop, hot reseller", func(t *testing.T) {
 		var out bytes.Buffer

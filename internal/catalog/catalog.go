@@ -252,6 +252,11 @@ func (a *applier) product(x productItem) error {
 			return a.wrap(pr.pos, err)
 		}
 	}
+	for _, c := range x.Commissions {
+		if err := t.SetCommission(id, c.Level, c.Price); err != nil {
+			return a.wrap(c.pos, err)
+		}
+	}
 	for _, r := range x.Routes {
 		if _, err := t.UpsertRoute(id, a.supplierID[r.Supplier], r.Code, r.Cost, r.Priority); err != nil {
 			return a.wrap(r.pos, err)

@@ -36,7 +36,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := loket.ImportSummary{Levels: 3, Categories: 5, Brands: 17, Products: 45, Routes: 45, Suppliers: 1, VNServices: 2, VNCountries: 1}
+		want := loket.ImportSummary{Levels: 3, Categories: 6, Brands: 21, Products: 49, Routes: 49, Suppliers: 1, VNServices: 2, VNCountries: 1}
 		if first != want {
 			t.Errorf("summary = %+v, want %+v", first, want)
 		}
@@ -216,7 +216,9 @@ func checkDemo(t *testing.T, db *store.DB, c *loket.Catalog) {
 			continue
 		}
 		r := rs[0]
-		if r.SupplierID != sim.ID || r.SupplierCode != p.Code || r.Priority != 100 || !r.Active || r.Cost >= p.BasePrice || r.Cost < p.BasePrice*9/10 {
+		// A bill has no fixed price and its route no fixed cost: the inquiry says both.
+		cheaper := r.Cost < p.BasePrice && r.Cost >= p.BasePrice*9/10 || p.Postpaid() && r.Cost == 0 && p.BasePrice == 0
+		if r.SupplierID != sim.ID || r.SupplierCode != p.Code || r.Priority != 100 || !r.Active || !cheaper {
 			t.Errorf("product %s (price %d) route = %+v, want sim, own code, priority 100, cost a little below price", p.Code, p.BasePrice, r)
 		}
 	}
@@ -229,6 +231,45 @@ func checkDemo(t *testing.T, db *store.DB, c *loket.Catalog) {
 }
 
 // A file may refer to what the database already holds, and set level prices.
+// TestPostpaidProducts: the demo's bills are postpaid with their admin fee and
+// commission per level, have no fixed price, and PLN tokens say they check the meter.
+func TestPostpaidProducts(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := catalog.LoadDemo(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.LoadCatalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCode := map[string]loket.Product{}
+		for _, p := range c.Products {
+			byCode[p.Code] = p
+		}
+		pln := byCode["pln"]
+		if pln.Kind != loket.KindPostpaid || pln.AdminFee != 2750 || pln.BasePrice != 0 || pln.Commission != 0 {
+			t.Errorf("pln = %+v", pln)
+		}
+		if got := c.Commissions[pln.ID]; got["reseller"] != 1000 || got["member"] != 800 || got["retail"] != 500 {
+			t.Errorf("pln commissions = %v", got)
+		}
+		for _, code := range []string{"PDAM", "bpjs", "HALO"} {
+			if p := byCode[code]; p.Kind != loket.KindPostpaid || p.Commission != 500 || p.AdminFee != 2000 {
+				t.Errorf("%s = %+v", code, p)
+			}
+		}
+		for _, code := range []string{"PLN20", "PLN50", "PLN100"} {
+			if p := byCode[code]; p.Kind != loket.KindPrepaid || p.CustomerCheck != loket.CheckPLN {
+				t.Errorf("%s = %+v", code, p)
+			}
+		}
+		if p := byCode["HSA5"]; p.Kind != loket.KindPrepaid || p.CustomerCheck != "" {
+			t.Errorf("HSA5 = %+v", p)
+		}
+	})
+}
+
 func TestImportReferencesDatabase(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -347,6 +388,30 @@ func TestImportErrors(t *testing.T) {
 				`bad.yaml:5: products[0].pricee: unknown field (did you mean "price"?)`,
 				"bad.yaml:2: products[0].price: required",
 			},
+		},
+		{
+			name: "postpaid with a fixed price",
+			file: `products:
+  - {code: X1, name: X, brand: THREE, kind: postpaid, price: 5400}
+`,
+			want: []string{"bad.yaml:2: products[0].price: a postpaid product has no fixed price: it is the bill + admin_fee - commission per period"},
+		},
+		{
+			name: "prepaid with bill fields",
+			file: `products:
+  - {code: X1, name: X, brand: THREE, price: 5400, admin_fee: 100, check: meter}
+`,
+			want: []string{
+				"bad.yaml:2: products[0].check: must be pln, not \"meter\"",
+				"bad.yaml:2: products[0].admin_fee: only a postpaid product (kind: postpaid) has admin_fee",
+			},
+		},
+		{
+			name: "unknown kind",
+			file: `products:
+  - {code: X1, name: X, brand: THREE, price: 5400, kind: rental}
+`,
+			want: []string{`bad.yaml:2: products[0].kind: must be prepaid or postpaid, not "rental"`},
 		},
 		{
 			name: "unknown top-level key",

@@ -73,8 +73,9 @@ type brandItem struct {
 type productItem struct {
 	pos
 	loket.Product
-	Prices []priceItem
-	Routes []routeItem
+	Prices      []priceItem
+	Commissions []priceItem // a postpaid product's commission per level
+	Routes      []routeItem
 }
 
 type priceItem struct {
@@ -422,13 +423,16 @@ func (p *parser) formField(n *yaml.Node, path string) loket.FormField {
 
 func (p *parser) product(n *yaml.Node, path string) productItem {
 	it := productItem{pos: pos{n.Line, path}}
-	m := p.fields(n, path, []string{"code", "id", "name", "brand", "price", "active", "stock", "description", "prices", "routes"})
+	m := p.fields(n, path, []string{"code", "id", "name", "brand", "price", "active", "stock", "description", "prices", "routes",
+		"kind", "check", "admin_fee", "commission"})
 	it.Code = p.code(m, n, path, "code", true)
 	it.ID = p.id(m["id"], join(path, "id"))
 	it.Name = p.text(m, n, path, "name")
 	it.Brand = p.code(m, n, path, "brand", true)
 	if v := m["price"]; isNull(v) {
-		p.fail(n, join(path, "price"), "required: the base price in rupiah")
+		if !isPostpaid(m) {
+			p.fail(n, join(path, "price"), "required: the base price in rupiah")
+		}
 	} else {
 		it.BasePrice, _ = p.money(v, join(path, "price"))
 	}
@@ -440,35 +444,13 @@ func (p *parser) product(n *yaml.Node, path string) productItem {
 	}
 	it.Description, _ = p.str(m["description"], join(path, "description"))
 	if v := m["prices"]; !isNull(v) {
-		pp := join(path, "prices")
-		v = deref(v)
-		if v.Kind != yaml.MappingNode {
-			p.fail(v, pp, "must be a mapping of level name to price, like {gold: 5300}")
-		} else {
-			seen := map[string]bool{}
-			for i := 0; i+1 < len(v.Content); i += 2 {
-				k, pv := deref(v.Content[i]), v.Content[i+1]
-				lp := join(pp, k.Value)
-				if k.Kind != yaml.ScalarNode || k.Value == "" {
-					p.fail(k, pp, "keys must be level names")
-					continue
-				}
-				if seen[k.Value] {
-					p.fail(k, lp, "given twice")
-					continue
-				}
-				seen[k.Value] = true
-				price, ok := p.money(pv, lp)
-				if ok {
-					it.Prices = append(it.Prices, priceItem{pos: pos{k.Line, lp}, Level: k.Value, Price: price})
-				}
-			}
-		}
+		it.Prices = p.levelMoney(v, join(path, "prices"), "price", "{gold: 5300}")
 	}
+	p.kind(&it, n, m, path)
 	suppliers := map[string]int{}
 	for i, rn := range p.list(m["routes"], join(path, "routes")) {
 		rp := fmt.Sprintf("%s.routes[%d]", path, i)
-		r := p.route(rn, rp, it.Code)
+		r := p.route(rn, rp, it.Code, it.Postpaid())
 		if r.Supplier != "" {
 			if line, dup := suppliers[r.Supplier]; dup {
 				p.fail(rn, rp+".supplier", "a product has one route per supplier; %q has another at line %d", r.Supplier, line)
@@ -480,7 +462,93 @@ func (p *parser) product(n *yaml.Node, path string) productItem {
 	return it
 }
 
-func (p *parser) route(n *yaml.Node, path, productCode string) routeItem {
+// isPostpaid says a product's mapping says kind: postpaid.
+func isPostpaid(m map[string]*yaml.Node) bool {
+	v := m["kind"]
+	return !isNull(v) && deref(v).Value == loket.KindPostpaid
+}
+
+// kind reads what makes a product postpaid (a bill: kind, admin_fee, commission) or a
+// prepaid product with a customer check (check: pln).
+func (p *parser) kind(it *productItem, n *yaml.Node, m map[string]*yaml.Node, path string) {
+	it.Kind = loket.KindPrepaid
+	if v := m["kind"]; !isNull(v) {
+		k, _ := p.str(v, join(path, "kind"))
+		switch k {
+		case loket.KindPrepaid, loket.KindPostpaid:
+			it.Kind = k
+		default:
+			p.fail(v, join(path, "kind"), "must be %s or %s, not %q", loket.KindPrepaid, loket.KindPostpaid, k)
+		}
+	}
+	if v := m["check"]; !isNull(v) {
+		c, _ := p.str(v, join(path, "check"))
+		switch {
+		case c != loket.CheckPLN:
+			p.fail(v, join(path, "check"), "must be %s, not %q", loket.CheckPLN, c)
+		case it.Postpaid():
+			p.fail(v, join(path, "check"), "a postpaid product checks its customer with the inquiry; check is for prepaid products")
+		default:
+			it.CustomerCheck = c
+		}
+	}
+	if !it.Postpaid() {
+		for _, k := range []string{"admin_fee", "commission"} {
+			if v := m[k]; !isNull(v) {
+				p.fail(v, join(path, k), "only a postpaid product (kind: postpaid) has %s", k)
+			}
+		}
+		return
+	}
+	if v := m["price"]; !isNull(v) {
+		p.fail(v, join(path, "price"), "a postpaid product has no fixed price: it is the bill + admin_fee - commission per period")
+	}
+	if v := m["prices"]; !isNull(v) {
+		p.fail(v, join(path, "prices"), "a postpaid product has no fixed price: give commission per level instead")
+	}
+	if v := m["admin_fee"]; !isNull(v) {
+		it.AdminFee, _ = p.money(v, join(path, "admin_fee"))
+	}
+	if v := m["commission"]; !isNull(v) {
+		cp := join(path, "commission")
+		if deref(v).Kind == yaml.MappingNode {
+			it.Commissions = p.levelMoney(v, cp, "commission", "{reseller: 1000, member: 800}")
+		} else {
+			it.Commission, _ = p.money(v, cp)
+		}
+	}
+}
+
+// levelMoney reads a mapping of level name to an amount in rupiah (a product's prices
+// or commissions per level).
+func (p *parser) levelMoney(v *yaml.Node, pp, what, example string) []priceItem {
+	var out []priceItem
+	v = deref(v)
+	if v.Kind != yaml.MappingNode {
+		p.fail(v, pp, "must be a mapping of level name to %s, like %s", what, example)
+		return nil
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, pv := deref(v.Content[i]), v.Content[i+1]
+		lp := join(pp, k.Value)
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			p.fail(k, pp, "keys must be level names")
+			continue
+		}
+		if seen[k.Value] {
+			p.fail(k, lp, "given twice")
+			continue
+		}
+		seen[k.Value] = true
+		if amount, ok := p.money(pv, lp); ok {
+			out = append(out, priceItem{pos: pos{k.Line, lp}, Level: k.Value, Price: amount})
+		}
+	}
+	return out
+}
+
+func (p *parser) route(n *yaml.Node, path, productCode string, postpaid bool) routeItem {
 	it := routeItem{pos: pos{n.Line, path}, Priority: defaultPrio}
 	m := p.fields(n, path, []string{"supplier", "code", "cost", "priority"})
 	it.Supplier = p.code(m, n, path, "supplier", true)
@@ -489,7 +557,9 @@ func (p *parser) route(n *yaml.Node, path, productCode string) routeItem {
 		it.Code = productCode
 	}
 	if v := m["cost"]; isNull(v) {
-		p.fail(n, join(path, "cost"), "required: what the supplier charges, in rupiah")
+		if !postpaid { // a bill's cost is what the supplier says at each inquiry
+			p.fail(n, join(path, "cost"), "required: what the supplier charges, in rupiah")
+		}
 	} else {
 		it.Cost, _ = p.money(v, join(path, "cost"))
 	}
@@ -520,7 +590,7 @@ func (p *parser) crossCheck(f *file) {
 		if x.Brand != "" && !brands[x.Brand] {
 			f.refs = append(f.refs, ref{pos{x.line, join(x.path, "brand")}, refBrand, x.Brand})
 		}
-		for _, pr := range x.Prices {
+		for _, pr := range slices.Concat(x.Prices, x.Commissions) {
 			if !levels[pr.Level] {
 				f.refs = append(f.refs, ref{pr.pos, refLevel, pr.Level})
 			}

@@ -199,7 +199,7 @@ func (s *Service) Products(level string) []loket.Product {
 	v := s.view.Load()
 	out := make([]loket.Product, 0, len(v.raw.Products))
 	for _, p := range v.raw.Products {
-		p.Price = v.price(&p, level)
+		v.priced(&p, level)
 		out = append(out, p)
 	}
 	return out
@@ -213,7 +213,7 @@ func (s *Service) Product(code, level string) (*loket.Product, error) {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", code)
 	}
 	cp := *p
-	cp.Price = v.price(p, level)
+	v.priced(&cp, level)
 	return &cp, nil
 }
 
@@ -225,7 +225,7 @@ func (s *Service) ProductByID(id int64, level string) (*loket.Product, error) {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %d", id)
 	}
 	cp := *p
-	cp.Price = v.price(p, level)
+	v.priced(&cp, level)
 	return &cp, nil
 }
 
@@ -247,6 +247,19 @@ func (s *Service) PriceFor(base loket.Money, level string) loket.Money {
 
 // price is what a reseller of level pays for p: a per-level override, else the base
 // price with the level's markup.
+// priced fills a product's price and, for a bill, commission for a level. A bill has
+// no fixed price: its price is the bill's (orders.Service prices each inquiry).
+func (v *view) priced(p *loket.Product, level string) {
+	if p.Postpaid() {
+		p.Price = 0
+		if c, ok := v.raw.Commissions[p.ID][level]; ok {
+			p.Commission = c
+		}
+		return
+	}
+	p.Price = v.price(p, level)
+}
+
 func (v *view) price(p *loket.Product, level string) loket.Money {
 	if o, ok := v.overrides[p.ID][level]; ok {
 		return o

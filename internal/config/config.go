@@ -283,6 +283,12 @@ func Load(name string, args []string) (*Config, []string, error) {
 func Usage() string {
 	var b strings.Builder
 	for _, o := range options {
+		// A description that tells its own default (or an empty default: none) is
+		// printed as written, not followed by a second "(default ...)".
+		if o.def == "" || strings.Contains(o.help, "default") {
+			fmt.Fprintf(&b, "  %-30s %s\n", o.env, o.help)
+			continue
+		}
 		fmt.Fprintf(&b, "  %-30s %s (default %q)\n", o.env, o.help, o.def)
 	}
 	return b.String()

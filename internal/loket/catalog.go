@@ -68,7 +68,19 @@ type Product struct {
 	Description string
 	Forms       []FormField
 	UpdatedAt   time.Time
+	// Kind is KindPrepaid (a fixed price) or KindPostpaid (a bill, priced per bill).
+	Kind string
+	// CustomerCheck is CheckPLN when the target can be looked up before buying.
+	CustomerCheck string
+	// AdminFee is what the operator charges per period on top of a bill (postpaid).
+	AdminFee Money
+	// Commission is the reseller's commission per period of a bill (postpaid): the
+	// default for every level; filled for the caller's level when asked for one.
+	Commission Money
 }
+
+// Postpaid says the product is a bill.
+func (p *Product) Postpaid() bool { return p.Kind == KindPostpaid }
 
 // Level is a price level: a markup on every product's base price.
 type Level struct {
@@ -118,8 +130,10 @@ type Catalog struct {
 	Products   []Product
 	Levels     []Level
 	Overrides  map[int64]map[string]Money // product -> level -> price
-	Routes     map[int64][]Route          // product -> routes by priority
-	Suppliers  []Supplier
+	// Commissions are levels' own commissions per bill period (postpaid products).
+	Commissions map[int64]map[string]Money // product -> level -> commission
+	Routes      map[int64][]Route          // product -> routes by priority
+	Suppliers   []Supplier
 }
 
 // DefaultLevel is the price level resellers get unless told otherwise.

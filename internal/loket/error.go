@@ -29,6 +29,18 @@ const (
 	EUNAVAILABLE   = "unavailable"    // no route can serve the product; no free deposit code
 	ENOTCONFIGURED = "not_configured" // the operator has not set this up (QRIS, bank accounts)
 	ELIMIT         = "limit_reached"  // e.g. too many open deposits
+	ENOBILL        = "no_bill"        // the customer has no bill to pay now
+	EBILLPAID      = "bill_paid"      // the bill is paid already
+	ECUSTOMER      = "invalid_customer"
+	EOVERLIMIT     = "bill_over_limit" // the bill is over what the biller takes in one payment
+	EEXPIRED       = "inquiry_expired" // the inquiry's day is over and the bill could not be checked again
+	EAMOUNT        = "bill_amount_changed"
+)
+
+// Reasons refine EPRODUCT when a product is used in the other flow.
+const (
+	ReasonPostpaid = "postpaid" // a bill's code ordered as a prepaid product
+	ReasonPrepaid  = "prepaid"  // a prepaid code used as a bill
 )
 
 // Error is the one error type of Loket. Code is machine readable and stable;

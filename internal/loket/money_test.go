@@ -16,3 +16,19 @@ func TestFormatRupiah(t *testing.T) {
 		t.Errorf("Thousands(-1000) = %q", got)
 	}
 }
+
+func TestParseMoney(t *testing.T) {
+	for in, want := range map[string]Money{
+		"5000": 5000, "5.000": 5000, "Rp 5.000": 5000, "rp5.000": 5000, "Rp. 1.000.000": 1_000_000, "IDR 2,500": 2500,
+		"1000.00": 1000, "1.000,00": 1000, " 77.777 ": 77777, "-5.000": -5000, "-Rp 5.000": -5000, "0": 0,
+	} {
+		if got, err := ParseMoney(in); err != nil || got != want {
+			t.Errorf("ParseMoney(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "Rp", "5.00.0", "5,000.50", "1.000,5", "5.0000", "abc", "1e6", "--5", "Rp -5", "5 000", "10000000000000"} {
+		if got, err := ParseMoney(in); err == nil {
+			t.Errorf("ParseMoney(%q) = %d, want an error", in, got)
+		}
+	}
+}

@@ -31,6 +31,10 @@ type Order struct {
 	// Mode is how the order is paid: "saldo" (the reseller's balance) or "dropship"
 	// (the reseller's customer pays by QRIS; the margin goes to the profit balance).
 	Mode string
+	// InquiryID is the inquiry a bill's payment pays (0 for a prepaid order), and
+	// Inquiry that inquiry, filled where a bill's payment is shown.
+	InquiryID int64
+	Inquiry   *Inquiry
 }
 
 // Order modes.

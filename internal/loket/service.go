@@ -18,6 +18,7 @@ type Services struct {
 	Resellers ResellerService
 	Catalog   CatalogService
 	Orders    OrderService
+	Bills     BillService
 	Deposits  DepositService
 	Numbers   NumberService
 	Dropship  DropshipService

@@ -93,6 +93,11 @@ func (s *Service) carry(ctx context.Context, j store.Job) error {
 			tried[cur.RouteID] = true
 		}
 		if cur == nil || cur.Outcome == string(supplier.Failed) {
+			if o.InquiryID != 0 {
+				// A bill is paid where it was found, under the inquiry's Ref: never
+				// moved to another supplier. A refusal refunds.
+				return s.settle(ctx, o, nil, supplier.Result{Outcome: supplier.Failed, Message: "the biller refused the payment"})
+			}
 			next := s.nextRoute(o.ProductID, tried)
 			if next == nil {
 				return s.settle(ctx, o, nil, supplier.Result{Outcome: supplier.Failed, Message: "no supplier could fill the order"})
@@ -164,7 +169,9 @@ func (s *Service) ask(ctx context.Context, o *loket.Order, at *loket.Attempt, fi
 		resend = false
 	}
 	var res supplier.Result
-	if resend {
+	if o.InquiryID != 0 {
+		res, err = askBill(ctx, sup, at, o.Target, resend)
+	} else if resend {
 		req.Resend = !first
 		res, err = sup.Order(ctx, req)
 	} else {
@@ -179,6 +186,22 @@ func (s *Service) ask(ctx context.Context, o *loket.Order, at *loket.Attempt, fi
 	}
 	res.Outcome = supplier.Unknown
 	return res
+}
+
+// askBill pays a bill (send) or asks about its payment, under the inquiry's Ref (the
+// attempt's) at the inquiry's cost (the attempt's): an upstream refuses a payment of a
+// bill whose amount moved rather than charge the new amount.
+func askBill(ctx context.Context, sup supplier.Supplier, at *loket.Attempt, customer string, send bool) (supplier.Result, error) {
+	b, ok := sup.(supplier.Biller)
+	if !ok {
+		return supplier.Result{}, fmt.Errorf("supplier %d pays no bills", at.SupplierID)
+	}
+	req := supplier.BillRequest{Ref: at.SupplierRef, Code: at.SupplierCode, Customer: customer, TrxID: at.SupplierTrx,
+		PlacedAt: at.StartedAt, Total: at.Cost}
+	if send {
+		return b.PayBill(ctx, req)
+	}
+	return b.BillStatus(ctx, req)
 }
 
 // fit makes what an upstream said fit to keep: its serial number, transaction id and
@@ -202,12 +225,25 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 	if st.Success {
 		st.Message = "success"
 		st.SupplierID, st.Cost = at.SupplierID, at.Cost
+		if o.InquiryID != 0 && res.Price > 0 {
+			if res.Price != at.Cost {
+				s.log.Warn("a bill was paid at another price than its inquiry's", "order", o.ID, "inquiry_cost", at.Cost, "paid", res.Price)
+			}
+			st.Cost = res.Price // what the biller charged for this bill
+		}
 	} else {
 		// What the reseller reads: never the supplier's own words, which may name it.
 		st.Message = "failed"
 	}
 	if at != nil {
 		st.AttemptSeq, st.AttemptOutcome, st.SupplierTrx, st.SupplierMsg = at.Seq, string(res.Outcome), res.TrxID, res.Message
+	}
+	var inquiry *loket.Inquiry
+	if o.InquiryID != 0 {
+		// The reseller's webhook carries the bill paid.
+		if inquiry, err = s.db.Inquiry(ctx, o.InquiryID, 0); err != nil {
+			return err
+		}
 	}
 	var settled *loket.Order
 	var hook int64
@@ -218,6 +254,7 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 			settled = nil
 			return err
 		}
+		so.Inquiry = inquiry
 		settled = so
 		if so.Mode == loket.ModeDropship {
 			if err := t.SettleDropship(so, st.Success); err != nil {

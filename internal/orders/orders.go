@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -99,6 +100,10 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 	if err != nil || req.Product == "" {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", loket.Clip(req.Product))
 	}
+	if p.Postpaid() {
+		return nil, &loket.Error{Code: loket.EPRODUCT, Field: "product", Reason: loket.ReasonPostpaid,
+			Message: fmt.Sprintf("%s is a postpaid bill: check it with an inquiry (POST /v1/bills/inquiry) and pay the inquiry", p.Code)}
+	}
 	if !p.Active {
 		return nil, loket.FieldError(loket.EINACTIVE, "product", "product %s is not available now", p.Code)
 	}
@@ -139,23 +144,8 @@ func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req lo
 		return nil, false, err
 	}
 	n := s.NewOrder(r, c)
-	n.FirstRoute, n.Node, n.Lease = c.Route, s.runner.Node(), s.runner.Lease()
-	route := c.Route
-	var o *loket.Order
-	var existed bool
-	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
-		var err error
-		o, existed, err = t.CreateOrder(n)
-		if err == nil && !existed {
-			o := o
-			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
-				SupplierCode: route.SupplierCode, SupplierRef: store.SupplierRef(o.ID, 1), Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
-			t.AfterCommit(func() {
-				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
-			})
-		}
-		return err
-	})
+	n.FirstRoute = c.Route
+	o, existed, err := s.write(ctx, n)
 	if err != nil {
 		s.Refused(c.Surface, err)
 		return nil, false, err
@@ -164,6 +154,32 @@ func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req lo
 		s.Created(c.Surface, start)
 	}
 	return o, !existed, nil
+}
+
+// write writes an accepted order with its first attempt (n.FirstRoute, under
+// n.FirstRef or the order's own ref) and hands its job to this node's workers once
+// committed.
+func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order, existed bool, err error) {
+	n.Node, n.Lease = s.runner.Node(), s.runner.Lease()
+	route := n.FirstRoute
+	err = s.db.Write(ctx, uint64(n.ResellerID), func(t *store.Tx) error {
+		var err error
+		o, existed, err = t.CreateOrder(n)
+		if err == nil && !existed {
+			o := o
+			ref := n.FirstRef
+			if ref == "" {
+				ref = store.SupplierRef(o.ID, 1)
+			}
+			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+				SupplierCode: route.SupplierCode, SupplierRef: ref, SupplierTrx: n.FirstTrx, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+			t.AfterCommit(func() {
+				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
+			})
+		}
+		return err
+	})
+	return o, existed, err
 }
 
 // Created counts an accepted order of a surface, placed since start.
@@ -185,7 +201,8 @@ func (s *Service) Expired(o *loket.Order) { s.m.settled.With("expired", o.Surfac
 
 // Order returns one of a reseller's orders (any reseller's when resellerID is 0).
 func (s *Service) Order(ctx context.Context, resellerID, id int64) (*loket.Order, error) {
-	return s.db.Order(ctx, id, resellerID)
+	o, err := s.db.Order(ctx, id, resellerID)
+	return s.withInquiry(ctx, o), err
 }
 
 // OrderByRef returns a reseller's order by its ref_id.
@@ -193,7 +210,8 @@ func (s *Service) OrderByRef(ctx context.Context, resellerID int64, refID string
 	if err := loket.CheckText("ref_id", refID, loket.MaxText); err != nil {
 		return nil, err
 	}
-	return s.db.OrderByRef(ctx, resellerID, refID)
+	o, err := s.db.OrderByRef(ctx, resellerID, refID)
+	return s.withInquiry(ctx, o), err
 }
 
 // Orders lists orders.
@@ -201,7 +219,26 @@ func (s *Service) Orders(ctx context.Context, f loket.OrderFilter) ([]*loket.Ord
 	if err := loket.CheckTexts("ref_id", f.RefID, "status", f.Status); err != nil {
 		return nil, err
 	}
-	return s.db.ListOrders(ctx, f)
+	list, err := s.db.ListOrders(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, o := range list {
+		if o.InquiryID != 0 {
+			ids = append(ids, o.InquiryID)
+		}
+	}
+	if len(ids) > 0 {
+		inqs, err := s.db.Inquiries(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			o.Inquiry = inqs[o.InquiryID]
+		}
+	}
+	return list, nil
 }
 
 // Attempts lists an order's supplier attempts, in order.

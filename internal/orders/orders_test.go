@@ -45,6 +45,7 @@ func TestTargetsAndFields(t *testing.T) {
 		{"meter", "PLN20", "12345678901", nil, "", "12345678901"},
 		{"meter bad", "PLN20", "12ab", nil, loket.ETARGET, ""},
 		{"unknown product", "NOPE", "081234567890", nil, loket.EPRODUCT, ""},
+		{"postpaid bill as prepaid", "pln", "530000000001", nil, loket.EPRODUCT, ""},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

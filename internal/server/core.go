@@ -84,7 +84,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 
 // Services is what the edges may call.
 func (c *Core) Services() loket.Services {
-	return loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Deposits: c.Deposits,
+	return loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Bills: c.Orders, Deposits: c.Deposits,
 		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB, Limits: c.Limits}
 }
 

@@ -16,12 +16,16 @@ import (
 	"github.com/loket/loket/internal/config"
 )
 
-// HealthURL is where this node's /healthz answers, from LOKET_ADDR: an address to
-// listen on on every interface (":8080", "0.0.0.0:8080") is asked on loopback.
-func HealthURL(cfg *config.Config) string {
+// HealthURL is where this node's /healthz answers (LocalURL).
+func HealthURL(cfg *config.Config) string { return LocalURL(cfg) + "/healthz" }
+
+// LocalURL is the base URL a program beside this node reaches it at, from LOKET_ADDR:
+// an address to listen on on every interface (":8080", "0.0.0.0:8080") is asked on
+// loopback.
+func LocalURL(cfg *config.Config) string {
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return cfg.Scheme() + "://" + cfg.Addr + "/healthz"
+		return cfg.Scheme() + "://" + cfg.Addr
 	}
 	switch host {
 	case "", "0.0.0.0":
@@ -29,7 +33,7 @@ func HealthURL(cfg *config.Config) string {
 	case "::":
 		host = "::1"
 	}
-	return cfg.Scheme() + "://" + net.JoinHostPort(host, port) + "/healthz"
+	return cfg.Scheme() + "://" + net.JoinHostPort(host, port)
 }
 
 // CheckHealth asks url (HealthURL when "") and returns nil when it answers 200 within

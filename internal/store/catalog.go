@@ -23,7 +23,7 @@ func (db *DB) CatalogVersion(ctx context.Context) (string, error) {
 
 // LoadCatalog reads the whole catalog.
 func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
-	c := &loket.Catalog{Overrides: map[int64]map[string]loket.Money{}, Routes: map[int64][]loket.Route{}}
+	c := &loket.Catalog{Routes: map[int64][]loket.Route{}}
 	var err error
 	if c.Version, err = db.CatalogVersion(ctx); err != nil {
 		return nil, err
@@ -52,12 +52,14 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT p.id, p.code, p.name, b.code, b.name, c.code, c.target_kind, p.base_price, p.active AND b.active, p.stock, p.description, p.updated_at
+	if err := db.each(ctx, `SELECT p.id, p.code, p.name, b.code, b.name, c.code, c.target_kind, p.base_price, p.active AND b.active, p.stock, p.description, p.updated_at,
+		p.kind, p.customer_check, p.admin_fee, p.commission
 		FROM products p JOIN brands b ON b.id = p.brand_id JOIN categories c ON c.id = b.category_id ORDER BY p.id`, func(r *sql.Rows) error {
 		var x loket.Product
 		var stock sql.NullInt64
 		var upd int64
-		if err := r.Scan(&x.ID, &x.Code, &x.Name, &x.Brand, &x.BrandName, &x.Category, &x.TargetKind, &x.BasePrice, &x.Active, &stock, &x.Description, &upd); err != nil {
+		if err := r.Scan(&x.ID, &x.Code, &x.Name, &x.Brand, &x.BrandName, &x.Category, &x.TargetKind, &x.BasePrice, &x.Active, &stock, &x.Description, &upd,
+			&x.Kind, &x.CustomerCheck, &x.AdminFee, &x.Commission); err != nil {
 			return err
 		}
 		if stock.Valid {
@@ -80,19 +82,10 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := db.each(ctx, `SELECT product_id, level, price FROM price_overrides`, func(r *sql.Rows) error {
-		var pid int64
-		var level string
-		var price loket.Money
-		if err := r.Scan(&pid, &level, &price); err != nil {
-			return err
-		}
-		if c.Overrides[pid] == nil {
-			c.Overrides[pid] = map[string]loket.Money{}
-		}
-		c.Overrides[pid][level] = price
-		return nil
-	}); err != nil {
+	if c.Overrides, err = db.levelAmounts(ctx, `SELECT product_id, level, price FROM price_overrides`); err != nil {
+		return nil, err
+	}
+	if c.Commissions, err = db.levelAmounts(ctx, `SELECT product_id, level, commission FROM product_commissions`); err != nil {
 		return nil, err
 	}
 	if err := db.each(ctx, `SELECT r.id, r.product_id, s.id, s.name, s.kind, r.supplier_code, r.cost, r.priority, r.active, s.enabled, r.upstream_active
@@ -112,6 +105,26 @@ func (db *DB) LoadCatalog(ctx context.Context) (*loket.Catalog, error) {
 	}
 	c.Suppliers = sups
 	return c, nil
+}
+
+// levelAmounts reads amounts per product and level (price overrides, commissions):
+// query selects product_id, level and the amount.
+func (db *DB) levelAmounts(ctx context.Context, query string) (map[int64]map[string]loket.Money, error) {
+	out := map[int64]map[string]loket.Money{}
+	err := db.each(ctx, query, func(r *sql.Rows) error {
+		var pid int64
+		var level string
+		var v loket.Money
+		if err := r.Scan(&pid, &level, &v); err != nil {
+			return err
+		}
+		if out[pid] == nil {
+			out[pid] = map[string]loket.Money{}
+		}
+		out[pid][level] = v
+		return nil
+	})
+	return out, err
 }
 
 // Suppliers lists the registered suppliers, secrets included (never serialised).
@@ -180,21 +193,37 @@ func (t *Tx) UpsertBrand(b loket.Brand, categoryID int64) (int64, error) {
 func (t *Tx) UpsertProduct(p loket.Product, brandID int64) (int64, error) {
 	var id int64
 	var err error
+	kind := p.Kind
+	if kind == "" {
+		kind = loket.KindPrepaid
+	}
 	if p.ID != 0 {
-		err = t.QueryRow(`INSERT INTO products (id, code, name, brand_id, base_price, active, stock, description, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (code) DO UPDATE SET name = excluded.name, brand_id = excluded.brand_id, base_price = excluded.base_price,
-			active = excluded.active, stock = excluded.stock, description = excluded.description, updated_at = excluded.updated_at RETURNING id`,
-			p.ID, p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now()).Scan(&id)
+		err = t.QueryRow(`INSERT INTO products (id, code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			ON CONFLICT (code) DO UPDATE SET `+productUpdate+` RETURNING id`,
+			p.ID, p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission).Scan(&id)
 	} else {
-		err = t.QueryRow(`INSERT INTO products (code, name, brand_id, base_price, active, stock, description, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (code) DO UPDATE SET name = excluded.name, brand_id = excluded.brand_id, base_price = excluded.base_price,
-			active = excluded.active, stock = excluded.stock, description = excluded.description, updated_at = excluded.updated_at RETURNING id`,
-			p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now()).Scan(&id)
+		err = t.QueryRow(`INSERT INTO products (code, name, brand_id, base_price, active, stock, description, updated_at, kind, customer_check, admin_fee, commission)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (code) DO UPDATE SET `+productUpdate+` RETURNING id`,
+			p.Code, p.Name, brandID, p.BasePrice, p.Active, p.Stock, p.Description, Now(), kind, p.CustomerCheck, p.AdminFee, p.Commission).Scan(&id)
 	}
 	if isUnique(err) {
 		return 0, loket.FieldError(loket.ECONFLICT, "id", "product id %d is taken by another product", p.ID)
 	}
 	return id, err
+}
+
+// productUpdate is what a catalog file's product changes in an existing one.
+const productUpdate = `name = excluded.name, brand_id = excluded.brand_id, base_price = excluded.base_price,
+	active = excluded.active, stock = excluded.stock, description = excluded.description, updated_at = excluded.updated_at,
+	kind = excluded.kind, customer_check = excluded.customer_check, admin_fee = excluded.admin_fee, commission = excluded.commission`
+
+// SetCommission fixes a level's commission per period of a postpaid product's bill.
+func (t *Tx) SetCommission(productID int64, level string, commission loket.Money) error {
+	_, err := t.Exec(`INSERT INTO product_commissions (product_id, level, commission) VALUES ($1, $2, $3)
+		ON CONFLICT (product_id, level) DO UPDATE SET commission = excluded.commission`, productID, level, commission)
+	return err
 }
 
 // SetOverride fixes a product's price for one level.

@@ -49,14 +49,16 @@ func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]loket.St
 		return nil, err
 	}
 	var out []loket.StatusSum
-	err = db.each(ctx, `SELECT status, count(*), COALESCE(SUM(price), 0),
+	err = db.each(ctx, `SELECT status, CASE WHEN inquiry_id IS NULL THEN 0 ELSE 1 END AS bill, count(*), COALESCE(SUM(price), 0),
 		COALESCE(SUM(CASE WHEN status = 'success' AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
-		FROM orders WHERE id >= $1 AND created_at >= $2 AND created_at < $3 GROUP BY status ORDER BY status`,
+		FROM orders WHERE id >= $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2 ORDER BY 1, 2`,
 		func(r *sql.Rows) error {
 			var s loket.StatusSum
-			if err := r.Scan(&s.Status, &s.Count, &s.Sales, &s.Profit); err != nil {
+			var bill int
+			if err := r.Scan(&s.Status, &bill, &s.Count, &s.Sales, &s.Profit); err != nil {
 				return err
 			}
+			s.Bill = bill == 1
 			out = append(out, s)
 			return nil
 		}, first, from.UnixMicro(), to.UnixMicro())
@@ -81,14 +83,17 @@ func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time
 	}
 	base := (from.UnixMicro() + int64(off)*1e6) / day
 	err = db.each(ctx, `SELECT (created_at + $3) / $4 AS d, count(*),
-		COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'success' THEN price ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'success' AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL THEN price ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NOT NULL THEN price ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NOT NULL AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0)
 		FROM orders WHERE id >= $1 AND created_at >= $2 GROUP BY 1`,
 		func(r *sql.Rows) error {
 			var d int64
 			var s loket.DaySum
-			if err := r.Scan(&d, &s.Orders, &s.Success, &s.Sales, &s.Profit); err != nil {
+			if err := r.Scan(&d, &s.Orders, &s.Success, &s.Sales, &s.Profit, &s.Bills, &s.BillSales, &s.BillProfit); err != nil {
 				return err
 			}
 			if i := d - base; i >= 0 && i < int64(days) {

@@ -25,8 +25,17 @@ type NewOrder struct {
 	Surface     string
 	GuardWindow time.Duration // 0: no anti double-order guard
 	FirstRoute  *loket.Route  // recorded as attempt 1, so dispatch needs no extra commit
-	Node        string        // the node that will dispatch it at once
-	Lease       time.Duration
+	// FirstRef is attempt 1's ref upstream when it is not SupplierRef(id, 1): a bill's
+	// payment goes under its inquiry's ref.
+	FirstRef string
+	// FirstTrx is the supplier's id that attempt 1 starts with (a bill's inquiry's).
+	FirstTrx string
+	// InquiryID and BillKey make the order a bill's payment: BillKey (product|customer|
+	// periods) is held by one pending or successful order at most.
+	InquiryID int64
+	BillKey   string
+	Node      string // the node that will dispatch it at once
+	Lease     time.Duration
 }
 
 // ErrIdempotent wraps the order that a repeated ref_id refers to.
@@ -38,7 +47,7 @@ func (e *ErrIdempotent) Error() string { return "order exists" }
 // all in the caller's transaction. A used (reseller, ref_id) returns the existing order
 // with existed=true and writes nothing; with a different request it is a conflict.
 func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) {
-	if t.Dialect() == Postgres && n.FirstRoute != nil {
+	if t.Dialect() == Postgres && n.FirstRoute != nil && n.BillKey == "" {
 		return t.createOrderPG(n)
 	}
 	now := Now()
@@ -47,11 +56,21 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		fields = []byte("{}")
 	}
 	var id int64
+	var inquiry, billKey any
+	conflict := "(reseller_id, ref_id)"
+	if n.BillKey != "" {
+		// Any unique index: the ref_id's, or the bill's (orders_bill_key), which a
+		// pending or successful payment of the same bill holds.
+		inquiry, billKey, conflict = n.InquiryID, n.BillKey, ""
+	}
 	err = t.QueryRow(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
-		price, status, surface, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11)
-		ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id`,
+		price, status, surface, created_at, updated_at, inquiry_id, bill_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11, $12, $13)
+		ON CONFLICT `+conflict+` DO NOTHING RETURNING id`,
 		n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
-		n.Price, n.Surface, now).Scan(&id)
+		n.Price, n.Surface, now, inquiry, billKey).Scan(&id)
+	if noRows(err) && n.BillKey != "" {
+		return t.existingBillOrder(n)
+	}
 	if noRows(err) {
 		return t.existingOrder(n)
 	}
@@ -75,7 +94,15 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		lockedBy, lockedUntil = n.Node, now+n.Lease.Microseconds()
 	}
 	if n.FirstRoute != nil {
-		if err := t.InsertAttempt(id, 1, n.FirstRoute); err != nil {
+		ref := n.FirstRef
+		if ref == "" {
+			ref = SupplierRef(id, 1)
+		}
+		if err := t.insertAttempt(id, 1, n.FirstRoute, ref, n.FirstTrx); err != nil {
+			if n.BillKey != "" && isUnique(err) {
+				// The inquiry's ref went upstream with an earlier payment (failed since).
+				return nil, false, loket.FieldError(loket.ECONFLICT, "inquiry_id", "this inquiry was paid before; check the bill again to pay it")
+			}
 			return nil, false, err
 		}
 	}
@@ -86,7 +113,7 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 	return &loket.Order{
 		ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
-		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
+		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo, InquiryID: n.InquiryID,
 	}, false, nil
 }
 
@@ -135,13 +162,17 @@ func SupplierRef(orderID int64, seq int) string { return fmt.Sprintf("LK%dA%d", 
 // InsertAttempt records that attempt seq of an order goes to route r. It is written
 // before the supplier is called, so after a crash Loket knows to ask, not to re-buy.
 func (t *Tx) InsertAttempt(orderID int64, seq int, r *loket.Route) error {
+	return t.insertAttempt(orderID, seq, r, SupplierRef(orderID, seq), "")
+}
+
+func (t *Tx) insertAttempt(orderID int64, seq int, r *loket.Route, ref, trx string) error {
 	now := Now()
 	// Only for an order still pending: a contradicting report (a success callback
 	// settling the order while its send answered "failed") must not send the order to
 	// the next supplier as well.
-	res, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, cost, outcome, started_at, updated_at)
-		SELECT $1, $2, $3, $4, $5, $6, $7, 'new', $8, $8 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'pending')`,
-		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, SupplierRef(orderID, seq), r.Cost, now)
+	res, err := t.Exec(`INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'pending')`,
+		orderID, seq, r.ID, r.SupplierID, r.SupplierCode, ref, trx, r.Cost, now)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
@@ -282,17 +313,18 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 }
 
 const orderCols = `id, reseller_id, ref_id, product_id, product_code, product_name, target, fields, price, status, sn, message, surface,
-	created_at, updated_at, settled_at, flagged_at, mode`
+	created_at, updated_at, settled_at, flagged_at, mode, inquiry_id`
 
 func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var o loket.Order
 	var fields string
 	var c, u int64
-	var s, f sql.NullInt64
+	var s, f, inq sql.NullInt64
 	if err := row.Scan(&o.ID, &o.ResellerID, &o.RefID, &o.ProductID, &o.ProductCode, &o.ProductName, &o.Target, &fields, &o.Price,
-		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode); err != nil {
+		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode, &inq); err != nil {
 		return nil, err
 	}
+	o.InquiryID = inq.Int64
 	if fields != "" && fields != "{}" && fields != "null" {
 		_ = json.Unmarshal([]byte(fields), &o.Fields)
 	}

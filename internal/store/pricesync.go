@@ -247,7 +247,7 @@ func (t *Tx) Reprice(productIDs []int64) (int, error) {
 	for _, id := range productIDs {
 		var base loket.Money
 		var category int64
-		err := t.QueryRow(`SELECT p.base_price, b.category_id FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.id = $1`, id).Scan(&base, &category)
+		err := t.QueryRow(`SELECT p.base_price, b.category_id FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.id = $1 AND p.kind = 'prepaid'`, id).Scan(&base, &category)
 		if noRows(err) {
 			continue
 		}

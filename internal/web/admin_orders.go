@@ -73,6 +73,7 @@ type adminOrderData struct {
 	Webhooks []*loket.Webhook
 	Pending  bool
 	Dropship *loket.Dropship // a dropship order's payment, margin and refund
+	Bill     *loket.Inquiry  // the inquiry a bill's payment pays: its supplier's cost
 }
 
 func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -98,6 +99,11 @@ func (h *Handler) adminOrder(w http.ResponseWriter, r *http.Request, s *sess) {
 	if d.Webhooks, err = h.svc.Reports.OrderWebhooks(ctx, o.ResellerID, id); err != nil {
 		h.fail(w, r, s, err)
 		return
+	}
+	if o.InquiryID != 0 {
+		if full, err := h.svc.Orders.Order(ctx, 0, id); err == nil {
+			d.Bill = full.Inquiry
+		}
 	}
 	if ds, err := h.svc.Dropship.Dropship(ctx, id); err == nil {
 		d.Dropship = ds

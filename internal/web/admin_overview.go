@@ -11,6 +11,8 @@ import (
 type overviewData struct {
 	Orders, Success, Pending, Failed int64
 	Sales, Profit                    loket.Money
+	Bills                            int64 // successful bill payments, apart from sales
+	BillSales, BillProfit            loket.Money
 	Chart                            []loket.DaySum
 	ChartMax                         loket.Money
 	Suppliers                        []loket.SupplierState
@@ -32,13 +34,15 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	for _, x := range sums {
 		d.Orders += x.Count
-		switch x.Status {
-		case loket.StatusSuccess:
+		switch {
+		case x.Status == loket.StatusSuccess && x.Bill:
+			d.Bills, d.BillSales, d.BillProfit = x.Count, x.Sales, x.Profit
+		case x.Status == loket.StatusSuccess:
 			d.Success, d.Sales, d.Profit = x.Count, x.Sales, x.Profit
-		case loket.StatusPending:
-			d.Pending = x.Count
-		case loket.StatusFailed:
-			d.Failed = x.Count
+		case x.Status == loket.StatusPending:
+			d.Pending += x.Count
+		case x.Status == loket.StatusFailed:
+			d.Failed += x.Count
 		}
 	}
 	chart, err := h.chart.get(now, func() ([]loket.DaySum, error) { return h.svc.Reports.DailySales(ctx, now, 14, wib) })
@@ -50,6 +54,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 	d.Chart = append([]loket.DaySum(nil), chart...)
 	last := &d.Chart[len(d.Chart)-1]
 	last.Orders, last.Success, last.Sales, last.Profit = d.Orders, d.Success, d.Sales, d.Profit
+	last.Bills, last.BillSales, last.BillProfit = d.Bills, d.BillSales, d.BillProfit
 	for _, c := range d.Chart {
 		d.ChartMax = max(d.ChartMax, c.Sales)
 	}

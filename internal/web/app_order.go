@@ -1,13 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -25,6 +25,10 @@ type orderFormData struct {
 	Target     string
 	Fields     map[string]string
 	RefID      string // fixed when the form is shown, so a double submit is one order
+	// Check is loket.CheckPLN when the brand's products are PLN tokens: the meter is
+	// looked up ("Cek Meter") before the products show, and Meter is its owner.
+	Check string
+	Meter *loket.Meter
 }
 
 // orderForm: brand, then the brand's form fields, then the product at the reseller's
@@ -32,15 +36,24 @@ type orderFormData struct {
 // without JS).
 func (h *Handler) orderForm(w http.ResponseWriter, r *http.Request, s *sess) {
 	d := h.orderData(r, s, r.URL.Query().Get("brand"))
-	h.render(w, http.StatusOK, "app_order", h.newPage(w, r, s, "Beli", "order", d))
+	p := h.newPage(w, r, s, "Beli", "order", d)
+	status := http.StatusOK
+	if d.Check == loket.CheckPLN {
+		if d.Target = strings.TrimSpace(r.URL.Query().Get("target")); d.Target != "" {
+			if d.Meter, p.Error = h.checkMeter(r, s, p, d.Products[0].Code, d.Target); d.Meter == nil {
+				status = http.StatusUnprocessableEntity
+			}
+		}
+	}
+	h.render(w, status, "app_order", p)
 }
 
 func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormData {
-	d := &orderFormData{RefID: "WEB" + strings.ToUpper(auth.RandomCode(12)), Fields: map[string]string{}}
+	d := &orderFormData{RefID: refID(), Fields: map[string]string{}}
 	products := h.svc.Catalog.Products(s.reseller.Level)
 	sellable := map[string]bool{}
 	for _, p := range products {
-		if p.Active && (p.Stock == nil || *p.Stock > 0) {
+		if p.Active && !p.Postpaid() && (p.Stock == nil || *p.Stock > 0) {
 			sellable[p.Brand] = true
 		}
 	}
@@ -76,6 +89,9 @@ func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormDa
 		for _, p := range products {
 			if p.Brand == d.Brand.Code && p.Active && (p.Stock == nil || *p.Stock > 0) {
 				d.Products = append(d.Products, p)
+				if p.CustomerCheck == loket.CheckPLN {
+					d.Check = loket.CheckPLN
+				}
 			}
 		}
 		sort.SliceStable(d.Products, func(i, j int) bool { return d.Products[i].Price < d.Products[j].Price })
@@ -88,10 +104,8 @@ func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormDa
 func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 	brand := r.PostFormValue("brand")
 	req := loket.OrderRequest{Product: r.PostFormValue("product"), Target: strings.TrimSpace(r.PostFormValue("target")),
-		RefID: r.PostFormValue("ref_id"), Surface: "web"}
-	if !strings.HasPrefix(req.RefID, "WEB") || len(req.RefID) > 40 {
-		req.RefID = "WEB" + strings.ToUpper(auth.RandomCode(12))
-	}
+		Surface: "web"}
+	req.RefID = formRef(r)
 	fields := map[string]string{}
 	for k, v := range r.PostForm {
 		if key, ok := strings.CutPrefix(k, "f_"); ok && len(v) > 0 && strings.TrimSpace(v[0]) != "" {
@@ -106,6 +120,9 @@ func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 		d := h.orderData(r, s, brand)
 		d.Product, d.Target, d.Fields, d.RefID = req.Product, req.Target, fields, req.RefID
 		p := h.newPage(w, r, s, "Beli", "order", d)
+		if d.Check == loket.CheckPLN && d.Target != "" {
+			d.Meter, _ = h.checkMeter(r, s, p, d.Products[0].Code, d.Target)
+		}
 		p.Error = h.errText(err)
 		h.render(w, http.StatusUnprocessableEntity, "app_order", p)
 		return
@@ -142,17 +159,33 @@ func (h *Handler) resellerOrders(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) resellerOrder(w http.ResponseWriter, r *http.Request, s *sess) {
+	if o := h.ownOrder(w, r, s); o != nil {
+		h.render(w, http.StatusOK, "app_order_detail", h.newPage(w, r, s, "Pesanan", "orders", o))
+	}
+}
+
+// ownOrder is the reseller's order of the path's {id}; nil when there is none, and
+// the page saying so is written.
+func (h *Handler) ownOrder(w http.ResponseWriter, r *http.Request, s *sess) *loket.Order {
+	return byPath(h, w, r, s, func(ctx context.Context, id int64) (*loket.Order, error) {
+		return h.svc.Orders.Order(ctx, s.SubjectID, id)
+	})
+}
+
+// byPath loads what the path's {id} names with get; nil when the id is not one or
+// get fails, and the page saying so is written.
+func byPath[T any](h *Handler, w http.ResponseWriter, r *http.Request, s *sess, get func(context.Context, int64) (*T, error)) *T {
 	id, ok := pathID(r)
 	if !ok {
 		http.NotFound(w, r)
-		return
+		return nil
 	}
-	o, err := h.svc.Orders.Order(r.Context(), s.SubjectID, id)
+	v, err := get(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, s, err)
-		return
+		return nil
 	}
-	h.render(w, http.StatusOK, "app_order_detail", h.newPage(w, r, s, "Pesanan", "orders", o))
+	return v
 }
 
 // resellerOrderStatus answers the page's polling while an order is pending.

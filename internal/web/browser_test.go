@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,7 +90,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 180*time.Second)
 	defer cancelT()
 	// Accept every confirm() of a destructive action, as the person would.
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -98,8 +100,17 @@ func TestBrowser(t *testing.T) {
 	})
 
 	n := 0
+	// shot saves a screenshot of the page, after checking that it does not scroll
+	// sideways: every page fits the viewport, a phone's included.
 	shot := func(name string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var over string
+			if err := chromedp.Evaluate(overflowJS, &over).Do(ctx); err != nil {
+				return err
+			}
+			if over != "" {
+				return fmt.Errorf("%s scrolls sideways: %s", name, over)
+			}
 			var buf []byte // quality 100: PNG
 			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
 				return err
@@ -220,6 +231,49 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("balance %d, want %d", got, want)
 	}
 
+	// Bills, PLN tokens and receipts, at a phone's width and a desk's.
+	if _, err := s.Core.Resellers.Credit(context.Background(), budi.ID, 1_000_000, "untuk tagihan", "browser-bills"); err != nil {
+		t.Fatal(err)
+	}
+	var billURL, orderURL, sn, tokenURL string
+	run("reseller checks a bill", signIn("reseller", "budi", "rahasia-budi"), submit(`form[action="/login"]`), waitFor("#balance"),
+		chromedp.Navigate(s.URL+"/app/bills"), waitFor("#bill-form"),
+		chromedp.SetValue("#product", "pln", chromedp.ByQuery),
+		chromedp.SendKeys("#customer_no", "530000000003", chromedp.ByQuery), // 3: no bill
+		submit("#bill-form"), waitFor(".flash.err"), shot("app-bills-no-bill"),
+		chromedp.SetValue("#customer_no", "530000000001", chromedp.ByQuery),
+		shot("app-bills"), submit("#bill-form"), waitFor("#pay-form"), chromedp.Location(&billURL), shot("app-bill"))
+	run("reseller pays the bill", submit("#pay-form"), waitFor("#order-status"), // the confirm() is accepted
+		waitText("#order-status", "success"), waitJS(`document.querySelector('#order-sn').textContent.length >= 16`),
+		chromedp.Text("#order-sn", &sn, chromedp.ByQuery), chromedp.Location(&orderURL), shot("app-bill-paid"),
+		chromedp.Click("#receipt-link", chromedp.ByQuery), waitFor("#receipt"),
+		waitJS(fmt.Sprintf(`document.querySelector('#receipt').textContent.includes(%q)`, sn)), shot("app-bill-receipt"))
+	run("reseller checks a meter and buys a token", chromedp.Navigate(s.URL+"/app/order?brand=PLN"), waitFor("#meter-form"),
+		chromedp.SendKeys("#target", "530000000001", chromedp.ByQuery), submit("#meter-form"), waitFor("#meter-name"),
+		chromedp.SetValue("#product", "PLN20", chromedp.ByQuery), shot("app-order-pln-meter"),
+		submit("#order-form"), waitFor("#order-status"), waitText("#order-status", "success"), waitFor("#order-token"),
+		chromedp.Location(&tokenURL), shot("app-order-pln-token"))
+	run("the token's receipt and the meter check", chromedp.Navigate(tokenURL+"/struk"), waitFor("#receipt"), shot("app-pln-receipt"),
+		chromedp.Navigate(s.URL+"/app/pln?customer_no=530000000001"), waitFor("#meter-name"), shot("app-pln-check"))
+	t.Logf("%v: the bill paid and the token bought", time.Since(began).Round(time.Millisecond))
+	desk := chromedp.Tasks{chromedp.EmulateViewport(1366, 900)}
+	for _, p := range []struct{ name, url, sel string }{
+		{"bills", s.URL + "/app/bills", "#bill-form"},
+		{"bill", billURL, "#pay-form"},
+		{"bill-paid", orderURL, "#order-sn"},
+		{"bill-receipt", orderURL + "/struk", "#receipt"},
+		{"order-pln-meter", s.URL + "/app/order?brand=PLN&target=530000000001", "#meter-name"},
+		{"pln-receipt", tokenURL + "/struk", "#receipt"},
+		{"orders", s.URL + "/app/orders", "table"},
+		{"pln-check", s.URL + "/app/pln?customer_no=530000000001", "#meter-name"},
+		{"bill-en", s.URL + "/lang/en?back=" + url.QueryEscape(strings.TrimPrefix(billURL, s.URL)), "#pay-form"},
+	} {
+		desk = append(desk, chromedp.Navigate(p.url), waitFor(p.sel), shot("desk-app-"+p.name))
+	}
+	run("the new pages at a desk's width", desk, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Reload(), waitFor("#pay-form"), shot("app-bill-en"), chromedp.Navigate(s.URL+"/lang/id?back=/app"), waitFor("#balance"),
+		signOut)
+
 	// The operator's main pages, with the order and the deposit in them.
 	run("operator pages", signIn("admin", "operator", "rahasia-operator"), submit(`form[action="/login"]`),
 		waitFor(".chart"), shot("admin-overview"),
@@ -229,10 +283,26 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(s.URL+"/admin/suppliers"), waitFor("section.card"), shot("admin-suppliers"),
 		chromedp.Navigate(s.URL+"/admin/deposits"), waitFor("table"), shot("admin-deposits"),
 		chromedp.Navigate(s.URL+"/admin/settings"), waitFor("#q"), shot("admin-settings"),
+		chromedp.Navigate(s.URL+"/admin/orders?target=530000000001"), waitFor("table"),
+		chromedp.Click(`table a[href^="/admin/orders/"]`, chromedp.ByQuery), waitFor("dl"), shot("admin-order-token"),
+		chromedp.Navigate(s.URL+"/admin/orders/"+path.Base(orderURL)), waitFor("#admin-bill"), shot("admin-order-bill"),
+		chromedp.EmulateViewport(1366, 900), chromedp.Reload(), waitFor("#admin-bill"), shot("desk-admin-order-bill"),
+		chromedp.Navigate(s.URL+"/admin"), waitFor(".chart"), shot("desk-admin-overview"),
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 		chromedp.Navigate(s.URL+"/lang/en?back=/admin"), waitFor(".chart"), shot("admin-overview-en"))
 	loketest.VerifyLedger(t, s)
 	t.Logf("browser test took %v; %d screenshots in %s", time.Since(began).Round(time.Millisecond), n, shots)
 }
+
+// overflowJS says why the page scrolls sideways ("" when it does not): the widths and
+// the first elements that stick out.
+const overflowJS = `(() => {
+	const d = document.documentElement;
+	if (d.scrollWidth <= d.clientWidth) return "";
+	const out = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > d.clientWidth + 1)
+		.slice(0, 4).map(e => e.tagName + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : ""));
+	return d.scrollWidth + " > " + d.clientWidth + ": " + out.join(", ");
+})()`
 
 // rupiahText is how the pages write an amount.
 func rupiahText(n int64) string {

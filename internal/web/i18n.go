@@ -131,6 +131,8 @@ var english = map[string]string{
 	"Kunci yang dikosongkan tetap seperti yang tersimpan.": "Keys left empty stay as stored.",
 	"Kurangi":             "Debit",
 	"Laba":                "Profit",
+	"Tagihan dibayar":     "Bills paid",
+	"Laba tagihan":        "Bill margin",
 	"Lanjut":              "Continue",
 	"Lebih lama":          "Older",
 	"Level":               "Level",

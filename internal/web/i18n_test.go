@@ -10,7 +10,7 @@ import (
 // Every message the templates and handlers use has its English.
 func TestCatalogComplete(t *testing.T) {
 	patterns := map[string]*regexp.Regexp{
-		"templates/*.html": regexp.MustCompile(`\.T "([^"]+)"`),
+		"templates/*.html": regexp.MustCompile(`\.Tf? "([^"]+)"`),
 		"*.go":             regexp.MustCompile(`\.Tf?\("([^"]+)"|newPage\(w, r, \w+, "([^"]+)"`),
 	}
 	n := 0
@@ -33,6 +33,14 @@ func TestCatalogComplete(t *testing.T) {
 				if _, ok := english[key]; !ok {
 					t.Errorf("%s: %q has no English", f, key)
 				}
+			}
+		}
+	}
+	for _, m := range []map[string]string{billRefusals, meterRefusals, infoLabels} {
+		for _, key := range m {
+			n++
+			if _, ok := english[key]; !ok {
+				t.Errorf("refusals: %q has no English", key)
 			}
 		}
 	}

@@ -50,7 +50,7 @@ var funcs = template.FuncMap{
 		return showTime(*t)
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"add": func(a, b int) int { return a + b },
+	"add": func(a, b any) int64 { return wholeOf(a) + wholeOf(b) },
 	"mul": func(a, b int) int { return a * b },
 	"sub": func(a, b any) int64 { return wholeOf(a) - wholeOf(b) },
 	"pct": func(part, whole any) int64 {
@@ -81,7 +81,8 @@ var funcs = template.FuncMap{
 var templates = parseTemplates()
 
 func parseTemplates() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	// The layout and the parts several pages share (files named _*.html).
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -89,7 +90,7 @@ func parseTemplates() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := path.Base(n)
-		if name == "layout.html" {
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		out[strings.TrimSuffix(name, ".html")] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))

@@ -18,6 +18,12 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 	handle("GET /app/orders.csv", h.reseller(h.resellerOrdersCSV))
 	handle("GET /app/orders/{id}", h.reseller(h.resellerOrder))
 	handle("GET /app/orders/{id}/status", h.reseller(h.resellerOrderStatus))
+	handle("GET /app/orders/{id}/struk", h.reseller(h.receipt))
+	handle("GET /app/bills", h.reseller(h.billsForm))
+	handle("POST /app/bills", h.reseller(h.billsInquire))
+	handle("GET /app/bills/{id}", h.reseller(h.billPage))
+	handle("POST /app/bills/{id}/pay", h.reseller(h.billPay))
+	handle("GET /app/pln", h.reseller(h.plnCheck))
 	handle("GET /app/ledger", h.reseller(h.resellerLedger))
 	handle("GET /app/ledger.csv", h.reseller(h.resellerLedgerCSV))
 

@@ -140,7 +140,7 @@ func TestPagesRender(t *testing.T) {
 		st, body = rb.login("reseller", r.Username, "rahasia-r")
 		must(t, st, body, 200, "Rp 100.000")
 		for _, p := range []string{"/app", "/app/order", "/app/order?brand=MLBB-BJ-V3", "/app/orders", "/app/ledger",
-			"/app/deposit", "/app/keys", "/app/docs", "/app/orders.csv", "/app/ledger.csv"} {
+			"/app/deposit", "/app/keys", "/app/docs", "/app/orders.csv", "/app/ledger.csv", "/app/bills", "/app/pln", "/app/order?brand=PLN"} {
 			st, body := rb.get(p)
 			must(t, st, body, 200)
 		}

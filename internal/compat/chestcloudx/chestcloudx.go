@@ -243,6 +243,18 @@ func errorOf(err error) (int, string) {
 		return http.StatusBadRequest, "Target tidak valid: " + detail
 	case loket.EPRICE:
 		return http.StatusBadRequest, "Harga layanan berubah."
+	case loket.ENOBILL:
+		return http.StatusBadRequest, "Belum ada tagihan untuk nomor pelanggan ini."
+	case loket.EBILLPAID:
+		return http.StatusBadRequest, "Tagihan sudah dibayar."
+	case loket.ECUSTOMER:
+		return http.StatusBadRequest, "Nomor pelanggan tidak ditemukan."
+	case loket.EOVERLIMIT:
+		return http.StatusBadRequest, "Tagihan melebihi batas pembayaran."
+	case loket.EEXPIRED:
+		return http.StatusBadRequest, "Cek tagihan sudah kedaluwarsa, silakan cek ulang."
+	case loket.EAMOUNT:
+		return http.StatusConflict, "Jumlah tagihan berubah, silakan cek ulang."
 	case loket.ECONFLICT:
 		return http.StatusConflict, detail
 	case loket.ENOTFOUND:
@@ -380,6 +392,9 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 	}
 	out := map[string][]service{}
 	for _, pr := range h.svc.Catalog.Products(ra.Level) {
+		if pr.Postpaid() {
+			continue // bills have no fixed price; this dialect sells none
+		}
 		group := catName[pr.Category]
 		if group == "" {
 			group = pr.Category

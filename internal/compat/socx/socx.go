@@ -173,6 +173,18 @@ func rcOf(o op, err error) (rc, msg string) {
 		return rcDuplicate, "GAGAL, Duplikasi transaksi: produk dan nomor yang sama masih diproses"
 	case loket.ENOTFOUND:
 		return rcNotFound, "GAGAL, Transaksi tidak ditemukan"
+	case loket.ENOBILL:
+		return rcBillerFailed, "GAGAL, Belum ada tagihan untuk nomor pelanggan ini"
+	case loket.EBILLPAID:
+		return rcBillerFailed, "GAGAL, Tagihan sudah dibayar"
+	case loket.ECUSTOMER:
+		return rcTarget, "GAGAL, Nomor pelanggan tidak ditemukan"
+	case loket.EOVERLIMIT:
+		return rcBillerFailed, "GAGAL, Tagihan melebihi batas pembayaran"
+	case loket.EEXPIRED:
+		return rcBillerFailed, "GAGAL, Cek tagihan sudah kedaluwarsa, silakan cek tagihan ulang"
+	case loket.EAMOUNT:
+		return rcBillerFailed, "GAGAL, Jumlah tagihan berubah, silakan cek tagihan ulang"
 	case loket.ERATELIMIT:
 		return rcLimit, "GAGAL, Akun mencapai batas maksimal limit"
 	}

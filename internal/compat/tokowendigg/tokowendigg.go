@@ -153,6 +153,18 @@ func reply(err error) (int, string) {
 		return http.StatusBadRequest, "Permintaan tidak valid"
 	case loket.ENOTFOUND:
 		return http.StatusBadRequest, "Transaksi tidak ditemukan"
+	case loket.ENOBILL:
+		return http.StatusBadRequest, "Belum ada tagihan untuk nomor pelanggan ini"
+	case loket.EBILLPAID:
+		return http.StatusBadRequest, "Tagihan sudah dibayar"
+	case loket.ECUSTOMER:
+		return http.StatusBadRequest, "Nomor pelanggan tidak ditemukan"
+	case loket.EOVERLIMIT:
+		return http.StatusBadRequest, "Tagihan melebihi batas pembayaran"
+	case loket.EEXPIRED:
+		return http.StatusBadRequest, "Cek tagihan sudah kedaluwarsa, silakan cek ulang"
+	case loket.EAMOUNT:
+		return http.StatusBadRequest, "Jumlah tagihan berubah, silakan cek ulang"
 	case loket.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge, "Payload terlalu besar"
 	case loket.ERATELIMIT:
@@ -446,7 +458,7 @@ func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	active := flag(q, "active")
 	out := []productItem{}
 	for _, p := range h.svc.Catalog.Products(ra.Level) {
-		if p.Brand != b.Code {
+		if p.Brand != b.Code || p.Postpaid() { // bills have no fixed price; this dialect sells none
 			continue
 		}
 		on := p.Active && b.Active

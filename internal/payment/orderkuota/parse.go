@@ -6,90 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
 
-// ParseAmount reads an amount of rupiah as the source writes it: "500", "1.000" and
-// "77.777" (a dot groups thousands in Indonesian), "1,000", "Rp 1.000", "1000.00" and
-// "1.000,00" (zero cents). Non-zero cents, negative amounts, ambiguous grouping and
-// anything else are refused with an error that quotes the value.
+// ParseAmount reads an amount of rupiah as the source writes it (loket.ParseMoney):
+// "500", "1.000", "Rp 1.000", "1000.00"; negative amounts are refused.
 func ParseAmount(s string) (loket.Money, error) {
-	bad := func(why string) (loket.Money, error) {
-		v := s
-		if len(v) > 40 {
-			v = v[:40] + "..."
-		}
-		return 0, fmt.Errorf("invalid amount %q: %s", v, why)
+	if strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return 0, fmt.Errorf("invalid amount %q: negative", loket.Clip(s))
 	}
-	t := strings.TrimSpace(s)
-	for _, p := range []string{"Rp.", "Rp", "IDR"} {
-		if len(t) >= len(p) && strings.EqualFold(t[:len(p)], p) {
-			t = strings.TrimSpace(t[len(p):])
-			break
-		}
-	}
-	if t == "" {
-		return bad("empty")
-	}
-	if t[0] == '-' {
-		return bad("negative")
-	}
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; (c < '0' || c > '9') && c != '.' && c != ',' {
-			return bad("not a number")
-		}
-	}
-	whole := t
-	// One or two digits after the last separator are cents; three are a thousands group.
-	if i := strings.LastIndexAny(t, ".,"); i >= 0 && len(t)-i-1 <= 2 {
-		frac := t[i+1:]
-		whole = t[:i]
-		if frac == "" {
-			return bad("ends with a separator")
-		}
-		if strings.IndexByte(whole, t[i]) >= 0 {
-			return bad("ambiguous separators")
-		}
-		if strings.Trim(frac, "0") != "" {
-			return bad("non-zero cents")
-		}
-	}
-	if whole == "" {
-		return bad("no rupiah digits")
-	}
-	if i := strings.IndexAny(whole, ".,"); i >= 0 {
-		sep := whole[i : i+1]
-		other := map[string]string{".": ",", ",": "."}[sep]
-		if strings.Contains(whole, other) {
-			return bad("mixed separators")
-		}
-		groups := strings.Split(whole, sep)
-		if n := len(groups[0]); n < 1 || n > 3 {
-			return bad("bad digit grouping")
-		}
-		for _, g := range groups[1:] {
-			if len(g) != 3 {
-				return bad("bad digit grouping")
-			}
-		}
-		whole = strings.Join(groups, "")
-	}
-	whole = strings.TrimLeft(whole, "0")
-	if whole == "" {
-		return 0, nil
-	}
-	if len(whole) > 13 {
-		return bad("too large")
-	}
-	n, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || loket.Money(n) > loket.MaxAmount {
-		return bad("too large")
-	}
-	return loket.Money(n), nil
+	return loket.ParseMoney(s)
 }
 
 // flexString reads a JSON string or number as text; null is "".

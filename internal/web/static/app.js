@@ -13,6 +13,10 @@
       s.addEventListener("change", function () { s.form.submit(); });
     });
     document.querySelectorAll("[data-hide-js]").forEach(function (el) { el.hidden = true; });
+    // Print the page (a receipt): <button data-print>.
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
     // Countdown to an ISO time: <span data-countdown="2026-01-01T00:00:00Z">.
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var end = Date.parse(el.getAttribute("data-countdown"));
