@@ -135,6 +135,8 @@ func reply(err error) (int, string, string) {
 	switch {
 	case code == loket.EFORBIDDEN && loket.ErrorReason(err) == loket.ReasonIPNotAllowed:
 		return http.StatusBadRequest, rcIP, "IP Anda tidak kami kenali"
+	case code == loket.EPRODUCT && loket.ErrorReason(err) == loket.ReasonPostpaid:
+		return http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif: produk pascabayar belum dilayani di sini"
 	case (code == loket.EFIELD || code == loket.EINVALID) && loket.ErrorField(err) != "":
 		return http.StatusBadRequest, rcPayload, "Payload Error: " + loket.ErrorField(err) + " tidak valid"
 	}
@@ -435,8 +437,8 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 	}
 	out := []priceItem{}
 	for _, p := range h.svc.Catalog.Products(ra.Level) {
-		if code != "" && !strings.EqualFold(code, p.Code) {
-			continue
+		if p.Postpaid() || code != "" && !strings.EqualFold(code, p.Code) {
+			continue // bills are not sold here yet (cmd "pasca")
 		}
 		it := priceItem{ProductName: p.Name, Category: categories[p.Category], Brand: p.BrandName, Type: "Umum",
 			SellerName: SellerName, Price: p.Price, BuyerSKUCode: p.Code, BuyerProductStatus: p.Active,

@@ -179,6 +179,11 @@ func TestBalancePriceList(t *testing.T) {
 		if len(one.list) != 1 {
 			t.Errorf("price-list with code: %d items", len(one.list))
 		}
+		for _, it := range pl.list {
+			if code := it.(map[string]any)["buyer_sku_code"]; code == "pln" {
+				t.Errorf("the prepaid price list has the postpaid product %v", code)
+			}
+		}
 		pasca := post(t, s, "/price-list", map[string]any{"cmd": "pasca", "username": a.Username, "sign": a.sign("pricelist")})
 		if pasca.status != 200 || pasca.list == nil || len(pasca.list) != 0 {
 			t.Errorf("price-list pasca: %d %s, want an empty list", pasca.status, pasca.raw)
@@ -347,6 +352,7 @@ func TestTransaction(t *testing.T) {
 		wantRC(t, post(t, s, "/transaction", a.trx("HSA5", okBody["customer_no"].(string)+"1", "df-ok")), 400, "49")
 		wantRC(t, post(t, s, "/transaction", a.trx("S5", okBody["customer_no"].(string), "df-ok")), 400, "49")
 		wantRC(t, post(t, s, "/transaction", a.trx("NOPE", msisdn(0), "df-sku")), 400, "43")
+		wantRC(t, post(t, s, "/transaction", a.trx("pln", "530000000001", "df-bill")), 400, "43") // a bill: not here yet
 		bad := a.trx("HSA5", msisdn(0), "df-sign")
 		bad["sign"] = md5hex(a.Username + a.Creds.APIKey + "df-sign")
 		wantRC(t, post(t, s, "/transaction", bad), 400, "41")
@@ -407,6 +413,7 @@ func TestTestingMode(t *testing.T) {
 			}
 		}
 		wantRC(t, post(t, s, "/transaction", a.trx("NOPE", "087800001230", "df-test-sku", "testing", true)), 400, "43")
+		wantRC(t, post(t, s, "/transaction", a.trx("pln", "530000000001", "df-test-bill", "testing", true)), 400, "43")
 		bad := a.trx("HSA5", "087800001230", "df-test-sign", "testing", true)
 		bad["sign"] = "0123456789abcdef0123456789abcdef"
 		wantRC(t, post(t, s, "/transaction", bad), 400, "41")

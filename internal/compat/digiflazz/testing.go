@@ -44,6 +44,9 @@ func testStatus(customerNo string) string {
 func (h *handler) testTrx(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth, t trxRequest) {
 	balance := h.balanceOf(r.Context(), ra)
 	p, err := h.svc.Catalog.Product(t.sku, ra.Level)
+	if err == nil && p.Postpaid() {
+		err = &loket.Error{Code: loket.EPRODUCT, Field: "buyer_sku_code", Reason: loket.ReasonPostpaid, Message: "a postpaid bill"}
+	}
 	if err == nil && !p.Active {
 		err = loket.FieldError(loket.EINACTIVE, "buyer_sku_code", "product %s is not available now", p.Code)
 	}
