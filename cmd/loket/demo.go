@@ -159,6 +159,9 @@ and look a PLN meter up before buying a token (docs/bills.md; bills follow docs/
   curl -s -H 'Authorization: Bearer %[8]s' -d '{"inquiry_id":<inquiry_id>,"ref_id":"bill-1"}' %[1]s/v1/bills/pay
   curl -s -H 'Authorization: Bearer %[8]s' '%[1]s/v1/pln/check?customer_no=12345678901'
 
+Digiflazz programs: base URL %[1]s/compat/digiflazz/v1, username %[6]s, key = the secret key above
+(docs/compat-digiflazz.md; "testing": true answers as Digiflazz's test cases and writes nothing).
+
 The simulator decides by the target's last digit: 0 success, 2 failure, 3 pending then success,
 4 pending then failure, 5 no answer (a status check later finds it successful).
 `, url, url, c.AdminUser, c.AdminPassword, url, c.Reseller, resellerLogin(c), c.APIKey, c.SecretKey, c.APIKey, url, c.APIKey, url)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -333,6 +335,15 @@ func tokowendiggRefused(a answer) string {
 	return "not a 4xx in seed 001's shape"
 }
 
+// digiflazzRefused: Digiflazz's refusal, {"data": {"rc": "40", "message": ...}} with
+// a 4xx.
+func digiflazzRefused(a answer) string {
+	if d, ok := a.json["data"].(map[string]any); ok && a.status >= 400 && a.status < 500 && d["rc"] == "40" && d["message"] != nil {
+		return ""
+	}
+	return "not a 4xx with Digiflazz's rc 40"
+}
+
 // pageRefused: a dashboard refuses with an error page (4xx), or goes back to the form
 // with the error to show (303 and an "err:" flash).
 func pageRefused(a answer) string {
@@ -544,7 +555,7 @@ func TestBadTextEveryRoute(t *testing.T) {
 		walked := map[string]bool{}
 		var probes []probe
 		for _, build := range []func(*testing.T, map[string]bool) []probe{f.nativeProbes, f.socxProbes, f.tokowendiggProbes,
-			f.chestcloudxProbes, f.warungnokosProbes, f.webProbes} {
+			f.chestcloudxProbes, f.warungnokosProbes, f.digiflazzProbes, f.webProbes} {
 			probes = append(probes, build(t, walked)...)
 		}
 		// Every pattern on the mux is walked: a new route fails here until it is.
@@ -737,6 +748,14 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 		"/trx/{reference}":                     {method: "GET", args: map[string]string{"reference": "TRX-1"}},
 		"/{rest}":                              {method: "GET", args: map[string]string{"rest": "nope"}},
 	}
+	return f.tableProbes(t, walked, "tokowendigg", prefix, table, tokowendiggRefused)
+}
+
+// tableProbes makes the probes of the routes under prefix from table, keyed by the
+// path after the prefix ("/{rest}" for the catch-all "/"; a "/{$}" twin is walked with
+// its route). A probe without headers gets the reseller's API key.
+func (f *fixture) tableProbes(t *testing.T, walked map[string]bool, dialect, prefix string, table map[string]probe,
+	refused func(answer) string) []probe {
 	var out []probe
 	for _, pattern := range f.s.API.Patterns() {
 		path, ok := strings.CutPrefix(pattern, prefix)
@@ -752,16 +771,41 @@ func (f *fixture) tokowendiggProbes(t *testing.T, walked map[string]bool) []prob
 		}
 		p, ok := table[path]
 		if !ok {
-			t.Errorf("tokowendigg: %s has no probe", pattern)
+			t.Errorf("%s: %s has no probe", dialect, pattern)
 			continue
 		}
-		p.route, p.path, p.refused = "tokowendigg "+p.method+" "+path, prefix+path, tokowendiggRefused
+		p.route, p.path, p.refused = dialect+" "+p.method+" "+path, prefix+path, refused
 		if p.header == nil {
 			p.header = f.bearer()
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// digiflazzProbes walks the Digiflazz buyer surface: every route with good,
+// signed parameters (the signature over the good ones), each then made bad.
+func (f *fixture) digiflazzProbes(t *testing.T, walked map[string]bool) []probe {
+	user, key := f.r.Username, f.r.Creds.SecretKey
+	sign := func(suffix string) string {
+		sum := md5.Sum([]byte(user + key + suffix))
+		return hex.EncodeToString(sum[:])
+	}
+	// No headers: the surface reads none, and a bad one would leave a good request.
+	post := func(body map[string]any) probe {
+		return probe{method: "POST", json: body, header: map[string]string{}}
+	}
+	rest := post(map[string]any{"username": user})
+	rest.args = map[string]string{"rest": "inquiry-pln"}
+	table := map[string]probe{
+		"/v1/cek-saldo":  post(map[string]any{"cmd": "deposit", "username": user, "sign": sign("depo")}),
+		"/v1/price-list": post(map[string]any{"cmd": "prepaid", "username": user, "code": "S5", "sign": sign("pricelist")}),
+		"/v1/deposit":    post(map[string]any{"username": user, "amount": 50000, "Bank": "BCA", "owner_name": "Budi", "sign": sign("deposit")}),
+		"/v1/transaction": post(map[string]any{"username": user, "buyer_sku_code": "S5", "customer_no": "081234567894", "ref_id": "walk-df",
+			"sign": sign("walk-df"), "testing": false, "max_price": 100000, "cb_url": "https://example.com/cb", "msg": "walk"}),
+		"/{rest}": rest,
+	}
+	return f.tableProbes(t, walked, "digiflazz", "/compat/digiflazz", table, digiflazzRefused)
 }
 
 // routeProbes makes the probes of a dialect that routes under its own prefix: each of

@@ -210,6 +210,42 @@ func waitAttempt(t testing.TB, s *server.Server, orderID int64, outcome string, 
 	}
 }
 
+// replays is what replayed and contradicting reports must leave as it was: the
+// buyer's balance on A and the number of each order's attempts.
+type replays struct {
+	balance  loket.Money
+	attempts map[int64]int
+}
+
+// beforeReplays records what replays must not change, for the orders in orders.
+func (c *chain) beforeReplays(t *testing.T, orders map[int64]*client.Order) replays {
+	t.Helper()
+	r := replays{balance: loketest.Balance(t, c.A, c.buyer.ID), attempts: map[int64]int{}}
+	for id := range orders {
+		r.attempts[id] = len(attemptsOf(t, c.A, id))
+	}
+	return r
+}
+
+// afterReplays checks that each of os is as orders has it (status and SN), with as
+// many attempts as before, and that the buyer's balance has not moved.
+func (c *chain) afterReplays(t *testing.T, before replays, orders map[int64]*client.Order, os ...*client.Order) {
+	t.Helper()
+	for _, o := range os {
+		was := orders[o.ID]
+		got := c.waitFinal(t, o.ID, time.Second)
+		if got.Status != was.Status || got.SN != was.SN {
+			t.Errorf("order %d changed after replays: %s %q, was %s %q", o.ID, got.Status, got.SN, was.Status, was.SN)
+		}
+		if n := len(attemptsOf(t, c.A, o.ID)); n != before.attempts[o.ID] {
+			t.Errorf("order %d: %d attempts after replays, was %d", o.ID, n, before.attempts[o.ID])
+		}
+	}
+	if got := loketest.Balance(t, c.A, c.buyer.ID); got != before.balance {
+		t.Errorf("A: buyer's balance %d after replays, was %d", got, before.balance)
+	}
+}
+
 // checkBuyer checks the buyer's balance on A: the opening less every successful
 // order's price, each charged once, each failure refunded once.
 func (c *chain) checkBuyer(t *testing.T, orders map[int64]*client.Order, pending ...*client.Order) {

@@ -142,11 +142,7 @@ func TestSupplySOCX(t *testing.T) {
 			orders[byDigit["S5"][5].ID], orders[byDigit["S5"][2].ID], orders[game.ID])
 
 		// Reports again, twice, and contradicting ones: nothing moves.
-		balance := loketest.Balance(t, c.A, c.buyer.ID)
-		nAttempts := map[int64]int{}
-		for id := range orders {
-			nAttempts[id] = len(attemptsOf(t, c.A, id))
-		}
+		before := c.beforeReplays(t, orders)
 		okJ, failJ := byDigit["HSA5"][0], byDigit["HSA5"][2]
 		refOK, refFail := attemptsOf(t, c.A, okJ.ID)[1].SupplierRef, attemptsOf(t, c.A, failJ.ID)[1].SupplierRef
 		rep := c.reportOf(t, js, upstreamOrderByRef(t, bjs, refOK).ID)
@@ -182,19 +178,7 @@ func TestSupplySOCX(t *testing.T) {
 		if r := c.callback(t, "b-socx-xml", "text/xml", xr.Creds.SecretKey, []byte(lateX)); r.Status != 200 {
 			t.Errorf("late topUpReport: %d %s", r.Status, r.Body)
 		}
-		for _, o := range []*client.Order{okJ, failJ, okX} {
-			before := orders[o.ID]
-			got := waitOrder(t, c.buyer.C, o.ID, time.Second)
-			if got.Status != before.Status || got.SN != before.SN {
-				t.Errorf("order %d changed after replays: %s %q, was %s %q", o.ID, got.Status, got.SN, before.Status, before.SN)
-			}
-			if n := len(attemptsOf(t, c.A, o.ID)); n != nAttempts[o.ID] {
-				t.Errorf("order %d: %d attempts after replays, was %d", o.ID, n, nAttempts[o.ID])
-			}
-		}
-		if got := loketest.Balance(t, c.A, c.buyer.ID); got != balance {
-			t.Errorf("A: buyer's balance %d after replays, was %d", got, balance)
-		}
+		c.afterReplays(t, before, orders, okJ, failJ, okX)
 
 		var ids []int64
 		words := []string{"b-socx", "socx", "/compat", "/callbacks"}

@@ -88,11 +88,7 @@ func TestSupplyTokoWendigg(t *testing.T) {
 			append(mlOrders, orders[byDigit[3].ID], orders[byDigit[4].ID])...)
 
 		// Webhooks again, twice, late and contradicting: nothing moves.
-		balance := loketest.Balance(t, c.A, c.buyer.ID)
-		nAttempts := map[int64]int{}
-		for id := range orders {
-			nAttempts[id] = len(attemptsOf(t, c.A, id))
-		}
+		before := c.beforeReplays(t, orders)
 		okO, failO := byDigit[0], byDigit[2]
 		refOK := attemptsOf(t, c.A, okO.ID)[1].SupplierTrx
 		refFail := attemptsOf(t, c.A, failO.ID)[1].SupplierTrx
@@ -124,19 +120,7 @@ func TestSupplyTokoWendigg(t *testing.T) {
 		if r := c.callback(t, "b-tw-elsewhere", rep.ContentType, rich.Creds.SecretKey, []byte(rep.Body)); r.Status != 400 || !strings.Contains(string(r.Body), "Invalid signature") {
 			t.Errorf("webhook from a foreign address: %d %s, want 400 Invalid signature", r.Status, r.Body)
 		}
-		for _, o := range []*client.Order{okO, failO} {
-			before := orders[o.ID]
-			got := c.waitFinal(t, o.ID, time.Second)
-			if got.Status != before.Status || got.SN != before.SN {
-				t.Errorf("order %d changed after replays: %s %q, was %s %q", o.ID, got.Status, got.SN, before.Status, before.SN)
-			}
-			if n := len(attemptsOf(t, c.A, o.ID)); n != nAttempts[o.ID] {
-				t.Errorf("order %d: %d attempts after replays, was %d", o.ID, n, nAttempts[o.ID])
-			}
-		}
-		if got := loketest.Balance(t, c.A, c.buyer.ID); got != balance {
-			t.Errorf("A: buyer's balance %d after replays, was %d", got, balance)
-		}
+		c.afterReplays(t, before, orders, okO, failO)
 
 		// B behind a proxy that hangs, then loses the answer of a create it carried out.
 		prox := newFlaky(t, c.B.URL)

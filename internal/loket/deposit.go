@@ -2,6 +2,7 @@ package loket
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,27 @@ type BankAccount struct {
 	Bank        string `json:"bank_name"`
 	AccountNo   string `json:"account_no"`
 	Beneficiary string `json:"beneficiary_name"`
+}
+
+// BankKey is how a bank is named for matching: lower case, single spaces, without a
+// leading "bank", so "bca", "BCA" and "Bank BCA" are the same bank.
+func BankKey(s string) string {
+	s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	return strings.TrimPrefix(s, "bank ")
+}
+
+// FindBank returns the first of banks that name names (BankKey), or nil, and the
+// BankKey of every bank, to tell a payer the choices.
+func FindBank(banks []BankAccount, name string) (*BankAccount, []string) {
+	var found *BankAccount
+	keys := make([]string, 0, len(banks))
+	for i, b := range banks {
+		if found == nil && BankKey(b.Bank) == BankKey(name) {
+			found = &banks[i]
+		}
+		keys = append(keys, BankKey(b.Bank))
+	}
+	return found, keys
 }
 
 // USDTConfig is how USDT TRC-20 deposits are paid.

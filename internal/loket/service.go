@@ -47,6 +47,12 @@ type LimitStore interface {
 type ResellerService interface {
 	// Authenticate finds the active reseller behind an API key, calling from remote.
 	Authenticate(ctx context.Context, apiKey, remote string) (*ResellerAuth, error)
+	// AuthenticateSigned finds the active reseller username whose secret key makes
+	// valid true, calling from remote: for dialects that send a signature made with
+	// the key rather than a key (Digiflazz). Unknown username and a signature that
+	// does not verify are one EUNAUTHORIZED; suspension and the IP allowlist apply
+	// after, as for Authenticate.
+	AuthenticateSigned(ctx context.Context, username, remote string, valid func(secretKey string) bool) (*ResellerAuth, error)
 	// CheckSecret reports whether secret is the reseller's secret key.
 	CheckSecret(r *ResellerAuth, secret string) bool
 	// SecretKey is the reseller's secret key in the clear, for dialects that sign with it.
@@ -192,6 +198,16 @@ type WebhookService interface {
 	SetPriceNotifier(surface string, n PriceNotifier)
 	SetSMSNotifier(surface string, n SMSNotifier)
 	SetAcceptor(event string, f WebhookAcceptor)
+	// SetHeaders registers the headers a dialect adds to each delivery of an event.
+	SetHeaders(event string, f WebhookHeaders)
+	// AllowOrderURL lets the orders of a surface carry their own report address
+	// (SetOrderURL): Digiflazz's cb_url.
+	AllowOrderURL(surface string)
+	// SetOrderURL keeps, before the order is written, the address that the report of
+	// the reseller's order ref_id goes to instead of the reseller's webhook URL. The
+	// URL must pass CheckURL; an empty one forgets it. Only orders of a surface given
+	// to AllowOrderURL use it.
+	SetOrderURL(ctx context.Context, resellerID int64, refID, url string) error
 	CheckURL(raw string) error
 	Webhooks(ctx context.Context, resellerID int64, limit int) ([]*Webhook, error)
 	// Test sends one signed test event now and reports the HTTP status it got.

@@ -2,6 +2,7 @@ package loket
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -42,7 +43,9 @@ type WebhookAttempt struct {
 // read in the settlement's own transaction.
 type OrderNotifier func(o *Order, balance Money) (event, contentType string, body []byte, err error)
 
-// PriceNotifier renders price news in a surface's dialect.
+// PriceNotifier renders price news in a surface's dialect. An empty event sends none:
+// a dialect without price webhooks (Digiflazz) registers one that renders nothing, so
+// its programs are not sent the native JSON they do not read.
 type PriceNotifier func(updates []PriceUpdate) (event, contentType string, body []byte, err error)
 
 // SMSNotifier renders the webhook of an SMS that arrived, in a surface's dialect. act is
@@ -52,3 +55,8 @@ type SMSNotifier func(act *Activation, sms VNSMS) (event, contentType string, bo
 // WebhookAcceptor decides whether an answer acknowledges a webhook of some event, for
 // dialects that say more than "any 2xx" (seed 001: until answered {"status":200}).
 type WebhookAcceptor func(status int, body []byte) bool
+
+// WebhookHeaders sets a dialect's own headers on one delivery of one of its events
+// (Digiflazz's X-Hub-Signature...), after Loket's: delivery is the webhook's id, body
+// what is sent, secret the reseller's secret key.
+type WebhookHeaders func(h http.Header, delivery int64, body []byte, secret string)

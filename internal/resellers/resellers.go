@@ -35,8 +35,9 @@ type Service struct {
 	sealer   *auth.Sealer
 	checkURL func(string) error // a webhook URL a reseller may set
 
-	authCache sync.Map // key digest -> authEntry
-	authByID  sync.Map // reseller id -> authEntry
+	authCache  sync.Map // key digest -> authEntry
+	authByID   sync.Map // reseller id -> authEntry
+	authByName sync.Map // username -> authEntry
 
 	userLimit *ratelimit.Limiter // failed sign-ins per kind and username
 	addrLimit *ratelimit.Limiter // failed sign-ins per client address
@@ -175,6 +176,7 @@ func (s *Service) currentAPIKey(ctx context.Context, resellerID int64) (string, 
 func (s *Service) forget() {
 	s.authCache.Clear()
 	s.authByID.Clear()
+	s.authByName.Clear()
 }
 
 // UpdateReseller changes settings, checking them first.
@@ -292,6 +294,51 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string, remote string
 	}
 	if !ipAllowed(r.IPAllow, remote) {
 		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonIPNotAllowed, "IP address %s is not allowed for this key", hostOf(remote))
+	}
+	return r, nil
+}
+
+// AuthenticateSigned finds the active reseller username whose secret key makes
+// valid true, calling from remote: for dialects whose requests carry a signature made
+// with the key instead of a key (Digiflazz: md5(username + key + ...)). The secret key
+// is opened from its seal for valid only and never leaves this call. An unknown
+// username and a signature that does not verify are the same EUNAUTHORIZED, so the
+// answer does not tell whether a username exists; suspension and the IP allowlist
+// are checked after the signature, as Authenticate checks them after the key.
+func (s *Service) AuthenticateSigned(ctx context.Context, username, remote string, valid func(secretKey string) bool) (*loket.ResellerAuth, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	bad := loket.Errorf(loket.EUNAUTHORIZED, "invalid username or signature")
+	if username == "" || len(username) > 64 || loket.CheckText("username", username, 64) != nil {
+		return nil, bad
+	}
+	var r *loket.ResellerAuth
+	if v, ok := s.authByName.Load(username); ok && time.Now().Before(v.(authEntry).exp) {
+		r = v.(authEntry).r
+	} else {
+		rs, err := s.db.Reseller(ctx, 0, username)
+		if loket.ErrorCode(err) == loket.ENOTFOUND {
+			return nil, bad
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r, err = s.db.ResellerAuthByID(ctx, rs.ID); err != nil {
+			return nil, err
+		}
+		s.authByName.Store(username, authEntry{r: r, exp: time.Now().Add(authTTL)})
+	}
+	secret, err := s.SecretKey(r)
+	if err != nil {
+		return nil, fmt.Errorf("reseller %d: the secret key does not open (was LOKET_MASTER_KEY changed?): %w", r.ID, err)
+	}
+	if !valid(secret) {
+		return nil, bad
+	}
+	if r.Status != loket.ResellerActive {
+		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonSuspended, "account is suspended")
+	}
+	if !ipAllowed(r.IPAllow, remote) {
+		return nil, loket.ReasonError(loket.EFORBIDDEN, loket.ReasonIPNotAllowed, "IP address %s is not allowed for this account", hostOf(remote))
 	}
 	return r, nil
 }

@@ -221,3 +221,65 @@ func TestLoginAPIKey(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthenticateSigned: the reseller is found by username and proven by a check
+// made with its secret key (never with the API key); an unknown username and a
+// failed check are one refusal; suspension and the IP allowlist apply after the
+// check; a regenerated secret key takes effect at once.
+func TestAuthenticateSigned(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine)
+		ctx := context.Background()
+		r, creds, err := c.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: loketest.Username("sg")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		is := func(key string) func(string) bool { return func(s string) bool { return s == key } }
+		ra, err := c.Resellers.AuthenticateSigned(ctx, strings.ToUpper(r.Username), "127.0.0.1:1", is(creds.SecretKey))
+		if err != nil || ra.ID != r.ID {
+			t.Fatalf("signed with the secret key: %v, %v", ra, err)
+		}
+		_, err = c.Resellers.AuthenticateSigned(ctx, r.Username, "127.0.0.1:1", is(creds.APIKey))
+		wantCode(t, err, loket.EUNAUTHORIZED)
+		_, err = c.Resellers.AuthenticateSigned(ctx, "no-such-user", "127.0.0.1:1", is(creds.SecretKey))
+		wantCode(t, err, loket.EUNAUTHORIZED)
+		_, err = c.Resellers.AuthenticateSigned(ctx, "bad\x00name", "127.0.0.1:1", is(creds.SecretKey))
+		wantCode(t, err, loket.EUNAUTHORIZED)
+
+		allow := []string{"203.0.113.0/24"}
+		if err := c.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{IPAllow: &allow}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Resellers.AuthenticateSigned(ctx, r.Username, "198.51.100.7:5000", is(creds.SecretKey))
+		if loket.ErrorReason(err) != loket.ReasonIPNotAllowed {
+			t.Fatalf("outside the allowlist: %v", err)
+		}
+		// A wrong signature from outside says nothing about the allowlist.
+		_, err = c.Resellers.AuthenticateSigned(ctx, r.Username, "198.51.100.7:5000", is("guess"))
+		wantCode(t, err, loket.EUNAUTHORIZED)
+		if _, err := c.Resellers.AuthenticateSigned(ctx, r.Username, "203.0.113.9:5000", is(creds.SecretKey)); err != nil {
+			t.Fatalf("inside the allowlist: %v", err)
+		}
+		suspended := loket.ResellerSuspended
+		if err := c.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Resellers.AuthenticateSigned(ctx, r.Username, "203.0.113.9:5000", is(creds.SecretKey))
+		if loket.ErrorReason(err) != loket.ReasonSuspended {
+			t.Fatalf("suspended: %v", err)
+		}
+		active := loket.ResellerActive
+		if err := c.Resellers.UpdateReseller(ctx, r.ID, loket.ResellerUpdate{Status: &active, IPAllow: &[]string{}}); err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := c.Resellers.RegenerateKeys(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Resellers.AuthenticateSigned(ctx, r.Username, "127.0.0.1:1", is(creds.SecretKey))
+		wantCode(t, err, loket.EUNAUTHORIZED)
+		if _, err := c.Resellers.AuthenticateSigned(ctx, r.Username, "127.0.0.1:1", is(fresh.SecretKey)); err != nil {
+			t.Fatalf("the new secret key: %v", err)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/loket/loket/internal/api"
 	"github.com/loket/loket/internal/backup"
 	"github.com/loket/loket/internal/compat/chestcloudx"
+	"github.com/loket/loket/internal/compat/digiflazz"
 	"github.com/loket/loket/internal/compat/socx"
 	"github.com/loket/loket/internal/compat/tokowendigg"
 	"github.com/loket/loket/internal/compat/warungnokos"
@@ -42,6 +43,7 @@ var surfaces = []func(*httpx.Mux, loket.Services){
 	tokowendigg.Mount,
 	chestcloudx.Mount,
 	warungnokos.Mount,
+	digiflazz.Mount,
 }
 
 // Server is a running Loket.

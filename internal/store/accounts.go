@@ -287,6 +287,28 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return err
 }
 
+// Setting reads a setting as this transaction sees it, or "" when unset.
+func (t *Tx) Setting(key string) (string, error) {
+	var v string
+	err := t.QueryRow(`SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	if noRows(err) {
+		return "", nil
+	}
+	return v, err
+}
+
+// DeleteSetting forgets a setting in this transaction.
+func (t *Tx) DeleteSetting(key string) error {
+	_, err := t.Exec(`DELETE FROM settings WHERE key = $1`, key)
+	return err
+}
+
+// DeleteSetting forgets a setting.
+func (db *DB) DeleteSetting(ctx context.Context, key string) error {
+	_, err := db.W.ExecContext(ctx, `DELETE FROM settings WHERE key = $1`, key)
+	return err
+}
+
 // Ledger returns a reseller's balance movements, newest first, with the balance after
 // each: the mutasi. before is an entry id cursor (0 for the newest).
 func (db *DB) Ledger(ctx context.Context, accountID, before int64, limit int) ([]loket.LedgerLine, error) {

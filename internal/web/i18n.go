@@ -224,6 +224,8 @@ var english = map[string]string{
 	"Semua":             "All",
 	"Semua pesanan":     "All orders",
 	"Setiap kiriman ditandatangani: X-Loket-Signature = sha256=HMAC-SHA256(body, secret key).": "Every delivery is signed: X-Loket-Signature = sha256=HMAC-SHA256(body, secret key).",
+	"Program Digiflazz (base URL /compat/digiflazz/v1): username":                              "Digiflazz programs (base URL /compat/digiflazz/v1): username",
+	"key = secret key (juga secret webhook-nya).":                                              "key = the secret key (also its webhook secret).",
 	"Simpan":                       "Save",
 	"Simpan QRIS":                  "Save QRIS",
 	"Simpan aturan":                "Save rule",

@@ -60,6 +60,8 @@ type Service struct {
 	prices    map[string]loket.PriceNotifier
 	sms       map[string]loket.SMSNotifier
 	acceptors map[string]loket.WebhookAcceptor
+	headers   map[string]loket.WebhookHeaders
+	orderURL  map[string]bool // surfaces whose orders may name their own report address
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -74,6 +76,7 @@ func New(db *store.DB, runner *jobs.Runner, sealer *auth.Sealer, log *slog.Logge
 	s := &Service{db: db, log: log, runner: runner, sealer: sealer, cfg: cfg,
 		orders: map[string]loket.OrderNotifier{}, prices: map[string]loket.PriceNotifier{},
 		sms: map[string]loket.SMSNotifier{}, acceptors: map[string]loket.WebhookAcceptor{},
+		headers: map[string]loket.WebhookHeaders{}, orderURL: map[string]bool{},
 		attempts: reg.Counter("loket_webhook_attempts_total", "Webhook delivery attempts, by resulting state.", "state")}
 	runner.Handle(store.JobWebhook, s.deliver)
 	return s
@@ -96,12 +99,60 @@ func (s *Service) SetSMSNotifier(surface string, n loket.SMSNotifier) { s.sms[su
 // starts.
 func (s *Service) SetAcceptor(event string, f loket.WebhookAcceptor) { s.acceptors[event] = f }
 
+// SetHeaders registers the headers a dialect adds to each delivery of an event. Call
+// before the runner starts.
+func (s *Service) SetHeaders(event string, f loket.WebhookHeaders) { s.headers[event] = f }
+
+// AllowOrderURL lets the orders of a surface carry their own report address
+// (SetOrderURL). Call before the runner starts.
+func (s *Service) AllowOrderURL(surface string) { s.orderURL[surface] = true }
+
+// orderURLKey is the setting that holds the report address of a reseller's order
+// ref_id until the order's report is queued. Loket has no column for it: the settings
+// table keeps it, one row per order that named one, deleted when the report is queued.
+func orderURLKey(resellerID int64, refID string) string {
+	return fmt.Sprintf("webhook.order_url:%d:%s", resellerID, refID)
+}
+
+// SetOrderURL keeps the address the report of the reseller's order ref_id goes to,
+// instead of the reseller's webhook URL. Call it before the order is written, so that
+// no settlement can come first; the URL is checked as a webhook URL is. An empty URL
+// forgets the one kept (the order was refused).
+func (s *Service) SetOrderURL(ctx context.Context, resellerID int64, refID, raw string) error {
+	if err := loket.CheckText("ref_id", refID, loket.MaxText); err != nil {
+		return err
+	}
+	if raw == "" {
+		return s.db.DeleteSetting(ctx, orderURLKey(resellerID, refID))
+	}
+	if err := s.CheckURL(raw); err != nil {
+		return err
+	}
+	return s.db.SetSetting(ctx, orderURLKey(resellerID, refID), raw)
+}
+
+// reportURL is where the report of o goes: the order's own address when its surface
+// allows one and it named one (taken, so the row does not outlive the report), else
+// the reseller's webhook URL.
+func (s *Service) reportURL(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) (string, error) {
+	if !s.orderURL[o.Surface] {
+		return r.WebhookURL, nil
+	}
+	key := orderURLKey(r.ID, o.RefID)
+	own, err := t.Setting(key)
+	if err != nil || own == "" {
+		return r.WebhookURL, err
+	}
+	return own, t.DeleteSetting(key)
+}
+
 // QueueOrder writes, in t, the report of an order's final state to its reseller, if the
-// reseller has a webhook URL; it returns the webhook's id (0: none), to Send after the
-// commit.
+// reseller has a webhook URL (or the order its own address); it returns the webhook's
+// id (0: none), to Send after the commit.
 func (s *Service) QueueOrder(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) (int64, error) {
-	if r.WebhookURL == "" {
-		return 0, nil
+	to, err := s.reportURL(t, r, o)
+	if err != nil || to == "" {
+		return 0, err
 	}
 	n := s.orders[o.Surface]
 	if n == nil {
@@ -119,7 +170,7 @@ func (s *Service) QueueOrder(t *store.Tx, r *loket.ResellerAuth, o *loket.Order)
 		return 0, fmt.Errorf("render webhook: %w", err)
 	}
 	id := o.ID
-	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: r.WebhookURL, ContentType: ctype, Body: string(body)})
+	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: to, ContentType: ctype, Body: string(body)})
 }
 
 // QueueSMS writes, in t, the news of an SMS to its activation's reseller, if the
@@ -143,7 +194,8 @@ func (s *Service) QueueSMS(t *store.Tx, r *loket.ResellerAuth, act *loket.Activa
 }
 
 // QueuePrices writes, in t, the news of price changes to a reseller in the dialect of
-// the surface it last ordered through; it returns the webhook's id (0: none).
+// the surface it last ordered through; it returns the webhook's id (0: none, also when
+// that dialect renders no event: it has no price news).
 func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.PriceUpdate) (int64, error) {
 	n := s.prices[r.LastSurface]
 	if n == nil {
@@ -155,6 +207,9 @@ func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.
 	event, ctype, body, err := n(ups)
 	if err != nil {
 		return 0, fmt.Errorf("render price news: %w", err)
+	}
+	if event == "" {
+		return 0, nil // the dialect has no price news to send
 	}
 	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
 }
@@ -246,6 +301,9 @@ func (s *Service) post(ctx context.Context, w *loket.Webhook, secret string) (in
 	req.Header.Set("X-Loket-Event", w.Event)
 	req.Header.Set("X-Loket-Delivery", fmt.Sprint(w.ID))
 	req.Header.Set("X-Loket-Signature", auth.Sign(secret, body))
+	if f := s.headers[w.Event]; f != nil {
+		f(req.Header, w.ID, body, secret)
+	}
 	resp, err := s.httpClient().Do(req)
 	if err != nil {
 		return 0, err

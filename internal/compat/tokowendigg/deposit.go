@@ -38,13 +38,6 @@ type depositView struct {
 	ExpiredAt  string      `json:"expired_at"`
 }
 
-// bankKey is how a bank is named for matching "via": lower case, without a leading
-// "bank", so "bca", "BCA" and "Bank BCA" are the same bank.
-func bankKey(s string) string {
-	s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
-	return strings.TrimPrefix(s, "bank ")
-}
-
 // bankLabel is the seed's "via": "Bank BCA".
 func bankLabel(bank string) string {
 	if strings.HasPrefix(strings.ToLower(bank), "bank ") {
@@ -82,7 +75,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		}
 		amount = int64(f)
 	}
-	via := bankKey(body["via"])
+	via := loket.BankKey(body["via"])
 	if via == "" {
 		h.fail(w, failf(http.StatusBadRequest, "Kolom via wajib diisi"))
 		return
@@ -92,14 +85,7 @@ func (h *handler) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 		h.fail(w, err)
 		return
 	}
-	var bank *loket.BankAccount
-	var names []string
-	for i, b := range banks {
-		if bankKey(b.Bank) == via && bank == nil {
-			bank = &banks[i]
-		}
-		names = append(names, bankKey(b.Bank))
-	}
+	bank, names := loket.FindBank(banks, via)
 	switch {
 	case len(banks) == 0:
 		h.fail(w, failf(http.StatusBadRequest, "Metode pembayaran ini belum tersedia, silahkan hubungi admin"))

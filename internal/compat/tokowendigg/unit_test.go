@@ -179,8 +179,8 @@ func TestDepositStatus(t *testing.T) {
 		t.Errorf("product %q", got)
 	}
 	for in, want := range map[string]string{"bca": "bca", " Bank  BCA ": "bca", "MANDIRI": "mandiri"} {
-		if got := bankKey(in); got != want {
-			t.Errorf("bankKey(%q) = %q", in, got)
+		if got := loket.BankKey(in); got != want {
+			t.Errorf("BankKey(%q) = %q", in, got)
 		}
 	}
 	if bankLabel("BCA") != "Bank BCA" || bankLabel("Bank Jago") != "Bank Jago" {
