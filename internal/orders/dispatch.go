@@ -40,16 +40,28 @@ func (s *Service) flagOverdue(ctx context.Context) {
 	}
 }
 
-// pollDelay is when to ask a supplier again about a pending order.
+// pollSteps is how long Loket waits before the nth question about a pending order
+// when the supplier gave no hint; past them, every 5 minutes.
+var pollSteps = []time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
+
+// pollDelay is when to ask a supplier again about a pending order (n questions asked
+// so far, hint the supplier's RetryAfter). The first two questions come within
+// seconds even when an upstream hints later: many finish at once and send no
+// callback, and a reseller should not see "pending" for half a minute on an order
+// done upstream. After them the hint (or the steps) back off.
 func pollDelay(n int, hint time.Duration) time.Duration {
-	if hint > 0 {
-		return min(max(hint+50*time.Millisecond, 200*time.Millisecond), 5*time.Minute)
+	step := 5 * time.Minute
+	if n < len(pollSteps) {
+		step = pollSteps[n]
 	}
-	steps := []time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
-	if n < len(steps) {
-		return steps[n]
+	if hint <= 0 {
+		return step
 	}
-	return 5 * time.Minute
+	d := min(max(hint+50*time.Millisecond, 200*time.Millisecond), 5*time.Minute)
+	if n < 2 {
+		d = min(d, step)
+	}
+	return d
 }
 
 // carryOrder moves an order one step: send its current attempt, or ask about it, and
