@@ -55,6 +55,11 @@ func loadDemo(ctx context.Context, cfg *config.Config, db *store.DB) (*demoCrede
 	if err := demoBanks(ctx, a); err != nil {
 		return nil, err
 	}
+	// The demo lets resellers register themselves (seed 004's auth/register); serve
+	// does not unless the operator turns it on. An operator's own choice stays.
+	if _, err := db.SetSettingIfAbsent(ctx, loket.SettingSelfRegistration, "on"); err != nil {
+		return nil, err
+	}
 	if raw, err := db.Setting(ctx, server.DemoCredentialsSetting); err != nil {
 		return nil, err
 	} else if raw != "" {

@@ -68,7 +68,7 @@ Commands (loket <command> -h lists a command's flags):
                                  failed dropship orders whose customer is owed the payment; record one paid back
   payment help                   more: USDT TRC-20 and OrderKuota setup (payment set-usdt, payment orderkuota)
   setting get KEY | setting set KEY VALUE
-                                 operator switches (chestcloudx.registration on|off)
+                                 operator switches (self_registration off|on: resellers registering themselves)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
 
 ` + settingsHead

@@ -6,13 +6,15 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // operatorSettings are the settings `loket setting` may read and change, each with its
 // allowed values, the default first. Other keys of the settings table (the master key,
 // the demo's credentials) are not the operator's to edit by hand.
 var operatorSettings = map[string][]string{
-	"chestcloudx.registration": {"on", "off"}, // seed 004's self-registration
+	loket.SettingSelfRegistration: {"off", "on"}, // resellers registering themselves (seed 004's auth/register)
 }
 
 func settingNames() []string {
@@ -74,6 +76,13 @@ func setting(ctx context.Context, args []string, out io.Writer, set bool) error 
 	v, err := e.db.Setting(ctx, key)
 	if err != nil {
 		return err
+	}
+	if key == loket.SettingSelfRegistration {
+		on, err := loket.SelfRegistration(ctx, e.db) // the earlier name's choice counts until this one is set
+		if err != nil {
+			return err
+		}
+		v = map[bool]string{true: "on", false: "off"}[on]
 	}
 	if v == "" {
 		v = allowed[0]

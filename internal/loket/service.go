@@ -234,7 +234,7 @@ type SessionService interface {
 	DeleteWebSessionsOf(ctx context.Context, kind string, subjectID int64) error
 }
 
-// SettingService keeps the operator's switches (chestcloudx.registration, ...).
+// SettingService keeps the operator's switches (self_registration, ...).
 type SettingService interface {
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error

@@ -7,9 +7,9 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// settingRegistration is seed 004's self-registration switch (`loket setting set
-// chestcloudx.registration on|off`); on unless set off.
-const settingRegistration = "chestcloudx.registration"
+// settingRegistration is the self-registration switch (`loket setting set
+// self_registration on|off`); off unless set on.
+const settingRegistration = loket.SettingSelfRegistration
 
 type adminSettingsData struct {
 	QRIS         string
@@ -34,12 +34,10 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess)
 		h.fail(w, r, s, err)
 		return
 	}
-	reg, err := h.svc.Settings.Setting(ctx, settingRegistration)
-	if err != nil {
+	if d.Registration, err = loket.SelfRegistration(ctx, h.svc.Settings); err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	d.Registration = reg != "off"
 	cfg := h.cfg
 	d.Limits = []limitRow{
 		{"LOKET_PENDING_DEADLINE", cfg.PendingDeadline.String()},

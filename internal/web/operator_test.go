@@ -190,7 +190,7 @@ func TestOperatorActions(t *testing.T) {
 		must(t, st, body, 200, `class="flash err"`)
 		st, body = op.post("/admin/settings/registration", url.Values{"on": {"0"}})
 		must(t, st, body, 200, "Tersimpan.", "Hidupkan pendaftaran")
-		if v, _ := s.DB.Setting(ctx, "chestcloudx.registration"); v != "off" {
+		if v, _ := s.DB.Setting(ctx, loket.SettingSelfRegistration); v != "off" {
 			t.Errorf("registration setting %q", v)
 		}
 

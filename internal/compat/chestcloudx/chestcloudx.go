@@ -25,9 +25,10 @@ const (
 	surface = "chestcloudx"
 	prefix  = "/compat/chestcloudx/"
 
-	// RegistrationSetting is the setting an operator turns to "off" to close
+	// RegistrationSetting is the operator's switch of self-registration
+	// (loket.SettingSelfRegistration): off unless turned on; it opens or closes
 	// self-registration (auth/register) on this surface.
-	RegistrationSetting = "chestcloudx.registration"
+	RegistrationSetting = loket.SettingSelfRegistration
 
 	keyLimit  = 60 // requests per minute per API key (seed: "60 req/menit per API key")
 	authLimit = 10 // auth requests per minute per client IP (seed: "5–10/menit")
@@ -278,12 +279,12 @@ func errorOf(err error) (int, string) {
 // register: POST auth/register {username, name, email, password}.
 func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	ctx := r.Context()
-	v, err := h.svc.Settings.Setting(ctx, RegistrationSetting)
+	open, err := loket.SelfRegistration(ctx, h.svc.Settings)
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	if strings.EqualFold(strings.TrimSpace(v), "off") {
+	if !open {
 		httpx.WriteJSON(w, http.StatusForbidden, errorBody{Message: "Pendaftaran reseller sedang ditutup. Hubungi admin."})
 		return
 	}

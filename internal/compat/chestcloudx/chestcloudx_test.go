@@ -467,3 +467,19 @@ func (c *fakeClock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// TestRegistrationOffByDefault: a server the operator has not opened to
+// self-registration refuses auth/register; the old switch's choice still counts
+// until the new one is set.
+func TestRegistrationOffByDefault(t *testing.T) {
+	s := loketest.Start(t, "sqlite")
+	base := s.URL + "/compat/chestcloudx/api"
+	body := `{"username":"toko_z","name":"Z","email":"z@x.com","password":"rahasia"}`
+	postJSON(t, base+"/auth/register", body).failure(t, 403)
+	if err := s.DB.SetSetting(context.Background(), "chestcloudx.registration", "on"); err != nil {
+		t.Fatal(err)
+	}
+	if got := loketest.Str(t, postJSON(t, base+"/auth/register", body).data(t), "user_id"); got != "toko_z" {
+		t.Errorf("registration under the old switch: user_id %q", got)
+	}
+}

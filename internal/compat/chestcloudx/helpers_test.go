@@ -1,10 +1,12 @@
 package chestcloudx_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 )
@@ -13,10 +15,15 @@ import (
 // order to a target ending 9 is still pending when the next request comes.
 const simDelay = 500 * time.Millisecond
 
-// start runs a whole Loket (loketest.Start) with this package's simDelay.
+// start runs a whole Loket (loketest.Start) with this package's simDelay, and
+// self-registration turned on, as the demo has it (serve has it off).
 func start(t testing.TB, engine string) *server.Server {
 	t.Helper()
-	return loketest.Start(t, engine, "--sim-delay="+simDelay.String())
+	s := loketest.Start(t, engine, "--sim-delay="+simDelay.String())
+	if err := s.DB.SetSetting(context.Background(), loket.SettingSelfRegistration, "on"); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // resp is an answer, with its body decoded as generic JSON so tests see JSON types.
