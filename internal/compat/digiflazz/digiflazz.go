@@ -1,7 +1,9 @@
 // Package digiflazz serves Digiflazz's buyer API (developer.digiflazz.com/api/buyer) as
 // a compatibility surface under /compat/digiflazz: balance (cek-saldo), the prepaid
-// price list, deposit tickets by bank transfer, prepaid top-ups and their status by
-// re-sending the same ref_id, testing mode, and the signed webhooks Digiflazz pushes.
+// and postpaid price lists, deposit tickets by bank transfer, prepaid top-ups and their
+// status by re-sending the same ref_id, postpaid bills (inq-pasca, pay-pasca,
+// status-pasca: pasca.go), the PLN check, testing mode, and the signed webhooks
+// Digiflazz pushes.
 // Every request is signed md5(username + key + X) as Digiflazz signs it, with the
 // reseller's Loket username and secret key. docs/compat-digiflazz.md says how a
 // program written for Digiflazz is pointed at Loket and what differs.

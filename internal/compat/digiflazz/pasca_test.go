@@ -29,19 +29,6 @@ func inquiryCount(t *testing.T, s *server.Server, id int64) int {
 	return n
 }
 
-// waitPasca re-sends status-pasca until the payment is final.
-func waitPasca(t *testing.T, s *server.Server, body map[string]any, within time.Duration) answer {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		a := post(t, s, "/transaction", body)
-		if a.data["status"] != "Pending" || time.Now().After(deadline) {
-			return a
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func num(v any) loket.Money { f, _ := v.(float64); return loket.Money(f) }
 
 // TestPasca: inq-pasca keeps one inquiry per ref_id, pay-pasca pays that inquiry once
@@ -108,7 +95,7 @@ func TestPasca(t *testing.T) {
 			t.Fatalf("pay-pasca: %d %s", paid.status, paid.raw)
 		}
 		post(t, s, "/transaction", pay)
-		done := waitPasca(t, s, status, 10*time.Second)
+		done := waitStatus(t, s, status, 10*time.Second)
 		if done.data["status"] != "Sukses" || done.data["rc"] != "00" || done.data["sn"] == "" || done.data["customer_name"] == "" {
 			t.Fatalf("status-pasca: %s", done.raw)
 		}
@@ -161,7 +148,7 @@ func TestPasca(t *testing.T) {
 		for p := range prices {
 			charged = p
 		}
-		waitPasca(t, s, a.pasca("status-pasca", "pln", "530000000031", "df-conc"), 10*time.Second)
+		waitStatus(t, s, a.pasca("status-pasca", "pln", "530000000031", "df-conc"), 10*time.Second)
 		if b := loketest.Balance(t, s, a.ID); b != before-charged {
 			t.Errorf("balance %d after concurrent payments, want %d", b, before-charged)
 		}
@@ -215,6 +202,14 @@ func TestPLNCheck(t *testing.T) {
 		bad["sign"] = a.sign("depo")
 		wantRC(t, post(t, s, "/inquiry-pln", bad), 400, "41")
 		wantRC(t, post(t, s, "/inquiry-pln", check("566x")), 400, "40")
+		// Testing mode: the simulator's meters, asked in process.
+		for customer, rc := range map[string]string{"56601234561": "00", "56601234567": "54"} {
+			body := check(customer)
+			body["commands"], body["testing"] = "pln-subscribe", true
+			if got := post(t, s, "/transaction", body); got.data["rc"] != rc || (rc == "00") != (got.data["name"] != "") {
+				t.Errorf("testing pln-subscribe %s: %s", customer, got.raw)
+			}
+		}
 	})
 }
 
@@ -252,6 +247,21 @@ func TestPascaPriceList(t *testing.T) {
 		one := post(t, s, "/price-list", map[string]any{"cmd": "pasca", "code": "PLN", "username": a.Username, "sign": a.sign("pricelist")})
 		if len(one.list) != 1 {
 			t.Errorf("pasca with code: %s", one.raw)
+		}
+		// Cut-off hours in both lists, as Digiflazz writes them.
+		if _, err := s.Core.Catalog.Import(context.Background(), strings.NewReader(`products:
+  - {code: cutpre, name: Cut Pre, brand: THREE, price: 5400, cut_off: "23:45-00:30",
+     routes: [{supplier: sim, code: HSA5, cost: 5290, priority: 100}]}
+  - {code: cutpasca, name: Cut Pasca, brand: PLN-PASCABAYAR, kind: postpaid, admin_fee: 2750, commission: 1000, cut_off: "01:00-02:00",
+     routes: [{supplier: sim, code: pln, priority: 100}]}
+`), "cut.yaml"); err != nil {
+			t.Fatal(err)
+		}
+		for cmd, want := range map[string][3]string{"prepaid": {"cutpre", "23:45", "0:30"}, "pasca": {"cutpasca", "1:00", "2:00"}} {
+			got := post(t, s, "/price-list", map[string]any{"cmd": cmd, "code": want[0], "username": a.Username, "sign": a.sign("pricelist")})
+			if len(got.list) != 1 || got.list[0].(map[string]any)["start_cut_off"] != want[1] || got.list[0].(map[string]any)["end_cut_off"] != want[2] {
+				t.Errorf("%s cut-off: %s, want %v", cmd, got.raw, want)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package digiflazz
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -31,14 +32,19 @@ var testCases = map[string]string{
 // as documented, any other by its last digit as Loket's simulator does (0 Sukses, 2
 // Gagal, anything else Pending), so the documented numbers and the simulator agree.
 func testStatus(customerNo string) string {
-	customerNo = strings.TrimSpace(customerNo)
-	if s, ok := testCases[customerNo]; ok {
+	return testOutcome(strings.TrimSpace(customerNo), testCases, "0", "2")
+}
+
+// testOutcome is a documented test number's status, or else the one the last digit
+// of customer says: Sukses for a digit in success, Gagal in failed, Pending otherwise.
+func testOutcome(customer string, documented map[string]string, success, failed string) string {
+	if s, ok := documented[customer]; ok {
 		return s
 	}
-	switch customerNo[len(customerNo)-1] {
-	case '0':
+	switch d := customer[len(customer)-1:]; {
+	case strings.Contains(success, d):
 		return statusSuccess
-	case '2':
+	case strings.Contains(failed, d):
 		return statusFailed
 	}
 	return statusPending
@@ -90,18 +96,7 @@ var pascaTestCases = map[string]string{
 // testPayStatus is what a test payment of a bill found for customer answers: the
 // simulator's payment rules by the last digit (0, 1, 2 success; 9 failed; 5 and 6
 // pending).
-func testPayStatus(customer string) string {
-	if s, ok := pascaTestCases[customer]; ok {
-		return s
-	}
-	switch customer[len(customer)-1] {
-	case '0', '1', '2':
-		return statusSuccess
-	case '9':
-		return statusFailed
-	}
-	return statusPending
-}
+func testPayStatus(customer string) string { return testOutcome(customer, pascaTestCases, "012", "9") }
 
 func (h *handler) testPasca(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth, t trxRequest) {
 	balance := h.balanceOf(r.Context(), ra)
@@ -141,9 +136,9 @@ func (h *handler) testBill(r *http.Request, ra *loket.ResellerAuth, t trxRequest
 	if err := p.CheckCutOff(time.Now()); err != nil {
 		return nil, err
 	}
-	customer := customerDigits(t.customerNo)
-	if len(customer) < 6 || len(customer) > 20 || strings.Trim(customer, "0123456789") != "" {
-		return nil, loket.FieldError(loket.EINVALID, "customer_no", "the customer number must be 6-20 digits")
+	customer, err := testCustomer(t.customerNo)
+	if err != nil {
+		return nil, err
 	}
 	asked := customer
 	if _, documented := pascaTestCases[customer]; documented {
@@ -172,4 +167,31 @@ func (h *handler) testBill(r *http.Request, ra *loket.ResellerAuth, t trxRequest
 	}
 	in.Price(len(b.Periods), p.AdminFee, p.Commission, b.Price)
 	return in, nil
+}
+
+// testMeter is a test PLN check: the simulator's meter (a number ending in 7 belongs
+// to no one), asked in process.
+func testMeter(ctx context.Context, customer string) (*loket.Meter, error) {
+	n, err := testCustomer(customer)
+	if err != nil {
+		return nil, err
+	}
+	m, err := sim.New(0).CheckMeter(ctx, n)
+	if loket.ErrorCode(err) == loket.ENOTFOUND {
+		return nil, loket.FieldError(loket.ECUSTOMER, "customer_no", "no PLN meter or customer %s", n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &loket.Meter{Customer: n, MeterNo: m.MeterNo, SubscriberID: m.SubscriberID, Name: m.Name, Tariff: m.Tariff, Power: m.Power}, nil
+}
+
+// testCustomer checks a test's customer number as the bill service checks a real one:
+// 6-20 digits once spaces and dashes are gone.
+func testCustomer(s string) (string, error) {
+	n := customerDigits(s)
+	if len(n) < 6 || len(n) > 20 || strings.Trim(n, "0123456789") != "" {
+		return "", loket.FieldError(loket.EINVALID, "customer_no", "the customer number must be 6-20 digits")
+	}
+	return n, nil
 }
