@@ -125,13 +125,27 @@ func TestPasca(t *testing.T) {
 		post(t, s, "/transaction", a.pasca("inq-pasca", "pln", "530000000011", "df-bill-1b"))
 		wantRC(t, post(t, s, "/transaction", a.pasca("pay-pasca", "pln", "530000000011", "df-bill-1b")), 400, "02")
 
-		// Concurrent pay-pasca of one inquiry: one order, one charge.
-		post(t, s, "/transaction", a.pasca("inq-pasca", "pln", "530000000031", "df-conc"))
-		before := loketest.Balance(t, s, a.ID)
-		conc := a.pasca("pay-pasca", "pln", "530000000031", "df-conc")
+		// Concurrent inq-pasca under one ref_id: one inquiry kept, every answer it.
+		kept := inquiryCount(t, s, a.ID)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		prices := map[loket.Money]int{}
+		for range 6 {
+			wg.Go(func() {
+				r := post(t, s, "/transaction", a.pasca("inq-pasca", "pln", "530000000031", "df-conc"))
+				mu.Lock()
+				prices[num(r.data["price"])]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if len(prices) != 1 || prices[0] != 0 || inquiryCount(t, s, a.ID) != kept+1 {
+			t.Errorf("concurrent inq-pasca: prices %v, %d inquiries, want %d", prices, inquiryCount(t, s, a.ID), kept+1)
+		}
+		// Concurrent pay-pasca of one inquiry: one order, one charge.
+		before := loketest.Balance(t, s, a.ID)
+		conc := a.pasca("pay-pasca", "pln", "530000000031", "df-conc")
+		clear(prices)
 		for range 6 {
 			wg.Go(func() {
 				r := post(t, s, "/transaction", conc)
