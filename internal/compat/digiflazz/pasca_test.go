@@ -177,6 +177,11 @@ func TestPasca(t *testing.T) {
 		wantRC(t, post(t, s, "/transaction", a.pasca("inq-pasca", "HSA5", "530000000011", "df-bad-prepaid")), 400, "43")
 		wantRC(t, post(t, s, "/transaction", a.pasca("inq-pasca", "pln", "53x0", "df-bad-no")), 400, "40")
 		wantRC(t, post(t, s, "/transaction", a.pasca("pay-pasca", "pln", "530000000011", "df-never-checked")), 400, "40")
+		noRef := a.pasca("inq-pasca", "pln", "530000000011", "")
+		delete(noRef, "ref_id")
+		if r := post(t, s, "/transaction", noRef); r.data["rc"] != "40" || r.data["selling_price"] == nil {
+			t.Errorf("inq-pasca without ref_id: %s, want rc 40 in the postpaid shape", r.raw)
+		}
 		wantRC(t, post(t, s, "/transaction", a.pasca("pay-pasca", "pln", "530000000099", "df-bill-1")), 400, "49")
 		bad := a.pasca("inq-pasca", "pln", "530000000011", "df-bad-sign")
 		bad["sign"] = a.sign("other")

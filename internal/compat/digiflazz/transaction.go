@@ -93,8 +93,8 @@ func (h *handler) transaction(w http.ResponseWriter, r *http.Request, q request)
 	}
 	t, err := readTrx(q)
 	fail := h.failTrx
-	if t.command != "" {
-		fail = h.failPasca
+	if q.Get("commands") != "" {
+		fail = h.failPasca // the postpaid shape, even when the body is refused
 	}
 	if err != nil {
 		fail(w, t, err, 0)
