@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -136,47 +135,11 @@ func flagError(fs *flag.FlagSet, err error) error {
 	return err
 }
 
-// nearestFlags are the declared flags closest to a mistyped name (at most two edits,
-// or a name that starts the same way), best first.
+// nearestFlags are the declared flags closest to a mistyped name (loket.Nearest).
 func nearestFlags(fs *flag.FlagSet, name string) []string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
-	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(name, f.Name)
-		if d <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
-			cs = append(cs, cand{f.Name, d})
-		}
-	})
-	sort.Slice(cs, func(i, j int) bool { return cs[i].d < cs[j].d || (cs[i].d == cs[j].d && cs[i].name < cs[j].name) })
-	var out []string
-	for i := 0; i < len(cs) && i < 2; i++ {
-		out = append(out, cs[i].name)
-	}
-	return out
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	var known []string
+	fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+	return loket.Nearest(name, known)
 }
 
 // require marks flags that must be given, and not blank.

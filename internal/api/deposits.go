@@ -21,22 +21,23 @@ type DepositRequest struct {
 
 // Deposit is the native shape of a deposit.
 type Deposit struct {
-	ID         int64       `json:"id"`
-	Method     string      `json:"method"`
-	Amount     loket.Money `json:"amount" doc:"credited to your balance when paid"`
-	UniqueCode loket.Money `json:"unique_code" doc:"added to the amount so the payment can be recognised"`
-	Total      loket.Money `json:"total" doc:"pay exactly this"`
-	Fee        loket.Money `json:"fee" doc:"total minus amount"`
-	Status     string      `json:"status" enum:"pending,success,cancel,expired"`
-	QRString   string      `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
-	USDTAmount string      `json:"usdt_amount,omitempty" doc:"send exactly this many USDT (method usdt)"`
-	Address    string      `json:"address,omitempty" doc:"the TRC-20 address to send them to (method usdt)"`
-	QRURL      string      `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
-	QRImage    string      `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
-	Brand      string      `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
-	CreatedAt  time.Time   `json:"created_at"`
-	ExpiresAt  time.Time   `json:"expires_at"`
-	SettledAt  *time.Time  `json:"settled_at,omitempty"`
+	ID         int64               `json:"id"`
+	Method     string              `json:"method"`
+	Amount     loket.Money         `json:"amount" doc:"credited to your balance when paid"`
+	UniqueCode loket.Money         `json:"unique_code" doc:"added to the amount so the payment can be recognised"`
+	Total      loket.Money         `json:"total" doc:"pay exactly this"`
+	Fee        loket.Money         `json:"fee" doc:"total minus amount"`
+	Status     string              `json:"status" enum:"pending,success,cancel,expired"`
+	QRString   string              `json:"qr_string,omitempty" doc:"the dynamic QRIS to pay (method qris)"`
+	USDTAmount string              `json:"usdt_amount,omitempty" doc:"send exactly this many USDT (method usdt)"`
+	Address    string              `json:"address,omitempty" doc:"the TRC-20 address to send them to (method usdt)"`
+	QRURL      string              `json:"qr_url,omitempty" doc:"the QR code as a PNG (same API key)"`
+	QRImage    string              `json:"qr_image,omitempty" doc:"the QR code as a PNG at a public, unguessable link, for the payer"`
+	Banks      []loket.BankAccount `json:"banks,omitempty" doc:"method bank: transfer exactly total to one of these accounts; the unique code tells your transfer apart and is credited with the amount"`
+	Brand      string              `json:"brand,omitempty" doc:"what the payer paid with (DANA, OVO...)"`
+	CreatedAt  time.Time           `json:"created_at"`
+	ExpiresAt  time.Time           `json:"expires_at"`
+	SettledAt  *time.Time          `json:"settled_at,omitempty"`
 }
 
 // DepositList is GET /v1/deposits.
@@ -51,10 +52,31 @@ func DepositView(d *loket.Deposit) Deposit {
 	if d.Method == "usdt" {
 		v.USDTAmount, v.Address = usdt.Format(d.PayMicroUSDT()), d.PayTo
 	}
+	return v
+}
+
+// depositView is a deposit as the API answers it: with absolute links to its QR code,
+// and for a bank transfer the accounts to pay (banks, read once per answer).
+func (s *Server) depositView(d *loket.Deposit, banks []loket.BankAccount) Deposit {
+	v := DepositView(d)
 	if d.QRString != "" {
-		v.QRURL = "/v1/deposits/" + strconv.FormatInt(d.ID, 10) + "/qr.png"
+		v.QRURL = s.PublicURL() + "/v1/deposits/" + strconv.FormatInt(d.ID, 10) + "/qr.png"
+	}
+	v.QRImage = s.svc.Deposits.PublicQRURL(d)
+	if d.Method == loket.MethodBank {
+		v.Banks = banks
 	}
 	return v
+}
+
+// banks are the operator's accounts when a bank deposit is among ds, else nil.
+func (s *Server) banks(r *http.Request, ds ...*loket.Deposit) ([]loket.BankAccount, error) {
+	for _, d := range ds {
+		if d.Method == loket.MethodBank {
+			return s.svc.Deposits.BankAccounts(r.Context())
+		}
+	}
+	return nil, nil
 }
 
 func (s *Server) registerDeposits() {
@@ -107,9 +129,12 @@ func (s *Server) createDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 		WriteError(w, err)
 		return
 	}
-	v := DepositView(d)
-	v.QRImage = s.svc.Deposits.PublicQRURL(d)
-	httpx.WriteJSON(w, http.StatusCreated, v)
+	banks, err := s.banks(r, d)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, s.depositView(d, banks))
 }
 
 func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
@@ -118,9 +143,14 @@ func (s *Server) listDeposits(w http.ResponseWriter, r *http.Request, ra *loket.
 		WriteError(w, err)
 		return
 	}
+	banks, err := s.banks(r, ds...)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
 	out := DepositList{Deposits: make([]Deposit, 0, len(ds))}
 	for _, d := range ds {
-		out.Deposits = append(out.Deposits, DepositView(d))
+		out.Deposits = append(out.Deposits, s.depositView(d, banks))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -141,9 +171,12 @@ func (s *Server) deposit(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 
 func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	if d := s.deposit(w, r, ra); d != nil {
-		v := DepositView(d)
-		v.QRImage = s.svc.Deposits.PublicQRURL(d)
-		httpx.WriteJSON(w, http.StatusOK, v)
+		banks, err := s.banks(r, d)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, s.depositView(d, banks))
 	}
 }
 
@@ -157,7 +190,7 @@ func (s *Server) cancelDeposit(w http.ResponseWriter, r *http.Request, ra *loket
 		WriteError(w, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, DepositView(d))
+	httpx.WriteJSON(w, http.StatusOK, s.depositView(d, nil))
 }
 
 func (s *Server) depositQR(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {

@@ -79,6 +79,15 @@ func (s *Service) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, meth
 	if method == loket.MethodUSDT {
 		return s.createUSDTDeposit(ctx, r, amount, surface)
 	}
+	if method == loket.MethodBank {
+		banks, err := s.BankAccounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(banks) == 0 {
+			return nil, loket.Errorf(loket.ENOTCONFIGURED, "bank transfer deposits are not set up yet (the operator runs loket payment add-bank)")
+		}
+	}
 	var qr func(loket.Money) (string, error)
 	if method == loket.MethodQRIS {
 		var err error

@@ -43,6 +43,9 @@ func TestBadInput(t *testing.T) {
 		}{
 			{"unknown product", `{"product":"NOPE","target":"081234567890","ref_id":"b1"}`, 422, "unknown_product", "product"},
 			{"empty product", `{"product":"","target":"081234567890"}`, 422, "unknown_product", "product"},
+			{"missing product", `{"target":"081234567890"}`, 422, "unknown_product", "product"},
+			{"mistyped field", `{"produk":"S5","target":"081234567890"}`, 400, "invalid", "produk"},
+			{"mistyped max_price", `{"product":"S5","target":"081234567890","max_prize":5000}`, 400, "invalid", "max_prize"},
 			{"odd unicode product", `{"product":"Ｓ５","target":"081234567890"}`, 422, "unknown_product", "product"},
 			{"malformed target", `{"product":"S5","target":"12ab","ref_id":"b2"}`, 400, "invalid_target", "target"},
 			{"empty target", `{"product":"S5","target":"","ref_id":"b2"}`, 400, "invalid_target", "target"},

@@ -6,6 +6,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,14 +54,45 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := CheckJSON(body); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return loket.FieldError(loket.EINVALID, te.Field, "field %q must be a %s", te.Field, jsonKind(te.Type.Kind().String()))
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return unknownField(v, strings.Trim(name, `"`))
+		}
 		return loket.Errorf(loket.EINVALID, "request body is not valid JSON")
 	}
+	if dec.More() {
+		return loket.Errorf(loket.EINVALID, "request body is not valid JSON: more than one value")
+	}
 	return checkStrings(reflect.ValueOf(v), "")
+}
+
+// unknownField refuses a body field the request does not have, naming the nearest
+// ones: a mistyped name (max_prize for max_price) must not be ignored, as it would
+// quietly drop what the caller asked for.
+func unknownField(v any, name string) error {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var known []string
+	if t.Kind() == reflect.Struct {
+		for i := range t.NumField() {
+			if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n != "" && n != "-" {
+				known = append(known, n)
+			}
+		}
+	}
+	shown := loket.Clip(name)
+	if near := loket.Nearest(name, known); len(near) > 0 {
+		return loket.FieldError(loket.EINVALID, shown, "unknown field %q; did you mean %q?", shown, strings.Join(near, `" or "`))
+	}
+	return loket.FieldError(loket.EINVALID, shown, "unknown field %q; the fields are %s", shown, strings.Join(known, ", "))
 }
 
 // CheckJSON refuses a JSON body that is not UTF-8 text (RFC 8259 requires it): Go's

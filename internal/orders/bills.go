@@ -34,6 +34,9 @@ func checkCustomer(field, s string) (string, error) {
 	if err := loket.CheckText(field, s, loket.MaxText); err != nil {
 		return "", err
 	}
+	if strings.TrimSpace(s) == "" {
+		return "", loket.FieldError(loket.EINVALID, field, "%s is required: the customer (or meter) number", field)
+	}
 	n := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
 			return -1
@@ -58,8 +61,11 @@ func endOfDayWIB(t time.Time) time.Time {
 
 // billProduct is a postpaid product by code, priced (commission) for a level.
 func (s *Service) billProduct(code, level string) (*loket.Product, error) {
+	if strings.TrimSpace(code) == "" {
+		return nil, loket.FieldError(loket.EPRODUCT, "product", "product is required: the code of the bill, e.g. pln")
+	}
 	p, err := s.catalog.Product(code, level)
-	if err != nil || strings.TrimSpace(code) == "" {
+	if err != nil {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", loket.Clip(code))
 	}
 	if !p.Postpaid() {

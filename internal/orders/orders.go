@@ -96,8 +96,11 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 	if c.RefID, err = CheckRef(req.RefID); err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(req.Product) == "" {
+		return nil, loket.FieldError(loket.EPRODUCT, "product", "product is required: the code of what to buy, e.g. HSA5")
+	}
 	p, err := s.catalog.Product(req.Product, r.Level)
-	if err != nil || req.Product == "" {
+	if err != nil {
 		return nil, loket.FieldError(loket.EPRODUCT, "product", "unknown product %q", loket.Clip(req.Product))
 	}
 	if p.Postpaid() {

@@ -26,6 +26,9 @@ func checkTarget(p *loket.Product, target string, fields map[string]string) (str
 		}
 		clean[k] = v
 	}
+	if target == "" && len(p.Forms) == 0 {
+		return "", nil, loket.FieldError(loket.ETARGET, "target", "target is required: the number, meter or account to fill")
+	}
 	switch p.TargetKind {
 	case loket.TargetMSISDN:
 		n, ok := loket.NormalizeMSISDN(target)

@@ -74,7 +74,10 @@ func TestDemoQRISDeposit(t *testing.T) {
 			if code := do("POST", "/v1/deposits", creds.APIKey, `{"method":"qris","amount":25000}`, &d); code != 201 || d.Total <= d.Amount || d.QR == "" {
 				t.Fatalf("deposit: %d %+v", code, d)
 			}
-			if code := do("GET", d.QR, creds.APIKey, "", nil); code != 200 {
+			if !strings.HasPrefix(d.QR, s.URL+"/") {
+				t.Fatalf("qr_url %q is not absolute", d.QR)
+			}
+			if code := do("GET", strings.TrimPrefix(d.QR, s.URL), creds.APIKey, "", nil); code != 200 {
 				t.Fatalf("qr png: %d", code)
 			}
 			// A payment of another amount matches nothing; then the right one.
