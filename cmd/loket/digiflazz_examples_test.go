@@ -41,7 +41,7 @@ func TestDigiflazzExamples(t *testing.T) {
 		user := d.str(t, me, "username")
 		files, _ := filepath.Glob(filepath.Join("testdata", "digiflazz", "*.txt"))
 		sort.Strings(files)
-		if len(files) < 6 {
+		if len(files) < 9 {
 			t.Fatalf("%d examples in testdata/digiflazz", len(files))
 		}
 		for _, f := range files {
@@ -103,8 +103,8 @@ func (d *seedDemo) digiflazz(t *testing.T, file, user string) {
 		t.Fatalf("%s: request body: %v", file, err)
 	}
 	suffix := strings.TrimPrefix(f[2], "sign=")
-	if suffix == "ref_id" {
-		suffix, _ = req["ref_id"].(string)
+	if suffix == "ref_id" || suffix == "customer_no" {
+		suffix, _ = req[suffix].(string)
 	}
 	sum := md5.Sum([]byte(user + d.secret + suffix))
 	req["username"], req["sign"] = user, hex.EncodeToString(sum[:])

@@ -796,14 +796,15 @@ func (f *fixture) digiflazzProbes(t *testing.T, walked map[string]bool) []probe 
 		return probe{method: "POST", json: body, header: map[string]string{}}
 	}
 	rest := post(map[string]any{"username": user})
-	rest.args = map[string]string{"rest": "inquiry-pln"}
+	rest.args = map[string]string{"rest": "nope"}
 	table := map[string]probe{
 		"/v1/cek-saldo":  post(map[string]any{"cmd": "deposit", "username": user, "sign": sign("depo")}),
 		"/v1/price-list": post(map[string]any{"cmd": "prepaid", "username": user, "code": "S5", "sign": sign("pricelist")}),
 		"/v1/deposit":    post(map[string]any{"username": user, "amount": 50000, "Bank": "BCA", "owner_name": "Budi", "sign": sign("deposit")}),
 		"/v1/transaction": post(map[string]any{"username": user, "buyer_sku_code": "S5", "customer_no": "081234567894", "ref_id": "walk-df",
 			"sign": sign("walk-df"), "testing": false, "max_price": 100000, "cb_url": "https://example.com/cb", "msg": "walk"}),
-		"/{rest}": rest,
+		"/v1/inquiry-pln": post(map[string]any{"username": user, "customer_no": "56601234561", "sign": sign("56601234561")}),
+		"/{rest}":         rest,
 	}
 	return f.tableProbes(t, walked, "digiflazz", "/compat/digiflazz", table, digiflazzRefused)
 }

@@ -54,6 +54,9 @@ type Inquiry struct {
 	Total       Money
 	ValidUntil  time.Time
 	CreatedAt   time.Time
+	// ClientRef is the client's own id of the inquiry where its surface has one
+	// (Digiflazz's ref_id of inq-pasca, which pay-pasca repeats); "" elsewhere.
+	ClientRef string
 
 	// What only Loket sees: the route and supplier that answered, the Ref sent
 	// upstream, the supplier's id of the inquiry and what paying costs Loket.
@@ -64,6 +67,22 @@ type Inquiry struct {
 	SupplierTrx  string `json:"-"`
 	Cost         Money  `json:"-"`
 	PeriodsKey   string `json:"-"`
+}
+
+// Price sets what paying the bill costs the reseller, in.Amount being the bill over
+// periods periods: the operator's admin fee per period on top, less the reseller's
+// commission per period, never below cost (what paying costs Loket: the commission
+// shrinks until the total equals it, so the operator never pays to sell a bill, and
+// the parts shown still add up).
+func (in *Inquiry) Price(periods int, adminFee, commission, cost Money) {
+	n := Money(periods)
+	in.Admin, in.Commission = adminFee*n, commission*n
+	in.Total = in.Amount + in.Admin - in.Commission
+	if in.Total < cost {
+		in.Total = cost
+		in.Commission = max(in.Amount+in.Admin-in.Total, 0)
+		in.Admin = in.Total - in.Amount + in.Commission
+	}
 }
 
 // Meter is who a PLN meter (or customer number) belongs to.
@@ -81,6 +100,12 @@ type BillService interface {
 	// Inquire asks the suppliers for a customer's bill of a postpaid product and
 	// keeps it for the reseller to pay until the end of the day (WIB).
 	Inquire(ctx context.Context, r *ResellerAuth, product, customer string) (*Inquiry, error)
+	// InquireRef is Inquire under the client's own id of the inquiry: the reseller's
+	// inquiry kept under clientRef is returned as it is (no supplier is asked again),
+	// else a new one is kept under it.
+	InquireRef(ctx context.Context, r *ResellerAuth, product, customer, clientRef string) (*Inquiry, error)
+	// InquiryByRef returns the reseller's inquiry kept under clientRef (ENOTFOUND).
+	InquiryByRef(ctx context.Context, r *ResellerAuth, clientRef string) (*Inquiry, error)
 	// Inquiry returns one of a reseller's inquiries.
 	Inquiry(ctx context.Context, r *ResellerAuth, id int64) (*Inquiry, error)
 	// PayBill pays an inquiry: an order of the inquiry's total, idempotent by refID;

@@ -84,6 +84,24 @@ func (s *Service) billProduct(code, level string) (*loket.Product, error) {
 // Inquire asks the suppliers of a postpaid product for a customer's bill, by route
 // priority, and keeps what one found for the reseller.
 func (s *Service) Inquire(ctx context.Context, r *loket.ResellerAuth, product, customer string) (*loket.Inquiry, error) {
+	return s.InquireRef(ctx, r, product, customer, "")
+}
+
+// InquireRef is Inquire under the client's own id of the inquiry (clientRef, "" for
+// none): an inquiry the reseller kept under it already is returned as it is, and no
+// supplier is asked. Two first requests at once may both ask; one inquiry is kept, and
+// both answer it.
+func (s *Service) InquireRef(ctx context.Context, r *loket.ResellerAuth, product, customer, clientRef string) (*loket.Inquiry, error) {
+	if clientRef != "" {
+		ref, err := CheckRef(clientRef)
+		if err != nil {
+			return nil, err
+		}
+		if in, err := s.db.InquiryByClientRef(ctx, r.ID, ref); loket.ErrorCode(err) != loket.ENOTFOUND {
+			return in, err
+		}
+		clientRef = ref
+	}
 	if err := loket.CheckText("product", product, loket.MaxText); err != nil {
 		return nil, err
 	}
@@ -94,14 +112,19 @@ func (s *Service) Inquire(ctx context.Context, r *loket.ResellerAuth, product, c
 	if customer, err = checkCustomer("customer_no", customer); err != nil {
 		return nil, err
 	}
-	return s.inquire(ctx, r, p, customer, 0)
+	return s.inquire(ctx, r, p, customer, 0, clientRef)
+}
+
+// InquiryByRef returns the reseller's inquiry kept under the client's ref.
+func (s *Service) InquiryByRef(ctx context.Context, r *loket.ResellerAuth, clientRef string) (*loket.Inquiry, error) {
+	return s.db.InquiryByClientRef(ctx, r.ID, clientRef)
 }
 
 // inquire asks the usable routes of p in priority order (first, when not 0, before
 // the others) and keeps the first bill found. A definite answer about the bill (none,
 // paid, no such customer, over the limit) ends it; a refusal or no usable answer asks
 // the next route.
-func (s *Service) inquire(ctx context.Context, r *loket.ResellerAuth, p *loket.Product, customer string, first int64) (*loket.Inquiry, error) {
+func (s *Service) inquire(ctx context.Context, r *loket.ResellerAuth, p *loket.Product, customer string, first int64, clientRef string) (*loket.Inquiry, error) {
 	routes := slices.Clone(s.catalog.Routes(p.ID))
 	slices.SortStableFunc(routes, func(a, b loket.Route) int {
 		if (a.ID == first) != (b.ID == first) {
@@ -141,7 +164,7 @@ func (s *Service) inquire(ctx context.Context, r *loket.ResellerAuth, p *loket.P
 				s.log.Warn("bill inquiry: a bill without periods or price", "supplier", rt.SupplierName, "product", p.Code)
 				continue
 			}
-			return s.keepInquiry(ctx, r, p, customer, rt, ref, res.Bill)
+			return s.keepInquiry(ctx, r, p, customer, rt, ref, clientRef, res.Bill)
 		case supplier.NoBill:
 			return nil, loket.FieldError(loket.ENOBILL, "customer_no", "customer %s has no %s bill to pay now", customer, p.Name)
 		case supplier.BillPaid:
@@ -161,11 +184,11 @@ func (s *Service) inquire(ctx context.Context, r *loket.ResellerAuth, p *loket.P
 // per period; never less than what paying costs Loket (the commission shrinks so
 // that the operator loses nothing on a bill), and the amounts shown add up.
 func (s *Service) keepInquiry(ctx context.Context, r *loket.ResellerAuth, p *loket.Product, customer string, rt *loket.Route,
-	ref string, b *supplier.Bill) (*loket.Inquiry, error) {
+	ref, clientRef string, b *supplier.Bill) (*loket.Inquiry, error) {
 	clean := func(v string) string { return loket.CleanText(v, 200) }
 	in := &loket.Inquiry{ResellerID: r.ID, ProductID: p.ID, ProductCode: p.Code, ProductName: p.Name, Customer: customer,
 		RouteID: rt.ID, SupplierID: rt.SupplierID, SupplierCode: rt.SupplierCode, Ref: ref, SupplierTrx: clean(b.TrxID), Cost: b.Price,
-		Bill: loket.Bill{Customer: customer, Name: clean(b.Name), Tariff: clean(b.Tariff), Power: clean(b.Power)}}
+		ClientRef: clientRef, Bill: loket.Bill{Customer: customer, Name: clean(b.Name), Tariff: clean(b.Tariff), Power: clean(b.Power)}}
 	periods := make([]string, 0, len(b.Periods))
 	for _, bp := range b.Periods {
 		if bp.Amount < 0 || bp.Penalty < 0 {
@@ -182,14 +205,7 @@ func (s *Service) keepInquiry(ctx context.Context, r *loket.ResellerAuth, p *lok
 		}
 		in.Bill.Info[clean(k)] = clean(v)
 	}
-	n := loket.Money(len(b.Periods))
-	in.Admin, in.Commission = p.AdminFee*n, p.Commission*n
-	in.Total = in.Amount + in.Admin - in.Commission
-	if in.Total < in.Cost {
-		in.Total = in.Cost
-		in.Commission = max(in.Amount+in.Admin-in.Total, 0)
-		in.Admin = in.Total - in.Amount + in.Commission
-	}
+	in.Price(len(b.Periods), p.AdminFee, p.Commission, in.Cost)
 	if in.Total <= 0 || in.Total > loket.MaxAmount {
 		return nil, loket.Errorf(loket.EUNAVAILABLE, "the %s bill cannot be paid here", p.Name)
 	}
@@ -197,7 +213,12 @@ func (s *Service) keepInquiry(ctx context.Context, r *loket.ResellerAuth, p *lok
 	in.PeriodsKey = strings.Join(periods, ",")
 	in.CreatedAt = time.Now()
 	in.ValidUntil = endOfDayWIB(in.CreatedAt)
-	if err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error { return t.InsertInquiry(in) }); err != nil {
+	err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error { return t.InsertInquiry(in) })
+	if errors.Is(err, store.ErrClientRef) {
+		// Another request under the same client ref kept its inquiry first.
+		return s.db.InquiryByClientRef(ctx, r.ID, clientRef)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -266,7 +287,7 @@ func (s *Service) payBill(ctx context.Context, r *loket.ResellerAuth, inquiryID 
 		return nil, false, err
 	}
 	if time.Now().After(in.ValidUntil) {
-		fresh, err := s.inquire(ctx, r, p, in.Customer, in.RouteID)
+		fresh, err := s.inquire(ctx, r, p, in.Customer, in.RouteID, "")
 		if err != nil {
 			if c := loket.ErrorCode(err); c == loket.EUNAVAILABLE || c == loket.EINTERNAL {
 				return nil, false, loket.FieldError(loket.EEXPIRED, "inquiry_id", "inquiry %d expired and the bill cannot be checked again now; try again later", in.ID)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -78,5 +79,40 @@ func TestBillHeldOnce(t *testing.T) {
 			t.Fatalf("a refused payment left a trace: %v, balance %d (was %d)", err, f.balance(t), before)
 		}
 		verify(t, db)
+	})
+}
+
+// TestInquiryClientRef: a client's ref names one inquiry of a reseller: a second
+// inquiry under it is not kept (ErrClientRef) and the first is found by it; inquiries
+// without a ref are kept side by side.
+func TestInquiryClientRef(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 0)
+		insert := func(ref, clientRef string) (*loket.Inquiry, error) {
+			in := &loket.Inquiry{ResellerID: f.reseller, ProductID: f.product.ID, Customer: "530000000001", RouteID: f.route.ID,
+				SupplierID: f.route.SupplierID, SupplierCode: "pln", Ref: ref, ClientRef: clientRef, Bill: loket.Bill{Customer: "530000000001"},
+				Amount: 50_000, Total: 51_750, Cost: 51_500, PeriodsKey: "202611", ValidUntil: time.Now().Add(time.Hour)}
+			return in, db.Write(ctx, 1, func(tx *store.Tx) error { return tx.InsertInquiry(in) })
+		}
+		first, err := insert("LKIa", "df-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := insert("LKIb", "df-1"); !errors.Is(err, store.ErrClientRef) {
+			t.Fatalf("a second inquiry under df-1: %v", err)
+		}
+		got, err := db.InquiryByClientRef(ctx, f.reseller, "df-1")
+		if err != nil || got.ID != first.ID || got.ClientRef != "df-1" || got.Ref != "LKIa" {
+			t.Fatalf("by client ref: %+v %v", got, err)
+		}
+		for _, ref := range []string{"LKIc", "LKId"} {
+			if _, err := insert(ref, ""); err != nil {
+				t.Fatalf("an inquiry without a client ref: %v", err)
+			}
+		}
+		if _, err := db.InquiryByClientRef(ctx, f.reseller+1, "df-1"); loket.ErrorCode(err) != loket.ENOTFOUND {
+			t.Fatalf("another reseller's ref: %v", err)
+		}
 	})
 }

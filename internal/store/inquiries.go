@@ -4,24 +4,35 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
 )
 
-// InsertInquiry keeps a bill a supplier found for a reseller and sets in.ID.
+// InsertInquiry keeps a bill a supplier found for a reseller and sets in.ID. An
+// inquiry with a ClientRef the reseller gave another inquiry already is not kept:
+// ErrClientRef, and the caller reads that one (InquiryByClientRef).
 func (t *Tx) InsertInquiry(in *loket.Inquiry) error {
 	bill, err := json.Marshal(in.Bill)
 	if err != nil {
 		return err
 	}
+	var clientRef any
+	if in.ClientRef != "" {
+		clientRef = in.ClientRef
+	}
 	now := Now()
 	err = t.QueryRow(`INSERT INTO inquiries (reseller_id, product_id, customer_no, route_id, supplier_id, supplier_code, ref, supplier_trx,
-		bill, amount, admin, commission, total, cost, periods_key, valid_until, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		bill, amount, admin, commission, total, cost, periods_key, valid_until, created_at, client_ref)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (reseller_id, client_ref) WHERE client_ref IS NOT NULL DO NOTHING RETURNING id`,
 		in.ResellerID, in.ProductID, in.Customer, in.RouteID, in.SupplierID, in.SupplierCode, in.Ref, truncate(in.SupplierTrx, 200),
-		string(bill), in.Amount, in.Admin, in.Commission, in.Total, in.Cost, in.PeriodsKey, in.ValidUntil.UnixMicro(), now).Scan(&in.ID)
+		string(bill), in.Amount, in.Admin, in.Commission, in.Total, in.Cost, in.PeriodsKey, in.ValidUntil.UnixMicro(), now, clientRef).Scan(&in.ID)
+	if noRows(err) && in.ClientRef != "" {
+		return ErrClientRef
+	}
 	if err != nil {
 		return fmt.Errorf("insert inquiry: %w", err)
 	}
@@ -29,8 +40,22 @@ func (t *Tx) InsertInquiry(in *loket.Inquiry) error {
 	return nil
 }
 
+// ErrClientRef is InsertInquiry's answer to a client ref the reseller used before.
+var ErrClientRef = errors.New("store: the reseller's client ref names another inquiry")
+
+// InquiryByClientRef loads the reseller's inquiry kept under the client's ref.
+func (db *DB) InquiryByClientRef(ctx context.Context, resellerID int64, clientRef string) (*loket.Inquiry, error) {
+	in, err := scanInquiry(db.queryRow(ctx, `SELECT `+inquiryCols+` FROM inquiries i JOIN products p ON p.id = i.product_id
+		WHERE i.reseller_id = $1 AND i.client_ref = $2`, resellerID, clientRef))
+	if noRows(err) {
+		return nil, loket.FieldError(loket.ENOTFOUND, "ref_id", "no such inquiry")
+	}
+	return in, err
+}
+
 const inquiryCols = `i.id, i.reseller_id, i.product_id, p.code, p.name, i.customer_no, i.route_id, i.supplier_id, i.supplier_code, i.ref,
-	i.supplier_trx, i.bill, i.amount, i.admin, i.commission, i.total, i.cost, i.periods_key, i.valid_until, i.created_at`
+	i.supplier_trx, i.bill, i.amount, i.admin, i.commission, i.total, i.cost, i.periods_key, i.valid_until, i.created_at,
+	COALESCE(i.client_ref, '')`
 
 // Inquiry loads an inquiry; resellerID limits the lookup to one reseller's (0: any),
 // so that another reseller's inquiry is not found.
@@ -71,7 +96,7 @@ func scanInquiry(row interface{ Scan(...any) error }) (*loket.Inquiry, error) {
 	var valid, created int64
 	if err := row.Scan(&in.ID, &in.ResellerID, &in.ProductID, &in.ProductCode, &in.ProductName, &in.Customer, &in.RouteID, &in.SupplierID,
 		&in.SupplierCode, &in.Ref, &in.SupplierTrx, &bill, &in.Amount, &in.Admin, &in.Commission, &in.Total, &in.Cost, &in.PeriodsKey,
-		&valid, &created); err != nil {
+		&valid, &created, &in.ClientRef); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(bill), &in.Bill); err != nil {

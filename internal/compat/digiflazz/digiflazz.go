@@ -1,7 +1,9 @@
 // Package digiflazz serves Digiflazz's buyer API (developer.digiflazz.com/api/buyer) as
 // a compatibility surface under /compat/digiflazz: balance (cek-saldo), the prepaid
-// price list, deposit tickets by bank transfer, prepaid top-ups and their status by
-// re-sending the same ref_id, testing mode, and the signed webhooks Digiflazz pushes.
+// and postpaid price lists, deposit tickets by bank transfer, prepaid top-ups and their
+// status by re-sending the same ref_id, postpaid bills (inq-pasca, pay-pasca,
+// status-pasca: pasca.go), the PLN check, testing mode, and the signed webhooks
+// Digiflazz pushes.
 // Every request is signed md5(username + key + X) as Digiflazz signs it, with the
 // reseller's Loket username and secret key. docs/compat-digiflazz.md says how a
 // program written for Digiflazz is pointed at Loket and what differs.
@@ -88,6 +90,7 @@ func Mount(m *httpx.Mux, svc loket.Services) {
 	// native price.updated, so resellers who last ordered here are sent none.
 	svc.Webhooks.SetPriceNotifier(Surface, func([]loket.PriceUpdate) (string, string, []byte, error) { return "", "", nil, nil })
 	svc.Webhooks.SetHeaders(WebhookEvent, headers)
+	svc.Webhooks.SetHeaders(PascaWebhookEvent, pascaHeaders)
 	svc.Webhooks.AllowOrderURL(Surface)
 	v1 := prefix + "/v1"
 	m.Handle(v1+"/cek-saldo", h.post(h.balance, h.fail))
@@ -95,6 +98,7 @@ func Mount(m *httpx.Mux, svc loket.Services) {
 	m.Handle(v1+"/deposit", h.post(h.deposit, h.fail))
 	// A top-up is refused in the transaction's shape, even before its body is read.
 	m.Handle(v1+"/transaction", h.post(h.transaction, func(w http.ResponseWriter, err error) { h.failTrx(w, trxRequest{}, err, 0) }))
+	m.Handle(v1+"/inquiry-pln", h.post(h.plnCheck, h.fail))
 	m.Handle(prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, refusal(http.StatusNotFound, rcPayload, "Endpoint tidak ditemukan"))
 	}))
@@ -136,7 +140,9 @@ func reply(err error) (int, string, string) {
 	case code == loket.EFORBIDDEN && loket.ErrorReason(err) == loket.ReasonIPNotAllowed:
 		return http.StatusBadRequest, rcIP, "IP Anda tidak kami kenali"
 	case code == loket.EPRODUCT && loket.ErrorReason(err) == loket.ReasonPostpaid:
-		return http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif: produk pascabayar belum dilayani di sini"
+		return http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif: produk pascabayar, gunakan commands inq-pasca dan pay-pasca"
+	case code == loket.EPRODUCT && loket.ErrorReason(err) == loket.ReasonPrepaid:
+		return http.StatusBadRequest, rcSKU, "SKU tidak di temukan atau Non-Aktif: produk prabayar, kirim tanpa commands"
 	case (code == loket.EFIELD || code == loket.EINVALID) && loket.ErrorField(err) != "":
 		return http.StatusBadRequest, rcPayload, "Payload Error: " + loket.ErrorField(err) + " tidak valid"
 	}
@@ -173,6 +179,15 @@ var answers = map[string]rcAnswer{
 	loket.EINVALID:       {http.StatusBadRequest, rcPayload, "Payload Error"},
 	loket.ETOOLARGE:      {http.StatusRequestEntityTooLarge, rcPayload, "Payload Error: body terlalu besar"},
 	loket.ERATELIMIT:     {http.StatusTooManyRequests, rcLimit, "Limitasi transaksi tercapai, coba lagi dalam 1 menit"},
+	// Bills (pasca.go). Digiflazz's table has no code for a bill paid already or a
+	// check that expired: both are rc 02 in words its clients read (a payment refused
+	// so is failed, nothing charged).
+	loket.ENOBILL:    {http.StatusBadRequest, rcBillAbsent, "Tagihan belum tersedia"},
+	loket.EBILLPAID:  {http.StatusBadRequest, rcFailed, "Transaksi Gagal: tagihan sudah terbayar"},
+	loket.ECUSTOMER:  {http.StatusBadRequest, rcWrongNumber, "Nomor Tujuan Salah"},
+	loket.EOVERLIMIT: {http.StatusBadRequest, rcOverLimit, "Tagihan melebihi batas pembayaran"},
+	loket.EEXPIRED:   {http.StatusBadRequest, rcFailed, "Transaksi Gagal: cek tagihan sudah kedaluwarsa, cek tagihan lagi"},
+	loket.EAMOUNT:    {http.StatusBadRequest, rcAmount, "Nominal tidak valid: tagihan berubah, cek tagihan lagi"},
 }
 
 // errorData is the data of a refusal on the endpoints other than transaction.
@@ -408,9 +423,36 @@ type priceItem struct {
 // "server pusat").
 const SellerName = "Pusat"
 
-// noCutOff is the cut-off window of a product sold at all hours: Loket keeps no
-// cut-off hours yet.
+// pascaPriceItem is one product of the postpaid price list (cmd "pasca"): admin is
+// the operator's admin fee per bill period, commission the reseller's per period.
+type pascaPriceItem struct {
+	ProductName         string      `json:"product_name"`
+	Category            string      `json:"category"`
+	Brand               string      `json:"brand"`
+	SellerName          string      `json:"seller_name"`
+	Admin               loket.Money `json:"admin"`
+	Commission          loket.Money `json:"commission"`
+	BuyerSKUCode        string      `json:"buyer_sku_code"`
+	BuyerProductStatus  bool        `json:"buyer_product_status"`
+	SellerProductStatus bool        `json:"seller_product_status"`
+	StartCutOff         string      `json:"start_cut_off"`
+	EndCutOff           string      `json:"end_cut_off"`
+	Desc                string      `json:"desc"`
+}
+
+// noCutOff is how Digiflazz writes both ends of a product sold at all hours.
 const noCutOff = "0:0"
+
+// cutOff is a product's cut-off window as Digiflazz writes it, hour unpadded ("23:45",
+// "0:30"); "0:0" twice for none (or a window that cannot be read).
+func cutOff(p *loket.Product) (start, end string) {
+	from, to, err := loket.ParseCutOff(p.CutOff)
+	if err != nil || from == to {
+		return noCutOff, noCutOff
+	}
+	hm := func(m int) string { return fmt.Sprintf("%d:%02d", m/60, m%60) }
+	return hm(from), hm(to)
+}
 
 func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 	ra, err := h.authenticate(r.Context(), r, q, signPriceList)
@@ -418,13 +460,11 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 		h.fail(w, err)
 		return
 	}
+	var pasca bool
 	switch cmd := strings.ToLower(q.Get("cmd")); cmd {
 	case "prepaid", "":
 	case "pasca":
-		// Bills are not served on this surface yet: an empty list, as Digiflazz
-		// answers an account with no postpaid product.
-		ok(w, []priceItem{})
-		return
+		pasca = true
 	default:
 		h.fail(w, payloadError("Payload Error: cmd harus prepaid atau pasca"))
 		return
@@ -435,31 +475,44 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 	for _, c := range h.svc.Catalog.Categories() {
 		categories[c.Code] = c.Name
 	}
-	out := []priceItem{}
+	prepaid, postpaid := []priceItem{}, []pascaPriceItem{}
 	for _, p := range h.svc.Catalog.Products(ra.Level) {
-		if p.Postpaid() || code != "" && !strings.EqualFold(code, p.Code) {
-			continue // bills are not sold here yet (cmd "pasca")
+		if p.Postpaid() != pasca || code != "" && !strings.EqualFold(code, p.Code) {
+			continue // each list has its own kind
 		}
-		it := priceItem{ProductName: p.Name, Category: categories[p.Category], Brand: p.BrandName, Type: "Umum",
-			SellerName: SellerName, Price: p.Price, BuyerSKUCode: p.Code, BuyerProductStatus: p.Active,
-			SellerProductStatus: p.Active, UnlimitedStock: p.Stock == nil, Multi: true,
-			StartCutOff: noCutOff, EndCutOff: noCutOff, Desc: p.Description}
-		if it.Category == "" {
-			it.Category = p.Category
+		cat := categories[p.Category]
+		if cat == "" {
+			cat = p.Category
 		}
-		if category != "" && !strings.EqualFold(category, it.Category) || brand != "" && !strings.EqualFold(brand, it.Brand) ||
-			typ != "" && !strings.EqualFold(typ, it.Type) {
+		desc := p.Description
+		if desc == "" {
+			desc = "-"
+		}
+		if category != "" && !strings.EqualFold(category, cat) || brand != "" && !strings.EqualFold(brand, p.BrandName) ||
+			typ != "" && !pasca && !strings.EqualFold(typ, "Umum") {
 			continue
 		}
+		start, end := cutOff(&p)
+		if pasca {
+			postpaid = append(postpaid, pascaPriceItem{ProductName: p.Name, Category: cat, Brand: p.BrandName, SellerName: SellerName,
+				Admin: p.AdminFee, Commission: p.Commission, BuyerSKUCode: p.Code, BuyerProductStatus: p.Active,
+				SellerProductStatus: p.Active, StartCutOff: start, EndCutOff: end, Desc: desc})
+			continue
+		}
+		it := priceItem{ProductName: p.Name, Category: cat, Brand: p.BrandName, Type: "Umum",
+			SellerName: SellerName, Price: p.Price, BuyerSKUCode: p.Code, BuyerProductStatus: p.Active,
+			SellerProductStatus: p.Active, UnlimitedStock: p.Stock == nil, Multi: true,
+			StartCutOff: start, EndCutOff: end, Desc: desc}
 		if p.Stock != nil {
 			it.Stock = max(*p.Stock, 0)
 		}
-		if it.Desc == "" {
-			it.Desc = "-"
-		}
-		out = append(out, it)
+		prepaid = append(prepaid, it)
 	}
-	ok(w, out)
+	if pasca {
+		ok(w, postpaid)
+		return
+	}
+	ok(w, prepaid)
 }
 
 // parseMaxPrice reads max_price: absent or 0 is no limit.

@@ -33,6 +33,7 @@ type trxRequest struct {
 	maxPrice                         loket.Money
 	cbURL                            string
 	testing                          bool
+	command                          string // a postpaid command (pasca.go), "" for a top-up
 }
 
 // readTrx reads a top-up's parameters. ref_id must be what the order keeps, exactly
@@ -51,10 +52,11 @@ func readTrx(q request) (trxRequest, error) {
 	if t.refID != q.raw("ref_id") || len(t.refID) > loket.MaxRefLen || !loket.Printable(t.refID) {
 		return t, payloadError("Payload Error: ref_id harus 1-%d karakter yang dapat dicetak, tanpa spasi di awal atau akhir", loket.MaxRefLen)
 	}
-	if cmd := q.Get("commands"); cmd != "" {
-		// inq-pasca, pay-pasca, status-pasca, pln-subscribe: bills and meter checks
-		// are not served on this surface yet.
-		return t, payloadError("Payload Error: commands %s belum didukung, hanya transaksi prabayar", loket.Clip(cmd))
+	switch cmd := strings.ToLower(q.Get("commands")); cmd {
+	case "", cmdInquire, cmdPay, cmdStatus:
+		t.command = cmd
+	default:
+		return t, payloadError("Payload Error: commands harus %s, %s, %s atau %s", cmdInquire, cmdPay, cmdStatus, cmdPLNCheck)
 	}
 	if t.maxPrice, err = parseMaxPrice(q.Get("max_price")); err != nil {
 		return t, err
@@ -85,14 +87,26 @@ func (h *handler) failTrx(w http.ResponseWriter, t trxRequest, err error, balanc
 
 func (h *handler) transaction(w http.ResponseWriter, r *http.Request, q request) {
 	ctx := r.Context()
+	if strings.EqualFold(q.Get("commands"), cmdPLNCheck) {
+		h.plnCheck(w, r, q)
+		return
+	}
 	t, err := readTrx(q)
+	fail := h.failTrx
+	if q.Get("commands") != "" {
+		fail = h.failPasca // the postpaid shape, even when the body is refused
+	}
 	if err != nil {
-		h.failTrx(w, t, err, 0)
+		fail(w, t, err, 0)
 		return
 	}
 	ra, err := h.authenticate(ctx, r, q, t.refID)
 	if err != nil {
-		h.failTrx(w, t, err, 0)
+		fail(w, t, err, 0)
+		return
+	}
+	if t.command != "" {
+		h.pasca(w, r, ra, t)
 		return
 	}
 	if t.testing {
