@@ -197,7 +197,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys("#target", "081234567893", chromedp.ByQuery), // 3: pending, then success
 		chromedp.SetValue("#product", "HSA5", chromedp.ByQuery), shot("app-order-form"),
 		submit("#order-form"), waitFor("#order-status"), shot("app-order-pending"),
-		waitText("#order-status", "success"), shot("app-order-success"))
+		waitText("#order-status", "Sukses"), shot("app-order-success"))
 
 	t.Logf("%v: the order done", time.Since(began).Round(time.Millisecond))
 	// A QRIS deposit: the QR with its countdown, paid through the simulated source.
@@ -244,14 +244,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.SetValue("#customer_no", "530000000001", chromedp.ByQuery),
 		shot("app-bills"), submit("#bill-form"), waitFor("#pay-form"), chromedp.Location(&billURL), shot("app-bill"))
 	run("reseller pays the bill", submit("#pay-form"), waitFor("#order-status"), // the confirm() is accepted
-		waitText("#order-status", "success"), waitJS(`document.querySelector('#order-sn').textContent.length >= 16`),
+		waitText("#order-status", "Sukses"), waitJS(`document.querySelector('#order-sn').textContent.length >= 16`),
 		chromedp.Text("#order-sn", &sn, chromedp.ByQuery), chromedp.Location(&orderURL), shot("app-bill-paid"),
 		chromedp.Click("#receipt-link", chromedp.ByQuery), waitFor("#receipt"),
 		waitJS(fmt.Sprintf(`document.querySelector('#receipt').textContent.includes(%q)`, sn)), shot("app-bill-receipt"))
 	run("reseller checks a meter and buys a token", chromedp.Navigate(s.URL+"/app/order?brand=PLN"), waitFor("#meter-form"),
 		chromedp.SendKeys("#target", "530000000001", chromedp.ByQuery), submit("#meter-form"), waitFor("#meter-name"),
 		chromedp.SetValue("#product", "PLN20", chromedp.ByQuery), shot("app-order-pln-meter"),
-		submit("#order-form"), waitFor("#order-status"), waitText("#order-status", "success"), waitFor("#order-token"),
+		submit("#order-form"), waitFor("#order-status"), waitText("#order-status", "Sukses"), waitFor("#order-token"),
 		chromedp.Location(&tokenURL), shot("app-order-pln-token"))
 	run("the token's receipt and the meter check", chromedp.Navigate(tokenURL+"/struk"), waitFor("#receipt"), shot("app-pln-receipt"),
 		chromedp.Navigate(s.URL+"/app/pln?customer_no=530000000001"), waitFor("#meter-name"), shot("app-pln-check"))

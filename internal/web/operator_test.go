@@ -76,7 +76,7 @@ func TestOperatorActions(t *testing.T) {
 		for _, target := range []string{"081234567891", "081234567896"} {
 			rb.get("/app/order?brand=" + brand)
 			st, body = rb.post("/app/order", url.Values{"brand": {brand}, "product": {"HSA5"}, "target": {target}, "ref_id": {regexp1(t, rb.last, `name="ref_id" value="([^"]+)"`)}})
-			must(t, st, body, 200, "pending", `data-poll=`)
+			must(t, st, body, 200, ">Proses<", `data-status="pending"`, `data-poll=`)
 			ids = append(ids, regexp1(t, body, `Pesanan #(\d+)`))
 		}
 		price := 90_000 - loketest.Balance(t, s, sari.ID)

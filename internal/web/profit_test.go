@@ -52,7 +52,7 @@ func TestProfitPages(t *testing.T) {
 			rb.post("/app/profit/withdraw", f)
 		}
 		st, body = rb.get("/app/profit")
-		must(t, st, body, 200, "Rp 35.000", "DANA", "pending")
+		must(t, st, body, 200, "Rp 35.000", "DANA", ">Proses<")
 		// Too much, and bad input, are refused with a message; nothing moves.
 		rb.post("/app/profit/withdraw", url.Values{"key": {"WEBX"}, "amount": {"999999"}, "method": {"BCA"}, "account_no": {"123456"}, "account_name": {"B"}})
 		st, body = rb.get("/app/profit")
@@ -80,7 +80,7 @@ func TestProfitPages(t *testing.T) {
 		ob.get("/admin/withdrawals")
 		ob.post("/admin/withdrawals/"+itoa(ws[0].ID), url.Values{"decision": {"reject"}, "note": {"rekening salah"}})
 		st, body = ob.get("/admin/withdrawals")
-		must(t, st, body, 200, "approved", "rejected")
+		must(t, st, body, 200, ">Disetujui<", ">Ditolak<")
 		// A dropship order's page shows its payment.
 		loketest.SetupPayments(t, s)
 		o, _, _, err := s.Core.Dropship.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "web-ds"},
