@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store/storetest"
@@ -43,6 +44,10 @@ func TestLimitsAcrossNodes(t *testing.T) {
 	nodes := []*server.Server{loketest.Start(t, "postgres", shared), loketest.Start(t, "postgres", shared)}
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
+	// Self-registration open (the demo's setting), so registrations reach the limit.
+	if err := a.DB.SetSetting(ctx, loket.SettingSelfRegistration, "on"); err != nil {
+		t.Fatal(err)
+	}
 	r := loketest.NewReseller(t, a, 0)
 	if err := a.Core.Resellers.SetPassword(ctx, r.ID, "rahasia"); err != nil {
 		t.Fatal(err)
