@@ -59,3 +59,46 @@ type Violation struct {
 	Invariant string
 	Detail    string
 }
+
+// Report dimensions (ReportQuery.By) and kinds (ReportQuery.Kind).
+const (
+	ReportByDay      = "day"
+	ReportByProduct  = "product"
+	ReportByBrand    = "brand"
+	ReportByReseller = "reseller"
+	ReportBySupplier = "supplier"
+
+	ReportPrepaid = "prepaid" // orders of no inquiry: the shop's own sales
+	ReportBills   = "bills"   // bill payments, apart: their price is mostly the biller's
+	ReportAll     = "all"
+)
+
+// ReportDims lists the dimensions in the order the operator's page offers them.
+var ReportDims = []string{ReportByDay, ReportByProduct, ReportByBrand, ReportByReseller, ReportBySupplier}
+
+// MaxReportDays bounds a report's range: its read is a primary-key range of orders,
+// and a range without end would read the whole history.
+const MaxReportDays = 366
+
+// ReportQuery asks for the successful orders created in [From, To), grouped by one
+// dimension. Loc is the zone of the days (WIB for the operator).
+type ReportQuery struct {
+	From, To time.Time
+	By       string
+	Kind     string // ReportPrepaid (the default), ReportBills or ReportAll
+	Loc      *time.Location
+}
+
+// ReportRow is one group of a report. Cost is the supplier's cost; an order settled
+// without a known cost counts its price as cost (no margin claimed), as StatusSum's
+// Profit does, so Margin is always Sales less Cost.
+type ReportRow struct {
+	Key    int64     // the day's index from the range's start, or the product, brand, reseller or supplier id (0: none)
+	Day    time.Time // by day: midnight in Loc
+	Label  string    // product code, brand name, reseller username or supplier name
+	Name   string    // by product: the product's name
+	Count  int64
+	Sales  Money // sum of prices
+	Cost   Money
+	Margin Money
+}

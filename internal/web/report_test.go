@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
+)
+
+// reportFixture places orders through the real services: two resellers' prepaid
+// orders and one bill payment, their times moved to the edges of a 7-day WIB range
+// (its first instant, its last second, the first instant after it). It returns the
+// range's first day and the ids in the range by kind.
+type reportFixture struct {
+	first time.Time // the range's first day, midnight WIB
+	// In id order: A's three prepaid orders at the range's first instant, its last
+	// second and the first instant after it; B's prepaid order and B's bill payment
+	// one and two seconds later.
+	ids              []int64
+	resellerA, other string
+}
+
+func placeReportOrders(t *testing.T, s *server.Server) reportFixture {
+	t.Helper()
+	ctx := context.Background()
+	wib, _ := time.LoadLocation("Asia/Jakarta")
+	now := time.Now().In(wib)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib)
+	f := reportFixture{first: today.AddDate(0, 0, -6)}
+	a := addReseller(t, s, 1_000_000, "rahasia-a")
+	b, bb := signedIn(t, s, 2_000_000)
+	f.resellerA, f.other = a.Username, b.Username
+	var ids []int64
+	for i, r := range []*loketest.Reseller{a, a, a, b} {
+		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812345679%d0", i), RefID: fmt.Sprintf("r%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := waitOrder(t, s, itoa(o.ID)); got != "success" {
+			t.Fatalf("order %d: %s", o.ID, got)
+		}
+		ids = append(ids, o.ID)
+	}
+	st, body := inquire(t, bb, "pln", "530000000001")
+	must(t, st, body, 200)
+	st, body = pay(t, bb, body)
+	must(t, st, body, 200)
+	bill := find(t, orderIDRE, body)
+	if got := waitOrder(t, s, bill); got != "success" {
+		t.Fatalf("bill %s: %s", bill, got)
+	}
+	var billID int64
+	fmt.Sscan(bill, &billID)
+	// Times in id order, as real ones would be; the range [first, today) is 6 days.
+	end := today
+	at := []time.Time{f.first, end.Add(-time.Second), end, end.Add(time.Second), end.Add(2 * time.Second)}
+	for i, id := range append(ids, billID) {
+		if _, err := s.DB.W.ExecContext(ctx, `UPDATE orders SET created_at = $1 WHERE id = $2`, at[i].UnixMicro(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ids = append(ids, billID)
+	return f
+}
+
+// sums reads what the orders hold: count, price and cost of the given ids.
+func sums(t *testing.T, s *server.Server, ids ...int64) (n int64, sales, cost loket.Money) {
+	t.Helper()
+	for _, id := range ids {
+		o, err := s.DB.OrderRowByID(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		sales += o.Price
+		cost += *o.Cost
+	}
+	return
+}
+
+// The report's sums per dimension are what the orders hold; the range's days are
+// whole WIB days, its end excluded; bills apart; a range too long is refused.
+func TestReport(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		ctx := context.Background()
+		wib, _ := time.LoadLocation("Asia/Jakarta")
+		f := placeReportOrders(t, s)
+		q := loket.ReportQuery{From: f.first, To: f.first.AddDate(0, 0, 6), Loc: wib}
+		n, sales, cost := sums(t, s, f.ids[:2]...)
+		for _, by := range loket.ReportDims {
+			q.By = by
+			rows, err := s.DB.Report(ctx, q)
+			if err != nil {
+				t.Fatal(by, err)
+			}
+			var tn int64
+			var ts, tc, tm loket.Money
+			for _, r := range rows {
+				tn, ts, tc, tm = tn+r.Count, ts+r.Sales, tc+r.Cost, tm+r.Margin
+			}
+			if tn != n || ts != sales || tc != cost || tm != sales-cost || cost <= 0 || sales <= cost {
+				t.Errorf("%s: %d %d %d %d, want %d %d %d: %+v", by, tn, ts, tc, tm, n, sales, cost, rows)
+			}
+			switch by {
+			case loket.ReportByDay:
+				if len(rows) != 6 || !rows[0].Day.Equal(f.first) || rows[0].Count != 1 || rows[5].Count != 1 || !rows[5].Day.Equal(f.first.AddDate(0, 0, 5)) {
+					t.Errorf("days: %+v", rows)
+				}
+			case loket.ReportByReseller:
+				if len(rows) != 1 || rows[0].Label != f.resellerA {
+					t.Errorf("resellers: %+v", rows)
+				}
+			case loket.ReportByProduct:
+				if len(rows) != 1 || rows[0].Label != "HSA5" || rows[0].Name == "" {
+					t.Errorf("products: %+v", rows)
+				}
+			case loket.ReportByBrand, loket.ReportBySupplier:
+				if len(rows) != 1 || rows[0].Label == "" {
+					t.Errorf("%s: %+v", by, rows)
+				}
+			}
+		}
+		// A day later: the last two prepaid orders and the bill, bills apart.
+		q = loket.ReportQuery{From: f.first.AddDate(0, 0, 5), To: f.first.AddDate(0, 0, 7), Loc: wib, By: loket.ReportByReseller}
+		rows, err := s.DB.Report(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, sales, _ = sums(t, s, f.ids[1:4]...)
+		var tn int64
+		var ts loket.Money
+		for _, r := range rows {
+			tn, ts = tn+r.Count, ts+r.Sales
+		}
+		if len(rows) != 2 || tn != n || ts != sales {
+			t.Errorf("prepaid of two days: %+v, want %d orders %d", rows, n, sales)
+		}
+		q.Kind = loket.ReportBills
+		rows, err = s.DB.Report(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, sales, cost = sums(t, s, f.ids[4])
+		if len(rows) != 1 || rows[0].Label != f.other || rows[0].Count != n || rows[0].Sales != sales || rows[0].Cost != cost {
+			t.Errorf("bills: %+v, want %d %d %d", rows, n, sales, cost)
+		}
+		q.Kind = loket.ReportAll
+		rows, _ = s.DB.Report(ctx, q)
+		tn = 0
+		for _, r := range rows {
+			tn += r.Count
+		}
+		if tn != 4 {
+			t.Errorf("all: %+v", rows)
+		}
+		for _, bad := range []loket.ReportQuery{
+			{From: f.first, To: f.first.AddDate(0, 0, loket.MaxReportDays+1), By: loket.ReportByDay, Loc: wib},
+			{From: f.first, To: f.first, By: loket.ReportByDay, Loc: wib},
+			{From: f.first, To: f.first.AddDate(0, 0, 1), By: "target", Loc: wib},
+			{From: f.first, To: f.first.AddDate(0, 0, 1), By: loket.ReportByDay, Kind: "x", Loc: wib},
+		} {
+			if _, err := s.DB.Report(ctx, bad); loket.ErrorCode(err) != loket.EINVALID {
+				t.Errorf("%+v: %v", bad, err)
+			}
+		}
+	})
+}
