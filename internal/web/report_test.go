@@ -2,7 +2,12 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,6 +176,73 @@ func TestReport(t *testing.T) {
 			if _, err := s.DB.Report(ctx, bad); loket.ErrorCode(err) != loket.EINVALID {
 				t.Errorf("%+v: %v", bad, err)
 			}
+		}
+	})
+}
+
+// The reports page and its CSV: the same rows and totals as the orders hold, the
+// default range the last 7 WIB days, a bad range a sentence on the page.
+func TestReportPages(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		f := placeReportOrders(t, s)
+		addAdmin(t, s, "boss", "rahasia-boss")
+		op := newBrowser(t, s)
+		op.login("admin", "boss", "rahasia-boss")
+		from, last := f.first.Format(time.DateOnly), f.first.AddDate(0, 0, 5).Format(time.DateOnly)
+		_, sales, cost := sums(t, s, f.ids[:2]...)
+
+		st, body := op.get("/admin")
+		must(t, st, body, 200, `href="/admin/reports"`)
+		st, body = op.get("/admin/reports")
+		must(t, st, body, 200, "Laporan", `<svg class="chart"`, "Unduh CSV", f.first.AddDate(0, 0, 1).Format(time.DateOnly),
+			`value="`+time.Now().In(f.first.Location()).Format(time.DateOnly)+`"`)
+		q := url.Values{"from": {from}, "to": {last}, "by": {"reseller"}}
+		st, body = op.get("/admin/reports?" + q.Encode())
+		must(t, st, body, 200, f.resellerA, rupiahText(int64(sales)), rupiahText(int64(cost)), rupiahText(int64(sales-cost)), "Margin")
+		if strings.Contains(body, f.other) {
+			t.Errorf("the other reseller's order is outside the range")
+		}
+		q.Set("kind", "bills")
+		q.Set("to", f.first.AddDate(0, 0, 6).Format(time.DateOnly))
+		st, body = op.get("/admin/reports?" + q.Encode())
+		must(t, st, body, 200, f.other)
+		if strings.Contains(body, ">"+f.resellerA+"<") {
+			t.Errorf("bills: A paid no bill")
+		}
+		q.Set("to", f.first.AddDate(0, 0, 400).Format(time.DateOnly))
+		st, body = op.get("/admin/reports?" + q.Encode())
+		must(t, st, body, 400, "paling lama 366 hari")
+
+		// The CSV of the days: a header row, one row a day, whole rupiah.
+		req, _ := http.NewRequest("GET", op.base+"/admin/reports.csv?"+url.Values{"from": {from}, "to": {last}}.Encode(), nil)
+		resp, err := op.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+			t.Errorf("content type %q", ct)
+		}
+		recs, err := csv.NewReader(resp.Body).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 7 || strings.Join(recs[0], ",") != "Tanggal,Jumlah,Penjualan,Modal,Margin" || recs[1][0] != from || recs[6][0] != last {
+			t.Fatalf("csv: %q", recs)
+		}
+		var n, ts, tc, tm int64
+		for _, r := range recs[1:] {
+			for i, p := range []*int64{&n, &ts, &tc, &tm} {
+				v, err := strconv.ParseInt(r[i+1], 10, 64)
+				if err != nil {
+					t.Fatalf("csv row %q: %v", r, err)
+				}
+				*p += v
+			}
+		}
+		if n != 2 || ts != int64(sales) || tc != int64(cost) || tm != int64(sales-cost) {
+			t.Errorf("csv sums %d %d %d %d, want 2 %d %d", n, ts, tc, tm, sales, cost)
 		}
 	})
 }
