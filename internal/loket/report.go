@@ -2,11 +2,16 @@ package loket
 
 import "time"
 
+// StatusAwaitingPayment is StatusSum's status of the pending dropship orders whose
+// customer has not paid: not in process, since nothing is charged or asked of a
+// supplier until the payment comes.
+const StatusAwaitingPayment = "awaiting_payment"
+
 // StatusSum counts a period's orders of one status, bill payments apart from prepaid
 // sales: a bill's price is mostly the biller's money passing through, so adding it to
 // sales would swamp what the shop sells.
 type StatusSum struct {
-	Status string
+	Status string // an order status, or StatusAwaitingPayment
 	Bill   bool // bill payments (orders of an inquiry); false: prepaid sales
 	Count  int64
 	Sales  Money // sum of prices

@@ -14,12 +14,14 @@ type barChart struct {
 	W, H         int // the viewBox
 	Left, Bottom int // the plot's left edge and baseline
 	Aria         string
+	Upright      bool // the values stand turned up the bars: too narrow to lie across
 	Bars         []chartBar
 	Ticks        []chartTick
 }
 
 type chartBar struct {
 	X, Y, W, H int
+	CX         int    // the bar's centre
 	Value      string // above the bar; empty when the bars are too narrow for it
 	Label      string // below the axis; empty on bars between shown labels
 	Title      string // the tooltip: label and full value
@@ -33,7 +35,16 @@ type chartTick struct {
 // newBarChart lays out one bar per value, labelled by labels (and titled by titles).
 func newBarChart(aria string, labels, titles []string, values []loket.Money) barChart {
 	c := barChart{W: 400, H: 200, Left: 44, Bottom: 176, Aria: aria}
-	const top = 14
+	n := len(values)
+	top := 16
+	slot := c.W - c.Left
+	if n > 0 {
+		slot /= n
+	}
+	c.Upright = slot < 36
+	if c.Upright {
+		top = 46 // room for an upright value over the highest bar
+	}
 	var hi loket.Money
 	for _, v := range values {
 		hi = max(hi, v)
@@ -43,13 +54,11 @@ func newBarChart(aria string, labels, titles []string, values []loket.Money) bar
 		v := loket.Money(int64(scale) * f / 2)
 		c.Ticks = append(c.Ticks, chartTick{Y: c.Bottom - int(int64(c.Bottom-top)*f/2), Label: shortRupiah(v)})
 	}
-	n := len(values)
 	if n == 0 {
 		return c
 	}
-	slot := (c.W - c.Left) / n
-	every := 1 // show a label every so many bars: about 38 units a label
-	for slot*every < 38 {
+	every := 1 // show a label every so many bars: about 40 units a label
+	for slot*every < 40 {
 		every++
 	}
 	for i, v := range values {
@@ -58,7 +67,8 @@ func newBarChart(aria string, labels, titles []string, values []loket.Money) bar
 			h = int(int64(v) * int64(c.Bottom-top) / int64(scale))
 		}
 		b := chartBar{X: c.Left + i*slot + max(slot/8, 1), W: max(slot-2*max(slot/8, 1), 1), H: h, Y: c.Bottom - h, Title: titles[i]}
-		if slot >= 24 {
+		b.CX = b.X + b.W/2
+		if slot >= 12 {
 			b.Value = shortRupiah(v)
 		}
 		if (n-1-i)%every == 0 {

@@ -49,11 +49,10 @@ var funcs = template.FuncMap{
 		}
 		return showTime(*t)
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"add":  func(a, b any) int64 { return wholeOf(a) + wholeOf(b) },
-	"mul":  func(a, b int) int { return a * b },
-	"half": func(a int) int { return a / 2 },
-	"sub":  func(a, b any) int64 { return wholeOf(a) - wholeOf(b) },
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"add": func(a, b any) int64 { return wholeOf(a) + wholeOf(b) },
+	"mul": func(a, b int) int { return a * b },
+	"sub": func(a, b any) int64 { return wholeOf(a) - wholeOf(b) },
 	"pct": func(part, whole any) int64 {
 		if wholeOf(whole) <= 0 {
 			return 0

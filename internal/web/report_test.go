@@ -246,3 +246,48 @@ func TestReportPages(t *testing.T) {
 		}
 	})
 }
+
+// The overview's "in process" agrees in both places: a dropship order awaiting its
+// customer's payment is counted apart, in neither; the 14-day chart has its axis,
+// values and dates; the low-balance threshold shows.
+func TestOverviewInProcess(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		s := loketest.Start(t, engine)
+		ctx := context.Background()
+		r := addReseller(t, s, 1_000_000, "rahasia-r")
+		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567800", RefID: "ok1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitOrder(t, s, itoa(o.ID))
+		loketest.SetupPayments(t, s)
+		if _, _, _, err := s.Core.Dropship.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "ds1"},
+			loket.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"}); err != nil {
+			t.Fatal(err)
+		}
+		wib, _ := time.LoadLocation("Asia/Jakarta")
+		now := time.Now().In(wib)
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib)
+		sums, err := s.DB.SalesByStatus(ctx, today, today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, x := range sums {
+			got[x.Status] += x.Count
+		}
+		if got[loket.StatusPending] != 0 || got[loket.StatusAwaitingPayment] != 1 || got[loket.StatusSuccess] != 1 {
+			t.Fatalf("today by status: %+v", sums)
+		}
+		addAdmin(t, s, "boss", "rahasia-boss")
+		op := newBrowser(t, s)
+		op.login("admin", "boss", "rahasia-boss")
+		st, body := op.get("/admin")
+		must(t, st, body, 200, `id="today-pending">0<`, `id="today-awaiting">1<`, `id="all-pending">0<`,
+			"Dropship menunggu pembayaran", "Rp 500.000", `<svg class="chart"`, `class="val"`, ">"+now.Format("2/1")+"<", ">0<")
+	})
+}
