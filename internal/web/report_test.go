@@ -41,11 +41,7 @@ func placeReportOrders(t *testing.T, s *server.Server) reportFixture {
 	f.resellerA, f.other = a.Username, b.Username
 	var ids []int64
 	for i, r := range []*loketest.Reseller{a, a, a, b} {
-		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812345679%d0", i), RefID: fmt.Sprintf("r%d", i)})
+		o, _, err := s.Core.Orders.CreateOrder(ctx, resellerAuth(t, s, r), loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812345679%d0", i), RefID: fmt.Sprintf("r%d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,6 +70,16 @@ func placeReportOrders(t *testing.T, s *server.Server) reportFixture {
 	}
 	f.ids = append(ids, billID)
 	return f
+}
+
+// resellerAuth is the reseller as the order service takes it.
+func resellerAuth(t testing.TB, s *server.Server, r *loketest.Reseller) *loket.ResellerAuth {
+	t.Helper()
+	ra, err := s.DB.ResellerAuthByID(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ra
 }
 
 // sums reads what the orders hold: count, price and cost of the given ids.
@@ -254,11 +260,7 @@ func TestOverviewInProcess(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := loketest.Start(t, engine)
 		ctx := context.Background()
-		r := addReseller(t, s, 1_000_000, "rahasia-r")
-		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ra := resellerAuth(t, s, addReseller(t, s, 1_000_000, "rahasia-r"))
 		o, _, err := s.Core.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567800", RefID: "ok1"})
 		if err != nil {
 			t.Fatal(err)
