@@ -12,7 +12,7 @@ const StatusAwaitingPayment = "awaiting_payment"
 // sales would swamp what the shop sells.
 type StatusSum struct {
 	Status string // an order status, or StatusAwaitingPayment
-	Bill   bool // bill payments (orders of an inquiry); false: prepaid sales
+	Bill   bool   // bill payments (orders of an inquiry); false: prepaid sales
 	Count  int64
 	Sales  Money // sum of prices
 	Profit Money // sum of price less cost, for settled successes
