@@ -72,6 +72,10 @@ func (h *Handler) adminReports(w http.ResponseWriter, r *http.Request, s *sess) 
 	if err == nil {
 		d.Rows, err = h.svc.Reports.Report(r.Context(), q)
 	}
+	if err != nil && loket.ErrorCode(err) != loket.EINVALID {
+		h.fail(w, r, s, err)
+		return
+	}
 	p := h.newPage(w, r, s, "Laporan", "reports", &d)
 	d.Head = p.DimHead(d.By)
 	if err != nil {
