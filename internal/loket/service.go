@@ -218,6 +218,9 @@ type WebhookService interface {
 type ReportService interface {
 	SalesByStatus(ctx context.Context, from, to time.Time) ([]StatusSum, error)
 	DailySales(ctx context.Context, now time.Time, days int, loc *time.Location) ([]DaySum, error)
+	// Report sums the successful orders of a range by one dimension; by day, every
+	// day of the range is present. A range over MaxReportDays is refused (EINVALID).
+	Report(ctx context.Context, q ReportQuery) ([]ReportRow, error)
 	Money(ctx context.Context) (MoneySummary, error)
 	SearchOrders(ctx context.Context, f OrderSearch) ([]*OrderRow, error)
 	PendingOrders(ctx context.Context, flaggedOnly bool, limit int) ([]*OrderRow, error)

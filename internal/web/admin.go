@@ -11,6 +11,9 @@ func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
 	handle("GET /admin/orders/{id}", h.admin(h.adminOrder))
 	handle("POST /admin/orders/{id}/settle", h.admin(h.adminSettle))
 
+	handle("GET /admin/reports", h.admin(h.adminReports))
+	handle("GET /admin/reports.csv", h.admin(h.adminReportsCSV))
+
 	handle("GET /admin/resellers", h.admin(h.adminResellers))
 	handle("POST /admin/resellers", h.admin(h.adminCreateReseller))
 	handle("GET /admin/resellers/{id}", h.admin(h.adminReseller))

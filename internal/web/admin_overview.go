@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -10,11 +11,12 @@ import (
 
 type overviewData struct {
 	Orders, Success, Pending, Failed int64
+	Awaiting                         int64 // dropship orders awaiting the customer's payment: not in process
 	Sales, Profit                    loket.Money
 	Bills                            int64 // successful bill payments, apart from sales
 	BillSales, BillProfit            loket.Money
-	Chart                            []loket.DaySum
-	ChartMax                         loket.Money
+	Chart                            barChart
+	LowBalance                       loket.Money // LOKET_SUPPLIER_LOW_BALANCE
 	Suppliers                        []loket.SupplierState
 	Stuck                            []*loket.OrderRow
 	Money                            loket.MoneySummary
@@ -41,6 +43,8 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 			d.Success, d.Sales, d.Profit = x.Count, x.Sales, x.Profit
 		case x.Status == loket.StatusPending:
 			d.Pending += x.Count
+		case x.Status == loket.StatusAwaitingPayment:
+			d.Awaiting += x.Count
 		case x.Status == loket.StatusFailed:
 			d.Failed += x.Count
 		}
@@ -51,14 +55,21 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	// Past days come from the cache; today is the fresh sum above.
-	d.Chart = append([]loket.DaySum(nil), chart...)
-	last := &d.Chart[len(d.Chart)-1]
+	days := append([]loket.DaySum(nil), chart...)
+	last := &days[len(days)-1]
 	last.Orders, last.Success, last.Sales, last.Profit = d.Orders, d.Success, d.Sales, d.Profit
 	last.Bills, last.BillSales, last.BillProfit = d.Bills, d.BillSales, d.BillProfit
-	for _, c := range d.Chart {
-		d.ChartMax = max(d.ChartMax, c.Sales)
+	p := h.newPage(w, r, s, "Ringkasan", "overview", &d)
+	var labels, titles []string
+	var values []loket.Money
+	for _, c := range days {
+		labels = append(labels, c.Day.Format("2/1"))
+		titles = append(titles, fmt.Sprintf("%s: %s, %d %s", c.Day.Format(time.DateOnly), rupiah(c.Sales), c.Success, p.T("sukses")))
+		values = append(values, c.Sales)
 	}
+	d.Chart = newBarChart(p.T("Penjualan 14 hari"), labels, titles, values)
 	d.Suppliers = h.svc.Orders.Suppliers()
+	d.LowBalance = h.cfg.LowBalance
 	if d.Stuck, err = h.svc.Reports.PendingOrders(ctx, true, 20); err != nil {
 		h.fail(w, r, s, err)
 		return
@@ -67,7 +78,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 		h.fail(w, r, s, err)
 		return
 	}
-	h.render(w, http.StatusOK, "admin_overview", h.newPage(w, r, s, "Ringkasan", "overview", d))
+	h.render(w, http.StatusOK, "admin_overview", p)
 }
 
 // chartCache keeps the 14-day chart for a minute: it reads two weeks of orders, and

@@ -283,11 +283,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(s.URL+"/admin/suppliers"), waitFor("section.card"), shot("admin-suppliers"),
 		chromedp.Navigate(s.URL+"/admin/deposits"), waitFor("table"), shot("admin-deposits"),
 		chromedp.Navigate(s.URL+"/admin/settings"), waitFor("#q"), shot("admin-settings"),
+		chromedp.Navigate(s.URL+"/admin/reports"), waitFor("svg.chart"), shot("admin-reports"),
+		chromedp.Navigate(s.URL+"/admin/reports?by=product"), waitFor("table.report"), shot("admin-reports-product"),
 		chromedp.Navigate(s.URL+"/admin/orders?target=530000000001"), waitFor("table"),
 		chromedp.Click(`table a[href^="/admin/orders/"]`, chromedp.ByQuery), waitFor("dl"), shot("admin-order-token"),
 		chromedp.Navigate(s.URL+"/admin/orders/"+path.Base(orderURL)), waitFor("#admin-bill"), shot("admin-order-bill"),
 		chromedp.EmulateViewport(1366, 900), chromedp.Reload(), waitFor("#admin-bill"), shot("desk-admin-order-bill"),
 		chromedp.Navigate(s.URL+"/admin"), waitFor(".chart"), shot("desk-admin-overview"),
+		chromedp.Navigate(s.URL+"/admin/reports"), waitFor("svg.chart"), shot("desk-admin-reports"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 		chromedp.Navigate(s.URL+"/lang/en?back=/admin"), waitFor(".chart"), shot("admin-overview-en"))
 	loketest.VerifyLedger(t, s)

@@ -16,11 +16,7 @@ func TestDashboardQueries(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		s := loketest.Start(t, engine)
 		ctx := context.Background()
-		r := addReseller(t, s, 1_000_000, "rahasia-r")
-		ra, err := s.DB.ResellerAuthByID(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ra := resellerAuth(t, s, addReseller(t, s, 1_000_000, "rahasia-r"))
 		wib, _ := time.LoadLocation("Asia/Jakarta")
 		now := time.Now().In(wib)
 		noon := time.Date(now.Year(), now.Month(), now.Day(), 12, 0, 0, 0, wib)

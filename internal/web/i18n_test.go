@@ -36,7 +36,7 @@ func TestCatalogComplete(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range []map[string]string{billRefusals, meterRefusals, infoLabels} {
+	for _, m := range []map[string]string{billRefusals, meterRefusals, infoLabels, reportDimHeads} {
 		for _, key := range m {
 			n++
 			if _, ok := english[key]; !ok {
