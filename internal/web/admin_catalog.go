@@ -90,10 +90,10 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	flat, okf := formMoney(r, "flat")
 	round, okr := formMoney(r, "round")
 	formOK := perr == nil && pct >= 0 && pct <= 1000 && okf && okr
-	var moved int
+	var moved *loket.MarkupChange
 	var err error
 	if formOK {
-		moved, err = h.svc.Catalog.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round})
+		moved, err = h.svc.Catalog.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round}, true)
 	}
 	switch {
 	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
@@ -101,21 +101,21 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	case err != nil:
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
 	default:
-		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved))
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved.Products))
 	}
 }
 
 func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	scope, code := markupScope(r)
-	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code)
+	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code, true)
 	switch {
 	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
 	default:
-		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved))
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved.Products))
 	}
 }
 
