@@ -131,7 +131,7 @@ func (t *Tx) UndoPriceSet(setID int64, force bool) (*loket.PriceChangeSet, error
 			return nil, err
 		}
 	}
-	set := &loket.PriceChangeSet{ID: t.priceSet, Cause: t.priceCause, Undoes: setID}
+	set := &loket.PriceChangeSet{ID: t.priceSet, At: Time(Now()), Cause: t.priceCause, Undoes: setID}
 	if t.priceSet != 0 {
 		if set.Changes, err = t.PriceSetMoves(t.priceSet); err != nil {
 			return nil, err
