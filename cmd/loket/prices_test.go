@@ -105,6 +105,10 @@ func TestMarkupCommands(t *testing.T) {
 	if out, err := loket("markup", "set", "--scope=all", "--percent=1", "--yes"); err != nil || !strings.Contains(out, `{"product":"HSA5","old":5400,"new":5100}`) {
 		t.Fatalf("markup set with the default rounding: %v %s", err, out)
 	}
+	// Prices are not money: the ledger stays as it was.
+	if out, err := loket("ledger", "verify"); err != nil {
+		t.Fatalf("ledger verify after price changes: %v %s", err, out)
+	}
 	if out, err := loket("price", "history", "--limit=1"); err != nil || !strings.Contains(out, `round 100`) || strings.Count(out, "\n") != 1 {
 		t.Fatalf("price history --limit=1: %v %s", err, out)
 	}
