@@ -4,16 +4,10 @@ package web
 // gettext msgids), English by the lang cookie. TestCatalogComplete checks that every
 // message the templates and handlers use has its English.
 var english = map[string]string{
-	"Pratinjau perubahan harga": "Price change preview",
-	"%d produk tercakup: %d naik, %d turun, %d tetap. Belum ada yang berubah.": "%d products covered: %d up, %d down, %d unchanged. Nothing has changed yet.",
-	"Sebelum":                       "Before",
-	"Sesudah":                       "After",
-	"Tidak ada harga yang berubah.": "No price changes.",
-	"Terapkan":                      "Apply",
-	"API & Webhook":                 "API & Webhook",
-	"API Loket (native)":            "Loket API (native)",
-	"API kompatibel":                "Compatible APIs",
-	"Aktif":                         "Active",
+	"API & Webhook":      "API & Webhook",
+	"API Loket (native)": "Loket API (native)",
+	"API kompatibel":     "Compatible APIs",
+	"Aktif":              "Active",
 	"Akun ini dinonaktifkan. Hubungi operator.":         "This account is suspended. Contact the operator.",
 	"Alamat IP atau CIDR, dipisah koma (kosong: semua)": "IP addresses or CIDRs, comma separated (empty: any)",
 	"Alamat dasar":                              "Base URL",
