@@ -32,10 +32,14 @@ Commands (loket <command> -h lists a command's flags):
   supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
   supplier list                  suppliers with their balance (asked now), whether routing uses them, last price sync
   supplier sync --name N         pull a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY)
-  markup set --scope all|category|product [--code C] [--percent P] [--flat N] [--round N]
-                                 base price = cost + P% + N, rounded up to a multiple of --round, for products
-                                 the rule covers (product beats category beats all); reprices at once
-  markup list | markup delete --scope S [--code C]
+  markup set --scope all|category|product [--code C] [--percent P] [--flat N] [--round N] [--yes]
+                                 base price = cost + P% + N, rounded up to a multiple of --round (default 100),
+                                 for products the rule covers (product beats category beats all); shows each
+                                 price before and after and asks (--yes: applies without asking)
+  markup list | markup delete --scope S [--code C] [--yes]
+  price history [--limit N]      the change sets of base prices, newest first
+  price undo --id N [--force] [--yes]
+                                 restore the prices from before a change set (itself a change set)
   route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
   catalog import FILE            load a catalog (YAML or JSON), idempotently
   order list [--flagged] [--status S] [--username U] [--limit N]
@@ -100,6 +104,8 @@ var commands = map[string]action{
 	"markup set":     markupSet,
 	"markup list":    markupList,
 	"markup delete":  markupDelete,
+	"price history":  priceHistory,
+	"price undo":     priceUndo,
 
 	"order list":       orderList,
 	"order settle":     orderSettle,

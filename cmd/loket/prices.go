@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -12,15 +14,19 @@ import (
 )
 
 func markupSet(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("markup set", "--scope all|category|product [--code C] [--percent P] [--flat N] [--round N]",
+	c := newCommand("markup set", "--scope all|category|product [--code C] [--percent P] [--flat N] [--round N] [--yes]",
 		`Sets a markup rule: the base price of the products it covers is cost + P% + N, rounded up to a
-multiple of --round (a product's rule beats its category's, which beats all's). Reprices at once.`)
+multiple of --round (a product's rule beats its category's, which beats all's). It first shows
+each product's price before and after and how many go down, and asks; --yes applies without
+asking. Not on a terminal and without --yes it changes nothing. Applied, the changes are one
+change set of loket price history, undone by loket price undo.`)
 	scope := new(string)
 	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
 	code := c.String("code", "", "the category's or product's code (not with --scope all)")
 	percent := c.String("percent", "0", "percent of the cost, to 0.01 (e.g. 2.5)")
 	flat := c.amount("flat", "rupiah added")
-	round := c.Int64("round", 1, "round the price up to a multiple of this, 1 to 1000000")
+	round := c.Int64("round", int64(loket.DefaultRoundTo), "round the price up to a multiple of this rupiah, 1 to 1000000; the default 100 gives whole hundreds (--round 1: no rounding)")
+	yes := c.Bool("yes", false, "apply without asking")
 	c.require("scope")
 	var bp int64
 	c.check = func() (err error) {
@@ -34,30 +40,153 @@ multiple of --round (a product's rule beats its category's, which beats all's). 
 		return err
 	}
 	defer e.close()
-	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: *flat, RoundTo: loket.Money(*round)})
-	if err != nil {
-		return err
-	}
-	return e.print(map[string]any{"scope": *scope, "code": *code, "markup_bp": bp, "markup_flat": *flat, "round_to": *round, "repriced": moved})
+	m := loket.MarkupRule{Scope: *scope, ScopeCode: *code, MarkupBP: bp, MarkupFlat: *flat, RoundTo: loket.Money(*round)}
+	return e.confirmed(*yes, func(apply bool) (*loket.MarkupChange, error) { return a.Catalog.SetMarkupRule(ctx, m, apply) })
 }
 
 func markupDelete(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("markup delete", "--scope S [--code C]",
-		"Deletes a markup rule; the products it covered keep their price or follow a wider rule.")
+	c := newCommand("markup delete", "--scope S [--code C] [--yes]",
+		`Deletes a markup rule. The products it covered keep their price, or follow a wider rule that
+covers them: deleting a rule does not bring back the prices from before it; loket price undo
+of the change set that set the rule does (it is named). Shows what would change and asks
+first, as markup set does; --yes deletes without asking.`)
 	scope := new(string)
 	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
 	code := c.String("code", "", "the category's or product's code (not with --scope all)")
+	yes := c.Bool("yes", false, "delete without asking")
 	c.require("scope")
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	moved, err := a.Catalog.DeleteMarkupRule(ctx, *scope, *code)
+	return e.confirmed(*yes, func(apply bool) (*loket.MarkupChange, error) {
+		return a.Catalog.DeleteMarkupRule(ctx, *scope, *code, apply)
+	})
+}
+
+// markupResult is what markup set and delete print: the change (or its preview) and
+// a sentence on what happened and what may be done next.
+type markupResult struct {
+	*loket.MarkupChange
+	Note string `json:"note"`
+}
+
+// Stdin and whether it is a terminal one can be asked on; tests replace them.
+var (
+	stdin      io.Reader = os.Stdin
+	isTerminal           = func() bool { return terminal(os.Stdin) }
+)
+
+// terminal reports whether f is a terminal (a character device other than /dev/null).
+func terminal(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
+}
+
+// confirmed previews a price change (change(false)) and prints it; then applies it
+// (change(true)) when yes is set or the operator, asked on a terminal, says so.
+// Otherwise nothing changes and it says how to apply.
+func (e *env) confirmed(yes bool, change func(apply bool) (*loket.MarkupChange, error)) error {
+	c, err := change(false)
 	if err != nil {
 		return err
 	}
-	return e.print(map[string]any{"deleted": true, "scope": *scope, "code": *code, "repriced": moved})
+	if !yes && isTerminal() {
+		if err := e.printChange(c, "preview: nothing changed yet"); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "apply: %d prices change, %d go down? [y/N] ", c.Products, c.Down)
+		line, _ := bufio.NewReader(stdin).ReadString('\n')
+		yes = strings.EqualFold(strings.TrimSpace(line), "y") || strings.EqualFold(strings.TrimSpace(line), "yes")
+		if !yes {
+			fmt.Fprintln(e.out, "nothing changed")
+			return nil
+		}
+	}
+	if !yes {
+		return e.printChange(c, "nothing changed: add --yes to apply")
+	}
+	if c, err = change(true); err != nil {
+		return err
+	}
+	note := fmt.Sprintf("applied: %d prices changed (%d up, %d down)", c.Products, c.Up, c.Down)
+	if c.ID != 0 {
+		note += fmt.Sprintf("; loket price undo --id %d restores them", c.ID)
+	}
+	if c.Before != 0 {
+		note += fmt.Sprintf("; the prices from before the rule are not restored by deleting it: loket price undo --id %d does (the set that applied it)", c.Before)
+	}
+	return e.printChange(c, note)
+}
+
+// printChange prints a markup change: one JSON object, or with --format table a table
+// of its products (before and after) and the note.
+func (e *env) printChange(c *loket.MarkupChange, note string) error {
+	if e.format != "table" {
+		return printJSON(e.out, markupResult{c, note})
+	}
+	if len(c.Changes) > 0 {
+		if err := printEach(e, c.Changes); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(e.out, "%d products covered: %d up, %d down, %d unchanged\n%s\n", c.Covered, c.Up, c.Down, c.Unchanged, note)
+	return err
+}
+
+func priceHistory(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("price history", "[--limit N]",
+		`Lists the change sets of base prices, newest first: each markup rule set or deleted, price
+sync, import or undo that moved prices, with how many went up and down. loket price undo
+--id N restores the prices from before one.`)
+	c.reads = true
+	limit := c.Int("limit", 20, "how many change sets, 1 to 1000")
+	c.check = func() error {
+		if *limit < 1 || *limit > 1000 {
+			return fmt.Errorf("price history: --limit must be 1 to 1000")
+		}
+		return nil
+	}
+	e, a, err := c.openCore(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	sets, err := a.Catalog.PriceHistory(ctx, *limit)
+	if err != nil {
+		return err
+	}
+	return printEach(e, sets)
+}
+
+func priceUndo(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("price undo", "--id N [--force] [--yes]",
+		`Restores the base prices a change set (loket price history) moved to what they were before
+it. The undo is a change set of its own, so it can be undone too. A product whose price moved
+again since is refused unless --force. Prices only: a markup rule still in place reprices its
+products at the next price sync (delete or change the rule first). Shows what would change
+and asks first, as markup set does; --yes restores without asking.`)
+	id := c.Int64("id", 0, "the change set's id")
+	force := c.Bool("force", false, "restore products whose price moved again since too")
+	yes := c.Bool("yes", false, "restore without asking")
+	c.require("id")
+	e, a, err := c.openCore(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	return e.confirmed(*yes, func(apply bool) (*loket.MarkupChange, error) {
+		set, err := a.Catalog.UndoPrices(ctx, *id, *force, apply)
+		if err != nil {
+			return nil, err
+		}
+		return &loket.MarkupChange{PriceChangeSet: *set, Applied: apply, Covered: set.Products}, nil
+	})
 }
 
 func markupList(ctx context.Context, args []string, out io.Writer) error {

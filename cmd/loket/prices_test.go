@@ -31,15 +31,26 @@ func TestMarkupCommands(t *testing.T) {
 	if out, err := loket("route", "add", "--product=HSA5", "--supplier=up", "--code=X5", "--cost=5000", "--priority=1"); err != nil {
 		t.Fatalf("route add: %v %s", err, out)
 	}
+	// Without --yes and not on a terminal: the preview, and nothing changes.
+	isTerminal = func() bool { return false }
 	out, err := loket("markup", "set", "--scope=product", "--code=HSA5", "--percent=2.5", "--flat=100", "--round=50")
+	if err != nil || !strings.Contains(out, `"applied":false`) || !strings.Contains(out, `{"product":"HSA5","old":5400,"new":5250}`) ||
+		!strings.Contains(out, "nothing changed: add --yes to apply") {
+		t.Fatalf("markup set preview: %v %s", err, out)
+	}
+	if out, err := loket("markup", "list"); err != nil || out != "" {
+		t.Fatalf("the preview set a rule: %v %s", err, out)
+	}
+	out, err = loket("markup", "set", "--scope=product", "--code=HSA5", "--percent=2.5", "--flat=100", "--round=50", "--yes")
 	if err != nil {
 		t.Fatalf("markup set: %v %s", err, out)
 	}
 	var got struct {
-		MarkupBP int64 `json:"markup_bp"`
-		Repriced int   `json:"repriced"`
+		Applied  bool `json:"applied"`
+		Products int  `json:"products"`
+		Down     int  `json:"down"`
 	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil || got.MarkupBP != 250 || got.Repriced != 1 {
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !got.Applied || got.Products != 1 || got.Down != 1 {
 		t.Fatalf("markup set said %s", out)
 	}
 	// 5000 + 125 + 100 = 5225 -> 5250.
@@ -66,11 +77,40 @@ func TestMarkupCommands(t *testing.T) {
 			t.Errorf("%v accepted: %s", bad, out)
 		}
 	}
-	if out, err := loket("markup", "delete", "--scope=product", "--code=HSA5"); err != nil {
+	if out, err := loket("markup", "delete", "--scope=product", "--code=HSA5"); err != nil || !strings.Contains(out, "nothing changed") {
+		t.Fatalf("markup delete preview: %v %s", err, out)
+	}
+	// Deleting the rule leaves the price and says which change set brings the old one back.
+	if out, err := loket("markup", "delete", "--scope=product", "--code=HSA5", "--yes"); err != nil || !strings.Contains(out, `"set_by":1`) ||
+		!strings.Contains(out, "loket price undo --id 1 does") {
 		t.Fatalf("markup delete: %v %s", err, out)
 	}
 	if out, err := loket("markup", "list"); err != nil || out != "" {
 		t.Fatalf("after delete: %v %q", err, out)
+	}
+	if out, err := loket("price", "history", "--format=table"); err != nil || !strings.Contains(out, "markup set product HSA5: 2.50% +100, round 50") {
+		t.Fatalf("price history: %v %s", err, out)
+	}
+	if out, err := loket("price", "undo", "--id=1"); err != nil || !strings.Contains(out, `{"product":"HSA5","old":5250,"new":5400}`) || !strings.Contains(out, "nothing changed") {
+		t.Fatalf("price undo preview: %v %s", err, out)
+	}
+	if out, err := loket("price", "undo", "--id=1", "--yes"); err != nil || !strings.Contains(out, `"undoes":1`) || !strings.Contains(out, "loket price undo --id 2 restores them") {
+		t.Fatalf("price undo: %v %s", err, out)
+	}
+	if out, err := loket("price", "undo", "--id=1", "--yes"); err == nil || !strings.Contains(err.Error(), "HSA5 (now 5400)") {
+		t.Fatalf("undoing a set twice: %v %s", err, out)
+	}
+	// The default rounding gives whole hundreds, up: 5000 (the route at priority 1)
+	// + 1% = 5050 -> 5100.
+	if out, err := loket("markup", "set", "--scope=all", "--percent=1", "--yes"); err != nil || !strings.Contains(out, `{"product":"HSA5","old":5400,"new":5100}`) {
+		t.Fatalf("markup set with the default rounding: %v %s", err, out)
+	}
+	// Prices are not money: the ledger stays as it was.
+	if out, err := loket("ledger", "verify"); err != nil {
+		t.Fatalf("ledger verify after price changes: %v %s", err, out)
+	}
+	if out, err := loket("price", "history", "--limit=1"); err != nil || !strings.Contains(out, `round 100`) || strings.Count(out, "\n") != 1 {
+		t.Fatalf("price history --limit=1: %v %s", err, out)
 	}
 }
 

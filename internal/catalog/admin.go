@@ -3,9 +3,11 @@ package catalog
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
@@ -116,6 +118,7 @@ func (s *Service) AddRoute(ctx context.Context, r loket.NewRoute) (*loket.Route,
 		if id, err = t.UpsertRoute(pid, sid, r.SupplierCode, r.Cost, r.Priority); err != nil {
 			return err
 		}
+		t.PriceCause(fmt.Sprintf("route add %s %s", r.Product, r.Supplier))
 		_, err = t.Reprice([]int64{pid})
 		return err
 	})
@@ -134,37 +137,125 @@ func (s *Service) AddRoute(ctx context.Context, r loket.NewRoute) (*loket.Route,
 const maxRoundTo loket.Money = 1_000_000
 
 // SetMarkupRule sets the markup rule of a scope (all, a category or a product, by code) and
-// reprices the products it covers from their route costs. It returns how many base
-// prices moved. A negative markup is refused (by store.Tx.SetMarkupRule): Loket does
-// not sell below cost.
-func (s *Service) SetMarkupRule(ctx context.Context, m loket.MarkupRule) (repriced int, err error) {
+// reprices the products it covers from their route costs, recorded as one change set
+// (loket price history, price undo). A negative markup is refused (by
+// store.Tx.SetMarkupRule): Loket does not sell below cost. With apply false it is a
+// preview: it says what the change would do and writes nothing.
+func (s *Service) SetMarkupRule(ctx context.Context, m loket.MarkupRule, apply bool) (*loket.MarkupChange, error) {
 	m.ScopeCode = strings.TrimSpace(m.ScopeCode)
 	if err := checkMarkupScope(m.Scope, m.ScopeCode); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if m.RoundTo < 1 || m.RoundTo > maxRoundTo {
-		return 0, loket.FieldError(loket.EINVALID, "round", "rounding must be between 1 and %d", maxRoundTo)
+		return nil, loket.FieldError(loket.EINVALID, "round", "rounding must be between 1 and %d", maxRoundTo)
 	}
-	err = s.change(ctx, func(t *store.Tx) (err error) {
-		repriced, err = t.SetMarkupRule(m)
+	return s.markupChange(ctx, apply, m.Scope, m.ScopeCode, func(t *store.Tx) error {
+		_, err := t.SetMarkupRule(m)
 		return err
 	})
-	return repriced, err
 }
 
 // DeleteMarkupRule removes the markup rule of a scope. The products it covered keep their
-// base price, or follow a wider rule that still covers them. It returns how many base
-// prices moved.
-func (s *Service) DeleteMarkupRule(ctx context.Context, scope, code string) (repriced int, err error) {
+// base price, or follow a wider rule that still covers them; the change set that last
+// set the rule is named (MarkupChange.Before), since undoing it restores the prices
+// from before the rule. With apply false it is a preview.
+func (s *Service) DeleteMarkupRule(ctx context.Context, scope, code string, apply bool) (*loket.MarkupChange, error) {
 	code = strings.TrimSpace(code)
 	if err := checkMarkupScope(scope, code); err != nil {
-		return 0, err
+		return nil, err
 	}
-	err = s.change(ctx, func(t *store.Tx) (err error) {
-		repriced, err = t.DeleteMarkupRule(scope, code)
+	var before int64
+	c, err := s.markupChange(ctx, apply, scope, code, func(t *store.Tx) (err error) {
+		if _, err = t.DeleteMarkupRule(scope, code); err != nil {
+			return err
+		}
+		before, err = t.LastMarkupSet(scope, code)
 		return err
 	})
-	return repriced, err
+	if err != nil {
+		return nil, err
+	}
+	c.Before = before
+	return c, nil
+}
+
+// errPreview rolls a preview's transaction back.
+var errPreview = errors.New("preview: rolled back")
+
+// markupChange runs f, a markup rule's change, in one transaction and says what it did
+// to the prices of the scope's products. With apply false the transaction is rolled
+// back: the preview is the change itself, not written, so applying it after does the
+// same unless the catalog changed in between.
+func (s *Service) markupChange(ctx context.Context, apply bool, scope, code string, f func(t *store.Tx) error) (*loket.MarkupChange, error) {
+	var c loket.MarkupChange
+	run := func(t *store.Tx) (err error) {
+		c = loket.MarkupChange{Applied: apply}
+		c.At = time.Now().UTC()
+		if c.Covered, err = t.MarkupCovered(scope, code); err != nil {
+			return err
+		}
+		if err := f(t); err != nil {
+			return err
+		}
+		c.Cause = t.PriceSetCause()
+		if c.ID = t.PriceSet(); c.ID != 0 {
+			if c.Changes, err = t.PriceSetMoves(c.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := s.changeOrPreview(ctx, apply, run); err != nil {
+		return nil, err
+	}
+	if !apply {
+		c.ID = 0 // the set was not kept
+	}
+	c.Count()
+	c.Unchanged = max(c.Covered-c.Products, 0)
+	return &c, nil
+}
+
+// changeOrPreview runs f as a catalog change (change) when apply is set, else in a
+// transaction rolled back after it: a preview that writes nothing.
+func (s *Service) changeOrPreview(ctx context.Context, apply bool, f func(t *store.Tx) error) error {
+	if apply {
+		return s.change(ctx, f)
+	}
+	err := s.db.Direct(ctx, func(t *store.Tx) error {
+		if err := f(t); err != nil {
+			return err
+		}
+		return errPreview
+	})
+	if errors.Is(err, errPreview) {
+		return nil
+	}
+	return err
+}
+
+// PriceHistory lists the latest limit change sets of base prices, newest first.
+func (s *Service) PriceHistory(ctx context.Context, limit int) ([]loket.PriceChangeSet, error) {
+	return s.db.PriceChangeSets(ctx, limit)
+}
+
+// UndoPrices restores the prices a change set moved to what they were before it, as a
+// new change set (which can be undone in turn). Products that moved again since are
+// refused (conflict), unless force. See store.Tx.UndoPriceSet. With apply false it is a
+// preview: the set it returns has id 0 and nothing is written.
+func (s *Service) UndoPrices(ctx context.Context, id int64, force, apply bool) (*loket.PriceChangeSet, error) {
+	var set *loket.PriceChangeSet
+	err := s.changeOrPreview(ctx, apply, func(t *store.Tx) (err error) {
+		set, err = t.UndoPriceSet(id, force)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !apply {
+		set.ID = 0
+	}
+	return set, nil
 }
 
 func checkMarkupScope(scope, code string) error {

@@ -87,22 +87,22 @@ func catalogAdmin(t *testing.T, a *server.Core) {
 	_, err = a.Catalog.AddRoute(ctx, loket.NewRoute{Product: "HSA5", Supplier: "nobody", SupplierCode: "X5", Cost: 5000, Priority: 1})
 	refused("an unknown supplier", err, loket.ENOTFOUND, "supplier")
 
-	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, RoundTo: 1})
+	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, RoundTo: 1}, true)
 	refused("a product rule without a code", err, loket.EINVALID, "code")
-	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, ScopeCode: "X", RoundTo: 1})
+	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, ScopeCode: "X", RoundTo: 1}, true)
 	refused("an all rule with a code", err, loket.EINVALID, "code")
-	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: "brand", ScopeCode: "X", RoundTo: 1})
+	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: "brand", ScopeCode: "X", RoundTo: 1}, true)
 	refused("an unknown scope", err, loket.EINVALID, "scope")
-	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, RoundTo: 0})
+	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, RoundTo: 0}, true)
 	refused("no rounding", err, loket.EINVALID, "round")
-	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, MarkupFlat: -1, RoundTo: 1})
+	_, err = a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeAll, MarkupFlat: -1, RoundTo: 1}, true)
 	refused("a negative markup", err, loket.EINVALID, "markup")
 
 	// HSA5 routes to sim at 5300 (priority 100). A rule on it, then a route of
 	// priority 1 at 5000: the route becomes the reference and the price follows it.
-	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupBP: 250, MarkupFlat: 100, RoundTo: 50})
-	if err != nil || moved != 1 {
-		t.Fatalf("set markup: %d %v", moved, err)
+	moved, err := a.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupBP: 250, MarkupFlat: 100, RoundTo: 50}, true)
+	if err != nil || moved.Products != 1 || !moved.Applied {
+		t.Fatalf("set markup: %+v %v", moved, err)
 	}
 	if p, _ := a.Catalog.Product("HSA5", loket.DefaultLevel); p.BasePrice != 5550 { // 5300 + 132.5 + 100 -> 5550
 		t.Errorf("after the rule, HSA5 costs %d, want 5550", p.BasePrice)
@@ -117,10 +117,10 @@ func catalogAdmin(t *testing.T, a *server.Core) {
 	if again, err := a.Catalog.AddRoute(ctx, loket.NewRoute{Product: "HSA5", Supplier: "up", SupplierCode: "X6", Cost: 5000, Priority: 2}); err != nil || again.ID != r.ID || again.SupplierCode != "X6" {
 		t.Errorf("changing the route made another: %+v (was %d) %v", again, r.ID, err)
 	}
-	if moved, err := a.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, "HSA5"); err != nil || moved != 0 {
-		t.Errorf("delete markup: %d %v", moved, err)
+	if moved, err := a.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, "HSA5", true); err != nil || moved.Products != 0 || moved.Before == 0 {
+		t.Errorf("delete markup: %+v %v", moved, err)
 	}
-	_, err = a.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, "HSA5")
+	_, err = a.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, "HSA5", true)
 	refused("deleting it again", err, loket.ENOTFOUND, "")
 }
 

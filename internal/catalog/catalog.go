@@ -110,6 +110,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (loket.
 	err := db.Direct(ctx, func(t *store.Tx) error {
 		// Direct may run this again after a transient failure: start afresh.
 		a := &applier{t: t, p: &parser{name: name}, f: f}
+		t.PriceCause("catalog import " + name)
 		err := a.apply()
 		suppliers = a.suppliers
 		return err

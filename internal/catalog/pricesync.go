@@ -76,6 +76,7 @@ func (s *Service) applyPrices(ctx context.Context, cfg loket.Supplier, list []su
 	var res *loket.PriceSync
 	err := s.db.Direct(ctx, func(t *store.Tx) error {
 		var err error
+		t.PriceCause("price sync of " + cfg.Name)
 		if res, err = t.ApplySupplierPrices(cfg.ID, entries, full); err != nil {
 			return err
 		}

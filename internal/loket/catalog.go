@@ -186,6 +186,10 @@ func (s *PriceSync) Summary() string {
 	return out
 }
 
+// DefaultRoundTo is a markup rule's rounding when none is given: whole hundreds of
+// rupiah, rounded up, so a rule never gives odd amounts such as 5.396.
+const DefaultRoundTo Money = 100
+
 // Apply computes the base price for a cost.
 func (m MarkupRule) Apply(cost Money) Money {
 	p := cost.PlusBP(m.MarkupBP) + m.MarkupFlat
@@ -230,4 +234,50 @@ type NewRoute struct {
 type ImportSummary struct {
 	Levels, Categories, Brands, Products, Routes, Suppliers int
 	VNServices, VNCountries                                 int // the virtual-number catalog
+}
+
+// PriceMove is one product's base price before and after a change.
+type PriceMove struct {
+	Product string `json:"product"`
+	Old     Money  `json:"old"`
+	New     Money  `json:"new"`
+}
+
+// PriceChangeSet is the base price changes one transaction made (a markup rule set or
+// deleted, a price sync, an import, an undo), as loket price history lists them.
+type PriceChangeSet struct {
+	ID       int64       `json:"id"`
+	At       time.Time   `json:"at"`
+	Cause    string      `json:"cause"`
+	Undoes   int64       `json:"undoes,omitempty"` // the set this one undid
+	Products int         `json:"products"`
+	Up       int         `json:"up"`
+	Down     int         `json:"down"`
+	Changes  []PriceMove `json:"changes,omitempty"`
+}
+
+// Count sets Products, Up and Down from Changes.
+func (s *PriceChangeSet) Count() {
+	s.Products, s.Up, s.Down = len(s.Changes), 0, 0
+	for _, c := range s.Changes {
+		switch {
+		case c.New > c.Old:
+			s.Up++
+		case c.New < c.Old:
+			s.Down++
+		}
+	}
+}
+
+// MarkupChange is what setting or deleting a markup rule did, or would do when it is a
+// preview (Applied false: nothing was written). It counts the prepaid products the
+// rule's scope covers and, of them, how many went up, down or stayed.
+type MarkupChange struct {
+	PriceChangeSet
+	Applied   bool `json:"applied"`
+	Covered   int  `json:"covered"`
+	Unchanged int  `json:"unchanged"`
+	// Before is, for a deleted rule, the change set that last set it (0 when none is
+	// recorded): undoing it restores the prices from before the rule.
+	Before int64 `json:"set_by,omitempty"`
 }

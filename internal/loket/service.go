@@ -100,8 +100,12 @@ type CatalogService interface {
 	Levels(ctx context.Context) ([]Level, error)
 	SetLevel(ctx context.Context, l Level) error
 	MarkupRules(ctx context.Context) ([]MarkupRule, error)
-	SetMarkupRule(ctx context.Context, m MarkupRule) (repriced int, err error)
-	DeleteMarkupRule(ctx context.Context, scope, code string) (repriced int, err error)
+	// SetMarkupRule and DeleteMarkupRule change a rule and reprice (apply), or say what
+	// they would do and write nothing (a preview).
+	SetMarkupRule(ctx context.Context, m MarkupRule, apply bool) (*MarkupChange, error)
+	DeleteMarkupRule(ctx context.Context, scope, code string, apply bool) (*MarkupChange, error)
+	PriceHistory(ctx context.Context, limit int) ([]PriceChangeSet, error)
+	UndoPrices(ctx context.Context, id int64, force, apply bool) (*PriceChangeSet, error)
 	// SupplierKinds lists the kinds of upstream this Loket can buy from.
 	SupplierKinds() []string
 	AddSupplier(ctx context.Context, s Supplier) (*Supplier, error)

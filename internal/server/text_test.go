@@ -72,10 +72,10 @@ func TestServicesRefuseBadText(t *testing.T) {
 					return err
 				}},
 				{"Catalog.SetMarkupRule", false, func() error {
-					_, err := svc.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: v, RoundTo: 1})
+					_, err := svc.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: v, RoundTo: 1}, true)
 					return err
 				}},
-				{"Catalog.DeleteMarkupRule", false, func() error { _, err := svc.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, v); return err }},
+				{"Catalog.DeleteMarkupRule", false, func() error { _, err := svc.Catalog.DeleteMarkupRule(ctx, loket.ScopeProduct, v, true); return err }},
 				{"Catalog.SetLevel", false, func() error { return svc.Catalog.SetLevel(ctx, loket.Level{Name: v}) }},
 				{"Catalog.Import", false, func() error {
 					_, err := svc.Catalog.Import(ctx, strings.NewReader("categories:\n  - code: guard\n    name: "+yamlQuote(v)+"\n"), "guard.yaml")

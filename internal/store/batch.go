@@ -22,6 +22,11 @@ type Tx struct {
 	ctx   context.Context
 	after []func()
 	lane  *lane // nil outside the batcher
+	// The change set this transaction's base price changes go into (RecordPriceChange
+	// makes it at the first change), and what it is said to be caused by.
+	priceSet   int64
+	priceCause string
+	priceUndo  int64
 }
 
 // Dialect is the engine the transaction runs on.

@@ -29,12 +29,35 @@ func (t *Tx) ProductBasePrice(code string) (loket.Money, bool, error) {
 	return p, err == nil, err
 }
 
-// RecordPriceChange notes a base price change and makes sure the fan-out job exists,
-// in the transaction that changed the price.
+// PriceCause says what this transaction's base price changes are caused by ("markup
+// set all 2% +0 round 100", "price sync of digi", "import"); it is the cause of the
+// change set they are recorded in. Call it before the first change.
+func (t *Tx) PriceCause(cause string) { t.priceCause = cause }
+
+// PriceSetCause is the cause of this transaction's change set.
+func (t *Tx) PriceSetCause() string { return t.priceCause }
+
+// PriceSet is the id of the change set this transaction's base price changes were
+// recorded in, or 0 when none moved yet.
+func (t *Tx) PriceSet() int64 { return t.priceSet }
+
+// RecordPriceChange notes a base price change in this transaction's change set (made
+// at its first change) and makes sure the fan-out job exists, in the transaction that
+// changed the price.
 func (t *Tx) RecordPriceChange(productID int64, old, new loket.Money) error {
 	now := Now()
-	if _, err := t.Exec(`INSERT INTO price_changes (product_id, old_price, new_price, created_at) VALUES ($1, $2, $3, $4)`,
-		productID, old, new, now); err != nil {
+	if t.priceSet == 0 {
+		cause := t.priceCause
+		if cause == "" {
+			cause = "price change"
+		}
+		if err := t.QueryRow(`INSERT INTO price_change_sets (created_at, cause, undoes) VALUES ($1, $2, $3) RETURNING id`,
+			now, truncate(cause, 500), t.priceUndo).Scan(&t.priceSet); err != nil {
+			return err
+		}
+	}
+	if _, err := t.Exec(`INSERT INTO price_changes (product_id, old_price, new_price, created_at, set_id) VALUES ($1, $2, $3, $4, $5)`,
+		productID, old, new, now, t.priceSet); err != nil {
 		return err
 	}
 	// Moving run_at tells a fan-out already running that more came in after it looked:

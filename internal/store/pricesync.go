@@ -156,11 +156,14 @@ func (t *Tx) SetMarkupRule(m loket.MarkupRule) (int, error) {
 		return 0, loket.FieldError(loket.EINVALID, "markup", "a markup may not be negative: Loket does not sell below cost")
 	}
 	if m.RoundTo < 1 {
-		m.RoundTo = 1
+		m.RoundTo = loket.DefaultRoundTo
 	}
 	id, err := t.markupScopeID(m.Scope, m.ScopeCode)
 	if err != nil {
 		return 0, err
+	}
+	if t.priceCause == "" {
+		t.priceCause = fmt.Sprintf("%s: %d.%02d%% +%d, round %d", MarkupCause("set", m.Scope, m.ScopeCode), m.MarkupBP/100, m.MarkupBP%100, m.MarkupFlat, m.RoundTo)
 	}
 	if _, err := t.Exec(`INSERT INTO markup_rules (scope, scope_id, markup_bp, markup_flat, round_to, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (scope, scope_id) DO UPDATE SET markup_bp = excluded.markup_bp, markup_flat = excluded.markup_flat,
@@ -184,7 +187,48 @@ func (t *Tx) DeleteMarkupRule(scope, code string) (int, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, loket.Errorf(loket.ENOTFOUND, "no markup rule for %s %s", scope, code)
 	}
+	if t.priceCause == "" {
+		t.priceCause = MarkupCause("delete", scope, code)
+	}
 	return t.repriceScope(scope, id)
+}
+
+// MarkupCause is how the change set of a markup rule's change begins its cause:
+// "markup set category pulsa", "markup delete all".
+func MarkupCause(verb, scope, code string) string {
+	return strings.TrimSpace("markup " + verb + " " + scope + " " + code)
+}
+
+// LastMarkupSet is the id of the latest change set that setting the rule of a scope
+// moved prices in (0 when none is recorded).
+func (t *Tx) LastMarkupSet(scope, code string) (int64, error) {
+	var id int64
+	err := t.QueryRow(`SELECT id FROM price_change_sets WHERE cause LIKE $1 ORDER BY id DESC LIMIT 1`, MarkupCause("set", scope, code)+":%").Scan(&id)
+	if noRows(err) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// MarkupCovered counts the prepaid products the rule of a scope covers.
+func (t *Tx) MarkupCovered(scope, code string) (int, error) {
+	id, err := t.markupScopeID(scope, code)
+	if err != nil {
+		return 0, err
+	}
+	q := `SELECT count(*) FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.kind = 'prepaid'`
+	var args []any
+	switch scope {
+	case loket.ScopeCategory:
+		q += ` AND b.category_id = $1`
+		args = append(args, id)
+	case loket.ScopeProduct:
+		q += ` AND p.id = $1`
+		args = append(args, id)
+	}
+	var n int
+	err = t.QueryRow(q, args...).Scan(&n)
+	return n, err
 }
 
 func (t *Tx) markupScopeID(scope, code string) (int64, error) {

@@ -115,7 +115,7 @@ func TestPriceSync(t *testing.T) {
 		}
 		// A product rule beats the category's.
 		if err := db.Direct(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 50})
+			_, err := tx.SetMarkupRule(loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 50, RoundTo: 1})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -90,33 +90,53 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	flat, okf := formMoney(r, "flat")
 	round, okr := formMoney(r, "round")
 	formOK := perr == nil && pct >= 0 && pct <= 1000 && okf && okr
-	var moved int
+	var moved *loket.MarkupChange
 	var err error
+	apply := r.PostFormValue("confirm") == "1"
 	if formOK {
-		moved, err = h.svc.Catalog.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round})
+		moved, err = h.svc.Catalog.SetMarkupRule(r.Context(), loket.MarkupRule{Scope: scope, ScopeCode: code, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat, RoundTo: round}, apply)
 	}
 	switch {
+	case formOK && err == nil && !apply:
+		h.markupPreview(w, r, s, moved, "/admin/catalog/markup", "percent", "flat", "round")
 	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
 	default:
-		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved))
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved.Products))
 	}
 }
 
 func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	scope, code := markupScope(r)
-	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code)
+	apply := r.PostFormValue("confirm") == "1"
+	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code, apply)
 	switch {
+	case err == nil && !apply:
+		h.markupPreview(w, r, s, moved, "/admin/catalog/markup/delete")
 	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
 		h.back(w, r, "/admin/catalog", "err", h.errText(err))
 	default:
-		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved))
+		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved.Products))
 	}
+}
+
+// markupPreview shows what a markup rule's change would do, product by product, with a
+// button that posts the same form again, confirmed.
+func (h *Handler) markupPreview(w http.ResponseWriter, r *http.Request, s *sess, c *loket.MarkupChange, action string, fields ...string) {
+	d := struct {
+		Change *loket.MarkupChange
+		Action string
+		Fields map[string]string
+	}{c, action, map[string]string{"scope": r.PostFormValue("scope"), "code": r.PostFormValue("code")}}
+	for _, f := range fields {
+		d.Fields[f] = r.PostFormValue(f)
+	}
+	h.render(w, http.StatusOK, "admin_markup_preview", h.newPage(w, r, s, "Pratinjau perubahan harga", "catalog", &d))
 }
 
 // adminRoute adds or changes a route: which supplier sells a product, under what

@@ -136,9 +136,17 @@ func TestOperatorActions(t *testing.T) {
 
 		// Markup rules reprice; suppliers switch off; settings refuse a bad QRIS.
 		op.get("/admin/catalog")
+		// First a preview that changes nothing, then the confirmed change.
 		st, body = op.post("/admin/catalog/markup", url.Values{"scope": {"product"}, "code": {"HSA5"}, "percent": {"10"}, "flat": {"0"}, "round": {"100"}})
+		must(t, st, body, 200, "Pratinjau perubahan harga", "HSA5", `name="confirm" value="1"`)
+		if rules, _ := s.Core.Catalog.MarkupRules(context.Background()); len(rules) != 0 {
+			t.Fatalf("the preview set a rule: %+v", rules)
+		}
+		st, body = op.post("/admin/catalog/markup", url.Values{"scope": {"product"}, "code": {"HSA5"}, "percent": {"10"}, "flat": {"0"}, "round": {"100"}, "confirm": {"1"}})
 		must(t, st, body, 200, "Aturan markup disimpan", "product HSA5")
 		st, body = op.post("/admin/catalog/markup/delete", url.Values{"scope": {"product"}, "code": {"HSA5"}})
+		must(t, st, body, 200, "Pratinjau perubahan harga")
+		st, body = op.post("/admin/catalog/markup/delete", url.Values{"scope": {"product"}, "code": {"HSA5"}, "confirm": {"1"}})
 		must(t, st, body, 200, "Aturan markup dihapus")
 		op.get("/admin/suppliers")
 		hang := regexp1(t, op.last, `/admin/suppliers/(\d+)/enabled`)

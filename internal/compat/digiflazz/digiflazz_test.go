@@ -477,7 +477,7 @@ func TestNoPriceNews(t *testing.T) {
 		}
 		dfHooks.wait(t, 0, 10*time.Second) // the order's report
 		nativeHooks.wait(t, 0, 10*time.Second)
-		if _, err := s.Core.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 500, RoundTo: 1}); err != nil {
+		if _, err := s.Core.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA5", MarkupFlat: 500, RoundTo: 1}, true); err != nil {
 			t.Fatal(err)
 		}
 		_, news := nativeHooks.wait(t, 1, 15*time.Second)
