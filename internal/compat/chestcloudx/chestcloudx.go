@@ -244,18 +244,9 @@ func errorOf(err error) (int, string) {
 		return http.StatusBadRequest, "Target tidak valid: " + detail
 	case loket.EPRICE:
 		return http.StatusBadRequest, "Harga layanan berubah."
-	case loket.ENOBILL:
-		return http.StatusBadRequest, "Belum ada tagihan untuk nomor pelanggan ini."
-	case loket.EBILLPAID:
-		return http.StatusBadRequest, "Tagihan sudah dibayar."
-	case loket.ECUSTOMER:
-		return http.StatusBadRequest, "Nomor pelanggan tidak ditemukan."
-	case loket.EOVERLIMIT:
-		return http.StatusBadRequest, "Tagihan melebihi batas pembayaran."
-	case loket.EEXPIRED:
-		return http.StatusBadRequest, "Cek tagihan sudah kedaluwarsa, silakan cek ulang."
-	case loket.EAMOUNT:
-		return http.StatusConflict, "Jumlah tagihan berubah, silakan cek ulang."
+	case loket.ENOBILL, loket.EBILLPAID, loket.ECUSTOMER, loket.EOVERLIMIT, loket.EEXPIRED, loket.EAMOUNT:
+		status, msg, _ := input.BillMessage(err)
+		return status, msg
 	case loket.ECONFLICT:
 		return http.StatusConflict, detail
 	case loket.ENOTFOUND:

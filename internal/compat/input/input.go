@@ -87,6 +87,27 @@ func TextMessage(err error) (string, bool) {
 	return "", false
 }
 
+// BillMessage words a bill refusal (no bill, paid, wrong customer, over the limit,
+// expired, amount changed) in Indonesian for the JSON dialects, with the HTTP status
+// they answer it with, or reports false for any other error.
+func BillMessage(err error) (int, string, bool) {
+	switch loket.ErrorCode(err) {
+	case loket.ENOBILL:
+		return http.StatusBadRequest, "Belum ada tagihan untuk nomor pelanggan ini.", true
+	case loket.EBILLPAID:
+		return http.StatusBadRequest, "Tagihan sudah dibayar.", true
+	case loket.ECUSTOMER:
+		return http.StatusBadRequest, "Nomor pelanggan tidak ditemukan.", true
+	case loket.EOVERLIMIT:
+		return http.StatusBadRequest, "Tagihan melebihi batas pembayaran.", true
+	case loket.EEXPIRED:
+		return http.StatusBadRequest, "Cek tagihan sudah kedaluwarsa, silakan cek ulang.", true
+	case loket.EAMOUNT:
+		return http.StatusConflict, "Jumlah tagihan berubah, silakan cek ulang.", true
+	}
+	return 0, "", false
+}
+
 func readInput(w http.ResponseWriter, r *http.Request) (Params, error) {
 	p := Params{}
 	for k, vs := range r.URL.Query() {
