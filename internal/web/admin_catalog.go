@@ -98,7 +98,7 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	switch {
 	case formOK && err == nil && !apply:
-		h.markupPreview(w, r, s, moved, "/admin/catalog/markup", "percent", "flat", "round")
+		h.markupPreview(w, r, s, moved, false, "percent", "flat", "round")
 	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
@@ -115,7 +115,7 @@ func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *s
 	moved, err := h.svc.Catalog.DeleteMarkupRule(r.Context(), scope, code, apply)
 	switch {
 	case err == nil && !apply:
-		h.markupPreview(w, r, s, moved, "/admin/catalog/markup/delete")
+		h.markupPreview(w, r, s, moved, true)
 	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
@@ -125,14 +125,14 @@ func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *s
 	}
 }
 
-// markupPreview shows what a markup rule's change would do, product by product, with a
-// button that posts the same form again, confirmed.
-func (h *Handler) markupPreview(w http.ResponseWriter, r *http.Request, s *sess, c *loket.MarkupChange, action string, fields ...string) {
+// markupPreview shows what a markup rule's change (or its deletion) would do, product
+// by product, with a button that posts the same form again, confirmed.
+func (h *Handler) markupPreview(w http.ResponseWriter, r *http.Request, s *sess, c *loket.MarkupChange, deleting bool, fields ...string) {
 	d := struct {
 		Change *loket.MarkupChange
-		Action string
+		Delete bool
 		Fields map[string]string
-	}{c, action, map[string]string{"scope": r.PostFormValue("scope"), "code": r.PostFormValue("code")}}
+	}{c, deleting, map[string]string{"scope": r.PostFormValue("scope"), "code": r.PostFormValue("code")}}
 	for _, f := range fields {
 		d.Fields[f] = r.PostFormValue(f)
 	}
