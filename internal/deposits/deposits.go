@@ -576,8 +576,8 @@ func (s *Service) Payments(ctx context.Context, state string, limit int) ([]*lok
 }
 
 // OpenDeposits lists the deposits waiting for their payment, with their resellers'
-// usernames.
-func (s *Service) OpenDeposits(ctx context.Context, limit int) ([]*loket.Deposit, []string, error) {
+// usernames and, for dropship orders' payments, the orders.
+func (s *Service) OpenDeposits(ctx context.Context, limit int) ([]loket.OpenDeposit, error) {
 	return s.db.OpenDeposits(ctx, limit)
 }
 

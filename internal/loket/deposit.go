@@ -37,6 +37,16 @@ type Deposit struct {
 	SettledAt *time.Time `json:"settled_at,omitempty"`
 }
 
+// OpenDeposit is a deposit waiting for its payment, as the operator lists them: with
+// its reseller's username and, for a dropship order's customer payment (not a top-up
+// of the reseller's balance), the order and the customer's name.
+type OpenDeposit struct {
+	*Deposit
+	Username      string
+	DropshipOrder int64 // 0 for a reseller's deposit
+	Customer      string
+}
+
 // Payment is money a source saw arrive.
 type Payment struct {
 	ID         int64     `json:"id"`

@@ -142,7 +142,9 @@ type DepositService interface {
 	// Deposit returns one deposit (one of a reseller's when resellerID is not 0).
 	Deposit(ctx context.Context, id, resellerID int64) (*Deposit, error)
 	Deposits(ctx context.Context, resellerID int64, limit int) ([]*Deposit, error)
-	OpenDeposits(ctx context.Context, limit int) ([]*Deposit, []string, error)
+	// OpenDeposits lists the deposits waiting for their payment, dropship orders'
+	// customer payments included (OpenDeposit.DropshipOrder).
+	OpenDeposits(ctx context.Context, limit int) ([]OpenDeposit, error)
 	// ConfirmDeposit is the operator's word that a deposit's transfer arrived.
 	ConfirmDeposit(ctx context.Context, id int64, note, txHash string) (*Deposit, error)
 	RecordPayment(ctx context.Context, p Payment) (PaymentOutcome, error)

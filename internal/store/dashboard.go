@@ -256,22 +256,24 @@ func (db *DB) Levels(ctx context.Context) ([]loket.Level, error) {
 	return out, err
 }
 
-// OpenDeposits lists pending deposits of every reseller, newest first, with usernames.
-func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]*loket.Deposit, []string, error) {
-	var out []*loket.Deposit
-	var names []string
-	err := db.each(ctx, `SELECT `+depositCols+`, COALESCE((SELECT username FROM resellers r WHERE r.id = deposits.reseller_id), '')
+// OpenDeposits lists pending deposits of every reseller, newest first, with usernames
+// and, for dropship orders' payments, the order and its customer.
+func (db *DB) OpenDeposits(ctx context.Context, limit int) ([]loket.OpenDeposit, error) {
+	var out []loket.OpenDeposit
+	err := db.each(ctx, `SELECT `+depositCols+`, COALESCE((SELECT username FROM resellers r WHERE r.id = deposits.reseller_id), ''),
+		COALESCE((SELECT order_id FROM dropship_orders x WHERE x.deposit_id = deposits.id), 0),
+		COALESCE((SELECT customer_name FROM dropship_orders x WHERE x.deposit_id = deposits.id), '')
 		FROM deposits WHERE status = 'pending' ORDER BY id DESC LIMIT $1`, func(r *sql.Rows) error {
-		var name string
-		d, err := scanDeposit(extraScan{r, []any{&name}})
+		var o loket.OpenDeposit
+		d, err := scanDeposit(extraScan{r, []any{&o.Username, &o.DropshipOrder, &o.Customer}})
 		if err != nil {
 			return err
 		}
-		out = append(out, d)
-		names = append(names, name)
+		o.Deposit = d
+		out = append(out, o)
 		return nil
 	}, limit)
-	return out, names, err
+	return out, err
 }
 
 // Money reads the MoneySummary.

@@ -28,6 +28,8 @@ func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
 	handle("POST /admin/catalog/markup", h.admin(h.adminMarkup))
 	handle("POST /admin/catalog/markup/delete", h.admin(h.adminMarkupDelete))
 	handle("POST /admin/catalog/route", h.admin(h.adminRoute))
+	handle("GET /admin/prices", h.admin(h.adminPrices))
+	handle("POST /admin/prices/{id}/undo", h.admin(h.adminPriceUndo))
 
 	handle("GET /admin/suppliers", h.admin(h.adminSuppliers))
 	handle("POST /admin/suppliers", h.admin(h.adminSaveSupplier))

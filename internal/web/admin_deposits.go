@@ -8,22 +8,31 @@ import (
 )
 
 type adminDepositsData struct {
-	Open      []*loket.Deposit
-	Names     []string
+	Open      []loket.OpenDeposit // resellers' top-ups
+	Dropship  []loket.OpenDeposit // dropship orders' customer payments
 	Unmatched []*loket.Payment
 	Recent    []*loket.Payment
 }
 
 // adminDeposits: open deposits (a bank ticket is confirmed here when the transfer is
-// seen), payments that matched no deposit (credited to a reseller by hand), and the
+// seen), dropship orders' customer payments apart (each linked to its order; confirmed
+// by hand when the operator sees a payment the source did not report), payments that matched no deposit (credited to a reseller by hand), and the
 // latest payments.
 func (h *Handler) adminDeposits(w http.ResponseWriter, r *http.Request, s *sess) {
 	ctx := r.Context()
 	var d adminDepositsData
 	var err error
-	if d.Open, d.Names, err = h.svc.Deposits.OpenDeposits(ctx, 200); err != nil {
+	open, err := h.svc.Deposits.OpenDeposits(ctx, 200)
+	if err != nil {
 		h.fail(w, r, s, err)
 		return
+	}
+	for _, o := range open {
+		if o.DropshipOrder != 0 {
+			d.Dropship = append(d.Dropship, o)
+		} else {
+			d.Open = append(d.Open, o)
+		}
 	}
 	if d.Unmatched, err = h.svc.Deposits.Payments(ctx, "unmatched", 200); err != nil {
 		h.fail(w, r, s, err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/config"
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store"
@@ -201,10 +202,10 @@ func TestBrowser(t *testing.T) {
 
 	t.Logf("%v: the order done", time.Since(began).Round(time.Millisecond))
 	// A QRIS deposit: the QR with its countdown, paid through the simulated source.
-	var total string
+	var total, depositURL string
 	run("reseller opens a deposit", chromedp.Navigate(s.URL+"/app/deposit"),
 		chromedp.SendKeys("#amount", "50000", chromedp.ByQuery), submit("#deposit-form"),
-		waitFor("#deposit-total"), chromedp.Text("#deposit-total", &total, chromedp.ByQuery),
+		waitFor("#deposit-total"), chromedp.Text("#deposit-total", &total, chromedp.ByQuery), chromedp.Location(&depositURL),
 		waitJS(`document.querySelector('img.qr').complete && document.querySelector('img.qr').naturalWidth > 0`),
 		shot("app-deposit-qr"))
 	amount, err := strconv.ParseInt(strings.NewReplacer("Rp", "", ".", "", " ", "").Replace(total), 10, 64)
@@ -292,19 +293,83 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(s.URL+"/admin"), waitFor(".chart"), shot("desk-admin-overview"),
 		chromedp.Navigate(s.URL+"/admin/reports"), waitFor("svg.chart"), shot("desk-admin-reports"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
-		chromedp.Navigate(s.URL+"/lang/en?back=/admin"), waitFor(".chart"), shot("admin-overview-en"))
+		chromedp.Navigate(s.URL+"/lang/en?back=/admin"), waitFor(".chart"), shot("admin-overview-en"),
+		chromedp.Navigate(s.URL+"/lang/id?back=/admin"), waitFor(".chart"))
+
+	// Every page, at a phone's width and a desk's: none scrolls sideways, not even
+	// inside a box (a table cut off behind a scrollbar counts), and each is kept as a
+	// screenshot. A price change is made first, so the price history has a line.
+	if _, err := s.Core.Catalog.SetMarkupRule(context.Background(), loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA10", MarkupBP: 100, RoundTo: 100}, true); err != nil {
+		t.Fatal(err)
+	}
+	tokenID := path.Base(tokenURL)
+	tour := func(who string, pages []struct{ name, url, sel string }) {
+		t.Helper()
+		for _, width := range []struct {
+			name string
+			set  chromedp.Action
+		}{{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)}, {"desk", chromedp.EmulateViewport(1366, 900)}} {
+			tasks := chromedp.Tasks{width.set}
+			for _, p := range pages {
+				tasks = append(tasks, chromedp.Navigate(s.URL+p.url), waitFor(p.sel), shot("tour-"+width.name+"-"+who+"-"+p.name))
+			}
+			run(who+" pages at "+width.name+" width", tasks)
+		}
+	}
+	tour("admin", []struct{ name, url, sel string }{
+		{"overview", "/admin", ".chart"},
+		{"orders", "/admin/orders", "table"},
+		{"order", "/admin/orders/" + tokenID, "dl"},
+		{"resellers", "/admin/resellers", "#new-reseller"},
+		{"reseller", "/admin/resellers/" + strconv.FormatInt(budi.ID, 10), "#credit"},
+		{"catalog", "/admin/catalog", "#products"},
+		{"prices", "/admin/prices", "#price-history"},
+		{"suppliers", "/admin/suppliers", "section.card"},
+		{"deposits", "/admin/deposits", "#dropship"},
+		{"withdrawals", "/admin/withdrawals", "table"},
+		{"settings", "/admin/settings", "#q"},
+		{"reports", "/admin/reports", "svg.chart"},
+		{"reports-reseller", "/admin/reports?by=reseller", "table.report"},
+		// {"docs", "/docs", "h1"},
+	})
+	run("operator signs out", signOut, signIn("reseller", "budi", "rahasia-budi"), submit(`form[action="/login"]`), waitFor("#balance"))
+	tour("app", []struct{ name, url, sel string }{
+		{"home", "/app", "#balance"},
+		{"order", "/app/order", "#brand"},
+		{"orders", "/app/orders", "table"},
+		{"order-detail", "/app/orders/" + tokenID, "#order-status"},
+		{"receipt", "/app/orders/" + tokenID + "/struk", "#receipt"},
+		{"deposit", "/app/deposit", "#unique-code-note"},
+		{"deposit-detail", strings.TrimPrefix(depositURL, s.URL), "#deposit-paid"},
+		{"ledger", "/app/ledger", "table"},
+		{"bills", "/app/bills", "#bill-form"},
+		{"pln", "/app/pln", "form"},
+		{"profit", "/app/profit", "#profit"},
+		{"keys", "/app/keys", "#ip"},
+		{"docs", "/app/docs", "table"},
+	})
+	run("reseller signs out", signOut, chromedp.Navigate(s.URL+"/login"), waitFor("#u"), shot("tour-desk-login"))
 	loketest.VerifyLedger(t, s)
 	t.Logf("browser test took %v; %d screenshots in %s", time.Since(began).Round(time.Millisecond), n, shots)
 }
 
 // overflowJS says why the page scrolls sideways ("" when it does not): the widths and
 // the first elements that stick out.
+// A box that scrolls sideways inside the page (a wide table in its .table) counts too,
+// since what it hides is as cut off; code (pre) and the tab bar (nav) may scroll.
 const overflowJS = `(() => {
 	const d = document.documentElement;
-	if (d.scrollWidth <= d.clientWidth) return "";
-	const out = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > d.clientWidth + 1)
-		.slice(0, 4).map(e => e.tagName + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : ""));
-	return d.scrollWidth + " > " + d.clientWidth + ": " + out.join(", ");
+	const name = e => e.tagName + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : "");
+	if (d.scrollWidth > d.clientWidth) {
+		const out = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > d.clientWidth + 1 && !e.closest("pre, nav"))
+			.slice(0, 6).map(name);
+		return d.scrollWidth + " > " + d.clientWidth + ": " + out.join(", ");
+	}
+	const boxes = [...document.querySelectorAll("body *")].filter(e => {
+		const o = getComputedStyle(e).overflowX;
+		return (o === "auto" || o === "scroll") && e.scrollWidth > e.clientWidth + 1 && !e.closest("pre, nav");
+	});
+	return boxes.length ? "inside " + boxes.slice(0, 4).map(e => name(e) + " (" + e.scrollWidth + " > " + e.clientWidth + ")").join(", ") : "";
 })()`
 
 // rupiahText is how the pages write an amount.

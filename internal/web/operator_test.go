@@ -136,6 +136,15 @@ func TestOperatorActions(t *testing.T) {
 
 		// Markup rules reprice; suppliers switch off; settings refuse a bad QRIS.
 		op.get("/admin/catalog")
+		basePrice := func() loket.Money {
+			t.Helper()
+			p, err := s.Core.Catalog.Product("HSA5", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.BasePrice
+		}
+		before := basePrice()
 		// First a preview that changes nothing, then the confirmed change.
 		st, body = op.post("/admin/catalog/markup", url.Values{"scope": {"product"}, "code": {"HSA5"}, "percent": {"10"}, "flat": {"0"}, "round": {"100"}})
 		must(t, st, body, 200, "Pratinjau perubahan harga", "HSA5", `name="confirm" value="1"`)
@@ -148,6 +157,23 @@ func TestOperatorActions(t *testing.T) {
 		must(t, st, body, 200, "Pratinjau perubahan harga")
 		st, body = op.post("/admin/catalog/markup/delete", url.Values{"scope": {"product"}, "code": {"HSA5"}, "confirm": {"1"}})
 		must(t, st, body, 200, "Aturan markup dihapus")
+		// The price history lists the rule's change, and undoes it after a preview: the
+		// price from before the rule comes back, as a change of its own.
+		if basePrice() == before {
+			t.Fatalf("the markup left HSA5 at %d", before)
+		}
+		st, body = op.get("/admin/prices")
+		must(t, st, body, 200, `id="price-history"`, "Aturan markup product HSA5: 10.00%")
+		set := regexp1(t, body, `<td>(\d+)</td><td>[^<]*</td><td class="wrap">Aturan markup product HSA5`)
+		st, body = op.post("/admin/prices/"+set+"/undo", url.Values{})
+		must(t, st, body, 200, "Pratinjau perubahan harga", `action="/admin/prices/`+set+`/undo"`, `name="confirm" value="1"`)
+		st, body = op.post("/admin/prices/"+set+"/undo", url.Values{"confirm": {"1"}, "force": {""}})
+		must(t, st, body, 200, "Perubahan #"+set+" dibatalkan; 1 harga kembali")
+		if got := basePrice(); got != before {
+			t.Fatalf("after the undo HSA5 costs %d, want %d", got, before)
+		}
+		st, body = op.get("/admin/prices")
+		must(t, st, body, 200, "Pembatalan #"+set+" (Aturan markup product HSA5")
 		op.get("/admin/suppliers")
 		hang := regexp1(t, op.last, `/admin/suppliers/(\d+)/enabled`)
 		for _, st := range s.Core.Orders.Suppliers() {

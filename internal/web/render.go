@@ -42,6 +42,9 @@ func (p *page) Tf(key string, args ...any) string {
 var funcs = template.FuncMap{
 	"rp":  rupiah,
 	"num": thousands,
+	"bp":  percentBP,
+	// pair passes two values to a template: {{template "x" (pair $ .Item)}}, read as .A and .B.
+	"pair": func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
 	"wib": showTime,
 	"wibp": func(t *time.Time) string {
 		if t == nil {

@@ -267,8 +267,9 @@ func TestOverviewInProcess(t *testing.T) {
 		}
 		waitOrder(t, s, itoa(o.ID))
 		loketest.SetupPayments(t, s)
-		if _, _, _, err := s.Core.Dropship.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "ds1"},
-			loket.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"}); err != nil {
+		ds, _, _, err := s.Core.Dropship.CreateDropshipOrder(ctx, ra, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "ds1"},
+			loket.DropshipRequest{SellingPrice: 7000, CustomerName: "Siti"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		wib, _ := time.LoadLocation("Asia/Jakarta")
@@ -291,5 +292,9 @@ func TestOverviewInProcess(t *testing.T) {
 		st, body := op.get("/admin")
 		must(t, st, body, 200, `id="today-pending">0<`, `id="today-awaiting">1<`, `id="all-pending">0<`,
 			"Dropship menunggu pembayaran", "Rp 500.000", `<svg class="chart"`, `class="val"`, ">"+now.Format("2/1")+"<", ">0<")
+		// The customer's payment is listed apart from the resellers' deposits, linked to
+		// its order.
+		st, body = op.get("/admin/deposits")
+		must(t, st, body, 200, "Tidak ada deposit terbuka.", `id="dropship"`, `<a href="/admin/orders/`+itoa(ds.ID)+`">#`+itoa(ds.ID)+`</a>`, "<td>Siti</td>")
 	})
 }

@@ -12,6 +12,23 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });
+    // Tables become cards on phones (app.css): each cell is labelled with its column's
+    // heading.
+    document.querySelectorAll(".table table, table.stack").forEach(function (t) {
+      var head = t.querySelector("tr"), names = [];
+      if (!head || !head.querySelector("th")) { return; }
+      head.querySelectorAll("th").forEach(function (th) {
+        for (var i = 0; i < (th.colSpan || 1); i++) { names.push(th.textContent.trim()); }
+      });
+      t.querySelectorAll("tr").forEach(function (tr) {
+        if (tr === head) { return; }
+        var col = 0;
+        tr.querySelectorAll(":scope > td").forEach(function (td) {
+          if (!td.hasAttribute("data-label") && !td.hasAttribute("colspan") && names[col]) { td.setAttribute("data-label", names[col]); }
+          col += td.colSpan || 1;
+        });
+      });
+    });
     document.querySelectorAll("[data-hide-js]").forEach(function (el) { el.hidden = true; });
     // Print the page (a receipt): <button data-print>.
     document.querySelectorAll("[data-print]").forEach(function (b) {
