@@ -646,10 +646,16 @@ func jsonFields(t reflect.Type) []jsonField {
 //go:embed docs/*.html
 var docsFiles embed.FS
 
-var docsPageTmpl = template.Must(template.New("docs.html").Funcs(template.FuncMap{
-	"prose": prose,
-	"lower": strings.ToLower,
-}).ParseFS(docsFiles, "docs/docs.html"))
+// docsPageTmpl is the /docs page in each language: T gives the template its words.
+var docsPageTmpl = map[string]*template.Template{"en": docsTemplate(&docsEN), "id": docsTemplate(&docsID)}
+
+func docsTemplate(t *docsText) *template.Template {
+	return template.Must(template.New("docs.html").Funcs(template.FuncMap{
+		"prose": prose,
+		"lower": strings.ToLower,
+		"T":     func() *docsText { return t },
+	}).ParseFS(docsFiles, "docs/docs.html"))
+}
 
 // MountDocs serves /openapi.json and /docs. Both are built on the first request, when
 // every route is registered.
@@ -681,14 +687,16 @@ func (s *Server) MountDocs() {
 	s.Handle("GET /docs", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		load()
 		public := s.PublicURL()
+		lang := docsLang(r)
 		var b bytes.Buffer
-		if err := docsPageTmpl.Execute(&b, docsView(doc, s.Routes(), httpx.BaseURL(r, public))); err != nil {
+		if err := docsPageTmpl[lang].Execute(&b, docsView(doc, s.Routes(), httpx.BaseURL(r, public), lang)); err != nil {
 			s.Log.Error("render /docs", "err", err)
 			WriteError(w, loket.Errorf(loket.EINTERNAL, "internal error"))
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("Vary", "Cookie")
 		w.Write(b.Bytes())
 	}))
 }
@@ -711,12 +719,13 @@ func prose(s string) template.HTML {
 }
 
 type docsPage struct {
-	Doc      *OpenAPIDoc
-	Base     string
-	Ops      []docsOp
-	Webhooks []docsOp
-	Schemas  []docsSchema
-	Codes    []docsCode
+	Doc         *OpenAPIDoc
+	Description string // Doc.Info.Description, in the page's language
+	Base        string
+	Ops         []docsOp
+	Webhooks    []docsOp
+	Schemas     []docsSchema
+	Codes       []docsCode
 }
 
 type docsOp struct {
@@ -726,6 +735,7 @@ type docsOp struct {
 	Request                                *docsBody
 	Responses                              []docsResponse
 	Curl                                   string
+	key                                    string // the route pattern, or the webhook's event
 }
 
 type docsParam struct {
@@ -762,23 +772,28 @@ type docsField struct {
 type docsType struct{ Pre, Ref, Post string }
 
 type docsCode struct {
-	Code   string
-	Status int
+	Code, Meaning string
+	Status        int
 }
 
-func docsView(doc *OpenAPIDoc, routes []Route, base string) docsPage {
-	page := docsPage{Doc: doc, Base: base}
+// docsView is what /docs shows of doc, in lang ("en" or "id").
+func docsView(doc *OpenAPIDoc, routes []Route, base, lang string) docsPage {
+	page := docsPage{Doc: doc, Description: doc.Info.Description, Base: base}
 	for _, r := range routes {
 		method, p := splitPattern(r.Pattern)
 		op := doc.Paths[p][strings.ToLower(method)]
 		if op == nil {
 			continue
 		}
-		page.Ops = append(page.Ops, docsOperation(doc, method, p, op, base))
+		d := docsOperation(doc, method, p, op, base)
+		d.key = r.Pattern
+		page.Ops = append(page.Ops, d)
 	}
 	for _, name := range sortedKeys(doc.Webhooks) {
 		for _, m := range sortedKeys(doc.Webhooks[name]) {
-			page.Webhooks = append(page.Webhooks, docsOperation(doc, strings.ToUpper(m), name, doc.Webhooks[name][m], ""))
+			d := docsOperation(doc, strings.ToUpper(m), name, doc.Webhooks[name][m], "")
+			d.key = name
+			page.Webhooks = append(page.Webhooks, d)
 		}
 	}
 	for _, name := range sortedKeys(doc.Components.Schemas) {
@@ -789,7 +804,7 @@ func docsView(doc *OpenAPIDoc, routes []Route, base string) docsPage {
 		for _, c := range errorCodes(r) {
 			if !seen[c] {
 				seen[c] = true
-				page.Codes = append(page.Codes, docsCode{Code: c, Status: Status(c)})
+				page.Codes = append(page.Codes, docsCode{Code: c, Meaning: codeMeaning[c].EN, Status: Status(c)})
 			}
 		}
 	}
@@ -799,6 +814,9 @@ func docsView(doc *OpenAPIDoc, routes []Route, base string) docsPage {
 		}
 		return strings.Compare(a.Code, b.Code)
 	})
+	if lang == "id" {
+		docsInIndonesian(&page)
+	}
 	return page
 }
 
