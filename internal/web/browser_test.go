@@ -330,9 +330,10 @@ func TestBrowser(t *testing.T) {
 		{"settings", "/admin/settings", "#q"},
 		{"reports", "/admin/reports", "svg.chart"},
 		{"reports-reseller", "/admin/reports?by=reseller", "table.report"},
-		// {"docs", "/docs", "h1"},
+		{"docs", "/docs", "h1"},
+		{"docs-en", "/docs?lang=en", "h1"},
 	})
-	run("operator signs out", signOut, signIn("reseller", "budi", "rahasia-budi"), submit(`form[action="/login"]`), waitFor("#balance"))
+	run("operator signs out", chromedp.Navigate(s.URL+"/admin"), waitFor(".chart"), signOut, signIn("reseller", "budi", "rahasia-budi"), submit(`form[action="/login"]`), waitFor("#balance"))
 	tour("app", []struct{ name, url, sel string }{
 		{"home", "/app", "#balance"},
 		{"order", "/app/order", "#brand"},
