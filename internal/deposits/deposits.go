@@ -51,27 +51,22 @@ func New(db *store.DB, runner *jobs.Runner, sealer *auth.Sealer, log *slog.Logge
 	return s
 }
 
-// depositMin is the smallest deposit per method: QRIS 2,000 (seed 000), bank 10,000
-// (seed 001's minimum for bank transfers).
-var depositMin = map[string]loket.Money{loket.MethodQRIS: 2_000, loket.MethodBank: 10_000, loket.MethodUSDT: 10_000}
-
 // Deposit limits.
 const (
-	maxOpenDeposits = 3           // seed 000: at most 3 pending
-	maxUniqueCode   = 999         // unique codes are 1..999 rupiah
-	MaxDeposit      = 100_000_000 // one deposit (or a dropship payment), in rupiah
-	depositExpiry   = 30 * time.Minute
+	maxOpenDeposits = 3   // seed 000: at most 3 pending
+	maxUniqueCode   = 999 // unique codes are 1..999 rupiah
+	depositExpiry   = loket.DepositExpiry
 )
 
 // CreateDeposit opens a deposit of amount by method for a reseller, with a unique code
 // that no other open deposit of the method shares, so the payment's total identifies it.
 func (s *Service) CreateDeposit(ctx context.Context, r *loket.ResellerAuth, method string, amount loket.Money, surface string) (*loket.Deposit, error) {
-	min, ok := depositMin[method]
+	min, ok := loket.DepositMin[method]
 	if !ok {
 		return nil, loket.FieldError(loket.EINVALID, "method", "unknown deposit method %q", method)
 	}
-	if amount < min || amount > MaxDeposit {
-		return nil, loket.FieldError(loket.EINVALID, "amount", "amount must be between %d and %d", min, MaxDeposit)
+	if amount < min || amount > loket.MaxDeposit {
+		return nil, loket.FieldError(loket.EINVALID, "amount", "amount must be between %d and %d", min, loket.MaxDeposit)
 	}
 	if surface == "" {
 		surface = "api"

@@ -89,8 +89,8 @@ func (s *Service) CreateDropshipOrder(ctx context.Context, r *loket.ResellerAuth
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if d.SellingPrice < c.Price || d.SellingPrice > deposits.MaxDeposit {
-		return nil, nil, false, loket.FieldError(loket.EPRICE, "selling_price", "selling_price must be at least your price %d (and at most %d)", c.Price, deposits.MaxDeposit)
+	if d.SellingPrice < c.Price || d.SellingPrice > loket.MaxDeposit {
+		return nil, nil, false, loket.FieldError(loket.EPRICE, "selling_price", "selling_price must be at least your price %d (and at most %d)", c.Price, loket.MaxDeposit)
 	}
 	qr, err := s.deposits.DynamicQRIS(ctx)
 	if err != nil {

@@ -37,6 +37,16 @@ type Deposit struct {
 	SettledAt *time.Time `json:"settled_at,omitempty"`
 }
 
+// Deposit limits: the smallest deposit per method (QRIS 2,000 as seed 000 says; bank
+// 10,000, seed 001's minimum for transfers), the largest (a dropship payment's too),
+// and how long a deposit waits for its payment.
+var DepositMin = map[string]Money{MethodQRIS: 2_000, MethodBank: 10_000, MethodUSDT: 10_000}
+
+const (
+	MaxDeposit    Money = 100_000_000
+	DepositExpiry       = 30 * time.Minute
+)
+
 // OpenDeposit is a deposit waiting for its payment, as the operator lists them: with
 // its reseller's username and, for a dropship order's customer payment (not a top-up
 // of the reseller's balance), the order and the customer's name.

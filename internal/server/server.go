@@ -176,7 +176,8 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		return closeAll(err)
 	}
 	web.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,
-		GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout, LowBalance: loket.Money(cfg.SupplierLowBalance)})
+		GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout, LowBalance: loket.Money(cfg.SupplierLowBalance),
+		SignInFailures: cfg.SignInFailures, SignInAddrFailures: cfg.SignInAddrFailures, SignInWindow: cfg.SignInWindow})
 	for _, mount := range surfaces {
 		mount(s.API.Mux, svc)
 	}

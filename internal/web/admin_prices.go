@@ -58,8 +58,8 @@ func (p *page) Cause(cause string) string {
 		{"markup set ", "Aturan markup"},
 		{"markup delete ", "Aturan markup dihapus"},
 		{"catalog import ", "Impor katalog"},
-		{"route add ", "Rute"},
-		{"price sync of ", "Sinkron harga"},
+		{"route add ", "Rute baru"},
+		{"price sync of ", "Sinkron harga dari"},
 	} {
 		if rest, ok := strings.CutPrefix(cause, c.prefix); ok {
 			if c.prefix == "undo of " { // "undo of #3 (markup set all: …)"

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -18,8 +17,10 @@ type adminSettingsData struct {
 	Limits       []limitRow
 }
 
+// limitRow is one limit the server was started with: what it is, its value as people
+// read it, and the environment variable that sets it ("" for Loket's fixed limits).
 type limitRow struct {
-	Name, Value string
+	Label, Value, Env string
 }
 
 func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -38,15 +39,18 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess)
 		h.fail(w, r, s, err)
 		return
 	}
-	cfg := h.cfg
+	cfg, p := h.cfg, &page{Lang: lang(r)}
+	span := func(min loket.Money) string { return rupiah(min) + " – " + rupiah(loket.MaxDeposit) }
 	d.Limits = []limitRow{
-		{"LOKET_PENDING_DEADLINE", cfg.PendingDeadline.String()},
-		{"LOKET_DOUBLE_ORDER_WINDOW", cfg.GuardWindow.String()},
-		{"LOKET_SUPPLIER_TIMEOUT", cfg.SupplierTimeout.String()},
-		{"LOKET_SUPPLIER_LOW_BALANCE", rupiah(cfg.LowBalance)},
-		{"deposit QRIS", "Rp 2.000 – Rp 100.000.000, " + (30 * time.Minute).String()},
-		{"deposit bank", "Rp 10.000 – Rp 100.000.000"},
-		{"login", "5 / 15m / username, 20 / 15m / IP"},
+		{p.T("Batas waktu pesanan menggantung"), p.Dur(cfg.PendingDeadline), "LOKET_PENDING_DEADLINE"},
+		{p.T("Jendela pesanan ganda"), p.Dur(cfg.GuardWindow), "LOKET_DOUBLE_ORDER_WINDOW"},
+		{p.T("Batas waktu jawaban supplier"), p.Dur(cfg.SupplierTimeout), "LOKET_SUPPLIER_TIMEOUT"},
+		{p.T("Saldo supplier rendah di bawah"), rupiah(cfg.LowBalance), "LOKET_SUPPLIER_LOW_BALANCE"},
+		{p.T("Deposit QRIS"), span(loket.DepositMin[loket.MethodQRIS]), ""},
+		{p.T("Deposit transfer bank"), span(loket.DepositMin[loket.MethodBank]), ""},
+		{p.T("Deposit berlaku selama"), p.Dur(loket.DepositExpiry), ""},
+		{p.T("Gagal masuk per username"), p.Tf("%d dalam %s", cfg.SignInFailures, p.Dur(cfg.SignInWindow)), "LOKET_SIGNIN_FAILURES"},
+		{p.T("Gagal masuk per alamat IP"), p.Tf("%d dalam %s", cfg.SignInAddrFailures, p.Dur(cfg.SignInWindow)), "LOKET_SIGNIN_ADDR_FAILURES"},
 	}
 	h.render(w, http.StatusOK, "admin_settings", h.newPage(w, r, s, "Pengaturan", "settings", d))
 }

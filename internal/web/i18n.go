@@ -1,5 +1,7 @@
 package web
 
+import "fmt"
+
 // The message catalog: Indonesian first (the keys are the Indonesian text, as
 // gettext msgids), English by the lang cookie. TestCatalogComplete checks that every
 // message the templates and handlers use has its English.
@@ -45,23 +47,23 @@ var english = map[string]string{
 	"Batalkan deposit ini?": "Cancel this deposit?",
 	"Batas":                 "Limits",
 	"Bayar tepat":           "Pay exactly",
-	"Beli":                 "Buy",
-	"Beli lagi":            "Buy again",
-	"Beli produk":          "Buy a product",
-	"Beli sekarang":        "Buy now",
-	"Belum ada aturan.":    "No rules yet.",
-	"Belum ada deposit.":   "No deposits yet.",
-	"Belum ada mutasi.":    "No movements yet.",
-	"Belum ada percobaan.": "No attempts yet.",
-	"Belum ada pesanan.":   "No orders yet.",
-	"Belum ada reseller.":  "No resellers yet.",
-	"Belum ada supplier.":  "No suppliers yet.",
-	"Belum tersedia.":      "Not available yet.",
-	"Beranda":              "Home",
-	"Berkas":               "File",
-	"Berlaku":              "Valid for",
-	"Brand":                "Brands",
-	"Buat API key baru":    "New API key",
+	"Beli":                  "Buy",
+	"Beli lagi":             "Buy again",
+	"Beli produk":           "Buy a product",
+	"Beli sekarang":         "Buy now",
+	"Belum ada aturan.":     "No rules yet.",
+	"Belum ada deposit.":    "No deposits yet.",
+	"Belum ada mutasi.":     "No movements yet.",
+	"Belum ada percobaan.":  "No attempts yet.",
+	"Belum ada pesanan.":    "No orders yet.",
+	"Belum ada reseller.":   "No resellers yet.",
+	"Belum ada supplier.":   "No suppliers yet.",
+	"Belum tersedia.":       "Not available yet.",
+	"Beranda":               "Home",
+	"Berkas":                "File",
+	"Berlaku":               "Valid for",
+	"Brand":                 "Brands",
+	"Buat API key baru":     "New API key",
 	"Buat API key baru? Yang lama langsung berhenti bekerja.":                "Make a new API key? The old one stops working at once.",
 	"Buat API key dan secret key baru":                                       "New API key and secret key",
 	"Buat API key dan secret key baru? Yang lama langsung berhenti bekerja.": "Make a new API key and secret key? The old ones stop working at once.",
@@ -318,6 +320,18 @@ var english = map[string]string{
 
 // translate returns key in lang: the key itself for Indonesian (and for a message
 // the catalog lacks).
+// addEnglish adds a page's messages to the catalog (from the i18n_*.go files' init).
+// A message already there with another English is a bug, one Indonesian text with two
+// meanings: it panics at start, and so in every test.
+func addEnglish(m map[string]string) {
+	for k, v := range m {
+		if old, ok := english[k]; ok && old != v {
+			panic(fmt.Sprintf("web: the message %q has two Englishes: %q and %q", k, old, v))
+		}
+		english[k] = v
+	}
+}
+
 func translate(lang, key string) string {
 	if lang == "en" {
 		if v, ok := english[key]; ok {

@@ -3,7 +3,7 @@ package web
 // The messages of the bills, PLN meter and receipt pages (app_bills.go, app_pln.go,
 // app_receipt.go) and of a bill on the operator's order page.
 func init() {
-	for k, v := range map[string]string{
+	addEnglish(map[string]string{
 		"Bayar tagihan":                "Pay a bill",
 		"Bayar tagihan lain":           "Pay another bill",
 		"Tagihan":                      "Bill",
@@ -68,7 +68,5 @@ func init() {
 		"Nomor meter/ID pelanggan tidak ditemukan. Periksa kembali nomornya.": "No such meter or customer number. Check the number again.",
 		"Cek meter PLN belum tersedia.":                                       "PLN meter checks are not available.",
 		"Nomor meter belum bisa dicek sekarang. Coba lagi nanti.":             "The meter cannot be checked now. Try again later.",
-	} {
-		english[k] = v
-	}
+	})
 }

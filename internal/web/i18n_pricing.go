@@ -2,14 +2,12 @@ package web
 
 // The messages of the markup preview page (admin_markup_preview.html).
 func init() {
-	for k, v := range map[string]string{
+	addEnglish(map[string]string{
 		"Pratinjau perubahan harga":     "Price change preview",
 		"Sebelum":                       "Before",
 		"Sesudah":                       "After",
 		"Terapkan":                      "Apply",
 		"Tidak ada harga yang berubah.": "No price changes.",
 		"%d produk tercakup: %d naik, %d turun, %d tetap. Belum ada yang berubah.": "%d products covered: %d up, %d down, %d unchanged. Nothing has changed yet.",
-	} {
-		english[k] = v
-	}
+	})
 }

@@ -2,7 +2,7 @@ package web
 
 // The messages of the profit, withdrawal and dropship refund pages (profit.go).
 func init() {
-	for k, v := range map[string]string{
+	addEnglish(map[string]string{
 		"Bank / e-wallet":                       "Bank / e-wallet",
 		"Catat pengembalian":                    "Record the refund",
 		"Customer":                              "Customer",
@@ -42,7 +42,5 @@ func init() {
 		"Tarik profit":                 "Withdraw profit",
 		"Tolak":                        "Reject",
 		"Transfer dulu ke rekening reseller, lalu setujui dengan nomor referensi transfer. Menolak mengembalikan jumlahnya ke saldo profit reseller.": "Transfer to the reseller's account first, then approve with the transfer reference. Rejecting returns the amount to the reseller's profit balance.",
-	} {
-		english[k] = v
-	}
+	})
 }

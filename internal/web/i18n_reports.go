@@ -2,7 +2,7 @@ package web
 
 // The messages of the reports page (admin_reports.go) and the overview's additions.
 func init() {
-	for k, v := range map[string]string{
+	addEnglish(map[string]string{
 		"Dari":      "From",
 		"Laporan":   "Reports",
 		"Per":       "By",
@@ -19,7 +19,5 @@ func init() {
 		"Dana dalam proses (semua hari)":                                       "Money in process (all days)",
 		"Saldo di bawah %s ditandai rendah (LOKET_SUPPLIER_LOW_BALANCE).":      "A balance below %s is marked low (LOKET_SUPPLIER_LOW_BALANCE).",
 		"Penjualan prabayar sukses per hari (WIB); tagihan dihitung terpisah.": "Successful prepaid sales per day (WIB); bills are counted apart.",
-	} {
-		english[k] = v
-	}
+	})
 }

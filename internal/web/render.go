@@ -45,7 +45,7 @@ var funcs = template.FuncMap{
 	"bp":  percentBP,
 	// pair passes two values to a template: {{template "x" (pair $ .Item)}}, read as .A and .B.
 	"pair": func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
-	"wib": showTime,
+	"wib":  showTime,
 	"wibp": func(t *time.Time) string {
 		if t == nil {
 			return ""

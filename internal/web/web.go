@@ -32,6 +32,10 @@ type Config struct {
 	GuardWindow     time.Duration // LOKET_DOUBLE_ORDER_WINDOW
 	SupplierTimeout time.Duration // LOKET_SUPPLIER_TIMEOUT
 	LowBalance      loket.Money   // LOKET_SUPPLIER_LOW_BALANCE
+	// LOKET_SIGNIN_FAILURES, LOKET_SIGNIN_ADDR_FAILURES, LOKET_SIGNIN_WINDOW (shown on
+	// the settings page; the limiter itself is the services').
+	SignInFailures, SignInAddrFailures int
+	SignInWindow                       time.Duration
 }
 
 // Handler holds what the pages need.
