@@ -114,6 +114,47 @@ func TestMarkupCommands(t *testing.T) {
 	}
 }
 
+// TestMarkupNumbers: a rule of scope numbers is set, listed and deleted from the
+// command line; its code is a service's. (No catalog sync ran: the price list has no
+// routes, so no price moves; internal/catalog's TestVNMarkupRules reprices.)
+func TestMarkupNumbers(t *testing.T) {
+	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
+	loket := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(append(args, db), &out)
+		return out.String(), err
+	}
+	if out, err := loket("migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	if out, err := loket("catalog", "import", "../../internal/catalog/demo.yaml"); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	if out, err := loket("markup", "set", "--scope=numbers", "--percent=25", "--yes"); err != nil || !strings.Contains(out, `"applied":true`) ||
+		!strings.Contains(out, `"covered":2`) {
+		t.Fatalf("markup set --scope numbers: %v %s", err, out)
+	}
+	if out, err := loket("markup", "set", "--scope=numbers", "--code=86", "--percent=5", "--yes"); err != nil || !strings.Contains(out, `"covered":1`) {
+		t.Fatalf("markup set --scope numbers --code 86: %v %s", err, out)
+	}
+	if out, err := loket("markup", "list"); err != nil || !strings.Contains(out, `"scope":"numbers","markup_bp":2500`) ||
+		!strings.Contains(out, `"scope":"numbers","scope_code":"86","markup_bp":500`) {
+		t.Fatalf("markup list: %v %s", err, out)
+	}
+	for _, bad := range [][]string{
+		{"markup", "set", "--scope=numbers", "--code=whatsapp"},
+		{"markup", "set", "--scope=numbers", "--code=999"},
+		{"markup", "delete", "--scope=numbers", "--code=14"},
+	} {
+		if out, err := loket(bad...); err == nil {
+			t.Errorf("%v accepted: %s", bad, out)
+		}
+	}
+	if out, err := loket("markup", "delete", "--scope=numbers", "--code=86", "--yes"); err != nil || !strings.Contains(out, `"applied":true`) {
+		t.Fatalf("markup delete: %v %s", err, out)
+	}
+}
+
 func TestBasisPoints(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "5": 500, "2.5": 250, "0.25": 25, "10%": 1000, ".5": 50, "100": 10000} {
 		if got, err := basisPoints(in); err != nil || got != want {
