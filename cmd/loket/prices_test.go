@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// TestMarkupCommands: the operator sets a rule from the command line; the products it
-// covers are repriced at once; the rule is listed and deleted; bad flags are refused.
-func TestMarkupCommands(t *testing.T) {
+// migrated makes a migrated SQLite database and returns what runs a loket command on
+// it, with its output.
+func migrated(t *testing.T) func(args ...string) (string, error) {
 	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
 	loket := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -20,6 +20,13 @@ func TestMarkupCommands(t *testing.T) {
 	if out, err := loket("migrate"); err != nil {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
+	return loket
+}
+
+// TestMarkupCommands: the operator sets a rule from the command line; the products it
+// covers are repriced at once; the rule is listed and deleted; bad flags are refused.
+func TestMarkupCommands(t *testing.T) {
+	loket := migrated(t)
 	if out, err := loket("supplier", "add", "--name=up", "--kind=sim"); err != nil {
 		t.Fatalf("supplier add: %v %s", err, out)
 	}
@@ -118,15 +125,7 @@ func TestMarkupCommands(t *testing.T) {
 // command line; its code is a service's. (No catalog sync ran: the price list has no
 // routes, so no price moves; internal/catalog's TestVNMarkupRules reprices.)
 func TestMarkupNumbers(t *testing.T) {
-	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
-	loket := func(args ...string) (string, error) {
-		var out bytes.Buffer
-		err := run(append(args, db), &out)
-		return out.String(), err
-	}
-	if out, err := loket("migrate"); err != nil {
-		t.Fatalf("migrate: %v %s", err, out)
-	}
+	loket := migrated(t)
 	if out, err := loket("catalog", "import", "../../internal/catalog/demo.yaml"); err != nil {
 		t.Fatalf("import: %v %s", err, out)
 	}

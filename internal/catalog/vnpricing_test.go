@@ -51,6 +51,16 @@ func TestVNMarkupFallback(t *testing.T) {
 	}
 }
 
+// priceHistory is the latest 100 change sets of base prices.
+func priceHistory(t *testing.T, a *server.Core) []loket.PriceChangeSet {
+	t.Helper()
+	h, err := a.Catalog.PriceHistory(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // vnPrices is the base price of each entry of the price list, by VNEntryLabel.
 func vnPrices(t *testing.T, a *server.Core) map[string]loket.Money {
 	t.Helper()
@@ -72,14 +82,7 @@ func vnPrices(t *testing.T, a *server.Core) map[string]loket.Money {
 
 func vnMarkupRules(t *testing.T, a *server.Core) {
 	ctx := context.Background()
-	history := func() []loket.PriceChangeSet {
-		t.Helper()
-		h, err := a.Catalog.PriceHistory(ctx, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
+	history := func() []loket.PriceChangeSet { t.Helper(); return priceHistory(t, a) }
 	want := func(what string, whatsApp, telegram loket.Money) {
 		t.Helper()
 		if got := vnPrices(t, a); got[vnWhatsApp] != whatsApp || got[vnTelegram] != telegram {

@@ -44,39 +44,30 @@ type priceChange struct {
 // price-list entries' of numbers, each in the order they were made.
 func (t *Tx) priceSetChanges(setID int64) ([]priceChange, error) {
 	var out []priceChange
-	rows, err := t.Query(`SELECT c.id, c.product_id, p.code, c.old_price, c.new_price FROM price_changes c JOIN products p ON p.id = c.product_id
-		WHERE c.set_id = $1 ORDER BY c.id`, setID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err := scanAll(t.Query(`SELECT c.id, c.product_id, p.code, c.old_price, c.new_price FROM price_changes c JOIN products p ON p.id = c.product_id
+		WHERE c.set_id = $1 ORDER BY c.id`, setID))(func(r *sql.Rows) error {
 		var c priceChange
-		if err := rows.Scan(&c.id, &c.entry.product, &c.entry.label, &c.old, &c.new); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&c.id, &c.entry.product, &c.entry.label, &c.old, &c.new); err != nil {
+			return err
 		}
 		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = t.Query(`SELECT id, service_code, number_id, provider_id, old_price, new_price FROM vn_price_changes
-		WHERE set_id = $1 ORDER BY id`, setID)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = scanAll(t.Query(`SELECT id, service_code, number_id, provider_id, old_price, new_price FROM vn_price_changes
+		WHERE set_id = $1 ORDER BY id`, setID))(func(r *sql.Rows) error {
 		var c priceChange
 		e := &c.entry
-		if err := rows.Scan(&c.id, &e.svc, &e.num, &e.prov, &c.old, &c.new); err != nil {
-			return nil, err
+		if err := r.Scan(&c.id, &e.svc, &e.num, &e.prov, &c.old, &c.new); err != nil {
+			return err
 		}
 		e.label = loket.VNEntryLabel(e.svc, e.num, e.prov)
 		out = append(out, c)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // current is the entry's base price now and how many of its changes are recorded

@@ -39,20 +39,15 @@ func (t *Tx) setVNPrice(serviceCode, numberID int64, providerID string, old, pri
 // below the cost.
 func (t *Tx) VNPricer() (func(serviceCode int64, cost loket.Money) loket.Money, error) {
 	rules := map[int64]loket.MarkupRule{}
-	rows, err := t.Query(`SELECT scope_id, markup_bp, markup_flat, round_to FROM markup_rules WHERE scope = $1`, loket.ScopeNumbers)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err := scanAll(t.Query(`SELECT scope_id, markup_bp, markup_flat, round_to FROM markup_rules WHERE scope = $1`, loket.ScopeNumbers))(func(r *sql.Rows) error {
 		var m loket.MarkupRule
-		if err := rows.Scan(&m.ScopeID, &m.MarkupBP, &m.MarkupFlat, &m.RoundTo); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&m.ScopeID, &m.MarkupBP, &m.MarkupFlat, &m.RoundTo); err != nil {
+			return err
 		}
 		rules[m.ScopeID] = m
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	fallback := t.db.VNMarkupBP
@@ -94,23 +89,18 @@ func (t *Tx) RepriceVN(serviceCode int64) (int, error) {
 		q += ` WHERE p.service_code = $1`
 		args = append(args, serviceCode)
 	}
-	rows, err := t.Query(q+` GROUP BY p.service_code, p.number_id, p.provider_id, p.price ORDER BY p.service_code, p.number_id, p.provider_id`, args...)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
+	err = scanAll(t.Query(q+` GROUP BY p.service_code, p.number_id, p.provider_id, p.price ORDER BY p.service_code, p.number_id, p.provider_id`, args...))(func(r *sql.Rows) error {
 		var e entry
 		var cost sql.NullInt64
 		var n int64
-		if err := rows.Scan(&e.svc, &e.num, &e.prov, &e.price, &cost, &e.stock, &n); err != nil {
-			rows.Close()
-			return 0, err
+		if err := r.Scan(&e.svc, &e.num, &e.prov, &e.price, &cost, &e.stock, &n); err != nil {
+			return err
 		}
 		e.cost, e.routed = loket.Money(cost.Int64), n > 0
 		entries = append(entries, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	moved := 0
