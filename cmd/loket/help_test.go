@@ -78,7 +78,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"order", "list", "--limit", "many"}, `order list: --limit "many": want a whole number`},
 		{[]string{"order", "list", "--format", "xml"}, `order list: --format "xml": want json or table`},
 		{[]string{"number", "list", "--state", "gone"}, `number list: --state "gone": want renting, waiting, received, done, canceled or failed`},
-		{[]string{"markup", "set", "--scope", "brand"}, `markup set: --scope "brand": want all, category or product`},
+		{[]string{"markup", "set", "--scope", "brand"}, `markup set: --scope "brand": want all, category, product or numbers`},
 		{[]string{"reseller", "credit", "--username", "u", "--amount", "5.0000", "--note", "x"}, `--amount "5.0000": want an amount of rupiah`},
 		{[]string{"supplier", "add", "--name", "x", "--kind", "nope"}, `supplier add: --kind "nope": want chestcloudx, digiflazz, sim`},
 		// Read commands name the database they did not find, and make none.

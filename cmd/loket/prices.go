@@ -14,15 +14,18 @@ import (
 )
 
 func markupSet(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("markup set", "--scope all|category|product [--code C] [--percent P] [--flat N] [--round N] [--yes]",
+	c := newCommand("markup set", "--scope all|category|product|numbers [--code C] [--percent P] [--flat N] [--round N] [--yes]",
 		`Sets a markup rule: the base price of the products it covers is cost + P% + N, rounded up to a
-multiple of --round (a product's rule beats its category's, which beats all's). It first shows
-each product's price before and after and how many go down, and asks; --yes applies without
-asking. Not on a terminal and without --yes it changes nothing. Applied, the changes are one
-change set of loket price history, undone by loket price undo.`)
+multiple of --round (a product's rule beats its category's, which beats all's). Scope numbers
+prices the virtual-number price list the same way from the suppliers' costs (--code: one
+service, by its code such as 14; a service's rule beats the whole list's); without a rule of
+numbers LOKET_VN_MARKUP_BP does. It first shows each price before and after (entries of
+numbers as vn:SERVICE/NUMBER_ID/PROVIDER) and how many go down, and asks; --yes applies
+without asking. Not on a terminal and without --yes it changes nothing. Applied, the changes
+are one change set of loket price history, undone by loket price undo.`)
 	scope := new(string)
-	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
-	code := c.String("code", "", "the category's or product's code (not with --scope all)")
+	c.choice(scope, "scope", loket.MarkupScopes, scopesHelp)
+	code := c.String("code", "", codeHelp)
 	percent := c.String("percent", "0", "percent of the cost, to 0.01 (e.g. 2.5)")
 	flat := c.amount("flat", "rupiah added")
 	round := c.Int64("round", int64(loket.DefaultRoundTo), "round the price up to a multiple of this rupiah, 1 to 1000000; the default 100 gives whole hundreds (--round 1: no rounding)")
@@ -48,11 +51,12 @@ func markupDelete(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("markup delete", "--scope S [--code C] [--yes]",
 		`Deletes a markup rule. The products it covered keep their price, or follow a wider rule that
 covers them: deleting a rule does not bring back the prices from before it; loket price undo
-of the change set that set the rule does (it is named). Shows what would change and asks
-first, as markup set does; --yes deletes without asking.`)
+of the change set that set the rule does (it is named). The virtual numbers a rule of numbers
+covered are repriced at once by the wider rule of numbers, or LOKET_VN_MARKUP_BP. Shows what
+would change and asks first, as markup set does; --yes deletes without asking.`)
 	scope := new(string)
-	c.choice(scope, "scope", []string{"all", "category", "product"}, "all, category or product")
-	code := c.String("code", "", "the category's or product's code (not with --scope all)")
+	c.choice(scope, "scope", loket.MarkupScopes, scopesHelp)
+	code := c.String("code", "", codeHelp)
 	yes := c.Bool("yes", false, "delete without asking")
 	c.require("scope")
 	e, a, err := c.openCore(ctx, args, out)
@@ -64,6 +68,12 @@ first, as markup set does; --yes deletes without asking.`)
 		return a.Catalog.DeleteMarkupRule(ctx, *scope, *code, apply)
 	})
 }
+
+// The help of markup set's and delete's --scope and --code.
+const (
+	scopesHelp = "all, category, product or numbers (the virtual-number price list)"
+	codeHelp   = "the category's or product's code; for numbers, a service's code (none: every service); not with --scope all"
+)
 
 // markupResult is what markup set and delete print: the change (or its preview) and
 // a sentence on what happened and what may be done next.
@@ -135,14 +145,15 @@ func (e *env) printChange(c *loket.MarkupChange, note string) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(e.out, "%d products covered: %d up, %d down, %d unchanged\n%s\n", c.Covered, c.Up, c.Down, c.Unchanged, note)
+	_, err := fmt.Fprintf(e.out, "%d covered: %d up, %d down, %d unchanged\n%s\n", c.Covered, c.Up, c.Down, c.Unchanged, note)
 	return err
 }
 
 func priceHistory(ctx context.Context, args []string, out io.Writer) error {
 	c := newCommand("price history", "[--limit N]",
 		`Lists the change sets of base prices, newest first: each markup rule set or deleted, price
-sync, import or undo that moved prices, with how many went up and down. loket price undo
+sync, number catalog sync, import or undo that moved prices (of products and of virtual
+numbers), with how many went up and down. loket price undo
 --id N restores the prices from before one.`)
 	c.reads = true
 	limit := c.Int("limit", 20, "how many change sets, 1 to 1000")

@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// TestMarkupCommands: the operator sets a rule from the command line; the products it
-// covers are repriced at once; the rule is listed and deleted; bad flags are refused.
-func TestMarkupCommands(t *testing.T) {
+// migrated makes a migrated SQLite database and returns what runs a loket command on
+// it, with its output.
+func migrated(t *testing.T) func(args ...string) (string, error) {
 	db := "--database-url=sqlite:" + filepath.Join(t.TempDir(), "loket.db")
 	loket := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -20,6 +20,13 @@ func TestMarkupCommands(t *testing.T) {
 	if out, err := loket("migrate"); err != nil {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
+	return loket
+}
+
+// TestMarkupCommands: the operator sets a rule from the command line; the products it
+// covers are repriced at once; the rule is listed and deleted; bad flags are refused.
+func TestMarkupCommands(t *testing.T) {
+	loket := migrated(t)
 	if out, err := loket("supplier", "add", "--name=up", "--kind=sim"); err != nil {
 		t.Fatalf("supplier add: %v %s", err, out)
 	}
@@ -111,6 +118,39 @@ func TestMarkupCommands(t *testing.T) {
 	}
 	if out, err := loket("price", "history", "--limit=1"); err != nil || !strings.Contains(out, `round 100`) || strings.Count(out, "\n") != 1 {
 		t.Fatalf("price history --limit=1: %v %s", err, out)
+	}
+}
+
+// TestMarkupNumbers: a rule of scope numbers is set, listed and deleted from the
+// command line; its code is a service's. (No catalog sync ran: the price list has no
+// routes, so no price moves; internal/catalog's TestVNMarkupRules reprices.)
+func TestMarkupNumbers(t *testing.T) {
+	loket := migrated(t)
+	if out, err := loket("catalog", "import", "../../internal/catalog/demo.yaml"); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	if out, err := loket("markup", "set", "--scope=numbers", "--percent=25", "--yes"); err != nil || !strings.Contains(out, `"applied":true`) ||
+		!strings.Contains(out, `"covered":2`) {
+		t.Fatalf("markup set --scope numbers: %v %s", err, out)
+	}
+	if out, err := loket("markup", "set", "--scope=numbers", "--code=86", "--percent=5", "--yes"); err != nil || !strings.Contains(out, `"covered":1`) {
+		t.Fatalf("markup set --scope numbers --code 86: %v %s", err, out)
+	}
+	if out, err := loket("markup", "list"); err != nil || !strings.Contains(out, `"scope":"numbers","markup_bp":2500`) ||
+		!strings.Contains(out, `"scope":"numbers","scope_code":"86","markup_bp":500`) {
+		t.Fatalf("markup list: %v %s", err, out)
+	}
+	for _, bad := range [][]string{
+		{"markup", "set", "--scope=numbers", "--code=whatsapp"},
+		{"markup", "set", "--scope=numbers", "--code=999"},
+		{"markup", "delete", "--scope=numbers", "--code=14"},
+	} {
+		if out, err := loket(bad...); err == nil {
+			t.Errorf("%v accepted: %s", bad, out)
+		}
+	}
+	if out, err := loket("markup", "delete", "--scope=numbers", "--code=86", "--yes"); err != nil || !strings.Contains(out, `"applied":true`) {
+		t.Fatalf("markup delete: %v %s", err, out)
 	}
 }
 

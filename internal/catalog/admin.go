@@ -136,8 +136,10 @@ func (s *Service) AddRoute(ctx context.Context, r loket.NewRoute) (*loket.Route,
 // maxRoundTo bounds a markup rule's rounding.
 const maxRoundTo loket.Money = 1_000_000
 
-// SetMarkupRule sets the markup rule of a scope (all, a category or a product, by code) and
-// reprices the products it covers from their route costs, recorded as one change set
+// SetMarkupRule sets the markup rule of a scope (all, a category or a product, by code;
+// or numbers, the virtual-number price list, optionally one service by its code) and
+// reprices the products (price-list entries) it covers from their route costs, recorded
+// as one change set
 // (loket price history, price undo). A negative markup is refused (by
 // store.Tx.SetMarkupRule): Loket does not sell below cost. With apply false it is a
 // preview: it says what the change would do and writes nothing.
@@ -271,8 +273,9 @@ func checkMarkupScope(scope, code string) error {
 		if code == "" {
 			return loket.FieldError(loket.EINVALID, "code", "scope %s needs a code (the %s's code)", scope, scope)
 		}
+	case loket.ScopeNumbers: // a service's code, or none: checked by the store
 	default:
-		return loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product")
+		return loket.FieldError(loket.EINVALID, "scope", "scope must be %s", strings.Join(loket.MarkupScopes, ", "))
 	}
 	return nil
 }

@@ -36,14 +36,7 @@ func safePricing(t *testing.T, a *server.Core) {
 		}
 		return out
 	}
-	history := func() []loket.PriceChangeSet {
-		t.Helper()
-		h, err := a.Catalog.PriceHistory(ctx, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
+	history := func() []loket.PriceChangeSet { t.Helper(); return priceHistory(t, a) }
 	before := prices()
 	rule := loket.MarkupRule{Scope: loket.ScopeAll, MarkupBP: 200, RoundTo: loket.DefaultRoundTo}
 

@@ -155,11 +155,12 @@ type PriceSync struct {
 	Changes     []string `json:"changes"`     // "CODE 1000 -> 1100", bounded
 }
 
-// MarkupRule turns a product's cost into its base price.
+// MarkupRule turns a product's cost into its base price; of scope numbers, a
+// virtual-number price-list entry's supplier cost into its base price.
 type MarkupRule struct {
 	ID         int64     `json:"id"`
-	Scope      string    `json:"scope"`                // all, category, product
-	ScopeCode  string    `json:"scope_code,omitempty"` // the category's or product's code
+	Scope      string    `json:"scope"`                // all, category, product, numbers
+	ScopeCode  string    `json:"scope_code,omitempty"` // the category's or product's code; the service code (numbers)
 	ScopeID    int64     `json:"-"`
 	MarkupBP   int64     `json:"markup_bp"`   // basis points of the cost (250 = 2.5%)
 	MarkupFlat Money     `json:"markup_flat"` // rupiah added
@@ -172,7 +173,13 @@ const (
 	ScopeAll      = "all"
 	ScopeCategory = "category"
 	ScopeProduct  = "product"
+	// ScopeNumbers prices the virtual-number price list (a service code narrows it to
+	// one service); without such a rule LOKET_VN_MARKUP_BP does.
+	ScopeNumbers = "numbers"
 )
+
+// MarkupScopes are the scopes of markup rules, as operators type them.
+var MarkupScopes = []string{ScopeAll, ScopeCategory, ScopeProduct, ScopeNumbers}
 
 // Summary is one line for the operator.
 func (s *PriceSync) Summary() string {
@@ -236,7 +243,8 @@ type ImportSummary struct {
 	VNServices, VNCountries                                 int // the virtual-number catalog
 }
 
-// PriceMove is one product's base price before and after a change.
+// PriceMove is one product's base price before and after a change, or one
+// virtual-number price-list entry's (Product is then VNEntryLabel's).
 type PriceMove struct {
 	Product string `json:"product"`
 	Old     Money  `json:"old"`
@@ -269,9 +277,17 @@ func (s *PriceChangeSet) Count() {
 	}
 }
 
+// VNEntryLabel names a virtual-number price-list entry where a product's code would
+// stand (a PriceMove): "vn:14/340437/3837" is service 14, number_id 340437, provider
+// 3837.
+func VNEntryLabel(serviceCode, numberID int64, providerID string) string {
+	return fmt.Sprintf("vn:%d/%d/%s", serviceCode, numberID, providerID)
+}
+
 // MarkupChange is what setting or deleting a markup rule did, or would do when it is a
 // preview (Applied false: nothing was written). It counts the prepaid products the
-// rule's scope covers and, of them, how many went up, down or stayed.
+// rule's scope covers (the price-list entries, for scope numbers) and, of them, how
+// many went up, down or stayed.
 type MarkupChange struct {
 	PriceChangeSet
 	Applied   bool `json:"applied"`

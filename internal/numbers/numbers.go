@@ -33,7 +33,6 @@ import (
 type Config struct {
 	Timeout         time.Duration // an activation's window (LOKET_VN_TIMEOUT)
 	Poll            time.Duration // how often open activations are asked about (LOKET_VN_POLL)
-	MarkupBP        int64         // markup on suppliers' costs, in basis points (LOKET_VN_MARKUP_BP)
 	SupplierTimeout time.Duration // one supplier call (LOKET_SUPPLIER_TIMEOUT)
 	PendingDeadline time.Duration // a rent still unknown after this is flagged for the operator (LOKET_PENDING_DEADLINE)
 }
@@ -80,12 +79,6 @@ func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.
 		first.Do(func() { close(s.synced) })
 	})
 	return s
-}
-
-// vnMarkup is a supplier's cost with the VN markup (LOKET_VN_MARKUP_BP), rounded up:
-// the base price of a price-list entry, on which resellers' levels add theirs.
-func (s *Service) vnMarkup(cost loket.Money) loket.Money {
-	return cost.PlusBP(s.cfg.MarkupBP)
 }
 
 // vnSupplier is the VNSupplier behind a registered supplier id.
@@ -810,8 +803,9 @@ func codeIn(text string) string {
 // numbers and writes it: new services, countries and operators are added (the
 // operator's own edits of existing ones stand); each supplier's routes are replaced by
 // its catalog's, at its costs; every entry's base price becomes its cheapest route's
-// cost with the VN markup, its stock the routes' total. A supplier that fails to answer
-// keeps its routes.
+// cost with the markup rule of numbers (LOKET_VN_MARKUP_BP when none is set: see
+// store.Tx.VNPricer), its stock the routes' total; the moves are a change set of
+// loket price history. A supplier that fails to answer keeps its routes.
 func (s *Service) SyncVNCatalog(ctx context.Context) error {
 	var errs []error
 	for _, cfg := range s.catalog.SupplierList() {
@@ -837,7 +831,10 @@ func (s *Service) SyncVNCatalog(ctx context.Context) error {
 		if cfg.Kind == "sim" {
 			priority = 100 // the simulator is every route's last resort, as in the demo catalog
 		}
-		err = s.db.Write(ctx, 0, func(t *store.Tx) error { return writeVNCatalog(t, id, priority, cat, s.vnMarkup) })
+		err = s.db.Write(ctx, 0, func(t *store.Tx) error {
+			t.PriceCause("number catalog sync of " + cfg.Name)
+			return writeVNCatalog(t, id, priority, cat)
+		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("supplier %s: %w", cfg.Name, err))
 		}
@@ -845,7 +842,11 @@ func (s *Service) SyncVNCatalog(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VNCatalog, markup func(loket.Money) loket.Money) error {
+func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VNCatalog) error {
+	markup, err := t.VNPricer()
+	if err != nil {
+		return err
+	}
 	known := map[int64]bool{}
 	for _, s := range cat.Services {
 		if err := t.AddVNService(s); err != nil {
@@ -863,7 +864,7 @@ func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VN
 				continue
 			}
 			p.NumberID = c.NumberID
-			if err := t.AddVNPrice(p, markup(p.Price)); err != nil {
+			if err := t.AddVNPrice(p, markup(p.ServiceCode, p.Price)); err != nil {
 				return err
 			}
 			routes = append(routes, store.VNRoute{ServiceCode: p.ServiceCode, NumberID: c.NumberID, ProviderID: p.ProviderID,
@@ -877,7 +878,7 @@ func writeVNCatalog(t *store.Tx, supplierID int64, priority int, cat supplier.VN
 			}
 		}
 	}
-	return t.SyncVNRoutes(supplierID, routes, markup)
+	return t.SyncVNRoutes(supplierID, routes)
 }
 
 // WaitSynced waits, at most for d, until the first catalog sync after the start is done.

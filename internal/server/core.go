@@ -59,6 +59,8 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	if err != nil {
 		return nil, err
 	}
+	// The markup of virtual numbers no markup rule of scope numbers covers.
+	db.VNMarkupBP = int64(cfg.VNMarkupBP)
 	c := &Core{DB: db, Log: log, Metrics: reg, Sealer: sealer, Limits: ratelimit.NewMemory()}
 	if db.Dialect == store.Postgres {
 		c.Limits = db.Limits()
@@ -76,7 +78,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Deposits = deposits.New(db, c.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
-		Poll: cfg.VNPoll, MarkupBP: int64(cfg.VNMarkupBP), SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
+		Poll: cfg.VNPoll, SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
 	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
 	db.RegisterMetrics(reg)
 	return c, nil

@@ -444,10 +444,10 @@ func (db *DB) HasVNOperator(ctx context.Context, numberID int64, providerID, ope
 }
 
 // SyncVNRoutes replaces a supplier's routes with those of its latest catalog and
-// reprices every entry it serves: the entry's base price is the cheapest route's cost
-// with the markup (markup(cost)), its stock the routes' total. Entries no route serves
-// any more keep their price and get stock 0.
-func (t *Tx) SyncVNRoutes(supplierID int64, routes []VNRoute, markup func(loket.Money) loket.Money) error {
+// reprices every entry (RepriceVN): the entry's base price is the cheapest route's
+// cost with the markup of numbers, its stock the routes' total. Entries no route
+// serves any more keep their price and get stock 0.
+func (t *Tx) SyncVNRoutes(supplierID int64, routes []VNRoute) error {
 	now := Now()
 	if _, err := t.Exec(`DELETE FROM vn_routes WHERE supplier_id = $1`, supplierID); err != nil {
 		return err
@@ -460,48 +460,8 @@ func (t *Tx) SyncVNRoutes(supplierID int64, routes []VNRoute, markup func(loket.
 			return err
 		}
 	}
-	type entry struct {
-		svc, num int64
-		prov     string
-		cost     loket.Money
-		stock    int64
-		routed   bool
-	}
-	var entries []entry
-	rows, err := t.Query(`SELECT p.service_code, p.number_id, p.provider_id, MIN(r.cost), COALESCE(SUM(r.stock), 0), COUNT(r.supplier_id)
-		FROM vn_prices p LEFT JOIN vn_routes r ON r.service_code = p.service_code AND r.number_id = p.number_id AND r.provider_id = p.provider_id
-		GROUP BY p.service_code, p.number_id, p.provider_id`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var e entry
-		var cost sql.NullInt64
-		var n int64
-		if err := rows.Scan(&e.svc, &e.num, &e.prov, &cost, &e.stock, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		e.cost, e.routed = loket.Money(cost.Int64), n > 0
-		entries = append(entries, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		var err error
-		if e.routed {
-			_, err = t.Exec(`UPDATE vn_prices SET price = $4, stock = $5 WHERE service_code = $1 AND number_id = $2 AND provider_id = $3`,
-				e.svc, e.num, e.prov, markup(e.cost), e.stock)
-		} else {
-			_, err = t.Exec(`UPDATE vn_prices SET stock = 0 WHERE service_code = $1 AND number_id = $2 AND provider_id = $3`, e.svc, e.num, e.prov)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := t.RepriceVN(0)
+	return err
 }
 
 // verifyActivations checks that every activation agrees with its reservation: open

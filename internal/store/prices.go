@@ -46,15 +46,8 @@ func (t *Tx) PriceSet() int64 { return t.priceSet }
 // changed the price.
 func (t *Tx) RecordPriceChange(productID int64, old, new loket.Money) error {
 	now := Now()
-	if t.priceSet == 0 {
-		cause := t.priceCause
-		if cause == "" {
-			cause = "price change"
-		}
-		if err := t.QueryRow(`INSERT INTO price_change_sets (created_at, cause, undoes) VALUES ($1, $2, $3) RETURNING id`,
-			now, truncate(cause, 500), t.priceUndo).Scan(&t.priceSet); err != nil {
-			return err
-		}
+	if err := t.openPriceSet(now); err != nil {
+		return err
 	}
 	if _, err := t.Exec(`INSERT INTO price_changes (product_id, old_price, new_price, created_at, set_id) VALUES ($1, $2, $3, $4, $5)`,
 		productID, old, new, now, t.priceSet); err != nil {
@@ -65,6 +58,19 @@ func (t *Tx) RecordPriceChange(productID int64, old, new loket.Money) error {
 	_, err := t.Exec(`INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES ($1, $1, 0, $2, '', 0, $2)
 		ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at`, JobPrices, now)
 	return err
+}
+
+// openPriceSet makes this transaction's change set unless it has one.
+func (t *Tx) openPriceSet(now int64) error {
+	if t.priceSet != 0 {
+		return nil
+	}
+	cause := t.priceCause
+	if cause == "" {
+		cause = "price change"
+	}
+	return t.QueryRow(`INSERT INTO price_change_sets (created_at, cause, undoes) VALUES ($1, $2, $3) RETURNING id`,
+		now, truncate(cause, 500), t.priceUndo).Scan(&t.priceSet)
 }
 
 // JobRunAt returns a job's run_at (ok false when there is no such job).

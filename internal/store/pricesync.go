@@ -149,8 +149,9 @@ func (t *Tx) NoteSupplierPrices(supplierID int64, note string) error {
 }
 
 // SetMarkupRule creates or replaces the rule of a scope (code names the category or
-// product; empty for all) and reprices the products it covers. It returns how many
-// base prices moved.
+// product, or the service of numbers; empty for all and for the whole price list of
+// numbers) and reprices the products, or the price-list entries of numbers, it covers.
+// It returns how many base prices moved.
 func (t *Tx) SetMarkupRule(m loket.MarkupRule) (int, error) {
 	if m.MarkupBP < 0 || m.MarkupFlat < 0 {
 		return 0, loket.FieldError(loket.EINVALID, "markup", "a markup may not be negative: Loket does not sell below cost")
@@ -174,7 +175,9 @@ func (t *Tx) SetMarkupRule(m loket.MarkupRule) (int, error) {
 }
 
 // DeleteMarkupRule removes the rule of a scope. The products it covered keep their
-// base price, or follow a wider rule that still covers them.
+// base price, or follow a wider rule that still covers them. The price-list entries of
+// numbers are repriced at once by the wider rule of numbers, or LOKET_VN_MARKUP_BP,
+// as the next catalog sync would.
 func (t *Tx) DeleteMarkupRule(scope, code string) (int, error) {
 	id, err := t.markupScopeID(scope, code)
 	if err != nil {
@@ -210,7 +213,8 @@ func (t *Tx) LastMarkupSet(scope, code string) (int64, error) {
 	return id, err
 }
 
-// MarkupCovered counts the prepaid products the rule of a scope covers.
+// MarkupCovered counts the prepaid products the rule of a scope covers (the
+// price-list entries, for numbers).
 func (t *Tx) MarkupCovered(scope, code string) (int, error) {
 	id, err := t.markupScopeID(scope, code)
 	if err != nil {
@@ -219,6 +223,12 @@ func (t *Tx) MarkupCovered(scope, code string) (int, error) {
 	q := `SELECT count(*) FROM products p JOIN brands b ON b.id = p.brand_id WHERE p.kind = 'prepaid'`
 	var args []any
 	switch scope {
+	case loket.ScopeNumbers:
+		q = `SELECT count(*) FROM vn_prices`
+		if id != 0 {
+			q += ` WHERE service_code = $1`
+			args = append(args, id)
+		}
 	case loket.ScopeCategory:
 		q += ` AND b.category_id = $1`
 		args = append(args, id)
@@ -239,11 +249,16 @@ func (t *Tx) markupScopeID(scope, code string) (int64, error) {
 		return t.CategoryID(code)
 	case loket.ScopeProduct:
 		return t.ProductID(code)
+	case loket.ScopeNumbers:
+		return t.vnServiceCode(code)
 	}
-	return 0, loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product, not %q", scope)
+	return 0, loket.FieldError(loket.EINVALID, "scope", "scope must be %s, not %q", strings.Join(loket.MarkupScopes, ", "), scope)
 }
 
 func (t *Tx) repriceScope(scope string, id int64) (int, error) {
+	if scope == loket.ScopeNumbers {
+		return t.RepriceVN(id)
+	}
 	q := `SELECT p.id FROM products p`
 	var args []any
 	switch scope {
@@ -335,11 +350,13 @@ func (t *Tx) Reprice(productIDs []int64) (int, error) {
 // MarkupRules lists the rules, widest first.
 func (db *DB) MarkupRules(ctx context.Context) ([]loket.MarkupRule, error) {
 	var out []loket.MarkupRule
-	err := db.each(ctx, `SELECT m.id, m.scope, m.scope_id, COALESCE(c.code, p.code, ''), m.markup_bp, m.markup_flat, m.round_to, m.updated_at
+	err := db.each(ctx, `SELECT m.id, m.scope, m.scope_id,
+		COALESCE(c.code, p.code, CASE WHEN m.scope = 'numbers' AND m.scope_id <> 0 THEN CAST(m.scope_id AS TEXT) END, ''),
+		m.markup_bp, m.markup_flat, m.round_to, m.updated_at
 		FROM markup_rules m
 		LEFT JOIN categories c ON m.scope = 'category' AND c.id = m.scope_id
 		LEFT JOIN products p ON m.scope = 'product' AND p.id = m.scope_id
-		ORDER BY CASE m.scope WHEN 'all' THEN 0 WHEN 'category' THEN 1 ELSE 2 END, 4`, func(r *sql.Rows) error {
+		ORDER BY CASE m.scope WHEN 'all' THEN 0 WHEN 'category' THEN 1 WHEN 'product' THEN 2 ELSE 3 END, m.scope_id <> 0, 4`, func(r *sql.Rows) error {
 		var m loket.MarkupRule
 		var at int64
 		if err := r.Scan(&m.ID, &m.Scope, &m.ScopeID, &m.ScopeCode, &m.MarkupBP, &m.MarkupFlat, &m.RoundTo, &at); err != nil {

@@ -44,6 +44,10 @@ type DB struct {
 	R *sql.DB
 	// Path is the SQLite database's file, absolute; empty on PostgreSQL.
 	Path string
+	// VNMarkupBP is the markup on virtual-number costs, in basis points, when no markup
+	// rule of scope numbers covers an entry (LOKET_VN_MARKUP_BP; server.NewCore sets it
+	// before the services start).
+	VNMarkupBP int64
 
 	lock *os.File // SQLite: the shared lock on Path+".lock" while open
 

@@ -23,14 +23,25 @@ func (t *Tx) UpsertVNCountry(c loket.VNCountry) error {
 	return err
 }
 
-// UpsertVNPrice creates or changes a price-list entry.
+// UpsertVNPrice creates or changes a price-list entry; a change of an entry's base
+// price is recorded (RecordVNPriceChange).
 func (t *Tx) UpsertVNPrice(p loket.VNPrice) error {
-	_, err := t.Exec(`INSERT INTO vn_prices (service_code, number_id, provider_id, server_id, price, rate_bp, stock)
+	var old loket.Money
+	err := t.QueryRow(`SELECT price FROM vn_prices WHERE service_code = $1 AND number_id = $2 AND provider_id = $3`,
+		p.ServiceCode, p.NumberID, p.ProviderID).Scan(&old)
+	existed := err == nil
+	if err != nil && !noRows(err) {
+		return err
+	}
+	_, err = t.Exec(`INSERT INTO vn_prices (service_code, number_id, provider_id, server_id, price, rate_bp, stock)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (service_code, number_id, provider_id) DO UPDATE SET server_id = excluded.server_id, price = excluded.price,
 		rate_bp = excluded.rate_bp, stock = excluded.stock`,
 		p.ServiceCode, p.NumberID, p.ProviderID, p.ServerID, p.Price, p.RateBP, p.Stock)
-	return err
+	if err != nil || !existed || old == p.Price {
+		return err
+	}
+	return t.RecordVNPriceChange(p.ServiceCode, p.NumberID, p.ProviderID, old, p.Price)
 }
 
 // UpsertVNOperator creates or changes an operator of a country and provider.
