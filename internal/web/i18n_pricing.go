@@ -8,6 +8,6 @@ func init() {
 		"Sesudah":                       "After",
 		"Terapkan":                      "Apply",
 		"Tidak ada harga yang berubah.": "No price changes.",
-		"%d produk tercakup: %d naik, %d turun, %d tetap. Belum ada yang berubah.": "%d products covered: %d up, %d down, %d unchanged. Nothing has changed yet.",
+		"%d harga tercakup (produk atau nomor virtual): %d naik, %d turun, %d tetap. Belum ada yang berubah.": "%d prices covered (products or virtual numbers): %d up, %d down, %d unchanged. Nothing has changed yet.",
 	})
 }
