@@ -54,7 +54,7 @@ func (h *Handler) adminCatalogImport(w http.ResponseWriter, r *http.Request, s *
 		defer f.Close()
 		b, err := io.ReadAll(io.LimitReader(f, maxForm))
 		if err != nil {
-			h.back(w, r, "/admin/catalog", "err", h.errText(err))
+			h.back(w, r, "/admin/catalog", "err", h.errText(r, err))
 			return
 		}
 		text, name = string(b), hdr.Filename
@@ -66,7 +66,7 @@ func (h *Handler) adminCatalogImport(w http.ResponseWriter, r *http.Request, s *
 	}
 	sum, err := h.svc.Catalog.Import(r.Context(), strings.NewReader(text), name)
 	if err != nil {
-		h.back(w, r, "/admin/catalog", "err", h.errText(err))
+		h.back(w, r, "/admin/catalog", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/catalog", "ok", p.Tf("Diimpor: %d kategori, %d brand, %d produk, %d rute.", sum.Categories, sum.Brands, sum.Products, sum.Routes))
@@ -102,7 +102,7 @@ func (h *Handler) adminMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	case !formOK || loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
-		h.back(w, r, "/admin/catalog", "err", h.errText(err))
+		h.back(w, r, "/admin/catalog", "err", h.errText(r, err))
 	default:
 		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup disimpan; %d harga berubah.", moved.Products))
 	}
@@ -119,7 +119,7 @@ func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *s
 	case loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, "/admin/catalog", "err", p.T("Periksa cakupan, persen, rupiah dan pembulatan."))
 	case err != nil:
-		h.back(w, r, "/admin/catalog", "err", h.errText(err))
+		h.back(w, r, "/admin/catalog", "err", h.errText(r, err))
 	default:
 		h.back(w, r, "/admin/catalog", "ok", p.Tf("Aturan markup dihapus; %d harga berubah.", moved.Products))
 	}
@@ -156,7 +156,7 @@ func (h *Handler) adminRoute(w http.ResponseWriter, r *http.Request, s *sess) {
 	case !okc || !okp || loket.ErrorCode(err) == loket.EINVALID:
 		h.back(w, r, back, "err", p.T("Isi produk, supplier, kode supplier, modal dan prioritas."))
 	case err != nil:
-		h.back(w, r, back, "err", h.errText(err))
+		h.back(w, r, back, "err", h.errText(r, err))
 	default:
 		h.back(w, r, back, "ok", p.T("Rute disimpan."))
 	}

@@ -59,7 +59,7 @@ func (h *Handler) adminConfirmDeposit(w http.ResponseWriter, r *http.Request, s 
 	}
 	h.log.Info("dashboard confirm deposit", "admin", s.Username, "deposit", id)
 	if _, err := h.svc.Deposits.ConfirmDeposit(r.Context(), id, note, strings.TrimSpace(r.PostFormValue("tx"))); err != nil {
-		h.back(w, r, "/admin/deposits", "err", h.errText(err))
+		h.back(w, r, "/admin/deposits", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/deposits", "ok", p.T("Deposit dikonfirmasi dan saldo ditambahkan."))
@@ -84,7 +84,7 @@ func (h *Handler) adminCreditPayment(w http.ResponseWriter, r *http.Request, s *
 	}
 	h.log.Info("dashboard credit payment", "admin", s.Username, "payment", id, "reseller", res.ID)
 	if err := h.svc.Deposits.CreditPayment(r.Context(), id, res.ID, note); err != nil {
-		h.back(w, r, "/admin/deposits", "err", h.errText(err))
+		h.back(w, r, "/admin/deposits", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/deposits", "ok", p.T("Pembayaran dikreditkan ke reseller."))

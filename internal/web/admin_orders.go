@@ -135,7 +135,7 @@ func (h *Handler) adminSettle(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	h.log.Info("dashboard settle", "admin", s.Username, "order", id, "success", success)
 	if _, err := h.svc.Orders.SettleByOperator(r.Context(), id, success, sn, note); err != nil {
-		h.back(w, r, to, "err", h.errText(err))
+		h.back(w, r, to, "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, to, "ok", p.T("Pesanan diselesaikan."))

@@ -113,9 +113,6 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *sess, err erro
 		status = http.StatusBadRequest
 	}
 	p := h.newPage(w, r, s, "Galat", "", nil)
-	p.Error = h.errText(err)
-	if f, ok := textRefusals[loket.ErrorReason(err)]; ok {
-		p.Error = p.Tf(f, loket.ErrorField(err), loket.ErrorMax(err))
-	}
+	p.Error = h.errText(r, err)
 	h.render(w, status, "error", p)
 }

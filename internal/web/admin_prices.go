@@ -34,7 +34,7 @@ func (h *Handler) adminPriceUndo(w http.ResponseWriter, r *http.Request, s *sess
 	set, err := h.svc.Catalog.UndoPrices(r.Context(), id, force, apply)
 	switch {
 	case err != nil:
-		h.back(w, r, "/admin/prices", "err", h.errText(err))
+		h.back(w, r, "/admin/prices", "err", h.errText(r, err))
 	case apply:
 		h.log.Info("dashboard price undo", "admin", s.Username, "set", id, "new_set", set.ID, "products", set.Products)
 		h.back(w, r, "/admin/prices", "ok", p.Tf("Perubahan #%d dibatalkan; %d harga kembali (perubahan #%d).", id, set.Products, set.ID))

@@ -60,11 +60,11 @@ func (h *Handler) adminCreateReseller(w http.ResponseWriter, r *http.Request, s 
 	res, creds, err := h.svc.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: r.PostFormValue("username"),
 		Name: strings.TrimSpace(r.PostFormValue("name")), Email: strings.TrimSpace(r.PostFormValue("email")), Level: r.PostFormValue("level")})
 	if err != nil {
-		h.back(w, r, "/admin/resellers", "err", h.errText(err))
+		h.back(w, r, "/admin/resellers", "err", h.errText(r, err))
 		return
 	}
 	if err := h.svc.Resellers.SetPassword(ctx, res.ID, password); err != nil {
-		h.back(w, r, fmt.Sprintf("/admin/resellers/%d", res.ID), "err", h.errText(err))
+		h.back(w, r, fmt.Sprintf("/admin/resellers/%d", res.ID), "err", h.errText(r, err))
 		return
 	}
 	pg := h.newPage(w, r, s, "Reseller", "resellers", keysData{Reseller: res, Creds: creds, New: true})
@@ -126,7 +126,7 @@ func (h *Handler) adminUpdateReseller(w http.ResponseWriter, r *http.Request, s 
 	u := loket.ResellerUpdate{Name: str("name"), Email: str("email"), Level: str("level"), Status: str("status"),
 		WebhookURL: str("webhook_url"), IPAllow: &ips}
 	if err := h.svc.Resellers.UpdateReseller(r.Context(), id, u); err != nil {
-		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		h.back(w, r, resellerURL(id), "err", h.errText(r, err))
 		return
 	}
 	if *u.Status == loket.ResellerSuspended {
@@ -176,7 +176,7 @@ func (h *Handler) adminCredit(w http.ResponseWriter, r *http.Request, s *sess) {
 	h.log.Info("dashboard credit", "admin", s.Username, "reseller", id, "amount", amount, "key", key)
 	bal, err := h.svc.Resellers.Credit(r.Context(), id, amount, note, key)
 	if err != nil {
-		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		h.back(w, r, resellerURL(id), "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, resellerURL(id), "ok", p.Tf("Saldo sekarang %s.", rupiah(bal)))
@@ -195,7 +195,7 @@ func (h *Handler) adminResetKeys(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	creds, err := h.svc.Resellers.RegenerateKeys(r.Context(), id)
 	if err != nil {
-		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		h.back(w, r, resellerURL(id), "err", h.errText(r, err))
 		return
 	}
 	pg := h.newPage(w, r, s, "Reseller", "resellers", keysData{Reseller: res, Creds: creds})
@@ -210,7 +210,7 @@ func (h *Handler) adminResellerPassword(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if err := h.svc.Resellers.SetPassword(r.Context(), id, r.PostFormValue("password")); err != nil {
-		h.back(w, r, resellerURL(id), "err", h.errText(err))
+		h.back(w, r, resellerURL(id), "err", h.errText(r, err))
 		return
 	}
 	h.svc.Sessions.DeleteWebSessionsOf(r.Context(), loket.SessionReseller, id)
@@ -229,7 +229,7 @@ func (h *Handler) adminSaveLevel(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	if err := h.svc.Catalog.SetLevel(r.Context(), loket.Level{Name: name, MarkupBP: int64(pct*100 + 0.5), MarkupFlat: flat}); err != nil {
-		h.back(w, r, "/admin/resellers", "err", h.errText(err))
+		h.back(w, r, "/admin/resellers", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/resellers", "ok", p.T("Tersimpan."))

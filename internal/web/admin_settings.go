@@ -58,7 +58,7 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request, s *sess)
 func (h *Handler) adminSetQRIS(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	if err := h.svc.Deposits.SetStaticQRIS(r.Context(), r.PostFormValue("qris")); err != nil {
-		h.back(w, r, "/admin/settings", "err", h.errText(err))
+		h.back(w, r, "/admin/settings", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/settings", "ok", p.T("QRIS disimpan."))
@@ -69,7 +69,7 @@ func (h *Handler) adminAddBank(w http.ResponseWriter, r *http.Request, s *sess) 
 	_, err := h.svc.Deposits.AddBankAccount(r.Context(), loket.BankAccount{Bank: r.PostFormValue("bank"), AccountNo: r.PostFormValue("account_no"),
 		Beneficiary: r.PostFormValue("beneficiary")})
 	if err != nil {
-		h.back(w, r, "/admin/settings", "err", h.errText(err))
+		h.back(w, r, "/admin/settings", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/settings", "ok", p.T("Rekening disimpan."))
@@ -82,7 +82,7 @@ func (h *Handler) adminRegistration(w http.ResponseWriter, r *http.Request, s *s
 		v = "on"
 	}
 	if err := h.svc.Settings.SetSetting(r.Context(), settingRegistration, v); err != nil {
-		h.back(w, r, "/admin/settings", "err", h.errText(err))
+		h.back(w, r, "/admin/settings", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/settings", "ok", p.T("Tersimpan."))

@@ -30,7 +30,7 @@ func (h *Handler) adminSaveSupplier(w http.ResponseWriter, r *http.Request, s *s
 	case loket.ErrorField(err) == "name":
 		h.back(w, r, "/admin/suppliers", "err", p.T("Nama supplier wajib diisi, tanpa spasi atau garis miring."))
 	case err != nil:
-		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
+		h.back(w, r, "/admin/suppliers", "err", h.errText(r, err))
 	default:
 		h.back(w, r, "/admin/suppliers", "ok", p.T("Supplier disimpan."))
 	}
@@ -50,7 +50,7 @@ func (h *Handler) adminSupplierEnabled(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	if err != nil {
-		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
+		h.back(w, r, "/admin/suppliers", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/suppliers", "ok", p.T("Tersimpan."))
@@ -74,7 +74,7 @@ func (h *Handler) adminSyncSupplier(w http.ResponseWriter, r *http.Request, s *s
 	}
 	res, err := h.svc.Catalog.SyncPrices(r.Context(), id)
 	if err != nil {
-		h.back(w, r, "/admin/suppliers", "err", h.errText(err))
+		h.back(w, r, "/admin/suppliers", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/suppliers", "ok", res.Summary())

@@ -62,9 +62,13 @@ func (h *Handler) depositSubmit(w http.ResponseWriter, r *http.Request, s *sess)
 		}
 		d.Amount = r.PostFormValue("amount")
 		p := h.newPage(w, r, s, "Isi saldo", "deposit", d)
-		if ok {
-			p.Error = h.errText(err)
-		} else {
+		min, known := loket.DepositMin[method]
+		switch {
+		case ok && known && loket.ErrorField(err) == "amount":
+			p.Error = p.Tf("Jumlah deposit %s harus antara %s dan %s.", p.W(method), rupiah(min), rupiah(loket.MaxDeposit))
+		case ok:
+			p.Error = h.errText(r, err)
+		default:
 			p.Error = err.Error()
 		}
 		h.render(w, http.StatusUnprocessableEntity, "app_deposit", p)
@@ -131,7 +135,7 @@ func (h *Handler) depositCancel(w http.ResponseWriter, r *http.Request, s *sess)
 	}
 	to := "/app/deposits/" + strconv.FormatInt(id, 10)
 	if _, err := h.svc.Deposits.CancelDeposit(r.Context(), s.reseller, id); err != nil {
-		h.back(w, r, "/app/deposit", "err", h.errText(err))
+		h.back(w, r, "/app/deposit", "err", h.errText(r, err))
 		return
 	}
 	p := &page{Lang: lang(r)}

@@ -47,7 +47,7 @@ func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess
 		creds, err = h.svc.Resellers.RegenerateKeys(r.Context(), s.SubjectID)
 	}
 	if err != nil {
-		h.back(w, r, "/app/keys", "err", h.errText(err))
+		h.back(w, r, "/app/keys", "err", h.errText(r, err))
 		return
 	}
 	d, err := h.keysData(r, s)
@@ -64,7 +64,7 @@ func (h *Handler) keysRegenerate(w http.ResponseWriter, r *http.Request, s *sess
 func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 	ips := splitIPs(r.PostFormValue("ip_allow"))
 	if err := h.svc.Resellers.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{IPAllow: &ips}); err != nil {
-		h.back(w, r, "/app/keys", "err", h.errText(err))
+		h.back(w, r, "/app/keys", "err", h.errText(r, err))
 		return
 	}
 	p := &page{Lang: lang(r)}
@@ -74,7 +74,7 @@ func (h *Handler) keysIP(w http.ResponseWriter, r *http.Request, s *sess) {
 func (h *Handler) webhookSave(w http.ResponseWriter, r *http.Request, s *sess) {
 	u := strings.TrimSpace(r.PostFormValue("webhook_url"))
 	if err := h.svc.Resellers.UpdateReseller(r.Context(), s.SubjectID, loket.ResellerUpdate{WebhookURL: &u}); err != nil {
-		h.back(w, r, "/app/keys", "err", h.errText(err))
+		h.back(w, r, "/app/keys", "err", h.errText(r, err))
 		return
 	}
 	p := &page{Lang: lang(r)}
@@ -87,7 +87,7 @@ func (h *Handler) webhookTest(w http.ResponseWriter, r *http.Request, s *sess) {
 	code, err := h.svc.Webhooks.Test(r.Context(), s.SubjectID)
 	switch {
 	case err != nil && code == 0 && loket.ErrorCode(err) != loket.EINTERNAL:
-		h.back(w, r, "/app/keys", "err", h.errText(err))
+		h.back(w, r, "/app/keys", "err", h.errText(r, err))
 	case err != nil:
 		h.back(w, r, "/app/keys", "err", p.Tf("Pengiriman uji gagal: %v", err))
 	case code < 200 || code > 299:

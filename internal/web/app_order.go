@@ -123,7 +123,7 @@ func (h *Handler) orderSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 		if d.Check == loket.CheckPLN && d.Target != "" {
 			d.Meter, _ = h.checkMeter(r, s, p, d.Products[0].Code, d.Target)
 		}
-		p.Error = h.errText(err)
+		p.Error = h.errText(r, err)
 		h.render(w, http.StatusUnprocessableEntity, "app_order", p)
 		return
 	}

@@ -101,7 +101,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.startSession(w, r, d.As, id, d.Username); err != nil {
-		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
+		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(r, err))
 		return
 	}
 	h.setCookie(w, r, loginCookie, "", -1)
@@ -112,7 +112,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 // minutes to wait.
 func (h *Handler) loginRefused(w http.ResponseWriter, r *http.Request, d loginData, p *page, err error) {
 	if loket.ErrorCode(err) != loket.ERATELIMIT {
-		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(err))
+		h.showLogin(w, r, http.StatusInternalServerError, d, h.errText(r, err))
 		return
 	}
 	wait := loket.ErrorRetryAt(err).Sub(h.now())

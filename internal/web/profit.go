@@ -49,7 +49,7 @@ func (h *Handler) adminDecideWithdrawal(w http.ResponseWriter, r *http.Request, 
 	approve := r.PostFormValue("decision") == "approve"
 	h.log.Info("dashboard decide withdrawal", "admin", s.Username, "withdrawal", id, "approve", approve)
 	if _, err := h.svc.Dropship.DecideWithdrawal(r.Context(), id, approve, r.PostFormValue("note")); err != nil {
-		h.back(w, r, "/admin/withdrawals", "err", h.errText(err))
+		h.back(w, r, "/admin/withdrawals", "err", h.errText(r, err))
 		return
 	}
 	msg := p.T("Penarikan ditolak; profit dikembalikan ke reseller.")
@@ -68,7 +68,7 @@ func (h *Handler) adminRefundDropship(w http.ResponseWriter, r *http.Request, s 
 	p := &page{Lang: lang(r)}
 	h.log.Info("dashboard dropship refund", "admin", s.Username, "order", id)
 	if _, err := h.svc.Dropship.RefundDropship(r.Context(), id, r.PostFormValue("note")); err != nil {
-		h.back(w, r, "/admin/withdrawals", "err", h.errText(err))
+		h.back(w, r, "/admin/withdrawals", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/admin/withdrawals", "ok", p.T("Pengembalian dana dicatat."))
@@ -107,7 +107,7 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 	p := &page{Lang: lang(r)}
 	ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 	if err != nil {
-		h.back(w, r, "/app/profit", "err", h.errText(err))
+		h.back(w, r, "/app/profit", "err", h.errText(r, err))
 		return
 	}
 	amount, ok := formMoney(r, "amount")
@@ -117,7 +117,7 @@ func (h *Handler) profitWithdraw(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	if _, _, err := h.svc.Dropship.RequestWithdrawal(r.Context(), ra, loket.WithdrawalInput{Key: r.PostFormValue("key"), Amount: amount,
 		Method: r.PostFormValue("method"), AccountNo: r.PostFormValue("account_no"), AccountName: r.PostFormValue("account_name")}); err != nil {
-		h.back(w, r, "/app/profit", "err", h.errText(err))
+		h.back(w, r, "/app/profit", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/app/profit", "ok", p.T("Permintaan penarikan dikirim; operator akan mentransfer."))
@@ -127,7 +127,7 @@ func (h *Handler) profitMove(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
 	ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
 	if err != nil {
-		h.back(w, r, "/app/profit", "err", h.errText(err))
+		h.back(w, r, "/app/profit", "err", h.errText(r, err))
 		return
 	}
 	amount, ok := formMoney(r, "amount")
@@ -136,7 +136,7 @@ func (h *Handler) profitMove(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	if _, err := h.svc.Dropship.MoveProfit(r.Context(), ra, amount, r.PostFormValue("key")); err != nil {
-		h.back(w, r, "/app/profit", "err", h.errText(err))
+		h.back(w, r, "/app/profit", "err", h.errText(r, err))
 		return
 	}
 	h.back(w, r, "/app/profit", "ok", p.T("Profit dipindahkan ke saldo."))

@@ -182,13 +182,3 @@ func (h *Handler) back(w http.ResponseWriter, r *http.Request, to, kind, msg str
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
-
-// errText is what a page says of an error: a domain error's message, otherwise a
-// generic line (the details go to the log).
-func (h *Handler) errText(err error) string {
-	if code := loket.ErrorCode(err); code != "" && code != loket.EINTERNAL {
-		return loket.ErrorMessage(err)
-	}
-	h.log.Error("dashboard", "err", err)
-	return "internal error"
-}
