@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
@@ -42,10 +43,13 @@ type receiptLine struct {
 }
 
 type receiptData struct {
-	Order *loket.Order
-	Shop  string
-	Lines []receiptLine
-	Text  string // the receipt as plain text, to paste into a chat
+	Order    *loket.Order
+	Shop     string
+	Price    string // the selling price typed (?harga=), as typed
+	PriceErr string
+	Lines    []receiptLine
+	Text     string // the receipt as plain text, to paste into a chat
+	Share    string // a WhatsApp link that opens a chat with Text
 }
 
 // receipt is the order's struk: what the reseller hands its customer, printable.
@@ -64,19 +68,36 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request, s *sess) {
 		d.Shop = res.Username
 	}
 	p := h.newPage(w, r, s, "Struk", "orders", d)
-	d.Lines = receiptLines(p, o)
+	// The price on the receipt is what the customer pays the reseller: the selling
+	// price it types (?harga=5.500), a dropship order's selling price, or else the
+	// order's price.
+	sell := o.Price
+	if ds, err := h.svc.Dropship.Dropship(r.Context(), o.ID); err == nil {
+		sell = ds.SellingPrice
+	}
+	if v := strings.TrimSpace(r.URL.Query().Get("harga")); v != "" {
+		d.Price = v
+		if m, err := loket.ParseMoney(v); err == nil && m > 0 && m <= loket.MaxAmount {
+			sell = m
+		} else {
+			d.PriceErr = p.T("Harga jual harus angka rupiah, misalnya 5.500.")
+		}
+	}
+	d.Lines = receiptLines(p, o, sell)
 	text := []string{d.Shop, p.T("STRUK PEMBAYARAN"), showTime(o.CreatedAt), ""}
 	for _, l := range d.Lines {
 		text = append(text, l.Label+": "+l.Value)
 	}
 	d.Text = strings.Join(append(text, "", p.T("Terima kasih.")), "\n")
+	d.Share = "https://wa.me/?text=" + strings.ReplaceAll(url.QueryEscape(d.Text), "+", "%20")
 	h.render(w, http.StatusOK, "app_receipt", p)
 }
 
 // receiptLines are a receipt's lines: a bill's customer, periods and sums with its
 // reference number; a PLN token's meter, owner and token; any other order's target,
-// price and SN.
-func receiptLines(p *page, o *loket.Order) []receiptLine {
+// price and SN. sell is the price the customer pays: for a bill, what it adds to the
+// bill and its penalties is the admin fee the receipt shows.
+func receiptLines(p *page, o *loket.Order, sell loket.Money) []receiptLine {
 	l := []receiptLine{{Label: p.T("Produk"), Value: o.ProductName}}
 	add := func(label, value string) {
 		if value != "" {
@@ -84,7 +105,7 @@ func receiptLines(p *page, o *loket.Order) []receiptLine {
 		}
 	}
 	if o.Status != loket.StatusSuccess {
-		add("Status", o.Status)
+		add("Status", p.W(o.Status))
 	}
 	if in := o.Inquiry; in != nil {
 		b := p.BillOf(in)
@@ -102,8 +123,12 @@ func receiptLines(p *page, o *loket.Order) []receiptLine {
 		if b.Penalty > 0 {
 			add("Denda", rupiah(b.Penalty))
 		}
-		add("Admin", rupiah(in.Admin))
-		l = append(l, receiptLine{Label: p.T("Total bayar"), Value: rupiah(b.Pay), Strong: true})
+		admin, pay := in.Admin, b.Pay
+		if sell != o.Price && sell >= b.Bill+b.Penalty {
+			admin, pay = sell-b.Bill-b.Penalty, sell
+		}
+		add("Admin", rupiah(admin))
+		l = append(l, receiptLine{Label: p.T("Total bayar"), Value: rupiah(pay), Strong: true})
 		add("No. referensi", o.SN)
 		return l
 	}
@@ -112,12 +137,12 @@ func receiptLines(p *page, o *loket.Order) []receiptLine {
 		add("Nama", t.Name)
 		add("Tarif/Daya", tariffPower(t.Tariff, t.Power))
 		add("kWh", t.KWh)
-		add("Harga", rupiah(o.Price))
+		add("Harga", rupiah(sell))
 		l = append(l, receiptLine{Label: "TOKEN", Value: t.Token, Wide: true})
 		return l
 	}
 	add("Tujuan", o.Target)
-	add("Harga", rupiah(o.Price))
+	add("Harga", rupiah(sell))
 	add("SN", o.SN)
 	return l
 }
