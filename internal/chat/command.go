@@ -1,0 +1,36 @@
+package chat
+
+import "github.com/loket/loket/internal/loket"
+
+// Kinds of text commands.
+const (
+	CmdBuy       = "buy"        // CODE.TARGET.PIN, 2.CODE.TARGET.PIN (the second of the same), …R#REF
+	CmdBillCheck = "bill_check" // CEK.CODE.CUSTOMER.PIN
+	CmdBillPay   = "bill_pay"   // BAYAR.CODE.CUSTOMER.PIN
+	CmdBalance   = "balance"    // SAL.PIN
+	CmdStatus    = "status"     // CEK.REF.PIN, or CEK.PIN for the last order
+	CmdPrice     = "price"      // HARGA.BRAND
+	CmdDeposit   = "deposit"    // TIKET.AMOUNT.PIN (QRIS), TIKET.AMOUNT.BANK.PIN
+	CmdHelp      = "help"       // HELP, BANTUAN, ?
+	CmdLink      = "link"       // LINK.CODE (or the code alone): links this chat to an account
+)
+
+// Command is a message read: what it asks and its parts.
+type Command struct {
+	Kind     string
+	Code     string      // the product's code (buy, bills), as typed (upper case)
+	Target   string      // buy: the target; bills: the customer number
+	PIN      string      // the transaction PIN, digits
+	Ref      string      // buy: R#REF, the reseller's own ref; status: the ref asked about
+	Repeat   int         // buy: the n of n.CODE.TARGET.PIN (a second purchase of the same); 0 when none
+	Amount   loket.Money // deposit
+	Method   string      // deposit: loket.MethodQRIS (default) or loket.MethodBank
+	Brand    string      // price: the brand or product-code prefix asked about
+	LinkCode string      // link: the one-time code from the dashboard
+}
+
+// ParseError is a message that is no command: Text is a short Indonesian sentence
+// saying what to type instead.
+type ParseError struct{ Text string }
+
+func (e *ParseError) Error() string { return e.Text }
