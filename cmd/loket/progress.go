@@ -123,6 +123,13 @@ func (m *meter) note(what string) {
 	m.write(m.name+": "+what+" · "+elapsed(t.Sub(m.start)), false)
 }
 
+// set counts done without writing: the last line tells it.
+func (m *meter) set(done int64) {
+	if m != nil {
+		m.done = done
+	}
+}
+
 // finish writes the last line: how many in all, and how long it took.
 func (m *meter) finish() {
 	if m == nil || m.finished {

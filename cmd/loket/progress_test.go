@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loket/loket/internal/catalog"
 )
 
 // fakeClock is a clock the test moves.
@@ -142,5 +147,29 @@ func TestLedgerVerifyProgress(t *testing.T) {
 	}
 	if _, e := verify("--progress=false"); e != "" {
 		t.Errorf("on a terminal with --progress=false: stderr %q", e)
+	}
+}
+
+// TestCatalogImportProgress: catalog import --progress tells the products applied.
+func TestCatalogImportProgress(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LOKET_DATABASE_URL", "sqlite:"+filepath.Join(dir, "l.db"))
+	file := filepath.Join(dir, "demo.yaml")
+	if err := os.WriteFile(file, catalog.Demo(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errs, out bytes.Buffer
+	w := stderr
+	t.Cleanup(func() { stderr = w })
+	stderr = &errs
+	if err := run([]string{"catalog", "import", file, "--progress"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var sum struct{ Products int }
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Products == 0 {
+		t.Fatalf("stdout %q: %v", out.String(), err)
+	}
+	if want := fmt.Sprintf("\ncatalog import: %d products applied in ", sum.Products); !strings.Contains(errs.String(), want) {
+		t.Errorf("stderr %q, want %q", errs.String(), want)
 	}
 }
