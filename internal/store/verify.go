@@ -14,8 +14,9 @@ var verifyChunk int64 = 50_000
 
 // verifyCarry bounds the transfers whose entries, read so far, do not sum to zero. A
 // transfer's entries are written together, so only those cut by a chunk's end are
-// carried; past the bound (entries of many transfers interleaved), the sums per
-// transfer are asked of the whole table at once instead.
+// carried; past the bound (entries of many transfers interleaved, which Loket does not
+// write), the sums per transfer are asked of the whole table at once instead, as
+// Verify did before it read in chunks.
 var verifyCarry = 1 << 16
 
 // verifyEntries reads every entry once, in chunks of ids: it checks that all entries
@@ -29,7 +30,6 @@ func verifyEntries(ctx context.Context, snap *sql.Tx, progress func(done, total 
 		}
 		progress(0, total)
 	}
-	var all int64
 	sums := map[int64]int64{}  // account -> its entries' sum
 	carry := map[int64]int64{} // transfer -> the sum of its entries read so far, when not zero
 	for lo := int64(math.MinInt64); ; {
@@ -43,25 +43,23 @@ func verifyEntries(ctx context.Context, snap *sql.Tx, progress func(done, total 
 		if last {
 			hi = math.MaxInt64
 		}
-		// Every entry is in one group of its transfer: the chunk's sum is its groups'.
-		if err := eachRow(ctx, snap, `SELECT transfer_id, SUM(amount) FROM entries WHERE id > $1 AND id <= $2
-			GROUP BY transfer_id HAVING SUM(amount) <> 0`, func(r *sql.Rows) error {
-			var id, s int64
-			if err := r.Scan(&id, &s); err != nil {
-				return err
-			}
-			all += s
-			if carry != nil {
+		if carry != nil {
+			if err := eachRow(ctx, snap, `SELECT transfer_id, SUM(amount) FROM entries WHERE id > $1 AND id <= $2
+				GROUP BY transfer_id HAVING SUM(amount) <> 0`, func(r *sql.Rows) error {
+				var id, s int64
+				if err := r.Scan(&id, &s); err != nil {
+					return err
+				}
 				if carry[id] += s; carry[id] == 0 {
 					delete(carry, id)
 				}
+				return nil
+			}, lo, hi); err != nil {
+				return nil, err
 			}
-			return nil
-		}, lo, hi); err != nil {
-			return nil, err
-		}
-		if len(carry) > verifyCarry {
-			carry = nil
+			if len(carry) > verifyCarry {
+				carry = nil
+			}
 		}
 		if err := eachRow(ctx, snap, `SELECT account_id, SUM(amount) FROM entries WHERE id > $1 AND id <= $2 GROUP BY account_id`,
 			func(r *sql.Rows) error {
@@ -85,6 +83,10 @@ func verifyEntries(ctx context.Context, snap *sql.Tx, progress func(done, total 
 			break
 		}
 		lo = hi
+	}
+	var all int64 // every entry is one account's
+	for _, s := range sums {
+		all += s
 	}
 	if all != 0 {
 		add("entries sum to zero", "all entries sum to %d", all)
