@@ -62,13 +62,33 @@ func TestVerifyProgress(t *testing.T) {
 		if _, err := db.W.Exec(`UPDATE accounts SET balance = balance + 1 WHERE id = $1`, f.account); err != nil {
 			t.Fatal(err)
 		}
+		// A balanced transfer that takes the reseller below zero and puts money in flight
+		// that no hold reserves.
+		adj, err := db.EnsureAccount(ctx, store.AccAdjustments, store.KindAdjustments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inflight, err := db.EnsureAccount(ctx, store.AccInFlight, store.KindInFlight)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr int64
+		if err := db.W.QueryRow(`INSERT INTO transfers (key, kind, created_at) VALUES ('tamper', 'adjustment', 0) RETURNING id`).Scan(&tr); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []store.Leg{{Account: f.account, Amount: -50000}, {Account: adj, Amount: 49000}, {Account: inflight, Amount: 1000}} {
+			if _, err := db.W.Exec(`INSERT INTO entries (transfer_id, account_id, amount, created_at) VALUES ($1, $2, $3, 0)`, tr, l.Account, l.Amount); err != nil {
+				t.Fatal(err)
+			}
+		}
 		want, _ := verify(1<<30, 0) // one chunk, the transfers summed by one statement
 		var invariants []string
 		for _, x := range want {
 			invariants = append(invariants, x.Invariant)
 		}
-		if len(want) != 4 || !slices.Equal(slices.Compact(invariants), []string{"entries sum to zero", "balance equals entries"}) {
-			t.Errorf("want the entries' sum, two transfers and a balance: %v", want)
+		if len(want) != 6 || !slices.Equal(slices.Compact(invariants), []string{"entries sum to zero", "balance equals entries",
+			"no reseller below zero", "in flight equals pending holds"}) {
+			t.Errorf("want the entries' sum, two transfers, a balance, a reseller below zero and money in flight: %v", want)
 		}
 		for _, c := range []struct {
 			chunk int64
