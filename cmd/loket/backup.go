@@ -47,8 +47,9 @@ func backupCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	m := pf.meter("entries checked")
 	defer m.stop()
-	m.note("copying the database, then checking the copy")
-	rep, err := backup.TakeProgress(ctx, db, pos[0], m.report())
+	report, wait := m.waitThenCount("copying the database, then checking the copy")
+	rep, err := backup.TakeProgress(ctx, db, pos[0], report)
+	wait()
 	if err != nil {
 		return err
 	}
@@ -60,8 +61,9 @@ func backupCmd(ctx context.Context, args []string, out io.Writer) error {
 func verifyCopy(ctx context.Context, pf *progressFlags, file string) (backup.Report, error) {
 	m := pf.meter("entries checked")
 	defer m.stop()
-	m.note("checking " + file + ": integrity, then the ledger")
-	rep, err := backup.VerifyProgress(ctx, file, m.report())
+	report, wait := m.waitThenCount("checking " + file + ": integrity, then the ledger")
+	rep, err := backup.VerifyProgress(ctx, file, report)
+	wait()
 	if err == nil || errors.Is(err, backup.ErrLedger) {
 		m.finish()
 	}

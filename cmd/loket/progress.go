@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
@@ -68,11 +69,16 @@ type meter struct {
 	width       int       // of the line on the terminal, to blank what a shorter one leaves
 	done, total int64
 	finished    bool
+	tick        time.Duration // how often waiting redraws
 }
 
 func newMeter(w io.Writer, tty bool, now func() time.Time, name, unit string) *meter {
 	t := now()
-	return &meter{w: w, tty: tty, now: now, name: name, unit: unit, start: t, last: t}
+	m := &meter{w: w, tty: tty, now: now, name: name, unit: unit, start: t, last: t, tick: time.Second}
+	if !tty {
+		m.tick = 10 * time.Second // a log needs no line a second of the same wait
+	}
+	return m
 }
 
 // report is the meter's update as a callback for a service, or nil (the service then
@@ -128,6 +134,43 @@ func (m *meter) set(done int64) {
 	if m != nil {
 		m.done = done
 	}
+}
+
+// waiting shows what the command waits for (an upstream, a copy) when there is nothing
+// to count, with the time taken redrawn every tick, until stop is called. stop may be
+// called more than once; the meter must not be written to before it is.
+func (m *meter) waiting(what string) (stop func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.note(what)
+	done, over := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(over)
+		t := time.NewTicker(m.tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				m.note(what)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-over }) }
+}
+
+// waitThenCount is waiting(what) until the service reports its first count: report
+// (nil on a nil meter, so the service need not count) ends the wait and updates the
+// meter; stop ends the wait when report is never called.
+func (m *meter) waitThenCount(what string) (report func(done, total int64), stop func()) {
+	if m == nil {
+		return nil, func() {}
+	}
+	stop = m.waiting(what)
+	return func(done, total int64) { stop(); m.update(done, total) }, stop
 }
 
 // finish writes the last line: how many in all, and how long it took.

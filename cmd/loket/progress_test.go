@@ -173,3 +173,29 @@ func TestCatalogImportProgress(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errs.String(), want)
 	}
 }
+
+// TestMeterWaiting: a wait with nothing to count is redrawn every tick, with the time
+// taken, until it ends: by stop, or by the first count.
+func TestMeterWaiting(t *testing.T) {
+	var w bytes.Buffer
+	m := newMeter(&w, false, time.Now, "backup", "entries checked")
+	m.tick = 5 * time.Millisecond
+	report, stop := m.waitThenCount("copying")
+	time.Sleep(30 * time.Millisecond)
+	report(0, 10)
+	after := w.String()
+	time.Sleep(20 * time.Millisecond)
+	stop() // again: nothing
+	if w.String() != after {
+		t.Errorf("redrawn after the first count: %q", w.String())
+	}
+	if n := strings.Count(after, "backup: copying · "); n < 2 {
+		t.Errorf("%d lines of the wait: %q", n, after)
+	}
+	var off *meter
+	if report, stop := off.waitThenCount("x"); report != nil {
+		t.Error("a nil meter asks for progress")
+	} else {
+		stop()
+	}
+}

@@ -67,11 +67,13 @@ func supplierSync(ctx context.Context, args []string, out io.Writer) error {
 	}
 	m := pf.meter("price list entries applied")
 	defer m.stop()
-	m.note("reading the price list of " + *name)
+	stop := m.waiting("reading the price list of " + *name)
 	res, err := a.Catalog.SyncPricesProgress(ctx, sup.ID, func(n int) {
+		stop()
 		m.note(fmt.Sprintf("applying %s price list entries", count(int64(n))))
 		m.set(int64(n))
 	})
+	stop()
 	if err != nil {
 		return err
 	}
