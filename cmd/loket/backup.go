@@ -19,12 +19,14 @@ import (
 // backupCmd copies the SQLite database to FILE while the server runs; on PostgreSQL it
 // prints how to back up with the server's tools, and fails, since it wrote nothing.
 func backupCmd(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("backup", "FILE",
+	c := newCommand("backup", "FILE [--progress]",
 		"Writes a consistent copy of the SQLite database to FILE, also while loket serve runs, checks it\n"+
 			"(as loket backup verify does) and prints what it holds. FILE is replaced only by a whole, checked copy.\n"+
 			"On PostgreSQL it prints how to back up with pg_dump or point-in-time recovery, and what this\n"+
-			"server's settings allow, and fails: no file is written. docs/backup.md")
+			"server's settings allow, and fails: no file is written. docs/backup.md\n"+
+			"On a terminal it shows on stderr how far the check of the copy's ledger is.")
 	pos, args := c.file(args)
+	pf := c.progress()
 	cfg, err := c.parse(args, out)
 	if err != nil {
 		return err
@@ -43,11 +45,29 @@ func backupCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return errors.New("no file written: on PostgreSQL back up with pg_dump or PITR (see above)")
 	}
-	rep, err := backup.Take(ctx, db, pos[0])
+	m := pf.meter("entries checked")
+	defer m.stop()
+	report, wait := m.waitThenCount("copying the database, then checking the copy")
+	rep, err := backup.TakeProgress(ctx, db, pos[0], report)
+	wait()
 	if err != nil {
 		return err
 	}
+	m.finish()
 	return printJSON(out, rep)
+}
+
+// verifyCopy checks file as backup verify does, showing progress when pf says so.
+func verifyCopy(ctx context.Context, pf *progressFlags, file string) (backup.Report, error) {
+	m := pf.meter("entries checked")
+	defer m.stop()
+	report, wait := m.waitThenCount("checking " + file + ": integrity, then the ledger")
+	rep, err := backup.VerifyProgress(ctx, file, report)
+	wait()
+	if err == nil || errors.Is(err, backup.ErrLedger) {
+		m.finish()
+	}
+	return rep, err
 }
 
 // existing refuses a SQLite database that is not there, rather than making an empty one.
@@ -64,15 +84,17 @@ func existing(dsn string) error {
 
 // backupVerify checks a copy without changing it.
 func backupVerify(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("backup verify", "FILE",
+	c := newCommand("backup verify", "FILE [--progress]",
 		"Opens FILE read-only as a Loket database (it is never migrated or written), runs SQLite's integrity\n"+
 			"check and the ledger invariants of loket ledger verify, and prints what it holds; exits non-zero\n"+
-			"and says why when it is not a Loket database, is damaged, or its ledger does not verify.")
+			"and says why when it is not a Loket database, is damaged, or its ledger does not verify.\n"+
+			"On a terminal it shows on stderr how many of the ledger's entries it has checked.")
 	pos, args := c.file(args)
+	pf := c.progress()
 	if _, err := c.parse(args, out); err != nil {
 		return err
 	}
-	rep, err := backup.Verify(ctx, pos[0])
+	rep, err := verifyCopy(ctx, pf, pos[0])
 	if err != nil {
 		return err
 	}
@@ -81,12 +103,14 @@ func backupVerify(ctx context.Context, args []string, out io.Writer) error {
 
 // restoreCmd puts a copy in place of the SQLite database, keeping the one it replaces.
 func restoreCmd(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("restore", "FILE [--force]",
+	c := newCommand("restore", "FILE [--force] [--progress]",
 		"Replaces the SQLite database with the copy FILE: checks FILE first (as loket backup verify), refuses\n"+
 			"while a loket server (or command) has the database open, moves the current database aside to\n"+
 			"DB.replaced-<UTC time> (never deleting it), copies FILE in, and opens it: a copy from an older\n"+
 			"Loket is migrated then (after a copy of it is made, as on every upgrade). A copy from a newer Loket\n"+
-			"is refused. On PostgreSQL use pg_restore or point-in-time recovery (docs/backup.md).")
+			"is refused. On PostgreSQL use pg_restore or point-in-time recovery (docs/backup.md).\n"+
+			"On a terminal it shows on stderr how far the check of FILE's ledger is.")
+	pf := c.progress()
 	force := c.Bool("force", false, "restore FILE even when its ledger invariants do not hold (it must still be a sound Loket database)")
 	pos, args := c.file(args)
 	cfg, err := c.parse(args, out)
@@ -98,7 +122,7 @@ func restoreCmd(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("loket restore is for SQLite: on PostgreSQL restore with pg_restore (from pg_dump) or point-in-time recovery; see docs/backup.md")
 	}
 	file := pos[0]
-	rep, err := backup.Verify(ctx, file)
+	rep, err := verifyCopy(ctx, pf, file)
 	if err != nil && !(*force && errors.Is(err, backup.ErrLedger)) {
 		if errors.Is(err, backup.ErrLedger) {
 			return fmt.Errorf("%w (--force restores it anyway)", err)

@@ -31,7 +31,8 @@ Commands (loket <command> -h lists a command's flags):
   reseller credit --username U --amount N --note TEXT [--key K]
   supplier add --name N --kind KIND --base-url URL [--api-key K] [--secret S] [--member-id M]
   supplier list                  suppliers with their balance (asked now), whether routing uses them, last price sync
-  supplier sync --name N         pull a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY)
+  supplier sync --name N [--progress]
+                                 pull a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY)
   markup set --scope all|category|product [--code C] [--percent P] [--flat N] [--round N] [--yes]
                                  base price = cost + P% + N, rounded up to a multiple of --round (default 100),
                                  for products the rule covers (product beats category beats all); shows each
@@ -41,7 +42,8 @@ Commands (loket <command> -h lists a command's flags):
   price undo --id N [--force] [--yes]
                                  restore the prices from before a change set (itself a change set)
   route add --product CODE --supplier N --code SUPPLIER_CODE --cost N [--priority N]
-  catalog import FILE            load a catalog (YAML or JSON), idempotently
+  catalog import FILE [--progress]
+                                 load a catalog (YAML or JSON), idempotently
   order list [--flagged] [--status S] [--username U] [--limit N]
                                  orders as JSON lines, with every supplier attempt
   order settle --id N --status success|failed [--sn SN] [--note TEXT]
@@ -50,12 +52,14 @@ Commands (loket <command> -h lists a command's flags):
                                  virtual-number activations as JSON lines (--flagged: a rent of unknown outcome)
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
-  ledger verify                  check the ledger invariants
+  ledger verify [--progress]     check the ledger invariants
   masterkey rotate --new-key KEY | --generate
                                  reseal every secret with a new master key, all or nothing (nodes stopped)
-  backup FILE                    a consistent copy of the SQLite database, also while serving (docs/backup.md)
-  backup verify FILE             check a copy: integrity and the ledger invariants, read-only
-  restore FILE [--force]         put a copy in place of the stopped SQLite database, keeping the old one
+  backup FILE [--progress]       a consistent copy of the SQLite database, also while serving (docs/backup.md)
+  backup verify FILE [--progress]
+                                 check a copy: integrity and the ledger invariants, read-only
+  restore FILE [--force] [--progress]
+                                 put a copy in place of the stopped SQLite database, keeping the old one
   payment set-qris --static QRIS_STRING
                                  the operator's static merchant QRIS deposits are built from
   payment add-bank --bank B --account-no N --name NAME
@@ -74,6 +78,10 @@ Commands (loket <command> -h lists a command's flags):
   setting get KEY | setting set KEY VALUE
                                  operator switches (self_registration off|on: resellers registering themselves)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
+
+Long commands (ledger verify, catalog import, supplier sync, backup, backup verify, restore) show
+progress on stderr when it is a terminal: --progress shows it elsewhere too (a line a second, e.g.
+in a log), --progress=false or --quiet hides it. Their result on stdout is the same either way.
 
 ` + settingsHead
 

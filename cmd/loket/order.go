@@ -70,28 +70,34 @@ func orderSettle(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func ledgerVerify(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("ledger verify", "",
-		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\nzero, ...) and prints the totals; exits non-zero and says which broke.")
+	c := newCommand("ledger verify", "[--progress]",
+		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\nzero, ...) and prints the totals; exits non-zero and says which broke. On a terminal it shows on\nstderr how many entries it has checked.")
 	c.reads = true
+	pf := c.progress()
 	e, err := c.open(ctx, args, out)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	v, err := e.db.Verify(ctx)
+	m := pf.meter("entries checked")
+	defer m.stop()
+	v, err := e.db.VerifyProgress(ctx, m.report())
 	if err != nil {
 		return err
 	}
 	if len(v) > 0 {
+		m.finish()
 		for _, x := range v {
 			fmt.Fprintf(os.Stderr, "BROKEN %s: %s\n", x.Invariant, x.Detail)
 		}
 		return fmt.Errorf("ledger verify: %d invariant violations", len(v))
 	}
+	m.note("adding up the totals")
 	t, err := e.db.LedgerTotals(ctx)
 	if err != nil {
 		return err
 	}
+	m.finish()
 	return e.print(map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
 		"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources})
 }

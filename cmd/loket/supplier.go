@@ -50,10 +50,12 @@ func supplierList(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func supplierSync(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("supplier sync", "--name N",
-		"Pulls a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY) and reprices.")
+	c := newCommand("supplier sync", "--name N [--progress]",
+		"Pulls a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY) and reprices.\n"+
+			"On a terminal it shows on stderr what it is waiting for: the list, then applying its entries.")
 	name := c.String("name", "", "the supplier's name")
 	c.require("name")
+	pf := c.progress()
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
@@ -63,10 +65,19 @@ func supplierSync(ctx context.Context, args []string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("supplier sync: no supplier %q", *name)
 	}
-	res, err := a.Catalog.SyncPrices(ctx, sup.ID)
+	m := pf.meter("price list entries applied")
+	defer m.stop()
+	stop := m.waiting("reading the price list of " + *name)
+	res, err := a.Catalog.SyncPricesProgress(ctx, sup.ID, func(n int) {
+		stop()
+		m.note(fmt.Sprintf("applying %s price list entries", count(int64(n))))
+		m.set(int64(n))
+	})
+	stop()
 	if err != nil {
 		return err
 	}
+	m.finish()
 	return e.print(map[string]any{"supplier": *name, "summary": res.Summary(), "result": res})
 }
 
@@ -93,8 +104,10 @@ one); a markup rule on the product reprices it. Prints the route as JSON.`)
 }
 
 func catalogImport(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("catalog import", "FILE", "Loads a catalog file (YAML or JSON, docs/catalog.md), idempotently; prints what it loaded.")
+	c := newCommand("catalog import", "FILE [--progress]", "Loads a catalog file (YAML or JSON, docs/catalog.md), idempotently; prints what it loaded.\n"+
+		"On a terminal it shows on stderr how many of the file's products it has applied.")
 	pos, args := c.file(args)
+	pf := c.progress()
 	e, a, err := c.openCore(ctx, args, out)
 	if err != nil {
 		return err
@@ -105,9 +118,13 @@ func catalogImport(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	sum, err := a.Catalog.Import(ctx, f, pos[0])
+	m := pf.meter("products applied")
+	defer m.stop()
+	m.note("reading " + pos[0])
+	sum, err := a.Catalog.ImportProgress(ctx, f, pos[0], m.report())
 	if err != nil {
 		return err
 	}
+	m.finish()
 	return e.print(sum)
 }

@@ -41,6 +41,12 @@ type Report struct {
 // or writing it), runs PRAGMA integrity_check and the ledger invariants of `loket
 // ledger verify`, and reports what it holds. Its errors are one line naming path.
 func Verify(ctx context.Context, path string) (Report, error) {
+	return VerifyProgress(ctx, path, nil)
+}
+
+// VerifyProgress is Verify telling progress, when progress is not nil, as the ledger
+// is checked (store.(*DB).VerifyProgress).
+func VerifyProgress(ctx context.Context, path string, progress func(done, total int64)) (Report, error) {
 	rep := Report{File: path}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -77,7 +83,7 @@ func Verify(ctx context.Context, path string) (Report, error) {
 			return rep, fmt.Errorf("%s is damaged: %w", path, err)
 		}
 	}
-	if rep.Violations, err = db.Verify(ctx); err != nil {
+	if rep.Violations, err = db.VerifyProgress(ctx, progress); err != nil {
 		return rep, fmt.Errorf("%s is damaged: ledger: %w", path, err)
 	}
 	if len(rep.Violations) > 0 {
@@ -187,10 +193,16 @@ func (s *Scheduled) Run(ctx context.Context) (Report, error) {
 // Take copies db to path (store.(*DB).BackupChecked), verifying the copy before it
 // takes that name: a copy that does not verify never replaces what is at path.
 func Take(ctx context.Context, db *store.DB, path string) (Report, error) {
+	return TakeProgress(ctx, db, path, nil)
+}
+
+// TakeProgress is Take telling progress, when progress is not nil, as the copy's
+// ledger is checked (VerifyProgress).
+func TakeProgress(ctx context.Context, db *store.DB, path string, progress func(done, total int64)) (Report, error) {
 	var rep Report
 	err := db.BackupChecked(ctx, path, func(tmp string) error {
 		var err error
-		rep, err = Verify(ctx, tmp)
+		rep, err = VerifyProgress(ctx, tmp, progress)
 		if err != nil {
 			return fmt.Errorf("backup %s: the copy does not verify, so it was not kept: %w", path, err)
 		}

@@ -85,6 +85,12 @@ func LoadDemo(ctx context.Context, db *store.DB) (loket.ImportSummary, error) {
 // name, used in error messages. Invalid files are refused whole with an *loket.Error
 // of code loket.EINVALID that names the line and field of each problem.
 func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (loket.ImportSummary, error) {
+	return ImportProgress(ctx, db, r, name, nil)
+}
+
+// ImportProgress is Import telling progress, when progress is not nil: the products
+// applied (done) of those in the file (total), from (0, total) once the file is read.
+func ImportProgress(ctx context.Context, db *store.DB, r io.Reader, name string, progress func(done, total int64)) (loket.ImportSummary, error) {
 	if name == "" {
 		name = "catalog"
 	}
@@ -109,7 +115,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (loket.
 	var suppliers []int64
 	err := db.Direct(ctx, func(t *store.Tx) error {
 		// Direct may run this again after a transient failure: start afresh.
-		a := &applier{t: t, p: &parser{name: name}, f: f}
+		a := &applier{t: t, p: &parser{name: name}, f: f, progress: progress}
 		t.PriceCause("catalog import " + name)
 		err := a.apply()
 		suppliers = a.suppliers
@@ -126,6 +132,15 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, name string) (loket.
 	return sum, nil
 }
 
+// ImportProgress is Service.Import telling progress as the package's ImportProgress does.
+func (s *Service) ImportProgress(ctx context.Context, r io.Reader, name string, progress func(done, total int64)) (loket.ImportSummary, error) {
+	sum, err := ImportProgress(ctx, s.db, r, name, progress)
+	if err != nil {
+		return sum, err
+	}
+	return sum, s.Refresh(ctx)
+}
+
 // applier writes a validated file in a transaction.
 type applier struct {
 	t *store.Tx
@@ -136,6 +151,9 @@ type applier struct {
 	brands     map[string]int64
 	supplierID map[string]int64
 	suppliers  []int64 // created, updated or routed to: each needs its payable account
+
+	progress func(done, total int64) // told of the products applied, or nil
+	applied  int64
 }
 
 // virtualNumbers writes the virtual-number catalog.
@@ -164,6 +182,7 @@ func (a *applier) virtualNumbers() error {
 }
 
 func (a *applier) apply() error {
+	a.tell()
 	if err := a.virtualNumbers(); err != nil {
 		return err
 	}
@@ -221,12 +240,21 @@ func (a *applier) apply() error {
 			if err := a.product(x); err != nil {
 				return err
 			}
+			a.applied++
+			a.tell()
 		}
 		if err := t.SyncSequences(); err != nil {
 			return err
 		}
 	}
 	return t.BumpCatalog()
+}
+
+// tell reports the products applied so far.
+func (a *applier) tell() {
+	if a.progress != nil {
+		a.progress(a.applied, int64(len(a.f.Products)))
+	}
 }
 
 func (a *applier) product(x productItem) error {

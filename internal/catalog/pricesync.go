@@ -25,6 +25,12 @@ const priceListTimeout = 2 * time.Minute
 // SyncPrices pulls a supplier's price list now and applies it. An empty list (the
 // simulator's, or an upstream that publishes none) changes nothing.
 func (s *Service) SyncPrices(ctx context.Context, supplierID int64) (*loket.PriceSync, error) {
+	return s.SyncPricesProgress(ctx, supplierID, nil)
+}
+
+// SyncPricesProgress is SyncPrices telling listed, when not nil, how many entries the
+// price list has once it is read (the wait is the upstream's), before they are applied.
+func (s *Service) SyncPricesProgress(ctx context.Context, supplierID int64, listed func(n int)) (*loket.PriceSync, error) {
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -48,6 +54,9 @@ func (s *Service) SyncPrices(ctx context.Context, supplierID int64) (*loket.Pric
 		s.notePrices(ctx, supplierID, "no price list")
 		s.priceSyncs.With(cfg.Name, "empty").Inc()
 		return &loket.PriceSync{}, nil
+	}
+	if listed != nil {
+		listed(len(list))
 	}
 	res, err := s.applyPrices(ctx, cfg, list, true)
 	if err != nil {

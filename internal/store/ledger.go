@@ -305,6 +305,14 @@ func (t *Tx) VoidHold(orderID int64, amount loket.Money) error {
 
 // Verify checks the ledger's invariants and returns every violation found.
 func (db *DB) Verify(ctx context.Context) ([]loket.Violation, error) {
+	return db.VerifyProgress(ctx, nil)
+}
+
+// VerifyProgress is Verify telling progress, when progress is not nil, as it reads the
+// entries: done of total, first (0, total) and last (total, total). The entries are
+// read in chunks of verifyChunk, in one snapshot; what is checked, and found, is
+// Verify's.
+func (db *DB) VerifyProgress(ctx context.Context, progress func(done, total int64)) ([]loket.Violation, error) {
 	// One snapshot for every check: a server settling orders between two queries
 	// would otherwise show violations that never existed.
 	snap, err := db.snapshot(ctx)
@@ -316,55 +324,16 @@ func (db *DB) Verify(ctx context.Context) ([]loket.Violation, error) {
 	add := func(inv, format string, args ...any) {
 		out = append(out, loket.Violation{Invariant: inv, Detail: fmt.Sprintf(format, args...)})
 	}
-	var total sql.NullInt64
-	if err := snap.QueryRowContext(ctx, `SELECT SUM(amount) FROM entries`).Scan(&total); err != nil {
+	sums, err := verifyEntries(ctx, snap, progress, add)
+	if err != nil {
 		return nil, err
 	}
-	if total.Int64 != 0 {
-		add("entries sum to zero", "all entries sum to %d", total.Int64)
-	}
-	if err := eachRow(ctx, snap, `SELECT transfer_id, SUM(amount) FROM entries GROUP BY transfer_id HAVING SUM(amount) <> 0 LIMIT 20`,
-		func(r *sql.Rows) error {
-			var id, s int64
-			if err := r.Scan(&id, &s); err != nil {
-				return err
-			}
-			add("entries sum to zero", "transfer %d sums to %d", id, s)
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	if err := eachRow(ctx, snap, `SELECT a.code, a.balance, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
-		WHERE a.tracked GROUP BY a.id, a.code, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0) LIMIT 20`,
-		func(r *sql.Rows) error {
-			var code string
-			var bal, sum int64
-			if err := r.Scan(&code, &bal, &sum); err != nil {
-				return err
-			}
-			add("balance equals entries", "account %s stores %d, entries sum to %d", code, bal, sum)
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	if err := eachRow(ctx, snap, `SELECT a.code, COALESCE(SUM(e.amount), 0) FROM accounts a LEFT JOIN entries e ON e.account_id = a.id
-		WHERE a.kind IN ('reseller_balance', 'reseller_profit') GROUP BY a.id, a.code HAVING COALESCE(SUM(e.amount), 0) < 0 OR MIN(a.balance) < 0 LIMIT 20`,
-		func(r *sql.Rows) error {
-			var code string
-			var sum int64
-			if err := r.Scan(&code, &sum); err != nil {
-				return err
-			}
-			add("no reseller below zero", "account %s is at %d", code, sum)
-			return nil
-		}); err != nil {
+	inflight, err := verifyAccounts(ctx, snap, sums, add)
+	if err != nil {
 		return nil, err
 	}
 	// Money in flight is exactly what pending holds reserve.
-	var inflight, pending sql.NullInt64
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccInFlight).Scan(&inflight); err != nil {
-		return nil, err
-	}
+	var pending sql.NullInt64
 	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
 		return nil, err
 	}
@@ -373,8 +342,8 @@ func (db *DB) Verify(ctx context.Context) ([]loket.Violation, error) {
 		return nil, err
 	}
 	pending.Int64 += vnPending.Int64
-	if inflight.Int64 != pending.Int64 {
-		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight.Int64, pending.Int64)
+	if inflight != pending.Int64 {
+		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight, pending.Int64)
 	}
 	// Every order's hold agrees with its status.
 	// (A dropship order reserves only once its customer paid: verifyDropship checks the
