@@ -33,7 +33,7 @@ Commands (loket <command> -h lists a command's flags):
   supplier list                  suppliers with their balance (asked now), whether routing uses them, last price sync
   supplier sync --name N [--progress]
                                  pull a supplier's price list now into route costs (also done every LOKET_PRICE_SYNC_EVERY)
-  markup set --scope all|category|product [--code C] [--percent P] [--flat N] [--round N] [--yes]
+  markup set --scope all|category|product|numbers [--code C] [--percent P] [--flat N] [--round N] [--yes]
                                  base price = cost + P% + N, rounded up to a multiple of --round (default 100),
                                  for products the rule covers (product beats category beats all); shows each
                                  price before and after and asks (--yes: applies without asking)
