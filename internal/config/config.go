@@ -51,6 +51,14 @@ type Config struct {
 	BackupDir            string // empty: no scheduled backups (SQLite only)
 	BackupEvery          time.Duration
 	BackupKeep           int
+	TelegramToken        string // empty: no Telegram channel
+	TelegramAPIURL       string
+	XMPPJID              string // empty: no Jabber channel
+	XMPPPassword         string
+	XMPPServer           string
+	XMPPTLS              string
+	ChatPINFailures      int
+	ChatPINLock          time.Duration
 
 	// Demo is set by `loket demo`, not by the environment: it switches on the
 	// simulated payment source.
@@ -168,6 +176,14 @@ var options = []option{
 		c.TronAPIURL = strings.TrimRight(v, "/")
 		return nil
 	}},
+	{"LOKET_TELEGRAM_TOKEN", "", "the Telegram bot's token (from @BotFather): resellers order by chat through it (empty: no Telegram)", str(func(c *Config) *string { return &c.TelegramToken })},
+	{"LOKET_TELEGRAM_API_URL", "https://api.telegram.org", "the Telegram Bot API server (a self-hosted one changes it)", str(func(c *Config) *string { return &c.TelegramAPIURL })},
+	{"LOKET_XMPP_JID", "", "the Jabber (XMPP) account resellers order by chat through, user@domain (empty: no Jabber)", str(func(c *Config) *string { return &c.XMPPJID })},
+	{"LOKET_XMPP_PASSWORD", "", "the Jabber account's password", str(func(c *Config) *string { return &c.XMPPPassword })},
+	{"LOKET_XMPP_SERVER", "", "host:port of the Jabber server (default: the JID's domain, port 5222)", str(func(c *Config) *string { return &c.XMPPServer })},
+	{"LOKET_XMPP_TLS", "starttls", "starttls, tls (direct TLS, port 5223) or none (a local server only)", str(func(c *Config) *string { return &c.XMPPTLS })},
+	{"LOKET_CHAT_PIN_FAILURES", "3", "wrong PINs in a row before a chat is locked", num(func(c *Config) *int { return &c.ChatPINFailures })},
+	{"LOKET_CHAT_PIN_LOCK", "30m", "how long a chat stays locked after too many wrong PINs", dur(func(c *Config) *time.Duration { return &c.ChatPINLock })},
 	{"LOKET_TRON_API_KEY", "", "TronGrid API key, sent as TRON-PRO-API-KEY (optional; raises TronGrid's rate limit)", str(func(c *Config) *string { return &c.TronAPIKey })},
 	{"LOKET_TRON_POLL", "15s", "how often the USDT watcher reads the chain", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)

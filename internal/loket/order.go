@@ -51,6 +51,10 @@ type OrderRequest struct {
 	Fields   map[string]string `json:"fields,omitempty"`
 	MaxPrice Money             `json:"max_price,omitempty"`
 	Surface  string            `json:"-"`
+	// Repeat marks a purchase the reseller says is another of the same product for
+	// the same target (chat's 2.CODE.TARGET.PIN): the anti double-order window does
+	// not refuse it.
+	Repeat bool `json:"-"`
 }
 
 // LedgerLine is one movement on a reseller's account, with the balance after it (mutasi).

@@ -26,6 +26,7 @@ type Services struct {
 	Reports   ReportService
 	Sessions  SessionService
 	Settings  SettingService
+	Chat      ChatService
 	// Limits keeps the counts of the edges' rate limits (internal/ratelimit): a table
 	// every node shares on PostgreSQL, so a limit holds across the cluster.
 	Limits LimitStore

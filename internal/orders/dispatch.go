@@ -37,6 +37,7 @@ func (s *Service) flagOverdue(ctx context.Context) {
 	for _, id := range ids {
 		s.m.flagged.With().Inc()
 		s.log.Warn("order pending past deadline; needs the operator", "order", id, "deadline", s.cfg.PendingDeadline)
+		s.raise(loket.AlertStuck, fmt.Sprintf("Pesanan #%d macet: masih diproses lewat %s. Perlu keputusan operator.", id, s.cfg.PendingDeadline))
 	}
 }
 

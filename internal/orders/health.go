@@ -32,6 +32,7 @@ type supplierHealth struct {
 	balanceKnown bool
 	balanceAt    time.Time
 	balanceErr   string
+	lowAlerted   bool // the operator was told the balance is low (once, until it is not)
 }
 
 func (h *health) get(id int64) *supplierHealth {
@@ -56,6 +57,7 @@ func (s *Service) observe(supplierID int64, o supplier.Outcome) {
 		if h.unknownRun >= breakerTrips {
 			if h.openUntil.IsZero() {
 				s.log.Warn("supplier skipped: no usable answers", "supplier", supplierID, "in_a_row", h.unknownRun, "for", breakerCooldown)
+				s.raise(loket.AlertSupplier, fmt.Sprintf("Supplier #%d tidak memberi jawaban %d kali berturut-turut: dilewati dulu.", supplierID, h.unknownRun))
 			}
 			h.openUntil = time.Now().Add(breakerCooldown)
 		}
@@ -141,14 +143,20 @@ func (s *Service) CheckBalances(ctx context.Context) {
 		cancel()
 		s.health.mu.Lock()
 		h := s.health.get(sc.ID)
+		tell := false
 		if err != nil {
 			h.balanceErr = err.Error()
 		} else {
 			h.balance, h.balanceKnown, h.balanceAt, h.balanceErr = b, true, time.Now().UTC(), ""
+			tell = b < s.cfg.LowBalance && !h.lowAlerted
+			h.lowAlerted = b < s.cfg.LowBalance
 		}
 		s.health.mu.Unlock()
 		if err == nil && b < s.cfg.LowBalance {
 			s.log.Warn("supplier balance low", "supplier", sc.Name, "balance", b, "threshold", s.cfg.LowBalance)
+		}
+		if tell {
+			s.raise(loket.AlertLowBalance, fmt.Sprintf("Saldo supplier %s rendah: %s (batas %s).", sc.Name, loket.FormatRupiah(b), loket.FormatRupiah(s.cfg.LowBalance)))
 		}
 	}
 }

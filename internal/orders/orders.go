@@ -51,6 +51,25 @@ type Service struct {
 	health health
 	early  earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
 	m      orderMetrics
+	alert  func(ctx context.Context, kind, text string) error // the operator's alerts (chat), or nil
+}
+
+// SetAlerter sends the operator's alerts (loket.AlertStuck, AlertLowBalance,
+// AlertSupplier) through f: chat's, to the operator's chats. Call before Start.
+func (s *Service) SetAlerter(f func(ctx context.Context, kind, text string) error) { s.alert = f }
+
+// raise sends an alert in the background: the order path never waits on it.
+func (s *Service) raise(kind, text string) {
+	if s.alert == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.alert(ctx, kind, text); err != nil {
+			s.log.Warn("operator alert", "kind", kind, "err", err)
+		}
+	}()
 }
 
 // New makes the service and registers the order job and the background checks (overdue
@@ -83,12 +102,13 @@ type Checked struct {
 	Price       loket.Money
 	Route       *loket.Route // the first usable route
 	RequestHash string       // what a repeated ref_id must match
+	Repeat      bool         // the reseller's repeat of the same: no anti double-order guard
 }
 
 // Check checks an order request for a reseller: its ref_id, product, target and form
 // fields, price (and max_price) and that some route can serve it now.
 func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked, error) {
-	c := &Checked{Surface: req.Surface}
+	c := &Checked{Surface: req.Surface, Repeat: req.Repeat}
 	if c.Surface == "" {
 		c.Surface = "api"
 	}
@@ -133,9 +153,13 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 
 // NewOrder is what the store writes for a checked request.
 func (s *Service) NewOrder(r *loket.ResellerAuth, c *Checked) *store.NewOrder {
-	return &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: c.RefID, RequestHash: c.RequestHash,
+	n := &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: c.RefID, RequestHash: c.RequestHash,
 		Product: c.Product, Target: c.Target, Fields: c.Fields, Price: c.Price, Surface: c.Surface,
 		GuardWindow: s.cfg.GuardWindow}
+	if c.Repeat {
+		n.GuardWindow = 0
+	}
+	return n
 }
 
 // CreateOrder accepts an order: checks it, prices it for the reseller's level, and
@@ -172,6 +196,13 @@ func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order,
 		var err error
 		o, existed, err = t.CreateOrder(n)
 		if err == nil && !existed {
+			if ch, addr, ok := loket.ReplyTo(ctx); ok {
+				// A chat's order: its result goes back to that chat (chat.Service's
+				// reporter reads it in the settlement's transaction).
+				if err := t.SetOrderReply(o.ID, ch, addr); err != nil {
+					return err
+				}
+			}
 			o := o
 			ref := n.FirstRef
 			if ref == "" {

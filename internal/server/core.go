@@ -12,6 +12,7 @@ import (
 
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/chat"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/deposits"
 	"github.com/loket/loket/internal/dropship"
@@ -49,6 +50,7 @@ type Core struct {
 	Numbers    *numbers.Service
 	Dropship   *dropship.Service
 	Webhooks   *webhooks.Service
+	Chat       *chat.Service
 	OrderKuota *orderkuota.Account
 }
 
@@ -79,6 +81,8 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
 		Poll: cfg.VNPoll, SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
+	c.Chat = chat.New(db, c.Jobs, c.Services(), c.Webhooks, log, reg, chat.Config{PINFailures: cfg.ChatPINFailures, PINLock: cfg.ChatPINLock})
+	c.Orders.SetAlerter(c.Chat.Alert)
 	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
 	db.RegisterMetrics(reg)
 	return c, nil
@@ -86,8 +90,12 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 
 // Services is what the edges may call.
 func (c *Core) Services() loket.Services {
-	return loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Bills: c.Orders, Deposits: c.Deposits,
+	s := loket.Services{Resellers: c.Resellers, Catalog: c.Catalog, Orders: c.Orders, Bills: c.Orders, Deposits: c.Deposits,
 		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB, Limits: c.Limits}
+	if c.Chat != nil {
+		s.Chat = c.Chat
+	}
+	return s
 }
 
 // AddPaymentSources polls every registered payment source: the OrderKuota account once

@@ -62,6 +62,7 @@ type Service struct {
 	acceptors map[string]loket.WebhookAcceptor
 	headers   map[string]loket.WebhookHeaders
 	orderURL  map[string]bool // surfaces whose orders may name their own report address
+	reporters []Reporter      // reports of settled orders besides webhooks (chat)
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -85,6 +86,14 @@ func New(db *store.DB, runner *jobs.Runner, sealer *auth.Sealer, log *slog.Logge
 // SetNotifier registers how a surface reports an order's final state; "api" is the
 // native JSON and the fallback. Call before the runner starts.
 func (s *Service) SetNotifier(surface string, n loket.OrderNotifier) { s.orders[surface] = n }
+
+// Reporter writes, in an order's settlement transaction, a report of its final state
+// other than a webhook (chat's answer to the chat the order came from).
+type Reporter func(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) error
+
+// SetReporter adds a reporter every settled order goes through. Call before the
+// runner starts.
+func (s *Service) SetReporter(f Reporter) { s.reporters = append(s.reporters, f) }
 
 // SetPriceNotifier registers how a surface tells its resellers of price changes; "api"
 // is the native JSON. A reseller hears in the dialect of the surface it last ordered
@@ -150,6 +159,11 @@ func (s *Service) reportURL(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) 
 // reseller has a webhook URL (or the order its own address); it returns the webhook's
 // id (0: none), to Send after the commit.
 func (s *Service) QueueOrder(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) (int64, error) {
+	for _, report := range s.reporters {
+		if err := report(t, r, o); err != nil {
+			return 0, err
+		}
+	}
 	to, err := s.reportURL(t, r, o)
 	if err != nil || to == "" {
 		return 0, err

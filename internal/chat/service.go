@@ -1,0 +1,483 @@
+package chat
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/jobs"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/webhooks"
+)
+
+// Config tunes the service.
+type Config struct {
+	PINFailures int           // wrong PINs in a row before a chat is locked (3)
+	PINLock     time.Duration // how long it is locked then (30 min)
+	LeaseTTL    time.Duration // a channel's reading lease: one node reads a channel at a time (30 s)
+	GiveUp      time.Duration // a reply not sent after this is given up (1 h)
+}
+
+func (c *Config) defaults() {
+	if c.PINFailures <= 0 {
+		c.PINFailures = 3
+	}
+	if c.PINLock <= 0 {
+		c.PINLock = 30 * time.Minute
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	if c.GiveUp <= 0 {
+		c.GiveUp = time.Hour
+	}
+}
+
+// Service is ordering by chat: it takes the channels' messages (Deliver), reads each
+// as a command, has the domain's services do it, and queues the answer in the outbox,
+// which a job per reply sends once. An order made by chat reports its result to the
+// chat it came from, in the order's settlement (a webhooks reporter).
+type Service struct {
+	db     *store.DB
+	svc    loket.Services
+	runner *jobs.Runner
+	log    *slog.Logger
+	cfg    Config
+
+	mu       sync.RWMutex
+	channels map[string]Channel
+
+	// pins keeps, per reseller, a PIN hash and the digest of the PIN that matched it:
+	// the argon2 check runs once per PIN, not per message.
+	pins sync.Map // int64 → [2]string
+
+	m struct {
+		messages *metrics.CounterVec // by channel and command (or outcome)
+		replies  *metrics.CounterVec // by channel and state
+	}
+}
+
+// New makes the service: it registers the reply job and the reporter of chat orders'
+// results.
+func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.Service, log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
+	cfg.defaults()
+	s := &Service{db: db, svc: svc, runner: runner, log: log, cfg: cfg, channels: map[string]Channel{}}
+	s.m.messages = reg.Counter("loket_chat_messages_total", "Chat messages taken, by channel and what they asked.", "channel", "command")
+	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
+	runner.Handle(store.JobChat, s.send)
+	hooks.SetReporter(s.report)
+	return s
+}
+
+// AddChannel makes a channel read (by one node at a time: a lease) and written to.
+// Call before the runner starts.
+func (s *Service) AddChannel(ch Channel) {
+	s.mu.Lock()
+	s.channels[ch.Name()] = ch
+	s.mu.Unlock()
+	s.runner.Go(func(stop <-chan struct{}) { s.read(ch, stop) })
+}
+
+// Channels names the channels configured on this node.
+func (s *Service) Channels() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for n := range s.channels {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Service) channel(name string) Channel {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.channels[name]
+}
+
+// read keeps reading a channel while this node holds its lease, renewing it; a channel
+// that fails is started again after a pause that grows to a minute.
+func (s *Service) read(ch Channel, stop <-chan struct{}) {
+	lease := "chat:" + ch.Name()
+	node := s.runner.Node()
+	pause := time.Second
+	wait := func(d time.Duration) bool {
+		select {
+		case <-stop:
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		ok, err := s.db.TakeLease(context.Background(), lease, node, s.cfg.LeaseTTL)
+		if err != nil && !errors.Is(err, store.ErrClosed) {
+			s.log.Warn("chat lease", "channel", ch.Name(), "err", err)
+		}
+		if !ok {
+			if !wait(s.cfg.LeaseTTL / 3) {
+				return
+			}
+			continue
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		renewed := make(chan struct{})
+		go func() {
+			defer close(renewed)
+			t := time.NewTicker(s.cfg.LeaseTTL / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					cancel()
+					return
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if ok, err := s.db.TakeLease(ctx, lease, node, s.cfg.LeaseTTL); !ok || err != nil {
+						s.log.Warn("chat lease lost", "channel", ch.Name(), "err", err)
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+		err = ch.Receive(ctx, s.Deliver)
+		cancel()
+		<-renewed
+		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.db.ReleaseLease(rctx, lease, node)
+		rcancel()
+		if err == nil {
+			pause = time.Second
+			continue
+		}
+		s.log.Warn("chat channel stopped; starting it again", "channel", ch.Name(), "err", err, "after", pause)
+		if !wait(pause) {
+			return
+		}
+		pause = min(2*pause, time.Minute)
+	}
+}
+
+// result is what a message did: the answer, and what to record with it.
+type result struct {
+	text      string
+	depositID int64 // a deposit whose QRIS goes with the answer
+	orderID   int64 // the order it made: the chat's last (CEK.PIN)
+	accountID int64 // the linked chat it came from (0: none)
+	pinOK     bool  // a PIN was checked and right: the chat's failures are forgotten
+	command   string
+}
+
+// Deliver takes one message of a channel: a message handled before (the same
+// channel's id) does nothing; any other is read, done, and answered once. It returns
+// an error only when the message could not be taken (the database): the channel gives
+// it again.
+func (s *Service) Deliver(ctx context.Context, m Message) error {
+	if m.ID == "" || m.From == "" {
+		return nil
+	}
+	if done, err := s.db.ChatMessageDone(ctx, m.Channel, m.ID); err != nil || done {
+		return err
+	}
+	res := s.execute(ctx, m)
+	s.m.messages.With(m.Channel, res.command).Inc()
+	var id int64
+	err := s.db.Write(ctx, 0, func(t *store.Tx) error {
+		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
+		if err != nil || !fresh {
+			id = 0
+			return err // handled meanwhile (a delivery twice at once): one answer
+		}
+		if res.accountID != 0 && res.orderID != 0 {
+			if err := t.SetChatLastOrder(res.accountID, res.orderID); err != nil {
+				return err
+			}
+		}
+		if res.accountID != 0 && res.pinOK {
+			if err := t.ChatPINPassed(res.accountID); err != nil {
+				return err
+			}
+		}
+		id, err = t.EnqueueChat(m.Channel, m.From, res.text, res.depositID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.kick(id)
+	return nil
+}
+
+// kick hands a queued reply to the runner now (the claim loop would find it too).
+func (s *Service) kick(ids ...int64) {
+	for _, id := range ids {
+		if id != 0 {
+			s.runner.Enqueue(store.Job{Key: store.ChatJobKey(id), Kind: store.JobChat, RefID: id})
+		}
+	}
+}
+
+// send sends one reply of the outbox, once; a channel's error is retried with a
+// growing pause until GiveUp.
+func (s *Service) send(ctx context.Context, j store.Job) error {
+	o, err := s.db.ChatReply(ctx, j.RefID)
+	if err != nil || o.State != "pending" {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+	}
+	ch := s.channel(o.Channel)
+	var sendErr error
+	if ch == nil {
+		sendErr = fmt.Errorf("channel %s is not configured on this node", o.Channel)
+	} else {
+		r := Reply{To: o.Address, Text: o.Body}
+		if o.DepositID != 0 {
+			if d, err := s.svc.Deposits.Deposit(ctx, o.DepositID, 0); err == nil && d.QRString != "" {
+				r.PhotoURL = s.svc.Deposits.PublicQRURL(d)
+				if png, err := s.svc.Deposits.QRPNG(d); err == nil {
+					r.Photo = png
+				}
+			}
+		}
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sendErr = ch.Send(sctx, r)
+		cancel()
+	}
+	state, errText := "sent", ""
+	var next time.Time
+	if sendErr != nil {
+		errText = sendErr.Error()
+		state = "pending"
+		if time.Since(o.CreatedAt) > s.cfg.GiveUp {
+			state = "gave_up"
+		} else {
+			next = time.Now().Add(min(time.Duration(1<<min(o.Attempts, 6))*time.Second, time.Minute))
+		}
+	}
+	s.m.replies.With(o.Channel, state).Inc()
+	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
+		if err := t.RecordChatSend(o.ID, state, errText); err != nil {
+			return err
+		}
+		if state != "pending" {
+			return t.DeleteJob(j.Key)
+		}
+		return t.Reschedule(j.Key, s.runner.Node(), next, s.runner.Lease(), errText)
+	})
+	if err != nil {
+		return err
+	}
+	switch state {
+	case "pending":
+		s.runner.Later(j, time.Until(next))
+	case "gave_up":
+		s.log.Warn("chat reply given up", "reply", o.ID, "channel", o.Channel, "err", errText)
+	}
+	return nil
+}
+
+// report queues, in an order's settlement, its result to the chat it was made from.
+func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) error {
+	ch, addr, ok, err := t.OrderReply(o.ID)
+	if err != nil || !ok {
+		return err
+	}
+	balance, err := t.AccountBalance(r.BalanceAccountID)
+	if err != nil {
+		return err
+	}
+	id, err := t.EnqueueChat(ch, addr, finalText(o, balance), 0)
+	if err != nil {
+		return err
+	}
+	t.AfterCommit(func() { s.kick(id) })
+	return nil
+}
+
+// checkPIN checks a chat's PIN for its reseller; a wrong one counts toward the lock.
+// It returns the sentence to answer with when the PIN does not pass.
+func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, pin string) (string, error) {
+	if a.LockedUntil.After(time.Now()) {
+		return fmt.Sprintf("Chat ini terkunci sampai %s WIB karena PIN salah berkali-kali.", a.LockedUntil.In(loket.WIB).Format("15:04")), nil
+	}
+	hash, err := s.db.ChatPIN(ctx, a.ResellerID)
+	if err != nil {
+		return "", err
+	}
+	if hash == "" {
+		return "PIN transaksi belum diatur. Atur PIN di dashboard (menu Chat) dulu.", nil
+	}
+	digest := sha256.Sum256([]byte(hash + "\x00" + pin))
+	if v, ok := s.pins.Load(a.ResellerID); ok {
+		if p := v.([2]string); p[0] == hash && subtle.ConstantTimeCompare([]byte(p[1]), digest[:]) == 1 {
+			return "", nil
+		}
+	}
+	if auth.CheckPassword(hash, pin) {
+		s.pins.Store(a.ResellerID, [2]string{hash, string(digest[:])})
+		return "", nil
+	}
+	var locked bool
+	err = s.db.Write(ctx, uint64(a.ResellerID), func(t *store.Tx) error {
+		var err error
+		locked, err = t.ChatPINFailed(a.ID, s.cfg.PINFailures, s.cfg.PINLock)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if locked {
+		return fmt.Sprintf("PIN salah. Chat ini dikunci %d menit.", int(s.cfg.PINLock.Minutes())), nil
+	}
+	return "PIN salah.", nil
+}
+
+// NewLink makes a one-time code the reseller sends from a chat to link it.
+func (s *Service) NewLink(ctx context.Context, resellerID int64) (*loket.ChatLink, error) {
+	has, err := s.HasPIN(ctx, resellerID)
+	if err != nil {
+		return nil, err
+	}
+	if !has {
+		return nil, loket.FieldError(loket.ENOTCONFIGURED, "pin", "set a transaction PIN first")
+	}
+	l := &loket.ChatLink{Code: newLinkCode(), ExpiresAt: time.Now().Add(loket.ChatLinkTTL).UTC()}
+	err = s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.NewChatLink(resellerID, l.Code, l.ExpiresAt) })
+	return l, err
+}
+
+// newLinkCode is XXXX-XXXX of an alphabet without look-alikes (auth.RandomCode).
+func newLinkCode() string {
+	c := auth.RandomCode(8)
+	return c[:4] + "-" + c[4:]
+}
+
+// SetPIN sets a reseller's transaction PIN: 4 to 6 digits, kept hashed.
+func (s *Service) SetPIN(ctx context.Context, resellerID int64, pin string) error {
+	if len(pin) < 4 || len(pin) > 6 || strings.Trim(pin, "0123456789") != "" {
+		return loket.FieldError(loket.EINVALID, "pin", "the PIN must be 4 to 6 digits")
+	}
+	hash, err := auth.HashPassword(pin)
+	if err != nil {
+		return err
+	}
+	s.pins.Delete(resellerID)
+	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.SetChatPIN(resellerID, hash) })
+}
+
+// HasPIN reports whether a reseller has set its transaction PIN.
+func (s *Service) HasPIN(ctx context.Context, resellerID int64) (bool, error) {
+	h, err := s.db.ChatPIN(ctx, resellerID)
+	return h != "", err
+}
+
+// Accounts lists the chats linked to a reseller (every reseller's when 0).
+func (s *Service) Accounts(ctx context.Context, resellerID int64) ([]loket.ChatAccount, error) {
+	return s.db.ChatAccounts(ctx, resellerID)
+}
+
+// Unlink removes a linked chat.
+func (s *Service) Unlink(ctx context.Context, resellerID, accountID int64) error {
+	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.UnlinkChat(resellerID, accountID) })
+}
+
+// Broadcast queues text to every linked chat, in transactions of a few hundred.
+func (s *Service) Broadcast(ctx context.Context, text string) (int, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, loket.FieldError(loket.EINVALID, "text", "text is required")
+	}
+	if err := loket.CheckText("text", text, 4000); err != nil {
+		return 0, err
+	}
+	to, err := s.db.ChatAddresses(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for part := range slices.Chunk(to, 200) {
+		var ids []int64
+		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
+			ids = ids[:0]
+			for _, a := range part {
+				id, err := t.EnqueueChat(a[0], a[1], text, 0)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += len(ids)
+		s.kick(ids...)
+	}
+	return n, nil
+}
+
+// Alert queues an alert to the operator's chats (the setting chat.operators) when its
+// kind is among those chosen (chat.alerts; every kind when unset).
+func (s *Service) Alert(ctx context.Context, kind, text string) error {
+	kinds, err := s.db.Setting(ctx, loket.SettingChatAlerts)
+	if err != nil {
+		return err
+	}
+	if kinds != "" && !slices.Contains(splitList(kinds), kind) {
+		return nil
+	}
+	ops, err := s.db.Setting(ctx, loket.SettingChatOperators)
+	if err != nil || ops == "" {
+		return err
+	}
+	var ids []int64
+	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
+		ids = ids[:0]
+		for _, op := range splitList(ops) {
+			ch, addr, ok := strings.Cut(op, ":")
+			if !ok || addr == "" {
+				continue
+			}
+			id, err := t.EnqueueChat(ch, addr, text, 0)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	s.kick(ids...)
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package chat_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/catalog"
+	"github.com/loket/loket/internal/chat"
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/loketest"
+	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store/storetest"
+)
+
+// recorder is a channel that keeps what is sent to it; messages come in through
+// Service.Deliver, as a channel's Receive hands them over.
+type recorder struct {
+	name string
+	mu   sync.Mutex
+	sent []chat.Reply
+}
+
+func (r *recorder) Name() string { return r.name }
+
+func (r *recorder) Receive(ctx context.Context, deliver func(context.Context, chat.Message) error) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (r *recorder) Send(ctx context.Context, rep chat.Reply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, rep)
+	return nil
+}
+
+func (r *recorder) replies(to string) []chat.Reply {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []chat.Reply
+	for _, x := range r.sent {
+		if x.To == to {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// chatNode runs a node's services with a recording channel "telegram".
+func chatNode(t *testing.T, engine string) (*server.Core, *recorder) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.Open(t, engine)
+	if _, err := catalog.LoadDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	c := loketest.CoreOn(t, db)
+	rec := &recorder{name: "telegram"}
+	c.Chat.AddChannel(rec)
+	if err := c.Deposits.SetStaticQRIS(ctx, loketest.StaticQRIS()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.Close(ctx)
+	})
+	return c, rec
+}
+
+// chatter is one chat address talking to the node.
+type chatter struct {
+	t    *testing.T
+	c    *server.Core
+	rec  *recorder
+	from string
+	n    int
+}
+
+// say delivers text as a new message and waits for its answer (the nth reply to this
+// chat), which it returns.
+func (ch *chatter) say(text string) string {
+	ch.t.Helper()
+	ch.n++
+	return ch.sayAs(fmt.Sprintf("%s:%d", ch.from, ch.n), text)
+}
+
+// sayAs delivers text under a message id and returns the newest reply after it.
+func (ch *chatter) sayAs(id, text string) string {
+	ch.t.Helper()
+	before := len(ch.rec.replies(ch.from))
+	if err := ch.c.Chat.Deliver(context.Background(), chat.Message{Channel: "telegram", ID: id, From: ch.from, Name: "Budi", Text: text}); err != nil {
+		ch.t.Fatal(err)
+	}
+	return ch.wait(before + 1)
+}
+
+// wait waits for the nth reply to this chat.
+func (ch *chatter) wait(n int) string {
+	ch.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if rs := ch.rec.replies(ch.from); len(rs) >= n {
+			return rs[n-1].Text
+		}
+		if time.Now().After(deadline) {
+			ch.t.Fatalf("no reply %d to %s; got %+v", n, ch.from, ch.rec.replies(ch.from))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func must(t *testing.T, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Fatalf("reply %q lacks %q", got, w)
+		}
+	}
+}
+
+// A reseller links a chat with a code from the dashboard and a PIN, then asks its
+// balance, buys (the result comes back to the chat: SN and balance), checks the
+// order, opens a QRIS deposit (the QR goes with the answer) and sees prices; a message
+// delivered twice is one order and one answer; wrong PINs lock the chat; an unlinked
+// chat gets only the linking instructions.
+func TestChatOrders(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c, rec := chatNode(t, engine)
+		ctx := context.Background()
+		ra := loketest.Buyer(t, c, "budi", 100_000)
+		ch := &chatter{t: t, c: c, rec: rec, from: "5550001"}
+
+		must(t, ch.say("SAL.1234"), "belum terhubung", "LINK")
+		if _, err := c.Chat.NewLink(ctx, ra.ID); loket.ErrorCode(err) != loket.ENOTCONFIGURED {
+			t.Fatalf("a link without a PIN: %v", err)
+		}
+		if err := c.Chat.SetPIN(ctx, ra.ID, "12a4"); loket.ErrorCode(err) != loket.EINVALID {
+			t.Fatalf("PIN 12a4: %v", err)
+		}
+		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
+			t.Fatal(err)
+		}
+		link, err := c.Chat.NewLink(ctx, ra.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, ch.say("LINK "+strings.ToLower(link.Code)), "terhubung ke akun budi")
+		must(t, ch.say("LINK "+link.Code), "tidak dikenal") // used once
+		must(t, ch.say("SAL.1234"), "Saldo Rp 100.000.")
+
+		p, err := c.Catalog.Product("HSA5", ra.Level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		price := loket.FormatRupiah(p.Price)
+		first := ch.say("HSA5.081234567890.1234")
+		must(t, first, "Diproses: HSA5 ke 081234567890", "harga "+price, "Saldo "+loket.FormatRupiah(100_000-p.Price))
+		must(t, ch.wait(ch.n+1), "SUKSES HSA5 ke 081234567890", "SN: ", "Saldo "+loket.FormatRupiah(100_000-p.Price))
+		// The same message again: nothing more.
+		again := fmt.Sprintf("%s:%d", ch.from, ch.n)
+		if err := c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: again, From: ch.from, Text: "HSA5.081234567890.1234"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if n := len(rec.replies(ch.from)); n != ch.n+1 {
+			t.Fatalf("a message delivered twice got %d replies in all, want %d: %+v", n, ch.n+1, rec.replies(ch.from))
+		}
+		orders, err := c.Orders.Orders(ctx, loket.OrderFilter{ResellerID: ra.ID})
+		if err != nil || len(orders) != 1 {
+			t.Fatalf("orders %d, %v", len(orders), err)
+		}
+		ch.n++ // the result counted as a reply
+		must(t, ch.say("CEK.1234"), "HSA5 ke 081234567890", "SUKSES", "SN: ")
+
+		// The same order while the first is pending (the simulator answers target …3
+		// pending first) is refused, unless marked a repeat (2.CODE…).
+		must(t, ch.say("HSA5.081234567893.1234"), "Diproses")
+		must(t, ch.say("HSA5.081234567893.1234"), "Pesanan yang sama")
+		must(t, ch.say("2.HSA5.081234567893.1234"), "Diproses")
+		must(t, ch.wait(ch.n+1), "SUKSES HSA5 ke 081234567893")
+		must(t, ch.wait(ch.n+2), "SUKSES HSA5 ke 081234567893")
+		ch.n += 2
+
+		must(t, ch.say("HARGA.HSA"), "HSA5", price)
+		dep := ch.say("TIKET.50000.1234")
+		must(t, dep, "QRIS", "kode unik")
+		rs := rec.replies(ch.from)
+		if last := rs[len(rs)-1]; len(last.Photo) == 0 || !strings.Contains(last.PhotoURL, "/qr/") {
+			t.Fatalf("the deposit's answer has no QR: %d bytes, %q", len(last.Photo), last.PhotoURL)
+		}
+
+		// Wrong PINs: the third locks the chat, even for the right one.
+		must(t, ch.say("SAL.9999"), "PIN salah.")
+		must(t, ch.say("SAL.9999"), "PIN salah.")
+		must(t, ch.say("SAL.9999"), "dikunci")
+		must(t, ch.say("SAL.1234"), "terkunci sampai")
+
+		if v, err := c.DB.Verify(ctx); err != nil || len(v) != 0 {
+			t.Fatalf("ledger: %v %+v", err, v)
+		}
+	})
+}

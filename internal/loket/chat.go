@@ -1,0 +1,78 @@
+package loket
+
+import (
+	"context"
+	"time"
+)
+
+// ChatAccount is a chat address (a Telegram chat, a Jabber JID) linked to a reseller:
+// messages from it are the reseller's commands, each confirmed by the reseller's
+// transaction PIN.
+type ChatAccount struct {
+	ID          int64     `json:"id"`
+	ResellerID  int64     `json:"-"`
+	Username    string    `json:"username,omitempty"` // the reseller's, in the operator's lists
+	Channel     string    `json:"channel"`
+	Address     string    `json:"address"`
+	Name        string    `json:"name,omitempty"`
+	LinkedAt    time.Time `json:"linked_at"`
+	LockedUntil time.Time `json:"locked_until,omitempty"` // after too many wrong PINs
+}
+
+// ChatLink is a one-time code a reseller sends from a chat to link it.
+type ChatLink struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Chat alert kinds (the operator's chat): a supplier's balance below its threshold,
+// an order flagged as stuck, a supplier failing.
+const (
+	AlertLowBalance = "low_balance"
+	AlertStuck      = "stuck"
+	AlertSupplier   = "supplier_down"
+)
+
+// Chat settings (loket setting set): the operator's chat addresses for alerts and
+// which alerts go there.
+const (
+	SettingChatOperators = "chat.operators" // "telegram:123456, xmpp:boss@example.com"
+	SettingChatAlerts    = "chat.alerts"    // "low_balance,stuck,supplier_down" (default all)
+)
+
+// ChatService is ordering by chat, as the dashboards and the operator's commands see
+// it: linking chats to resellers, their PIN, and the operator's broadcasts.
+type ChatService interface {
+	// Channels names the channels configured on this node ("telegram", "xmpp").
+	Channels() []string
+	// NewLink makes a one-time code (valid ChatLinkTTL) the reseller sends from the
+	// chat to link it. It needs the reseller's PIN set first.
+	NewLink(ctx context.Context, resellerID int64) (*ChatLink, error)
+	// SetPIN sets the reseller's transaction PIN (4 to 6 digits), kept hashed.
+	SetPIN(ctx context.Context, resellerID int64, pin string) error
+	HasPIN(ctx context.Context, resellerID int64) (bool, error)
+	// Accounts lists the chats linked to a reseller (every reseller's when 0).
+	Accounts(ctx context.Context, resellerID int64) ([]ChatAccount, error)
+	// Unlink removes a linked chat (one of the reseller's when resellerID is not 0).
+	Unlink(ctx context.Context, resellerID, accountID int64) error
+	// Broadcast sends text to every linked chat (of every channel) and returns how
+	// many messages were queued.
+	Broadcast(ctx context.Context, text string) (int, error)
+}
+
+type replyKey struct{}
+
+// WithReplyTo marks ctx's orders as made from a chat: their results go back to that
+// channel's address. The order service records it in the order's own transaction.
+func WithReplyTo(ctx context.Context, channel, address string) context.Context {
+	return context.WithValue(ctx, replyKey{}, [2]string{channel, address})
+}
+
+// ReplyTo is the chat ctx's orders report to (ok false: none).
+func ReplyTo(ctx context.Context) (channel, address string, ok bool) {
+	v, ok := ctx.Value(replyKey{}).([2]string)
+	return v[0], v[1], ok
+}
+
+// ChatLinkTTL is how long a link code stays valid.
+const ChatLinkTTL = 15 * time.Minute

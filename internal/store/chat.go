@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// JobChat delivers one reply of the chat outbox (ref_id: its id).
+const JobChat = "chat"
+
+const chatAccountCols = `a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until`
+
+func scanChatAccount(row interface{ Scan(...any) error }) (*loket.ChatAccount, error) {
+	var a loket.ChatAccount
+	var linked, locked int64
+	if err := row.Scan(&a.ID, &a.ResellerID, &a.Username, &a.Channel, &a.Address, &a.Name, &linked, &locked); err != nil {
+		return nil, err
+	}
+	a.LinkedAt = Time(linked)
+	if locked > 0 {
+		a.LockedUntil = Time(locked)
+	}
+	return &a, nil
+}
+
+// ChatAccount finds the account linked to an address of a channel; ENOTFOUND when the
+// chat is not linked.
+func (db *DB) ChatAccount(ctx context.Context, channel, address string) (*loket.ChatAccount, error) {
+	a, err := scanChatAccount(db.queryRow(ctx, `SELECT `+chatAccountCols+` FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id
+		WHERE a.channel = $1 AND a.address = $2`, channel, address))
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "this chat is not linked")
+	}
+	return a, err
+}
+
+// ChatAccounts lists the chats linked to a reseller (every reseller's when 0), the
+// newest first.
+func (db *DB) ChatAccounts(ctx context.Context, resellerID int64) ([]loket.ChatAccount, error) {
+	var out []loket.ChatAccount
+	err := db.each(ctx, `SELECT `+chatAccountCols+` FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id
+		WHERE $1 = 0 OR a.reseller_id = $1 ORDER BY a.id DESC LIMIT 1000`, func(r *sql.Rows) error {
+		a, err := scanChatAccount(r)
+		if err == nil {
+			out = append(out, *a)
+		}
+		return err
+	}, resellerID)
+	return out, err
+}
+
+// ChatAddresses lists every linked chat's channel and address, for a broadcast.
+func (db *DB) ChatAddresses(ctx context.Context) ([][2]string, error) {
+	var out [][2]string
+	err := db.each(ctx, `SELECT DISTINCT channel, address FROM chat_accounts ORDER BY channel, address`, func(r *sql.Rows) error {
+		var a [2]string
+		err := r.Scan(&a[0], &a[1])
+		out = append(out, a)
+		return err
+	})
+	return out, err
+}
+
+// UnlinkChat removes a linked chat (one of the reseller's when resellerID is not 0).
+func (t *Tx) UnlinkChat(resellerID, accountID int64) error {
+	res, err := t.Exec(`DELETE FROM chat_accounts WHERE id = $1 AND ($2 = 0 OR reseller_id = $2)`, accountID, resellerID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return loket.Errorf(loket.ENOTFOUND, "no linked chat %d", accountID)
+	}
+	return nil
+}
+
+// NewChatLink stores a one-time link code of a reseller, replacing its unused ones.
+func (t *Tx) NewChatLink(resellerID int64, code string, expires time.Time) error {
+	if _, err := t.Exec(`DELETE FROM chat_link_codes WHERE reseller_id = $1 OR expires_at < $2`, resellerID, Now()); err != nil {
+		return err
+	}
+	_, err := t.Exec(`INSERT INTO chat_link_codes (code, reseller_id, expires_at) VALUES ($1, $2, $3)`, code, resellerID, expires.UnixMicro())
+	return err
+}
+
+// LinkChat uses a link code (once, before it expires) to link a channel's address to
+// the code's reseller, and returns the account. A chat linked before is moved to the
+// code's reseller, its PIN failures forgotten.
+func (t *Tx) LinkChat(code, channel, address, name string) (*loket.ChatAccount, error) {
+	var resellerID int64
+	err := t.QueryRow(`DELETE FROM chat_link_codes WHERE code = $1 AND expires_at >= $2 RETURNING reseller_id`, code, Now()).Scan(&resellerID)
+	if noRows(err) {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no such link code, or it expired")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := Now()
+	if _, err := t.Exec(`INSERT INTO chat_accounts (reseller_id, channel, address, name, linked_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (channel, address) DO UPDATE SET reseller_id = excluded.reseller_id, name = excluded.name,
+		linked_at = excluded.linked_at, pin_failures = 0, locked_until = 0, last_order = NULL`,
+		resellerID, channel, address, name, now); err != nil {
+		return nil, err
+	}
+	return scanChatAccount(t.QueryRow(`SELECT `+chatAccountCols+` FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id
+		WHERE a.channel = $1 AND a.address = $2`, channel, address))
+}
+
+// SetChatPIN keeps a reseller's transaction PIN's hash.
+func (t *Tx) SetChatPIN(resellerID int64, hash string) error {
+	res, err := t.Exec(`UPDATE resellers SET chat_pin_hash = $2 WHERE id = $1`, resellerID, hash)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return loket.Errorf(loket.ENOTFOUND, "no reseller %d", resellerID)
+	}
+	return nil
+}
+
+// ChatPIN is a reseller's transaction PIN's hash ("" when none is set).
+func (db *DB) ChatPIN(ctx context.Context, resellerID int64) (string, error) {
+	var h string
+	err := db.queryRow(ctx, `SELECT chat_pin_hash FROM resellers WHERE id = $1`, resellerID).Scan(&h)
+	if noRows(err) {
+		return "", loket.Errorf(loket.ENOTFOUND, "no reseller %d", resellerID)
+	}
+	return h, err
+}
+
+// ChatPINFailed counts a wrong PIN from an account; at max in a row the account is
+// locked for lock. It returns whether the account is locked now.
+func (t *Tx) ChatPINFailed(accountID int64, max int, lock time.Duration) (bool, error) {
+	var locked int64
+	now := Now()
+	err := t.QueryRow(`UPDATE chat_accounts SET pin_failures = CASE WHEN pin_failures + 1 >= $2 THEN 0 ELSE pin_failures + 1 END,
+		locked_until = CASE WHEN pin_failures + 1 >= $2 THEN $3 ELSE locked_until END
+		WHERE id = $1 RETURNING locked_until`, accountID, max, now+lock.Microseconds()).Scan(&locked)
+	return locked > now, err
+}
+
+// ChatPINPassed forgets an account's wrong PINs.
+func (t *Tx) ChatPINPassed(accountID int64) error {
+	_, err := t.Exec(`UPDATE chat_accounts SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0`, accountID)
+	return err
+}
+
+// SetChatLastOrder records the last order made from an account (CEK.PIN asks of it).
+func (t *Tx) SetChatLastOrder(accountID, orderID int64) error {
+	_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2 WHERE id = $1`, accountID, orderID)
+	return err
+}
+
+// ChatLastOrder is the last order made from an account (0: none).
+func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error) {
+	var id sql.NullInt64
+	err := db.queryRow(ctx, `SELECT last_order FROM chat_accounts WHERE id = $1`, accountID).Scan(&id)
+	return id.Int64, err
+}
+
+// ChatMessageDone reports whether a channel's message was handled before (a delivery
+// twice: nothing is to be done again).
+func (db *DB) ChatMessageDone(ctx context.Context, channel, messageID string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM chat_inbox WHERE channel = $1 AND message_id = $2`, channel, messageID).Scan(&n)
+	return n > 0, err
+}
+
+// FinishChatMessage records a message handled, with its answer in the same
+// transaction; it reports false when another delivery of it was recorded first (then
+// that one's answer stands). What a message does before (an order) is idempotent by
+// its id, so a message handled twice at once makes one order and one answer.
+func (t *Tx) FinishChatMessage(channel, messageID, address string) (bool, error) {
+	res, err := t.Exec(`INSERT INTO chat_inbox (channel, message_id, address, state, received_at) VALUES ($1, $2, $3, 'done', $4)
+		ON CONFLICT (channel, message_id) DO NOTHING`, channel, messageID, address, Now())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SetOrderReply records, in the order's transaction, the chat its result goes to.
+func (t *Tx) SetOrderReply(orderID int64, channel, address string) error {
+	_, err := t.Exec(`INSERT INTO order_replies (order_id, channel, address) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING`,
+		orderID, channel, address)
+	return err
+}
+
+// OrderReply is the chat an order's result goes to (ok false: none).
+func (t *Tx) OrderReply(orderID int64) (channel, address string, ok bool, err error) {
+	err = t.QueryRow(`SELECT channel, address FROM order_replies WHERE order_id = $1`, orderID).Scan(&channel, &address)
+	if noRows(err) {
+		return "", "", false, nil
+	}
+	return channel, address, err == nil, err
+}
+
+// ChatOut is one reply of the outbox.
+type ChatOut struct {
+	ID               int64
+	Channel, Address string
+	Body             string
+	DepositID        int64
+	State            string
+	Attempts         int
+	CreatedAt        time.Time
+}
+
+// EnqueueChat stores a reply and the job that sends it; it returns the reply's id.
+func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) (int64, error) {
+	var id int64
+	now := Now()
+	var dep any
+	if depositID != 0 {
+		dep = depositID
+	}
+	if err := t.QueryRow(`INSERT INTO chat_outbox (channel, address, body, deposit_id, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id`,
+		channel, address, body, dep, now).Scan(&id); err != nil {
+		return 0, fmt.Errorf("enqueue chat reply: %w", err)
+	}
+	if err := t.EnqueueJob(ChatJobKey(id), JobChat, id, Time(now), "", 0); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ChatJobKey is the job key of a reply.
+func ChatJobKey(id int64) string { return fmt.Sprintf("chat:%d", id) }
+
+// ChatReply loads a reply of the outbox.
+func (db *DB) ChatReply(ctx context.Context, id int64) (*ChatOut, error) {
+	var o ChatOut
+	var dep sql.NullInt64
+	var created int64
+	err := db.queryRow(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at FROM chat_outbox WHERE id = $1`, id).
+		Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created)
+	o.DepositID, o.CreatedAt = dep.Int64, Time(created)
+	return &o, err
+}
+
+// RecordChatSend stores one try of sending a reply and its new state.
+func (t *Tx) RecordChatSend(id int64, state, errText string) error {
+	var sent any
+	if state == "sent" {
+		sent = Now()
+	}
+	_, err := t.Exec(`UPDATE chat_outbox SET attempts = attempts + 1, state = $2, error = $3, sent_at = COALESCE(CAST($4 AS BIGINT), sent_at) WHERE id = $1`,
+		id, state, errText, sent)
+	return err
+}
+
+// TakeLease takes or renews the lease name for holder until ttl from now; it reports
+// false while another holder's lease runs.
+func (db *DB) TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	var got bool
+	err := db.Write(ctx, 0, func(t *Tx) error {
+		now := Now()
+		var h string
+		err := t.QueryRow(`INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+			WHERE leases.expires_at < $4 OR leases.holder = excluded.holder RETURNING holder`,
+			name, holder, now+ttl.Microseconds(), now).Scan(&h)
+		if noRows(err) {
+			got = false
+			return nil
+		}
+		got = err == nil && h == holder
+		return err
+	})
+	return got, err
+}
+
+// ReleaseLease gives a lease up, if holder holds it.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
+	return db.Write(ctx, 0, func(t *Tx) error {
+		_, err := t.Exec(`DELETE FROM leases WHERE name = $1 AND holder = $2`, name, holder)
+		return err
+	})
+}
