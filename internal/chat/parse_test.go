@@ -16,6 +16,16 @@ func TestParse(t *testing.T) {
 	withRef := func(c Command, ref string) Command { c.Ref = ref; return c }
 	withRepeat := func(c Command, n int) Command { c.Repeat = n; return c }
 	hsa5 := buy("HSA5", "081234567890", "1234")
+	bill := func(kind, code, customer, pin string) Command {
+		return Command{Kind: kind, Code: code, Target: customer, PIN: pin}
+	}
+	balance := func(pin string) Command { return Command{Kind: CmdBalance, PIN: pin} }
+	status := func(ref, pin string) Command { return Command{Kind: CmdStatus, Ref: ref, PIN: pin} }
+	price := func(brand string) Command { return Command{Kind: CmdPrice, Brand: brand} }
+	deposit := func(amount loket.Money, method string) Command {
+		return Command{Kind: CmdDeposit, Amount: amount, Method: method, PIN: "1234"}
+	}
+	link := Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}
 	help := Command{Kind: CmdHelp}
 	tests := []struct {
 		in   string
@@ -57,60 +67,60 @@ func TestParse(t *testing.T) {
 		{"HSA5.99.081234567890.1234", withRepeat(hsa5, 99)},
 		{"3.HSA5.081234567890.1234 R#X9", withRef(withRepeat(hsa5, 3), "X9")},
 		// bills
-		{"CEK.PLN.543210987654.1234", Command{Kind: CmdBillCheck, Code: "PLN", Target: "543210987654", PIN: "1234"}},
-		{"cek.pln.543210987654.123456", Command{Kind: CmdBillCheck, Code: "PLN", Target: "543210987654", PIN: "123456"}},
-		{"INQ.PLN.543210987654.1234", Command{Kind: CmdBillCheck, Code: "PLN", Target: "543210987654", PIN: "1234"}},
-		{"cek pln 543210987654 1234", Command{Kind: CmdBillCheck, Code: "PLN", Target: "543210987654", PIN: "1234"}},
-		{"CEK.SAMSAT.9658548523568705,0212502110170100.1234", Command{Kind: CmdBillCheck, Code: "SAMSAT", Target: "9658548523568705,0212502110170100", PIN: "1234"}},
-		{"BAYAR.PLN.543210987654.1234", Command{Kind: CmdBillPay, Code: "PLN", Target: "543210987654", PIN: "1234"}},
-		{"bayar.bpjs.0001234567890.1234.", Command{Kind: CmdBillPay, Code: "BPJS", Target: "0001234567890", PIN: "1234"}},
-		{"PAY.PLN.543210987654.1234", Command{Kind: CmdBillPay, Code: "PLN", Target: "543210987654", PIN: "1234"}},
-		{"BAYAR.PLN.5432 1098 7654.1234", Command{Kind: CmdBillPay, Code: "PLN", Target: "543210987654", PIN: "1234"}},
+		{"CEK.PLN.543210987654.1234", bill(CmdBillCheck, "PLN", "543210987654", "1234")},
+		{"cek.pln.543210987654.123456", bill(CmdBillCheck, "PLN", "543210987654", "123456")},
+		{"INQ.PLN.543210987654.1234", bill(CmdBillCheck, "PLN", "543210987654", "1234")},
+		{"cek pln 543210987654 1234", bill(CmdBillCheck, "PLN", "543210987654", "1234")},
+		{"CEK.SAMSAT.9658548523568705,0212502110170100.1234", bill(CmdBillCheck, "SAMSAT", "9658548523568705,0212502110170100", "1234")},
+		{"BAYAR.PLN.543210987654.1234", bill(CmdBillPay, "PLN", "543210987654", "1234")},
+		{"bayar.bpjs.0001234567890.1234.", bill(CmdBillPay, "BPJS", "0001234567890", "1234")},
+		{"PAY.PLN.543210987654.1234", bill(CmdBillPay, "PLN", "543210987654", "1234")},
+		{"BAYAR.PLN.5432 1098 7654.1234", bill(CmdBillPay, "PLN", "543210987654", "1234")},
 		// balance
-		{"SAL.1234", Command{Kind: CmdBalance, PIN: "1234"}},
-		{"saldo.123456", Command{Kind: CmdBalance, PIN: "123456"}},
-		{"S.1234", Command{Kind: CmdBalance, PIN: "1234"}},
-		{"sal 1234", Command{Kind: CmdBalance, PIN: "1234"}},
-		{"CEK.SALDO.1234", Command{Kind: CmdBalance, PIN: "1234"}},
-		{"cek saldo 1234", Command{Kind: CmdBalance, PIN: "1234"}},
-		{"/sal@LoketBot 1234", Command{Kind: CmdBalance, PIN: "1234"}},
+		{"SAL.1234", balance("1234")},
+		{"saldo.123456", balance("123456")},
+		{"S.1234", balance("1234")},
+		{"sal 1234", balance("1234")},
+		{"CEK.SALDO.1234", balance("1234")},
+		{"cek saldo 1234", balance("1234")},
+		{"/sal@LoketBot 1234", balance("1234")},
 		// status
-		{"CEK.1234", Command{Kind: CmdStatus, PIN: "1234"}},
-		{"cek 1234", Command{Kind: CmdStatus, PIN: "1234"}},
-		{"CEK.A001.1234", Command{Kind: CmdStatus, Ref: "A001", PIN: "1234"}},
-		{"CEK.081234567890.1234", Command{Kind: CmdStatus, Ref: "081234567890", PIN: "1234"}},
-		{"CEK.1234 R#A001", Command{Kind: CmdStatus, Ref: "A001", PIN: "1234"}},
-		{"CEK.R#A001.1234", Command{Kind: CmdStatus, Ref: "A001", PIN: "1234"}},
-		{"CEK.ord-42_x.1234", Command{Kind: CmdStatus, Ref: "ord-42_x", PIN: "1234"}},
+		{"CEK.1234", status("", "1234")},
+		{"cek 1234", status("", "1234")},
+		{"CEK.A001.1234", status("A001", "1234")},
+		{"CEK.081234567890.1234", status("081234567890", "1234")},
+		{"CEK.1234 R#A001", status("A001", "1234")},
+		{"CEK.R#A001.1234", status("A001", "1234")},
+		{"CEK.ord-42_x.1234", status("ord-42_x", "1234")},
 		// price
-		{"HARGA.TSEL", Command{Kind: CmdPrice, Brand: "TSEL"}},
-		{"harga tsel", Command{Kind: CmdPrice, Brand: "TSEL"}},
-		{"H.S", Command{Kind: CmdPrice, Brand: "S"}},
-		{"H.S.1234", Command{Kind: CmdPrice, Brand: "S"}},
-		{"CH.hsa", Command{Kind: CmdPrice, Brand: "HSA"}},
-		{"HRG.IM3", Command{Kind: CmdPrice, Brand: "IM3"}},
-		{"HARGA.TELKOMSEL.1234", Command{Kind: CmdPrice, Brand: "TELKOMSEL"}},
+		{"HARGA.TSEL", price("TSEL")},
+		{"harga tsel", price("TSEL")},
+		{"H.S", price("S")},
+		{"H.S.1234", price("S")},
+		{"CH.hsa", price("HSA")},
+		{"HRG.IM3", price("IM3")},
+		{"HARGA.TELKOMSEL.1234", price("TELKOMSEL")},
 		// deposit
-		{"TIKET.50000.1234", Command{Kind: CmdDeposit, Amount: 50000, Method: loket.MethodQRIS, PIN: "1234"}},
-		{"tiket 50000 1234", Command{Kind: CmdDeposit, Amount: 50000, Method: loket.MethodQRIS, PIN: "1234"}},
-		{"TIKET.50000.QRIS.1234", Command{Kind: CmdDeposit, Amount: 50000, Method: loket.MethodQRIS, PIN: "1234"}},
-		{"TIKET.50000.BANK.1234", Command{Kind: CmdDeposit, Amount: 50000, Method: loket.MethodBank, PIN: "1234"}},
-		{"tiket.bank.100000.1234", Command{Kind: CmdDeposit, Amount: 100000, Method: loket.MethodBank, PIN: "1234"}},
-		{"TIKET TRANSFER 100000 1234", Command{Kind: CmdDeposit, Amount: 100000, Method: loket.MethodBank, PIN: "1234"}},
-		{"DEPOSIT.2000.1234", Command{Kind: CmdDeposit, Amount: 2000, Method: loket.MethodQRIS, PIN: "1234"}},
-		{"TIKET.1000000000000.1234", Command{Kind: CmdDeposit, Amount: loket.MaxAmount, Method: loket.MethodQRIS, PIN: "1234"}},
+		{"TIKET.50000.1234", deposit(50000, loket.MethodQRIS)},
+		{"tiket 50000 1234", deposit(50000, loket.MethodQRIS)},
+		{"TIKET.50000.QRIS.1234", deposit(50000, loket.MethodQRIS)},
+		{"TIKET.50000.BANK.1234", deposit(50000, loket.MethodBank)},
+		{"tiket.bank.100000.1234", deposit(100000, loket.MethodBank)},
+		{"TIKET TRANSFER 100000 1234", deposit(100000, loket.MethodBank)},
+		{"DEPOSIT.2000.1234", deposit(2000, loket.MethodQRIS)},
+		{"TIKET.1000000000000.1234", deposit(loket.MaxAmount, loket.MethodQRIS)},
 		// help
 		{"HELP", help}, {"help", help}, {"BANTUAN", help}, {"?", help}, {" ? ", help},
 		{"MENU", help}, {"Info", help}, {"FORMAT", help}, {"/start", help}, {"/help@LoketBot", help},
 		{"HELP.", help}, {"INFO.S5 ke 0812 belum masuk", help},
 		// link
-		{"LINK.AB2C-D3EF", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{"link ab2c-d3ef", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{"LINK.ab2cd3ef", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{"DAFTAR.AB2C-D3EF", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{"ab2c-d3ef", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{" AB2C-D3EF. ", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
-		{"/start AB2C-D3EF", Command{Kind: CmdLink, LinkCode: "AB2C-D3EF"}},
+		{"LINK.AB2C-D3EF", link},
+		{"link ab2c-d3ef", link},
+		{"LINK.ab2cd3ef", link},
+		{"DAFTAR.AB2C-D3EF", link},
+		{"ab2c-d3ef", link},
+		{" AB2C-D3EF. ", link},
+		{"/start AB2C-D3EF", link},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
