@@ -4,25 +4,25 @@ import "github.com/loket/loket/internal/loket"
 
 // Kinds of text commands.
 const (
-	CmdBuy       = "buy"        // CODE.TARGET.PIN, 2.CODE.TARGET.PIN (the second of the same), …R#REF
-	CmdBillCheck = "bill_check" // CEK.CODE.CUSTOMER.PIN
-	CmdBillPay   = "bill_pay"   // BAYAR.CODE.CUSTOMER.PIN
-	CmdBalance   = "balance"    // SAL.PIN
-	CmdStatus    = "status"     // CEK.REF.PIN, or CEK.PIN for the last order
-	CmdPrice     = "price"      // HARGA.BRAND
+	CmdBuy       = "buy"        // CODE.TARGET.PIN, 2.CODE.TARGET.PIN or CODE.2.TARGET.PIN (the second of the same), … R#REF
+	CmdBillCheck = "bill_check" // CEK.CODE.CUSTOMER.PIN, INQ.CODE.CUSTOMER.PIN
+	CmdBillPay   = "bill_pay"   // BAYAR.CODE.CUSTOMER.PIN, PAY.CODE.CUSTOMER.PIN
+	CmdBalance   = "balance"    // SAL.PIN, SALDO.PIN, S.PIN, CEK.SALDO.PIN
+	CmdStatus    = "status"     // CEK.REF.PIN or CEK.PIN R#REF, or CEK.PIN for the last order
+	CmdPrice     = "price"      // HARGA.BRAND, H.BRAND, HRG.BRAND, CH.BRAND
 	CmdDeposit   = "deposit"    // TIKET.AMOUNT.PIN (QRIS), TIKET.AMOUNT.BANK.PIN
-	CmdHelp      = "help"       // HELP, BANTUAN, ?
-	CmdLink      = "link"       // LINK.CODE (or the code alone): links this chat to an account
+	CmdHelp      = "help"       // HELP, BANTUAN, MENU, INFO, ?; the reply is HelpText
+	CmdLink      = "link"       // LINK.CODE, DAFTAR.CODE (or the code alone): links this chat to an account
 )
 
 // Command is a message read: what it asks and its parts.
 type Command struct {
 	Kind     string
 	Code     string      // the product's code (buy, bills), as typed (upper case)
-	Target   string      // buy: the target; bills: the customer number
+	Target   string      // buy: the target; bills: the customer number (digits as typed, no spaces or dashes)
 	PIN      string      // the transaction PIN, digits
-	Ref      string      // buy: R#REF, the reseller's own ref; status: the ref asked about
-	Repeat   int         // buy: the n of n.CODE.TARGET.PIN (a second purchase of the same); 0 when none
+	Ref      string      // buy: R#REF, the reseller's own ref; status: the ref asked about ("" for the last order)
+	Repeat   int         // buy: the n (2..99) of n.CODE.TARGET.PIN (a second purchase of the same); 0 when none
 	Amount   loket.Money // deposit
 	Method   string      // deposit: loket.MethodQRIS (default) or loket.MethodBank
 	Brand    string      // price: the brand or product-code prefix asked about
