@@ -56,7 +56,7 @@ type Config struct {
 	// PollTimeout is getUpdates' long-poll timeout (whole seconds), 25s when zero.
 	PollTimeout time.Duration
 	// Client makes the requests (http.DefaultTransport with a 30 s timeout when nil).
-	// Long polls use a copy of it whose timeout outlasts the poll.
+	// Long polls use a copy of it whose timeout outlasts the poll (PollTimeout + 15 s).
 	Client *http.Client
 }
 
@@ -105,7 +105,7 @@ func New(cfg Config, log *slog.Logger) (*Channel, error) {
 		client = &http.Client{Timeout: sendTimeout}
 	}
 	pc := *client
-	if pc.Timeout != 0 && pc.Timeout <= poll+pollSlack {
+	if pc.Timeout < poll+pollSlack { // none (0), or one a long poll outlasts
 		pc.Timeout = poll + pollSlack
 	}
 	if log == nil {
