@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
@@ -152,6 +153,14 @@ func (s *Service) status(ctx context.Context, acc *loket.ChatAccount, ra *loket.
 		}
 		if err == nil {
 			o, err = s.svc.Orders.Order(ctx, ra.ID, id)
+		}
+	}
+	if loket.ErrorCode(err) == loket.ENOTFOUND && cmd.Ref != "" {
+		// CEK.123.PIN: an order's number works too.
+		if id, perr := strconv.ParseInt(cmd.Ref, 10, 64); perr == nil {
+			if byID, ierr := s.svc.Orders.Order(ctx, ra.ID, id); ierr == nil {
+				o, err = byID, nil
+			}
 		}
 	}
 	if err != nil {

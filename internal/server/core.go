@@ -13,6 +13,7 @@ import (
 	"github.com/loket/loket/internal/auth"
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/chat"
+	"github.com/loket/loket/internal/chat/telegram"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/deposits"
 	"github.com/loket/loket/internal/dropship"
@@ -83,6 +84,13 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 		Poll: cfg.VNPoll, SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
 	c.Chat = chat.New(db, c.Jobs, c.Services(), c.Webhooks, log, reg, chat.Config{PINFailures: cfg.ChatPINFailures, PINLock: cfg.ChatPINLock})
 	c.Orders.SetAlerter(c.Chat.Alert)
+	if cfg.TelegramToken != "" {
+		tg, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, log)
+		if err != nil {
+			return nil, fmt.Errorf("LOKET_TELEGRAM_TOKEN: %w", err)
+		}
+		c.Chat.AddChannel(tg)
+	}
 	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
 	db.RegisterMetrics(reg)
 	return c, nil
