@@ -386,6 +386,9 @@ func (s *Service) SetPIN(ctx context.Context, resellerID int64, pin string) erro
 	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.SetChatPIN(resellerID, hash) })
 }
 
+// Help is the formats a chat takes (HelpText).
+func (s *Service) Help() string { return HelpText() }
+
 // HasPIN reports whether a reseller has set its transaction PIN.
 func (s *Service) HasPIN(ctx context.Context, resellerID int64) (bool, error) {
 	h, err := s.db.ChatPIN(ctx, resellerID)

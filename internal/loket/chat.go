@@ -38,6 +38,7 @@ const (
 const (
 	SettingChatOperators = "chat.operators" // "telegram:123456, xmpp:boss@example.com"
 	SettingChatAlerts    = "chat.alerts"    // "low_balance,stuck,supplier_down" (default all)
+	SettingChatContact   = "chat.contact"   // where resellers write: "@TokoBot (Telegram), toko@jabber.id"
 )
 
 // ChatService is ordering by chat, as the dashboards and the operator's commands see
@@ -58,6 +59,8 @@ type ChatService interface {
 	// Broadcast sends text to every linked chat (of every channel) and returns how
 	// many messages were queued.
 	Broadcast(ctx context.Context, text string) (int, error)
+	// Help is the formats a chat takes, as the chat's HELP answers them.
+	Help() string
 }
 
 type replyKey struct{}

@@ -41,6 +41,10 @@ func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
 	handle("POST /admin/deposits/{id}/confirm", h.admin(h.adminConfirmDeposit))
 	handle("POST /admin/payments/{id}/credit", h.admin(h.adminCreditPayment))
 
+	handle("GET /admin/chat", h.admin(h.adminChat))
+	handle("POST /admin/chat/settings", h.admin(h.adminChatSettings))
+	handle("POST /admin/chat/broadcast", h.admin(h.adminBroadcast))
+	handle("POST /admin/chat/unlink", h.admin(h.chatUnlink))
 	handle("GET /admin/withdrawals", h.admin(h.adminWithdrawals))
 	handle("POST /admin/withdrawals/{id}", h.admin(h.adminDecideWithdrawal))
 	handle("POST /admin/dropship/{id}/refund", h.admin(h.adminRefundDropship))

@@ -77,6 +77,7 @@ type adminResellerData struct {
 	Levels    []loket.Level
 	Orders    []*loket.OrderRow
 	Ledger    []loket.LedgerLine
+	Chats     []loket.ChatAccount
 	CreditKey string // makes a double-submitted credit move money once
 }
 
@@ -104,6 +105,9 @@ func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess)
 	ra, err := h.svc.Resellers.AuthByID(ctx, id)
 	if err == nil {
 		d.Ledger, err = h.svc.Resellers.Ledger(ctx, ra, 0, 10)
+	}
+	if err == nil {
+		d.Chats, err = h.svc.Chat.Accounts(ctx, id)
 	}
 	if err != nil {
 		h.fail(w, r, s, err)

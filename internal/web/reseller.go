@@ -37,6 +37,10 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 	handle("POST /app/profit/withdraw", h.reseller(h.profitWithdraw))
 	handle("POST /app/profit/move", h.reseller(h.profitMove))
 
+	handle("GET /app/chat", h.reseller(h.chatPage))
+	handle("POST /app/chat/pin", h.reseller(h.chatSetPIN))
+	handle("POST /app/chat/link", h.reseller(h.chatLink))
+	handle("POST /app/chat/unlink", h.reseller(h.chatUnlink))
 	handle("GET /app/keys", h.reseller(h.keysPage))
 	handle("POST /app/keys/regenerate", h.reseller(h.keysRegenerate))
 	handle("POST /app/keys/ip", h.reseller(h.keysIP))

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+type adminChatData struct {
+	Channels  []string
+	Contact   string
+	Operators string   // chat.operators
+	Alerts    []string // the kinds chosen (chat.alerts; all when unset)
+	Kinds     []string
+	Accounts  []loket.ChatAccount
+}
+
+// adminChat: ordering by chat, the operator's side: the channels this node reads,
+// where resellers write (shown on their Chat page), the operator's chats for alerts
+// and which alerts, a broadcast to every linked chat, and every linked chat (unlink).
+func (h *Handler) adminChat(w http.ResponseWriter, r *http.Request, s *sess) {
+	ctx := r.Context()
+	d := adminChatData{Channels: h.svc.Chat.Channels(), Kinds: []string{loket.AlertLowBalance, loket.AlertStuck, loket.AlertSupplier}}
+	var err error
+	var alerts string
+	for _, x := range []struct {
+		key string
+		to  *string
+	}{{loket.SettingChatContact, &d.Contact}, {loket.SettingChatOperators, &d.Operators}, {loket.SettingChatAlerts, &alerts}} {
+		if *x.to, err = h.svc.Settings.Setting(ctx, x.key); err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
+	}
+	d.Alerts = d.Kinds
+	if alerts != "" {
+		d.Alerts = strings.Split(alerts, ",")
+	}
+	if d.Accounts, err = h.svc.Chat.Accounts(ctx, 0); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "admin_chat", h.newPage(w, r, s, "Chat", "chat", d))
+}
+
+// On reports whether an alert kind is chosen.
+func (d adminChatData) On(kind string) bool { return slices.Contains(d.Alerts, kind) }
+
+// adminChatSettings saves where resellers write and the operator's alerts.
+func (h *Handler) adminChatSettings(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	var kinds []string
+	for _, k := range []string{loket.AlertLowBalance, loket.AlertStuck, loket.AlertSupplier} {
+		if r.PostFormValue("alert_"+k) == "1" {
+			kinds = append(kinds, k)
+		}
+	}
+	alerts := strings.Join(kinds, ",")
+	if len(kinds) == 0 {
+		alerts = "none"
+	}
+	var ops []string
+	for _, op := range strings.FieldsFunc(r.PostFormValue("operators"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' }) {
+		op = strings.TrimSpace(op)
+		if op == "" {
+			continue
+		}
+		ch, addr, ok := strings.Cut(op, ":")
+		if !ok || strings.TrimSpace(addr) == "" || (ch != "telegram" && ch != "xmpp") {
+			h.back(w, r, "/admin/chat", "err", p.Tf("Tulis chat operator sebagai telegram:ID atau xmpp:JID, bukan %q.", op))
+			return
+		}
+		ops = append(ops, ch+":"+strings.TrimSpace(addr))
+	}
+	for key, v := range map[string]string{loket.SettingChatContact: strings.TrimSpace(r.PostFormValue("contact")),
+		loket.SettingChatOperators: strings.Join(ops, ", "), loket.SettingChatAlerts: alerts} {
+		if err := loket.CheckText(key, v, 1000); err != nil {
+			h.back(w, r, "/admin/chat", "err", h.errText(r, err))
+			return
+		}
+		if err := h.svc.Settings.SetSetting(r.Context(), key, v); err != nil {
+			h.back(w, r, "/admin/chat", "err", h.errText(r, err))
+			return
+		}
+	}
+	h.back(w, r, "/admin/chat", "ok", p.T("Tersimpan."))
+}
+
+// adminBroadcast sends a notice to every linked chat.
+func (h *Handler) adminBroadcast(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	n, err := h.svc.Chat.Broadcast(r.Context(), r.PostFormValue("text"))
+	if err != nil {
+		h.back(w, r, "/admin/chat", "err", h.errText(r, err))
+		return
+	}
+	h.log.Info("dashboard chat broadcast", "admin", s.Username, "chats", n)
+	h.back(w, r, "/admin/chat", "ok", p.Tf("Pengumuman dikirim ke %d chat.", n))
+}
