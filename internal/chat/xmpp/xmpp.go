@@ -1,0 +1,416 @@
+// Package xmpp is the Jabber/XMPP chat channel: a bot account on any XMPP server
+// (github.com/xmppo/go-xmpp) that receives resellers' orders as chat messages and
+// sends the replies back. It only carries text: see package chat.
+//
+// What it does:
+//   - Receive logs in (TLS mode per Config), announces itself available and reads
+//     stanzas. Every "chat" or "normal" message with a body becomes a chat.Message
+//     whose From is the sender's bare JID, lower-cased. Groupchat, error and
+//     headline messages, messages without a body (receipts, chat states) and our
+//     own messages are ignored.
+//   - Presence subscription requests are approved, so a reseller can add the bot
+//     to their roster.
+//   - A XEP-0199 ping goes to the server every minute so that NATs and proxies keep
+//     the idle stream open (and a dead connection is noticed when the write fails).
+//   - Send sends a chat message; a photo is sent as its URL on a line of its own
+//     (the channel does not upload files).
+//
+// Message ids: Message.ID is the stanza's id attribute. A client that sends no id
+// gets a unique "noid:<random>" one, so such a message can never be deduplicated.
+// XMPP has no redelivery: a message that deliver refuses is logged and lost for the
+// channel (the caller's inbox is where a message is kept until it is handled).
+package xmpp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	goxmpp "github.com/xmppo/go-xmpp"
+
+	"github.com/loket/loket/internal/chat"
+)
+
+// The TLS modes of Config.TLS.
+const (
+	TLSStartTLS = "starttls" // plain TCP upgraded with STARTTLS (port 5222); the default
+	TLSDirect   = "tls"      // TLS from the first byte (XEP-0368 direct TLS, often port 5223)
+	TLSNone     = "none"     // no TLS, password in the clear: only for a local server
+)
+
+// Config is the bot account's configuration.
+type Config struct {
+	JID      string // the bot's account, "bot@example.com" (no resource)
+	Password string
+	// Server is "host" or "host:port" to connect to; empty: the JID's domain,
+	// found through its DNS SRV record (_xmpp-client._tcp) or port 5222.
+	Server string
+	// TLS is "starttls" (the default), "tls" or "none" (plain, for a local server).
+	TLS string
+	// InsecureSkipVerify accepts any certificate (a test server's self-signed one).
+	InsecureSkipVerify bool
+	// Resource is the bot's resource; empty: "loket".
+	Resource string
+}
+
+// Channel is the XMPP chat channel. It is safe for concurrent use: Send may be
+// called while Receive runs (and only then: Send needs the connection Receive made).
+type Channel struct {
+	cfg    Config
+	bare   string // the bot's bare JID, lower-cased
+	domain string
+	log    *slog.Logger
+
+	// mu guards client and serialises every write this package makes on it.
+	// go-xmpp's Client has no write lock of its own: its Send, PingC2S,
+	// ApproveSubscription each format a stanza and write it with one Write call on
+	// the connection. Go's net.Conn and tls.Conn serialise whole Write calls, so
+	// stanzas would not interleave even without mu, but the debug writer
+	// (io.MultiWriter) does not promise that, and mu also makes "not connected"
+	// checks exact. Reading (Recv) has its own lock inside go-xmpp and runs in
+	// Receive's reader goroutine only.
+	mu     sync.Mutex
+	client *goxmpp.Client
+}
+
+var _ chat.Channel = (*Channel)(nil)
+
+// Timings; variables so that tests can shorten them.
+var (
+	keepalive   = time.Minute      // how often Receive pings the server
+	dialTimeout = 15 * time.Second // TCP connect
+	loginWait   = 30 * time.Second // connect + TLS + SASL + bind
+	closeWait   = 2 * time.Second  // how long Receive waits for the server to end the stream
+)
+
+// New checks cfg and returns the channel. It does not connect: Receive does.
+func New(cfg Config, log *slog.Logger) (*Channel, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg.JID = strings.TrimSpace(cfg.JID)
+	if cfg.JID == "" {
+		return nil, errors.New("xmpp: JID is required (the bot's account, bot@example.com)")
+	}
+	if strings.Contains(cfg.JID, "/") {
+		return nil, fmt.Errorf("xmpp: JID %q has a resource: give the bare JID and set Resource", cfg.JID)
+	}
+	local, domain, ok := strings.Cut(cfg.JID, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ContainsAny(cfg.JID, " \t\r\n'\"<>&") {
+		return nil, fmt.Errorf("xmpp: JID %q is not of the form user@domain", cfg.JID)
+	}
+	if cfg.Password == "" {
+		return nil, errors.New("xmpp: Password is required")
+	}
+	switch cfg.TLS = strings.ToLower(strings.TrimSpace(cfg.TLS)); cfg.TLS {
+	case "":
+		cfg.TLS = TLSStartTLS
+	case TLSStartTLS, TLSDirect, TLSNone:
+	default:
+		return nil, fmt.Errorf("xmpp: TLS %q is not one of %q, %q, %q", cfg.TLS, TLSStartTLS, TLSDirect, TLSNone)
+	}
+	cfg.Server = strings.TrimSpace(cfg.Server)
+	if cfg.Server != "" {
+		if strings.Contains(cfg.Server, "://") || strings.ContainsAny(cfg.Server, "/ ") {
+			return nil, fmt.Errorf("xmpp: Server %q is not host or host:port", cfg.Server)
+		}
+		if strings.Contains(cfg.Server, ":") {
+			host, port, err := net.SplitHostPort(cfg.Server)
+			if err != nil {
+				return nil, fmt.Errorf("xmpp: Server %q is not host or host:port: %v", cfg.Server, err)
+			}
+			if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
+				return nil, fmt.Errorf("xmpp: Server %q: bad host or port", cfg.Server)
+			}
+		}
+	}
+	if cfg.Resource == "" {
+		cfg.Resource = "loket"
+	}
+	if strings.ContainsAny(cfg.Resource, "'\"<>&") {
+		return nil, fmt.Errorf("xmpp: Resource %q has characters a resource cannot hold here", cfg.Resource)
+	}
+	return &Channel{
+		cfg:    cfg,
+		bare:   strings.ToLower(cfg.JID),
+		domain: strings.ToLower(domain),
+		log:    log.With("channel", "xmpp", "jid", cfg.JID),
+	}, nil
+}
+
+// Name is "xmpp".
+func (c *Channel) Name() string { return "xmpp" }
+
+func (c *Channel) options() goxmpp.Options {
+	return goxmpp.Options{
+		Host:        c.cfg.Server,
+		User:        c.cfg.JID,
+		Password:    c.cfg.Password,
+		Resource:    c.cfg.Resource,
+		DialTimeout: dialTimeout,
+		// "tls" dials TLS directly; the other two start in the clear.
+		NoTLS: c.cfg.TLS != TLSDirect,
+		// "starttls" refuses a server that does not offer STARTTLS.
+		StartTLS: c.cfg.TLS == TLSStartTLS,
+		// "none" does not ask for STARTTLS (go-xmpp still does it when the
+		// server requires it) and lets PLAIN go over the plain stream.
+		InsecureAllowUnencryptedAuth: c.cfg.TLS == TLSNone,
+		// The certificate must name the JID's domain (RFC 6120 13.7.2.1), not
+		// the host we happen to connect to.
+		TLSConfig: &tls.Config{
+			ServerName:         c.domain,
+			InsecureSkipVerify: c.cfg.InsecureSkipVerify,
+			MinVersion:         tls.VersionTLS12,
+		},
+		Mechanism: mechanism(c.cfg.TLS),
+		// go-xmpp's own periodic pings are off: they write without a lock and
+		// close the connection from their goroutine; Receive pings itself.
+		PeriodicServerPings: false,
+	}
+}
+
+// mechanism is the SASL mechanism to insist on; "" lets go-xmpp choose
+// (SCRAM-SHA-*-PLUS with channel binding when the server offers it).
+//
+// Without TLS it is PLAIN: go-xmpp v0.4.1's SCRAM without channel binding sends
+// the GS2 header "y,," in its first message but "c=biws" ("n,,") in its final one,
+// which a server checking the binding (Prosody: "Invalid channel binding value")
+// rejects. Over a plain stream SCRAM would protect nothing anyway: "none" is for a
+// local server.
+func mechanism(mode string) string {
+	if mode == TLSNone {
+		return "PLAIN"
+	}
+	return ""
+}
+
+// connect logs in, giving up when ctx ends (the login itself takes no context).
+func (c *Channel) connect(ctx context.Context) (*goxmpp.Client, error) {
+	type result struct {
+		cl  *goxmpp.Client
+		err error
+	}
+	res := make(chan result, 1)
+	opts := c.options()
+	go func() {
+		cl, err := opts.NewClient()
+		res <- result{cl, err}
+	}()
+	timer := time.NewTimer(loginWait)
+	defer timer.Stop()
+	abandon := func() {
+		go func() { // close a login that finishes after all
+			if r := <-res; r.err == nil {
+				r.cl.Close()
+			}
+		}()
+	}
+	select {
+	case r := <-res:
+		return r.cl, r.err
+	case <-ctx.Done():
+		abandon()
+		return nil, ctx.Err()
+	case <-timer.C:
+		abandon()
+		return nil, fmt.Errorf("login took longer than %v", loginWait)
+	}
+}
+
+// Receive connects and reads messages until ctx ends (nil) or the connection fails
+// (an error: the caller starts Receive again after a pause). deliver is called in
+// order, from this goroutine. XMPP has no redelivery: when deliver returns an error
+// the message is logged and dropped here — keeping it is the caller's inbox's job.
+func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, chat.Message) error) error {
+	client, err := c.connect(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("xmpp: connect as %s: %w", c.cfg.JID, err)
+	}
+	c.mu.Lock()
+	if c.client != nil {
+		c.mu.Unlock()
+		go client.Close()
+		return errors.New("xmpp: Receive is already running")
+	}
+	c.client = client
+	c.mu.Unlock()
+	// go-xmpp announced us available at the end of the login (an initial
+	// <presence/>), so contacts see the bot online and the server routes chat
+	// messages to this resource.
+	c.log.Info("xmpp: connected", "server", c.cfg.Server, "tls", c.cfg.TLS)
+
+	stanzas := make(chan any)
+	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			st, err := client.Recv()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case stanzas <- st:
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	readerDone := false
+	defer func() {
+		close(done)
+		c.mu.Lock()
+		c.client = nil
+		if !readerDone {
+			// End our stream; the server answers by ending its own, which ends
+			// the reader's Recv.
+			client.SendOrg("</stream:stream>")
+		}
+		c.mu.Unlock()
+		if !readerDone {
+			select {
+			case <-readErr:
+			case <-time.After(closeWait):
+			}
+		}
+		// Close waits for the server's end of stream (up to 10 s, then it closes
+		// the socket); do not make the caller wait for it.
+		go client.Close()
+	}()
+
+	tick := time.NewTicker(keepalive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.log.Info("xmpp: disconnecting")
+			return nil
+		case err := <-readErr:
+			readerDone = true
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("xmpp: connection lost: %w", err)
+		case <-tick.C:
+			c.mu.Lock()
+			err := client.PingC2S("", "")
+			c.mu.Unlock()
+			if err != nil {
+				return fmt.Errorf("xmpp: keepalive ping: %w", err)
+			}
+		case st := <-stanzas:
+			c.handle(ctx, client, st, deliver)
+		}
+	}
+}
+
+// handle acts on one stanza go-xmpp read.
+func (c *Channel) handle(ctx context.Context, client *goxmpp.Client, st any, deliver func(context.Context, chat.Message) error) {
+	switch v := st.(type) {
+	case goxmpp.Chat:
+		msg, ok := c.message(v)
+		if !ok {
+			return
+		}
+		if err := deliver(ctx, msg); err != nil {
+			// No redelivery in XMPP: log it; the caller's inbox decides.
+			c.log.Error("xmpp: message not taken", "from", msg.From, "id", msg.ID, "err", err)
+		}
+	case goxmpp.Presence:
+		if v.Type != "subscribe" {
+			return
+		}
+		from := bareJID(v.From)
+		if from == "" || from == c.bare {
+			return
+		}
+		c.mu.Lock()
+		client.ApproveSubscription(from) // go-xmpp returns no error: a failed write shows up in Recv
+		c.mu.Unlock()
+		c.log.Info("xmpp: subscription approved", "from", from)
+	}
+}
+
+// message turns a go-xmpp Chat into a chat.Message; ok is false for what the
+// channel ignores.
+func (c *Channel) message(v goxmpp.Chat) (chat.Message, bool) {
+	switch v.Type {
+	case "chat", "normal", "": // no type is "normal" (RFC 6121 5.2.2)
+	default: // groupchat, headline, error; "roster" is go-xmpp's roster push
+		return chat.Message{}, false
+	}
+	if strings.TrimSpace(v.Text) == "" { // receipts, chat states, read markers
+		return chat.Message{}, false
+	}
+	from := bareJID(v.Remote)
+	if from == "" || from == c.bare || !strings.Contains(from, "@") {
+		// our own message (a carbon, a message to ourselves) or one from the
+		// server or a component (an announcement): no reseller sent it
+		return chat.Message{}, false
+	}
+	id := v.ID
+	if id == "" {
+		id = "noid:" + randomID()
+	}
+	at := v.Stamp // XEP-0203 delay (an offline message), when the server adds one
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return chat.Message{Channel: "xmpp", ID: id, From: from, Text: v.Text, At: at}, true
+}
+
+// Send sends r as a chat message to r.To. It needs the connection Receive holds:
+// when Receive is not connected it returns an error (the caller retries later).
+// A photo is sent as its URL (r.PhotoURL) on the last line; r.Photo is not sent.
+func (c *Channel) Send(ctx context.Context, r chat.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	to := strings.TrimSpace(r.To)
+	if to == "" {
+		return errors.New("xmpp: reply has no recipient")
+	}
+	text := r.Text
+	if r.PhotoURL != "" {
+		text += "\n" + r.PhotoURL
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("xmpp: empty reply")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.client == nil {
+		return errors.New("xmpp: not connected")
+	}
+	// go-xmpp gives the stanza a fresh id (and XEP-0359 origin-id).
+	if _, _, err := c.client.Send(goxmpp.Chat{Remote: to, Type: "chat", Text: text}); err != nil {
+		return fmt.Errorf("xmpp: send to %s: %w", to, err)
+	}
+	return nil
+}
+
+// bareJID is jid without its resource, lower-cased ("Budi@Example.com/phone" →
+// "budi@example.com").
+func bareJID(jid string) string {
+	jid, _, _ = strings.Cut(strings.TrimSpace(jid), "/")
+	return strings.ToLower(jid)
+}
+
+func randomID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

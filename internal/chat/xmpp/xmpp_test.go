@@ -1,0 +1,464 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goxmpp "github.com/xmppo/go-xmpp"
+
+	"github.com/loket/loket/internal/chat"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	ok := Config{JID: "bot@example.com", Password: "pw"}
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string // a part of the error; "" = no error
+	}{
+		{"minimal", func(*Config) {}, ""},
+		{"all set", func(c *Config) { c.Server = "xmpp.example.com:5223"; c.TLS = "TLS"; c.Resource = "r" }, ""},
+		{"host only", func(c *Config) { c.Server = "xmpp.example.com"; c.TLS = "none" }, ""},
+		{"ipv6", func(c *Config) { c.Server = "[::1]:5222" }, ""},
+		{"no jid", func(c *Config) { c.JID = " " }, "JID is required"},
+		{"no domain", func(c *Config) { c.JID = "bot" }, "user@domain"},
+		{"no local", func(c *Config) { c.JID = "@example.com" }, "user@domain"},
+		{"two at", func(c *Config) { c.JID = "a@b@c" }, "user@domain"},
+		{"resource", func(c *Config) { c.JID = "bot@example.com/x" }, "has a resource"},
+		{"no password", func(c *Config) { c.Password = "" }, "Password is required"},
+		{"bad tls", func(c *Config) { c.TLS = "ssl" }, "not one of"},
+		{"url server", func(c *Config) { c.Server = "xmpp://example.com" }, "host or host:port"},
+		{"bad port", func(c *Config) { c.Server = "example.com:x" }, "bad host or port"},
+		{"port range", func(c *Config) { c.Server = "example.com:70000" }, "bad host or port"},
+		{"no host", func(c *Config) { c.Server = ":5222" }, "bad host or port"},
+		{"bad resource", func(c *Config) { c.Resource = "a'b" }, "Resource"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ok
+			tc.edit(&cfg)
+			ch, err := New(cfg, nil)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if ch.Name() != "xmpp" {
+					t.Errorf("Name = %q", ch.Name())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New: err = %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+	ch, _ := New(ok, nil)
+	if ch.cfg.TLS != TLSStartTLS || ch.cfg.Resource != "loket" {
+		t.Errorf("defaults: TLS %q, Resource %q", ch.cfg.TLS, ch.cfg.Resource)
+	}
+	if err := ch.Send(context.Background(), chat.Reply{To: "a@b", Text: "x"}); err == nil || !strings.Contains(err.Error(), "not connected") {
+		t.Errorf("Send before Receive: %v, want not connected", err)
+	}
+}
+
+func TestMessageMapping(t *testing.T) {
+	ch, err := New(Config{JID: "Bot@Example.com", Password: "pw"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m, ok := ch.message(goxmpp.Chat{Remote: "Budi@Example.com/Phone", Type: "chat", Text: "saldo", ID: "a1", Stamp: stamp})
+	if !ok || m != (chat.Message{Channel: "xmpp", ID: "a1", From: "budi@example.com", Text: "saldo", At: stamp}) {
+		t.Errorf("message = %+v, %v", m, ok)
+	}
+	m, ok = ch.message(goxmpp.Chat{Remote: "budi@example.com", Text: "x"})
+	if !ok || !strings.HasPrefix(m.ID, "noid:") || m.At.IsZero() {
+		t.Errorf("no id, no type: %+v, %v", m, ok)
+	}
+	for _, v := range []goxmpp.Chat{
+		{Remote: "budi@example.com", Type: "groupchat", Text: "x"},
+		{Remote: "budi@example.com", Type: "error", Text: "x"},
+		{Remote: "budi@example.com", Type: "headline", Text: "x"},
+		{Remote: "budi@example.com", Type: "chat", Text: " \n"},
+		{Remote: "bot@example.com/other", Type: "chat", Text: "x"},
+		{Remote: "example.com", Type: "chat", Text: "announcement"},
+		{Type: "roster"},
+	} {
+		if m, ok := ch.message(v); ok {
+			t.Errorf("%+v delivered as %+v", v, m)
+		}
+	}
+}
+
+// prosody is a Prosody server the test started.
+type prosody struct {
+	addr   string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has ended
+}
+
+// kill stops the server (SIGKILL: the connections die as in a crash).
+func (p *prosody) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// startProsody runs a Prosody with a throwaway configuration and the given users
+// (name → password) on localhost, listening for clients on a free 127.0.0.1 port.
+func startProsody(t *testing.T, users map[string]string) *prosody {
+	t.Helper()
+	for _, bin := range []string{"prosody", "prosodyctl"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not found: the XMPP channel's tests need a Prosody server (Debian: apt-get install -y prosody)", bin)
+		}
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"data", "certs"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfgFile := filepath.Join(dir, "prosody.cfg.lua")
+	logFile := filepath.Join(dir, "prosody.log")
+	// run_as_root: as root Prosody (prosodyctl) would switch to the "prosody"
+	// user, who cannot read the test's temporary directory; as another user the
+	// option does nothing.
+	cfg := fmt.Sprintf(`-- written by internal/chat/xmpp's tests
+run_as_root = true
+pidfile = %[1]q
+data_path = %[2]q
+certificates = %[3]q
+log = { { levels = { min = "info" }, to = "file", filename = %[4]q } }
+interfaces = { "127.0.0.1" }
+c2s_ports = { %[5]d }
+c2s_interfaces = { "127.0.0.1" }
+c2s_direct_tls_ports = { }
+legacy_ssl_ports = { }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+authentication = "internal_plain"
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+modules_enabled = { "roster", "saslauth", "ping", "disco" }
+modules_disabled = { "s2s", "offline" }
+VirtualHost "localhost"
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), filepath.Join(dir, "certs"), logFile, port)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, pass := range users {
+		out, err := exec.Command("prosodyctl", "--config", cfgFile, "register", name, "localhost", pass).CombinedOutput()
+		if err != nil {
+			t.Fatalf("prosodyctl register %s: %v\n%s", name, err, out)
+		}
+	}
+	out, err := os.Create(filepath.Join(dir, "prosody.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("prosody", "--config", cfgFile, "-F") // -F: in the foreground, a child of the test
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prosody: %v", err)
+	}
+	p := &prosody{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			o, _ := os.ReadFile(out.Name())
+			t.Logf("prosody output:\n%s\nprosody log:\n%s", o, b)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", p.addr, 200*time.Millisecond)
+		if err == nil {
+			conn.Close()
+			return p
+		}
+		exited := false
+		select {
+		case <-p.exited:
+			exited = true
+		default:
+		}
+		if exited || time.Now().After(deadline) {
+			b, _ := os.ReadFile(logFile)
+			o, _ := os.ReadFile(out.Name())
+			t.Fatalf("prosody is not listening on %s: %v\n%s\n%s", p.addr, err, o, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// reseller is a plain go-xmpp client: a reseller's chat app.
+type reseller struct {
+	c        *goxmpp.Client
+	chats    chan goxmpp.Chat
+	presence chan goxmpp.Presence
+}
+
+func dialReseller(t *testing.T, addr, jid, pass string) *reseller {
+	t.Helper()
+	c, err := goxmpp.Options{
+		Host: addr, User: jid, Password: pass, Resource: "phone",
+		NoTLS: true, InsecureAllowUnencryptedAuth: true, Mechanism: "PLAIN", DialTimeout: 5 * time.Second, Debug: testing.Verbose(),
+	}.NewClient()
+	if err != nil {
+		t.Fatalf("reseller %s login: %v", jid, err)
+	}
+	r := &reseller{c: c, chats: make(chan goxmpp.Chat, 64), presence: make(chan goxmpp.Presence, 64)}
+	go func() {
+		for {
+			st, err := c.Recv()
+			if err != nil {
+				return // the server went away at the test's end
+			}
+			switch v := st.(type) {
+			case goxmpp.Chat:
+				if v.Text != "" {
+					r.chats <- v
+				}
+			case goxmpp.Presence:
+				r.presence <- v
+			}
+		}
+	}()
+	return r
+}
+
+func (r *reseller) next(t *testing.T) goxmpp.Chat {
+	t.Helper()
+	select {
+	case m := <-r.chats:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reseller received nothing in 5 s")
+		return goxmpp.Chat{}
+	}
+}
+
+func nextMessage(t *testing.T, in <-chan chat.Message) chat.Message {
+	t.Helper()
+	select {
+	case m := <-in:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("Receive delivered nothing in 5 s")
+		return chat.Message{}
+	}
+}
+
+// waitConnected waits until Receive holds a connection.
+func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ch.mu.Lock()
+		ok := ch.client != nil
+		ch.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case err := <-recvErr:
+			t.Fatalf("Receive returned before connecting: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Receive did not connect in 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAgainstProsody(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan chat.Message, 64)
+	deliver := func(ctx context.Context, m chat.Message) error {
+		got <- m
+		if m.Text == "refuse me" {
+			return errors.New("inbox full") // logged; Receive goes on
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	recvErr := make(chan error, 1)
+	go func() { recvErr <- ch.Receive(ctx, deliver) }()
+	waitConnected(t, ch, recvErr)
+
+	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+
+	t.Run("subscription is approved", func(t *testing.T) {
+		// Prosody tells only "interested" resources (those that fetched the
+		// roster) about "subscribed"; after it, the bot's presence reaches budi.
+		if err := budi.c.Roster(); err != nil {
+			t.Fatal(err)
+		}
+		budi.c.RequestSubscription("bot@localhost")
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case p := <-budi.presence:
+				if (p.Type == "subscribed" || p.Type == "") && bareJID(p.From) == "bot@localhost" {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the bot did not approve budi's subscription in 5 s")
+			}
+		}
+	})
+
+	send := func(stanza string) {
+		t.Helper()
+		if _, err := budi.c.SendOrg(stanza); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("message with an id", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='order-1'><body>T10.081234567890.1234</body></message>`)
+		m := nextMessage(t, got)
+		if m.Channel != "xmpp" || m.ID != "order-1" || m.From != "budi@localhost" || m.Text != "T10.081234567890.1234" || m.Name != "" {
+			t.Errorf("got %+v", m)
+		}
+		if d := time.Since(m.At); d < 0 || d > 10*time.Second {
+			t.Errorf("At = %v, want about now", m.At)
+		}
+	})
+
+	t.Run("ignored stanzas", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='cs-1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+		send(`<message to='bot@localhost' type='chat' id='rc-1'><received xmlns='urn:xmpp:receipts' id='x'/></message>`)
+		send(`<message to='bot@localhost' type='headline' id='hl-1'><body>news</body></message>`)
+		send(`<message to='bot@localhost' type='chat'><body>no id</body></message>`)
+		m := nextMessage(t, got)
+		if !strings.HasPrefix(m.ID, "noid:") || m.Text != "no id" {
+			t.Errorf("after the ignored stanzas got %+v, want the message without an id", m)
+		}
+	})
+
+	t.Run("same id twice is delivered twice", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='dup-1'><body>refuse me</body></message>`)
+		send(`<message to='bot@localhost' type='normal' id='dup-1'><body>refuse me</body></message>`)
+		a, b := nextMessage(t, got), nextMessage(t, got)
+		if a.ID != "dup-1" || b.ID != "dup-1" {
+			t.Errorf("ids %q, %q; want dup-1 twice", a.ID, b.ID)
+		}
+	})
+
+	t.Run("send reaches budi", func(t *testing.T) {
+		if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "Saldo Rp 100.000 <ok> & 'done'"}); err != nil {
+			t.Fatal(err)
+		}
+		m := budi.next(t)
+		if m.Text != "Saldo Rp 100.000 <ok> & 'done'" || bareJID(m.Remote) != "bot@localhost" || m.Type != "chat" {
+			t.Errorf("budi got %+v", m)
+		}
+	})
+
+	t.Run("photo goes as its URL", func(t *testing.T) {
+		r := chat.Reply{To: "budi@localhost", Text: "Bayar dengan QRIS", Photo: []byte("\x89PNG"), PhotoURL: "https://loket.example/qr/D1.png"}
+		if err := ch.Send(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if m := budi.next(t); m.Text != "Bayar dengan QRIS\nhttps://loket.example/qr/D1.png" {
+			t.Errorf("budi got %q", m.Text)
+		}
+	})
+
+	t.Run("concurrent sends", func(t *testing.T) {
+		const n = 20
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: fmt.Sprintf("reply %d", i)}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		// meanwhile budi writes to the bot, so Receive reads as Send writes
+		send(`<message to='bot@localhost' type='chat' id='during'><body>during</body></message>`)
+		wg.Wait()
+		seen := map[string]bool{}
+		for range n {
+			seen[budi.next(t).Text] = true
+		}
+		if len(seen) != n {
+			t.Errorf("budi got %d distinct replies, want %d", len(seen), n)
+		}
+		if m := nextMessage(t, got); m.ID != "during" {
+			t.Errorf("got %+v", m)
+		}
+	})
+
+	t.Run("cancel ends Receive with nil", func(t *testing.T) {
+		cancel()
+		select {
+		case err := <-recvErr:
+			if err != nil {
+				t.Errorf("Receive = %v, want nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Receive did not return in 5 s after cancel")
+		}
+		if err := ch.Send(context.Background(), chat.Reply{To: "budi@localhost", Text: "late"}); err == nil {
+			t.Error("Send after Receive ended: no error")
+		}
+	})
+
+	t.Run("server going away fails Receive", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		recvErr := make(chan error, 1)
+		go func() { recvErr <- ch.Receive(ctx, deliver) }()
+		waitConnected(t, ch, recvErr)
+		srv.kill()
+		select {
+		case err := <-recvErr:
+			if err == nil {
+				t.Error("Receive = nil after the server died, want an error")
+			} else {
+				t.Logf("Receive: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Receive did not return in 5 s after the server died")
+		}
+		// and connecting to no server fails fast too
+		if err := ch.Receive(ctx, deliver); err == nil {
+			t.Error("Receive with no server = nil, want an error")
+		}
+	})
+}
