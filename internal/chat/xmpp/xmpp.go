@@ -80,6 +80,7 @@ type Channel struct {
 	// Receive's reader goroutine only.
 	mu     sync.Mutex
 	client *goxmpp.Client
+	mech   string // the SASL mechanism to log in with: "" (go-xmpp's choice) or "PLAIN"; see connect
 }
 
 var _ chat.Channel = (*Channel)(nil)
@@ -171,36 +172,55 @@ func (c *Channel) options() goxmpp.Options {
 			InsecureSkipVerify: c.cfg.InsecureSkipVerify,
 			MinVersion:         tls.VersionTLS12,
 		},
-		Mechanism: mechanism(c.cfg.TLS),
 		// go-xmpp's own periodic pings are off: they write without a lock and
 		// close the connection from their goroutine; Receive pings itself.
 		PeriodicServerPings: false,
 	}
 }
 
-// mechanism is the SASL mechanism to insist on; "" lets go-xmpp choose
-// (SCRAM-SHA-*-PLUS with channel binding when the server offers it).
+// connect logs in, giving up when ctx ends (the login itself takes no context).
 //
-// Without TLS it is PLAIN: go-xmpp v0.4.1's SCRAM without channel binding sends
-// the GS2 header "y,," in its first message but "c=biws" ("n,,") in its final one,
-// which a server checking the binding (Prosody: "Invalid channel binding value")
-// rejects. Over a plain stream SCRAM would protect nothing anyway: "none" is for a
-// local server.
-func mechanism(mode string) string {
-	if mode == TLSNone {
-		return "PLAIN"
+// Over TLS it lets go-xmpp choose the SASL mechanism (SCRAM-SHA-*-PLUS with
+// channel binding when the server offers it), and when that login is refused it
+// tries once more with PLAIN: go-xmpp v0.4.1's SCRAM *without* channel binding
+// sends the GS2 header "y,," in its first message but "c=biws" ("n,,") in its
+// last, which a server that checks it refuses (Prosody 0.12 over TLS 1.3, where it
+// offers no -PLUS mechanism: "Invalid channel binding value"). PLAIN inside TLS is
+// what most clients use. Without TLS ("none", a local server) it is PLAIN from the
+// start: SCRAM there would hit the same bug and protect nothing. Once PLAIN
+// worked where the first choice was refused, later logins start with PLAIN.
+func (c *Channel) connect(ctx context.Context) (*goxmpp.Client, error) {
+	c.mu.Lock()
+	mech := c.mech
+	c.mu.Unlock()
+	if c.cfg.TLS == TLSNone {
+		mech = "PLAIN"
 	}
-	return ""
+	cl, err := c.login(ctx, mech)
+	if err == nil || mech != "" || ctx.Err() != nil || !strings.HasPrefix(err.Error(), "auth failure") {
+		return cl, err
+	}
+	cl, err2 := c.login(ctx, "PLAIN")
+	if err2 != nil {
+		return nil, fmt.Errorf("%w; with PLAIN: %v", err, err2)
+	}
+	c.log.Warn("xmpp: the server refused go-xmpp's choice of SASL mechanism but took PLAIN: using PLAIN from now on", "refused", err)
+	c.mu.Lock()
+	c.mech = "PLAIN"
+	c.mu.Unlock()
+	return cl, nil
 }
 
-// connect logs in, giving up when ctx ends (the login itself takes no context).
-func (c *Channel) connect(ctx context.Context) (*goxmpp.Client, error) {
+// login connects and authenticates with the SASL mechanism mech ("": the best
+// the server offers), giving up after loginWait or when ctx ends.
+func (c *Channel) login(ctx context.Context, mech string) (*goxmpp.Client, error) {
 	type result struct {
 		cl  *goxmpp.Client
 		err error
 	}
 	res := make(chan result, 1)
 	opts := c.options()
+	opts.Mechanism = mech
 	go func() {
 		cl, err := opts.NewClient()
 		res <- result{cl, err}

@@ -2,10 +2,17 @@ package xmpp
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -102,9 +109,10 @@ func TestMessageMapping(t *testing.T) {
 
 // prosody is a Prosody server the test started.
 type prosody struct {
-	addr   string
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has ended
+	addr    string // c2s: plain, STARTTLS offered when withTLS
+	tlsAddr string // c2s direct TLS, when withTLS
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has ended
 }
 
 // kill stops the server (SIGKILL: the connections die as in a crash).
@@ -115,7 +123,9 @@ func (p *prosody) kill() {
 
 // startProsody runs a Prosody with a throwaway configuration and the given users
 // (name → password) on localhost, listening for clients on a free 127.0.0.1 port.
-func startProsody(t *testing.T, users map[string]string) *prosody {
+// withTLS gives it a self-signed certificate for localhost (STARTTLS on that port,
+// optional) and a direct TLS port.
+func startProsody(t *testing.T, users map[string]string, withTLS bool) *prosody {
 	t.Helper()
 	for _, bin := range []string{"prosody", "prosodyctl"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -128,12 +138,12 @@ func startProsody(t *testing.T, users map[string]string) *prosody {
 			t.Fatal(err)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	port, tlsPorts, tlsModule := freePort(t), "", ""
+	if withTLS {
+		tlsModule = `, "tls"` // STARTTLS
+		writeCert(t, filepath.Join(dir, "certs"), "localhost")
+		tlsPorts = fmt.Sprint(freePort(t))
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	cfgFile := filepath.Join(dir, "prosody.cfg.lua")
 	logFile := filepath.Join(dir, "prosody.log")
 	// run_as_root: as root Prosody (prosodyctl) would switch to the "prosody"
@@ -148,7 +158,7 @@ log = { { levels = { min = "info" }, to = "file", filename = %[4]q } }
 interfaces = { "127.0.0.1" }
 c2s_ports = { %[5]d }
 c2s_interfaces = { "127.0.0.1" }
-c2s_direct_tls_ports = { }
+c2s_direct_tls_ports = { %[6]s }
 legacy_ssl_ports = { }
 s2s_ports = { }
 http_ports = { }
@@ -156,10 +166,10 @@ https_ports = { }
 authentication = "internal_plain"
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
-modules_enabled = { "roster", "saslauth", "ping", "disco" }
+modules_enabled = { "roster", "saslauth", "ping", "disco"%[7]s }
 modules_disabled = { "s2s", "offline" }
 VirtualHost "localhost"
-`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), filepath.Join(dir, "certs"), logFile, port)
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), filepath.Join(dir, "certs"), logFile, port, tlsPorts, tlsModule)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +190,9 @@ VirtualHost "localhost"
 		t.Fatalf("start prosody: %v", err)
 	}
 	p := &prosody{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	if withTLS {
+		p.tlsAddr = "127.0.0.1:" + tlsPorts
+	}
 	go func() {
 		cmd.Wait()
 		close(p.exited)
@@ -195,6 +208,10 @@ VirtualHost "localhost"
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		conn, err := net.DialTimeout("tcp", p.addr, 200*time.Millisecond)
+		if err == nil && withTLS {
+			conn.Close()
+			conn, err = net.DialTimeout("tcp", p.tlsAddr, 200*time.Millisecond)
+		}
 		if err == nil {
 			conn.Close()
 			return p
@@ -212,6 +229,56 @@ VirtualHost "localhost"
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeCert writes a self-signed certificate for host as dir/host.crt and
+// dir/host.key, where Prosody looks for it.
+func writeCert(t *testing.T, dir, host string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: host},
+		DNSNames:     []string{host},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, host+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, host+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // reseller is a plain go-xmpp client: a reseller's chat app.
@@ -296,12 +363,8 @@ func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
 }
 
 func TestAgainstProsody(t *testing.T) {
-	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, log)
+	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, false)
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,6 +522,76 @@ func TestAgainstProsody(t *testing.T) {
 		// and connecting to no server fails fast too
 		if err := ch.Receive(ctx, deliver); err == nil {
 			t.Error("Receive with no server = nil, want an error")
+		}
+	})
+}
+
+// TestTLSAgainstProsody logs in with STARTTLS and with direct TLS, against a
+// self-signed certificate (InsecureSkipVerify), and refuses that certificate
+// without it.
+func TestTLSAgainstProsody(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, true)
+	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+	for _, tc := range []struct {
+		mode, addr string
+	}{
+		{"", srv.addr}, // the default: STARTTLS
+		{"tls", srv.tlsAddr},
+	} {
+		t.Run("mode "+tc.mode, func(t *testing.T) {
+			ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: tc.addr, TLS: tc.mode, InsecureSkipVerify: true}, testLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan chat.Message, 8)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			recvErr := make(chan error, 1)
+			go func() {
+				recvErr <- ch.Receive(ctx, func(_ context.Context, m chat.Message) error { got <- m; return nil })
+			}()
+			waitConnected(t, ch, recvErr)
+			if !ch.client.IsEncrypted() {
+				t.Error("connected without TLS")
+			}
+			id := "tls-" + tc.mode
+			if _, err := budi.c.SendOrg("<message to='bot@localhost' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
+				t.Fatal(err)
+			}
+			if m := nextMessage(t, got); m.ID != id || m.From != "budi@localhost" {
+				t.Errorf("got %+v", m)
+			}
+			if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "ok " + id}); err != nil {
+				t.Fatal(err)
+			}
+			if m := budi.next(t); m.Text != "ok "+id {
+				t.Errorf("budi got %q", m.Text)
+			}
+			cancel()
+			if err := <-recvErr; err != nil {
+				t.Errorf("Receive = %v", err)
+			}
+
+			// the same without InsecureSkipVerify: the self-signed certificate is refused
+			ch, err = New(Config{JID: "bot@localhost", Password: "botpass", Server: tc.addr, TLS: tc.mode}, testLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+			if err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("Receive with an untrusted certificate = %v, want a certificate error", err)
+			}
+		})
+	}
+	t.Run("starttls refuses a server without it", func(t *testing.T) {
+		plain := startProsody(t, map[string]string{"bot": "botpass"}, false)
+		ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: plain.addr}, testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "StartTLS") {
+			t.Errorf("Receive = %v, want a StartTLS error", err)
 		}
 	})
 }
