@@ -273,8 +273,10 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 
 	stanzas := make(chan any)
 	readErr := make(chan error, 1)
-	done := make(chan struct{})
+	done := make(chan struct{})       // Receive is returning
+	readerExit := make(chan struct{}) // the reader no longer uses client
 	go func() {
+		defer close(readerExit)
 		for {
 			st, err := client.Recv()
 			if err != nil {
@@ -300,14 +302,14 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 			client.SendOrg("</stream:stream>")
 		}
 		c.mu.Unlock()
-		if !readerDone {
-			select {
-			case <-readErr:
-			case <-time.After(closeWait):
-			}
+		select {
+		case <-readerExit:
+		case <-time.After(closeWait):
 		}
-		// Close waits for the server's end of stream (up to 10 s, then it closes
-		// the socket); do not make the caller wait for it.
+		// Close reads up to the server's end of stream (giving up after 10 s by
+		// closing the socket): do not make the caller wait for it. go-xmpp's
+		// reads are not safe for concurrent use, so it runs once the reader is
+		// gone (or after closeWait, when the server does not answer).
 		go client.Close()
 	}()
 
@@ -349,6 +351,9 @@ func (c *Channel) handle(ctx context.Context, client *goxmpp.Client, st any, del
 			// No redelivery in XMPP: log it; the caller's inbox decides.
 			c.log.Error("xmpp: message not taken", "from", msg.From, "id", msg.ID, "err", err)
 		}
+	case goxmpp.IQ:
+		// the answers to our pings, and whatever go-xmpp did not answer itself
+		c.log.Debug("xmpp: iq", "type", v.Type, "id", v.ID, "from", v.From)
 	case goxmpp.Presence:
 		if v.Type != "subscribe" {
 			return

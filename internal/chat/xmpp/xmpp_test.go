@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,10 +277,32 @@ func writeCert(t *testing.T, dir, host string) {
 
 func testLog() *slog.Logger {
 	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
+
+// iqCounter counts the channel's "xmpp: iq" log records: the server's answers to
+// the keepalive pings.
+type iqCounter struct {
+	h slog.Handler
+	n *atomic.Int64
+}
+
+func (c *iqCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *iqCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "xmpp: iq" {
+		c.n.Add(1)
+	}
+	if c.h.Enabled(ctx, r.Level) {
+		return c.h.Handle(ctx, r)
+	}
+	return nil
+}
+func (c *iqCounter) WithAttrs(a []slog.Attr) slog.Handler {
+	return &iqCounter{h: c.h.WithAttrs(a), n: c.n}
+}
+func (c *iqCounter) WithGroup(g string) slog.Handler { return &iqCounter{h: c.h.WithGroup(g), n: c.n} }
 
 // reseller is a plain go-xmpp client: a reseller's chat app.
 type reseller struct {
@@ -364,7 +387,11 @@ func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
 
 func TestAgainstProsody(t *testing.T) {
 	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, false)
-	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, testLog())
+	// ping the server all the time, so that pings cross Sends and messages
+	defer func(k time.Duration) { keepalive = k }(keepalive)
+	keepalive = 10 * time.Millisecond
+	iqs := &iqCounter{h: testLog().Handler(), n: new(atomic.Int64)}
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, slog.New(iqs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,6 +514,16 @@ func TestAgainstProsody(t *testing.T) {
 		}
 	})
 
+	t.Run("keepalive pings are answered", func(t *testing.T) {
+		deadline := time.Now().Add(5 * time.Second)
+		for iqs.n.Load() < 3 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d answers to the keepalive pings in 5 s", iqs.n.Load())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+
 	t.Run("cancel ends Receive with nil", func(t *testing.T) {
 		cancel()
 		select {
@@ -555,7 +592,10 @@ func TestTLSAgainstProsody(t *testing.T) {
 				t.Error("connected without TLS")
 			}
 			id := "tls-" + tc.mode
-			if _, err := budi.c.SendOrg("<message to='bot@localhost' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
+			// to the bot's resource: the server may not have seen its
+			// presence yet, and a message to the bare JID would find no
+			// available resource (no offline storage here)
+			if _, err := budi.c.SendOrg("<message to='bot@localhost/loket' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
 				t.Fatal(err)
 			}
 			if m := nextMessage(t, got); m.ID != id || m.From != "budi@localhost" {
