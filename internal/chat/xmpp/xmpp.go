@@ -11,7 +11,8 @@
 //   - Presence subscription requests are approved, so a reseller can add the bot
 //     to their roster.
 //   - A XEP-0199 ping goes to the server every minute so that NATs and proxies keep
-//     the idle stream open (and a dead connection is noticed when the write fails).
+//     the idle stream open; a connection that stays silent 30 s past a ping, or where
+//     the ping cannot be written, is dead and Receive returns an error.
 //   - Send sends a chat message; a photo is sent as its URL on a line of its own
 //     (the channel does not upload files).
 //
@@ -88,6 +89,7 @@ var _ chat.Channel = (*Channel)(nil)
 // Timings; variables so that tests can shorten them.
 var (
 	keepalive   = time.Minute      // how often Receive pings the server
+	pingTimeout = 30 * time.Second // silence after a ping that means the connection is dead
 	dialTimeout = 15 * time.Second // TCP connect
 	loginWait   = 30 * time.Second // connect + TLS + SASL + bind
 	closeWait   = 2 * time.Second  // how long Receive waits for the server to end the stream
@@ -291,42 +293,60 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 		}
 	}()
 
-	readerDone := false
+	// How Receive ends the stream: "polite" (ctx ended) sends the end of our
+	// stream and waits for the server's, which ends the reader; "read failed"
+	// has no reader left; "dead" (pings unanswered) expects no answer.
+	const (
+		polite = iota
+		readFailed
+		dead
+	)
+	end := polite
 	defer func() {
 		close(done)
 		c.mu.Lock()
 		c.client = nil
-		if !readerDone {
-			// End our stream; the server answers by ending its own, which ends
-			// the reader's Recv.
+		if end == polite {
 			client.SendOrg("</stream:stream>")
 		}
 		c.mu.Unlock()
-		select {
-		case <-readerExit:
-		case <-time.After(closeWait):
+		if end == polite {
+			select {
+			case <-readerExit:
+			case <-time.After(closeWait):
+			}
 		}
-		// Close reads up to the server's end of stream (giving up after 10 s by
-		// closing the socket): do not make the caller wait for it. go-xmpp's
+		// Close reads up to the server's end of stream, giving up after 10 s by
+		// closing the socket: do not make the caller wait for it. go-xmpp's
 		// reads are not safe for concurrent use, so it runs once the reader is
-		// gone (or after closeWait, when the server does not answer).
+		// gone, except when the server does not answer (closeWait passed, or
+		// the connection is dead): then Close is the only way to the socket,
+		// and its closing the socket is what ends the reader.
 		go client.Close()
 	}()
 
+	// A ping goes out every keepalive; the server answers each. Nothing read for
+	// keepalive+pingTimeout means a dead connection that TCP has not noticed (a
+	// NAT that dropped it, a peer that vanished): Receive ends with an error.
 	tick := time.NewTicker(keepalive)
 	defer tick.Stop()
+	lastRead := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			c.log.Info("xmpp: disconnecting")
 			return nil
 		case err := <-readErr:
-			readerDone = true
+			end = readFailed
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("xmpp: connection lost: %w", err)
 		case <-tick.C:
+			if silent := time.Since(lastRead); silent > keepalive+pingTimeout {
+				end = dead
+				return fmt.Errorf("xmpp: connection dead: nothing from the server for %v, pings unanswered", silent.Round(time.Millisecond))
+			}
 			c.mu.Lock()
 			err := client.PingC2S("", "")
 			c.mu.Unlock()
@@ -335,6 +355,7 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 			}
 		case st := <-stanzas:
 			c.handle(ctx, client, st, deliver)
+			lastRead = time.Now() // after deliver: a slow deliver is not the server's silence
 		}
 	}
 }

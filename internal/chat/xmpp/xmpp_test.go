@@ -635,3 +635,99 @@ func TestTLSAgainstProsody(t *testing.T) {
 		}
 	})
 }
+
+// TestSilentServer: a connection that goes quiet without closing (a NAT that
+// dropped it) ends Receive with an error once the pings go unanswered.
+func TestSilentServer(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass"}, false)
+	px := startFreezer(t, srv.addr)
+	defer func(k, p time.Duration) { keepalive, pingTimeout = k, p }(keepalive, pingTimeout)
+	keepalive, pingTimeout = 50*time.Millisecond, 200*time.Millisecond
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: px.addr, TLS: "none"}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvErr := make(chan error, 1)
+	go func() {
+		recvErr <- ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+	}()
+	waitConnected(t, ch, recvErr)
+	time.Sleep(4 * keepalive) // answered pings keep it alive
+	select {
+	case err := <-recvErr:
+		t.Fatalf("Receive ended while the server answered: %v", err)
+	default:
+	}
+	px.frozen.Store(true)
+	start := time.Now()
+	select {
+	case err := <-recvErr:
+		if err == nil || !strings.Contains(err.Error(), "dead") {
+			t.Errorf("Receive = %v, want a dead connection error", err)
+		}
+		t.Logf("Receive after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Receive did not notice the silent server in 5 s")
+	}
+}
+
+// freezer is a TCP proxy that can stop passing bytes without closing anything.
+type freezer struct {
+	addr   string
+	frozen atomic.Bool
+}
+
+func startFreezer(t *testing.T, target string) *freezer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &freezer{addr: l.Addr().String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	pipe := func(dst, src net.Conn) {
+		defer dst.Close()
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if err != nil {
+				return
+			}
+			for f.frozen.Load() {
+				time.Sleep(10 * time.Millisecond) // hold the bytes; the cleanup's Close ends the read
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, u)
+			mu.Unlock()
+			go pipe(u, c)
+			go pipe(c, u)
+		}
+	}()
+	return f
+}
