@@ -1,0 +1,733 @@
+package xmpp
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goxmpp "github.com/xmppo/go-xmpp"
+
+	"github.com/loket/loket/internal/chat"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	ok := Config{JID: "bot@example.com", Password: "pw"}
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string // a part of the error; "" = no error
+	}{
+		{"minimal", func(*Config) {}, ""},
+		{"all set", func(c *Config) { c.Server = "xmpp.example.com:5223"; c.TLS = "TLS"; c.Resource = "r" }, ""},
+		{"host only", func(c *Config) { c.Server = "xmpp.example.com"; c.TLS = "none" }, ""},
+		{"ipv6", func(c *Config) { c.Server = "[::1]:5222" }, ""},
+		{"no jid", func(c *Config) { c.JID = " " }, "JID is required"},
+		{"no domain", func(c *Config) { c.JID = "bot" }, "user@domain"},
+		{"no local", func(c *Config) { c.JID = "@example.com" }, "user@domain"},
+		{"two at", func(c *Config) { c.JID = "a@b@c" }, "user@domain"},
+		{"resource", func(c *Config) { c.JID = "bot@example.com/x" }, "has a resource"},
+		{"no password", func(c *Config) { c.Password = "" }, "Password is required"},
+		{"bad tls", func(c *Config) { c.TLS = "ssl" }, "not one of"},
+		{"url server", func(c *Config) { c.Server = "xmpp://example.com" }, "host or host:port"},
+		{"bad port", func(c *Config) { c.Server = "example.com:x" }, "bad host or port"},
+		{"port range", func(c *Config) { c.Server = "example.com:70000" }, "bad host or port"},
+		{"no host", func(c *Config) { c.Server = ":5222" }, "bad host or port"},
+		{"bad resource", func(c *Config) { c.Resource = "a'b" }, "Resource"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ok
+			tc.edit(&cfg)
+			ch, err := New(cfg, nil)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if ch.Name() != "xmpp" {
+					t.Errorf("Name = %q", ch.Name())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New: err = %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+	ch, _ := New(ok, nil)
+	if ch.cfg.TLS != TLSStartTLS || ch.cfg.Resource != "loket" {
+		t.Errorf("defaults: TLS %q, Resource %q", ch.cfg.TLS, ch.cfg.Resource)
+	}
+	if err := ch.Send(context.Background(), chat.Reply{To: "a@b", Text: "x"}); err == nil || !strings.Contains(err.Error(), "not connected") {
+		t.Errorf("Send before Receive: %v, want not connected", err)
+	}
+}
+
+func TestMessageMapping(t *testing.T) {
+	ch, err := New(Config{JID: "Bot@Example.com", Password: "pw"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m, ok := ch.message(goxmpp.Chat{Remote: "Budi@Example.com/Phone", Type: "chat", Text: "saldo", ID: "a1", Stamp: stamp})
+	if !ok || m != (chat.Message{Channel: "xmpp", ID: "a1", From: "budi@example.com", Text: "saldo", At: stamp}) {
+		t.Errorf("message = %+v, %v", m, ok)
+	}
+	m, ok = ch.message(goxmpp.Chat{Remote: "budi@example.com", Text: "x"})
+	if !ok || !strings.HasPrefix(m.ID, "noid:") || m.At.IsZero() {
+		t.Errorf("no id, no type: %+v, %v", m, ok)
+	}
+	for _, v := range []goxmpp.Chat{
+		{Remote: "budi@example.com", Type: "groupchat", Text: "x"},
+		{Remote: "budi@example.com", Type: "error", Text: "x"},
+		{Remote: "budi@example.com", Type: "headline", Text: "x"},
+		{Remote: "budi@example.com", Type: "chat", Text: " \n"},
+		{Remote: "bot@example.com/other", Type: "chat", Text: "x"},
+		{Remote: "example.com", Type: "chat", Text: "announcement"},
+		{Type: "roster"},
+	} {
+		if m, ok := ch.message(v); ok {
+			t.Errorf("%+v delivered as %+v", v, m)
+		}
+	}
+}
+
+// prosody is a Prosody server the test started.
+type prosody struct {
+	addr    string // c2s: plain, STARTTLS offered when withTLS
+	tlsAddr string // c2s direct TLS, when withTLS
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has ended
+}
+
+// kill stops the server (SIGKILL: the connections die as in a crash).
+func (p *prosody) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// startProsody runs a Prosody with a throwaway configuration and the given users
+// (name → password) on localhost, listening for clients on a free 127.0.0.1 port.
+// withTLS gives it a self-signed certificate for localhost (STARTTLS on that port,
+// optional) and a direct TLS port.
+func startProsody(t *testing.T, users map[string]string, withTLS bool) *prosody {
+	t.Helper()
+	for _, bin := range []string{"prosody", "prosodyctl"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not found: the XMPP channel's tests need a Prosody server (Debian: apt-get install -y prosody)", bin)
+		}
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"data", "certs"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port, tlsPorts, tlsModule := freePort(t), "", ""
+	if withTLS {
+		tlsModule = `, "tls"` // STARTTLS
+		writeCert(t, filepath.Join(dir, "certs"), "localhost")
+		tlsPorts = fmt.Sprint(freePort(t))
+	}
+	cfgFile := filepath.Join(dir, "prosody.cfg.lua")
+	logFile := filepath.Join(dir, "prosody.log")
+	// run_as_root: as root Prosody (prosodyctl) would switch to the "prosody"
+	// user, who cannot read the test's temporary directory; as another user the
+	// option does nothing.
+	cfg := fmt.Sprintf(`-- written by internal/chat/xmpp's tests
+run_as_root = true
+pidfile = %[1]q
+data_path = %[2]q
+certificates = %[3]q
+log = { { levels = { min = "info" }, to = "file", filename = %[4]q } }
+interfaces = { "127.0.0.1" }
+c2s_ports = { %[5]d }
+c2s_interfaces = { "127.0.0.1" }
+c2s_direct_tls_ports = { %[6]s }
+legacy_ssl_ports = { }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+authentication = "internal_plain"
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+modules_enabled = { "roster", "saslauth", "ping", "disco"%[7]s }
+modules_disabled = { "s2s", "offline" }
+VirtualHost "localhost"
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), filepath.Join(dir, "certs"), logFile, port, tlsPorts, tlsModule)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, pass := range users {
+		out, err := exec.Command("prosodyctl", "--config", cfgFile, "register", name, "localhost", pass).CombinedOutput()
+		if err != nil {
+			t.Fatalf("prosodyctl register %s: %v\n%s", name, err, out)
+		}
+	}
+	out, err := os.Create(filepath.Join(dir, "prosody.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("prosody", "--config", cfgFile, "-F") // -F: in the foreground, a child of the test
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prosody: %v", err)
+	}
+	p := &prosody{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	if withTLS {
+		p.tlsAddr = "127.0.0.1:" + tlsPorts
+	}
+	go func() {
+		cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			o, _ := os.ReadFile(out.Name())
+			t.Logf("prosody output:\n%s\nprosody log:\n%s", o, b)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", p.addr, 200*time.Millisecond)
+		if err == nil && withTLS {
+			conn.Close()
+			conn, err = net.DialTimeout("tcp", p.tlsAddr, 200*time.Millisecond)
+		}
+		if err == nil {
+			conn.Close()
+			return p
+		}
+		exited := false
+		select {
+		case <-p.exited:
+			exited = true
+		default:
+		}
+		if exited || time.Now().After(deadline) {
+			b, _ := os.ReadFile(logFile)
+			o, _ := os.ReadFile(out.Name())
+			t.Fatalf("prosody is not listening on %s: %v\n%s\n%s", p.addr, err, o, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeCert writes a self-signed certificate for host as dir/host.crt and
+// dir/host.key, where Prosody looks for it.
+func writeCert(t *testing.T, dir, host string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: host},
+		DNSNames:     []string{host},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, host+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, host+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// iqCounter counts the channel's "xmpp: iq" log records: the server's answers to
+// the keepalive pings.
+type iqCounter struct {
+	h slog.Handler
+	n *atomic.Int64
+}
+
+func (c *iqCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *iqCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "xmpp: iq" {
+		c.n.Add(1)
+	}
+	if c.h.Enabled(ctx, r.Level) {
+		return c.h.Handle(ctx, r)
+	}
+	return nil
+}
+func (c *iqCounter) WithAttrs(a []slog.Attr) slog.Handler {
+	return &iqCounter{h: c.h.WithAttrs(a), n: c.n}
+}
+func (c *iqCounter) WithGroup(g string) slog.Handler { return &iqCounter{h: c.h.WithGroup(g), n: c.n} }
+
+// reseller is a plain go-xmpp client: a reseller's chat app.
+type reseller struct {
+	c        *goxmpp.Client
+	chats    chan goxmpp.Chat
+	presence chan goxmpp.Presence
+}
+
+func dialReseller(t *testing.T, addr, jid, pass string) *reseller {
+	t.Helper()
+	c, err := goxmpp.Options{
+		Host: addr, User: jid, Password: pass, Resource: "phone",
+		NoTLS: true, InsecureAllowUnencryptedAuth: true, Mechanism: "PLAIN", DialTimeout: 5 * time.Second, Debug: testing.Verbose(),
+	}.NewClient()
+	if err != nil {
+		t.Fatalf("reseller %s login: %v", jid, err)
+	}
+	r := &reseller{c: c, chats: make(chan goxmpp.Chat, 64), presence: make(chan goxmpp.Presence, 64)}
+	go func() {
+		for {
+			st, err := c.Recv()
+			if err != nil {
+				return // the server went away at the test's end
+			}
+			switch v := st.(type) {
+			case goxmpp.Chat:
+				if v.Text != "" {
+					r.chats <- v
+				}
+			case goxmpp.Presence:
+				r.presence <- v
+			}
+		}
+	}()
+	return r
+}
+
+func (r *reseller) next(t *testing.T) goxmpp.Chat {
+	t.Helper()
+	select {
+	case m := <-r.chats:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reseller received nothing in 5 s")
+		return goxmpp.Chat{}
+	}
+}
+
+func nextMessage(t *testing.T, in <-chan chat.Message) chat.Message {
+	t.Helper()
+	select {
+	case m := <-in:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("Receive delivered nothing in 5 s")
+		return chat.Message{}
+	}
+}
+
+// waitConnected waits until Receive holds a connection.
+func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ch.mu.Lock()
+		ok := ch.client != nil
+		ch.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case err := <-recvErr:
+			t.Fatalf("Receive returned before connecting: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Receive did not connect in 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAgainstProsody(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, false)
+	// ping the server all the time, so that pings cross Sends and messages
+	defer func(k time.Duration) { keepalive = k }(keepalive)
+	keepalive = 10 * time.Millisecond
+	iqs := &iqCounter{h: testLog().Handler(), n: new(atomic.Int64)}
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, slog.New(iqs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan chat.Message, 64)
+	deliver := func(ctx context.Context, m chat.Message) error {
+		got <- m
+		if m.Text == "refuse me" {
+			return errors.New("inbox full") // logged; Receive goes on
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	recvErr := make(chan error, 1)
+	go func() { recvErr <- ch.Receive(ctx, deliver) }()
+	waitConnected(t, ch, recvErr)
+
+	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+
+	t.Run("subscription is approved", func(t *testing.T) {
+		// Prosody tells only "interested" resources (those that fetched the
+		// roster) about "subscribed"; after it, the bot's presence reaches budi.
+		if err := budi.c.Roster(); err != nil {
+			t.Fatal(err)
+		}
+		budi.c.RequestSubscription("bot@localhost")
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case p := <-budi.presence:
+				if (p.Type == "subscribed" || p.Type == "") && bareJID(p.From) == "bot@localhost" {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the bot did not approve budi's subscription in 5 s")
+			}
+		}
+	})
+
+	send := func(stanza string) {
+		t.Helper()
+		if _, err := budi.c.SendOrg(stanza); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("message with an id", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='order-1'><body>T10.081234567890.1234</body></message>`)
+		m := nextMessage(t, got)
+		if m.Channel != "xmpp" || m.ID != "order-1" || m.From != "budi@localhost" || m.Text != "T10.081234567890.1234" || m.Name != "" {
+			t.Errorf("got %+v", m)
+		}
+		if d := time.Since(m.At); d < 0 || d > 10*time.Second {
+			t.Errorf("At = %v, want about now", m.At)
+		}
+	})
+
+	t.Run("ignored stanzas", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='cs-1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+		send(`<message to='bot@localhost' type='chat' id='rc-1'><received xmlns='urn:xmpp:receipts' id='x'/></message>`)
+		send(`<message to='bot@localhost' type='headline' id='hl-1'><body>news</body></message>`)
+		send(`<message to='bot@localhost' type='chat'><body>no id</body></message>`)
+		m := nextMessage(t, got)
+		if !strings.HasPrefix(m.ID, "noid:") || m.Text != "no id" {
+			t.Errorf("after the ignored stanzas got %+v, want the message without an id", m)
+		}
+	})
+
+	t.Run("same id twice is delivered twice", func(t *testing.T) {
+		send(`<message to='bot@localhost' type='chat' id='dup-1'><body>refuse me</body></message>`)
+		send(`<message to='bot@localhost' type='normal' id='dup-1'><body>refuse me</body></message>`)
+		a, b := nextMessage(t, got), nextMessage(t, got)
+		if a.ID != "dup-1" || b.ID != "dup-1" {
+			t.Errorf("ids %q, %q; want dup-1 twice", a.ID, b.ID)
+		}
+	})
+
+	t.Run("send reaches budi", func(t *testing.T) {
+		if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "Saldo Rp 100.000 <ok> & 'done'"}); err != nil {
+			t.Fatal(err)
+		}
+		m := budi.next(t)
+		if m.Text != "Saldo Rp 100.000 <ok> & 'done'" || bareJID(m.Remote) != "bot@localhost" || m.Type != "chat" {
+			t.Errorf("budi got %+v", m)
+		}
+	})
+
+	t.Run("photo goes as its URL", func(t *testing.T) {
+		r := chat.Reply{To: "budi@localhost", Text: "Bayar dengan QRIS", Photo: []byte("\x89PNG"), PhotoURL: "https://loket.example/qr/D1.png"}
+		if err := ch.Send(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if m := budi.next(t); m.Text != "Bayar dengan QRIS\nhttps://loket.example/qr/D1.png" {
+			t.Errorf("budi got %q", m.Text)
+		}
+	})
+
+	t.Run("concurrent sends", func(t *testing.T) {
+		const n = 20
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: fmt.Sprintf("reply %d", i)}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		// meanwhile budi writes to the bot, so Receive reads as Send writes
+		send(`<message to='bot@localhost' type='chat' id='during'><body>during</body></message>`)
+		wg.Wait()
+		seen := map[string]bool{}
+		for range n {
+			seen[budi.next(t).Text] = true
+		}
+		if len(seen) != n {
+			t.Errorf("budi got %d distinct replies, want %d", len(seen), n)
+		}
+		if m := nextMessage(t, got); m.ID != "during" {
+			t.Errorf("got %+v", m)
+		}
+	})
+
+	t.Run("keepalive pings are answered", func(t *testing.T) {
+		deadline := time.Now().Add(5 * time.Second)
+		for iqs.n.Load() < 3 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d answers to the keepalive pings in 5 s", iqs.n.Load())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+
+	t.Run("cancel ends Receive with nil", func(t *testing.T) {
+		cancel()
+		select {
+		case err := <-recvErr:
+			if err != nil {
+				t.Errorf("Receive = %v, want nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Receive did not return in 5 s after cancel")
+		}
+		if err := ch.Send(context.Background(), chat.Reply{To: "budi@localhost", Text: "late"}); err == nil {
+			t.Error("Send after Receive ended: no error")
+		}
+	})
+
+	t.Run("server going away fails Receive", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		recvErr := make(chan error, 1)
+		go func() { recvErr <- ch.Receive(ctx, deliver) }()
+		waitConnected(t, ch, recvErr)
+		srv.kill()
+		select {
+		case err := <-recvErr:
+			if err == nil {
+				t.Error("Receive = nil after the server died, want an error")
+			} else {
+				t.Logf("Receive: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Receive did not return in 5 s after the server died")
+		}
+		// and connecting to no server fails fast too
+		if err := ch.Receive(ctx, deliver); err == nil {
+			t.Error("Receive with no server = nil, want an error")
+		}
+	})
+}
+
+// TestTLSAgainstProsody logs in with STARTTLS and with direct TLS, against a
+// self-signed certificate (InsecureSkipVerify), and refuses that certificate
+// without it.
+func TestTLSAgainstProsody(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, true)
+	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+	for _, tc := range []struct {
+		mode, addr string
+	}{
+		{"", srv.addr}, // the default: STARTTLS
+		{"tls", srv.tlsAddr},
+	} {
+		t.Run("mode "+tc.mode, func(t *testing.T) {
+			ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: tc.addr, TLS: tc.mode, InsecureSkipVerify: true}, testLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan chat.Message, 8)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			recvErr := make(chan error, 1)
+			go func() {
+				recvErr <- ch.Receive(ctx, func(_ context.Context, m chat.Message) error { got <- m; return nil })
+			}()
+			waitConnected(t, ch, recvErr)
+			if !ch.client.IsEncrypted() {
+				t.Error("connected without TLS")
+			}
+			id := "tls-" + tc.mode
+			// to the bot's resource: the server may not have seen its
+			// presence yet, and a message to the bare JID would find no
+			// available resource (no offline storage here)
+			if _, err := budi.c.SendOrg("<message to='bot@localhost/loket' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
+				t.Fatal(err)
+			}
+			if m := nextMessage(t, got); m.ID != id || m.From != "budi@localhost" {
+				t.Errorf("got %+v", m)
+			}
+			if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "ok " + id}); err != nil {
+				t.Fatal(err)
+			}
+			if m := budi.next(t); m.Text != "ok "+id {
+				t.Errorf("budi got %q", m.Text)
+			}
+			cancel()
+			if err := <-recvErr; err != nil {
+				t.Errorf("Receive = %v", err)
+			}
+
+			// the same without InsecureSkipVerify: the self-signed certificate is refused
+			ch, err = New(Config{JID: "bot@localhost", Password: "botpass", Server: tc.addr, TLS: tc.mode}, testLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+			if err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("Receive with an untrusted certificate = %v, want a certificate error", err)
+			}
+		})
+	}
+	t.Run("starttls refuses a server without it", func(t *testing.T) {
+		plain := startProsody(t, map[string]string{"bot": "botpass"}, false)
+		ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: plain.addr}, testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "StartTLS") {
+			t.Errorf("Receive = %v, want a StartTLS error", err)
+		}
+	})
+}
+
+// TestSilentServer: a connection that goes quiet without closing (a NAT that
+// dropped it) ends Receive with an error once the pings go unanswered.
+func TestSilentServer(t *testing.T) {
+	srv := startProsody(t, map[string]string{"bot": "botpass"}, false)
+	px := startFreezer(t, srv.addr)
+	defer func(k, p time.Duration) { keepalive, pingTimeout = k, p }(keepalive, pingTimeout)
+	keepalive, pingTimeout = 50*time.Millisecond, 200*time.Millisecond
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: px.addr, TLS: "none"}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvErr := make(chan error, 1)
+	go func() {
+		recvErr <- ch.Receive(context.Background(), func(context.Context, chat.Message) error { return nil })
+	}()
+	waitConnected(t, ch, recvErr)
+	time.Sleep(4 * keepalive) // answered pings keep it alive
+	select {
+	case err := <-recvErr:
+		t.Fatalf("Receive ended while the server answered: %v", err)
+	default:
+	}
+	px.frozen.Store(true)
+	start := time.Now()
+	select {
+	case err := <-recvErr:
+		if err == nil || !strings.Contains(err.Error(), "dead") {
+			t.Errorf("Receive = %v, want a dead connection error", err)
+		}
+		t.Logf("Receive after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Receive did not notice the silent server in 5 s")
+	}
+}
+
+// freezer is a TCP proxy that can stop passing bytes without closing anything.
+type freezer struct {
+	addr   string
+	frozen atomic.Bool
+}
+
+func startFreezer(t *testing.T, target string) *freezer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &freezer{addr: l.Addr().String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	pipe := func(dst, src net.Conn) {
+		defer dst.Close()
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if err != nil {
+				return
+			}
+			for f.frozen.Load() {
+				time.Sleep(10 * time.Millisecond) // hold the bytes; the cleanup's Close ends the read
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, u)
+			mu.Unlock()
+			go pipe(u, c)
+			go pipe(c, u)
+		}
+	}()
+	return f
+}
