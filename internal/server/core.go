@@ -14,6 +14,7 @@ import (
 	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/chat"
 	"github.com/loket/loket/internal/chat/telegram"
+	"github.com/loket/loket/internal/chat/xmpp"
 	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/deposits"
 	"github.com/loket/loket/internal/dropship"
@@ -90,6 +91,13 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 			return nil, fmt.Errorf("LOKET_TELEGRAM_TOKEN: %w", err)
 		}
 		c.Chat.AddChannel(tg)
+	}
+	if cfg.XMPPJID != "" {
+		xc, err := xmpp.New(xmpp.Config{JID: cfg.XMPPJID, Password: cfg.XMPPPassword, Server: cfg.XMPPServer, TLS: cfg.XMPPTLS}, log)
+		if err != nil {
+			return nil, fmt.Errorf("LOKET_XMPP_JID: %w", err)
+		}
+		c.Chat.AddChannel(xc)
 	}
 	c.OrderKuota = orderkuota.NewAccount(db, sealer, log)
 	db.RegisterMetrics(reg)
