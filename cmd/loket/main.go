@@ -75,8 +75,13 @@ Commands (loket <command> -h lists a command's flags):
   dropship refunds [--username U] | dropship refund --order N --note TRANSFER_REF
                                  failed dropship orders whose customer is owed the payment; record one paid back
   payment help                   more: USDT TRC-20 and OrderKuota setup (payment set-usdt, payment orderkuota)
+  chat accounts [--username U] | chat unlink --id N
+                                 chats (Telegram, Jabber) linked to resellers; unlink one
+  chat broadcast --text TEXT     a notice to every linked chat
   setting get KEY | setting set KEY VALUE
-                                 operator switches (self_registration off|on: resellers registering themselves)
+                                 operator switches (self_registration off|on: resellers registering themselves;
+                                 chat.operators telegram:ID,xmpp:JID and chat.alerts low_balance,stuck,supplier_down:
+                                 the operator's chat alerts; chat.contact: where resellers write)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
 
 Long commands (ledger verify, catalog import, supplier sync, backup, backup verify, restore) show
@@ -138,6 +143,9 @@ var commands = map[string]action{
 	"payment orderkuota status": orderkuotaStatus,
 	"deposit confirm":           depositConfirm,
 
+	"chat accounts":      chatAccounts,
+	"chat unlink":        chatUnlink,
+	"chat broadcast":     chatBroadcast,
 	"withdrawal list":    withdrawalList,
 	"withdrawal approve": withdrawalApprove,
 	"withdrawal reject":  withdrawalReject,

@@ -411,7 +411,7 @@ func (s *Service) Broadcast(ctx context.Context, text string) (int, error) {
 	if text == "" {
 		return 0, loket.FieldError(loket.EINVALID, "text", "text is required")
 	}
-	if err := loket.CheckText("text", text, 4000); err != nil {
+	if err := loket.CheckLines("text", text, 4000); err != nil {
 		return 0, err
 	}
 	to, err := s.db.ChatAddresses(ctx)
