@@ -327,6 +327,7 @@ func TestBrowser(t *testing.T) {
 		{"suppliers", "/admin/suppliers", "section.card"},
 		{"deposits", "/admin/deposits", "#dropship"},
 		{"withdrawals", "/admin/withdrawals", "table"},
+		{"chat", "/admin/chat", "#broadcast"},
 		{"settings", "/admin/settings", "#q"},
 		{"reports", "/admin/reports", "svg.chart"},
 		{"reports-reseller", "/admin/reports?by=reseller", "table.report"},
@@ -347,6 +348,7 @@ func TestBrowser(t *testing.T) {
 		{"pln", "/app/pln", "form"},
 		{"profit", "/app/profit", "#profit"},
 		{"keys", "/app/keys", "#ip"},
+		{"chat", "/app/chat", "#pin-form"},
 		{"docs", "/app/docs", "table"},
 	})
 	run("reseller signs out", signOut, chromedp.Navigate(s.URL+"/login"), waitFor("#u"), shot("tour-desk-login"))
