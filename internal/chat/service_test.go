@@ -208,3 +208,47 @@ func TestChatOrders(t *testing.T) {
 		}
 	})
 }
+
+// Alerts go to the operator's chats (chat.operators) when their kind is chosen
+// (chat.alerts): a supplier's balance below the threshold of the setting
+// supplier.low_balance is said once, until it is above again; broadcasts reach every
+// linked chat.
+func TestChatAlerts(t *testing.T) {
+	c, rec := chatNode(t, "sqlite")
+	ctx := context.Background()
+	op := &chatter{t: t, c: c, rec: rec, from: "999"}
+	for k, v := range map[string]string{loket.SettingChatOperators: "telegram:999", loket.SettingChatAlerts: "stuck",
+		loket.SettingLowBalance: "1.000.000.000.000"} {
+		if err := c.DB.SetSetting(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Orders.CheckBalances(ctx)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rec.replies("999")); n != 0 {
+		t.Fatalf("an alert of a kind not chosen: %+v", rec.replies("999"))
+	}
+	if err := c.DB.SetSetting(ctx, loket.SettingChatAlerts, "low_balance,stuck"); err != nil {
+		t.Fatal(err)
+	}
+	// The state was low already: said once it turns low, so make it high, then low.
+	if err := c.DB.SetSetting(ctx, loket.SettingLowBalance, "0"); err != nil {
+		t.Fatal(err)
+	}
+	c.Orders.CheckBalances(ctx)
+	if err := c.DB.SetSetting(ctx, loket.SettingLowBalance, "1000000000000"); err != nil {
+		t.Fatal(err)
+	}
+	c.Orders.CheckBalances(ctx)
+	must(t, op.wait(1), "Saldo supplier", "rendah", "batas Rp 1.000.000.000.000")
+	c.Orders.CheckBalances(ctx)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rec.replies("999")); n != 1 {
+		t.Fatalf("a low balance said %d times", n)
+	}
+	for _, st := range c.Orders.Suppliers() {
+		if st.Threshold != 1_000_000_000_000 {
+			t.Fatalf("threshold %d", st.Threshold)
+		}
+	}
+}

@@ -39,6 +39,9 @@ const (
 	SettingChatOperators = "chat.operators" // "telegram:123456, xmpp:boss@example.com"
 	SettingChatAlerts    = "chat.alerts"    // "low_balance,stuck,supplier_down" (default all)
 	SettingChatContact   = "chat.contact"   // where resellers write: "@TokoBot (Telegram), toko@jabber.id"
+	// SettingLowBalance is the supplier balance below which the operator is warned
+	// (the overview, the alert), in rupiah; unset: LOKET_SUPPLIER_LOW_BALANCE.
+	SettingLowBalance = "supplier.low_balance"
 )
 
 // ChatService is ordering by chat, as the dashboards and the operator's commands see

@@ -108,7 +108,7 @@ func (s *Service) Suppliers() []loket.SupplierState {
 	}
 	var out []loket.SupplierState
 	for _, sc := range s.catalog.SupplierList() {
-		st := loket.SupplierState{Supplier: sc, Routes: routes[sc.ID], Threshold: s.cfg.LowBalance}
+		st := loket.SupplierState{Supplier: sc, Routes: routes[sc.ID], Threshold: s.lowBalance()}
 		// Usable at all: enabled, answering, and with balance for at least a rupiah.
 		r := loket.Route{SupplierID: sc.ID, Active: true, Enabled: sc.Enabled, Available: true, Cost: 1}
 		s.health.mu.Lock()
@@ -117,7 +117,7 @@ func (s *Service) Suppliers() []loket.SupplierState {
 		if h.balanceKnown {
 			b, at := h.balance, h.balanceAt
 			st.Balance, st.BalanceAt = &b, &at
-			st.LowBalance = b < s.cfg.LowBalance
+			st.LowBalance = b < s.lowBalance()
 		}
 		st.BalanceError = h.balanceErr
 		s.health.mu.Unlock()
@@ -130,6 +130,8 @@ func (s *Service) Suppliers() []loket.SupplierState {
 // CheckBalances asks every enabled supplier for its balance, records it, and warns
 // about the low ones.
 func (s *Service) CheckBalances(ctx context.Context) {
+	s.readLowBalance(ctx)
+	low := s.lowBalance()
 	for _, sc := range s.catalog.SupplierList() {
 		if !sc.Enabled {
 			continue
@@ -148,15 +150,38 @@ func (s *Service) CheckBalances(ctx context.Context) {
 			h.balanceErr = err.Error()
 		} else {
 			h.balance, h.balanceKnown, h.balanceAt, h.balanceErr = b, true, time.Now().UTC(), ""
-			tell = b < s.cfg.LowBalance && !h.lowAlerted
-			h.lowAlerted = b < s.cfg.LowBalance
+			tell = b < low && !h.lowAlerted
+			h.lowAlerted = b < low
 		}
 		s.health.mu.Unlock()
-		if err == nil && b < s.cfg.LowBalance {
-			s.log.Warn("supplier balance low", "supplier", sc.Name, "balance", b, "threshold", s.cfg.LowBalance)
+		if err == nil && b < low {
+			s.log.Warn("supplier balance low", "supplier", sc.Name, "balance", b, "threshold", low)
 		}
 		if tell {
-			s.raise(loket.AlertLowBalance, fmt.Sprintf("Saldo supplier %s rendah: %s (batas %s).", sc.Name, loket.FormatRupiah(b), loket.FormatRupiah(s.cfg.LowBalance)))
+			s.raise(loket.AlertLowBalance, fmt.Sprintf("Saldo supplier %s rendah: %s (batas %s).", sc.Name, loket.FormatRupiah(b), loket.FormatRupiah(low)))
 		}
 	}
+}
+
+// lowBalance is the supplier balance below which the operator is warned: the setting
+// supplier.low_balance when set, else LOKET_SUPPLIER_LOW_BALANCE.
+func (s *Service) lowBalance() loket.Money {
+	if v := s.low.Load(); v >= 0 {
+		return loket.Money(v)
+	}
+	return s.cfg.LowBalance
+}
+
+// readLowBalance reads the setting supplier.low_balance (each balance check).
+func (s *Service) readLowBalance(ctx context.Context) {
+	v, err := s.db.Setting(ctx, loket.SettingLowBalance)
+	if err != nil {
+		return
+	}
+	m, perr := loket.ParseMoney(v)
+	if v == "" || perr != nil || m < 0 {
+		s.low.Store(-1)
+		return
+	}
+	s.low.Store(int64(m))
 }

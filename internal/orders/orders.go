@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/loket/loket/internal/auth"
@@ -52,6 +53,7 @@ type Service struct {
 	early  earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
 	m      orderMetrics
 	alert  func(ctx context.Context, kind, text string) error // the operator's alerts (chat), or nil
+	low    atomic.Int64                                       // the setting supplier.low_balance; -1: unset
 }
 
 // SetAlerter sends the operator's alerts (loket.AlertStuck, AlertLowBalance,
@@ -77,6 +79,7 @@ func (s *Service) raise(kind, text string) {
 func New(db *store.DB, runner *jobs.Runner, cat *catalog.Service, rs *resellers.Service, hooks *webhooks.Service,
 	log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
 	s := &Service{db: db, log: log, runner: runner, catalog: cat, resellers: rs, webhooks: hooks, cfg: cfg}
+	s.low.Store(-1)
 	s.initMetrics(reg)
 	runner.Handle(store.JobOrder, s.carry)
 	runner.Every(30*time.Second, 10*time.Second, false, s.flagOverdue)

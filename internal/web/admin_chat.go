@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,12 +10,14 @@ import (
 )
 
 type adminChatData struct {
-	Channels  []string
-	Contact   string
-	Operators string   // chat.operators
-	Alerts    []string // the kinds chosen (chat.alerts; all when unset)
-	Kinds     []string
-	Accounts  []loket.ChatAccount
+	Channels   []string
+	Contact    string
+	Operators  string // chat.operators
+	LowBalance string // supplier.low_balance ("": LOKET_SUPPLIER_LOW_BALANCE)
+	Default    loket.Money
+	Alerts     []string // the kinds chosen (chat.alerts; all when unset)
+	Kinds      []string
+	Accounts   []loket.ChatAccount
 }
 
 // adminChat: ordering by chat, the operator's side: the channels this node reads,
@@ -28,12 +31,14 @@ func (h *Handler) adminChat(w http.ResponseWriter, r *http.Request, s *sess) {
 	for _, x := range []struct {
 		key string
 		to  *string
-	}{{loket.SettingChatContact, &d.Contact}, {loket.SettingChatOperators, &d.Operators}, {loket.SettingChatAlerts, &alerts}} {
+	}{{loket.SettingChatContact, &d.Contact}, {loket.SettingChatOperators, &d.Operators}, {loket.SettingChatAlerts, &alerts},
+		{loket.SettingLowBalance, &d.LowBalance}} {
 		if *x.to, err = h.svc.Settings.Setting(ctx, x.key); err != nil {
 			h.fail(w, r, s, err)
 			return
 		}
 	}
+	d.Default = h.cfg.LowBalance
 	d.Alerts = d.Kinds
 	if alerts != "" {
 		d.Alerts = strings.Split(alerts, ",")
@@ -74,8 +79,17 @@ func (h *Handler) adminChatSettings(w http.ResponseWriter, r *http.Request, s *s
 		}
 		ops = append(ops, ch+":"+strings.TrimSpace(addr))
 	}
+	low := strings.TrimSpace(r.PostFormValue("low_balance"))
+	if low != "" {
+		m, err := loket.ParseMoney(low)
+		if err != nil || m < 0 {
+			h.back(w, r, "/admin/chat", "err", p.T("Batas saldo rendah harus jumlah rupiah, misalnya 500.000."))
+			return
+		}
+		low = m.String()
+	}
 	for key, v := range map[string]string{loket.SettingChatContact: strings.TrimSpace(r.PostFormValue("contact")),
-		loket.SettingChatOperators: strings.Join(ops, ", "), loket.SettingChatAlerts: alerts} {
+		loket.SettingChatOperators: strings.Join(ops, ", "), loket.SettingChatAlerts: alerts, loket.SettingLowBalance: low} {
 		if err := loket.CheckText(key, v, 1000); err != nil {
 			h.back(w, r, "/admin/chat", "err", h.errText(r, err))
 			return
@@ -85,6 +99,8 @@ func (h *Handler) adminChatSettings(w http.ResponseWriter, r *http.Request, s *s
 			return
 		}
 	}
+	// The new threshold counts from the next balance check: ask the suppliers now.
+	go h.svc.Orders.CheckBalances(context.WithoutCancel(r.Context()))
 	h.back(w, r, "/admin/chat", "ok", p.T("Tersimpan."))
 }
 

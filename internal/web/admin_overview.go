@@ -70,6 +70,9 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *sess) {
 	d.Chart = newBarChart(p.T("Penjualan 14 hari"), labels, titles, values)
 	d.Suppliers = h.svc.Orders.Suppliers()
 	d.LowBalance = h.cfg.LowBalance
+	if len(d.Suppliers) > 0 {
+		d.LowBalance = d.Suppliers[0].Threshold // the setting supplier.low_balance, when set
+	}
 	if d.Stuck, err = h.svc.Reports.PendingOrders(ctx, true, 20); err != nil {
 		h.fail(w, r, s, err)
 		return

@@ -51,5 +51,7 @@ func init() {
 		"saldo supplier rendah":   "low supplier balance",
 		"supplier tidak menjawab": "supplier not answering",
 		"terkunci":                "locked",
+		"Batas saldo rendah harus jumlah rupiah, misalnya 500.000.": "The low-balance threshold must be an amount in rupiah, for example 500,000.",
+		"Batas saldo supplier rendah (kosong: %s)":                  "Low supplier balance threshold (empty: %s)",
 	})
 }

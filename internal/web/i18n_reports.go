@@ -17,7 +17,7 @@ func init() {
 		"Dropship menunggu pembayaran":                                         "Dropship awaiting payment",
 		"Pesanan dalam proses (semua hari)":                                    "Orders in process (all days)",
 		"Dana dalam proses (semua hari)":                                       "Money in process (all days)",
-		"Saldo di bawah %s ditandai rendah (LOKET_SUPPLIER_LOW_BALANCE).":      "A balance below %s is marked low (LOKET_SUPPLIER_LOW_BALANCE).",
+		"Saldo di bawah %s ditandai rendah (batasnya diatur di menu Chat).":    "A balance below %s is marked low (the threshold is set on the Chat page).",
 		"Penjualan prabayar sukses per hari (WIB); tagihan dihitung terpisah.": "Successful prepaid sales per day (WIB); bills are counted apart.",
 	})
 }
