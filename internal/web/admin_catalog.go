@@ -130,10 +130,10 @@ func (h *Handler) adminMarkupDelete(w http.ResponseWriter, r *http.Request, s *s
 func (h *Handler) markupPreview(w http.ResponseWriter, r *http.Request, s *sess, c *loket.MarkupChange, deleting bool, fields ...string) {
 	d := struct {
 		Change *loket.MarkupChange
-		Action string // "": the markup form's route
+		Undo   int64 // 0: the markup form's route
 		Delete bool
 		Fields map[string]string
-	}{c, "", deleting, map[string]string{"scope": r.PostFormValue("scope"), "code": r.PostFormValue("code")}}
+	}{c, 0, deleting, map[string]string{"scope": r.PostFormValue("scope"), "code": r.PostFormValue("code")}}
 	for _, f := range fields {
 		d.Fields[f] = r.PostFormValue(f)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
@@ -41,11 +40,10 @@ func (h *Handler) adminPriceUndo(w http.ResponseWriter, r *http.Request, s *sess
 	default:
 		d := struct {
 			Change *loket.MarkupChange
-			Action string
+			Undo   int64 // the set whose undo this previews
 			Delete bool
 			Fields map[string]string
-		}{&loket.MarkupChange{PriceChangeSet: *set, Covered: set.Products}, "/admin/prices/" + strconv.FormatInt(id, 10) + "/undo",
-			false, map[string]string{"force": r.PostFormValue("force")}}
+		}{&loket.MarkupChange{PriceChangeSet: *set, Covered: set.Products}, id, false, map[string]string{"force": r.PostFormValue("force")}}
 		h.render(w, http.StatusOK, "admin_markup_preview", h.newPage(w, r, s, "Pratinjau perubahan harga", "catalog", &d))
 	}
 }
