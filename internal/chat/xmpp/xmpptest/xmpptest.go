@@ -330,6 +330,46 @@ func (c *Client) Next(t testing.TB, timeout time.Duration) (from, text string) {
 	return Bare(m.Remote), m.Text
 }
 
+// Quiet fails the test when a message with a body comes within d.
+func (c *Client) Quiet(t testing.TB, d time.Duration) {
+	t.Helper()
+	select {
+	case m := <-c.chats:
+		t.Fatalf("a message too many, from %s: %q", m.Remote, m.Text)
+	case <-time.After(d):
+	}
+}
+
+// FirstReply sends text to a bare JID that may not be online yet (a bot still
+// logging in) and returns the first message that comes back. A message to a bare
+// JID with no available resource bounces (the server keeps no offline messages):
+// on a bounce it sends again, under the stanza id id, then id-2, id-3, …, until a
+// reply comes or timeout passes.
+func (c *Client) FirstReply(t testing.TB, to, id, text string, timeout time.Duration) (from, reply string) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for try := 1; ; try++ {
+		sid := id
+		if try > 1 {
+			sid = fmt.Sprintf("%s-%d", id, try)
+		}
+		if err := c.Send(to, sid, text); err != nil {
+			t.Fatalf("send to %s: %v", to, err)
+		}
+		for bounced := false; !bounced; {
+			select {
+			case m := <-c.chats:
+				return Bare(m.Remote), m.Text
+			case e := <-c.Errors:
+				bounced = e.ID == sid // else an older bounce
+			case <-deadline:
+				t.Fatalf("%s did not answer %q in %v (%d tries)", to, text, timeout, try)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Bare is a JID without its resource.
 func Bare(jid string) string {
 	bare, _, _ := strings.Cut(jid, "/")
