@@ -2,21 +2,12 @@ package xmpp
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +17,7 @@ import (
 	goxmpp "github.com/xmppo/go-xmpp"
 
 	"github.com/loket/loket/internal/chat"
+	"github.com/loket/loket/internal/chat/xmpp/xmpptest"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -108,173 +100,6 @@ func TestMessageMapping(t *testing.T) {
 	}
 }
 
-// prosody is a Prosody server the test started.
-type prosody struct {
-	addr    string // c2s: plain, STARTTLS offered when withTLS
-	tlsAddr string // c2s direct TLS, when withTLS
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when the process has ended
-}
-
-// kill stops the server (SIGKILL: the connections die as in a crash).
-func (p *prosody) kill() {
-	p.cmd.Process.Kill()
-	<-p.exited
-}
-
-// startProsody runs a Prosody with a throwaway configuration and the given users
-// (name → password) on localhost, listening for clients on a free 127.0.0.1 port.
-// withTLS gives it a self-signed certificate for localhost (STARTTLS on that port,
-// optional) and a direct TLS port.
-func startProsody(t *testing.T, users map[string]string, withTLS bool) *prosody {
-	t.Helper()
-	for _, bin := range []string{"prosody", "prosodyctl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not found: the XMPP channel's tests need a Prosody server (Debian: apt-get install -y prosody)", bin)
-		}
-	}
-	dir := t.TempDir()
-	for _, d := range []string{"data", "certs"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	port, tlsPorts, tlsModule := freePort(t), "", ""
-	if withTLS {
-		tlsModule = `, "tls"` // STARTTLS
-		writeCert(t, filepath.Join(dir, "certs"), "localhost")
-		tlsPorts = fmt.Sprint(freePort(t))
-	}
-	cfgFile := filepath.Join(dir, "prosody.cfg.lua")
-	logFile := filepath.Join(dir, "prosody.log")
-	// run_as_root: as root Prosody (prosodyctl) would switch to the "prosody"
-	// user, who cannot read the test's temporary directory; as another user the
-	// option does nothing.
-	cfg := fmt.Sprintf(`-- written by internal/chat/xmpp's tests
-run_as_root = true
-pidfile = %[1]q
-data_path = %[2]q
-certificates = %[3]q
-log = { { levels = { min = "info" }, to = "file", filename = %[4]q } }
-interfaces = { "127.0.0.1" }
-c2s_ports = { %[5]d }
-c2s_interfaces = { "127.0.0.1" }
-c2s_direct_tls_ports = { %[6]s }
-legacy_ssl_ports = { }
-s2s_ports = { }
-http_ports = { }
-https_ports = { }
-authentication = "internal_plain"
-c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
-modules_enabled = { "roster", "saslauth", "ping", "disco"%[7]s }
-modules_disabled = { "s2s", "offline" }
-VirtualHost "localhost"
-`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), filepath.Join(dir, "certs"), logFile, port, tlsPorts, tlsModule)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for name, pass := range users {
-		out, err := exec.Command("prosodyctl", "--config", cfgFile, "register", name, "localhost", pass).CombinedOutput()
-		if err != nil {
-			t.Fatalf("prosodyctl register %s: %v\n%s", name, err, out)
-		}
-	}
-	out, err := os.Create(filepath.Join(dir, "prosody.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	cmd := exec.Command("prosody", "--config", cfgFile, "-F") // -F: in the foreground, a child of the test
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start prosody: %v", err)
-	}
-	p := &prosody{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
-	if withTLS {
-		p.tlsAddr = "127.0.0.1:" + tlsPorts
-	}
-	go func() {
-		cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			o, _ := os.ReadFile(out.Name())
-			t.Logf("prosody output:\n%s\nprosody log:\n%s", o, b)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", p.addr, 200*time.Millisecond)
-		if err == nil && withTLS {
-			conn.Close()
-			conn, err = net.DialTimeout("tcp", p.tlsAddr, 200*time.Millisecond)
-		}
-		if err == nil {
-			conn.Close()
-			return p
-		}
-		exited := false
-		select {
-		case <-p.exited:
-			exited = true
-		default:
-		}
-		if exited || time.Now().After(deadline) {
-			b, _ := os.ReadFile(logFile)
-			o, _ := os.ReadFile(out.Name())
-			t.Fatalf("prosody is not listening on %s: %v\n%s\n%s", p.addr, err, o, b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// writeCert writes a self-signed certificate for host as dir/host.crt and
-// dir/host.key, where Prosody looks for it.
-func writeCert(t *testing.T, dir, host string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: host},
-		DNSNames:     []string{host},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, host+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, host+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func testLog() *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -303,53 +128,6 @@ func (c *iqCounter) WithAttrs(a []slog.Attr) slog.Handler {
 	return &iqCounter{h: c.h.WithAttrs(a), n: c.n}
 }
 func (c *iqCounter) WithGroup(g string) slog.Handler { return &iqCounter{h: c.h.WithGroup(g), n: c.n} }
-
-// reseller is a plain go-xmpp client: a reseller's chat app.
-type reseller struct {
-	c        *goxmpp.Client
-	chats    chan goxmpp.Chat
-	presence chan goxmpp.Presence
-}
-
-func dialReseller(t *testing.T, addr, jid, pass string) *reseller {
-	t.Helper()
-	c, err := goxmpp.Options{
-		Host: addr, User: jid, Password: pass, Resource: "phone",
-		NoTLS: true, InsecureAllowUnencryptedAuth: true, Mechanism: "PLAIN", DialTimeout: 5 * time.Second, Debug: testing.Verbose(),
-	}.NewClient()
-	if err != nil {
-		t.Fatalf("reseller %s login: %v", jid, err)
-	}
-	r := &reseller{c: c, chats: make(chan goxmpp.Chat, 64), presence: make(chan goxmpp.Presence, 64)}
-	go func() {
-		for {
-			st, err := c.Recv()
-			if err != nil {
-				return // the server went away at the test's end
-			}
-			switch v := st.(type) {
-			case goxmpp.Chat:
-				if v.Text != "" {
-					r.chats <- v
-				}
-			case goxmpp.Presence:
-				r.presence <- v
-			}
-		}
-	}()
-	return r
-}
-
-func (r *reseller) next(t *testing.T) goxmpp.Chat {
-	t.Helper()
-	select {
-	case m := <-r.chats:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("the reseller received nothing in 5 s")
-		return goxmpp.Chat{}
-	}
-}
 
 func nextMessage(t *testing.T, in <-chan chat.Message) chat.Message {
 	t.Helper()
@@ -386,12 +164,12 @@ func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
 }
 
 func TestAgainstProsody(t *testing.T) {
-	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, false)
+	srv := xmpptest.Start(t, xmpptest.WithUser("bot", "botpass"), xmpptest.WithUser("budi", "budipass"))
 	// ping the server all the time, so that pings cross Sends and messages
 	defer func(k time.Duration) { keepalive = k }(keepalive)
 	keepalive = 10 * time.Millisecond
 	iqs := &iqCounter{h: testLog().Handler(), n: new(atomic.Int64)}
-	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.addr, TLS: "none"}, slog.New(iqs))
+	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: srv.Addr, TLS: "none"}, slog.New(iqs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,19 +187,19 @@ func TestAgainstProsody(t *testing.T) {
 	go func() { recvErr <- ch.Receive(ctx, deliver) }()
 	waitConnected(t, ch, recvErr)
 
-	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+	budi := srv.Dial(t, "budi@localhost", "budipass")
 
 	t.Run("subscription is approved", func(t *testing.T) {
 		// Prosody tells only "interested" resources (those that fetched the
 		// roster) about "subscribed"; after it, the bot's presence reaches budi.
-		if err := budi.c.Roster(); err != nil {
+		if err := budi.XMPP.Roster(); err != nil {
 			t.Fatal(err)
 		}
-		budi.c.RequestSubscription("bot@localhost")
+		budi.XMPP.RequestSubscription("bot@localhost")
 		deadline := time.After(5 * time.Second)
 		for {
 			select {
-			case p := <-budi.presence:
+			case p := <-budi.Presence:
 				if (p.Type == "subscribed" || p.Type == "") && bareJID(p.From) == "bot@localhost" {
 					return
 				}
@@ -433,7 +211,7 @@ func TestAgainstProsody(t *testing.T) {
 
 	send := func(stanza string) {
 		t.Helper()
-		if _, err := budi.c.SendOrg(stanza); err != nil {
+		if _, err := budi.XMPP.SendOrg(stanza); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -473,7 +251,7 @@ func TestAgainstProsody(t *testing.T) {
 		if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "Saldo Rp 100.000 <ok> & 'done'"}); err != nil {
 			t.Fatal(err)
 		}
-		m := budi.next(t)
+		m := budi.NextChat(t, 5*time.Second)
 		if m.Text != "Saldo Rp 100.000 <ok> & 'done'" || bareJID(m.Remote) != "bot@localhost" || m.Type != "chat" {
 			t.Errorf("budi got %+v", m)
 		}
@@ -484,7 +262,7 @@ func TestAgainstProsody(t *testing.T) {
 		if err := ch.Send(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if m := budi.next(t); m.Text != "Bayar dengan QRIS\nhttps://loket.example/qr/D1.png" {
+		if m := budi.NextChat(t, 5*time.Second); m.Text != "Bayar dengan QRIS\nhttps://loket.example/qr/D1.png" {
 			t.Errorf("budi got %q", m.Text)
 		}
 	})
@@ -504,7 +282,7 @@ func TestAgainstProsody(t *testing.T) {
 		wg.Wait()
 		seen := map[string]bool{}
 		for range n {
-			seen[budi.next(t).Text] = true
+			seen[budi.NextChat(t, 5*time.Second).Text] = true
 		}
 		if len(seen) != n {
 			t.Errorf("budi got %d distinct replies, want %d", len(seen), n)
@@ -545,7 +323,7 @@ func TestAgainstProsody(t *testing.T) {
 		recvErr := make(chan error, 1)
 		go func() { recvErr <- ch.Receive(ctx, deliver) }()
 		waitConnected(t, ch, recvErr)
-		srv.kill()
+		srv.Stop()
 		select {
 		case err := <-recvErr:
 			if err == nil {
@@ -567,13 +345,13 @@ func TestAgainstProsody(t *testing.T) {
 // self-signed certificate (InsecureSkipVerify), and refuses that certificate
 // without it.
 func TestTLSAgainstProsody(t *testing.T) {
-	srv := startProsody(t, map[string]string{"bot": "botpass", "budi": "budipass"}, true)
-	budi := dialReseller(t, srv.addr, "budi@localhost", "budipass")
+	srv := xmpptest.Start(t, xmpptest.WithTLS(), xmpptest.WithUser("bot", "botpass"), xmpptest.WithUser("budi", "budipass"))
+	budi := srv.Dial(t, "budi@localhost", "budipass")
 	for _, tc := range []struct {
 		mode, addr string
 	}{
-		{"", srv.addr}, // the default: STARTTLS
-		{"tls", srv.tlsAddr},
+		{"", srv.Addr}, // the default: STARTTLS
+		{"tls", srv.TLSAddr},
 	} {
 		t.Run("mode "+tc.mode, func(t *testing.T) {
 			ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: tc.addr, TLS: tc.mode, InsecureSkipVerify: true}, testLog())
@@ -595,7 +373,7 @@ func TestTLSAgainstProsody(t *testing.T) {
 			// to the bot's resource: the server may not have seen its
 			// presence yet, and a message to the bare JID would find no
 			// available resource (no offline storage here)
-			if _, err := budi.c.SendOrg("<message to='bot@localhost/loket' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
+			if _, err := budi.XMPP.SendOrg("<message to='bot@localhost/loket' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
 				t.Fatal(err)
 			}
 			if m := nextMessage(t, got); m.ID != id || m.From != "budi@localhost" {
@@ -604,7 +382,7 @@ func TestTLSAgainstProsody(t *testing.T) {
 			if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "ok " + id}); err != nil {
 				t.Fatal(err)
 			}
-			if m := budi.next(t); m.Text != "ok "+id {
+			if m := budi.NextChat(t, 5*time.Second); m.Text != "ok "+id {
 				t.Errorf("budi got %q", m.Text)
 			}
 			cancel()
@@ -624,8 +402,8 @@ func TestTLSAgainstProsody(t *testing.T) {
 		})
 	}
 	t.Run("starttls refuses a server without it", func(t *testing.T) {
-		plain := startProsody(t, map[string]string{"bot": "botpass"}, false)
-		ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: plain.addr}, testLog())
+		plain := xmpptest.Start(t, xmpptest.WithUser("bot", "botpass"))
+		ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: plain.Addr}, testLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -639,8 +417,8 @@ func TestTLSAgainstProsody(t *testing.T) {
 // TestSilentServer: a connection that goes quiet without closing (a NAT that
 // dropped it) ends Receive with an error once the pings go unanswered.
 func TestSilentServer(t *testing.T) {
-	srv := startProsody(t, map[string]string{"bot": "botpass"}, false)
-	px := startFreezer(t, srv.addr)
+	srv := xmpptest.Start(t, xmpptest.WithUser("bot", "botpass"))
+	px := startFreezer(t, srv.Addr)
 	defer func(k, p time.Duration) { keepalive, pingTimeout = k, p }(keepalive, pingTimeout)
 	keepalive, pingTimeout = 50*time.Millisecond, 200*time.Millisecond
 	ch, err := New(Config{JID: "bot@localhost", Password: "botpass", Server: px.addr, TLS: "none"}, testLog())
