@@ -200,7 +200,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		var req map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber() // chat_id as sent: 7000001, not 7e+06
+		if err := dec.Decode(&req); err != nil {
 			badRequest(w, err)
 			return
 		}
