@@ -259,4 +259,7 @@ func TestChatTelegramTwoNodes(t *testing.T) {
 		}
 	}
 	burst(10)
+	if n := api.MaxPolling(); n != 1 {
+		t.Errorf("%d readers of the bot at once, want 1", n)
+	}
 }

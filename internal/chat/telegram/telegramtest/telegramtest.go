@@ -55,6 +55,8 @@ type Server struct {
 	sent     []Sent
 	offsets  []int64 // the offsets getUpdates was asked for
 	paths    []string
+	polling  int // getUpdates calls in progress
+	maxPoll  int // the most at once
 }
 
 // New starts a stand-in for token whose methods are under pathPrefix+"/bot<token>/"
@@ -147,6 +149,14 @@ func (s *Server) Paths() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.paths)
+}
+
+// MaxPolling is the most getUpdates calls that were in progress at once: more than one
+// means two readers of the bot at a time (Telegram answers one of them 409 Conflict).
+func (s *Server) MaxPolling() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxPoll
 }
 
 // Pending is the number of updates queued and not yet confirmed.
@@ -278,6 +288,15 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 	if !slices.Equal(req.AllowedUpdates, []string{"message"}) {
 		s.t.Errorf("telegramtest: allowed_updates = %v", req.AllowedUpdates)
 	}
+	s.mu.Lock()
+	s.polling++
+	s.maxPoll = max(s.maxPoll, s.polling)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.polling--
+		s.mu.Unlock()
+	}()
 	deadline := time.NewTimer(time.Duration(req.Timeout) * time.Second)
 	defer deadline.Stop()
 	for {
