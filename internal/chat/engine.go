@@ -29,7 +29,7 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 	if acc == nil {
 		return result{text: textUnlinked, command: "unlinked"}
 	}
-	res := result{accountID: acc.ID, command: cmd.Kind}
+	res := result{accountID: acc.ID, reseller: acc.ResellerID, command: cmd.Kind}
 	if perr != nil {
 		var pe *ParseError
 		if errors.As(perr, &pe) {
@@ -307,4 +307,3 @@ func statusWord(status string) string {
 	}
 	return strings.ToUpper(status)
 }
-

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -183,6 +184,7 @@ type result struct {
 	depositID int64 // a deposit whose QRIS goes with the answer
 	orderID   int64 // the order it made: the chat's last (CEK.PIN)
 	accountID int64 // the linked chat it came from (0: none)
+	reseller  int64 // its reseller (0: none)
 	pinOK     bool  // a PIN was checked and right: the chat's failures are forgotten
 	command   string
 }
@@ -201,19 +203,14 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	res := s.execute(ctx, m)
 	s.m.messages.With(m.Channel, res.command).Inc()
 	var id int64
-	err := s.db.Write(ctx, 0, func(t *store.Tx) error {
+	err := s.db.Write(ctx, res.lane(m), func(t *store.Tx) error {
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
 		if err != nil || !fresh {
 			id = 0
 			return err // handled meanwhile (a delivery twice at once): one answer
 		}
-		if res.accountID != 0 && res.orderID != 0 {
-			if err := t.SetChatLastOrder(res.accountID, res.orderID); err != nil {
-				return err
-			}
-		}
-		if res.accountID != 0 && res.pinOK {
-			if err := t.ChatPINPassed(res.accountID); err != nil {
+		if res.accountID != 0 {
+			if err := t.ChatAnswered(res.accountID, res.orderID, res.pinOK); err != nil {
 				return err
 			}
 		}
@@ -225,6 +222,17 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	}
 	s.kick(id)
 	return nil
+}
+
+// lane is the write lane of a message's answer: its reseller's, as its order's write
+// (PostgreSQL runs lanes side by side), else one of its address.
+func (r *result) lane(m Message) uint64 {
+	if r.reseller != 0 {
+		return uint64(r.reseller)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(m.From))
+	return h.Sum64()
 }
 
 // kick hands a queued reply to the runner now (the claim loop would find it too).
@@ -276,7 +284,7 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		}
 	}
 	s.m.replies.With(o.Channel, state).Inc()
-	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
+	err = s.db.Write(ctx, uint64(o.ID), func(t *store.Tx) error {
 		if err := t.RecordChatSend(o.ID, state, errText); err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func (r *recorder) replies(to string) []chat.Reply {
 }
 
 // chatNode runs a node's services with a recording channel "telegram".
-func chatNode(t *testing.T, engine string) (*server.Core, *recorder) {
+func chatNode(t testing.TB, engine string) (*server.Core, *recorder) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, engine)
@@ -77,7 +77,7 @@ func chatNode(t *testing.T, engine string) (*server.Core, *recorder) {
 
 // chatter is one chat address talking to the node.
 type chatter struct {
-	t    *testing.T
+	t    testing.TB
 	c    *server.Core
 	rec  *recorder
 	from string

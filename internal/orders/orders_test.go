@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,26 +90,15 @@ func BenchmarkCreateOrder(b *testing.B) {
 				for i := 0; i < 32; i++ {
 					rs = append(rs, loketest.Buyer(b, a, fmt.Sprintf("bench%d", i), 1_000_000_000_000))
 				}
-				var n atomic.Int64
 				ctx := context.Background()
-				b.SetParallelism(32)
-				b.ResetTimer()
-				start := time.Now()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						i := n.Add(1)
-						r := rs[0]
-						if !hot {
-							r = rs[i%int64(len(rs))]
-						}
-						_, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
-						if err != nil {
-							b.Error(err)
-							return
-						}
+				loketest.OrderRate(b, a.DB, func(i int64) error {
+					r := rs[0]
+					if !hot {
+						r = rs[i%int64(len(rs))]
 					}
+					_, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
+					return err
 				})
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "orders/s")
 			})
 		}
 	}

@@ -142,16 +142,21 @@ func (t *Tx) ChatPINFailed(accountID int64, max int, lock time.Duration) (bool, 
 	return locked > now, err
 }
 
-// ChatPINPassed forgets an account's wrong PINs.
-func (t *Tx) ChatPINPassed(accountID int64) error {
-	_, err := t.Exec(`UPDATE chat_accounts SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0`, accountID)
-	return err
-}
-
-// SetChatLastOrder records the last order made from an account (CEK.PIN asks of it).
-func (t *Tx) SetChatLastOrder(accountID, orderID int64) error {
-	_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2 WHERE id = $1`, accountID, orderID)
-	return err
+// ChatAnswered records, in one statement, what a message of a linked account did: the
+// order it made (0: none) and whether its PIN passed (its failures are forgotten).
+func (t *Tx) ChatAnswered(accountID, orderID int64, pinOK bool) error {
+	switch {
+	case orderID != 0 && pinOK:
+		_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2, pin_failures = 0 WHERE id = $1`, accountID, orderID)
+		return err
+	case orderID != 0:
+		_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2 WHERE id = $1`, accountID, orderID)
+		return err
+	case pinOK:
+		_, err := t.Exec(`UPDATE chat_accounts SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0`, accountID)
+		return err
+	}
+	return nil
 }
 
 // ChatLastOrder is the last order made from an account (0: none).

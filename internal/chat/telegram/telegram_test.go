@@ -3,13 +3,9 @@ package telegram
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,242 +16,14 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/chat"
+	"github.com/loket/loket/internal/chat/telegram/telegramtest"
 )
 
 const testToken = "123456789:AAH-secret_token-XYZ"
 
-// fakeAPI is a Bot API stand-in: a queue of updates served by getUpdates with offset
-// semantics and long polling, sendMessage and sendPhoto recorded, and failures queued
-// per method.
-type fakeAPI struct {
-	t      *testing.T
-	prefix string // the path before /bot<token>/, for a self-hosted server
-
-	mu       sync.Mutex
-	updates  []json.RawMessage // the updates not yet confirmed, in order
-	ids      []int64           // their update_ids
-	nextID   int64
-	queued   chan struct{} // closed (and replaced) when an update is queued
-	failures map[string][]failure
-	sent     []sent
-	offsets  []int64 // the offsets getUpdates was asked for
-	paths    []string
-}
-
-type failure struct {
-	status     int
-	desc       string
-	retryAfter int
-	plain      bool // a plain-text body, as a proxy in front would give
-}
-
-type sent struct {
-	method  string
-	chatID  string
-	text    string // sendMessage's text, sendPhoto's caption
-	photo   []byte
-	fname   string
-	ctype   string
-	noParse bool // no parse_mode was given
-}
-
-func newFakeAPI(t *testing.T, prefix string) (*fakeAPI, *httptest.Server) {
-	f := &fakeAPI{t: t, prefix: prefix, nextID: 1000, queued: make(chan struct{}), failures: map[string][]failure{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
-func (f *fakeAPI) fail(method string, fl failure) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures[method] = append(f.failures[method], fl)
-}
-
-// push queues one update; message is the update's message object (nil: an update
-// with only update_id and a my_chat_member, say).
-func (f *fakeAPI) push(message map[string]any) int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.nextID++
-	u := map[string]any{"update_id": f.nextID}
-	if message != nil {
-		u["message"] = message
-	} else {
-		u["my_chat_member"] = map[string]any{"chat": map[string]any{"id": 1, "type": "private"}}
-	}
-	b, _ := json.Marshal(u)
-	f.updates = append(f.updates, b)
-	f.ids = append(f.ids, f.nextID)
-	close(f.queued)
-	f.queued = make(chan struct{})
-	return f.nextID
-}
-
-func textMsg(chatID, msgID int64, chatType, first, last, user, text string) map[string]any {
-	from := map[string]any{"id": chatID, "is_bot": false, "first_name": first}
-	if last != "" {
-		from["last_name"] = last
-	}
-	if user != "" {
-		from["username"] = user
-	}
-	return map[string]any{
-		"message_id": msgID, "date": 1765000000 + msgID, "text": text, "from": from,
-		"chat": map[string]any{"id": chatID, "type": chatType},
-	}
-}
-
-func (f *fakeAPI) reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.paths = append(f.paths, r.URL.Path)
-	f.mu.Unlock()
-	method, ok := strings.CutPrefix(r.URL.Path, f.prefix+"/bot"+testToken+"/")
-	if !ok || r.Method != http.MethodPost {
-		f.reply(w, 404, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
-		return
-	}
-	f.mu.Lock()
-	var fl *failure
-	if q := f.failures[method]; len(q) > 0 {
-		fl = &q[0]
-		f.failures[method] = q[1:]
-	}
-	f.mu.Unlock()
-	if fl != nil {
-		if fl.plain {
-			http.Error(w, fl.desc, fl.status)
-			return
-		}
-		res := map[string]any{"ok": false, "error_code": fl.status, "description": fl.desc}
-		if fl.retryAfter > 0 {
-			res["parameters"] = map[string]any{"retry_after": fl.retryAfter}
-		}
-		f.reply(w, fl.status, res)
-		return
-	}
-	switch method {
-	case "getUpdates":
-		f.getUpdates(w, r)
-	case "sendMessage":
-		var req map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			f.reply(w, 400, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + err.Error()})
-			return
-		}
-		text, _ := req["text"].(string)
-		_, parse := req["parse_mode"]
-		f.record(sent{method: method, chatID: fmt.Sprint(req["chat_id"]), text: text, noParse: !parse})
-		f.reply(w, 200, map[string]any{"ok": true, "result": map[string]any{"message_id": 1}})
-	case "sendPhoto":
-		s, err := readPhoto(r)
-		if err != nil {
-			f.reply(w, 400, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + err.Error()})
-			return
-		}
-		f.record(s)
-		f.reply(w, 200, map[string]any{"ok": true, "result": map[string]any{"message_id": 2}})
-	default:
-		f.reply(w, 404, map[string]any{"ok": false, "error_code": 404, "description": "Not Found: method not found"})
-	}
-}
-
-func readPhoto(r *http.Request) (sent, error) {
-	s := sent{method: "sendPhoto", noParse: true}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return s, fmt.Errorf("content type %q", r.Header.Get("Content-Type"))
-	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return s, err
-		}
-		b, err := io.ReadAll(p)
-		if err != nil {
-			return s, err
-		}
-		switch p.FormName() {
-		case "chat_id":
-			s.chatID = string(b)
-		case "caption":
-			s.text = string(b)
-		case "parse_mode":
-			s.noParse = false
-		case "photo":
-			s.photo, s.fname, s.ctype = b, p.FileName(), p.Header.Get("Content-Type")
-		}
-	}
-	if s.photo == nil {
-		return s, errors.New("no photo")
-	}
-	return s, nil
-}
-
-func (f *fakeAPI) record(s sent) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent = append(f.sent, s)
-}
-
-func (f *fakeAPI) getUpdates(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Offset         int64    `json:"offset"`
-		Timeout        int      `json:"timeout"`
-		AllowedUpdates []string `json:"allowed_updates"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		f.reply(w, 400, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + err.Error()})
-		return
-	}
-	if !slices.Equal(req.AllowedUpdates, []string{"message"}) {
-		f.t.Errorf("allowed_updates = %v", req.AllowedUpdates)
-	}
-	deadline := time.NewTimer(time.Duration(req.Timeout) * time.Second)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		if len(f.offsets) == 0 || f.offsets[len(f.offsets)-1] != req.Offset {
-			f.offsets = append(f.offsets, req.Offset)
-		}
-		if req.Offset != 0 { // confirm the updates before offset
-			for len(f.ids) > 0 && f.ids[0] < req.Offset {
-				f.ids, f.updates = f.ids[1:], f.updates[1:]
-			}
-		}
-		if len(f.updates) > 0 || req.Timeout == 0 {
-			res := append([]json.RawMessage{}, f.updates...)
-			f.mu.Unlock()
-			f.reply(w, 200, map[string]any{"ok": true, "result": res})
-			return
-		}
-		queued := f.queued
-		f.mu.Unlock()
-		select {
-		case <-queued:
-		case <-deadline.C:
-			f.reply(w, 200, map[string]any{"ok": true, "result": []any{}})
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
-}
-
-func (f *fakeAPI) sends() []sent {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.sent)
+// newFakeAPI starts a Bot API stand-in for testToken.
+func newFakeAPI(t *testing.T, prefix string) *telegramtest.Server {
+	return telegramtest.New(t, testToken, prefix)
 }
 
 func newChannel(t *testing.T, apiURL string, poll time.Duration) (*Channel, *syncBuffer) {
@@ -386,12 +154,12 @@ func TestNew(t *testing.T) {
 
 func TestReceiveInOrder(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
-	f.push(textMsg(111, 5, "private", "Budi", "Santoso", "budis", "SAL.1234"))
-	f.push(textMsg(111, 6, "private", "Budi", "Santoso", "budis", "CEK.1234"))
-	f.push(textMsg(-1002, 7, "supergroup", "", "", "sari_cell", "HARGA.TSEL"))
-	f.push(textMsg(-1002, 7, "channel", "Kanal", "", "", "post")) // not a chat with people
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
+	f.Push(telegramtest.TextMessage(111, 5, "private", "Budi", "Santoso", "budis", "SAL.1234"))
+	f.Push(telegramtest.TextMessage(111, 6, "private", "Budi", "Santoso", "budis", "CEK.1234"))
+	f.Push(telegramtest.TextMessage(-1002, 7, "supergroup", "", "", "sari_cell", "HARGA.TSEL"))
+	f.Push(telegramtest.TextMessage(-1002, 7, "channel", "Kanal", "", "", "post")) // not a chat with people
 	r := receive(t, c, nil)
 	want := []chat.Message{
 		{Channel: "telegram", ID: "111:5", From: "111", Name: "Budi Santoso", Text: "SAL.1234", At: time.Unix(1765000005, 0)},
@@ -404,7 +172,7 @@ func TestReceiveInOrder(t *testing.T) {
 		}
 	}
 	// One queued while Receive is mid long-poll arrives at once.
-	f.push(textMsg(222, 1, "group", "Ani", "", "", "HELP"))
+	f.Push(telegramtest.TextMessage(222, 1, "group", "Ani", "", "", "HELP"))
 	if m := r.next(t); m.ID != "222:1" || m.Name != "Ani" || m.Text != "HELP" {
 		t.Errorf("got %+v", m)
 	}
@@ -413,12 +181,12 @@ func TestReceiveInOrder(t *testing.T) {
 
 func TestConfirmOnlyAfterDeliver(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
 	var mu sync.Mutex
 	attempts := map[string]int{}
-	first := f.push(textMsg(111, 1, "private", "Budi", "", "", "one"))
-	f.push(textMsg(111, 2, "private", "Budi", "", "", "two"))
+	first := f.Push(telegramtest.TextMessage(111, 1, "private", "Budi", "", "", "one"))
+	f.Push(telegramtest.TextMessage(111, 2, "private", "Budi", "", "", "two"))
 	r := receive(t, c, func(_ context.Context, m chat.Message) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -440,9 +208,7 @@ func TestConfirmOnlyAfterDeliver(t *testing.T) {
 	}
 	mu.Unlock()
 	// The failed update was asked for again: the offset after it stopped at it.
-	f.mu.Lock()
-	offsets := slices.Clone(f.offsets)
-	f.mu.Unlock()
+	offsets := f.Offsets()
 	if !slices.Contains(offsets, first+1) || slices.Index(offsets, first+1) > slices.Index(offsets, first+2) {
 		t.Errorf("offsets %v", offsets)
 	}
@@ -450,40 +216,38 @@ func TestConfirmOnlyAfterDeliver(t *testing.T) {
 
 func TestSkipsNonText(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
-	sticker := textMsg(111, 1, "private", "Budi", "", "", "")
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
+	sticker := telegramtest.TextMessage(111, 1, "private", "Budi", "", "", "")
 	delete(sticker, "text")
 	sticker["sticker"] = map[string]any{"file_id": "x"}
-	photo := textMsg(111, 2, "private", "Budi", "", "", "")
+	photo := telegramtest.TextMessage(111, 2, "private", "Budi", "", "", "")
 	delete(photo, "text")
 	photo["caption"] = "SAL.1234"
-	join := textMsg(-5, 3, "group", "Budi", "", "", "")
+	join := telegramtest.TextMessage(-5, 3, "group", "Budi", "", "", "")
 	delete(join, "text")
 	join["new_chat_members"] = []any{map[string]any{"id": 9, "first_name": "X"}}
-	f.push(sticker)
-	f.push(photo)
-	f.push(nil)
-	f.push(join)
-	last := f.push(textMsg(111, 4, "private", "Budi", "", "", "SAL.1234"))
+	f.Push(sticker)
+	f.Push(photo)
+	f.Push(nil)
+	f.Push(join)
+	last := f.Push(telegramtest.TextMessage(111, 4, "private", "Budi", "", "", "SAL.1234"))
 	r := receive(t, c, nil)
 	if m := r.next(t); m.ID != "111:4" {
 		t.Errorf("got %+v", m)
 	}
 	r.none(t, 100*time.Millisecond)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.offsets[len(f.offsets)-1] != last+1 || len(f.updates) != 0 {
-		t.Errorf("offsets %v, left %d", f.offsets, len(f.updates))
+	if offsets := f.Offsets(); offsets[len(offsets)-1] != last+1 || f.Pending() != 0 {
+		t.Errorf("offsets %v, left %d", offsets, f.Pending())
 	}
 }
 
 func TestReceive429WaitsRetryAfter(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, logs := newChannel(t, srv.URL, time.Second)
-	f.fail("getUpdates", failure{status: 429, desc: "Too Many Requests: retry after 1", retryAfter: 1})
-	f.push(textMsg(111, 1, "private", "Budi", "", "", "SAL.1234"))
+	f := newFakeAPI(t, "")
+	c, logs := newChannel(t, f.URL, time.Second)
+	f.Fail("getUpdates", telegramtest.Failure{Status: 429, Desc: "Too Many Requests: retry after 1", RetryAfter: 1})
+	f.Push(telegramtest.TextMessage(111, 1, "private", "Budi", "", "", "SAL.1234"))
 	start := time.Now()
 	r := receive(t, c, nil)
 	if m := r.next(t); m.ID != "111:1" {
@@ -500,20 +264,20 @@ func TestReceive429WaitsRetryAfter(t *testing.T) {
 func TestReceiveErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		fl   failure
+		fl   telegramtest.Failure
 		want string
 	}{
-		{failure{status: 401, desc: "Unauthorized"}, "refused the token"},
-		{failure{status: 404, desc: "Not Found"}, "refused the token"},
-		{failure{status: 409, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}, "webhook"},
-		{failure{status: 500, desc: "Internal Server Error", plain: true}, "500"},
-		{failure{status: 502, desc: "Bad Gateway"}, "502"},
+		{telegramtest.Failure{Status: 401, Desc: "Unauthorized"}, "refused the token"},
+		{telegramtest.Failure{Status: 404, Desc: "Not Found"}, "refused the token"},
+		{telegramtest.Failure{Status: 409, Desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}, "webhook"},
+		{telegramtest.Failure{Status: 500, Desc: "Internal Server Error", Plain: true}, "500"},
+		{telegramtest.Failure{Status: 502, Desc: "Bad Gateway"}, "502"},
 	} {
-		t.Run(strconv.Itoa(tc.fl.status), func(t *testing.T) {
+		t.Run(strconv.Itoa(tc.fl.Status), func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFakeAPI(t, "")
-			c, _ := newChannel(t, srv.URL, time.Second)
-			f.fail("getUpdates", tc.fl)
+			f := newFakeAPI(t, "")
+			c, _ := newChannel(t, f.URL, time.Second)
+			f.Fail("getUpdates", tc.fl)
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			err := c.Receive(ctx, func(context.Context, chat.Message) error { return nil })
@@ -523,7 +287,7 @@ func TestReceiveErrors(t *testing.T) {
 			if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "secret") {
 				t.Errorf("the error holds the token: %v", err)
 			}
-			if ae, ok := errors.AsType[*APIError](err); !ok || ae.Code != tc.fl.status || ae.Method != "getUpdates" {
+			if ae, ok := errors.AsType[*APIError](err); !ok || ae.Code != tc.fl.Status || ae.Method != "getUpdates" {
 				t.Errorf("APIError = %+v", ae)
 			}
 		})
@@ -546,9 +310,9 @@ func TestErrorsRedactToken(t *testing.T) {
 		t.Errorf("Send: %v", err)
 	}
 	// A wrong token: the server's 401.
-	f, srv2 := newFakeAPI(t, "")
-	f.fail("sendMessage", failure{status: 401, desc: "Unauthorized"})
-	c, _ = newChannel(t, srv2.URL, time.Second)
+	f2 := newFakeAPI(t, "")
+	f2.Fail("sendMessage", telegramtest.Failure{Status: 401, Desc: "Unauthorized"})
+	c, _ = newChannel(t, f2.URL, time.Second)
 	err = c.Send(t.Context(), chat.Reply{To: "111", Text: "hi"})
 	if ae, ok := errors.AsType[*APIError](err); !ok || ae.Code != 401 || strings.Contains(err.Error(), testToken) {
 		t.Errorf("Send: %v", err)
@@ -557,8 +321,8 @@ func TestErrorsRedactToken(t *testing.T) {
 
 func TestCancelEndsLongPoll(t *testing.T) {
 	t.Parallel()
-	_, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, 20*time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, 20*time.Second)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- c.Receive(ctx, func(context.Context, chat.Message) error { return nil }) }()
@@ -582,10 +346,10 @@ func returnsNil(t *testing.T, done <-chan error, d time.Duration) {
 
 func TestCancelDuringRetryPause(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
 	c.pause = time.Minute
-	f.push(textMsg(111, 1, "private", "Budi", "", "", "SAL.1234"))
+	f.Push(telegramtest.TextMessage(111, 1, "private", "Budi", "", "", "SAL.1234"))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
@@ -599,9 +363,9 @@ func TestCancelDuringRetryPause(t *testing.T) {
 
 func TestSelfHostedAPIURL(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "/telegram-bot-api")
-	c, _ := newChannel(t, srv.URL+"/telegram-bot-api/", time.Second)
-	f.push(textMsg(111, 1, "private", "Budi", "", "", "SAL.1234"))
+	f := newFakeAPI(t, "/telegram-bot-api")
+	c, _ := newChannel(t, f.URL+"/telegram-bot-api/", time.Second)
+	f.Push(telegramtest.TextMessage(111, 1, "private", "Budi", "", "", "SAL.1234"))
 	r := receive(t, c, nil)
 	if m := r.next(t); m.ID != "111:1" {
 		t.Errorf("got %+v", m)
@@ -609,9 +373,7 @@ func TestSelfHostedAPIURL(t *testing.T) {
 	if err := c.Send(t.Context(), chat.Reply{To: "111", Text: "Saldo Rp 10.000"}); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, p := range f.paths {
+	for _, p := range f.Paths() {
 		if !strings.HasPrefix(p, "/telegram-bot-api/bot"+testToken+"/") {
 			t.Errorf("request to %s", p)
 		}
@@ -620,8 +382,8 @@ func TestSelfHostedAPIURL(t *testing.T) {
 
 func TestSendText(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
 	text := "Sukses: TSEL10 ke 08123 *bold* <b>x</b> _y_"
 	if err := c.Send(t.Context(), chat.Reply{To: "-1002", Text: text}); err != nil {
 		t.Fatal(err)
@@ -629,12 +391,12 @@ func TestSendText(t *testing.T) {
 	if err := c.Send(t.Context(), chat.Reply{To: "111", Text: "Bayar QRIS", PhotoURL: "https://loket.example/q/1.png"}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.sends()
-	want := []sent{
-		{method: "sendMessage", chatID: "-1002", text: text, noParse: true},
-		{method: "sendMessage", chatID: "111", text: "Bayar QRIS\nhttps://loket.example/q/1.png", noParse: true},
+	got := f.Sent()
+	want := []telegramtest.Sent{
+		{Method: "sendMessage", ChatID: "-1002", Text: text, NoParse: true},
+		{Method: "sendMessage", ChatID: "111", Text: "Bayar QRIS\nhttps://loket.example/q/1.png", NoParse: true},
 	}
-	if !slices.EqualFunc(got, want, func(a, b sent) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+	if !slices.EqualFunc(got, want, func(a, b telegramtest.Sent) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 	if err := c.Send(t.Context(), chat.Reply{To: "budi", Text: "x"}); err == nil {
@@ -649,18 +411,18 @@ var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fake qris \x00\xff")
 
 func TestSendPhoto(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
 	if err := c.Send(t.Context(), chat.Reply{To: "111", Text: "Deposit Rp 50.123\nScan QRIS ini", Photo: png, PhotoURL: "https://x/q.png"}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.sends()
+	got := f.Sent()
 	if len(got) != 1 {
 		t.Fatalf("sent %+v", got)
 	}
 	s := got[0]
-	if s.method != "sendPhoto" || s.chatID != "111" || s.text != "Deposit Rp 50.123\nScan QRIS ini" ||
-		!bytes.Equal(s.photo, png) || s.fname != "qris.png" || s.ctype != "image/png" || !s.noParse {
+	if s.Method != "sendPhoto" || s.ChatID != "111" || s.Text != "Deposit Rp 50.123\nScan QRIS ini" ||
+		!bytes.Equal(s.Photo, png) || s.FileName != "qris.png" || s.ContentType != "image/png" || !s.NoParse {
 		t.Errorf("got %+v", s)
 	}
 
@@ -669,17 +431,17 @@ func TestSendPhoto(t *testing.T) {
 	if err := c.Send(t.Context(), chat.Reply{To: "111", Text: long, Photo: png}); err != nil {
 		t.Fatal(err)
 	}
-	got = f.sends()[1:]
-	if len(got) != 2 || got[0].method != "sendPhoto" || got[0].text != "Deposit Rp 50.123" || !bytes.Equal(got[0].photo, png) ||
-		got[1].method != "sendMessage" || got[1].text != strings.TrimRight(long, "\n") {
+	got = f.Sent()[1:]
+	if len(got) != 2 || got[0].Method != "sendPhoto" || got[0].Text != "Deposit Rp 50.123" || !bytes.Equal(got[0].Photo, png) ||
+		got[1].Method != "sendMessage" || got[1].Text != strings.TrimRight(long, "\n") {
 		t.Errorf("got %+v", got)
 	}
 }
 
 func TestSendSplitsLongText(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
 	var lines []string
 	for i := range 300 {
 		lines = append(lines, fmt.Sprintf("TSEL%03d Telkomsel %d.000 Rp %d — ✅", i, i, i*1000+150))
@@ -689,16 +451,16 @@ func TestSendSplitsLongText(t *testing.T) {
 	if err := c.Send(t.Context(), chat.Reply{To: "111", Text: text}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.sends()
+	got := f.Sent()
 	if len(got) < 4 {
 		t.Fatalf("%d messages", len(got))
 	}
 	var all []string
 	for i, s := range got {
-		if s.method != "sendMessage" || utf16Len(s.text) > MaxText || s.text == "" {
-			t.Errorf("message %d: %s, %d units", i, s.method, utf16Len(s.text))
+		if s.Method != "sendMessage" || utf16Len(s.Text) > MaxText || s.Text == "" {
+			t.Errorf("message %d: %s, %d units", i, s.Method, utf16Len(s.Text))
 		}
-		all = append(all, s.text)
+		all = append(all, s.Text)
 	}
 	// Cut at line breaks (the long line aside): rejoined they are the text.
 	joined := strings.Join(all[:len(all)-2], "\n")
@@ -712,21 +474,21 @@ func TestSendSplitsLongText(t *testing.T) {
 
 func TestSend429(t *testing.T) {
 	t.Parallel()
-	f, srv := newFakeAPI(t, "")
-	c, _ := newChannel(t, srv.URL, time.Second)
-	f.fail("sendMessage", failure{status: 429, desc: "Too Many Requests: retry after 7", retryAfter: 7})
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
+	f.Fail("sendMessage", telegramtest.Failure{Status: 429, Desc: "Too Many Requests: retry after 7", RetryAfter: 7})
 	err := c.Send(t.Context(), chat.Reply{To: "111", Text: "hi"})
 	ae, ok := errors.AsType[*APIError](err)
 	if !ok || ae.Code != 429 || ae.RetryAfter != 7*time.Second || !strings.Contains(err.Error(), "retry_after 7s") {
 		t.Errorf("err = %v", err)
 	}
-	f.fail("sendPhoto", failure{status: 400, desc: "Bad Request: chat not found"})
+	f.Fail("sendPhoto", telegramtest.Failure{Status: 400, Desc: "Bad Request: chat not found"})
 	err = c.Send(t.Context(), chat.Reply{To: "111", Text: "hi", Photo: png})
 	if err == nil || !strings.Contains(err.Error(), "chat not found") {
 		t.Errorf("err = %v", err)
 	}
-	if len(f.sends()) != 0 {
-		t.Errorf("sent %+v", f.sends())
+	if len(f.Sent()) != 0 {
+		t.Errorf("sent %+v", f.Sent())
 	}
 }
 
