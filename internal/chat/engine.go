@@ -94,19 +94,55 @@ func refID(m Message, cmd Command) string {
 }
 
 func (s *Service) buy(ctx context.Context, m Message, ra *loket.ResellerAuth, cmd Command, res *result) {
-	ctx = loket.WithReplyTo(ctx, m.Channel, m.From)
+	ctx = s.answerWithOrder(ctx, m, ra, res, func(o *loket.Order, balance loket.Money) string {
+		return fmt.Sprintf("Diproses: %s ke %s, harga %s, ref %s. Saldo %s.", o.ProductCode, o.Target, loket.FormatRupiah(o.Price), o.RefID,
+			loket.FormatRupiah(balance))
+	})
 	o, created, err := s.svc.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: cmd.Code, Target: cmd.Target,
 		RefID: refID(m, cmd), Surface: m.Channel, Repeat: cmd.Repeat > 1})
 	if err != nil {
+		res.answered = false
 		res.text = refusalText(err)
 		return
 	}
 	res.orderID = o.ID
 	if !created {
+		res.answered = false
 		res.text = fmt.Sprintf("Pesanan ref %s sudah ada: %s %s %s.", o.RefID, o.ProductCode, o.Target, statusWord(o.Status))
-		return
 	}
-	res.text = fmt.Sprintf("Diproses: %s ke %s, harga %s, ref %s. Saldo %s.", o.ProductCode, o.Target, loket.FormatRupiah(o.Price), o.RefID, s.balanceText(ctx, ra.ID))
+}
+
+// answerWithOrder has a message's answer (ack, of the order and the balance after it)
+// committed in the order's own transaction, with the message's inbox row and where
+// the order's result goes: one commit for the whole message, and the answer queued
+// before any result of the order can be. res.answered says it was (when the order is
+// new).
+func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.ResellerAuth, res *result,
+	ack func(o *loket.Order, balance loket.Money) string) context.Context {
+	return store.WithInOrderTx(ctx, func(t *store.Tx, o *loket.Order) error {
+		res.answered = false
+		if err := t.SetOrderReply(o.ID, m.Channel, m.From); err != nil {
+			return err
+		}
+		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
+		if err != nil || !fresh {
+			return err
+		}
+		if err := t.ChatAnswered(res.accountID, o.ID, res.pinOK); err != nil {
+			return err
+		}
+		balance, err := t.AccountBalance(ra.BalanceAccountID)
+		if err != nil {
+			return err
+		}
+		id, err := t.EnqueueChat(m.Channel, m.From, ack(o, balance), 0)
+		if err != nil {
+			return err
+		}
+		t.AfterCommit(func() { s.kick(id) })
+		res.answered = true
+		return nil
+	})
 }
 
 func (s *Service) billCheck(ctx context.Context, ra *loket.ResellerAuth, cmd Command, res *result) {
@@ -125,19 +161,21 @@ func (s *Service) billPay(ctx context.Context, m Message, ra *loket.ResellerAuth
 		res.text = refusalText(err)
 		return
 	}
-	ctx = loket.WithReplyTo(ctx, m.Channel, m.From)
+	ctx = s.answerWithOrder(ctx, m, ra, res, func(o *loket.Order, balance loket.Money) string {
+		return fmt.Sprintf("Diproses: bayar %s %s a.n. %s, %s, ref %s. Saldo %s.", in.ProductCode, in.Customer, in.Bill.Name,
+			loket.FormatRupiah(o.Price), o.RefID, loket.FormatRupiah(balance))
+	})
 	o, created, err := s.svc.Bills.PayBill(ctx, ra, in.ID, refID(m, cmd), m.Channel)
 	if err != nil {
+		res.answered = false
 		res.text = refusalText(err)
 		return
 	}
 	res.orderID = o.ID
 	if !created {
+		res.answered = false
 		res.text = fmt.Sprintf("Tagihan %s %s sudah dibayar lewat pesanan ref %s: %s.", cmd.Code, cmd.Target, o.RefID, statusWord(o.Status))
-		return
 	}
-	res.text = fmt.Sprintf("Diproses: bayar %s %s a.n. %s, %s, ref %s. Saldo %s.", in.ProductCode, in.Customer, in.Bill.Name, loket.FormatRupiah(o.Price),
-		o.RefID, s.balanceText(ctx, ra.ID))
 }
 
 func (s *Service) status(ctx context.Context, acc *loket.ChatAccount, ra *loket.ResellerAuth, cmd Command, res *result) {

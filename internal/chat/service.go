@@ -187,6 +187,7 @@ type result struct {
 	reseller  int64 // its reseller (0: none)
 	pinOK     bool  // a PIN was checked and right: the chat's failures are forgotten
 	command   string
+	answered  bool // answered in its order's transaction (answerWithOrder)
 }
 
 // Deliver takes one message of a channel: a message handled before (the same
@@ -202,6 +203,9 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	}
 	res := s.execute(ctx, m)
 	s.m.messages.With(m.Channel, res.command).Inc()
+	if res.answered {
+		return nil // answered in its order's transaction
+	}
 	var id int64
 	err := s.db.Write(ctx, res.lane(m), func(t *store.Tx) error {
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
@@ -253,6 +257,18 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 			return err
 		}
 		return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+	}
+	// Replies to one chat go in the order they were queued: an order's answer before
+	// its result. One still waiting before this one holds it back (a minute at most).
+	if time.Since(o.CreatedAt) < time.Minute {
+		earlier, err := s.db.ChatEarlierPending(ctx, o)
+		if err != nil {
+			return err
+		}
+		if earlier {
+			s.runner.Later(j, 200*time.Millisecond)
+			return nil
+		}
 	}
 	ch := s.channel(o.Channel)
 	var sendErr error

@@ -66,19 +66,5 @@ type ChatService interface {
 	Help() string
 }
 
-type replyKey struct{}
-
-// WithReplyTo marks ctx's orders as made from a chat: their results go back to that
-// channel's address. The order service records it in the order's own transaction.
-func WithReplyTo(ctx context.Context, channel, address string) context.Context {
-	return context.WithValue(ctx, replyKey{}, [2]string{channel, address})
-}
-
-// ReplyTo is the chat ctx's orders report to (ok false: none).
-func ReplyTo(ctx context.Context) (channel, address string, ok bool) {
-	v, ok := ctx.Value(replyKey{}).([2]string)
-	return v[0], v[1], ok
-}
-
 // ChatLinkTTL is how long a link code stays valid.
 const ChatLinkTTL = 15 * time.Minute

@@ -199,10 +199,9 @@ func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order,
 		var err error
 		o, existed, err = t.CreateOrder(n)
 		if err == nil && !existed {
-			if ch, addr, ok := loket.ReplyTo(ctx); ok {
-				// A chat's order: its result goes back to that chat (chat.Service's
-				// reporter reads it in the settlement's transaction).
-				if err := t.SetOrderReply(o.ID, ch, addr); err != nil {
+			if f := store.InOrderTx(ctx); f != nil {
+				// What commits with the order (a chat's answer and where its result goes).
+				if err := f(t, o); err != nil {
 					return err
 				}
 			}

@@ -9,6 +9,22 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
+type inOrderTxKey struct{}
+
+// WithInOrderTx has f run in the transaction that writes ctx's order, right after the
+// order (and only when it is new): what must commit with the order or not at all
+// (chat's inbox row, its answer and where the result goes). f may run more than once
+// if the transaction is retried; only its last run commits.
+func WithInOrderTx(ctx context.Context, f func(t *Tx, o *loket.Order) error) context.Context {
+	return context.WithValue(ctx, inOrderTxKey{}, f)
+}
+
+// InOrderTx is ctx's function of WithInOrderTx, or nil.
+func InOrderTx(ctx context.Context) func(t *Tx, o *loket.Order) error {
+	f, _ := ctx.Value(inOrderTxKey{}).(func(t *Tx, o *loket.Order) error)
+	return f
+}
+
 // JobChat delivers one reply of the chat outbox (ref_id: its id).
 const JobChat = "chat"
 
@@ -245,6 +261,15 @@ func (db *DB) ChatReply(ctx context.Context, id int64) (*ChatOut, error) {
 		Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created)
 	o.DepositID, o.CreatedAt = dep.Int64, Time(created)
 	return &o, err
+}
+
+// ChatEarlierPending reports whether a reply queued before o to the same chat is still
+// to be sent.
+func (db *DB) ChatEarlierPending(ctx context.Context, o *ChatOut) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM chat_outbox WHERE channel = $1 AND address = $2 AND state = 'pending' AND id < $3`,
+		o.Channel, o.Address, o.ID).Scan(&n)
+	return n > 0, err
 }
 
 // RecordChatSend stores one try of sending a reply and its new state.

@@ -52,6 +52,8 @@ CREATE TABLE chat_outbox (
     sent_at    BIGINT
 );
 
+CREATE INDEX chat_outbox_pending ON chat_outbox(channel, address, id) WHERE state = 'pending';
+
 CREATE TABLE leases (
     name       TEXT PRIMARY KEY,
     holder     TEXT NOT NULL,
