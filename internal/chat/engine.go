@@ -18,7 +18,7 @@ import (
 // error to the channel (the database failing is said as "try again").
 func (s *Service) execute(ctx context.Context, m Message) result {
 	cmd, perr := Parse(m.Text)
-	acc, err := s.db.ChatAccount(ctx, m.Channel, m.From)
+	acc, ra, pinHash, err := s.db.ChatSender(ctx, m.Channel, m.From)
 	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
 		s.log.Error("chat account", "channel", m.Channel, "err", err)
 		return result{text: textRetry, command: "error"}
@@ -30,6 +30,10 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		return result{text: textUnlinked, command: "unlinked"}
 	}
 	res := result{accountID: acc.ID, reseller: acc.ResellerID, command: cmd.Kind}
+	if ra.Status != loket.ResellerActive {
+		res.text, res.command = "Akun Anda sedang dinonaktifkan. Hubungi operator.", "suspended"
+		return res
+	}
 	if perr != nil {
 		var pe *ParseError
 		if errors.As(perr, &pe) {
@@ -44,11 +48,11 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		res.text = textHelp()
 		return res
 	case CmdPrice:
-		res.text = s.prices(ctx, acc, cmd.Brand)
+		res.text = s.prices(ra, cmd.Brand)
 		return res
 	}
 	// Everything else moves or shows money: the PIN first.
-	refusal, err := s.checkPIN(ctx, acc, cmd.PIN)
+	refusal, err := s.checkPIN(ctx, acc, pinHash, cmd.PIN)
 	if err != nil {
 		s.log.Error("chat PIN", "err", err)
 		res.text = textRetry
@@ -59,11 +63,6 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		return res
 	}
 	res.pinOK = true
-	ra, err := s.svc.Resellers.AuthByID(ctx, acc.ResellerID)
-	if err != nil {
-		res.text = refusalText(err)
-		return res
-	}
 	switch cmd.Kind {
 	case CmdBuy:
 		s.buy(ctx, m, ra, cmd, &res)
@@ -249,11 +248,7 @@ func (s *Service) deposit(ctx context.Context, ra *loket.ResellerAuth, cmd Comma
 
 // prices lists a brand's products (or those whose code starts with what was asked) at
 // the reseller's price: at most 30 lines.
-func (s *Service) prices(ctx context.Context, acc *loket.ChatAccount, brand string) string {
-	ra, err := s.svc.Resellers.AuthByID(ctx, acc.ResellerID)
-	if err != nil {
-		return refusalText(err)
-	}
+func (s *Service) prices(ra *loket.ResellerAuth, brand string) string {
 	brand = strings.ToUpper(strings.TrimSpace(brand))
 	var lines []string
 	n := 0

@@ -260,15 +260,9 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 	}
 	// Replies to one chat go in the order they were queued: an order's answer before
 	// its result. One still waiting before this one holds it back (a minute at most).
-	if time.Since(o.CreatedAt) < time.Minute {
-		earlier, err := s.db.ChatEarlierPending(ctx, o)
-		if err != nil {
-			return err
-		}
-		if earlier {
-			s.runner.Later(j, 200*time.Millisecond)
-			return nil
-		}
+	if o.Behind && time.Since(o.CreatedAt) < time.Minute {
+		s.runner.Later(j, 200*time.Millisecond)
+		return nil
 	}
 	ch := s.channel(o.Channel)
 	var sendErr error
@@ -341,13 +335,9 @@ func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) err
 
 // checkPIN checks a chat's PIN for its reseller; a wrong one counts toward the lock.
 // It returns the sentence to answer with when the PIN does not pass.
-func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, pin string) (string, error) {
+func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, hash, pin string) (string, error) {
 	if a.LockedUntil.After(time.Now()) {
 		return fmt.Sprintf("Chat ini terkunci sampai %s WIB karena PIN salah berkali-kali.", a.LockedUntil.In(loket.WIB).Format("15:04")), nil
-	}
-	hash, err := s.db.ChatPIN(ctx, a.ResellerID)
-	if err != nil {
-		return "", err
 	}
 	if hash == "" {
 		return "PIN transaksi belum diatur. Atur PIN di dashboard (menu Chat) dulu.", nil
@@ -363,7 +353,7 @@ func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, pin string
 		return "", nil
 	}
 	var locked bool
-	err = s.db.Write(ctx, uint64(a.ResellerID), func(t *store.Tx) error {
+	err := s.db.Write(ctx, uint64(a.ResellerID), func(t *store.Tx) error {
 		var err error
 		locked, err = t.ChatPINFailed(a.ID, s.cfg.PINFailures, s.cfg.PINLock)
 		return err

@@ -197,6 +197,16 @@ func TestChatOrders(t *testing.T) {
 			t.Fatalf("the deposit's answer has no QR: %d bytes, %q", len(last.Photo), last.PhotoURL)
 		}
 
+		// A suspended reseller's chat orders nothing.
+		suspended, active := loket.ResellerSuspended, loket.ResellerActive
+		if err := c.Resellers.UpdateReseller(ctx, ra.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
+			t.Fatal(err)
+		}
+		must(t, ch.say("HSA5.081234567891.1234"), "dinonaktifkan")
+		if err := c.Resellers.UpdateReseller(ctx, ra.ID, loket.ResellerUpdate{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+
 		// Wrong PINs: the third locks the chat, even for the right one.
 		must(t, ch.say("SAL.9999"), "PIN salah.")
 		must(t, ch.say("SAL.9999"), "PIN salah.")

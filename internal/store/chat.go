@@ -43,15 +43,33 @@ func scanChatAccount(row interface{ Scan(...any) error }) (*loket.ChatAccount, e
 	return &a, nil
 }
 
-// ChatAccount finds the account linked to an address of a channel; ENOTFOUND when the
-// chat is not linked.
-func (db *DB) ChatAccount(ctx context.Context, channel, address string) (*loket.ChatAccount, error) {
-	a, err := scanChatAccount(db.queryRow(ctx, `SELECT `+chatAccountCols+` FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id
-		WHERE a.channel = $1 AND a.address = $2`, channel, address))
+// ChatSender is a linked chat with what a message of it needs, read at once: its
+// account, its reseller as a request authenticated as it sees it, and the reseller's
+// PIN hash ("" when none is set). ENOTFOUND when the chat is not linked.
+func (db *DB) ChatSender(ctx context.Context, channel, address string) (*loket.ChatAccount, *loket.ResellerAuth, string, error) {
+	var a loket.ChatAccount
+	var linked, locked int64
+	var ra loket.ResellerAuth
+	var ips, pin string
+	err := db.queryRow(ctx, `SELECT a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until,
+		r.id, r.username, r.level, r.status, r.ip_allow, r.webhook_url, r.secret_hash, r.secret_seal, r.balance_account_id, r.profit_account_id,
+		r.chat_pin_hash
+		FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id WHERE a.channel = $1 AND a.address = $2`, channel, address).
+		Scan(&a.ID, &a.ResellerID, &a.Username, &a.Channel, &a.Address, &a.Name, &linked, &locked,
+			&ra.ID, &ra.Username, &ra.Level, &ra.Status, &ips, &ra.WebhookURL, &ra.SecretHash, &ra.SecretSeal, &ra.BalanceAccountID, &ra.ProfitAccountID,
+			&pin)
 	if noRows(err) {
-		return nil, loket.Errorf(loket.ENOTFOUND, "this chat is not linked")
+		return nil, nil, "", loket.Errorf(loket.ENOTFOUND, "this chat is not linked")
 	}
-	return a, err
+	if err != nil {
+		return nil, nil, "", err
+	}
+	a.LinkedAt = Time(linked)
+	if locked > 0 {
+		a.LockedUntil = Time(locked)
+	}
+	ra.IPAllow = splitList(ips)
+	return &a, &ra, pin, nil
 }
 
 // ChatAccounts lists the chats linked to a reseller (every reseller's when 0), the
@@ -229,6 +247,8 @@ type ChatOut struct {
 	State            string
 	Attempts         int
 	CreatedAt        time.Time
+	// Behind says a reply queued before it to the same chat is still to be sent.
+	Behind bool
 }
 
 // EnqueueChat stores a reply and the job that sends it; it returns the reply's id.
@@ -257,19 +277,12 @@ func (db *DB) ChatReply(ctx context.Context, id int64) (*ChatOut, error) {
 	var o ChatOut
 	var dep sql.NullInt64
 	var created int64
-	err := db.queryRow(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at FROM chat_outbox WHERE id = $1`, id).
-		Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created)
+	err := db.queryRow(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at,
+		EXISTS (SELECT 1 FROM chat_outbox e WHERE e.channel = o.channel AND e.address = o.address AND e.state = 'pending' AND e.id < o.id)
+		FROM chat_outbox o WHERE id = $1`, id).
+		Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created, &o.Behind)
 	o.DepositID, o.CreatedAt = dep.Int64, Time(created)
 	return &o, err
-}
-
-// ChatEarlierPending reports whether a reply queued before o to the same chat is still
-// to be sent.
-func (db *DB) ChatEarlierPending(ctx context.Context, o *ChatOut) (bool, error) {
-	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM chat_outbox WHERE channel = $1 AND address = $2 AND state = 'pending' AND id < $3`,
-		o.Channel, o.Address, o.ID).Scan(&n)
-	return n > 0, err
 }
 
 // RecordChatSend stores one try of sending a reply and its new state.
