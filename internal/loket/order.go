@@ -11,6 +11,9 @@ const (
 
 // Order is one purchase by a reseller.
 type Order struct {
+	// Commission is the sum of the uplines' commissions in Price (a downline's order);
+	// never shown to the buyer.
+	Commission  Money `json:"-"`
 	ID          int64
 	ResellerID  int64
 	RefID       string

@@ -234,7 +234,7 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 	if err != nil {
 		return err
 	}
-	st := store.Settlement{OrderID: o.ID, Success: res.Outcome == supplier.Success, SN: res.SN}
+	st := store.Settlement{OrderID: o.ID, Success: res.Outcome == supplier.Success, SN: res.SN, Commission: o.Commission > 0}
 	if st.Success {
 		st.Message = "success"
 		st.SupplierID, st.Cost = at.SupplierID, at.Cost

@@ -252,7 +252,10 @@ func (t *Tx) settleHold(orderID int64, state string, transfer TransferResult) er
 // supplier's payable account (cost) and to revenue (the rest; negative on a loss).
 // It happens once: the transfer key order:<id>:settle and the hold's pending state
 // both refuse a second settlement, which returns ErrSettled and moves nothing.
-func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost loket.Money) error {
+//
+// A downline's order also pays each upline its commission, to its profit account, in
+// the same transfer: revenue keeps what is left.
+func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost loket.Money, commissions ...Commission) error {
 	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
 	if err != nil {
 		return err
@@ -265,14 +268,21 @@ func (t *Tx) PostHold(orderID int64, amount loket.Money, supplierID int64, cost 
 		}
 		legs = append(legs, Leg{payable, cost})
 	}
-	if amount-cost != 0 {
+	rest := amount - cost
+	var tracked []int64
+	for _, c := range commissions {
+		legs = append(legs, Leg{c.AccountID, c.Amount})
+		tracked = append(tracked, c.AccountID)
+		rest -= c.Amount
+	}
+	if rest != 0 {
 		revenue, err := t.HouseAccount(AccRevenue, KindRevenue)
 		if err != nil {
 			return err
 		}
-		legs = append(legs, Leg{revenue, amount - cost})
+		legs = append(legs, Leg{revenue, rest})
 	}
-	res, err := t.Transfer(fmt.Sprintf("order:%d:settle", orderID), TransferPost, &orderID, "", legs)
+	res, err := t.Transfer(fmt.Sprintf("order:%d:settle", orderID), TransferPost, &orderID, "", legs, tracked...)
 	if err != nil {
 		return err
 	}
@@ -370,6 +380,9 @@ func (db *DB) VerifyProgress(ctx context.Context, progress func(done, total int6
 		return nil, err
 	}
 	if err := verifyActivations(ctx, snap, add); err != nil {
+		return nil, err
+	}
+	if err := verifyCommissions(ctx, snap, add); err != nil {
 		return nil, err
 	}
 	return out, nil

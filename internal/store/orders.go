@@ -36,6 +36,9 @@ type NewOrder struct {
 	BillKey   string
 	Node      string // the node that will dispatch it at once
 	Lease     time.Duration
+	// Commissions are the uplines' shares of a downline's order (network pricing):
+	// recorded with the order, posted to their profit accounts when it succeeds.
+	Commissions []Commission
 }
 
 // ErrIdempotent wraps the order that a repeated ref_id refers to.
@@ -47,7 +50,7 @@ func (e *ErrIdempotent) Error() string { return "order exists" }
 // all in the caller's transaction. A used (reseller, ref_id) returns the existing order
 // with existed=true and writes nothing; with a different request it is a conflict.
 func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) {
-	if t.Dialect() == Postgres && n.FirstRoute != nil && n.BillKey == "" {
+	if t.Dialect() == Postgres && n.FirstRoute != nil && n.BillKey == "" && len(n.Commissions) == 0 {
 		return t.createOrderPG(n)
 	}
 	now := Now()
@@ -63,11 +66,12 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		// pending or successful payment of the same bill holds.
 		inquiry, billKey, conflict = n.InquiryID, n.BillKey, ""
 	}
+	commission := SumCommissions(n.Commissions)
 	err = t.QueryRow(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
-		price, status, surface, created_at, updated_at, inquiry_id, bill_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11, $12, $13)
+		price, status, surface, created_at, updated_at, inquiry_id, bill_key, commission) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11, $12, $13, $14)
 		ON CONFLICT `+conflict+` DO NOTHING RETURNING id`,
 		n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
-		n.Price, n.Surface, now, inquiry, billKey).Scan(&id)
+		n.Price, n.Surface, now, inquiry, billKey, commission).Scan(&id)
 	if noRows(err) && n.BillKey != "" {
 		return t.existingBillOrder(n)
 	}
@@ -87,6 +91,9 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		return nil, false, loket.Errorf(loket.EUNAVAILABLE, "%s has no price set", n.Product.Code)
 	}
 	if err := t.Reserve(id, n.AccountID, n.Price); err != nil {
+		return nil, false, err
+	}
+	if err := t.insertCommissions(id, n.Price, n.Commissions); err != nil {
 		return nil, false, err
 	}
 	lockedBy, lockedUntil := "", int64(0)
@@ -114,6 +121,7 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
 		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo, InquiryID: n.InquiryID,
+		Commission: commission,
 	}, false, nil
 }
 
@@ -255,6 +263,9 @@ type Settlement struct {
 	AttemptOutcome string
 	SupplierTrx    string
 	SupplierMsg    string
+	// Commission says the order carries uplines' commissions (Order.Commission > 0):
+	// its settlement posts them.
+	Commission bool
 }
 
 // SettleOrder moves a pending order to success (posting its hold) or failed (voiding
@@ -262,7 +273,7 @@ type Settlement struct {
 // nothing when the order was settled already: callbacks and polls may race, and only
 // the first one counts.
 func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
-	if s.Success && t.Dialect() == Postgres && s.AttemptSeq > 0 && s.SupplierID != 0 {
+	if s.Success && t.Dialect() == Postgres && s.AttemptSeq > 0 && s.SupplierID != 0 && !s.Commission {
 		o, err := t.settleSuccessPG(s, s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg)
 		return o, o != nil, err
 	}
@@ -290,7 +301,13 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 		return nil, false, fmt.Errorf("settle order %d: %w", s.OrderID, err)
 	}
 	if s.Success {
-		err = t.PostHold(o.ID, o.Price, s.SupplierID, s.Cost)
+		var cs []Commission
+		if o.Commission > 0 {
+			if cs, err = t.orderCommissions(o.ID); err != nil {
+				return nil, false, err
+			}
+		}
+		err = t.PostHold(o.ID, o.Price, s.SupplierID, s.Cost, cs...)
 	} else {
 		err = t.VoidHold(o.ID, o.Price)
 	}
@@ -313,7 +330,7 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 }
 
 const orderCols = `id, reseller_id, ref_id, product_id, product_code, product_name, target, fields, price, status, sn, message, surface,
-	created_at, updated_at, settled_at, flagged_at, mode, inquiry_id`
+	created_at, updated_at, settled_at, flagged_at, mode, inquiry_id, commission`
 
 func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var o loket.Order
@@ -321,7 +338,7 @@ func scanOrder(row interface{ Scan(...any) error }) (*loket.Order, error) {
 	var c, u int64
 	var s, f, inq sql.NullInt64
 	if err := row.Scan(&o.ID, &o.ResellerID, &o.RefID, &o.ProductID, &o.ProductCode, &o.ProductName, &o.Target, &fields, &o.Price,
-		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode, &inq); err != nil {
+		&o.Status, &o.SN, &o.Message, &o.Surface, &c, &u, &s, &f, &o.Mode, &inq, &o.Commission); err != nil {
 		return nil, err
 	}
 	o.InquiryID = inq.Int64

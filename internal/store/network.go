@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// TransferNetwork is a balance transfer between an upline and its downline.
+const TransferNetwork = "network_transfer"
+
+// Commission is an upline's share of a downline's order: the difference between the
+// price its downline pays and its own, credited to its profit account when the order
+// succeeds.
+type Commission struct {
+	ResellerID int64
+	AccountID  int64 // the upline's profit account
+	Level      int   // 1: the buyer's upline, 2: that one's upline...
+	Amount     loket.Money
+}
+
+// SumCommissions adds commissions up.
+func SumCommissions(cs []Commission) loket.Money {
+	var s loket.Money
+	for _, c := range cs {
+		s += c.Amount
+	}
+	return s
+}
+
+// insertCommissions records an order's commissions with it. They may not exceed what
+// the buyer pays.
+func (t *Tx) insertCommissions(orderID int64, price loket.Money, cs []Commission) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	if s := SumCommissions(cs); s > price {
+		return fmt.Errorf("order %d: commissions %d exceed its price %d", orderID, s, price)
+	}
+	for _, c := range cs {
+		if c.Amount <= 0 {
+			continue
+		}
+		if _, err := t.Exec(`INSERT INTO order_commissions (order_id, reseller_id, account_id, level, amount) VALUES ($1, $2, $3, $4, $5)`,
+			orderID, c.ResellerID, c.AccountID, c.Level, c.Amount); err != nil {
+			return fmt.Errorf("order %d: commission: %w", orderID, err)
+		}
+	}
+	return nil
+}
+
+// orderCommissions reads an order's commissions.
+func (t *Tx) orderCommissions(orderID int64) ([]Commission, error) {
+	var out []Commission
+	err := scanAll(t.Query(`SELECT reseller_id, account_id, level, amount FROM order_commissions WHERE order_id = $1 ORDER BY level`, orderID))(
+		func(r *sql.Rows) error {
+			var c Commission
+			err := r.Scan(&c.ResellerID, &c.AccountID, &c.Level, &c.Amount)
+			out = append(out, c)
+			return err
+		})
+	return out, err
+}
+
+// Upline is one reseller of a downline's chain, as pricing needs it.
+type Upline struct {
+	ID              int64
+	Level           string // the operator's price level (meaningful at the top)
+	Status          string
+	ProfitAccountID int64
+	Depth           int
+	UplineID        int64 // 0 at the top
+}
+
+// Chain is a reseller and its uplines, the reseller first and the operator's reseller
+// (depth 0) last.
+func (db *DB) Chain(ctx context.Context, resellerID int64) ([]Upline, error) {
+	var out []Upline
+	err := db.each(ctx, `WITH RECURSIVE c(id, n) AS (
+			SELECT id, 0 FROM resellers WHERE id = $1
+			UNION ALL SELECT r.referred_by, c.n + 1 FROM resellers r JOIN c ON r.id = c.id WHERE r.referred_by IS NOT NULL AND c.n < 64
+		)
+		SELECT r.id, r.level, r.status, r.profit_account_id, r.depth, COALESCE(r.referred_by, 0) FROM c JOIN resellers r ON r.id = c.id ORDER BY c.n`,
+		func(r *sql.Rows) error {
+			var u Upline
+			err := r.Scan(&u.ID, &u.Level, &u.Status, &u.ProfitAccountID, &u.Depth, &u.UplineID)
+			out = append(out, u)
+			return err
+		}, resellerID)
+	if err == nil && len(out) == 0 {
+		return nil, loket.Errorf(loket.ENOTFOUND, "no reseller %d", resellerID)
+	}
+	return out, err
+}
+
+// DownlineMarkup is an upline's markup for one downline: over everything (scope all),
+// a category or a product.
+type DownlineMarkup struct {
+	DownlineID int64
+	Scope      string
+	ScopeID    int64
+	MarkupBP   int64
+	MarkupFlat loket.Money
+}
+
+// DownlineMarkups reads the markups of the given downlines.
+func (db *DB) DownlineMarkups(ctx context.Context, downlineIDs []int64) ([]DownlineMarkup, error) {
+	var out []DownlineMarkup
+	for _, id := range downlineIDs {
+		err := db.each(ctx, `SELECT downline_id, scope, scope_id, markup_bp, markup_flat FROM downline_markups WHERE downline_id = $1`,
+			func(r *sql.Rows) error {
+				var m DownlineMarkup
+				err := r.Scan(&m.DownlineID, &m.Scope, &m.ScopeID, &m.MarkupBP, &m.MarkupFlat)
+				out = append(out, m)
+				return err
+			}, id)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SetDownlineMarkup sets an upline's markup for its downline over a scope.
+func (t *Tx) SetDownlineMarkup(m DownlineMarkup) error {
+	if m.MarkupBP < 0 || m.MarkupFlat < 0 {
+		return loket.FieldError(loket.EINVALID, "markup", "a markup may not be negative")
+	}
+	_, err := t.Exec(`INSERT INTO downline_markups (downline_id, scope, scope_id, markup_bp, markup_flat, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (downline_id, scope, scope_id) DO UPDATE SET markup_bp = excluded.markup_bp, markup_flat = excluded.markup_flat,
+		updated_at = excluded.updated_at`, m.DownlineID, m.Scope, m.ScopeID, m.MarkupBP, m.MarkupFlat, Now())
+	return err
+}
+
+// DeleteDownlineMarkup removes a markup of a scope narrower than all.
+func (t *Tx) DeleteDownlineMarkup(downlineID int64, scope string, scopeID int64) error {
+	_, err := t.Exec(`DELETE FROM downline_markups WHERE downline_id = $1 AND scope = $2 AND scope_id = $3`, downlineID, scope, scopeID)
+	return err
+}
+
+// SetUpline makes upline the upline of a reseller with no downlines yet, at its
+// depth + 1. A reseller that is upline's own ancestor (a cycle) or itself is refused;
+// so is a reseller that already has an upline.
+func (t *Tx) SetUpline(resellerID, uplineID int64) error {
+	if resellerID == uplineID {
+		return loket.Errorf(loket.EINVALID, "a reseller cannot be its own upline")
+	}
+	var cycle int
+	if err := t.QueryRow(`WITH RECURSIVE c(id, n) AS (
+			SELECT id, 0 FROM resellers WHERE id = $1
+			UNION ALL SELECT r.referred_by, c.n + 1 FROM resellers r JOIN c ON r.id = c.id WHERE r.referred_by IS NOT NULL AND c.n < 64
+		) SELECT count(*) FROM c WHERE id = $2`, uplineID, resellerID).Scan(&cycle); err != nil {
+		return err
+	}
+	if cycle > 0 {
+		return loket.Errorf(loket.ECONFLICT, "reseller %d is an upline of %d: that would make a cycle", resellerID, uplineID)
+	}
+	res, err := t.Exec(`UPDATE resellers SET referred_by = $2, depth = (SELECT depth + 1 FROM resellers WHERE id = $2)
+		WHERE id = $1 AND referred_by IS NULL AND NOT EXISTS (SELECT 1 FROM resellers d WHERE d.referred_by = $1)`, resellerID, uplineID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return loket.Errorf(loket.ECONFLICT, "reseller %d has an upline or downlines already", resellerID)
+	}
+	return nil
+}
+
+// NetworkTransfer moves balance between an upline and one of its direct downlines
+// (down: from the upline; up: back from the downline), once per key, never taking
+// either below zero.
+func (t *Tx) NetworkTransfer(key string, fromAccount, toAccount int64, amount loket.Money, note string) (TransferResult, error) {
+	if amount <= 0 || amount > loket.MaxAmount {
+		return TransferResult{}, loket.FieldError(loket.EINVALID, "amount", "amount must be between 1 and %d", loket.MaxAmount)
+	}
+	return t.Transfer("network:"+key, TransferNetwork, nil, note, []Leg{{fromAccount, -amount}, {toAccount, amount}}, fromAccount, toAccount)
+}
+
+// verifyCommissions checks that every commission posted belongs to a succeeded order
+// and is the one recorded with it, to the upline's own profit account, and that no
+// order's commissions exceed its price.
+func verifyCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
+	return eachRow(ctx, snap, `WITH c AS (
+			SELECT order_id, SUM(amount) AS total FROM order_commissions GROUP BY order_id
+		), p AS (
+			SELECT tr.order_id, SUM(e.amount) AS total FROM transfers tr JOIN entries e ON e.transfer_id = tr.id
+			JOIN accounts a ON a.id = e.account_id WHERE tr.kind = 'order_post' AND a.kind = 'reseller_profit' GROUP BY tr.order_id
+		), x AS (SELECT order_id FROM c UNION SELECT order_id FROM p)
+		SELECT o.id, o.status, o.price, o.commission, COALESCE(c.total, 0), COALESCE(p.total, 0),
+			(SELECT count(*) FROM order_commissions k JOIN resellers r ON r.id = k.reseller_id WHERE k.order_id = o.id AND r.profit_account_id <> k.account_id)
+		FROM x JOIN orders o ON o.id = x.order_id LEFT JOIN c ON c.order_id = o.id LEFT JOIN p ON p.order_id = o.id
+		WHERE COALESCE(c.total, 0) <> o.commission OR COALESCE(c.total, 0) > o.price
+		   OR (o.status = 'success' AND COALESCE(p.total, 0) <> COALESCE(c.total, 0))
+		   OR (o.status <> 'success' AND COALESCE(p.total, 0) <> 0)
+		   OR (SELECT count(*) FROM order_commissions k JOIN resellers r ON r.id = k.reseller_id WHERE k.order_id = o.id AND r.profit_account_id <> k.account_id) > 0
+		LIMIT 20`, func(r *sql.Rows) error {
+		var id, price, recorded, sum, posted, wrong int64
+		var status string
+		if err := r.Scan(&id, &status, &price, &recorded, &sum, &posted, &wrong); err != nil {
+			return err
+		}
+		add("commissions match their orders", "order %d (%s, price %d) records commission %d, has %d in rows, %d posted; %d rows to another account",
+			id, status, price, recorded, sum, posted, wrong)
+		return nil
+	})
+}
