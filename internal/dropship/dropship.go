@@ -85,7 +85,7 @@ func (s *Service) CreateDropshipOrder(ctx context.Context, r *loket.ResellerAuth
 	}
 	// The customer, not max_price, bounds a dropship order's price.
 	req.MaxPrice = 0
-	c, err := s.orders.Check(r, req)
+	c, err := s.orders.Check(ctx, r, req)
 	if err != nil {
 		return nil, nil, false, err
 	}

@@ -42,6 +42,7 @@ type ResellerAuth struct {
 	SecretSeal       string
 	BalanceAccountID int64
 	ProfitAccountID  int64
+	UplineID         int64 // the reseller's upline (0: the operator's own reseller)
 }
 
 // ResellerUpdate holds the settings to change; nil fields stay as they are.
@@ -65,4 +66,6 @@ type NewResellerInput struct {
 	Email    string
 	Level    string
 	Balance  Money // opening balance, credited as an adjustment
+	// Upline makes the new reseller a downline of that reseller (0: the operator's).
+	Upline int64
 }

@@ -27,6 +27,7 @@ type Services struct {
 	Sessions  SessionService
 	Settings  SettingService
 	Chat      ChatService
+	Network   NetworkService
 	// Limits keeps the counts of the edges' rate limits (internal/ratelimit): a table
 	// every node shares on PostgreSQL, so a limit holds across the cluster.
 	Limits LimitStore

@@ -54,7 +54,15 @@ type Service struct {
 	m      orderMetrics
 	alert  func(ctx context.Context, kind, text string) error // the operator's alerts (chat), or nil
 	low    atomic.Int64                                       // the setting supplier.low_balance; -1: unset
+	pricer Pricer                                             // a downline's price (network), or nil
 }
+
+// Pricer prices a product for a reseller with an upline: the price and the uplines'
+// commissions in it (network.Service.Price).
+type Pricer func(ctx context.Context, r *loket.ResellerAuth, p *loket.Product) (loket.Money, []store.Commission, error)
+
+// SetPricer prices downlines' orders with f. Call before Start.
+func (s *Service) SetPricer(f Pricer) { s.pricer = f }
 
 // SetAlerter sends the operator's alerts (loket.AlertStuck, AlertLowBalance,
 // AlertSupplier) through f: chat's, to the operator's chats. Call before Start.
@@ -103,14 +111,15 @@ type Checked struct {
 	Target      string
 	Fields      map[string]string
 	Price       loket.Money
-	Route       *loket.Route // the first usable route
-	RequestHash string       // what a repeated ref_id must match
-	Repeat      bool         // the reseller's repeat of the same: no anti double-order guard
+	Route       *loket.Route       // the first usable route
+	RequestHash string             // what a repeated ref_id must match
+	Repeat      bool               // the reseller's repeat of the same: no anti double-order guard
+	Commissions []store.Commission // the uplines' of a downline's order (network pricing)
 }
 
 // Check checks an order request for a reseller: its ref_id, product, target and form
 // fields, price (and max_price) and that some route can serve it now.
-func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked, error) {
+func (s *Service) Check(ctx context.Context, r *loket.ResellerAuth, req loket.OrderRequest) (*Checked, error) {
 	c := &Checked{Surface: req.Surface, Repeat: req.Repeat}
 	if c.Surface == "" {
 		c.Surface = "api"
@@ -141,6 +150,12 @@ func (s *Service) Check(r *loket.ResellerAuth, req loket.OrderRequest) (*Checked
 		return nil, err
 	}
 	c.Price = p.Price
+	if r.UplineID != 0 && s.pricer != nil {
+		// A downline pays its upline's price and markup, up the chain.
+		if c.Price, c.Commissions, err = s.pricer(ctx, r, p); err != nil {
+			return nil, err
+		}
+	}
 	if req.MaxPrice < 0 || req.MaxPrice > loket.MaxAmount {
 		return nil, loket.FieldError(loket.EINVALID, "max_price", "max_price must be between 0 and %d", loket.MaxAmount)
 	}
@@ -162,6 +177,7 @@ func (s *Service) NewOrder(r *loket.ResellerAuth, c *Checked) *store.NewOrder {
 	if c.Repeat {
 		n.GuardWindow = 0
 	}
+	n.Commissions = c.Commissions
 	return n
 }
 
@@ -171,7 +187,7 @@ func (s *Service) NewOrder(r *loket.ResellerAuth, c *Checked) *store.NewOrder {
 // charges nothing; the same ref_id with another request is a conflict.
 func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req loket.OrderRequest) (*loket.Order, bool, error) {
 	start := time.Now()
-	c, err := s.Check(r, req)
+	c, err := s.Check(ctx, r, req)
 	if err != nil {
 		s.Refused(req.Surface, err)
 		return nil, false, err

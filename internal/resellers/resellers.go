@@ -65,6 +65,13 @@ func New(db *store.DB, sealer *auth.Sealer, checkURL func(string) error, cfg Con
 }
 
 // CreateReseller makes a reseller with fresh keys and returns them (shown only now).
+func upline(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput) (*loket.Reseller, loket.Credentials, error) {
 	var creds loket.Credentials
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
@@ -97,7 +104,7 @@ func (s *Service) CreateReseller(ctx context.Context, in loket.NewResellerInput)
 			Username: in.Username, Name: in.Name, Email: in.Email, Level: in.Level,
 			APIKeyHash: auth.Digest(creds.APIKey), APIKeySeal: s.sealer.Seal(creds.APIKey),
 			SecretHash: auth.Digest(creds.SecretKey), SecretSeal: s.sealer.Seal(creds.SecretKey),
-			ReferralCode: auth.RandomCode(8),
+			ReferralCode: auth.RandomCode(8), ReferredBy: upline(in.Upline),
 		})
 		return err
 	})

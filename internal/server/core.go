@@ -21,6 +21,7 @@ import (
 	"github.com/loket/loket/internal/jobs"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/network"
 	"github.com/loket/loket/internal/numbers"
 	"github.com/loket/loket/internal/orders"
 	"github.com/loket/loket/internal/payment"
@@ -53,6 +54,7 @@ type Core struct {
 	Dropship   *dropship.Service
 	Webhooks   *webhooks.Service
 	Chat       *chat.Service
+	Network    *network.Service
 	OrderKuota *orderkuota.Account
 }
 
@@ -79,6 +81,8 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	}
 	c.Orders = orders.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, orders.Config{GuardWindow: cfg.DoubleOrderWindow,
 		SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline, LowBalance: loket.Money(cfg.SupplierLowBalance)})
+	c.Network = network.New(db, c.Catalog, c.Resellers, log)
+	c.Orders.SetPricer(c.Network.Price)
 	c.Deposits = deposits.New(db, c.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
@@ -110,6 +114,9 @@ func (c *Core) Services() loket.Services {
 		Numbers: c.Numbers, Dropship: c.Dropship, Webhooks: c.Webhooks, Reports: c.DB, Sessions: c.DB, Settings: c.DB, Limits: c.Limits}
 	if c.Chat != nil {
 		s.Chat = c.Chat
+	}
+	if c.Network != nil {
+		s.Network = c.Network
 	}
 	return s
 }

@@ -65,8 +65,9 @@ func (t *Tx) CreateReseller(r NewReseller) (int64, error) {
 	}
 	var id int64
 	err := t.QueryRow(`INSERT INTO resellers (username, name, email, level, status, api_key_hash, secret_hash, secret_seal,
-		referral_code, referred_by, balance_account_id, profit_account_id, created_at, api_key_seal)
-		VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		referral_code, referred_by, balance_account_id, profit_account_id, created_at, api_key_seal, depth)
+		VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13,
+		COALESCE((SELECT u.depth + 1 FROM resellers u WHERE u.id = $9), 0)) RETURNING id`,
 		r.Username, r.Name, r.Email, r.Level, r.APIKeyHash, r.SecretHash, r.SecretSeal, r.ReferralCode, r.ReferredBy, bal, prof, Now(),
 		r.APIKeySeal).Scan(&id)
 	if isUnique(err) {
@@ -81,13 +82,14 @@ func (t *Tx) CreateReseller(r NewReseller) (int64, error) {
 	return id, nil
 }
 
-const resellerAuthCols = `id, username, level, status, ip_allow, webhook_url, secret_hash, secret_seal, balance_account_id, profit_account_id`
+const resellerAuthCols = `id, username, level, status, ip_allow, webhook_url, secret_hash, secret_seal, balance_account_id, profit_account_id,
+	COALESCE(referred_by, 0)`
 
 func scanResellerAuth(row interface{ Scan(...any) error }) (*loket.ResellerAuth, error) {
 	var a loket.ResellerAuth
 	var ips string
 	if err := row.Scan(&a.ID, &a.Username, &a.Level, &a.Status, &ips, &a.WebhookURL, &a.SecretHash, &a.SecretSeal,
-		&a.BalanceAccountID, &a.ProfitAccountID); err != nil {
+		&a.BalanceAccountID, &a.ProfitAccountID, &a.UplineID); err != nil {
 		return nil, err
 	}
 	a.IPAllow = splitList(ips)

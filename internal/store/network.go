@@ -206,3 +206,73 @@ func verifyCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format s
 		return nil
 	})
 }
+
+const downlineCols = `r.id, r.username, r.name, r.status, r.depth, COALESCE(r.referred_by, 0), b.balance,
+	COALESCE(m.markup_bp, 0), COALESCE(m.markup_flat, 0),
+	(SELECT count(*) FROM resellers d WHERE d.referred_by = r.id),
+	(SELECT count(*) FROM orders o WHERE o.reseller_id = r.id AND o.status = 'success'),
+	(SELECT COALESCE(SUM(o.price), 0) FROM orders o WHERE o.reseller_id = r.id AND o.status = 'success'),
+	r.created_at`
+
+const downlineFrom = ` FROM resellers r JOIN accounts b ON b.id = r.balance_account_id
+	LEFT JOIN downline_markups m ON m.downline_id = r.id AND m.scope = 'all' AND m.scope_id = 0`
+
+func scanDownline(r *sql.Rows) (loket.Downline, error) {
+	var d loket.Downline
+	var created int64
+	err := r.Scan(&d.ID, &d.Username, &d.Name, &d.Status, &d.Depth, &d.UplineID, &d.Balance, &d.MarkupBP, &d.MarkupFlat,
+		&d.Downlines, &d.Orders, &d.Sales, &created)
+	d.CreatedAt = Time(created)
+	return d, err
+}
+
+// Downlines lists an upline's direct downlines; Commission is what the upline earned
+// on the orders of each and of its own downlines.
+func (db *DB) Downlines(ctx context.Context, uplineID int64) ([]loket.Downline, error) {
+	var out []loket.Downline
+	idx := map[int64]int{}
+	err := db.each(ctx, `SELECT `+downlineCols+downlineFrom+` WHERE r.referred_by = $1 ORDER BY r.id`, func(r *sql.Rows) error {
+		d, err := scanDownline(r)
+		idx[d.ID] = len(out)
+		out = append(out, d)
+		return err
+	}, uplineID)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	err = db.each(ctx, `WITH RECURSIVE sub(root, id, n) AS (
+			SELECT id, id, 0 FROM resellers WHERE referred_by = $1
+			UNION ALL SELECT sub.root, r.id, sub.n + 1 FROM resellers r JOIN sub ON r.referred_by = sub.id WHERE sub.n < 64
+		)
+		SELECT sub.root, COALESCE(SUM(c.amount), 0) FROM sub JOIN orders o ON o.reseller_id = sub.id AND o.status = 'success'
+		JOIN order_commissions c ON c.order_id = o.id AND c.reseller_id = $1 GROUP BY sub.root`, func(r *sql.Rows) error {
+		var root int64
+		var sum loket.Money
+		if err := r.Scan(&root, &sum); err != nil {
+			return err
+		}
+		if i, ok := idx[root]; ok {
+			out[i].Commission = sum
+		}
+		return nil
+	}, uplineID)
+	return out, err
+}
+
+// NetworkTree lists every reseller with its place in the network, uplines before
+// their downlines; Commission is what each earned from its downlines' orders.
+func (db *DB) NetworkTree(ctx context.Context, limit int) ([]loket.Downline, error) {
+	var out []loket.Downline
+	err := db.each(ctx, `SELECT `+downlineCols+`,
+		(SELECT COALESCE(SUM(c.amount), 0) FROM order_commissions c JOIN orders o ON o.id = c.order_id WHERE c.reseller_id = r.id AND o.status = 'success')`+
+		downlineFrom+` ORDER BY r.depth, r.id LIMIT $1`, func(r *sql.Rows) error {
+		var d loket.Downline
+		var created int64
+		err := r.Scan(&d.ID, &d.Username, &d.Name, &d.Status, &d.Depth, &d.UplineID, &d.Balance, &d.MarkupBP, &d.MarkupFlat,
+			&d.Downlines, &d.Orders, &d.Sales, &created, &d.Commission)
+		d.CreatedAt = Time(created)
+		out = append(out, d)
+		return err
+	}, limit)
+	return out, err
+}

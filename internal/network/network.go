@@ -1,0 +1,338 @@
+// Package network is resellers selling to resellers of their own (downlines): the
+// tree, the price a downline pays (its upline's price plus the upline's markup for
+// it, recursively to the operator's reseller), the commissions that difference makes,
+// and balance moved between an upline and its downlines. Money moves only through the
+// ledger's primitives: a commission is recorded with its order and posted in the
+// settlement's transfer (store.PostHold); a move of balance is a keyed transfer.
+package network
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+)
+
+// Settings (loket setting set) the operator limits the network with.
+const (
+	SettingMaxDepth      = "network.max_depth"       // levels below the operator's resellers (default 3)
+	SettingMaxMarkupBP   = "network.max_markup_bp"   // an upline's markup for a downline, basis points (default 5000 = 50%)
+	SettingMaxMarkupFlat = "network.max_markup_flat" // and in rupiah (default 10000)
+)
+
+// Defaults of the limits.
+const (
+	DefaultMaxDepth      = 3
+	DefaultMaxMarkupBP   = 5000
+	DefaultMaxMarkupFlat = 10_000
+)
+
+// Catalog is what pricing needs of the catalog.
+type Catalog interface {
+	Product(code, level string) (*loket.Product, error)
+	Categories() []loket.Category
+}
+
+// Service is the network of downlines.
+type Service struct {
+	db        *store.DB
+	catalog   Catalog
+	resellers loket.ResellerService
+	log       *slog.Logger
+}
+
+// New makes the service.
+func New(db *store.DB, cat Catalog, rs loket.ResellerService, log *slog.Logger) *Service {
+	return &Service{db: db, catalog: cat, resellers: rs, log: log}
+}
+
+// Price is what a downline pays for a product: the price of the operator's reseller at
+// the top of its chain (its level's), then each upline's markup for the one below it,
+// down to the buyer. It returns the price and each upline's commission (what its
+// downline pays over its own price). A reseller with no upline pays p.Price, with no
+// commission.
+func (s *Service) Price(ctx context.Context, r *loket.ResellerAuth, p *loket.Product) (loket.Money, []store.Commission, error) {
+	if r.UplineID == 0 {
+		return p.Price, nil, nil
+	}
+	chain, err := s.db.Chain(ctx, r.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	top := chain[len(chain)-1]
+	tp, err := s.catalog.Product(p.Code, top.Level)
+	if err != nil {
+		return 0, nil, err
+	}
+	ids := make([]int64, 0, len(chain)-1)
+	for _, u := range chain[:len(chain)-1] {
+		ids = append(ids, u.ID)
+	}
+	markups, err := s.db.DownlineMarkups(ctx, ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	catID := s.categoryID(p.Category)
+	price := tp.Price
+	var cs []store.Commission
+	for i := len(chain) - 2; i >= 0; i-- {
+		bp, flat := pick(markups, chain[i].ID, p.ID, catID)
+		next := price.PlusBP(bp) + flat
+		if next > price {
+			up := chain[i+1]
+			cs = append(cs, store.Commission{ResellerID: up.ID, AccountID: up.ProfitAccountID, Level: i + 1, Amount: next - price})
+		}
+		price = next
+	}
+	return price, cs, nil
+}
+
+// pick is a downline's markup for a product: the product's own, else its category's,
+// else the one over everything, else none.
+func pick(ms []store.DownlineMarkup, downline, productID, categoryID int64) (int64, loket.Money) {
+	var all, cat *store.DownlineMarkup
+	for i := range ms {
+		m := &ms[i]
+		if m.DownlineID != downline {
+			continue
+		}
+		switch {
+		case m.Scope == loket.ScopeProduct && m.ScopeID == productID:
+			return m.MarkupBP, m.MarkupFlat
+		case m.Scope == loket.ScopeCategory && m.ScopeID == categoryID:
+			cat = m
+		case m.Scope == loket.ScopeAll:
+			all = m
+		}
+	}
+	if cat != nil {
+		return cat.MarkupBP, cat.MarkupFlat
+	}
+	if all != nil {
+		return all.MarkupBP, all.MarkupFlat
+	}
+	return 0, 0
+}
+
+func (s *Service) categoryID(code string) int64 {
+	for _, c := range s.catalog.Categories() {
+		if c.Code == code {
+			return c.ID
+		}
+	}
+	return 0
+}
+
+// Limits reads the operator's limits (their defaults when unset).
+func (s *Service) Limits(ctx context.Context) (loket.NetworkLimits, error) {
+	l := loket.NetworkLimits{MaxDepth: DefaultMaxDepth, MaxMarkupBP: DefaultMaxMarkupBP, MaxMarkupFlat: DefaultMaxMarkupFlat}
+	for _, x := range []struct {
+		key string
+		to  *int64
+	}{{SettingMaxMarkupBP, &l.MaxMarkupBP}, {SettingMaxMarkupFlat, (*int64)(&l.MaxMarkupFlat)}} {
+		v, err := s.db.Setting(ctx, x.key)
+		if err != nil {
+			return l, err
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
+			*x.to = n
+		}
+	}
+	v, err := s.db.Setting(ctx, SettingMaxDepth)
+	if err != nil {
+		return l, err
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		l.MaxDepth = n
+	}
+	return l, nil
+}
+
+// SetLimits saves the operator's limits.
+func (s *Service) SetLimits(ctx context.Context, l loket.NetworkLimits) error {
+	if l.MaxDepth < 0 || l.MaxDepth > 20 {
+		return loket.FieldError(loket.EINVALID, "max_depth", "the depth must be between 0 and 20")
+	}
+	if l.MaxMarkupBP < 0 || l.MaxMarkupBP > 100_000 {
+		return loket.FieldError(loket.EINVALID, "max_markup_bp", "the markup must be between 0 and 100000 basis points")
+	}
+	if l.MaxMarkupFlat < 0 || l.MaxMarkupFlat > loket.MaxAmount {
+		return loket.FieldError(loket.EINVALID, "max_markup_flat", "the flat markup must be between 0 and %d", loket.MaxAmount)
+	}
+	for k, v := range map[string]string{SettingMaxDepth: strconv.Itoa(l.MaxDepth), SettingMaxMarkupBP: strconv.FormatInt(l.MaxMarkupBP, 10),
+		SettingMaxMarkupFlat: l.MaxMarkupFlat.String()} {
+		if err := s.db.SetSetting(ctx, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Downlines lists an upline's direct downlines with their balance, sales and the
+// commission the upline earned on them.
+func (s *Service) Downlines(ctx context.Context, upline *loket.ResellerAuth) ([]loket.Downline, error) {
+	return s.db.Downlines(ctx, upline.ID)
+}
+
+// Tree is every reseller with its place in the network (the first 5,000).
+func (s *Service) Tree(ctx context.Context) ([]loket.Downline, error) {
+	return s.db.NetworkTree(ctx, 5000)
+}
+
+// SetStatus suspends or reactivates a direct downline.
+func (s *Service) SetStatus(ctx context.Context, upline *loket.ResellerAuth, downlineID int64, status string) error {
+	if status != loket.ResellerActive && status != loket.ResellerSuspended {
+		return loket.FieldError(loket.EINVALID, "status", "status must be active or suspended")
+	}
+	if err := s.own(ctx, upline, downlineID); err != nil {
+		return err
+	}
+	return s.resellers.UpdateReseller(ctx, downlineID, loket.ResellerUpdate{Status: &status})
+}
+
+// CreateDownline makes a downline of upline: at most the operator's depth, a markup
+// within the limits, and its opening balance moved from the upline's own (refused
+// before anything is made when the upline's balance is short).
+func (s *Service) CreateDownline(ctx context.Context, upline *loket.ResellerAuth, in loket.NewDownline) (*loket.Reseller, loket.Credentials, error) {
+	var none loket.Credentials
+	if err := s.CheckDepth(ctx, upline); err != nil {
+		return nil, none, err
+	}
+	l, err := s.Limits(ctx)
+	if err != nil {
+		return nil, none, err
+	}
+	if in.MarkupBP < 0 || in.MarkupBP > l.MaxMarkupBP || in.MarkupFlat < 0 || in.MarkupFlat > l.MaxMarkupFlat {
+		return nil, none, loket.FieldError(loket.EINVALID, "markup_bp", "a markup must be 0 to %d basis points and 0 to %d rupiah", l.MaxMarkupBP, l.MaxMarkupFlat)
+	}
+	if in.Opening < 0 || in.Opening > loket.MaxAmount {
+		return nil, none, loket.FieldError(loket.EINVALID, "opening_balance", "the opening balance must be between 0 and %d", loket.MaxAmount)
+	}
+	if in.Password != "" && len(in.Password) < 6 {
+		return nil, none, loket.FieldError(loket.EINVALID, "password", "a password has at least 6 characters")
+	}
+	if in.Opening > 0 {
+		me, err := s.resellers.Reseller(ctx, upline.ID, "")
+		if err != nil {
+			return nil, none, err
+		}
+		if me.Balance < in.Opening {
+			return nil, none, loket.FieldError(loket.EINSUFFICIENT, "opening_balance", "your balance %d is short of the opening balance %d", me.Balance, in.Opening)
+		}
+	}
+	r, creds, err := s.resellers.CreateReseller(ctx, loket.NewResellerInput{Username: in.Username, Name: in.Name, Email: in.Email,
+		Level: upline.Level, Upline: upline.ID})
+	if err != nil {
+		return nil, none, err
+	}
+	if in.Password != "" {
+		if err := s.resellers.SetPassword(ctx, r.ID, in.Password); err != nil {
+			return nil, none, err
+		}
+	}
+	if in.MarkupBP > 0 || in.MarkupFlat > 0 {
+		if err := s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {
+			return t.SetDownlineMarkup(store.DownlineMarkup{DownlineID: r.ID, Scope: loket.ScopeAll, MarkupBP: in.MarkupBP, MarkupFlat: in.MarkupFlat})
+		}); err != nil {
+			return nil, none, err
+		}
+	}
+	if in.Opening > 0 {
+		if err := s.Move(ctx, upline, r.ID, in.Opening, false, fmt.Sprintf("open:%d", r.ID), "saldo awal"); err != nil {
+			return r, creds, fmt.Errorf("downline %s made, but its opening balance was not moved: %w", r.Username, err)
+		}
+	}
+	r, err = s.resellers.Reseller(ctx, r.ID, "")
+	return r, creds, err
+}
+
+// SetMarkup sets an upline's markup for one of its direct downlines over everything
+// (scope all), a category or a product (by code), within the operator's limits.
+func (s *Service) SetMarkup(ctx context.Context, upline *loket.ResellerAuth, downlineID int64, scope, code string, bp int64, flat loket.Money) error {
+	l, err := s.Limits(ctx)
+	if err != nil {
+		return err
+	}
+	if bp < 0 || bp > l.MaxMarkupBP {
+		return loket.FieldError(loket.EINVALID, "markup", "a markup must be between 0 and %d basis points", l.MaxMarkupBP)
+	}
+	if flat < 0 || flat > l.MaxMarkupFlat {
+		return loket.FieldError(loket.EINVALID, "markup_flat", "a flat markup must be between 0 and %d", l.MaxMarkupFlat)
+	}
+	m := store.DownlineMarkup{DownlineID: downlineID, Scope: scope, MarkupBP: bp, MarkupFlat: flat}
+	switch scope {
+	case loket.ScopeAll:
+	case loket.ScopeProduct:
+		p, err := s.catalog.Product(code, loket.DefaultLevel)
+		if err != nil {
+			return err
+		}
+		m.ScopeID = p.ID
+	case loket.ScopeCategory:
+		if m.ScopeID = s.categoryID(code); m.ScopeID == 0 {
+			return loket.FieldError(loket.EINVALID, "code", "no category %q", code)
+		}
+	default:
+		return loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product")
+	}
+	if err := s.own(ctx, upline, downlineID); err != nil {
+		return err
+	}
+	return s.db.Write(ctx, uint64(downlineID), func(t *store.Tx) error { return t.SetDownlineMarkup(m) })
+}
+
+// own checks that downlineID is a direct downline of upline.
+func (s *Service) own(ctx context.Context, upline *loket.ResellerAuth, downlineID int64) error {
+	chain, err := s.db.Chain(ctx, downlineID)
+	if err != nil {
+		return err
+	}
+	if len(chain) < 2 || chain[1].ID != upline.ID {
+		return loket.Errorf(loket.ENOTFOUND, "reseller %d is not your downline", downlineID)
+	}
+	return nil
+}
+
+// CheckDepth refuses a new downline of upline deeper than the operator allows.
+func (s *Service) CheckDepth(ctx context.Context, upline *loket.ResellerAuth) error {
+	l, err := s.Limits(ctx)
+	if err != nil {
+		return err
+	}
+	chain, err := s.db.Chain(ctx, upline.ID)
+	if err != nil {
+		return err
+	}
+	if depth := chain[0].Depth + 1; depth > l.MaxDepth {
+		return loket.Errorf(loket.ELIMIT, "a downline of %s would be %d levels deep; the operator allows %d", upline.Username, depth, l.MaxDepth)
+	}
+	return nil
+}
+
+// Move moves balance between an upline and one of its direct downlines: down (from
+// the upline's balance) or, with up, back from the downline's. key makes it
+// idempotent (the same key moves once); neither balance goes below zero.
+func (s *Service) Move(ctx context.Context, upline *loket.ResellerAuth, downlineID int64, amount loket.Money, up bool, key, note string) error {
+	if err := s.own(ctx, upline, downlineID); err != nil {
+		return err
+	}
+	down, err := s.db.ResellerAuthByID(ctx, downlineID)
+	if err != nil {
+		return err
+	}
+	if err := loket.CheckText("key", key, loket.MaxRefLen); err != nil || key == "" {
+		return loket.FieldError(loket.EINVALID, "key", "a key (up to %d characters) makes a move happen once", loket.MaxRefLen)
+	}
+	from, to := upline.BalanceAccountID, down.BalanceAccountID
+	if up {
+		from, to = to, from
+	}
+	return s.db.Write(ctx, uint64(upline.ID), func(t *store.Tx) error {
+		_, err := t.NetworkTransfer(fmt.Sprintf("%d:%s", upline.ID, key), from, to, amount, note)
+		return err
+	})
+}
