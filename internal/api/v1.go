@@ -219,7 +219,12 @@ func productView(p loket.Product) Product {
 func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
 	cat, brand := r.URL.Query().Get("category"), r.URL.Query().Get("brand")
 	out := ProductList{Products: []Product{}}
-	for _, p := range s.svc.Catalog.Products(ra.Level) {
+	ps, err := s.svc.Network.Products(r.Context(), ra) // the reseller's own prices (a downline's too)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	for _, p := range ps {
 		if (cat != "" && !strings.EqualFold(p.Category, cat)) || (brand != "" && !strings.EqualFold(p.Brand, brand)) {
 			continue
 		}
@@ -229,7 +234,7 @@ func (s *Server) products(w http.ResponseWriter, r *http.Request, ra *loket.Rese
 }
 
 func (s *Server) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	p, err := s.svc.Catalog.Product(r.PathValue("code"), ra.Level)
+	p, err := s.svc.Network.Product(r.Context(), ra, r.PathValue("code"))
 	if err != nil {
 		WriteError(w, err)
 		return

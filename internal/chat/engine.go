@@ -48,7 +48,7 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		res.text = textHelp()
 		return res
 	case CmdPrice:
-		res.text = s.prices(ra, cmd.Brand)
+		res.text = s.prices(ctx, ra, cmd.Brand)
 		return res
 	}
 	// Everything else moves or shows money: the PIN first.
@@ -248,11 +248,15 @@ func (s *Service) deposit(ctx context.Context, ra *loket.ResellerAuth, cmd Comma
 
 // prices lists a brand's products (or those whose code starts with what was asked) at
 // the reseller's price: at most 30 lines.
-func (s *Service) prices(ra *loket.ResellerAuth, brand string) string {
+func (s *Service) prices(ctx context.Context, ra *loket.ResellerAuth, brand string) string {
 	brand = strings.ToUpper(strings.TrimSpace(brand))
 	var lines []string
 	n := 0
-	for _, p := range s.svc.Catalog.Products(ra.Level) {
+	ps, err := s.svc.Network.Products(ctx, ra) // its own prices (a downline's too)
+	if err != nil {
+		return refusalText(err)
+	}
+	for _, p := range ps {
 		if p.Postpaid() || !(strings.EqualFold(p.Brand, brand) || strings.HasPrefix(strings.ToUpper(p.Code), brand)) {
 			continue
 		}

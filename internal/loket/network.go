@@ -61,4 +61,12 @@ type NetworkService interface {
 	Tree(ctx context.Context) ([]Downline, error)
 	Limits(ctx context.Context) (NetworkLimits, error)
 	SetLimits(ctx context.Context, l NetworkLimits) error
+	// Recruiter is the reseller whose referral code this is, when it may take one more
+	// downline (active, and the depth within the operator's limit): a registration
+	// with the code makes a downline of it.
+	Recruiter(ctx context.Context, referralCode string) (*ResellerAuth, error)
+	// Products is the catalog at a reseller's own prices (a downline's: its upline's
+	// plus the markups down its chain); Product is one of them.
+	Products(ctx context.Context, r *ResellerAuth) ([]Product, error)
+	Product(ctx context.Context, r *ResellerAuth, code string) (*Product, error)
 }

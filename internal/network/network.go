@@ -34,6 +34,7 @@ const (
 // Catalog is what pricing needs of the catalog.
 type Catalog interface {
 	Product(code, level string) (*loket.Product, error)
+	Products(level string) []loket.Product
 	Categories() []loket.Category
 }
 
@@ -59,14 +60,29 @@ func (s *Service) Price(ctx context.Context, r *loket.ResellerAuth, p *loket.Pro
 	if r.UplineID == 0 {
 		return p.Price, nil, nil
 	}
-	chain, err := s.db.Chain(ctx, r.ID)
+	pr, err := s.pricer(ctx, r)
 	if err != nil {
 		return 0, nil, err
 	}
-	top := chain[len(chain)-1]
-	tp, err := s.catalog.Product(p.Code, top.Level)
+	tp, err := s.catalog.Product(p.Code, pr.top())
 	if err != nil {
 		return 0, nil, err
+	}
+	price, cs := pr.price(tp)
+	return price, cs, nil
+}
+
+// chainPricer prices products down one reseller's chain.
+type chainPricer struct {
+	s       *Service
+	chain   []store.Upline
+	markups []store.DownlineMarkup
+}
+
+func (s *Service) pricer(ctx context.Context, r *loket.ResellerAuth) (*chainPricer, error) {
+	chain, err := s.db.Chain(ctx, r.ID)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]int64, 0, len(chain)-1)
 	for _, u := range chain[:len(chain)-1] {
@@ -74,21 +90,67 @@ func (s *Service) Price(ctx context.Context, r *loket.ResellerAuth, p *loket.Pro
 	}
 	markups, err := s.db.DownlineMarkups(ctx, ids)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	catID := s.categoryID(p.Category)
+	return &chainPricer{s: s, chain: chain, markups: markups}, nil
+}
+
+// top is the level of the chain's top reseller, whose prices the chain starts from.
+func (c *chainPricer) top() string { return c.chain[len(c.chain)-1].Level }
+
+// price is the buyer's price of tp (priced for the top's level) and the uplines'
+// commissions in it.
+func (c *chainPricer) price(tp *loket.Product) (loket.Money, []store.Commission) {
+	catID := c.s.categoryID(tp.Category)
 	price := tp.Price
 	var cs []store.Commission
-	for i := len(chain) - 2; i >= 0; i-- {
-		bp, flat := pick(markups, chain[i].ID, p.ID, catID)
+	for i := len(c.chain) - 2; i >= 0; i-- {
+		bp, flat := pick(c.markups, c.chain[i].ID, tp.ID, catID)
 		next := price.PlusBP(bp) + flat
 		if next > price {
-			up := chain[i+1]
+			up := c.chain[i+1]
 			cs = append(cs, store.Commission{ResellerID: up.ID, AccountID: up.ProfitAccountID, Level: i + 1, Amount: next - price})
 		}
 		price = next
 	}
-	return price, cs, nil
+	return price, cs
+}
+
+// Products is the catalog at a reseller's own prices: its level's, or for a downline
+// its upline's plus the markups down its chain. Bills carry no price (each is priced
+// when checked).
+func (s *Service) Products(ctx context.Context, r *loket.ResellerAuth) ([]loket.Product, error) {
+	if r.UplineID == 0 {
+		return s.catalog.Products(r.Level), nil
+	}
+	pr, err := s.pricer(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	ps := s.catalog.Products(pr.top())
+	for i := range ps {
+		if !ps[i].Postpaid() {
+			ps[i].Price, _ = pr.price(&ps[i])
+		}
+	}
+	return ps, nil
+}
+
+// Product is one product at a reseller's own price (Products).
+func (s *Service) Product(ctx context.Context, r *loket.ResellerAuth, code string) (*loket.Product, error) {
+	if r.UplineID == 0 {
+		return s.catalog.Product(code, r.Level)
+	}
+	pr, err := s.pricer(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.catalog.Product(code, pr.top())
+	if err != nil || p.Postpaid() {
+		return p, err
+	}
+	p.Price, _ = pr.price(p)
+	return p, nil
 }
 
 // pick is a downline's markup for a product: the product's own, else its category's,
@@ -295,6 +357,26 @@ func (s *Service) own(ctx context.Context, upline *loket.ResellerAuth, downlineI
 		return loket.Errorf(loket.ENOTFOUND, "reseller %d is not your downline", downlineID)
 	}
 	return nil
+}
+
+// Recruiter is the reseller whose referral code this is, when it may take one more
+// downline.
+func (s *Service) Recruiter(ctx context.Context, referralCode string) (*loket.ResellerAuth, error) {
+	code := strings.ToUpper(strings.TrimSpace(referralCode))
+	if err := loket.CheckText("referral_code", code, 32); err != nil {
+		return nil, err
+	}
+	up, err := s.db.ResellerByReferral(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if up.Status != loket.ResellerActive {
+		return nil, loket.FieldError(loket.ENOTFOUND, "referral_code", "the referral code's reseller is not active")
+	}
+	if err := s.CheckDepth(ctx, up); err != nil {
+		return nil, err
+	}
+	return up, nil
 }
 
 // CheckDepth refuses a new downline of upline deeper than the operator allows.

@@ -134,6 +134,19 @@ func TestDownlinePricesAndCommissions(t *testing.T) {
 		}
 		p1 := base.Price.PlusBP(1000)
 		p2 := p1 + 200
+		// Its price list says the same price as the order charges.
+		if p, err := c.Network.Product(ctx, d2, "HSA5"); err != nil || p.Price != p2 {
+			t.Fatalf("d2's price list: %v %v, want %d", p, err, p2)
+		}
+		ps, err := c.Network.Products(ctx, d2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Code == "HSA5" && p.Price != p2 {
+				t.Fatalf("d2's list prices HSA5 at %d, want %d", p.Price, p2)
+			}
+		}
 		o, _, err := c.Orders.CreateOrder(ctx, d2, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "d2-1"})
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,15 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
+// ResellerByReferral finds the reseller a referral code belongs to.
+func (db *DB) ResellerByReferral(ctx context.Context, code string) (*loket.ResellerAuth, error) {
+	a, err := scanResellerAuth(db.queryRow(ctx, `SELECT `+resellerAuthCols+` FROM resellers WHERE referral_code = $1`, code))
+	if noRows(err) {
+		return nil, loket.FieldError(loket.ENOTFOUND, "referral_code", "no reseller has the referral code %q", loket.Clip(code))
+	}
+	return a, err
+}
+
 // TransferNetwork is a balance transfer between an upline and its downline.
 const TransferNetwork = "network_transfer"
 

@@ -50,7 +50,11 @@ func (h *Handler) orderForm(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) orderData(r *http.Request, s *sess, brand string) *orderFormData {
 	d := &orderFormData{RefID: refID(), Fields: map[string]string{}}
-	products := h.svc.Catalog.Products(s.reseller.Level)
+	products, err := h.svc.Network.Products(r.Context(), s.reseller) // its own prices (a downline's too)
+	if err != nil {
+		h.log.Error("order form prices", "err", err)
+		products = nil
+	}
 	sellable := map[string]bool{}
 	for _, p := range products {
 		if p.Active && !p.Postpaid() && (p.Stock == nil || *p.Stock > 0) {

@@ -297,7 +297,22 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, p params) {
 	if name == "" {
 		name = username
 	}
-	res, creds, err := h.svc.Resellers.CreateReseller(ctx, loket.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"})
+	in := loket.NewResellerInput{Username: username, Name: name, Email: email, Level: "reseller"}
+	if code := p.get("referral_code", "referralCode", "referral", "kode_referral"); code != "" {
+		// A referral code makes the new reseller a downline of the code's owner.
+		up, err := h.svc.Network.Recruiter(ctx, code)
+		if err != nil {
+			if loket.ErrorCode(err) == loket.ENOTFOUND {
+				err = loket.Errorf(loket.EINVALID, "Kode referral tidak dikenal.")
+			} else if loket.ErrorCode(err) == loket.ELIMIT {
+				err = loket.Errorf(loket.EINVALID, "Kode referral ini tidak bisa menerima downline lagi.")
+			}
+			h.fail(w, err)
+			return
+		}
+		in.Upline, in.Level = up.ID, up.Level
+	}
+	res, creds, err := h.svc.Resellers.CreateReseller(ctx, in)
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ECONFLICT {
 			err = loket.Errorf(loket.ECONFLICT, "Username sudah dipakai.")

@@ -51,6 +51,15 @@ func TestSeedExamples(t *testing.T) {
 		if loketest.Str(t, d, "user_id") != "toko_b" || loketest.Str(t, d, "api_key") == "" {
 			t.Errorf("register by query: %v", d)
 		}
+		// A referral code makes a downline of its owner; an unknown one is refused.
+		d = postJSON(t, base+"/auth/register", `{"username":"toko_c","password":"rahasia","referral_code":"`+strings.ToLower(r.ReferralCode)+`"}`).data(t)
+		c, err := s.Core.Resellers.Authenticate(context.Background(), loketest.Str(t, d, "api_key"), "127.0.0.1:1")
+		if err != nil || c.UplineID != r.ID {
+			t.Fatalf("registered with toko_a's referral code: %+v %v", c, err)
+		}
+		if msg := postJSON(t, base+"/auth/register", `{"username":"toko_d","password":"rahasia","referral_code":"NOPE1234"}`).failure(t, 400); !strings.Contains(msg, "Kode referral") {
+			t.Errorf("an unknown referral code: %q", msg)
+		}
 		// Taken username.
 		if msg := postJSON(t, base+"/auth/register", `{"username":"toko_a","name":"X","email":"x@x.com","password":"rahasia"}`).failure(t, 409); !strings.Contains(msg, "Username") {
 			t.Errorf("taken username message %q", msg)
