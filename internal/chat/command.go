@@ -13,6 +13,8 @@ const (
 	CmdDeposit   = "deposit"    // TIKET.AMOUNT.PIN (QRIS), TIKET.AMOUNT.BANK.PIN
 	CmdHelp      = "help"       // HELP, BANTUAN, MENU, INFO, ?; the reply is HelpText
 	CmdLink      = "link"       // LINK.CODE, DAFTAR.CODE (or the code alone): links this chat to an account
+	CmdTransfer  = "transfer"   // TRF.USERNAME.AMOUNT.PIN to a downline; TARIK.USERNAME.AMOUNT.PIN back from it
+	CmdRegister  = "register"   // REG.USERNAME.PIN: a new downline
 )
 
 // Command is a message read: what it asks and its parts.
@@ -27,6 +29,8 @@ type Command struct {
 	Method   string      // deposit: loket.MethodQRIS (default) or loket.MethodBank
 	Brand    string      // price: the brand or product-code prefix asked about
 	LinkCode string      // link: the one-time code from the dashboard
+	Username string      // transfer, register: the downline's username
+	Up       bool        // transfer: back from the downline (TARIK)
 }
 
 // ParseError is a message that is no command: Text is a short Indonesian sentence

@@ -76,6 +76,10 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		s.status(ctx, acc, ra, cmd, &res)
 	case CmdDeposit:
 		s.deposit(ctx, ra, cmd, &res)
+	case CmdTransfer:
+		s.transfer(ctx, m, ra, cmd, &res)
+	case CmdRegister:
+		s.register(ctx, ra, cmd, &res)
 	default:
 		res.text = textHelp()
 	}
@@ -343,4 +347,38 @@ func statusWord(status string) string {
 		return "DIPROSES"
 	}
 	return strings.ToUpper(status)
+}
+
+// transfer moves balance to a downline (TRF) or back from it (TARIK), once per
+// message.
+func (s *Service) transfer(ctx context.Context, m Message, ra *loket.ResellerAuth, cmd Command, res *result) {
+	d, err := s.svc.Resellers.Reseller(ctx, 0, cmd.Username)
+	if err == nil {
+		err = s.svc.Network.Move(ctx, ra, d.ID, cmd.Amount, cmd.Up, refID(m, cmd), "chat")
+	}
+	switch {
+	case loket.ErrorCode(err) == loket.ENOTFOUND:
+		res.text = fmt.Sprintf("%s bukan downline Anda.", cmd.Username)
+	case err != nil:
+		res.text = refusalText(err)
+	case cmd.Up:
+		res.text = fmt.Sprintf("%s ditarik dari %s. Saldo %s.", loket.FormatRupiah(cmd.Amount), cmd.Username, s.balanceText(ctx, ra.ID))
+	default:
+		res.text = fmt.Sprintf("%s dikirim ke %s. Saldo %s.", loket.FormatRupiah(cmd.Amount), cmd.Username, s.balanceText(ctx, ra.ID))
+	}
+}
+
+// register makes a downline with no markup yet; its keys are shown once.
+func (s *Service) register(ctx context.Context, ra *loket.ResellerAuth, cmd Command, res *result) {
+	d, creds, err := s.svc.Network.CreateDownline(ctx, ra, loket.NewDownline{Username: cmd.Username})
+	if err != nil {
+		if loket.ErrorCode(err) == loket.ECONFLICT {
+			res.text = fmt.Sprintf("Username %s sudah dipakai.", cmd.Username)
+			return
+		}
+		res.text = refusalText(err)
+		return
+	}
+	res.text = fmt.Sprintf("Downline %s dibuat. API key: %s\nSecret key: %s\nSimpan sekarang: tidak ditampilkan lagi. Atur markup dan kirim saldo di dashboard (menu Jaringan) atau TRF.%s.JUMLAH.PIN.",
+		d.Username, creds.APIKey, creds.SecretKey, d.Username)
 }

@@ -184,6 +184,10 @@ func Parse(text string) (Command, error) {
 		return Command{Kind: CmdPrice, Brand: strings.ToUpper(f[1])}, nil
 	case CmdDeposit:
 		return parseDeposit(f)
+	case CmdTransfer:
+		return parseTransfer(strings.EqualFold(head, "TARIK"), dots(s))
+	case CmdRegister:
+		return parseRegister(dots(s))
 	}
 	return fail(msgUnknown)
 }
@@ -196,6 +200,8 @@ var keywords = map[string]string{
 	"SAL": CmdBalance, "SALDO": CmdBalance, "S": CmdBalance,
 	"HARGA": CmdPrice, "H": CmdPrice, "HRG": CmdPrice, "CH": CmdPrice,
 	"TIKET": CmdDeposit, "DEPOSIT": CmdDeposit,
+	"TRF": CmdTransfer, "KIRIM": CmdTransfer, "TARIK": CmdTransfer,
+	"REG": CmdRegister,
 }
 
 func fail(text string) (Command, error) { return Command{}, &ParseError{Text: text} }
@@ -489,6 +495,60 @@ func parseDeposit(f []string) (Command, error) {
 	return Command{Kind: CmdDeposit, Amount: n, Method: method, PIN: pin}, nil
 }
 
+const (
+	msgTransfer = "Format salah. Ketik: TRF.USERNAME.JUMLAH.PIN (kirim saldo ke downline) atau TARIK.USERNAME.JUMLAH.PIN, contoh TRF.agen1.50000.1234"
+	msgRegister = "Format salah. Ketik: REG.USERNAME.PIN (downline baru), contoh REG.agen1.1234"
+)
+
+// parseTransfer reads TRF.USERNAME.AMOUNT.PIN (TARIK: back from the downline). A
+// username may hold dots: the amount and the PIN are read from the end.
+func parseTransfer(up bool, f []string) (Command, error) {
+	if len(f) < 4 {
+		return fail(msgTransfer)
+	}
+	pin, amount := f[len(f)-1], f[len(f)-2]
+	user := strings.ToLower(strings.Join(f[1:len(f)-2], "."))
+	if !isPIN(pin) || !isDigits(amount, 1, 13) || amount[0] == '0' || !isUsername(user) {
+		return fail(msgTransfer)
+	}
+	var n loket.Money
+	for i := 0; i < len(amount); i++ {
+		n = n*10 + loket.Money(amount[i]-'0')
+	}
+	if n > loket.MaxAmount {
+		return fail(msgAmount)
+	}
+	return Command{Kind: CmdTransfer, Username: user, Amount: n, Up: up, PIN: pin}, nil
+}
+
+// parseRegister reads REG.USERNAME.PIN.
+func parseRegister(f []string) (Command, error) {
+	if len(f) < 3 {
+		return fail(msgRegister)
+	}
+	pin := f[len(f)-1]
+	user := strings.ToLower(strings.Join(f[1:len(f)-1], "."))
+	if !isPIN(pin) || !isUsername(user) {
+		return fail(msgRegister)
+	}
+	return Command{Kind: CmdRegister, Username: user, PIN: pin}, nil
+}
+
+// isUsername is a reseller's username: 3 to 32 of a-z, 0-9, _ . - (starting with a
+// letter or digit).
+func isUsername(s string) bool {
+	if len(s) < 3 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || (i > 0 && (c == '_' || c == '.' || c == '-'))) {
+			return false
+		}
+	}
+	return true
+}
+
 func parseLink(s string) (Command, error) {
 	code, ok := linkCode(s, true)
 	if !ok {
@@ -615,9 +675,10 @@ Ref sendiri: HSA5.081234567890.1234 R#A001
 Game: ML86.12345678(1234).1234
 Cek tagihan: CEK.PLN.543210987654.1234
 Bayar tagihan: BAYAR.PLN.543210987654.1234
-Saldo: SAL.1234
+Saldo: SAL.1234   Harga: HARGA.TSEL
 Status: CEK.1234 (terakhir) atau CEK.REF.1234
-Harga: HARGA.TSEL
 Deposit: TIKET.50000.1234 (QRIS) atau TIKET.50000.BANK.1234
+Saldo downline: TRF.agen1.50000.1234, TARIK.agen1.50000.1234
+Downline baru: REG.agen1.1234
 Hubungkan akun: LINK.AB2C-D3EF`
 }

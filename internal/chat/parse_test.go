@@ -302,7 +302,7 @@ func TestHelpTextExamples(t *testing.T) {
 		"HSA5.081234567890.1234", "2.HSA5.081234567890.1234", "HSA5.081234567890.1234 R#A001",
 		"ML86.12345678(1234).1234", "CEK.PLN.543210987654.1234", "BAYAR.PLN.543210987654.1234",
 		"SAL.1234", "CEK.1234", "CEK.REF.1234", "HARGA.TSEL", "TIKET.50000.1234",
-		"TIKET.50000.BANK.1234", "LINK.AB2C-D3EF",
+		"TIKET.50000.BANK.1234", "LINK.AB2C-D3EF", "TRF.agen1.50000.1234", "TARIK.agen1.50000.1234", "REG.agen1.1234",
 	} {
 		if !strings.Contains(h, ex) {
 			t.Errorf("HelpText does not show %q", ex)
@@ -398,5 +398,29 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		Parse(msgs[i%len(msgs)])
+	}
+}
+
+// The network's commands: moving balance to and from a downline (a username may hold
+// dots), and registering one.
+func TestParseNetwork(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Command
+	}{
+		{"TRF.agen1.50000.1234", Command{Kind: CmdTransfer, Username: "agen1", Amount: 50000, PIN: "1234"}},
+		{"kirim.Toko.Maju.25000.123456", Command{Kind: CmdTransfer, Username: "toko.maju", Amount: 25000, PIN: "123456"}},
+		{"TARIK.agen1.1000.1234", Command{Kind: CmdTransfer, Username: "agen1", Amount: 1000, Up: true, PIN: "1234"}},
+		{"REG.agen_2.1234", Command{Kind: CmdRegister, Username: "agen_2", PIN: "1234"}},
+	} {
+		got, err := Parse(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"TRF.agen1.1234", "TRF.agen1.50.000.1234", "TRF.ag.5000.1234", "TRF.agen1.0500.1234", "REG.1234", "REG.a b.1234", "TARIK.agen1.-5.1234"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) took it", bad)
+		}
 	}
 }

@@ -197,6 +197,21 @@ func TestChatOrders(t *testing.T) {
 			t.Fatalf("the deposit's answer has no QR: %d bytes, %q", len(last.Photo), last.PhotoURL)
 		}
 
+		// The network by chat: a downline registered, balance sent to it and taken
+		// back once per message; someone else's reseller is refused.
+		must(t, ch.say("REG.budi_agen.1234"), "Downline budi_agen dibuat", "API key: lk_")
+		bal := loketest.Buyer(t, c, "orang_lain", 0)
+		must(t, ch.say("TRF.budi_agen.10000.1234"), "Rp 10.000 dikirim ke budi_agen")
+		must(t, ch.say("TARIK.budi_agen.4000.1234"), "Rp 4.000 ditarik dari budi_agen")
+		must(t, ch.say("TRF.orang_lain.1000.1234"), "orang_lain bukan downline Anda.")
+		must(t, ch.say("TARIK.budi_agen.999999.1234"), "Saldo tidak cukup")
+		if r, err := c.Resellers.Reseller(ctx, bal.ID, ""); err != nil || r.Balance != 0 {
+			t.Fatalf("someone else's balance moved: %+v %v", r, err)
+		}
+		if r, err := c.Resellers.Reseller(ctx, 0, "budi_agen"); err != nil || r.Balance != 6000 {
+			t.Fatalf("the downline's balance: %+v %v", r, err)
+		}
+
 		// A suspended reseller's chat orders nothing.
 		suspended, active := loket.ResellerSuspended, loket.ResellerActive
 		if err := c.Resellers.UpdateReseller(ctx, ra.ID, loket.ResellerUpdate{Status: &suspended}); err != nil {
