@@ -398,7 +398,12 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request, p params, ra 
 		brandActive[b.Code] = b.Active
 	}
 	out := map[string][]service{}
-	for _, pr := range h.svc.Catalog.Products(ra.Level) {
+	products, err := h.svc.Network.Products(r.Context(), ra) // the caller's own prices (a downline's too)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	for _, pr := range products {
 		if pr.Postpaid() {
 			continue // bills have no fixed price; this dialect sells none
 		}

@@ -476,7 +476,12 @@ func (h *handler) priceList(w http.ResponseWriter, r *http.Request, q request) {
 		categories[c.Code] = c.Name
 	}
 	prepaid, postpaid := []priceItem{}, []pascaPriceItem{}
-	for _, p := range h.svc.Catalog.Products(ra.Level) {
+	products, err := h.svc.Network.Products(r.Context(), ra) // the buyer's own prices (a downline's too)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	for _, p := range products {
 		if p.Postpaid() != pasca || code != "" && !strings.EqualFold(code, p.Code) {
 			continue // each list has its own kind
 		}

@@ -566,7 +566,7 @@ func (h *handler) purchase(ctx context.Context, ra *loket.ResellerAuth, req purc
 	} else if loket.ErrorCode(err) != loket.ENOTFOUND {
 		return fail(err)
 	}
-	p, err := h.svc.Catalog.Product(req.Code, ra.Level)
+	p, err := h.svc.Network.Product(ctx, ra, req.Code)
 	if err != nil {
 		return fail(err)
 	}

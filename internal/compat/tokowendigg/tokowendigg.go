@@ -457,7 +457,12 @@ func (h *handler) products(w http.ResponseWriter, r *http.Request, ra *loket.Res
 	}
 	active := flag(q, "active")
 	out := []productItem{}
-	for _, p := range h.svc.Catalog.Products(ra.Level) {
+	products, err := h.svc.Network.Products(r.Context(), ra) // the buyer's own prices (a downline's too)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	for _, p := range products {
 		if p.Brand != b.Code || p.Postpaid() { // bills have no fixed price; this dialect sells none
 			continue
 		}
@@ -490,7 +495,7 @@ type productDetail struct {
 }
 
 func (h *handler) product(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	p, err := h.svc.Catalog.Product(r.PathValue("code"), ra.Level)
+	p, err := h.svc.Network.Product(r.Context(), ra, r.PathValue("code"))
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -536,7 +541,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, ra *loket.Resel
 		h.fail(w, failf(http.StatusBadRequest, "Kolom target_product_code wajib diisi"))
 		return
 	}
-	p, err := h.svc.Catalog.Product(code, ra.Level)
+	p, err := h.svc.Network.Product(r.Context(), ra, code)
 	if err != nil {
 		h.fail(w, err)
 		return
