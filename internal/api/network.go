@@ -77,7 +77,7 @@ func (s *Server) registerNetwork() {
 		Auth: true, Response: DownlineList{}}, s.authed(s.downlines))
 	s.add(Route{Pattern: "POST /v1/network/downlines", Summary: "Create a downline with your markup and an opening balance from yours; its keys are shown once",
 		Auth: true, Request: DownlineRequest{}, Response: CreatedDownline{}, Status: http.StatusCreated,
-		Errors: []string{loket.EINVALID, loket.EDUPLICATE, loket.EINSUFFICIENT, loket.ELIMIT}}, s.authed(s.createDownline))
+		Errors: []string{loket.EINVALID, loket.ECONFLICT, loket.EINSUFFICIENT, loket.ELIMIT}}, s.authed(s.createDownline))
 	s.add(Route{Pattern: "PUT /v1/network/downlines/{id}/markup", Summary: "Set your markup for a downline: over everything, a category or a product",
 		Auth: true, Request: MarkupRequest{}, Response: loket.Downline{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND, loket.EPRODUCT}},
 		s.authed(s.setMarkup))

@@ -136,6 +136,15 @@ func TestNetworkAPI(t *testing.T) {
 		_, err = master.C.CreateDownline(ctx, client.DownlineRequest{Username: loketest.Username("mahal"), Opening: 100_000_000})
 		wantAPIError(t, err, http.StatusPaymentRequired, client.CodeInsufficientBalance)
 
+		// Deeper than the operator allows: limit.
+		if err := s.Core.Network.SetLimits(ctx, loket.NetworkLimits{MaxDepth: 1, MaxMarkupBP: 5000, MaxMarkupFlat: 10_000}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = dc.CreateDownline(ctx, client.DownlineRequest{Username: loketest.Username("sub")})
+		wantAPIError(t, err, http.StatusConflict, loket.ELIMIT)
+		_, err = master.C.CreateDownline(ctx, client.DownlineRequest{Username: created.Downline.Username})
+		wantAPIError(t, err, http.StatusConflict, client.CodeConflict)
+
 		// Not yours: not found, whoever it is.
 		_, err = other.C.MoveBalance(ctx, client.TransferRequest{DownlineID: d.ID, Amount: 1, Direction: "up", Key: "steal"})
 		wantAPIError(t, err, http.StatusNotFound, client.CodeNotFound)
