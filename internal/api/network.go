@@ -80,10 +80,10 @@ func (s *Server) registerNetwork() {
 		Errors: []string{loket.EINVALID, loket.ECONFLICT, loket.EINSUFFICIENT, loket.ELIMIT}}, s.authed(s.createDownline))
 	s.add(Route{Pattern: "PUT /v1/network/downlines/{id}/markup", Summary: "Set your markup for a downline: over everything, a category or a product",
 		Auth: true, Request: MarkupRequest{}, Response: loket.Downline{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND, loket.EPRODUCT}},
-		s.authed(s.setMarkup))
+		changeDownline(s, s.setMarkup))
 	s.add(Route{Pattern: "POST /v1/network/downlines/{id}/status", Summary: "Suspend a downline or make it active again",
 		Auth: true, Request: DownlineStatusRequest{}, Response: loket.Downline{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND}},
-		s.authed(s.setDownlineStatus))
+		changeDownline(s, s.setDownlineStatus))
 	s.add(Route{Pattern: "POST /v1/network/transfers", Summary: "Move balance to a downline or back from it, once per key",
 		Auth: true, Request: TransferRequest{}, Response: Transfer{},
 		Errors: []string{loket.EINVALID, loket.ENOTFOUND, loket.EINSUFFICIENT, loket.ECONFLICT}}, s.authed(s.transfer))
@@ -137,59 +137,40 @@ func (s *Server) downline(r *http.Request, ra *loket.ResellerAuth, id int64) (*l
 	return nil, loket.Errorf(loket.ENOTFOUND, "reseller %d is not your downline", id)
 }
 
-// writeDownline answers with one of the caller's direct downlines.
-func (s *Server) writeDownline(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth, id int64) {
-	d, err := s.downline(r, ra, id)
-	if err != nil {
-		WriteError(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, d)
+// changeDownline serves a change to one of the caller's direct downlines: the {id} of
+// the path (anything but a positive number is no such downline), the body into a T,
+// then change, and the answer is the downline as it is after.
+func changeDownline[T any](s *Server, change func(r *http.Request, ra *loket.ResellerAuth, id int64, req *T) error) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+			return
+		}
+		var req T
+		if err := httpx.DecodeJSON(w, r, &req); err != nil {
+			WriteError(w, err)
+			return
+		}
+		if err := change(r, ra, id, &req); err != nil {
+			WriteError(w, err)
+			return
+		}
+		d, err := s.downline(r, ra, id)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, d)
+	})
 }
 
-// downlineID reads the {id} of a downline's path; anything but a positive number is
-// no such downline.
-func downlineID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
-		return 0, false
-	}
-	return id, true
+func (s *Server) setMarkup(r *http.Request, ra *loket.ResellerAuth, id int64, req *MarkupRequest) error {
+	return s.svc.Network.SetMarkup(r.Context(), ra, id, req.Scope, req.Code, req.MarkupBP, req.MarkupFlat)
 }
 
-func (s *Server) setMarkup(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	id, ok := downlineID(w, r)
-	if !ok {
-		return
-	}
-	var req MarkupRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		WriteError(w, err)
-		return
-	}
-	if err := s.svc.Network.SetMarkup(r.Context(), ra, id, req.Scope, req.Code, req.MarkupBP, req.MarkupFlat); err != nil {
-		WriteError(w, err)
-		return
-	}
-	s.writeDownline(w, r, ra, id)
-}
-
-func (s *Server) setDownlineStatus(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-	id, ok := downlineID(w, r)
-	if !ok {
-		return
-	}
-	var req DownlineStatusRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		WriteError(w, err)
-		return
-	}
-	if err := s.svc.Network.SetStatus(r.Context(), ra, id, req.Status); err != nil {
-		WriteError(w, err)
-		return
-	}
-	s.writeDownline(w, r, ra, id)
+func (s *Server) setDownlineStatus(r *http.Request, ra *loket.ResellerAuth, id int64, req *DownlineStatusRequest) error {
+	return s.svc.Network.SetStatus(r.Context(), ra, id, req.Status)
 }
 
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
