@@ -171,6 +171,7 @@ func (s *Server) register() {
 	s.registerDropship()
 	s.registerNumbers()
 	s.registerBills()
+	s.registerNetwork()
 	s.add(Route{Pattern: "GET /v1/webhook", Summary: "Your webhook URL", Auth: true, Response: WebhookSettings{}}, s.authed(s.getWebhook))
 	s.add(Route{Pattern: "PUT /v1/webhook", Summary: "Set your webhook URL; deliveries are signed X-Loket-Signature: sha256=HMAC-SHA256(body, secret key)",
 		Auth: true, Request: WebhookSettings{}, Response: WebhookSettings{}, Errors: []string{loket.EINVALID}}, s.authed(s.putWebhook))

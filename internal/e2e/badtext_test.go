@@ -585,14 +585,18 @@ func (f *fixture) bearer() map[string]string {
 
 // nativeBodies are good bodies of the native routes that take one.
 var nativeBodies = map[string]map[string]any{
-	"POST /v1/orders":        {"product": "S5", "target": "081234567891", "ref_id": "walk-order", "fields": map[string]string{"server": "2001"}},
-	"POST /v1/deposits":      {"method": "qris", "amount": 20000},
-	"POST /v1/withdrawals":   {"key": "walk-w", "amount": 10000, "method": "BCA", "account_no": "1234567890", "account_name": "Budi"},
-	"POST /v1/profit/move":   {"key": "walk-m", "amount": 1000},
-	"POST /v1/numbers":       {"ref_id": "walk-n", "service": 14, "number_id": 6, "provider_id": "3837", "operator_id": "any"},
-	"PUT /v1/webhook":        {"url": "https://example.com/hook"},
-	"POST /v1/bills/inquiry": {"product": "pln", "customer_no": "530000000001"},
-	"POST /v1/bills/pay":     {"inquiry_id": 1, "ref_id": "walk-bill"},
+	"POST /v1/orders":                        {"product": "S5", "target": "081234567891", "ref_id": "walk-order", "fields": map[string]string{"server": "2001"}},
+	"POST /v1/deposits":                      {"method": "qris", "amount": 20000},
+	"POST /v1/withdrawals":                   {"key": "walk-w", "amount": 10000, "method": "BCA", "account_no": "1234567890", "account_name": "Budi"},
+	"POST /v1/profit/move":                   {"key": "walk-m", "amount": 1000},
+	"POST /v1/numbers":                       {"ref_id": "walk-n", "service": 14, "number_id": 6, "provider_id": "3837", "operator_id": "any"},
+	"PUT /v1/webhook":                        {"url": "https://example.com/hook"},
+	"POST /v1/bills/inquiry":                 {"product": "pln", "customer_no": "530000000001"},
+	"POST /v1/bills/pay":                     {"inquiry_id": 1, "ref_id": "walk-bill"},
+	"POST /v1/network/downlines":             {"username": "walkdown", "name": "Walk", "markup_bp": 100, "markup_flat": 50, "opening_balance": 1000},
+	"PUT /v1/network/downlines/{id}/markup":  {"scope": "product", "code": "S5", "markup_bp": 100, "markup_flat": 0},
+	"POST /v1/network/downlines/{id}/status": {"status": "suspended"},
+	"POST /v1/network/transfers":             {"downline_id": 1, "amount": 1000, "direction": "down", "key": "walk-t", "note": "walk"},
 }
 
 // jsonStrings are the JSON names of a body type's string fields (and of its
