@@ -103,15 +103,22 @@ func (s *Service) buy(ctx context.Context, m Message, ra *loket.ResellerAuth, cm
 	})
 	o, created, err := s.svc.Orders.CreateOrder(ctx, ra, loket.OrderRequest{Product: cmd.Code, Target: cmd.Target,
 		RefID: refID(m, cmd), Surface: m.Channel, Repeat: cmd.Repeat > 1})
-	if err != nil {
-		res.answered = false
-		res.text = refusalText(err)
-		return
-	}
-	res.orderID = o.ID
-	if !created {
-		res.answered = false
-		res.text = fmt.Sprintf("Pesanan ref %s sudah ada: %s %s %s.", o.RefID, o.ProductCode, o.Target, statusWord(o.Status))
+	placed(res, o, created, err, func(o *loket.Order) string {
+		return fmt.Sprintf("Pesanan ref %s sudah ada: %s %s %s.", o.RefID, o.ProductCode, o.Target, statusWord(o.Status))
+	})
+}
+
+// placed takes what placing a chat's order returned: a refusal, or an order that
+// existed (the same ref), is answered by the message; a new order was answered in its
+// own transaction (answerWithOrder).
+func placed(res *result, o *loket.Order, created bool, err error, existed func(*loket.Order) string) {
+	switch {
+	case err != nil:
+		res.answered, res.text = false, refusalText(err)
+	case !created:
+		res.answered, res.orderID, res.text = false, o.ID, existed(o)
+	default:
+		res.orderID = o.ID
 	}
 }
 
@@ -169,16 +176,9 @@ func (s *Service) billPay(ctx context.Context, m Message, ra *loket.ResellerAuth
 			loket.FormatRupiah(o.Price), o.RefID, loket.FormatRupiah(balance))
 	})
 	o, created, err := s.svc.Bills.PayBill(ctx, ra, in.ID, refID(m, cmd), m.Channel)
-	if err != nil {
-		res.answered = false
-		res.text = refusalText(err)
-		return
-	}
-	res.orderID = o.ID
-	if !created {
-		res.answered = false
-		res.text = fmt.Sprintf("Tagihan %s %s sudah dibayar lewat pesanan ref %s: %s.", cmd.Code, cmd.Target, o.RefID, statusWord(o.Status))
-	}
+	placed(res, o, created, err, func(o *loket.Order) string {
+		return fmt.Sprintf("Tagihan %s %s sudah dibayar lewat pesanan ref %s: %s.", cmd.Code, cmd.Target, o.RefID, statusWord(o.Status))
+	})
 }
 
 func (s *Service) status(ctx context.Context, acc *loket.ChatAccount, ra *loket.ResellerAuth, cmd Command, res *result) {

@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loket/loket/internal/catalog"
 	"github.com/loket/loket/internal/chat"
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store/storetest"
 )
 
 // recorder is a channel that keeps what is sent to it; messages come in through
@@ -53,25 +51,8 @@ func (r *recorder) replies(to string) []chat.Reply {
 // chatNode runs a node's services with a recording channel "telegram".
 func chatNode(t testing.TB, engine string) (*server.Core, *recorder) {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, engine)
-	if _, err := catalog.LoadDemo(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	c := loketest.CoreOn(t, db)
 	rec := &recorder{name: "telegram"}
-	c.Chat.AddChannel(rec)
-	if err := c.Deposits.SetStaticQRIS(ctx, loketest.StaticQRIS()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		c.Close(ctx)
-	})
+	c := loketest.CoreWith(t, engine, func(c *server.Core) { c.Chat.AddChannel(rec) })
 	return c, rec
 }
 

@@ -20,12 +20,22 @@ import (
 // line) override them.
 func Core(t testing.TB, engine string, flags ...string) *server.Core {
 	t.Helper()
+	return CoreWith(t, engine, nil, flags...)
+}
+
+// CoreWith is Core with setup run on the services before they start (a chat
+// channel added, say).
+func CoreWith(t testing.TB, engine string, setup func(*server.Core), flags ...string) *server.Core {
+	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, engine)
 	if _, err := catalog.LoadDemo(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	c := CoreOn(t, db, flags...)
+	if setup != nil {
+		setup(c)
+	}
 	if err := c.Deposits.SetStaticQRIS(ctx, StaticQRIS()); err != nil {
 		t.Fatal(err)
 	}
