@@ -10,7 +10,7 @@ import (
 	"github.com/loket/loket/internal/loket"
 )
 
-// The network (docs/network.md): a reseller's downlines, who buy at its price plus its
+// The network (internal/network): a reseller's downlines, who buy at its price plus its
 // markup for them, the difference going to its profit balance when their orders
 // succeed. The reseller creates them, moves balance to and from them, sets their markup
 // and suspends them; the operator sees the whole tree and sets its limits.

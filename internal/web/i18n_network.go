@@ -30,7 +30,6 @@ func init() {
 		"Aktifkan kembali downline ini?":                                                         "Reactivate this downline?",
 		"Downline ditangguhkan.":                                                                 "Downline suspended.",
 		"Downline diaktifkan kembali.":                                                           "Downline reactivated.",
-		"kode kategori atau produk":                                                              "category or product code",
 		"Saldo awal (dari saldo Anda)":                                                           "Opening balance (from yours)",
 		"Periksa markup dan saldo awal.":                                                         "Check the markup and the opening balance.",
 		"Periksa cakupan, persen dan rupiah.":                                                    "Check the scope, percent and rupiah.",
