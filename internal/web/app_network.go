@@ -87,15 +87,20 @@ func (h *Handler) networkAuth(w http.ResponseWriter, r *http.Request, s *sess) *
 	return ra
 }
 
-// downlineID is the downline a form names; on a bad one it has gone back to the page.
-func (h *Handler) downlineID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+// downlineForm is the signed-in reseller and the downline a form names; on an error it
+// has gone back to the page with it.
+func (h *Handler) downlineForm(w http.ResponseWriter, r *http.Request, s *sess) (*loket.ResellerAuth, int64, bool) {
+	ra := h.networkAuth(w, r, s)
+	if ra == nil {
+		return nil, 0, false
+	}
 	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		p := &page{Lang: lang(r)}
 		h.back(w, r, "/app/network", "err", p.T("Pilih downline."))
-		return 0, false
+		return nil, 0, false
 	}
-	return id, true
+	return ra, id, true
 }
 
 func (h *Handler) networkCreate(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -122,7 +127,11 @@ func (h *Handler) networkCreate(w http.ResponseWriter, r *http.Request, s *sess)
 	res, creds, err := h.svc.Network.CreateDownline(r.Context(), ra, loket.NewDownline{Username: r.PostFormValue("username"),
 		Name: strings.TrimSpace(r.PostFormValue("name")), Password: password, MarkupBP: bp, MarkupFlat: flat, Opening: opening})
 	if err != nil && res == nil {
-		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		msg := h.errText(r, err)
+		if loket.ErrorCode(err) == loket.ELIMIT { // the depth: ELIMIT's sentence speaks of open things
+			msg = p.T("Batas kedalaman jaringan dari operator sudah tercapai: akun ini tidak bisa membuat downline.")
+		}
+		h.back(w, r, "/app/network", "err", msg)
 		return
 	}
 	d, derr := h.networkData(r, s)
@@ -143,11 +152,7 @@ func (h *Handler) networkCreate(w http.ResponseWriter, r *http.Request, s *sess)
 // with the downline and the direction, makes a double submit move once.
 func (h *Handler) networkMove(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	ra := h.networkAuth(w, r, s)
-	if ra == nil {
-		return
-	}
-	id, ok := h.downlineID(w, r)
+	ra, id, ok := h.downlineForm(w, r, s)
 	if !ok {
 		return
 	}
@@ -176,11 +181,7 @@ func (h *Handler) networkMove(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (h *Handler) networkMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	ra := h.networkAuth(w, r, s)
-	if ra == nil {
-		return
-	}
-	id, ok := h.downlineID(w, r)
+	ra, id, ok := h.downlineForm(w, r, s)
 	if !ok {
 		return
 	}
@@ -199,11 +200,7 @@ func (h *Handler) networkMarkup(w http.ResponseWriter, r *http.Request, s *sess)
 
 func (h *Handler) networkStatus(w http.ResponseWriter, r *http.Request, s *sess) {
 	p := &page{Lang: lang(r)}
-	ra := h.networkAuth(w, r, s)
-	if ra == nil {
-		return
-	}
-	id, ok := h.downlineID(w, r)
+	ra, id, ok := h.downlineForm(w, r, s)
 	if !ok {
 		return
 	}

@@ -81,6 +81,9 @@ func TestNetworkPages(t *testing.T) {
 	}
 	st, body = b.post("/app/network/status", url.Values{"id": {id}, "status": {"active"}})
 	must(t, st, body, 200, "Downline diaktifkan kembali.")
+	st, body = b.get("/lang/en?back=/app/network")
+	must(t, st, body, 200, "A downline pays your price plus your markup", "Move balance", "Take back")
+	b.get("/lang/id?back=/app/network")
 
 	// The operator: the limits, and the tree.
 	addAdmin(t, s, "boss", "rahasia-boss")
@@ -112,6 +115,6 @@ func TestNetworkPages(t *testing.T) {
 	must(t, st, body, 200, "Rp 22.000")
 	ab.get("/app/network")
 	st, body = ab.post("/app/network", url.Values{"username": {"subagen"}, "password": {"rahasia-sub"}})
-	must(t, st, body, 200, `class="flash err"`)
+	must(t, st, body, 200, `class="flash err"`, "Batas kedalaman jaringan dari operator sudah tercapai")
 	loketest.VerifyLedger(t, s)
 }
