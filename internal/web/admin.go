@@ -22,6 +22,8 @@ func (h *Handler) mountAdmin(handle func(string, http.HandlerFunc)) {
 	handle("POST /admin/resellers/{id}/keys", h.admin(h.adminResetKeys))
 	handle("POST /admin/resellers/{id}/password", h.admin(h.adminResellerPassword))
 	handle("POST /admin/levels", h.admin(h.adminSaveLevel))
+	handle("GET /admin/network", h.admin(h.adminNetwork))
+	handle("POST /admin/network/limits", h.admin(h.adminNetworkLimits))
 
 	handle("GET /admin/catalog", h.admin(h.adminCatalog))
 	handle("POST /admin/catalog/import", h.admin(h.adminCatalogImport))

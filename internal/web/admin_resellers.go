@@ -78,7 +78,9 @@ type adminResellerData struct {
 	Orders    []*loket.OrderRow
 	Ledger    []loket.LedgerLine
 	Chats     []loket.ChatAccount
-	CreditKey string // makes a double-submitted credit move money once
+	CreditKey string          // makes a double-submitted credit move money once
+	Upline    *loket.Reseller // nil for the operator's own reseller
+	Downlines int             // its direct downlines
 }
 
 func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -108,6 +110,14 @@ func (h *Handler) adminReseller(w http.ResponseWriter, r *http.Request, s *sess)
 	}
 	if err == nil {
 		d.Chats, err = h.svc.Chat.Accounts(ctx, id)
+	}
+	if err == nil && ra.UplineID != 0 {
+		d.Upline, err = h.svc.Resellers.Reseller(ctx, ra.UplineID, "")
+	}
+	if err == nil {
+		var downs []loket.Downline
+		downs, err = h.svc.Network.Downlines(ctx, ra)
+		d.Downlines = len(downs)
 	}
 	if err != nil {
 		h.fail(w, r, s, err)

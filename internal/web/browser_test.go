@@ -302,6 +302,15 @@ func TestBrowser(t *testing.T) {
 	if _, err := s.Core.Catalog.SetMarkupRule(context.Background(), loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: "HSA10", MarkupBP: 100, RoundTo: 100}, true); err != nil {
 		t.Fatal(err)
 	}
+	// A downline of budi, so the network pages have rows.
+	budiAuth, err := s.Core.Resellers.AuthByID(context.Background(), budi.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Core.Network.CreateDownline(context.Background(), budiAuth, loket.NewDownline{Username: "agen-budi",
+		Name: "Agen Budi Pulsa Sejahtera Abadi", Password: "rahasia-agen", MarkupBP: 250, MarkupFlat: 100, Opening: 10_000}); err != nil {
+		t.Fatal(err)
+	}
 	tokenID := path.Base(tokenURL)
 	tour := func(who string, pages []struct{ name, url, sel string }) {
 		t.Helper()
@@ -322,6 +331,7 @@ func TestBrowser(t *testing.T) {
 		{"order", "/admin/orders/" + tokenID, "dl"},
 		{"resellers", "/admin/resellers", "#new-reseller"},
 		{"reseller", "/admin/resellers/" + strconv.FormatInt(budi.ID, 10), "#credit"},
+		{"network", "/admin/network", "#network-tree"},
 		{"catalog", "/admin/catalog", "#products"},
 		{"prices", "/admin/prices", "#price-history"},
 		{"suppliers", "/admin/suppliers", "section.card"},
@@ -347,6 +357,7 @@ func TestBrowser(t *testing.T) {
 		{"bills", "/app/bills", "#bill-form"},
 		{"pln", "/app/pln", "form"},
 		{"profit", "/app/profit", "#profit"},
+		{"network", "/app/network", "#downlines"},
 		{"keys", "/app/keys", "#ip"},
 		{"chat", "/app/chat", "#pin-form"},
 		{"docs", "/app/docs", "table"},

@@ -37,6 +37,12 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 	handle("POST /app/profit/withdraw", h.reseller(h.profitWithdraw))
 	handle("POST /app/profit/move", h.reseller(h.profitMove))
 
+	handle("GET /app/network", h.reseller(h.networkPage))
+	handle("POST /app/network", h.reseller(h.networkCreate))
+	handle("POST /app/network/move", h.reseller(h.networkMove))
+	handle("POST /app/network/markup", h.reseller(h.networkMarkup))
+	handle("POST /app/network/status", h.reseller(h.networkStatus))
+
 	handle("GET /app/chat", h.reseller(h.chatPage))
 	handle("POST /app/chat/pin", h.reseller(h.chatSetPIN))
 	handle("POST /app/chat/link", h.reseller(h.chatLink))

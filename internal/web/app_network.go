@@ -1,0 +1,217 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/loket/loket/internal/auth"
+	"github.com/loket/loket/internal/loket"
+)
+
+// The network (internal/network): a reseller's downlines, who buy at its price plus its
+// markup for them, the difference going to its profit balance when their orders
+// succeed. The reseller creates them, moves balance to and from them, sets their markup
+// and suspends them; the operator sees the whole tree and sets its limits.
+
+type networkData struct {
+	Reseller  *loket.Reseller
+	Downlines []loket.Downline
+	Limits    loket.NetworkLimits
+	Key       string             // fixed when the page is shown, so a double submit moves once
+	New       *loket.Reseller    // the downline just created,
+	Creds     *loket.Credentials // and its keys, shown once
+}
+
+func (h *Handler) networkData(r *http.Request, s *sess) (*networkData, error) {
+	ctx := r.Context()
+	d := &networkData{Key: "WEB" + strings.ToUpper(auth.RandomCode(12))}
+	ra, err := h.svc.Resellers.AuthByID(ctx, s.SubjectID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Reseller, err = h.svc.Resellers.Reseller(ctx, s.SubjectID, ""); err != nil {
+		return nil, err
+	}
+	if d.Downlines, err = h.svc.Network.Downlines(ctx, ra); err != nil {
+		return nil, err
+	}
+	if d.Limits, err = h.svc.Network.Limits(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// networkPage: the reseller's downlines, creating one, moving balance, markups, status.
+func (h *Handler) networkPage(w http.ResponseWriter, r *http.Request, s *sess) {
+	d, err := h.networkData(r, s)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	h.render(w, http.StatusOK, "app_network", h.newPage(w, r, s, "Jaringan", "network", d))
+}
+
+// formBP reads a percentage ("2,5" or "2.5") as basis points (250).
+func formBP(r *http.Request, key string) (int64, bool) {
+	v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(r.PostFormValue(key)), "%"))
+	if v == "" {
+		return 0, true
+	}
+	pct, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
+	if err != nil || pct < 0 || pct > 1000 {
+		return 0, false
+	}
+	return int64(pct*100 + 0.5), true
+}
+
+// formMarkup reads a markup's percent ("percent") and rupiah ("flat"), each empty as zero.
+func formMarkup(r *http.Request) (int64, loket.Money, bool) {
+	bp, okp := formBP(r, "percent")
+	flat, okf := loket.Money(0), true
+	if strings.TrimSpace(r.PostFormValue("flat")) != "" {
+		flat, okf = formMoney(r, "flat")
+	}
+	return bp, flat, okp && okf && flat >= 0
+}
+
+// networkAuth is the signed-in reseller as the network service takes it; on an error
+// it has gone back to the page with it.
+func (h *Handler) networkAuth(w http.ResponseWriter, r *http.Request, s *sess) *loket.ResellerAuth {
+	ra, err := h.svc.Resellers.AuthByID(r.Context(), s.SubjectID)
+	if err != nil {
+		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		return nil
+	}
+	return ra
+}
+
+// downlineForm is the signed-in reseller and the downline a form names; on an error it
+// has gone back to the page with it.
+func (h *Handler) downlineForm(w http.ResponseWriter, r *http.Request, s *sess) (*loket.ResellerAuth, int64, bool) {
+	ra := h.networkAuth(w, r, s)
+	if ra == nil {
+		return nil, 0, false
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		p := &page{Lang: lang(r)}
+		h.back(w, r, "/app/network", "err", p.T("Pilih downline."))
+		return nil, 0, false
+	}
+	return ra, id, true
+}
+
+func (h *Handler) networkCreate(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	ra := h.networkAuth(w, r, s)
+	if ra == nil {
+		return
+	}
+	bp, flat, ok := formMarkup(r)
+	opening, okOpen := loket.Money(0), true
+	if strings.TrimSpace(r.PostFormValue("opening")) != "" {
+		opening, okOpen = formMoney(r, "opening")
+	}
+	if !ok || !okOpen || opening < 0 {
+		h.back(w, r, "/app/network", "err", p.T("Periksa markup dan saldo awal."))
+		return
+	}
+	password := r.PostFormValue("password")
+	if len(password) < 6 {
+		h.back(w, r, "/app/network", "err", p.T("Password minimal 6 karakter."))
+		return
+	}
+	h.log.Info("dashboard create downline", "reseller", s.Username, "username", r.PostFormValue("username"), "opening", opening)
+	res, creds, err := h.svc.Network.CreateDownline(r.Context(), ra, loket.NewDownline{Username: r.PostFormValue("username"),
+		Name: strings.TrimSpace(r.PostFormValue("name")), Password: password, MarkupBP: bp, MarkupFlat: flat, Opening: opening})
+	if err != nil && res == nil {
+		msg := h.errText(r, err)
+		if loket.ErrorCode(err) == loket.ELIMIT { // the depth: ELIMIT's sentence speaks of open things
+			msg = p.T("Batas kedalaman jaringan dari operator sudah tercapai: akun ini tidak bisa membuat downline.")
+		}
+		h.back(w, r, "/app/network", "err", msg)
+		return
+	}
+	d, derr := h.networkData(r, s)
+	if derr != nil {
+		h.fail(w, r, s, derr)
+		return
+	}
+	d.New, d.Creds = res, &creds
+	pg := h.newPage(w, r, s, "Jaringan", "network", d)
+	pg.Flash = pg.T("Downline dibuat. Simpan kunci ini sekarang: tidak akan ditampilkan lagi.")
+	if err != nil { // made, but its opening balance did not move
+		pg.Error = pg.T("Saldo awal belum dipindahkan:") + " " + h.errText(r, err)
+	}
+	h.render(w, http.StatusOK, "app_network", pg)
+}
+
+// networkMove moves balance down to a downline or takes it back. The page's key,
+// with the downline and the direction, makes a double submit move once.
+func (h *Handler) networkMove(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	ra, id, ok := h.downlineForm(w, r, s)
+	if !ok {
+		return
+	}
+	amount, ok := formMoney(r, "amount")
+	if !ok || amount <= 0 {
+		h.back(w, r, "/app/network", "err", p.T("Jumlah harus angka lebih dari nol."))
+		return
+	}
+	up := r.PostFormValue("direction") == "up"
+	key := r.PostFormValue("key")
+	if key == "" || len(key) > 40 {
+		key = "WEB" + strings.ToUpper(auth.RandomCode(12))
+	}
+	key = fmt.Sprintf("%s:%d:%t", key, id, up)
+	h.log.Info("dashboard network move", "reseller", s.Username, "downline", id, "amount", amount, "up", up)
+	if err := h.svc.Network.Move(r.Context(), ra, id, amount, up, key, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
+		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		return
+	}
+	msg := p.Tf("%s dipindahkan ke downline.", rupiah(amount))
+	if up {
+		msg = p.Tf("%s ditarik kembali dari downline.", rupiah(amount))
+	}
+	h.back(w, r, "/app/network", "ok", msg)
+}
+
+func (h *Handler) networkMarkup(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	ra, id, ok := h.downlineForm(w, r, s)
+	if !ok {
+		return
+	}
+	bp, flat, ok := formMarkup(r)
+	if !ok {
+		h.back(w, r, "/app/network", "err", p.T("Periksa cakupan, persen dan rupiah."))
+		return
+	}
+	scope, code := markupScope(r)
+	if err := h.svc.Network.SetMarkup(r.Context(), ra, id, scope, strings.TrimSpace(code), bp, flat); err != nil {
+		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		return
+	}
+	h.back(w, r, "/app/network", "ok", p.T("Markup disimpan."))
+}
+
+func (h *Handler) networkStatus(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	ra, id, ok := h.downlineForm(w, r, s)
+	if !ok {
+		return
+	}
+	status := r.PostFormValue("status")
+	if err := h.svc.Network.SetStatus(r.Context(), ra, id, status); err != nil {
+		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		return
+	}
+	msg := p.T("Downline diaktifkan kembali.")
+	if status == loket.ResellerSuspended {
+		msg = p.T("Downline ditangguhkan.")
+	}
+	h.back(w, r, "/app/network", "ok", msg)
+}
