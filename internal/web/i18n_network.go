@@ -4,6 +4,8 @@ package web
 // upline on a reseller's page.
 func init() {
 	addEnglish(map[string]string{
+		"Kode referral": "Referral code",
+		"Yang mendaftar dengan kode ini menjadi downline Anda.": "Who registers with this code becomes your downline.",
 		"Jaringan":             "Network",
 		"Downline":             "Downlines",
 		"downline":             "downlines",
