@@ -312,3 +312,35 @@ func TestCreateDownlineAndReports(t *testing.T) {
 		verify(t, c)
 	})
 }
+
+// A downline's dropship order pays its uplines' commissions once its customer paid and
+// it succeeded; its own margin is its profit, as for any reseller.
+func TestDownlineDropship(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine)
+		ctx := context.Background()
+		m, d1, _ := tree(t, c)
+		if err := c.Network.SetMarkup(ctx, m, d1.ID, loket.ScopeAll, "", 0, 300); err != nil {
+			t.Fatal(err)
+		}
+		o, ds, _, err := c.Dropship.CreateDropshipOrder(ctx, d1, loket.OrderRequest{Product: "HSA5", Target: "081234567890", RefID: "ds1"},
+			loket.DropshipRequest{SellingPrice: 9000, CustomerName: "Siti"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Commission != 300 {
+			t.Fatalf("a downline's dropship order records commission %d, want 300", o.Commission)
+		}
+		if _, err := c.Deposits.RecordPayment(ctx, loket.Payment{Source: "sim", Ref: "ds1-pay", Amount: ds.Total, Brand: "DANA", PaidAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, c, o, loket.StatusSuccess)
+		if got := profit(t, c, m.ID); got != 300 {
+			t.Fatalf("the upline's commission %d, want 300", got)
+		}
+		if got := profit(t, c, d1.ID); got != 9000-o.Price {
+			t.Fatalf("the downline's dropship margin %d, want %d", got, 9000-o.Price)
+		}
+		verify(t, c)
+	})
+}

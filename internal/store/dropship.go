@@ -82,11 +82,12 @@ func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *lok
 		fields = []byte("{}")
 	}
 	var id int64
+	commission := SumCommissions(n.Commissions)
 	err := t.QueryRow(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
-		price, status, surface, created_at, updated_at, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11, 'dropship')
+		price, status, surface, created_at, updated_at, mode, commission) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $11, 'dropship', $12)
 		ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id`,
 		n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
-		n.Price, n.Surface, now).Scan(&id)
+		n.Price, n.Surface, now, commission).Scan(&id)
 	if noRows(err) {
 		o, _, err := t.existingOrder(n)
 		if err != nil {
@@ -107,6 +108,11 @@ func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *lok
 	if err := t.takeStock(n); err != nil {
 		return nil, nil, false, err
 	}
+	// A downline's dropship order pays its uplines as any of its orders: recorded
+	// now, posted when it succeeds (after its customer paid).
+	if err := t.insertCommissions(id, n.Price, n.Commissions); err != nil {
+		return nil, nil, false, err
+	}
 	d.Payment.MaxOpen = 0 // a reseller's customers' payments do not count against its own deposits
 	dep, err := t.CreateDeposit(d.Payment)
 	if err != nil {
@@ -125,7 +131,7 @@ func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *lok
 	}
 	o := &loket.Order{ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
-		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeDropship}
+		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeDropship, Commission: commission}
 	ds, err := t.dropship(id)
 	return o, ds, false, err
 }
