@@ -97,6 +97,24 @@ func TestDownlinePriceWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A markup for one product wins over the one for all; its removal puts it back.
+		if err := c.Network.SetMarkup(ctx, d1, d2.ID, loket.ScopeProduct, code, 0, 50); err != nil {
+			t.Fatal(err)
+		}
+		news := priceNews(t, hooks[d2.ID], "d2")
+		hasMove(t, news, "d2", code, p1+100, p1+50)
+		if len(news) != 1 {
+			t.Fatalf("a product's markup tells %d products", len(news))
+		}
+		prod, err := c.Catalog.Product(code, m.Level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Network.DeleteMarkupTold(ctx, d2.ID, loket.ScopeProduct, prod.ID); err != nil {
+			t.Fatal(err)
+		}
+		hasMove(t, priceNews(t, hooks[d2.ID], "d2"), "d2", code, p1+50, p1+100)
+
 		// The operator's markup rule moves the base: each is told its own price.
 		if _, err := c.Catalog.SetMarkupRule(ctx, loket.MarkupRule{Scope: loket.ScopeProduct, ScopeCode: code, MarkupFlat: 700, RoundTo: 1}, true); err != nil {
 			t.Fatal(err)
@@ -115,7 +133,7 @@ func TestDownlinePriceWebhooks(t *testing.T) {
 		// Nobody heard anything else: the master nothing of its downlines' markups,
 		// d1 nothing of d2's, d2 nothing of the repeated markup.
 		time.Sleep(300 * time.Millisecond)
-		for id, n := range map[int64]int{m.ID: 1, d1.ID: 2, d2.ID: 3} {
+		for id, n := range map[int64]int{m.ID: 1, d1.ID: 2, d2.ID: 5} {
 			if got := received(hooks[id]); got != n {
 				t.Errorf("reseller %d got %d webhooks, want %d", id, got, n)
 			}

@@ -102,12 +102,13 @@ type markupNews struct {
 	news [][]loket.PriceUpdate
 }
 
-// newsOf works out the price news of setting m (before it is set).
-func (s *Service) newsOf(ctx context.Context, m store.DownlineMarkup) (*markupNews, error) {
+// newsOf works out the price news of changing downline's markups as after does
+// (before they change).
+func (s *Service) newsOf(ctx context.Context, downline int64, after func([]store.DownlineMarkup) []store.DownlineMarkup) (*markupNews, error) {
 	if s.webhooks == nil {
 		return &markupNews{}, nil
 	}
-	rs, err := s.db.SubtreeWebhookResellers(ctx, m.DownlineID)
+	rs, err := s.db.SubtreeWebhookResellers(ctx, downline)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func (s *Service) newsOf(ctx context.Context, m store.DownlineMarkup) (*markupNe
 		if len(ch.chain) < 2 {
 			continue
 		}
-		after := withMarkup(ch.markups, m)
+		nms := after(ch.markups)
 		top := ch.chain[len(ch.chain)-1].Level
 		ps, ok := byLevel[top]
 		if !ok {
@@ -139,7 +140,7 @@ func (s *Service) newsOf(ctx context.Context, m store.DownlineMarkup) (*markupNe
 				continue
 			}
 			old, _ := priceDown(ch.chain, ch.markups, p.Price, p.ID, cats[p.Category])
-			nw, _ := priceDown(ch.chain, after, p.Price, p.ID, cats[p.Category])
+			nw, _ := priceDown(ch.chain, nms, p.Price, p.ID, cats[p.Category])
 			if old != nw {
 				ups = append(ups, loket.PriceUpdate{Code: p.Code, PriceOld: old, PriceNew: nw})
 			}
@@ -152,15 +153,15 @@ func (s *Service) newsOf(ctx context.Context, m store.DownlineMarkup) (*markupNe
 	return out, nil
 }
 
-// withMarkup is markups with m set (replacing the one of its downline and scope).
-func withMarkup(ms []store.DownlineMarkup, m store.DownlineMarkup) []store.DownlineMarkup {
+// withoutMarkup is markups without the one of downline over a scope.
+func withoutMarkup(ms []store.DownlineMarkup, downline int64, scope string, scopeID int64) []store.DownlineMarkup {
 	out := make([]store.DownlineMarkup, 0, len(ms)+1)
 	for _, x := range ms {
-		if x.DownlineID != m.DownlineID || x.Scope != m.Scope || x.ScopeID != m.ScopeID {
+		if x.DownlineID != downline || x.Scope != scope || x.ScopeID != scopeID {
 			out = append(out, x)
 		}
 	}
-	return append(out, m)
+	return out
 }
 
 // queue writes the news in t; it returns the webhooks' ids, to Send after the commit.
@@ -179,13 +180,32 @@ func (n *markupNews) queue(s *Service, t *store.Tx) ([]int64, error) {
 // setMarkupTold writes m and, in the same transaction, the price news it makes, then
 // sends that news.
 func (s *Service) setMarkupTold(ctx context.Context, m store.DownlineMarkup) error {
-	news, err := s.newsOf(ctx, m)
+	return s.changeMarkupTold(ctx, m.DownlineID, func(ms []store.DownlineMarkup) []store.DownlineMarkup {
+		return append(withoutMarkup(ms, m.DownlineID, m.Scope, m.ScopeID), m)
+	}, func(t *store.Tx) error { return t.SetDownlineMarkup(m) })
+}
+
+// DeleteMarkupTold removes downline's markup over a scope (narrower than all) and, in
+// the same transaction, queues the price news it makes, then sends it. It checks
+// nothing: the caller has.
+func (s *Service) DeleteMarkupTold(ctx context.Context, downline int64, scope string, scopeID int64) error {
+	return s.changeMarkupTold(ctx, downline, func(ms []store.DownlineMarkup) []store.DownlineMarkup {
+		return withoutMarkup(ms, downline, scope, scopeID)
+	}, func(t *store.Tx) error { return t.DeleteDownlineMarkup(downline, scope, scopeID) })
+}
+
+// changeMarkupTold writes a change of downline's markups (write, which after mirrors on
+// a chain's markups) with the price news it makes in the same transaction, then sends
+// that news.
+func (s *Service) changeMarkupTold(ctx context.Context, downline int64, after func([]store.DownlineMarkup) []store.DownlineMarkup,
+	write func(t *store.Tx) error) error {
+	news, err := s.newsOf(ctx, downline, after)
 	if err != nil {
 		return err
 	}
 	var ids []int64
-	if err := s.db.Write(ctx, uint64(m.DownlineID), func(t *store.Tx) error {
-		if err := t.SetDownlineMarkup(m); err != nil {
+	if err := s.db.Write(ctx, uint64(downline), func(t *store.Tx) error {
+		if err := write(t); err != nil {
 			return err
 		}
 		ids, err = news.queue(s, t)
