@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/network"
 	"github.com/loket/loket/internal/store"
 	"github.com/loket/loket/internal/supplier"
 )
@@ -187,10 +188,18 @@ func (s *Service) tellPrices(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
+	chains, err := network.ReadChains(ctx, s.db, downlines(resellers))
+	if err != nil {
+		return err
+	}
 	if err := s.Refresh(ctx); err != nil {
 		return err
 	}
 	v := s.view.Load()
+	cats := map[string]int64{}
+	for _, c := range v.raw.Categories {
+		cats[c.Code] = c.ID
+	}
 	var hooks []int64
 	var more bool
 	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
@@ -208,13 +217,7 @@ func (s *Service) tellPrices(ctx context.Context, j store.Job) error {
 		changes = coalesce(changes)
 		if len(changes) > 0 {
 			for _, r := range resellers {
-				var ups []loket.PriceUpdate
-				for _, c := range changes {
-					if _, fixed := v.overrides[c.ProductID][r.Level]; fixed {
-						continue // this level's price is set by hand: the base price does not move it
-					}
-					ups = append(ups, loket.PriceUpdate{Code: c.Code, PriceOld: v.markup(c.Old, r.Level), PriceNew: v.markup(c.New, r.Level)})
-				}
+				ups := v.priceNews(r, changes, chains, cats)
 				if len(ups) == 0 {
 					continue
 				}
@@ -241,6 +244,44 @@ func (s *Service) tellPrices(ctx context.Context, j store.Job) error {
 		s.runner.Enqueue(store.Job{Key: j.Key, Kind: store.JobPrices})
 	}
 	return nil
+}
+
+// downlines are the ids of the resellers with an upline.
+func downlines(rs []store.WebhookReseller) []int64 {
+	var ids []int64
+	for _, r := range rs {
+		if r.UplineID != 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// priceNews is each change at r's own price: its level's, or for a downline the price
+// at its top's level with the markups down its chain.
+func (v *view) priceNews(r store.WebhookReseller, changes []store.PriceChange, chains *network.Chains, cats map[string]int64) []loket.PriceUpdate {
+	level, down := chains.Top(r.ID)
+	if !down {
+		level = r.Level
+	}
+	var ups []loket.PriceUpdate
+	for _, c := range changes {
+		if _, fixed := v.overrides[c.ProductID][level]; fixed {
+			continue // this level's price is set by hand: the base price does not move it
+		}
+		old, nw := v.markup(c.Old, level), v.markup(c.New, level)
+		if down {
+			var catID int64
+			if p := v.byID[c.ProductID]; p != nil {
+				catID = cats[p.Category]
+			}
+			old, nw = chains.Price(r.ID, old, c.ProductID, catID), chains.Price(r.ID, nw, c.ProductID, catID)
+		}
+		if old != nw {
+			ups = append(ups, loket.PriceUpdate{Code: c.Code, PriceOld: old, PriceNew: nw})
+		}
+	}
+	return ups
 }
 
 // coalesce merges the changes of one product into one, from its first old price to its

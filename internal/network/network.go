@@ -15,6 +15,7 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/webhooks"
 )
 
 // Settings (loket setting set) the operator limits the network with.
@@ -43,6 +44,7 @@ type Service struct {
 	db        *store.DB
 	catalog   Catalog
 	resellers loket.ResellerService
+	webhooks  *webhooks.Service // price news of markup changes (SetWebhooks); nil: none
 	log       *slog.Logger
 }
 
@@ -80,19 +82,11 @@ type chainPricer struct {
 }
 
 func (s *Service) pricer(ctx context.Context, r *loket.ResellerAuth) (*chainPricer, error) {
-	chain, err := s.db.Chain(ctx, r.ID)
+	ch, err := readChain(ctx, s.db, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(chain)-1)
-	for _, u := range chain[:len(chain)-1] {
-		ids = append(ids, u.ID)
-	}
-	markups, err := s.db.DownlineMarkups(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	return &chainPricer{s: s, chain: chain, markups: markups}, nil
+	return &chainPricer{s: s, chain: ch.chain, markups: ch.markups}, nil
 }
 
 // top is the level of the chain's top reseller, whose prices the chain starts from.
@@ -101,19 +95,7 @@ func (c *chainPricer) top() string { return c.chain[len(c.chain)-1].Level }
 // price is the buyer's price of tp (priced for the top's level) and the uplines'
 // commissions in it.
 func (c *chainPricer) price(tp *loket.Product) (loket.Money, []store.Commission) {
-	catID := c.s.categoryID(tp.Category)
-	price := tp.Price
-	var cs []store.Commission
-	for i := len(c.chain) - 2; i >= 0; i-- {
-		bp, flat := pick(c.markups, c.chain[i].ID, tp.ID, catID)
-		next := price.PlusBP(bp) + flat
-		if next > price {
-			up := c.chain[i+1]
-			cs = append(cs, store.Commission{ResellerID: up.ID, AccountID: up.ProfitAccountID, Level: i + 1, Amount: next - price})
-		}
-		price = next
-	}
-	return price, cs
+	return priceDown(c.chain, c.markups, tp.Price, tp.ID, c.s.categoryID(tp.Category))
 }
 
 // Products is the catalog at a reseller's own prices: its level's, or for a downline
@@ -344,7 +326,7 @@ func (s *Service) SetMarkup(ctx context.Context, upline *loket.ResellerAuth, dow
 	if err := s.own(ctx, upline, downlineID); err != nil {
 		return err
 	}
-	return s.db.Write(ctx, uint64(downlineID), func(t *store.Tx) error { return t.SetDownlineMarkup(m) })
+	return s.setMarkupTold(ctx, m)
 }
 
 // own checks that downlineID is a direct downline of upline.

@@ -127,27 +127,46 @@ func (t *Tx) TakePriceChanges(limit int) ([]PriceChange, error) {
 	return out, nil
 }
 
-// WebhookReseller is a reseller with a webhook URL, the level its prices follow and the
-// surface it last ordered through (whose dialect its price news is told in).
+// WebhookReseller is a reseller with a webhook URL, the level its prices follow, its
+// upline (0: none; a downline's prices follow its chain) and the surface it last
+// ordered through (whose dialect its price news is told in).
 type WebhookReseller struct {
 	ID          int64
 	Level       string
 	URL         string
 	LastSurface string
+	UplineID    int64
 }
+
+const webhookResellerCols = `r.id, r.level, r.webhook_url, COALESCE(r.referred_by, 0),
+	COALESCE((SELECT o.surface FROM orders o WHERE o.reseller_id = r.id ORDER BY o.id DESC LIMIT 1), '')`
 
 // WebhookResellers lists the active resellers that have a webhook URL.
 func (db *DB) WebhookResellers(ctx context.Context) ([]WebhookReseller, error) {
+	return db.webhookResellers(ctx, `SELECT `+webhookResellerCols+`
+		FROM resellers r WHERE r.webhook_url <> '' AND r.status = 'active' ORDER BY r.id`)
+}
+
+// SubtreeWebhookResellers lists the active resellers with a webhook URL among a
+// reseller and everyone below it (its downlines, theirs...).
+func (db *DB) SubtreeWebhookResellers(ctx context.Context, resellerID int64) ([]WebhookReseller, error) {
+	return db.webhookResellers(ctx, `WITH RECURSIVE sub(id, n) AS (
+			SELECT id, 0 FROM resellers WHERE id = $1
+			UNION ALL SELECT r.id, sub.n + 1 FROM resellers r JOIN sub ON r.referred_by = sub.id WHERE sub.n < 64
+		)
+		SELECT `+webhookResellerCols+` FROM sub JOIN resellers r ON r.id = sub.id
+		WHERE r.webhook_url <> '' AND r.status = 'active' ORDER BY r.id`, resellerID)
+}
+
+func (db *DB) webhookResellers(ctx context.Context, query string, args ...any) ([]WebhookReseller, error) {
 	var out []WebhookReseller
-	err := db.each(ctx, `SELECT r.id, r.level, r.webhook_url,
-		COALESCE((SELECT o.surface FROM orders o WHERE o.reseller_id = r.id ORDER BY o.id DESC LIMIT 1), '')
-		FROM resellers r WHERE r.webhook_url <> '' AND r.status = 'active' ORDER BY r.id`, func(r *sql.Rows) error {
+	err := db.each(ctx, query, func(r *sql.Rows) error {
 		var w WebhookReseller
-		if err := r.Scan(&w.ID, &w.Level, &w.URL, &w.LastSurface); err != nil {
+		if err := r.Scan(&w.ID, &w.Level, &w.URL, &w.UplineID, &w.LastSurface); err != nil {
 			return err
 		}
 		out = append(out, w)
 		return nil
-	})
+	}, args...)
 	return out, err
 }
