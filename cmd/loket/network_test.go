@@ -7,12 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loket/loket/internal/config"
 	"github.com/loket/loket/internal/loket"
-	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/metrics"
-	"github.com/loket/loket/internal/server"
-	"github.com/loket/loket/internal/store"
 )
 
 // The operator's network commands: the limits printed and set (amounts as people
@@ -48,18 +43,7 @@ func TestNetworkCommands(t *testing.T) {
 
 	// A downline of induk, made as its dashboard would.
 	ctx := context.Background()
-	db, err := store.Open(url, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load("loket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, err := server.NewCore(ctx, db, loketest.Log(), metrics.NewRegistry(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, core := testCore(t, url)
 	induk, err := db.Reseller(ctx, 0, "induk")
 	if err != nil {
 		t.Fatal(err)

@@ -155,9 +155,8 @@ func (s *Server) downline(r *http.Request, ra *loket.ResellerAuth, id int64) (*l
 // then change, and the answer is the downline as it is after.
 func changeDownline[T any](s *Server, change func(r *http.Request, ra *loket.ResellerAuth, id int64, req *T) error) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
-			WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+		id, ok := pathDownline(w, r)
+		if !ok {
 			return
 		}
 		var req T
@@ -178,13 +177,23 @@ func changeDownline[T any](s *Server, change func(r *http.Request, ra *loket.Res
 	})
 }
 
+// pathDownline is the {id} of the path; anything but a positive number is no such
+// downline, answered.
+func pathDownline(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+		return 0, false
+	}
+	return id, true
+}
+
 // downlineMarkups serves the caller's markups for the downline of the path's {id},
 // after change when there is one.
 func (s *Server) downlineMarkups(change func(r *http.Request, ra *loket.ResellerAuth, id int64) error) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
-			WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+		id, ok := pathDownline(w, r)
+		if !ok {
 			return
 		}
 		if change != nil {
