@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -54,6 +55,19 @@ type MarkupRequest struct {
 	Code       string `json:"code,omitempty"` // the category or product code
 	MarkupBP   int64  `json:"markup_bp"`
 	MarkupFlat int64  `json:"markup_flat"`
+}
+
+// DownlineMarkup is one of your markups for a downline.
+type DownlineMarkup struct {
+	Scope      string `json:"scope"`          // all, category or product
+	Code       string `json:"code,omitempty"` // the category or product code
+	MarkupBP   int64  `json:"markup_bp"`
+	MarkupFlat int64  `json:"markup_flat"`
+}
+
+// DownlineMarkupList is the answer of GET /v1/network/downlines/{id}/markups.
+type DownlineMarkupList struct {
+	Markups []DownlineMarkup `json:"markups"`
 }
 
 // Markup scopes.
@@ -116,6 +130,28 @@ func (c *Client) CreateDownline(ctx context.Context, req DownlineRequest) (*Crea
 // SetDownlineMarkup sets your markup for a downline and returns the downline.
 func (c *Client) SetDownlineMarkup(ctx context.Context, downlineID int64, req MarkupRequest) (*Downline, error) {
 	return c.downline(ctx, http.MethodPut, downlineID, "markup", req)
+}
+
+// DownlineMarkups lists your markups for a downline: the one over everything, then
+// per category, then per product (a product's wins over its category's, which wins
+// over the one over everything).
+func (c *Client) DownlineMarkups(ctx context.Context, downlineID int64) ([]DownlineMarkup, error) {
+	return c.markups(ctx, http.MethodGet, downlineID, "")
+}
+
+// DeleteDownlineMarkup deletes your markup for a downline on a category or a product
+// (scope ScopeCategory or ScopeProduct, and its code), so the wider one applies
+// again, and returns the markups left. The one over everything is set to 0 instead.
+func (c *Client) DeleteDownlineMarkup(ctx context.Context, downlineID int64, scope, code string) ([]DownlineMarkup, error) {
+	return c.markups(ctx, http.MethodDelete, downlineID, "/"+url.PathEscape(scope)+"/"+url.PathEscape(code))
+}
+
+func (c *Client) markups(ctx context.Context, method string, id int64, rest string) ([]DownlineMarkup, error) {
+	var out DownlineMarkupList
+	if _, err := c.do(ctx, method, "/v1/network/downlines/"+strconv.FormatInt(id, 10)+"/markups"+rest, nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Markups, nil
 }
 
 // SetDownlineStatus suspends a downline ("suspended") or makes it active again.

@@ -30,18 +30,7 @@ func TestChatCommands(t *testing.T) {
 	}
 	// Link a chat through the services, as a Telegram message would.
 	ctx := context.Background()
-	db, err := store.Open(url, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load("loket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, err := server.NewCore(ctx, db, loketest.Log(), metrics.NewRegistry(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, core := testCore(t, url)
 	sari, err := db.Reseller(ctx, 0, "sari")
 	if err != nil {
 		t.Fatal(err)
@@ -75,4 +64,25 @@ func TestChatCommands(t *testing.T) {
 	if _, err := loket("chat", "unlink", "--id", id); err == nil {
 		t.Fatal("unlinked twice")
 	}
+}
+
+// testCore opens the database at url with the domain services on it, as the commands
+// do, for a test to set up what no command makes; close the database before running
+// commands again.
+func testCore(t *testing.T, url string) (*store.DB, *server.Core) {
+	t.Helper()
+	db, err := store.Open(url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load("loket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := server.NewCore(context.Background(), db, loketest.Log(), metrics.NewRegistry(), cfg)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db, core
 }

@@ -75,6 +75,12 @@ Commands (loket <command> -h lists a command's flags):
   dropship refunds [--username U] | dropship refund --order N --note TRANSFER_REF
                                  failed dropship orders whose customer is owed the payment; record one paid back
   payment help                   more: USDT TRC-20 and OrderKuota setup (payment set-usdt, payment orderkuota)
+  network tree [--format table|json]
+                                 every reseller with its depth, upline, balance, markup, downlines, sales, commission
+  network limits [--max-depth N] [--max-markup-percent P] [--max-markup-flat N]
+                                 the limits on downlines: print them, or set those given
+  network move --from UPLINE --to DOWNLINE --amount N --key K [--up] [--note T]
+                                 move balance to an upline's direct downline (or --up back), once per key
   chat accounts [--username U] | chat unlink --id N
                                  chats (Telegram, Jabber) linked to resellers; unlink one
   chat broadcast --text TEXT     a notice to every linked chat
@@ -151,6 +157,10 @@ var commands = map[string]action{
 	"withdrawal reject":  withdrawalReject,
 	"dropship refunds":   dropshipRefunds,
 	"dropship refund":    dropshipRefund,
+
+	"network tree":   networkTree,
+	"network limits": networkLimits,
+	"network move":   networkMove,
 }
 
 func main() {

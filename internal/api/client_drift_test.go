@@ -58,6 +58,7 @@ var clientMirrors = map[reflect.Type]reflect.Type{
 	reflect.TypeFor[CreatedDownline]():       reflect.TypeFor[client.CreatedDownline](),
 	reflect.TypeFor[loket.Downline]():        reflect.TypeFor[client.Downline](),
 	reflect.TypeFor[MarkupRequest]():         reflect.TypeFor[client.MarkupRequest](),
+	reflect.TypeFor[MarkupList]():            reflect.TypeFor[client.DownlineMarkupList](),
 	reflect.TypeFor[DownlineStatusRequest](): reflect.TypeFor[client.DownlineStatusRequest](),
 	reflect.TypeFor[TransferRequest]():       reflect.TypeFor[client.TransferRequest](),
 	reflect.TypeFor[Transfer]():              reflect.TypeFor[client.Transfer](),

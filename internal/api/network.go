@@ -40,6 +40,11 @@ type MarkupRequest struct {
 	MarkupFlat loket.Money `json:"markup_flat" doc:"rupiah per order"`
 }
 
+// MarkupList is GET /v1/network/downlines/{id}/markups, and the answer of deleting one.
+type MarkupList struct {
+	Markups []loket.DownlineMarkupView `json:"markups" doc:"the one over everything first, then per category, then per product; a product's wins over its category's, which wins over the one over everything"`
+}
+
 // DownlineStatusRequest is the body of POST /v1/network/downlines/{id}/status.
 type DownlineStatusRequest struct {
 	Status string `json:"status" enum:"active,suspended" doc:"suspended: its keys stop working until you make it active again"`
@@ -81,6 +86,14 @@ func (s *Server) registerNetwork() {
 	s.add(Route{Pattern: "PUT /v1/network/downlines/{id}/markup", Summary: "Set your markup for a downline: over everything, a category or a product",
 		Auth: true, Request: MarkupRequest{}, Response: loket.Downline{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND, loket.EPRODUCT}},
 		changeDownline(s, s.setMarkup))
+	s.add(Route{Pattern: "GET /v1/network/downlines/{id}/markups", Summary: "Your markups for a downline: over everything, per category and per product",
+		Auth: true, Response: MarkupList{}, Errors: []string{loket.ENOTFOUND}}, s.downlineMarkups(nil))
+	s.add(Route{Pattern: "DELETE /v1/network/downlines/{id}/markups/{scope}/{code}",
+		Summary: "Delete your markup for a downline on a category or a product, so the wider one applies again; the one over everything is set to 0 instead",
+		Auth:    true, Response: MarkupList{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND, loket.EPRODUCT}},
+		s.downlineMarkups(func(r *http.Request, ra *loket.ResellerAuth, id int64) error {
+			return s.svc.Network.DeleteMarkup(r.Context(), ra, id, r.PathValue("scope"), r.PathValue("code"))
+		}))
 	s.add(Route{Pattern: "POST /v1/network/downlines/{id}/status", Summary: "Suspend a downline or make it active again",
 		Auth: true, Request: DownlineStatusRequest{}, Response: loket.Downline{}, Errors: []string{loket.EINVALID, loket.ENOTFOUND}},
 		changeDownline(s, s.setDownlineStatus))
@@ -142,9 +155,8 @@ func (s *Server) downline(r *http.Request, ra *loket.ResellerAuth, id int64) (*l
 // then change, and the answer is the downline as it is after.
 func changeDownline[T any](s *Server, change func(r *http.Request, ra *loket.ResellerAuth, id int64, req *T) error) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
-			WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+		id, ok := pathDownline(w, r)
+		if !ok {
 			return
 		}
 		var req T
@@ -162,6 +174,40 @@ func changeDownline[T any](s *Server, change func(r *http.Request, ra *loket.Res
 			return
 		}
 		httpx.WriteJSON(w, http.StatusOK, d)
+	})
+}
+
+// pathDownline is the {id} of the path; anything but a positive number is no such
+// downline, answered.
+func pathDownline(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		WriteError(w, loket.Errorf(loket.ENOTFOUND, "no such downline"))
+		return 0, false
+	}
+	return id, true
+}
+
+// downlineMarkups serves the caller's markups for the downline of the path's {id},
+// after change when there is one.
+func (s *Server) downlineMarkups(change func(r *http.Request, ra *loket.ResellerAuth, id int64) error) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, ra *loket.ResellerAuth) {
+		id, ok := pathDownline(w, r)
+		if !ok {
+			return
+		}
+		if change != nil {
+			if err := change(r, ra, id); err != nil {
+				WriteError(w, err)
+				return
+			}
+		}
+		ms, err := s.svc.Network.Markups(r.Context(), ra, id)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, MarkupList{Markups: ms})
 	})
 }
 

@@ -95,6 +95,26 @@ func TestNetworkAPI(t *testing.T) {
 			t.Fatalf("price with the product's markup %d, want %d", o2.Price, mp.Price+500)
 		}
 		waitOrder(t, dc, o2.ID, 10*time.Second)
+		// Listed by code; another's not; deleted, the price falls back to the markup over everything.
+		ms, err := master.C.DownlineMarkups(ctx, d.ID)
+		if err != nil || len(ms) != 2 || ms[0] != (client.DownlineMarkup{Scope: client.ScopeAll, MarkupBP: 1000, MarkupFlat: 100}) ||
+			ms[1] != (client.DownlineMarkup{Scope: client.ScopeProduct, Code: "HSA5", MarkupFlat: 500}) {
+			t.Fatalf("markups %+v %v", ms, err)
+		}
+		_, err = other.C.DownlineMarkups(ctx, d.ID)
+		wantAPIError(t, err, http.StatusNotFound, client.CodeNotFound)
+		_, err = other.C.DeleteDownlineMarkup(ctx, d.ID, client.ScopeProduct, "HSA5")
+		wantAPIError(t, err, http.StatusNotFound, client.CodeNotFound)
+		_, err = master.C.DeleteDownlineMarkup(ctx, d.ID, client.ScopeAll, "x")
+		wantAPIError(t, err, http.StatusBadRequest, client.CodeInvalid)
+		if ms, err = master.C.DeleteDownlineMarkup(ctx, d.ID, client.ScopeProduct, "HSA5"); err != nil || len(ms) != 1 || ms[0].Scope != client.ScopeAll {
+			t.Fatalf("markups left %+v %v", ms, err)
+		}
+		_, err = master.C.DeleteDownlineMarkup(ctx, d.ID, client.ScopeProduct, "HSA5")
+		wantAPIError(t, err, http.StatusNotFound, client.CodeNotFound)
+		if p, err := dc.Product(ctx, "HSA5"); err != nil || p.Price != want {
+			t.Fatalf("price after the product's markup is deleted: %+v %v, want %d", p, err, want)
+		}
 		if sd, err := master.C.SetDownlineStatus(ctx, d.ID, "suspended"); err != nil || sd.Status != "suspended" {
 			t.Fatalf("suspend: %+v %v", sd, err)
 		}

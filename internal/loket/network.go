@@ -34,6 +34,15 @@ type NewDownline struct {
 	Opening    Money  `json:"opening_balance"` // moved from the upline's own balance
 }
 
+// DownlineMarkupView is one of an upline's markups for a downline: over everything
+// (scope all), a category or a product, named by its code.
+type DownlineMarkupView struct {
+	Scope      string `json:"scope"`          // all, category or product
+	Code       string `json:"code,omitempty"` // the category's or product's code
+	MarkupBP   int64  `json:"markup_bp"`
+	MarkupFlat Money  `json:"markup_flat"`
+}
+
 // NetworkLimits are the operator's limits on the network.
 type NetworkLimits struct {
 	MaxDepth      int   `json:"max_depth"`       // levels below the operator's resellers
@@ -53,6 +62,14 @@ type NetworkService interface {
 	// SetMarkup sets the upline's markup for a direct downline over everything (scope
 	// all), a category or a product (by code).
 	SetMarkup(ctx context.Context, upline *ResellerAuth, downlineID int64, scope, code string, bp int64, flat Money) error
+	// Markups lists the upline's markups for a direct downline: the one over
+	// everything, then per category, then per product. A product's wins over its
+	// category's, which wins over the one over everything.
+	Markups(ctx context.Context, upline *ResellerAuth, downlineID int64) ([]DownlineMarkupView, error)
+	// DeleteMarkup removes the upline's markup for a direct downline on a category or a
+	// product (by code), so the wider one applies again. Scope all is refused: set it
+	// to 0 instead.
+	DeleteMarkup(ctx context.Context, upline *ResellerAuth, downlineID int64, scope, code string) error
 	// Move moves balance to a direct downline, or back from it (up), once per key.
 	Move(ctx context.Context, upline *ResellerAuth, downlineID int64, amount Money, up bool, key, note string) error
 	// SetStatus suspends or reactivates a direct downline.

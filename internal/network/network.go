@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,7 @@ const (
 // Catalog is what pricing needs of the catalog.
 type Catalog interface {
 	Product(code, level string) (*loket.Product, error)
+	ProductByID(id int64, level string) (*loket.Product, error)
 	Products(level string) []loket.Product
 	Categories() []loket.Category
 }
@@ -307,26 +309,105 @@ func (s *Service) SetMarkup(ctx context.Context, upline *loket.ResellerAuth, dow
 	if flat < 0 || flat > l.MaxMarkupFlat {
 		return loket.FieldError(loket.EINVALID, "markup_flat", "a flat markup must be between 0 and %d", l.MaxMarkupFlat)
 	}
-	m := store.DownlineMarkup{DownlineID: downlineID, Scope: scope, MarkupBP: bp, MarkupFlat: flat}
-	switch scope {
-	case loket.ScopeAll:
-	case loket.ScopeProduct:
-		p, err := s.catalog.Product(code, loket.DefaultLevel)
-		if err != nil {
-			return err
-		}
-		m.ScopeID = p.ID
-	case loket.ScopeCategory:
-		if m.ScopeID = s.categoryID(code); m.ScopeID == 0 {
-			return loket.FieldError(loket.EINVALID, "code", "no category %q", code)
-		}
-	default:
-		return loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product")
+	id, err := s.scopeID(scope, code)
+	if err != nil {
+		return err
 	}
 	if err := s.own(ctx, upline, downlineID); err != nil {
 		return err
 	}
-	return s.setMarkupTold(ctx, m)
+	// The downline and everyone below it with a webhook hear of the prices it moves.
+	return s.setMarkupTold(ctx, store.DownlineMarkup{DownlineID: downlineID, Scope: scope, ScopeID: id, MarkupBP: bp, MarkupFlat: flat})
+}
+
+// scopeID is the id a markup's scope names by code: 0 for scope all, else the
+// category's or the product's.
+func (s *Service) scopeID(scope, code string) (int64, error) {
+	switch scope {
+	case loket.ScopeAll:
+		return 0, nil
+	case loket.ScopeProduct:
+		p, err := s.catalog.Product(code, loket.DefaultLevel)
+		if err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	case loket.ScopeCategory:
+		if id := s.categoryID(code); id != 0 {
+			return id, nil
+		}
+		return 0, loket.FieldError(loket.EINVALID, "code", "no category %q", code)
+	}
+	return 0, loket.FieldError(loket.EINVALID, "scope", "scope must be all, category or product")
+}
+
+// scopeOrder sorts markups: the one over everything, then categories, then products.
+var scopeOrder = map[string]int{loket.ScopeAll: 0, loket.ScopeCategory: 1, loket.ScopeProduct: 2}
+
+// Markups lists an upline's markups for one of its direct downlines, each category or
+// product by its code (a product gone from the catalog by "#" and its id), the one
+// over everything first, then the categories', then the products'.
+func (s *Service) Markups(ctx context.Context, upline *loket.ResellerAuth, downlineID int64) ([]loket.DownlineMarkupView, error) {
+	if err := s.own(ctx, upline, downlineID); err != nil {
+		return nil, err
+	}
+	ms, err := s.db.DownlineMarkups(ctx, []int64{downlineID})
+	if err != nil {
+		return nil, err
+	}
+	cats := map[int64]string{}
+	for _, c := range s.catalog.Categories() {
+		cats[c.ID] = c.Code
+	}
+	out := make([]loket.DownlineMarkupView, 0, len(ms))
+	for _, m := range ms {
+		v := loket.DownlineMarkupView{Scope: m.Scope, MarkupBP: m.MarkupBP, MarkupFlat: m.MarkupFlat}
+		switch m.Scope {
+		case loket.ScopeCategory:
+			if v.Code = cats[m.ScopeID]; v.Code == "" {
+				v.Code = fmt.Sprintf("#%d", m.ScopeID)
+			}
+		case loket.ScopeProduct:
+			v.Code = fmt.Sprintf("#%d", m.ScopeID)
+			if p, err := s.catalog.ProductByID(m.ScopeID, loket.DefaultLevel); err == nil {
+				v.Code = p.Code
+			}
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := scopeOrder[out[i].Scope], scopeOrder[out[j].Scope]; a != b {
+			return a < b
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out, nil
+}
+
+// DeleteMarkup removes an upline's markup for one of its direct downlines on a
+// category or a product, so the wider one applies again. The one over everything is
+// not removed: setting it to 0 is the way.
+func (s *Service) DeleteMarkup(ctx context.Context, upline *loket.ResellerAuth, downlineID int64, scope, code string) error {
+	if err := s.own(ctx, upline, downlineID); err != nil {
+		return err
+	}
+	if scope == loket.ScopeAll {
+		return loket.FieldError(loket.EINVALID, "scope", "the markup over everything is not deleted: set it to 0")
+	}
+	id, err := s.scopeID(scope, code)
+	if err != nil {
+		return err
+	}
+	ms, err := s.db.DownlineMarkups(ctx, []int64{downlineID})
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Scope == scope && m.ScopeID == id {
+			return s.DeleteMarkupTold(ctx, downlineID, scope, id)
+		}
+	}
+	return loket.Errorf(loket.ENOTFOUND, "no markup for %s %s", scope, code)
 }
 
 // own checks that downlineID is a direct downline of upline.

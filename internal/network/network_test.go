@@ -344,3 +344,93 @@ func TestDownlineDropship(t *testing.T) {
 		verify(t, c)
 	})
 }
+
+// An upline's markups per category and product: a product's wins over its category's,
+// which wins over the one over everything; deleting the product's falls back to the
+// category's; the list names them by code; another upline can neither list nor delete.
+func TestMarkupScopes(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine)
+		ctx := context.Background()
+		m, d1, _ := tree(t, c)
+		other := loketest.Buyer(t, c, "lain", 0)
+		base, err := c.Catalog.Product("HSA5", m.Level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sibling *loket.Product // another product of HSA5's category
+		for _, p := range c.Catalog.Products(m.Level) {
+			if p.Category == base.Category && p.Code != base.Code && !p.Postpaid() {
+				sibling = &p
+				break
+			}
+		}
+		if sibling == nil {
+			t.Fatalf("no other product in %s", base.Category)
+		}
+		price := func(code string) loket.Money {
+			t.Helper()
+			p, err := c.Network.Product(ctx, d1, code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Price
+		}
+		for _, s := range []struct {
+			scope, code string
+			flat        loket.Money
+		}{{loket.ScopeAll, "", 100}, {loket.ScopeCategory, base.Category, 200}, {loket.ScopeProduct, "HSA5", 300}} {
+			if err := c.Network.SetMarkup(ctx, m, d1.ID, s.scope, s.code, 0, s.flat); err != nil {
+				t.Fatal(s.scope, err)
+			}
+		}
+		if got := price("HSA5"); got != base.Price+300 {
+			t.Fatalf("HSA5 with a product markup: %d, want %d", got, base.Price+300)
+		}
+		if got := price(sibling.Code); got != sibling.Price+200 {
+			t.Fatalf("%s with its category's markup: %d, want %d", sibling.Code, got, sibling.Price+200)
+		}
+		ms, err := c.Network.Markups(ctx, m, d1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []loket.DownlineMarkupView{{Scope: loket.ScopeAll, MarkupFlat: 100}, {Scope: loket.ScopeCategory, Code: base.Category, MarkupFlat: 200},
+			{Scope: loket.ScopeProduct, Code: "HSA5", MarkupFlat: 300}}
+		if fmt.Sprint(ms) != fmt.Sprint(want) {
+			t.Fatalf("markups %+v, want %+v", ms, want)
+		}
+		// Another upline, or the downline itself, neither lists nor deletes them.
+		for _, who := range []*loket.ResellerAuth{other, d1} {
+			if _, err := c.Network.Markups(ctx, who, d1.ID); loket.ErrorCode(err) != loket.ENOTFOUND {
+				t.Fatalf("%s lists: %v", who.Username, err)
+			}
+			if err := c.Network.DeleteMarkup(ctx, who, d1.ID, loket.ScopeProduct, "HSA5"); loket.ErrorCode(err) != loket.ENOTFOUND {
+				t.Fatalf("%s deletes: %v", who.Username, err)
+			}
+		}
+		if got := price("HSA5"); got != base.Price+300 {
+			t.Fatalf("HSA5 after the refused deletes: %d", got)
+		}
+		if err := c.Network.DeleteMarkup(ctx, m, d1.ID, loket.ScopeAll, ""); loket.ErrorCode(err) != loket.EINVALID {
+			t.Fatalf("deleting the one over everything: %v", err)
+		}
+		if err := c.Network.DeleteMarkup(ctx, m, d1.ID, loket.ScopeProduct, "HSA5"); err != nil {
+			t.Fatal(err)
+		}
+		if got := price("HSA5"); got != base.Price+200 {
+			t.Fatalf("HSA5 after its markup is deleted: %d, want its category's %d", got, base.Price+200)
+		}
+		if err := c.Network.DeleteMarkup(ctx, m, d1.ID, loket.ScopeProduct, "HSA5"); loket.ErrorCode(err) != loket.ENOTFOUND {
+			t.Fatalf("deleting it twice: %v", err)
+		}
+		if err := c.Network.DeleteMarkup(ctx, m, d1.ID, loket.ScopeCategory, base.Category); err != nil {
+			t.Fatal(err)
+		}
+		if got := price("HSA5"); got != base.Price+100 {
+			t.Fatalf("HSA5 with only the markup over everything: %d, want %d", got, base.Price+100)
+		}
+		if ms, err := c.Network.Markups(ctx, m, d1.ID); err != nil || len(ms) != 1 || ms[0].Scope != loket.ScopeAll {
+			t.Fatalf("markups left %+v %v", ms, err)
+		}
+	})
+}

@@ -19,6 +19,7 @@ type networkData struct {
 	Reseller  *loket.Reseller
 	Downlines []loket.Downline
 	Limits    loket.NetworkLimits
+	Markups   []downlineMarkup   // the markups per category and product, of every downline
 	Key       string             // fixed when the page is shown, so a double submit moves once
 	New       *loket.Reseller    // the downline just created,
 	Creds     *loket.Credentials // and its keys, shown once
@@ -40,7 +41,25 @@ func (h *Handler) networkData(r *http.Request, s *sess) (*networkData, error) {
 	if d.Limits, err = h.svc.Network.Limits(ctx); err != nil {
 		return nil, err
 	}
+	for _, dl := range d.Downlines {
+		ms, err := h.svc.Network.Markups(ctx, ra, dl.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Scope != loket.ScopeAll { // the table shows that one
+				d.Markups = append(d.Markups, downlineMarkup{ID: dl.ID, Username: dl.Username, DownlineMarkupView: m})
+			}
+		}
+	}
 	return d, nil
+}
+
+// downlineMarkup is a markup per category or product, with its downline.
+type downlineMarkup struct {
+	ID       int64
+	Username string
+	loket.DownlineMarkupView
 }
 
 // networkPage: the reseller's downlines, creating one, moving balance, markups, status.
@@ -196,6 +215,21 @@ func (h *Handler) networkMarkup(w http.ResponseWriter, r *http.Request, s *sess)
 		return
 	}
 	h.back(w, r, "/app/network", "ok", p.T("Markup disimpan."))
+}
+
+// networkMarkupDelete deletes a markup per category or product, so the wider one
+// applies again.
+func (h *Handler) networkMarkupDelete(w http.ResponseWriter, r *http.Request, s *sess) {
+	p := &page{Lang: lang(r)}
+	ra, id, ok := h.downlineForm(w, r, s)
+	if !ok {
+		return
+	}
+	if err := h.svc.Network.DeleteMarkup(r.Context(), ra, id, r.PostFormValue("scope"), r.PostFormValue("code")); err != nil {
+		h.back(w, r, "/app/network", "err", h.errText(r, err))
+		return
+	}
+	h.back(w, r, "/app/network", "ok", p.T("Markup dihapus."))
 }
 
 func (h *Handler) networkStatus(w http.ResponseWriter, r *http.Request, s *sess) {

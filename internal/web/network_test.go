@@ -72,6 +72,16 @@ func TestNetworkPages(t *testing.T) {
 	must(t, st, body, 200, "Markup disimpan.")
 	st, body = b.post("/app/network/markup", url.Values{"id": {id}, "scope": {"all"}, "percent": {"90"}})
 	must(t, st, body, 200, `class="flash err"`, "tidak valid")
+	// Listed with a delete button; deleting it takes it off; another's is not found.
+	st, body = b.get("/app/network")
+	must(t, st, body, 200, `id="markups"`, `id="markup-`+id+`-product-HSA5"`, "1,5% + Rp 50", `action="/app/network/markup/delete"`)
+	st, body = b.post("/app/network/markup/delete", url.Values{"id": {itoa(other.ID)}, "scope": {"product"}, "code": {"HSA5"}})
+	must(t, st, body, 200, `class="flash err"`, "tidak ditemukan")
+	st, body = b.post("/app/network/markup/delete", url.Values{"id": {id}, "scope": {"product"}, "code": {"HSA5"}})
+	must(t, st, body, 200, "Markup dihapus.")
+	if strings.Contains(body, `id="markups"`) {
+		t.Fatal("the deleted markup is still listed")
+	}
 
 	// Suspended, then reactivated.
 	st, body = b.post("/app/network/status", url.Values{"id": {id}, "status": {"suspended"}})

@@ -41,6 +41,7 @@ func (h *Handler) mountReseller(handle func(string, http.HandlerFunc)) {
 	handle("POST /app/network", h.reseller(h.networkCreate))
 	handle("POST /app/network/move", h.reseller(h.networkMove))
 	handle("POST /app/network/markup", h.reseller(h.networkMarkup))
+	handle("POST /app/network/markup/delete", h.reseller(h.networkMarkupDelete))
 	handle("POST /app/network/status", h.reseller(h.networkStatus))
 
 	handle("GET /app/chat", h.reseller(h.chatPage))
