@@ -67,6 +67,9 @@ type Inquiry struct {
 	SupplierTrx  string `json:"-"`
 	Cost         Money  `json:"-"`
 	PeriodsKey   string `json:"-"`
+	// Uplines are a downline's uplines' commissions on the admin (in Admin and Total),
+	// as stored (JSON), for its payment to record.
+	Uplines string `json:"-"`
 }
 
 // Price sets what paying the bill costs the reseller, in.Amount being the bill over

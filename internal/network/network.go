@@ -100,6 +100,24 @@ func (c *chainPricer) price(tp *loket.Product) (loket.Money, []store.Commission)
 	return priceDown(c.chain, c.markups, tp.Price, tp.ID, c.s.categoryID(tp.Category))
 }
 
+// BillCommissions are the uplines' commissions on a downline's bill: down the chain,
+// each upline's markup for the one below it (the product's, its category's or the one
+// over everything) on the admin as that one would pay it. A reseller with no upline
+// pays none.
+func (s *Service) BillCommissions(ctx context.Context, r *loket.ResellerAuth, p *loket.Product, admin loket.Money) ([]store.Commission, error) {
+	if r.UplineID == 0 || admin <= 0 {
+		return nil, nil
+	}
+	pr, err := s.pricer(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	cp := *p
+	cp.Price = admin
+	_, cs := pr.price(&cp)
+	return cs, nil
+}
+
 // Products is the catalog at a reseller's own prices: its level's, or for a downline
 // its upline's plus the markups down its chain. Bills carry no price (each is priced
 // when checked).

@@ -434,3 +434,43 @@ func TestMarkupScopes(t *testing.T) {
 		}
 	})
 }
+
+// A downline's bill: its upline's markup on the admin is in what it pays, and is the
+// upline's commission once the payment succeeds.
+func TestDownlineBill(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine)
+		ctx := context.Background()
+		m, d1, _ := tree(t, c)
+		if err := c.Network.Move(ctx, m, d1.ID, 2_000_000, false, "open", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Network.SetMarkup(ctx, m, d1.ID, loket.ScopeAll, "", 1000, 50); err != nil {
+			t.Fatal(err)
+		}
+		base, err := c.Orders.Inquire(ctx, m, "pln", "530000000001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := c.Orders.Inquire(ctx, d1, "pln", "530000000001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := base.Admin.PlusBP(1000) + 50 - base.Admin
+		if in.Total != base.Total+want || in.Admin != base.Admin+want {
+			t.Fatalf("the downline's bill: total %d admin %d, want %d and %d", in.Total, in.Admin, base.Total+want, base.Admin+want)
+		}
+		o, _, err := c.Orders.PayBill(ctx, d1, in.ID, "bill1", "api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Price != in.Total || o.Commission != want {
+			t.Fatalf("the payment: price %d commission %d, want %d and %d", o.Price, o.Commission, in.Total, want)
+		}
+		waitStatus(t, c, o, loket.StatusSuccess)
+		if got := profit(t, c, m.ID); got != want {
+			t.Fatalf("the upline's commission %d, want %d", got, want)
+		}
+		verify(t, c)
+	})
+}

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -206,6 +207,24 @@ func (s *Service) keepInquiry(ctx context.Context, r *loket.ResellerAuth, p *lok
 		in.Bill.Info[clean(k)] = clean(v)
 	}
 	in.Price(len(b.Periods), p.AdminFee, p.Commission, in.Cost)
+	if r.UplineID != 0 && s.billPricer != nil {
+		// A downline pays its uplines' markups on the admin, kept with the inquiry so
+		// its payment records the same commissions.
+		cs, err := s.billPricer(ctx, r, p, in.Admin)
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) > 0 {
+			add := store.SumCommissions(cs)
+			in.Admin += add
+			in.Total += add
+			b, err := json.Marshal(cs)
+			if err != nil {
+				return nil, err
+			}
+			in.Uplines = string(b)
+		}
+	}
 	if in.Total <= 0 || in.Total > loket.MaxAmount {
 		return nil, loket.Errorf(loket.EUNAVAILABLE, "the %s bill cannot be paid here", p.Name)
 	}
@@ -308,9 +327,15 @@ func (s *Service) payBill(ctx context.Context, r *loket.ResellerAuth, inquiryID 
 	if err != nil {
 		return nil, false, err
 	}
+	var cs []store.Commission
+	if in.Uplines != "" {
+		if err := json.Unmarshal([]byte(in.Uplines), &cs); err != nil {
+			return nil, false, fmt.Errorf("inquiry %d: uplines: %w", in.ID, err)
+		}
+	}
 	o, existed, err := s.write(ctx, &store.NewOrder{ResellerID: r.ID, AccountID: r.BalanceAccountID, RefID: refID, RequestHash: hash,
 		Product: p, Target: in.Customer, Price: in.Total, Surface: surface, FirstRoute: route, FirstRef: in.Ref, FirstTrx: in.SupplierTrx, InquiryID: in.ID,
-		BillKey: billKey(in)})
+		BillKey: billKey(in), Commissions: cs})
 	if err != nil {
 		return nil, false, err
 	}

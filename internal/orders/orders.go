@@ -49,12 +49,13 @@ type Service struct {
 	webhooks  *webhooks.Service
 	cfg       Config
 
-	health health
-	early  earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
-	m      orderMetrics
-	alert  func(ctx context.Context, kind, text string) error // the operator's alerts (chat), or nil
-	low    atomic.Int64                                       // the setting supplier.low_balance; -1: unset
-	pricer Pricer                                             // a downline's price (network), or nil
+	health     health
+	early      earlyCallbacks // callbacks that came before their order's answer (callbacks.go)
+	m          orderMetrics
+	alert      func(ctx context.Context, kind, text string) error // the operator's alerts (chat), or nil
+	low        atomic.Int64                                       // the setting supplier.low_balance; -1: unset
+	pricer     Pricer                                             // a downline's price (network), or nil
+	billPricer BillPricer                                         // a downline's bill's commissions (network), or nil
 }
 
 // Pricer prices a product for a reseller with an upline: the price and the uplines'
@@ -63,6 +64,13 @@ type Pricer func(ctx context.Context, r *loket.ResellerAuth, p *loket.Product) (
 
 // SetPricer prices downlines' orders with f. Call before Start.
 func (s *Service) SetPricer(f Pricer) { s.pricer = f }
+
+// BillPricer is the uplines' commissions on a downline's bill: each upline's markup on
+// the admin (network.Service.BillCommissions).
+type BillPricer func(ctx context.Context, r *loket.ResellerAuth, p *loket.Product, admin loket.Money) ([]store.Commission, error)
+
+// SetBillPricer prices downlines' bills with f. Call before Start.
+func (s *Service) SetBillPricer(f BillPricer) { s.billPricer = f }
 
 // SetAlerter sends the operator's alerts (loket.AlertStuck, AlertLowBalance,
 // AlertSupplier) through f: chat's, to the operator's chats. Call before Start.

@@ -84,6 +84,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Network = network.New(db, c.Catalog, c.Resellers, log)
 	c.Network.SetWebhooks(c.Webhooks)
 	c.Orders.SetPricer(c.Network.Price)
+	c.Orders.SetBillPricer(c.Network.BillCommissions)
 	c.Deposits = deposits.New(db, c.Jobs, sealer, log, reg, deposits.Config{PublicURL: cfg.PublicURL})
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,

@@ -25,11 +25,11 @@ func (t *Tx) InsertInquiry(in *loket.Inquiry) error {
 	}
 	now := Now()
 	err = t.QueryRow(`INSERT INTO inquiries (reseller_id, product_id, customer_no, route_id, supplier_id, supplier_code, ref, supplier_trx,
-		bill, amount, admin, commission, total, cost, periods_key, valid_until, created_at, client_ref)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		bill, amount, admin, commission, total, cost, periods_key, valid_until, created_at, client_ref, uplines)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (reseller_id, client_ref) WHERE client_ref IS NOT NULL DO NOTHING RETURNING id`,
 		in.ResellerID, in.ProductID, in.Customer, in.RouteID, in.SupplierID, in.SupplierCode, in.Ref, truncate(in.SupplierTrx, 200),
-		string(bill), in.Amount, in.Admin, in.Commission, in.Total, in.Cost, in.PeriodsKey, in.ValidUntil.UnixMicro(), now, clientRef).Scan(&in.ID)
+		string(bill), in.Amount, in.Admin, in.Commission, in.Total, in.Cost, in.PeriodsKey, in.ValidUntil.UnixMicro(), now, clientRef, in.Uplines).Scan(&in.ID)
 	if noRows(err) && in.ClientRef != "" {
 		return ErrClientRef
 	}
@@ -55,7 +55,7 @@ func (db *DB) InquiryByClientRef(ctx context.Context, resellerID int64, clientRe
 
 const inquiryCols = `i.id, i.reseller_id, i.product_id, p.code, p.name, i.customer_no, i.route_id, i.supplier_id, i.supplier_code, i.ref,
 	i.supplier_trx, i.bill, i.amount, i.admin, i.commission, i.total, i.cost, i.periods_key, i.valid_until, i.created_at,
-	COALESCE(i.client_ref, '')`
+	COALESCE(i.client_ref, ''), i.uplines`
 
 // Inquiry loads an inquiry; resellerID limits the lookup to one reseller's (0: any),
 // so that another reseller's inquiry is not found.
@@ -96,7 +96,7 @@ func scanInquiry(row interface{ Scan(...any) error }) (*loket.Inquiry, error) {
 	var valid, created int64
 	if err := row.Scan(&in.ID, &in.ResellerID, &in.ProductID, &in.ProductCode, &in.ProductName, &in.Customer, &in.RouteID, &in.SupplierID,
 		&in.SupplierCode, &in.Ref, &in.SupplierTrx, &bill, &in.Amount, &in.Admin, &in.Commission, &in.Total, &in.Cost, &in.PeriodsKey,
-		&valid, &created, &in.ClientRef); err != nil {
+		&valid, &created, &in.ClientRef, &in.Uplines); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(bill), &in.Bill); err != nil {

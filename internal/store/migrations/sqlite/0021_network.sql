@@ -29,3 +29,7 @@ CREATE TABLE order_commissions (
 
 -- The sum of an order's commissions (0: a reseller with no upline).
 ALTER TABLE orders ADD COLUMN commission INTEGER NOT NULL DEFAULT 0;
+
+-- A downline's bill inquiry: its uplines' commissions on the admin (JSON), kept so that
+-- paying it records the same ones.
+ALTER TABLE inquiries ADD COLUMN uplines TEXT NOT NULL DEFAULT '';
