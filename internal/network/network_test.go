@@ -10,6 +10,7 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
 )
 
 // tree makes the operator's reseller m (with a balance), its downline d1 and d1's
@@ -472,5 +473,37 @@ func TestDownlineBill(t *testing.T) {
 			t.Fatalf("the upline's commission %d, want %d", got, want)
 		}
 		verify(t, c)
+	})
+}
+
+// The tree refuses cycles and a second upline: a reseller cannot be placed under its
+// own downline, nor under itself, nor moved once it has an upline.
+func TestTreeRefusesCycles(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine)
+		ctx := context.Background()
+		m, d1, d2 := tree(t, c)
+		other := loketest.Buyer(t, c, "lain", 0)
+		for _, tt := range []struct {
+			name             string
+			reseller, upline int64
+		}{
+			{"under its own downline", m.ID, d2.ID},
+			{"under itself", other.ID, other.ID},
+			{"a second upline", d1.ID, other.ID},
+		} {
+			err := c.DB.Write(ctx, 0, func(tx *store.Tx) error { return tx.SetUpline(tt.reseller, tt.upline) })
+			if code := loket.ErrorCode(err); code != loket.ECONFLICT && code != loket.EINVALID {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+		}
+		// A reseller with neither upline nor downlines may join one.
+		if err := c.DB.Write(ctx, 0, func(tx *store.Tx) error { return tx.SetUpline(other.ID, d2.ID) }); err != nil {
+			t.Fatal(err)
+		}
+		chain, err := c.DB.Chain(ctx, other.ID)
+		if err != nil || len(chain) != 4 || chain[0].Depth != 3 {
+			t.Fatalf("the chain %+v %v", chain, err)
+		}
 	})
 }
