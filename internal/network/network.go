@@ -35,6 +35,7 @@ const (
 
 // Catalog is what pricing needs of the catalog.
 type Catalog interface {
+	PriceFor(base loket.Money, level string) loket.Money
 	Product(code, level string) (*loket.Product, error)
 	ProductByID(id int64, level string) (*loket.Product, error)
 	Products(level string) []loket.Product
@@ -116,6 +117,18 @@ func (s *Service) BillCommissions(ctx context.Context, r *loket.ResellerAuth, p 
 	cp.Price = admin
 	_, cs := pr.price(&cp)
 	return cs, nil
+}
+
+// VNPrice is a downline's price of a virtual number of base price base: the chain
+// top's level price of it, then each upline's markup over everything (numbers have no
+// category or product of the catalog), and the uplines' commissions.
+func (s *Service) VNPrice(ctx context.Context, r *loket.ResellerAuth, base loket.Money) (loket.Money, []store.Commission, error) {
+	pr, err := s.pricer(ctx, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	price, cs := priceDown(pr.chain, pr.markups, s.catalog.PriceFor(base, pr.top()), 0, 0)
+	return price, cs, nil
 }
 
 // Products is the catalog at a reseller's own prices: its level's, or for a downline

@@ -507,3 +507,66 @@ func TestTreeRefusesCycles(t *testing.T) {
 		}
 	})
 }
+
+// A downline's virtual-number rent: it pays its upline's markup over everything on
+// top of the number's price, and the upline earns it when the rent is done; a
+// canceled rent pays nobody.
+func TestDownlineNumber(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c := loketest.Core(t, engine, "--vn-poll=50ms")
+		ctx := context.Background()
+		m, d1, _ := tree(t, c)
+		if err := c.Network.Move(ctx, m, d1.ID, 100_000, false, "open", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Network.SetMarkup(ctx, m, d1.ID, loket.ScopeAll, "", 1000, 25); err != nil {
+			t.Fatal(err)
+		}
+		req := loket.NumberRequest{ServiceCode: 14, NumberID: 340437, ProviderID: "3837", Surface: "api"}
+		top, _, err := c.Numbers.OrderNumber(ctx, m, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := top.Price.PlusBP(1000) + 25
+		req.RefID = "d1-1"
+		a, _, err := c.Numbers.OrderNumber(ctx, d1, req)
+		if err != nil || a.Price != want {
+			t.Fatalf("the downline's rent: %+v %v, want price %d", a, err, want)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got, err := c.Numbers.Activation(ctx, d1.ID, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.SMS) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no code: %+v", got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if _, err := c.Numbers.FinishNumber(ctx, d1, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := profit(t, c, m.ID); got != want-top.Price {
+			t.Fatalf("the upline's commission %d, want %d", got, want-top.Price)
+		}
+		req.RefID = "d1-2"
+		b, _, err := c.Numbers.OrderNumber(ctx, d1, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Numbers.CancelNumber(ctx, d1, b.ID); err != nil && loket.ErrorCode(err) != loket.ECONFLICT {
+			t.Fatal(err)
+		}
+		verify(t, c)
+		if _, err := c.DB.W.ExecContext(ctx, `UPDATE activation_commissions SET amount = amount + 1 WHERE activation_id = $1`, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := c.DB.Verify(ctx); err != nil || len(v) != 1 || v[0].Invariant != "commissions match their orders" {
+			t.Fatalf("a tampered rent's commission: %+v %v", v, err)
+		}
+	})
+}

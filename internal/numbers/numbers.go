@@ -50,6 +50,7 @@ type Service struct {
 	webhooks  *webhooks.Service
 	cfg       Config
 	synced    chan struct{}
+	vnPricer  VNPricer
 	m         struct {
 		activations   *metrics.CounterVec
 		supplierCalls *metrics.CounterVec
@@ -93,6 +94,14 @@ func (s *Service) vnSupplier(id int64) (supplier.VNSupplier, error) {
 	}
 	return vs, nil
 }
+
+// VNPricer prices a virtual number for a downline from the entry's base price: the
+// chain top's level price plus the uplines' markups, and their commissions
+// (network.Service.VNPrice).
+type VNPricer func(ctx context.Context, r *loket.ResellerAuth, base loket.Money) (loket.Money, []store.Commission, error)
+
+// SetVNPricer prices downlines' rents with f. Call before Start.
+func (s *Service) SetVNPricer(f VNPricer) { s.vnPricer = f }
 
 // OrderNumber rents a virtual number for a reseller: it reserves the price, asks the
 // suppliers of the price-list entry in turn, and returns the activation waiting for
@@ -150,6 +159,13 @@ func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req lo
 			loket.Clip(req.OperatorID), req.NumberID, req.ProviderID)
 	}
 	charge := s.catalog.PriceFor(price.Price, r.Level)
+	var commissions []store.Commission
+	if r.UplineID != 0 && s.vnPricer != nil {
+		// A downline pays its uplines' markups over everything on top.
+		if charge, commissions, err = s.vnPricer(ctx, r, price.Price); err != nil {
+			return nil, false, err
+		}
+	}
 	if req.MaxPrice > 0 && charge > req.MaxPrice {
 		return nil, false, loket.FieldError(loket.EPRICE, "max_price", "price %d is above max_price %d", charge, req.MaxPrice)
 	}
@@ -169,7 +185,8 @@ func (s *Service) OrderNumber(ctx context.Context, r *loket.ResellerAuth, req lo
 		ServiceCode: svc.Code, ServiceName: svc.Name, NumberID: req.NumberID, Country: country, ProviderID: req.ProviderID,
 		OperatorID: req.OperatorID, Price: charge, PriceJual: req.PriceJual, MaxPrice: req.MaxPrice, Surface: req.Surface,
 		SupplierID: routes[0].SupplierID, Cost: routes[0].Cost,
-		Window: s.cfg.Timeout + rentBound, Node: s.runner.Node(), JobAt: time.Now().Add(rentBound), Lease: s.runner.Lease()}
+		Window: s.cfg.Timeout + rentBound, Node: s.runner.Node(), JobAt: time.Now().Add(rentBound), Lease: s.runner.Lease(),
+		Commissions: commissions}
 	var act *loket.Activation
 	var existed bool
 	err = s.db.Write(ctx, uint64(r.ID), func(t *store.Tx) error {

@@ -89,6 +89,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Dropship = dropship.New(db, c.Jobs, c.Orders, c.Deposits, c.Resellers, c.Webhooks, log, dropship.Config{PublicURL: cfg.PublicURL})
 	c.Numbers = numbers.New(db, c.Jobs, c.Catalog, c.Resellers, c.Webhooks, log, reg, numbers.Config{Timeout: cfg.VNTimeout,
 		Poll: cfg.VNPoll, SupplierTimeout: cfg.SupplierTimeout, PendingDeadline: cfg.PendingDeadline})
+	c.Numbers.SetVNPricer(c.Network.VNPrice)
 	c.Chat = chat.New(db, c.Jobs, c.Services(), c.Webhooks, log, reg, chat.Config{PINFailures: cfg.ChatPINFailures, PINLock: cfg.ChatPINLock})
 	c.Orders.SetAlerter(c.Chat.Alert)
 	if cfg.TelegramToken != "" {

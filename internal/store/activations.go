@@ -82,6 +82,9 @@ type NewActivation struct {
 	Node  string
 	JobAt time.Time
 	Lease time.Duration
+	// Commissions are a downline's uplines' shares of Price: recorded with the
+	// activation, posted to their profit accounts when it is done.
+	Commissions []Commission
 }
 
 // CreateActivation writes an activation in state renting, its reservation (the price
@@ -131,6 +134,15 @@ func (t *Tx) CreateActivation(n *NewActivation) (a *loket.Activation, existed bo
 	}
 	if res.Duplicate {
 		return nil, false, fmt.Errorf("reserve activation %d: already reserved", a.ID)
+	}
+	if s := SumCommissions(n.Commissions); s > n.Price {
+		return nil, false, fmt.Errorf("activation %d: commissions %d exceed its price %d", a.ID, s, n.Price)
+	}
+	for _, c := range n.Commissions {
+		if _, err := t.Exec(`INSERT INTO activation_commissions (activation_id, reseller_id, account_id, level, amount) VALUES ($1, $2, $3, $4, $5)`,
+			a.ID, c.ResellerID, c.AccountID, c.Level, c.Amount); err != nil {
+			return nil, false, fmt.Errorf("activation %d: commission: %w", a.ID, err)
+		}
 	}
 	if err := t.EnqueueJob(VNJobKey(a.ID), JobVN, a.ID, n.JobAt, n.Node, n.Lease); err != nil {
 		return nil, false, err
@@ -261,14 +273,27 @@ func (t *Tx) FinishActivation(id int64, message string) (*loket.Activation, bool
 	} else {
 		cost = 0
 	}
-	if a.Price-cost != 0 {
+	rest := a.Price - cost
+	var tracked []int64
+	err = scanAll(t.Query(`SELECT account_id, amount FROM activation_commissions WHERE activation_id = $1 ORDER BY level`, id))(func(r *sql.Rows) error {
+		var l Leg
+		if err := r.Scan(&l.Account, &l.Amount); err != nil {
+			return err
+		}
+		legs, tracked, rest = append(legs, l), append(tracked, l.Account), rest-l.Amount
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if rest != 0 {
 		revenue, err := t.HouseAccount(AccRevenue, KindRevenue)
 		if err != nil {
 			return nil, false, err
 		}
-		legs = append(legs, Leg{revenue, a.Price - cost})
+		legs = append(legs, Leg{revenue, rest})
 	}
-	res, err := t.Transfer(fmt.Sprintf("vn:%d:settle", id), TransferVNPost, nil, "", legs)
+	res, err := t.Transfer(fmt.Sprintf("vn:%d:settle", id), TransferVNPost, nil, "", legs, tracked...)
 	if err != nil {
 		return nil, false, err
 	}

@@ -385,6 +385,9 @@ func (db *DB) VerifyProgress(ctx context.Context, progress func(done, total int6
 	if err := verifyCommissions(ctx, snap, add); err != nil {
 		return nil, err
 	}
+	if err := verifyActivationCommissions(ctx, snap, add); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

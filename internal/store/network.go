@@ -187,6 +187,32 @@ func (t *Tx) NetworkTransfer(key string, fromAccount, toAccount int64, amount lo
 	return t.Transfer("network:"+key, TransferNetwork, nil, note, []Leg{{fromAccount, -amount}, {toAccount, amount}}, fromAccount, toAccount)
 }
 
+// verifyActivationCommissions checks that the uplines' commissions posted for
+// virtual-number rents are those recorded with done activations, and nothing for
+// others.
+func verifyActivationCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
+	return eachRow(ctx, snap, `WITH c AS (
+			SELECT activation_id AS id, SUM(amount) AS total FROM activation_commissions GROUP BY activation_id
+		), p AS (
+			SELECT a.id, SUM(e.amount) AS total FROM vn_activations a JOIN transfers tr ON tr.key = 'vn:' || a.id || ':settle'
+			JOIN entries e ON e.transfer_id = tr.id JOIN accounts ac ON ac.id = e.account_id
+			WHERE tr.kind = 'vn_post' AND ac.kind = 'reseller_profit' AND a.id IN (SELECT id FROM c) GROUP BY a.id
+		)
+		SELECT a.id, a.hold, a.price, COALESCE(c.total, 0), COALESCE(p.total, 0) FROM c JOIN vn_activations a ON a.id = c.id
+		LEFT JOIN p ON p.id = a.id
+		WHERE COALESCE(c.total, 0) > a.price OR (a.hold = 'posted' AND COALESCE(p.total, 0) <> COALESCE(c.total, 0))
+		   OR (a.hold <> 'posted' AND COALESCE(p.total, 0) <> 0)
+		LIMIT 20`, func(r *sql.Rows) error {
+		var id, price, recorded, posted int64
+		var hold string
+		if err := r.Scan(&id, &hold, &price, &recorded, &posted); err != nil {
+			return err
+		}
+		add("commissions match their orders", "activation %d (%s, price %d) records commission %d, %d posted", id, hold, price, recorded, posted)
+		return nil
+	})
+}
+
 // verifyCommissions checks that every commission posted belongs to a succeeded order
 // and is the one recorded with it, to the upline's own profit account, and that no
 // order's commissions exceed its price.

@@ -33,3 +33,14 @@ ALTER TABLE orders ADD COLUMN commission INTEGER NOT NULL DEFAULT 0;
 -- A downline's bill inquiry: its uplines' commissions on the admin (JSON), kept so that
 -- paying it records the same ones.
 ALTER TABLE inquiries ADD COLUMN uplines TEXT NOT NULL DEFAULT '';
+
+-- A downline's virtual-number rent pays its uplines as its orders do: each upline's
+-- markup over everything, recorded with the activation, posted when it is done.
+CREATE TABLE activation_commissions (
+    activation_id INTEGER NOT NULL REFERENCES vn_activations(id),
+    reseller_id   INTEGER NOT NULL REFERENCES resellers(id),
+    account_id    INTEGER NOT NULL REFERENCES accounts(id),
+    level         INTEGER NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    PRIMARY KEY (activation_id, reseller_id)
+);
