@@ -193,13 +193,18 @@ func (s *Server) numberCountries(w http.ResponseWriter, r *http.Request, ra *lok
 		WriteError(w, err)
 		return
 	}
+	price, err := s.svc.Network.NumberPrices(r.Context(), ra) // its own prices (a downline's too)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
 	out := NumberCountryList{Countries: []NumberCountry{}}
 	for _, c := range list {
 		v := NumberCountry{NumberID: c.NumberID, Name: c.Name, Prefix: c.Prefix, Prices: []NumberPrice{}}
 		for _, p := range c.Prices {
 			v.StockTotal += max(p.Stock, 0)
 			v.Prices = append(v.Prices, NumberPrice{ProviderID: p.ProviderID, ServerID: p.ServerID, Stock: p.Stock,
-				Rate: float64(p.RateBP) / 100, Price: s.svc.Catalog.PriceFor(p.Price, ra.Level)})
+				Rate: float64(p.RateBP) / 100, Price: price(p.Price)})
 		}
 		out.Countries = append(out.Countries, v)
 	}

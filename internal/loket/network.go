@@ -82,6 +82,9 @@ type NetworkService interface {
 	// downline (active, and the depth within the operator's limit): a registration
 	// with the code makes a downline of it.
 	Recruiter(ctx context.Context, referralCode string) (*ResellerAuth, error)
+	// NumberPrices prices virtual numbers for a reseller: what it pays for an entry of
+	// the given base price (a downline's: up its chain).
+	NumberPrices(ctx context.Context, r *ResellerAuth) (func(base Money) Money, error)
 	// Products is the catalog at a reseller's own prices (a downline's: its upline's
 	// plus the markups down its chain); Product is one of them.
 	Products(ctx context.Context, r *ResellerAuth) ([]Product, error)

@@ -131,6 +131,22 @@ func (s *Service) VNPrice(ctx context.Context, r *loket.ResellerAuth, base loket
 	return price, cs, nil
 }
 
+// NumberPrices prices virtual numbers for a reseller, its chain read once: its level's
+// price, or a downline's up its chain (VNPrice).
+func (s *Service) NumberPrices(ctx context.Context, r *loket.ResellerAuth) (func(base loket.Money) loket.Money, error) {
+	if r.UplineID == 0 {
+		return func(base loket.Money) loket.Money { return s.catalog.PriceFor(base, r.Level) }, nil
+	}
+	pr, err := s.pricer(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return func(base loket.Money) loket.Money {
+		price, _ := priceDown(pr.chain, pr.markups, s.catalog.PriceFor(base, pr.top()), 0, 0)
+		return price
+	}, nil
+}
+
 // Products is the catalog at a reseller's own prices: its level's, or for a downline
 // its upline's plus the markups down its chain. Bills carry no price (each is priced
 // when checked).

@@ -528,6 +528,15 @@ func TestDownlineNumber(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := top.Price.PlusBP(1000) + 25
+		// The number price lists say the same.
+		pm, err := c.Network.NumberPrices(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pd, err := c.Network.NumberPrices(ctx, d1)
+		if err != nil || pd(1000) != pm(1000).PlusBP(1000)+25 {
+			t.Fatalf("the downline's number price list: %v", err)
+		}
 		req.RefID = "d1-1"
 		a, _, err := c.Numbers.OrderNumber(ctx, d1, req)
 		if err != nil || a.Price != want {

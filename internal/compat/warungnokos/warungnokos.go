@@ -279,13 +279,18 @@ func (h *handler) countries(w http.ResponseWriter, r *http.Request, c *call) {
 		h.fail(w, err)
 		return
 	}
+	price, err := h.svc.Network.NumberPrices(r.Context(), c.ra) // its own prices (a downline's too)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
 	out := make([]countryView, 0, len(list))
 	for _, cn := range list {
 		v := countryView{NumberID: cn.NumberID, Name: cn.Name, Prefix: cn.Prefix, Pricelist: make([]priceView, 0, len(cn.Prices))}
 		for _, p := range cn.Prices {
 			v.StockTotal += max(p.Stock, 0)
 			v.Pricelist = append(v.Pricelist, priceView{ProviderID: p.ProviderID, ServerID: p.ServerID, Stock: p.Stock,
-				Rate: float64(p.RateBP) / 100, Price: h.svc.Catalog.PriceFor(p.Price, c.ra.Level)})
+				Rate: float64(p.RateBP) / 100, Price: price(p.Price)})
 		}
 		out = append(out, v)
 	}
