@@ -14,7 +14,7 @@ const (
 	CmdHelp      = "help"       // HELP, BANTUAN, MENU, INFO, ?; the reply is HelpText
 	CmdLink      = "link"       // LINK.CODE, DAFTAR.CODE (or the code alone): links this chat to an account
 	CmdTransfer  = "transfer"   // TRF.USERNAME.AMOUNT.PIN to a downline; TARIK.USERNAME.AMOUNT.PIN back from it
-	CmdRegister  = "register"   // REG.USERNAME.PIN: a new downline
+	CmdRegister  = "register"   // REG.USERNAME.PIN or REG.USERNAME.MARKUP.SALDO.PIN: a new downline
 )
 
 // Command is a message read: what it asks and its parts.
@@ -31,6 +31,7 @@ type Command struct {
 	LinkCode string      // link: the one-time code from the dashboard
 	Username string      // transfer, register: the downline's username
 	Up       bool        // transfer: back from the downline (TARIK)
+	Markup   loket.Money // register: the downline's markup over everything, in rupiah (Amount: its opening balance)
 }
 
 // ParseError is a message that is no command: Text is a short Indonesian sentence

@@ -370,7 +370,8 @@ func (s *Service) transfer(ctx context.Context, m Message, ra *loket.ResellerAut
 
 // register makes a downline with no markup yet; its keys are shown once.
 func (s *Service) register(ctx context.Context, ra *loket.ResellerAuth, cmd Command, res *result) {
-	d, creds, err := s.svc.Network.CreateDownline(ctx, ra, loket.NewDownline{Username: cmd.Username})
+	d, creds, err := s.svc.Network.CreateDownline(ctx, ra, loket.NewDownline{Username: cmd.Username, Name: cmd.Username,
+		MarkupFlat: cmd.Markup, Opening: cmd.Amount})
 	if err != nil {
 		if loket.ErrorCode(err) == loket.ECONFLICT {
 			res.text = fmt.Sprintf("Username %s sudah dipakai.", cmd.Username)
@@ -379,6 +380,6 @@ func (s *Service) register(ctx context.Context, ra *loket.ResellerAuth, cmd Comm
 		res.text = refusalText(err)
 		return
 	}
-	res.text = fmt.Sprintf("Downline %s dibuat. API key: %s\nSecret key: %s\nSimpan sekarang: tidak ditampilkan lagi. Atur markup dan kirim saldo di dashboard (menu Jaringan) atau TRF.%s.JUMLAH.PIN.",
-		d.Username, creds.APIKey, creds.SecretKey, d.Username)
+	res.text = fmt.Sprintf("Downline %s dibuat, markup %s, saldo %s. API key: %s\nSecret key: %s\nSimpan sekarang: tidak ditampilkan lagi. Ubah markup di dashboard (menu Jaringan); kirim saldo dengan TRF.%s.JUMLAH.PIN.",
+		d.Username, loket.FormatRupiah(cmd.Markup), loket.FormatRupiah(d.Balance), creds.APIKey, creds.SecretKey, d.Username)
 }

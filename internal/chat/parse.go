@@ -497,7 +497,7 @@ func parseDeposit(f []string) (Command, error) {
 
 const (
 	msgTransfer = "Format salah. Ketik: TRF.USERNAME.JUMLAH.PIN (kirim saldo ke downline) atau TARIK.USERNAME.JUMLAH.PIN, contoh TRF.agen1.50000.1234"
-	msgRegister = "Format salah. Ketik: REG.USERNAME.PIN (downline baru), contoh REG.agen1.1234"
+	msgRegister = "Format salah. Ketik: REG.USERNAME.PIN atau REG.USERNAME.MARKUP.SALDO.PIN, contoh REG.agen1.100.50000.1234"
 )
 
 // parseTransfer reads TRF.USERNAME.AMOUNT.PIN (TARIK: back from the downline). A
@@ -511,27 +511,41 @@ func parseTransfer(up bool, f []string) (Command, error) {
 	if !isPIN(pin) || !isDigits(amount, 1, 13) || amount[0] == '0' || !isUsername(user) {
 		return fail(msgTransfer)
 	}
-	var n loket.Money
-	for i := 0; i < len(amount); i++ {
-		n = n*10 + loket.Money(amount[i]-'0')
-	}
+	n := digits(amount)
 	if n > loket.MaxAmount {
 		return fail(msgAmount)
 	}
 	return Command{Kind: CmdTransfer, Username: user, Amount: n, Up: up, PIN: pin}, nil
 }
 
-// parseRegister reads REG.USERNAME.PIN.
+// parseRegister reads REG.USERNAME.PIN, or REG.USERNAME.MARKUP.SALDO.PIN: the
+// downline's markup over everything (rupiah) and its opening balance (moved from the
+// upline's own). Two numbers before the PIN are read as those.
 func parseRegister(f []string) (Command, error) {
 	if len(f) < 3 {
 		return fail(msgRegister)
 	}
 	pin := f[len(f)-1]
-	user := strings.ToLower(strings.Join(f[1:len(f)-1], "."))
-	if !isPIN(pin) || !isUsername(user) {
+	c := Command{Kind: CmdRegister, PIN: pin}
+	rest := f[1 : len(f)-1]
+	if n := len(rest); n >= 3 && isDigits(rest[n-1], 1, 13) && isDigits(rest[n-2], 1, 13) {
+		c.Markup, c.Amount = digits(rest[n-2]), digits(rest[n-1])
+		rest = rest[:n-2]
+	}
+	c.Username = strings.ToLower(strings.Join(rest, "."))
+	if !isPIN(pin) || !isUsername(c.Username) || c.Markup > loket.MaxAmount || c.Amount > loket.MaxAmount {
 		return fail(msgRegister)
 	}
-	return Command{Kind: CmdRegister, Username: user, PIN: pin}, nil
+	return c, nil
+}
+
+// digits is a run of digits (isDigits) as an amount.
+func digits(s string) loket.Money {
+	var n loket.Money
+	for i := 0; i < len(s); i++ {
+		n = n*10 + loket.Money(s[i]-'0')
+	}
+	return n
 }
 
 // isUsername is a reseller's username: 3 to 32 of a-z, 0-9, _ . - (starting with a

@@ -412,6 +412,8 @@ func TestParseNetwork(t *testing.T) {
 		{"kirim.Toko.Maju.25000.123456", Command{Kind: CmdTransfer, Username: "toko.maju", Amount: 25000, PIN: "123456"}},
 		{"TARIK.agen1.1000.1234", Command{Kind: CmdTransfer, Username: "agen1", Amount: 1000, Up: true, PIN: "1234"}},
 		{"REG.agen_2.1234", Command{Kind: CmdRegister, Username: "agen_2", PIN: "1234"}},
+		{"REG.agen3.100.50000.1234", Command{Kind: CmdRegister, Username: "agen3", Markup: 100, Amount: 50000, PIN: "1234"}},
+		{"REG.toko.maju.0.0.1234", Command{Kind: CmdRegister, Username: "toko.maju", PIN: "1234"}},
 	} {
 		got, err := Parse(tt.in)
 		if err != nil || got != tt.want {

@@ -181,6 +181,7 @@ func TestChatOrders(t *testing.T) {
 		// The network by chat: a downline registered, balance sent to it and taken
 		// back once per message; someone else's reseller is refused.
 		must(t, ch.say("REG.budi_agen.1234"), "Downline budi_agen dibuat", "API key: lk_")
+		must(t, ch.say("REG.budi_agen2.150.5000.1234"), "Downline budi_agen2 dibuat, markup Rp 150, saldo Rp 5.000")
 		bal := loketest.Buyer(t, c, "orang_lain", 0)
 		must(t, ch.say("TRF.budi_agen.10000.1234"), "Rp 10.000 dikirim ke budi_agen")
 		must(t, ch.say("TARIK.budi_agen.4000.1234"), "Rp 4.000 ditarik dari budi_agen")
