@@ -116,9 +116,7 @@ func placed(res *result, o *loket.Order, created bool, err error, existed func(*
 	case err != nil:
 		res.answered, res.text = false, refusalText(err)
 	case !created:
-		res.answered, res.orderID, res.text = false, o.ID, existed(o)
-	default:
-		res.orderID = o.ID
+		res.answered, res.text = false, existed(o)
 	}
 }
 
@@ -138,8 +136,10 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 		if err != nil || !fresh {
 			return err
 		}
-		if err := t.ChatAnswered(res.accountID, o.ID, res.pinOK); err != nil {
-			return err
+		if res.pinOK {
+			if err := t.ChatPINPassed(res.accountID); err != nil {
+				return err
+			}
 		}
 		balance, err := t.AccountBalance(ra.BalanceAccountID)
 		if err != nil {

@@ -182,7 +182,6 @@ func (s *Service) read(ch Channel, stop <-chan struct{}) {
 type result struct {
 	text      string
 	depositID int64 // a deposit whose QRIS goes with the answer
-	orderID   int64 // the order it made: the chat's last (CEK.PIN)
 	accountID int64 // the linked chat it came from (0: none)
 	reseller  int64 // its reseller (0: none)
 	pinOK     bool  // a PIN was checked and right: the chat's failures are forgotten
@@ -213,8 +212,8 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 			id = 0
 			return err // handled meanwhile (a delivery twice at once): one answer
 		}
-		if res.accountID != 0 {
-			if err := t.ChatAnswered(res.accountID, res.orderID, res.pinOK); err != nil {
+		if res.accountID != 0 && res.pinOK {
+			if err := t.ChatPINPassed(res.accountID); err != nil {
 				return err
 			}
 		}

@@ -122,6 +122,9 @@ func TestDownlinePricesAndCommissions(t *testing.T) {
 			if err := c.Network.Move(ctx, mv.from, mv.to, mv.amt, false, "open", "modal awal"); err != nil { // the same key: once
 				t.Fatal(err)
 			}
+			if err := c.Network.Move(ctx, mv.from, mv.to, mv.amt+1, false, "open", ""); loket.ErrorCode(err) != loket.ECONFLICT {
+				t.Fatalf("the key of another move: %v", err)
+			}
 		}
 		if err := c.Network.Move(ctx, d1, d2.ID, 999_999, true, "take", ""); loket.ErrorCode(err) != loket.EINSUFFICIENT {
 			t.Fatalf("taking back more than the downline has: %v", err)

@@ -135,7 +135,7 @@ func (t *Tx) LinkChat(code, channel, address, name string) (*loket.ChatAccount, 
 	now := Now()
 	if _, err := t.Exec(`INSERT INTO chat_accounts (reseller_id, channel, address, name, linked_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (channel, address) DO UPDATE SET reseller_id = excluded.reseller_id, name = excluded.name,
-		linked_at = excluded.linked_at, pin_failures = 0, locked_until = 0, last_order = NULL`,
+		linked_at = excluded.linked_at, pin_failures = 0, locked_until = 0`,
 		resellerID, channel, address, name, now); err != nil {
 		return nil, err
 	}
@@ -176,28 +176,21 @@ func (t *Tx) ChatPINFailed(accountID int64, max int, lock time.Duration) (bool, 
 	return locked > now, err
 }
 
-// ChatAnswered records, in one statement, what a message of a linked account did: the
-// order it made (0: none) and whether its PIN passed (its failures are forgotten).
-func (t *Tx) ChatAnswered(accountID, orderID int64, pinOK bool) error {
-	switch {
-	case orderID != 0 && pinOK:
-		_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2, pin_failures = 0 WHERE id = $1`, accountID, orderID)
-		return err
-	case orderID != 0:
-		_, err := t.Exec(`UPDATE chat_accounts SET last_order = $2 WHERE id = $1`, accountID, orderID)
-		return err
-	case pinOK:
-		_, err := t.Exec(`UPDATE chat_accounts SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0`, accountID)
-		return err
-	}
-	return nil
+// ChatPINPassed forgets a linked account's wrong PINs once a right one came (a no-op
+// write when there were none).
+func (t *Tx) ChatPINPassed(accountID int64) error {
+	_, err := t.Exec(`UPDATE chat_accounts SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0`, accountID)
+	return err
 }
 
-// ChatLastOrder is the last order made from an account (0: none).
+// ChatLastOrder is the last order of its reseller made from a linked account (0:
+// none): the newest of order_replies to its chat, which every chat order writes.
 func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error) {
-	var id sql.NullInt64
-	err := db.queryRow(ctx, `SELECT last_order FROM chat_accounts WHERE id = $1`, accountID).Scan(&id)
-	return id.Int64, err
+	var id int64
+	err := db.queryRow(ctx, `SELECT COALESCE(MAX(r.order_id), 0) FROM chat_accounts a
+		JOIN order_replies r ON r.channel = a.channel AND r.address = a.address
+		JOIN orders o ON o.id = r.order_id AND o.reseller_id = a.reseller_id WHERE a.id = $1`, accountID).Scan(&id)
+	return id, err
 }
 
 // ChatMessageDone reports whether a channel's message was handled before (a delivery

@@ -179,12 +179,26 @@ func (t *Tx) SetUpline(resellerID, uplineID int64) error {
 
 // NetworkTransfer moves balance between an upline and one of its direct downlines
 // (down: from the upline; up: back from the downline), once per key, never taking
-// either below zero.
+// either below zero. The same key again with the same move is that move (nothing
+// moves again); with another move (another downline, direction or amount) it is a
+// conflict, never a silent success.
 func (t *Tx) NetworkTransfer(key string, fromAccount, toAccount int64, amount loket.Money, note string) (TransferResult, error) {
 	if amount <= 0 || amount > loket.MaxAmount {
 		return TransferResult{}, loket.FieldError(loket.EINVALID, "amount", "amount must be between 1 and %d", loket.MaxAmount)
 	}
-	return t.Transfer("network:"+key, TransferNetwork, nil, note, []Leg{{fromAccount, -amount}, {toAccount, amount}}, fromAccount, toAccount)
+	res, err := t.Transfer("network:"+key, TransferNetwork, nil, note, []Leg{{fromAccount, -amount}, {toAccount, amount}}, fromAccount, toAccount)
+	if err != nil || !res.Duplicate {
+		return res, err
+	}
+	var same int
+	if err := t.QueryRow(`SELECT count(*) FROM entries WHERE transfer_id = $1 AND
+		((account_id = $2 AND amount = $3) OR (account_id = $4 AND amount = $5))`, res.ID, fromAccount, -amount, toAccount, amount).Scan(&same); err != nil {
+		return res, err
+	}
+	if same != 2 {
+		return res, loket.FieldError(loket.ECONFLICT, "key", "the key %q was used for another move", loket.Clip(key))
+	}
+	return res, nil
 }
 
 // verifyActivationCommissions checks that the uplines' commissions posted for

@@ -13,7 +13,6 @@ CREATE TABLE chat_accounts (
     pin_failures INTEGER NOT NULL DEFAULT 0,   -- wrong PINs in a row
     locked_until INTEGER NOT NULL DEFAULT 0,   -- after too many: no command until then
     linked_at    INTEGER NOT NULL,
-    last_order   INTEGER,                      -- the last order made from this chat (CEK.PIN)
     UNIQUE (channel, address)
 );
 CREATE INDEX chat_accounts_reseller ON chat_accounts(reseller_id);
@@ -38,6 +37,9 @@ CREATE TABLE order_replies (
     channel  TEXT NOT NULL,
     address  TEXT NOT NULL
 );
+
+-- A chat's last order (CEK.PIN) is the newest of its replies' orders.
+CREATE INDEX order_replies_chat ON order_replies(channel, address, order_id);
 
 CREATE TABLE chat_outbox (
     id         INTEGER PRIMARY KEY,
