@@ -11,9 +11,6 @@ const (
 
 // Order is one purchase by a reseller.
 type Order struct {
-	// Commission is the sum of the uplines' commissions in Price (a downline's order);
-	// never shown to the buyer.
-	Commission  Money `json:"-"`
 	ID          int64
 	ResellerID  int64
 	RefID       string
@@ -38,6 +35,9 @@ type Order struct {
 	// Inquiry that inquiry, filled where a bill's payment is shown.
 	InquiryID int64
 	Inquiry   *Inquiry
+	// Commission is the sum of the uplines' commissions in Price (a downline's order);
+	// never shown to the buyer.
+	Commission Money `json:"-"`
 }
 
 // Order modes.
