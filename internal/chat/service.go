@@ -457,21 +457,14 @@ func (s *Service) Broadcast(ctx context.Context, text string) (int, error) {
 // Alert queues an alert to the operator's chats (the setting chat.operators) when its
 // kind is among those chosen (chat.alerts; every kind when unset).
 func (s *Service) Alert(ctx context.Context, kind, text string) error {
-	kinds, err := s.db.Setting(ctx, loket.SettingChatAlerts)
-	if err != nil {
-		return err
-	}
-	if kinds != "" && !slices.Contains(splitList(kinds), kind) {
-		return nil
-	}
-	ops, err := s.db.Setting(ctx, loket.SettingChatOperators)
-	if err != nil || ops == "" {
+	c, err := s.Settings(ctx)
+	if err != nil || !slices.Contains(c.Alerts, kind) || len(c.Operators) == 0 {
 		return err
 	}
 	var ids []int64
 	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
 		ids = ids[:0]
-		for _, op := range splitList(ops) {
+		for _, op := range c.Operators {
 			ch, addr, ok := strings.Cut(op, ":")
 			if !ok || addr == "" {
 				continue
@@ -486,6 +479,67 @@ func (s *Service) Alert(ctx context.Context, kind, text string) error {
 	})
 	s.kick(ids...)
 	return err
+}
+
+// channelKinds are the channels an operator's chat may be on.
+var channelKinds = []string{"telegram", "xmpp"}
+
+// Settings reads the operator's chat settings: every kind of alert when none was
+// chosen yet ("none" when the operator chose none).
+func (s *Service) Settings(ctx context.Context) (loket.ChatSettings, error) {
+	var c loket.ChatSettings
+	var ops, alerts string
+	for _, x := range []struct {
+		key string
+		to  *string
+	}{{loket.SettingChatContact, &c.Contact}, {loket.SettingChatOperators, &ops}, {loket.SettingChatAlerts, &alerts}} {
+		v, err := s.db.Setting(ctx, x.key)
+		if err != nil {
+			return c, err
+		}
+		*x.to = v
+	}
+	c.Operators = splitList(ops)
+	switch alerts {
+	case "":
+		c.Alerts = loket.AlertKinds
+	case "none":
+	default:
+		c.Alerts = splitList(alerts)
+	}
+	return c, nil
+}
+
+// SetSettings saves the operator's chat settings.
+func (s *Service) SetSettings(ctx context.Context, c loket.ChatSettings) error {
+	var ops []string
+	for _, op := range c.Operators {
+		ch, addr, ok := strings.Cut(strings.TrimSpace(op), ":")
+		addr = strings.TrimSpace(addr)
+		if !ok || addr == "" || !slices.Contains(channelKinds, ch) {
+			return loket.FieldError(loket.EINVALID, "operators", "an operator's chat is telegram:ID or xmpp:JID, not %q", loket.Clip(op))
+		}
+		ops = append(ops, ch+":"+addr)
+	}
+	for _, k := range c.Alerts {
+		if !slices.Contains(loket.AlertKinds, k) {
+			return loket.FieldError(loket.EINVALID, "alerts", "no kind of alert %q (%s)", loket.Clip(k), strings.Join(loket.AlertKinds, ", "))
+		}
+	}
+	alerts := strings.Join(c.Alerts, ",")
+	if alerts == "" {
+		alerts = "none"
+	}
+	for key, v := range map[string]string{loket.SettingChatContact: strings.TrimSpace(c.Contact),
+		loket.SettingChatOperators: strings.Join(ops, ", "), loket.SettingChatAlerts: alerts} {
+		if err := loket.CheckText(key, v, 1000); err != nil {
+			return err
+		}
+		if err := s.db.SetSetting(ctx, key, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {

@@ -259,3 +259,26 @@ func TestChatAlerts(t *testing.T) {
 		}
 	}
 }
+
+// The operator's chat settings: an operator's chat must be channel:address of a known
+// channel, an alert a known kind; unset, every kind is on; none chosen is none.
+func TestChatSettings(t *testing.T) {
+	c, _ := chatNode(t, "sqlite")
+	ctx := context.Background()
+	got, err := c.Chat.Settings(ctx)
+	if err != nil || len(got.Alerts) != len(loket.AlertKinds) || len(got.Operators) != 0 {
+		t.Fatalf("defaults %+v %v", got, err)
+	}
+	for _, bad := range []loket.ChatSettings{{Operators: []string{"whatsapp:0812"}}, {Operators: []string{"telegram:"}}, {Alerts: []string{"banjir"}}} {
+		if err := c.Chat.SetSettings(ctx, bad); loket.ErrorCode(err) != loket.EINVALID {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	if err := c.Chat.SetSettings(ctx, loket.ChatSettings{Contact: "@TokoBot", Operators: []string{" telegram:999 ", "xmpp:boss@x.id"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.Chat.Settings(ctx)
+	if err != nil || got.Contact != "@TokoBot" || len(got.Alerts) != 0 || len(got.Operators) != 2 || got.Operators[0] != "telegram:999" {
+		t.Fatalf("saved %+v %v", got, err)
+	}
+}

@@ -44,6 +44,16 @@ const (
 	SettingLowBalance = "supplier.low_balance"
 )
 
+// AlertKinds are every kind of the operator's alerts.
+var AlertKinds = []string{AlertLowBalance, AlertStuck, AlertSupplier}
+
+// ChatSettings are the operator's settings of ordering by chat.
+type ChatSettings struct {
+	Contact   string   // where resellers write, shown on their Chat page
+	Operators []string // the operator's chats for alerts: "telegram:123456", "xmpp:boss@example.com"
+	Alerts    []string // the kinds of alert sent there (AlertKinds)
+}
+
 // ChatService is ordering by chat, as the dashboards and the operator's commands see
 // it: linking chats to resellers, their PIN, and the operator's broadcasts.
 type ChatService interface {
@@ -64,6 +74,11 @@ type ChatService interface {
 	Broadcast(ctx context.Context, text string) (int, error)
 	// Help is the formats a chat takes, as the chat's HELP answers them.
 	Help() string
+	// Settings and SetSettings are the operator's chat settings; SetSettings refuses
+	// an operator's chat that is not channel:address of a known channel, or an
+	// unknown kind of alert.
+	Settings(ctx context.Context) (ChatSettings, error)
+	SetSettings(ctx context.Context, c ChatSettings) error
 }
 
 // ChatLinkTTL is how long a link code stays valid.
