@@ -912,9 +912,13 @@ var (
 // webForms reads every form of the dashboards' templates: where it goes and the names
 // of its fields.
 func webForms(t *testing.T) []webForm {
-	files, err := filepath.Glob("../web/templates/*.html")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no templates: %v", err)
+	var files []string
+	for _, dir := range []string{"../web/templates", "../web/admin/templates", "../web/app/templates"} {
+		f, err := filepath.Glob(dir + "/*.html")
+		if err != nil || len(f) == 0 {
+			t.Fatalf("no templates in %s: %v", dir, err)
+		}
+		files = append(files, f...)
 	}
 	var out []webForm
 	for _, file := range files {

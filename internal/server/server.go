@@ -34,6 +34,7 @@ import (
 	_ "github.com/loket/loket/internal/supplier/tokowendigg"
 	_ "github.com/loket/loket/internal/supplier/warungnokos"
 	"github.com/loket/loket/internal/web"
+	"github.com/loket/loket/internal/web/dashboards"
 )
 
 // surfaces are the compatibility surfaces of the seed APIs, each mounted at
@@ -175,7 +176,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err := c.AddPaymentSources(ctx, tron); err != nil {
 		return closeAll(err)
 	}
-	web.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,
+	dashboards.Mount(s.API.Mux, svc, web.Config{PublicURL: cfg.PublicURL, PendingDeadline: cfg.PendingDeadline,
 		GuardWindow: cfg.DoubleOrderWindow, SupplierTimeout: cfg.SupplierTimeout, LowBalance: loket.Money(cfg.SupplierLowBalance),
 		SignInFailures: cfg.SignInFailures, SignInAddrFailures: cfg.SignInAddrFailures, SignInWindow: cfg.SignInWindow})
 	for _, mount := range surfaces {

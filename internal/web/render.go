@@ -81,11 +81,14 @@ var funcs = template.FuncMap{
 	},
 }
 
+// base is the layout and the parts several pages share (files named _*.html); every
+// page's template is a clone of it with the page's file.
+var base = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html"))
+
+// templates are the pages by name: the core's here, the page packages' by AddTemplates.
 var templates = parseTemplates()
 
 func parseTemplates() map[string]*template.Template {
-	// The layout and the parts several pages share (files named _*.html).
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)

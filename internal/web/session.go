@@ -26,7 +26,7 @@ const maxForm = 4 << 20
 type sess struct {
 	*loket.WebSession
 	digest   string
-	reseller *loket.ResellerAuth // for reseller sessions
+	Reseller *loket.ResellerAuth // for reseller sessions
 }
 
 func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
@@ -111,7 +111,7 @@ func (h *Handler) guard(kind string, fn func(http.ResponseWriter, *http.Request,
 				http.Redirect(w, r, "/login", http.StatusSeeOther)
 				return
 			}
-			s.reseller = ra
+			s.Reseller = ra
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)

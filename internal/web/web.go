@@ -1,9 +1,12 @@
-// Package web serves the dashboards: the operator's pages under /admin and the
-// reseller's under /app, with the sign-in page at /login. Pages are rendered on the
-// server from embedded html/template files (one handler file per area, as in
-// Miniflux), with a small embedded stylesheet and a few lines of vanilla JS; there is
-// no build step. Money moves only through the domain services (loket.Services), which
-// go through the ledger. See docs/dashboards.md.
+// Package web is the dashboards' core: the handler and its Config, server-side
+// sessions with CSRF tokens and the guards of the operator's and the reseller's pages,
+// rendering from embedded html/template files (the layout and the partials every page is
+// parsed with), sign-in and sign-out at /login, the language switch and the message
+// catalog, the refusals in words, the bar chart and the static files (a small
+// stylesheet and a few lines of vanilla JS; no build step). The pages themselves are in
+// internal/web/admin (/admin) and internal/web/app (/app), which use what export.go
+// exports; internal/web/dashboards mounts the three. Money moves only through the domain
+// services (loket.Services), which go through the ledger. See docs/dashboards.md.
 package web
 
 import (
@@ -15,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
 )
 
@@ -46,7 +48,6 @@ type Handler struct {
 
 	httpsPublic bool // LOKET_PUBLIC_URL is https: every cookie gets Secure
 	now         func() time.Time
-	chart       chartCache
 }
 
 // Session lifetimes.
@@ -66,20 +67,6 @@ var wib = func() *time.Location {
 // New makes the handler of the pages.
 func New(svc loket.Services, cfg Config, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, cfg: cfg, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://"), now: time.Now}
-}
-
-// Mount adds the pages to m.
-func Mount(m *httpx.Mux, svc loket.Services, cfg Config) { New(svc, cfg, m.Log()).Mount(m) }
-
-// Mount adds the pages to m.
-func (h *Handler) Mount(m *httpx.Mux) {
-	handle := func(pattern string, f http.HandlerFunc) { m.Handle(pattern, f) }
-	handle("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login", http.StatusFound) })
-	handle("GET /static/{file}", h.static)
-	handle("GET /lang/{lang}", h.setLang)
-	h.mountLogin(handle)
-	h.mountAdmin(handle)
-	h.mountReseller(handle)
 }
 
 var staticVersion = func() string {
