@@ -27,24 +27,16 @@ type adminChatData struct {
 // and which alerts, a broadcast to every linked chat, and every linked chat (unlink).
 func (h *Handler) adminChat(w http.ResponseWriter, r *http.Request, s *web.Session) {
 	ctx := r.Context()
-	d := adminChatData{Channels: h.svc.Chat.Channels(), Kinds: []string{loket.AlertLowBalance, loket.AlertStuck, loket.AlertSupplier}}
-	var err error
-	var alerts string
-	for _, x := range []struct {
-		key string
-		to  *string
-	}{{loket.SettingChatContact, &d.Contact}, {loket.SettingChatOperators, &d.Operators}, {loket.SettingChatAlerts, &alerts},
-		{loket.SettingLowBalance, &d.LowBalance}} {
-		if *x.to, err = h.svc.Settings.Setting(ctx, x.key); err != nil {
-			h.Fail(w, r, s, err)
-			return
-		}
+	d := adminChatData{Channels: h.svc.Chat.Channels(), Kinds: loket.AlertKinds, Default: h.cfg.LowBalance}
+	c, err := h.svc.Chat.Settings(ctx)
+	if err == nil {
+		d.LowBalance, err = h.svc.Settings.Setting(ctx, loket.SettingLowBalance)
 	}
-	d.Default = h.cfg.LowBalance
-	d.Alerts = d.Kinds
-	if alerts != "" {
-		d.Alerts = strings.Split(alerts, ",")
+	if err != nil {
+		h.Fail(w, r, s, err)
+		return
 	}
+	d.Contact, d.Operators, d.Alerts = c.Contact, strings.Join(c.Operators, ", "), c.Alerts
 	if d.Accounts, err = h.svc.Chat.Accounts(ctx, 0); err != nil {
 		h.Fail(w, r, s, err)
 		return
@@ -58,28 +50,16 @@ func (d adminChatData) On(kind string) bool { return slices.Contains(d.Alerts, k
 // adminChatSettings saves where resellers write and the operator's alerts.
 func (h *Handler) adminChatSettings(w http.ResponseWriter, r *http.Request, s *web.Session) {
 	p := &web.Page{Lang: web.Lang(r)}
-	var kinds []string
-	for _, k := range []string{loket.AlertLowBalance, loket.AlertStuck, loket.AlertSupplier} {
+	c := loket.ChatSettings{Contact: r.PostFormValue("contact"), Alerts: []string{}}
+	for _, k := range loket.AlertKinds {
 		if r.PostFormValue("alert_"+k) == "1" {
-			kinds = append(kinds, k)
+			c.Alerts = append(c.Alerts, k)
 		}
 	}
-	alerts := strings.Join(kinds, ",")
-	if len(kinds) == 0 {
-		alerts = "none"
-	}
-	var ops []string
 	for _, op := range strings.FieldsFunc(r.PostFormValue("operators"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' }) {
-		op = strings.TrimSpace(op)
-		if op == "" {
-			continue
+		if op = strings.TrimSpace(op); op != "" {
+			c.Operators = append(c.Operators, op)
 		}
-		ch, addr, ok := strings.Cut(op, ":")
-		if !ok || strings.TrimSpace(addr) == "" || (ch != "telegram" && ch != "xmpp") {
-			h.Back(w, r, "/admin/chat", "err", p.Tf("Tulis chat operator sebagai telegram:ID atau xmpp:JID, bukan %q.", op))
-			return
-		}
-		ops = append(ops, ch+":"+strings.TrimSpace(addr))
 	}
 	low := strings.TrimSpace(r.PostFormValue("low_balance"))
 	if low != "" {
@@ -90,16 +70,17 @@ func (h *Handler) adminChatSettings(w http.ResponseWriter, r *http.Request, s *w
 		}
 		low = m.String()
 	}
-	for key, v := range map[string]string{loket.SettingChatContact: strings.TrimSpace(r.PostFormValue("contact")),
-		loket.SettingChatOperators: strings.Join(ops, ", "), loket.SettingChatAlerts: alerts, loket.SettingLowBalance: low} {
-		if err := loket.CheckText(key, v, 1000); err != nil {
-			h.Back(w, r, "/admin/chat", "err", h.ErrText(r, err))
-			return
-		}
-		if err := h.svc.Settings.SetSetting(r.Context(), key, v); err != nil {
-			h.Back(w, r, "/admin/chat", "err", h.ErrText(r, err))
-			return
-		}
+	err := h.svc.Chat.SetSettings(r.Context(), c)
+	if loket.ErrorField(err) == "operators" {
+		h.Back(w, r, "/admin/chat", "err", p.T("Tulis chat operator sebagai telegram:ID atau xmpp:JID."))
+		return
+	}
+	if err == nil {
+		err = h.svc.Settings.SetSetting(r.Context(), loket.SettingLowBalance, low)
+	}
+	if err != nil {
+		h.Back(w, r, "/admin/chat", "err", h.ErrText(r, err))
+		return
 	}
 	// The new threshold counts from the next balance check: ask the suppliers now.
 	go h.svc.Orders.CheckBalances(context.WithoutCancel(r.Context()))
