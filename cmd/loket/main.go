@@ -53,6 +53,7 @@ Commands (loket <command> -h lists a command's flags):
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
   ledger verify [--progress]     check the ledger invariants
+  ledger rebuild                 recompute the rollups (the totals /metrics and the reports read)
   masterkey rotate --new-key KEY | --generate
                                  reseal every secret with a new master key, all or nothing (nodes stopped)
   backup FILE [--progress]       a consistent copy of the SQLite database, also while serving (docs/backup.md)
@@ -131,6 +132,7 @@ var commands = map[string]action{
 	"number list":      numberList,
 	"number settle":    numberSettle,
 	"ledger verify":    ledgerVerify,
+	"ledger rebuild":   ledgerRebuild,
 	"backup":           backupCmd,
 	"backup verify":    backupVerify,
 	"restore":          restoreCmd,

@@ -59,7 +59,7 @@ func New(db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg Config) *Run
 	reg.GaugeFunc("loket_dispatch_queue", "Jobs queued in memory for this node's workers.", nil, func() []metrics.Sample {
 		return []metrics.Sample{{Value: float64(len(r.work))}}
 	})
-	reg.GaugeFunc("loket_jobs_queued", "Durable jobs waiting or running, by kind.", []string{"kind"}, metrics.Cached(30*time.Second,
+	reg.GaugeFunc("loket_jobs_queued", "Durable jobs waiting or running, by kind.", []string{"kind"}, metrics.Cached(5*time.Second,
 		func(ctx context.Context) []metrics.Sample {
 			d, err := db.QueueDepth(ctx)
 			if err != nil {

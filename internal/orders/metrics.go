@@ -31,7 +31,7 @@ func (s *Service) initMetrics(r *metrics.Registry) {
 		supplierCalls: r.Counter("loket_supplier_calls_total", "Supplier calls, by outcome.", "outcome"),
 		callbacks:     r.Counter("loket_supplier_callbacks_total", "Supplier callbacks, by supplier and what became of them.", "supplier", "outcome"),
 	}
-	r.GaugeFunc("loket_orders", "Orders stored, by status and surface.", []string{"status", "surface"}, metrics.Cached(30*time.Second,
+	r.GaugeFunc("loket_orders", "Orders stored, by status and surface.", []string{"status", "surface"}, metrics.Cached(5*time.Second,
 		func(ctx context.Context) []metrics.Sample {
 			c, err := s.db.OrderCounts(ctx)
 			if err != nil {

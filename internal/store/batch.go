@@ -27,6 +27,8 @@ type Tx struct {
 	priceSet   int64
 	priceCause string
 	priceUndo  int64
+	// The rollup deltas of what this operation wrote (rollups.go).
+	roll *rollup
 }
 
 // Dialect is the engine the transaction runs on.
@@ -111,15 +113,16 @@ type Batcher struct {
 // lane is one batching writer. On SQLite it owns a connection for good; stmts holds
 // the statements prepared in the current batch. Only the lane's goroutine touches it.
 type lane struct {
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
+	conn   *sql.Conn
+	stmts  map[string]*sql.Stmt
+	stripe int // the rollup rows' stripe this lane adds to
 }
 
 func newBatcher(db *DB, lanes, max int) *Batcher {
 	b := &Batcher{db: db, max: max}
 	for i := 0; i < lanes; i++ {
 		ch := make(chan *op, max*4)
-		l := &lane{stmts: map[string]*sql.Stmt{}}
+		l := &lane{stmts: map[string]*sql.Stmt{}, stripe: db.stripe(i)}
 		b.lanes = append(b.lanes, ch)
 		b.states = append(b.states, l)
 		b.wg.Add(1)
@@ -281,6 +284,7 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 	}
 	clear(l.stmts) // closed with the transaction that prepared them
 	errs := make([]error, len(batch))
+	var roll rollup // the deltas of the operations that stay
 	single := len(batch) == 1
 	optimistic := !single && !savepoints
 	for i, o := range batch {
@@ -300,6 +304,7 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 				return nil, errRefused
 			}
 			o.after = t.after
+			roll.merge(t.roll)
 			continue
 		}
 		if !single {
@@ -334,7 +339,12 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 		errs[i] = ferr
 		if ferr == nil {
 			o.after = t.after
+			roll.merge(t.roll)
 		}
+	}
+	if err := roll.flush(&Tx{tx: tx, db: b.db, ctx: ctx, lane: l}, l.stripe); err != nil {
+		tx.Rollback()
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
@@ -352,6 +362,9 @@ func (db *DB) Direct(ctx context.Context, fn func(*Tx) error) error {
 		}
 		t := &Tx{tx: tx, db: db, ctx: ctx}
 		err = fn(t)
+		if err == nil {
+			err = t.roll.flush(t, db.stripe(0))
+		}
 		if err == nil {
 			err = tx.Commit()
 		} else {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,16 +44,93 @@ func (db *DB) FirstOrderIDAt(ctx context.Context, at time.Time) (int64, error) {
 	return lo, nil
 }
 
-// SalesByStatus sums the orders created in [from, to) by status, in one query; the
-// dropship orders awaiting their customer's payment as loket.StatusAwaitingPayment.
+// wibDays returns the rollup days [lo, hi) that make up [from, to) when both are WIB
+// midnights; ok is false otherwise.
+func wibDays(from, to time.Time) (lo, hi int64, ok bool) {
+	f, t := from.UnixMicro()+wibOffset, to.UnixMicro()+wibOffset
+	if f%dayMicros != 0 || t%dayMicros != 0 || t <= f {
+		return 0, 0, false
+	}
+	return f / dayMicros, t / dayMicros, true
+}
+
+// SalesByStatus sums the orders created in [from, to) by status, and by kind (bill
+// payments apart); the dropship orders awaiting their customer's payment as
+// loket.StatusAwaitingPayment. Whole WIB days read the rollup (a few rows a day);
+// other ranges read their orders.
 func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]loket.StatusSum, error) {
+	lo, hi, ok := wibDays(from, to)
+	if !ok {
+		return db.salesByStatusScan(ctx, from, to)
+	}
+	sums := map[[2]string]*loket.StatusSum{}
+	get := func(status string, bill int) *loket.StatusSum {
+		k := [2]string{status, fmt.Sprint(bill)}
+		if sums[k] == nil {
+			sums[k] = &loket.StatusSum{Status: status, Bill: bill == 1}
+		}
+		return sums[k]
+	}
+	err := db.each(ctx, `SELECT status, bill, SUM(orders), SUM(sales), SUM(profit) FROM order_days WHERE day >= $1 AND day < $2 GROUP BY status, bill`,
+		func(r *sql.Rows) error {
+			var st string
+			var bill int
+			var n int64
+			var sales, profit loket.Money
+			if err := r.Scan(&st, &bill, &n, &sales, &profit); err != nil {
+				return err
+			}
+			s := get(st, bill)
+			s.Count, s.Sales, s.Profit = n, sales, profit
+			return nil
+		}, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	// A dropship order whose customer has not paid is not in process (nothing is
+	// charged, no supplier asked): it counts apart, as Money leaves it out too. Such
+	// orders are few, found by their partial index.
+	err = db.each(ctx, `SELECT CASE WHEN o.inquiry_id IS NULL THEN 0 ELSE 1 END, count(*), COALESCE(SUM(o.price), 0)
+		FROM dropship_orders d JOIN orders o ON o.id = d.order_id
+		WHERE d.payment_status = 'pending' AND o.status = 'pending' AND o.created_at >= $1 AND o.created_at < $2 GROUP BY 1`,
+		func(r *sql.Rows) error {
+			var bill int
+			var n int64
+			var sales loket.Money
+			if err := r.Scan(&bill, &n, &sales); err != nil {
+				return err
+			}
+			p, a := get(loket.StatusPending, bill), get(loket.StatusAwaitingPayment, bill)
+			p.Count, p.Sales = p.Count-n, p.Sales-sales
+			a.Count, a.Sales = a.Count+n, a.Sales+sales
+			return nil
+		}, from.UnixMicro(), to.UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	var out []loket.StatusSum
+	for _, s := range sums {
+		if s.Count != 0 {
+			out = append(out, *s)
+		}
+	}
+	slices.SortFunc(out, func(a, b loket.StatusSum) int {
+		if c := cmp.Compare(a.Status, b.Status); c != 0 {
+			return c
+		}
+		return cmp.Compare(boolInt(a.Bill), boolInt(b.Bill))
+	})
+	return out, nil
+}
+
+// salesByStatusScan is SalesByStatus over the orders themselves, for a range that is
+// not whole WIB days.
+func (db *DB) salesByStatusScan(ctx context.Context, from, to time.Time) ([]loket.StatusSum, error) {
 	first, err := db.FirstOrderIDAt(ctx, from)
 	if err != nil {
 		return nil, err
 	}
 	var out []loket.StatusSum
-	// A dropship order whose customer has not paid is not in process (nothing is
-	// charged, no supplier asked): it counts apart, as Money leaves it out too.
 	err = db.each(ctx, `SELECT CASE WHEN status = 'pending' AND mode = 'dropship' AND EXISTS (SELECT 1 FROM dropship_orders d
 			WHERE d.order_id = orders.id AND d.payment_status = 'pending') THEN '`+loket.StatusAwaitingPayment+`' ELSE status END,
 		CASE WHEN inquiry_id IS NULL THEN 0 ELSE 1 END AS bill, count(*), COALESCE(SUM(price), 0),
@@ -71,23 +150,56 @@ func (db *DB) SalesByStatus(ctx context.Context, from, to time.Time) ([]loket.St
 }
 
 // DailySales sums successful sales per day of loc over the days days ending today,
-// in one query; every day is present, zero when nothing sold.
+// in one query; every day is present, zero when nothing sold. In WIB (as the
+// dashboards ask) it reads the rollup; in another zone, the days' orders.
 func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time.Location) ([]loket.DaySum, error) {
 	now = now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	from := today.AddDate(0, 0, -(days - 1))
-	first, err := db.FirstOrderIDAt(ctx, from)
-	if err != nil {
-		return nil, err
-	}
-	_, off := today.Zone()
-	const day = int64(24 * time.Hour / time.Microsecond)
 	out := make([]loket.DaySum, days)
 	for i := range out {
 		out[i].Day = from.AddDate(0, 0, i)
 	}
+	lo, hi, ok := wibDays(from, today.AddDate(0, 0, 1))
+	if !ok || hi-lo != int64(days) {
+		return out, db.dailySalesScan(ctx, from, loc, out)
+	}
+	err := db.each(ctx, `SELECT day, status, bill, SUM(orders), SUM(sales), SUM(profit) FROM order_days
+		WHERE day >= $1 AND day < $2 GROUP BY day, status, bill`,
+		func(r *sql.Rows) error {
+			var d int64
+			var st string
+			var bill int
+			var n int64
+			var sales, profit loket.Money
+			if err := r.Scan(&d, &st, &bill, &n, &sales, &profit); err != nil {
+				return err
+			}
+			s := &out[d-lo]
+			s.Orders += n
+			switch {
+			case st != loket.StatusSuccess:
+			case bill == 0:
+				s.Success, s.Sales, s.Profit = s.Success+n, s.Sales+sales, s.Profit+profit
+			default:
+				s.Bills, s.BillSales, s.BillProfit = s.Bills+n, s.BillSales+sales, s.BillProfit+profit
+			}
+			return nil
+		}, lo, hi)
+	return out, err
+}
+
+// dailySalesScan fills out (the days from from, in loc) from the days' orders.
+func (db *DB) dailySalesScan(ctx context.Context, from time.Time, loc *time.Location, out []loket.DaySum) error {
+	first, err := db.FirstOrderIDAt(ctx, from)
+	if err != nil {
+		return err
+	}
+	_, off := from.Zone()
+	const day = int64(24 * time.Hour / time.Microsecond)
+	days := int64(len(out))
 	base := (from.UnixMicro() + int64(off)*1e6) / day
-	err = db.each(ctx, `SELECT (created_at + $3) / $4 AS d, count(*),
+	return db.each(ctx, `SELECT (created_at + $3) / $4 AS d, count(*),
 		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL THEN price ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'success' AND inquiry_id IS NULL AND cost IS NOT NULL THEN price - cost ELSE 0 END), 0),
@@ -101,13 +213,12 @@ func (db *DB) DailySales(ctx context.Context, now time.Time, days int, loc *time
 			if err := r.Scan(&d, &s.Orders, &s.Success, &s.Sales, &s.Profit, &s.Bills, &s.BillSales, &s.BillProfit); err != nil {
 				return err
 			}
-			if i := d - base; i >= 0 && i < int64(days) {
+			if i := d - base; i >= 0 && i < days {
 				s.Day = out[i].Day
 				out[i] = s
 			}
 			return nil
 		}, first, from.UnixMicro(), int64(off)*1e6, day)
-	return out, err
 }
 
 const orderRowCols = orderCols + `, COALESCE((SELECT username FROM resellers r WHERE r.id = orders.reseller_id), ''),
@@ -135,39 +246,22 @@ func scanOrderRow(row interface{ Scan(...any) error }) (*loket.OrderRow, error) 
 	return &o, nil
 }
 
-// SearchOrders returns orders newest first. A ref or a reseller uses an index; a
-// target alone walks back from the newest order until the limit is found.
+// SearchOrders returns orders newest first, each search reading about what it
+// returns (see orderWhere).
 func (db *DB) SearchOrders(ctx context.Context, f loket.OrderSearch) ([]*loket.OrderRow, error) {
 	if err := loket.CheckTexts("ref", f.Ref, "target", f.Target, "status", f.Status); err != nil {
 		return nil, err
 	}
-	where := []string{"1 = 1"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ResellerID != 0 {
-		add("reseller_id = $%d", f.ResellerID)
-	}
-	if f.Ref != "" {
-		add("ref_id = $%d", f.Ref)
-	}
-	if f.Target != "" {
-		add("target = $%d", f.Target)
-	}
-	if f.Status != "" {
-		add("status = $%d", f.Status)
-	}
-	if f.Before > 0 {
-		add("id < $%d", f.Before)
-	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
+	where, args, err := db.orderWhere(ctx, loket.OrderFilter{ResellerID: f.ResellerID, RefID: f.Ref, Status: f.Status, Before: f.Before}, f.Target)
+	if err != nil {
+		return nil, err
+	}
 	args = append(args, f.Limit)
 	var out []*loket.OrderRow
-	err := db.each(ctx, fmt.Sprintf(`SELECT `+orderRowCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)),
+	err = db.each(ctx, fmt.Sprintf(`SELECT `+orderRowCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, where, len(args)),
 		func(r *sql.Rows) error {
 			o, err := scanOrderRow(r)
 			if err == nil {
@@ -176,6 +270,72 @@ func (db *DB) SearchOrders(ctx context.Context, f loket.OrderSearch) ([]*loket.O
 			return err
 		}, args...)
 	return out, err
+}
+
+// pendingJobs selects the ids of the pending orders: each has its job until it is
+// settled (its dispatch, or the expiry of a dropship order awaiting payment), and the
+// jobs table holds only what is under way, so orders needs no index on its status.
+const pendingJobs = `SELECT ref_id FROM jobs WHERE kind IN ('order', '` + JobDropshipExpiry + `')`
+
+// orderWhere is the condition, and its arguments, that finds the orders f (and
+// target, when not empty) asks for, in a shape that reads about what it returns:
+//   - a reseller: its (reseller_id, id) or (reseller_id, ref_id) index;
+//   - a ref alone: the (reseller_id, ref_id) index of each reseller, a lookup each;
+//   - a target: its index (orders_target);
+//   - pending (and flagged) orders: through their jobs;
+//   - failed orders: their partial index (orders_failed); successful ones are most
+//     orders, found walking back from the newest;
+//   - a period: the range of ids FirstOrderIDAt finds for its ends.
+func (db *DB) orderWhere(ctx context.Context, f loket.OrderFilter, target string) (string, []any, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ResellerID != 0 {
+		add("reseller_id = $%d", f.ResellerID)
+	} else if f.RefID != "" {
+		where = append(where, "reseller_id IN (SELECT id FROM resellers)")
+	}
+	if f.RefID != "" {
+		add("ref_id = $%d", f.RefID)
+	}
+	if target != "" {
+		add("target = $%d", target)
+	}
+	switch {
+	case f.Flagged:
+		where = append(where, "id IN ("+pendingJobs+") AND status = 'pending' AND flagged_at IS NOT NULL")
+	case f.Status == loket.StatusPending:
+		where = append(where, "id IN ("+pendingJobs+") AND status = 'pending'")
+	case f.Status == loket.StatusFailed:
+		where = append(where, "status = 'failed'") // a literal, for the partial index
+	case f.Status != "":
+		add("status = $%d", f.Status)
+	}
+	if !f.From.IsZero() {
+		first, err := db.FirstOrderIDAt(ctx, f.From)
+		if err != nil {
+			return "", nil, err
+		}
+		add("id >= $%d", first)
+		add("created_at >= $%d", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		// Orders created before To were given ids before the first order created a
+		// minute after it (FirstOrderIDAt allows writers' clocks a minute).
+		end, err := db.FirstOrderIDAt(ctx, f.To.Add(2*time.Minute))
+		if err != nil {
+			return "", nil, err
+		}
+		add("id < $%d", end)
+		add("created_at < $%d", f.To.UnixMicro())
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
+	return strings.Join(where, " AND "), args, nil
 }
 
 // OrderRowByID loads one order as the operator sees it.

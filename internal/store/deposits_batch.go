@@ -224,6 +224,15 @@ func (t *Tx) creditDeposits(source string, claimed []int64, now int64) error {
 	if _, err := t.Exec(entriesQ, ids, now, src, revenue); err != nil {
 		return fmt.Errorf("deposit entries: %w", err)
 	}
+	// The house legs just written, for the rollups.
+	var totals, codes loket.Money
+	if err := t.QueryRow(`SELECT COALESCE(SUM(total), 0), COALESCE(SUM(unique_code), 0) FROM deposits WHERE id `+in, ids).Scan(&totals, &codes); err != nil {
+		return fmt.Errorf("deposit sums: %w", err)
+	}
+	t.deltas().addAccount(src, -totals)
+	if codes != 0 {
+		t.deltas().addAccount(revenue, codes)
+	}
 	if _, err := t.Exec(`UPDATE accounts SET balance = accounts.balance + s.amt
 		FROM (SELECT r.balance_account_id AS acc, SUM(d.amount) AS amt FROM deposits d JOIN resellers r ON r.id = d.reseller_id
 			WHERE d.id `+in+` GROUP BY r.balance_account_id) s

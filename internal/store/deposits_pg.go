@@ -199,6 +199,10 @@ func (t *Tx) creditDepositsPG(source string, claimed []*loket.Deposit, now int64
 	for i, d := range claimed {
 		ids[i], rids[i], amounts[i], codes[i], totals[i], methods[i] = d.ID, d.ResellerID, int64(d.Amount), int64(d.UniqueCode), int64(d.Total), d.Method
 		index[d.ID] = i
+		t.deltas().addAccount(src, -d.Total)
+		if d.UniqueCode > 0 {
+			t.deltas().addAccount(revenue, d.UniqueCode)
+		}
 	}
 	// A deposit moves from pending to success once, so its key cannot be taken; if
 	// it were, the insert fails and the whole batch with it, rather than crediting

@@ -132,6 +132,7 @@ func (t *Tx) CreateDropshipOrder(n *NewOrder, d NewDropship) (*loket.Order, *lok
 	o := &loket.Order{ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
 		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeDropship, Commission: commission}
+	t.orderCreated(o)
 	ds, err := t.dropship(id)
 	return o, ds, false, err
 }
@@ -349,6 +350,7 @@ func (t *Tx) ExpireDropship(orderID int64) (*loket.Order, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.orderSettled(o, nil, 0)
 	if _, err := t.Exec(`UPDATE products SET stock = stock + 1 WHERE id = $1 AND stock IS NOT NULL`, o.ProductID); err != nil {
 		return nil, err
 	}

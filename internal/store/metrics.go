@@ -7,10 +7,10 @@ import (
 	"github.com/loket/loket/internal/metrics"
 )
 
-// RegisterMetrics exposes the ledger's totals by account kind (computed at most every
-// 30 s, since they sum every entry) and the group-commit counters.
+// RegisterMetrics exposes the ledger's totals by account kind (read from the stored
+// balances and the rollups, at most every 5 s) and the group-commit counters.
 func (db *DB) RegisterMetrics(reg *metrics.Registry) {
-	reg.GaugeFunc("loket_ledger_balance_rupiah", "Sum of ledger entries by account kind.", []string{"kind"}, metrics.Cached(30*time.Second,
+	reg.GaugeFunc("loket_ledger_balance_rupiah", "Sum of ledger entries by account kind.", []string{"kind"}, metrics.Cached(5*time.Second,
 		func(ctx context.Context) []metrics.Sample {
 			t, err := db.LedgerTotals(ctx)
 			if err != nil {

@@ -259,8 +259,8 @@ func verifyCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format s
 const downlineCols = `r.id, r.username, r.name, r.status, r.depth, COALESCE(r.referred_by, 0), b.balance,
 	COALESCE(m.markup_bp, 0), COALESCE(m.markup_flat, 0),
 	(SELECT count(*) FROM resellers d WHERE d.referred_by = r.id),
-	(SELECT count(*) FROM orders o WHERE o.reseller_id = r.id AND o.status = 'success'),
-	(SELECT COALESCE(SUM(o.price), 0) FROM orders o WHERE o.reseller_id = r.id AND o.status = 'success'),
+	(SELECT COALESCE(SUM(s.orders), 0) FROM sales_days s WHERE s.dim = 'reseller' AND s.key = r.id),
+	(SELECT COALESCE(SUM(s.sales), 0) FROM sales_days s WHERE s.dim = 'reseller' AND s.key = r.id),
 	r.created_at`
 
 const downlineFrom = ` FROM resellers r JOIN accounts b ON b.id = r.balance_account_id

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -117,12 +116,14 @@ func (t *Tx) CreateOrder(n *NewOrder) (o *loket.Order, existed bool, err error) 
 		OrderJobKey(id), id, now, lockedBy, lockedUntil); err != nil {
 		return nil, false, fmt.Errorf("enqueue dispatch: %w", err)
 	}
-	return &loket.Order{
+	o = &loket.Order{
 		ID: id, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
 		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo, InquiryID: n.InquiryID,
 		Commission: commission,
-	}, false, nil
+	}
+	t.orderCreated(o)
+	return o, false, nil
 }
 
 // takeGuard claims the anti double-order guard of (reseller, product, target) for
@@ -301,6 +302,11 @@ func (t *Tx) SettleOrder(s Settlement) (*loket.Order, bool, error) {
 		return nil, false, fmt.Errorf("settle order %d: %w", s.OrderID, err)
 	}
 	if s.Success {
+		t.orderSettled(o, &s.Cost, s.SupplierID)
+	} else {
+		t.orderSettled(o, nil, 0)
+	}
+	if s.Success {
 		var cs []Commission
 		if o.Commission > 0 {
 			if cs, err = t.orderCommissions(o.ID); err != nil {
@@ -378,39 +384,16 @@ func (db *DB) OrderByRef(ctx context.Context, resellerID int64, ref string) (*lo
 
 // ListOrders returns orders newest first.
 func (db *DB) ListOrders(ctx context.Context, f loket.OrderFilter) ([]*loket.Order, error) {
-	where := []string{"1 = 1"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ResellerID != 0 {
-		add("reseller_id = $%d", f.ResellerID)
-	}
-	if f.Status != "" {
-		add("status = $%d", f.Status)
-	}
-	if f.RefID != "" {
-		add("ref_id = $%d", f.RefID)
-	}
-	if !f.From.IsZero() {
-		add("created_at >= $%d", f.From.UnixMicro())
-	}
-	if !f.To.IsZero() {
-		add("created_at < $%d", f.To.UnixMicro())
-	}
-	if f.Before > 0 {
-		add("id < $%d", f.Before)
-	}
-	if f.Flagged {
-		where = append(where, "flagged_at IS NOT NULL AND status = 'pending'")
+	where, args, err := db.orderWhere(ctx, f, "")
+	if err != nil {
+		return nil, err
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	args = append(args, f.Limit)
 	var out []*loket.Order
-	err := db.each(ctx, fmt.Sprintf(`SELECT `+orderCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, strings.Join(where, " AND "), len(args)),
+	err = db.each(ctx, fmt.Sprintf(`SELECT `+orderCols+` FROM orders WHERE %s ORDER BY id DESC LIMIT $%d`, where, len(args)),
 		func(r *sql.Rows) error {
 			o, err := scanOrder(r)
 			if err == nil {
@@ -447,10 +430,10 @@ func (db *DB) FlagOverdue(ctx context.Context, cutoff time.Time) ([]int64, error
 	return ids, err
 }
 
-// OrderCounts returns the number of orders by status and surface.
+// OrderCounts returns the number of orders by status and surface, from their rollup.
 func (db *DB) OrderCounts(ctx context.Context) (map[[2]string]int64, error) {
 	out := map[[2]string]int64{}
-	err := db.each(ctx, `SELECT status, surface, count(*) FROM orders GROUP BY status, surface`, func(r *sql.Rows) error {
+	err := db.each(ctx, `SELECT status, surface, SUM(orders) FROM order_totals GROUP BY status, surface`, func(r *sql.Rows) error {
 		var st, su string
 		var n int64
 		if err := r.Scan(&st, &su, &n); err != nil {

@@ -95,11 +95,14 @@ func (t *Tx) createOrderPG(n *NewOrder) (*loket.Order, bool, error) {
 	if !reserved {
 		return nil, false, ErrInsufficient
 	}
-	return &loket.Order{
+	o := &loket.Order{
 		ID: id.Int64, ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 		ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
 		Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
-	}, false, nil
+	}
+	t.deltas().addAccount(inflight, n.Price)
+	t.orderCreated(o)
+	return o, false, nil
 }
 
 // existingOrder answers a used (reseller, ref_id): the first order if the request is
@@ -166,5 +169,12 @@ func (t *Tx) settleSuccessPG(s Settlement, attemptSeq int, outcome, trx, attempt
 	if err != nil {
 		return nil, fmt.Errorf("settle order %d: %w", s.OrderID, err)
 	}
+	// The entries written above: in flight gives the price to the supplier's payable
+	// (the cost) and revenue (the rest).
+	r := t.deltas()
+	r.addAccount(inflight, -o.Price)
+	r.addAccount(payable, s.Cost)
+	r.addAccount(revenue, o.Price-s.Cost)
+	t.orderSettled(o, &s.Cost, s.SupplierID)
 	return o, nil
 }

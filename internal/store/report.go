@@ -19,9 +19,9 @@ var reportDims = map[string]struct{ join, key, label, name string }{
 	loket.ReportBySupplier: {"LEFT JOIN suppliers s ON s.id = o.supplier_id", "COALESCE(o.supplier_id, 0)", "COALESCE(MAX(s.name), '')", "''"},
 }
 
-// Report sums the successful orders created in [q.From, q.To) by one dimension, in
-// one query over the primary-key range that FirstOrderIDAt finds: its read grows
-// with the range, not with the history.
+// Report sums the successful orders created in [q.From, q.To) by one dimension. Whole
+// WIB days (what the reports page asks) read the sales_days rollup: a row per day and
+// key that sold, whatever the number of orders; another range reads its orders.
 func (db *DB) Report(ctx context.Context, q loket.ReportQuery) ([]loket.ReportRow, error) {
 	dim, ok := reportDims[q.By]
 	if !ok {
@@ -47,31 +47,32 @@ func (db *DB) Report(ctx context.Context, q loket.ReportQuery) ([]loket.ReportRo
 	if loc == nil {
 		loc = time.UTC
 	}
-	first, err := db.FirstOrderIDAt(ctx, q.From)
-	if err != nil {
-		return nil, err
-	}
-	const day = int64(24 * time.Hour / time.Microsecond)
 	from := q.From.In(loc)
 	_, off := from.Zone()
+	const day = int64(24 * time.Hour / time.Microsecond)
 	base := (from.UnixMicro() + int64(off)*1e6) / day
-	args := []any{first, q.From.UnixMicro(), q.To.UnixMicro()}
-	if q.By == loket.ReportByDay {
-		args = append(args, int64(off)*1e6, day)
-	}
 	var out []loket.ReportRow
-	err = db.each(ctx, `SELECT `+dim.key+`, `+dim.label+`, `+dim.name+`, count(*), COALESCE(SUM(o.price), 0), COALESCE(SUM(COALESCE(o.cost, o.price)), 0)
-		FROM orders o `+dim.join+` WHERE o.id >= $1 AND o.created_at >= $2 AND o.created_at < $3 AND o.status = 'success'`+kind+`
-		GROUP BY 1`,
-		func(r *sql.Rows) error {
-			var x loket.ReportRow
-			if err := r.Scan(&x.Key, &x.Label, &x.Name, &x.Count, &x.Sales, &x.Cost); err != nil {
+	var err error
+	// Whole WIB days read the rollup: a row per day and product (or reseller, or
+	// supplier) that sold, whatever the orders.
+	if lo, hi, ok := wibDays(q.From, q.To); ok && (q.By != loket.ReportByDay || int64(off)*1e6 == wibOffset) {
+		sd, ok := reportSalesDims[q.By]
+		if !ok {
+			return nil, loket.Errorf(loket.EINVALID, "unknown report dimension %q", q.By)
+		}
+		bill := map[string]string{"": " AND s.bill = 0", loket.ReportPrepaid: " AND s.bill = 0", loket.ReportBills: " AND s.bill = 1"}[q.Kind]
+		err = db.each(ctx, `SELECT `+sd.key+`, `+sd.label+`, `+sd.name+`, SUM(s.orders), SUM(s.sales), SUM(s.cost)
+			FROM sales_days s `+sd.join+` WHERE s.dim = '`+sd.dim+`' AND s.day >= $1 AND s.day < $2`+bill+`
+			GROUP BY 1 HAVING SUM(s.orders) <> 0`,
+			func(r *sql.Rows) error {
+				x, err := scanReportRow(r)
+				out = append(out, x)
 				return err
-			}
-			x.Margin = x.Sales - x.Cost
-			out = append(out, x)
-			return nil
-		}, args...)
+			}, lo, hi)
+		base = lo
+	} else {
+		out, err = db.reportScan(ctx, q, dim.join, dim.key, dim.label, dim.name, kind, off)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -97,4 +98,47 @@ func (db *DB) Report(ctx context.Context, q loket.ReportQuery) ([]loket.ReportRo
 		}
 	}
 	return days, nil
+}
+
+// reportSalesDims is, per dimension, how a report reads the sales_days rollup: which
+// of its dimensions, the group key, its label and name, and the joins for those
+// (point lookups by primary key). A brand sums its products' rows.
+var reportSalesDims = map[string]struct{ dim, join, key, label, name string }{
+	loket.ReportByDay:      {"product", "", "s.day", "''", "''"},
+	loket.ReportByProduct:  {"product", "LEFT JOIN products p ON p.id = s.key", "s.key", "COALESCE(MAX(p.code), '')", "COALESCE(MAX(p.name), '')"},
+	loket.ReportByBrand:    {"product", "LEFT JOIN products p ON p.id = s.key LEFT JOIN brands b ON b.id = p.brand_id", "COALESCE(b.id, 0)", "COALESCE(MAX(b.name), '')", "''"},
+	loket.ReportByReseller: {"reseller", "LEFT JOIN resellers r ON r.id = s.key", "s.key", "COALESCE(MAX(r.username), '')", "''"},
+	loket.ReportBySupplier: {"supplier", "LEFT JOIN suppliers x ON x.id = s.key", "s.key", "COALESCE(MAX(x.name), '')", "''"},
+}
+
+// reportScan is Report over the range's orders (a range that is not whole WIB days):
+// one query over the primary-key range that FirstOrderIDAt finds, whose read grows
+// with the range.
+func (db *DB) reportScan(ctx context.Context, q loket.ReportQuery, join, key, label, name, kind string, off int) ([]loket.ReportRow, error) {
+	first, err := db.FirstOrderIDAt(ctx, q.From)
+	if err != nil {
+		return nil, err
+	}
+	const day = int64(24 * time.Hour / time.Microsecond)
+	args := []any{first, q.From.UnixMicro(), q.To.UnixMicro()}
+	if q.By == loket.ReportByDay {
+		args = append(args, int64(off)*1e6, day)
+	}
+	var out []loket.ReportRow
+	err = db.each(ctx, `SELECT `+key+`, `+label+`, `+name+`, count(*), COALESCE(SUM(o.price), 0), COALESCE(SUM(COALESCE(o.cost, o.price)), 0)
+		FROM orders o `+join+` WHERE o.id >= $1 AND o.created_at >= $2 AND o.created_at < $3 AND o.status = 'success'`+kind+`
+		GROUP BY 1`,
+		func(r *sql.Rows) error {
+			x, err := scanReportRow(r)
+			out = append(out, x)
+			return err
+		}, args...)
+	return out, err
+}
+
+func scanReportRow(r *sql.Rows) (loket.ReportRow, error) {
+	var x loket.ReportRow
+	err := r.Scan(&x.Key, &x.Label, &x.Name, &x.Count, &x.Sales, &x.Cost)
+	x.Margin = x.Sales - x.Cost
+	return x, err
 }

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,9 +52,10 @@ type DB struct {
 
 	lock *os.File // SQLite: the shared lock on Path+".lock" while open
 
-	batcher  *Batcher
-	accounts sync.Map // house account code -> accountInfo; ids never change
-	rstmts   sync.Map // query -> *sql.Stmt prepared on R (SQLite)
+	batcher    *Batcher
+	stripeBase int      // PostgreSQL: where this node's lanes start among the rollup stripes
+	accounts   sync.Map // house account code -> accountInfo; ids never change
+	rstmts     sync.Map // query -> *sql.Stmt prepared on R (SQLite)
 }
 
 // maxPrepared bounds the statement caches; queries built with varying shapes beyond
@@ -223,7 +225,7 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("open database %s: %w", redact(dsn), err)
 	}
-	db := &DB{Dialect: Postgres, W: p, R: p}
+	db := &DB{Dialect: Postgres, W: p, R: p, stripeBase: rand.IntN(rollupStripes)}
 	db.batcher = newBatcher(db, lanes, opt.MaxBatch)
 	return db, nil
 }
