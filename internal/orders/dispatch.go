@@ -258,22 +258,17 @@ func (s *Service) settle(ctx context.Context, o *loket.Order, at *loket.Attempt,
 			return err
 		}
 	}
-	var settled *loket.Order
 	var hook int64
-	err = s.db.Write(ctx, uint64(o.ResellerID), func(t *store.Tx) error {
-		hook = 0
-		so, ok, err := t.SettleOrder(st)
-		if err != nil || !ok {
-			settled = nil
-			return err
-		}
+	// A prepaid order paid from the balance may be settled in a set with others.
+	inSet := o.Mode == loket.ModeSaldo && o.InquiryID == 0
+	settled, err := s.db.WriteSettlement(ctx, uint64(o.ResellerID), st, inSet, func(t *store.Tx, so *loket.Order) error {
 		so.Inquiry = inquiry
-		settled = so
 		if so.Mode == loket.ModeDropship {
 			if err := t.SettleDropship(so, st.Success); err != nil {
 				return err
 			}
 		}
+		var err error
 		hook, err = s.webhooks.QueueOrder(t, ra, so)
 		return err
 	})

@@ -216,33 +216,27 @@ func (s *Service) CreateOrder(ctx context.Context, r *loket.ResellerAuth, req lo
 // write writes an accepted order with its first attempt (n.FirstRoute, under
 // n.FirstRef or the order's own ref) and hands its job to this node's workers once
 // committed.
-func (s *Service) write(ctx context.Context, n *store.NewOrder) (o *loket.Order, existed bool, err error) {
+func (s *Service) write(ctx context.Context, n *store.NewOrder) (*loket.Order, bool, error) {
 	n.Node, n.Lease = s.runner.Node(), s.runner.Lease()
 	route := n.FirstRoute
-	err = s.db.Write(ctx, uint64(n.ResellerID), func(t *store.Tx) error {
-		var err error
-		o, existed, err = t.CreateOrder(n)
-		if err == nil && !existed {
-			if f := store.InOrderTx(ctx); f != nil {
-				// What commits with the order (a chat's answer and where its result goes).
-				if err := f(t, o); err != nil {
-					return err
-				}
+	return s.db.WriteOrder(ctx, n, func(t *store.Tx, o *loket.Order) error {
+		if f := store.InOrderTx(ctx); f != nil {
+			// What commits with the order (a chat's answer and where its result goes).
+			if err := f(t, o); err != nil {
+				return err
 			}
-			o := o
-			ref := n.FirstRef
-			if ref == "" {
-				ref = store.SupplierRef(o.ID, 1)
-			}
-			fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
-				SupplierCode: route.SupplierCode, SupplierRef: ref, SupplierTrx: n.FirstTrx, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
-			t.AfterCommit(func() {
-				s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
-			})
 		}
-		return err
+		ref := n.FirstRef
+		if ref == "" {
+			ref = store.SupplierRef(o.ID, 1)
+		}
+		fresh := &store.FreshOrder{Order: o, Attempt: loket.Attempt{OrderID: o.ID, Seq: 1, RouteID: route.ID, SupplierID: route.SupplierID,
+			SupplierCode: route.SupplierCode, SupplierRef: ref, SupplierTrx: n.FirstTrx, Cost: route.Cost, Outcome: "new", StartedAt: o.CreatedAt}}
+		t.AfterCommit(func() {
+			s.runner.Enqueue(store.Job{Key: store.OrderJobKey(o.ID), Kind: store.JobOrder, RefID: o.ID, Fresh: fresh})
+		})
+		return nil
 	})
-	return o, existed, err
 }
 
 // Created counts an accepted order of a surface, placed since start.

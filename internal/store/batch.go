@@ -89,9 +89,20 @@ func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
 type op struct {
 	ctx   context.Context
 	fn    func(*Tx) error
+	spec  *batchSpec // what the operation is, when it may go in a set (orders_set.go)
 	done  chan error
 	after []func()
 }
+
+// How a batch runs: its orders as a set, then the rest; every operation on its own
+// without savepoints; or each in a savepoint, so that a refused one leaves no trace.
+type batchMode int
+
+const (
+	modeSet batchMode = iota
+	modeOptimistic
+	modeSavepoints
+)
 
 // Batcher runs write operations in shared transactions: whatever arrives while one
 // commit is under way goes into the next. Under load this turns N fsyncs into one,
@@ -108,6 +119,7 @@ type Batcher struct {
 	// Stats for /metrics.
 	Batches atomic.Int64
 	Ops     atomic.Int64
+	InSets  atomic.Int64 // operations written in sets (orders_set.go, settle_set.go)
 }
 
 // lane is one batching writer. On SQLite it owns a connection for good; stmts holds
@@ -145,7 +157,12 @@ func (db *DB) BatchStats() (batches, ops int64) {
 }
 
 func (b *Batcher) do(ctx context.Context, key uint64, fn func(*Tx) error) error {
-	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return b.doOp(ctx, key, fn, nil)
+}
+
+// doOp is do for an operation that may go in a set (spec not nil).
+func (b *Batcher) doOp(ctx context.Context, key uint64, fn func(*Tx) error, spec *batchSpec) error {
+	o := &op{ctx: ctx, fn: fn, spec: spec, done: make(chan error, 1)}
 	b.mu.RLock()
 	if b.closed.Load() {
 		b.mu.RUnlock()
@@ -213,14 +230,19 @@ func (b *Batcher) runBatch(batch []*op, l *lane) {
 	var errs []error
 	var err error
 	// Most batches succeed whole, so they run first without per-operation savepoints
-	// (two statements each, and subtransactions on PostgreSQL). If an operation is
-	// refused, the batch is rolled back and run again with savepoints, so the refused
-	// one leaves no trace and the others commit.
-	savepoints := false
+	// (two statements each, and subtransactions on PostgreSQL), their new orders as a
+	// set. If the set gives way, the batch runs again operation by operation; if an
+	// operation is refused, it is rolled back and run again with savepoints, so the
+	// refused one leaves no trace and the others commit.
+	mode := modeSet
 	for attempt := 0; ; attempt++ {
-		errs, err = b.try(batch, l, savepoints)
+		errs, err = b.try(batch, l, mode)
+		if errors.Is(err, errNoSet) {
+			mode = modeOptimistic
+			continue
+		}
 		if errors.Is(err, errRefused) {
-			savepoints = true
+			mode = modeSavepoints
 			continue
 		}
 		if err == nil || !isRetryable(err) || attempt >= 20 {
@@ -258,7 +280,7 @@ var errRefused = errors.New("store: an operation was refused; rerun with savepoi
 
 // try runs the batch once. It returns each operation's own error, and a batch error
 // when the transaction as a whole failed (nothing of it committed).
-func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
+func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 	ctx := context.Background()
 	if b.db.Dialect == SQLite && l.conn == nil {
 		c, err := b.db.W.Conn(ctx)
@@ -286,9 +308,34 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 	errs := make([]error, len(batch))
 	var roll rollup // the deltas of the operations that stay
 	single := len(batch) == 1
-	optimistic := !single && !savepoints
+	optimistic := !single && mode != modeSavepoints
+	inSet := map[*op]*Tx{}
+	for _, kind := range setKinds {
+		set := kind.pick(batch)
+		if mode != modeSet || set == nil {
+			continue
+		}
+		t := &Tx{tx: tx, db: b.db, ctx: ctx, lane: l}
+		txs, err := kind.write(t, set)
+		if err != nil {
+			tx.Rollback()
+			if isRetryable(err) {
+				return nil, err
+			}
+			return nil, errNoSet // run one by one, where each answers for itself
+		}
+		roll.merge(t.roll)
+		for i, o := range set {
+			inSet[o] = txs[i]
+		}
+	}
 	for i, o := range batch {
 		o.after = nil
+		if t, ok := inSet[o]; ok {
+			o.after = t.after
+			roll.merge(t.roll)
+			continue
+		}
 		if err := o.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
@@ -349,6 +396,7 @@ func (b *Batcher) try(batch []*op, l *lane, savepoints bool) ([]error, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	b.InSets.Add(int64(len(inSet)))
 	return errs, nil
 }
 

@@ -31,3 +31,6 @@ func (db *DB) ReportScan(ctx context.Context, q loket.ReportQuery) ([]loket.Repo
 	_, off := q.From.In(q.Loc).Zone()
 	return db.reportScan(ctx, q, dim.join, dim.key, dim.label, dim.name, kind, off)
 }
+
+// OrdersInSets is how many orders the batcher wrote in sets.
+func (db *DB) OrdersInSets() int64 { return db.batcher.InSets.Load() }

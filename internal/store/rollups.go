@@ -251,23 +251,9 @@ const upsertChunk = 500
 func upsert(t *Tx, table, keyCols string, valCols []string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(len(rows), upsertChunk)
+		vals, args := t.values(rows[:n])
 		var q strings.Builder
-		fmt.Fprintf(&q, "INSERT INTO %s (%s, %s) VALUES ", table, keyCols, strings.Join(valCols, ", "))
-		args := make([]any, 0, n*len(rows[0]))
-		for i, row := range rows[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				args = append(args, v)
-				fmt.Fprintf(&q, "$%d", len(args))
-			}
-			q.WriteByte(')')
-		}
+		fmt.Fprintf(&q, "INSERT INTO %s (%s, %s) VALUES %s", table, keyCols, strings.Join(valCols, ", "), vals)
 		fmt.Fprintf(&q, " ON CONFLICT (%s) DO UPDATE SET ", keyCols)
 		for i, c := range valCols {
 			if i > 0 {

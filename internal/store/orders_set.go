@@ -1,0 +1,333 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/loket/loket/internal/loket"
+)
+
+// Accepting orders in sets (issue 21). On SQLite the one writer spent most of its time
+// running statements: seven per order accepted. The orders of a batch that need
+// nothing but the common path (a prepaid product without stock, a first route, no
+// uplines, no bill) are written together instead: one statement per table for all of
+// them, the same rows, keys and formats as CreateOrder's. Whatever does not fit (a
+// used ref_id, a guard taken, a balance short, two orders of the batch on one guard)
+// makes the set step give way: the batch rolls back and runs again operation by
+// operation, where each is accepted or refused on its own as before.
+
+// batchSpec says what a batch operation does, for the kinds that may go in sets.
+type batchSpec struct {
+	order  *orderOp
+	settle *settleOp
+}
+
+// setKinds are the kinds of operations a batch writes in sets, in this order: the
+// settlements first, so that their refunds are there for the new orders.
+var setKinds = []struct {
+	pick  func([]*op) []*op
+	write func(*Tx, []*op) ([]*Tx, error)
+}{
+	{settleSet, (*Tx).settleOrderSet},
+	{orderSet, (*Tx).createOrderSet},
+}
+
+// orderOp marks a batch operation that creates the order n, then runs then (when
+// not nil) in the same transaction; done receives the order when the batch wrote it
+// in a set rather than by running the operation's fn.
+type orderOp struct {
+	n    *NewOrder
+	then func(*Tx, *loket.Order) error
+	done func(*loket.Order)
+}
+
+// errNoSet says a set step gave way: run the batch again operation by operation.
+var errNoSet = errors.New("store: the batch's orders do not go as a set; rerun one by one")
+
+// minOrderSet is the fewest orders of a batch worth writing as a set.
+const minOrderSet = 2
+
+// WriteOrder writes the order n as CreateOrder does, in a shared batch, and then, for
+// a new order, runs then in the same transaction. It returns the order, and existed
+// when n's ref_id had written it before.
+func (db *DB) WriteOrder(ctx context.Context, n *NewOrder, then func(*Tx, *loket.Order) error) (*loket.Order, bool, error) {
+	var o *loket.Order
+	var existed bool
+	fn := func(t *Tx) error {
+		var err error
+		o, existed, err = t.CreateOrder(n)
+		if err == nil && !existed && then != nil {
+			err = then(t, o)
+		}
+		return err
+	}
+	var spec *orderOp
+	if db.Dialect == SQLite && n.inSet() {
+		spec = &orderOp{n: n, then: then, done: func(x *loket.Order) { o, existed = x, false }}
+	}
+	err := db.batcher.doOp(ctx, uint64(n.ResellerID), fn, &batchSpec{order: spec})
+	return o, existed, err
+}
+
+// inSet says n can be written in a set: the common path of CreateOrder.
+func (n *NewOrder) inSet() bool {
+	return n.FirstRoute != nil && n.BillKey == "" && len(n.Commissions) == 0 && n.Product.Stock == nil &&
+		n.Price > 0 && n.FirstRef == "" && n.FirstTrx == ""
+}
+
+// values returns the VALUES list of rows, each value a parameter (PostgreSQL's
+// numbered from $1), and the rows' values in order. On SQLite the parameters are plain ?:
+// SQLite looks a numbered parameter ($N) up in a list as it parses and as the driver
+// binds it, which for the thousands of a set's statement cost more than the writing.
+func (t *Tx) values(rows [][]any) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, row := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, v)
+			if t.Dialect() == SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", len(args))
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String(), args
+}
+
+// returning runs a statement with RETURNING and returns what each row's first column
+// holds.
+func (t *Tx) returning(query string, args ...any) ([]int64, error) {
+	rs, err := t.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []int64
+	for rs.Next() {
+		var v int64
+		if err := rs.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rs.Err()
+}
+
+// createOrderSet writes the orders of ops (each with its orderOp) together, and runs
+// each one's then in a Tx of its own on the same transaction, as the batch runs an
+// operation: it returns each operation's Tx (its AfterCommit functions and rollup
+// deltas). errNoSet means one of them did not fit; the caller rolls back.
+func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
+	now := Now()
+	inflight, err := t.HouseAccount(AccInFlight, KindInFlight)
+	if err != nil {
+		return nil, err
+	}
+	// The orders: one each, or none for a used ref_id (two in the batch, or an earlier
+	// one): that one goes one by one.
+	rows := make([][]any, len(ops))
+	for i, o := range ops {
+		n := o.spec.order.n
+		fields := []byte("{}")
+		if n.Fields != nil {
+			fields, _ = json.Marshal(n.Fields)
+		}
+		rows[i] = []any{n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
+			n.Price, loket.StatusPending, n.Surface, now, now}
+	}
+	q, args := t.values(rows)
+	rs, err := t.Query(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
+		price, status, surface, created_at, updated_at) VALUES `+q+` ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id, reseller_id, ref_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert orders: %w", err)
+	}
+	type refKey struct {
+		reseller int64
+		ref      string
+	}
+	idOf := make(map[refKey]int64, len(ops))
+	for rs.Next() {
+		var id, reseller int64
+		var ref string
+		if err := rs.Scan(&id, &reseller, &ref); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		idOf[refKey{reseller, ref}] = id
+	}
+	if err := rs.Close(); err != nil {
+		return nil, err
+	}
+	if len(idOf) != len(ops) {
+		return nil, errNoSet
+	}
+	ids := make([]int64, len(ops))
+	for i, o := range ops {
+		ids[i] = idOf[refKey{o.spec.order.n.ResellerID, o.spec.order.n.RefID}]
+	}
+	// The guards: each must be free (or past its window), including of the batch's
+	// other orders.
+	var guards [][]any
+	for i, o := range ops {
+		if n := o.spec.order.n; n.GuardWindow > 0 {
+			guards = append(guards, []any{n.ResellerID, n.Product.ID, n.Target, ids[i], now + n.GuardWindow.Microseconds()})
+		}
+	}
+	if len(guards) > 0 {
+		q, args := t.values(guards)
+		got, err := t.returning(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES `+q+`
+			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
+			WHERE order_guards.expires_at < ? RETURNING order_id`, append(args, now)...)
+		if err != nil {
+			return nil, fmt.Errorf("order guards: %w", err)
+		}
+		if len(got) != len(guards) {
+			return nil, errNoSet
+		}
+	}
+	// The balances: each account is charged its orders' total at once, and must hold it.
+	total := map[int64]loket.Money{}
+	for _, o := range ops {
+		total[o.spec.order.n.AccountID] += o.spec.order.n.Price
+	}
+	accounts := sortedKeys(total, cmp.Compare[int64])
+	charges := make([][]any, len(accounts))
+	for i, a := range accounts {
+		charges[i] = []any{a, total[a]}
+	}
+	q, args = t.values(charges)
+	rs, err = t.Query(`WITH s(acc, amt) AS (VALUES `+q+`)
+		UPDATE accounts SET balance = accounts.balance - s.amt FROM s WHERE accounts.id = s.acc AND accounts.balance >= s.amt
+		RETURNING accounts.id, accounts.balance`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("charge balances: %w", err)
+	}
+	after := make(map[int64]loket.Money, len(accounts)) // each account's balance before its first order of the batch
+	for rs.Next() {
+		var id int64
+		var bal loket.Money
+		if err := rs.Scan(&id, &bal); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		after[id] = bal + total[id]
+	}
+	if err := rs.Close(); err != nil {
+		return nil, err
+	}
+	if len(after) != len(accounts) {
+		return nil, errNoSet // a balance short: its orders are refused one by one
+	}
+	// The reservations, as Reserve writes them: a transfer each, its two legs with the
+	// balance after each order in the batch's order, and the hold.
+	transfers := make([][]any, len(ops))
+	for i, id := range ids {
+		transfers[i] = []any{fmt.Sprintf("order:%d:reserve", id), TransferReserve, id, "", now}
+	}
+	q, args = t.values(transfers)
+	rs, err = t.Query(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES `+q+`
+		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reserve transfers: %w", err)
+	}
+	tid := make(map[int64]int64, len(ops))
+	for rs.Next() {
+		var id, order int64
+		if err := rs.Scan(&id, &order); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		tid[order] = id
+	}
+	if err := rs.Close(); err != nil {
+		return nil, err
+	}
+	if len(tid) != len(ops) {
+		return nil, fmt.Errorf("reserve transfers: %d of %d keys were free", len(tid), len(ops))
+	}
+	entries := make([][]any, 0, 2*len(ops))
+	holds := make([][]any, len(ops))
+	attempts := make([][]any, len(ops))
+	jobs := make([][]any, len(ops))
+	var reserved loket.Money
+	for i, o := range ops {
+		n, id := o.spec.order.n, ids[i]
+		after[n.AccountID] -= n.Price
+		entries = append(entries, []any{tid[id], n.AccountID, -n.Price, after[n.AccountID], now},
+			[]any{tid[id], inflight, n.Price, sql.NullInt64{}, now})
+		holds[i] = []any{id, n.AccountID, n.Price, "pending", tid[id], now}
+		r := n.FirstRoute
+		attempts[i] = []any{id, 1, r.ID, r.SupplierID, r.SupplierCode, SupplierRef(id, 1), "", r.Cost, "new", now, now}
+		lockedBy, lockedUntil := "", int64(0)
+		if n.Node != "" {
+			lockedBy, lockedUntil = n.Node, now+n.Lease.Microseconds()
+		}
+		jobs[i] = []any{OrderJobKey(id), JobOrder, id, now, lockedBy, lockedUntil, now}
+		reserved += n.Price
+	}
+	for _, s := range []struct{ what, head string }{
+		{"reserve entries", `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `},
+		{"holds", `INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) VALUES `},
+		{"attempts", `INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at) VALUES `},
+		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES `},
+	} {
+		rows := map[string][][]any{"reserve entries": entries, "holds": holds, "attempts": attempts, "jobs": jobs}[s.what]
+		q, args := t.values(rows)
+		if _, err := t.Exec(s.head+q, args...); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.what, err)
+		}
+	}
+	t.deltas().addAccount(inflight, reserved)
+	// Each order as CreateOrder returns it, and what the caller writes with it.
+	txs := make([]*Tx, len(ops))
+	for i, o := range ops {
+		n := o.spec.order.n
+		ord := &loket.Order{
+			ID: ids[i], ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
+			ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
+			Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
+		}
+		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane}
+		ot.orderCreated(ord)
+		if o.spec.order.then != nil {
+			if err := call(func(x *Tx) error { return o.spec.order.then(x, ord) }, ot); err != nil {
+				if isRetryable(err) {
+					return nil, err
+				}
+				return nil, errNoSet // refused one by one, where it leaves no trace
+			}
+		}
+		o.spec.order.done(ord)
+		txs[i] = ot
+	}
+	return txs, nil
+}
+
+// orderSet picks the operations of batch that create orders and may go as a set.
+func orderSet(batch []*op) []*op {
+	var set []*op
+	for _, o := range batch {
+		if o.spec != nil && o.spec.order != nil && o.ctx.Err() == nil {
+			set = append(set, o)
+		}
+	}
+	if len(set) < minOrderSet {
+		return nil
+	}
+	return slices.Clip(set)
+}

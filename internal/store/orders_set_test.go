@@ -1,0 +1,165 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/storetest"
+)
+
+// TestOrderSets: orders arriving together are written in sets, with the rows
+// CreateOrder writes, and settled in sets as SettleOrder does; a set that does not fit (a balance short, a ref_id or a guard
+// used twice, an order whose caller refuses it) gives way to one by one, where each
+// is accepted or refused as alone. The ledger verifies after each.
+func TestOrderSets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 5400*60)
+		fire := func(n int, mk func(i int) *store.NewOrder, then func(i int) func(*store.Tx, *loket.Order) error) (ok, existed int, codes map[string]int) {
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			codes = map[string]int{}
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var th func(*store.Tx, *loket.Order) error
+					if then != nil {
+						th = then(i)
+					}
+					o, ex, err := db.WriteOrder(ctx, mk(i), th)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err != nil:
+						codes[loket.ErrorCode(err)]++
+					case ex:
+						existed++
+					case o == nil || o.ID == 0 || o.Status != loket.StatusPending:
+						t.Errorf("order %d: %+v", i, o)
+					default:
+						ok++
+					}
+				}()
+			}
+			wg.Wait()
+			verify(t, db)
+			return
+		}
+		// Distinct orders: all accepted, and (on SQLite) most of them in sets.
+		var afterCommit sync.WaitGroup
+		afterCommit.Add(30)
+		ok, _, codes := fire(30, func(i int) *store.NewOrder { return f.order(fmt.Sprint("a", i), fmt.Sprintf("0811%08d", i), time.Hour) },
+			func(i int) func(*store.Tx, *loket.Order) error {
+				return func(t *store.Tx, o *loket.Order) error {
+					t.AfterCommit(afterCommit.Done)
+					return nil
+				}
+			})
+		if ok != 30 || len(codes) != 0 {
+			t.Fatalf("accepted %d, refused %v", ok, codes)
+		}
+		afterCommit.Wait() // each order's AfterCommit ran once its batch committed
+		// One ref_id sent ten times: one order, nine answers with it.
+		ok, existed, codes := fire(10, func(i int) *store.NewOrder { return f.order("same", "081100000099", time.Hour) }, nil)
+		if ok != 1 || existed != 9 || len(codes) != 0 {
+			t.Fatalf("one ref ten times: %d new, %d existing, %v", ok, existed, codes)
+		}
+		// One target ten times under distinct refs: the guard lets one through.
+		ok, _, codes = fire(10, func(i int) *store.NewOrder { return f.order(fmt.Sprint("g", i), "081100000098", time.Hour) }, nil)
+		if ok != 1 || codes[loket.EDUPLICATE] != 9 {
+			t.Fatalf("one target ten times: %d accepted, %v", ok, codes)
+		}
+		// A caller refusing every third order: those leave no trace.
+		refuse := errors.New("refused by the caller")
+		ok, _, codes = fire(9, func(i int) *store.NewOrder { return f.order(fmt.Sprint("c", i), fmt.Sprintf("0812%08d", i), time.Hour) },
+			func(i int) func(*store.Tx, *loket.Order) error {
+				return func(*store.Tx, *loket.Order) error {
+					if i%3 == 0 {
+						return refuse
+					}
+					return nil
+				}
+			})
+		if ok != 6 || codes[loket.EINTERNAL] != 3 {
+			t.Fatalf("caller refusing three: %d accepted, %v", ok, codes)
+		}
+		for i := 0; i < 9; i += 3 {
+			if _, err := db.OrderByRef(ctx, f.reseller, fmt.Sprint("c", i)); loket.ErrorCode(err) != loket.ENOTFOUND {
+				t.Errorf("refused order c%d: %v", i, err)
+			}
+		}
+		// More orders than the balance pays for: exactly what it pays for.
+		left := f.balance(t)
+		ok, _, codes = fire(40, func(i int) *store.NewOrder { return f.order(fmt.Sprint("p", i), fmt.Sprintf("0813%08d", i), time.Hour) }, nil)
+		if want := int(left / 5400); ok != want || codes[loket.EINSUFFICIENT] != 40-want {
+			t.Fatalf("balance for %d: %d accepted, %v", want, ok, codes)
+		}
+		if b := f.balance(t); b != left-loket.Money(ok)*5400 {
+			t.Fatalf("balance %d, want %d", b, left-loket.Money(ok)*5400)
+		}
+		// Every pending order settled at once, some twice (a callback racing a poll):
+		// each once, failures refunded, and the then of each run for the settling one.
+		pending, err := db.ListOrders(ctx, loket.OrderFilter{ResellerID: f.reseller, Status: loket.StatusPending, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := f.balance(t)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		settled, thens := map[int64]int{}, 0
+		var refunds loket.Money
+		for i, o := range pending {
+			for k := 0; k < 1+i%2; k++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					st := store.Settlement{OrderID: o.ID, Success: i%3 != 0, SupplierID: f.route.SupplierID, Cost: 5300,
+						AttemptSeq: 1, AttemptOutcome: "success", SupplierTrx: fmt.Sprint("T", o.ID)}
+					if !st.Success {
+						st.AttemptOutcome = "failed"
+					}
+					so, err := db.WriteSettlement(ctx, uint64(f.reseller), st, true, func(*store.Tx, *loket.Order) error {
+						mu.Lock()
+						thens++
+						mu.Unlock()
+						return nil
+					})
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						t.Errorf("settle %d: %v", o.ID, err)
+					} else if so != nil {
+						settled[so.ID]++
+						if so.Status == loket.StatusFailed {
+							refunds += so.Price
+						}
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		if len(settled) != len(pending) || thens != len(pending) {
+			t.Fatalf("%d orders settled, %d thens, want %d: %v", len(settled), thens, len(pending), settled)
+		}
+		for id, n := range settled {
+			if n != 1 {
+				t.Errorf("order %d settled %d times", id, n)
+			}
+		}
+		if b := f.balance(t); b != before+refunds || refunds == 0 {
+			t.Errorf("balance %d after refunds of %d, want %d", b, refunds, before+refunds)
+		}
+		verify(t, db)
+		if db.Dialect == store.SQLite && db.OrdersInSets() == 0 {
+			t.Errorf("no order was written in a set")
+		}
+		t.Logf("%d orders written in sets", db.OrdersInSets())
+	})
+}
