@@ -52,7 +52,10 @@ Commands (loket <command> -h lists a command's flags):
                                  virtual-number activations as JSON lines (--flagged: a rent of unknown outcome)
   number settle --id N --status rented|failed [--supplier-ref REF --phone P] [--note TEXT]
                                  decide by hand a rent still renting (for activations flagged)
-  ledger verify [--progress]     check the ledger invariants
+  ledger verify [--checkpoint | --since-checkpoint] [--progress]
+                                 check the ledger invariants (--checkpoint: record what was verified when
+                                 sound; --since-checkpoint: only what came after the newest checkpoint)
+  ledger checkpoints             the checkpoints ledger verify recorded, newest first
   ledger rebuild                 recompute the rollups (the totals /metrics and the reports read)
   masterkey rotate --new-key KEY | --generate
                                  reseal every secret with a new master key, all or nothing (nodes stopped)
@@ -127,18 +130,19 @@ var commands = map[string]action{
 	"price history":  priceHistory,
 	"price undo":     priceUndo,
 
-	"order list":       orderList,
-	"order settle":     orderSettle,
-	"number list":      numberList,
-	"number settle":    numberSettle,
-	"ledger verify":    ledgerVerify,
-	"ledger rebuild":   ledgerRebuild,
-	"backup":           backupCmd,
-	"backup verify":    backupVerify,
-	"restore":          restoreCmd,
-	"masterkey rotate": masterkeyRotate,
-	"setting get":      settingGet,
-	"setting set":      settingSet,
+	"order list":         orderList,
+	"order settle":       orderSettle,
+	"number list":        numberList,
+	"number settle":      numberSettle,
+	"ledger verify":      ledgerVerify,
+	"ledger checkpoints": ledgerCheckpoints,
+	"ledger rebuild":     ledgerRebuild,
+	"backup":             backupCmd,
+	"backup verify":      backupVerify,
+	"restore":            restoreCmd,
+	"masterkey rotate":   masterkeyRotate,
+	"setting get":        settingGet,
+	"setting set":        settingSet,
 
 	"payment help":              paymentHelp,
 	"payment set-qris":          paymentSetQRIS,

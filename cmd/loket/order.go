@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/store"
 )
 
 func orderList(ctx context.Context, args []string, out io.Writer) error {
@@ -70,9 +72,25 @@ func orderSettle(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func ledgerVerify(ctx context.Context, args []string, out io.Writer) error {
-	c := newCommand("ledger verify", "[--progress]",
-		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\nzero, ...) and prints the totals; exits non-zero and says which broke. On a terminal it shows on\nstderr how many entries it has checked.")
+	c := newCommand("ledger verify", "[--checkpoint | --since-checkpoint] [--progress]",
+		"Checks the ledger invariants (entries sum to zero, every balance equals its entries, no reseller below\n"+
+			"zero, ...) and prints the totals; exits non-zero and says which broke. On a terminal it shows on\n"+
+			"stderr how many entries it has checked.\n\n"+
+			"--checkpoint records, when nothing is wrong, a checkpoint of what was verified (each account's sum\n"+
+			"and the orders still pending, up to 5 minutes before the verify began); --since-checkpoint starts\n"+
+			"from the newest checkpoint and reads only the entries and orders after it (and those pending at\n"+
+			"it): it takes as long as what happened since. Only a full verify records a checkpoint; what a\n"+
+			"checkpoint covers is read again only by a full verify. loket ledger checkpoints lists them.")
 	c.reads = true
+	var opt store.VerifyOptions
+	c.BoolVar(&opt.Checkpoint, "checkpoint", false, "when nothing is wrong, record a checkpoint of what was verified")
+	c.BoolVar(&opt.SinceCheckpoint, "since-checkpoint", false, "verify from the newest checkpoint: only what came after it")
+	c.check = func() error {
+		if opt.Checkpoint && opt.SinceCheckpoint {
+			return errors.New("--checkpoint and --since-checkpoint do not go together: only a full verify records a checkpoint")
+		}
+		return nil
+	}
 	pf := c.progress()
 	e, err := c.open(ctx, args, out)
 	if err != nil {
@@ -81,25 +99,58 @@ func ledgerVerify(ctx context.Context, args []string, out io.Writer) error {
 	defer e.close()
 	m := pf.meter("entries checked")
 	defer m.stop()
-	v, err := e.db.VerifyProgress(ctx, m.report())
-	if err != nil {
-		return err
+	opt.Progress = m.report()
+	r, err := e.db.VerifyLedger(ctx, opt)
+	if errors.Is(err, store.ErrNoCheckpoint) {
+		return fmt.Errorf("%w: run loket ledger verify --checkpoint (a full verify) first", err)
 	}
-	if len(v) > 0 {
-		m.finish()
-		for _, x := range v {
-			fmt.Fprintf(os.Stderr, "BROKEN %s: %s\n", x.Invariant, x.Detail)
-		}
-		return fmt.Errorf("ledger verify: %d invariant violations", len(v))
-	}
-	m.note("adding up the totals")
-	t, err := e.db.LedgerTotals(ctx)
 	if err != nil {
 		return err
 	}
 	m.finish()
-	return e.print(map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
-		"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources})
+	if len(r.Violations) > 0 {
+		for _, x := range r.Violations {
+			fmt.Fprintf(os.Stderr, "BROKEN %s: %s\n", x.Invariant, x.Detail)
+		}
+		if opt.Checkpoint {
+			fmt.Fprintln(os.Stderr, "no checkpoint recorded")
+		}
+		return fmt.Errorf("ledger verify: %d invariant violations", len(r.Violations))
+	}
+	t := r.Totals
+	res := map[string]any{"ok": true, "reseller_balances": t.ResellerBalances, "in_flight": t.InFlight,
+		"revenue": t.Revenue, "supplier_payable": t.SupplierPayable, "adjustments": t.Adjustments, "payment_sources": t.PaymentSources}
+	if r.From != nil {
+		res["since_checkpoint"], res["checkpoint_at"] = r.From.ID, r.From.CreatedAt
+	}
+	if r.Recorded != nil {
+		res["checkpoint"] = r.Recorded.ID
+	}
+	return e.print(res)
+}
+
+func ledgerCheckpoints(ctx context.Context, args []string, out io.Writer) error {
+	c := newCommand("ledger checkpoints", "",
+		"Lists the ledger checkpoints kept (the newest 10), newest first: when each was taken, the last entry,\n"+
+			"order and virtual-number activation it covers, and how many accounts' sums and pending orders and\n"+
+			"activations it keeps. loket ledger verify --checkpoint records one; --since-checkpoint starts from\n"+
+			"the newest.")
+	c.reads = true
+	e, err := c.open(ctx, args, out)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	list, err := e.db.LedgerCheckpoints(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]any, 0, len(list))
+	for _, k := range list {
+		rows = append(rows, map[string]any{"id": k.ID, "created_at": k.CreatedAt, "entry_id": k.EntryID, "order_id": k.OrderID,
+			"activation_id": k.ActivationID, "accounts": k.Accounts, "pending_orders": k.PendingOrders, "pending_activations": k.PendingActivations})
+	}
+	return printEach(e, rows)
 }
 
 func ledgerRebuild(ctx context.Context, args []string, out io.Writer) error {

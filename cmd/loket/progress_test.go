@@ -133,7 +133,7 @@ func TestLedgerVerifyProgress(t *testing.T) {
 	if out != plain {
 		t.Errorf("--progress changed stdout: %q, want %q", out, plain)
 	}
-	if !regexp.MustCompile(`\nledger verify: 8 entries checked in [0-9.]+m?s\n$`).MatchString(progress) {
+	if !regexp.MustCompile(`(^|\n)ledger verify: 8 entries checked in [0-9.]+m?s\n$`).MatchString(progress) {
 		t.Errorf("--progress: stderr %q", progress)
 	}
 	for _, f := range [][]string{{"--progress", "--quiet"}, {"--progress=false"}} {
@@ -197,5 +197,48 @@ func TestMeterWaiting(t *testing.T) {
 		t.Error("a nil meter asks for progress")
 	} else {
 		stop()
+	}
+}
+
+// TestLedgerCheckpoint: ledger verify --checkpoint records a checkpoint, ledger
+// checkpoints lists it, --since-checkpoint starts from it and prints the same totals;
+// without a checkpoint --since-checkpoint says to make one.
+func TestLedgerCheckpoint(t *testing.T) {
+	t.Setenv("LOKET_DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "l.db"))
+	loket := func(args ...string) (map[string]any, error) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(args, &out)
+		var v map[string]any
+		if err == nil {
+			if e := json.Unmarshal(out.Bytes(), &v); e != nil && out.Len() > 0 {
+				t.Fatalf("%v: %q: %v", args, out.String(), e)
+			}
+		}
+		return v, err
+	}
+	if _, err := loket("reseller", "create", "--username", "toko", "--balance", "10000"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loket("ledger", "verify", "--since-checkpoint"); err == nil || !strings.Contains(err.Error(), "ledger verify --checkpoint") {
+		t.Fatalf("--since-checkpoint with none: %v", err)
+	}
+	if _, err := loket("ledger", "verify", "--checkpoint", "--since-checkpoint"); err == nil {
+		t.Fatal("--checkpoint --since-checkpoint accepted")
+	}
+	full, err := loket("ledger", "verify", "--checkpoint")
+	if err != nil || full["checkpoint"] != 1.0 {
+		t.Fatalf("--checkpoint: %v %v", full, err)
+	}
+	list, err := loket("ledger", "checkpoints")
+	if err != nil || list["id"] != 1.0 || list["entry_id"] == nil {
+		t.Fatalf("ledger checkpoints: %v %v", list, err)
+	}
+	if _, err := loket("reseller", "credit", "--username", "toko", "--amount", "500", "--note", "n"); err != nil {
+		t.Fatal(err)
+	}
+	since, err := loket("ledger", "verify", "--since-checkpoint")
+	if err != nil || since["since_checkpoint"] != 1.0 || since["reseller_balances"] != 10500.0 {
+		t.Fatalf("--since-checkpoint: %v %v", since, err)
 	}
 }

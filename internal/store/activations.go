@@ -489,14 +489,15 @@ func (t *Tx) SyncVNRoutes(supplierID int64, routes []VNRoute) error {
 	return err
 }
 
-// verifyActivations checks that every activation agrees with its reservation: open
-// states hold a pending reservation, done is posted (and had a code), canceled and
-// failed are voided; and that the transfers say the same: one reserve each, a settle
-// exactly when the hold is no longer pending.
-func verifyActivations(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
-	if err := eachRow(ctx, snap, `SELECT id, state, hold, sms_count FROM vn_activations
-		WHERE (state IN ('renting', 'waiting', 'received') AND hold <> 'pending') OR (state = 'done' AND (hold <> 'posted' OR sms_count = 0))
-		   OR (state IN ('canceled', 'failed') AND hold <> 'voided') LIMIT 20`,
+// verifyActivations checks that every activation of the scope agrees with its
+// reservation: open states hold a pending reservation, done is posted (and had a
+// code), canceled and failed are voided; and that the transfers say the same: one
+// reserve each, a settle exactly when the hold is no longer pending.
+func verifyActivations(ctx context.Context, snap *sql.Tx, sc verifyScope, add func(inv, format string, args ...any)) error {
+	with, args := sc.activations()
+	if err := eachRow(ctx, snap, with+`SELECT id, state, hold, sms_count FROM vn_activations
+		WHERE `+sc.activationIn("id")+` AND ((state IN ('renting', 'waiting', 'received') AND hold <> 'pending') OR (state = 'done' AND (hold <> 'posted' OR sms_count = 0))
+		   OR (state IN ('canceled', 'failed') AND hold <> 'voided')) LIMIT 20`,
 		func(r *sql.Rows) error {
 			var id, n int64
 			var st, h string
@@ -505,14 +506,14 @@ func verifyActivations(ctx context.Context, snap *sql.Tx, add func(inv, format s
 			}
 			add("activation matches its reservation", "activation %d is %s with %d SMS but its reservation is %s", id, st, n, h)
 			return nil
-		}); err != nil {
+		}, args...); err != nil {
 		return err
 	}
-	return eachRow(ctx, snap, `SELECT a.id, a.hold, COALESCE(rs.kind, ''), COALESCE(st.kind, '') FROM vn_activations a
+	return eachRow(ctx, snap, with+`SELECT a.id, a.hold, COALESCE(rs.kind, ''), COALESCE(st.kind, '') FROM vn_activations a
 		LEFT JOIN transfers rs ON rs.key = 'vn:' || a.id || ':reserve'
 		LEFT JOIN transfers st ON st.key = 'vn:' || a.id || ':settle'
-		WHERE rs.id IS NULL OR (a.hold = 'pending' AND st.id IS NOT NULL) OR (a.hold = 'posted' AND COALESCE(st.kind, '') <> 'vn_post')
-		   OR (a.hold = 'voided' AND COALESCE(st.kind, '') <> 'vn_void') LIMIT 20`,
+		WHERE `+sc.activationIn("a.id")+` AND (rs.id IS NULL OR (a.hold = 'pending' AND st.id IS NOT NULL) OR (a.hold = 'posted' AND COALESCE(st.kind, '') <> 'vn_post')
+		   OR (a.hold = 'voided' AND COALESCE(st.kind, '') <> 'vn_void')) LIMIT 20`,
 		func(r *sql.Rows) error {
 			var id int64
 			var h, rk, sk string
@@ -521,7 +522,7 @@ func verifyActivations(ctx context.Context, snap *sql.Tx, add func(inv, format s
 			}
 			add("activation matches its transfers", "activation %d's reservation is %s; reserve transfer %q, settle transfer %q", id, h, rk, sk)
 			return nil
-		})
+		}, args...)
 }
 
 // AddVNService adds a service a supplier's catalog names, unless it exists: the

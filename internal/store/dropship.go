@@ -426,33 +426,29 @@ func (db *DB) RefundsOwed(ctx context.Context, resellerID int64, limit int) ([]l
 	return out, err
 }
 
-// verifyDropship checks the dropship accounts: house:dropship holds, for each paid
-// order not yet final, its payment less its reservation; house:refunds_owed holds the
-// payments of failed orders not yet refunded; unpaid and expired orders reserve
-// nothing.
-func verifyDropship(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
-	var escrow, want, owed, wantOwed sql.NullInt64
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccDropship).Scan(&escrow); err != nil {
+// verifyDropship checks the dropship accounts (houses: the sums of the house
+// accounts' entries): house:dropship holds, for each paid order not yet final, its
+// payment less its reservation; house:refunds_owed holds the payments of failed orders
+// not yet refunded; unpaid and expired orders of the scope reserve nothing.
+func verifyDropship(ctx context.Context, snap *sql.Tx, sc verifyScope, houses map[string]int64, add func(inv, format string, args ...any)) error {
+	var want, wantOwed sql.NullInt64
+	// From the pending orders (orders_pending), not from every dropship order.
+	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(d.paid_total - o.price), 0) FROM orders o JOIN dropship_orders d ON d.order_id = o.id
+		WHERE o.status = 'pending' AND d.payment_status = 'settlement'`).Scan(&want); err != nil {
 		return err
 	}
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(d.paid_total - o.price), 0) FROM dropship_orders d JOIN orders o ON o.id = d.order_id
-		WHERE d.payment_status = 'settlement' AND o.status = 'pending'`).Scan(&want); err != nil {
-		return err
-	}
-	if escrow.Int64 != want.Int64 {
-		add("dropship escrow equals paid pending orders", "house:dropship holds %d, paid pending dropship orders leave %d", escrow.Int64, want.Int64)
-	}
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.code = $1`, AccRefundsOwed).Scan(&owed); err != nil {
-		return err
+	if escrow := houses[AccDropship]; escrow != want.Int64 {
+		add("dropship escrow equals paid pending orders", "house:dropship holds %d, paid pending dropship orders leave %d", escrow, want.Int64)
 	}
 	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(paid_total), 0) FROM dropship_orders WHERE refund_status = 'owed'`).Scan(&wantOwed); err != nil {
 		return err
 	}
-	if owed.Int64 != wantOwed.Int64 {
-		add("refunds owed equal failed dropship payments", "house:refunds_owed holds %d, owed refunds sum to %d", owed.Int64, wantOwed.Int64)
+	if owed := houses[AccRefundsOwed]; owed != wantOwed.Int64 {
+		add("refunds owed equal failed dropship payments", "house:refunds_owed holds %d, owed refunds sum to %d", owed, wantOwed.Int64)
 	}
-	return eachRow(ctx, snap, `SELECT d.order_id, d.payment_status FROM dropship_orders d JOIN holds h ON h.order_id = d.order_id
-		WHERE d.payment_status <> 'settlement' LIMIT 20`, func(r *sql.Rows) error {
+	with, args := sc.orders()
+	return eachRow(ctx, snap, with+`SELECT d.order_id, d.payment_status FROM dropship_orders d JOIN holds h ON h.order_id = d.order_id
+		WHERE `+sc.orderIn("d.order_id")+` AND d.payment_status <> 'settlement' LIMIT 20`, func(r *sql.Rows) error {
 		var id int64
 		var st string
 		if err := r.Scan(&id, &st); err != nil {
@@ -460,5 +456,5 @@ func verifyDropship(ctx context.Context, snap *sql.Tx, add func(inv, format stri
 		}
 		add("unpaid dropship orders reserve nothing", "dropship order %d is %s but has a hold", id, st)
 		return nil
-	})
+	}, args...)
 }

@@ -34,3 +34,11 @@ func (db *DB) ReportScan(ctx context.Context, q loket.ReportQuery) ([]loket.Repo
 
 // OrdersInSets is how many orders the batcher wrote in sets.
 func (db *DB) OrdersInSets() int64 { return db.batcher.InSets.Load() }
+
+// SetCheckpointMargin sets how old a row must be to be covered by a checkpoint, until
+// the test ends.
+func SetCheckpointMargin(cleanup func(func()), d time.Duration) {
+	m := checkpointMargin
+	checkpointMargin = d
+	cleanup(func() { checkpointMargin = m })
+}

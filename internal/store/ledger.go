@@ -328,75 +328,8 @@ func (db *DB) Verify(ctx context.Context) ([]loket.Violation, error) {
 // read in chunks of verifyChunk, in one snapshot; what is checked, and found, is
 // Verify's.
 func (db *DB) VerifyProgress(ctx context.Context, progress func(done, total int64)) ([]loket.Violation, error) {
-	// One snapshot for every check: a server settling orders between two queries
-	// would otherwise show violations that never existed.
-	snap, err := db.snapshot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer snap.Rollback()
-	var out []loket.Violation
-	add := func(inv, format string, args ...any) {
-		out = append(out, loket.Violation{Invariant: inv, Detail: fmt.Sprintf(format, args...)})
-	}
-	sums, err := verifyEntries(ctx, snap, progress, add)
-	if err != nil {
-		return nil, err
-	}
-	inflight, err := verifyAccounts(ctx, snap, sums, add)
-	if err != nil {
-		return nil, err
-	}
-	if err := verifyRollups(ctx, snap, sums, add); err != nil {
-		return nil, err
-	}
-	// Money in flight is exactly what pending holds reserve.
-	var pending sql.NullInt64
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM holds WHERE state = 'pending'`).Scan(&pending); err != nil {
-		return nil, err
-	}
-	var vnPending sql.NullInt64
-	if err := snap.QueryRowContext(ctx, `SELECT COALESCE(SUM(price), 0) FROM vn_activations WHERE hold = 'pending'`).Scan(&vnPending); err != nil {
-		return nil, err
-	}
-	pending.Int64 += vnPending.Int64
-	if inflight != pending.Int64 {
-		add("in flight equals pending holds", "in-flight account holds %d, pending holds sum to %d", inflight, pending.Int64)
-	}
-	// Every order's hold agrees with its status.
-	// (A dropship order reserves only once its customer paid: verifyDropship checks the
-	// unpaid and expired ones.)
-	if err := eachRow(ctx, snap, `SELECT o.id, o.status, COALESCE(h.state, '') FROM orders o LEFT JOIN holds h ON h.order_id = o.id
-		WHERE (h.state IS NULL AND NOT EXISTS (SELECT 1 FROM dropship_orders d WHERE d.order_id = o.id AND d.payment_status <> 'settlement'))
-		   OR (o.status = 'pending' AND h.state <> 'pending') OR (o.status = 'success' AND h.state <> 'posted')
-		   OR (o.status = 'failed' AND h.state <> 'voided') LIMIT 20`,
-		func(r *sql.Rows) error {
-			var id int64
-			var st, hs string
-			if err := r.Scan(&id, &st, &hs); err != nil {
-				return err
-			}
-			add("order matches its hold", "order %d is %s but its hold is %q", id, st, hs)
-			return nil
-		}); err != nil {
-		return nil, err
-	}
-	if err := verifyWithdrawals(ctx, snap, add); err != nil {
-		return nil, err
-	}
-	if err := verifyDropship(ctx, snap, add); err != nil {
-		return nil, err
-	}
-	if err := verifyActivations(ctx, snap, add); err != nil {
-		return nil, err
-	}
-	if err := verifyCommissions(ctx, snap, add); err != nil {
-		return nil, err
-	}
-	if err := verifyActivationCommissions(ctx, snap, add); err != nil {
-		return nil, err
-	}
-	return out, nil
+	r, err := db.VerifyLedger(ctx, VerifyOptions{Progress: progress})
+	return r.Violations, err
 }
 
 // snapshot begins a read-only transaction that sees one consistent state.
@@ -462,31 +395,36 @@ func (db *DB) LedgerTotals(ctx context.Context) (Totals, error) {
 			if err := r.Scan(&kind, &sum); err != nil {
 				return err
 			}
-			switch kind {
-			case KindResellerBalance:
-				t.ResellerBalances = sum
-			case KindResellerProfit:
-				t.ResellerProfit = sum
-			case KindInFlight:
-				t.InFlight = sum
-			case KindRevenue:
-				t.Revenue = sum
-			case KindSupplierPayable:
-				t.SupplierPayable = sum
-			case KindPaymentSource:
-				t.PaymentSources = sum
-			case KindAdjustments:
-				t.Adjustments = sum
-			case KindWithdrawal:
-				t.Withdrawals = sum
-			case KindPayout:
-				t.Payouts = sum
-			case KindDropship:
-				t.Dropship = sum
-			case KindRefundOwed:
-				t.RefundsOwed = sum
-			}
+			t.add(kind, sum)
 			return nil
 		}, true)
 	return t, err
+}
+
+// add counts the sum of an account of kind in its total.
+func (t *Totals) add(kind string, sum loket.Money) {
+	switch kind {
+	case KindResellerBalance:
+		t.ResellerBalances += sum
+	case KindResellerProfit:
+		t.ResellerProfit += sum
+	case KindInFlight:
+		t.InFlight += sum
+	case KindRevenue:
+		t.Revenue += sum
+	case KindSupplierPayable:
+		t.SupplierPayable += sum
+	case KindPaymentSource:
+		t.PaymentSources += sum
+	case KindAdjustments:
+		t.Adjustments += sum
+	case KindWithdrawal:
+		t.Withdrawals += sum
+	case KindPayout:
+		t.Payouts += sum
+	case KindDropship:
+		t.Dropship += sum
+	case KindRefundOwed:
+		t.RefundsOwed += sum
+	}
 }

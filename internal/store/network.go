@@ -203,16 +203,10 @@ func (t *Tx) NetworkTransfer(key string, fromAccount, toAccount int64, amount lo
 
 // verifyActivationCommissions checks that the uplines' commissions posted for
 // virtual-number rents are those recorded with done activations, and nothing for
-// others.
-func verifyActivationCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
-	return eachRow(ctx, snap, `WITH c AS (
-			SELECT activation_id AS id, SUM(amount) AS total FROM activation_commissions GROUP BY activation_id
-		), p AS (
-			SELECT a.id, SUM(e.amount) AS total FROM vn_activations a JOIN transfers tr ON tr.key = 'vn:' || a.id || ':settle'
-			JOIN entries e ON e.transfer_id = tr.id JOIN accounts ac ON ac.id = e.account_id
-			WHERE tr.kind = 'vn_post' AND ac.kind = 'reseller_profit' AND a.id IN (SELECT id FROM c) GROUP BY a.id
-		)
-		SELECT a.id, a.hold, a.price, COALESCE(c.total, 0), COALESCE(p.total, 0) FROM c JOIN vn_activations a ON a.id = c.id
+// others (of the activations of the scope).
+func verifyActivationCommissions(ctx context.Context, snap *sql.Tx, sc verifyScope, add func(inv, format string, args ...any)) error {
+	with, args := sc.activationCommissions()
+	return eachRow(ctx, snap, with+`SELECT a.id, a.hold, a.price, COALESCE(c.total, 0), COALESCE(p.total, 0) FROM c JOIN vn_activations a ON a.id = c.id
 		LEFT JOIN p ON p.id = a.id
 		WHERE COALESCE(c.total, 0) > a.price OR (a.hold = 'posted' AND COALESCE(p.total, 0) <> COALESCE(c.total, 0))
 		   OR (a.hold <> 'posted' AND COALESCE(p.total, 0) <> 0)
@@ -224,22 +218,24 @@ func verifyActivationCommissions(ctx context.Context, snap *sql.Tx, add func(inv
 		}
 		add("commissions match their orders", "activation %d (%s, price %d) records commission %d, %d posted", id, hold, price, recorded, posted)
 		return nil
-	})
+	}, args...)
 }
 
 // verifyCommissions checks that every commission posted belongs to a succeeded order
 // and is the one recorded with it, to the upline's own profit account, and that no
-// order's commissions exceed its price.
-func verifyCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format string, args ...any)) error {
-	return eachRow(ctx, snap, `WITH c AS (
-			SELECT order_id, SUM(amount) AS total FROM order_commissions GROUP BY order_id
-		), p AS (
-			SELECT tr.order_id, SUM(e.amount) AS total FROM transfers tr JOIN entries e ON e.transfer_id = tr.id
-			JOIN accounts a ON a.id = e.account_id WHERE tr.kind = 'order_post' AND a.kind = 'reseller_profit' GROUP BY tr.order_id
-		), x AS (SELECT order_id FROM c UNION SELECT order_id FROM p)
-		SELECT o.id, o.status, o.price, o.commission, COALESCE(c.total, 0), COALESCE(p.total, 0),
+// order's commissions exceed its price (of the orders of the scope: from a checkpoint,
+// the commissions posted by their settlements and by the transfers since).
+func verifyCommissions(ctx context.Context, snap *sql.Tx, sc verifyScope, add func(inv, format string, args ...any)) error {
+	with, args := sc.commissions()
+	from := `x JOIN orders o ON o.id = x.order_id`
+	if sc.from != nil {
+		// Each order looked up by its id (see verifyScope.commissions).
+		from = `(SELECT x.order_id AS id, (SELECT status FROM orders WHERE id = x.order_id) AS status,
+			(SELECT price FROM orders WHERE id = x.order_id) AS price, (SELECT commission FROM orders WHERE id = x.order_id) AS commission FROM x) o`
+	}
+	return eachRow(ctx, snap, with+`SELECT o.id, o.status, o.price, o.commission, COALESCE(c.total, 0), COALESCE(p.total, 0),
 			(SELECT count(*) FROM order_commissions k JOIN resellers r ON r.id = k.reseller_id WHERE k.order_id = o.id AND r.profit_account_id <> k.account_id)
-		FROM x JOIN orders o ON o.id = x.order_id LEFT JOIN c ON c.order_id = o.id LEFT JOIN p ON p.order_id = o.id
+		FROM `+from+` LEFT JOIN c ON c.order_id = o.id LEFT JOIN p ON p.order_id = o.id
 		WHERE COALESCE(c.total, 0) <> o.commission OR COALESCE(c.total, 0) > o.price
 		   OR (o.status = 'success' AND COALESCE(p.total, 0) <> COALESCE(c.total, 0))
 		   OR (o.status <> 'success' AND COALESCE(p.total, 0) <> 0)
@@ -253,7 +249,7 @@ func verifyCommissions(ctx context.Context, snap *sql.Tx, add func(inv, format s
 		add("commissions match their orders", "order %d (%s, price %d) records commission %d, has %d in rows, %d posted; %d rows to another account",
 			id, status, price, recorded, sum, posted, wrong)
 		return nil
-	})
+	}, args...)
 }
 
 const downlineCols = `r.id, r.username, r.name, r.status, r.depth, COALESCE(r.referred_by, 0), b.balance,
