@@ -14,13 +14,14 @@ import (
 )
 
 // Accepting orders in sets (issue 21). On SQLite the one writer spent most of its time
-// running statements: seven per order accepted. The orders of a batch that need
-// nothing but the common path (a prepaid product without stock, a first route, no
-// uplines, no bill) are written together instead: one statement per table for all of
-// them, the same rows, keys and formats as CreateOrder's. Whatever does not fit (a
-// used ref_id, a guard taken, a balance short, two orders of the batch on one guard)
-// makes the set step give way: the batch rolls back and runs again operation by
-// operation, where each is accepted or refused on its own as before.
+// running statements, seven per order accepted; on PostgreSQL each statement is a
+// round trip. The orders of a batch that need nothing but the common path (a prepaid
+// product without stock, a first route, no uplines, no bill) are written together
+// instead: one statement per table for all of them, the same rows, keys and formats
+// as CreateOrder's. Whatever does not fit (a used ref_id, a guard taken, a balance
+// short, two orders of the batch on one guard) makes the set step give way: the batch
+// rolls back and runs again operation by operation, where each is accepted or refused
+// on its own as before.
 
 // batchSpec says what a batch operation does, for the kinds that may go in sets.
 type batchSpec struct {
@@ -68,7 +69,7 @@ func (db *DB) WriteOrder(ctx context.Context, n *NewOrder, then func(*Tx, *loket
 		return err
 	}
 	var spec *orderOp
-	if db.Dialect == SQLite && n.inSet() {
+	if n.inSet() {
 		spec = &orderOp{n: n, then: then, done: func(x *loket.Order) { o, existed = x, false }}
 	}
 	err := db.batcher.doOp(ctx, uint64(n.ResellerID), fn, &batchSpec{order: spec})
@@ -81,10 +82,12 @@ func (n *NewOrder) inSet() bool {
 		n.Price > 0 && n.FirstRef == "" && n.FirstTrx == ""
 }
 
-// values returns the VALUES list of rows, each value a parameter (PostgreSQL's
-// numbered from $1), and the rows' values in order. On SQLite the parameters are plain ?:
-// SQLite looks a numbered parameter ($N) up in a list as it parses and as the driver
-// binds it, which for the thousands of a set's statement cost more than the writing.
+// values returns the VALUES list of rows, each value a parameter, and the rows'
+// values in order. On SQLite the parameters are plain ?: SQLite looks a numbered
+// parameter ($N) up in a list as it parses and as the driver binds it, which for the
+// thousands of a set's statement cost more than the writing. On PostgreSQL each is
+// $N cast to its Go value's type, so that a VALUES list joined to a table compares
+// like with like.
 func (t *Tx) values(rows [][]any) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, len(rows)*len(rows[0]))
@@ -98,15 +101,27 @@ func (t *Tx) values(rows [][]any) (string, []any) {
 				b.WriteString(", ")
 			}
 			args = append(args, v)
-			if t.Dialect() == SQLite {
-				b.WriteByte('?')
-			} else {
-				fmt.Fprintf(&b, "$%d", len(args))
-			}
+			b.WriteString(t.param(len(args), v))
 		}
 		b.WriteByte(')')
 	}
 	return b.String(), args
+}
+
+// param is the placeholder of parameter n, whose value is v: ? on SQLite (see values),
+// $n with v's type on PostgreSQL.
+func (t *Tx) param(n int, v any) string {
+	if t.Dialect() == SQLite {
+		return "?"
+	}
+	switch v.(type) {
+	case string:
+		return fmt.Sprintf("$%d::text", n)
+	case bool:
+		return fmt.Sprintf("$%d::boolean", n)
+	default: // the integers, loket.Money, sql.NullInt64
+		return fmt.Sprintf("$%d::bigint", n)
+	}
 }
 
 // returning runs a statement with RETURNING and returns what each row's first column
@@ -192,7 +207,7 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		q, args := t.values(guards)
 		got, err := t.returning(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES `+q+`
 			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
-			WHERE order_guards.expires_at < ? RETURNING order_id`, append(args, now)...)
+			WHERE order_guards.expires_at < `+t.param(len(args)+1, now)+` RETURNING order_id`, append(args, now)...)
 		if err != nil {
 			return nil, fmt.Errorf("order guards: %w", err)
 		}

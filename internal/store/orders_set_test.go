@@ -157,7 +157,7 @@ func TestOrderSets(t *testing.T) {
 			t.Errorf("balance %d after refunds of %d, want %d", b, refunds, before+refunds)
 		}
 		verify(t, db)
-		if db.Dialect == store.SQLite && db.OrdersInSets() == 0 {
+		if db.OrdersInSets() == 0 {
 			t.Errorf("no order was written in a set")
 		}
 		t.Logf("%d orders written in sets", db.OrdersInSets())

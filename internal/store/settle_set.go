@@ -42,7 +42,7 @@ func (db *DB) WriteSettlement(ctx context.Context, key uint64, s Settlement, inS
 		return nil
 	}
 	var spec *settleOp
-	if db.Dialect == SQLite && inSet && s.AttemptSeq > 0 && !s.Commission && (!s.Success || s.SupplierID != 0) {
+	if inSet && s.AttemptSeq > 0 && !s.Commission && (!s.Success || s.SupplierID != 0) {
 		spec = &settleOp{s: s, then: then, done: func(o *loket.Order) { settled = o }}
 	}
 	err := db.batcher.doOp(ctx, key, fn, &batchSpec{settle: spec})
@@ -85,7 +85,7 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	q, args := t.values(rows)
 	if _, err := t.Exec(`WITH v(oid, seq, outcome, trx, msg) AS (VALUES `+q+`)
 		UPDATE order_attempts SET outcome = v.outcome, supplier_trx = CASE WHEN v.trx = '' THEN order_attempts.supplier_trx ELSE v.trx END,
-			message = v.msg, updated_at = ? FROM v
+			message = v.msg, updated_at = `+t.param(len(args)+1, now)+` FROM v
 		WHERE order_attempts.order_id = v.oid AND order_attempts.seq = v.seq AND order_attempts.outcome NOT IN ('success', 'failed')`,
 		append(args, now)...); err != nil {
 		return nil, fmt.Errorf("settle attempts: %w", err)
@@ -103,7 +103,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	}
 	q, args = t.values(rows)
 	rs, err := t.Query(`WITH v(vid, vstatus, vsn, vmsg, vcost, vsupplier) AS (VALUES `+q+`)
-		UPDATE orders SET status = v.vstatus, sn = v.vsn, message = v.vmsg, cost = v.vcost, supplier_id = v.vsupplier, updated_at = ?, settled_at = ?
+		UPDATE orders SET status = v.vstatus, sn = v.vsn, message = v.vmsg, cost = v.vcost, supplier_id = v.vsupplier,
+			updated_at = `+t.param(len(args)+1, now)+`, settled_at = `+t.param(len(args)+2, now)+`
 		FROM v WHERE orders.id = v.vid AND orders.status = 'pending' RETURNING `+orderCols, append(args, now, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("settle orders: %w", err)
@@ -173,7 +174,7 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	}
 	q, args = t.values(holds)
 	rs, err = t.Query(`WITH v(oid, st, tid) AS (VALUES `+q+`)
-		UPDATE holds SET state = v.st, settle_transfer_id = v.tid, settled_at = ? FROM v
+		UPDATE holds SET state = v.st, settle_transfer_id = v.tid, settled_at = `+t.param(len(args)+1, now)+` FROM v
 		WHERE holds.order_id = v.oid AND holds.state = 'pending' RETURNING holds.order_id, holds.account_id, holds.amount`, append(args, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("settle holds: %w", err)
