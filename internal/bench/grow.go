@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -466,6 +467,7 @@ type read struct {
 	name   string
 	path   string // HTTP
 	cookie string
+	want   string   // HTTP: the page must show it in an element of its own (a search finds the oldest order)
 	args   []string // CLI
 }
 
@@ -514,8 +516,8 @@ func (g *grower) measure(ctx context.Context, cp *Checkpoint) error {
 		{name: "GET /metrics", path: "/metrics"},
 		{name: "GET /admin", path: "/admin", cookie: g.admin},
 		{name: "GET /admin/orders", path: "/admin/orders", cookie: g.admin},
-		{name: "GET /admin/orders ref=oldest", path: "/admin/orders?" + url.Values{"ref": {ref}}.Encode(), cookie: g.admin},
-		{name: "GET /admin/orders target=oldest", path: "/admin/orders?" + url.Values{"target": {target}}.Encode(), cookie: g.admin},
+		{name: "GET /admin/orders ref=oldest", path: "/admin/orders?" + url.Values{"ref": {ref}}.Encode(), cookie: g.admin, want: ref},
+		{name: "GET /admin/orders target=oldest", path: "/admin/orders?" + url.Values{"target": {target}}.Encode(), cookie: g.admin, want: target},
 		{name: "GET /admin/orders target=none", path: "/admin/orders?target=0819000000000", cookie: g.admin},
 		{name: "GET /admin/orders status=pending", path: "/admin/orders?status=pending", cookie: g.admin},
 		{name: "GET /admin/orders status=failed", path: "/admin/orders?status=failed", cookie: g.admin},
@@ -594,13 +596,17 @@ func (g *grower) do(ctx context.Context, rd read) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(io.Discard, resp.Body)
+	var body bytes.Buffer
+	n, err := io.Copy(&body, resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return 0, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET %s answered %d %s", rd.path, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if rd.want != "" && !bytes.Contains(body.Bytes(), []byte(">"+html.EscapeString(rd.want)+"<")) {
+		return 0, fmt.Errorf("GET %s: the page does not show %s", rd.path, rd.want)
 	}
 	return int(n), nil
 }
