@@ -66,6 +66,7 @@ type growOptions struct {
 	intake    time.Duration
 	quiet     time.Duration
 	gap       time.Duration
+	settle    time.Duration
 	repeat    int
 	pid       int
 	loketBin  string
@@ -89,7 +90,8 @@ each checkpoint (--at) times:
   - the server's peak and current memory (VmHWM, VmRSS of --pid).
 Fill orders are a mix: 92% succeed at once, 4% fail at once, 4% stay pending for
 LOKET_SIM_DELAY (then 2% succeed, 2% fail). The searched ref and target are the oldest
-order's (the last one a newest-first scan would reach). The first GET /metrics is the
+order's (the last one a newest-first scan would reach); before the reads it waits
+(--settle) until no order is pending. The first GET /metrics is the
 first scrape after the quiet pause: a server that caches its gauges (30 s) answers the
 repeats from the cache. Sessions for the pages are stored directly in the database,
 so set --database-url (or LOKET_DATABASE_URL) to the server's. Only point it at a test
@@ -115,6 +117,7 @@ func GrowMain(args []string, out io.Writer) error {
 	fs.DurationVar(&o.intake, "intake", 10*time.Second, "length of the intake burst at each checkpoint (0: none)")
 	fs.DurationVar(&o.quiet, "quiet", 5*time.Second, "pause before the reads (pending orders settle, the server goes idle)")
 	fs.DurationVar(&o.gap, "metrics-gap", 31*time.Second, "at least this long between the last GET /metrics of a checkpoint and the first of the next (past the server's cache)")
+	fs.DurationVar(&o.settle, "settle", time.Minute, "before the reads, wait at most this long for no order to be pending (the searches for pending ones then find none)")
 	fs.IntVar(&o.repeat, "repeat", 5, "times each read is timed")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: its VmHWM and VmRSS are read from /proc/PID/status")
 	fs.StringVar(&o.loketBin, "loket", "", "the loket binary whose CLI reads are timed (default: this one; \"none\": skip them)")
@@ -198,7 +201,7 @@ func (o *growOptions) check(at string) error {
 		return fmt.Errorf("--balance must be between 1 and %d", loket.MaxAmount)
 	case o.product == "":
 		return fmt.Errorf("--product is required")
-	case o.intake < 0 || o.quiet < 0 || o.gap < 0 || o.timeout <= 0:
+	case o.intake < 0 || o.quiet < 0 || o.gap < 0 || o.settle < 0 || o.timeout <= 0:
 		return fmt.Errorf("--intake, --quiet and --metrics-gap must not be negative, --timeout positive")
 	case o.repeat < 1 || o.repeat > 1000:
 		return fmt.Errorf("--repeat must be 1-1000")
@@ -229,8 +232,9 @@ type GrowReport struct {
 
 // Checkpoint is one measurement at a size.
 type Checkpoint struct {
-	At        int64         `json:"at"`     // the checkpoint asked for
-	Orders    int64         `json:"orders"` // orders in the database when the reads ran
+	At        int64         `json:"at"`      // the checkpoint asked for
+	Orders    int64         `json:"orders"`  // orders in the database when the reads ran
+	Pending   int64         `json:"pending"` // of which pending
 	DBBytes   int64         `json:"db_bytes"`
 	LoadAvg   string        `json:"load_avg"`       // /proc/loadavg's first three, before the intake burst
 	ReadsLoad string        `json:"reads_load_avg"` // and before the reads
@@ -489,7 +493,21 @@ func (g *grower) measure(ctx context.Context, cp *Checkpoint) error {
 			return nil
 		}
 	}
+	// Pending orders settle within LOKET_SIM_DELAY once the server catches up.
 	var err error
+	for deadline := time.Now().Add(g.o.settle); ; {
+		if err = g.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE status = 'pending'`).Scan(&cp.Pending); err != nil {
+			return fmt.Errorf("count pending orders: %w", err)
+		}
+		if cp.Pending == 0 || !time.Now().Before(deadline) {
+			break
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	if cp.Orders, err = g.count(ctx); err != nil {
 		return err
 	}
@@ -682,8 +700,8 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 func printCheckpoint(w io.Writer, rep *GrowReport, i int) {
 	cp := rep.Checkpoints[i]
-	fmt.Fprintf(w, "loket bench grow %s: checkpoint %d (at %d): %s orders, %s on disk, %s, load average %s (burst), %s (reads)\n",
-		rep.RunID, i+1, cp.At, thousands(cp.Orders), sizeMB(cp.DBBytes), rep.Engine, cp.LoadAvg, cp.ReadsLoad)
+	fmt.Fprintf(w, "loket bench grow %s: checkpoint %d (at %d): %s orders (%d pending), %s on disk, %s, load average %s (burst), %s (reads)\n",
+		rep.RunID, i+1, cp.At, thousands(cp.Orders), cp.Pending, sizeMB(cp.DBBytes), rep.Engine, cp.LoadAvg, cp.ReadsLoad)
 	if f := cp.Fill; f != nil {
 		fmt.Fprintf(w, "  fill        %d orders in %.0fs (%.0f/s), errors %d\n", f.Acknowledged, f.Seconds, f.OrdersPerSec, f.Errors)
 	}
