@@ -93,6 +93,7 @@ Commands (loket <command> -h lists a command's flags):
                                  chat.operators telegram:ID,xmpp:JID and chat.alerts low_balance,stuck,supplier_down:
                                  the operator's chat alerts; chat.contact: where resellers write)
   bench [flags]                  fire orders at a running server and check the books (loket bench -h)
+  bench grow [flags]             the growth benchmark: fill to N orders, time intake and reads (loket bench grow -h)
 
 Long commands (ledger verify, catalog import, supplier sync, backup, backup verify, restore) show
 progress on stderr when it is a terminal: --progress shows it elsewhere too (a line a second, e.g.

@@ -69,6 +69,7 @@ const usageHead = `usage: loket bench [flags]
 Fires orders at a running server (POST /v1/orders), then checks the books in the
 database the server uses: set --database-url (or LOKET_DATABASE_URL) to the same one.
 The product catalog must be loaded (loket demo loads HSA5, routed to the simulator).
+loket bench grow -h: the growth benchmark (fill to N orders, time intake and reads).
 
 Flags:
 `
@@ -76,6 +77,9 @@ Flags:
 // Main runs `loket bench`. It prints the report on out and returns an error when a
 // check fails.
 func Main(args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "grow" {
+		return GrowMain(args[1:], out)
+	}
 	fs := flag.NewFlagSet("loket bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var o options
@@ -259,6 +263,11 @@ type bench struct {
 	stop       <-chan struct{}
 	next       atomic.Int64 // open loop: next due order
 	seq        atomic.Int64 // ref_id and target sequence
+
+	// The growth benchmark's fill: stop after order seq limit (0: no limit), and
+	// give targets the mix of endings of mixDigit rather than all 0.
+	limit int64
+	mix   bool
 }
 
 func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options, out io.Writer) error {
@@ -488,9 +497,16 @@ func (b *bench) client1(n int, t *tally) {
 			}
 		}
 		seq := b.seq.Add(1)
+		if b.limit > 0 && seq > b.limit {
+			return
+		}
 		ri := b.pick(rng)
 		ref := fmt.Sprintf("bench-%s-%d", b.runID, seq)
-		target := fmt.Sprintf("%s%07d0", b.o.prefix, (b.base+uint64(seq))%10_000_000)
+		last := 0
+		if b.mix {
+			last = mixDigit(seq)
+		}
+		target := fmt.Sprintf("%s%07d%d", b.o.prefix, (b.base+uint64(seq))%10_000_000, last)
 		b.send(t, ri, ref, target, due)
 	}
 }
