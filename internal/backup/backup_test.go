@@ -194,3 +194,25 @@ func TestBeforeMigrate(t *testing.T) {
 		t.Fatalf("pending: %q %v, want a copy named after %s, the last migration applied", p, err, last)
 	}
 }
+
+// BeforeMigrate copies and verifies a database of an older version: the checks of the
+// tables a later migration adds (rollups, checkpoints) are not asked of it.
+func TestBeforeMigrateOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	for _, q := range []string{
+		`DROP TABLE account_sums`, `DROP TABLE order_days`, `DROP TABLE order_totals`, `DROP TABLE sales_days`,
+		`DROP INDEX orders_target`, `DROP INDEX orders_failed`, `DROP INDEX dropship_awaiting`,
+		`DROP TABLE ledger_checkpoint_pending`, `DROP TABLE ledger_checkpoint_accounts`, `DROP TABLE ledger_checkpoints`,
+		`DROP INDEX entries_transfer`, `DROP INDEX holds_pending`, `DROP INDEX orders_pending`,
+		`DELETE FROM schema_migrations WHERE version >= '0022'`,
+	} {
+		if _, err := db.W.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	p, err := backup.BeforeMigrate(ctx, db, t.TempDir())
+	if err != nil || !strings.HasPrefix(filepath.Base(p), "loket-premigrate-0021_network-") {
+		t.Fatalf("a database of migration 0021: %q %v", p, err)
+	}
+}
