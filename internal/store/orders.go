@@ -406,14 +406,13 @@ func (db *DB) ListOrders(ctx context.Context, f loket.OrderFilter) ([]*loket.Ord
 
 // FlagOverdue marks orders pending since before cutoff for the operator, and returns
 // the ids newly flagged. Nothing is refunded: an unknown outcome is not a failure.
-// Every pending order has its job, so the small jobs table finds them; orders needs no
-// index on status, which would cost every settlement an index update.
+// The pending orders' partial index (orders_pending) finds them.
 func (db *DB) FlagOverdue(ctx context.Context, cutoff time.Time) ([]int64, error) {
 	var ids []int64
 	err := db.Write(ctx, 0, func(t *Tx) error {
 		ids = ids[:0]
-		rows, err := t.Query(`UPDATE orders SET flagged_at = $1 WHERE id IN (SELECT ref_id FROM jobs WHERE kind = 'order' AND created_at < $2)
-			AND status = 'pending' AND flagged_at IS NULL RETURNING id`, Now(), cutoff.UnixMicro())
+		rows, err := t.Query(`UPDATE orders SET flagged_at = $1 WHERE status = 'pending' AND created_at < $2 AND flagged_at IS NULL
+			AND `+inProcess+` RETURNING id`, Now(), cutoff.UnixMicro())
 		if err != nil {
 			return err
 		}
