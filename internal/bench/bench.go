@@ -96,17 +96,8 @@ func Main(args []string, out io.Writer) error {
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long to wait for pending orders to settle before checking")
 	fs.BoolVar(&o.json, "json", false, "print the report as one JSON object")
 	build := config.Register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(out, usageHead)
-			fs.SetOutput(out)
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("bench: %w", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	if help, err := parse(fs, args, out, "bench", usageHead); help || err != nil {
+		return err
 	}
 	cfg, err := build()
 	if err != nil {
@@ -828,4 +819,22 @@ func printText(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "    %s  %s: %s\n", mark, c.Name, c.Detail)
 	}
+}
+
+// parse parses the flags of the command name; with -h it prints head and the flags
+// on out and says so (help), and it refuses arguments that are not flags.
+func parse(fs *flag.FlagSet, args []string, out io.Writer, name, head string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(out, head)
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			return true, nil
+		}
+		return false, fmt.Errorf("%s: %w", name, err)
+	}
+	if fs.NArg() > 0 {
+		return false, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	return false, nil
 }

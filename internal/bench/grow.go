@@ -126,17 +126,8 @@ func GrowMain(args []string, out io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "timeout of one read (and 30s of one order)")
 	fs.Int64Var(&o.chunk, "chunk", 50_000, "orders per fill round (progress on stderr after each)")
 	build := config.Register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(out, growUsageHead)
-			fs.SetOutput(out)
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("bench grow: %w", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench grow: unexpected argument %q", fs.Arg(0))
+	if help, err := parse(fs, args, out, "bench grow", growUsageHead); help || err != nil {
+		return err
 	}
 	if err := o.check(at); err != nil {
 		return fmt.Errorf("bench grow: %w", err)

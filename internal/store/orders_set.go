@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/loket/loket/internal/loket"
@@ -35,8 +34,8 @@ var setKinds = []struct {
 	pick  func([]*op) []*op
 	write func(*Tx, []*op) ([]*Tx, error)
 }{
-	{settleSet, (*Tx).settleOrderSet},
-	{orderSet, (*Tx).createOrderSet},
+	{func(b []*op) []*op { return pickSet(b, func(s *batchSpec) bool { return s.settle != nil }) }, (*Tx).settleOrderSet},
+	{func(b []*op) []*op { return pickSet(b, func(s *batchSpec) bool { return s.order != nil }) }, (*Tx).createOrderSet},
 }
 
 // orderOp marks a batch operation that creates the order n, then runs then (when
@@ -254,23 +253,9 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	for i, id := range ids {
 		transfers[i] = []any{fmt.Sprintf("order:%d:reserve", id), TransferReserve, id, "", now}
 	}
-	q, args = t.values(transfers)
-	rs, err = t.Query(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES `+q+`
-		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`, args...)
+	tid, err := t.orderTransfers(transfers)
 	if err != nil {
 		return nil, fmt.Errorf("reserve transfers: %w", err)
-	}
-	tid := make(map[int64]int64, len(ops))
-	for rs.Next() {
-		var id, order int64
-		if err := rs.Scan(&id, &order); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		tid[order] = id
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
 	}
 	if len(tid) != len(ops) {
 		return nil, fmt.Errorf("reserve transfers: %d of %d keys were free", len(tid), len(ops))
@@ -309,40 +294,76 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	}
 	t.deltas().addAccount(inflight, reserved)
 	// Each order as CreateOrder returns it, and what the caller writes with it.
-	txs := make([]*Tx, len(ops))
-	for i, o := range ops {
-		n := o.spec.order.n
+	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
+		o, n := ops[i].spec.order, ops[i].spec.order.n
 		ord := &loket.Order{
 			ID: ids[i], ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
 			ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
 			Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
 		}
-		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane}
 		ot.orderCreated(ord)
-		if o.spec.order.then != nil {
-			if err := call(func(x *Tx) error { return o.spec.order.then(x, ord) }, ot); err != nil {
-				if isRetryable(err) {
-					return nil, err
-				}
-				return nil, errNoSet // refused one by one, where it leaves no trace
+		if o.then != nil {
+			if err := o.then(ot, ord); err != nil {
+				return err
 			}
 		}
-		o.spec.order.done(ord)
+		o.done(ord)
+		return nil
+	})
+}
+
+// orderTransfers writes the transfers rows (key, kind, order_id, note, created_at)
+// and returns each order's transfer id; a key already taken writes nothing and is
+// missing from the answer.
+func (t *Tx) orderTransfers(rows [][]any) (map[int64]int64, error) {
+	q, args := t.values(rows)
+	rs, err := t.Query(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES `+q+`
+		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	tid := make(map[int64]int64, len(rows))
+	for rs.Next() {
+		var id, order int64
+		if err := rs.Scan(&id, &order); err != nil {
+			return nil, err
+		}
+		tid[order] = id
+	}
+	return tid, rs.Close()
+}
+
+// eachInSet runs each(i, tx) for the n operations of a set, each in a Tx of its own on
+// t's transaction (its AfterCommit functions and rollup deltas apart, as the batch
+// keeps an operation's), and returns those Txs. One refusing makes the set give way
+// (errNoSet): run one by one, it leaves no trace.
+func (t *Tx) eachInSet(n int, each func(i int, ot *Tx) error) ([]*Tx, error) {
+	txs := make([]*Tx, n)
+	for i := range n {
+		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane}
+		if err := call(func(x *Tx) error { return each(i, x) }, ot); err != nil {
+			if isRetryable(err) {
+				return nil, err
+			}
+			return nil, errNoSet
+		}
 		txs[i] = ot
 	}
 	return txs, nil
 }
 
-// orderSet picks the operations of batch that create orders and may go as a set.
-func orderSet(batch []*op) []*op {
+// pickSet returns the operations of batch that is says may go in one set, or nil
+// when they are too few to be worth it.
+func pickSet(batch []*op, is func(*batchSpec) bool) []*op {
 	var set []*op
 	for _, o := range batch {
-		if o.spec != nil && o.spec.order != nil && o.ctx.Err() == nil {
+		if o.spec != nil && is(o.spec) && o.ctx.Err() == nil {
 			set = append(set, o)
 		}
 	}
 	if len(set) < minOrderSet {
 		return nil
 	}
-	return slices.Clip(set)
+	return set
 }

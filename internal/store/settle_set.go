@@ -49,20 +49,6 @@ func (db *DB) WriteSettlement(ctx context.Context, key uint64, s Settlement, inS
 	return settled, err
 }
 
-// settleSet picks the settlements of batch that may go as a set.
-func settleSet(batch []*op) []*op {
-	var set []*op
-	for _, o := range batch {
-		if o.spec != nil && o.spec.settle != nil && o.ctx.Err() == nil {
-			set = append(set, o)
-		}
-	}
-	if len(set) < minOrderSet {
-		return nil
-	}
-	return set
-}
-
 // settleOrderSet writes the settlements of ops together and runs each one's then in
 // a Tx of its own on the same transaction; it returns those Txs. errNoSet means one
 // did not fit; the caller rolls back.
@@ -141,23 +127,9 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		id := orders[i].ID
 		transfers[i] = []any{fmt.Sprintf("order:%d:settle", id), kind, id, "", now}
 	}
-	q, args = t.values(transfers)
-	tid := make(map[int64]int64, len(ops))
-	rs, err = t.Query(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES `+q+`
-		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`, args...)
+	tid, err := t.orderTransfers(transfers)
 	if err != nil {
 		return nil, fmt.Errorf("settle transfers: %w", err)
-	}
-	for rs.Next() {
-		var id, order int64
-		if err := rs.Scan(&id, &order); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		tid[order] = id
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
 	}
 	if len(tid) != len(ops) {
 		return nil, errNoSet
@@ -308,19 +280,14 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		return nil, fmt.Errorf("release jobs: %w", err)
 	}
 	// What each caller writes with its order.
-	txs := make([]*Tx, len(ops))
-	for i, o := range ops {
-		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane}
-		if then := o.spec.settle.then; then != nil {
-			if err := call(func(x *Tx) error { return then(x, orders[i]) }, ot); err != nil {
-				if isRetryable(err) {
-					return nil, err
-				}
-				return nil, errNoSet
+	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
+		o := ops[i].spec.settle
+		if o.then != nil {
+			if err := o.then(ot, orders[i]); err != nil {
+				return err
 			}
 		}
-		o.spec.settle.done(orders[i])
-		txs[i] = ot
-	}
-	return txs, nil
+		o.done(orders[i])
+		return nil
+	})
 }
