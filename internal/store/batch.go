@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -17,7 +18,7 @@ var ErrClosed = errors.New("store: closed")
 // submission order; each runs inside its own savepoint, so a refused operation (an
 // insufficient balance, a duplicate) leaves no trace while its neighbours commit.
 type Tx struct {
-	tx    *sql.Tx
+	tx    txConn
 	db    *DB
 	ctx   context.Context
 	after []func()
@@ -31,26 +32,35 @@ type Tx struct {
 	roll *rollup
 }
 
+// txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's
+// own connection, in a transaction the lane began on it (laneTx).
+type txConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Dialect is the engine the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
-// stmt returns query prepared in this batch's transaction. SQLite's driver parses
-// every statement it is given anew, which cost more than running them; prepared once
-// per batch, a statement is parsed once for all the operations sharing the commit.
-// (Preparing on the pool instead would need a second connection while this one holds
-// SQLite's write lock, and wait on whoever waits for that lock.) PostgreSQL's driver
-// caches prepared statements itself.
+// stmt returns query prepared on the batch lane's connection. SQLite's driver parses
+// every statement it is given anew, which cost more than running them; the lane keeps
+// its statements prepared across batches (it runs its transactions itself, on a
+// connection it owns: a statement prepared in a *sql.Tx dies with it), so a statement
+// is parsed once per connection, not once per batch. The sets' statements come in a
+// few fixed sizes for this (setRows). PostgreSQL's driver caches prepared statements
+// itself.
 func (t *Tx) stmt(query string) *sql.Stmt {
-	if t.lane == nil || t.db.Dialect != SQLite {
+	if t.lane == nil || t.lane.conn == nil {
 		return nil
 	}
 	st, ok := t.lane.stmts[query]
 	if !ok {
 		if len(t.lane.stmts) >= maxPrepared {
-			return nil
+			t.lane.closeStmts() // texts of one-off shapes: start again
 		}
 		var err error
-		if st, err = t.tx.PrepareContext(t.ctx, query); err != nil {
+		if st, err = t.lane.conn.PrepareContext(t.ctx, query); err != nil {
 			return nil // let the plain call report the error
 		}
 		t.lane.stmts[query] = st
@@ -122,12 +132,86 @@ type Batcher struct {
 	InSets  atomic.Int64 // operations written in sets (orders_set.go, settle_set.go)
 }
 
-// lane is one batching writer. On SQLite it owns a connection for good; stmts holds
-// the statements prepared in the current batch. Only the lane's goroutine touches it.
+// lane is one batching writer. On SQLite it owns a connection for good, runs its
+// transactions on it with BEGIN and COMMIT, and keeps stmts prepared on it. Only the
+// lane's goroutine touches it.
 type lane struct {
 	conn   *sql.Conn
 	stmts  map[string]*sql.Stmt
 	stripe int // the rollup rows' stripe this lane adds to
+}
+
+func (l *lane) closeStmts() {
+	for _, st := range l.stmts {
+		st.Close()
+	}
+	clear(l.stmts)
+}
+
+// drop discards the lane's connection after an error that may have left it in a
+// transaction or broken: the pool closes it rather than hand it to anyone else, and the
+// next batch opens another.
+func (l *lane) drop() {
+	if l.conn == nil {
+		return
+	}
+	l.closeStmts()
+	l.conn.Raw(func(any) error { return driver.ErrBadConn })
+	l.conn.Close()
+	l.conn = nil
+}
+
+// laneTx is a transaction the lane began on its own connection (SQLite).
+type laneTx struct{ l *lane }
+
+func (x laneTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return x.l.conn.ExecContext(ctx, q, args...)
+}
+
+func (x laneTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return x.l.conn.QueryContext(ctx, q, args...)
+}
+
+func (x laneTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return x.l.conn.QueryRowContext(ctx, q, args...)
+}
+
+// begin starts the batch's transaction: on SQLite on the lane's connection, which keeps
+// its prepared statements across transactions; on PostgreSQL on the pool.
+func (l *lane) begin(ctx context.Context, db *DB) (txConn, func() error, func(), error) {
+	if db.Dialect != SQLite {
+		tx, err := db.W.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return tx, tx.Commit, func() { tx.Rollback() }, nil
+	}
+	if l.conn == nil {
+		c, err := db.W.Conn(ctx)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("writer connection: %w", err)
+		}
+		l.conn = c
+	}
+	if _, err := l.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		if !isRetryable(err) {
+			l.drop() // broken: the next batch takes another
+		}
+		return nil, nil, nil, err
+	}
+	rollback := func() {
+		if _, err := l.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			l.drop() // SQLite may have rolled back already; start clean either way
+		}
+	}
+	commit := func() error {
+		_, err := l.conn.ExecContext(ctx, "COMMIT")
+		if err != nil {
+			rollback()
+		}
+		return err
+	}
+	return laneTx{l}, commit, rollback, nil
 }
 
 func newBatcher(db *DB, lanes, max int) *Batcher {
@@ -203,6 +287,7 @@ func (b *Batcher) close() {
 func (b *Batcher) run(ch chan *op, l *lane) {
 	defer b.wg.Done()
 	defer func() {
+		l.closeStmts()
 		if l.conn != nil {
 			l.conn.Close()
 		}
@@ -282,29 +367,10 @@ var errRefused = errors.New("store: an operation was refused; rerun with savepoi
 // when the transaction as a whole failed (nothing of it committed).
 func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 	ctx := context.Background()
-	if b.db.Dialect == SQLite && l.conn == nil {
-		c, err := b.db.W.Conn(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("writer connection: %w", err)
-		}
-		l.conn = c
-	}
-	var tx *sql.Tx
-	var err error
-	if l.conn != nil {
-		tx, err = l.conn.BeginTx(ctx, nil)
-	} else {
-		tx, err = b.db.W.BeginTx(ctx, nil)
-	}
+	tx, commit, rollback, err := l.begin(ctx, b.db)
 	if err != nil {
-		if l.conn != nil {
-			// A broken connection: drop it; the next batch takes another.
-			l.conn.Close()
-			l.conn = nil
-		}
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	clear(l.stmts) // closed with the transaction that prepared them
 	errs := make([]error, len(batch))
 	var roll rollup // the deltas of the operations that stay
 	single := len(batch) == 1
@@ -318,7 +384,7 @@ func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 		t := &Tx{tx: tx, db: b.db, ctx: ctx, lane: l}
 		txs, err := kind.write(t, set)
 		if err != nil {
-			tx.Rollback()
+			rollback()
 			if isRetryable(err) {
 				return nil, err
 			}
@@ -344,7 +410,7 @@ func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 		if optimistic {
 			ferr := call(o.fn, t)
 			if ferr != nil {
-				tx.Rollback()
+				rollback()
 				if isRetryable(ferr) {
 					return nil, ferr
 				}
@@ -356,31 +422,31 @@ func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 		}
 		if !single {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-				tx.Rollback()
+				rollback()
 				return nil, fmt.Errorf("savepoint: %w", err)
 			}
 		}
 		ferr := call(o.fn, t)
 		if ferr != nil && isRetryable(ferr) {
-			tx.Rollback()
+			rollback()
 			return nil, ferr
 		}
 		if single {
 			if ferr != nil {
-				tx.Rollback()
+				rollback()
 				return []error{ferr}, nil
 			}
 		} else if ferr != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
-				tx.Rollback()
+				rollback()
 				return nil, fmt.Errorf("rollback to savepoint: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
-				tx.Rollback()
+				rollback()
 				return nil, fmt.Errorf("release savepoint: %w", err)
 			}
 		} else if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
-			tx.Rollback()
+			rollback()
 			return nil, fmt.Errorf("release savepoint: %w", err)
 		}
 		errs[i] = ferr
@@ -390,10 +456,10 @@ func (b *Batcher) try(batch []*op, l *lane, mode batchMode) ([]error, error) {
 		}
 	}
 	if err := roll.flush(&Tx{tx: tx, db: b.db, ctx: ctx, lane: l}, l.stripe); err != nil {
-		tx.Rollback()
+		rollback()
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	b.InSets.Add(int64(len(inSet)))

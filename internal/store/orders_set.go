@@ -123,23 +123,61 @@ func (t *Tx) param(n int, v any) string {
 	}
 }
 
-// returning runs a statement with RETURNING and returns what each row's first column
-// holds.
-func (t *Tx) returning(query string, args ...any) ([]int64, error) {
+// setChunks are the sizes of the VALUES lists a set's statement runs with on SQLite.
+// Each size of a statement is a text of its own, prepared once per connection and kept
+// (Tx.stmt): parsing a new text of hundreds of values cost more than running it. A set
+// of any size runs as a sum of these.
+var setChunks = [...]int{32, 16, 8, 4, 2, 1}
+
+// setRows runs a set's statement over rows. text(vals, after) is the statement, given
+// its VALUES list and the placeholders of the parameters extra, which follow the list.
+// On SQLite the rows go in chunks of setChunks' sizes; on PostgreSQL all in one (its
+// driver keeps the statement prepared, and each statement is a round trip), up to a
+// thousand rows a statement. each, when
+// not nil, reads a row the statement returns.
+func (t *Tx) setRows(rows [][]any, extra []any, text func(vals string, after ...string) string, each func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 1000) // PostgreSQL takes up to 65,535 parameters
+		if t.Dialect() == SQLite {
+			for _, c := range setChunks {
+				if c <= n {
+					n = c
+					break
+				}
+			}
+		}
+		vals, args := t.values(rows[:n])
+		after := make([]string, len(extra))
+		for i, v := range extra {
+			after[i] = t.param(len(args)+i+1, v)
+		}
+		q := text(vals, after...)
+		args = append(args, extra...)
+		if each == nil {
+			if _, err := t.Exec(q, args...); err != nil {
+				return err
+			}
+		} else if err := t.scanAll(q, args, each); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// scanAll runs query and calls each for every row it returns.
+func (t *Tx) scanAll(query string, args []any, each func(*sql.Rows) error) error {
 	rs, err := t.Query(query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rs.Close()
-	var out []int64
 	for rs.Next() {
-		var v int64
-		if err := rs.Scan(&v); err != nil {
-			return nil, err
+		if err := each(rs); err != nil {
+			return err
 		}
-		out = append(out, v)
 	}
-	return out, rs.Err()
+	return rs.Close()
 }
 
 // createOrderSet writes the orders of ops (each with its orderOp) together, and runs
@@ -164,28 +202,25 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		rows[i] = []any{n.ResellerID, n.RefID, n.RequestHash, n.Product.ID, n.Product.Code, n.Product.Name, n.Target, string(fields),
 			n.Price, loket.StatusPending, n.Surface, now, now}
 	}
-	q, args := t.values(rows)
-	rs, err := t.Query(`INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
-		price, status, surface, created_at, updated_at) VALUES `+q+` ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id, reseller_id, ref_id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("insert orders: %w", err)
-	}
 	type refKey struct {
 		reseller int64
 		ref      string
 	}
 	idOf := make(map[refKey]int64, len(ops))
-	for rs.Next() {
-		var id, reseller int64
-		var ref string
-		if err := rs.Scan(&id, &reseller, &ref); err != nil {
-			rs.Close()
-			return nil, err
+	err = t.setRows(rows, nil, func(vals string, _ ...string) string {
+		return `INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
+		price, status, surface, created_at, updated_at) VALUES ` + vals + ` ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id, reseller_id, ref_id`
+	}, func(rs *sql.Rows) error {
+		var k refKey
+		var id int64
+		if err := rs.Scan(&id, &k.reseller, &k.ref); err != nil {
+			return err
 		}
-		idOf[refKey{reseller, ref}] = id
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
+		idOf[k] = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert orders: %w", err)
 	}
 	if len(idOf) != len(ops) {
 		return nil, errNoSet
@@ -203,14 +238,16 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		}
 	}
 	if len(guards) > 0 {
-		q, args := t.values(guards)
-		got, err := t.returning(`INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES `+q+`
+		got := 0
+		err := t.setRows(guards, []any{now}, func(vals string, after ...string) string {
+			return `INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES ` + vals + `
 			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
-			WHERE order_guards.expires_at < `+t.param(len(args)+1, now)+` RETURNING order_id`, append(args, now)...)
+			WHERE order_guards.expires_at < ` + after[0] + ` RETURNING order_id`
+		}, func(*sql.Rows) error { got++; return nil })
 		if err != nil {
 			return nil, fmt.Errorf("order guards: %w", err)
 		}
-		if len(got) != len(guards) {
+		if got != len(guards) {
 			return nil, errNoSet
 		}
 	}
@@ -224,25 +261,22 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	for i, a := range accounts {
 		charges[i] = []any{a, total[a]}
 	}
-	q, args = t.values(charges)
-	rs, err = t.Query(`WITH s(acc, amt) AS (VALUES `+q+`)
-		UPDATE accounts SET balance = accounts.balance - s.amt FROM s WHERE accounts.id = s.acc AND accounts.balance >= s.amt
-		RETURNING accounts.id, accounts.balance`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("charge balances: %w", err)
-	}
 	after := make(map[int64]loket.Money, len(accounts)) // each account's balance before its first order of the batch
-	for rs.Next() {
+	err = t.setRows(charges, nil, func(vals string, _ ...string) string {
+		return `WITH s(acc, amt) AS (VALUES ` + vals + `)
+		UPDATE accounts SET balance = accounts.balance - s.amt FROM s WHERE accounts.id = s.acc AND accounts.balance >= s.amt
+		RETURNING accounts.id, accounts.balance`
+	}, func(rs *sql.Rows) error {
 		var id int64
 		var bal loket.Money
 		if err := rs.Scan(&id, &bal); err != nil {
-			rs.Close()
-			return nil, err
+			return err
 		}
 		after[id] = bal + total[id]
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("charge balances: %w", err)
 	}
 	if len(after) != len(accounts) {
 		return nil, errNoSet // a balance short: its orders are refused one by one
@@ -280,15 +314,16 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		jobs[i] = []any{OrderJobKey(id), JobOrder, id, now, lockedBy, lockedUntil, now}
 		reserved += n.Price
 	}
-	for _, s := range []struct{ what, head string }{
-		{"reserve entries", `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `},
-		{"holds", `INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) VALUES `},
-		{"attempts", `INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at) VALUES `},
-		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES `},
+	for _, s := range []struct {
+		what, head string
+		rows       [][]any
+	}{
+		{"reserve entries", `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `, entries},
+		{"holds", `INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) VALUES `, holds},
+		{"attempts", `INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at) VALUES `, attempts},
+		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES `, jobs},
 	} {
-		rows := map[string][][]any{"reserve entries": entries, "holds": holds, "attempts": attempts, "jobs": jobs}[s.what]
-		q, args := t.values(rows)
-		if _, err := t.Exec(s.head+q, args...); err != nil {
+		if err := t.setRows(s.rows, nil, func(vals string, _ ...string) string { return s.head + vals }, nil); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
@@ -316,22 +351,19 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 // and returns each order's transfer id; a key already taken writes nothing and is
 // missing from the answer.
 func (t *Tx) orderTransfers(rows [][]any) (map[int64]int64, error) {
-	q, args := t.values(rows)
-	rs, err := t.Query(`INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES `+q+`
-		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
 	tid := make(map[int64]int64, len(rows))
-	for rs.Next() {
+	err := t.setRows(rows, nil, func(vals string, _ ...string) string {
+		return `INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES ` + vals + `
+		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`
+	}, func(rs *sql.Rows) error {
 		var id, order int64
 		if err := rs.Scan(&id, &order); err != nil {
-			return nil, err
+			return err
 		}
 		tid[order] = id
-	}
-	return tid, rs.Close()
+		return nil
+	})
+	return tid, err
 }
 
 // eachInSet runs each(i, tx) for the n operations of a set, each in a Tx of its own on

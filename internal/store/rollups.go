@@ -243,28 +243,22 @@ func sortedKeys[K comparable, V any](m map[K]V, c func(a, b K) int) []K {
 	return keys
 }
 
-// upsertChunk bounds the rows of one statement (SQLite allows 32,766 parameters).
-const upsertChunk = 500
-
 // upsert adds rows (the key columns, then the value columns) to table: a new key is
 // inserted, a known one has the values added to its own.
 func upsert(t *Tx, table, keyCols string, valCols []string, rows [][]any) error {
-	for len(rows) > 0 {
-		n := min(len(rows), upsertChunk)
-		vals, args := t.values(rows[:n])
-		var q strings.Builder
-		fmt.Fprintf(&q, "INSERT INTO %s (%s, %s) VALUES %s", table, keyCols, strings.Join(valCols, ", "), vals)
-		fmt.Fprintf(&q, " ON CONFLICT (%s) DO UPDATE SET ", keyCols)
-		for i, c := range valCols {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "%s = %s.%s + excluded.%s", c, table, c, c)
+	var set strings.Builder
+	for i, c := range valCols {
+		if i > 0 {
+			set.WriteString(", ")
 		}
-		if _, err := t.Exec(q.String(), args...); err != nil {
-			return fmt.Errorf("rollup %s: %w", table, err)
-		}
-		rows = rows[n:]
+		fmt.Fprintf(&set, "%s = %s.%s + excluded.%s", c, table, c, c)
+	}
+	err := t.setRows(rows, nil, func(vals string, _ ...string) string {
+		return "INSERT INTO " + table + " (" + keyCols + ", " + strings.Join(valCols, ", ") + ") VALUES " + vals +
+			" ON CONFLICT (" + keyCols + ") DO UPDATE SET " + set.String()
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("rollup %s: %w", table, err)
 	}
 	return nil
 }

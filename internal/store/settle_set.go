@@ -68,12 +68,13 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		s := o.spec.settle.s
 		rows[i] = []any{s.OrderID, s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg}
 	}
-	q, args := t.values(rows)
-	if _, err := t.Exec(`WITH v(oid, seq, outcome, trx, msg) AS (VALUES `+q+`)
+	err = t.setRows(rows, []any{now}, func(vals string, after ...string) string {
+		return `WITH v(oid, seq, outcome, trx, msg) AS (VALUES ` + vals + `)
 		UPDATE order_attempts SET outcome = v.outcome, supplier_trx = CASE WHEN v.trx = '' THEN order_attempts.supplier_trx ELSE v.trx END,
-			message = v.msg, updated_at = `+t.param(len(args)+1, now)+` FROM v
-		WHERE order_attempts.order_id = v.oid AND order_attempts.seq = v.seq AND order_attempts.outcome NOT IN ('success', 'failed')`,
-		append(args, now)...); err != nil {
+			message = v.msg, updated_at = ` + after[0] + ` FROM v
+		WHERE order_attempts.order_id = v.oid AND order_attempts.seq = v.seq AND order_attempts.outcome NOT IN ('success', 'failed')`
+	}, nil)
+	if err != nil {
 		return nil, fmt.Errorf("settle attempts: %w", err)
 	}
 	// The orders, each from pending once.
@@ -87,25 +88,21 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		}
 		rows[i] = []any{s.OrderID, status, truncate(s.SN, 200), truncate(s.Message, 500), cost, supplier}
 	}
-	q, args = t.values(rows)
-	rs, err := t.Query(`WITH v(vid, vstatus, vsn, vmsg, vcost, vsupplier) AS (VALUES `+q+`)
+	byID := make(map[int64]*loket.Order, len(ops))
+	err = t.setRows(rows, []any{now, now}, func(vals string, after ...string) string {
+		return `WITH v(vid, vstatus, vsn, vmsg, vcost, vsupplier) AS (VALUES ` + vals + `)
 		UPDATE orders SET status = v.vstatus, sn = v.vsn, message = v.vmsg, cost = v.vcost, supplier_id = v.vsupplier,
-			updated_at = `+t.param(len(args)+1, now)+`, settled_at = `+t.param(len(args)+2, now)+`
-		FROM v WHERE orders.id = v.vid AND orders.status = 'pending' RETURNING `+orderCols, append(args, now, now)...)
+			updated_at = ` + after[0] + `, settled_at = ` + after[1] + `
+		FROM v WHERE orders.id = v.vid AND orders.status = 'pending' RETURNING ` + orderCols
+	}, func(rs *sql.Rows) error {
+		o, err := scanOrder(rs)
+		if err == nil {
+			byID[o.ID] = o
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("settle orders: %w", err)
-	}
-	byID := make(map[int64]*loket.Order, len(ops))
-	for rs.Next() {
-		o, err := scanOrder(rs)
-		if err != nil {
-			rs.Close()
-			return nil, err
-		}
-		byID[o.ID] = o
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
 	}
 	if len(byID) != len(ops) {
 		return nil, errNoSet // one was settled already (or twice here): one by one
@@ -144,29 +141,26 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		}
 		holds[i] = []any{orders[i].ID, state, tid[orders[i].ID]}
 	}
-	q, args = t.values(holds)
-	rs, err = t.Query(`WITH v(oid, st, tid) AS (VALUES `+q+`)
-		UPDATE holds SET state = v.st, settle_transfer_id = v.tid, settled_at = `+t.param(len(args)+1, now)+` FROM v
-		WHERE holds.order_id = v.oid AND holds.state = 'pending' RETURNING holds.order_id, holds.account_id, holds.amount`, append(args, now)...)
-	if err != nil {
-		return nil, fmt.Errorf("settle holds: %w", err)
-	}
 	type hold struct {
 		account int64
 		amount  loket.Money
 	}
 	held := make(map[int64]hold, len(ops))
-	for rs.Next() {
+	err = t.setRows(holds, []any{now}, func(vals string, after ...string) string {
+		return `WITH v(oid, st, tid) AS (VALUES ` + vals + `)
+		UPDATE holds SET state = v.st, settle_transfer_id = v.tid, settled_at = ` + after[0] + ` FROM v
+		WHERE holds.order_id = v.oid AND holds.state = 'pending' RETURNING holds.order_id, holds.account_id, holds.amount`
+	}, func(rs *sql.Rows) error {
 		var id int64
 		var h hold
 		if err := rs.Scan(&id, &h.account, &h.amount); err != nil {
-			rs.Close()
-			return nil, err
+			return err
 		}
 		held[id] = h
-	}
-	if err := rs.Close(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("settle holds: %w", err)
 	}
 	if len(held) != len(ops) {
 		return nil, errNoSet
@@ -185,24 +179,21 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		for i, a := range accounts {
 			credits[i] = []any{a, refund[a]}
 		}
-		q, args = t.values(credits)
-		rs, err = t.Query(`WITH c(acc, amt) AS (VALUES `+q+`)
+		err = t.setRows(credits, nil, func(vals string, _ ...string) string {
+			return `WITH c(acc, amt) AS (VALUES ` + vals + `)
 			UPDATE accounts SET balance = accounts.balance + c.amt FROM c WHERE accounts.id = c.acc AND accounts.tracked
-			RETURNING accounts.id, accounts.balance`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("refund balances: %w", err)
-		}
-		for rs.Next() {
+			RETURNING accounts.id, accounts.balance`
+		}, func(rs *sql.Rows) error {
 			var id int64
 			var bal loket.Money
 			if err := rs.Scan(&id, &bal); err != nil {
-				rs.Close()
-				return nil, err
+				return err
 			}
 			after[id] = bal - refund[id]
-		}
-		if err := rs.Close(); err != nil {
-			return nil, err
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("refund balances: %w", err)
 		}
 		if len(after) != len(accounts) {
 			return nil, errNoSet // a hold on an account that keeps no balance: one by one
@@ -244,8 +235,9 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		cost := s.Cost
 		t.orderSettled(ord, &cost, s.SupplierID)
 	}
-	q, args = t.values(entries)
-	if _, err := t.Exec(`INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `+q, args...); err != nil {
+	if err := t.setRows(entries, nil, func(vals string, _ ...string) string {
+		return `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES ` + vals
+	}, nil); err != nil {
 		return nil, fmt.Errorf("settle entries: %w", err)
 	}
 	// Stock back for what failed; the guards and jobs released.
@@ -265,18 +257,24 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		for _, p := range sortedKeys(stock, cmp.Compare[int64]) {
 			rows = append(rows, []any{p, stock[p]})
 		}
-		q, args = t.values(rows)
-		if _, err := t.Exec(`WITH c(pid, n) AS (VALUES `+q+`)
-			UPDATE products SET stock = products.stock + c.n FROM c WHERE products.id = c.pid AND products.stock IS NOT NULL`, args...); err != nil {
+		if err := t.setRows(rows, nil, func(vals string, _ ...string) string {
+			return `WITH c(pid, n) AS (VALUES ` + vals + `)
+			UPDATE products SET stock = products.stock + c.n FROM c WHERE products.id = c.pid AND products.stock IS NOT NULL`
+		}, nil); err != nil {
 			return nil, fmt.Errorf("stock back: %w", err)
 		}
 	}
-	q, args = t.values(guards)
-	if _, err := t.Exec(`DELETE FROM order_guards WHERE (reseller_id, product_id, target, order_id) IN (VALUES `+q+`)`, args...); err != nil {
+	if err := t.setRows(guards, nil, func(vals string, _ ...string) string {
+		// Through a CTE: SQLite searches the key for a row value IN a subquery, and
+		// scans the table for one IN a VALUES list.
+		return `WITH v(r, p, t, o) AS (VALUES ` + vals + `)
+		DELETE FROM order_guards WHERE (reseller_id, product_id, target, order_id) IN (SELECT r, p, t, o FROM v)`
+	}, nil); err != nil {
 		return nil, fmt.Errorf("release guards: %w", err)
 	}
-	q, args = t.values(jobs)
-	if _, err := t.Exec(`DELETE FROM jobs WHERE key IN (VALUES `+q+`)`, args...); err != nil {
+	if err := t.setRows(jobs, nil, func(vals string, _ ...string) string {
+		return `DELETE FROM jobs WHERE key IN (VALUES ` + vals + `)`
+	}, nil); err != nil {
 		return nil, fmt.Errorf("release jobs: %w", err)
 	}
 	// What each caller writes with its order.
