@@ -81,18 +81,25 @@ func (n *NewOrder) inSet() bool {
 		n.Price > 0 && n.FirstRef == "" && n.FirstTrx == ""
 }
 
-// values returns the VALUES list of rows, each value a parameter, and the rows'
-// values in order. On SQLite the parameters are plain ?: SQLite looks a numbered
-// parameter ($N) up in a list as it parses and as the driver binds it, which for the
-// thousands of a set's statement cost more than the writing. On PostgreSQL each is
-// $N cast to its Go value's type, so that a VALUES list joined to a table compares
+// rowsSource returns rows as a statement's source of rows (VALUES ...), and its
+// parameters, which come first in the statement. On SQLite each value is a plain ?: SQLite looks a
+// numbered parameter ($N) up in a list as it parses and as the driver binds it, which
+// for the hundreds of a set's statement cost more than the writing. On PostgreSQL each
+// is $N cast to its Go value's type, so that a VALUES list joined to a table compares
 // like with like.
-func (t *Tx) values(rows [][]any) (string, []any) {
+func (t *Tx) rowsSource(rows [][]any) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, len(rows)*len(rows[0]))
+	b.WriteString("VALUES ")
+	one := "(" + strings.Repeat("?, ", len(rows[0])-1) + "?)"
 	for i, row := range rows {
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		if t.Dialect() == SQLite {
+			b.WriteString(one)
+			args = append(args, row...)
+			continue
 		}
 		b.WriteByte('(')
 		for j, v := range row {
@@ -107,8 +114,8 @@ func (t *Tx) values(rows [][]any) (string, []any) {
 	return b.String(), args
 }
 
-// param is the placeholder of parameter n, whose value is v: ? on SQLite (see values),
-// $n with v's type on PostgreSQL.
+// param is the placeholder of parameter n, whose value is v: ? on SQLite (see
+// rowsSource), $n with v's type on PostgreSQL.
 func (t *Tx) param(n int, v any) string {
 	if t.Dialect() == SQLite {
 		return "?"
@@ -129,15 +136,17 @@ func (t *Tx) param(n int, v any) string {
 // of any size runs as a sum of these.
 var setChunks = [...]int{32, 16, 8, 4, 2, 1}
 
-// setRows runs a set's statement over rows. text(vals, after) is the statement, given
-// its VALUES list and the placeholders of the parameters extra, which follow the list.
-// On SQLite the rows go in chunks of setChunks' sizes; on PostgreSQL all in one (its
-// driver keeps the statement prepared, and each statement is a round trip), up to a
-// thousand rows a statement. each, when
-// not nil, reads a row the statement returns.
-func (t *Tx) setRows(rows [][]any, extra []any, text func(vals string, after ...string) string, each func(*sql.Rows) error) error {
+// setRows runs a set's statement over rows. text(src, after) is the statement, given
+// the source of its rows (rowsSource) and the placeholders of the parameters extra,
+// which follow the rows' own. On SQLite the rows go in chunks of setChunks' sizes; on
+// PostgreSQL all in one statement, up to a thousand rows (65,535 parameters). Its
+// driver keeps each text prepared; a fixed text over one array a column measured no
+// faster there, nor did a whole set in one statement of data-modifying CTEs: the
+// backends' time goes to the rows, not to the statements. each, when not nil, reads a
+// row the statement returns.
+func (t *Tx) setRows(rows [][]any, extra []any, text func(src string, after ...string) string, each func(*sql.Rows) error) error {
 	for len(rows) > 0 {
-		n := min(len(rows), 1000) // PostgreSQL takes up to 65,535 parameters
+		n := min(len(rows), 1000)
 		if t.Dialect() == SQLite {
 			for _, c := range setChunks {
 				if c <= n {
@@ -146,12 +155,12 @@ func (t *Tx) setRows(rows [][]any, extra []any, text func(vals string, after ...
 				}
 			}
 		}
-		vals, args := t.values(rows[:n])
+		src, args := t.rowsSource(rows[:n])
 		after := make([]string, len(extra))
 		for i, v := range extra {
 			after[i] = t.param(len(args)+i+1, v)
 		}
-		q := text(vals, after...)
+		q := text(src, after...)
 		args = append(args, extra...)
 		if each == nil {
 			if _, err := t.Exec(q, args...); err != nil {
@@ -190,6 +199,37 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids, err := t.writeOrderSet(ops, now, inflight)
+	if err != nil {
+		return nil, err
+	}
+	var reserved loket.Money
+	for _, o := range ops {
+		reserved += o.spec.order.n.Price
+	}
+	t.deltas().addAccount(inflight, reserved)
+	// Each order as CreateOrder returns it, and what the caller writes with it.
+	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
+		o, n := ops[i].spec.order, ops[i].spec.order.n
+		ord := &loket.Order{
+			ID: ids[i], ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
+			ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
+			Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
+		}
+		ot.orderCreated(ord)
+		if o.then != nil {
+			if err := o.then(ot, ord); err != nil {
+				return err
+			}
+		}
+		o.done(ord)
+		return nil
+	})
+}
+
+// writeOrderSet writes the orders of ops and their reservations, attempts and jobs, a
+// statement per table, and returns each one's id; errNoSet means one did not fit.
+func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 	// The orders: one each, or none for a used ref_id (two in the batch, or an earlier
 	// one): that one goes one by one.
 	rows := make([][]any, len(ops))
@@ -207,9 +247,9 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		ref      string
 	}
 	idOf := make(map[refKey]int64, len(ops))
-	err = t.setRows(rows, nil, func(vals string, _ ...string) string {
+	err := t.setRows(rows, nil, func(src string, _ ...string) string {
 		return `INSERT INTO orders (reseller_id, ref_id, request_hash, product_id, product_code, product_name, target, fields,
-		price, status, surface, created_at, updated_at) VALUES ` + vals + ` ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id, reseller_id, ref_id`
+		price, status, surface, created_at, updated_at) ` + src + ` ON CONFLICT (reseller_id, ref_id) DO NOTHING RETURNING id, reseller_id, ref_id`
 	}, func(rs *sql.Rows) error {
 		var k refKey
 		var id int64
@@ -239,8 +279,8 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	}
 	if len(guards) > 0 {
 		got := 0
-		err := t.setRows(guards, []any{now}, func(vals string, after ...string) string {
-			return `INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) VALUES ` + vals + `
+		err := t.setRows(guards, []any{now}, func(src string, after ...string) string {
+			return `INSERT INTO order_guards (reseller_id, product_id, target, order_id, expires_at) ` + src + `
 			ON CONFLICT (reseller_id, product_id, target) DO UPDATE SET order_id = excluded.order_id, expires_at = excluded.expires_at
 			WHERE order_guards.expires_at < ` + after[0] + ` RETURNING order_id`
 		}, func(*sql.Rows) error { got++; return nil })
@@ -262,8 +302,8 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 		charges[i] = []any{a, total[a]}
 	}
 	after := make(map[int64]loket.Money, len(accounts)) // each account's balance before its first order of the batch
-	err = t.setRows(charges, nil, func(vals string, _ ...string) string {
-		return `WITH s(acc, amt) AS (VALUES ` + vals + `)
+	err = t.setRows(charges, nil, func(src string, _ ...string) string {
+		return `WITH s(acc, amt) AS (` + src + `)
 		UPDATE accounts SET balance = accounts.balance - s.amt FROM s WHERE accounts.id = s.acc AND accounts.balance >= s.amt
 		RETURNING accounts.id, accounts.balance`
 	}, func(rs *sql.Rows) error {
@@ -298,7 +338,6 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	holds := make([][]any, len(ops))
 	attempts := make([][]any, len(ops))
 	jobs := make([][]any, len(ops))
-	var reserved loket.Money
 	for i, o := range ops {
 		n, id := o.spec.order.n, ids[i]
 		after[n.AccountID] -= n.Price
@@ -312,39 +351,21 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 			lockedBy, lockedUntil = n.Node, now+n.Lease.Microseconds()
 		}
 		jobs[i] = []any{OrderJobKey(id), JobOrder, id, now, lockedBy, lockedUntil, now}
-		reserved += n.Price
 	}
 	for _, s := range []struct {
 		what, head string
 		rows       [][]any
 	}{
-		{"reserve entries", `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES `, entries},
-		{"holds", `INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) VALUES `, holds},
-		{"attempts", `INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at) VALUES `, attempts},
-		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) VALUES `, jobs},
+		{"reserve entries", `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) `, entries},
+		{"holds", `INSERT INTO holds (order_id, account_id, amount, state, reserve_transfer_id, created_at) `, holds},
+		{"attempts", `INSERT INTO order_attempts (order_id, seq, route_id, supplier_id, supplier_code, supplier_ref, supplier_trx, cost, outcome, started_at, updated_at) `, attempts},
+		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) `, jobs},
 	} {
-		if err := t.setRows(s.rows, nil, func(vals string, _ ...string) string { return s.head + vals }, nil); err != nil {
+		if err := t.setRows(s.rows, nil, func(src string, _ ...string) string { return s.head + src }, nil); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
-	t.deltas().addAccount(inflight, reserved)
-	// Each order as CreateOrder returns it, and what the caller writes with it.
-	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
-		o, n := ops[i].spec.order, ops[i].spec.order.n
-		ord := &loket.Order{
-			ID: ids[i], ResellerID: n.ResellerID, RefID: n.RefID, ProductID: n.Product.ID, ProductCode: n.Product.Code,
-			ProductName: n.Product.Name, Target: n.Target, Fields: n.Fields, Price: n.Price, Status: loket.StatusPending,
-			Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
-		}
-		ot.orderCreated(ord)
-		if o.then != nil {
-			if err := o.then(ot, ord); err != nil {
-				return err
-			}
-		}
-		o.done(ord)
-		return nil
-	})
+	return ids, nil
 }
 
 // orderTransfers writes the transfers rows (key, kind, order_id, note, created_at)
@@ -352,8 +373,8 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 // missing from the answer.
 func (t *Tx) orderTransfers(rows [][]any) (map[int64]int64, error) {
 	tid := make(map[int64]int64, len(rows))
-	err := t.setRows(rows, nil, func(vals string, _ ...string) string {
-		return `INSERT INTO transfers (key, kind, order_id, note, created_at) VALUES ` + vals + `
+	err := t.setRows(rows, nil, func(src string, _ ...string) string {
+		return `INSERT INTO transfers (key, kind, order_id, note, created_at) ` + src + `
 		ON CONFLICT (key) DO NOTHING RETURNING id, order_id`
 	}, func(rs *sql.Rows) error {
 		var id, order int64

@@ -253,8 +253,8 @@ func upsert(t *Tx, table, keyCols string, valCols []string, rows [][]any) error 
 		}
 		fmt.Fprintf(&set, "%s = %s.%s + excluded.%s", c, table, c, c)
 	}
-	err := t.setRows(rows, nil, func(vals string, _ ...string) string {
-		return "INSERT INTO " + table + " (" + keyCols + ", " + strings.Join(valCols, ", ") + ") VALUES " + vals +
+	err := t.setRows(rows, nil, func(src string, _ ...string) string {
+		return "INSERT INTO " + table + " (" + keyCols + ", " + strings.Join(valCols, ", ") + ") " + src +
 			" ON CONFLICT (" + keyCols + ") DO UPDATE SET " + set.String()
 	}, nil)
 	if err != nil {

@@ -68,8 +68,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		s := o.spec.settle.s
 		rows[i] = []any{s.OrderID, s.AttemptSeq, s.AttemptOutcome, s.SupplierTrx, s.SupplierMsg}
 	}
-	err = t.setRows(rows, []any{now}, func(vals string, after ...string) string {
-		return `WITH v(oid, seq, outcome, trx, msg) AS (VALUES ` + vals + `)
+	err = t.setRows(rows, []any{now}, func(src string, after ...string) string {
+		return `WITH v(oid, seq, outcome, trx, msg) AS (` + src + `)
 		UPDATE order_attempts SET outcome = v.outcome, supplier_trx = CASE WHEN v.trx = '' THEN order_attempts.supplier_trx ELSE v.trx END,
 			message = v.msg, updated_at = ` + after[0] + ` FROM v
 		WHERE order_attempts.order_id = v.oid AND order_attempts.seq = v.seq AND order_attempts.outcome NOT IN ('success', 'failed')`
@@ -89,8 +89,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		rows[i] = []any{s.OrderID, status, truncate(s.SN, 200), truncate(s.Message, 500), cost, supplier}
 	}
 	byID := make(map[int64]*loket.Order, len(ops))
-	err = t.setRows(rows, []any{now, now}, func(vals string, after ...string) string {
-		return `WITH v(vid, vstatus, vsn, vmsg, vcost, vsupplier) AS (VALUES ` + vals + `)
+	err = t.setRows(rows, []any{now, now}, func(src string, after ...string) string {
+		return `WITH v(vid, vstatus, vsn, vmsg, vcost, vsupplier) AS (` + src + `)
 		UPDATE orders SET status = v.vstatus, sn = v.vsn, message = v.vmsg, cost = v.vcost, supplier_id = v.vsupplier,
 			updated_at = ` + after[0] + `, settled_at = ` + after[1] + `
 		FROM v WHERE orders.id = v.vid AND orders.status = 'pending' RETURNING ` + orderCols
@@ -146,8 +146,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		amount  loket.Money
 	}
 	held := make(map[int64]hold, len(ops))
-	err = t.setRows(holds, []any{now}, func(vals string, after ...string) string {
-		return `WITH v(oid, st, tid) AS (VALUES ` + vals + `)
+	err = t.setRows(holds, []any{now}, func(src string, after ...string) string {
+		return `WITH v(oid, st, tid) AS (` + src + `)
 		UPDATE holds SET state = v.st, settle_transfer_id = v.tid, settled_at = ` + after[0] + ` FROM v
 		WHERE holds.order_id = v.oid AND holds.state = 'pending' RETURNING holds.order_id, holds.account_id, holds.amount`
 	}, func(rs *sql.Rows) error {
@@ -179,8 +179,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		for i, a := range accounts {
 			credits[i] = []any{a, refund[a]}
 		}
-		err = t.setRows(credits, nil, func(vals string, _ ...string) string {
-			return `WITH c(acc, amt) AS (VALUES ` + vals + `)
+		err = t.setRows(credits, nil, func(src string, _ ...string) string {
+			return `WITH c(acc, amt) AS (` + src + `)
 			UPDATE accounts SET balance = accounts.balance + c.amt FROM c WHERE accounts.id = c.acc AND accounts.tracked
 			RETURNING accounts.id, accounts.balance`
 		}, func(rs *sql.Rows) error {
@@ -235,8 +235,8 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		cost := s.Cost
 		t.orderSettled(ord, &cost, s.SupplierID)
 	}
-	if err := t.setRows(entries, nil, func(vals string, _ ...string) string {
-		return `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES ` + vals
+	if err := t.setRows(entries, nil, func(src string, _ ...string) string {
+		return `INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) ` + src
 	}, nil); err != nil {
 		return nil, fmt.Errorf("settle entries: %w", err)
 	}
@@ -257,23 +257,23 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		for _, p := range sortedKeys(stock, cmp.Compare[int64]) {
 			rows = append(rows, []any{p, stock[p]})
 		}
-		if err := t.setRows(rows, nil, func(vals string, _ ...string) string {
-			return `WITH c(pid, n) AS (VALUES ` + vals + `)
+		if err := t.setRows(rows, nil, func(src string, _ ...string) string {
+			return `WITH c(pid, n) AS (` + src + `)
 			UPDATE products SET stock = products.stock + c.n FROM c WHERE products.id = c.pid AND products.stock IS NOT NULL`
 		}, nil); err != nil {
 			return nil, fmt.Errorf("stock back: %w", err)
 		}
 	}
-	if err := t.setRows(guards, nil, func(vals string, _ ...string) string {
+	if err := t.setRows(guards, nil, func(src string, _ ...string) string {
 		// Through a CTE: SQLite searches the key for a row value IN a subquery, and
 		// scans the table for one IN a VALUES list.
-		return `WITH v(r, p, t, o) AS (VALUES ` + vals + `)
+		return `WITH v(r, p, t, o) AS (` + src + `)
 		DELETE FROM order_guards WHERE (reseller_id, product_id, target, order_id) IN (SELECT r, p, t, o FROM v)`
 	}, nil); err != nil {
 		return nil, fmt.Errorf("release guards: %w", err)
 	}
-	if err := t.setRows(jobs, nil, func(vals string, _ ...string) string {
-		return `DELETE FROM jobs WHERE key IN (VALUES ` + vals + `)`
+	if err := t.setRows(jobs, nil, func(src string, _ ...string) string {
+		return `DELETE FROM jobs WHERE key IN (` + src + `)`
 	}, nil); err != nil {
 		return nil, fmt.Errorf("release jobs: %w", err)
 	}
