@@ -247,71 +247,116 @@ func (s *Service) kick(ids ...int64) {
 	}
 }
 
-// send sends one reply of the outbox, once; a channel's error is retried with a
-// growing pause until GiveUp.
+// sendChain bounds the replies of one chat sent in one run of send.
+const sendChain = 32
+
+// send sends one reply of the outbox, once, and after it the chat's replies queued
+// behind it, in order; a channel's error is retried with a growing pause until
+// GiveUp, and holds the chat's later replies back meanwhile.
 func (s *Service) send(ctx context.Context, j store.Job) error {
 	o, err := s.db.ChatReply(ctx, j.RefID)
-	if err != nil || o.State != "pending" {
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	if errors.Is(err, sql.ErrNoRows) {
 		return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 	}
+	if err != nil {
+		return err
+	}
+	if o.State != "pending" {
+		return nil // sent or given up: its job went in the same transaction
+	}
 	// Replies to one chat go in the order they were queued: an order's answer before
-	// its result. One still waiting before this one holds it back (a minute at most).
-	if o.Behind && time.Since(o.CreatedAt) < time.Minute {
-		s.runner.Later(j, 200*time.Millisecond)
+	// its result. One still waiting before this one holds it back (a minute at most):
+	// whoever sends that one sends this one after it. The wait here is for when
+	// that does not happen (the one before failing, a node stopped), checked less
+	// often as it ages: a busy chat's queue is not read over and over.
+	if age := time.Since(o.CreatedAt); o.Behind && age < time.Minute {
+		s.runner.Later(j, min(max(age/2, time.Second), 5*time.Second))
 		return nil
 	}
-	ch := s.channel(o.Channel)
-	var sendErr error
-	if ch == nil {
-		sendErr = fmt.Errorf("channel %s is not configured on this node", o.Channel)
-	} else {
-		r := Reply{To: o.Address, Text: o.Body}
-		if o.DepositID != 0 {
-			if d, err := s.svc.Deposits.Deposit(ctx, o.DepositID, 0); err == nil && d.QRString != "" {
-				r.PhotoURL = s.svc.Deposits.PublicQRURL(d)
-				if png, err := s.svc.Deposits.QRPNG(d); err == nil {
-					r.Photo = png
-				}
+	chain, err := s.db.ChatRepliesFrom(ctx, o.Channel, o.Address, o.ID, sendChain)
+	if err != nil {
+		return err
+	}
+	if len(chain) == 0 || chain[0].ID != o.ID {
+		chain = []*store.ChatOut{o}
+	}
+	type sent struct {
+		o              *store.ChatOut
+		state, errText string
+		next           time.Time
+	}
+	var done []sent
+	for _, c := range chain {
+		d := sent{o: c, state: "sent"}
+		if err := s.deliver(ctx, c); err != nil {
+			d.errText, d.state = err.Error(), "pending"
+			if time.Since(c.CreatedAt) > s.cfg.GiveUp {
+				d.state = "gave_up"
+			} else {
+				d.next = time.Now().Add(min(time.Duration(1<<min(c.Attempts, 6))*time.Second, time.Minute))
 			}
 		}
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		sendErr = ch.Send(sctx, r)
-		cancel()
-	}
-	state, errText := "sent", ""
-	var next time.Time
-	if sendErr != nil {
-		errText = sendErr.Error()
-		state = "pending"
-		if time.Since(o.CreatedAt) > s.cfg.GiveUp {
-			state = "gave_up"
-		} else {
-			next = time.Now().Add(min(time.Duration(1<<min(o.Attempts, 6))*time.Second, time.Minute))
+		done = append(done, d)
+		if d.state == "pending" {
+			break // the chat's later replies wait for this one
 		}
 	}
-	s.m.replies.With(o.Channel, state).Inc()
 	err = s.db.Write(ctx, uint64(o.ID), func(t *store.Tx) error {
-		if err := t.RecordChatSend(o.ID, state, errText); err != nil {
-			return err
+		for _, d := range done {
+			if err := t.RecordChatSend(d.o.ID, d.state, d.errText); err != nil {
+				return err
+			}
+			key := store.ChatJobKey(d.o.ID)
+			if d.state != "pending" {
+				if err := t.DeleteJob(key); err != nil {
+					return err
+				}
+			} else if err := t.Reschedule(key, s.runner.Node(), d.next, s.runner.Lease(), d.errText); err != nil {
+				return err
+			}
 		}
-		if state != "pending" {
-			return t.DeleteJob(j.Key)
-		}
-		return t.Reschedule(j.Key, s.runner.Node(), next, s.runner.Lease(), errText)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	switch state {
-	case "pending":
-		s.runner.Later(j, time.Until(next))
-	case "gave_up":
-		s.log.Warn("chat reply given up", "reply", o.ID, "channel", o.Channel, "err", errText)
+	for _, d := range done {
+		s.m.replies.With(d.o.Channel, d.state).Inc()
+		switch d.state {
+		case "pending":
+			s.runner.Later(store.Job{Key: store.ChatJobKey(d.o.ID), Kind: store.JobChat, RefID: d.o.ID}, time.Until(d.next))
+			return nil
+		case "gave_up":
+			s.log.Warn("chat reply given up", "reply", d.o.ID, "channel", d.o.Channel, "err", d.errText)
+		}
 	}
+	// The chat's next reply, queued after these were read, goes now.
+	after, err := s.db.NextChatReply(ctx, o.Channel, o.Address, done[len(done)-1].o.ID)
+	if err != nil {
+		return err
+	}
+	s.kick(after)
 	return nil
+}
+
+// deliver hands one reply to its channel.
+func (s *Service) deliver(ctx context.Context, o *store.ChatOut) error {
+	ch := s.channel(o.Channel)
+	if ch == nil {
+		return fmt.Errorf("channel %s is not configured on this node", o.Channel)
+	}
+	r := Reply{To: o.Address, Text: o.Body}
+	if o.DepositID != 0 {
+		if d, err := s.svc.Deposits.Deposit(ctx, o.DepositID, 0); err == nil && d.QRString != "" {
+			r.PhotoURL = s.svc.Deposits.PublicQRURL(d)
+			if png, err := s.svc.Deposits.QRPNG(d); err == nil {
+				r.Photo = png
+			}
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return ch.Send(sctx, r)
 }
 
 // report queues, in an order's settlement, its result to the chat it was made from.

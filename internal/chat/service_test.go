@@ -282,3 +282,56 @@ func TestChatSettings(t *testing.T) {
 		t.Fatalf("saved %+v %v", got, err)
 	}
 }
+
+// One chat placing many orders at once (an H2H program over Jabber does): every
+// order's answer and result reach it, each answer before its result, without each
+// reply waiting its turn by polling. The replies queued behind one that is sent go
+// right after it.
+func TestChatRepliesInOrder(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c, rec := chatNode(t, engine)
+		ctx := context.Background()
+		ra := loketest.Buyer(t, c, "budi", 10_000_000)
+		ch := &chatter{t: t, c: c, rec: rec, from: "5550009"}
+		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
+			t.Fatal(err)
+		}
+		link, err := c.Chat.NewLink(ctx, ra.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, ch.say("LINK "+link.Code), "terhubung")
+		const n = 80
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := chat.Message{Channel: "telegram", ID: fmt.Sprint("many", i), From: ch.from, Text: fmt.Sprintf("HSA5.0812%07d0.1234", i)}
+				if err := c.Chat.Deliver(ctx, m); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		ch.wait(1 + 2*n)
+		t.Logf("%d orders' answers and results in %v", n, time.Since(start).Round(time.Millisecond))
+		at := map[string]int{} // "Diproses 0812…" and "SUKSES 0812…": where each came
+		for i, r := range rec.replies(ch.from)[1:] {
+			kind, rest, _ := strings.Cut(r.Text, " ")
+			_, target, _ := strings.Cut(rest, " ke ")
+			target, _, _ = strings.Cut(target, ".")
+			target, _, _ = strings.Cut(target, ",")
+			at[strings.TrimSuffix(kind, ":")+" "+target] = i
+		}
+		for i := range n {
+			target := fmt.Sprintf("0812%07d0", i)
+			answer, ok1 := at["Diproses "+target]
+			result, ok2 := at["SUKSES "+target]
+			if !ok1 || !ok2 || answer > result {
+				t.Fatalf("order %d: answer at %d (%v), result at %d (%v)", i, answer, ok1, result, ok2)
+			}
+		}
+	})
+}

@@ -278,6 +278,36 @@ func (db *DB) ChatReply(ctx context.Context, id int64) (*ChatOut, error) {
 	return &o, err
 }
 
+// ChatRepliesFrom returns the chat's replies still to send from reply id on, in order,
+// at most limit.
+func (db *DB) ChatRepliesFrom(ctx context.Context, channel, address string, id int64, limit int) ([]*ChatOut, error) {
+	var out []*ChatOut
+	err := db.each(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at FROM chat_outbox
+		WHERE channel = $1 AND address = $2 AND state = 'pending' AND id >= $3 ORDER BY id LIMIT $4`, func(r *sql.Rows) error {
+		var o ChatOut
+		var dep sql.NullInt64
+		var created int64
+		if err := r.Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created); err != nil {
+			return err
+		}
+		o.DepositID, o.CreatedAt = dep.Int64, Time(created)
+		out = append(out, &o)
+		return nil
+	}, channel, address, id, limit)
+	return out, err
+}
+
+// NextChatReply returns the chat's first reply still to send after reply id, or 0.
+func (db *DB) NextChatReply(ctx context.Context, channel, address string, id int64) (int64, error) {
+	var next int64
+	err := db.queryRow(ctx, `SELECT id FROM chat_outbox WHERE channel = $1 AND address = $2 AND state = 'pending' AND id > $3
+		ORDER BY id LIMIT 1`, channel, address, id).Scan(&next)
+	if noRows(err) {
+		return 0, nil
+	}
+	return next, err
+}
+
 // RecordChatSend stores one try of sending a reply and its new state.
 func (t *Tx) RecordChatSend(id int64, state, errText string) error {
 	var sent any
