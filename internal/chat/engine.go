@@ -62,7 +62,7 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		res.text, res.command = refusal, "pin"
 		return res
 	}
-	res.pinOK = true
+	res.pinOK = acc.PINFailures > 0 // a right PIN forgets the wrong ones before it
 	switch cmd.Kind {
 	case CmdBuy:
 		s.buy(ctx, m, ra, cmd, &res)

@@ -184,7 +184,7 @@ type result struct {
 	depositID int64 // a deposit whose QRIS goes with the answer
 	accountID int64 // the linked chat it came from (0: none)
 	reseller  int64 // its reseller (0: none)
-	pinOK     bool  // a PIN was checked and right: the chat's failures are forgotten
+	pinOK     bool  // a PIN was checked and right after wrong ones: the chat's failures are forgotten
 	command   string
 	answered  bool // answered in its order's transaction (answerWithOrder)
 }

@@ -204,7 +204,11 @@ func TestChatOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Wrong PINs: the third locks the chat, even for the right one.
+		// A right PIN forgets the wrong ones before it; three wrong PINs in a row lock
+		// the chat, even for the right one.
+		must(t, ch.say("SAL.9999"), "PIN salah.")
+		must(t, ch.say("SAL.9999"), "PIN salah.")
+		must(t, ch.say("SAL.1234"), "Saldo")
 		must(t, ch.say("SAL.9999"), "PIN salah.")
 		must(t, ch.say("SAL.9999"), "PIN salah.")
 		must(t, ch.say("SAL.9999"), "dikunci")

@@ -17,6 +17,7 @@ type ChatAccount struct {
 	Name        string    `json:"name,omitempty"`
 	LinkedAt    time.Time `json:"linked_at"`
 	LockedUntil time.Time `json:"locked_until,omitempty"` // after too many wrong PINs
+	PINFailures int       `json:"-"`                      // wrong PINs in a row
 }
 
 // ChatLink is a one-time code a reseller sends from a chat to link it.

@@ -51,11 +51,11 @@ func (db *DB) ChatSender(ctx context.Context, channel, address string) (*loket.C
 	var linked, locked int64
 	var ra loket.ResellerAuth
 	var ips, pin string
-	err := db.queryRow(ctx, `SELECT a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until,
+	err := db.queryRow(ctx, `SELECT a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until, a.pin_failures,
 		r.id, r.username, r.level, r.status, r.ip_allow, r.webhook_url, r.secret_hash, r.secret_seal, r.balance_account_id, r.profit_account_id,
 		COALESCE(r.referred_by, 0), r.chat_pin_hash
 		FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id WHERE a.channel = $1 AND a.address = $2`, channel, address).
-		Scan(&a.ID, &a.ResellerID, &a.Username, &a.Channel, &a.Address, &a.Name, &linked, &locked,
+		Scan(&a.ID, &a.ResellerID, &a.Username, &a.Channel, &a.Address, &a.Name, &linked, &locked, &a.PINFailures,
 			&ra.ID, &ra.Username, &ra.Level, &ra.Status, &ips, &ra.WebhookURL, &ra.SecretHash, &ra.SecretSeal, &ra.BalanceAccountID, &ra.ProfitAccountID,
 			&ra.UplineID, &pin)
 	if noRows(err) {
