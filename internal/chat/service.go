@@ -61,7 +61,8 @@ type Service struct {
 
 	// pins keeps, per reseller, a PIN hash and the digest of the PIN that matched it:
 	// the argon2 check runs once per PIN, not per message.
-	pins sync.Map // int64 → [2]string
+	pins      sync.Map // int64 → [2]string
+	pinChecks sync.Map // int64 → *sync.Mutex: one argon2 check at a time per reseller
 
 	m struct {
 		messages *metrics.CounterVec // by channel and command (or outcome)
@@ -392,8 +393,21 @@ func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, hash, pin 
 			return "", nil
 		}
 	}
-	if auth.CheckPassword(hash, pin) {
+	// One check at a time per reseller: a burst of its chat's first messages waits
+	// for the first check and finds the PIN known, rather than each hashing it.
+	mu, _ := s.pinChecks.LoadOrStore(a.ResellerID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	known := false
+	if v, ok := s.pins.Load(a.ResellerID); ok {
+		p := v.([2]string)
+		known = p[0] == hash && subtle.ConstantTimeCompare([]byte(p[1]), digest[:]) == 1
+	}
+	right := known || auth.CheckPassword(hash, pin)
+	if right && !known {
 		s.pins.Store(a.ResellerID, [2]string{hash, string(digest[:])})
+	}
+	mu.(*sync.Mutex).Unlock()
+	if right {
 		return "", nil
 	}
 	var locked bool
