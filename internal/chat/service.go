@@ -78,6 +78,24 @@ func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.
 	s.m.messages = reg.Counter("loket_chat_messages_total", "Chat messages taken, by channel and what they asked.", "channel", "command")
 	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
 	runner.Handle(store.JobChat, s.send)
+	// Replies nobody sent in their time (their node stopped, a send lost): any node
+	// takes them up.
+	runner.Every(2*time.Second, 10*time.Second, false, func(ctx context.Context) {
+		if due, err := s.db.ChatRepliesDue(ctx, orphanAfter); err != nil || !due {
+			return
+		}
+		var ids []int64
+		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
+			var err error
+			ids, err = t.TakeDueChatReplies(orphanAfter, time.Minute, 500)
+			return err
+		})
+		if err != nil {
+			s.log.Error("chat replies left unsent", "err", err)
+			return
+		}
+		s.kick(ids...)
+	})
 	hooks.SetReporter(s.report)
 	return s
 }
@@ -248,6 +266,10 @@ func (s *Service) kick(ids ...int64) {
 	}
 }
 
+// orphanAfter is how long after its time a reply still pending is taken up by any
+// node: the node that wrote it sends it at once, from memory.
+var orphanAfter = 10 * time.Second
+
 // sendChain bounds the replies of one chat sent in one run of send.
 const sendChain = 32
 
@@ -257,13 +279,13 @@ const sendChain = 32
 func (s *Service) send(ctx context.Context, j store.Job) error {
 	o, err := s.db.ChatReply(ctx, j.RefID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if o.State != "pending" {
-		return nil // sent or given up: its job went in the same transaction
+		return nil // sent or given up meanwhile
 	}
 	// Replies to one chat go in the order they were queued: an order's answer before
 	// its result. One still waiting before this one holds it back (a minute at most):
@@ -304,15 +326,7 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 	}
 	err = s.db.Write(ctx, uint64(o.ID), func(t *store.Tx) error {
 		for _, d := range done {
-			if err := t.RecordChatSend(d.o.ID, d.state, d.errText); err != nil {
-				return err
-			}
-			key := store.ChatJobKey(d.o.ID)
-			if d.state != "pending" {
-				if err := t.DeleteJob(key); err != nil {
-					return err
-				}
-			} else if err := t.Reschedule(key, s.runner.Node(), d.next, s.runner.Lease(), d.errText); err != nil {
+			if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
 				return err
 			}
 		}

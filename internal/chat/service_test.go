@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/server"
+	"github.com/loket/loket/internal/store"
 )
 
 // recorder is a channel that keeps what is sent to it; messages come in through
@@ -336,6 +338,67 @@ func TestChatRepliesInOrder(t *testing.T) {
 			if !ok1 || !ok2 || answer > result {
 				t.Fatalf("order %d: answer at %d (%v), result at %d (%v)", i, answer, ok1, result, ok2)
 			}
+		}
+	})
+}
+
+// flaky is a channel whose first fails sends are refused.
+type flaky struct {
+	recorder
+	fails int
+}
+
+func (f *flaky) Send(ctx context.Context, rep chat.Reply) error {
+	f.mu.Lock()
+	if f.fails > 0 {
+		f.fails--
+		f.mu.Unlock()
+		return errors.New("channel down")
+	}
+	f.mu.Unlock()
+	return f.recorder.Send(ctx, rep)
+}
+
+// The outbox is its own queue: a reply nobody sent in its time (its node stopped
+// before sending it) is taken up by the node's sweep; a channel's error is retried
+// with a growing pause, holding the chat's later replies back, which then follow in
+// order.
+func TestChatRepliesTakenUp(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		ch := &flaky{recorder: recorder{name: "xmpp"}, fails: 2}
+		c := loketest.CoreWith(t, engine, func(c *server.Core) { c.Chat.AddChannel(ch) })
+		ctx := context.Background()
+		// Two replies written as a node that stopped before sending them left them.
+		err := c.DB.Write(ctx, 0, func(tx *store.Tx) error {
+			for _, text := range []string{"satu", "dua"} {
+				if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DB.W.ExecContext(ctx, `UPDATE chat_outbox SET next_at = next_at - 60000000`); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for len(ch.replies("op1@loket")) < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("replies taken up: %+v", ch.replies("op1@loket"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if rs := ch.replies("op1@loket"); rs[0].Text != "satu" || rs[1].Text != "dua" {
+			t.Fatalf("out of order: %+v", rs)
+		}
+		var sent, attempts int
+		if err := c.DB.W.QueryRowContext(ctx, `SELECT count(*), SUM(attempts) FROM chat_outbox WHERE state = 'sent'`).Scan(&sent, &attempts); err != nil {
+			t.Fatal(err)
+		}
+		if sent != 2 || attempts != 4 { // the first tried three times, the second once
+			t.Fatalf("%d sent after %d attempts", sent, attempts)
 		}
 	})
 }

@@ -25,7 +25,9 @@ func InOrderTx(ctx context.Context) func(t *Tx, o *loket.Order) error {
 	return f
 }
 
-// JobChat delivers one reply of the chat outbox (ref_id: its id).
+// JobChat delivers one reply of the chat outbox (ref_id: its id). It is a job of the
+// runner's memory only: the outbox row is the durable queue (next_at), taken up by
+// TakeDueChatReplies when the node that wrote it did not send it.
 const JobChat = "chat"
 
 const chatAccountCols = `a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until`
@@ -244,7 +246,8 @@ type ChatOut struct {
 	Behind bool
 }
 
-// EnqueueChat stores a reply and the job that sends it; it returns the reply's id.
+// EnqueueChat stores a reply to send now; it returns the reply's id. The caller hands
+// it to its runner once committed.
 func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) (int64, error) {
 	var id int64
 	now := Now()
@@ -252,14 +255,44 @@ func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) (int64,
 	if depositID != 0 {
 		dep = depositID
 	}
-	if err := t.QueryRow(`INSERT INTO chat_outbox (channel, address, body, deposit_id, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id`,
+	if err := t.QueryRow(`INSERT INTO chat_outbox (channel, address, body, deposit_id, state, created_at, next_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
 		channel, address, body, dep, now).Scan(&id); err != nil {
 		return 0, fmt.Errorf("enqueue chat reply: %w", err)
 	}
-	if err := t.EnqueueJob(ChatJobKey(id), JobChat, id, Time(now), "", 0); err != nil {
-		return 0, err
-	}
 	return id, nil
+}
+
+// ChatRepliesDue reports whether a reply is still pending at least grace after its
+// time: a read, so that checking for them costs no write.
+func (db *DB) ChatRepliesDue(ctx context.Context, grace time.Duration) (bool, error) {
+	var due bool
+	err := db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chat_outbox WHERE state = 'pending' AND next_at <= $1)`,
+		Now()-grace.Microseconds()).Scan(&due)
+	return due, err
+}
+
+// TakeDueChatReplies takes up to limit replies still pending at least grace after
+// their time (their node stopped, or its send was lost), oldest first, and holds them
+// for this node until hold: no other node takes them meanwhile. It returns their ids.
+func (t *Tx) TakeDueChatReplies(grace, hold time.Duration, limit int) ([]int64, error) {
+	now := Now()
+	due, until := now-grace.Microseconds(), now+hold.Microseconds()
+	rs, err := t.Query(`UPDATE chat_outbox SET next_at = $2
+		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT $3)
+			AND state = 'pending' AND next_at <= $1 RETURNING id`, due, until, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var ids []int64
+	for rs.Next() {
+		var id int64
+		if err := rs.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rs.Close()
 }
 
 // ChatJobKey is the job key of a reply.
@@ -308,14 +341,19 @@ func (db *DB) NextChatReply(ctx context.Context, channel, address string, id int
 	return next, err
 }
 
-// RecordChatSend stores one try of sending a reply and its new state.
-func (t *Tx) RecordChatSend(id int64, state, errText string) error {
+// RecordChatSend stores one try of sending a reply and its new state; a reply still
+// pending is tried again at next.
+func (t *Tx) RecordChatSend(id int64, state, errText string, next time.Time) error {
 	var sent any
 	if state == "sent" {
 		sent = Now()
 	}
-	_, err := t.Exec(`UPDATE chat_outbox SET attempts = attempts + 1, state = $2, error = $3, sent_at = COALESCE(CAST($4 AS BIGINT), sent_at) WHERE id = $1`,
-		id, state, errText, sent)
+	var at int64
+	if !next.IsZero() {
+		at = next.UnixMicro()
+	}
+	_, err := t.Exec(`UPDATE chat_outbox SET attempts = attempts + 1, state = $2, error = $3, sent_at = COALESCE(CAST($4 AS BIGINT), sent_at),
+		next_at = $5 WHERE id = $1`, id, state, errText, sent, at)
 	return err
 }
 
