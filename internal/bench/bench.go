@@ -62,6 +62,7 @@ type options struct {
 	timeout   time.Duration
 	settle    time.Duration
 	json      bool
+	pid       int
 }
 
 const usageHead = `usage: loket bench [flags]
@@ -95,6 +96,7 @@ func Main(args []string, out io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long to wait for pending orders to settle before checking")
 	fs.BoolVar(&o.json, "json", false, "print the report as one JSON object")
+	fs.IntVar(&o.pid, "pid", 0, "the server's process id (same machine): its CPU time per order over the run, and its peak memory, from /proc/PID")
 	build := config.Register(fs)
 	if help, err := parse(fs, args, out, "bench", usageHead); help || err != nil {
 		return err
@@ -128,6 +130,8 @@ func (o *options) check() error {
 		return fmt.Errorf("--duration must be positive")
 	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
 		return fmt.Errorf("--rate must be >= 0")
+	case o.pid < 0:
+		return fmt.Errorf("--pid must be a process id")
 	case !(o.hot >= 0 && o.hot <= 1):
 		return fmt.Errorf("--hot must be between 0 and 1")
 	case o.product == "":
@@ -187,29 +191,34 @@ func (t *tally) fail(key, example string) {
 
 // Report is what a run found. Printed as text, or with --json as one JSON object.
 type Report struct {
-	RunID         string        `json:"run_id"`
-	URL           string        `json:"url"`
-	Product       string        `json:"product"`
-	Price         int64         `json:"price"`
-	Resellers     int           `json:"resellers"`
-	Clients       int           `json:"clients"`
-	Duration      float64       `json:"duration_s"`
-	Rate          float64       `json:"rate"`
-	Hot           float64       `json:"hot"`
-	Wall          float64       `json:"wall_s"`
-	Interrupted   bool          `json:"interrupted,omitempty"` // the load was cut short by a signal
-	Sent          int           `json:"sent"`
-	Unsent        int           `json:"unsent"` // open loop: due before the end but not sent (the clients fell behind)
-	Acknowledged  int           `json:"acknowledged"`
-	Replayed      int           `json:"replayed"`
-	ErrorTotal    int           `json:"error_total"`
-	Errors        []ErrorCount  `json:"errors"`
-	OrdersPerSec  float64       `json:"orders_per_s"`
-	LatencyMS     Latency       `json:"latency_ms"`
-	Final         Final         `json:"final"`
-	ViolationsPre int           `json:"violations_before"`
-	Checks        []CheckResult `json:"checks"`
-	OK            bool          `json:"ok"`
+	RunID        string       `json:"run_id"`
+	URL          string       `json:"url"`
+	Product      string       `json:"product"`
+	Price        int64        `json:"price"`
+	Resellers    int          `json:"resellers"`
+	Clients      int          `json:"clients"`
+	Duration     float64      `json:"duration_s"`
+	Rate         float64      `json:"rate"`
+	Hot          float64      `json:"hot"`
+	Wall         float64      `json:"wall_s"`
+	Interrupted  bool         `json:"interrupted,omitempty"` // the load was cut short by a signal
+	Sent         int          `json:"sent"`
+	Unsent       int          `json:"unsent"` // open loop: due before the end but not sent (the clients fell behind)
+	Acknowledged int          `json:"acknowledged"`
+	Replayed     int          `json:"replayed"`
+	ErrorTotal   int          `json:"error_total"`
+	Errors       []ErrorCount `json:"errors"`
+	OrdersPerSec float64      `json:"orders_per_s"`
+	LatencyMS    Latency      `json:"latency_ms"`
+	// With --pid: the server's CPU time (user and system) over the run per order
+	// acknowledged, and its peak resident memory. Steadier than orders/s on a machine
+	// whose speed varies: what an order costs, not how fast the machine was meanwhile.
+	ServerCPUPerOrderUS float64       `json:"server_cpu_per_order_us,omitempty"`
+	ServerPeakRSSMB     float64       `json:"server_peak_rss_mb,omitempty"`
+	Final               Final         `json:"final"`
+	ViolationsPre       int           `json:"violations_before"`
+	Checks              []CheckResult `json:"checks"`
+	OK                  bool          `json:"ok"`
 }
 
 // ErrorCount is how many requests failed one way.
@@ -298,7 +307,9 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 	}
 
 	fmt.Fprintf(os.Stderr, "loket bench %s: %d resellers ready, firing %s for %s at %s\n", rep.RunID, len(rs), o.product, o.duration, o.url)
+	cpu0, cpuOK := procCPU(o.pid)
 	tallies := b.load()
+	cpu1, _ := procCPU(o.pid)
 	rep.Interrupted = ctx.Err() != nil
 	stopSignals() // from here on an interrupt ends the process
 	wall := time.Since(b.start)
@@ -321,6 +332,10 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 		}
 	}
 	rep.Acknowledged = len(acks)
+	if cpuOK && rep.Acknowledged > 0 {
+		rep.ServerCPUPerOrderUS = math.Round((cpu1 - cpu0) * 1e6 / float64(rep.Acknowledged))
+		rep.ServerPeakRSSMB, _ = procMem(o.pid)
+	}
 	for k, e := range errs {
 		rep.ErrorTotal += e.n
 		rep.Errors = append(rep.Errors, ErrorCount{Kind: k, Count: e.n, Example: e.example})
@@ -809,6 +824,9 @@ func printText(w io.Writer, r *Report) {
 	}
 	fmt.Fprintf(w, "  throughput  %.1f orders/s over %.2fs%s\n", r.OrdersPerSec, r.Wall, cut)
 	fmt.Fprintf(w, "  latency ms  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", r.LatencyMS.P50, r.LatencyMS.P95, r.LatencyMS.P99, r.LatencyMS.Max)
+	if r.ServerCPUPerOrderUS > 0 {
+		fmt.Fprintf(w, "  server      CPU %.0f µs an order, peak RSS (VmHWM) %.1f MB\n", r.ServerCPUPerOrderUS, r.ServerPeakRSSMB)
+	}
 	fmt.Fprintf(w, "  database    %d orders: %d success, %d failed, %d pending; %d not acknowledged\n",
 		r.Final.Orders, r.Final.Success, r.Final.Failed, r.Final.Pending, r.Final.Unacknowledged)
 	fmt.Fprintln(w, "  checks")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -54,7 +55,8 @@ func TestBenchEndToEnd(t *testing.T) {
 
 	t.Run("closed loop, hot reseller", func(t *testing.T) {
 		var out bytes.Buffer
-		args := slices.Concat(common, []string{"--duration", "1s", "--hot", "0.5", "--json"})
+		// The server runs in this process: --pid is ours.
+		args := slices.Concat(common, []string{"--duration", "1s", "--hot", "0.5", "--json", "--pid", strconv.Itoa(os.Getpid())})
 		if err := Main(args, &out); err != nil {
 			t.Fatalf("Main: %v\n%s", err, out.String())
 		}
@@ -79,7 +81,10 @@ func TestBenchEndToEnd(t *testing.T) {
 		if rep.LatencyMS.P50 <= 0 || rep.LatencyMS.P99 < rep.LatencyMS.P50 || rep.LatencyMS.Max < rep.LatencyMS.P99 {
 			t.Errorf("latency %+v", rep.LatencyMS)
 		}
-		t.Logf("%d orders, %.0f/s, latency %+v", rep.Acknowledged, rep.OrdersPerSec, rep.LatencyMS)
+		if rep.ServerCPUPerOrderUS <= 0 || rep.ServerPeakRSSMB <= 0 {
+			t.Errorf("server CPU %v µs an order, peak RSS %v MB", rep.ServerCPUPerOrderUS, rep.ServerPeakRSSMB)
+		}
+		t.Logf("%d orders, %.0f/s, latency %+v, %.0f µs CPU an order", rep.Acknowledged, rep.OrdersPerSec, rep.LatencyMS, rep.ServerCPUPerOrderUS)
 	})
 
 	t.Run("open loop, text report", func(t *testing.T) {
@@ -123,7 +128,7 @@ func TestBenchEndToEnd(t *testing.T) {
 	})
 
 	t.Run("flags", func(t *testing.T) {
-		for _, args := range [][]string{{"--hot", "1.5"}, {"--clients", "0"}, {"--rate", "-1"}, {"--prefix", "0712"}, {"stray"}} {
+		for _, args := range [][]string{{"--hot", "1.5"}, {"--clients", "0"}, {"--rate", "-1"}, {"--prefix", "0712"}, {"--pid", "-1"}, {"stray"}} {
 			if err := Main(args, io.Discard); err == nil {
 				t.Errorf("Main(%q) accepted", args)
 			}

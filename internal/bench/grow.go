@@ -658,6 +658,38 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
+// procCPU reads the CPU time pid has used (user and system), in seconds; ok is false
+// without a pid or where /proc cannot tell.
+func procCPU(pid int) (float64, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// pid (comm) state ppid ...: utime and stime are the 14th and 15th fields, the
+	// 12th and 13th after the command's name (which may hold spaces).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (utime + stime) / clockTicks, true
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc's CPU times: 100 on every
+// architecture Go runs Linux on.
+const clockTicks = 100
+
 // procMem reads the peak (VmHWM) and current (VmRSS) resident memory of pid, in MB.
 func procMem(pid int) (peak, rss float64) {
 	if pid <= 0 {
