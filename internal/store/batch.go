@@ -57,7 +57,7 @@ func (t *Tx) stmt(query string) *sql.Stmt {
 	st, ok := t.lane.stmts[query]
 	if !ok {
 		if len(t.lane.stmts) >= maxPrepared {
-			t.lane.closeStmts() // texts of one-off shapes: start again
+			return nil // full (the next batch starts it again: begin)
 		}
 		var err error
 		if st, err = t.lane.conn.PrepareContext(t.ctx, query); err != nil {
@@ -185,6 +185,9 @@ func (l *lane) begin(ctx context.Context, db *DB) (txConn, func() error, func(),
 			return nil, nil, nil, err
 		}
 		return tx, tx.Commit, func() { tx.Rollback() }, nil
+	}
+	if len(l.stmts) >= maxPrepared {
+		l.closeStmts() // texts of one-off shapes: start again, between batches (no rows open)
 	}
 	if l.conn == nil {
 		c, err := db.W.Conn(ctx)

@@ -472,6 +472,40 @@ func TestDirectBesideBatches(t *testing.T) {
 	})
 }
 
+// The write lane keeps its statements prepared from batch to batch: more distinct
+// statements than it keeps, a refused operation and a failed statement (each rolling
+// its batch back) leave it writing as before.
+func TestLaneStatementsAcrossBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db, 1_000_000)
+		ctx := context.Background()
+		for i := range 700 { // one-off texts, more than the lane keeps (512)
+			var n int
+			if err := db.Write(ctx, 0, func(tx *store.Tx) error {
+				return tx.QueryRow(fmt.Sprintf("SELECT %d", i)).Scan(&n)
+			}); err != nil || n != i {
+				t.Fatalf("statement %d: %d, %v", i, n, err)
+			}
+		}
+		bad := errors.New("refused")
+		if err := db.Write(ctx, 0, func(tx *store.Tx) error { return bad }); !errors.Is(err, bad) {
+			t.Fatalf("refused operation: %v", err)
+		}
+		if err := db.Write(ctx, 0, func(tx *store.Tx) error {
+			_, err := tx.Exec("INSERT INTO no_such_table VALUES (1)")
+			return err
+		}); err == nil {
+			t.Fatal("a statement on a missing table went through")
+		}
+		for i := range 3 {
+			if _, _, err := f.create(t, f.order(fmt.Sprint("lane", i), fmt.Sprintf("0813%08d", i), 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		verify(t, db)
+	})
+}
+
 // Settling with the deciding attempt records the attempt's outcome with the
 // settlement, on every engine's path.
 func TestSettleWithAttempt(t *testing.T) {
