@@ -257,7 +257,8 @@ func (r *result) lane(m Message) uint64 {
 	return h.Sum64()
 }
 
-// kick hands a queued reply to the runner now (the claim loop would find it too).
+// kick hands queued replies to the runner now (left pending, any node's sweep would
+// take them up later).
 func (s *Service) kick(ids ...int64) {
 	for _, id := range ids {
 		if id != 0 {
