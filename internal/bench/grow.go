@@ -81,7 +81,8 @@ const growUsageHead = `usage: loket bench grow [flags]
 The growth benchmark: fills the database a running server uses to N orders through
 the native API (POST /v1/orders, with 50 fresh resellers bench-<runid>-<i>), and at
 each checkpoint (--at) times:
-  - intake: a closed-loop burst of --intake (targets ending in 0), orders/s, p50, p99;
+  - intake: a closed-loop burst of --intake (targets ending in 0), orders/s, p50, p99,
+    and with --pid the server's CPU time per order;
   - each read, --repeat times in a row (first and median): GET /metrics, the operator's
     overview (/admin), order searches (/admin/orders by an existing ref, an existing
     target, a target no order has, status pending, status failed), the 31-day report
@@ -253,6 +254,8 @@ type IntakeResult struct {
 	Errors       []ErrorCount `json:"errors,omitempty"`
 	OrdersPerSec float64      `json:"orders_per_s"`
 	LatencyMS    Latency      `json:"latency_ms"`
+	// The server's CPU time over the burst per order acknowledged (with --pid).
+	ServerCPUPerOrderUS float64 `json:"server_cpu_per_order_us,omitempty"`
 }
 
 // ReadResult is one read timed --repeat times.
@@ -431,7 +434,9 @@ func (g *grower) fill(ctx context.Context, have, target int64) (*FillResult, err
 func (g *grower) intake() *IntakeResult {
 	b := g.b
 	b.o.duration = g.o.intake
+	cpu0, cpuOK := procCPU(g.o.pid)
 	tallies := b.load()
+	cpu1, _ := procCPU(g.o.pid)
 	wall := time.Since(b.start)
 	r := &IntakeResult{Seconds: round3(wall.Seconds())}
 	var lat []time.Duration
@@ -455,6 +460,9 @@ func (g *grower) intake() *IntakeResult {
 		r.OrdersPerSec = math.Round(float64(r.Acknowledged)/wall.Seconds()*10) / 10
 	}
 	r.LatencyMS = percentiles(lat)
+	if cpuOK && r.Acknowledged > 0 {
+		r.ServerCPUPerOrderUS = math.Round((cpu1 - cpu0) * 1e6 / float64(r.Acknowledged))
+	}
 	return r
 }
 
@@ -729,8 +737,12 @@ func printCheckpoint(w io.Writer, rep *GrowReport, i int) {
 		fmt.Fprintf(w, "  fill        %d orders in %.0fs (%.0f/s), errors %d\n", f.Acknowledged, f.Seconds, f.OrdersPerSec, f.Errors)
 	}
 	if in := cp.Intake; in != nil {
-		fmt.Fprintf(w, "  intake      %.1f orders/s over %.2fs, p50 %.2f ms, p99 %.2f ms, errors %d\n",
+		fmt.Fprintf(w, "  intake      %.1f orders/s over %.2fs, p50 %.2f ms, p99 %.2f ms, errors %d",
 			in.OrdersPerSec, in.Seconds, in.LatencyMS.P50, in.LatencyMS.P99, in.ErrorTotal)
+		if in.ServerCPUPerOrderUS > 0 {
+			fmt.Fprintf(w, ", server CPU %.0f µs an order", in.ServerCPUPerOrderUS)
+		}
+		fmt.Fprintln(w)
 		for _, e := range in.Errors {
 			fmt.Fprintf(w, "    %6d  %s  e.g. %s\n", e.Count, e.Kind, e.Example)
 		}
@@ -796,6 +808,12 @@ func printGrowSummary(w io.Writer, rep *GrowReport) {
 	row("intake p99 ms", fig(func(cp Checkpoint) (float64, bool) {
 		return orNaN(cp.Intake, func(r *IntakeResult) float64 { return r.LatencyMS.P99 })
 	}), "%.1f")
+	row("intake server CPU µs an order", fig(func(cp Checkpoint) (float64, bool) {
+		if cp.Intake == nil || cp.Intake.ServerCPUPerOrderUS == 0 {
+			return 0, false
+		}
+		return cp.Intake.ServerCPUPerOrderUS, true
+	}), "%.0f")
 	var names []string
 	for _, cp := range cps {
 		for _, r := range cp.Reads {

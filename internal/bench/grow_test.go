@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,11 +101,12 @@ func TestGrow(t *testing.T) {
 
 	t.Run("intake at the current size, text", func(t *testing.T) {
 		var out bytes.Buffer
-		args := slices.Concat(common[:len(common)-1], []string{"--intake", "300ms", "--loket", "none"})
+		// The server runs in this process: --pid is ours.
+		args := slices.Concat(common[:len(common)-1], []string{"--intake", "300ms", "--loket", "none", "--pid", strconv.Itoa(os.Getpid())})
 		if err := Main(args, &out); err != nil {
 			t.Fatalf("Main: %v\n%s", err, out.String())
 		}
-		for _, want := range []string{"checkpoint 1 (at 0)", "intake ", "orders/s", "GET /admin/orders target=none", "summary (sqlite"} {
+		for _, want := range []string{"checkpoint 1 (at 0)", "intake ", "orders/s", "µs an order", "GET /admin/orders target=none", "summary (sqlite"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("text report lacks %q:\n%s", want, out.String())
 			}
