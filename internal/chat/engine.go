@@ -145,11 +145,10 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 		if err != nil {
 			return err
 		}
-		id, err := t.EnqueueChat(m.Channel, m.From, ack(o, balance), 0)
-		if err != nil {
+		if _, err := t.EnqueueChat(m.Channel, m.From, ack(o, balance), 0); err != nil {
 			return err
 		}
-		t.AfterCommit(func() { s.kick(id) })
+		t.AfterCommit(func() { s.kick(m.Channel, m.From) })
 		res.answered = true
 		return nil
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -84,17 +83,19 @@ func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.
 		if due, err := s.db.ChatRepliesDue(ctx, orphanAfter); err != nil || !due {
 			return
 		}
-		var ids []int64
+		var chats [][2]string
 		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
 			var err error
-			ids, err = t.TakeDueChatReplies(orphanAfter, time.Minute, 500)
+			chats, err = t.TakeDueChats(orphanAfter, 500)
 			return err
 		})
 		if err != nil {
 			s.log.Error("chat replies left unsent", "err", err)
 			return
 		}
-		s.kick(ids...)
+		for _, c := range chats {
+			s.kick(c[0], c[1])
+		}
 	})
 	hooks.SetReporter(s.report)
 	return s
@@ -242,7 +243,9 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	s.kick(id)
+	if id != 0 {
+		s.kick(m.Channel, m.From)
+	}
 	return nil
 }
 
@@ -252,107 +255,113 @@ func (r *result) lane(m Message) uint64 {
 	if r.reseller != 0 {
 		return uint64(r.reseller)
 	}
+	return addressLane(m.From)
+}
+
+// addressLane is a write lane of a chat address.
+func addressLane(address string) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(m.From))
+	h.Write([]byte(address))
 	return h.Sum64()
 }
 
-// kick hands queued replies to the runner now (left pending, any node's sweep would
-// take them up later).
-func (s *Service) kick(ids ...int64) {
-	for _, id := range ids {
-		if id != 0 {
-			s.runner.Enqueue(store.Job{Key: store.ChatJobKey(id), Kind: store.JobChat, RefID: id})
-		}
-	}
+// kick hands a chat's queued replies to the runner now (left pending, any node's
+// sweep would take them up later).
+func (s *Service) kick(channel, address string) {
+	s.runner.Enqueue(store.Job{Key: store.ChatJobKey(channel, address), Kind: store.JobChat})
 }
 
 // orphanAfter is how long after its time a reply still pending is taken up by any
 // node: the node that wrote it sends it at once, from memory.
 var orphanAfter = 10 * time.Second
 
-// sendChain bounds the replies of one chat sent in one run of send.
+// sendChain bounds the replies of one chat read and sent at a time.
 const sendChain = 32
 
-// send sends one reply of the outbox, once, and after it the chat's replies queued
-// behind it, in order; a channel's error is retried with a growing pause until
-// GiveUp, and holds the chat's later replies back meanwhile.
+// send sends a chat's queued replies, oldest first, sendChain at a time, each chain
+// recorded in one write, until none is left to send now. Replies to one chat go in
+// the order they were queued (an order's answer before its result): the runner runs
+// one job of a key at a time, so a node sends a chat's replies one after another. A
+// reply its channel refused is tried again after a growing pause, until GiveUp, and
+// holds the chat's later replies back meanwhile, for a minute at most: after that the
+// ones behind it go on.
 func (s *Service) send(ctx context.Context, j store.Job) error {
-	o, err := s.db.ChatReply(ctx, j.RefID)
-	if errors.Is(err, sql.ErrNoRows) {
+	channel, address, ok := store.ChatOfJob(j.Key)
+	if !ok {
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if o.State != "pending" {
-		return nil // sent or given up meanwhile
-	}
-	// Replies to one chat go in the order they were queued: an order's answer before
-	// its result. One still waiting before this one holds it back (a minute at most):
-	// whoever sends that one sends this one after it. The wait here is for when
-	// that does not happen (the one before failing, a node stopped), checked less
-	// often as it ages: a busy chat's queue is not read over and over.
-	if age := time.Since(o.CreatedAt); o.Behind && age < time.Minute {
-		s.runner.Later(j, min(max(age/2, time.Second), 5*time.Second))
-		return nil
-	}
-	chain, err := s.db.ChatRepliesFrom(ctx, o.Channel, o.Address, o.ID, sendChain)
-	if err != nil {
-		return err
-	}
-	if len(chain) == 0 || chain[0].ID != o.ID {
-		chain = []*store.ChatOut{o}
 	}
 	type sent struct {
 		o              *store.ChatOut
 		state, errText string
 		next           time.Time
 	}
-	var done []sent
-	for _, c := range chain {
-		d := sent{o: c, state: "sent"}
-		if err := s.deliver(ctx, c); err != nil {
-			d.errText, d.state = err.Error(), "pending"
-			if time.Since(c.CreatedAt) > s.cfg.GiveUp {
-				d.state = "gave_up"
-			} else {
-				d.next = time.Now().Add(min(time.Duration(1<<min(c.Attempts, 6))*time.Second, time.Minute))
+	for {
+		queue, err := s.db.ChatQueue(ctx, channel, address, sendChain)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		var done []sent
+		var wait time.Time // the earliest a refused reply is tried again
+		for _, c := range queue {
+			if c.NextAt.After(now) { // refused before: its time has not come
+				if wait.IsZero() || c.NextAt.Before(wait) {
+					wait = c.NextAt
+				}
+				if now.Sub(c.CreatedAt) < time.Minute {
+					break // the ones behind it wait for it
+				}
+				continue
+			}
+			d := sent{o: c, state: "sent"}
+			if err := s.deliver(ctx, c); err != nil {
+				d.errText, d.state = err.Error(), "pending"
+				if now.Sub(c.CreatedAt) > s.cfg.GiveUp {
+					d.state = "gave_up"
+				} else {
+					d.next = time.Now().Add(min(time.Duration(1<<min(c.Attempts, 6))*time.Second, time.Minute))
+				}
+			}
+			done = append(done, d)
+			if d.state == "pending" {
+				if wait.IsZero() || d.next.Before(wait) {
+					wait = d.next
+				}
+				if now.Sub(c.CreatedAt) < time.Minute {
+					break
+				}
 			}
 		}
-		done = append(done, d)
-		if d.state == "pending" {
-			break // the chat's later replies wait for this one
-		}
-	}
-	err = s.db.Write(ctx, uint64(o.ID), func(t *store.Tx) error {
-		for _, d := range done {
-			if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
+		if len(done) > 0 {
+			err = s.db.Write(ctx, addressLane(address), func(t *store.Tx) error {
+				for _, d := range done {
+					if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range done {
-		s.m.replies.With(d.o.Channel, d.state).Inc()
-		switch d.state {
-		case "pending":
-			s.runner.Later(store.Job{Key: store.ChatJobKey(d.o.ID), Kind: store.JobChat, RefID: d.o.ID}, time.Until(d.next))
-			return nil
-		case "gave_up":
-			s.log.Warn("chat reply given up", "reply", d.o.ID, "channel", d.o.Channel, "err", d.errText)
+		progress := false
+		for _, d := range done {
+			s.m.replies.With(d.o.Channel, d.state).Inc()
+			progress = progress || d.state != "pending"
+			if d.state == "gave_up" {
+				s.log.Warn("chat reply given up", "reply", d.o.ID, "channel", d.o.Channel, "err", d.errText)
+			}
 		}
+		if !wait.IsZero() {
+			s.runner.Later(j, time.Until(wait))
+			return nil
+		}
+		if !progress {
+			return nil // nothing left to send now
+		}
+		// Replies queued while these were sent go now too.
 	}
-	// The chat's next reply, queued after these were read, goes now.
-	after, err := s.db.NextChatReply(ctx, o.Channel, o.Address, done[len(done)-1].o.ID)
-	if err != nil {
-		return err
-	}
-	s.kick(after)
-	return nil
 }
 
 // deliver hands one reply to its channel.
@@ -385,11 +394,10 @@ func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) err
 	if err != nil {
 		return err
 	}
-	id, err := t.EnqueueChat(ch, addr, finalText(o, balance), 0)
-	if err != nil {
+	if _, err := t.EnqueueChat(ch, addr, finalText(o, balance), 0); err != nil {
 		return err
 	}
-	t.AfterCommit(func() { s.kick(id) })
+	t.AfterCommit(func() { s.kick(ch, addr) })
 	return nil
 }
 
@@ -507,23 +515,21 @@ func (s *Service) Broadcast(ctx context.Context, text string) (int, error) {
 	}
 	n := 0
 	for part := range slices.Chunk(to, 200) {
-		var ids []int64
 		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
-			ids = ids[:0]
 			for _, a := range part {
-				id, err := t.EnqueueChat(a[0], a[1], text, 0)
-				if err != nil {
+				if _, err := t.EnqueueChat(a[0], a[1], text, 0); err != nil {
 					return err
 				}
-				ids = append(ids, id)
 			}
 			return nil
 		})
 		if err != nil {
 			return n, err
 		}
-		n += len(ids)
-		s.kick(ids...)
+		n += len(part)
+		for _, a := range part {
+			s.kick(a[0], a[1])
+		}
 	}
 	return n, nil
 }
@@ -535,23 +541,26 @@ func (s *Service) Alert(ctx context.Context, kind, text string) error {
 	if err != nil || !slices.Contains(c.Alerts, kind) || len(c.Operators) == 0 {
 		return err
 	}
-	var ids []int64
+	var to [][2]string
 	err = s.db.Write(ctx, 0, func(t *store.Tx) error {
-		ids = ids[:0]
+		to = to[:0]
 		for _, op := range c.Operators {
 			ch, addr, ok := strings.Cut(op, ":")
 			if !ok || addr == "" {
 				continue
 			}
-			id, err := t.EnqueueChat(ch, addr, text, 0)
-			if err != nil {
+			if _, err := t.EnqueueChat(ch, addr, text, 0); err != nil {
 				return err
 			}
-			ids = append(ids, id)
+			to = append(to, [2]string{ch, addr})
 		}
 		return nil
 	})
-	s.kick(ids...)
+	if err == nil {
+		for _, a := range to {
+			s.kick(a[0], a[1])
+		}
+	}
 	return err
 }
 

@@ -342,15 +342,17 @@ func TestChatRepliesInOrder(t *testing.T) {
 	})
 }
 
-// flaky is a channel whose first fails sends are refused.
+// flaky is a channel whose first fails sends are refused, and every send of the text
+// refuse.
 type flaky struct {
 	recorder
-	fails int
+	fails  int
+	refuse string
 }
 
 func (f *flaky) Send(ctx context.Context, rep chat.Reply) error {
 	f.mu.Lock()
-	if f.fails > 0 {
+	if f.fails > 0 || (f.refuse != "" && rep.Text == f.refuse) {
 		f.fails--
 		f.mu.Unlock()
 		return errors.New("channel down")
@@ -399,6 +401,36 @@ func TestChatRepliesTakenUp(t *testing.T) {
 		}
 		if sent != 2 || attempts != 4 { // the first tried three times, the second once
 			t.Fatalf("%d sent after %d attempts", sent, attempts)
+		}
+
+		// A reply its channel keeps refusing holds the ones behind it back for a minute
+		// at most; after that they go on.
+		ch.mu.Lock()
+		ch.refuse = "rusak"
+		ch.mu.Unlock()
+		err = c.DB.Write(ctx, 0, func(tx *store.Tx) error {
+			for _, text := range []string{"rusak", "tiga"} {
+				if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DB.W.ExecContext(ctx, `UPDATE chat_outbox SET created_at = created_at - 120000000, next_at = next_at - 60000000
+			WHERE state = 'pending'`); err != nil {
+			t.Fatal(err)
+		}
+		for len(ch.replies("op1@loket")) < 3 {
+			if time.Now().After(deadline.Add(10 * time.Second)) {
+				t.Fatalf("the reply behind a refused one, a minute old: %+v", ch.replies("op1@loket"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if rs := ch.replies("op1@loket"); rs[2].Text != "tiga" {
+			t.Fatalf("replies: %+v", rs)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loket/loket/internal/loket"
@@ -25,9 +26,9 @@ func InOrderTx(ctx context.Context) func(t *Tx, o *loket.Order) error {
 	return f
 }
 
-// JobChat delivers one reply of the chat outbox (ref_id: its id). It is a job of the
-// runner's memory only: the outbox row is the durable queue (next_at), taken up by
-// TakeDueChatReplies when the node that wrote it did not send it.
+// JobChat sends a chat's queued replies, in order (key: ChatJobKey). It is a job of
+// the runner's memory only: the outbox is the durable queue (next_at), taken up by
+// TakeDueChats when the node that wrote a reply did not send it.
 const JobChat = "chat"
 
 const chatAccountCols = `a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until`
@@ -242,8 +243,7 @@ type ChatOut struct {
 	State            string
 	Attempts         int
 	CreatedAt        time.Time
-	// Behind says a reply queued before it to the same chat is still to be sent.
-	Behind bool
+	NextAt           time.Time // when it is to be tried (again)
 }
 
 // EnqueueChat stores a reply to send now; it returns the reply's id. The caller hands
@@ -271,74 +271,63 @@ func (db *DB) ChatRepliesDue(ctx context.Context, grace time.Duration) (bool, er
 	return due, err
 }
 
-// TakeDueChatReplies takes up to limit replies still pending at least grace after
-// their time (their node stopped, or its send was lost), oldest first, and holds them
-// for this node until hold: no other node takes them meanwhile. It returns their ids.
-func (t *Tx) TakeDueChatReplies(grace, hold time.Duration, limit int) ([]int64, error) {
+// TakeDueChats takes up replies still pending at least grace after their time
+// (their node stopped, or its send was lost), up to limit, oldest first: their time
+// becomes now, so that no other node takes them for another grace. It returns their
+// chats, each once.
+func (t *Tx) TakeDueChats(grace time.Duration, limit int) ([][2]string, error) {
 	now := Now()
-	due, until := now-grace.Microseconds(), now+hold.Microseconds()
+	due := now - grace.Microseconds()
 	rs, err := t.Query(`UPDATE chat_outbox SET next_at = $2
 		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT $3)
-			AND state = 'pending' AND next_at <= $1 RETURNING id`, due, until, limit)
+			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	var ids []int64
+	var chats [][2]string
+	seen := map[[2]string]bool{}
 	for rs.Next() {
-		var id int64
-		if err := rs.Scan(&id); err != nil {
+		var c [2]string
+		if err := rs.Scan(&c[0], &c[1]); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		if !seen[c] {
+			seen[c] = true
+			chats = append(chats, c)
+		}
 	}
-	return ids, rs.Close()
+	return chats, rs.Close()
 }
 
-// ChatJobKey is the job key of a reply.
-func ChatJobKey(id int64) string { return fmt.Sprintf("chat:%d", id) }
+// ChatJobKey is the key of the job that sends a chat's replies.
+func ChatJobKey(channel, address string) string { return "chat:" + channel + ":" + address }
 
-// ChatReply loads a reply of the outbox.
-func (db *DB) ChatReply(ctx context.Context, id int64) (*ChatOut, error) {
-	var o ChatOut
-	var dep sql.NullInt64
-	var created int64
-	err := db.queryRow(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at,
-		EXISTS (SELECT 1 FROM chat_outbox e WHERE e.channel = o.channel AND e.address = o.address AND e.state = 'pending' AND e.id < o.id)
-		FROM chat_outbox o WHERE id = $1`, id).
-		Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created, &o.Behind)
-	o.DepositID, o.CreatedAt = dep.Int64, Time(created)
-	return &o, err
+// ChatOfJob is the chat of a ChatJobKey (channel names hold no colon).
+func ChatOfJob(key string) (channel, address string, ok bool) {
+	rest, ok := strings.CutPrefix(key, "chat:")
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, ":")
 }
 
-// ChatRepliesFrom returns the chat's replies still to send from reply id on, in order,
-// at most limit.
-func (db *DB) ChatRepliesFrom(ctx context.Context, channel, address string, id int64, limit int) ([]*ChatOut, error) {
+// ChatQueue returns the chat's replies still to send, oldest first, at most limit.
+func (db *DB) ChatQueue(ctx context.Context, channel, address string, limit int) ([]*ChatOut, error) {
 	var out []*ChatOut
-	err := db.each(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at FROM chat_outbox
-		WHERE channel = $1 AND address = $2 AND state = 'pending' AND id >= $3 ORDER BY id LIMIT $4`, func(r *sql.Rows) error {
+	err := db.each(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at, next_at FROM chat_outbox
+		WHERE channel = $1 AND address = $2 AND state = 'pending' ORDER BY id LIMIT $3`, func(r *sql.Rows) error {
 		var o ChatOut
 		var dep sql.NullInt64
-		var created int64
-		if err := r.Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created); err != nil {
+		var created, next int64
+		if err := r.Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created, &next); err != nil {
 			return err
 		}
-		o.DepositID, o.CreatedAt = dep.Int64, Time(created)
+		o.DepositID, o.CreatedAt, o.NextAt = dep.Int64, Time(created), Time(next)
 		out = append(out, &o)
 		return nil
-	}, channel, address, id, limit)
+	}, channel, address, limit)
 	return out, err
-}
-
-// NextChatReply returns the chat's first reply still to send after reply id, or 0.
-func (db *DB) NextChatReply(ctx context.Context, channel, address string, id int64) (int64, error) {
-	var next int64
-	err := db.queryRow(ctx, `SELECT id FROM chat_outbox WHERE channel = $1 AND address = $2 AND state = 'pending' AND id > $3
-		ORDER BY id LIMIT 1`, channel, address, id).Scan(&next)
-	if noRows(err) {
-		return 0, nil
-	}
-	return next, err
 }
 
 // RecordChatSend stores one try of sending a reply and its new state; a reply still
