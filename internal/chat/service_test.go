@@ -370,21 +370,26 @@ func TestChatRepliesTakenUp(t *testing.T) {
 		ch := &flaky{recorder: recorder{name: "xmpp"}, fails: 2}
 		c := loketest.CoreWith(t, engine, func(c *server.Core) { c.Chat.AddChannel(ch) })
 		ctx := context.Background()
-		// Two replies written as a node that stopped before sending them left them.
-		err := c.DB.Write(ctx, 0, func(tx *store.Tx) error {
-			for _, text := range []string{"satu", "dua"} {
-				if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
-					return err
+		// left queues replies as a node that stopped before sending them leaves them
+		// (aged further by set, an SQL assignment).
+		left := func(set string, texts ...string) {
+			t.Helper()
+			err := c.DB.Write(ctx, 0, func(tx *store.Tx) error {
+				for _, text := range texts {
+					if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
+						return err
+					}
 				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			if _, err := c.DB.W.ExecContext(ctx, `UPDATE chat_outbox SET `+set+` WHERE state = 'pending'`); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := c.DB.W.ExecContext(ctx, `UPDATE chat_outbox SET next_at = next_at - 60000000`); err != nil {
-			t.Fatal(err)
-		}
+		left("next_at = next_at - 60000000", "satu", "dua")
 		deadline := time.Now().Add(15 * time.Second)
 		for len(ch.replies("op1@loket")) < 2 {
 			if time.Now().After(deadline) {
@@ -408,21 +413,7 @@ func TestChatRepliesTakenUp(t *testing.T) {
 		ch.mu.Lock()
 		ch.refuse = "rusak"
 		ch.mu.Unlock()
-		err = c.DB.Write(ctx, 0, func(tx *store.Tx) error {
-			for _, text := range []string{"rusak", "tiga"} {
-				if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.DB.W.ExecContext(ctx, `UPDATE chat_outbox SET created_at = created_at - 120000000, next_at = next_at - 60000000
-			WHERE state = 'pending'`); err != nil {
-			t.Fatal(err)
-		}
+		left("created_at = created_at - 120000000, next_at = next_at - 60000000", "rusak", "tiga")
 		for len(ch.replies("op1@loket")) < 3 {
 			if time.Now().After(deadline.Add(10 * time.Second)) {
 				t.Fatalf("the reply behind a refused one, a minute old: %+v", ch.replies("op1@loket"))
