@@ -145,7 +145,7 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 		if err != nil {
 			return err
 		}
-		if _, err := t.EnqueueChat(m.Channel, m.From, ack(o, balance), 0); err != nil {
+		if err := t.EnqueueChat(m.Channel, m.From, ack(o, balance), 0); err != nil {
 			return err
 		}
 		t.AfterCommit(func() { s.kick(m.Channel, m.From) })

@@ -225,11 +225,11 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	if res.answered {
 		return nil // answered in its order's transaction
 	}
-	var id int64
+	queued := false
 	err := s.db.Write(ctx, res.lane(m), func(t *store.Tx) error {
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
 		if err != nil || !fresh {
-			id = 0
+			queued = false
 			return err // handled meanwhile (a delivery twice at once): one answer
 		}
 		if res.accountID != 0 && res.pinOK {
@@ -237,13 +237,13 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 				return err
 			}
 		}
-		id, err = t.EnqueueChat(m.Channel, m.From, res.text, res.depositID)
-		return err
+		queued = true
+		return t.EnqueueChat(m.Channel, m.From, res.text, res.depositID)
 	})
 	if err != nil {
 		return err
 	}
-	if id != 0 {
+	if queued {
 		s.kick(m.Channel, m.From)
 	}
 	return nil
@@ -394,7 +394,7 @@ func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) err
 	if err != nil {
 		return err
 	}
-	if _, err := t.EnqueueChat(ch, addr, finalText(o, balance), 0); err != nil {
+	if err := t.EnqueueChat(ch, addr, finalText(o, balance), 0); err != nil {
 		return err
 	}
 	t.AfterCommit(func() { s.kick(ch, addr) })
@@ -517,7 +517,7 @@ func (s *Service) Broadcast(ctx context.Context, text string) (int, error) {
 	for part := range slices.Chunk(to, 200) {
 		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
 			for _, a := range part {
-				if _, err := t.EnqueueChat(a[0], a[1], text, 0); err != nil {
+				if err := t.EnqueueChat(a[0], a[1], text, 0); err != nil {
 					return err
 				}
 			}
@@ -549,7 +549,7 @@ func (s *Service) Alert(ctx context.Context, kind, text string) error {
 			if !ok || addr == "" {
 				continue
 			}
-			if _, err := t.EnqueueChat(ch, addr, text, 0); err != nil {
+			if err := t.EnqueueChat(ch, addr, text, 0); err != nil {
 				return err
 			}
 			to = append(to, [2]string{ch, addr})

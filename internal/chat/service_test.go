@@ -376,7 +376,7 @@ func TestChatRepliesTakenUp(t *testing.T) {
 			t.Helper()
 			err := c.DB.Write(ctx, 0, func(tx *store.Tx) error {
 				for _, text := range texts {
-					if _, err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
+					if err := tx.EnqueueChat("xmpp", "op1@loket", text, 0); err != nil {
 						return err
 					}
 				}

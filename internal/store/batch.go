@@ -30,6 +30,8 @@ type Tx struct {
 	priceUndo  int64
 	// The rollup deltas of what this operation wrote (rollups.go).
 	roll *rollup
+	// For an operation of a set: the rows it inserts with the set's (insertLater).
+	later *laterRows
 }
 
 // txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's

@@ -220,9 +220,7 @@ func (t *Tx) FinishChatMessage(channel, messageID, address string) (bool, error)
 
 // SetOrderReply records, in the order's transaction, the chat its result goes to.
 func (t *Tx) SetOrderReply(orderID int64, channel, address string) error {
-	_, err := t.Exec(`INSERT INTO order_replies (order_id, channel, address) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING`,
-		orderID, channel, address)
-	return err
+	return t.insertLater(`INSERT INTO order_replies (order_id, channel, address)`, ` ON CONFLICT (order_id) DO NOTHING`, orderID, channel, address)
 }
 
 // OrderReply is the chat an order's result goes to (ok false: none).
@@ -246,20 +244,20 @@ type ChatOut struct {
 	NextAt           time.Time // when it is to be tried (again)
 }
 
-// EnqueueChat stores a reply to send now; it returns the reply's id. The caller hands
-// it to its runner once committed.
-func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) (int64, error) {
-	var id int64
+// EnqueueChat stores a reply to send now; the caller hands its chat to its runner once
+// committed. In a set (an order's answer, a settlement's result) the reply is written
+// with the set's others.
+func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) error {
 	now := Now()
 	var dep any
 	if depositID != 0 {
 		dep = depositID
 	}
-	if err := t.QueryRow(`INSERT INTO chat_outbox (channel, address, body, deposit_id, state, created_at, next_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
-		channel, address, body, dep, now).Scan(&id); err != nil {
-		return 0, fmt.Errorf("enqueue chat reply: %w", err)
+	if err := t.insertLater(`INSERT INTO chat_outbox (channel, address, body, deposit_id, state, created_at, next_at)`, "",
+		channel, address, body, dep, "pending", now, now); err != nil {
+		return fmt.Errorf("enqueue chat reply: %w", err)
 	}
-	return id, nil
+	return nil
 }
 
 // ChatRepliesDue reports whether a reply is still pending at least grace after its

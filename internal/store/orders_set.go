@@ -390,11 +390,13 @@ func (t *Tx) orderTransfers(rows [][]any) (map[int64]int64, error) {
 // eachInSet runs each(i, tx) for the n operations of a set, each in a Tx of its own on
 // t's transaction (its AfterCommit functions and rollup deltas apart, as the batch
 // keeps an operation's), and returns those Txs. One refusing makes the set give way
-// (errNoSet): run one by one, it leaves no trace.
+// (errNoSet): run one by one, it leaves no trace. What they insert through insertLater
+// is written once all have run, a statement per kind of row for the whole set.
 func (t *Tx) eachInSet(n int, each func(i int, ot *Tx) error) ([]*Tx, error) {
 	txs := make([]*Tx, n)
+	later := &laterRows{}
 	for i := range n {
-		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane}
+		ot := &Tx{tx: t.tx, db: t.db, ctx: t.ctx, lane: t.lane, later: later}
 		if err := call(func(x *Tx) error { return each(i, x) }, ot); err != nil {
 			if isRetryable(err) {
 				return nil, err
@@ -403,7 +405,56 @@ func (t *Tx) eachInSet(n int, each func(i int, ot *Tx) error) ([]*Tx, error) {
 		}
 		txs[i] = ot
 	}
+	if err := later.write(t); err != nil {
+		if isRetryable(err) {
+			return nil, err
+		}
+		return nil, errNoSet
+	}
 	return txs, nil
+}
+
+// laterRows are the rows the operations of a set insert through insertLater, by
+// statement, in the order the statements were first used.
+type laterRows struct {
+	order []laterKey
+	rows  map[laterKey][][]any
+}
+
+type laterKey struct{ head, tail string }
+
+// insertLater runs head VALUES (row) tail: at once, or, for an operation of a set,
+// with the set's other rows of the same statement once all its operations have run.
+// For rows that nothing in the same batch reads back, whose insert's outcome the
+// caller does not need (an id, whether a conflict skipped it).
+func (t *Tx) insertLater(head, tail string, row ...any) error {
+	if t.later == nil {
+		ps := make([]string, len(row))
+		for i := range row {
+			ps[i] = fmt.Sprintf("$%d", i+1)
+		}
+		_, err := t.Exec(head+" VALUES ("+strings.Join(ps, ", ")+")"+tail, row...)
+		return err
+	}
+	k := laterKey{head, tail}
+	if t.later.rows == nil {
+		t.later.rows = map[laterKey][][]any{}
+	}
+	if _, ok := t.later.rows[k]; !ok {
+		t.later.order = append(t.later.order, k)
+	}
+	t.later.rows[k] = append(t.later.rows[k], row)
+	return nil
+}
+
+func (l *laterRows) write(t *Tx) error {
+	for _, k := range l.order {
+		err := t.setRows(l.rows[k], nil, func(src string, _ ...string) string { return k.head + " " + src + k.tail }, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k.head, err)
+		}
+	}
+	return nil
 }
 
 // pickSet returns the operations of batch that is says may go in one set, or nil

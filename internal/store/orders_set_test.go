@@ -59,11 +59,20 @@ func TestOrderSets(t *testing.T) {
 			func(i int) func(*store.Tx, *loket.Order) error {
 				return func(t *store.Tx, o *loket.Order) error {
 					t.AfterCommit(afterCommit.Done)
-					return nil
+					// Written with the set's other rows of the same statement.
+					if err := t.SetOrderReply(o.ID, "telegram", fmt.Sprint("a", i)); err != nil {
+						return err
+					}
+					return t.EnqueueChat("telegram", fmt.Sprint("a", i), "Diproses", 0)
 				}
 			})
 		if ok != 30 || len(codes) != 0 {
 			t.Fatalf("accepted %d, refused %v", ok, codes)
+		}
+		var replies, outbox int
+		if err := db.W.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM order_replies r JOIN orders o ON o.id = r.order_id AND r.address = o.ref_id),
+			(SELECT count(*) FROM chat_outbox WHERE address LIKE 'a%')`).Scan(&replies, &outbox); err != nil || replies != 30 || outbox != 30 {
+			t.Fatalf("rows the callers inserted: %d order replies, %d chat replies (%v), want 30 each", replies, outbox, err)
 		}
 		afterCommit.Wait() // each order's AfterCommit ran once its batch committed
 		// One ref_id sent ten times: one order, nine answers with it.
@@ -76,11 +85,18 @@ func TestOrderSets(t *testing.T) {
 		if ok != 1 || codes[loket.EDUPLICATE] != 9 {
 			t.Fatalf("one target ten times: %d accepted, %v", ok, codes)
 		}
-		// A caller refusing every third order: those leave no trace.
+		// A caller refusing every third order: those leave no trace, nor what the others'
+		// callers inserted with theirs (insertLater: written with the set).
 		refuse := errors.New("refused by the caller")
 		ok, _, codes = fire(9, func(i int) *store.NewOrder { return f.order(fmt.Sprint("c", i), fmt.Sprintf("0812%08d", i), time.Hour) },
 			func(i int) func(*store.Tx, *loket.Order) error {
-				return func(*store.Tx, *loket.Order) error {
+				return func(t *store.Tx, o *loket.Order) error {
+					if err := t.SetOrderReply(o.ID, "telegram", fmt.Sprint("c", i)); err != nil {
+						return err
+					}
+					if err := t.EnqueueChat("telegram", fmt.Sprint("c", i), "Diproses", 0); err != nil {
+						return err
+					}
 					if i%3 == 0 {
 						return refuse
 					}
@@ -89,6 +105,10 @@ func TestOrderSets(t *testing.T) {
 			})
 		if ok != 6 || codes[loket.EINTERNAL] != 3 {
 			t.Fatalf("caller refusing three: %d accepted, %v", ok, codes)
+		}
+		if err := db.W.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM order_replies r JOIN orders o ON o.id = r.order_id AND r.address = o.ref_id
+			AND o.ref_id LIKE 'c%'), (SELECT count(*) FROM chat_outbox WHERE address LIKE 'c%')`).Scan(&replies, &outbox); err != nil || replies != 6 || outbox != 6 {
+			t.Fatalf("rows the callers inserted: %d order replies, %d chat replies (%v), want 6 each", replies, outbox, err)
 		}
 		for i := 0; i < 9; i += 3 {
 			if _, err := db.OrderByRef(ctx, f.reseller, fmt.Sprint("c", i)); loket.ErrorCode(err) != loket.ENOTFOUND {
