@@ -334,12 +334,15 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		}
 		if len(done) > 0 {
 			err = s.db.Write(ctx, addressLane(address), func(t *store.Tx) error {
+				var sent []int64
 				for _, d := range done {
-					if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
+					if d.state == "sent" {
+						sent = append(sent, d.o.ID)
+					} else if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
 						return err
 					}
 				}
-				return nil
+				return t.RecordChatsSent(sent)
 			})
 			if err != nil {
 				return err

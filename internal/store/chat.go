@@ -344,6 +344,21 @@ func (t *Tx) RecordChatSend(id int64, state, errText string, next time.Time) err
 	return err
 }
 
+// RecordChatsSent stores replies sent (each one try more), in one statement for all.
+func (t *Tx) RecordChatsSent(ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{id}
+	}
+	return t.setRows(rows, []any{Now()}, func(src string, after ...string) string {
+		return `WITH v(id) AS (` + src + `) UPDATE chat_outbox SET attempts = attempts + 1, state = 'sent', error = '', sent_at = ` + after[0] + `,
+			next_at = 0 WHERE id IN (SELECT id FROM v)`
+	}, nil)
+}
+
 // TakeLease takes or renews the lease name for holder until ttl from now; it reports
 // false while another holder's lease runs.
 func (db *DB) TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
