@@ -16,6 +16,7 @@ import (
 
 	"github.com/loket/loket/client"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/openapi"
 )
 
 // The drift test: client/ mirrors the API's JSON in its own types (it is standard
@@ -134,7 +135,7 @@ func apiBodies(t *testing.T, s *Server) []*wireBody {
 		}
 		for _, op := range doc.Webhooks[event] {
 			ref := op.RequestBody.Content["application/json"].Schema.Ref
-			if got := strings.TrimPrefix(ref, schemaPrefix); got != typ.Name() {
+			if got := strings.TrimPrefix(ref, openapi.SchemaPrefix); got != typ.Name() {
 				t.Errorf("webhook %s: the document's body is %s, webhookBodies says %s", event, got, typ.Name())
 			}
 		}
@@ -274,10 +275,10 @@ func fillValue(v reflect.Value, depth int) {
 		}
 	}
 	switch v.Type() {
-	case timeType:
+	case reflect.TypeFor[time.Time]():
 		set(reflect.ValueOf(driftTime))
 		return
-	case rawMessageType:
+	case reflect.TypeFor[json.RawMessage]():
 		set(reflect.ValueOf(json.RawMessage(`{"k":"v"}`)))
 		return
 	}
@@ -401,14 +402,13 @@ func goField(t reflect.Type, path []string) string {
 		case t.Kind() == reflect.Map:
 			t = t.Elem()
 		case t.Kind() == reflect.Struct:
-			i := slices.IndexFunc(jsonFields(t), func(f jsonField) bool { return f.name == p })
-			if i < 0 {
+			f, ok := openapi.FieldOf(t, p)
+			if !ok {
 				return ""
 			}
 			if t.Name() != "" {
 				label = t.String()
 			}
-			f := jsonFields(t)[i].field
 			label += "." + f.Name
 			t = f.Type
 		default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/openapi"
 )
 
 // Virtual numbers (docs/virtual-numbers.md): rent a number for a service, read the SMS
@@ -339,14 +340,14 @@ func (s *Server) numberAction(f func(n loket.NumberService, ctx context.Context,
 	}
 }
 
-func (g *schemaGen) numberWebhook() *OpenAPIOperation {
-	op := g.orderWebhook()
+func numberWebhook(g *openapi.Gen) *openapi.Operation {
+	op := orderWebhook(g)
 	op.OperationID = "numberSMS"
 	op.Summary = "A rented number received an SMS (sent to your webhook URL)"
 	op.Description = "Loket POSTs each SMS a number receives once, with the activation as it is after it and the message. " +
 		"Signed and retried like order webhooks."
 	op.Parameters[1].Description = "the event, number.sms"
-	op.RequestBody = &OpenAPIRequestBody{Required: true,
-		Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[NumberWebhook]())}}}
+	op.RequestBody = &openapi.RequestBody{Required: true,
+		Content: map[string]openapi.MediaType{"application/json": {Schema: g.Schema(reflect.TypeFor[NumberWebhook]())}}}
 	return op
 }

@@ -3,21 +3,19 @@ package api
 import (
 	"bytes"
 	"embed"
-	"encoding"
 	"encoding/json"
 	"html/template"
 	"net/http"
-	"path"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"github.com/loket/loket/internal/httpx"
 	"github.com/loket/loket/internal/loket"
+	"github.com/loket/loket/internal/openapi"
 )
 
 // The OpenAPI document is generated from the route table (Server.Routes) and the Go
@@ -25,106 +23,7 @@ import (
 // all it takes to document it. /openapi.json serves the document and /docs renders it
 // as a plain HTML page (no JavaScript, nothing fetched from elsewhere).
 
-// OpenAPIDoc is an OpenAPI 3.1 document. Maps marshal with sorted keys, so the JSON
-// is the same byte for byte for the same route table.
-type OpenAPIDoc struct {
-	OpenAPI    string                 `json:"openapi"`
-	Info       OpenAPIInfo            `json:"info"`
-	Servers    []OpenAPIServer        `json:"servers"`
-	Paths      map[string]OpenAPIPath `json:"paths"`
-	Webhooks   map[string]OpenAPIPath `json:"webhooks,omitempty"`
-	Components OpenAPIComponents      `json:"components"`
-}
-
-// OpenAPIInfo is the document's info object.
-type OpenAPIInfo struct {
-	Title       string `json:"title"`
-	Version     string `json:"version"`
-	Description string `json:"description"`
-}
-
-// OpenAPIServer is one entry of servers.
-type OpenAPIServer struct {
-	URL string `json:"url"`
-}
-
-// OpenAPIPath is a path item: operations by lower-case method.
-type OpenAPIPath map[string]*OpenAPIOperation
-
-// OpenAPIOperation is one endpoint.
-type OpenAPIOperation struct {
-	OperationID string                      `json:"operationId"`
-	Summary     string                      `json:"summary,omitempty"`
-	Description string                      `json:"description,omitempty"`
-	Security    []map[string][]string       `json:"security,omitempty"`
-	Parameters  []OpenAPIParameter          `json:"parameters,omitempty"`
-	RequestBody *OpenAPIRequestBody         `json:"requestBody,omitempty"`
-	Responses   map[string]*OpenAPIResponse `json:"responses"`
-}
-
-// OpenAPIParameter is a path, query or header parameter.
-type OpenAPIParameter struct {
-	Name        string         `json:"name"`
-	In          string         `json:"in"`
-	Description string         `json:"description,omitempty"`
-	Required    bool           `json:"required,omitempty"`
-	Schema      *OpenAPISchema `json:"schema"`
-}
-
-// OpenAPIRequestBody is an operation's request body.
-type OpenAPIRequestBody struct {
-	Required bool                        `json:"required"`
-	Content  map[string]OpenAPIMediaType `json:"content"`
-}
-
-// OpenAPIResponse is one response of an operation. ErrorCodes lists the error codes
-// that answer with this status (an x- extension, for tools and the /docs page).
-type OpenAPIResponse struct {
-	Description string                      `json:"description"`
-	Content     map[string]OpenAPIMediaType `json:"content,omitempty"`
-	ErrorCodes  []string                    `json:"x-error-codes,omitempty"`
-}
-
-// OpenAPIMediaType holds the schema of a body.
-type OpenAPIMediaType struct {
-	Schema *OpenAPISchema `json:"schema"`
-}
-
-// OpenAPIComponents holds the named schemas and the security schemes.
-type OpenAPIComponents struct {
-	Schemas         map[string]*OpenAPISchema        `json:"schemas"`
-	SecuritySchemes map[string]OpenAPISecurityScheme `json:"securitySchemes"`
-}
-
-// OpenAPISecurityScheme is one way to authenticate.
-type OpenAPISecurityScheme struct {
-	Type        string `json:"type"`
-	Scheme      string `json:"scheme,omitempty"`
-	In          string `json:"in,omitempty"`
-	Name        string `json:"name,omitempty"`
-	Description string `json:"description,omitempty"`
-}
-
-// OpenAPISchema is the subset of JSON Schema (2020-12, as OpenAPI 3.1 uses it) the
-// generator produces. Type is a string, or a list of them when null is allowed.
-type OpenAPISchema struct {
-	Ref                  string                    `json:"$ref,omitempty"`
-	Type                 any                       `json:"type,omitempty"`
-	Format               string                    `json:"format,omitempty"`
-	Description          string                    `json:"description,omitempty"`
-	Enum                 []any                     `json:"enum,omitempty"`
-	Minimum              *int                      `json:"minimum,omitempty"`
-	Properties           map[string]*OpenAPISchema `json:"properties,omitempty"`
-	Required             []string                  `json:"required,omitempty"`
-	Items                *OpenAPISchema            `json:"items,omitempty"`
-	AdditionalProperties *OpenAPISchema            `json:"additionalProperties,omitempty"`
-	AnyOf                []*OpenAPISchema          `json:"anyOf,omitempty"`
-
-	order []string // property names in the order of the Go fields, for /docs
-}
-
 const (
-	schemaPrefix = "#/components/schemas/"
 	// errorSchema is the component name of ErrorBody, the body of every error.
 	errorSchema = "Error"
 )
@@ -149,38 +48,38 @@ const apiDescription = "Loket's native JSON API, for resellers connecting host t
 	"Anything else is 400 `invalid` naming the field (`path`, `query`, `body` or the parameter)."
 
 // OpenAPI builds the OpenAPI 3.1 document of the native API from the route table.
-func (s *Server) OpenAPI() *OpenAPIDoc {
+func (s *Server) OpenAPI() *openapi.Doc {
 	g := newSchemaGen()
-	doc := &OpenAPIDoc{
+	doc := &openapi.Doc{
 		OpenAPI: "3.1.0",
-		Info:    OpenAPIInfo{Title: "Loket API", Version: "1", Description: apiDescription},
-		Servers: []OpenAPIServer{{URL: "/"}},
-		Paths:   map[string]OpenAPIPath{},
-		Components: OpenAPIComponents{
-			Schemas: g.schemas,
-			SecuritySchemes: map[string]OpenAPISecurityScheme{
+		Info:    openapi.Info{Title: "Loket API", Version: "1", Description: apiDescription},
+		Servers: []openapi.Server{{URL: "/"}},
+		Paths:   map[string]openapi.Path{},
+		Components: openapi.Components{
+			Schemas: g.Schemas,
+			SecuritySchemes: map[string]openapi.SecurityScheme{
 				"bearerAuth": {Type: "http", Scheme: "bearer", Description: "Authorization: Bearer API_KEY"},
 				"apiKeyAuth": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "X-API-Key: API_KEY"},
 			},
 		},
 	}
-	g.ref(reflect.TypeFor[ErrorBody]())
+	g.Ref(reflect.TypeFor[ErrorBody]())
 	ids := map[string]bool{}
 	for _, r := range s.Routes() {
 		method, p := splitPattern(r.Pattern)
-		op := g.operation(r, p)
+		op := operation(g, r, p)
 		op.OperationID = operationID(method, p)
 		for n := 2; ids[op.OperationID]; n++ {
 			op.OperationID = operationID(method, p) + strconv.Itoa(n)
 		}
 		ids[op.OperationID] = true
 		if doc.Paths[p] == nil {
-			doc.Paths[p] = OpenAPIPath{}
+			doc.Paths[p] = openapi.Path{}
 		}
 		doc.Paths[p][strings.ToLower(method)] = op
 	}
-	doc.Webhooks = map[string]OpenAPIPath{"order.updated": {"post": g.orderWebhook()}, "price.updated": {"post": g.priceWebhook()},
-		"number.sms": {"post": g.numberWebhook()}}
+	doc.Webhooks = map[string]openapi.Path{"order.updated": {"post": orderWebhook(g)}, "price.updated": {"post": priceWebhook(g)},
+		"number.sms": {"post": numberWebhook(g)}}
 	return doc
 }
 
@@ -239,38 +138,38 @@ func operationID(method, p string) string {
 	return b.String()
 }
 
-func (g *schemaGen) operation(r Route, p string) *OpenAPIOperation {
-	op := &OpenAPIOperation{Summary: r.Summary, Responses: map[string]*OpenAPIResponse{}}
+func operation(g *openapi.Gen, r Route, p string) *openapi.Operation {
+	op := &openapi.Operation{Summary: r.Summary, Responses: map[string]*openapi.Response{}}
 	if r.Auth {
 		op.Security = authSecurity
 	}
 	for _, name := range pathParams(p) {
-		op.Parameters = append(op.Parameters, OpenAPIParameter{Name: name, In: "path", Required: true, Schema: &OpenAPISchema{Type: "string"}})
+		op.Parameters = append(op.Parameters, openapi.Parameter{Name: name, In: "path", Required: true, Schema: &openapi.Schema{Type: "string"}})
 	}
 	for _, q := range r.Query {
-		op.Parameters = append(op.Parameters, OpenAPIParameter{Name: q.Name, In: "query", Description: q.Description, Schema: &OpenAPISchema{Type: "string"}})
+		op.Parameters = append(op.Parameters, openapi.Parameter{Name: q.Name, In: "query", Description: q.Description, Schema: &openapi.Schema{Type: "string"}})
 	}
 	if r.Request != nil {
-		op.RequestBody = &OpenAPIRequestBody{Required: true,
-			Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeOf(r.Request))}}}
+		op.RequestBody = &openapi.RequestBody{Required: true,
+			Content: map[string]openapi.MediaType{"application/json": {Schema: g.Schema(reflect.TypeOf(r.Request))}}}
 	}
 	status := r.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	ok := &OpenAPIResponse{Description: http.StatusText(status)}
+	ok := &openapi.Response{Description: http.StatusText(status)}
 	if r.Response != nil {
-		ok.Content = map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeOf(r.Response))}}
+		ok.Content = map[string]openapi.MediaType{"application/json": {Schema: g.Schema(reflect.TypeOf(r.Response))}}
 	}
 	op.Responses[strconv.Itoa(status)] = ok
 	for st, desc := range r.AlsoOK {
-		also := &OpenAPIResponse{Description: desc, Content: ok.Content}
+		also := &openapi.Response{Description: desc, Content: ok.Content}
 		op.Responses[strconv.Itoa(st)] = also
 	}
 	for st, codes := range errorStatuses(r) {
-		op.Responses[strconv.Itoa(st)] = &OpenAPIResponse{
+		op.Responses[strconv.Itoa(st)] = &openapi.Response{
 			Description: http.StatusText(st) + "; error.code is " + orList(codes),
-			Content:     map[string]OpenAPIMediaType{"application/json": {Schema: &OpenAPISchema{Ref: schemaPrefix + errorSchema}}},
+			Content:     map[string]openapi.MediaType{"application/json": {Schema: &openapi.Schema{Ref: openapi.SchemaPrefix + errorSchema}}},
 			ErrorCodes:  codes,
 		}
 	}
@@ -318,327 +217,43 @@ func orList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
-func (g *schemaGen) orderWebhook() *OpenAPIOperation {
-	header := func(name, desc string) OpenAPIParameter {
-		return OpenAPIParameter{Name: name, In: "header", Required: true, Description: desc, Schema: &OpenAPISchema{Type: "string"}}
+func orderWebhook(g *openapi.Gen) *openapi.Operation {
+	header := func(name, desc string) openapi.Parameter {
+		return openapi.Parameter{Name: name, In: "header", Required: true, Description: desc, Schema: &openapi.Schema{Type: "string"}}
 	}
-	return &OpenAPIOperation{
+	return &openapi.Operation{
 		OperationID: "orderUpdated",
 		Summary:     "An order changed status (sent to your webhook URL)",
 		Description: "Loket POSTs the order to the webhook URL set with PUT /v1/webhook whenever its status changes. " +
 			"Answer 2xx within 10 seconds to acknowledge; anything else is retried with backoff for up to 24 hours, " +
 			"so the same event may arrive more than once: deduplicate on X-Loket-Delivery or on the order's id and status.",
-		Parameters: []OpenAPIParameter{
+		Parameters: []openapi.Parameter{
 			header("X-Loket-Signature", "sha256=<hex HMAC-SHA256 of the raw body with your secret key>"),
 			header("X-Loket-Event", "the event, order.updated"),
 			header("X-Loket-Delivery", "the id of this webhook; retries repeat it"),
 		},
-		RequestBody: &OpenAPIRequestBody{Required: true,
-			Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[WebhookPayload]())}}},
-		Responses: map[string]*OpenAPIResponse{"200": {Description: "Any 2xx status acknowledges the delivery"}},
+		RequestBody: &openapi.RequestBody{Required: true,
+			Content: map[string]openapi.MediaType{"application/json": {Schema: g.Schema(reflect.TypeFor[WebhookPayload]())}}},
+		Responses: map[string]*openapi.Response{"200": {Description: "Any 2xx status acknowledges the delivery"}},
 	}
 }
 
-func (g *schemaGen) priceWebhook() *OpenAPIOperation {
-	op := g.orderWebhook()
+func priceWebhook(g *openapi.Gen) *openapi.Operation {
+	op := orderWebhook(g)
 	op.OperationID = "priceUpdated"
 	op.Summary = "Your prices changed (sent to your webhook URL)"
 	op.Description = "When the operator changes base prices, Loket POSTs the products whose price for your level moved, " +
 		"old and new, once per change. Signed and retried like order webhooks."
 	op.Parameters[1].Description = "the event, price.updated"
-	op.RequestBody = &OpenAPIRequestBody{Required: true,
-		Content: map[string]OpenAPIMediaType{"application/json": {Schema: g.schema(reflect.TypeFor[PriceWebhook]())}}}
+	op.RequestBody = &openapi.RequestBody{Required: true,
+		Content: map[string]openapi.MediaType{"application/json": {Schema: g.Schema(reflect.TypeFor[PriceWebhook]())}}}
 	return op
 }
 
-// schemaGen turns Go types into JSON Schemas the way encoding/json encodes them. Named
-// struct types become components (by Go type name; the package name is prefixed when
-// two packages use the same name), everything else is inline.
-type schemaGen struct {
-	schemas map[string]*OpenAPISchema
-	names   map[reflect.Type]string
-	taken   map[string]reflect.Type
-}
-
-func newSchemaGen() *schemaGen {
-	g := &schemaGen{schemas: map[string]*OpenAPISchema{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
-	g.claim(reflect.TypeFor[ErrorBody](), errorSchema)
+func newSchemaGen() *openapi.Gen {
+	g := openapi.NewGen()
+	g.Claim(reflect.TypeFor[ErrorBody](), errorSchema)
 	return g
-}
-
-func (g *schemaGen) claim(t reflect.Type, name string) {
-	g.names[t] = name
-	g.taken[name] = t
-}
-
-var (
-	timeType          = reflect.TypeFor[time.Time]()
-	rawMessageType    = reflect.TypeFor[json.RawMessage]()
-	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-)
-
-func implements(t, iface reflect.Type) bool {
-	return t.Implements(iface) || (t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(iface))
-}
-
-// schema returns a fresh schema of t (callers may set its description and enum).
-func (g *schemaGen) schema(t reflect.Type) *OpenAPISchema {
-	if t == nil {
-		return &OpenAPISchema{}
-	}
-	if t.Kind() == reflect.Pointer {
-		return nullable(g.schema(t.Elem()))
-	}
-	switch {
-	case t == timeType:
-		return &OpenAPISchema{Type: "string", Format: "date-time"}
-	case t == rawMessageType:
-		return &OpenAPISchema{}
-	case implements(t, jsonMarshalerType):
-		return &OpenAPISchema{} // encodes itself: any JSON value
-	case implements(t, textMarshalerType):
-		return &OpenAPISchema{Type: "string"}
-	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return &OpenAPISchema{Type: "boolean"}
-	case reflect.Int, reflect.Int64:
-		return &OpenAPISchema{Type: "integer", Format: "int64"}
-	case reflect.Int8, reflect.Int16, reflect.Int32:
-		return &OpenAPISchema{Type: "integer", Format: "int32"}
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32:
-		return &OpenAPISchema{Type: "integer", Format: "int32", Minimum: new(0)}
-	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
-		return &OpenAPISchema{Type: "integer", Format: "int64", Minimum: new(0)}
-	case reflect.Float32:
-		return &OpenAPISchema{Type: "number", Format: "float"}
-	case reflect.Float64:
-		return &OpenAPISchema{Type: "number", Format: "double"}
-	case reflect.String:
-		return &OpenAPISchema{Type: "string"}
-	case reflect.Slice, reflect.Array:
-		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !implements(t.Elem(), jsonMarshalerType) && !implements(t.Elem(), textMarshalerType) {
-			return &OpenAPISchema{Type: "string", Format: "byte"} // base64
-		}
-		e := t.Elem()
-		for e.Kind() == reflect.Pointer {
-			e = e.Elem() // the API never sends null elements
-		}
-		return &OpenAPISchema{Type: "array", Items: g.schema(e)}
-	case reflect.Map:
-		return &OpenAPISchema{Type: "object", AdditionalProperties: g.schema(t.Elem())}
-	case reflect.Struct:
-		if t.Name() == "" {
-			return g.object(t)
-		}
-		return g.ref(t)
-	}
-	return &OpenAPISchema{} // interfaces and what encoding/json cannot encode
-}
-
-// nullable lets s be null too: a type list for plain schemas, anyOf for references.
-func nullable(s *OpenAPISchema) *OpenAPISchema {
-	switch tp := s.Type.(type) {
-	case string:
-		s.Type = []string{tp, "null"}
-	case []string:
-		if !slices.Contains(tp, "null") {
-			s.Type = append(tp, "null")
-		}
-	default:
-		if s.Ref == "" && s.AnyOf == nil {
-			return s // any JSON value already includes null
-		}
-		return &OpenAPISchema{AnyOf: []*OpenAPISchema{s, {Type: "null"}}}
-	}
-	if s.Enum != nil {
-		s.Enum = append(s.Enum, nil)
-	}
-	return s
-}
-
-func isNullable(s *OpenAPISchema) bool {
-	if tp, ok := s.Type.([]string); ok {
-		return slices.Contains(tp, "null")
-	}
-	return len(s.AnyOf) == 2 && s.AnyOf[1].Type == "null"
-}
-
-// ref registers the named struct t as a component and returns a reference to it.
-func (g *schemaGen) ref(t reflect.Type) *OpenAPISchema {
-	name, ok := g.names[t]
-	if !ok {
-		name = g.newName(t)
-	}
-	if g.schemas[name] == nil {
-		g.schemas[name] = &OpenAPISchema{} // placeholder: recursive types refer to it
-		*g.schemas[name] = *g.object(t)
-	}
-	return &OpenAPISchema{Ref: schemaPrefix + name}
-}
-
-func (g *schemaGen) newName(t reflect.Type) string {
-	clean := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
-				return r
-			}
-			return -1
-		}, s)
-	}
-	name := clean(t.Name())
-	if other, ok := g.taken[name]; ok && other != t {
-		pkg := []rune(clean(path.Base(t.PkgPath())))
-		if len(pkg) > 0 {
-			pkg[0] = unicode.ToUpper(pkg[0])
-		}
-		name = string(pkg) + name
-	}
-	base := name
-	for n := 2; g.taken[name] != nil; n++ {
-		name = base + strconv.Itoa(n)
-	}
-	g.claim(t, name)
-	return name
-}
-
-// object is the schema of a struct's JSON fields. Fields without omitempty or omitzero
-// are required; struct tags doc:"..." and enum:"a,b" describe and restrict a field.
-func (g *schemaGen) object(t reflect.Type) *OpenAPISchema {
-	s := &OpenAPISchema{Type: "object", Properties: map[string]*OpenAPISchema{}}
-	for _, f := range jsonFields(t) {
-		fs := g.schema(f.field.Type)
-		if f.asString && isScalar(fs) {
-			null := isNullable(fs)
-			fs = &OpenAPISchema{Type: "string"}
-			if null {
-				fs = nullable(fs)
-			}
-		}
-		if v := f.field.Tag.Get("enum"); v != "" {
-			setEnum(fs, v)
-		}
-		if v := f.field.Tag.Get("doc"); v != "" {
-			fs.Description = v
-		}
-		s.Properties[f.name] = fs
-		s.order = append(s.order, f.name)
-		if !f.optional {
-			s.Required = append(s.Required, f.name)
-		}
-	}
-	return s
-}
-
-func isScalar(s *OpenAPISchema) bool {
-	var tp string
-	switch v := s.Type.(type) {
-	case string:
-		tp = v
-	case []string:
-		tp = v[0]
-	}
-	return tp == "integer" || tp == "number" || tp == "boolean" || tp == "string"
-}
-
-// setEnum restricts s (or the items of an array) to the comma-separated values of tag.
-func setEnum(s *OpenAPISchema, tag string) {
-	if s.Items != nil {
-		s = s.Items
-	}
-	var tp string
-	switch v := s.Type.(type) {
-	case string:
-		tp = v
-	case []string:
-		tp = v[0]
-	}
-	s.Enum = nil
-	for v := range strings.SplitSeq(tag, ",") {
-		v = strings.TrimSpace(v)
-		if tp == "integer" || tp == "number" {
-			if n, err := strconv.ParseFloat(v, 64); err == nil {
-				if n == float64(int64(n)) {
-					s.Enum = append(s.Enum, int64(n))
-				} else {
-					s.Enum = append(s.Enum, n)
-				}
-				continue
-			}
-		}
-		s.Enum = append(s.Enum, v)
-	}
-	if isNullable(s) {
-		s.Enum = append(s.Enum, nil)
-	}
-}
-
-type jsonField struct {
-	name     string
-	field    reflect.StructField
-	depth    int
-	optional bool
-	asString bool
-}
-
-// jsonFields lists the fields encoding/json writes for struct t, in order, with the
-// fields of embedded structs promoted (the shallower one wins a name).
-func jsonFields(t reflect.Type) []jsonField {
-	var out []jsonField
-	at := map[string]int{}
-	var walk func(t reflect.Type, depth int, seen []reflect.Type)
-	walk = func(t reflect.Type, depth int, seen []reflect.Type) {
-		if slices.Contains(seen, t) {
-			return
-		}
-		seen = append(seen, t)
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			tag := sf.Tag.Get("json")
-			if tag == "-" {
-				continue
-			}
-			name, opts, _ := strings.Cut(tag, ",")
-			if sf.Anonymous {
-				ft := sf.Type
-				if ft.Kind() == reflect.Pointer {
-					ft = ft.Elem()
-				}
-				if name == "" && ft.Kind() == reflect.Struct {
-					walk(ft, depth+1, seen)
-					continue
-				}
-				if !sf.IsExported() {
-					continue
-				}
-			} else if !sf.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = sf.Name
-			}
-			f := jsonField{name: name, field: sf, depth: depth}
-			for o := range strings.SplitSeq(opts, ",") {
-				switch o {
-				case "omitempty", "omitzero":
-					f.optional = true
-				case "string":
-					f.asString = true
-				}
-			}
-			if i, ok := at[name]; ok {
-				if out[i].depth > depth {
-					out[i] = f
-				}
-				continue
-			}
-			at[name] = len(out)
-			out = append(out, f)
-		}
-	}
-	walk(t, 0, nil)
-	return out
 }
 
 // --- /openapi.json and /docs ---
@@ -662,7 +277,7 @@ func docsTemplate(t *docsText) *template.Template {
 func (s *Server) MountDocs() {
 	var (
 		once sync.Once
-		doc  *OpenAPIDoc
+		doc  *openapi.Doc
 		raw  []byte
 	)
 	load := func() {
@@ -719,7 +334,7 @@ func prose(s string) template.HTML {
 }
 
 type docsPage struct {
-	Doc         *OpenAPIDoc
+	Doc         *openapi.Doc
 	Description string // Doc.Info.Description, in the page's language
 	Base        string
 	Ops         []docsOp
@@ -777,7 +392,7 @@ type docsCode struct {
 }
 
 // docsView is what /docs shows of doc, in lang ("en" or "id").
-func docsView(doc *OpenAPIDoc, routes []Route, base, lang string) docsPage {
+func docsView(doc *openapi.Doc, routes []Route, base, lang string) docsPage {
 	page := docsPage{Doc: doc, Description: doc.Info.Description, Base: base}
 	for _, r := range routes {
 		method, p := splitPattern(r.Pattern)
@@ -829,7 +444,7 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	return keys
 }
 
-func docsOperation(doc *OpenAPIDoc, method, p string, op *OpenAPIOperation, base string) docsOp {
+func docsOperation(doc *openapi.Doc, method, p string, op *openapi.Operation, base string) docsOp {
 	d := docsOp{ID: op.OperationID, Method: method, Path: p, Summary: op.Summary, Description: op.Description, Auth: len(op.Security) > 0}
 	for _, prm := range op.Parameters {
 		d.Params = append(d.Params, docsParam{Name: prm.Name, In: prm.In, Description: prm.Description, Required: prm.Required, Type: typeOf(prm.Schema)})
@@ -857,7 +472,7 @@ func docsOperation(doc *OpenAPIDoc, method, p string, op *OpenAPIOperation, base
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
-func bodyOf(doc *OpenAPIDoc, content map[string]OpenAPIMediaType) *docsBody {
+func bodyOf(doc *openapi.Doc, content map[string]openapi.MediaType) *docsBody {
 	mt, ok := content["application/json"]
 	if !ok || mt.Schema == nil {
 		return nil
@@ -868,19 +483,19 @@ func bodyOf(doc *OpenAPIDoc, content map[string]OpenAPIMediaType) *docsBody {
 }
 
 // resolve follows a $ref to its component schema.
-func resolve(doc *OpenAPIDoc, s *OpenAPISchema) *OpenAPISchema {
+func resolve(doc *openapi.Doc, s *openapi.Schema) *openapi.Schema {
 	for s != nil && s.Ref != "" {
-		s = doc.Components.Schemas[strings.TrimPrefix(s.Ref, schemaPrefix)]
+		s = doc.Components.Schemas[strings.TrimPrefix(s.Ref, openapi.SchemaPrefix)]
 	}
 	return s
 }
 
-func docsFields(s *OpenAPISchema) []docsField {
+func docsFields(s *openapi.Schema) []docsField {
 	if s == nil {
 		return nil
 	}
 	var out []docsField
-	for _, name := range s.order {
+	for _, name := range s.Order {
 		fs := s.Properties[name]
 		f := docsField{Name: name, Description: fs.Description, Required: slices.Contains(s.Required, name), Type: typeOf(fs)}
 		enum := fs.Enum
@@ -905,12 +520,12 @@ func jsonText(v any) string {
 }
 
 // typeOf reads a schema as a type: "string (date-time) or null", "array of Order".
-func typeOf(s *OpenAPISchema) docsType {
+func typeOf(s *openapi.Schema) docsType {
 	if s == nil {
 		return docsType{Pre: "any"}
 	}
 	if s.Ref != "" {
-		return docsType{Ref: strings.TrimPrefix(s.Ref, schemaPrefix)}
+		return docsType{Ref: strings.TrimPrefix(s.Ref, openapi.SchemaPrefix)}
 	}
 	if len(s.AnyOf) > 0 {
 		var parts []docsType
@@ -962,7 +577,7 @@ func typeOf(s *OpenAPISchema) docsType {
 }
 
 // curlExample is a command line calling op, with a body made from its schema.
-func curlExample(doc *OpenAPIDoc, method, p string, op *OpenAPIOperation, base string) string {
+func curlExample(doc *openapi.Doc, method, p string, op *openapi.Operation, base string) string {
 	u := p
 	for _, name := range pathParams(p) {
 		u = strings.ReplaceAll(u, "{"+name+"}", strings.ToUpper(name))
@@ -989,7 +604,7 @@ func curlExample(doc *OpenAPIDoc, method, p string, op *OpenAPIOperation, base s
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // writeExample writes a JSON value of schema s, fields in the order of the Go type.
-func writeExample(b *strings.Builder, doc *OpenAPIDoc, s *OpenAPISchema, depth int) {
+func writeExample(b *strings.Builder, doc *openapi.Doc, s *openapi.Schema, depth int) {
 	s = resolve(doc, s)
 	if s == nil || depth > 5 {
 		b.WriteString("null")
@@ -1017,7 +632,7 @@ func writeExample(b *strings.Builder, doc *OpenAPIDoc, s *OpenAPISchema, depth i
 			b.WriteString(`"key":`)
 			writeExample(b, doc, s.AdditionalProperties, depth+1)
 		}
-		for i, name := range s.order {
+		for i, name := range s.Order {
 			if i > 0 {
 				b.WriteString(",")
 			}

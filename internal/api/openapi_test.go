@@ -306,100 +306,14 @@ func TestOpenAPIOrders(t *testing.T) {
 	}
 }
 
-type embedded struct {
-	Inner  string `json:"inner"`
-	Shadow int    `json:"shadow"`
-}
-
-type node struct {
-	Name string `json:"name"`
-	Next *node  `json:"next"`
-}
-
-type reflected struct {
-	embedded
-	Shadow   string `json:"shadow"`
-	Skip     string `json:"-"`
-	hidden   string
-	NoTag    bool
-	Bytes    []byte            `json:"bytes,omitempty"`
-	Count    int64             `json:"count,string"`
-	Ratio    float64           `json:"ratio,omitzero"`
-	Level    *string           `json:"level" enum:"a,b"`
-	Tags     []string          `json:"tags" enum:"x,y"`
-	Node     *node             `json:"node"`
-	Anything any               `json:"anything"`
-	Raw      json.RawMessage   `json:"raw"`
-	When     *time.Time        `json:"when,omitempty"`
-	ByID     map[string]node   `json:"by_id"`
-	Inline   struct{ A int }   `json:"inline"`
-	Dur      time.Duration     `json:"dur"`
-	Small    uint8             `json:"small"`
-	Labels   map[string]string `json:"labels"`
-}
-
-func TestSchemaReflection(t *testing.T) {
-	g := newSchemaGen()
-	ref := g.schema(reflect.TypeFor[reflected]())
-	if ref.Ref != "#/components/schemas/reflected" {
-		t.Fatalf("ref = %q", ref.Ref)
-	}
-	b, _ := json.Marshal(g.schemas)
-	var schemas map[string]any
-	json.Unmarshal(b, &schemas)
-	props := at(t, schemas, "reflected", "properties").(map[string]any)
-	want := []string{"anything", "by_id", "bytes", "count", "dur", "inline", "inner", "labels", "level", "node", "NoTag", "ratio", "raw", "shadow", "small", "tags", "when"}
-	slices.Sort(want)
-	if got := keys(props); !slices.Equal(got, want) {
-		t.Errorf("properties %v, want %v", got, want)
-	}
-	check := func(field string, want string) {
-		t.Helper()
-		b, _ := json.Marshal(g.schemas["reflected"].Properties[field])
-		if string(b) != want {
-			t.Errorf("%s = %s, want %s", field, b, want)
-		}
-	}
-	check("shadow", `{"type":"string"}`)
-	check("bytes", `{"type":"string","format":"byte"}`)
-	check("count", `{"type":"string"}`)
-	check("level", `{"type":["string","null"],"enum":["a","b",null]}`)
-	check("tags", `{"type":"array","items":{"type":"string","enum":["x","y"]}}`)
-	check("node", `{"anyOf":[{"$ref":"#/components/schemas/node"},{"type":"null"}]}`)
-	check("anything", `{}`)
-	check("raw", `{}`)
-	check("when", `{"type":["string","null"],"format":"date-time"}`)
-	check("by_id", `{"type":"object","additionalProperties":{"$ref":"#/components/schemas/node"}}`)
-	check("inline", `{"type":"object","properties":{"A":{"type":"integer","format":"int64"}},"required":["A"]}`)
-	check("dur", `{"type":"integer","format":"int64"}`)
-	check("small", `{"type":"integer","format":"int32","minimum":0}`)
-	check("labels", `{"type":"object","additionalProperties":{"type":"string"}}`)
-	req := at(t, schemas, "reflected", "required").([]any)
-	for _, f := range []string{"bytes", "ratio", "when"} {
-		if slices.Contains(req, any(f)) {
-			t.Errorf("%s required", f)
-		}
-	}
-	if !slices.Contains(req, any("level")) {
-		t.Error("level (pointer without omitempty) not required")
-	}
-	// Recursive types terminate and refer to themselves.
-	if v := at(t, schemas, "node", "properties", "next", "anyOf"); !reflect.DeepEqual(v.([]any)[0], map[string]any{"$ref": "#/components/schemas/node"}) {
-		t.Errorf("node.next = %v", v)
-	}
-	if got := g.schemas["reflected"].order[:3]; !slices.Equal(got, []string{"inner", "shadow", "NoTag"}) {
-		t.Errorf("field order %v", got)
-	}
-}
-
 func TestSchemaNameCollision(t *testing.T) {
 	g := newSchemaGen()
-	g.schema(reflect.TypeFor[Product]())
-	g.schema(reflect.TypeFor[loket.Product]())
-	g.schema(reflect.TypeFor[loket.Error]())
+	g.Schema(reflect.TypeFor[Product]())
+	g.Schema(reflect.TypeFor[loket.Product]())
+	g.Schema(reflect.TypeFor[loket.Error]())
 	for _, name := range []string{"Product", "LoketProduct", "LoketError"} {
-		if g.schemas[name] == nil {
-			t.Errorf("no schema %s (have %v)", name, sortedKeys(g.schemas))
+		if g.Schemas[name] == nil {
+			t.Errorf("no schema %s (have %v)", name, sortedKeys(g.Schemas))
 		}
 	}
 }
