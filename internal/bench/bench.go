@@ -116,6 +116,19 @@ func Main(args []string, out io.Writer) error {
 	return run(ctx, stop, cfg, o, out)
 }
 
+// loadTransport is the HTTP transport of a load of clients: a kept-alive connection
+// each, nothing compressed.
+func loadTransport(clients int) *http.Transport {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        clients,
+		MaxIdleConnsPerHost: clients,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+}
+
 func (o *options) check() error {
 	o.url = strings.TrimRight(strings.TrimSpace(o.url), "/")
 	o.product = strings.ToUpper(strings.TrimSpace(o.product))
@@ -290,15 +303,7 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 	}
 	rep.ViolationsPre = len(pre)
 
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        o.clients,
-		MaxIdleConnsPerHost: o.clients,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
-	}
+	tr := loadTransport(o.clients)
 	defer tr.CloseIdleConnections()
 	b := &bench{o: o, client: &http.Client{Transport: tr, Timeout: o.timeout}, rs: rs, runID: rep.RunID,
 		base: rand.Uint64N(10_000_000), stop: ctx.Done()}

@@ -19,7 +19,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -292,14 +291,7 @@ func grow(ctx context.Context, cfg *config.Config, o growOptions, out io.Writer)
 	if db.Path == "" {
 		rep.Engine = "postgres"
 	}
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        o.clients,
-		MaxIdleConnsPerHost: o.clients,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
+	tr := loadTransport(o.clients)
 	defer tr.CloseIdleConnections()
 	g := &grower{o: o, cfg: cfg, db: db, client: &http.Client{Transport: tr, Timeout: o.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
