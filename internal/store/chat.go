@@ -276,26 +276,22 @@ func (db *DB) ChatRepliesDue(ctx context.Context, grace time.Duration) (bool, er
 func (t *Tx) TakeDueChats(grace time.Duration, limit int) ([][2]string, error) {
 	now := Now()
 	due := now - grace.Microseconds()
-	rs, err := t.Query(`UPDATE chat_outbox SET next_at = $2
-		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT $3)
-			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
 	var chats [][2]string
 	seen := map[[2]string]bool{}
-	for rs.Next() {
+	err := scanAll(t.Query(`UPDATE chat_outbox SET next_at = $2
+		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT $3)
+			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now, limit))(func(rs *sql.Rows) error {
 		var c [2]string
 		if err := rs.Scan(&c[0], &c[1]); err != nil {
-			return nil, err
+			return err
 		}
 		if !seen[c] {
 			seen[c] = true
 			chats = append(chats, c)
 		}
-	}
-	return chats, rs.Close()
+		return nil
+	})
+	return chats, err
 }
 
 // ChatJobKey is the key of the job that sends a chat's replies.

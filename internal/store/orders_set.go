@@ -166,27 +166,12 @@ func (t *Tx) setRows(rows [][]any, extra []any, text func(src string, after ...s
 			if _, err := t.Exec(q, args...); err != nil {
 				return err
 			}
-		} else if err := t.scanAll(q, args, each); err != nil {
+		} else if err := scanAll(t.Query(q, args...))(each); err != nil {
 			return err
 		}
 		rows = rows[n:]
 	}
 	return nil
-}
-
-// scanAll runs query and calls each for every row it returns.
-func (t *Tx) scanAll(query string, args []any, each func(*sql.Rows) error) error {
-	rs, err := t.Query(query, args...)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		if err := each(rs); err != nil {
-			return err
-		}
-	}
-	return rs.Close()
 }
 
 // createOrderSet writes the orders of ops (each with its orderOp) together, and runs
