@@ -47,7 +47,7 @@ func BenchmarkChatOrder(b *testing.B) {
 			loketest.OrderRate(b, c.DB, func(i int64) error {
 				return c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: fmt.Sprint("b", i), From: strconv.FormatInt(i%chats, 10),
 					Text: fmt.Sprintf("HSA5.0812%07d0.1234", i)})
-			})
+			}, func() bool { return rec.count() >= 3*chats+2*b.N }) // every order's answer and result sent
 		})
 	}
 }

@@ -38,6 +38,12 @@ func (r *recorder) Send(ctx context.Context, rep chat.Reply) error {
 	return nil
 }
 
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sent)
+}
+
 func (r *recorder) replies(to string) []chat.Reply {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -1,21 +1,31 @@
 package loketest
 
 import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
 )
 
 // OrderRate runs order(i) b.N times from 32 goroutines per CPU, i counting from 1,
-// and reports orders/s, and per order the writes db ran meanwhile (the orders' work
-// in the background included) and the shared transactions they were committed in: the shape of the order benchmarks,
+// then waits until no order is pending and done reports true (nil: nothing more to
+// wait for; a chat bench waits for its replies), so that work left in the background
+// is counted too. It reports orders/s over that whole time, accepted/s until the last
+// order was accepted, and per order: the writes db ran and the shared transactions they
+// were committed in, the write lane's busy time (commits included) and the bytes the
+// process wrote (the WAL and checkpoints). That is the shape of the order benchmarks,
 // so that the rates of the surfaces compare (BenchmarkCreateOrder, BenchmarkChatOrder).
-func OrderRate(b *testing.B, db *store.DB, order func(i int64) error) {
+func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func() bool) {
 	b.Helper()
 	var n atomic.Int64
 	batches, ops := db.BatchStats()
+	w0, busy := written(), db.WriterBusy()
 	b.SetParallelism(32)
 	b.ResetTimer()
 	start := time.Now()
@@ -27,9 +37,55 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error) {
 			}
 		}
 	})
+	accepted := time.Since(start)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(2 * time.Millisecond) {
+		if settled(b, db) && (done == nil || done()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("orders still pending a minute after the last was accepted")
+		}
+	}
 	elapsed := time.Since(start)
+	b.StopTimer()
 	afterBatches, afterOps := db.BatchStats()
+	per := func(v float64) float64 { return v / float64(b.N) }
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "orders/s")
-	b.ReportMetric(float64(afterOps-ops)/float64(b.N), "writes/order")
-	b.ReportMetric(float64(afterBatches-batches)/float64(b.N), "commits/order")
+	b.ReportMetric(float64(b.N)/accepted.Seconds(), "accepted/s")
+	b.ReportMetric(per(float64(afterOps-ops)), "writes/order")
+	b.ReportMetric(per(float64(afterBatches-batches)), "commits/order")
+	b.ReportMetric(per(float64((db.WriterBusy()-busy).Microseconds())), "writer-µs/order")
+	if w := written(); w > 0 {
+		b.ReportMetric(per(float64(w-w0)), "bytes-written/order")
+	}
+}
+
+// settled reports whether no order is pending (from the rollup of orders by status).
+func settled(b *testing.B, db *store.DB) bool {
+	counts, err := db.OrderCounts(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for k, n := range counts {
+		if k[0] == loket.StatusPending && n > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// written is the bytes this process has written (Linux's /proc/self/io wchar: the
+// write-ahead log, checkpoints, everything), or 0 where that is not known.
+func written() int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for l := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }

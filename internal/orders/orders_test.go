@@ -98,7 +98,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 					}
 					_, _, err := a.Orders.CreateOrder(ctx, r, loket.OrderRequest{Product: "HSA5", Target: fmt.Sprintf("0812%07d0", i), RefID: fmt.Sprint("b", i)})
 					return err
-				})
+				}, nil)
 			})
 		}
 	}

@@ -132,6 +132,7 @@ type Batcher struct {
 	Batches atomic.Int64
 	Ops     atomic.Int64
 	InSets  atomic.Int64 // operations written in sets (orders_set.go, settle_set.go)
+	Busy    atomic.Int64 // nanoseconds the lanes spent running batches, commits included
 }
 
 // lane is one batching writer. On SQLite it owns a connection for good, runs its
@@ -245,6 +246,12 @@ func (db *DB) BatchStats() (batches, ops int64) {
 	return db.batcher.Batches.Load(), db.batcher.Ops.Load()
 }
 
+// WriterBusy is how long the write lanes have spent running batches, commits
+// included: beside the wall clock it says how near the writer is to its limit.
+func (db *DB) WriterBusy() time.Duration {
+	return time.Duration(db.batcher.Busy.Load())
+}
+
 func (b *Batcher) do(ctx context.Context, key uint64, fn func(*Tx) error) error {
 	return b.doOp(ctx, key, fn, nil)
 }
@@ -312,7 +319,9 @@ func (b *Batcher) run(ch chan *op, l *lane) {
 				break fill
 			}
 		}
+		start := time.Now()
 		b.runBatch(batch, l)
+		b.Busy.Add(int64(time.Since(start)))
 	}
 }
 
