@@ -54,7 +54,7 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func(
 	b.ReportMetric(float64(b.N)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(per(float64(afterOps-ops)), "writes/order")
 	b.ReportMetric(per(float64(afterBatches-batches)), "commits/order")
-	b.ReportMetric(per(float64((db.WriterBusy()-busy).Microseconds())), "writer-µs/order")
+	b.ReportMetric(per(float64((db.WriterBusy() - busy).Microseconds())), "writer-µs/order")
 	if w := written(); w > 0 {
 		b.ReportMetric(per(float64(w-w0)), "bytes-written/order")
 	}
