@@ -63,6 +63,8 @@ type Service struct {
 	pins      sync.Map // int64 → [2]string
 	pinChecks sync.Map // int64 → *sync.Mutex: one argon2 check at a time per reseller
 
+	sent *sentLog // replies sent, to mark in the outbox
+
 	m struct {
 		messages *metrics.CounterVec // by channel and command (or outcome)
 		replies  *metrics.CounterVec // by channel and state
@@ -73,10 +75,11 @@ type Service struct {
 // results.
 func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.Service, log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
 	cfg.defaults()
-	s := &Service{db: db, svc: svc, runner: runner, log: log, cfg: cfg, channels: map[string]Channel{}}
+	s := &Service{db: db, svc: svc, runner: runner, log: log, cfg: cfg, channels: map[string]Channel{}, sent: newSentLog(db, log)}
 	s.m.messages = reg.Counter("loket_chat_messages_total", "Chat messages taken, by channel and what they asked.", "channel", "command")
 	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
 	runner.Handle(store.JobChat, s.send)
+	runner.Go(s.sent.run)
 	// Replies nobody sent in their time (their node stopped, a send lost): any node
 	// takes them up.
 	runner.Every(2*time.Second, 10*time.Second, false, func(ctx context.Context) {
@@ -278,93 +281,82 @@ var orphanAfter = 10 * time.Second
 // sendChain bounds the replies of one chat read and sent at a time.
 const sendChain = 32
 
-// send sends a chat's queued replies, oldest first, sendChain at a time, each chain
-// recorded in one write, until none is left to send now. Replies to one chat go in
-// the order they were queued (an order's answer before its result): the runner runs
-// one job of a key at a time, so a node sends a chat's replies one after another. A
-// reply its channel refused is tried again after a growing pause, until GiveUp, and
-// holds the chat's later replies back meanwhile, for a minute at most: after that the
-// ones behind it go on.
+// send sends a chat's queued replies, oldest first, sendChain read at a time, until
+// none is left to send now. Replies to one chat go in the order they were queued (an
+// order's answer before its result): the runner runs one job of a key at a time, so a
+// node sends a chat's replies one after another. Replies sent are handed to the
+// node's sentLog, which marks them in a write shared with other chats'. A reply its
+// channel refused is tried again after a growing pause, until GiveUp, and holds the
+// chat's later replies back meanwhile, for a minute at most: after that the ones
+// behind it go on.
 func (s *Service) send(ctx context.Context, j store.Job) error {
 	channel, address, ok := store.ChatOfJob(j.Key)
 	if !ok {
 		return nil
 	}
-	type sent struct {
-		o              *store.ChatOut
-		state, errText string
-		next           time.Time
-	}
-	for {
-		queue, err := s.db.ChatQueue(ctx, channel, address, sendChain)
-		if err != nil {
+	chat := [2]string{channel, address}
+	s.sent.begin(chat)
+	defer s.sent.end(chat)
+	var wait time.Time // the earliest a refused reply is tried again
+	var after int64    // replies up to this one were seen in this run
+	for held := false; !held; {
+		seen := s.sent.mark()
+		queue, err := s.db.ChatQueue(ctx, channel, address, after, sendChain)
+		if err != nil || len(queue) == 0 {
+			if err == nil {
+				break
+			}
 			return err
 		}
+		after = queue[len(queue)-1].ID
 		now := time.Now()
-		var done []sent
-		var wait time.Time // the earliest a refused reply is tried again
-		for _, c := range queue {
+		var sent []int64
+		for _, c := range s.sent.visible(chat, queue, seen) {
 			if c.NextAt.After(now) { // refused before: its time has not come
 				if wait.IsZero() || c.NextAt.Before(wait) {
 					wait = c.NextAt
 				}
-				if now.Sub(c.CreatedAt) < time.Minute {
+				if held = now.Sub(c.CreatedAt) < time.Minute; held {
 					break // the ones behind it wait for it
 				}
 				continue
 			}
-			d := sent{o: c, state: "sent"}
-			if err := s.deliver(ctx, c); err != nil {
-				d.errText, d.state = err.Error(), "pending"
-				if now.Sub(c.CreatedAt) > s.cfg.GiveUp {
-					d.state = "gave_up"
-				} else {
-					d.next = time.Now().Add(min(time.Duration(1<<min(c.Attempts, 6))*time.Second, time.Minute))
-				}
+			refused := s.deliver(ctx, c)
+			if refused == nil {
+				sent = append(sent, c.ID)
+				s.m.replies.With(c.Channel, "sent").Inc()
+				continue
 			}
-			done = append(done, d)
-			if d.state == "pending" {
-				if wait.IsZero() || d.next.Before(wait) {
-					wait = d.next
+			state, next := "pending", time.Time{}
+			if now.Sub(c.CreatedAt) > s.cfg.GiveUp {
+				state = "gave_up"
+				s.log.Warn("chat reply given up", "reply", c.ID, "channel", c.Channel, "err", refused)
+			} else {
+				next = time.Now().Add(min(time.Duration(1<<min(c.Attempts, 6))*time.Second, time.Minute))
+				if wait.IsZero() || next.Before(wait) {
+					wait = next
 				}
-				if now.Sub(c.CreatedAt) < time.Minute {
-					break
-				}
+				held = now.Sub(c.CreatedAt) < time.Minute
 			}
-		}
-		if len(done) > 0 {
-			err = s.db.Write(ctx, addressLane(address), func(t *store.Tx) error {
-				var sent []int64
-				for _, d := range done {
-					if d.state == "sent" {
-						sent = append(sent, d.o.ID)
-					} else if err := t.RecordChatSend(d.o.ID, d.state, d.errText, d.next); err != nil {
-						return err
-					}
-				}
-				return t.RecordChatsSent(sent)
-			})
-			if err != nil {
+			s.m.replies.With(c.Channel, state).Inc()
+			if err := s.db.Write(ctx, addressLane(address), func(t *store.Tx) error {
+				return t.RecordChatSend(c.ID, state, refused.Error(), next)
+			}); err != nil {
+				s.sent.add(ctx, chat, sent)
 				return err
 			}
-		}
-		progress := false
-		for _, d := range done {
-			s.m.replies.With(d.o.Channel, d.state).Inc()
-			progress = progress || d.state != "pending"
-			if d.state == "gave_up" {
-				s.log.Warn("chat reply given up", "reply", d.o.ID, "channel", d.o.Channel, "err", d.errText)
+			if held {
+				break
 			}
 		}
-		if !wait.IsZero() {
-			s.runner.Later(j, time.Until(wait))
-			return nil
+		if err := s.sent.add(ctx, chat, sent); err != nil {
+			return err
 		}
-		if !progress {
-			return nil // nothing left to send now
-		}
-		// Replies queued while these were sent go now too.
 	}
+	if !wait.IsZero() {
+		s.runner.Later(j, time.Until(wait))
+	}
+	return nil
 }
 
 // deliver hands one reply to its channel.

@@ -279,8 +279,8 @@ func (t *Tx) TakeDueChats(grace time.Duration, limit int) ([][2]string, error) {
 	var chats [][2]string
 	seen := map[[2]string]bool{}
 	err := scanAll(t.Query(`UPDATE chat_outbox SET next_at = $2
-		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT $3)
-			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now, limit))(func(rs *sql.Rows) error {
+		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id `+limitRows(limit)+`)
+			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now))(func(rs *sql.Rows) error {
 		var c [2]string
 		if err := rs.Scan(&c[0], &c[1]); err != nil {
 			return err
@@ -306,11 +306,12 @@ func ChatOfJob(key string) (channel, address string, ok bool) {
 	return strings.Cut(rest, ":")
 }
 
-// ChatQueue returns the chat's replies still to send, oldest first, at most limit.
-func (db *DB) ChatQueue(ctx context.Context, channel, address string, limit int) ([]*ChatOut, error) {
+// ChatQueue returns the chat's replies still to send after the one numbered after,
+// oldest first, at most limit.
+func (db *DB) ChatQueue(ctx context.Context, channel, address string, after int64, limit int) ([]*ChatOut, error) {
 	var out []*ChatOut
 	err := db.each(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at, next_at FROM chat_outbox
-		WHERE channel = $1 AND address = $2 AND state = 'pending' ORDER BY id LIMIT $3`, func(r *sql.Rows) error {
+		WHERE channel = $1 AND address = $2 AND state = 'pending' AND id > $3 ORDER BY id `+limitRows(limit), func(r *sql.Rows) error {
 		var o ChatOut
 		var dep sql.NullInt64
 		var created, next int64
@@ -320,7 +321,7 @@ func (db *DB) ChatQueue(ctx context.Context, channel, address string, limit int)
 		o.DepositID, o.CreatedAt, o.NextAt = dep.Int64, Time(created), Time(next)
 		out = append(out, &o)
 		return nil
-	}, channel, address, limit)
+	}, channel, address, after)
 	return out, err
 }
 
@@ -340,7 +341,8 @@ func (t *Tx) RecordChatSend(id int64, state, errText string, next time.Time) err
 	return err
 }
 
-// RecordChatsSent stores replies sent (each one try more), in one statement for all.
+// RecordChatsSent stores replies sent (each one try more), in one statement for all:
+// the replies of many chats, from a node's log of what it sent (chat's sentLog).
 func (t *Tx) RecordChatsSent(ids []int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -351,7 +353,7 @@ func (t *Tx) RecordChatsSent(ids []int64) error {
 	}
 	return t.setRows(rows, []any{Now()}, func(src string, after ...string) string {
 		return `WITH v(id) AS (` + src + `) UPDATE chat_outbox SET attempts = attempts + 1, state = 'sent', error = '', sent_at = ` + after[0] + `,
-			next_at = 0 WHERE id IN (SELECT id FROM v)`
+			next_at = 0 WHERE id IN (SELECT id FROM v) AND state = 'pending'`
 	}, nil)
 }
 

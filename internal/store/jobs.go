@@ -47,8 +47,8 @@ func (db *DB) ClaimJobs(ctx context.Context, node string, lease time.Duration, l
 			skip = " FOR UPDATE SKIP LOCKED"
 		}
 		rows, err := t.Query(`UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-			WHERE key IN (SELECT key FROM jobs WHERE run_at <= $3 AND locked_until < $3 ORDER BY run_at LIMIT $4`+skip+`)
-			RETURNING key, kind, ref_id, run_at, attempts`, node, now+lease.Microseconds(), now, limit)
+			WHERE key IN (SELECT key FROM jobs WHERE run_at <= $3 AND locked_until < $3 ORDER BY run_at `+limitRows(limit)+skip+`)
+			RETURNING key, kind, ref_id, run_at, attempts`, node, now+lease.Microseconds(), now)
 		if err != nil {
 			return err
 		}

