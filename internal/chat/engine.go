@@ -132,6 +132,9 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 		if err := t.SetOrderReply(o.ID, m.Channel, m.From); err != nil {
 			return err
 		}
+		if err := t.ChatOrderPlaced(res.accountID, o.ID); err != nil {
+			return err
+		}
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
 		if err != nil || !fresh {
 			return err

@@ -43,6 +43,7 @@ type sentReply struct {
 type sentChat struct {
 	hidden  map[int64]uint64 // sent replies → the write that marked them (0: not yet)
 	reading bool             // the chat's job is running: it may be reading its queue
+	again   bool             // replies were queued while it ran: it reads once more
 }
 
 func newSentLog(db *store.DB, log *slog.Logger) *sentLog {
@@ -61,16 +62,33 @@ func (l *sentLog) begin(chat [2]string) {
 	c.reading = true
 }
 
-// end says the chat's job is done: a read after now sees every committed mark, so only
-// replies not marked yet stay hidden.
-func (l *sentLog) end(chat [2]string) {
+// kicked says replies were queued to the chat: if its job runs, it reads its queue once
+// more before it ends (true), else the caller starts it (false).
+func (l *sentLog) kicked(chat [2]string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.chats[chat]; c != nil && c.reading {
+		c.again = true
+		return true
+	}
+	return false
+}
+
+// end says the chat's job is done, unless replies were queued to it meanwhile and it
+// may read again (false; force ends it anyway). Once ended, a read sees every mark
+// committed, so only replies not marked yet stay hidden.
+func (l *sentLog) end(chat [2]string, force bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := l.chats[chat]
 	if c == nil {
-		return
+		return true
 	}
-	c.reading = false
+	if c.again && !force {
+		c.again = false
+		return false
+	}
+	c.reading, c.again = false, false
 	for id, w := range c.hidden {
 		if w != 0 {
 			delete(c.hidden, id)
@@ -79,6 +97,7 @@ func (l *sentLog) end(chat [2]string) {
 	if len(c.hidden) == 0 {
 		delete(l.chats, chat)
 	}
+	return true
 }
 
 // mark is taken before a read of a chat's queue, for visible.

@@ -268,9 +268,12 @@ func addressLane(address string) uint64 {
 	return h.Sum64()
 }
 
-// kick hands a chat's queued replies to the runner now (left pending, any node's
-// sweep would take them up later).
+// kick hands a chat's queued replies to the runner now, or to the chat's job running
+// here (left pending, any node's sweep would take them up later).
 func (s *Service) kick(channel, address string) {
+	if s.sent.kicked([2]string{channel, address}) {
+		return
+	}
 	s.runner.Enqueue(store.Job{Key: store.ChatJobKey(channel, address), Kind: store.JobChat})
 }
 
@@ -296,19 +299,26 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 	}
 	chat := [2]string{channel, address}
 	s.sent.begin(chat)
-	defer s.sent.end(chat)
+	held := false      // a refused reply holds the ones behind it
 	var wait time.Time // the earliest a refused reply is tried again
-	var after int64    // replies up to this one were seen in this run
-	for held := false; !held; {
+	var after int64    // replies up to this one were seen in this read of the queue
+	ended := false
+	defer func() {
+		if !ended {
+			s.sent.end(chat, true)
+		}
+	}()
+	for !held {
 		seen := s.sent.mark()
 		queue, err := s.db.ChatQueue(ctx, channel, address, after, sendChain)
-		if err != nil || len(queue) == 0 {
-			if err == nil {
-				break
-			}
+		if err != nil {
 			return err
 		}
-		after = queue[len(queue)-1].ID
+		if len(queue) < sendChain {
+			after = -1 // the last read of this pass
+		} else {
+			after = queue[len(queue)-1].ID
+		}
 		now := time.Now()
 		var sent []int64
 		for _, c := range s.sent.visible(chat, queue, seen) {
@@ -351,6 +361,12 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		}
 		if err := s.sent.add(ctx, chat, sent); err != nil {
 			return err
+		}
+		if after < 0 && !held {
+			if ended = s.sent.end(chat, false); ended {
+				break // none queued since that read
+			}
+			after = 0 // queued meanwhile (on PostgreSQL not always after the ones seen)
 		}
 	}
 	if !wait.IsZero() {

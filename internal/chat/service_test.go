@@ -316,11 +316,11 @@ func TestChatRepliesInOrder(t *testing.T) {
 		const n = 80
 		start := time.Now()
 		var wg sync.WaitGroup
-		for i := range n {
+		for i := range 2 * n { // each message delivered twice at once: one order, one answer
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				m := chat.Message{Channel: "telegram", ID: fmt.Sprint("many", i), From: ch.from, Text: fmt.Sprintf("HSA5.0812%07d0.1234", i)}
+				m := chat.Message{Channel: "telegram", ID: fmt.Sprint("many", i%n), From: ch.from, Text: fmt.Sprintf("HSA5.0812%07d0.1234", i%n)}
 				if err := c.Chat.Deliver(ctx, m); err != nil {
 					t.Error(err)
 				}
@@ -345,6 +345,13 @@ func TestChatRepliesInOrder(t *testing.T) {
 		if got := len(rec.replies(ch.from)); got != 1+2*n {
 			t.Fatalf("%d replies, want %d", got, 1+2*n)
 		}
+		orders, err := c.Orders.Orders(ctx, loket.OrderFilter{ResellerID: ra.ID, Limit: 2 * n})
+		if err != nil || len(orders) != n {
+			t.Fatalf("%d orders, %v", len(orders), err)
+		}
+		// CEK.PIN: the chat's last order.
+		ch.n = 1 + 2*n
+		must(t, ch.say("CEK.1234"), "ke "+orders[0].Target, "ref "+orders[0].RefID)
 		at := map[string]int{} // "Diproses 0812…" and "SUKSES 0812…": where each came
 		for i, r := range rec.replies(ch.from)[1:] {
 			kind, rest, _ := strings.Cut(r.Text, " ")

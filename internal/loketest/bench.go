@@ -18,14 +18,15 @@ import (
 // wait for; a chat bench waits for its replies), so that work left in the background
 // is counted too. It reports orders/s over that whole time, accepted/s until the last
 // order was accepted, and per order: the writes db ran and the shared transactions they
-// were committed in, the write lane's busy time (commits included) and the bytes the
-// process wrote (the WAL and checkpoints). That is the shape of the order benchmarks,
+// were committed in, the write lane's busy time (commits included), the process's CPU
+// time (steadier than the rates on a shared machine) and the bytes it wrote (the WAL
+// and checkpoints). That is the shape of the order benchmarks,
 // so that the rates of the surfaces compare (BenchmarkCreateOrder, BenchmarkChatOrder).
 func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func() bool) {
 	b.Helper()
 	var n atomic.Int64
 	batches, ops := db.BatchStats()
-	w0, busy := written(), db.WriterBusy()
+	w0, busy, cpu := written(), db.WriterBusy(), cpuTime()
 	b.SetParallelism(32)
 	b.ResetTimer()
 	start := time.Now()
@@ -55,6 +56,9 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func(
 	b.ReportMetric(per(float64(afterOps-ops)), "writes/order")
 	b.ReportMetric(per(float64(afterBatches-batches)), "commits/order")
 	b.ReportMetric(per(float64((db.WriterBusy() - busy).Microseconds())), "writer-µs/order")
+	if c := cpuTime(); c > 0 {
+		b.ReportMetric(per(float64((c - cpu).Microseconds())), "cpu-µs/order")
+	}
 	if w := written(); w > 0 {
 		b.ReportMetric(per(float64(w-w0)), "bytes-written/order")
 	}

@@ -187,13 +187,20 @@ func (t *Tx) ChatPINPassed(accountID int64) error {
 }
 
 // ChatLastOrder is the last order of its reseller made from a linked account (0:
-// none): the newest of order_replies to its chat, which every chat order writes.
+// none), which every chat order keeps on it (ChatOrderPlaced).
 func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error) {
 	var id int64
-	err := db.queryRow(ctx, `SELECT COALESCE(MAX(r.order_id), 0) FROM chat_accounts a
-		JOIN order_replies r ON r.channel = a.channel AND r.address = a.address
-		JOIN orders o ON o.id = r.order_id AND o.reseller_id = a.reseller_id WHERE a.id = $1`, accountID).Scan(&id)
+	err := db.queryRow(ctx, `SELECT COALESCE(MAX(o.id), 0) FROM chat_accounts a
+		JOIN orders o ON o.id = a.last_order_id AND o.reseller_id = a.reseller_id WHERE a.id = $1`, accountID).Scan(&id)
 	return id, err
+}
+
+// ChatOrderPlaced keeps, in the order's transaction, the order as its chat account's
+// last (in a set, with the set's others: one statement, the newest of each account).
+func (t *Tx) ChatOrderPlaced(accountID, orderID int64) error {
+	return t.insertLater(`WITH v(id, order_id) AS (`, `) UPDATE chat_accounts
+		SET last_order_id = (SELECT MAX(v.order_id) FROM v WHERE v.id = chat_accounts.id)
+		WHERE id IN (SELECT id FROM v) AND last_order_id < (SELECT MAX(v.order_id) FROM v WHERE v.id = chat_accounts.id)`, accountID, orderID)
 }
 
 // ChatMessageDone reports whether a channel's message was handled before (a delivery
@@ -207,10 +214,16 @@ func (db *DB) ChatMessageDone(ctx context.Context, channel, messageID string) (b
 // FinishChatMessage records a message handled, with its answer in the same
 // transaction; it reports false when another delivery of it was recorded first (then
 // that one's answer stands). What a message does before (an order) is idempotent by
-// its id, so a message handled twice at once makes one order and one answer.
+// its id, so a message handled twice at once makes one order and one answer. In an
+// order set the record is written with the set's others and without ON CONFLICT: a
+// delivery recorded meanwhile fails the set's statement, and the batch runs one by one,
+// where the answer is false.
 func (t *Tx) FinishChatMessage(channel, messageID, address string) (bool, error) {
-	res, err := t.Exec(`INSERT INTO chat_inbox (channel, message_id, address, state, received_at) VALUES ($1, $2, $3, 'done', $4)
-		ON CONFLICT (channel, message_id) DO NOTHING`, channel, messageID, address, Now())
+	const head = `INSERT INTO chat_inbox (channel, message_id, address, state, received_at)`
+	if t.later != nil {
+		return true, t.insertLater(head, "", channel, messageID, address, "done", Now())
+	}
+	res, err := t.Exec(head+` VALUES ($1, $2, $3, 'done', $4) ON CONFLICT (channel, message_id) DO NOTHING`, channel, messageID, address, Now())
 	if err != nil {
 		return false, err
 	}

@@ -410,15 +410,13 @@ type laterKey struct{ head, tail string }
 
 // insertLater runs head VALUES (row) tail: at once, or, for an operation of a set,
 // with the set's other rows of the same statement once all its operations have run.
+// The statement is an INSERT, or any other over its rows as a source (a CTE's VALUES).
 // For rows that nothing in the same batch reads back, whose insert's outcome the
 // caller does not need (an id, whether a conflict skipped it).
 func (t *Tx) insertLater(head, tail string, row ...any) error {
 	if t.later == nil {
-		ps := make([]string, len(row))
-		for i := range row {
-			ps[i] = fmt.Sprintf("$%d", i+1)
-		}
-		_, err := t.Exec(head+" VALUES ("+strings.Join(ps, ", ")+")"+tail, row...)
+		src, args := t.rowsSource([][]any{row})
+		_, err := t.Exec(head+" "+src+tail, args...)
 		return err
 	}
 	k := laterKey{head, tail}
