@@ -44,14 +44,18 @@ type sentChat struct {
 	hidden  map[int64]uint64 // sent replies → the write that marked them (0: not yet)
 	reading bool             // the chat's job is running: it may be reading its queue
 	again   bool             // replies were queued while it ran: it reads once more
+	through int64            // every reply up to this one was sent (SQLite; 0: unknown)
 }
 
 func newSentLog(db *store.DB, log *slog.Logger) *sentLog {
 	return &sentLog{db: db, log: log, chats: map[[2]string]*sentChat{}, wake: make(chan struct{}, 1)}
 }
 
-// begin says the chat's job runs (one at a time per chat on a node: the runner's key).
-func (l *sentLog) begin(chat [2]string) {
+// begin says the chat's job runs (one at a time per chat on a node: the runner's key),
+// and returns the reply up to which its last run ended having sent every one (0:
+// unknown). The log keeps that only while it hides replies of the chat: those are what
+// a read from the start would pass over again.
+func (l *sentLog) begin(chat [2]string) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := l.chats[chat]
@@ -60,6 +64,7 @@ func (l *sentLog) begin(chat [2]string) {
 		l.chats[chat] = c
 	}
 	c.reading = true
+	return c.through
 }
 
 // kicked says replies were queued to the chat: if its job runs, it reads its queue once
@@ -74,10 +79,11 @@ func (l *sentLog) kicked(chat [2]string) bool {
 	return false
 }
 
-// end says the chat's job is done, unless replies were queued to it meanwhile and it
-// may read again (false; force ends it anyway). Once ended, a read sees every mark
-// committed, so only replies not marked yet stay hidden.
-func (l *sentLog) end(chat [2]string, force bool) bool {
+// end says the chat's job is done, having sent every reply up to through (0: not
+// known), unless replies were queued to it meanwhile and it may read again (false;
+// force ends it anyway). Once ended, a read sees every mark committed, so only replies
+// not marked yet stay hidden.
+func (l *sentLog) end(chat [2]string, force bool, through int64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := l.chats[chat]
@@ -88,7 +94,7 @@ func (l *sentLog) end(chat [2]string, force bool) bool {
 		c.again = false
 		return false
 	}
-	c.reading, c.again = false, false
+	c.reading, c.again, c.through = false, false, through
 	for id, w := range c.hidden {
 		if w != 0 {
 			delete(c.hidden, id)

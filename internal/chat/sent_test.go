@@ -72,7 +72,7 @@ func TestSentLogHides(t *testing.T) {
 		if err := l.add(ctx, b, qb); err != nil {
 			t.Fatal(err)
 		}
-		l.end(b, true) // b's job ends before its mark is written: it stays hidden
+		l.end(b, true, 0) // b's job ends before its mark is written: it stays hidden
 		if q := queue(b); len(q) != 0 {
 			t.Fatalf("b: %v", q)
 		}
@@ -91,7 +91,7 @@ func TestSentLogHides(t *testing.T) {
 		if q := queue(a); len(q) != 1 || q[0] != qa[2] {
 			t.Fatalf("a after its marks: %v", q)
 		}
-		l.end(a, true)
+		l.end(a, true, 0)
 		l.mu.Lock()
 		left := len(l.chats)
 		l.mu.Unlock()

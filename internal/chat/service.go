@@ -298,14 +298,22 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		return nil
 	}
 	chat := [2]string{channel, address}
-	s.sent.begin(chat)
+	// On SQLite (one writer: a chat's replies commit in the order of their ids) a run
+	// goes on after the last reply the run before it handed over with nothing refused
+	// or passed by; on PostgreSQL lanes commit side by side, so a pass reads the queue
+	// from its start.
+	ordered := s.db.Dialect == store.SQLite
+	after := s.sent.begin(chat) // replies up to this one were seen
+	if !ordered {
+		after = 0
+	}
 	held := false      // a refused reply holds the ones behind it
+	clean := true      // no reply refused or passed by
 	var wait time.Time // the earliest a refused reply is tried again
-	var after int64    // replies up to this one were seen in this read of the queue
 	ended := false
 	defer func() {
 		if !ended {
-			s.sent.end(chat, true)
+			s.sent.end(chat, true, 0)
 		}
 	}()
 	for !held {
@@ -314,15 +322,14 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		if err != nil {
 			return err
 		}
-		if len(queue) < sendChain {
-			after = -1 // the last read of this pass
-		} else {
+		if len(queue) > 0 {
 			after = queue[len(queue)-1].ID
 		}
 		now := time.Now()
 		var sent []int64
 		for _, c := range s.sent.visible(chat, queue, seen) {
 			if c.NextAt.After(now) { // refused before: its time has not come
+				clean = false
 				if wait.IsZero() || c.NextAt.Before(wait) {
 					wait = c.NextAt
 				}
@@ -337,6 +344,7 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 				s.m.replies.With(c.Channel, "sent").Inc()
 				continue
 			}
+			clean = false
 			state, next := "pending", time.Time{}
 			if now.Sub(c.CreatedAt) > s.cfg.GiveUp {
 				state = "gave_up"
@@ -362,11 +370,18 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		if err := s.sent.add(ctx, chat, sent); err != nil {
 			return err
 		}
-		if after < 0 && !held {
-			if ended = s.sent.end(chat, false); ended {
-				break // none queued since that read
-			}
-			after = 0 // queued meanwhile (on PostgreSQL not always after the ones seen)
+		if held || len(queue) == sendChain {
+			continue // held: done; a full read: more to read
+		}
+		var through int64
+		if ordered && clean {
+			through = after
+		}
+		if ended = s.sent.end(chat, false, through); ended {
+			break // none queued since that read
+		}
+		if !ordered {
+			after = 0 // queued meanwhile, not always after the ones seen
 		}
 	}
 	if !wait.IsZero() {
