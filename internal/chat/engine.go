@@ -144,7 +144,7 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 				return err
 			}
 		}
-		balance, err := t.AccountBalance(ra.BalanceAccountID)
+		balance, err := t.OrderBalance(ra.BalanceAccountID)
 		if err != nil {
 			return err
 		}

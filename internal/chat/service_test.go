@@ -313,22 +313,32 @@ func TestChatRepliesInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		must(t, ch.say("LINK "+link.Code), "terhubung")
-		const n = 80
-		start := time.Now()
-		var wg sync.WaitGroup
-		for i := range 2 * n { // each message delivered twice at once: one order, one answer
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				m := chat.Message{Channel: "telegram", ID: fmt.Sprint("many", i%n), From: ch.from, Text: fmt.Sprintf("HSA5.0812%07d0.1234", i%n)}
-				if err := c.Chat.Deliver(ctx, m); err != nil {
-					t.Error(err)
+		// 80 messages at once (their orders go in sets), then 40 more, each delivered
+		// twice at once (one order, one answer each).
+		const once, twice = 80, 40
+		const n = once + twice
+		deliver := func(from, to, times int) {
+			var wg sync.WaitGroup
+			for i := from; i < to; i++ {
+				for range times {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						m := chat.Message{Channel: "telegram", ID: fmt.Sprint("many", i), From: ch.from, Text: fmt.Sprintf("HSA5.0812%07d0.1234", i)}
+						if err := c.Chat.Deliver(ctx, m); err != nil {
+							t.Error(err)
+						}
+					}()
 				}
-			}()
+			}
+			wg.Wait()
 		}
-		wg.Wait()
+		start := time.Now()
+		deliver(0, once, 1)
+		ch.wait(1 + 2*once)
+		t.Logf("%d orders' answers and results in %v", once, time.Since(start).Round(time.Millisecond))
+		deliver(once, n, 2)
 		ch.wait(1 + 2*n)
-		t.Logf("%d orders' answers and results in %v", n, time.Since(start).Round(time.Millisecond))
 		// Each once: a reply sent and not yet marked (chat's sentLog) is not sent again.
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 			var pending int
@@ -348,6 +358,19 @@ func TestChatRepliesInOrder(t *testing.T) {
 		orders, err := c.Orders.Orders(ctx, loket.OrderFilter{ResellerID: ra.ID, Limit: 2 * n})
 		if err != nil || len(orders) != n {
 			t.Fatalf("%d orders, %v", len(orders), err)
+		}
+		// Each answer says the balance right after its own order.
+		balances := map[string]bool{}
+		for _, r := range rec.replies(ch.from) {
+			if _, b, ok := strings.Cut(r.Text, "Diproses:"); ok {
+				_, b, _ = strings.Cut(b, "Saldo ")
+				balances[b] = true
+			}
+		}
+		for k := 1; k <= n; k++ {
+			if want := loket.FormatRupiah(10_000_000-loket.Money(k)*orders[0].Price) + "."; !balances[want] {
+				t.Fatalf("no answer says Saldo %s: %v", want, balances)
+			}
 		}
 		// CEK.PIN: the chat's last order.
 		ch.n = 1 + 2*n

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"github.com/loket/loket/internal/loket"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,9 @@ type Tx struct {
 	roll *rollup
 	// For an operation of a set: the rows it inserts with the set's (insertLater).
 	later *laterRows
+	// For a then of an order set: its reseller's balance right after its order
+	// (OrderBalance), known without a read.
+	orderBalance *loket.Money
 }
 
 // txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's

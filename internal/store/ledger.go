@@ -104,6 +104,16 @@ func (t *Tx) accountID(code, kind string) (accountInfo, error) {
 	return info, nil
 }
 
+// OrderBalance is, in what commits with a new order (WithInOrderTx), its reseller's
+// balance right after the order: known without a read when the order was written in a
+// set, else the account's balance now (id is the reseller's balance account).
+func (t *Tx) OrderBalance(id int64) (loket.Money, error) {
+	if t.orderBalance != nil {
+		return *t.orderBalance, nil
+	}
+	return t.AccountBalance(id)
+}
+
 // AccountBalance reads a tracked account's balance as this transaction sees it.
 func (t *Tx) AccountBalance(id int64) (loket.Money, error) {
 	var b loket.Money

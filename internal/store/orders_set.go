@@ -184,7 +184,7 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := t.writeOrderSet(ops, now, inflight)
+	ids, balances, err := t.writeOrderSet(ops, now, inflight)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +202,7 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 			Surface: n.Surface, CreatedAt: Time(now), UpdatedAt: Time(now), Mode: loket.ModeSaldo,
 		}
 		ot.orderCreated(ord)
+		ot.orderBalance = &balances[i]
 		if o.then != nil {
 			if err := o.then(ot, ord); err != nil {
 				return err
@@ -214,7 +215,7 @@ func (t *Tx) createOrderSet(ops []*op) ([]*Tx, error) {
 
 // writeOrderSet writes the orders of ops and their reservations, attempts and jobs, a
 // statement per table, and returns each one's id; errNoSet means one did not fit.
-func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
+func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, []loket.Money, error) {
 	// The orders: one each, or none for a used ref_id (two in the batch, or an earlier
 	// one): that one goes one by one.
 	rows := make([][]any, len(ops))
@@ -245,10 +246,10 @@ func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("insert orders: %w", err)
+		return nil, nil, fmt.Errorf("insert orders: %w", err)
 	}
 	if len(idOf) != len(ops) {
-		return nil, errNoSet
+		return nil, nil, errNoSet
 	}
 	ids := make([]int64, len(ops))
 	for i, o := range ops {
@@ -270,10 +271,10 @@ func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 			WHERE order_guards.expires_at < ` + after[0] + ` RETURNING order_id`
 		}, func(*sql.Rows) error { got++; return nil })
 		if err != nil {
-			return nil, fmt.Errorf("order guards: %w", err)
+			return nil, nil, fmt.Errorf("order guards: %w", err)
 		}
 		if got != len(guards) {
-			return nil, errNoSet
+			return nil, nil, errNoSet
 		}
 	}
 	// The balances: each account is charged its orders' total at once, and must hold it.
@@ -301,10 +302,10 @@ func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("charge balances: %w", err)
+		return nil, nil, fmt.Errorf("charge balances: %w", err)
 	}
 	if len(after) != len(accounts) {
-		return nil, errNoSet // a balance short: its orders are refused one by one
+		return nil, nil, errNoSet // a balance short: its orders are refused one by one
 	}
 	// The reservations, as Reserve writes them: a transfer each, its two legs with the
 	// balance after each order in the batch's order, and the hold.
@@ -314,18 +315,20 @@ func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 	}
 	tid, err := t.orderTransfers(transfers)
 	if err != nil {
-		return nil, fmt.Errorf("reserve transfers: %w", err)
+		return nil, nil, fmt.Errorf("reserve transfers: %w", err)
 	}
 	if len(tid) != len(ops) {
-		return nil, fmt.Errorf("reserve transfers: %d of %d keys were free", len(tid), len(ops))
+		return nil, nil, fmt.Errorf("reserve transfers: %d of %d keys were free", len(tid), len(ops))
 	}
 	entries := make([][]any, 0, 2*len(ops))
+	balances := make([]loket.Money, len(ops)) // each order's reseller's balance right after it
 	holds := make([][]any, len(ops))
 	attempts := make([][]any, len(ops))
 	jobs := make([][]any, len(ops))
 	for i, o := range ops {
 		n, id := o.spec.order.n, ids[i]
 		after[n.AccountID] -= n.Price
+		balances[i] = after[n.AccountID]
 		entries = append(entries, []any{tid[id], n.AccountID, -n.Price, after[n.AccountID], now},
 			[]any{tid[id], inflight, n.Price, sql.NullInt64{}, now})
 		holds[i] = []any{id, n.AccountID, n.Price, "pending", tid[id], now}
@@ -347,10 +350,10 @@ func (t *Tx) writeOrderSet(ops []*op, now, inflight int64) ([]int64, error) {
 		{"jobs", `INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at) `, jobs},
 	} {
 		if err := t.setRows(s.rows, nil, func(src string, _ ...string) string { return s.head + src }, nil); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.what, err)
+			return nil, nil, fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
-	return ids, nil
+	return ids, balances, nil
 }
 
 // orderTransfers writes the transfers rows (key, kind, order_id, note, created_at)
