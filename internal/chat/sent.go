@@ -14,14 +14,14 @@ import (
 // job hands over what it sent and goes on; one write at a time marks everything
 // handed over since the one before, in one statement and one commit shared by every
 // chat. Before, each chat's job wrote its own marks and waited for them: a write per
-// reply or two, each rewriting an outbox page that earlier commits had written (the
-// outbox was half the chat order's WAL).
+// reply or two, each rewriting an outbox page that earlier commits had written (1.5 of
+// a chat order's 9.5 WAL pages).
 //
 // Until a reply's mark is committed, and its chat's queue is read after that, the log
 // hides the reply from its chat's job, so that it is not sent twice. A node that stops
-// between a send and its mark leaves the reply pending, and the sweep sends it again:
-// at least once, as a send lost between the channel and the record always could. The
-// window is one commit under load, as it was.
+// between a send and its mark leaves the reply pending, and the next node to send the
+// channel sends it again: at least once, as a send lost between the channel and the
+// record always could. The window is one commit under load, as it was.
 type sentLog struct {
 	db  *store.DB
 	log *slog.Logger

@@ -57,6 +57,7 @@ type Service struct {
 
 	mu       sync.RWMutex
 	channels map[string]Channel
+	sending  map[string]time.Time // channels whose replies this node sends, until when (sendLoop)
 
 	// pins keeps, per reseller, a PIN hash and the digest of the PIN that matched it:
 	// the argon2 check runs once per PIN, not per message.
@@ -75,42 +76,90 @@ type Service struct {
 // results.
 func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.Service, log *slog.Logger, reg *metrics.Registry, cfg Config) *Service {
 	cfg.defaults()
-	s := &Service{db: db, svc: svc, runner: runner, log: log, cfg: cfg, channels: map[string]Channel{}, sent: newSentLog(db, log)}
+	s := &Service{db: db, svc: svc, runner: runner, log: log, cfg: cfg, channels: map[string]Channel{}, sending: map[string]time.Time{},
+		sent: newSentLog(db, log)}
 	s.m.messages = reg.Counter("loket_chat_messages_total", "Chat messages taken, by channel and what they asked.", "channel", "command")
 	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
 	runner.Handle(store.JobChat, s.send)
 	runner.Go(s.sent.run)
-	// Replies nobody sent in their time (their node stopped, a send lost): any node
-	// takes them up.
-	runner.Every(2*time.Second, 10*time.Second, false, func(ctx context.Context) {
-		if due, err := s.db.ChatRepliesDue(ctx, orphanAfter); err != nil || !due {
-			return
-		}
-		var chats [][2]string
-		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
-			var err error
-			chats, err = t.TakeDueChats(orphanAfter, 500)
-			return err
-		})
-		if err != nil {
-			s.log.Error("chat replies left unsent", "err", err)
-			return
-		}
-		for _, c := range chats {
-			s.kick(c[0], c[1])
-		}
-	})
 	hooks.SetReporter(s.report)
 	return s
 }
 
-// AddChannel makes a channel read (by one node at a time: a lease) and written to.
-// Call before the runner starts.
+// AddChannel makes a channel read and written to, each by one node at a time (two
+// leases). Call before the runner starts.
 func (s *Service) AddChannel(ch Channel) {
 	s.mu.Lock()
 	s.channels[ch.Name()] = ch
 	s.mu.Unlock()
 	s.runner.Go(func(stop <-chan struct{}) { s.read(ch, stop) })
+	s.runner.Go(func(stop <-chan struct{}) { s.sendLoop(ch.Name(), stop) })
+}
+
+// sendPoll is how often the node sending a channel's replies looks for replies due
+// that it was not handed in memory: written on another node, or left by a node that
+// stopped.
+var sendPoll = 200 * time.Millisecond
+
+// sendLoop makes this node the one that sends the channel's replies while it holds
+// the lease chat-send:<channel>: one node at a time, so that a reply goes out once and
+// a chat's replies in order, whichever node wrote them. Holding it, the node takes up
+// every sendPoll the chats with a reply due.
+func (s *Service) sendLoop(channel string, stop <-chan struct{}) {
+	lease := "chat-send:" + channel
+	node := s.runner.Node()
+	var next time.Time // when to take or renew the lease
+	t := time.NewTicker(sendPoll)
+	defer t.Stop()
+	for {
+		ctx := context.Background()
+		if now := time.Now(); !now.Before(next) {
+			ok, err := s.db.TakeLease(ctx, lease, node, s.cfg.LeaseTTL)
+			if err != nil && !errors.Is(err, store.ErrClosed) {
+				s.log.Warn("chat send lease", "channel", channel, "err", err)
+			}
+			s.mu.Lock()
+			if ok && err == nil {
+				// Sure of it for the lease's time less a margin; renewed at a third.
+				s.sending[channel] = now.Add(s.cfg.LeaseTTL * 2 / 3)
+				next = now.Add(s.cfg.LeaseTTL / 3)
+			} else {
+				delete(s.sending, channel)
+				next = now.Add(time.Second)
+			}
+			s.mu.Unlock()
+		}
+		if s.sends(channel) {
+			chats, err := s.db.ChatsDue(ctx, channel, 500)
+			if err != nil && !errors.Is(err, store.ErrClosed) {
+				s.log.Warn("chat replies due", "channel", channel, "err", err)
+			}
+			for _, a := range chats {
+				s.kick(channel, a)
+			}
+		}
+		select {
+		case <-stop:
+			s.mu.Lock()
+			held := s.sending[channel].After(time.Now())
+			delete(s.sending, channel)
+			s.mu.Unlock()
+			if held {
+				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				s.db.ReleaseLease(rctx, lease, node)
+				cancel()
+			}
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sends reports whether this node sends the channel's replies now.
+func (s *Service) sends(channel string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return time.Now().Before(s.sending[channel])
 }
 
 // Channels names the channels configured on this node.
@@ -269,17 +318,14 @@ func addressLane(address string) uint64 {
 }
 
 // kick hands a chat's queued replies to the runner now, or to the chat's job running
-// here (left pending, any node's sweep would take them up later).
+// here, when this node sends the chat's channel (else the node that does finds them
+// due within sendPoll).
 func (s *Service) kick(channel, address string) {
-	if s.sent.kicked([2]string{channel, address}) {
+	if !s.sends(channel) || s.sent.kicked([2]string{channel, address}) {
 		return
 	}
 	s.runner.Enqueue(store.Job{Key: store.ChatJobKey(channel, address), Kind: store.JobChat})
 }
-
-// orphanAfter is how long after its time a reply still pending is taken up by any
-// node: the node that wrote it sends it at once, from memory.
-var orphanAfter = 10 * time.Second
 
 // sendChain bounds the replies of one chat read and sent at a time.
 const sendChain = 32
@@ -317,6 +363,9 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		}
 	}()
 	for !held {
+		if !s.sends(channel) {
+			break // another node sends the channel now
+		}
 		seen := s.sent.mark()
 		queue, err := s.db.ChatQueue(ctx, channel, address, after, sendChain)
 		if err != nil {

@@ -414,9 +414,9 @@ func (f *flaky) Send(ctx context.Context, rep chat.Reply) error {
 }
 
 // The outbox is its own queue: a reply nobody sent in its time (its node stopped
-// before sending it) is taken up by the node's sweep; a channel's error is retried
-// with a growing pause, holding the chat's later replies back, which then follow in
-// order.
+// before sending it) is taken up by the node sending the channel; a channel's error is
+// retried with a growing pause, holding the chat's later replies back, which then
+// follow in order.
 func TestChatRepliesTakenUp(t *testing.T) {
 	loketest.Each(t, func(t *testing.T, engine string) {
 		ch := &flaky{recorder: recorder{name: "xmpp"}, fails: 2}

@@ -27,8 +27,8 @@ func InOrderTx(ctx context.Context) func(t *Tx, o *loket.Order) error {
 }
 
 // JobChat sends a chat's queued replies, in order (key: ChatJobKey). It is a job of
-// the runner's memory only: the outbox is the durable queue (next_at), taken up by
-// TakeDueChats when the node that wrote a reply did not send it.
+// the runner's memory only, on the node sending the chat's channel: the outbox is the
+// durable queue (next_at), which that node reads for replies due (ChatsDue).
 const JobChat = "chat"
 
 const chatAccountCols = `a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until`
@@ -273,38 +273,21 @@ func (t *Tx) EnqueueChat(channel, address, body string, depositID int64) error {
 	return nil
 }
 
-// ChatRepliesDue reports whether a reply is still pending at least grace after its
-// time: a read, so that checking for them costs no write.
-func (db *DB) ChatRepliesDue(ctx context.Context, grace time.Duration) (bool, error) {
-	var due bool
-	err := db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chat_outbox WHERE state = 'pending' AND next_at <= $1)`,
-		Now()-grace.Microseconds()).Scan(&due)
-	return due, err
-}
-
-// TakeDueChats takes up replies still pending at least grace after their time
-// (their node stopped, or its send was lost), up to limit, oldest first: their time
-// becomes now, so that no other node takes them for another grace. It returns their
-// chats, each once.
-func (t *Tx) TakeDueChats(grace time.Duration, limit int) ([][2]string, error) {
-	now := Now()
-	due := now - grace.Microseconds()
-	var chats [][2]string
-	seen := map[[2]string]bool{}
-	err := scanAll(t.Query(`UPDATE chat_outbox SET next_at = $2
-		WHERE id IN (SELECT id FROM chat_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id `+limitRows(limit)+`)
-			AND state = 'pending' AND next_at <= $1 RETURNING channel, address`, due, now))(func(rs *sql.Rows) error {
-		var c [2]string
-		if err := rs.Scan(&c[0], &c[1]); err != nil {
-			return err
-		}
-		if !seen[c] {
-			seen[c] = true
-			chats = append(chats, c)
-		}
-		return nil
-	})
-	return chats, err
+// ChatsDue lists the chats of a channel with a reply due (pending, its time come), at
+// most limit: what the node sending the channel's replies takes up, those written on
+// other nodes and those left by a node that stopped.
+func (db *DB) ChatsDue(ctx context.Context, channel string, limit int) ([]string, error) {
+	var out []string
+	err := db.each(ctx, `SELECT DISTINCT address FROM chat_outbox WHERE channel = $1 AND state = 'pending' AND next_at <= $2 `+limitRows(limit),
+		func(r *sql.Rows) error {
+			var a string
+			if err := r.Scan(&a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		}, channel, Now())
+	return out, err
 }
 
 // ChatJobKey is the key of the job that sends a chat's replies.
