@@ -17,11 +17,12 @@ import (
 // then waits until no order is pending and done reports true (nil: nothing more to
 // wait for; a chat bench waits for its replies), so that work left in the background
 // is counted too. It reports orders/s over that whole time, accepted/s until the last
-// order was accepted, and per order: the writes db ran and the shared transactions they
-// were committed in, the write lane's busy time (commits included), the process's CPU
-// time (steadier than the rates on a shared machine) and the bytes it wrote (the WAL
-// and checkpoints). That is the shape of the order benchmarks,
-// so that the rates of the surfaces compare (BenchmarkCreateOrder, BenchmarkChatOrder).
+// order was accepted, and per order: the writes db ran and the shared transactions
+// they were committed in, the write lanes' busy time (commits included; on PostgreSQL
+// the sum of its lanes, which run side by side), the process's CPU time (steadier than
+// the rates on a shared machine) and the bytes it wrote (the WAL and checkpoints).
+// That is the shape of the order benchmarks, so that the rates of the surfaces compare
+// (BenchmarkCreateOrder, BenchmarkChatOrder).
 func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func() bool) {
 	b.Helper()
 	var n atomic.Int64
