@@ -112,3 +112,31 @@ func TestSentLogHides(t *testing.T) {
 		}
 	})
 }
+
+// A reply nobody sent within GiveUp (its channel sent by no node any more, say) is
+// given up; a newer one stays pending.
+func TestGiveUpChats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, body := range []string{"lama", "baru"} {
+			if err := db.Write(ctx, 0, func(tx *store.Tx) error { return tx.EnqueueChat("xmpp", "lepas@loket", body, 0) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.W.ExecContext(ctx, `UPDATE chat_outbox SET created_at = created_at - 7200000000 WHERE body = 'lama'`); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := db.Write(ctx, 0, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.GiveUpChats(time.Now().Add(-time.Hour))
+			return err
+		}); err != nil || n != 1 {
+			t.Fatalf("gave up %d, %v", n, err)
+		}
+		q, err := db.ChatQueue(ctx, "xmpp", "lepas@loket", 0, 32)
+		if err != nil || len(q) != 1 || q[0].Body != "baru" {
+			t.Fatalf("still pending: %+v %v", q, err)
+		}
+	})
+}

@@ -82,6 +82,23 @@ func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.
 	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
 	runner.Handle(store.JobChat, s.send)
 	runner.Go(s.sent.run)
+	// Replies nobody sent within GiveUp (refused until then, or their channel sent by no
+	// node any more) are given up, by any node: the sending node gives up the ones it
+	// tries itself.
+	runner.Every(time.Minute, 10*time.Second, false, func(ctx context.Context) {
+		var n int64
+		err := s.db.Write(ctx, 0, func(t *store.Tx) error {
+			var err error
+			n, err = t.GiveUpChats(time.Now().Add(-s.cfg.GiveUp))
+			return err
+		})
+		if err != nil && !errors.Is(err, store.ErrClosed) {
+			s.log.Error("chat replies not sent in time", "err", err)
+		}
+		if n > 0 {
+			s.log.Warn("chat replies given up: not sent in time", "replies", n)
+		}
+	})
 	hooks.SetReporter(s.report)
 	return s
 }

@@ -290,6 +290,18 @@ func (db *DB) ChatsDue(ctx context.Context, channel string, limit int) ([]string
 	return out, err
 }
 
+// GiveUpChats gives up the replies still pending that were queued before cutoff, for
+// whatever reason no node sent them (their channel refused them, or no node sends
+// their channel any more), and returns how many.
+func (t *Tx) GiveUpChats(cutoff time.Time) (int64, error) {
+	res, err := t.Exec(`UPDATE chat_outbox SET state = 'gave_up', error = CASE WHEN error = '' THEN 'not sent in time' ELSE error END, next_at = 0
+		WHERE state = 'pending' AND created_at < $1`, cutoff.UnixMicro())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // ChatJobKey is the key of the job that sends a chat's replies.
 func ChatJobKey(channel, address string) string { return "chat:" + channel + ":" + address }
 
