@@ -44,7 +44,7 @@ type sentChat struct {
 	hidden  map[int64]uint64 // sent replies → the write that marked them (0: not yet)
 	reading bool             // the chat's job is running: it may be reading its queue
 	again   bool             // replies were queued while it ran: it reads once more
-	through int64            // every reply up to this one was sent (SQLite; 0: unknown)
+	through int64            // every reply up to this one was sent (where ids commit in order; 0: unknown)
 }
 
 func newSentLog(db *store.DB, log *slog.Logger) *sentLog {

@@ -361,11 +361,10 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		return nil
 	}
 	chat := [2]string{channel, address}
-	// On SQLite (one writer: a chat's replies commit in the order of their ids) a run
-	// goes on after the last reply the run before it handed over with nothing refused
-	// or passed by; on PostgreSQL lanes commit side by side, so a pass reads the queue
-	// from its start.
-	ordered := s.db.Dialect == store.SQLite
+	// Where replies commit in the order of their ids (SQLite's one writer), a run goes
+	// on after the last reply the run before it handed over with nothing refused or
+	// passed by; elsewhere (PostgreSQL's lanes) a pass reads the queue from its start.
+	ordered := s.db.CommitsInIDOrder()
 	after := s.sent.begin(chat) // replies up to this one were seen
 	if !ordered {
 		after = 0
@@ -482,7 +481,7 @@ func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) err
 	if err != nil || !ok {
 		return err
 	}
-	balance, err := t.AccountBalance(r.BalanceAccountID)
+	balance, err := t.OrderBalance(r.BalanceAccountID)
 	if err != nil {
 		return err
 	}

@@ -296,14 +296,19 @@ func (g *Gen) object(t reflect.Type) *Schema {
 }
 
 func isScalar(s *Schema) bool {
-	var tp string
+	tp := typeName(s)
+	return tp == "integer" || tp == "number" || tp == "boolean" || tp == "string"
+}
+
+// typeName is s's JSON type, the first of a list of types (["string", "null"]).
+func typeName(s *Schema) string {
 	switch v := s.Type.(type) {
 	case string:
-		tp = v
+		return v
 	case []string:
-		tp = v[0]
+		return v[0]
 	}
-	return tp == "integer" || tp == "number" || tp == "boolean" || tp == "string"
+	return ""
 }
 
 // setEnum restricts s (or the items of an array) to the comma-separated values of tag.
@@ -311,13 +316,7 @@ func setEnum(s *Schema, tag string) {
 	if s.Items != nil {
 		s = s.Items
 	}
-	var tp string
-	switch v := s.Type.(type) {
-	case string:
-		tp = v
-	case []string:
-		tp = v[0]
-	}
+	tp := typeName(s)
 	s.Enum = nil
 	for v := range strings.SplitSeq(tag, ",") {
 		v = strings.TrimSpace(v)

@@ -6,10 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"github.com/loket/loket/internal/loket"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loket/loket/internal/loket"
 )
 
 // ErrClosed is returned for operations submitted after Close.
@@ -33,8 +34,8 @@ type Tx struct {
 	roll *rollup
 	// For an operation of a set: the rows it inserts with the set's (insertLater).
 	later *laterRows
-	// For a then of an order set: its reseller's balance right after its order
-	// (OrderBalance), known without a read.
+	// For a then of an order or settlement set: its reseller's balance right after its
+	// order or settlement, where the set knows it (OrderBalance).
 	orderBalance *loket.Money
 }
 

@@ -334,7 +334,7 @@ func (db *DB) ChatQueue(ctx context.Context, channel, address string, after int6
 }
 
 // RecordChatSend stores one try of sending a reply and its new state; a reply still
-// pending is tried again at next.
+// pending is tried again at next. A reply given up meanwhile (GiveUpChats) stays so.
 func (t *Tx) RecordChatSend(id int64, state, errText string, next time.Time) error {
 	var sent any
 	if state == "sent" {
@@ -345,7 +345,7 @@ func (t *Tx) RecordChatSend(id int64, state, errText string, next time.Time) err
 		at = next.UnixMicro()
 	}
 	_, err := t.Exec(`UPDATE chat_outbox SET attempts = attempts + 1, state = $2, error = $3, sent_at = COALESCE(CAST($4 AS BIGINT), sent_at),
-		next_at = $5 WHERE id = $1`, id, state, errText, sent, at)
+		next_at = $5 WHERE id = $1 AND state = 'pending'`, id, state, errText, sent, at)
 	return err
 }
 

@@ -104,9 +104,10 @@ func (t *Tx) accountID(code, kind string) (accountInfo, error) {
 	return info, nil
 }
 
-// OrderBalance is, in what commits with a new order (WithInOrderTx), its reseller's
-// balance right after the order: known without a read when the order was written in a
-// set, else the account's balance now (id is the reseller's balance account).
+// OrderBalance is, in what commits with a new order or a settlement (the then of
+// WriteOrder or WriteSettlement), its reseller's balance right after it: known without
+// a read when the set it was written in changed that balance, else the account's
+// balance now, which is then the same (id is the reseller's balance account).
 func (t *Tx) OrderBalance(id int64) (loket.Money, error) {
 	if t.orderBalance != nil {
 		return *t.orderBalance, nil

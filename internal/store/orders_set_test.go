@@ -177,6 +177,48 @@ func TestOrderSets(t *testing.T) {
 			t.Errorf("balance %d after refunds of %d, want %d", b, refunds, before+refunds)
 		}
 		verify(t, db)
+		// Failures of one reseller settled together (in sets): each then's balance is the
+		// one right after its own refund, before plus one price, two, three...
+		n := min(int(f.balance(t)/5400), 12)
+		ok, _, codes = fire(n, func(i int) *store.NewOrder { return f.order(fmt.Sprint("r", i), fmt.Sprintf("0814%08d", i), time.Hour) }, nil)
+		if ok != n || len(codes) != 0 {
+			t.Fatalf("%d of %d accepted, %v", ok, n, codes)
+		}
+		pending, err = db.ListOrders(ctx, loket.OrderFilter{ResellerID: f.reseller, Status: loket.StatusPending, Limit: 500})
+		if err != nil || len(pending) != n {
+			t.Fatalf("%d pending, %v", len(pending), err)
+		}
+		before, inSets := f.balance(t), db.OrdersInSets()
+		saldo := map[int64]loket.Money{}
+		for _, o := range pending {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st := store.Settlement{OrderID: o.ID, SupplierID: f.route.SupplierID, AttemptSeq: 1, AttemptOutcome: "failed"}
+				_, err := db.WriteSettlement(ctx, uint64(f.reseller), st, true, func(t *store.Tx, so *loket.Order) error {
+					b, err := t.OrderBalance(f.account)
+					mu.Lock()
+					saldo[so.ID] = b // a then run again (its set gave way) says it again: the last stands
+					mu.Unlock()
+					return err
+				})
+				if err != nil {
+					t.Errorf("settle %d: %v", o.ID, err)
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[loket.Money]bool{}
+		for _, b := range saldo {
+			seen[b] = true
+		}
+		for k := 1; k <= n; k++ {
+			if !seen[before+loket.Money(k)*5400] {
+				t.Fatalf("no failure says the balance is %d: %v", before+loket.Money(k)*5400, saldo)
+			}
+		}
+		t.Logf("%d failures, %d settled in sets", n, db.OrdersInSets()-inSets)
+		verify(t, db)
 		if db.OrdersInSets() == 0 {
 			t.Errorf("no order was written in a set")
 		}

@@ -202,6 +202,9 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	// The entries, as PostHold's and VoidHold's legs.
 	var entries [][]any
 	payables := map[int64]int64{}
+	// Each order's reseller's balance right after its settlement, where the set knows
+	// it (an account refunded in this set); nil: unchanged by the set (OrderBalance reads it).
+	balances := make([]*loket.Money, len(ops))
 	r := t.deltas()
 	for i, o := range ops {
 		s, ord := o.spec.settle.s, orders[i]
@@ -213,9 +216,14 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		r.addAccount(inflight, -h.amount)
 		if !s.Success {
 			after[h.account] += h.amount
-			entries = append(entries, []any{id, h.account, h.amount, after[h.account], now})
+			b := after[h.account]
+			balances[i] = &b
+			entries = append(entries, []any{id, h.account, h.amount, b, now})
 			t.orderSettled(ord, nil, 0)
 			continue
+		}
+		if b, ok := after[h.account]; ok {
+			balances[i] = &b
 		}
 		if s.Cost != 0 {
 			payable, ok := payables[s.SupplierID]
@@ -280,6 +288,7 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	// What each caller writes with its order.
 	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
 		o := ops[i].spec.settle
+		ot.orderBalance = balances[i]
 		if o.then != nil {
 			if err := o.then(ot, orders[i]); err != nil {
 				return err

@@ -83,6 +83,11 @@ func (db *DB) prepared(pool *sql.DB, cache *sync.Map, query string) (*sql.Stmt, 
 	return st, nil
 }
 
+// CommitsInIDOrder reports whether rows' ids are in the order their transactions
+// committed: true on SQLite (one writer), not on PostgreSQL, whose lanes and nodes
+// commit side by side (a lower id may become visible after a higher one).
+func (db *DB) CommitsInIDOrder() bool { return db.Dialect == SQLite }
+
 // limitRows is a LIMIT clause of n rows, written into the statement's text. SQLite's
 // planner reads the value of a LIMIT given as a parameter, which marks the statement
 // to be prepared again every time that parameter is bound (SQLite 3.53): a prepared
