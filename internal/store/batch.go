@@ -37,6 +37,9 @@ type Tx struct {
 	// For a then of an order or settlement set: its reseller's balance right after its
 	// order or settlement, where the set knows it (OrderBalance).
 	orderBalance *loket.Money
+	// For a then of a settlement set: the balances of the set's resellers whose
+	// balance it did not change, read once for all when a then first asks (OrderBalance).
+	setBalances *setBalances
 }
 
 // txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's

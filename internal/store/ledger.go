@@ -112,6 +112,42 @@ func (t *Tx) OrderBalance(id int64) (loket.Money, error) {
 	if t.orderBalance != nil {
 		return *t.orderBalance, nil
 	}
+	if t.setBalances != nil {
+		return t.setBalances.get(t, id)
+	}
+	return t.AccountBalance(id)
+}
+
+// setBalances are accounts whose balances the thens of a set may ask (OrderBalance),
+// read in one statement when the first asks: a chat result says its balance after.
+type setBalances struct {
+	ids []int64
+	got map[int64]loket.Money // nil: not read yet
+}
+
+func (s *setBalances) get(t *Tx, id int64) (loket.Money, error) {
+	if s.got == nil {
+		s.got = make(map[int64]loket.Money, len(s.ids))
+		rows := make([][]any, len(s.ids))
+		for i, a := range s.ids {
+			rows[i] = []any{a}
+		}
+		err := t.setRows(rows, nil, func(src string, _ ...string) string {
+			return `SELECT id, balance FROM accounts WHERE id IN (` + src + `)`
+		}, func(r *sql.Rows) error {
+			var a int64
+			var b loket.Money
+			err := r.Scan(&a, &b)
+			s.got[a] = b
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if b, ok := s.got[id]; ok {
+		return b, nil
+	}
 	return t.AccountBalance(id)
 }
 

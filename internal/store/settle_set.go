@@ -286,9 +286,16 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 		return nil, fmt.Errorf("release jobs: %w", err)
 	}
 	// What each caller writes with its order.
+	unchanged, seen := &setBalances{}, map[int64]bool{}
+	for i, ord := range orders {
+		if a := held[ord.ID].account; balances[i] == nil && !seen[a] {
+			seen[a] = true
+			unchanged.ids = append(unchanged.ids, a)
+		}
+	}
 	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
 		o := ops[i].spec.settle
-		ot.orderBalance = balances[i]
+		ot.orderBalance, ot.setBalances = balances[i], unchanged
 		if o.then != nil {
 			if err := o.then(ot, orders[i]); err != nil {
 				return err
