@@ -13,15 +13,23 @@ import (
 	"github.com/loket/loket/internal/store"
 )
 
-// execute reads a message and does what it asks, returning the answer. Every
-// refusal is an answer in Indonesian that says what to type; nothing here returns an
-// error to the channel (the database failing is said as "try again").
-func (s *Service) execute(ctx context.Context, m Message) result {
-	cmd, perr := Parse(m.Text)
-	acc, ra, pinHash, err := s.db.ChatSender(ctx, m.Channel, m.From)
+// execute does what a message asks (cmd, or perr when it does not read), returning
+// the answer. Every refusal is an answer in Indonesian that says what to type; nothing
+// here returns an error to the channel (the database failing is said as "try again").
+// seen says the message was looked up in the inbox as not handled before; a purchase
+// is not looked up (see Deliver).
+func (s *Service) execute(ctx context.Context, m Message, cmd Command, perr error, seen bool) result {
+	acc, pinHash, err := s.senders.get(ctx, m.Channel, m.From, s.db.ChatSender)
+	var ra *loket.ResellerAuth
+	if err == nil {
+		ra, err = s.svc.Resellers.Auth(ctx, acc.ResellerID)
+	}
 	if err != nil && loket.ErrorCode(err) != loket.ENOTFOUND {
 		s.log.Error("chat account", "channel", m.Channel, "err", err)
 		return result{text: textRetry, command: "error"}
+	}
+	if err != nil {
+		acc = nil
 	}
 	if perr == nil && cmd.Kind == CmdLink {
 		return s.link(ctx, m, cmd)
@@ -52,7 +60,12 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		return res
 	}
 	// Everything else moves or shows money: the PIN first.
-	refusal, err := s.checkPIN(ctx, acc, pinHash, cmd.PIN)
+	refusal, err := s.checkPIN(ctx, acc, pinHash, cmd.PIN, func() (bool, error) {
+		if seen {
+			return false, nil
+		}
+		return s.db.ChatMessageDone(ctx, m.Channel, m.ID)
+	})
 	if err != nil {
 		s.log.Error("chat PIN", "err", err)
 		res.text = textRetry
@@ -63,6 +76,9 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 		return res
 	}
 	res.pinOK = acc.PINFailures > 0 // a right PIN forgets the wrong ones before it
+	if res.pinOK {
+		defer s.senders.forget(m.Channel, m.From)
+	}
 	switch cmd.Kind {
 	case CmdBuy:
 		s.buy(ctx, m, ra, cmd, &res)
@@ -85,6 +101,9 @@ func (s *Service) execute(ctx context.Context, m Message) result {
 	}
 	return res
 }
+
+// errHandled refuses the order of a message the inbox has as handled before.
+var errHandled = loket.Errorf(loket.ECONFLICT, "this chat message was handled before")
 
 // refID is the ref of a chat order: the reseller's own (R#REF), else one made of the
 // message's id, so that a message delivered twice is one order.
@@ -136,8 +155,13 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 			return err
 		}
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)
-		if err != nil || !fresh {
+		if err != nil {
 			return err
+		}
+		if !fresh {
+			// Handled before (a delivery twice, or the message refused once and given
+			// again): the inbox's key, not a look beforehand, keeps it from making an order.
+			return errHandled
 		}
 		if res.pinOK {
 			if err := t.ChatPINPassed(res.accountID); err != nil {
@@ -294,6 +318,7 @@ func (s *Service) link(ctx context.Context, m Message, cmd Command) result {
 		a, err = t.LinkChat(strings.ToUpper(cmd.LinkCode), m.Channel, m.From, loket.Clip(m.Name))
 		return err
 	})
+	s.senders.forget(m.Channel, m.From) // linked before, maybe to another reseller
 	switch {
 	case loket.ErrorCode(err) == loket.ENOTFOUND:
 		res.text = "Kode tidak dikenal atau sudah kedaluwarsa. Buat kode baru di dashboard (menu Chat)."

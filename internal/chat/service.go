@@ -64,7 +64,8 @@ type Service struct {
 	pins      sync.Map // int64 → [2]string
 	pinChecks sync.Map // int64 → *sync.Mutex: one argon2 check at a time per reseller
 
-	sent *sentLog // replies sent, to mark in the outbox
+	sent    *sentLog // replies sent, to mark in the outbox
+	senders senders  // linked chats read lately
 
 	m struct {
 		messages *metrics.CounterVec // by channel and command (or outcome)
@@ -286,10 +287,18 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 	if m.ID == "" || m.From == "" {
 		return nil
 	}
-	if done, err := s.db.ChatMessageDone(ctx, m.Channel, m.ID); err != nil || done {
-		return err
+	// A message handled before does nothing: it is looked up first, except a purchase,
+	// the common message, which does not pay for the read. Its order is refused in its
+	// own transaction when the inbox has it (errHandled), its PIN looked up before a
+	// wrong one counts, and its refusal, found handled as it is recorded, not answered.
+	cmd, perr := Parse(m.Text)
+	seen := perr != nil || cmd.Kind != CmdBuy
+	if seen {
+		if done, err := s.db.ChatMessageDone(ctx, m.Channel, m.ID); err != nil || done {
+			return err
+		}
 	}
-	res := s.execute(ctx, m)
+	res := s.execute(ctx, m, cmd, perr, seen)
 	s.m.messages.With(m.Channel, res.command).Inc()
 	if res.answered {
 		return nil // answered in its order's transaction
@@ -309,6 +318,9 @@ func (s *Service) Deliver(ctx context.Context, m Message) error {
 		queued = true
 		return t.EnqueueChat(m.Channel, m.From, res.text, res.depositID)
 	})
+	if res.pinOK {
+		s.senders.forget(m.Channel, m.From) // its wrong PINs forgotten
+	}
 	if err != nil {
 		return err
 	}
@@ -492,9 +504,10 @@ func (s *Service) report(t *store.Tx, r *loket.ResellerAuth, o *loket.Order) err
 	return nil
 }
 
-// checkPIN checks a chat's PIN for its reseller; a wrong one counts toward the lock.
-// It returns the sentence to answer with when the PIN does not pass.
-func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, hash, pin string) (string, error) {
+// checkPIN checks a chat's PIN for its reseller; a wrong one counts toward the lock,
+// unless handled reports the message handled before (given again). It returns the
+// sentence to answer with when the PIN does not pass.
+func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, hash, pin string, handled func() (bool, error)) (string, error) {
 	if a.LockedUntil.After(time.Now()) {
 		return fmt.Sprintf("Chat ini terkunci sampai %s WIB karena PIN salah berkali-kali.", a.LockedUntil.In(loket.WIB).Format("15:04")), nil
 	}
@@ -524,12 +537,16 @@ func (s *Service) checkPIN(ctx context.Context, a *loket.ChatAccount, hash, pin 
 	if right {
 		return "", nil
 	}
+	if again, err := handled(); err != nil || again {
+		return "PIN salah.", err // given again: counted the first time
+	}
 	var locked bool
 	err := s.db.Write(ctx, uint64(a.ResellerID), func(t *store.Tx) error {
 		var err error
 		locked, err = t.ChatPINFailed(a.ID, s.cfg.PINFailures, s.cfg.PINLock)
 		return err
 	})
+	s.senders.forget(a.Channel, a.Address) // its failures, or its lock
 	if err != nil {
 		return "", err
 	}
@@ -569,6 +586,7 @@ func (s *Service) SetPIN(ctx context.Context, resellerID int64, pin string) erro
 		return err
 	}
 	s.pins.Delete(resellerID)
+	defer s.senders.forgetAll()
 	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.SetChatPIN(resellerID, hash) })
 }
 
@@ -588,6 +606,7 @@ func (s *Service) Accounts(ctx context.Context, resellerID int64) ([]loket.ChatA
 
 // Unlink removes a linked chat.
 func (s *Service) Unlink(ctx context.Context, resellerID, accountID int64) error {
+	defer s.senders.forgetAll()
 	return s.db.Write(ctx, uint64(resellerID), func(t *store.Tx) error { return t.UnlinkChat(resellerID, accountID) })
 }
 

@@ -484,3 +484,63 @@ func TestChatRepliesTakenUp(t *testing.T) {
 		}
 	})
 }
+
+// A purchase is not looked up in the inbox before it runs: a purchase refused, then
+// given again once it could pass (the balance topped up), makes no order and no second
+// answer, on the inbox's key in the order's own transaction; a purchase with a wrong
+// PIN given again counts once toward the lock.
+func TestChatPurchaseGivenAgain(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c, rec := chatNode(t, engine)
+		ctx := context.Background()
+		ra := loketest.Buyer(t, c, "sari", 1_000)
+		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
+			t.Fatal(err)
+		}
+		link, err := c.Chat.NewLink(ctx, ra.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := &chatter{t: t, c: c, rec: rec, from: "5550009"}
+		must(t, ch.say("LINK "+link.Code), "terhubung")
+		const buy = "HSA5.081234567890.1234"
+		must(t, ch.sayAs("m1", buy), "Saldo tidak cukup")
+		if _, err := c.Resellers.Credit(ctx, ra.ID, 100_000, "top up", "sari-top-up"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // given again, one after the other, then twice at once
+			if err := c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: "m1", From: ch.from, Text: buy}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if err := c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: "m1", From: ch.from, Text: buy}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if orders, err := c.Orders.Orders(ctx, loket.OrderFilter{ResellerID: ra.ID}); err != nil || len(orders) != 0 {
+			t.Fatalf("a refused message given again made %d orders (%v)", len(orders), err)
+		}
+		// Two wrong PINs, the second given three times, then a third: locked only then.
+		must(t, ch.sayAs("w1", "HSA5.081234567890.9999"), "PIN salah.")
+		must(t, ch.sayAs("w2", "HSA5.081234567890.9999"), "PIN salah.")
+		for range 2 {
+			if err := c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: "w2", From: ch.from, Text: "HSA5.081234567890.9999"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(t, ch.sayAs("m2", "SAL.1234"), "Saldo Rp 101.000")
+		time.Sleep(300 * time.Millisecond)
+		if n := len(rec.replies(ch.from)); n != 5 { // linked, refused, two wrong PINs, the balance
+			t.Fatalf("%d replies, want 5: %+v", n, rec.replies(ch.from))
+		}
+		// The right PIN forgot the wrong ones: three more are needed to lock.
+		must(t, ch.sayAs("w3", "HSA5.081234567890.9999"), "PIN salah.")
+		must(t, ch.sayAs("w4", "HSA5.081234567890.9999"), "PIN salah.")
+		must(t, ch.sayAs("w5", "HSA5.081234567890.9999"), "dikunci")
+	})
+}

@@ -60,6 +60,9 @@ type ResellerService interface {
 	// SecretKey is the reseller's secret key in the clear, for dialects that sign with it.
 	SecretKey(r *ResellerAuth) (string, error)
 	AuthByID(ctx context.Context, id int64) (*ResellerAuth, error)
+	// Auth is AuthByID kept for a moment, as Authenticate keeps a key's reseller (a
+	// change made on this node is seen at once, one made on another within seconds).
+	Auth(ctx context.Context, id int64) (*ResellerAuth, error)
 	// Reseller returns a reseller by id, or by username when id is 0.
 	Reseller(ctx context.Context, id int64, username string) (*Reseller, error)
 	Resellers(ctx context.Context) ([]*Reseller, error)

@@ -47,33 +47,30 @@ func scanChatAccount(row interface{ Scan(...any) error }) (*loket.ChatAccount, e
 }
 
 // ChatSender is a linked chat with what a message of it needs, read at once: its
-// account, its reseller as a request authenticated as it sees it, and the reseller's
-// PIN hash ("" when none is set). ENOTFOUND when the chat is not linked.
-func (db *DB) ChatSender(ctx context.Context, channel, address string) (*loket.ChatAccount, *loket.ResellerAuth, string, error) {
-	var a loket.ChatAccount
-	var linked, locked int64
-	var ra loket.ResellerAuth
-	var ips, pin string
-	err := db.queryRow(ctx, `SELECT a.id, a.reseller_id, r.username, a.channel, a.address, a.name, a.linked_at, a.locked_until, a.pin_failures,
-		r.id, r.username, r.level, r.status, r.ip_allow, r.webhook_url, r.secret_hash, r.secret_seal, r.balance_account_id, r.profit_account_id,
-		COALESCE(r.referred_by, 0), r.chat_pin_hash
-		FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id WHERE a.channel = $1 AND a.address = $2`, channel, address).
-		Scan(&a.ID, &a.ResellerID, &a.Username, &a.Channel, &a.Address, &a.Name, &linked, &locked, &a.PINFailures,
-			&ra.ID, &ra.Username, &ra.Level, &ra.Status, &ips, &ra.WebhookURL, &ra.SecretHash, &ra.SecretSeal, &ra.BalanceAccountID, &ra.ProfitAccountID,
-			&ra.UplineID, &pin)
+// account and its reseller's PIN hash ("" when none is set). ENOTFOUND when the chat
+// is not linked.
+func (db *DB) ChatSender(ctx context.Context, channel, address string) (*loket.ChatAccount, string, error) {
+	var pin string
+	var failures int
+	a, err := scanChatAccount(scanAlso{db.queryRow(ctx, `SELECT `+chatAccountCols+`, a.pin_failures, r.chat_pin_hash
+		FROM chat_accounts a JOIN resellers r ON r.id = a.reseller_id WHERE a.channel = $1 AND a.address = $2`, channel, address), []any{&failures, &pin}})
 	if noRows(err) {
-		return nil, nil, "", loket.Errorf(loket.ENOTFOUND, "this chat is not linked")
+		return nil, "", loket.Errorf(loket.ENOTFOUND, "this chat is not linked")
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	a.LinkedAt = Time(linked)
-	if locked > 0 {
-		a.LockedUntil = Time(locked)
-	}
-	ra.IPAllow = splitList(ips)
-	return &a, &ra, pin, nil
+	a.PINFailures = failures
+	return a, pin, nil
 }
+
+// scanAlso scans a row's last columns into also, after those its caller scans.
+type scanAlso struct {
+	row  interface{ Scan(...any) error }
+	also []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.also...)...) }
 
 // ChatAccounts lists the chats linked to a reseller (every reseller's when 0), the
 // newest first.
@@ -198,9 +195,9 @@ func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error)
 // ChatOrderPlaced keeps, in the order's transaction, the order as its chat account's
 // last (in a set, with the set's others: one statement, the newest of each account).
 func (t *Tx) ChatOrderPlaced(accountID, orderID int64) error {
-	return t.insertLater(`WITH v(id, order_id) AS (`, `) UPDATE chat_accounts
-		SET last_order_id = (SELECT MAX(v.order_id) FROM v WHERE v.id = chat_accounts.id)
-		WHERE id IN (SELECT id FROM v) AND last_order_id < (SELECT MAX(v.order_id) FROM v WHERE v.id = chat_accounts.id)`, accountID, orderID)
+	return t.insertLater(`WITH v(id, order_id) AS (`, `) UPDATE chat_accounts SET last_order_id = m.order_id
+		FROM (SELECT id, MAX(order_id) AS order_id FROM v GROUP BY id) m
+		WHERE chat_accounts.id = m.id AND chat_accounts.last_order_id < m.order_id`, accountID, orderID)
 }
 
 // ChatMessageDone reports whether a channel's message was handled before (a delivery
