@@ -311,12 +311,19 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]update, error
 	return us, nil
 }
 
+// maxTaking bounds the messages a channel hands over at once (chat.Lanes): a
+// getUpdates answer holds at most 100.
+const maxTaking = 100
+
 // Receive long-polls getUpdates until ctx ends (nil) or the Bot API fails (an error:
-// the token refused, another poller or a webhook, a network error or 5xx). An update
-// is confirmed (the next poll's offset passes it) only once deliver took its message;
-// when deliver fails, Receive waits a moment and polls again from that update.
+// the token refused, another poller or a webhook, a network error or 5xx). The
+// messages of one answer are handed to deliver side by side across chats, in order
+// within a chat. An update is confirmed (the next poll's offset passes it) only once
+// deliver took its message and every one before it; when deliver fails, Receive
+// waits a moment and polls again from that update.
 func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, chat.Message) error) error {
 	var offset int64
+	lanes := chat.NewLanes(deliver, maxTaking, true)
 	c.log.Info("telegram: polling", "api", c.apiURL, "timeout", c.poll)
 	for {
 		if ctx.Err() != nil {
@@ -344,18 +351,29 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 			}
 			return err
 		}
-		for _, u := range us {
+		// The messages of an answer are taken side by side across chats, in order
+		// within one (chat.Lanes); the offset then passes the updates up to the
+		// first message not taken, which the next poll gives again with those after
+		// it (the inbox knows the ones taken meanwhile).
+		errs := make([]error, len(us))
+		for i, u := range us {
 			if m, ok := message(u); ok {
-				if err := deliver(ctx, m); err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					c.log.Warn("telegram: message not taken; asking for it again", "id", m.ID, "update", u.UpdateID, "err", c.redacted(err.Error()))
-					if !sleep(ctx, c.pause) {
-						return nil
-					}
-					break
+				lanes.Take(ctx, m, func(err error) { errs[i] = err })
+			}
+		}
+		lanes.Wait()
+		for i, u := range us {
+			if err := errs[i]; err != nil {
+				if ctx.Err() != nil {
+					return nil
 				}
+				if m, ok := message(u); ok && !errors.Is(err, chat.ErrNotTried) {
+					c.log.Warn("telegram: message not taken; asking for it again", "id", m.ID, "update", u.UpdateID, "err", c.redacted(err.Error()))
+				}
+				if !sleep(ctx, c.pause) {
+					return nil
+				}
+				break
 			}
 			offset = u.UpdateID + 1
 		}

@@ -166,10 +166,19 @@ func TestReceiveInOrder(t *testing.T) {
 		{Channel: "telegram", ID: "111:6", From: "111", Name: "Budi Santoso", Text: "CEK.1234", At: time.Unix(1765000006, 0)},
 		{Channel: "telegram", ID: "-1002:7", From: "-1002", Name: "sari_cell", Text: "HARGA.TSEL", At: time.Unix(1765000007, 0)},
 	}
+	// Chats side by side, a chat's messages in order.
+	var got []chat.Message
+	for range want {
+		got = append(got, r.next(t))
+	}
+	at := func(id string) int { return slices.IndexFunc(got, func(m chat.Message) bool { return m.ID == id }) }
 	for _, w := range want {
-		if m := r.next(t); m != w {
-			t.Errorf("got %+v\nwant %+v", m, w)
+		if i := at(w.ID); i < 0 || got[i] != w {
+			t.Errorf("got %+v\nwant %+v", got, w)
 		}
+	}
+	if at("111:5") > at("111:6") {
+		t.Errorf("a chat's messages out of order: %+v", got)
 	}
 	// One queued while Receive is mid long-poll arrives at once.
 	f.Push(telegramtest.TextMessage(222, 1, "group", "Ani", "", "", "HELP"))

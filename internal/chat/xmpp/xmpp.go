@@ -248,10 +248,15 @@ func (c *Channel) login(ctx context.Context, mech string) (*goxmpp.Client, error
 	}
 }
 
+// maxTaking bounds the messages handed over at once (chat.Lanes).
+const maxTaking = 100
+
 // Receive connects and reads messages until ctx ends (nil) or the connection fails
-// (an error: the caller starts Receive again after a pause). deliver is called in
-// order, from this goroutine. XMPP has no redelivery: when deliver returns an error
-// the message is logged and dropped here — keeping it is the caller's inbox's job.
+// (an error: the caller starts Receive again after a pause). Messages are handed to
+// deliver side by side across chats, in order within a chat (chat.Lanes), and Receive
+// returns once those under way are done. XMPP has no redelivery: when deliver returns
+// an error the message is logged and dropped here — keeping it is the caller's
+// inbox's job.
 func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, chat.Message) error) error {
 	client, err := c.connect(ctx)
 	if err != nil {
@@ -273,6 +278,8 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 	// messages to this resource.
 	c.log.Info("xmpp: connected", "server", c.cfg.Server, "tls", c.cfg.TLS)
 
+	lanes := chat.NewLanes(deliver, maxTaking, false)
+	defer lanes.Wait()
 	stanzas := make(chan any)
 	readErr := make(chan error, 1)
 	done := make(chan struct{})       // Receive is returning
@@ -354,24 +361,26 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 				return fmt.Errorf("xmpp: keepalive ping: %w", err)
 			}
 		case st := <-stanzas:
-			c.handle(ctx, client, st, deliver)
-			lastRead = time.Now() // after deliver: a slow deliver is not the server's silence
+			c.handle(ctx, client, st, lanes)
+			lastRead = time.Now() // after a wait for a place: a slow deliver is not the server's silence
 		}
 	}
 }
 
 // handle acts on one stanza go-xmpp read.
-func (c *Channel) handle(ctx context.Context, client *goxmpp.Client, st any, deliver func(context.Context, chat.Message) error) {
+func (c *Channel) handle(ctx context.Context, client *goxmpp.Client, st any, lanes *chat.Lanes) {
 	switch v := st.(type) {
 	case goxmpp.Chat:
 		msg, ok := c.message(v)
 		if !ok {
 			return
 		}
-		if err := deliver(ctx, msg); err != nil {
-			// No redelivery in XMPP: log it; the caller's inbox decides.
-			c.log.Error("xmpp: message not taken", "from", msg.From, "id", msg.ID, "err", err)
-		}
+		lanes.Take(ctx, msg, func(err error) {
+			if err != nil {
+				// No redelivery in XMPP: log it; the caller's inbox decides.
+				c.log.Error("xmpp: message not taken", "from", msg.From, "id", msg.ID, "err", err)
+			}
+		})
 	case goxmpp.IQ:
 		// the answers to our pings, and whatever go-xmpp did not answer itself
 		c.log.Debug("xmpp: iq", "type", v.Type, "id", v.ID, "from", v.From)

@@ -1,6 +1,7 @@
 // Package telegramtest is a Telegram Bot API stand-in for tests, as net/http/httptest
-// is for HTTP: a queue of updates served by getUpdates with offset semantics and long
-// polling, sendMessage and sendPhoto recorded, and failures queued per method.
+// is for HTTP: a queue of updates served by getUpdates with offset semantics, long
+// polling and at most limit (100) an answer, sendMessage and sendPhoto recorded, and
+// failures queued per method.
 package telegramtest
 
 import (
@@ -111,6 +112,13 @@ func TextMessage(chatID, msgID int64, chatType, first, last, user, text string) 
 		"message_id": msgID, "date": 1765000000 + msgID, "text": text, "from": from,
 		"chat": map[string]any{"id": chatID, "type": chatType},
 	}
+}
+
+// SentCount is how many messages were sent so far.
+func (s *Server) SentCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
 }
 
 // Sent is what was sent so far, in order.
@@ -278,12 +286,16 @@ func (s *Server) record(x Sent) {
 func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Offset         int64    `json:"offset"`
+		Limit          int      `json:"limit"`
 		Timeout        int      `json:"timeout"`
 		AllowedUpdates []string `json:"allowed_updates"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		badRequest(w, err)
 		return
+	}
+	if req.Limit <= 0 || req.Limit > 100 { // the Bot API's default and most
+		req.Limit = 100
 	}
 	if !slices.Equal(req.AllowedUpdates, []string{"message"}) {
 		s.t.Errorf("telegramtest: allowed_updates = %v", req.AllowedUpdates)
@@ -310,7 +322,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(s.updates) > 0 || req.Timeout == 0 {
-			res := append([]json.RawMessage{}, s.updates...)
+			res := append([]json.RawMessage{}, s.updates[:min(len(s.updates), req.Limit)]...)
 			s.mu.Unlock()
 			reply(w, 200, map[string]any{"ok": true, "result": res})
 			return
