@@ -8,7 +8,7 @@ import (
 
 // ErrNotTried is the outcome of a message Lanes held back because one before it of
 // the same chat failed (Lanes made with hold): a channel that gives messages again
-// gives both, and a chat's messages are not taken out of order.
+// gives both, after Release, and a chat's messages are not taken out of order.
 var ErrNotTried = errors.New("chat: not tried: an earlier message of its chat was not taken")
 
 // Lanes hands a channel's messages to deliver as they come: those of one chat one
@@ -23,12 +23,12 @@ type Lanes struct {
 
 	mu    sync.Mutex
 	chats map[string]*lane
+	held  map[string]bool // with hold: the chats a message of which failed, until Release
 	busy  sync.WaitGroup
 }
 
 type lane struct {
-	queue  []taken
-	failed bool // a message failed: with hold, the ones queued behind it are not tried
+	queue []taken
 }
 
 type taken struct {
@@ -38,11 +38,11 @@ type taken struct {
 }
 
 // NewLanes makes Lanes that deliver at most max messages at once. With hold, a
-// message that fails holds back the ones of its chat queued behind it (ErrNotTried):
+// message that fails holds back its chat's later ones (ErrNotTried) until Release:
 // for a channel that gives messages again (Telegram); without, each message is on
 // its own (XMPP, which does not).
 func NewLanes(deliver func(context.Context, Message) error, max int, hold bool) *Lanes {
-	return &Lanes{deliver: deliver, places: make(chan struct{}, max), hold: hold, chats: map[string]*lane{}}
+	return &Lanes{deliver: deliver, places: make(chan struct{}, max), hold: hold, chats: map[string]*lane{}, held: map[string]bool{}}
 }
 
 // Take hands m over to be delivered after the messages of its chat taken before it;
@@ -84,15 +84,15 @@ func (l *Lanes) run(from string, c *lane) {
 		}
 		t := c.queue[0]
 		c.queue = c.queue[1:]
-		failed := c.failed
+		held := l.held[from]
 		l.mu.Unlock()
 		err := ErrNotTried
-		if !failed {
+		if !held {
 			err = l.deliver(t.ctx, t.m)
 		}
 		if err != nil && l.hold {
 			l.mu.Lock()
-			c.failed = true
+			l.held[from] = true
 			l.mu.Unlock()
 		}
 		t.done(err)
@@ -101,8 +101,15 @@ func (l *Lanes) run(from string, c *lane) {
 	}
 }
 
-// Wait waits until every message taken so far was delivered or failed; a chat held
-// back is tried again from its next Take on.
+// Wait waits until every message taken so far was delivered or failed.
 func (l *Lanes) Wait() {
 	l.busy.Wait()
+}
+
+// Release lets the chats held back be tried again: the channel gives their messages
+// again from the first that failed.
+func (l *Lanes) Release() {
+	l.mu.Lock()
+	clear(l.held)
+	l.mu.Unlock()
 }

@@ -57,11 +57,18 @@ func TestLanes(t *testing.T) {
 	if errs[0] != nil || errs[1] == nil || !errors.Is(errs[2], ErrNotTried) || len(order["x"]) != 2 {
 		t.Fatalf("hold: %v, delivered %v", errs, order["x"])
 	}
-	// Held back within a run only: the next Take tries again.
+	// Held back until Release, other chats not.
+	l.Take(ctx, Message{ID: "3", From: "x"}, func(err error) { errs[0] = err })
+	l.Take(ctx, Message{ID: "0", From: "z"}, func(err error) { errs[1] = err })
+	l.Wait()
+	if !errors.Is(errs[0], ErrNotTried) || errs[1] != nil {
+		t.Fatalf("held back: %v", errs[:2])
+	}
+	l.Release()
 	l.Take(ctx, Message{ID: "3", From: "x"}, func(err error) { errs[0] = err })
 	l.Wait()
 	if errs[0] != nil {
-		t.Fatalf("after the run: %v", errs[0])
+		t.Fatalf("after Release: %v", errs[0])
 	}
 	// Without hold, each message is on its own.
 	l = NewLanes(deliver, 4, false)

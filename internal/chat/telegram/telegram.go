@@ -294,12 +294,12 @@ func message(u update) (chat.Message, bool) {
 	}, true
 }
 
-func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]update, error) {
+func (c *Channel) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]update, error) {
 	req := struct {
 		Offset         int64    `json:"offset,omitempty"`
 		Timeout        int      `json:"timeout"`
 		AllowedUpdates []string `json:"allowed_updates"`
-	}{offset, int(c.poll / time.Second), []string{"message"}}
+	}{offset, int(timeout / time.Second), []string{"message"}}
 	res, err := c.callJSON(ctx, c.pollClient, "getUpdates", req)
 	if err != nil {
 		return nil, err
@@ -311,25 +311,102 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]update, error
 	return us, nil
 }
 
-// maxTaking bounds the messages a channel hands over at once (chat.Lanes): a
-// getUpdates answer holds at most 100.
+// maxTaking bounds the messages under way at once (chat.Lanes): a getUpdates answer
+// holds at most 100 updates from the offset, and the offset stays at the first one
+// not yet taken.
 const maxTaking = 100
 
 // Receive long-polls getUpdates until ctx ends (nil) or the Bot API fails (an error:
-// the token refused, another poller or a webhook, a network error or 5xx). The
-// messages of one answer are handed to deliver side by side across chats, in order
-// within a chat. An update is confirmed (the next poll's offset passes it) only once
-// deliver took its message and every one before it; when deliver fails, Receive
-// waits a moment and polls again from that update.
+// the token refused, another poller or a webhook, a network error or 5xx).
+//
+// Messages are handed to deliver side by side across chats, in order within a chat
+// (chat.Lanes), in a window that slides: an update is confirmed (the next poll's
+// offset passes it) only once its message and every one before it were taken, and
+// while messages are under way Receive polls again (without waiting) as soon as half
+// of the window is done, taking the updates it has not seen. When deliver fails,
+// Receive lets the messages under way finish, waits a moment and takes every update
+// again from that one (the inbox knows the ones taken meanwhile); until then the
+// failed message's chat is held back, so its messages keep their order.
 func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, chat.Message) error) error {
-	var offset int64
 	lanes := chat.NewLanes(deliver, maxTaking, true)
+	defer lanes.Wait()
+	type slot struct {
+		id   int64
+		done bool
+	}
+	type taken struct {
+		s   *slot
+		err error
+	}
+	var (
+		offset  int64   // the first update not confirmed
+		seen    int64   // the last update handed over
+		window  []*slot // the updates from offset on, in order
+		under   int     // messages under way
+		failed  error   // the first failure since the window was last taken again
+		retried bool    // that failure was logged
+	)
+	finished := make(chan taken, maxTaking)
+	finish := func(t taken) {
+		under--
+		t.s.done = t.err == nil
+		if t.err != nil && failed == nil {
+			failed = t.err
+		}
+		if t.err != nil && !errors.Is(t.err, chat.ErrNotTried) && !retried {
+			retried = true
+			c.log.Warn("telegram: message not taken; asking for it again", "update", t.s.id, "err", c.redacted(t.err.Error()))
+		}
+		for len(window) > 0 && window[0].done {
+			offset, window = window[0].id+1, window[1:]
+		}
+	}
+	// wait takes what finished, waiting for one first; false when ctx ended.
+	wait := func() bool {
+		select {
+		case t := <-finished:
+			finish(t)
+		case <-ctx.Done():
+			return false
+		}
+		for {
+			select {
+			case t := <-finished:
+				finish(t)
+			default:
+				return true
+			}
+		}
+	}
 	c.log.Info("telegram: polling", "api", c.apiURL, "timeout", c.poll)
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		us, err := c.getUpdates(ctx, offset)
+		if failed != nil {
+			// Let the ones under way finish, then take the window again.
+			for under > 0 {
+				if !wait() {
+					return nil
+				}
+			}
+			if !sleep(ctx, c.pause) {
+				return nil
+			}
+			seen, window, failed, retried = offset-1, nil, nil, false
+			lanes.Release()
+		}
+		if under > maxTaking/2 {
+			if !wait() {
+				return nil
+			}
+			continue
+		}
+		timeout := c.poll
+		if under > 0 {
+			timeout = 0 // messages are under way: what is queued, at once
+		}
+		us, err := c.getUpdates(ctx, offset, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -351,31 +428,32 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 			}
 			return err
 		}
-		// The messages of an answer are taken side by side across chats, in order
-		// within one (chat.Lanes); the offset then passes the updates up to the
-		// first message not taken, which the next poll gives again with those after
-		// it (the inbox knows the ones taken meanwhile).
-		errs := make([]error, len(us))
-		for i, u := range us {
+		fresh := 0
+		for _, u := range us {
+			if u.UpdateID <= seen {
+				continue // under way, or taken and not yet confirmed
+			}
+			seen, fresh = u.UpdateID, fresh+1
+			s := &slot{id: u.UpdateID, done: true}
+			window = append(window, s)
 			if m, ok := message(u); ok {
-				lanes.Take(ctx, m, func(err error) { errs[i] = err })
+				s.done, under = false, under+1
+				lanes.Take(ctx, m, func(err error) { finished <- taken{s, err} })
 			}
 		}
-		lanes.Wait()
-		for i, u := range us {
-			if err := errs[i]; err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				if m, ok := message(u); ok && !errors.Is(err, chat.ErrNotTried) {
-					c.log.Warn("telegram: message not taken; asking for it again", "id", m.ID, "update", u.UpdateID, "err", c.redacted(err.Error()))
-				}
-				if !sleep(ctx, c.pause) {
-					return nil
-				}
-				break
+		if fresh == 0 && under > 0 {
+			if !wait() {
+				return nil
 			}
-			offset = u.UpdateID + 1
+			continue
+		}
+		for len(window) > 0 && window[0].done {
+			offset, window = window[0].id+1, window[1:]
+		}
+		select {
+		case t := <-finished:
+			finish(t)
+		default:
 		}
 	}
 }

@@ -521,3 +521,75 @@ func TestSplit(t *testing.T) {
 		}
 	}
 }
+
+// Receive takes messages in a window that slides over more updates than one answer
+// holds: chats side by side, each chat's messages in order, at most 100 under way; a
+// message that fails is given again with those after it, and its chat's later
+// messages wait for it. Every update is confirmed in the end.
+func TestReceiveWindow(t *testing.T) {
+	t.Parallel()
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
+	c.pause = 20 * time.Millisecond
+	const chats, each = 7, 60
+	var last int64
+	for i := range each {
+		for ch := range chats {
+			last = f.Push(telegramtest.TextMessage(int64(100+ch), int64(i), "private", "Budi", "", "", fmt.Sprint(i)))
+		}
+	}
+	var mu sync.Mutex
+	taken := map[string]bool{}     // the inbox: a message taken once is not taken again
+	order := map[string][]string{} // each chat's messages in the order first taken
+	failedOnce := false
+	under, most := 0, 0
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Receive(ctx, func(_ context.Context, m chat.Message) error {
+			mu.Lock()
+			under++
+			most = max(most, under)
+			mu.Unlock()
+			time.Sleep(time.Duration(len(m.ID)%3) * time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			under--
+			if m.ID == "103:20" && !failedOnce {
+				failedOnce = true
+				return errors.New("database is down")
+			}
+			if !taken[m.ID] {
+				taken[m.ID] = true
+				order[m.From] = append(order[m.From], m.Text)
+			}
+			return nil
+		})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.Pending() > 0 || !slices.Contains(f.Offsets(), last+1) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d updates left unconfirmed", f.Pending())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !failedOnce || len(taken) != chats*each {
+		t.Fatalf("taken %d of %d (failed once: %v)", len(taken), chats*each, failedOnce)
+	}
+	for from, texts := range order {
+		for i, text := range texts {
+			if text != fmt.Sprint(i) {
+				t.Fatalf("chat %s out of order: %v", from, texts)
+			}
+		}
+	}
+	if most < 2 || most > maxTaking {
+		t.Errorf("at most %d under way at once", most)
+	}
+}
