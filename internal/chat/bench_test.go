@@ -6,13 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/loket/loket/internal/chat"
-	"github.com/loket/loket/internal/chat/telegram"
-	"github.com/loket/loket/internal/chat/telegram/telegramtest"
 	"github.com/loket/loket/internal/loketest"
-	"github.com/loket/loket/internal/server"
 	"github.com/loket/loket/internal/store/storetest"
 )
 
@@ -52,44 +48,6 @@ func BenchmarkChatOrder(b *testing.B) {
 				return c.Chat.Deliver(ctx, chat.Message{Channel: "telegram", ID: fmt.Sprint("b", i), From: strconv.FormatInt(i%chats, 10),
 					Text: fmt.Sprintf("HSA5.0812%07d0.1234", i)})
 			}, func() bool { return rec.count() >= 3*chats+2*b.N }) // every order's answer and result sent
-		})
-	}
-}
-
-// BenchmarkChatOrderTelegram is BenchmarkChatOrder through the Telegram channel, over
-// HTTP to a Bot API stand-in (telegramtest): the messages come by getUpdates, at most
-// 100 an answer, and every answer and result goes out by sendMessage. The figure to
-// read is orders/s (accepted/s only says how fast the stand-in queued the updates):
-// what a bot takes, from the update to the result sent.
-func BenchmarkChatOrderTelegram(b *testing.B) {
-	for _, engine := range storetest.Engines() {
-		b.Run(engine, func(b *testing.B) {
-			const token = "123456789:AAH-bench-token"
-			api := telegramtest.New(b, token, "")
-			tg, err := telegram.New(telegram.Config{Token: token, APIURL: api.URL, PollTimeout: time.Second}, loketest.Log())
-			if err != nil {
-				b.Fatal(err)
-			}
-			c := loketest.CoreWith(b, engine, func(c *server.Core) { c.Chat.AddChannel(tg) })
-			ctx := context.Background()
-			const chats = 32
-			for i := range chats {
-				ra := loketest.Buyer(b, c, fmt.Sprintf("chat%d", i), 1_000_000_000_000)
-				if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
-					b.Fatal(err)
-				}
-				link, err := c.Chat.NewLink(ctx, ra.ID)
-				if err != nil {
-					b.Fatal(err)
-				}
-				api.Push(telegramtest.TextMessage(int64(1000+i), 1, "private", "Budi", "", "", "LINK "+link.Code))
-				api.Push(telegramtest.TextMessage(int64(1000+i), 2, "private", "Budi", "", "", fmt.Sprintf("HSA5.0813%07d0.1234", i)))
-			}
-			api.WaitSent(b, 3*chats, time.Minute) // linked, the purchase's answer and its result
-			loketest.OrderRate(b, c.DB, func(i int64) error {
-				api.Push(telegramtest.TextMessage(1000+i%chats, 10+i, "private", "Budi", "", "", fmt.Sprintf("HSA5.0812%07d0.1234", i)))
-				return nil
-			}, func() bool { return api.SentCount() >= 3*chats+2*b.N }) // every order's answer and result sent
 		})
 	}
 }

@@ -75,6 +75,7 @@ func NewCore(ctx context.Context, db *store.DB, log *slog.Logger, reg *metrics.R
 	c.Webhooks = webhooks.New(db, c.Jobs, sealer, log, reg, webhooks.Config{AllowPrivate: cfg.AllowPrivateWebhooks})
 	c.Resellers = resellers.New(db, sealer, c.Webhooks.CheckURL, resellers.Config{SignInFailures: cfg.SignInFailures,
 		SignInAddrFailures: cfg.SignInAddrFailures, SignInWindow: cfg.SignInWindow, Limits: c.Limits})
+	c.Webhooks.SetAuth(c.Resellers.Auth)
 	if c.Catalog, err = catalog.NewService(ctx, db, c.Jobs, c.Webhooks, log, reg,
 		catalog.Config{PublicURL: cfg.PublicURL, PriceSyncEvery: cfg.PriceSyncEvery}); err != nil {
 		return nil, err

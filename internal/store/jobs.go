@@ -22,6 +22,9 @@ type Job struct {
 	// Fresh carries, in memory only, what the node that just wrote an order knows of
 	// it, so the first dispatch need not read it back.
 	Fresh *FreshOrder
+	// Webhook carries, in memory only, a webhook as the node that just wrote it knows
+	// it, so its first delivery need not read it back.
+	Webhook *loket.Webhook
 }
 
 // FreshOrder is an order and its first attempt as just written.
@@ -115,8 +118,10 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]int64, error) {
 	return out, err
 }
 
-// EnqueueWebhook stores a webhook and the job that delivers it.
-func (t *Tx) EnqueueWebhook(w loket.Webhook) (int64, error) {
+// EnqueueWebhook stores a webhook and the job that delivers it. With a node, the job is
+// that node's until lease from now (it sends the webhook from memory once committed);
+// without, any node's claim loop takes it.
+func (t *Tx) EnqueueWebhook(w loket.Webhook, node string, lease time.Duration) (int64, error) {
 	var id int64
 	now := Now()
 	if w.ContentType == "" {
@@ -127,10 +132,64 @@ func (t *Tx) EnqueueWebhook(w loket.Webhook) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("enqueue webhook: %w", err)
 	}
-	if err := t.EnqueueJob(fmt.Sprintf("webhook:%d", id), JobWebhook, id, Time(now), "", 0); err != nil {
+	if err := t.EnqueueJob(WebhookJobKey(id), JobWebhook, id, Time(now), node, lease); err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// WebhookJobKey is the key of the job that delivers webhook id.
+func WebhookJobKey(id int64) string { return fmt.Sprintf("webhook:%d", id) }
+
+// WebhookDelivered is a webhook's delivery that its endpoint acknowledged.
+type WebhookDelivered struct {
+	ID      int64
+	Attempt loket.WebhookAttempt
+}
+
+// RecordWebhooksDelivered stores deliveries acknowledged, in one statement per table
+// for all (a node's log of what it delivered): each webhook still pending is
+// delivered, with its attempt, and the jobs are done. A webhook given up meanwhile
+// stays so.
+func (t *Tx) RecordWebhooksDelivered(ds []WebhookDelivered) error {
+	byID := make(map[int64]WebhookDelivered, len(ds))
+	var rows, keys [][]any
+	for _, d := range ds {
+		if _, dup := byID[d.ID]; dup {
+			continue
+		}
+		byID[d.ID] = d
+		rows = append(rows, []any{d.ID, d.Attempt.At.UnixMicro()})
+		keys = append(keys, []any{WebhookJobKey(d.ID)})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	var attempts [][]any
+	err := t.setRows(rows, nil, func(src string, _ ...string) string {
+		return `WITH v(id, at) AS (` + src + `) UPDATE webhooks SET attempts = webhooks.attempts + 1, state = 'delivered', delivered_at = v.at
+			FROM v WHERE webhooks.id = v.id AND webhooks.state = 'pending' RETURNING webhooks.id, webhooks.attempts`
+	}, func(r *sql.Rows) error {
+		var id int64
+		var n int
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		a := byID[id].Attempt
+		attempts = append(attempts, []any{id, n, a.At.UnixMicro(), a.StatusCode, truncate(a.Error, 500), int64(a.DurationMS * 1000)})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("webhooks delivered: %w", err)
+	}
+	if len(attempts) > 0 {
+		if err := t.setRows(attempts, nil, func(src string, _ ...string) string {
+			return `INSERT INTO webhook_attempts (webhook_id, attempt, at, status_code, error, duration_us) ` + src
+		}, nil); err != nil {
+			return fmt.Errorf("webhook attempts: %w", err)
+		}
+	}
+	return t.setRows(keys, nil, func(src string, _ ...string) string { return `DELETE FROM jobs WHERE key IN (` + src + `)` }, nil)
 }
 
 // WebhookByID loads a webhook.

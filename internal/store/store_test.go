@@ -403,7 +403,7 @@ func TestWebhookRecords(t *testing.T) {
 		var id int64
 		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
 			var err error
-			id, err = tx.EnqueueWebhook(loket.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{"a":1}`})
+			id, err = tx.EnqueueWebhook(loket.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{"a":1}`}, "", 0)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -418,6 +418,46 @@ func TestWebhookRecords(t *testing.T) {
 		hooks, err := db.Webhooks(ctx, f.reseller, 10)
 		if err != nil || len(hooks) != 1 || hooks[0].State != "delivered" || len(hooks[0].Log) != 2 || hooks[0].Log[1].StatusCode != 200 {
 			t.Fatalf("webhooks = %+v, %v", hooks, err)
+		}
+
+		// Deliveries recorded together: each pending one delivered with its attempt and
+		// its job done, one listed twice recorded once, one delivered before (the first
+		// above) left as it was.
+		var ids []int64
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error {
+			for range 3 {
+				id, err := tx.EnqueueWebhook(loket.Webhook{ResellerID: f.reseller, Event: "order.updated", URL: "https://example.com/h", Body: `{}`}, "node-a", time.Minute)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now()
+		var ds []store.WebhookDelivered
+		for _, w := range []int64{ids[0], ids[1], ids[2], ids[1], id} {
+			ds = append(ds, store.WebhookDelivered{ID: w, Attempt: loket.WebhookAttempt{At: at, StatusCode: 204, DurationMS: 1.5}})
+		}
+		if err := db.Write(ctx, 1, func(tx *store.Tx) error { return tx.RecordWebhooksDelivered(ds) }); err != nil {
+			t.Fatal(err)
+		}
+		if hooks, err = db.Webhooks(ctx, f.reseller, 10); err != nil || len(hooks) != 4 {
+			t.Fatalf("webhooks = %+v, %v", hooks, err)
+		}
+		for _, h := range hooks {
+			attempts, last := 1, 204
+			if h.ID == id {
+				attempts, last = 2, 200
+			}
+			if h.State != "delivered" || h.Attempts != attempts || len(h.Log) != attempts || h.Log[attempts-1].StatusCode != last {
+				t.Errorf("webhook %d: %+v", h.ID, h)
+			}
+		}
+		if d, _ := db.QueueDepth(ctx); d[store.JobWebhook] != 0 {
+			t.Errorf("jobs left: %v", d)
 		}
 	})
 }

@@ -3,6 +3,12 @@
 // a price move), rendered in the dialect the reseller speaks, then delivered by a job
 // with a signature (X-Loket-Signature: sha256=HMAC(body, secret key)) and retried with
 // backoff for 24 hours. Dialects register how they render each kind of message.
+//
+// The node that wrote a webhook delivers it from memory once committed (Send), its job
+// that node's for a lease, so no other claims it meanwhile; deliveries acknowledged
+// are recorded many in one write (deliveredLog). A node that dies first leaves its
+// webhooks to whichever node claims them when the leases lapse: at least once, and
+// X-Loket-Delivery names each webhook for the receiver to tell repeats.
 package webhooks
 
 import (
@@ -67,6 +73,49 @@ type Service struct {
 	clientOnce sync.Once
 	client     *http.Client
 	attempts   *metrics.CounterVec
+
+	written   sync.Map // webhook id → *loket.Webhook: written here, for Send
+	delivered *deliveredLog
+
+	auth      func(ctx context.Context, id int64) (*loket.ResellerAuth, error) // SetAuth
+	secretsMu sync.Mutex
+	secrets   map[string]string // a sealed secret key → the key: opened once
+}
+
+// SetAuth has deliveries find a reseller (its sealed secret key, which signs its
+// webhooks) through f: the resellers service's Auth, which keeps a reseller for a
+// moment and forgets it when its keys change on this node. Unset, each delivery reads
+// it. Call before the runner starts.
+func (s *Service) SetAuth(f func(ctx context.Context, id int64) (*loket.ResellerAuth, error)) {
+	s.auth = f
+}
+
+// secret is a reseller's secret key, which signs its webhooks.
+func (s *Service) secret(ctx context.Context, resellerID int64) (string, error) {
+	auth := s.auth
+	if auth == nil {
+		auth = s.db.ResellerAuthByID
+	}
+	ra, err := auth(ctx, resellerID)
+	if err != nil {
+		return "", err
+	}
+	s.secretsMu.Lock()
+	key, ok := s.secrets[ra.SecretSeal]
+	s.secretsMu.Unlock()
+	if ok {
+		return key, nil
+	}
+	if key, err = s.sealer.Open(ra.SecretSeal); err != nil {
+		return "", err
+	}
+	s.secretsMu.Lock()
+	if s.secrets == nil || len(s.secrets) > 100_000 { // a bound: keys replaced stay until then
+		s.secrets = map[string]string{}
+	}
+	s.secrets[ra.SecretSeal] = key
+	s.secretsMu.Unlock()
+	return key, nil
 }
 
 // New makes the service and registers its delivery job with the runner.
@@ -79,7 +128,9 @@ func New(db *store.DB, runner *jobs.Runner, sealer *auth.Sealer, log *slog.Logge
 		sms: map[string]loket.SMSNotifier{}, acceptors: map[string]loket.WebhookAcceptor{},
 		headers: map[string]loket.WebhookHeaders{}, orderURL: map[string]bool{},
 		attempts: reg.Counter("loket_webhook_attempts_total", "Webhook delivery attempts, by resulting state.", "state")}
+	s.delivered = newDeliveredLog(db, log)
 	runner.Handle(store.JobWebhook, s.deliver)
+	runner.Go(s.delivered.run)
 	return s
 }
 
@@ -184,7 +235,7 @@ func (s *Service) QueueOrder(t *store.Tx, r *loket.ResellerAuth, o *loket.Order)
 		return 0, fmt.Errorf("render webhook: %w", err)
 	}
 	id := o.ID
-	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: to, ContentType: ctype, Body: string(body)})
+	return s.enqueue(t, loket.Webhook{ResellerID: r.ID, OrderID: &id, Event: event, URL: to, ContentType: ctype, Body: string(body)})
 }
 
 // QueueSMS writes, in t, the news of an SMS to its activation's reseller, if the
@@ -204,7 +255,7 @@ func (s *Service) QueueSMS(t *store.Tx, r *loket.ResellerAuth, act *loket.Activa
 	if err != nil {
 		return 0, fmt.Errorf("render sms webhook: %w", err)
 	}
-	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, Event: event, URL: r.WebhookURL, ContentType: ctype, Body: string(body)})
+	return s.enqueue(t, loket.Webhook{ResellerID: r.ID, Event: event, URL: r.WebhookURL, ContentType: ctype, Body: string(body)})
 }
 
 // QueuePrices writes, in t, the news of price changes to a reseller in the dialect of
@@ -225,16 +276,34 @@ func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.
 	if event == "" {
 		return 0, nil // the dialect has no price news to send
 	}
-	return t.EnqueueWebhook(loket.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
+	return s.enqueue(t, loket.Webhook{ResellerID: r.ID, Event: event, URL: r.URL, ContentType: ctype, Body: string(body)})
+}
+
+// enqueue writes w in t, its job this node's for a lease: once t commits, Send hands it
+// to this node's workers as written, and no node claims it meanwhile (if this node
+// dies first, the lease lapses and another does).
+func (s *Service) enqueue(t *store.Tx, w loket.Webhook) (int64, error) {
+	id, err := t.EnqueueWebhook(w, s.runner.Node(), s.runner.Lease())
+	if err != nil {
+		return 0, err
+	}
+	w.ID, w.State, w.CreatedAt = id, "pending", time.Now().UTC()
+	t.AfterCommit(func() { s.written.Store(id, &w) })
+	return id, nil
 }
 
 // Send hands queued webhooks to this node's workers; call after the commit that wrote
 // them. Ids of 0 are skipped.
 func (s *Service) Send(ids ...int64) {
 	for _, id := range ids {
-		if id != 0 {
-			s.runner.Enqueue(store.Job{Key: fmt.Sprintf("webhook:%d", id), Kind: store.JobWebhook, RefID: id})
+		if id == 0 {
+			continue
 		}
+		j := store.Job{Key: store.WebhookJobKey(id), Kind: store.JobWebhook, RefID: id}
+		if w, ok := s.written.LoadAndDelete(id); ok {
+			j.Webhook = w.(*loket.Webhook)
+		}
+		s.runner.Enqueue(j)
 	}
 }
 
@@ -245,21 +314,20 @@ func (s *Service) delay(n int) time.Duration {
 }
 
 func (s *Service) deliver(ctx context.Context, j store.Job) error {
-	w, err := s.db.WebhookByID(ctx, j.RefID)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
+	w := j.Webhook // as this node just wrote it, its first delivery
+	if w == nil {
+		var err error
+		if w, err = s.db.WebhookByID(ctx, j.RefID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
+			}
+			return err
+		}
+		if w.State != "pending" {
 			return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
 		}
-		return err
 	}
-	if w.State != "pending" {
-		return s.db.Write(ctx, 0, func(t *store.Tx) error { return t.DeleteJob(j.Key) })
-	}
-	ra, err := s.db.ResellerAuthByID(ctx, w.ResellerID)
-	if err != nil {
-		return err
-	}
-	secret, err := s.sealer.Open(ra.SecretSeal)
+	secret, err := s.secret(ctx, w.ResellerID)
 	if err != nil {
 		return err
 	}
@@ -281,6 +349,12 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 		next = time.Now().Add(s.delay(w.Attempts + 1))
 	}
 	s.attempts.With(state).Inc()
+	if ok {
+		// Recorded with other deliveries, in a write of their own (delivered.go); the job
+		// stays this node's meanwhile.
+		s.delivered.add(store.WebhookDelivered{ID: w.ID, Attempt: att})
+		return nil
+	}
 	err = s.db.Write(ctx, uint64(w.ResellerID), func(t *store.Tx) error {
 		if err := t.RecordWebhookAttempt(w.ID, att, state); err != nil {
 			return err
