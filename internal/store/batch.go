@@ -40,6 +40,9 @@ type Tx struct {
 	// For a then of a settlement set: the balances of the set's resellers whose
 	// balance it did not change, read once for all when a then first asks (OrderBalance).
 	setBalances *setBalances
+	// For a then of a settlement set: where the set's chat orders' results go, read once
+	// for all when a then first asks (OrderReply).
+	setReplies *setReplies
 }
 
 // txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's

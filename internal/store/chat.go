@@ -235,11 +235,51 @@ func (t *Tx) SetOrderReply(orderID int64, channel, address string) error {
 
 // OrderReply is the chat an order's result goes to (ok false: none).
 func (t *Tx) OrderReply(orderID int64) (channel, address string, ok bool, err error) {
+	if t.setReplies != nil {
+		if r, known, err := t.setReplies.get(t, orderID); known || err != nil {
+			return r[0], r[1], r[0] != "", err
+		}
+	}
 	err = t.QueryRow(`SELECT channel, address FROM order_replies WHERE order_id = $1`, orderID).Scan(&channel, &address)
 	if noRows(err) {
 		return "", "", false, nil
 	}
 	return channel, address, err == nil, err
+}
+
+// setReplies are the orders of a settlement set, whose results' chats (OrderReply)
+// are read in one statement when a then first asks: a read per settled order was a
+// round trip each in the writer's transaction on PostgreSQL.
+type setReplies struct {
+	ids []int64
+	got map[int64][2]string // nil: not read yet; an order without a chat has ""
+}
+
+// get is an order's chat (known false: not an order of the set).
+func (s *setReplies) get(t *Tx, orderID int64) ([2]string, bool, error) {
+	if s.got == nil {
+		s.got = make(map[int64][2]string, len(s.ids))
+		rows := make([][]any, len(s.ids))
+		for i, id := range s.ids {
+			rows[i] = []any{id}
+			s.got[id] = [2]string{}
+		}
+		err := t.setRows(rows, nil, func(src string, _ ...string) string {
+			return `SELECT order_id, channel, address FROM order_replies WHERE order_id IN (` + src + `)`
+		}, func(r *sql.Rows) error {
+			var id int64
+			var c [2]string
+			err := r.Scan(&id, &c[0], &c[1])
+			s.got[id] = c
+			return err
+		})
+		if err != nil {
+			s.got = nil
+			return [2]string{}, true, err
+		}
+	}
+	c, known := s.got[orderID]
+	return c, known, nil
 }
 
 // ChatOut is one reply of the outbox.

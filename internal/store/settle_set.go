@@ -293,9 +293,13 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 			unchanged.ids = append(unchanged.ids, a)
 		}
 	}
+	replies := &setReplies{ids: make([]int64, len(orders))}
+	for i, ord := range orders {
+		replies.ids[i] = ord.ID
+	}
 	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
 		o := ops[i].spec.settle
-		ot.orderBalance, ot.setBalances = balances[i], unchanged
+		ot.orderBalance, ot.setBalances, ot.setReplies = balances[i], unchanged, replies
 		if o.then != nil {
 			if err := o.then(ot, orders[i]); err != nil {
 				return err

@@ -226,7 +226,7 @@ func (s *Service) QueueOrder(t *store.Tx, r *loket.ResellerAuth, o *loket.Order)
 	if n == nil {
 		return 0, nil
 	}
-	balance, err := t.AccountBalance(r.BalanceAccountID)
+	balance, err := t.OrderBalance(r.BalanceAccountID) // known to a settlement set, or read once for it
 	if err != nil {
 		return 0, fmt.Errorf("balance for webhook: %w", err)
 	}
