@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,7 +165,7 @@ func waitConnected(t *testing.T, ch *Channel, recvErr <-chan error) {
 }
 
 func TestAgainstProsody(t *testing.T) {
-	srv := xmpptest.Start(t, xmpptest.WithUser("bot", "botpass"), xmpptest.WithUser("budi", "budipass"))
+	srv := xmpptest.Start(t, xmpptest.WithUser("bot", "botpass"), xmpptest.WithUser("budi", "budipass"), xmpptest.WithUser("sari", "saripass"))
 	// ping the server all the time, so that pings cross Sends and messages
 	defer func(k time.Duration) { keepalive = k }(keepalive)
 	keepalive = 10 * time.Millisecond
@@ -174,7 +175,19 @@ func TestAgainstProsody(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(chan chat.Message, 64)
+	release := make(chan struct{}) // "hold" waits for "release", from another chat
 	deliver := func(ctx context.Context, m chat.Message) error {
+		switch m.Text {
+		case "hold":
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+		case "release":
+			got <- m
+			close(release)
+			return nil
+		}
 		got <- m
 		if m.Text == "refuse me" {
 			return errors.New("inbox full") // logged; Receive goes on
@@ -224,6 +237,25 @@ func TestAgainstProsody(t *testing.T) {
 		}
 		if d := time.Since(m.At); d < 0 || d > 10*time.Second {
 			t.Errorf("At = %v, want about now", m.At)
+		}
+	})
+
+	t.Run("chats side by side, each in order", func(t *testing.T) {
+		// budi's "hold" waits for sari's "release", sent after it: taken one at a time,
+		// "hold" would wait its 5 s out first. budi's next message waits for "hold".
+		send(`<message to='bot@localhost' type='chat' id='h-1'><body>hold</body></message>`)
+		send(`<message to='bot@localhost' type='chat' id='h-2'><body>after hold</body></message>`)
+		sari := srv.Dial(t, "sari@localhost", "saripass")
+		start := time.Now()
+		if _, err := sari.XMPP.SendOrg(`<message to='bot@localhost' type='chat' id='r-1'><body>release</body></message>`); err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for range 3 {
+			order = append(order, nextMessage(t, got).Text)
+		}
+		if want := []string{"release", "hold", "after hold"}; !slices.Equal(order, want) {
+			t.Errorf("taken %q in %v, want %q", order, time.Since(start), want)
 		}
 	})
 
