@@ -368,6 +368,7 @@ func (s *Service) deliver(ctx context.Context, j store.Job) error {
 		return err
 	}
 	if state == "pending" {
+		j.Webhook = nil // the next try reads it back: its attempts, its state
 		s.runner.Later(j, time.Until(next))
 	}
 	if state == "gave_up" {
