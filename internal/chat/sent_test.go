@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,4 +141,89 @@ func TestGiveUpChats(t *testing.T) {
 			t.Fatalf("still pending: %+v %v", q, err)
 		}
 	})
+}
+
+// The queues of many chats read in one statement: each chat's pending replies after
+// its own last seen, oldest first, at most the limit a chat; other channels, other
+// chats and replies sent are not in it.
+func TestQueueReadsTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ids := map[string][]int64{}
+		for i := range 5 {
+			for _, to := range []string{"a", "b", "c"} {
+				if err := db.Write(ctx, 0, func(tx *store.Tx) error { return tx.EnqueueChat("xmpp", to, "halo", 0) }); err != nil {
+					t.Fatal(err)
+				}
+				q, err := db.ChatQueue(ctx, "xmpp", to, 0, 32)
+				if err != nil || len(q) != i+1 {
+					t.Fatalf("queue of %s: %d, %v", to, len(q), err)
+				}
+				ids[to] = append(ids[to], q[i].ID)
+			}
+		}
+		if err := db.Write(ctx, 0, func(tx *store.Tx) error {
+			if err := tx.EnqueueChat("telegram", "a", "other channel", 0); err != nil {
+				return err
+			}
+			return tx.RecordChatsSent(ids["b"][:1]) // b's first sent
+		}); err != nil {
+			t.Fatal(err)
+		}
+		l := newSentLog(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		q := newQueueReads(db, l)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { q.run(stop); close(done) }()
+		type read struct {
+			to    string
+			after int64
+			want  []int64
+		}
+		reads := []read{
+			{"a", 0, ids["a"]},
+			{"b", 0, ids["b"][1:]},
+			{"c", ids["c"][2], ids["c"][3:]},
+			{"a", ids["a"][3], ids["a"][4:]}, // the same chat asked twice
+			{"d", 0, nil},
+		}
+		got := make([][]int64, len(reads))
+		var wg sync.WaitGroup
+		for i, r := range reads {
+			wg.Go(func() {
+				queue, _, err := q.read(ctx, [2]string{"xmpp", r.to}, r.after)
+				if err != nil {
+					t.Error(err)
+				}
+				for _, o := range queue {
+					got[i] = append(got[i], o.ID)
+				}
+			})
+		}
+		wg.Wait()
+		for i, r := range reads {
+			if !slices.Equal(got[i], r.want) {
+				t.Errorf("%s after %d: %v, want %v", r.to, r.after, got[i], r.want)
+			}
+		}
+		// At most the limit a chat.
+		queues, err := db.ChatQueues(ctx, "xmpp", []store.ChatAfter{{Address: "a"}, {Address: "c"}}, 2)
+		if err != nil || !slices.Equal(idsOf(queues["a"]), ids["a"][:2]) || !slices.Equal(idsOf(queues["c"]), ids["c"][:2]) {
+			t.Errorf("limit 2: %v %v, %v", idsOf(queues["a"]), idsOf(queues["c"]), err)
+		}
+		close(stop)
+		<-done
+		if _, _, err := q.read(ctx, [2]string{"xmpp", "a"}, 0); err != store.ErrClosed {
+			t.Errorf("a read after stop: %v", err)
+		}
+	})
+}
+
+// idsOf is the ids of a queue.
+func idsOf(q []*store.ChatOut) []int64 {
+	var out []int64
+	for _, o := range q {
+		out = append(out, o.ID)
+	}
+	return out
 }

@@ -64,8 +64,9 @@ type Service struct {
 	pins      sync.Map // int64 → [2]string
 	pinChecks sync.Map // int64 → *sync.Mutex: one argon2 check at a time per reseller
 
-	sent    *sentLog // replies sent, to mark in the outbox
-	senders senders  // linked chats read lately
+	sent    *sentLog    // replies sent, to mark in the outbox
+	reads   *queueReads // the chats' queues, read together
+	senders senders     // linked chats read lately
 
 	m struct {
 		messages *metrics.CounterVec // by channel and command (or outcome)
@@ -83,6 +84,8 @@ func New(db *store.DB, runner *jobs.Runner, svc loket.Services, hooks *webhooks.
 	s.m.replies = reg.Counter("loket_chat_replies_total", "Chat replies sent, retried or given up, by channel.", "channel", "state")
 	runner.Handle(store.JobChat, s.send)
 	runner.Go(s.sent.run)
+	s.reads = newQueueReads(db, s.sent)
+	runner.Go(s.reads.run)
 	// Replies nobody sent within GiveUp (refused until then, or their channel sent by no
 	// node any more) are given up, by any node: the sending node gives up the ones it
 	// tries itself.
@@ -394,8 +397,7 @@ func (s *Service) send(ctx context.Context, j store.Job) error {
 		if !s.sends(channel) {
 			break // another node sends the channel now
 		}
-		seen := s.sent.mark()
-		queue, err := s.db.ChatQueue(ctx, channel, address, after, sendChain)
+		queue, seen, err := s.reads.read(ctx, chat, after)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -355,18 +356,63 @@ func ChatOfJob(key string) (channel, address string, ok bool) {
 // oldest first, at most limit.
 func (db *DB) ChatQueue(ctx context.Context, channel, address string, after int64, limit int) ([]*ChatOut, error) {
 	var out []*ChatOut
-	err := db.each(ctx, `SELECT id, channel, address, body, deposit_id, state, attempts, created_at, next_at FROM chat_outbox
+	err := db.each(ctx, `SELECT `+chatOutCols+` FROM chat_outbox
 		WHERE channel = $1 AND address = $2 AND state = 'pending' AND id > $3 ORDER BY id `+limitRows(limit), func(r *sql.Rows) error {
-		var o ChatOut
-		var dep sql.NullInt64
-		var created, next int64
-		if err := r.Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created, &next); err != nil {
-			return err
+		o, err := scanChatOut(r)
+		if err == nil {
+			out = append(out, o)
 		}
-		o.DepositID, o.CreatedAt, o.NextAt = dep.Int64, Time(created), Time(next)
-		out = append(out, &o)
-		return nil
+		return err
 	}, channel, address, after)
+	return out, err
+}
+
+const chatOutCols = `id, channel, address, body, deposit_id, state, attempts, created_at, next_at`
+
+func scanChatOut(r *sql.Rows) (*ChatOut, error) {
+	var o ChatOut
+	var dep sql.NullInt64
+	var created, next int64
+	if err := r.Scan(&o.ID, &o.Channel, &o.Address, &o.Body, &dep, &o.State, &o.Attempts, &created, &next); err != nil {
+		return nil, err
+	}
+	o.DepositID, o.CreatedAt, o.NextAt = dep.Int64, Time(created), Time(next)
+	return &o, nil
+}
+
+// ChatAfter names a chat of a channel and the last of its replies already seen (0: none).
+type ChatAfter struct {
+	Address string
+	After   int64
+}
+
+// ChatQueues is ChatQueue for many chats of a channel in one read: each chat's replies
+// still to send after its After, oldest first, at most limit a chat, by address.
+func (db *DB) ChatQueues(ctx context.Context, channel string, chats []ChatAfter, limit int) (map[string][]*ChatOut, error) {
+	out := make(map[string][]*ChatOut, len(chats))
+	if len(chats) == 0 {
+		return out, nil
+	}
+	rows := make([][]any, len(chats))
+	for i, c := range chats {
+		rows[i] = []any{c.Address, c.After}
+	}
+	t := &Tx{db: db}
+	src, args := t.rowsSource(rows)
+	args = append(args, channel)
+	q := `WITH v(address, after_id) AS (` + src + `)
+		SELECT ` + chatOutCols + ` FROM (
+			SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.address ORDER BY o.id) AS n
+			FROM v JOIN chat_outbox o ON o.channel = ` + t.param(len(args), channel) + ` AND o.address = v.address
+				AND o.state = 'pending' AND o.id > v.after_id) q
+		WHERE n <= ` + strconv.Itoa(limit) + ` ORDER BY address, id`
+	err := db.each(ctx, q, func(r *sql.Rows) error {
+		o, err := scanChatOut(r)
+		if err == nil {
+			out[o.Address] = append(out[o.Address], o)
+		}
+		return err
+	}, args...)
 	return out, err
 }
 
