@@ -16,8 +16,10 @@
 //   - Send sends a chat message; a photo is sent as its URL on a line of its own
 //     (the channel does not upload files).
 //
-// Message ids: Message.ID is the stanza's id attribute. A client that sends no id
-// gets a unique "noid:<random>" one, so such a message can never be deduplicated.
+// Message ids: Message.ID is the sender's bare JID and the stanza's id attribute
+// ("budi@example.com:a1"): a stanza id is unique only among its sender's messages. A
+// client that sends no id gets a unique "noid:<random>" one, so such a message can
+// never be deduplicated.
 // XMPP has no redelivery: a message that deliver refuses is logged and lost for the
 // channel (the caller's inbox is where a message is kept until it is handled).
 package xmpp
@@ -416,8 +418,10 @@ func (c *Channel) message(v goxmpp.Chat) (chat.Message, bool) {
 		// server or a component (an announcement): no reseller sent it
 		return chat.Message{}, false
 	}
-	id := v.ID
-	if id == "" {
+	// A stanza id is the sender's choice, unique only among its own messages (clients
+	// that count 1, 2, 3… are common): the sender's bare JID makes it the channel's.
+	id := from + ":" + v.ID
+	if v.ID == "" {
 		id = "noid:" + randomID()
 	}
 	at := v.Stamp // XEP-0203 delay (an offline message), when the server adds one

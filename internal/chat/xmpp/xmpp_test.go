@@ -79,7 +79,7 @@ func TestMessageMapping(t *testing.T) {
 	}
 	stamp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	m, ok := ch.message(goxmpp.Chat{Remote: "Budi@Example.com/Phone", Type: "chat", Text: "saldo", ID: "a1", Stamp: stamp})
-	if !ok || m != (chat.Message{Channel: "xmpp", ID: "a1", From: "budi@example.com", Text: "saldo", At: stamp}) {
+	if !ok || m != (chat.Message{Channel: "xmpp", ID: "budi@example.com:a1", From: "budi@example.com", Text: "saldo", At: stamp}) {
 		t.Errorf("message = %+v, %v", m, ok)
 	}
 	m, ok = ch.message(goxmpp.Chat{Remote: "budi@example.com", Text: "x"})
@@ -232,7 +232,7 @@ func TestAgainstProsody(t *testing.T) {
 	t.Run("message with an id", func(t *testing.T) {
 		send(`<message to='bot@localhost' type='chat' id='order-1'><body>T10.081234567890.1234</body></message>`)
 		m := nextMessage(t, got)
-		if m.Channel != "xmpp" || m.ID != "order-1" || m.From != "budi@localhost" || m.Text != "T10.081234567890.1234" || m.Name != "" {
+		if m.Channel != "xmpp" || m.ID != "budi@localhost:order-1" || m.From != "budi@localhost" || m.Text != "T10.081234567890.1234" || m.Name != "" {
 			t.Errorf("got %+v", m)
 		}
 		if d := time.Since(m.At); d < 0 || d > 10*time.Second {
@@ -240,19 +240,24 @@ func TestAgainstProsody(t *testing.T) {
 		}
 	})
 
-	t.Run("chats side by side, each in order", func(t *testing.T) {
+	t.Run("chats side by side, each in order, ids apart", func(t *testing.T) {
 		// budi's "hold" waits for sari's "release", sent after it: taken one at a time,
 		// "hold" would wait its 5 s out first. budi's next message waits for "hold".
 		send(`<message to='bot@localhost' type='chat' id='h-1'><body>hold</body></message>`)
 		send(`<message to='bot@localhost' type='chat' id='h-2'><body>after hold</body></message>`)
 		sari := srv.Dial(t, "sari@localhost", "saripass")
 		start := time.Now()
-		if _, err := sari.XMPP.SendOrg(`<message to='bot@localhost' type='chat' id='r-1'><body>release</body></message>`); err != nil {
+		// sari's client chose the id budi's did: the ids of two senders stay apart.
+		if _, err := sari.XMPP.SendOrg(`<message to='bot@localhost' type='chat' id='h-1'><body>release</body></message>`); err != nil {
 			t.Fatal(err)
 		}
-		var order []string
+		var order, ids []string
 		for range 3 {
-			order = append(order, nextMessage(t, got).Text)
+			m := nextMessage(t, got)
+			order, ids = append(order, m.Text), append(ids, m.ID)
+		}
+		if !slices.Equal(ids, []string{"sari@localhost:h-1", "budi@localhost:h-1", "budi@localhost:h-2"}) {
+			t.Errorf("ids %q", ids)
 		}
 		if want := []string{"release", "hold", "after hold"}; !slices.Equal(order, want) {
 			t.Errorf("taken %q in %v, want %q", order, time.Since(start), want)
@@ -274,8 +279,8 @@ func TestAgainstProsody(t *testing.T) {
 		send(`<message to='bot@localhost' type='chat' id='dup-1'><body>refuse me</body></message>`)
 		send(`<message to='bot@localhost' type='normal' id='dup-1'><body>refuse me</body></message>`)
 		a, b := nextMessage(t, got), nextMessage(t, got)
-		if a.ID != "dup-1" || b.ID != "dup-1" {
-			t.Errorf("ids %q, %q; want dup-1 twice", a.ID, b.ID)
+		if a.ID != "budi@localhost:dup-1" || b.ID != a.ID {
+			t.Errorf("ids %q, %q; want budi@localhost:dup-1 twice", a.ID, b.ID)
 		}
 	})
 
@@ -319,7 +324,7 @@ func TestAgainstProsody(t *testing.T) {
 		if len(seen) != n {
 			t.Errorf("budi got %d distinct replies, want %d", len(seen), n)
 		}
-		if m := nextMessage(t, got); m.ID != "during" {
+		if m := nextMessage(t, got); m.ID != "budi@localhost:during" {
 			t.Errorf("got %+v", m)
 		}
 	})
@@ -408,7 +413,7 @@ func TestTLSAgainstProsody(t *testing.T) {
 			if _, err := budi.XMPP.SendOrg("<message to='bot@localhost/loket' type='chat' id='" + id + "'><body>cek</body></message>"); err != nil {
 				t.Fatal(err)
 			}
-			if m := nextMessage(t, got); m.ID != id || m.From != "budi@localhost" {
+			if m := nextMessage(t, got); m.ID != "budi@localhost:"+id || m.From != "budi@localhost" {
 				t.Errorf("got %+v", m)
 			}
 			if err := ch.Send(ctx, chat.Reply{To: "budi@localhost", Text: "ok " + id}); err != nil {
