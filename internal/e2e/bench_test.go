@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loket/loket/internal/chat/telegram/telegramtest"
+	"github.com/loket/loket/internal/chat/xmpp/xmpptest"
 	"github.com/loket/loket/internal/loketest"
 	"github.com/loket/loket/internal/store/storetest"
 )
@@ -23,7 +25,9 @@ import (
 //     webhook to a receiver over HTTP;
 //   - telegram: a purchase typed in one of 64 linked chats, two per reseller, read by
 //     getUpdates from a Bot API stand-in over HTTP (telegramtest), the answer and the
-//     result by sendMessage.
+//     result by sendMessage;
+//   - xmpp: the same from 64 Jabber accounts through a real Prosody (xmpptest; skipped
+//     without one), the answer and the result as chat messages on the bot's stream.
 //
 // The figure to read is orders/s: every order accepted, settled and its result
 // delivered (accepted/s of telegram only says how fast the stand-in queued updates).
@@ -84,6 +88,7 @@ func BenchmarkSurfaces(b *testing.B) {
 					func() bool { return !hook || hooks.Load() >= resellers+int64(b.N) }) // every result delivered
 			})
 		}
+		b.Run(engine+"/xmpp", func(b *testing.B) { benchXMPP(b, engine, resellers) })
 		b.Run(engine+"/telegram", func(b *testing.B) {
 			api := telegramtest.New(b, tgToken, "")
 			s := loketest.Start(b, engine, "--telegram-token="+tgToken, "--telegram-api-url="+api.URL)
@@ -116,6 +121,64 @@ func BenchmarkSurfaces(b *testing.B) {
 			}, func() bool { return api.SentCount() >= 3*chats+2*b.N }) // every answer and result sent
 		})
 	}
+}
+
+// benchXMPP is BenchmarkSurfaces' xmpp: 64 Jabber accounts, two per reseller, order
+// through a real Prosody (skipped without one), answers and results counted as they
+// come back.
+func benchXMPP(b *testing.B, engine string, resellers int) {
+	const bot, pin = "bot@localhost", "1234"
+	chats := 2 * resellers
+	opts := []xmpptest.Option{xmpptest.WithUser("bot", "botpass")}
+	for c := range chats {
+		opts = append(opts, xmpptest.WithUser(fmt.Sprintf("c%d", c), "pass"))
+	}
+	px := xmpptest.Start(b, opts...)
+	s := loketest.Start(b, engine, "--xmpp-jid="+bot, "--xmpp-password=botpass", "--xmpp-server="+px.Addr, "--xmpp-tls=none")
+	ctx := context.Background()
+	clients := make([]*xmpptest.Client, chats)
+	for c := range clients {
+		clients[c] = px.Dial(b, fmt.Sprintf("c%d@localhost", c), "pass")
+	}
+	// Until the bot's presence is there, messages to it bounce.
+	clients[0].FirstReply(b, bot, "hello", "SAL."+pin, 30*time.Second)
+	for i := range resellers {
+		r := loketest.NewReseller(b, s, 1_000_000_000_000)
+		if err := s.Core.Chat.SetPIN(ctx, r.ID, pin); err != nil {
+			b.Fatal(err)
+		}
+		for c := 2 * i; c < 2*i+2; c++ {
+			link, err := s.Core.Chat.NewLink(ctx, r.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := clients[c].Send(bot, "link", "LINK "+link.Code); err != nil {
+				b.Fatal(err)
+			}
+			clients[c].Next(b, 10*time.Second)
+			// The first purchase checks the PIN (argon2, then kept).
+			if err := clients[c].Send(bot, "warm", fmt.Sprintf("HSA5.0813%07d0.%s", c, pin)); err != nil {
+				b.Fatal(err)
+			}
+			clients[c].Next(b, 10*time.Second) // its answer
+			clients[c].Next(b, 10*time.Second) // its result
+		}
+	}
+	var replies atomic.Int64
+	for _, cl := range clients {
+		go func() {
+			for range cl.Chats() {
+				replies.Add(1)
+			}
+		}()
+	}
+	locks := make([]sync.Mutex, chats)
+	loketest.OrderRate(b, s.Core.DB, func(i int64) error {
+		c := i % int64(chats)
+		locks[c].Lock()
+		defer locks[c].Unlock()
+		return clients[c].Send(bot, fmt.Sprint("o", i), fmt.Sprintf("HSA5.0812%07d0.%s", i, pin))
+	}, func() bool { return replies.Load() >= 2*int64(b.N) }) // every answer and result received
 }
 
 // waitFor waits up to a minute for ok.

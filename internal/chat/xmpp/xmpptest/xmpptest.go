@@ -323,6 +323,10 @@ func (c *Client) NextChat(t testing.TB, timeout time.Duration) goxmpp.Chat {
 	}
 }
 
+// Chats is the channel of the messages with a body the client receives, the one
+// NextChat reads, for a caller that takes them itself (a benchmark counting replies).
+func (c *Client) Chats() <-chan goxmpp.Chat { return c.chats }
+
 // Next is the sender's bare JID and the text of the next message with a body.
 func (c *Client) Next(t testing.TB, timeout time.Duration) (from, text string) {
 	t.Helper()
