@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/loket/loket/internal/store"
 )
@@ -34,6 +35,10 @@ type queueReadResult struct {
 	seen  uint64
 	err   error
 }
+
+// readTimeout bounds one read of the queues: a database that does not answer fails
+// the jobs waiting on it (they run again), not every chat's sending for good.
+const readTimeout = 30 * time.Second
 
 func newQueueReads(db *store.DB, sent *sentLog) *queueReads {
 	return &queueReads{db: db, sent: sent, wake: make(chan struct{}, 1)}
@@ -108,7 +113,9 @@ func (q *queueReads) answer(channel string, rs []*queueRead) {
 		chats = append(chats, store.ChatAfter{Address: addr, After: a})
 	}
 	seen := q.sent.mark()
-	queues, err := q.db.ChatQueues(context.Background(), channel, chats, sendChain)
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	queues, err := q.db.ChatQueues(ctx, channel, chats, sendChain)
 	for _, r := range rs {
 		var queue []*store.ChatOut
 		for _, o := range queues[r.chat[1]] {

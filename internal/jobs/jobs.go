@@ -77,6 +77,10 @@ func New(db *store.DB, log *slog.Logger, reg *metrics.Registry, cfg Config) *Run
 // Node is this node's name in job locks.
 func (r *Runner) Node() string { return r.cfg.Node }
 
+// Started reports whether the runner was started: its workers run what it is handed.
+// A command-line process makes the services without starting them.
+func (r *Runner) Started() bool { return r.started.Load() && !r.closing.Load() }
+
 // Lease is how long this node's job locks last.
 func (r *Runner) Lease() time.Duration { return r.cfg.Lease }
 

@@ -142,6 +142,7 @@ func (s *setBalances) get(t *Tx, id int64) (loket.Money, error) {
 			return err
 		})
 		if err != nil {
+			s.got = nil
 			return 0, err
 		}
 	}

@@ -281,8 +281,12 @@ func (s *Service) QueuePrices(t *store.Tx, r store.WebhookReseller, ups []loket.
 
 // enqueue writes w in t, its job this node's for a lease: once t commits, Send hands it
 // to this node's workers as written, and no node claims it meanwhile (if this node
-// dies first, the lease lapses and another does).
+// dies first, the lease lapses and another does). A process whose runner does not run
+// (a CLI command) leaves the job to whichever node claims it first, at once.
 func (s *Service) enqueue(t *store.Tx, w loket.Webhook) (int64, error) {
+	if !s.runner.Started() {
+		return t.EnqueueWebhook(w, "", 0)
+	}
 	id, err := t.EnqueueWebhook(w, s.runner.Node(), s.runner.Lease())
 	if err != nil {
 		return 0, err
