@@ -31,7 +31,7 @@ func TestSentLogHides(t *testing.T) {
 		queue := func(chat [2]string) []int64 {
 			t.Helper()
 			seen := l.mark()
-			q, err := db.ChatQueue(ctx, chat[0], chat[1], 0, 32)
+			q, err := queueOf(ctx, db, chat[0], chat[1])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +136,7 @@ func TestGiveUpChats(t *testing.T) {
 		}); err != nil || n != 1 {
 			t.Fatalf("gave up %d, %v", n, err)
 		}
-		q, err := db.ChatQueue(ctx, "xmpp", "lepas@loket", 0, 32)
+		q, err := queueOf(ctx, db, "xmpp", "lepas@loket")
 		if err != nil || len(q) != 1 || q[0].Body != "baru" {
 			t.Fatalf("still pending: %+v %v", q, err)
 		}
@@ -155,7 +155,7 @@ func TestQueueReadsTogether(t *testing.T) {
 				if err := db.Write(ctx, 0, func(tx *store.Tx) error { return tx.EnqueueChat("xmpp", to, "halo", 0) }); err != nil {
 					t.Fatal(err)
 				}
-				q, err := db.ChatQueue(ctx, "xmpp", to, 0, 32)
+				q, err := queueOf(ctx, db, "xmpp", to)
 				if err != nil || len(q) != i+1 {
 					t.Fatalf("queue of %s: %d, %v", to, len(q), err)
 				}
@@ -226,4 +226,10 @@ func idsOf(q []*store.ChatOut) []int64 {
 		out = append(out, o.ID)
 	}
 	return out
+}
+
+// queueOf is one chat's queue, read alone.
+func queueOf(ctx context.Context, db *store.DB, channel, address string) ([]*store.ChatOut, error) {
+	q, err := db.ChatQueues(ctx, channel, []store.ChatAfter{{Address: address}}, 32)
+	return q[address], err
 }

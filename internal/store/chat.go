@@ -352,21 +352,6 @@ func ChatOfJob(key string) (channel, address string, ok bool) {
 	return strings.Cut(rest, ":")
 }
 
-// ChatQueue returns the chat's replies still to send after the one numbered after,
-// oldest first, at most limit.
-func (db *DB) ChatQueue(ctx context.Context, channel, address string, after int64, limit int) ([]*ChatOut, error) {
-	var out []*ChatOut
-	err := db.each(ctx, `SELECT `+chatOutCols+` FROM chat_outbox
-		WHERE channel = $1 AND address = $2 AND state = 'pending' AND id > $3 ORDER BY id `+limitRows(limit), func(r *sql.Rows) error {
-		o, err := scanChatOut(r)
-		if err == nil {
-			out = append(out, o)
-		}
-		return err
-	}, channel, address, after)
-	return out, err
-}
-
 const chatOutCols = `id, channel, address, body, deposit_id, state, attempts, created_at, next_at`
 
 func scanChatOut(r *sql.Rows) (*ChatOut, error) {
@@ -386,8 +371,9 @@ type ChatAfter struct {
 	After   int64
 }
 
-// ChatQueues is ChatQueue for many chats of a channel in one read: each chat's replies
-// still to send after its After, oldest first, at most limit a chat, by address.
+// ChatQueues reads the queues of many chats of a channel in one statement: each chat's
+// replies still to send after its After, oldest first, at most limit a chat, by
+// address.
 func (db *DB) ChatQueues(ctx context.Context, channel string, chats []ChatAfter, limit int) (map[string][]*ChatOut, error) {
 	out := make(map[string][]*ChatOut, len(chats))
 	if len(chats) == 0 {
