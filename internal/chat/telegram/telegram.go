@@ -311,9 +311,10 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64, timeout time.Dur
 	return us, nil
 }
 
-// maxTaking bounds the messages under way at once (chat.Lanes): a getUpdates answer
+// maxTaking bounds the messages delivered at once (chat.Lanes): a getUpdates answer
 // holds at most 100 updates from the offset, and the offset stays at the first one
-// not yet taken.
+// not yet taken. Receive takes more only while no more than half are under way, so
+// at most one and a half of it are.
 const maxTaking = 100
 
 // Receive long-polls getUpdates until ctx ends (nil) or the Bot API fails (an error:
@@ -346,7 +347,7 @@ func (c *Channel) Receive(ctx context.Context, deliver func(context.Context, cha
 		failed  error   // the first failure since the window was last taken again
 		retried bool    // that failure was logged
 	)
-	finished := make(chan taken, maxTaking)
+	finished := make(chan taken, 2*maxTaking) // more than are ever under way
 	finish := func(t taken) {
 		under--
 		t.s.done = t.err == nil

@@ -250,12 +250,12 @@ func (c *Channel) login(ctx context.Context, mech string) (*goxmpp.Client, error
 	}
 }
 
-// maxTaking bounds the messages handed over at once (chat.Lanes).
+// maxTaking bounds the messages delivered at once (chat.Lanes).
 const maxTaking = 100
 
 // Receive connects and reads messages until ctx ends (nil) or the connection fails
 // (an error: the caller starts Receive again after a pause). Messages are handed to
-// deliver side by side across chats, in order within a chat (chat.Lanes), and Receive
+// deliver side by side across chats, each chat's in its turn (chat.Lanes), and Receive
 // returns once those under way are done. XMPP has no redelivery: when deliver returns
 // an error the message is logged and dropped here — keeping it is the caller's
 // inbox's job.
