@@ -432,7 +432,11 @@ func (s *Service) httpClient() *http.Client {
 			}
 		}
 		s.client = &http.Client{
-			Transport:     &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
+			// As many deliveries go to one reseller's endpoint at once as its orders
+			// settle in a set, up to the node's workers: with fewer kept open, every
+			// one past them opened a connection (a TLS handshake) and closed it.
+			Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 32, MaxIdleConns: 256,
+				IdleConnTimeout: 30 * time.Second, TLSHandshakeTimeout: 10 * time.Second},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	})

@@ -55,7 +55,7 @@ type Config struct {
 	APIURL string
 	// PollTimeout is getUpdates' long-poll timeout (whole seconds), 25s when zero.
 	PollTimeout time.Duration
-	// Client makes the requests (http.DefaultTransport with a 30 s timeout when nil).
+	// Client makes the requests (newTransport's, with a 30 s timeout, when nil).
 	// Long polls use a copy of it whose timeout outlasts the poll (PollTimeout + 15 s).
 	Client *http.Client
 }
@@ -102,7 +102,7 @@ func New(cfg Config, log *slog.Logger) (*Channel, error) {
 	poll = time.Duration(math.Ceil(poll.Seconds())) * time.Second
 	client := cfg.Client
 	if client == nil {
-		client = &http.Client{Timeout: sendTimeout}
+		client = &http.Client{Timeout: sendTimeout, Transport: newTransport()}
 	}
 	pc := *client
 	if pc.Timeout < poll+pollSlack { // none (0), or one a long poll outlasts
@@ -615,4 +615,21 @@ func split(s string, n int) []string {
 	}
 	flush()
 	return parts
+}
+
+// idleConns is how many connections to the Bot API are kept open between requests: a
+// chat's replies are sent by a job of its own, so as many are sent at once as chats
+// are answered, up to the node's workers (LOKET_WORKERS, 64 by default).
+// http.DefaultTransport keeps 2 a host and closes the rest after each burst, and
+// every request past them opened a new connection: a TLS handshake each with
+// api.telegram.org.
+const idleConns = 64
+
+// newTransport is http.DefaultTransport's settings (proxy from the environment,
+// timeouts, HTTP/2) keeping idleConns connections to the Bot API.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idleConns
+	t.MaxIdleConns = max(t.MaxIdleConns, idleConns)
+	return t
 }

@@ -416,6 +416,30 @@ func TestSendText(t *testing.T) {
 	}
 }
 
+// Sends at once keep their connections: a burst of replies, then another, opens about
+// as many connections as the first one needed (http.DefaultTransport keeps 2 and
+// opened the rest again: a TLS handshake each with api.telegram.org).
+func TestSendKeepsConnections(t *testing.T) {
+	t.Parallel()
+	f := newFakeAPI(t, "")
+	c, _ := newChannel(t, f.URL, time.Second)
+	const at = 32
+	for range 3 {
+		var wg sync.WaitGroup
+		for i := range at {
+			wg.Go(func() {
+				if err := c.Send(t.Context(), chat.Reply{To: fmt.Sprint(100 + i), Text: "Saldo Rp 1.000"}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := f.Conns(); n > at+2 {
+		t.Errorf("%d connections for 3 bursts of %d sends, want at most %d", n, at, at+2)
+	}
+}
+
 var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fake qris \x00\xff")
 
 func TestSendPhoto(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -58,16 +59,32 @@ type Server struct {
 	paths    []string
 	polling  int // getUpdates calls in progress
 	maxPoll  int // the most at once
+	conns    int // connections opened to the stand-in
 }
 
 // New starts a stand-in for token whose methods are under pathPrefix+"/bot<token>/"
 // ("" for the public API's layout); it is closed when the test ends.
 func New(t testing.TB, token, pathPrefix string) *Server {
 	s := &Server{t: t, token: token, prefix: pathPrefix, nextID: 1000, queued: make(chan struct{}), failures: map[string][]Failure{}}
-	srv := httptest.NewServer(s)
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
 	return s
+}
+
+// Conns is how many connections were opened to the stand-in.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // Fail makes the next call of method answer f; calls queue failures in order.
