@@ -43,6 +43,8 @@ type Tx struct {
 	// For a then of a settlement set: where the set's chat orders' results go, read once
 	// for all when a then first asks (OrderReply).
 	setReplies *setReplies
+	// For a then of a settlement set on PostgreSQL: ids for its webhooks (setWebhookID).
+	webhookIDs *setIDs
 }
 
 // txConn is what a Tx runs its statements on: a *sql.Tx, or on SQLite the batch lane's

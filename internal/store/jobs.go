@@ -122,11 +122,32 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]int64, error) {
 // that node's until lease from now (it sends the webhook from memory once committed);
 // without, any node's claim loop takes it.
 func (t *Tx) EnqueueWebhook(w loket.Webhook, node string, lease time.Duration) (int64, error) {
-	var id int64
 	now := Now()
 	if w.ContentType == "" {
 		w.ContentType = "application/json"
 	}
+	lockedUntil := int64(0)
+	if node != "" {
+		lockedUntil = now + lease.Microseconds()
+	}
+	// In a settlement set on PostgreSQL, the webhook and its job go in with the set's
+	// other rows, under an id drawn for the set: two round trips an order in the
+	// writer's transaction were a tenth of the API's CPU with results delivered.
+	if id, ok, err := t.setWebhookID(); err != nil || ok {
+		if err != nil {
+			return 0, fmt.Errorf("enqueue webhook: %w", err)
+		}
+		if err := t.insertLater(`INSERT INTO webhooks (id, reseller_id, order_id, event, url, content_type, body, state, created_at)`, "",
+			id, w.ResellerID, w.OrderID, w.Event, w.URL, w.ContentType, w.Body, "pending", now); err != nil {
+			return 0, fmt.Errorf("enqueue webhook: %w", err)
+		}
+		if err := t.insertLater(`INSERT INTO jobs (key, kind, ref_id, run_at, locked_by, locked_until, created_at)`, ` ON CONFLICT (key) DO NOTHING`,
+			WebhookJobKey(id), JobWebhook, id, now, node, lockedUntil, now); err != nil {
+			return 0, fmt.Errorf("enqueue webhook: %w", err)
+		}
+		return id, nil
+	}
+	var id int64
 	err := t.QueryRow(`INSERT INTO webhooks (reseller_id, order_id, event, url, content_type, body, state, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id`, w.ResellerID, w.OrderID, w.Event, w.URL, w.ContentType, w.Body, now).Scan(&id)
 	if err != nil {
@@ -136,6 +157,48 @@ func (t *Tx) EnqueueWebhook(w loket.Webhook, node string, lease time.Duration) (
 		return 0, err
 	}
 	return id, nil
+}
+
+// setIDs are ids drawn from the webhooks' sequence for a settlement set's thens on
+// PostgreSQL, one per operation, in one statement when a then first asks, so that a
+// webhook goes in with the set's rows (insertLater) and its id is known at once.
+type setIDs struct {
+	n     int
+	ids   []int64
+	drawn bool
+}
+
+// setWebhookID is an id for a webhook this operation of a settlement set inserts
+// with the set's rows; ok is false outside such a set, on SQLite (where a statement
+// is no round trip), or when the set's ids are used up.
+func (t *Tx) setWebhookID() (id int64, ok bool, err error) {
+	s := t.webhookIDs
+	if s == nil || t.later == nil || t.Dialect() != Postgres {
+		return 0, false, nil
+	}
+	if !s.drawn {
+		s.drawn = true
+		rs, err := t.Query(`SELECT nextval(pg_get_serial_sequence('webhooks', 'id')) FROM generate_series(1, $1)`, s.n)
+		if err != nil {
+			return 0, false, err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			if err := rs.Scan(&id); err != nil {
+				return 0, false, err
+			}
+			s.ids = append(s.ids, id)
+		}
+		if err := rs.Err(); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(s.ids) == 0 {
+		return 0, false, nil
+	}
+	id, s.ids = s.ids[0], s.ids[1:]
+	return id, true, nil
 }
 
 // WebhookJobKey is the key of the job that delivers webhook id.

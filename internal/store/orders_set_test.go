@@ -133,7 +133,7 @@ func TestOrderSets(t *testing.T) {
 		before := f.balance(t)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		settled, thens := map[int64]int{}, 0
+		settled, thens, hooks := map[int64]int{}, 0, map[int64]int64{}
 		var refunds loket.Money
 		for i, o := range pending {
 			for k := 0; k < 1+i%2; k++ {
@@ -145,11 +145,13 @@ func TestOrderSets(t *testing.T) {
 					if !st.Success {
 						st.AttemptOutcome = "failed"
 					}
-					so, err := db.WriteSettlement(ctx, uint64(f.reseller), st, true, func(*store.Tx, *loket.Order) error {
+					so, err := db.WriteSettlement(ctx, uint64(f.reseller), st, true, func(t *store.Tx, so *loket.Order) error {
+						hook, err := enqueueHook(t, f.reseller, so.ID)
 						mu.Lock()
 						thens++
+						hooks[so.ID] = hook
 						mu.Unlock()
-						return nil
+						return err
 					})
 					mu.Lock()
 					defer mu.Unlock()
@@ -176,6 +178,7 @@ func TestOrderSets(t *testing.T) {
 		if b := f.balance(t); b != before+refunds || refunds == 0 {
 			t.Errorf("balance %d after refunds of %d, want %d", b, refunds, before+refunds)
 		}
+		checkHooks(t, db, hooks, len(pending))
 		verify(t, db)
 		// Failures of one reseller settled together (in sets): each then's balance is the
 		// one right after its own refund, before plus one price, two, three...
@@ -190,6 +193,7 @@ func TestOrderSets(t *testing.T) {
 		}
 		before, inSets := f.balance(t), db.OrdersInSets()
 		saldo := map[int64]loket.Money{}
+		clear(hooks)
 		for _, o := range pending {
 			wg.Add(1)
 			go func() {
@@ -197,8 +201,13 @@ func TestOrderSets(t *testing.T) {
 				st := store.Settlement{OrderID: o.ID, SupplierID: f.route.SupplierID, AttemptSeq: 1, AttemptOutcome: "failed"}
 				_, err := db.WriteSettlement(ctx, uint64(f.reseller), st, true, func(t *store.Tx, so *loket.Order) error {
 					b, err := t.OrderBalance(f.account)
+					if err != nil {
+						return err
+					}
+					hook, err := enqueueHook(t, f.reseller, so.ID)
 					mu.Lock()
 					saldo[so.ID] = b // a then run again (its set gave way) says it again: the last stands
+					hooks[so.ID] = hook
 					mu.Unlock()
 					return err
 				})
@@ -218,10 +227,37 @@ func TestOrderSets(t *testing.T) {
 			}
 		}
 		t.Logf("%d failures, %d settled in sets", n, db.OrdersInSets()-inSets)
+		checkHooks(t, db, hooks, n)
 		verify(t, db)
 		if db.OrdersInSets() == 0 {
 			t.Errorf("no order was written in a set")
 		}
 		t.Logf("%d orders written in sets", db.OrdersInSets())
 	})
+}
+
+// enqueueHook writes, in a settlement's then, a webhook of the order held by a node.
+func enqueueHook(t *store.Tx, reseller, order int64) (int64, error) {
+	return t.EnqueueWebhook(loket.Webhook{ResellerID: reseller, OrderID: &order, Event: "order.settled",
+		URL: "http://127.0.0.1:9/hook", Body: fmt.Sprint(`{"order":`, order, `}`)}, "node-a", time.Minute)
+}
+
+// checkHooks checks each settled order's webhook (in a set on PostgreSQL, written with
+// the set's rows under an id drawn for it): its own id, its order, and the job that
+// delivers it, held by the node.
+func checkHooks(t *testing.T, db *store.DB, hooks map[int64]int64, n int) {
+	t.Helper()
+	ids := map[int64]bool{}
+	for order, hook := range hooks {
+		ids[hook] = true
+		var got int64
+		var locked string
+		if err := db.W.QueryRowContext(t.Context(), `SELECT w.order_id, j.locked_by FROM webhooks w JOIN jobs j ON j.key = $2 AND j.ref_id = w.id
+			WHERE w.id = $1 AND w.state = 'pending'`, hook, store.WebhookJobKey(hook)).Scan(&got, &locked); err != nil || got != order || locked != "node-a" {
+			t.Errorf("webhook %d of order %d: order %d, job held by %q (%v)", hook, order, got, locked, err)
+		}
+	}
+	if len(hooks) != n || len(ids) != n {
+		t.Errorf("%d webhooks (%d ids) for %d orders", len(hooks), len(ids), n)
+	}
 }

@@ -297,9 +297,10 @@ func (t *Tx) settleOrderSet(ops []*op) ([]*Tx, error) {
 	for i, ord := range orders {
 		replies.ids[i] = ord.ID
 	}
+	hookIDs := &setIDs{n: len(ops)}
 	return t.eachInSet(len(ops), func(i int, ot *Tx) error {
 		o := ops[i].spec.settle
-		ot.orderBalance, ot.setBalances, ot.setReplies = balances[i], unchanged, replies
+		ot.orderBalance, ot.setBalances, ot.setReplies, ot.webhookIDs = balances[i], unchanged, replies, hookIDs
 		if o.then != nil {
 			if err := o.then(ot, orders[i]); err != nil {
 				return err
