@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -216,5 +217,37 @@ func TestDialRefusesBlocked(t *testing.T) {
 	}
 	if n := hits.Load(); int(n) != len(targets) {
 		t.Errorf("%d requests arrived, want %d", n, len(targets))
+	}
+}
+
+// Deliveries at once to one endpoint keep their connections: three bursts of 24 open
+// about as many as the first needed (the client kept 4 and opened the rest again, a
+// TLS handshake each with a reseller's endpoint).
+func TestPostKeepsConnections(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	s := &Service{cfg: Config{AllowPrivate: true}}
+	const at = 24
+	for range 3 {
+		var wg sync.WaitGroup
+		for range at {
+			wg.Go(func() {
+				w := &loket.Webhook{URL: srv.URL + "/hook", ContentType: "application/json", Event: "test", Body: `{}`}
+				if code, err := s.post(context.Background(), w, "secret"); err != nil || code != http.StatusOK {
+					t.Errorf("post: %d %v", code, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := conns.Load(); n > at+2 {
+		t.Errorf("%d connections for 3 bursts of %d deliveries, want at most %d", n, at, at+2)
 	}
 }
