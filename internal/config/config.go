@@ -156,7 +156,7 @@ var options = []option{
 	{"LOKET_VN_POLL", "3s", "how often open virtual-number activations are checked with their supplier", dur(func(c *Config) *time.Duration { return &c.VNPoll })},
 	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%, rounded up to whole rupiah), before price levels, when no markup rule for numbers is set (loket markup set --scope numbers)", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
-	{"LOKET_SQLITE_AUTOCHECKPOINT", "1000", "SQLite: WAL pages after which a commit copies the WAL into the database (PASSIVE checkpoint); 0: never, leave checkpoints to Litestream (docs/operations.md)", num(func(c *Config) *int { return &c.SQLiteAutocheckpoint })},
+	{"LOKET_SQLITE_AUTOCHECKPOINT", "10000", "SQLite: WAL pages (4 KiB each) after which a commit copies the WAL into the database (PASSIVE checkpoint); 0: never, leave checkpoints to Litestream (docs/operations.md)", num(func(c *Config) *int { return &c.SQLiteAutocheckpoint })},
 	{"LOKET_JOB_LEASE", "60s", "how long a node holds a job it took before another node may take it over", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
