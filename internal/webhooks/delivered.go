@@ -15,8 +15,8 @@ import (
 // Until recorded, a webhook's job stays this node's (its lease); a node that dies first
 // leaves it to be delivered again once the lease lapses: at least once, as before.
 type deliveredLog struct {
-	db  *store.DB
-	log *slog.Logger
+	record func(context.Context, []store.WebhookDelivered) error // one write for all
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	list    []store.WebhookDelivered
@@ -25,7 +25,10 @@ type deliveredLog struct {
 }
 
 func newDeliveredLog(db *store.DB, log *slog.Logger) *deliveredLog {
-	return &deliveredLog{db: db, log: log, wake: make(chan struct{}, 1)}
+	record := func(ctx context.Context, ds []store.WebhookDelivered) error {
+		return db.Write(ctx, 0, func(t *store.Tx) error { return t.RecordWebhooksDelivered(ds) })
+	}
+	return &deliveredLog{record: record, log: log, wake: make(chan struct{}, 1)}
 }
 
 // add keeps a delivery to record; once the node stops, it records it at once.
@@ -35,7 +38,7 @@ func (l *deliveredLog) add(d store.WebhookDelivered) {
 		l.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := l.db.Write(ctx, 0, func(t *store.Tx) error { return t.RecordWebhooksDelivered([]store.WebhookDelivered{d}) }); err != nil {
+		if err := l.record(ctx, []store.WebhookDelivered{d}); err != nil {
 			l.log.Warn("webhook delivery not recorded at stop", "webhook", d.ID, "err", err)
 		}
 		return
@@ -69,6 +72,12 @@ func (l *deliveredLog) run(stop <-chan struct{}) {
 			case <-stop:
 				return
 			}
+			// What failed waits again: wake for it, not for the next delivery (which
+			// may not come before the jobs' leases lapse and they are delivered again).
+			select {
+			case l.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -85,7 +94,7 @@ func (l *deliveredLog) flush(stop <-chan struct{}) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := l.db.Write(ctx, 0, func(t *store.Tx) error { return t.RecordWebhooksDelivered(list) })
+	err := l.record(ctx, list)
 	if err == nil {
 		return true
 	}

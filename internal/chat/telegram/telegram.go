@@ -320,9 +320,10 @@ const maxTaking = 100
 // Receive long-polls getUpdates until ctx ends (nil) or the Bot API fails (an error:
 // the token refused, another poller or a webhook, a network error or 5xx).
 //
-// Messages are handed to deliver side by side across chats, in order within a chat
-// (chat.Lanes), in a window that slides: an update is confirmed (the next poll's
-// offset passes it) only once its message and every one before it were taken, and
+// Messages are handed to deliver side by side across chats, each chat's in its turn
+// (chat.Lanes: its purchases side by side, its other messages alone), in a window that
+// slides: an update is confirmed (the next poll's offset passes it) only once its
+// message and every one before it were taken, and
 // while messages are under way Receive polls again (without waiting) as soon as half
 // of the window is done, taking the updates it has not seen. When deliver fails,
 // Receive lets the messages under way finish, waits a moment and takes every update
@@ -628,7 +629,12 @@ const idleConns = 64
 // newTransport is http.DefaultTransport's settings (proxy from the environment,
 // timeouts, HTTP/2) keeping idleConns connections to the Bot API.
 func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok { // replaced by the program with another kind: Go's defaults
+		t = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
+	}
+	t = t.Clone()
 	t.MaxIdleConnsPerHost = idleConns
 	t.MaxIdleConns = max(t.MaxIdleConns, idleConns)
 	return t
