@@ -33,7 +33,8 @@ type Config struct {
 	PendingDeadline      time.Duration
 	Workers              int
 	DBLanes              int
-	SQLiteAutocheckpoint int // WAL pages before a commit checkpoints; 0: never (Litestream does)
+	SQLiteAutocheckpoint int  // WAL pages before a commit checkpoints; 0: never (Litestream does)
+	SQLitePlainWAL       bool // write the WAL a system call per frame, as SQLite does by itself
 	DebugAddr            string
 	MetricsAddr          string
 	MetricsToken         string
@@ -157,6 +158,10 @@ var options = []option{
 	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%, rounded up to whole rupiah), before price levels, when no markup rule for numbers is set (loket markup set --scope numbers)", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 	{"LOKET_SQLITE_AUTOCHECKPOINT", "10000", "SQLite: WAL pages (4 KiB each) after which a commit copies the WAL into the database (PASSIVE checkpoint); 0: never, leave checkpoints to Litestream (docs/operations.md)", num(func(c *Config) *int { return &c.SQLiteAutocheckpoint })},
+	{"LOKET_SQLITE_PLAIN_WAL", "", "SQLite: 1 writes the WAL through SQLite's own VFS, two system calls per page, instead of a commit's pages in one write before its sync (same durability; for comparison)", func(c *Config, v string) error {
+		c.SQLitePlainWAL = v == "1" || strings.EqualFold(v, "true")
+		return nil
+	}},
 	{"LOKET_JOB_LEASE", "60s", "how long a node holds a job it took before another node may take it over", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -82,7 +82,7 @@ func OpenDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	if ckpt == 0 {
 		ckpt = -1 // off; store's 0 is SQLite's default
 	}
-	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes, Autocheckpoint: ckpt})
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Lanes: cfg.DBLanes, Autocheckpoint: ckpt, PlainWAL: cfg.SQLitePlainWAL})
 	if err != nil {
 		return nil, err
 	}

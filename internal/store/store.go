@@ -23,6 +23,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"modernc.org/sqlite"               // registers "sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/loket/loket/internal/store/sqlitevfs"
 )
 
 // Dialect names the database engine.
@@ -126,6 +128,10 @@ type Options struct {
 	// PASSIVE checkpoint. 0 means SQLite's default, 1000; negative turns it off
 	// (Litestream checkpoints instead). Loket itself never asks for a checkpoint.
 	Autocheckpoint int
+	// PlainWAL writes SQLite's WAL through the "unix" VFS as SQLite does, a system call
+	// per frame header and per page, instead of gathering a commit's writes into one
+	// (sqlitevfs). For comparison and as a way back; durability is the same either way.
+	PlainWAL bool
 }
 
 // Open opens the database at dsn: "sqlite:path.db", "sqlite:/abs/path.db", or a
@@ -194,7 +200,16 @@ func openSQLitePools(path string, opt Options) (*DB, error) {
 	case ckpt < 0:
 		ckpt = 0
 	}
-	w, err := sql.Open("sqlite", fmt.Sprintf("file:%s?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(%d)&%s", path, ckpt, common))
+	// The write pool's WAL writes go out a commit at a time (sqlitevfs); readers never
+	// write the WAL and keep SQLite's own VFS.
+	vfs := ""
+	if !opt.PlainWAL {
+		if err := sqlitevfs.Register(); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		vfs = "&vfs=" + sqlitevfs.Name
+	}
+	w, err := sql.Open("sqlite", fmt.Sprintf("file:%s?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(%d)&%s%s", path, ckpt, common, vfs))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
