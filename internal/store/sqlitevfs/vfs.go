@@ -47,7 +47,7 @@ const bufSize = 1 << 20
 const maxWrite = 0x1f000
 
 // file is the head of each file opened through the VFS, in C memory; the "unix" VFS's
-// own file follows at realOff.
+// own file follows at innerOff.
 type file struct {
 	methods uintptr // *sqlite3_io_methods: ours
 	wal     int64   // 1 for a WAL file, whose writes are gathered
@@ -57,7 +57,7 @@ type file struct {
 	peer    uintptr // a WAL file's main database file, and the other way round
 }
 
-const realOff = (unsafe.Sizeof(file{}) + 15) &^ 15
+const innerOff = (unsafe.Sizeof(file{}) + 15) &^ 15
 
 var (
 	once     sync.Once
@@ -101,7 +101,7 @@ func register() error {
 	*vfs = *u
 	vfs.FpNext = 0
 	vfs.FzName = zName
-	vfs.FszOsFile = int32(realOff) + u.FszOsFile
+	vfs.FszOsFile = int32(innerOff) + u.FszOsFile
 	vfs.FxOpen = fp(&struct {
 		f func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32
 	}{xOpen})
@@ -179,20 +179,20 @@ func head(p uintptr) *file { return (*file)(ptr(p)) }
 // files and buffers, libc's allocations), which Go's collector does not manage.
 func ptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
 
-// real is the "unix" VFS's file inside ours, and io its methods.
-func real(p uintptr) uintptr { return p + realOff }
+// inner is the "unix" VFS's file inside ours, and innerIO its methods.
+func inner(p uintptr) uintptr { return p + innerOff }
 
-func io(p uintptr) *sqlite3.Tsqlite3_io_methods {
-	return (*sqlite3.Tsqlite3_io_methods)(ptr((*sqlite3.Tsqlite3_file)(ptr(real(p))).FpMethods))
+func innerIO(p uintptr) *sqlite3.Tsqlite3_io_methods {
+	return (*sqlite3.Tsqlite3_io_methods)(ptr((*sqlite3.Tsqlite3_file)(ptr(inner(p))).FpMethods))
 }
 
 func xOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	*head(pFile) = file{}
 	u := (*sqlite3.Tsqlite3_vfs)(ptr(unixVFS))
-	(*sqlite3.Tsqlite3_file)(ptr(real(pFile))).FpMethods = 0
+	(*sqlite3.Tsqlite3_file)(ptr(inner(pFile))).FpMethods = 0
 	rc := (*(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{u.FxOpen})))(
-		tls, unixVFS, zName, real(pFile), flags, pOutFlags)
-	rm := (*sqlite3.Tsqlite3_file)(ptr(real(pFile))).FpMethods
+		tls, unixVFS, zName, inner(pFile), flags, pOutFlags)
+	rm := (*sqlite3.Tsqlite3_file)(ptr(inner(pFile))).FpMethods
 	if rm == 0 {
 		return rc
 	}
@@ -222,8 +222,8 @@ func flush(tls *libc.TLS, p uintptr) int32 {
 	var done int64
 	for done < f.n {
 		n := min(f.n-done, maxWrite)
-		rc := (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxWrite})))(
-			tls, real(p), f.buf+uintptr(done), int32(n), f.off+done)
+		rc := (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
+			tls, inner(p), f.buf+uintptr(done), int32(n), f.off+done)
 		if rc != sqlite3.SQLITE_OK {
 			b := unsafe.Slice((*byte)(ptr(f.buf)), f.n)
 			f.n = int64(copy(b, b[done:]))
@@ -240,8 +240,8 @@ func flush(tls *libc.TLS, p uintptr) int32 {
 func xWrite(tls *libc.TLS, p, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	f := head(p)
 	if f.wal == 0 {
-		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxWrite})))(
-			tls, real(p), zBuf, iAmt, iOfst)
+		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
+			tls, inner(p), zBuf, iAmt, iOfst)
 	}
 	writes.Add(1)
 	n := int64(iAmt)
@@ -255,8 +255,8 @@ func xWrite(tls *libc.TLS, p, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	}
 	if f.buf == 0 || n >= bufSize {
 		flushes.Add(1)
-		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxWrite})))(
-			tls, real(p), zBuf, iAmt, iOfst)
+		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
+			tls, inner(p), zBuf, iAmt, iOfst)
 	}
 	if f.n == 0 {
 		f.off = iOfst
@@ -285,7 +285,7 @@ func xClose(tls *libc.TLS, p uintptr) int32 {
 		libc.Xfree(tls, f.buf)
 		f.buf, f.n = 0, 0
 	}
-	if r := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxClose})))(tls, real(p)); rc == sqlite3.SQLITE_OK {
+	if r := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxClose})))(tls, inner(p)); rc == sqlite3.SQLITE_OK {
 		rc = r
 	}
 	return rc
@@ -295,61 +295,61 @@ func xRead(tls *libc.TLS, p, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxRead})))(
-		tls, real(p), zBuf, iAmt, iOfst)
+	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxRead})))(
+		tls, inner(p), zBuf, iAmt, iOfst)
 }
 
 func xTruncate(tls *libc.TLS, p uintptr, size int64) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxTruncate})))(tls, real(p), size)
+	return (*(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxTruncate})))(tls, inner(p), size)
 }
 
 func xSync(tls *libc.TLS, p uintptr, flags int32) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxSync})))(tls, real(p), flags)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxSync})))(tls, inner(p), flags)
 }
 
 func xFileSize(tls *libc.TLS, p, pSize uintptr) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxFileSize})))(tls, real(p), pSize)
+	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxFileSize})))(tls, inner(p), pSize)
 }
 
 func xLock(tls *libc.TLS, p uintptr, lock int32) int32 {
-	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxLock})))(tls, real(p), lock)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxLock})))(tls, inner(p), lock)
 }
 
 func xUnlock(tls *libc.TLS, p uintptr, lock int32) int32 {
-	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxUnlock})))(tls, real(p), lock)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxUnlock})))(tls, inner(p), lock)
 }
 
 func xCheckReservedLock(tls *libc.TLS, p, pResOut uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxCheckReservedLock})))(tls, real(p), pResOut)
+	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxCheckReservedLock})))(tls, inner(p), pResOut)
 }
 
 func xFileControl(tls *libc.TLS, p uintptr, op int32, pArg uintptr) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxFileControl})))(tls, real(p), op, pArg)
+	return (*(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxFileControl})))(tls, inner(p), op, pArg)
 }
 
 func xSectorSize(tls *libc.TLS, p uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxSectorSize})))(tls, real(p))
+	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxSectorSize})))(tls, inner(p))
 }
 
 func xDeviceCharacteristics(tls *libc.TLS, p uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxDeviceCharacteristics})))(tls, real(p))
+	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxDeviceCharacteristics})))(tls, inner(p))
 }
 
 func xShmMap(tls *libc.TLS, p uintptr, iPg, pgsz, bExtend int32, pp uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr, int32, int32, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxShmMap})))(
-		tls, real(p), iPg, pgsz, bExtend, pp)
+	return (*(*func(*libc.TLS, uintptr, int32, int32, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxShmMap})))(
+		tls, inner(p), iPg, pgsz, bExtend, pp)
 }
 
 // xShmLock writes the WAL's held-back bytes before the lock changes: before a write
@@ -358,8 +358,8 @@ func xShmLock(tls *libc.TLS, p uintptr, offset, n, flags int32) int32 {
 	if rc := flushPeer(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxShmLock})))(
-		tls, real(p), offset, n, flags)
+	return (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxShmLock})))(
+		tls, inner(p), offset, n, flags)
 }
 
 // xShmBarrier writes the WAL's held-back bytes before SQLite publishes new frames in
@@ -367,21 +367,21 @@ func xShmLock(tls *libc.TLS, p uintptr, offset, n, flags int32) int32 {
 // next call (its sync at the latest) writes them or fails.
 func xShmBarrier(tls *libc.TLS, p uintptr) {
 	flushPeer(tls, p)
-	(*(*func(*libc.TLS, uintptr))(unsafe.Pointer(&struct{ uintptr }{io(p).FxShmBarrier})))(tls, real(p))
+	(*(*func(*libc.TLS, uintptr))(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxShmBarrier})))(tls, inner(p))
 }
 
 func xShmUnmap(tls *libc.TLS, p uintptr, deleteFlag int32) int32 {
-	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxShmUnmap})))(tls, real(p), deleteFlag)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxShmUnmap})))(tls, inner(p), deleteFlag)
 }
 
 func xFetch(tls *libc.TLS, p uintptr, iOfst int64, iAmt int32, pp uintptr) int32 {
 	if rc := flush(tls, p); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	return (*(*func(*libc.TLS, uintptr, int64, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxFetch})))(
-		tls, real(p), iOfst, iAmt, pp)
+	return (*(*func(*libc.TLS, uintptr, int64, int32, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxFetch})))(
+		tls, inner(p), iOfst, iAmt, pp)
 }
 
 func xUnfetch(tls *libc.TLS, p uintptr, iOfst int64, ptr uintptr) int32 {
-	return (*(*func(*libc.TLS, uintptr, int64, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{io(p).FxUnfetch})))(tls, real(p), iOfst, ptr)
+	return (*(*func(*libc.TLS, uintptr, int64, uintptr) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxUnfetch})))(tls, inner(p), iOfst, ptr)
 }
