@@ -11,6 +11,7 @@ import (
 
 	"github.com/loket/loket/internal/loket"
 	"github.com/loket/loket/internal/store"
+	"github.com/loket/loket/internal/store/sqlitevfs"
 	"github.com/loket/loket/internal/store/storetest"
 )
 
@@ -725,5 +726,39 @@ func TestSQLiteAutocheckpoint(t *testing.T) {
 		if got != want {
 			t.Errorf("Autocheckpoint %d: wal_autocheckpoint = %d, want %d", opt, got, want)
 		}
+	}
+}
+
+// The write pool gathers its WAL writes (sqlitevfs) unless PlainWAL says otherwise; both
+// write the same database.
+func TestPlainWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	for _, plain := range []bool{false, true, false} {
+		db, err := store.Open("sqlite:"+path, store.Options{PlainWAL: plain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		asked, _ := sqlitevfs.Stats()
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		code := fmt.Sprintf("test-plain-%v-%d", plain, time.Now().UnixNano())
+		if _, err := db.EnsureAccount(context.Background(), code, store.KindAdjustments); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := sqlitevfs.Stats()
+		if gathered := after > asked; gathered == plain {
+			t.Errorf("PlainWAL %v: WAL writes through sqlitevfs %d -> %d", plain, asked, after)
+		}
+		db.Close()
+	}
+	db, err := store.Open("sqlite:"+path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.R.QueryRow(`SELECT count(*) FROM accounts WHERE code LIKE 'test-plain-%'`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("accounts written = %d, %v; want 3", n, err)
 	}
 }
