@@ -226,12 +226,15 @@ type Report struct {
 	// With --pid: the server's CPU time (user and system) over the run per order
 	// acknowledged, and its peak resident memory. Steadier than orders/s on a machine
 	// whose speed varies: what an order costs, not how fast the machine was meanwhile.
-	ServerCPUPerOrderUS float64       `json:"server_cpu_per_order_us,omitempty"`
-	ServerPeakRSSMB     float64       `json:"server_peak_rss_mb,omitempty"`
-	Final               Final         `json:"final"`
-	ViolationsPre       int           `json:"violations_before"`
-	Checks              []CheckResult `json:"checks"`
-	OK                  bool          `json:"ok"`
+	ServerCPUPerOrderUS float64 `json:"server_cpu_per_order_us,omitempty"`
+	ServerPeakRSSMB     float64 `json:"server_peak_rss_mb,omitempty"`
+	// The load generator's own CPU time over the run per order acknowledged: on a
+	// machine where it shares the cores with the server, what it takes from them.
+	BenchCPUPerOrderUS float64       `json:"bench_cpu_per_order_us,omitempty"`
+	Final              Final         `json:"final"`
+	ViolationsPre      int           `json:"violations_before"`
+	Checks             []CheckResult `json:"checks"`
+	OK                 bool          `json:"ok"`
 }
 
 // ErrorCount is how many requests failed one way.
@@ -313,8 +316,10 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 
 	fmt.Fprintf(os.Stderr, "loket bench %s: %d resellers ready, firing %s for %s at %s\n", rep.RunID, len(rs), o.product, o.duration, o.url)
 	cpu0, cpuOK := procCPU(o.pid)
+	self0, selfOK := procCPU(os.Getpid())
 	tallies := b.load()
 	cpu1, _ := procCPU(o.pid)
+	self1, _ := procCPU(os.Getpid())
 	rep.Interrupted = ctx.Err() != nil
 	stopSignals() // from here on an interrupt ends the process
 	wall := time.Since(b.start)
@@ -340,6 +345,9 @@ func run(ctx context.Context, stopSignals func(), cfg *config.Config, o options,
 	if cpuOK && rep.Acknowledged > 0 {
 		rep.ServerCPUPerOrderUS = math.Round((cpu1 - cpu0) * 1e6 / float64(rep.Acknowledged))
 		rep.ServerPeakRSSMB, _ = procMem(o.pid)
+	}
+	if selfOK && rep.Acknowledged > 0 {
+		rep.BenchCPUPerOrderUS = math.Round((self1 - self0) * 1e6 / float64(rep.Acknowledged))
 	}
 	for k, e := range errs {
 		rep.ErrorTotal += e.n
@@ -831,6 +839,9 @@ func printText(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "  latency ms  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", r.LatencyMS.P50, r.LatencyMS.P95, r.LatencyMS.P99, r.LatencyMS.Max)
 	if r.ServerCPUPerOrderUS > 0 {
 		fmt.Fprintf(w, "  server      CPU %.0f µs an order, peak RSS (VmHWM) %.1f MB\n", r.ServerCPUPerOrderUS, r.ServerPeakRSSMB)
+	}
+	if r.BenchCPUPerOrderUS > 0 {
+		fmt.Fprintf(w, "  bench       CPU %.0f µs an order (this load generator's own, on the same cores as the server if run beside it)\n", r.BenchCPUPerOrderUS)
 	}
 	fmt.Fprintf(w, "  database    %d orders: %d success, %d failed, %d pending; %d not acknowledged\n",
 		r.Final.Orders, r.Final.Success, r.Final.Failed, r.Final.Pending, r.Final.Unacknowledged)

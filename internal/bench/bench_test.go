@@ -81,8 +81,8 @@ func TestBenchEndToEnd(t *testing.T) {
 		if rep.LatencyMS.P50 <= 0 || rep.LatencyMS.P99 < rep.LatencyMS.P50 || rep.LatencyMS.Max < rep.LatencyMS.P99 {
 			t.Errorf("latency %+v", rep.LatencyMS)
 		}
-		if rep.ServerCPUPerOrderUS <= 0 || rep.ServerPeakRSSMB <= 0 {
-			t.Errorf("server CPU %v µs an order, peak RSS %v MB", rep.ServerCPUPerOrderUS, rep.ServerPeakRSSMB)
+		if rep.ServerCPUPerOrderUS <= 0 || rep.ServerPeakRSSMB <= 0 || rep.BenchCPUPerOrderUS <= 0 {
+			t.Errorf("server CPU %v µs an order, peak RSS %v MB, bench CPU %v µs an order", rep.ServerCPUPerOrderUS, rep.ServerPeakRSSMB, rep.BenchCPUPerOrderUS)
 		}
 		t.Logf("%d orders, %.0f/s, latency %+v, %.0f µs CPU an order", rep.Acknowledged, rep.OrdersPerSec, rep.LatencyMS, rep.ServerCPUPerOrderUS)
 	})
