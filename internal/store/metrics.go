@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/loket/loket/internal/metrics"
+	"github.com/loket/loket/internal/store/sqlitevfs"
 )
 
 // RegisterMetrics exposes the ledger's totals by account kind (read from the stored
@@ -31,4 +32,11 @@ func (db *DB) RegisterMetrics(reg *metrics.Registry) {
 			b, o := db.BatchStats()
 			return []metrics.Sample{{LabelValues: []string{"batches"}, Value: float64(b)}, {LabelValues: []string{"ops"}, Value: float64(o)}}
 		})
+	if db.Dialect == SQLite {
+		reg.GaugeFunc("loket_sqlite_wal_writes", "SQLite WAL writes the write pool asked for, and the system calls that made them (sqlitevfs gathers a commit's into few).",
+			[]string{"what"}, func() []metrics.Sample {
+				asked, made := sqlitevfs.Stats()
+				return []metrics.Sample{{LabelValues: []string{"asked"}, Value: float64(asked)}, {LabelValues: []string{"made"}, Value: float64(made)}}
+			})
+	}
 }
