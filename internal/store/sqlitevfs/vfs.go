@@ -20,6 +20,8 @@
 // synchronous=FULL SQLite syncs the WAL at each commit, and the sync writes the buffer
 // first. A crash loses at most what was buffered and not synced, which is what SQLite
 // expects any crash to lose. Every other file and call goes to the "unix" VFS unchanged.
+// Open it with synchronous=FULL, as the store does: its reasoning above rests on the
+// sync at every commit.
 //
 // The shim is written against modernc.org/sqlite's translated C: methods are Go
 // functions stored as C function pointers, and files live in C memory.
@@ -354,9 +356,17 @@ func xShmMap(tls *libc.TLS, p uintptr, iPg, pgsz, bExtend int32, pp uintptr) int
 
 // xShmLock writes the WAL's held-back bytes before the lock changes: before a write
 // transaction's lock is released, another connection may become the writer.
+//
+// An unlock must not fail: SQLite does not look at its result, and a lock left held
+// stops every other connection. If the write fails then, what the WAL holds back is
+// dropped instead: with synchronous=FULL a commit's frames were written and synced
+// before it returned, so all that can be left is a rolled-back transaction's.
 func xShmLock(tls *libc.TLS, p uintptr, offset, n, flags int32) int32 {
 	if rc := flushPeer(tls, p); rc != sqlite3.SQLITE_OK {
-		return rc
+		if flags&sqlite3.SQLITE_SHM_UNLOCK == 0 {
+			return rc
+		}
+		head(head(p).peer).n = 0
 	}
 	return (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxShmLock})))(
 		tls, inner(p), offset, n, flags)
