@@ -201,13 +201,16 @@ func openSQLitePools(path string, opt Options) (*DB, error) {
 		ckpt = 0
 	}
 	// The write pool's WAL writes go out a commit at a time (sqlitevfs); readers never
-	// write the WAL and keep SQLite's own VFS.
+	// write the WAL and keep SQLite's own VFS, and so do the writers where there is no
+	// "unix" VFS to wrap (Windows).
 	vfs := ""
 	if !opt.PlainWAL {
-		if err := sqlitevfs.Register(); err != nil {
+		switch err := sqlitevfs.Register(); {
+		case err == nil:
+			vfs = "&vfs=" + sqlitevfs.Name
+		case !errors.Is(err, sqlitevfs.ErrNoUnixVFS):
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		vfs = "&vfs=" + sqlitevfs.Name
 	}
 	w, err := sql.Open("sqlite", fmt.Sprintf("file:%s?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(%d)&%s%s", path, ckpt, common, vfs))
 	if err != nil {

@@ -62,14 +62,16 @@ type file struct {
 const innerOff = (unsafe.Sizeof(file{}) + 15) &^ 15
 
 var (
-	once     sync.Once
-	errReg   error
-	unixVFS  uintptr // the "unix" sqlite3_vfs
-	methods  uintptr // our sqlite3_io_methods, in C memory
-	writes   atomic.Int64
-	flushes  atomic.Int64
-	errNoVFS = errors.New("sqlitevfs: SQLite has no \"unix\" VFS here")
+	once    sync.Once
+	errReg  error
+	unixVFS uintptr // the "unix" sqlite3_vfs
+	methods uintptr // our sqlite3_io_methods, in C memory
+	writes  atomic.Int64
+	flushes atomic.Int64
 )
+
+// ErrNoUnixVFS says SQLite has no "unix" VFS to wrap on this system (Windows).
+var ErrNoUnixVFS = errors.New("sqlitevfs: SQLite has no \"unix\" VFS here")
 
 // Register registers the VFS with SQLite, once; later calls return the first's error.
 func Register() error {
@@ -90,7 +92,7 @@ func register() error {
 	defer libc.Xfree(tls, name)
 	unixVFS = sqlite3.Xsqlite3_vfs_find(tls, name)
 	if unixVFS == 0 {
-		return errNoVFS
+		return ErrNoUnixVFS
 	}
 	u := (*sqlite3.Tsqlite3_vfs)(ptr(unixVFS))
 	v := libc.Xmalloc(tls, libc.Tsize_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
