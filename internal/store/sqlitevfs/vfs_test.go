@@ -17,13 +17,18 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// open opens path for writing through the VFS, as the store's write pool does.
-func open(t testing.TB, path string) *sql.DB {
+// open opens path for writing through the VFS, as the store's write pool does, with
+// any more DSN parameters.
+func open(t testing.TB, path string, more ...string) *sql.DB {
 	t.Helper()
 	if err := Register(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?vfs="+Name+"&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)")
+	dsn := "file:" + path + "?vfs=" + Name + "&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"
+	for _, m := range more {
+		dsn += "&" + m
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +63,8 @@ func integrity(t testing.TB, db *sql.DB) {
 }
 
 // Commits of many pages go out in a few writes, and what they wrote reads back, from
-// the writing connection and from another one through SQLite's own VFS.
+// the writing connection and from another one through SQLite's own VFS, before and
+// after the WAL is truncated.
 func TestGathersWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	db := open(t, path)
@@ -66,6 +72,9 @@ func TestGathersWrites(t *testing.T) {
 	asked, made := Stats()
 	const txs, rows = 50, 40
 	for i := range txs {
+		if i == txs/2 { // the WAL cut to nothing, then started again from its header
+			exec1(t, db, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		}
 		tx, err := db.Begin()
 		if err != nil {
 			t.Fatal(err)
@@ -94,11 +103,10 @@ func TestGathersWrites(t *testing.T) {
 }
 
 // Readers on their own connections (SQLite's VFS) see every commit whole while the
-// writer commits through this one, across checkpoints.
+// writer commits through this one, across checkpoints and truncations of the WAL.
 func TestReadersSeeCommits(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
-	db := open(t, path)
-	exec1(t, db, `PRAGMA wal_autocheckpoint=50`)
+	db := open(t, path, "_pragma=wal_autocheckpoint(50)")
 	exec1(t, db, `CREATE TABLE t (id INTEGER PRIMARY KEY, batch INTEGER, v BLOB)`)
 	r := plain(t, path)
 	ctx, cancel := context.WithCancel(context.Background())
