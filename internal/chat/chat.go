@@ -6,6 +6,7 @@ package chat
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,26 @@ type Message struct {
 	Name    string    // the sender's display name, when the channel gives one
 	Text    string    // the text as received (any bytes: the engine checks it)
 	At      time.Time // when the channel says it was sent (zero: unknown)
+	// Seq orders the messages a node takes, in the order it took them (Lanes.Take;
+	// 0: when it is handled): a chat's last order is its last purchase taken, not the
+	// last placed, as purchases of one chat run side by side.
+	Seq int64
+}
+
+var lastSeq atomic.Int64
+
+// NextSeq is a number above every one it returned before, from the clock: a message
+// taken after another gets a greater one, also after a restart.
+func NextSeq() int64 {
+	for {
+		prev, now := lastSeq.Load(), time.Now().UnixNano()
+		if now <= prev {
+			now = prev + 1
+		}
+		if lastSeq.CompareAndSwap(prev, now) {
+			return now
+		}
+	}
 }
 
 // Reply is a message to send.

@@ -151,7 +151,11 @@ func (s *Service) answerWithOrder(ctx context.Context, m Message, ra *loket.Rese
 		if err := t.SetOrderReply(o.ID, m.Channel, m.From); err != nil {
 			return err
 		}
-		if err := t.ChatOrderPlaced(res.accountID, o.ID); err != nil {
+		seq := m.Seq
+		if seq == 0 {
+			seq = NextSeq()
+		}
+		if err := t.ChatOrderPlaced(res.accountID, o.ID, seq); err != nil {
 			return err
 		}
 		fresh, err := t.FinishChatMessage(m.Channel, m.ID, m.From)

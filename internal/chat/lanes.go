@@ -86,6 +86,9 @@ func (l *Lanes) Take(ctx context.Context, m Message, done func(error)) {
 		return
 	}
 	l.busy.Add(1)
+	if m.Seq == 0 {
+		m.Seq = NextSeq()
+	}
 	t := taken{ctx, m, done, l.together(m)}
 	l.mu.Lock()
 	c := l.chats[m.From]

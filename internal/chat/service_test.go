@@ -544,3 +544,47 @@ func TestChatPurchaseGivenAgain(t *testing.T) {
 		must(t, ch.sayAs("w5", "HSA5.081234567890.9999"), "dikunci")
 	})
 }
+
+// CEK.PIN is about the purchase the chat sent last, though a chat's purchases run side
+// by side and the one sent last may be placed first: a message's Seq (given by Lanes
+// as it takes messages) decides, not the order's number.
+func TestChatLastOrderIsLastSent(t *testing.T) {
+	loketest.Each(t, func(t *testing.T, engine string) {
+		c, rec := chatNode(t, engine)
+		ctx := context.Background()
+		ra := loketest.Buyer(t, c, "budi", 10_000_000)
+		ch := &chatter{t: t, c: c, rec: rec, from: "5550011"}
+		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
+			t.Fatal(err)
+		}
+		link, err := c.Chat.NewLink(ctx, ra.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, ch.say("LINK "+link.Code), "terhubung")
+		buy := func(seq int64, target string) {
+			m := chat.Message{Channel: "telegram", ID: fmt.Sprint("seq", seq), From: ch.from, Text: "HSA5." + target + ".1234", Seq: seq}
+			if err := c.Chat.Deliver(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Sent second, placed first; then sent first, placed second (the greater order id).
+		buy(200, "081200000020")
+		buy(100, "081200000010")
+		ch.wait(1 + 4)
+		ch.n = 1 + 4
+		must(t, ch.say("CEK.1234"), "ke 081200000020")
+		// Two at once, perhaps in one set of orders: the greater Seq is the last.
+		var wg sync.WaitGroup
+		for _, b := range []struct {
+			seq    int64
+			target string
+		}{{400, "081200000040"}, {300, "081200000030"}} {
+			wg.Go(func() { buy(b.seq, b.target) })
+		}
+		wg.Wait()
+		ch.wait(ch.n + 4)
+		ch.n += 4
+		must(t, ch.say("CEK.1234"), "ke 081200000040")
+	})
+}

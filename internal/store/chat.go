@@ -185,7 +185,8 @@ func (t *Tx) ChatPINPassed(accountID int64) error {
 }
 
 // ChatLastOrder is the last order of its reseller made from a linked account (0:
-// none), which every chat order keeps on it (ChatOrderPlaced).
+// none): that of the purchase taken last, which every chat order keeps on it
+// (ChatOrderPlaced).
 func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error) {
 	var id int64
 	err := db.queryRow(ctx, `SELECT COALESCE(MAX(o.id), 0) FROM chat_accounts a
@@ -194,11 +195,14 @@ func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error)
 }
 
 // ChatOrderPlaced keeps, in the order's transaction, the order as its chat account's
-// last (in a set, with the set's others: one statement, the newest of each account).
-func (t *Tx) ChatOrderPlaced(accountID, orderID int64) error {
-	return t.insertLater(`WITH v(id, order_id) AS (`, `) UPDATE chat_accounts SET last_order_id = m.order_id
-		FROM (SELECT id, MAX(order_id) AS order_id FROM v GROUP BY id) m
-		WHERE chat_accounts.id = m.id AND chat_accounts.last_order_id < m.order_id`, accountID, orderID)
+// last, unless a purchase taken after its message (a greater seq, chat.NextSeq) placed
+// one already: purchases of one chat run side by side, so the one sent last may be
+// placed first. In a set it goes with the set's others: one statement, each account's
+// greatest seq.
+func (t *Tx) ChatOrderPlaced(accountID, orderID, seq int64) error {
+	return t.insertLater(`WITH v(id, order_id, seq) AS (`, `) UPDATE chat_accounts SET last_order_id = m.order_id, last_order_seq = m.seq
+		FROM (SELECT id, order_id, seq FROM v WHERE (id, seq) IN (SELECT id, MAX(seq) FROM v GROUP BY id)) m
+		WHERE chat_accounts.id = m.id AND chat_accounts.last_order_seq < m.seq`, accountID, orderID, seq)
 }
 
 // ChatMessageDone reports whether a channel's message was handled before (a delivery
