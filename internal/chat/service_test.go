@@ -106,6 +106,23 @@ func (ch *chatter) wait(n int) string {
 	}
 }
 
+// linked is a chatter at from whose chat is linked to ra, a buyer with PIN 1234 (its
+// first reply, the link's, taken).
+func linked(t *testing.T, c *server.Core, rec *recorder, ra *loket.ResellerAuth, from string) *chatter {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
+		t.Fatal(err)
+	}
+	link, err := c.Chat.NewLink(ctx, ra.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &chatter{t: t, c: c, rec: rec, from: from}
+	must(t, ch.say("LINK "+link.Code), "terhubung")
+	return ch
+}
+
 func must(t *testing.T, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
@@ -304,15 +321,7 @@ func TestChatRepliesInOrder(t *testing.T) {
 		c, rec := chatNode(t, engine)
 		ctx := context.Background()
 		ra := loketest.Buyer(t, c, "budi", 10_000_000)
-		ch := &chatter{t: t, c: c, rec: rec, from: "5550009"}
-		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
-			t.Fatal(err)
-		}
-		link, err := c.Chat.NewLink(ctx, ra.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		must(t, ch.say("LINK "+link.Code), "terhubung")
+		ch := linked(t, c, rec, ra, "5550009")
 		// 80 messages at once (their orders go in sets), then 40 more, each delivered
 		// twice at once (one order, one answer each).
 		const once, twice = 80, 40
@@ -494,15 +503,7 @@ func TestChatPurchaseGivenAgain(t *testing.T) {
 		c, rec := chatNode(t, engine)
 		ctx := context.Background()
 		ra := loketest.Buyer(t, c, "sari", 1_000)
-		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
-			t.Fatal(err)
-		}
-		link, err := c.Chat.NewLink(ctx, ra.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch := &chatter{t: t, c: c, rec: rec, from: "5550009"}
-		must(t, ch.say("LINK "+link.Code), "terhubung")
+		ch := linked(t, c, rec, ra, "5550009")
 		const buy = "HSA5.081234567890.1234"
 		must(t, ch.sayAs("m1", buy), "Saldo tidak cukup")
 		if _, err := c.Resellers.Credit(ctx, ra.ID, 100_000, "top up", "sari-top-up"); err != nil {
@@ -553,15 +554,7 @@ func TestChatLastOrderIsLastSent(t *testing.T) {
 		c, rec := chatNode(t, engine)
 		ctx := context.Background()
 		ra := loketest.Buyer(t, c, "budi", 10_000_000)
-		ch := &chatter{t: t, c: c, rec: rec, from: "5550011"}
-		if err := c.Chat.SetPIN(ctx, ra.ID, "1234"); err != nil {
-			t.Fatal(err)
-		}
-		link, err := c.Chat.NewLink(ctx, ra.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		must(t, ch.say("LINK "+link.Code), "terhubung")
+		ch := linked(t, c, rec, ra, "5550011")
 		buy := func(seq int64, target string) {
 			m := chat.Message{Channel: "telegram", ID: fmt.Sprint("seq", seq), From: ch.from, Text: "HSA5." + target + ".1234", Seq: seq}
 			if err := c.Chat.Deliver(ctx, m); err != nil {
