@@ -97,6 +97,23 @@ func num(f func(*Config) *int) func(*Config, string) error {
 	}
 }
 
+// yes is a switch: 1 or true on, 0, false or unset off (strconv.ParseBool's words);
+// anything else is refused rather than read as off.
+func yes(f func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			*f(c) = false
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want 1 or 0, got %q", v)
+		}
+		*f(c) = b
+		return nil
+	}
+}
+
 // positive is num for settings that must be at least 1.
 func positive(f func(*Config) *int) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -125,10 +142,7 @@ var options = []option{
 		c.TrustedProxies = ps
 		return err
 	}},
-	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback, private or reserved addresses", func(c *Config, v string) error {
-		c.AllowPrivateWebhooks = v == "1" || strings.EqualFold(v, "true")
-		return nil
-	}},
+	{"LOKET_ALLOW_PRIVATE_WEBHOOKS", "", "1 lets webhook URLs point at loopback, private or reserved addresses", yes(func(c *Config) *bool { return &c.AllowPrivateWebhooks })},
 	{"LOKET_MASTER_KEY", "", "32 bytes (hex or base64) sealing secrets at rest; default: a key kept in the database", str(func(c *Config) *string { return &c.MasterKey })},
 	{"LOKET_SIGNIN_FAILURES", "5", "failed sign-ins per username within LOKET_SIGNIN_WINDOW before it is locked, on every surface (0 disables)", num(func(c *Config) *int { return &c.SignInFailures })},
 	{"LOKET_SIGNIN_ADDR_FAILURES", "20", "failed sign-ins per client address within LOKET_SIGNIN_WINDOW before it is locked (0 disables)", num(func(c *Config) *int { return &c.SignInAddrFailures })},
@@ -158,10 +172,7 @@ var options = []option{
 	{"LOKET_VN_MARKUP_BP", "1000", "markup on suppliers' virtual-number costs, in basis points (1000 = 10%, rounded up to whole rupiah), before price levels, when no markup rule for numbers is set (loket markup set --scope numbers)", num(func(c *Config) *int { return &c.VNMarkupBP })},
 	{"LOKET_DB_LANES", "4", "concurrent write batches on PostgreSQL", num(func(c *Config) *int { return &c.DBLanes })},
 	{"LOKET_SQLITE_AUTOCHECKPOINT", "10000", "SQLite: WAL pages (4 KiB each) after which a commit copies the WAL into the database (PASSIVE checkpoint); 0: never, leave checkpoints to Litestream (docs/operations.md)", num(func(c *Config) *int { return &c.SQLiteAutocheckpoint })},
-	{"LOKET_SQLITE_PLAIN_WAL", "", "SQLite: 1 writes the WAL through SQLite's own VFS, two system calls per page, instead of a commit's pages in one write before its sync (same durability; for comparison)", func(c *Config, v string) error {
-		c.SQLitePlainWAL = v == "1" || strings.EqualFold(v, "true")
-		return nil
-	}},
+	{"LOKET_SQLITE_PLAIN_WAL", "", "SQLite: 1 writes the WAL through SQLite's own VFS, two system calls per page, instead of a commit's pages in one write before its sync (same durability; for comparison)", yes(func(c *Config) *bool { return &c.SQLitePlainWAL })},
 	{"LOKET_JOB_LEASE", "60s", "how long a node holds a job it took before another node may take it over", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

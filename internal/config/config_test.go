@@ -102,3 +102,19 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// A switch is on with 1 or true, off with 0, false or nothing, and anything else is
+// refused, not read as off.
+func TestSwitches(t *testing.T) {
+	for arg, want := range map[string]bool{"": false, "1": true, "true": true, "TRUE": true, "0": false, "false": false} {
+		c, _, err := Load("loket", []string{"--sqlite-plain-wal=" + arg, "--allow-private-webhooks=" + arg})
+		if err != nil || c.SQLitePlainWAL != want || c.AllowPrivateWebhooks != want {
+			t.Errorf("%q: plain WAL %v, private webhooks %v, %v; want %v", arg, c.SQLitePlainWAL, c.AllowPrivateWebhooks, err, want)
+		}
+	}
+	for _, bad := range []string{"--sqlite-plain-wal=yes", "--allow-private-webhooks=on", "--sqlite-plain-wal=2"} {
+		if _, _, err := Load("loket", []string{bad}); err == nil || !strings.Contains(err.Error(), "want 1 or 0") {
+			t.Errorf("%s: %v, want refused", bad, err)
+		}
+	}
+}

@@ -219,6 +219,11 @@ func xOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uin
 	return rc
 }
 
+// innerWrite writes through the "unix" VFS's file inside p.
+func innerWrite(tls *libc.TLS, p, buf uintptr, n int32, off int64) int32 {
+	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(tls, inner(p), buf, n, off)
+}
+
 // flush writes what the WAL file p holds back; on failure it keeps what is not
 // written, to try again.
 func flush(tls *libc.TLS, p uintptr) int32 {
@@ -226,8 +231,7 @@ func flush(tls *libc.TLS, p uintptr) int32 {
 	var done int64
 	for done < f.n {
 		n := min(f.n-done, maxWrite)
-		rc := (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
-			tls, inner(p), f.buf+uintptr(done), int32(n), f.off+done)
+		rc := innerWrite(tls, p, f.buf+uintptr(done), int32(n), f.off+done)
 		if rc != sqlite3.SQLITE_OK {
 			b := unsafe.Slice((*byte)(ptr(f.buf)), f.n)
 			f.n = int64(copy(b, b[done:]))
@@ -244,8 +248,7 @@ func flush(tls *libc.TLS, p uintptr) int32 {
 func xWrite(tls *libc.TLS, p, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	f := head(p)
 	if f.wal == 0 {
-		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
-			tls, inner(p), zBuf, iAmt, iOfst)
+		return innerWrite(tls, p, zBuf, iAmt, iOfst)
 	}
 	writes.Add(1)
 	n := int64(iAmt)
@@ -259,8 +262,7 @@ func xWrite(tls *libc.TLS, p, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	}
 	if f.buf == 0 || n >= bufSize {
 		flushes.Add(1)
-		return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{innerIO(p).FxWrite})))(
-			tls, inner(p), zBuf, iAmt, iOfst)
+		return innerWrite(tls, p, zBuf, iAmt, iOfst)
 	}
 	if f.n == 0 {
 		f.off = iOfst
