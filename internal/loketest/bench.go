@@ -3,6 +3,7 @@ package loketest
 import (
 	"context"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,11 @@ import (
 // they were committed in, the write lanes' busy time (commits included; on PostgreSQL
 // the sum of its lanes, which run side by side), the process's CPU time (steadier than
 // the rates on a shared machine) and the bytes it wrote (the WAL and checkpoints).
+// Where they run on this machine (Linux), it also reports the CPU time of the processes
+// the load runs on besides this one: this process's children (a Prosody a test
+// started), and PostgreSQL's server, all of it: the figures to add up on a machine
+// whose cores they all share. With LOKET_BENCH_CPUPROFILE=file it writes a CPU
+// profile of the timed part alone, set-up left out.
 // That is the shape of the order benchmarks, so that the rates of the surfaces compare
 // (BenchmarkCreateOrder, BenchmarkChatOrder).
 func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func() bool) {
@@ -28,6 +34,8 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func(
 	var n atomic.Int64
 	batches, ops := db.BatchStats()
 	w0, busy, cpu := written(), db.WriterBusy(), cpuTime()
+	kids, server := childrenCPU(), serverCPU(db)
+	stopProfile := startProfile(b)
 	b.SetParallelism(32)
 	b.ResetTimer()
 	start := time.Now()
@@ -50,6 +58,7 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func(
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	stopProfile()
 	afterBatches, afterOps := db.BatchStats()
 	per := func(v float64) float64 { return v / float64(b.N) }
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "orders/s")
@@ -59,6 +68,12 @@ func OrderRate(b *testing.B, db *store.DB, order func(i int64) error, done func(
 	b.ReportMetric(per(float64((db.WriterBusy() - busy).Microseconds())), "writer-µs/order")
 	if c := cpuTime(); c > 0 {
 		b.ReportMetric(per(float64((c - cpu).Microseconds())), "cpu-µs/order")
+	}
+	if c := childrenCPU(); c > 0 {
+		b.ReportMetric(per(float64((c - kids).Microseconds())), "children-cpu-µs/order")
+	}
+	if c := serverCPU(db); c > 0 {
+		b.ReportMetric(per(float64((c - server).Microseconds())), "pg-cpu-µs/order")
 	}
 	if w := written(); w > 0 {
 		b.ReportMetric(per(float64(w-w0)), "bytes-written/order")
@@ -93,4 +108,25 @@ func written() int64 {
 		}
 	}
 	return 0
+}
+
+// startProfile starts a CPU profile into $LOKET_BENCH_CPUPROFILE, when set, and returns
+// what stops it.
+func startProfile(b *testing.B) func() {
+	path := os.Getenv("LOKET_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

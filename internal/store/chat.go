@@ -197,12 +197,11 @@ func (db *DB) ChatLastOrder(ctx context.Context, accountID int64) (int64, error)
 // ChatOrderPlaced keeps, in the order's transaction, the order as its chat account's
 // last, unless a purchase taken after its message (a greater seq, chat.NextSeq) placed
 // one already: purchases of one chat run side by side, so the one sent last may be
-// placed first. In a set it goes with the set's others: one statement, each account's
-// greatest seq.
+// placed first. In a set it goes with the set's others: one statement, with each
+// account's greatest seq (updateLater).
 func (t *Tx) ChatOrderPlaced(accountID, orderID, seq int64) error {
-	return t.insertLater(`WITH v(id, order_id, seq) AS (`, `) UPDATE chat_accounts SET last_order_id = m.order_id, last_order_seq = m.seq
-		FROM (SELECT id, order_id, seq FROM v WHERE (id, seq) IN (SELECT id, MAX(seq) FROM v GROUP BY id)) m
-		WHERE chat_accounts.id = m.id AND chat_accounts.last_order_seq < m.seq`, accountID, orderID, seq)
+	return t.updateLater(`WITH v(id, order_id, seq) AS (`, `) UPDATE chat_accounts SET last_order_id = v.order_id, last_order_seq = v.seq
+		FROM v WHERE chat_accounts.id = v.id AND chat_accounts.last_order_seq < v.seq`, 0, 2, accountID, orderID, seq)
 }
 
 // ChatMessageDone reports whether a channel's message was handled before (a delivery

@@ -405,8 +405,9 @@ func (t *Tx) eachInSet(n int, each func(i int, ot *Tx) error) ([]*Tx, error) {
 // laterRows are the rows the operations of a set insert through insertLater, by
 // statement, in the order the statements were first used.
 type laterRows struct {
-	order []laterKey
-	rows  map[laterKey][][]any
+	order    []laterKey
+	rows     map[laterKey][][]any
+	greatest map[laterKey][2]int // statements that take one row a key (updateLater)
 }
 
 type laterKey struct{ head, tail string }
@@ -433,9 +434,55 @@ func (t *Tx) insertLater(head, tail string, row ...any) error {
 	return nil
 }
 
+// updateLater is insertLater for a statement that sets a row by its key, the value
+// in column key of row, to what the row whose column by (an integer) is greatest
+// says: in a set, the statement gets one row a key, that one, so that it can join its
+// rows to the table's as they are, where a source with a key twice needed a grouping
+// the planner weighed on every statement (the rows differ in each set's text).
+func (t *Tx) updateLater(head, tail string, key, by int, row ...any) error {
+	if t.later != nil {
+		if t.later.greatest == nil {
+			t.later.greatest = map[laterKey][2]int{}
+		}
+		t.later.greatest[laterKey{head, tail}] = [2]int{key, by}
+	}
+	return t.insertLater(head, tail, row...)
+}
+
+// greatestByKey keeps, of rows, one a key (column c[0]): the first with the greatest
+// column c[1], in the order the keys came.
+func greatestByKey(rows [][]any, c [2]int) [][]any {
+	at := make(map[any]int, len(rows))
+	out := rows[:0:0]
+	for _, r := range rows {
+		i, seen := at[r[c[0]]]
+		if !seen {
+			at[r[c[0]]] = len(out)
+			out = append(out, r)
+		} else if asInt64(r[c[1]]) > asInt64(out[i][c[1]]) {
+			out[i] = r
+		}
+	}
+	return out
+}
+
+func asInt64(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
 func (l *laterRows) write(t *Tx) error {
 	for _, k := range l.order {
-		err := t.setRows(l.rows[k], nil, func(src string, _ ...string) string { return k.head + " " + src + k.tail }, nil)
+		rows := l.rows[k]
+		if c, ok := l.greatest[k]; ok {
+			rows = greatestByKey(rows, c)
+		}
+		err := t.setRows(rows, nil, func(src string, _ ...string) string { return k.head + " " + src + k.tail }, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", k.head, err)
 		}

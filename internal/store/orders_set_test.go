@@ -55,6 +55,18 @@ func TestOrderSets(t *testing.T) {
 		// Distinct orders: all accepted, and (on SQLite) most of them in sets.
 		var afterCommit sync.WaitGroup
 		afterCommit.Add(30)
+		var chat *loket.ChatAccount // each order is this chat's, taken in another turn than placed
+		if err := db.Write(ctx, 0, func(t *store.Tx) error {
+			if err := t.NewChatLink(f.reseller, "SET1", time.Now().Add(time.Hour)); err != nil {
+				return err
+			}
+			var err error
+			chat, err = t.LinkChat("SET1", "telegram", "5550001", "Budi")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		seq := func(i int) int64 { return int64(i*7%30 + 1) } // 1..30, the greatest a17's
 		ok, _, codes := fire(30, func(i int) *store.NewOrder { return f.order(fmt.Sprint("a", i), fmt.Sprintf("0811%08d", i), time.Hour) },
 			func(i int) func(*store.Tx, *loket.Order) error {
 				return func(t *store.Tx, o *loket.Order) error {
@@ -63,11 +75,23 @@ func TestOrderSets(t *testing.T) {
 					if err := t.SetOrderReply(o.ID, "telegram", fmt.Sprint("a", i)); err != nil {
 						return err
 					}
+					if err := t.ChatOrderPlaced(chat.ID, o.ID, seq(i)); err != nil {
+						return err
+					}
 					return t.EnqueueChat("telegram", fmt.Sprint("a", i), "Diproses", 0)
 				}
 			})
 		if ok != 30 || len(codes) != 0 {
 			t.Fatalf("accepted %d, refused %v", ok, codes)
+		}
+		// The chat's last order is that of the greatest seq, however the orders were
+		// grouped in sets (one row an account in a set's statement: updateLater).
+		last, err := db.ChatLastOrder(ctx, chat.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, err := db.OrderByRef(ctx, f.reseller, "a17"); err != nil || o.ID != last {
+			t.Fatalf("chat's last order %d, want a17's (%+v, %v)", last, o, err)
 		}
 		var replies, outbox int
 		if err := db.W.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM order_replies r JOIN orders o ON o.id = r.order_id AND r.address = o.ref_id),
