@@ -2,8 +2,11 @@ package chat
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/loket/loket/internal/loket"
 )
@@ -20,9 +23,18 @@ const senderTTL = 2 * time.Second
 // are read on one node (the channel's lease), which forgets a chat when it changes it
 // (a link, a wrong PIN, a right one after wrong ones) and every chat when a PIN is set
 // or a chat unlinked here. A chat not linked is not kept: its link takes effect at once.
+//
+// A chat's messages run side by side (Lanes), so when its entry is out of date the
+// messages under way all miss it at once: one of them reads the chat and the others
+// wait for that read (loads), where each read it, up to 25 reads of the same rows. A
+// chat forgotten is not joined to a read begun before, and such a read is not kept:
+// its next message reads anew.
 type senders struct {
-	mu sync.Mutex
-	m  map[[2]string]sender
+	mu      sync.Mutex
+	m       map[[2]string]sender
+	gen     uint64 // counts forgetAll: a read's key has the one it began in
+	forgets uint64 // counts forget and forgetAll: a read begun before one is not kept
+	loads   singleflight.Group
 }
 
 type sender struct {
@@ -39,28 +51,47 @@ func (c *senders) get(ctx context.Context, channel, address string,
 	now := time.Now()
 	c.mu.Lock()
 	e, ok := c.m[k]
+	key, forgets := loadKey(c.gen, channel, address), c.forgets
 	c.mu.Unlock()
 	if ok && now.Before(e.exp) {
 		acc := e.acc
 		return &acc, e.pin, nil
 	}
-	acc, pin, err := load(ctx, channel, address)
+	v, err, _ := c.loads.Do(key, func() (any, error) {
+		acc, pin, err := load(ctx, channel, address)
+		if err != nil {
+			return nil, err
+		}
+		e := sender{acc: *acc, pin: pin, exp: time.Now().Add(senderTTL)}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) > 100_000 { // a bound, not a policy: chats are far fewer
+			c.m = map[[2]string]sender{}
+		}
+		if c.forgets == forgets { // else what it read may be what was forgotten
+			c.m[k] = e
+		}
+		c.mu.Unlock()
+		return e, nil
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 100_000 { // a bound, not a policy: chats are far fewer
-		c.m = map[[2]string]sender{}
-	}
-	c.m[k] = sender{acc: *acc, pin: pin, exp: now.Add(senderTTL)}
-	c.mu.Unlock()
-	return acc, pin, nil
+	e = v.(sender)
+	acc := e.acc
+	return &acc, e.pin, nil
+}
+
+// loadKey names a read of a chat begun in generation gen.
+func loadKey(gen uint64, channel, address string) string {
+	return strconv.FormatUint(gen, 10) + "\x00" + channel + "\x00" + address
 }
 
 // forget drops a chat, so that its next message reads it again.
 func (c *senders) forget(channel, address string) {
 	c.mu.Lock()
 	delete(c.m, [2]string{channel, address})
+	c.loads.Forget(loadKey(c.gen, channel, address))
+	c.forgets++
 	c.mu.Unlock()
 }
 
@@ -68,5 +99,7 @@ func (c *senders) forget(channel, address string) {
 func (c *senders) forgetAll() {
 	c.mu.Lock()
 	clear(c.m)
+	c.gen++
+	c.forgets++
 	c.mu.Unlock()
 }
