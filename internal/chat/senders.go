@@ -16,6 +16,9 @@ import (
 // service keeps a reseller as long).
 const senderTTL = 2 * time.Second
 
+// loadTimeout bounds a read of a chat shared by its messages (senders.get).
+const loadTimeout = 30 * time.Second
+
 // senders keeps, for senderTTL, the linked chats whose messages came lately: the
 // account and its reseller's PIN hash, which a message no longer reads each time. The
 // reseller itself (its status, its level) comes from the resellers service, which
@@ -57,8 +60,13 @@ func (c *senders) get(ctx context.Context, channel, address string,
 		acc := e.acc
 		return &acc, e.pin, nil
 	}
-	v, err, _ := c.loads.Do(key, func() (any, error) {
-		acc, pin, err := load(ctx, channel, address)
+	// The read is shared, so it is not bound to the message that began it (whose end
+	// would fail the others'), but to loadTimeout; each message waits for it as long as
+	// its own context lets it.
+	done := c.loads.DoChan(key, func() (any, error) {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		acc, pin, err := load(lctx, channel, address)
 		if err != nil {
 			return nil, err
 		}
@@ -73,10 +81,16 @@ func (c *senders) get(ctx context.Context, channel, address string,
 		c.mu.Unlock()
 		return e, nil
 	})
-	if err != nil {
-		return nil, "", err
+	var r singleflight.Result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
 	}
-	e = v.(sender)
+	if r.Err != nil {
+		return nil, "", r.Err
+	}
+	e = r.Val.(sender)
 	acc := e.acc
 	return &acc, e.pin, nil
 }

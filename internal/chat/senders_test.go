@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,5 +95,53 @@ func TestSendersOneRead(t *testing.T) {
 	c.forgetAll()
 	if acc, _, _ := c.get(ctx, "telegram", "1", load); acc.ID != 3 {
 		t.Errorf("after forgetAll: account of read %d, want 3", acc.ID)
+	}
+}
+
+// TestSendersReadOutlivesItsMessage: the message that began a shared read may end (its
+// context cancelled) without failing the read for the others waiting on it.
+func TestSendersReadOutlivesItsMessage(t *testing.T) {
+	var c senders
+	release := make(chan struct{})
+	began := make(chan struct{})
+	var readErr atomic.Value
+	load := func(ctx context.Context, channel, address string) (*loket.ChatAccount, string, error) {
+		close(began)
+		<-release
+		readErr.Store(fmt.Sprint(ctx.Err()))
+		return &loket.ChatAccount{ID: 7}, "hash", ctx.Err()
+	}
+	first, cancel := context.WithCancel(context.Background())
+	firstDone := make(chan error)
+	go func() {
+		_, _, err := c.get(first, "xmpp", "a@b", load)
+		firstDone <- err
+	}()
+	<-began
+	other := make(chan int64)
+	go func() {
+		acc, _, err := c.get(context.Background(), "xmpp", "a@b", load)
+		if err != nil {
+			t.Errorf("the other message: %v", err)
+			other <- 0
+			return
+		}
+		other <- acc.ID
+	}()
+	cancel()
+	select {
+	case err := <-firstDone:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the message that ended: %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message that ended still waits for the read")
+	}
+	close(release)
+	if id := <-other; id != 7 {
+		t.Errorf("the other message: account %d, want 7", id)
+	}
+	if e := readErr.Load(); e != "<nil>" {
+		t.Errorf("the shared read's context: %v, want not cancelled", e)
 	}
 }

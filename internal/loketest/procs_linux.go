@@ -44,7 +44,13 @@ func treeCPU(pid int) time.Duration {
 	if !ok {
 		return 0
 	}
-	total := own + reaped
+	return own + reaped + liveChildrenCPU(pid)
+}
+
+// liveChildrenCPU is the CPU time of a process's children alive, each with the
+// children it reaped.
+func liveChildrenCPU(pid int) time.Duration {
+	var total time.Duration
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		child, err := strconv.Atoi(e.Name())
@@ -60,15 +66,7 @@ func treeCPU(pid int) time.Duration {
 
 // childrenCPU is the CPU time of this process's children alive (a Prosody a test
 // started), whose time this process's own does not count.
-func childrenCPU() time.Duration {
-	return treeCPU(os.Getpid()) - cpuTimeOf(os.Getpid())
-}
-
-// cpuTimeOf is a process's own and reaped CPU time.
-func cpuTimeOf(pid int) time.Duration {
-	_, own, reaped, _ := procTimes(pid)
-	return own + reaped
-}
+func childrenCPU() time.Duration { return liveChildrenCPU(os.Getpid()) }
 
 // serverCPU is the CPU time of the PostgreSQL server db is on, every process of it
 // (the postmaster, its backends alive and those gone), when it runs on this machine;

@@ -466,6 +466,7 @@ func greatestByKey(rows [][]any, c [2]int) [][]any {
 	return out
 }
 
+// asInt64 is an integer column's value (int64 or int; anything else counts as 0).
 func asInt64(v any) int64 {
 	switch n := v.(type) {
 	case int64:
